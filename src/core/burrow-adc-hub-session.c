@@ -1,0 +1,1450 @@
+/* burrow-adc-hub-session.c
+ *
+ * Copyright 2026 The Burrow authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#define G_LOG_DOMAIN "burrow-hub-session"
+
+#include "config.h"
+
+#include <errno.h>
+#include <glib/gi18n-lib.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include "burrow-base32.h"
+#include "burrow-cid.h"
+#include "burrow-error.h"
+#include "burrow-hub-session-private.h"
+#include "burrow-line-channel.h"
+#include "burrow-tiger.h"
+#include "burrow-tls.h"
+
+#include "burrow-adc-hub-session.h"
+
+#define KEEPALIVE_CHECK_S   30
+#define KEEPALIVE_IDLE_US   (120 * G_USEC_PER_SEC)
+#define NONCE_MAX_BYTES     256
+#define MALFORMED_REPORT_US G_USEC_PER_SEC
+
+/* Flood classes, modelled on uhub's flood control with the limits Debian
+ * ships (count per interval of 5 s). uhub counts in a fixed window that opens
+ * with the first message and lasts up to interval + 1 s (whole seconds), so
+ * we pace with the same window, slightly longer. */
+typedef enum
+{
+  PACE_NONE = -1,
+  PACE_CHAT,
+  PACE_SEARCH,
+  PACE_CONNECT,
+  PACE_UPDATE,
+  PACE_EXTRAS,
+  N_PACE
+} PaceClass;
+
+static const guint pace_limits[N_PACE] = { 3, 1, 20, 2, 5 };
+#define PACE_WINDOW_US ((5 + 1) * G_USEC_PER_SEC + 150 * 1000)
+
+typedef struct
+{
+  gint64  window_start;
+  guint   count;
+  GQueue  lines;    /* GBytes */
+} Pacer;
+
+typedef enum
+{
+  KP_UNCHECKED,
+  KP_OK,
+  KP_OK_NEW,        /* first use: pin it once the handshake is done */
+  KP_MISMATCH,      /* differs from the kp= in the URL */
+  KP_CHANGED,       /* differs from the pinned one */
+} KeyprintVerdict;
+
+struct _BurrowAdcHubSession
+{
+  BurrowHubSession   parent_instance;
+
+  /* owned */
+  GCancellable      *cancellable;
+  GSocket           *socket;
+  GIOStream         *stream;          /* plain connection or TLS over it */
+  BurrowLineChannel *channel;
+  GHashTable        *sent_inf;        /* field name → value we announced */
+  GPtrArray         *hub_features;
+  GList             *addresses;       /* GInetSocketAddress, still to try */
+  GSource           *connect_source;  /* waits for a non-blocking connect() */
+  gchar             *peer_keyprint;
+  Pacer              pacers[N_PACE];
+
+  guint32            sid;
+  guint              login_timeout_id;
+  guint              keepalive_id;
+  guint              pace_timer_id;
+  guint              malformed_count;
+  gint64             malformed_reported;
+  KeyprintVerdict    kp_verdict;
+  gboolean           too_many_users_reported;
+};
+
+G_DEFINE_FINAL_TYPE (BurrowAdcHubSession, burrow_adc_hub_session, BURROW_TYPE_HUB_SESSION)
+
+static void try_next_address (BurrowAdcHubSession *self);
+static void start_protocol   (BurrowAdcHubSession *self);
+
+/* --- helpers ---------------------------------------------------------------------------- */
+
+static void
+fail_literal (BurrowAdcHubSession *self,
+              GQuark               domain,
+              gint                 code,
+              const gchar         *message)
+{
+  g_autoptr(GError) error = g_error_new_literal (domain, code, message);
+
+  _burrow_hub_session_lost (BURROW_HUB_SESSION (self), error, 0);
+}
+
+static void
+fail_with (BurrowAdcHubSession *self,
+           const GError        *error)
+{
+  _burrow_hub_session_lost (BURROW_HUB_SESSION (self), error, 0);
+}
+
+static gchar *
+hub_address (BurrowAdcHubSession *self)
+{
+  const BurrowHubUri *uri = burrow_hub_session_get_hub_uri (BURROW_HUB_SESSION (self));
+
+  return g_strdup_printf ("%s:%u", uri->host, uri->port);
+}
+
+static void
+pacers_clear (BurrowAdcHubSession *self)
+{
+  for (guint i = 0; i < N_PACE; i++)
+    {
+      g_queue_clear_full (&self->pacers[i].lines, (GDestroyNotify) g_bytes_unref);
+      self->pacers[i].window_start = 0;
+      self->pacers[i].count = 0;
+    }
+  g_clear_handle_id (&self->pace_timer_id, g_source_remove);
+}
+
+/* --- object ----------------------------------------------------------------------------- */
+
+static void
+stop_connection (BurrowAdcHubSession *self,
+                 gboolean             clean)
+{
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  self->cancellable = g_cancellable_new ();
+
+  g_clear_handle_id (&self->login_timeout_id, g_source_remove);
+  g_clear_handle_id (&self->keepalive_id, g_source_remove);
+  if (self->connect_source != NULL)
+    {
+      g_source_destroy (self->connect_source);
+      g_clear_pointer (&self->connect_source, g_source_unref);
+    }
+  pacers_clear (self);
+
+  if (self->channel != NULL)
+    {
+      burrow_line_channel_set_handlers (self->channel, NULL, NULL, NULL, NULL);
+      if (clean)
+        burrow_line_channel_flush_and_close (self->channel);
+      else
+        burrow_line_channel_close (self->channel);
+      g_clear_object (&self->channel);
+    }
+  else if (self->stream != NULL && !g_io_stream_is_closed (self->stream))
+    g_io_stream_close_async (self->stream, G_PRIORITY_DEFAULT, NULL, NULL, NULL);
+
+  g_clear_object (&self->stream);
+  g_clear_object (&self->socket);
+  g_list_free_full (g_steal_pointer (&self->addresses), g_object_unref);
+  g_hash_table_remove_all (self->sent_inf);
+  g_ptr_array_set_size (self->hub_features, 0);
+  g_clear_pointer (&self->peer_keyprint, g_free);
+  self->sid = 0;
+  self->kp_verdict = KP_UNCHECKED;
+  self->too_many_users_reported = FALSE;
+}
+
+static void
+burrow_adc_hub_session_dispose (GObject *object)
+{
+  BurrowAdcHubSession *self = BURROW_ADC_HUB_SESSION (object);
+
+  if (self->cancellable != NULL)
+    stop_connection (self, FALSE);
+  g_clear_object (&self->cancellable);
+
+  G_OBJECT_CLASS (burrow_adc_hub_session_parent_class)->dispose (object);
+}
+
+static void
+burrow_adc_hub_session_finalize (GObject *object)
+{
+  BurrowAdcHubSession *self = BURROW_ADC_HUB_SESSION (object);
+
+  g_clear_pointer (&self->sent_inf, g_hash_table_unref);
+  g_clear_pointer (&self->hub_features, g_ptr_array_unref);
+
+  G_OBJECT_CLASS (burrow_adc_hub_session_parent_class)->finalize (object);
+}
+
+/* --- sending and pacing ----------------------------------------------------------------- */
+
+static PaceClass
+pace_class_of (BurrowAdcMessage *msg)
+{
+  gchar type = burrow_adc_message_get_type_char (msg);
+
+  if (type == 'H')
+    return PACE_NONE;
+
+  switch (burrow_adc_message_get_command (msg))
+    {
+    case BURROW_ADC_CMD_MSG:
+      return PACE_CHAT;
+    case BURROW_ADC_CMD_SCH:
+      return PACE_SEARCH;
+    case BURROW_ADC_CMD_CTM:
+    case BURROW_ADC_CMD_RCM:
+      return PACE_CONNECT;
+    case BURROW_ADC_CMD_INF:
+      return PACE_UPDATE;
+    case BURROW_ADC_CMD_RES:
+      return PACE_NONE;
+    default:
+      return PACE_EXTRAS;
+    }
+}
+
+static gboolean
+write_line (BurrowAdcHubSession  *self,
+            GBytes               *line,
+            GError              **error)
+{
+  gsize len;
+  const gchar *data = g_bytes_get_data (line, &len);
+
+  if (self->channel == NULL)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED, _("Not connected to the hub"));
+      return FALSE;
+    }
+  g_debug ("→ %.*s", (gint) (len > 0 ? len - 1 : 0), data);
+  return burrow_line_channel_send (self->channel, data, len, error);
+}
+
+static gboolean pace_cb (gpointer data);
+
+/* Sends what each class's window allows; re-arms the timer for the rest. */
+static void
+pace_drain (BurrowAdcHubSession *self)
+{
+  gint64 now = g_get_monotonic_time ();
+  gint64 next = G_MAXINT64;
+
+  for (guint c = 0; c < N_PACE; c++)
+    {
+      Pacer *p = &self->pacers[c];
+
+      while (!g_queue_is_empty (&p->lines))
+        {
+          g_autoptr(GBytes) line = NULL;
+          g_autoptr(GError) error = NULL;
+
+          if (p->window_start == 0 || now - p->window_start >= PACE_WINDOW_US)
+            {
+              p->window_start = now;
+              p->count = 0;
+            }
+          if (p->count >= pace_limits[c])
+            {
+              next = MIN (next, p->window_start + PACE_WINDOW_US);
+              break;
+            }
+          p->count++;
+          line = g_queue_pop_head (&p->lines);
+          if (!write_line (self, line, &error))
+            g_debug ("dropping a paced line: %s", error->message);
+        }
+    }
+
+  g_clear_handle_id (&self->pace_timer_id, g_source_remove);
+  if (next != G_MAXINT64)
+    self->pace_timer_id = g_timeout_add ((guint) MAX ((next - now) / 1000, 1), pace_cb, self);
+}
+
+static gboolean
+pace_cb (gpointer data)
+{
+  BurrowAdcHubSession *self = data;
+
+  self->pace_timer_id = 0;
+  pace_drain (self);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+send_message (BurrowAdcHubSession  *self,
+              BurrowAdcMessage     *msg,
+              gboolean              paced,
+              GError              **error)
+{
+  g_autoptr(GString) text = g_string_sized_new (256);
+  g_autoptr(GBytes) line = NULL;
+  PaceClass cls = paced ? pace_class_of (msg) : PACE_NONE;
+
+  burrow_adc_message_append_to (msg, text);
+  line = g_bytes_new (text->str, text->len);
+
+  if (cls == PACE_NONE)
+    return write_line (self, line, error);
+
+  if (self->channel == NULL)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED, _("Not connected to the hub"));
+      return FALSE;
+    }
+  if (self->pacers[cls].lines.length >= BURROW_ADC_MAX_PACED_MESSAGES)
+    {
+      g_set_error (error, BURROW_PROTOCOL_ERROR, BURROW_PROTOCOL_ERROR_FLOOD,
+                   _("Too many messages waiting for the hub's flood limit (%u)"),
+                   BURROW_ADC_MAX_PACED_MESSAGES);
+      return FALSE;
+    }
+
+  g_queue_push_tail (&self->pacers[cls].lines, g_steal_pointer (&line));
+  pace_drain (self);
+  return TRUE;
+}
+
+/**
+ * burrow_adc_hub_session_send:
+ * @message: a message from us (its SID must be ours)
+ *
+ * Sends @message to the hub, paced by its flood class.
+ */
+gboolean
+burrow_adc_hub_session_send (BurrowAdcHubSession  *self,
+                             BurrowAdcMessage     *message,
+                             GError              **error)
+{
+  g_return_val_if_fail (BURROW_IS_ADC_HUB_SESSION (self), FALSE);
+
+  return send_message (self, message, TRUE, error);
+}
+
+gsize
+burrow_adc_hub_session_get_n_paced (BurrowAdcHubSession *self)
+{
+  gsize n = 0;
+
+  for (guint c = 0; c < N_PACE; c++)
+    n += self->pacers[c].lines.length;
+  return n;
+}
+
+guint32
+burrow_adc_hub_session_get_sid (BurrowAdcHubSession *self)
+{
+  return self->sid;
+}
+
+/* --- our INF ---------------------------------------------------------------------------- */
+
+static void
+add_field (GPtrArray   *fields,
+           const gchar *name,
+           const gchar *value)
+{
+  g_ptr_array_add (fields, g_strdup (name));
+  g_ptr_array_add (fields, g_strdup (value ? value : ""));
+}
+
+/* Our INF as name/value pairs, in the order DC++ sends them. */
+static GPtrArray *
+build_inf_fields (BurrowAdcHubSession *self)
+{
+  BurrowHubSession *session = BURROW_HUB_SESSION (self);
+  BurrowIdentity *identity = _burrow_hub_session_get_identity (session);
+  GPtrArray *fields = g_ptr_array_new_with_free_func (g_free);
+  gboolean active = burrow_hub_session_get_mode (session) == BURROW_CONNECTION_MODE_ACTIVE;
+  gboolean tls = identity != NULL && burrow_identity_get_keyprint (identity) != NULL;
+  g_autoptr(GString) su = g_string_new (NULL);
+
+  add_field (fields, "ID", burrow_identity_get_cid (identity));
+  add_field (fields, "PD", burrow_identity_get_pid (identity));
+  add_field (fields, "NI", burrow_hub_session_get_nick (session));
+  add_field (fields, "DE", burrow_hub_session_get_description (session));
+  add_field (fields, "SL", "3");
+  add_field (fields, "FS", "3");
+  add_field (fields, "SS", "0");
+  add_field (fields, "SF", "0");
+  add_field (fields, "HN", burrow_hub_session_get_password (session) ? "0" : "1");
+  add_field (fields, "HR", burrow_hub_session_get_password (session) ? "1" : "0");
+  add_field (fields, "HO", "0");
+  add_field (fields, "AP", "Burrow");
+  add_field (fields, "VE", PACKAGE_VERSION);
+  add_field (fields, "I4", "0.0.0.0");
+
+  if (active)
+    g_string_append (su, "TCP4,UDP4");
+  else
+    g_string_append (su, "NAT0");
+  if (tls)
+    g_string_append (su, ",ADC0");
+  add_field (fields, "SU", su->str);
+  if (tls)
+    add_field (fields, "KP", burrow_identity_get_keyprint (identity));
+
+  return fields;
+}
+
+/* Sends the whole INF at login; afterwards only the fields that changed. */
+static void
+send_inf (BurrowAdcHubSession *self)
+{
+  g_autoptr(GPtrArray) fields = build_inf_fields (self);
+  g_autoptr(BurrowAdcMessage) msg = burrow_adc_message_new_broadcast (BURROW_ADC_CMD_INF, self->sid);
+  gboolean login = g_hash_table_size (self->sent_inf) == 0;
+  gboolean any = FALSE;
+  g_autoptr(GError) error = NULL;
+
+  for (guint i = 0; i < fields->len; i += 2)
+    {
+      const gchar *name = g_ptr_array_index (fields, i);
+      const gchar *value = g_ptr_array_index (fields, i + 1);
+
+      if (!login)
+        {
+          /* identity and address are fixed for the session */
+          if (g_str_equal (name, "ID") || g_str_equal (name, "PD") || g_str_equal (name, "I4"))
+            continue;
+          if (g_strcmp0 (g_hash_table_lookup (self->sent_inf, name), value) == 0)
+            continue;
+        }
+      burrow_adc_message_add_named (msg, name, value);
+      g_hash_table_insert (self->sent_inf, g_strdup (name), g_strdup (value));
+      any = TRUE;
+    }
+
+  if (any && !send_message (self, msg, !login, &error))
+    g_debug ("cannot send INF: %s", error->message);
+}
+
+static void
+burrow_adc_hub_session_info_changed (BurrowHubSession *session)
+{
+  BurrowAdcHubSession *self = BURROW_ADC_HUB_SESSION (session);
+
+  if (burrow_hub_session_get_state (session) == BURROW_HUB_STATE_NORMAL)
+    send_inf (self);
+}
+
+/* --- incoming --------------------------------------------------------------------------- */
+
+static void
+report_unexpected (BurrowAdcHubSession *self,
+                   const gchar         *line)
+{
+  g_autoptr(GError) error = NULL;
+
+  error = g_error_new (BURROW_PROTOCOL_ERROR, BURROW_PROTOCOL_ERROR_UNEXPECTED,
+                       _("The hub sent a message that is not allowed now: %.40s"), line);
+  g_debug ("%s", error->message);
+  g_signal_emit_by_name (self, "error", error, FALSE);
+}
+
+static BurrowHubError
+hub_error_for_sta (guint code)
+{
+  switch (code % 100)
+    {
+    case 11: return BURROW_HUB_ERROR_HUB_FULL;
+    case 12: return BURROW_HUB_ERROR_HUB_DISABLED;
+    case 20: return BURROW_HUB_ERROR_ACCESS_DENIED;
+    case 21: return BURROW_HUB_ERROR_NICK_INVALID;
+    case 22: return BURROW_HUB_ERROR_NICK_TAKEN;
+    case 23: return BURROW_HUB_ERROR_BAD_PASSWORD;
+    case 24: return BURROW_HUB_ERROR_CID_TAKEN;
+    case 25: return BURROW_HUB_ERROR_ACCESS_DENIED;
+    case 26: return BURROW_HUB_ERROR_REGISTERED_ONLY;
+    case 27: return BURROW_HUB_ERROR_INVALID_PID;
+    case 30: return BURROW_HUB_ERROR_BANNED;
+    case 31: return BURROW_HUB_ERROR_BANNED;
+    case 32: return BURROW_HUB_ERROR_TEMP_BANNED;
+    case 47: return BURROW_HUB_ERROR_NO_HASH;
+    default:
+      if (code % 100 >= 40 && code % 100 < 50)
+        return BURROW_HUB_ERROR_PROTOCOL;
+      return BURROW_HUB_ERROR_FAILED;
+    }
+}
+
+static void
+handle_sta (BurrowAdcHubSession *self,
+            BurrowAdcMessage    *msg)
+{
+  const gchar *code_text = burrow_adc_message_get_param (msg, 0);
+  const gchar *description = burrow_adc_message_get_param (msg, 1);
+  guint64 code;
+
+  if (code_text == NULL || !g_ascii_string_to_unsigned (code_text, 10, 0, 299, &code, NULL))
+    return; /* malformed status: ignore, as clients do */
+  if (description == NULL)
+    description = "";
+
+  if (code < 100)
+    {
+      _burrow_hub_session_status (BURROW_HUB_SESSION (self), description);
+    }
+  else if (code < 200)
+    {
+      g_autoptr(GError) error = g_error_new (BURROW_HUB_ERROR, hub_error_for_sta ((guint) code),
+                                             _("Hub: %s"), description);
+      _burrow_hub_session_status (BURROW_HUB_SESSION (self), description);
+      g_signal_emit_by_name (self, "error", error, FALSE);
+    }
+  else
+    {
+      g_autoptr(GError) error = g_error_new (BURROW_HUB_ERROR, hub_error_for_sta ((guint) code),
+                                             _("Hub: %s"), description);
+      gint64 delay = 0;
+      gint64 tl;
+
+      if (code % 100 == 32 && burrow_adc_message_get_named_int (msg, "TL", &tl))
+        delay = tl < 0 ? -1 : tl * 1000;
+      _burrow_hub_session_lost (BURROW_HUB_SESSION (self), error, delay);
+    }
+}
+
+static void
+handle_qui (BurrowAdcHubSession *self,
+            BurrowAdcMessage    *msg)
+{
+  BurrowHubSession *session = BURROW_HUB_SESSION (self);
+  const gchar *sid_text = burrow_adc_message_get_param (msg, 0);
+  const gchar *text = burrow_adc_message_get_named (msg, "MS");
+  const gchar *redirect = burrow_adc_message_get_named (msg, "RD");
+  g_autoptr(GError) error = NULL;
+  guint32 sid;
+  gint64 tl = 0;
+  gboolean has_tl;
+
+  if (sid_text == NULL || !burrow_adc_sid_parse (sid_text, -1, &sid))
+    return;
+
+  if (sid != self->sid || self->sid == 0)
+    {
+      _burrow_hub_session_remove_user (session, sid);
+      return;
+    }
+
+  /* The hub is putting us out. */
+  has_tl = burrow_adc_message_get_named_int (msg, "TL", &tl);
+  if (redirect != NULL && *redirect != '\0')
+    {
+      g_autoptr(BurrowHubUri) target = burrow_hub_uri_parse (redirect, &error);
+      g_autofree gchar *canonical = NULL;
+      guint n;
+
+      if (target == NULL || !burrow_hub_uri_is_adc (target))
+        {
+          g_clear_error (&error);
+          error = g_error_new (BURROW_HUB_ERROR, BURROW_HUB_ERROR_FAILED,
+                               _("The hub redirected us to an address we cannot use: %s"), redirect);
+          _burrow_hub_session_lost (session, error, -1);
+          return;
+        }
+
+      canonical = burrow_hub_uri_to_string (target);
+      n = _burrow_hub_session_count_redirect (session, canonical);
+      if (n == G_MAXUINT || n > BURROW_HUB_MAX_REDIRECTS)
+        {
+          error = g_error_new (BURROW_HUB_ERROR, BURROW_HUB_ERROR_REDIRECT_LOOP,
+                               _("Stopped following redirects at %s (a loop, or more than %u)"),
+                               canonical, BURROW_HUB_MAX_REDIRECTS);
+          _burrow_hub_session_lost (session, error, -1);
+          return;
+        }
+
+      g_debug ("redirected to %s", canonical);
+      {
+        g_autofree gchar *status = g_strdup_printf (_("Redirected to %s"), canonical);
+        _burrow_hub_session_status (session, status);
+      }
+      stop_connection (self, FALSE);
+      _burrow_hub_session_clear_users (session);
+      _burrow_hub_session_set_uri (session, target);
+      _burrow_hub_session_set_state (session, BURROW_HUB_STATE_CONNECTING);
+      BURROW_HUB_SESSION_GET_CLASS (self)->start (session);
+      return;
+    }
+
+  if (has_tl && tl < 0)
+    error = g_error_new (BURROW_HUB_ERROR, BURROW_HUB_ERROR_BANNED, _("Banned from the hub: %s"),
+                         text ? text : _("no reason given"));
+  else if (has_tl && tl > 0)
+    error = g_error_new (BURROW_HUB_ERROR, BURROW_HUB_ERROR_TEMP_BANNED,
+                         _("Banned from the hub for %lld s: %s"), (long long) tl,
+                         text ? text : _("no reason given"));
+  else if (burrow_adc_message_has_named (msg, "ID"))
+    error = g_error_new (BURROW_HUB_ERROR, BURROW_HUB_ERROR_KICKED, _("Kicked from the hub: %s"),
+                         text ? text : _("no reason given"));
+  else
+    error = g_error_new (BURROW_HUB_ERROR, BURROW_HUB_ERROR_CONNECTION_LOST,
+                         _("The hub closed the connection: %s"), text ? text : _("no reason given"));
+
+  _burrow_hub_session_lost (session, error, has_tl ? (tl < 0 ? -1 : tl * 1000) : 0);
+}
+
+static void
+handle_inf (BurrowAdcHubSession *self,
+            BurrowAdcMessage    *msg)
+{
+  BurrowHubSession *session = BURROW_HUB_SESSION (self);
+  gchar type = burrow_adc_message_get_type_char (msg);
+  BurrowUser *user;
+  guint32 sid;
+  gboolean is_new = FALSE;
+
+  if (type == 'I')
+    {
+      _burrow_hub_session_set_hub_info (session, burrow_adc_message_get_named (msg, "NI"),
+                                        burrow_adc_message_get_named (msg, "DE"));
+      return;
+    }
+  if (type != 'B')
+    return;
+
+  sid = burrow_adc_message_get_sid (msg);
+  user = burrow_hub_session_lookup_sid (session, sid);
+  if (user == NULL)
+    {
+      user = _burrow_hub_session_add_user (session, sid);
+      if (user == NULL)
+        {
+          if (!self->too_many_users_reported)
+            {
+              g_autoptr(GError) error = NULL;
+
+              error = g_error_new (BURROW_HUB_ERROR, BURROW_HUB_ERROR_TOO_MANY_USERS,
+                                   _("The hub lists more than %u users; the rest are not shown"),
+                                   BURROW_HUB_MAX_USERS);
+              g_signal_emit_by_name (self, "error", error, FALSE);
+              self->too_many_users_reported = TRUE;
+            }
+          return;
+        }
+      is_new = TRUE;
+    }
+
+  /* A new user is still in the join batch: nobody watches it yet. */
+  if (burrow_user_apply_inf (user, msg, !is_new) && !is_new)
+    _burrow_hub_session_user_updated (session, user);
+
+  if (sid == self->sid && burrow_hub_session_get_me (session) != user)
+    {
+      _burrow_hub_session_set_me (session, user);
+      if (burrow_hub_session_get_state (session) != BURROW_HUB_STATE_NORMAL)
+        {
+          g_clear_handle_id (&self->login_timeout_id, g_source_remove);
+          _burrow_hub_session_logged_in (session);
+        }
+    }
+}
+
+static void
+handle_msg (BurrowAdcHubSession *self,
+            BurrowAdcMessage    *msg)
+{
+  BurrowHubSession *session = BURROW_HUB_SESSION (self);
+  gchar type = burrow_adc_message_get_type_char (msg);
+  const gchar *text = burrow_adc_message_get_param (msg, 0);
+  const gchar *pm = burrow_adc_message_get_named (msg, "PM");
+  gboolean third_person = g_strcmp0 (burrow_adc_message_get_named (msg, "ME"), "1") == 0;
+  g_autoptr(BurrowChatMessage) message = NULL;
+  const gchar *nick;
+  BurrowUser *from = NULL;
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  gint64 ts;
+  gchar sid_text[5];
+  gboolean outgoing;
+
+  if (text == NULL)
+    return;
+  if (burrow_adc_message_get_named_int (msg, "TS", &ts) && ts > 0)
+    now = ts;
+
+  if (type == 'I')
+    {
+      message = burrow_chat_message_new (BURROW_CHAT_KIND_MAIN, now,
+                                         burrow_hub_session_get_hub_name (session), NULL, text,
+                                         third_person, FALSE);
+      _burrow_hub_session_add_message (session, message);
+      return;
+    }
+
+  from = burrow_hub_session_lookup_sid (session, burrow_adc_message_get_sid (msg));
+  burrow_adc_sid_to_string (burrow_adc_message_get_sid (msg), sid_text);
+  nick = from && burrow_user_get_nick (from) ? burrow_user_get_nick (from) : sid_text;
+  outgoing = burrow_adc_message_get_sid (msg) == self->sid;
+
+  if (pm != NULL && (type == 'E' || type == 'D'))
+    {
+      BurrowUser *peer = outgoing
+        ? burrow_hub_session_lookup_sid (session, burrow_adc_message_get_target (msg))
+        : from;
+      const gchar *peer_nick = peer && burrow_user_get_nick (peer) ? burrow_user_get_nick (peer) : nick;
+
+      message = burrow_chat_message_new (BURROW_CHAT_KIND_PRIVATE, now, nick, peer_nick, text,
+                                         third_person, outgoing);
+    }
+  else
+    {
+      message = burrow_chat_message_new (BURROW_CHAT_KIND_MAIN, now, nick, NULL, text,
+                                         third_person, outgoing);
+    }
+  _burrow_hub_session_add_message (session, message);
+}
+
+static void
+send_password (BurrowAdcHubSession *self,
+               BurrowAdcMessage    *msg)
+{
+  BurrowHubSession *session = BURROW_HUB_SESSION (self);
+  const gchar *password = burrow_hub_session_get_password (session);
+  const gchar *nonce_text = burrow_adc_message_get_param (msg, 0);
+  g_autoptr(GBytes) nonce = NULL;
+  g_autoptr(GByteArray) input = NULL;
+  g_autoptr(BurrowAdcMessage) reply = NULL;
+  g_autoptr(GError) error = NULL;
+  guint8 digest[BURROW_TIGER_SIZE];
+  gchar text[BURROW_BASE32_LEN (BURROW_TIGER_SIZE) + 1];
+
+  if (password == NULL)
+    {
+      fail_literal (self, BURROW_HUB_ERROR, BURROW_HUB_ERROR_PASSWORD_REQUIRED,
+                    _("The hub asks for a password for this nick"));
+      return;
+    }
+
+  nonce = nonce_text ? burrow_base32_decode_bytes (nonce_text, -1, &error) : NULL;
+  if (nonce == NULL || g_bytes_get_size (nonce) == 0 || g_bytes_get_size (nonce) > NONCE_MAX_BYTES)
+    {
+      fail_literal (self, BURROW_HUB_ERROR, BURROW_HUB_ERROR_PROTOCOL,
+                    _("The hub sent an invalid password challenge"));
+      return;
+    }
+
+  /* Tiger (password bytes ‖ raw nonce bytes) */
+  input = g_byte_array_new ();
+  g_byte_array_append (input, (const guint8 *) password, strlen (password));
+  g_byte_array_append (input, g_bytes_get_data (nonce, NULL), g_bytes_get_size (nonce));
+  burrow_tiger (input->data, input->len, digest);
+  burrow_base32_encode_into (digest, sizeof digest, text);
+
+  reply = burrow_adc_message_new ('H', BURROW_ADC_CMD_PAS);
+  burrow_adc_message_add_param (reply, text);
+  if (!send_message (self, reply, FALSE, &error))
+    fail_with (self, error);
+}
+
+/* One dispatch function per state (DESIGN.md principle 4). */
+
+static void
+dispatch_protocol (BurrowAdcHubSession *self,
+                   BurrowAdcMessage    *msg,
+                   const gchar         *line)
+{
+  guint32 cmd = burrow_adc_message_get_command (msg);
+
+  if (burrow_adc_message_get_type_char (msg) != 'I')
+    {
+      report_unexpected (self, line);
+      return;
+    }
+
+  switch (cmd)
+    {
+    case BURROW_ADC_CMD_SUP:
+      for (guint i = 0; i < burrow_adc_message_get_n_params (msg); i++)
+        {
+          const gchar *p = burrow_adc_message_get_param (msg, i);
+
+          if (g_str_has_prefix (p, "AD"))
+            g_ptr_array_add (self->hub_features, g_strdup (p + 2));
+        }
+      break;
+    case BURROW_ADC_CMD_SID:
+      {
+        const gchar *sid_text = burrow_adc_message_get_param (msg, 0);
+        gboolean tiger = FALSE;
+
+        if (sid_text == NULL || !burrow_adc_sid_parse (sid_text, -1, &self->sid))
+          {
+            fail_literal (self, BURROW_HUB_ERROR, BURROW_HUB_ERROR_PROTOCOL,
+                          _("The hub assigned an invalid session ID"));
+            return;
+          }
+        for (guint i = 0; i < self->hub_features->len; i++)
+          {
+            const gchar *f = g_ptr_array_index (self->hub_features, i);
+            tiger |= g_str_equal (f, "TIGR") || g_str_equal (f, "BAS0");
+          }
+        if (!tiger)
+          {
+            fail_literal (self, BURROW_HUB_ERROR, BURROW_HUB_ERROR_NO_HASH,
+                          _("The hub does not support the Tiger hash"));
+            return;
+          }
+        _burrow_hub_session_set_state (BURROW_HUB_SESSION (self), BURROW_HUB_STATE_IDENTIFY);
+        send_inf (self);
+      }
+      break;
+    case BURROW_ADC_CMD_STA:
+      handle_sta (self, msg);
+      break;
+    case BURROW_ADC_CMD_INF:
+      handle_inf (self, msg);
+      break;
+    case BURROW_ADC_CMD_QUI:
+      handle_qui (self, msg);
+      break;
+    default:
+      report_unexpected (self, line);
+    }
+}
+
+static void
+dispatch_identify (BurrowAdcHubSession *self,
+                   BurrowAdcMessage    *msg,
+                   const gchar         *line)
+{
+  switch (burrow_adc_message_get_command (msg))
+    {
+    case BURROW_ADC_CMD_INF:
+      handle_inf (self, msg);
+      break;
+    case BURROW_ADC_CMD_GPA:
+      _burrow_hub_session_set_state (BURROW_HUB_SESSION (self), BURROW_HUB_STATE_VERIFY);
+      send_password (self, msg);
+      break;
+    case BURROW_ADC_CMD_STA:
+      handle_sta (self, msg);
+      break;
+    case BURROW_ADC_CMD_QUI:
+      handle_qui (self, msg);
+      break;
+    case BURROW_ADC_CMD_MSG:
+      /* some hubs greet before login completes */
+      if (burrow_adc_message_get_type_char (msg) == 'I')
+        handle_msg (self, msg);
+      else
+        report_unexpected (self, line);
+      break;
+    default:
+      report_unexpected (self, line);
+    }
+}
+
+static void
+dispatch_verify (BurrowAdcHubSession *self,
+                 BurrowAdcMessage    *msg,
+                 const gchar         *line)
+{
+  switch (burrow_adc_message_get_command (msg))
+    {
+    case BURROW_ADC_CMD_INF:
+      handle_inf (self, msg);
+      break;
+    case BURROW_ADC_CMD_STA:
+      handle_sta (self, msg);
+      break;
+    case BURROW_ADC_CMD_QUI:
+      handle_qui (self, msg);
+      break;
+    case BURROW_ADC_CMD_GPA:
+      fail_literal (self, BURROW_HUB_ERROR, BURROW_HUB_ERROR_BAD_PASSWORD,
+                    _("The hub asked for the password again"));
+      break;
+    case BURROW_ADC_CMD_MSG:
+      if (burrow_adc_message_get_type_char (msg) == 'I')
+        handle_msg (self, msg);
+      else
+        report_unexpected (self, line);
+      break;
+    default:
+      report_unexpected (self, line);
+    }
+}
+
+static void
+dispatch_normal (BurrowAdcHubSession *self,
+                 BurrowAdcMessage    *msg,
+                 const gchar         *line)
+{
+  gchar type = burrow_adc_message_get_type_char (msg);
+
+  switch (burrow_adc_message_get_command (msg))
+    {
+    case BURROW_ADC_CMD_INF:
+      handle_inf (self, msg);
+      break;
+    case BURROW_ADC_CMD_QUI:
+      handle_qui (self, msg);
+      break;
+    case BURROW_ADC_CMD_MSG:
+      handle_msg (self, msg);
+      break;
+    case BURROW_ADC_CMD_STA:
+      if (type == 'I')
+        handle_sta (self, msg);
+      break;
+    case BURROW_ADC_CMD_SUP:
+      break;
+    case BURROW_ADC_CMD_SID:
+    case BURROW_ADC_CMD_GPA:
+      report_unexpected (self, line);
+      break;
+    default:
+      /* searches, connection requests, user commands: handled by the
+       * search and connectivity parts of the engine, or ignored as ADC says */
+      break;
+    }
+}
+
+static void
+on_line (BurrowLineChannel *channel,
+         const gchar       *line,
+         gsize              len,
+         gpointer           user_data)
+{
+  BurrowAdcHubSession *self = user_data;
+  g_autoptr(BurrowAdcMessage) msg = NULL;
+  g_autoptr(GError) error = NULL;
+  gchar type;
+
+  if (len == 0)
+    return; /* keep-alive */
+
+  msg = burrow_adc_message_parse (line, len, &error);
+  if (msg == NULL)
+    {
+      gint64 now = g_get_monotonic_time ();
+
+      /* ADC: clients ignore malformed lines. Say so, at most once a second. */
+      self->malformed_count++;
+      if (now - self->malformed_reported >= MALFORMED_REPORT_US)
+        {
+          g_prefix_error (&error, ngettext ("Ignored %u malformed line from the hub: ",
+                                            "Ignored %u malformed lines from the hub: ",
+                                            self->malformed_count),
+                          self->malformed_count);
+          g_signal_emit_by_name (self, "error", error, FALSE);
+          self->malformed_reported = now;
+          self->malformed_count = 0;
+        }
+      return;
+    }
+
+  g_debug ("← %s", line);
+  type = burrow_adc_message_get_type_char (msg);
+  if (type == 'H' || type == 'C' || type == 'U')
+    {
+      report_unexpected (self, line);
+      return;
+    }
+
+  switch (burrow_hub_session_get_state (BURROW_HUB_SESSION (self)))
+    {
+    case BURROW_HUB_STATE_PROTOCOL:
+      dispatch_protocol (self, msg, line);
+      break;
+    case BURROW_HUB_STATE_IDENTIFY:
+      dispatch_identify (self, msg, line);
+      break;
+    case BURROW_HUB_STATE_VERIFY:
+      dispatch_verify (self, msg, line);
+      break;
+    case BURROW_HUB_STATE_NORMAL:
+      dispatch_normal (self, msg, line);
+      break;
+    case BURROW_HUB_STATE_DISCONNECTED:
+    case BURROW_HUB_STATE_CONNECTING:
+    case BURROW_HUB_STATE_WAITING:
+    default:
+      break;
+    }
+}
+
+static void
+on_channel_error (BurrowLineChannel *channel,
+                  const GError      *error,
+                  gboolean           fatal,
+                  gpointer           user_data)
+{
+  BurrowAdcHubSession *self = user_data;
+
+  if (!fatal)
+    {
+      g_signal_emit_by_name (self, "error", error, FALSE);
+      return;
+    }
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+
+  {
+    g_autoptr(GError) lost = g_error_new (BURROW_HUB_ERROR, BURROW_HUB_ERROR_CONNECTION_LOST,
+                                          _("Lost the connection to the hub: %s"), error->message);
+    fail_with (self, lost);
+  }
+}
+
+static void
+on_batch (BurrowLineChannel *channel,
+          gpointer           user_data)
+{
+  BurrowAdcHubSession *self = user_data;
+
+  /* During login the joins wait for our own INF (one splice for the whole
+   * list); afterwards each read's joins go out together. */
+  if (burrow_hub_session_get_state (BURROW_HUB_SESSION (self)) == BURROW_HUB_STATE_NORMAL)
+    _burrow_hub_session_flush_joins (BURROW_HUB_SESSION (self));
+}
+
+static gboolean
+login_timeout_cb (gpointer data)
+{
+  BurrowAdcHubSession *self = data;
+
+  self->login_timeout_id = 0;
+  fail_literal (self, BURROW_HUB_ERROR, BURROW_HUB_ERROR_TIMED_OUT,
+                _("The hub did not complete the login in time"));
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+keepalive_cb (gpointer data)
+{
+  BurrowAdcHubSession *self = data;
+  gint64 last;
+
+  if (self->channel == NULL)
+    return G_SOURCE_CONTINUE;
+
+  last = burrow_line_channel_get_last_write_time (self->channel);
+  if (g_get_monotonic_time () - last >= KEEPALIVE_IDLE_US)
+    burrow_line_channel_send (self->channel, "\n", 1, NULL);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+start_protocol (BurrowAdcHubSession *self)
+{
+  BurrowHubSession *session = BURROW_HUB_SESSION (self);
+  g_autoptr(BurrowAdcMessage) sup = NULL;
+  g_autoptr(GError) error = NULL;
+
+  self->channel = burrow_line_channel_new (self->stream, '\n', BURROW_ADC_MAX_LINE_LENGTH,
+                                           BURROW_HUB_MAX_QUEUED_BYTES);
+  burrow_line_channel_set_handlers (self->channel, on_line, on_channel_error, on_batch, self);
+  _burrow_hub_session_set_state (session, BURROW_HUB_STATE_PROTOCOL);
+  self->keepalive_id = g_timeout_add_seconds (KEEPALIVE_CHECK_S, keepalive_cb, self);
+
+  sup = burrow_adc_message_new ('H', BURROW_ADC_CMD_SUP);
+  burrow_adc_message_add_named (sup, "AD", "BASE");
+  burrow_adc_message_add_named (sup, "AD", "TIGR");
+  if (!send_message (self, sup, FALSE, &error))
+    {
+      fail_with (self, error);
+      return;
+    }
+  burrow_line_channel_start (self->channel);
+}
+
+/* --- TLS and keyprints ------------------------------------------------------------------ */
+
+static KeyprintVerdict
+judge_keyprint (BurrowAdcHubSession *self,
+                const gchar         *keyprint)
+{
+  BurrowHubSession *session = BURROW_HUB_SESSION (self);
+  const BurrowHubUri *uri = burrow_hub_session_get_hub_uri (session);
+  BurrowDatabase *db = _burrow_hub_session_get_database (session);
+  g_autofree gchar *address = NULL;
+  g_autofree gchar *pinned = NULL;
+
+  if (uri->keyprint != NULL)
+    return burrow_tls_keyprint_equal (uri->keyprint, keyprint) ? KP_OK : KP_MISMATCH;
+
+  if (db == NULL)
+    return KP_OK;
+
+  address = hub_address (self);
+  pinned = burrow_database_dup_hub_keyprint (db, address);
+  if (pinned == NULL)
+    return KP_OK_NEW;
+  return burrow_tls_keyprint_equal (pinned, keyprint) ? KP_OK : KP_CHANGED;
+}
+
+static gboolean
+on_accept_certificate (GTlsConnection       *conn,
+                       GTlsCertificate      *peer_cert,
+                       GTlsCertificateFlags  errors,
+                       gpointer              user_data)
+{
+  BurrowAdcHubSession *self = user_data;
+
+  g_free (self->peer_keyprint);
+  self->peer_keyprint = burrow_tls_certificate_keyprint (peer_cert);
+  self->kp_verdict = judge_keyprint (self, self->peer_keyprint);
+
+  return self->kp_verdict == KP_OK || self->kp_verdict == KP_OK_NEW;
+}
+
+static void
+fail_keyprint (BurrowAdcHubSession *self)
+{
+  BurrowHubSession *session = BURROW_HUB_SESSION (self);
+  const BurrowHubUri *uri = burrow_hub_session_get_hub_uri (session);
+  g_autoptr(GError) error = NULL;
+
+  if (self->kp_verdict == KP_MISMATCH)
+    {
+      error = g_error_new (BURROW_HUB_ERROR, BURROW_HUB_ERROR_KEYPRINT_MISMATCH,
+                           _("The hub's certificate (%s) does not match the keyprint in its address (%s)"),
+                           self->peer_keyprint, uri->keyprint);
+      _burrow_hub_session_set_keyprint (session, NULL, NULL);
+    }
+  else
+    {
+      error = g_error_new (BURROW_HUB_ERROR, BURROW_HUB_ERROR_KEYPRINT_CHANGED,
+                           _("The hub's certificate changed (now %s); accept it only if you trust "
+                             "the change"), self->peer_keyprint);
+      _burrow_hub_session_set_keyprint (session, NULL, self->peer_keyprint);
+    }
+  _burrow_hub_session_lost (session, error, -1);
+}
+
+static void
+on_handshake_cb (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  BurrowAdcHubSession *self = user_data;
+  BurrowHubSession *session;
+  g_autoptr(GError) error = NULL;
+  GTlsCertificate *peer;
+
+  if (!g_tls_connection_handshake_finish (G_TLS_CONNECTION (source), result, &error))
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return;
+      if (self->kp_verdict == KP_MISMATCH || self->kp_verdict == KP_CHANGED)
+        fail_keyprint (self);
+      else
+        {
+          g_autoptr(GError) tls = g_error_new (BURROW_HUB_ERROR, BURROW_HUB_ERROR_TLS,
+                                               _("TLS handshake with the hub failed: %s"),
+                                               error->message);
+          fail_with (self, tls);
+        }
+      return;
+    }
+
+  session = BURROW_HUB_SESSION (self);
+
+  /* accept-certificate only runs for certificates that fail ordinary
+   * validation; a CA-signed hub certificate must match the pin too. */
+  peer = g_tls_connection_get_peer_certificate (G_TLS_CONNECTION (source));
+  if (self->kp_verdict == KP_UNCHECKED && peer != NULL)
+    {
+      g_free (self->peer_keyprint);
+      self->peer_keyprint = burrow_tls_certificate_keyprint (peer);
+      self->kp_verdict = judge_keyprint (self, self->peer_keyprint);
+    }
+  if (self->kp_verdict == KP_MISMATCH || self->kp_verdict == KP_CHANGED)
+    {
+      fail_keyprint (self);
+      return;
+    }
+  if (self->kp_verdict == KP_OK_NEW)
+    {
+      g_autofree gchar *address = hub_address (self);
+      g_autoptr(GError) db_error = NULL;
+
+      if (!burrow_database_set_hub_keyprint (_burrow_hub_session_get_database (session), address,
+                                             self->peer_keyprint, &db_error))
+        g_signal_emit_by_name (self, "error", db_error, FALSE);
+    }
+  _burrow_hub_session_set_keyprint (session, self->peer_keyprint, NULL);
+  start_protocol (self);
+}
+
+static void
+start_tls (BurrowAdcHubSession *self)
+{
+  BurrowHubSession *session = BURROW_HUB_SESSION (self);
+  const BurrowHubUri *uri = burrow_hub_session_get_hub_uri (session);
+  BurrowIdentity *identity = _burrow_hub_session_get_identity (session);
+  g_autoptr(GSocketConnectable) server = g_network_address_new (uri->host, uri->port);
+  g_autoptr(GIOStream) tls = NULL;
+  g_autoptr(GError) error = NULL;
+
+  tls = g_tls_client_connection_new (self->stream, server, &error);
+  if (tls == NULL)
+    {
+      g_autoptr(GError) e = g_error_new (BURROW_HUB_ERROR, BURROW_HUB_ERROR_TLS,
+                                         _("TLS is not available: %s"), error->message);
+      fail_with (self, e);
+      return;
+    }
+
+  if (identity != NULL && burrow_identity_get_certificate (identity) != NULL)
+    g_tls_connection_set_certificate (G_TLS_CONNECTION (tls),
+                                      burrow_identity_get_certificate (identity));
+  g_signal_connect_object (tls, "accept-certificate", G_CALLBACK (on_accept_certificate), self, 0);
+
+  g_set_object (&self->stream, tls);
+  g_tls_connection_handshake_async (G_TLS_CONNECTION (tls), G_PRIORITY_DEFAULT, self->cancellable,
+                                    on_handshake_cb, self);
+}
+
+/* --- TCP -------------------------------------------------------------------------------- */
+
+static void
+connected (BurrowAdcHubSession *self)
+{
+  BurrowHubSession *session = BURROW_HUB_SESSION (self);
+  g_autoptr(GSocketAddress) local = g_socket_get_local_address (self->socket, NULL);
+
+  if (G_IS_INET_SOCKET_ADDRESS (local))
+    _burrow_hub_session_set_local_port (session,
+                                        g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local)));
+  g_list_free_full (g_steal_pointer (&self->addresses), g_object_unref);
+
+  self->stream = G_IO_STREAM (g_socket_connection_factory_create_connection (self->socket));
+  if (burrow_hub_uri_is_tls (burrow_hub_session_get_hub_uri (session)))
+    start_tls (self);
+  else
+    start_protocol (self);
+}
+
+static gboolean
+on_socket_writable (GSocket      *socket,
+                    GIOCondition  condition,
+                    gpointer      user_data)
+{
+  BurrowAdcHubSession *self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  g_clear_pointer (&self->connect_source, g_source_unref);
+  if (!g_socket_check_connect_result (socket, &error))
+    {
+      g_debug ("connect failed: %s", error->message);
+      g_clear_object (&self->socket);
+      if (self->addresses == NULL)
+        {
+          g_autoptr(GError) e = g_error_new (BURROW_HUB_ERROR, BURROW_HUB_ERROR_CONNECTION_LOST,
+                                             _("Cannot connect to the hub: %s"), error->message);
+          fail_with (self, e);
+        }
+      else
+        try_next_address (self);
+      return G_SOURCE_REMOVE;
+    }
+
+  connected (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* The hub socket is made by hand (not GSocketClient) so that SO_REUSEADDR and
+ * SO_REUSEPORT are set before connect(): NAT traversal later binds a second
+ * socket to this same local port (PROTOCOL.md §2.3, §2.9). */
+static void
+try_next_address (BurrowAdcHubSession *self)
+{
+  g_autoptr(GSocketAddress) address = NULL;
+  g_autoptr(GError) error = NULL;
+  GSocketFamily family;
+
+  g_assert (self->addresses != NULL);
+  address = self->addresses->data;
+  self->addresses = g_list_delete_link (self->addresses, self->addresses);
+
+  family = g_socket_address_get_family (address);
+  self->socket = g_socket_new (family, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, &error);
+  if (self->socket == NULL ||
+      !g_socket_set_option (self->socket, SOL_SOCKET, SO_REUSEADDR, 1, &error) ||
+      !g_socket_set_option (self->socket, SOL_SOCKET, SO_REUSEPORT, 1, &error))
+    {
+      g_autoptr(GError) e = g_error_new (BURROW_HUB_ERROR, BURROW_HUB_ERROR_FAILED,
+                                         _("Cannot create a socket: %s"), error->message);
+      fail_with (self, e);
+      return;
+    }
+  g_socket_set_keepalive (self->socket, TRUE);
+  g_socket_set_blocking (self->socket, FALSE);
+
+  if (g_socket_connect (self->socket, address, self->cancellable, &error))
+    {
+      connected (self);
+      return;
+    }
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_PENDING))
+    {
+      self->connect_source = g_socket_create_source (self->socket, G_IO_OUT, NULL);
+      g_source_set_callback (self->connect_source, (GSourceFunc) on_socket_writable, self, NULL);
+      g_source_attach (self->connect_source, g_main_context_get_thread_default ());
+      return;
+    }
+
+  g_clear_object (&self->socket);
+  if (self->addresses != NULL)
+    {
+      try_next_address (self);
+      return;
+    }
+  {
+    g_autoptr(GError) e = g_error_new (BURROW_HUB_ERROR, BURROW_HUB_ERROR_CONNECTION_LOST,
+                                       _("Cannot connect to the hub: %s"), error->message);
+    fail_with (self, e);
+  }
+}
+
+static void
+on_resolved_cb (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  BurrowAdcHubSession *self;
+  g_autoptr(GError) error = NULL;
+  GList *list;
+  guint16 port;
+
+  list = g_resolver_lookup_by_name_finish (G_RESOLVER (source), result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+
+  self = user_data;
+  if (list == NULL)
+    {
+      g_autoptr(GError) e = g_error_new (BURROW_HUB_ERROR, BURROW_HUB_ERROR_CONNECTION_LOST,
+                                         _("Cannot find the hub: %s"), error->message);
+      fail_with (self, e);
+      return;
+    }
+
+  port = burrow_hub_session_get_hub_uri (BURROW_HUB_SESSION (self))->port;
+  /* IPv4 first: NAT traversal and most hubs are IPv4 */
+  for (GList *l = list; l != NULL; l = l->next)
+    if (g_inet_address_get_family (l->data) == G_SOCKET_FAMILY_IPV4)
+      self->addresses = g_list_append (self->addresses, g_inet_socket_address_new (l->data, port));
+  for (GList *l = list; l != NULL; l = l->next)
+    if (g_inet_address_get_family (l->data) != G_SOCKET_FAMILY_IPV4)
+      self->addresses = g_list_append (self->addresses, g_inet_socket_address_new (l->data, port));
+  g_resolver_free_addresses (list);
+
+  try_next_address (self);
+}
+
+static void
+burrow_adc_hub_session_start (BurrowHubSession *session)
+{
+  BurrowAdcHubSession *self = BURROW_ADC_HUB_SESSION (session);
+  const BurrowHubUri *uri = burrow_hub_session_get_hub_uri (session);
+  g_autoptr(GResolver) resolver = g_resolver_get_default ();
+
+  stop_connection (self, FALSE);
+
+  if (_burrow_hub_session_get_identity (session) == NULL)
+    {
+      fail_literal (self, BURROW_HUB_ERROR, BURROW_HUB_ERROR_FAILED,
+                    _("The session has no identity (internal error)"));
+      return;
+    }
+
+  self->login_timeout_id = g_timeout_add (BURROW_ADC_LOGIN_TIMEOUT_MS, login_timeout_cb, self);
+  g_resolver_lookup_by_name_async (resolver, uri->host, self->cancellable, on_resolved_cb, self);
+}
+
+static void
+burrow_adc_hub_session_stop (BurrowHubSession *session,
+                             gboolean          clean)
+{
+  stop_connection (BURROW_ADC_HUB_SESSION (session), clean);
+}
+
+static gboolean
+burrow_adc_hub_session_send_chat (BurrowHubSession  *session,
+                                  const gchar       *text,
+                                  gboolean           third_person,
+                                  GError           **error)
+{
+  BurrowAdcHubSession *self = BURROW_ADC_HUB_SESSION (session);
+  g_autoptr(BurrowAdcMessage) msg = burrow_adc_message_new_broadcast (BURROW_ADC_CMD_MSG, self->sid);
+
+  burrow_adc_message_add_param (msg, text);
+  if (third_person)
+    burrow_adc_message_add_named (msg, "ME", "1");
+  return send_message (self, msg, TRUE, error);
+}
+
+static gboolean
+burrow_adc_hub_session_send_private (BurrowHubSession  *session,
+                                     BurrowUser        *user,
+                                     const gchar       *text,
+                                     gboolean           third_person,
+                                     GError           **error)
+{
+  BurrowAdcHubSession *self = BURROW_ADC_HUB_SESSION (session);
+  g_autoptr(BurrowAdcMessage) msg = NULL;
+  gchar sid_text[5];
+
+  /* E type: the hub echoes it back, which is how it enters our own log. */
+  msg = burrow_adc_message_new_direct ('E', BURROW_ADC_CMD_MSG, self->sid, burrow_user_get_sid (user));
+  burrow_adc_message_add_param (msg, text);
+  burrow_adc_sid_to_string (self->sid, sid_text);
+  burrow_adc_message_add_named (msg, "PM", sid_text);
+  if (third_person)
+    burrow_adc_message_add_named (msg, "ME", "1");
+  return send_message (self, msg, TRUE, error);
+}
+
+static void
+burrow_adc_hub_session_class_init (BurrowAdcHubSessionClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  BurrowHubSessionClass *session_class = BURROW_HUB_SESSION_CLASS (klass);
+
+  object_class->dispose = burrow_adc_hub_session_dispose;
+  object_class->finalize = burrow_adc_hub_session_finalize;
+
+  session_class->start = burrow_adc_hub_session_start;
+  session_class->stop = burrow_adc_hub_session_stop;
+  session_class->send_chat = burrow_adc_hub_session_send_chat;
+  session_class->send_private = burrow_adc_hub_session_send_private;
+  session_class->info_changed = burrow_adc_hub_session_info_changed;
+}
+
+static void
+burrow_adc_hub_session_init (BurrowAdcHubSession *self)
+{
+  self->cancellable = g_cancellable_new ();
+  self->sent_inf = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->hub_features = g_ptr_array_new_with_free_func (g_free);
+  for (guint i = 0; i < N_PACE; i++)
+    g_queue_init (&self->pacers[i].lines);
+}

@@ -1,0 +1,31 @@
+/* burrow-adc-hub-session.h — the ADC (and ADCS) hub protocol
+ *
+ * Copyright 2026 The Burrow authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include "burrow-adc-message.h"
+#include "burrow-hub-session.h"
+
+G_BEGIN_DECLS
+
+#define BURROW_TYPE_ADC_HUB_SESSION (burrow_adc_hub_session_get_type ())
+
+G_DECLARE_FINAL_TYPE (BurrowAdcHubSession, burrow_adc_hub_session, BURROW, ADC_HUB_SESSION,
+                      BurrowHubSession)
+
+/* Login must complete within this time after the TCP connection is up. */
+#define BURROW_ADC_LOGIN_TIMEOUT_MS   (30 * 1000)
+/* Most messages of one flood class waiting to be paced out. */
+#define BURROW_ADC_MAX_PACED_MESSAGES 256
+
+guint32   burrow_adc_hub_session_get_sid  (BurrowAdcHubSession  *self);
+gboolean  burrow_adc_hub_session_send     (BurrowAdcHubSession  *self,
+                                           BurrowAdcMessage     *message,
+                                           GError              **error);
+gsize     burrow_adc_hub_session_get_n_paced (BurrowAdcHubSession *self);
+
+G_END_DECLS

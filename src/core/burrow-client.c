@@ -1,0 +1,418 @@
+/* burrow-client.c
+ *
+ * Copyright 2026 The Burrow authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#define G_LOG_DOMAIN "burrow-client"
+
+#include "config.h"
+
+#include <errno.h>
+#include <glib/gi18n-lib.h>
+#include <glib/gstdio.h>
+
+#include "burrow-enums.h"
+#include "burrow-error.h"
+#include "burrow-hub-session-private.h"
+#include "burrow-tiger.h"
+#include "burrow-tls.h"
+
+#include "burrow-client.h"
+
+struct _BurrowClient
+{
+  GObject               parent_instance;
+
+  /* owned */
+  gchar                *data_dir;
+  BurrowDatabase       *database;
+  BurrowIdentity       *identity;
+  GListStore           *hubs;
+  gchar                *nick;
+  gchar                *description;
+
+  BurrowConnectionMode  mode;
+};
+
+enum {
+  PROP_0,
+  PROP_DATA_DIR,
+  PROP_IDENTITY,
+  PROP_HUBS,
+  PROP_NICK,
+  PROP_DESCRIPTION,
+  PROP_MODE,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+G_DEFINE_FINAL_TYPE (BurrowClient, burrow_client, G_TYPE_OBJECT)
+
+static void
+burrow_client_dispose (GObject *object)
+{
+  BurrowClient *self = BURROW_CLIENT (object);
+
+  if (self->hubs != NULL)
+    burrow_client_disconnect_all (self);
+  g_clear_object (&self->hubs);
+  g_clear_object (&self->identity);
+  g_clear_object (&self->database);
+
+  G_OBJECT_CLASS (burrow_client_parent_class)->dispose (object);
+}
+
+static void
+burrow_client_finalize (GObject *object)
+{
+  BurrowClient *self = BURROW_CLIENT (object);
+
+  g_free (self->data_dir);
+  g_free (self->nick);
+  g_free (self->description);
+
+  G_OBJECT_CLASS (burrow_client_parent_class)->finalize (object);
+}
+
+static void
+burrow_client_get_property (GObject    *object,
+                            guint       prop_id,
+                            GValue     *value,
+                            GParamSpec *pspec)
+{
+  BurrowClient *self = BURROW_CLIENT (object);
+
+  switch (prop_id)
+    {
+    case PROP_DATA_DIR: g_value_set_string (value, self->data_dir); break;
+    case PROP_IDENTITY: g_value_set_object (value, self->identity); break;
+    case PROP_HUBS: g_value_set_object (value, self->hubs); break;
+    case PROP_NICK: g_value_set_string (value, self->nick); break;
+    case PROP_DESCRIPTION: g_value_set_string (value, self->description); break;
+    case PROP_MODE: g_value_set_enum (value, self->mode); break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+burrow_client_set_property (GObject      *object,
+                            guint         prop_id,
+                            const GValue *value,
+                            GParamSpec   *pspec)
+{
+  BurrowClient *self = BURROW_CLIENT (object);
+
+  switch (prop_id)
+    {
+    case PROP_NICK: burrow_client_set_nick (self, g_value_get_string (value)); break;
+    case PROP_DESCRIPTION: burrow_client_set_description (self, g_value_get_string (value)); break;
+    case PROP_MODE: burrow_client_set_mode (self, g_value_get_enum (value)); break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+#define RO (G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY)
+#define RW (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY)
+
+static void
+burrow_client_class_init (BurrowClientClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = burrow_client_dispose;
+  object_class->finalize = burrow_client_finalize;
+  object_class->get_property = burrow_client_get_property;
+  object_class->set_property = burrow_client_set_property;
+
+  properties[PROP_DATA_DIR] = g_param_spec_string ("data-dir", NULL, NULL, NULL, RO);
+  properties[PROP_IDENTITY] = g_param_spec_object ("identity", NULL, NULL, BURROW_TYPE_IDENTITY, RO);
+  properties[PROP_HUBS] = g_param_spec_object ("hubs", NULL, NULL, G_TYPE_LIST_MODEL, RO);
+  properties[PROP_NICK] = g_param_spec_string ("nick", NULL, NULL, NULL, RW);
+  properties[PROP_DESCRIPTION] = g_param_spec_string ("description", NULL, NULL, NULL, RW);
+  properties[PROP_MODE] = g_param_spec_enum ("mode", NULL, NULL, BURROW_TYPE_CONNECTION_MODE,
+                                             BURROW_CONNECTION_MODE_PASSIVE, RW);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+burrow_client_init (BurrowClient *self)
+{
+  self->hubs = g_list_store_new (BURROW_TYPE_HUB_SESSION);
+}
+
+/**
+ * burrow_client_default_data_dir:
+ *
+ * Returns: (transfer full): `$XDG_DATA_HOME/burrow`
+ */
+gchar *
+burrow_client_default_data_dir (void)
+{
+  return g_build_filename (g_get_user_data_dir (), "burrow", NULL);
+}
+
+static gchar *
+default_nick (void)
+{
+  const gchar *user = g_get_user_name ();
+  g_autoptr(GString) nick = g_string_new (NULL);
+
+  /* ADC nicks may be any UTF-8 but must be unique; keep it simple and printable */
+  for (const gchar *p = user; p && *p; p++)
+    if (g_ascii_isalnum (*p) || *p == '_' || *p == '-')
+      g_string_append_c (nick, *p);
+  if (nick->len == 0)
+    g_string_append (nick, "burrow");
+  return g_string_free (g_steal_pointer (&nick), FALSE);
+}
+
+/**
+ * burrow_client_new:
+ * @data_dir: (nullable): where state lives; %NULL for `$XDG_DATA_HOME/burrow`
+ *
+ * Opens (or creates) the engine's state: database, identity, certificate.
+ * Two clients with different data dirs share nothing.
+ *
+ * Returns: (transfer full): the client, or %NULL with @error set
+ */
+BurrowClient *
+burrow_client_new (const gchar  *data_dir,
+                   GError      **error)
+{
+  g_autoptr(BurrowClient) self = g_object_new (BURROW_TYPE_CLIENT, NULL);
+  g_autofree gchar *db_path = NULL;
+
+  burrow_tls_init ();
+  burrow_tiger_init ();
+
+  self->data_dir = data_dir ? g_canonicalize_filename (data_dir, NULL) : burrow_client_default_data_dir ();
+  if (g_mkdir_with_parents (self->data_dir, 0700) != 0)
+    {
+      int saved = errno;
+
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
+                   _("Cannot create the data directory %s: %s"), self->data_dir, g_strerror (saved));
+      return NULL;
+    }
+
+  db_path = g_build_filename (self->data_dir, "burrow.db", NULL);
+  self->database = burrow_database_open (db_path, error);
+  if (self->database == NULL)
+    return NULL;
+
+  self->identity = burrow_identity_load (self->database, self->data_dir, error);
+  if (self->identity == NULL)
+    return NULL;
+
+  self->nick = burrow_database_dup_setting (self->database, "nick");
+  if (self->nick == NULL)
+    self->nick = default_nick ();
+  self->description = burrow_database_dup_setting (self->database, "description");
+
+  return g_steal_pointer (&self);
+}
+
+const gchar *
+burrow_client_get_data_dir (BurrowClient *self)
+{
+  g_return_val_if_fail (BURROW_IS_CLIENT (self), NULL);
+  return self->data_dir;
+}
+
+/**
+ * burrow_client_get_identity:
+ *
+ * Returns: (transfer none): our identity
+ */
+BurrowIdentity *
+burrow_client_get_identity (BurrowClient *self)
+{
+  g_return_val_if_fail (BURROW_IS_CLIENT (self), NULL);
+  return self->identity;
+}
+
+/**
+ * burrow_client_get_database:
+ *
+ * Returns: (transfer none): the engine's database
+ */
+BurrowDatabase *
+burrow_client_get_database (BurrowClient *self)
+{
+  g_return_val_if_fail (BURROW_IS_CLIENT (self), NULL);
+  return self->database;
+}
+
+/**
+ * burrow_client_get_hubs:
+ *
+ * Returns: (transfer none): the hub sessions (#BurrowHubSession)
+ */
+GListModel *
+burrow_client_get_hubs (BurrowClient *self)
+{
+  g_return_val_if_fail (BURROW_IS_CLIENT (self), NULL);
+  return G_LIST_MODEL (self->hubs);
+}
+
+/**
+ * burrow_client_add_hub:
+ * @uri: the hub's address
+ *
+ * Creates a session for @uri with our identity and settings; connect it with
+ * burrow_hub_session_connect().
+ *
+ * Returns: (transfer none): the session, or %NULL with @error set
+ */
+BurrowHubSession *
+burrow_client_add_hub (BurrowClient  *self,
+                       const gchar   *uri,
+                       GError       **error)
+{
+  g_autoptr(BurrowHubSession) session = NULL;
+
+  g_return_val_if_fail (BURROW_IS_CLIENT (self), NULL);
+  g_return_val_if_fail (uri != NULL, NULL);
+
+  session = burrow_hub_session_new (uri, error);
+  if (session == NULL)
+    return NULL;
+
+  _burrow_hub_session_set_context (session, self->identity, self->database);
+  burrow_hub_session_set_nick (session, self->nick);
+  burrow_hub_session_set_description (session, self->description);
+  burrow_hub_session_set_mode (session, self->mode);
+  g_list_store_append (self->hubs, session);
+
+  return session;
+}
+
+void
+burrow_client_remove_hub (BurrowClient     *self,
+                          BurrowHubSession *session)
+{
+  guint position;
+
+  g_return_if_fail (BURROW_IS_CLIENT (self));
+  g_return_if_fail (BURROW_IS_HUB_SESSION (session));
+
+  burrow_hub_session_disconnect (session);
+  if (g_list_store_find (self->hubs, session, &position))
+    g_list_store_remove (self->hubs, position);
+}
+
+void
+burrow_client_disconnect_all (BurrowClient *self)
+{
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->hubs));
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(BurrowHubSession) session = g_list_model_get_item (G_LIST_MODEL (self->hubs), i);
+      burrow_hub_session_disconnect (session);
+    }
+}
+
+typedef void (*SessionSetter) (BurrowHubSession *session, gconstpointer value);
+
+static void
+for_each_session (BurrowClient  *self,
+                  SessionSetter  setter,
+                  gconstpointer  value)
+{
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->hubs));
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(BurrowHubSession) session = g_list_model_get_item (G_LIST_MODEL (self->hubs), i);
+      setter (session, value);
+    }
+}
+
+static void
+set_session_nick (BurrowHubSession *session, gconstpointer value)
+{
+  burrow_hub_session_set_nick (session, value);
+}
+
+static void
+set_session_description (BurrowHubSession *session, gconstpointer value)
+{
+  burrow_hub_session_set_description (session, value);
+}
+
+static void
+set_session_mode (BurrowHubSession *session, gconstpointer value)
+{
+  burrow_hub_session_set_mode (session, GPOINTER_TO_INT (value));
+}
+
+void
+burrow_client_set_nick (BurrowClient *self,
+                        const gchar  *nick)
+{
+  g_return_if_fail (BURROW_IS_CLIENT (self));
+  g_return_if_fail (nick != NULL && *nick != '\0');
+
+  if (g_strcmp0 (self->nick, nick) == 0)
+    return;
+  g_free (self->nick);
+  self->nick = g_strdup (nick);
+  burrow_database_set_setting (self->database, "nick", nick, NULL);
+  for_each_session (self, set_session_nick, nick);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_NICK]);
+}
+
+const gchar *
+burrow_client_get_nick (BurrowClient *self)
+{
+  g_return_val_if_fail (BURROW_IS_CLIENT (self), NULL);
+  return self->nick;
+}
+
+void
+burrow_client_set_description (BurrowClient *self,
+                               const gchar  *description)
+{
+  g_return_if_fail (BURROW_IS_CLIENT (self));
+
+  if (g_strcmp0 (self->description, description) == 0)
+    return;
+  g_free (self->description);
+  self->description = g_strdup (description);
+  burrow_database_set_setting (self->database, "description", description ? description : "", NULL);
+  for_each_session (self, set_session_description, description);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DESCRIPTION]);
+}
+
+const gchar *
+burrow_client_get_description (BurrowClient *self)
+{
+  g_return_val_if_fail (BURROW_IS_CLIENT (self), NULL);
+  return self->description;
+}
+
+void
+burrow_client_set_mode (BurrowClient         *self,
+                        BurrowConnectionMode  mode)
+{
+  g_return_if_fail (BURROW_IS_CLIENT (self));
+
+  if (self->mode == mode)
+    return;
+  self->mode = mode;
+  for_each_session (self, set_session_mode, GINT_TO_POINTER (mode));
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MODE]);
+}
+
+BurrowConnectionMode
+burrow_client_get_mode (BurrowClient *self)
+{
+  g_return_val_if_fail (BURROW_IS_CLIENT (self), BURROW_CONNECTION_MODE_PASSIVE);
+  return self->mode;
+}

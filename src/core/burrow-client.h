@@ -1,0 +1,47 @@
+/* burrow-client.h — the engine root: data dir, identity, settings, hub sessions
+ *
+ * Copyright 2026 The Burrow authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include <gio/gio.h>
+
+#include "burrow-database.h"
+#include "burrow-hub-session.h"
+#include "burrow-identity.h"
+
+G_BEGIN_DECLS
+
+#define BURROW_TYPE_CLIENT (burrow_client_get_type ())
+
+G_DECLARE_FINAL_TYPE (BurrowClient, burrow_client, BURROW, CLIENT, GObject)
+
+BurrowClient     *burrow_client_new             (const gchar          *data_dir,
+                                                 GError              **error);
+const gchar      *burrow_client_get_data_dir    (BurrowClient         *self);
+BurrowIdentity   *burrow_client_get_identity    (BurrowClient         *self);
+BurrowDatabase   *burrow_client_get_database    (BurrowClient         *self);
+GListModel       *burrow_client_get_hubs        (BurrowClient         *self);
+BurrowHubSession *burrow_client_add_hub         (BurrowClient         *self,
+                                                 const gchar          *uri,
+                                                 GError              **error);
+void              burrow_client_remove_hub      (BurrowClient         *self,
+                                                 BurrowHubSession     *session);
+void              burrow_client_disconnect_all  (BurrowClient         *self);
+
+void              burrow_client_set_nick        (BurrowClient         *self,
+                                                 const gchar          *nick);
+const gchar      *burrow_client_get_nick        (BurrowClient         *self);
+void              burrow_client_set_description (BurrowClient         *self,
+                                                 const gchar          *description);
+const gchar      *burrow_client_get_description (BurrowClient         *self);
+void              burrow_client_set_mode        (BurrowClient         *self,
+                                                 BurrowConnectionMode  mode);
+BurrowConnectionMode burrow_client_get_mode     (BurrowClient         *self);
+
+gchar            *burrow_client_default_data_dir (void);
+
+G_END_DECLS

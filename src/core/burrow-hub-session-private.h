@@ -1,0 +1,64 @@
+/* burrow-hub-session-private.h — what protocol subclasses use of BurrowHubSession
+ *
+ * Copyright 2026 The Burrow authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include "burrow-database.h"
+#include "burrow-identity.h"
+#include "burrow-hub-session.h"
+
+G_BEGIN_DECLS
+
+/* Engine-wide context a session needs; set by BurrowClient (or a test). */
+void               _burrow_hub_session_set_context       (BurrowHubSession  *self,
+                                                          BurrowIdentity    *identity,
+                                                          BurrowDatabase    *database);
+BurrowIdentity    *_burrow_hub_session_get_identity      (BurrowHubSession  *self);
+BurrowDatabase    *_burrow_hub_session_get_database      (BurrowHubSession  *self);
+
+void               _burrow_hub_session_set_state         (BurrowHubSession  *self,
+                                                          BurrowHubState     state);
+void               _burrow_hub_session_set_hub_info      (BurrowHubSession  *self,
+                                                          const gchar       *name,
+                                                          const gchar       *description);
+void               _burrow_hub_session_set_local_port    (BurrowHubSession  *self,
+                                                          guint16            port);
+void               _burrow_hub_session_set_keyprint      (BurrowHubSession  *self,
+                                                          const gchar       *keyprint,
+                                                          const gchar       *pending);
+void               _burrow_hub_session_set_uri           (BurrowHubSession  *self,
+                                                          const BurrowHubUri *uri);
+guint              _burrow_hub_session_count_redirect    (BurrowHubSession  *self,
+                                                          const gchar       *target);
+
+/* Users: joins are batched until _flush_joins (end of a read, or login). */
+BurrowUser        *_burrow_hub_session_add_user          (BurrowHubSession  *self,
+                                                          guint32            sid);
+void               _burrow_hub_session_flush_joins       (BurrowHubSession  *self);
+void               _burrow_hub_session_user_updated      (BurrowHubSession  *self,
+                                                          BurrowUser        *user);
+void               _burrow_hub_session_remove_user       (BurrowHubSession  *self,
+                                                          guint32            sid);
+void               _burrow_hub_session_clear_users       (BurrowHubSession  *self);
+void               _burrow_hub_session_set_me            (BurrowHubSession  *self,
+                                                          BurrowUser        *me);
+guint              _burrow_hub_session_get_n_users       (BurrowHubSession  *self);
+
+void               _burrow_hub_session_add_message       (BurrowHubSession  *self,
+                                                          BurrowChatMessage *message);
+void               _burrow_hub_session_status            (BurrowHubSession  *self,
+                                                          const gchar       *text);
+
+/* The connection ended. @error says why; @reconnect_after_ms < 0 means never
+ * reconnect, 0 means "use the back-off", > 0 a delay the hub asked for. */
+void               _burrow_hub_session_lost              (BurrowHubSession  *self,
+                                                          const GError      *error,
+                                                          gint64             reconnect_after_ms);
+void               _burrow_hub_session_logged_in         (BurrowHubSession  *self);
+gboolean           _burrow_hub_error_is_final            (const GError      *error);
+
+G_END_DECLS

@@ -1,0 +1,1085 @@
+/* burrow-hub-session.c
+ *
+ * Copyright 2026 The Burrow authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#define G_LOG_DOMAIN "burrow-hub-session"
+
+#include "config.h"
+
+#include <glib/gi18n-lib.h>
+
+#include "burrow-adc-hub-session.h"
+#include "burrow-enums.h"
+#include "burrow-error.h"
+
+#include "burrow-hub-session-private.h"
+
+#define DEFAULT_RECONNECT_DELAY_MS 2000
+#define MAX_RECONNECT_DELAY_MS     (5 * 60 * 1000)
+
+typedef struct
+{
+  /* owned */
+  BurrowHubUri         *hub_uri;
+  gchar                *uri;
+  gchar                *hub_name;
+  gchar                *hub_description;
+  GListStore           *users;
+  GHashTable           *by_sid;          /* sid → BurrowUser (borrowed from users/pending) */
+  GPtrArray            *pending_joins;   /* BurrowUser, not yet in users */
+  GListStore           *messages;
+  BurrowUser           *me;
+  BurrowIdentity       *identity;
+  BurrowDatabase       *database;
+  gchar                *keyprint;
+  gchar                *pending_keyprint;
+  GError               *error;
+  GPtrArray            *redirects;       /* URIs visited since the last login */
+  GTask                *connect_task;
+  gchar                *nick;
+  gchar                *password;
+  gchar                *description;
+
+  BurrowHubState        state;
+  BurrowConnectionMode  mode;
+  guint16               local_port;
+  guint                 reconnect_id;
+  guint                 reconnect_delay_ms;
+  guint                 failures;        /* consecutive, for the back-off */
+  gboolean              auto_reconnect;
+} BurrowHubSessionPrivate;
+
+enum {
+  PROP_0,
+  PROP_URI,
+  PROP_STATE,
+  PROP_HUB_NAME,
+  PROP_HUB_DESCRIPTION,
+  PROP_USERS,
+  PROP_MESSAGES,
+  PROP_LOCAL_PORT,
+  PROP_KEYPRINT,
+  PROP_PENDING_KEYPRINT,
+  PROP_NICK,
+  PROP_PASSWORD,
+  PROP_DESCRIPTION,
+  PROP_MODE,
+  PROP_AUTO_RECONNECT,
+  PROP_RECONNECT_DELAY,
+  N_PROPS
+};
+
+enum {
+  SIGNAL_USER_JOINED,
+  SIGNAL_USER_UPDATED,
+  SIGNAL_USER_LEFT,
+  SIGNAL_MESSAGE,
+  SIGNAL_ERROR,
+  N_SIGNALS
+};
+
+static GParamSpec *properties[N_PROPS];
+static guint signals[N_SIGNALS];
+
+G_DEFINE_ABSTRACT_TYPE_WITH_PRIVATE (BurrowHubSession, burrow_hub_session, G_TYPE_OBJECT)
+
+#define GET_PRIV(self) ((BurrowHubSessionPrivate *) burrow_hub_session_get_instance_private (self))
+
+static void
+burrow_hub_session_dispose (GObject *object)
+{
+  BurrowHubSession *self = BURROW_HUB_SESSION (object);
+  BurrowHubSessionPrivate *priv = GET_PRIV (self);
+
+  g_clear_handle_id (&priv->reconnect_id, g_source_remove);
+  if (priv->connect_task != NULL)
+    {
+      g_task_return_new_error (priv->connect_task, G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                               _("The hub session was closed"));
+      g_clear_object (&priv->connect_task);
+    }
+  g_clear_object (&priv->me);
+  g_clear_object (&priv->identity);
+  g_clear_object (&priv->database);
+  g_clear_pointer (&priv->by_sid, g_hash_table_unref);
+  g_clear_pointer (&priv->pending_joins, g_ptr_array_unref);
+  g_clear_object (&priv->users);
+  g_clear_object (&priv->messages);
+
+  G_OBJECT_CLASS (burrow_hub_session_parent_class)->dispose (object);
+}
+
+static void
+burrow_hub_session_finalize (GObject *object)
+{
+  BurrowHubSessionPrivate *priv = GET_PRIV (BURROW_HUB_SESSION (object));
+
+  g_clear_pointer (&priv->hub_uri, burrow_hub_uri_free);
+  g_clear_pointer (&priv->uri, g_free);
+  g_clear_pointer (&priv->hub_name, g_free);
+  g_clear_pointer (&priv->hub_description, g_free);
+  g_clear_pointer (&priv->keyprint, g_free);
+  g_clear_pointer (&priv->pending_keyprint, g_free);
+  g_clear_pointer (&priv->redirects, g_ptr_array_unref);
+  g_clear_error (&priv->error);
+  g_clear_pointer (&priv->nick, g_free);
+  g_clear_pointer (&priv->password, g_free);
+  g_clear_pointer (&priv->description, g_free);
+
+  G_OBJECT_CLASS (burrow_hub_session_parent_class)->finalize (object);
+}
+
+static void
+burrow_hub_session_get_property (GObject    *object,
+                                 guint       prop_id,
+                                 GValue     *value,
+                                 GParamSpec *pspec)
+{
+  BurrowHubSession *self = BURROW_HUB_SESSION (object);
+  BurrowHubSessionPrivate *priv = GET_PRIV (self);
+
+  switch (prop_id)
+    {
+    case PROP_URI: g_value_set_string (value, priv->uri); break;
+    case PROP_STATE: g_value_set_enum (value, priv->state); break;
+    case PROP_HUB_NAME: g_value_set_string (value, priv->hub_name); break;
+    case PROP_HUB_DESCRIPTION: g_value_set_string (value, priv->hub_description); break;
+    case PROP_USERS: g_value_set_object (value, priv->users); break;
+    case PROP_MESSAGES: g_value_set_object (value, priv->messages); break;
+    case PROP_LOCAL_PORT: g_value_set_uint (value, priv->local_port); break;
+    case PROP_KEYPRINT: g_value_set_string (value, priv->keyprint); break;
+    case PROP_PENDING_KEYPRINT: g_value_set_string (value, priv->pending_keyprint); break;
+    case PROP_NICK: g_value_set_string (value, priv->nick); break;
+    case PROP_PASSWORD: g_value_set_string (value, priv->password); break;
+    case PROP_DESCRIPTION: g_value_set_string (value, priv->description); break;
+    case PROP_MODE: g_value_set_enum (value, priv->mode); break;
+    case PROP_AUTO_RECONNECT: g_value_set_boolean (value, priv->auto_reconnect); break;
+    case PROP_RECONNECT_DELAY: g_value_set_uint (value, priv->reconnect_delay_ms); break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+burrow_hub_session_set_property (GObject      *object,
+                                 guint         prop_id,
+                                 const GValue *value,
+                                 GParamSpec   *pspec)
+{
+  BurrowHubSession *self = BURROW_HUB_SESSION (object);
+  BurrowHubSessionPrivate *priv = GET_PRIV (self);
+
+  switch (prop_id)
+    {
+    case PROP_URI:
+      /* construct-only; validated by burrow_hub_session_new() */
+      priv->uri = g_value_dup_string (value);
+      priv->hub_uri = priv->uri ? burrow_hub_uri_parse (priv->uri, NULL) : NULL;
+      break;
+    case PROP_NICK: burrow_hub_session_set_nick (self, g_value_get_string (value)); break;
+    case PROP_PASSWORD: burrow_hub_session_set_password (self, g_value_get_string (value)); break;
+    case PROP_DESCRIPTION:
+      burrow_hub_session_set_description (self, g_value_get_string (value));
+      break;
+    case PROP_MODE: burrow_hub_session_set_mode (self, g_value_get_enum (value)); break;
+    case PROP_AUTO_RECONNECT:
+      if (priv->auto_reconnect != g_value_get_boolean (value))
+        {
+          priv->auto_reconnect = g_value_get_boolean (value);
+          g_object_notify_by_pspec (object, pspec);
+        }
+      break;
+    case PROP_RECONNECT_DELAY:
+      if (priv->reconnect_delay_ms != g_value_get_uint (value))
+        {
+          priv->reconnect_delay_ms = g_value_get_uint (value);
+          g_object_notify_by_pspec (object, pspec);
+        }
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+#define RO (G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY)
+#define RW (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY)
+
+static void
+burrow_hub_session_class_init (BurrowHubSessionClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = burrow_hub_session_dispose;
+  object_class->finalize = burrow_hub_session_finalize;
+  object_class->get_property = burrow_hub_session_get_property;
+  object_class->set_property = burrow_hub_session_set_property;
+
+  properties[PROP_URI] =
+    g_param_spec_string ("uri", NULL, NULL, NULL,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_STATE] =
+    g_param_spec_enum ("state", NULL, NULL, BURROW_TYPE_HUB_STATE, BURROW_HUB_STATE_DISCONNECTED, RO);
+  properties[PROP_HUB_NAME] = g_param_spec_string ("hub-name", NULL, NULL, NULL, RO);
+  properties[PROP_HUB_DESCRIPTION] = g_param_spec_string ("hub-description", NULL, NULL, NULL, RO);
+  properties[PROP_USERS] = g_param_spec_object ("users", NULL, NULL, G_TYPE_LIST_MODEL, RO);
+  properties[PROP_MESSAGES] = g_param_spec_object ("messages", NULL, NULL, G_TYPE_LIST_MODEL, RO);
+  properties[PROP_LOCAL_PORT] = g_param_spec_uint ("local-port", NULL, NULL, 0, 65535, 0, RO);
+  properties[PROP_KEYPRINT] = g_param_spec_string ("keyprint", NULL, NULL, NULL, RO);
+  properties[PROP_PENDING_KEYPRINT] = g_param_spec_string ("pending-keyprint", NULL, NULL, NULL, RO);
+  properties[PROP_NICK] = g_param_spec_string ("nick", NULL, NULL, NULL, RW);
+  properties[PROP_PASSWORD] = g_param_spec_string ("password", NULL, NULL, NULL, RW);
+  properties[PROP_DESCRIPTION] = g_param_spec_string ("description", NULL, NULL, NULL, RW);
+  properties[PROP_MODE] =
+    g_param_spec_enum ("mode", NULL, NULL, BURROW_TYPE_CONNECTION_MODE,
+                       BURROW_CONNECTION_MODE_PASSIVE, RW);
+  properties[PROP_AUTO_RECONNECT] = g_param_spec_boolean ("auto-reconnect", NULL, NULL, TRUE, RW);
+  properties[PROP_RECONNECT_DELAY] =
+    g_param_spec_uint ("reconnect-delay", NULL, NULL, 10, MAX_RECONNECT_DELAY_MS,
+                       DEFAULT_RECONNECT_DELAY_MS, RW);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  signals[SIGNAL_USER_JOINED] =
+    g_signal_new ("user-joined", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                  NULL, G_TYPE_NONE, 1, BURROW_TYPE_USER);
+  signals[SIGNAL_USER_UPDATED] =
+    g_signal_new ("user-updated", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                  NULL, G_TYPE_NONE, 1, BURROW_TYPE_USER);
+  signals[SIGNAL_USER_LEFT] =
+    g_signal_new ("user-left", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                  NULL, G_TYPE_NONE, 1, BURROW_TYPE_USER);
+  signals[SIGNAL_MESSAGE] =
+    g_signal_new ("message", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                  NULL, G_TYPE_NONE, 1, BURROW_TYPE_CHAT_MESSAGE);
+  /**
+   * BurrowHubSession::error:
+   * @error: (type GError): what went wrong
+   * @fatal: whether the connection was lost because of it
+   */
+  signals[SIGNAL_ERROR] =
+    g_signal_new ("error", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                  NULL, G_TYPE_NONE, 2, G_TYPE_ERROR, G_TYPE_BOOLEAN);
+}
+
+static void
+burrow_hub_session_init (BurrowHubSession *self)
+{
+  BurrowHubSessionPrivate *priv = GET_PRIV (self);
+
+  priv->users = g_list_store_new (BURROW_TYPE_USER);
+  priv->messages = g_list_store_new (BURROW_TYPE_CHAT_MESSAGE);
+  priv->by_sid = g_hash_table_new_full (NULL, NULL, NULL, g_object_unref);
+  priv->pending_joins = g_ptr_array_new ();
+  priv->redirects = g_ptr_array_new_with_free_func (g_free);
+  priv->auto_reconnect = TRUE;
+  priv->reconnect_delay_ms = DEFAULT_RECONNECT_DELAY_MS;
+  priv->nick = g_strdup ("burrow");
+}
+
+/**
+ * burrow_hub_session_new:
+ * @uri: a hub address such as `adcs://example.org:1511/?kp=SHA256/…`
+ *
+ * Creates the session that speaks the URI's protocol.
+ *
+ * Returns: (transfer full): the session, or %NULL with @error set
+ */
+BurrowHubSession *
+burrow_hub_session_new (const gchar  *uri,
+                        GError      **error)
+{
+  g_autoptr(BurrowHubUri) parsed = burrow_hub_uri_parse (uri, error);
+  g_autofree gchar *canonical = NULL;
+
+  if (parsed == NULL)
+    return NULL;
+
+  if (!burrow_hub_uri_is_adc (parsed))
+    {
+      g_set_error (error, BURROW_PROTOCOL_ERROR, BURROW_PROTOCOL_ERROR_UNSUPPORTED_SCHEME,
+                   _("NMDC hubs are not supported yet: %s"), uri);
+      return NULL;
+    }
+
+  canonical = burrow_hub_uri_to_string (parsed);
+  return g_object_new (BURROW_TYPE_ADC_HUB_SESSION, "uri", canonical, NULL);
+}
+
+/* --- public API ------------------------------------------------------------------------- */
+
+/**
+ * burrow_hub_session_connect:
+ *
+ * Starts connecting (or reconnecting). Follow #BurrowHubSession:state.
+ */
+void
+burrow_hub_session_connect (BurrowHubSession *self)
+{
+  BurrowHubSessionPrivate *priv = GET_PRIV (self);
+
+  g_return_if_fail (BURROW_IS_HUB_SESSION (self));
+
+  g_clear_handle_id (&priv->reconnect_id, g_source_remove);
+  if (priv->state != BURROW_HUB_STATE_DISCONNECTED && priv->state != BURROW_HUB_STATE_WAITING)
+    return;
+
+  g_clear_error (&priv->error);
+  _burrow_hub_session_set_state (self, BURROW_HUB_STATE_CONNECTING);
+  BURROW_HUB_SESSION_GET_CLASS (self)->start (self);
+}
+
+/**
+ * burrow_hub_session_connect_async:
+ *
+ * Connects and completes once logged in (state NORMAL), or with the error of
+ * the attempt. A failed attempt started this way is not retried (a face that
+ * wants retries calls burrow_hub_session_connect()); a session that logged in
+ * reconnects after losing the connection, as configured.
+ */
+void
+burrow_hub_session_connect_async (BurrowHubSession    *self,
+                                  GCancellable        *cancellable,
+                                  GAsyncReadyCallback  callback,
+                                  gpointer             user_data)
+{
+  BurrowHubSessionPrivate *priv = GET_PRIV (self);
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (BURROW_IS_HUB_SESSION (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, burrow_hub_session_connect_async);
+
+  if (priv->state == BURROW_HUB_STATE_NORMAL)
+    {
+      g_task_return_boolean (task, TRUE);
+      return;
+    }
+  if (priv->connect_task != NULL)
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_PENDING,
+                               _("Already connecting to this hub"));
+      return;
+    }
+
+  priv->connect_task = g_steal_pointer (&task);
+  burrow_hub_session_connect (self);
+}
+
+gboolean
+burrow_hub_session_connect_finish (BurrowHubSession  *self,
+                                   GAsyncResult      *result,
+                                   GError           **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+static void
+complete_connect_task (BurrowHubSession *self,
+                       const GError     *error)
+{
+  BurrowHubSessionPrivate *priv = GET_PRIV (self);
+  g_autoptr(GTask) task = g_steal_pointer (&priv->connect_task);
+
+  if (task == NULL)
+    return;
+  if (error != NULL)
+    g_task_return_error (task, g_error_copy (error));
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+/**
+ * burrow_hub_session_disconnect:
+ *
+ * Leaves the hub cleanly and stops reconnecting.
+ */
+void
+burrow_hub_session_disconnect (BurrowHubSession *self)
+{
+  BurrowHubSessionPrivate *priv = GET_PRIV (self);
+  g_autoptr(GError) error = NULL;
+
+  g_return_if_fail (BURROW_IS_HUB_SESSION (self));
+
+  g_clear_handle_id (&priv->reconnect_id, g_source_remove);
+  if (priv->state != BURROW_HUB_STATE_DISCONNECTED)
+    BURROW_HUB_SESSION_GET_CLASS (self)->stop (self, TRUE);
+  _burrow_hub_session_clear_users (self);
+  _burrow_hub_session_set_state (self, BURROW_HUB_STATE_DISCONNECTED);
+
+  error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED, _("Disconnected"));
+  complete_connect_task (self, error);
+}
+
+gboolean
+burrow_hub_session_send_chat (BurrowHubSession  *self,
+                              const gchar       *text,
+                              GError           **error)
+{
+  gboolean third_person = FALSE;
+
+  g_return_val_if_fail (BURROW_IS_HUB_SESSION (self), FALSE);
+  g_return_val_if_fail (text != NULL, FALSE);
+
+  if (GET_PRIV (self)->state != BURROW_HUB_STATE_NORMAL)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED, _("Not logged in to the hub"));
+      return FALSE;
+    }
+  if (g_str_has_prefix (text, "/me "))
+    {
+      third_person = TRUE;
+      text += 4;
+    }
+  return BURROW_HUB_SESSION_GET_CLASS (self)->send_chat (self, text, third_person, error);
+}
+
+gboolean
+burrow_hub_session_send_private (BurrowHubSession  *self,
+                                 BurrowUser        *user,
+                                 const gchar       *text,
+                                 GError           **error)
+{
+  gboolean third_person = FALSE;
+
+  g_return_val_if_fail (BURROW_IS_HUB_SESSION (self), FALSE);
+  g_return_val_if_fail (BURROW_IS_USER (user), FALSE);
+  g_return_val_if_fail (text != NULL, FALSE);
+
+  if (GET_PRIV (self)->state != BURROW_HUB_STATE_NORMAL)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED, _("Not logged in to the hub"));
+      return FALSE;
+    }
+  if (g_str_has_prefix (text, "/me "))
+    {
+      third_person = TRUE;
+      text += 4;
+    }
+  return BURROW_HUB_SESSION_GET_CLASS (self)->send_private (self, user, text, third_person, error);
+}
+
+/**
+ * burrow_hub_session_accept_keyprint:
+ *
+ * The user accepts the hub's changed certificate: pin the new keyprint and
+ * reconnect.
+ */
+gboolean
+burrow_hub_session_accept_keyprint (BurrowHubSession  *self,
+                                    GError           **error)
+{
+  BurrowHubSessionPrivate *priv = GET_PRIV (self);
+  g_autofree gchar *address = NULL;
+
+  g_return_val_if_fail (BURROW_IS_HUB_SESSION (self), FALSE);
+
+  if (priv->pending_keyprint == NULL || priv->database == NULL)
+    {
+      g_set_error_literal (error, BURROW_HUB_ERROR, BURROW_HUB_ERROR_FAILED,
+                           _("There is no changed certificate to accept"));
+      return FALSE;
+    }
+
+  address = g_strdup_printf ("%s:%u", priv->hub_uri->host, priv->hub_uri->port);
+  if (!burrow_database_set_hub_keyprint (priv->database, address, priv->pending_keyprint, error))
+    return FALSE;
+
+  _burrow_hub_session_set_keyprint (self, priv->pending_keyprint, NULL);
+  burrow_hub_session_connect (self);
+  return TRUE;
+}
+
+const gchar *
+burrow_hub_session_get_uri (BurrowHubSession *self)
+{
+  return GET_PRIV (self)->uri;
+}
+
+const BurrowHubUri *
+burrow_hub_session_get_hub_uri (BurrowHubSession *self)
+{
+  return GET_PRIV (self)->hub_uri;
+}
+
+BurrowHubState
+burrow_hub_session_get_state (BurrowHubSession *self)
+{
+  return GET_PRIV (self)->state;
+}
+
+const gchar *
+burrow_hub_session_get_hub_name (BurrowHubSession *self)
+{
+  return GET_PRIV (self)->hub_name;
+}
+
+const gchar *
+burrow_hub_session_get_hub_description (BurrowHubSession *self)
+{
+  return GET_PRIV (self)->hub_description;
+}
+
+/**
+ * burrow_hub_session_get_users:
+ *
+ * Returns: (transfer none): the users (#BurrowUser), ourselves included
+ */
+GListModel *
+burrow_hub_session_get_users (BurrowHubSession *self)
+{
+  return G_LIST_MODEL (GET_PRIV (self)->users);
+}
+
+/**
+ * burrow_hub_session_get_messages:
+ *
+ * Returns: (transfer none): chat, private and status lines (#BurrowChatMessage),
+ *   the oldest dropped beyond %BURROW_HUB_MAX_CHAT_MESSAGES
+ */
+GListModel *
+burrow_hub_session_get_messages (BurrowHubSession *self)
+{
+  return G_LIST_MODEL (GET_PRIV (self)->messages);
+}
+
+/**
+ * burrow_hub_session_lookup_sid:
+ *
+ * Returns: (transfer none) (nullable): the user with that SID
+ */
+BurrowUser *
+burrow_hub_session_lookup_sid (BurrowHubSession *self,
+                               guint32           sid)
+{
+  return g_hash_table_lookup (GET_PRIV (self)->by_sid, GUINT_TO_POINTER (sid));
+}
+
+static BurrowUser *
+lookup_by (BurrowHubSession *self,
+           const gchar *(*getter) (BurrowUser *),
+           const gchar      *value)
+{
+  GHashTableIter iter;
+  gpointer user;
+
+  g_hash_table_iter_init (&iter, GET_PRIV (self)->by_sid);
+  while (g_hash_table_iter_next (&iter, NULL, &user))
+    if (g_strcmp0 (getter (user), value) == 0)
+      return user;
+  return NULL;
+}
+
+/**
+ * burrow_hub_session_lookup_nick:
+ *
+ * Returns: (transfer none) (nullable): the user with that nick
+ */
+BurrowUser *
+burrow_hub_session_lookup_nick (BurrowHubSession *self,
+                                const gchar      *nick)
+{
+  return lookup_by (self, burrow_user_get_nick, nick);
+}
+
+/**
+ * burrow_hub_session_lookup_cid:
+ *
+ * Returns: (transfer none) (nullable): the user with that CID
+ */
+BurrowUser *
+burrow_hub_session_lookup_cid (BurrowHubSession *self,
+                               const gchar      *cid)
+{
+  return lookup_by (self, burrow_user_get_cid, cid);
+}
+
+/**
+ * burrow_hub_session_get_me:
+ *
+ * Returns: (transfer none) (nullable): our own user once logged in
+ */
+BurrowUser *
+burrow_hub_session_get_me (BurrowHubSession *self)
+{
+  return GET_PRIV (self)->me;
+}
+
+guint16
+burrow_hub_session_get_local_port (BurrowHubSession *self)
+{
+  return GET_PRIV (self)->local_port;
+}
+
+const gchar *
+burrow_hub_session_get_keyprint (BurrowHubSession *self)
+{
+  return GET_PRIV (self)->keyprint;
+}
+
+const gchar *
+burrow_hub_session_get_pending_keyprint (BurrowHubSession *self)
+{
+  return GET_PRIV (self)->pending_keyprint;
+}
+
+/**
+ * burrow_hub_session_get_error:
+ *
+ * Returns: (transfer none) (nullable): why the last connection ended
+ */
+const GError *
+burrow_hub_session_get_error (BurrowHubSession *self)
+{
+  return GET_PRIV (self)->error;
+}
+
+static gboolean
+set_str (gchar       **field,
+         const gchar  *value)
+{
+  if (g_strcmp0 (*field, value) == 0)
+    return FALSE;
+  g_free (*field);
+  *field = g_strdup (value);
+  return TRUE;
+}
+
+static void
+info_changed (BurrowHubSession *self)
+{
+  if (BURROW_HUB_SESSION_GET_CLASS (self)->info_changed != NULL)
+    BURROW_HUB_SESSION_GET_CLASS (self)->info_changed (self);
+}
+
+void
+burrow_hub_session_set_nick (BurrowHubSession *self,
+                             const gchar      *nick)
+{
+  g_return_if_fail (BURROW_IS_HUB_SESSION (self));
+  g_return_if_fail (nick != NULL && *nick != '\0');
+
+  if (set_str (&GET_PRIV (self)->nick, nick))
+    {
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_NICK]);
+      info_changed (self);
+    }
+}
+
+const gchar *
+burrow_hub_session_get_nick (BurrowHubSession *self)
+{
+  return GET_PRIV (self)->nick;
+}
+
+void
+burrow_hub_session_set_password (BurrowHubSession *self,
+                                 const gchar      *password)
+{
+  g_return_if_fail (BURROW_IS_HUB_SESSION (self));
+
+  if (set_str (&GET_PRIV (self)->password, password))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PASSWORD]);
+}
+
+const gchar *
+burrow_hub_session_get_password (BurrowHubSession *self)
+{
+  return GET_PRIV (self)->password;
+}
+
+void
+burrow_hub_session_set_description (BurrowHubSession *self,
+                                    const gchar      *description)
+{
+  g_return_if_fail (BURROW_IS_HUB_SESSION (self));
+
+  if (set_str (&GET_PRIV (self)->description, description))
+    {
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DESCRIPTION]);
+      info_changed (self);
+    }
+}
+
+const gchar *
+burrow_hub_session_get_description (BurrowHubSession *self)
+{
+  return GET_PRIV (self)->description;
+}
+
+void
+burrow_hub_session_set_mode (BurrowHubSession     *self,
+                             BurrowConnectionMode  mode)
+{
+  BurrowHubSessionPrivate *priv = GET_PRIV (self);
+
+  g_return_if_fail (BURROW_IS_HUB_SESSION (self));
+
+  if (priv->mode != mode)
+    {
+      priv->mode = mode;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MODE]);
+      info_changed (self);
+    }
+}
+
+BurrowConnectionMode
+burrow_hub_session_get_mode (BurrowHubSession *self)
+{
+  return GET_PRIV (self)->mode;
+}
+
+/* --- for subclasses --------------------------------------------------------------------- */
+
+void
+_burrow_hub_session_set_context (BurrowHubSession *self,
+                                 BurrowIdentity   *identity,
+                                 BurrowDatabase   *database)
+{
+  BurrowHubSessionPrivate *priv = GET_PRIV (self);
+
+  g_set_object (&priv->identity, identity);
+  g_set_object (&priv->database, database);
+}
+
+BurrowIdentity *
+_burrow_hub_session_get_identity (BurrowHubSession *self)
+{
+  return GET_PRIV (self)->identity;
+}
+
+BurrowDatabase *
+_burrow_hub_session_get_database (BurrowHubSession *self)
+{
+  return GET_PRIV (self)->database;
+}
+
+void
+_burrow_hub_session_set_state (BurrowHubSession *self,
+                               BurrowHubState    state)
+{
+  BurrowHubSessionPrivate *priv = GET_PRIV (self);
+
+  if (priv->state == state)
+    return;
+
+  g_debug ("%s: state %d → %d", priv->uri, priv->state, state);
+  priv->state = state;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
+}
+
+void
+_burrow_hub_session_set_hub_info (BurrowHubSession *self,
+                                  const gchar      *name,
+                                  const gchar      *description)
+{
+  BurrowHubSessionPrivate *priv = GET_PRIV (self);
+
+  if (name != NULL && set_str (&priv->hub_name, name))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_HUB_NAME]);
+  if (description != NULL && set_str (&priv->hub_description, description))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_HUB_DESCRIPTION]);
+}
+
+void
+_burrow_hub_session_set_local_port (BurrowHubSession *self,
+                                    guint16           port)
+{
+  BurrowHubSessionPrivate *priv = GET_PRIV (self);
+
+  if (priv->local_port != port)
+    {
+      priv->local_port = port;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LOCAL_PORT]);
+    }
+}
+
+void
+_burrow_hub_session_set_keyprint (BurrowHubSession *self,
+                                  const gchar      *keyprint,
+                                  const gchar      *pending)
+{
+  BurrowHubSessionPrivate *priv = GET_PRIV (self);
+
+  if (set_str (&priv->keyprint, keyprint))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_KEYPRINT]);
+  if (set_str (&priv->pending_keyprint, pending))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PENDING_KEYPRINT]);
+}
+
+void
+_burrow_hub_session_set_uri (BurrowHubSession   *self,
+                             const BurrowHubUri *uri)
+{
+  BurrowHubSessionPrivate *priv = GET_PRIV (self);
+
+  g_clear_pointer (&priv->hub_uri, burrow_hub_uri_free);
+  priv->hub_uri = burrow_hub_uri_copy (uri);
+  g_free (priv->uri);
+  priv->uri = burrow_hub_uri_to_string (uri);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_URI]);
+}
+
+/**
+ * _burrow_hub_session_count_redirect:
+ * @target: where the hub sends us
+ *
+ * Returns: how many redirects were followed since the last login, counting
+ *   this one; G_MAXUINT if @target was visited already (a loop)
+ */
+guint
+_burrow_hub_session_count_redirect (BurrowHubSession *self,
+                                    const gchar      *target)
+{
+  BurrowHubSessionPrivate *priv = GET_PRIV (self);
+
+  if (priv->redirects->len == 0)
+    g_ptr_array_add (priv->redirects, g_strdup (priv->uri));
+  for (guint i = 0; i < priv->redirects->len; i++)
+    if (g_ascii_strcasecmp (g_ptr_array_index (priv->redirects, i), target) == 0)
+      return G_MAXUINT;
+  g_ptr_array_add (priv->redirects, g_strdup (target));
+  return priv->redirects->len - 1;
+}
+
+BurrowUser *
+_burrow_hub_session_add_user (BurrowHubSession *self,
+                              guint32           sid)
+{
+  BurrowHubSessionPrivate *priv = GET_PRIV (self);
+  BurrowUser *user;
+
+  g_assert (!g_hash_table_contains (priv->by_sid, GUINT_TO_POINTER (sid)));
+
+  if (g_hash_table_size (priv->by_sid) >= BURROW_HUB_MAX_USERS)
+    return NULL;
+
+  user = burrow_user_new (sid);
+  g_hash_table_insert (priv->by_sid, GUINT_TO_POINTER (sid), user);
+  g_ptr_array_add (priv->pending_joins, user);
+  return user;
+}
+
+guint
+_burrow_hub_session_get_n_users (BurrowHubSession *self)
+{
+  return g_hash_table_size (GET_PRIV (self)->by_sid);
+}
+
+/* Moves the batched joins into the model with one splice. */
+void
+_burrow_hub_session_flush_joins (BurrowHubSession *self)
+{
+  BurrowHubSessionPrivate *priv = GET_PRIV (self);
+  g_autoptr(GPtrArray) batch = NULL;
+
+  if (priv->pending_joins->len == 0)
+    return;
+
+  batch = g_steal_pointer (&priv->pending_joins);
+  priv->pending_joins = g_ptr_array_new ();
+
+  g_list_store_splice (priv->users, g_list_model_get_n_items (G_LIST_MODEL (priv->users)), 0,
+                       batch->pdata, batch->len);
+
+  if (g_signal_has_handler_pending (self, signals[SIGNAL_USER_JOINED], 0, TRUE))
+    for (guint i = 0; i < batch->len; i++)
+      g_signal_emit (self, signals[SIGNAL_USER_JOINED], 0, g_ptr_array_index (batch, i));
+}
+
+void
+_burrow_hub_session_user_updated (BurrowHubSession *self,
+                                  BurrowUser       *user)
+{
+  g_signal_emit (self, signals[SIGNAL_USER_UPDATED], 0, user);
+}
+
+void
+_burrow_hub_session_remove_user (BurrowHubSession *self,
+                                 guint32           sid)
+{
+  BurrowHubSessionPrivate *priv = GET_PRIV (self);
+  g_autoptr(BurrowUser) user = NULL;
+  guint position;
+
+  user = g_hash_table_lookup (priv->by_sid, GUINT_TO_POINTER (sid));
+  if (user == NULL)
+    return;
+  g_object_ref (user);
+
+  if (g_ptr_array_remove (priv->pending_joins, user))
+    {
+      g_hash_table_remove (priv->by_sid, GUINT_TO_POINTER (sid));
+      return;
+    }
+
+  g_signal_emit (self, signals[SIGNAL_USER_LEFT], 0, user);
+  if (g_list_store_find (priv->users, user, &position))
+    g_list_store_remove (priv->users, position);
+  g_hash_table_remove (priv->by_sid, GUINT_TO_POINTER (sid));
+  if (priv->me == user)
+    g_clear_object (&priv->me);
+}
+
+void
+_burrow_hub_session_clear_users (BurrowHubSession *self)
+{
+  BurrowHubSessionPrivate *priv = GET_PRIV (self);
+
+  g_ptr_array_set_size (priv->pending_joins, 0);
+  g_list_store_remove_all (priv->users);
+  g_hash_table_remove_all (priv->by_sid);
+  g_clear_object (&priv->me);
+}
+
+void
+_burrow_hub_session_set_me (BurrowHubSession *self,
+                            BurrowUser       *me)
+{
+  g_set_object (&GET_PRIV (self)->me, me);
+}
+
+void
+_burrow_hub_session_add_message (BurrowHubSession  *self,
+                                 BurrowChatMessage *message)
+{
+  BurrowHubSessionPrivate *priv = GET_PRIV (self);
+
+  if (g_list_model_get_n_items (G_LIST_MODEL (priv->messages)) >= BURROW_HUB_MAX_CHAT_MESSAGES)
+    g_list_store_remove (priv->messages, 0);
+  g_list_store_append (priv->messages, message);
+  g_signal_emit (self, signals[SIGNAL_MESSAGE], 0, message);
+}
+
+/* A status line from the hub or about the connection, shown in the chat. */
+void
+_burrow_hub_session_status (BurrowHubSession *self,
+                            const gchar      *text)
+{
+  g_autoptr(BurrowChatMessage) message = NULL;
+
+  message = burrow_chat_message_new (BURROW_CHAT_KIND_STATUS, g_get_real_time () / G_USEC_PER_SEC,
+                                     NULL, NULL, text, FALSE, FALSE);
+  _burrow_hub_session_add_message (self, message);
+}
+
+/**
+ * _burrow_hub_error_is_final:
+ *
+ * Returns: whether reconnecting after @error would only repeat it (bad
+ *   password, ban, keyprint, nick problems, redirect loop)
+ */
+gboolean
+_burrow_hub_error_is_final (const GError *error)
+{
+  if (error == NULL || error->domain != BURROW_HUB_ERROR)
+    return FALSE;
+
+  switch ((BurrowHubError) error->code)
+    {
+    case BURROW_HUB_ERROR_BAD_PASSWORD:
+    case BURROW_HUB_ERROR_PASSWORD_REQUIRED:
+    case BURROW_HUB_ERROR_BANNED:
+    case BURROW_HUB_ERROR_KEYPRINT_MISMATCH:
+    case BURROW_HUB_ERROR_KEYPRINT_CHANGED:
+    case BURROW_HUB_ERROR_NICK_INVALID:
+    case BURROW_HUB_ERROR_NICK_TAKEN:
+    case BURROW_HUB_ERROR_CID_TAKEN:
+    case BURROW_HUB_ERROR_INVALID_PID:
+    case BURROW_HUB_ERROR_REGISTERED_ONLY:
+    case BURROW_HUB_ERROR_ACCESS_DENIED:
+    case BURROW_HUB_ERROR_REDIRECT_LOOP:
+    case BURROW_HUB_ERROR_NO_HASH:
+      return TRUE;
+    case BURROW_HUB_ERROR_FAILED:
+    case BURROW_HUB_ERROR_CONNECTION_LOST:
+    case BURROW_HUB_ERROR_TIMED_OUT:
+    case BURROW_HUB_ERROR_PROTOCOL:
+    case BURROW_HUB_ERROR_HUB_FULL:
+    case BURROW_HUB_ERROR_HUB_DISABLED:
+    case BURROW_HUB_ERROR_KICKED:
+    case BURROW_HUB_ERROR_TEMP_BANNED:
+    case BURROW_HUB_ERROR_TLS:
+    case BURROW_HUB_ERROR_TOO_MANY_USERS:
+    default:
+      return FALSE;
+    }
+}
+
+static gboolean
+reconnect_cb (gpointer data)
+{
+  BurrowHubSession *self = data;
+
+  GET_PRIV (self)->reconnect_id = 0;
+  burrow_hub_session_connect (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* Exponential back-off with ±25 % jitter, so that many clients thrown off
+ * one hub do not come back in lockstep. */
+static guint
+next_delay_ms (BurrowHubSessionPrivate *priv)
+{
+  guint64 delay = priv->reconnect_delay_ms;
+  guint shift = MIN (priv->failures, 16u);
+
+  delay = MIN (delay << shift, (guint64) MAX_RECONNECT_DELAY_MS);
+  return (guint) (delay * g_random_double_range (0.75, 1.25));
+}
+
+void
+_burrow_hub_session_lost (BurrowHubSession *self,
+                          const GError     *error,
+                          gint64            reconnect_after_ms)
+{
+  BurrowHubSessionPrivate *priv = GET_PRIV (self);
+  gboolean was_logged_in = priv->state == BURROW_HUB_STATE_NORMAL;
+
+  g_clear_error (&priv->error);
+  priv->error = g_error_copy (error);
+  g_debug ("%s: lost: %s", priv->uri, error->message);
+
+  BURROW_HUB_SESSION_GET_CLASS (self)->stop (self, FALSE);
+  _burrow_hub_session_clear_users (self);
+  _burrow_hub_session_status (self, error->message);
+  g_signal_emit (self, signals[SIGNAL_ERROR], 0, error, TRUE);
+
+  if (!was_logged_in)
+    priv->failures++;
+
+  if (reconnect_after_ms < 0 || !priv->auto_reconnect || _burrow_hub_error_is_final (error) ||
+      priv->connect_task != NULL)
+    {
+      _burrow_hub_session_set_state (self, BURROW_HUB_STATE_DISCONNECTED);
+    }
+  else
+    {
+      guint delay = reconnect_after_ms > 0 ? (guint) MIN (reconnect_after_ms, (gint64) G_MAXUINT)
+                                           : next_delay_ms (priv);
+
+      g_debug ("%s: reconnecting in %u ms", priv->uri, delay);
+      _burrow_hub_session_set_state (self, BURROW_HUB_STATE_WAITING);
+      g_clear_handle_id (&priv->reconnect_id, g_source_remove);
+      priv->reconnect_id = g_timeout_add (delay, reconnect_cb, self);
+    }
+
+  complete_connect_task (self, error);
+}
+
+void
+_burrow_hub_session_logged_in (BurrowHubSession *self)
+{
+  BurrowHubSessionPrivate *priv = GET_PRIV (self);
+
+  priv->failures = 0;
+  g_ptr_array_set_size (priv->redirects, 0);
+  _burrow_hub_session_flush_joins (self);
+  _burrow_hub_session_set_state (self, BURROW_HUB_STATE_NORMAL);
+  complete_connect_task (self, NULL);
+}

@@ -1,0 +1,135 @@
+/* burrow-hub-session.h — a connection to one hub (abstract; ADC now, NMDC later)
+ *
+ * Copyright 2026 The Burrow authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include <gio/gio.h>
+
+#include "burrow-chat-message.h"
+#include "burrow-hub-uri.h"
+#include "burrow-user.h"
+
+G_BEGIN_DECLS
+
+/**
+ * BurrowHubState:
+ * @BURROW_HUB_STATE_DISCONNECTED: not connected and not trying
+ * @BURROW_HUB_STATE_CONNECTING: resolving, TCP connect, TLS handshake
+ * @BURROW_HUB_STATE_PROTOCOL: feature negotiation (SUP/SID)
+ * @BURROW_HUB_STATE_IDENTIFY: our INF sent, waiting for the hub
+ * @BURROW_HUB_STATE_VERIFY: the hub asked for a password
+ * @BURROW_HUB_STATE_NORMAL: logged in
+ * @BURROW_HUB_STATE_WAITING: lost the connection, waiting to reconnect
+ */
+typedef enum
+{
+  BURROW_HUB_STATE_DISCONNECTED,
+  BURROW_HUB_STATE_CONNECTING,
+  BURROW_HUB_STATE_PROTOCOL,
+  BURROW_HUB_STATE_IDENTIFY,
+  BURROW_HUB_STATE_VERIFY,
+  BURROW_HUB_STATE_NORMAL,
+  BURROW_HUB_STATE_WAITING,
+} BurrowHubState;
+
+/**
+ * BurrowConnectionMode:
+ * @BURROW_CONNECTION_MODE_PASSIVE: no listening port (announces NAT0)
+ * @BURROW_CONNECTION_MODE_ACTIVE: accepts incoming connections (TCP4/UDP4)
+ */
+typedef enum
+{
+  BURROW_CONNECTION_MODE_PASSIVE,
+  BURROW_CONNECTION_MODE_ACTIVE,
+} BurrowConnectionMode;
+
+/* Bounds (DESIGN.md principle 7). */
+#define BURROW_HUB_MAX_USERS          500000
+#define BURROW_HUB_MAX_CHAT_MESSAGES  2000
+#define BURROW_HUB_MAX_QUEUED_BYTES   (4 * 1024 * 1024)
+#define BURROW_HUB_MAX_REDIRECTS      5
+
+#define BURROW_TYPE_HUB_SESSION (burrow_hub_session_get_type ())
+
+G_DECLARE_DERIVABLE_TYPE (BurrowHubSession, burrow_hub_session, BURROW, HUB_SESSION, GObject)
+
+struct _BurrowHubSessionClass
+{
+  GObjectClass parent_class;
+
+  void     (*start)        (BurrowHubSession  *self);
+  void     (*stop)         (BurrowHubSession  *self,
+                            gboolean           clean);
+  gboolean (*send_chat)    (BurrowHubSession  *self,
+                            const gchar       *text,
+                            gboolean           third_person,
+                            GError           **error);
+  gboolean (*send_private) (BurrowHubSession  *self,
+                            BurrowUser        *user,
+                            const gchar       *text,
+                            gboolean           third_person,
+                            GError           **error);
+  void     (*info_changed) (BurrowHubSession  *self);
+
+  gpointer padding[8];
+};
+
+BurrowHubSession *burrow_hub_session_new              (const gchar        *uri,
+                                                       GError            **error);
+void              burrow_hub_session_connect          (BurrowHubSession   *self);
+void              burrow_hub_session_connect_async    (BurrowHubSession   *self,
+                                                       GCancellable       *cancellable,
+                                                       GAsyncReadyCallback callback,
+                                                       gpointer            user_data);
+gboolean          burrow_hub_session_connect_finish   (BurrowHubSession   *self,
+                                                       GAsyncResult       *result,
+                                                       GError            **error);
+void              burrow_hub_session_disconnect       (BurrowHubSession   *self);
+gboolean          burrow_hub_session_send_chat        (BurrowHubSession   *self,
+                                                       const gchar        *text,
+                                                       GError            **error);
+gboolean          burrow_hub_session_send_private     (BurrowHubSession   *self,
+                                                       BurrowUser         *user,
+                                                       const gchar        *text,
+                                                       GError            **error);
+gboolean          burrow_hub_session_accept_keyprint  (BurrowHubSession   *self,
+                                                       GError            **error);
+
+const gchar      *burrow_hub_session_get_uri          (BurrowHubSession   *self);
+const BurrowHubUri *burrow_hub_session_get_hub_uri    (BurrowHubSession   *self);
+BurrowHubState    burrow_hub_session_get_state        (BurrowHubSession   *self);
+const gchar      *burrow_hub_session_get_hub_name     (BurrowHubSession   *self);
+const gchar      *burrow_hub_session_get_hub_description (BurrowHubSession *self);
+GListModel       *burrow_hub_session_get_users        (BurrowHubSession   *self);
+GListModel       *burrow_hub_session_get_messages     (BurrowHubSession   *self);
+BurrowUser       *burrow_hub_session_lookup_sid       (BurrowHubSession   *self,
+                                                       guint32             sid);
+BurrowUser       *burrow_hub_session_lookup_nick      (BurrowHubSession   *self,
+                                                       const gchar        *nick);
+BurrowUser       *burrow_hub_session_lookup_cid       (BurrowHubSession   *self,
+                                                       const gchar        *cid);
+BurrowUser       *burrow_hub_session_get_me           (BurrowHubSession   *self);
+guint16           burrow_hub_session_get_local_port   (BurrowHubSession   *self);
+const gchar      *burrow_hub_session_get_keyprint     (BurrowHubSession   *self);
+const gchar      *burrow_hub_session_get_pending_keyprint (BurrowHubSession *self);
+const GError     *burrow_hub_session_get_error        (BurrowHubSession   *self);
+
+/* Settings: what we announce. Changing one while logged in sends an INF update. */
+void              burrow_hub_session_set_nick         (BurrowHubSession   *self,
+                                                       const gchar        *nick);
+const gchar      *burrow_hub_session_get_nick         (BurrowHubSession   *self);
+void              burrow_hub_session_set_password     (BurrowHubSession   *self,
+                                                       const gchar        *password);
+const gchar      *burrow_hub_session_get_password     (BurrowHubSession   *self);
+void              burrow_hub_session_set_description  (BurrowHubSession   *self,
+                                                       const gchar        *description);
+const gchar      *burrow_hub_session_get_description  (BurrowHubSession   *self);
+void              burrow_hub_session_set_mode         (BurrowHubSession   *self,
+                                                       BurrowConnectionMode mode);
+BurrowConnectionMode burrow_hub_session_get_mode      (BurrowHubSession   *self);
+
+G_END_DECLS

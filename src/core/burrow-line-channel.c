@@ -1,0 +1,478 @@
+/* burrow-line-channel.c
+ *
+ * Copyright 2026 The Burrow authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#define G_LOG_DOMAIN "burrow-line-channel"
+
+#include "config.h"
+
+#include <glib/gi18n-lib.h>
+#include <string.h>
+
+#include "burrow-error.h"
+
+#include "burrow-line-channel.h"
+
+/* How much is read per call: big enough that a 100,000-user join is a few
+ * hundred reads, small enough to keep the main loop responsive. */
+#define READ_CHUNK (64 * 1024)
+
+struct _BurrowLineChannel
+{
+  GObject              parent_instance;
+
+  /* owned */
+  GIOStream           *stream;
+  GCancellable        *cancellable;
+  guint8              *buf;
+  GByteArray          *pending;     /* queued, not yet handed to the stream */
+  GBytes              *in_flight;   /* being written */
+
+  /* borrowed */
+  BurrowLineFunc       line_func;
+  BurrowLineErrorFunc  error_func;
+  BurrowLineBatchFunc  batch_func;
+  gpointer             user_data;
+
+  gsize                len;         /* bytes in buf */
+  gsize                cap;
+  gsize                max_line_length;
+  gsize                max_queued_bytes;
+  guint64              bytes_read;
+  gint64               last_write_time;
+  gchar                delimiter;
+  guint                started : 1;
+  guint                discarding : 1;
+  guint                closed : 1;
+  guint                close_after_flush : 1;
+};
+
+G_DEFINE_FINAL_TYPE (BurrowLineChannel, burrow_line_channel, G_TYPE_OBJECT)
+
+static void read_more (BurrowLineChannel *self);
+static void start_write (BurrowLineChannel *self);
+
+static void
+burrow_line_channel_dispose (GObject *object)
+{
+  BurrowLineChannel *self = BURROW_LINE_CHANNEL (object);
+
+  burrow_line_channel_close (self);
+  g_clear_object (&self->stream);
+
+  G_OBJECT_CLASS (burrow_line_channel_parent_class)->dispose (object);
+}
+
+static void
+burrow_line_channel_finalize (GObject *object)
+{
+  BurrowLineChannel *self = BURROW_LINE_CHANNEL (object);
+
+  g_clear_object (&self->cancellable);
+  g_clear_pointer (&self->buf, g_free);
+  g_clear_pointer (&self->pending, g_byte_array_unref);
+  g_clear_pointer (&self->in_flight, g_bytes_unref);
+
+  G_OBJECT_CLASS (burrow_line_channel_parent_class)->finalize (object);
+}
+
+static void
+burrow_line_channel_class_init (BurrowLineChannelClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = burrow_line_channel_dispose;
+  object_class->finalize = burrow_line_channel_finalize;
+}
+
+static void
+burrow_line_channel_init (BurrowLineChannel *self)
+{
+  self->cancellable = g_cancellable_new ();
+  self->pending = g_byte_array_new ();
+}
+
+/**
+ * burrow_line_channel_new:
+ * @stream: a connected stream
+ * @delimiter: the line delimiter (`\n` for ADC, `|` for NMDC)
+ * @max_line_length: longest line accepted; longer lines are discarded and reported
+ * @max_queued_bytes: most bytes that may wait to be written
+ *
+ * Returns: (transfer full): a new channel; call burrow_line_channel_start() to read
+ */
+BurrowLineChannel *
+burrow_line_channel_new (GIOStream *stream,
+                         gchar      delimiter,
+                         gsize      max_line_length,
+                         gsize      max_queued_bytes)
+{
+  BurrowLineChannel *self;
+
+  g_return_val_if_fail (G_IS_IO_STREAM (stream), NULL);
+  g_return_val_if_fail (max_line_length > 0, NULL);
+
+  self = g_object_new (BURROW_TYPE_LINE_CHANNEL, NULL);
+  self->stream = g_object_ref (stream);
+  self->delimiter = delimiter;
+  self->max_line_length = max_line_length;
+  self->max_queued_bytes = max_queued_bytes;
+  self->cap = MAX (max_line_length + 1, (gsize) READ_CHUNK) + READ_CHUNK;
+  self->buf = g_malloc (self->cap);
+
+  return self;
+}
+
+void
+burrow_line_channel_set_handlers (BurrowLineChannel   *self,
+                                  BurrowLineFunc       line_func,
+                                  BurrowLineErrorFunc  error_func,
+                                  BurrowLineBatchFunc  batch_func,
+                                  gpointer             user_data)
+{
+  g_return_if_fail (BURROW_IS_LINE_CHANNEL (self));
+
+  self->line_func = line_func;
+  self->error_func = error_func;
+  self->batch_func = batch_func;
+  self->user_data = user_data;
+}
+
+static void
+fail (BurrowLineChannel *self,
+      const GError      *error)
+{
+  if (self->closed)
+    return;
+
+  burrow_line_channel_close (self);
+  if (self->error_func != NULL)
+    self->error_func (self, error, TRUE, self->user_data);
+}
+
+static void
+report_too_long (BurrowLineChannel *self)
+{
+  g_autoptr(GError) error = NULL;
+
+  error = g_error_new (BURROW_PROTOCOL_ERROR, BURROW_PROTOCOL_ERROR_TOO_LONG,
+                       _("Discarded a line longer than %zu bytes"),
+                       self->max_line_length);
+  if (self->error_func != NULL)
+    self->error_func (self, error, FALSE, self->user_data);
+}
+
+/* Delivers every complete line in the buffer; keeps the incomplete tail. */
+static void
+process_buffer (BurrowLineChannel *self)
+{
+  gsize start = 0;
+
+  while (start < self->len && !self->closed)
+    {
+      guint8 *p = memchr (self->buf + start, self->delimiter, self->len - start);
+      gsize line_len;
+
+      if (p == NULL)
+        break;
+
+      line_len = (gsize) (p - (self->buf + start));
+      if (self->discarding)
+        self->discarding = FALSE;
+      else if (line_len > self->max_line_length)
+        report_too_long (self);
+      else
+        {
+          *p = '\0';
+          if (self->line_func != NULL)
+            self->line_func (self, (const gchar *) self->buf + start, line_len, self->user_data);
+        }
+      start += line_len + 1;
+    }
+
+  if (self->closed)
+    return;
+
+  if (start > 0)
+    {
+      memmove (self->buf, self->buf + start, self->len - start);
+      self->len -= start;
+    }
+
+  /* An incomplete line that is already too long: drop it and everything up to
+   * the next delimiter, so memory stays bounded whatever the peer sends. */
+  if (self->len > self->max_line_length)
+    {
+      if (!self->discarding)
+        report_too_long (self);
+      self->discarding = TRUE;
+      self->len = 0;
+    }
+  else if (self->discarding)
+    self->len = 0;
+}
+
+static void
+on_read_cb (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  g_autoptr(BurrowLineChannel) self = user_data;
+  g_autoptr(GError) error = NULL;
+  gssize n;
+
+  n = g_input_stream_read_finish (G_INPUT_STREAM (source), result, &error);
+  if (self->closed)
+    return;
+
+  if (n < 0)
+    {
+      fail (self, error);
+      return;
+    }
+  if (n == 0)
+    {
+      g_autoptr(GError) eof = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED,
+                                                   _("The connection was closed by the other side"));
+      fail (self, eof);
+      return;
+    }
+
+  self->len += (gsize) n;
+  self->bytes_read += (guint64) n;
+  process_buffer (self);
+  if (self->closed)
+    return;
+
+  if (self->batch_func != NULL)
+    self->batch_func (self, self->user_data);
+  if (self->closed)
+    return;
+
+  read_more (self);
+}
+
+static void
+read_more (BurrowLineChannel *self)
+{
+  GInputStream *in = g_io_stream_get_input_stream (self->stream);
+  gsize room = self->cap - self->len;
+
+  g_assert (room >= READ_CHUNK);
+  g_input_stream_read_async (in, self->buf + self->len, MIN (room, (gsize) READ_CHUNK),
+                             G_PRIORITY_DEFAULT, self->cancellable, on_read_cb,
+                             g_object_ref (self));
+}
+
+/**
+ * burrow_line_channel_start:
+ *
+ * Starts reading. Lines, errors and batches are reported to the handlers set
+ * with burrow_line_channel_set_handlers().
+ */
+void
+burrow_line_channel_start (BurrowLineChannel *self)
+{
+  g_return_if_fail (BURROW_IS_LINE_CHANNEL (self));
+  g_return_if_fail (!self->started);
+
+  self->started = TRUE;
+  if (!self->closed)
+    read_more (self);
+}
+
+static void
+on_write_cb (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  g_autoptr(BurrowLineChannel) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!g_output_stream_write_all_finish (G_OUTPUT_STREAM (source), result, NULL, &error))
+    {
+      g_clear_pointer (&self->in_flight, g_bytes_unref);
+      fail (self, error);
+      return;
+    }
+
+  g_clear_pointer (&self->in_flight, g_bytes_unref);
+  self->last_write_time = g_get_monotonic_time ();
+  if (self->closed)
+    return;
+
+  if (self->pending->len > 0)
+    start_write (self);
+  else if (self->close_after_flush)
+    burrow_line_channel_close (self);
+}
+
+static void
+start_write (BurrowLineChannel *self)
+{
+  GOutputStream *out = g_io_stream_get_output_stream (self->stream);
+  gconstpointer data;
+  gsize size;
+
+  g_assert (self->in_flight == NULL);
+
+  self->in_flight = g_byte_array_free_to_bytes (g_steal_pointer (&self->pending));
+  self->pending = g_byte_array_new ();
+  data = g_bytes_get_data (self->in_flight, &size);
+  g_output_stream_write_all_async (out, data, size, G_PRIORITY_DEFAULT, self->cancellable,
+                                   on_write_cb, g_object_ref (self));
+}
+
+/**
+ * burrow_line_channel_send:
+ * @data: bytes to send (a complete line including its delimiter, or several)
+ * @len: length of @data, or -1 if NUL-terminated
+ *
+ * Queues @data. At most one write is in flight; later sends are coalesced.
+ *
+ * Returns: %FALSE with %BURROW_PROTOCOL_ERROR_FLOOD if the queue would exceed
+ *   its limit (nothing is queued then), or %G_IO_ERROR_CLOSED after close.
+ */
+gboolean
+burrow_line_channel_send (BurrowLineChannel  *self,
+                          const gchar        *data,
+                          gssize              len,
+                          GError            **error)
+{
+  gsize n;
+
+  g_return_val_if_fail (BURROW_IS_LINE_CHANNEL (self), FALSE);
+  g_return_val_if_fail (data != NULL, FALSE);
+
+  if (self->closed || self->close_after_flush)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CLOSED, _("The connection is closed"));
+      return FALSE;
+    }
+
+  n = len < 0 ? strlen (data) : (gsize) len;
+  if (burrow_line_channel_get_queued (self) + n > self->max_queued_bytes)
+    {
+      g_set_error (error, BURROW_PROTOCOL_ERROR, BURROW_PROTOCOL_ERROR_FLOOD,
+                   _("Outgoing queue is full (%zu bytes waiting)"),
+                   burrow_line_channel_get_queued (self));
+      return FALSE;
+    }
+
+  g_byte_array_append (self->pending, (const guint8 *) data, n);
+  if (self->in_flight == NULL)
+    start_write (self);
+
+  return TRUE;
+}
+
+/**
+ * burrow_line_channel_flush_and_close:
+ *
+ * Stops reading, writes what is queued, then closes the stream.
+ */
+void
+burrow_line_channel_flush_and_close (BurrowLineChannel *self)
+{
+  g_return_if_fail (BURROW_IS_LINE_CHANNEL (self));
+
+  if (self->closed)
+    return;
+
+  self->close_after_flush = TRUE;
+  self->line_func = NULL;
+  self->batch_func = NULL;
+  if (self->in_flight == NULL && self->pending->len == 0)
+    burrow_line_channel_close (self);
+}
+
+static gboolean
+close_stream_cb (gpointer data)
+{
+  GIOStream *stream = data;
+
+  if (g_io_stream_has_pending (stream) ||
+      g_input_stream_has_pending (g_io_stream_get_input_stream (stream)) ||
+      g_output_stream_has_pending (g_io_stream_get_output_stream (stream)))
+    return G_SOURCE_CONTINUE;
+
+  if (!g_io_stream_is_closed (stream))
+    g_io_stream_close_async (stream, G_PRIORITY_DEFAULT, NULL, NULL, NULL);
+  return G_SOURCE_REMOVE;
+}
+
+/**
+ * burrow_line_channel_close:
+ *
+ * Closes at once, dropping whatever is queued. No handler is called afterwards.
+ */
+void
+burrow_line_channel_close (BurrowLineChannel *self)
+{
+  g_return_if_fail (BURROW_IS_LINE_CHANNEL (self));
+
+  if (self->closed)
+    return;
+
+  self->closed = TRUE;
+  g_cancellable_cancel (self->cancellable);
+  g_byte_array_set_size (self->pending, 0);
+  if (self->stream != NULL && !g_io_stream_is_closed (self->stream))
+    {
+      /* Let the cancelled read and write finish first: a stream with an
+       * operation pending refuses to close. */
+      GSource *source = g_timeout_source_new (5);
+
+      g_source_set_callback (source, close_stream_cb, g_object_ref (self->stream), g_object_unref);
+      g_source_attach (source, g_main_context_get_thread_default ());
+      g_source_unref (source);
+    }
+}
+
+gboolean
+burrow_line_channel_is_closed (BurrowLineChannel *self)
+{
+  g_return_val_if_fail (BURROW_IS_LINE_CHANNEL (self), TRUE);
+
+  return self->closed;
+}
+
+gsize
+burrow_line_channel_get_queued (BurrowLineChannel *self)
+{
+  g_return_val_if_fail (BURROW_IS_LINE_CHANNEL (self), 0);
+
+  return self->pending->len + (self->in_flight ? g_bytes_get_size (self->in_flight) : 0);
+}
+
+/**
+ * burrow_line_channel_get_stream:
+ *
+ * Returns: (transfer none): the underlying stream
+ */
+GIOStream *
+burrow_line_channel_get_stream (BurrowLineChannel *self)
+{
+  g_return_val_if_fail (BURROW_IS_LINE_CHANNEL (self), NULL);
+
+  return self->stream;
+}
+
+guint64
+burrow_line_channel_get_bytes_read (BurrowLineChannel *self)
+{
+  g_return_val_if_fail (BURROW_IS_LINE_CHANNEL (self), 0);
+
+  return self->bytes_read;
+}
+
+gint64
+burrow_line_channel_get_last_write_time (BurrowLineChannel *self)
+{
+  g_return_val_if_fail (BURROW_IS_LINE_CHANNEL (self), 0);
+
+  return self->last_write_time;
+}

@@ -1,0 +1,434 @@
+/* burrow-user.c
+ *
+ * Copyright 2026 The Burrow authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#define G_LOG_DOMAIN "burrow-user"
+
+#include "config.h"
+
+#include <string.h>
+
+#include "burrow-adc-message.h"
+#include "burrow-base32.h"
+#include "burrow-enums.h"
+
+#include "burrow-user.h"
+
+/* Every string field is a GRefString. Values many users share (client,
+ * features, empty descriptions) are interned, so a 100,000-user hub keeps
+ * one copy of each. */
+struct _BurrowUser
+{
+  GObject  parent_instance;
+
+  guint32  sid;
+  gchar   *cid;
+  gchar   *nick;
+  gchar   *description;
+  gchar   *email;
+  gchar   *app;          /* AP */
+  gchar   *version;      /* VE */
+  gchar   *client;       /* AP + VE, what we show */
+  gchar   *ip4;
+  gchar   *ip6;
+  gchar   *features;     /* SU, comma separated */
+  gchar   *keyprint;
+  guint64  share_size;
+  guint64  shared_files;
+  guint    udp4_port;
+  guint    slots;
+  guint    free_slots;
+  guint    hubs_normal;
+  guint    hubs_registered;
+  guint    hubs_operator;
+  guint    client_type;  /* CT bitmask */
+  guint    away;
+};
+
+enum {
+  PROP_0,
+  PROP_SID,
+  PROP_CID,
+  PROP_NICK,
+  PROP_DESCRIPTION,
+  PROP_EMAIL,
+  PROP_CLIENT,
+  PROP_IP4,
+  PROP_IP6,
+  PROP_UDP4_PORT,
+  PROP_FEATURES,
+  PROP_KEYPRINT,
+  PROP_SHARE_SIZE,
+  PROP_SHARED_FILES,
+  PROP_SLOTS,
+  PROP_FREE_SLOTS,
+  PROP_HUBS_NORMAL,
+  PROP_HUBS_REGISTERED,
+  PROP_HUBS_OPERATOR,
+  PROP_CLIENT_TYPE,
+  PROP_AWAY,
+  PROP_IS_OPERATOR,
+  PROP_MODE,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+G_DEFINE_FINAL_TYPE (BurrowUser, burrow_user, G_TYPE_OBJECT)
+
+static void
+burrow_user_finalize (GObject *object)
+{
+  BurrowUser *self = BURROW_USER (object);
+
+  g_clear_pointer (&self->cid, g_ref_string_release);
+  g_clear_pointer (&self->nick, g_ref_string_release);
+  g_clear_pointer (&self->description, g_ref_string_release);
+  g_clear_pointer (&self->email, g_ref_string_release);
+  g_clear_pointer (&self->app, g_ref_string_release);
+  g_clear_pointer (&self->version, g_ref_string_release);
+  g_clear_pointer (&self->client, g_ref_string_release);
+  g_clear_pointer (&self->ip4, g_ref_string_release);
+  g_clear_pointer (&self->ip6, g_ref_string_release);
+  g_clear_pointer (&self->features, g_ref_string_release);
+  g_clear_pointer (&self->keyprint, g_ref_string_release);
+
+  G_OBJECT_CLASS (burrow_user_parent_class)->finalize (object);
+}
+
+static void
+burrow_user_get_property (GObject    *object,
+                          guint       prop_id,
+                          GValue     *value,
+                          GParamSpec *pspec)
+{
+  BurrowUser *self = BURROW_USER (object);
+
+  switch (prop_id)
+    {
+    case PROP_SID: g_value_set_uint (value, self->sid); break;
+    case PROP_CID: g_value_set_string (value, self->cid); break;
+    case PROP_NICK: g_value_set_string (value, self->nick); break;
+    case PROP_DESCRIPTION: g_value_set_string (value, self->description); break;
+    case PROP_EMAIL: g_value_set_string (value, self->email); break;
+    case PROP_CLIENT: g_value_set_string (value, self->client); break;
+    case PROP_IP4: g_value_set_string (value, self->ip4); break;
+    case PROP_IP6: g_value_set_string (value, self->ip6); break;
+    case PROP_UDP4_PORT: g_value_set_uint (value, self->udp4_port); break;
+    case PROP_FEATURES: g_value_set_string (value, self->features); break;
+    case PROP_KEYPRINT: g_value_set_string (value, self->keyprint); break;
+    case PROP_SHARE_SIZE: g_value_set_uint64 (value, self->share_size); break;
+    case PROP_SHARED_FILES: g_value_set_uint64 (value, self->shared_files); break;
+    case PROP_SLOTS: g_value_set_uint (value, self->slots); break;
+    case PROP_FREE_SLOTS: g_value_set_uint (value, self->free_slots); break;
+    case PROP_HUBS_NORMAL: g_value_set_uint (value, self->hubs_normal); break;
+    case PROP_HUBS_REGISTERED: g_value_set_uint (value, self->hubs_registered); break;
+    case PROP_HUBS_OPERATOR: g_value_set_uint (value, self->hubs_operator); break;
+    case PROP_CLIENT_TYPE: g_value_set_uint (value, self->client_type); break;
+    case PROP_AWAY: g_value_set_uint (value, self->away); break;
+    case PROP_IS_OPERATOR: g_value_set_boolean (value, burrow_user_is_operator (self)); break;
+    case PROP_MODE: g_value_set_enum (value, burrow_user_get_mode (self)); break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+#define RO (G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY)
+
+static void
+burrow_user_class_init (BurrowUserClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->finalize = burrow_user_finalize;
+  object_class->get_property = burrow_user_get_property;
+
+  properties[PROP_SID] = g_param_spec_uint ("sid", NULL, NULL, 0, G_MAXUINT32, 0, RO);
+  properties[PROP_CID] = g_param_spec_string ("cid", NULL, NULL, NULL, RO);
+  properties[PROP_NICK] = g_param_spec_string ("nick", NULL, NULL, NULL, RO);
+  properties[PROP_DESCRIPTION] = g_param_spec_string ("description", NULL, NULL, NULL, RO);
+  properties[PROP_EMAIL] = g_param_spec_string ("email", NULL, NULL, NULL, RO);
+  properties[PROP_CLIENT] = g_param_spec_string ("client", NULL, NULL, NULL, RO);
+  properties[PROP_IP4] = g_param_spec_string ("ip4", NULL, NULL, NULL, RO);
+  properties[PROP_IP6] = g_param_spec_string ("ip6", NULL, NULL, NULL, RO);
+  properties[PROP_UDP4_PORT] = g_param_spec_uint ("udp4-port", NULL, NULL, 0, 65535, 0, RO);
+  properties[PROP_FEATURES] = g_param_spec_string ("features", NULL, NULL, NULL, RO);
+  properties[PROP_KEYPRINT] = g_param_spec_string ("keyprint", NULL, NULL, NULL, RO);
+  properties[PROP_SHARE_SIZE] = g_param_spec_uint64 ("share-size", NULL, NULL, 0, G_MAXUINT64, 0, RO);
+  properties[PROP_SHARED_FILES] =
+    g_param_spec_uint64 ("shared-files", NULL, NULL, 0, G_MAXUINT64, 0, RO);
+  properties[PROP_SLOTS] = g_param_spec_uint ("slots", NULL, NULL, 0, G_MAXUINT, 0, RO);
+  properties[PROP_FREE_SLOTS] = g_param_spec_uint ("free-slots", NULL, NULL, 0, G_MAXUINT, 0, RO);
+  properties[PROP_HUBS_NORMAL] = g_param_spec_uint ("hubs-normal", NULL, NULL, 0, G_MAXUINT, 0, RO);
+  properties[PROP_HUBS_REGISTERED] =
+    g_param_spec_uint ("hubs-registered", NULL, NULL, 0, G_MAXUINT, 0, RO);
+  properties[PROP_HUBS_OPERATOR] =
+    g_param_spec_uint ("hubs-operator", NULL, NULL, 0, G_MAXUINT, 0, RO);
+  properties[PROP_CLIENT_TYPE] = g_param_spec_uint ("client-type", NULL, NULL, 0, G_MAXUINT, 0, RO);
+  properties[PROP_AWAY] = g_param_spec_uint ("away", NULL, NULL, 0, G_MAXUINT, 0, RO);
+  properties[PROP_IS_OPERATOR] = g_param_spec_boolean ("is-operator", NULL, NULL, FALSE, RO);
+  properties[PROP_MODE] = g_param_spec_enum ("mode", NULL, NULL, BURROW_TYPE_USER_MODE,
+                                             BURROW_USER_MODE_PASSIVE, RO);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+burrow_user_init (BurrowUser *self)
+{
+}
+
+/**
+ * burrow_user_new:
+ * @sid: the user's session ID on its hub
+ *
+ * Returns: (transfer full): a user with no fields yet
+ */
+BurrowUser *
+burrow_user_new (guint32 sid)
+{
+  BurrowUser *self = g_object_new (BURROW_TYPE_USER, NULL);
+
+  self->sid = sid;
+  return self;
+}
+
+static gboolean
+set_string (gchar       **field,
+            const gchar  *value,
+            gboolean      intern)
+{
+  if (value != NULL && *value == '\0')
+    value = NULL;
+  if (g_strcmp0 (*field, value) == 0)
+    return FALSE;
+
+  g_clear_pointer (field, g_ref_string_release);
+  if (value != NULL)
+    *field = intern ? g_ref_string_new_intern (value) : g_ref_string_new (value);
+  return TRUE;
+}
+
+static gboolean
+set_uint64 (guint64     *field,
+            const gchar *value)
+{
+  guint64 v = 0;
+
+  if (value != NULL && *value != '\0' && !g_ascii_string_to_unsigned (value, 10, 0, G_MAXUINT64, &v, NULL))
+    return FALSE; /* garbage from the network: keep the old value */
+  if (*field == v)
+    return FALSE;
+  *field = v;
+  return TRUE;
+}
+
+static gboolean
+set_uint (guint       *field,
+          const gchar *value,
+          guint        max)
+{
+  guint64 v = 0;
+
+  if (value != NULL && *value != '\0' && !g_ascii_string_to_unsigned (value, 10, 0, max, &v, NULL))
+    return FALSE;
+  if (*field == (guint) v)
+    return FALSE;
+  *field = (guint) v;
+  return TRUE;
+}
+
+static gboolean
+update_client (BurrowUser *self)
+{
+  g_autofree gchar *text = NULL;
+
+  if (self->app != NULL && self->version != NULL)
+    text = g_strconcat (self->app, " ", self->version, NULL);
+  else
+    text = g_strdup (self->app ? self->app : self->version);
+  return set_string (&self->client, text, TRUE);
+}
+
+#define NAME(a, b) (((guint) (a) << 8) | (guint) (b))
+
+/**
+ * burrow_user_apply_inf:
+ * @inf: a BINF (login or incremental update)
+ * @notify: whether to emit property notifications (not while joining)
+ *
+ * Applies the fields present in @inf; fields that are absent keep their value,
+ * fields present but empty are cleared. Malformed numbers are ignored.
+ *
+ * Returns: whether anything changed
+ */
+gboolean
+burrow_user_apply_inf (BurrowUser       *self,
+                       BurrowAdcMessage *inf,
+                       gboolean          notify)
+{
+  gboolean changed[N_PROPS] = { FALSE, };
+  gboolean any = FALSE;
+  gboolean client_changed = FALSE;
+  guint n;
+
+  g_return_val_if_fail (BURROW_IS_USER (self), FALSE);
+
+  n = burrow_adc_message_get_n_params (inf);
+  for (guint i = 0; i < n; i++)
+    {
+      const gchar *p = burrow_adc_message_get_param (inf, i);
+      const gchar *v;
+
+      if (p[0] == '\0' || p[1] == '\0')
+        continue;
+      v = p + 2;
+
+      switch (NAME (p[0], p[1]))
+        {
+        case NAME ('I', 'D'):
+          if (burrow_base32_is_valid (v, -1, 24))
+            changed[PROP_CID] |= set_string (&self->cid, v, FALSE);
+          break;
+        case NAME ('N', 'I'): changed[PROP_NICK] |= set_string (&self->nick, v, FALSE); break;
+        case NAME ('D', 'E'): changed[PROP_DESCRIPTION] |= set_string (&self->description, v, TRUE); break;
+        case NAME ('E', 'M'): changed[PROP_EMAIL] |= set_string (&self->email, v, FALSE); break;
+        case NAME ('A', 'P'): client_changed |= set_string (&self->app, v, TRUE); break;
+        case NAME ('V', 'E'): client_changed |= set_string (&self->version, v, TRUE); break;
+        case NAME ('I', '4'): changed[PROP_IP4] |= set_string (&self->ip4, v, FALSE); break;
+        case NAME ('I', '6'): changed[PROP_IP6] |= set_string (&self->ip6, v, FALSE); break;
+        case NAME ('U', '4'): changed[PROP_UDP4_PORT] |= set_uint (&self->udp4_port, v, 65535); break;
+        case NAME ('S', 'U'):
+          if (set_string (&self->features, v, TRUE))
+            changed[PROP_FEATURES] = changed[PROP_MODE] = TRUE;
+          break;
+        case NAME ('K', 'P'): changed[PROP_KEYPRINT] |= set_string (&self->keyprint, v, FALSE); break;
+        case NAME ('S', 'S'): changed[PROP_SHARE_SIZE] |= set_uint64 (&self->share_size, v); break;
+        case NAME ('S', 'F'): changed[PROP_SHARED_FILES] |= set_uint64 (&self->shared_files, v); break;
+        case NAME ('S', 'L'): changed[PROP_SLOTS] |= set_uint (&self->slots, v, G_MAXUINT); break;
+        case NAME ('F', 'S'): changed[PROP_FREE_SLOTS] |= set_uint (&self->free_slots, v, G_MAXUINT); break;
+        case NAME ('H', 'N'): changed[PROP_HUBS_NORMAL] |= set_uint (&self->hubs_normal, v, G_MAXUINT); break;
+        case NAME ('H', 'R'):
+          changed[PROP_HUBS_REGISTERED] |= set_uint (&self->hubs_registered, v, G_MAXUINT);
+          break;
+        case NAME ('H', 'O'):
+          changed[PROP_HUBS_OPERATOR] |= set_uint (&self->hubs_operator, v, G_MAXUINT);
+          break;
+        case NAME ('C', 'T'):
+          if (set_uint (&self->client_type, v, G_MAXUINT))
+            changed[PROP_CLIENT_TYPE] = changed[PROP_IS_OPERATOR] = TRUE;
+          break;
+        case NAME ('A', 'W'): changed[PROP_AWAY] |= set_uint (&self->away, v, G_MAXUINT); break;
+        default:
+          break;
+        }
+    }
+
+  if (client_changed)
+    changed[PROP_CLIENT] = update_client (self);
+
+  for (guint p = 1; p < N_PROPS; p++)
+    any |= changed[p];
+
+  if (notify && any)
+    {
+      g_object_freeze_notify (G_OBJECT (self));
+      for (guint p = 1; p < N_PROPS; p++)
+        if (changed[p])
+          g_object_notify_by_pspec (G_OBJECT (self), properties[p]);
+      g_object_thaw_notify (G_OBJECT (self));
+    }
+
+  return any;
+}
+
+guint32 burrow_user_get_sid (BurrowUser *self) { return self->sid; }
+const gchar *burrow_user_get_cid (BurrowUser *self) { return self->cid; }
+const gchar *burrow_user_get_nick (BurrowUser *self) { return self->nick; }
+const gchar *burrow_user_get_description (BurrowUser *self) { return self->description; }
+const gchar *burrow_user_get_email (BurrowUser *self) { return self->email; }
+const gchar *burrow_user_get_client (BurrowUser *self) { return self->client; }
+const gchar *burrow_user_get_ip4 (BurrowUser *self) { return self->ip4; }
+const gchar *burrow_user_get_ip6 (BurrowUser *self) { return self->ip6; }
+guint burrow_user_get_udp4_port (BurrowUser *self) { return self->udp4_port; }
+const gchar *burrow_user_get_features (BurrowUser *self) { return self->features; }
+const gchar *burrow_user_get_keyprint (BurrowUser *self) { return self->keyprint; }
+guint64 burrow_user_get_share_size (BurrowUser *self) { return self->share_size; }
+guint64 burrow_user_get_shared_files (BurrowUser *self) { return self->shared_files; }
+guint burrow_user_get_slots (BurrowUser *self) { return self->slots; }
+guint burrow_user_get_free_slots (BurrowUser *self) { return self->free_slots; }
+guint burrow_user_get_hubs_normal (BurrowUser *self) { return self->hubs_normal; }
+guint burrow_user_get_hubs_registered (BurrowUser *self) { return self->hubs_registered; }
+guint burrow_user_get_hubs_operator (BurrowUser *self) { return self->hubs_operator; }
+guint burrow_user_get_client_type (BurrowUser *self) { return self->client_type; }
+guint burrow_user_get_away (BurrowUser *self) { return self->away; }
+
+/* CT: 4 operator, 8 super user, 16 owner */
+gboolean burrow_user_is_operator (BurrowUser *self) { return (self->client_type & (4 | 8 | 16)) != 0; }
+gboolean burrow_user_is_bot (BurrowUser *self) { return (self->client_type & 1) != 0; }
+gboolean burrow_user_is_hub (BurrowUser *self) { return (self->client_type & 32) != 0; }
+
+/**
+ * burrow_user_has_feature:
+ * @feature: a four-letter feature name such as "TCP4"
+ *
+ * Returns: whether the user's INF `SU` lists @feature
+ */
+gboolean
+burrow_user_has_feature (BurrowUser  *self,
+                         const gchar *feature)
+{
+  const gchar *p;
+  gsize n;
+
+  g_return_val_if_fail (BURROW_IS_USER (self), FALSE);
+
+  if (self->features == NULL)
+    return FALSE;
+
+  n = strlen (feature);
+  for (p = self->features; *p != '\0';)
+    {
+      const gchar *end = strchr (p, ',');
+      gsize len = end ? (gsize) (end - p) : strlen (p);
+
+      if (len == n && strncmp (p, feature, n) == 0)
+        return TRUE;
+      if (end == NULL)
+        break;
+      p = end + 1;
+    }
+  return FALSE;
+}
+
+gboolean
+burrow_user_is_active (BurrowUser *self)
+{
+  return burrow_user_has_feature (self, "TCP4") || burrow_user_has_feature (self, "TCP6");
+}
+
+/* Every NATT implementation says NAT0; the spec says NATT. Accept both. */
+gboolean
+burrow_user_supports_nat_traversal (BurrowUser *self)
+{
+  return burrow_user_has_feature (self, "NAT0") || burrow_user_has_feature (self, "NATT");
+}
+
+/* DC++ announces ADC0; the spec says ADCS. */
+gboolean
+burrow_user_supports_tls (BurrowUser *self)
+{
+  return burrow_user_has_feature (self, "ADC0") || burrow_user_has_feature (self, "ADCS");
+}
+
+BurrowUserMode
+burrow_user_get_mode (BurrowUser *self)
+{
+  if (burrow_user_is_active (self))
+    return BURROW_USER_MODE_ACTIVE;
+  if (burrow_user_supports_nat_traversal (self))
+    return BURROW_USER_MODE_NAT_TRAVERSAL;
+  return BURROW_USER_MODE_PASSIVE;
+}

@@ -1,0 +1,23 @@
+/* burrow-application.h
+ *
+ * Copyright 2026 The Burrow authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include <gtk/gtk.h>
+
+#include "burrow-ui-types.h"
+
+G_BEGIN_DECLS
+
+#define BURROW_TYPE_APPLICATION (burrow_application_get_type ())
+
+G_DECLARE_FINAL_TYPE (BurrowApplication, burrow_application, BURROW, APPLICATION, GtkApplication)
+
+BurrowApplication *burrow_application_new            (void);
+gboolean           burrow_application_handles_uri    (const char *uri);
+
+G_END_DECLS

@@ -1,0 +1,246 @@
+/* burrow-window.c
+ *
+ * Copyright 2026 The Burrow authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#define G_LOG_DOMAIN "burrow-window"
+
+#include "config.h"
+
+#include <glib/gi18n-lib.h>
+
+#include "burrow-application.h"
+#include "burrow-window-private.h"
+
+#include "burrow-window.h"
+
+G_DEFINE_FINAL_TYPE (BurrowWindow, burrow_window, GTK_TYPE_APPLICATION_WINDOW)
+
+enum {
+  PROP_0,
+  PROP_PAGE,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+/**
+ * burrow_window_new:
+ * @application: the application the window belongs to
+ *
+ * Returns: (transfer none): a new main window, owned by GTK's list of toplevels
+ */
+BurrowWindow *
+burrow_window_new (BurrowApplication *application)
+{
+  g_return_val_if_fail (BURROW_IS_APPLICATION (application), NULL);
+
+  return g_object_new (BURROW_TYPE_WINDOW,
+                       "application", application,
+                       NULL);
+}
+
+/**
+ * burrow_window_get_page:
+ * @self: a #BurrowWindow
+ *
+ * Returns: (nullable): the name of the visible page: "hubs", "search", "transfers" or
+ *   "connectivity"
+ */
+const char *
+burrow_window_get_page (BurrowWindow *self)
+{
+  g_return_val_if_fail (BURROW_IS_WINDOW (self), NULL);
+
+  return gtk_stack_get_visible_child_name (self->stack);
+}
+
+/**
+ * burrow_window_set_page:
+ * @self: a #BurrowWindow
+ * @name: a page name
+ *
+ * Shows the page called @name. Unknown names are ignored, because they may come from outside
+ * (the `app.show-page` action is exported on D-Bus).
+ *
+ * Returns: %TRUE if the page exists and is now visible
+ */
+gboolean
+burrow_window_set_page (BurrowWindow *self,
+                        const char   *name)
+{
+  g_return_val_if_fail (BURROW_IS_WINDOW (self), FALSE);
+
+  if (name == NULL || gtk_stack_get_child_by_name (self->stack, name) == NULL)
+    return FALSE;
+
+  gtk_stack_set_visible_child_name (self->stack, name);
+
+  return TRUE;
+}
+
+/**
+ * burrow_window_show_banner:
+ * @self: a #BurrowWindow
+ * @text: the message, for example an error from the core
+ *
+ * Shows @text in the banner at the top of the window until the user dismisses it or
+ * burrow_window_hide_banner() is called. A newer message replaces an older one.
+ */
+void
+burrow_window_show_banner (BurrowWindow *self,
+                           const char   *text)
+{
+  g_return_if_fail (BURROW_IS_WINDOW (self));
+  g_return_if_fail (text != NULL);
+
+  gtk_label_set_text (self->banner_label, text);
+  gtk_revealer_set_reveal_child (self->banner_revealer, TRUE);
+}
+
+/**
+ * burrow_window_hide_banner:
+ * @self: a #BurrowWindow
+ *
+ * Hides the banner.
+ */
+void
+burrow_window_hide_banner (BurrowWindow *self)
+{
+  g_return_if_fail (BURROW_IS_WINDOW (self));
+
+  gtk_revealer_set_reveal_child (self->banner_revealer, FALSE);
+}
+
+static void
+on_banner_close_button_clicked_cb (BurrowWindow *self,
+                                   GtkButton    *button)
+{
+  g_assert (BURROW_IS_WINDOW (self));
+
+  burrow_window_hide_banner (self);
+}
+
+static void
+on_stack_visible_child_name_notify_cb (BurrowWindow *self,
+                                       GParamSpec   *pspec,
+                                       GtkStack     *stack)
+{
+  g_assert (BURROW_IS_WINDOW (self));
+
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PAGE]);
+}
+
+static void
+burrow_window_load_help_overlay (BurrowWindow *self)
+{
+  g_autoptr(GtkBuilder) builder = NULL;
+  GObject *overlay;
+
+  builder = gtk_builder_new_from_resource (BURROW_RESOURCE_PATH "/ui/help-overlay.ui");
+  overlay = gtk_builder_get_object (builder, "help_overlay");
+  g_assert (GTK_IS_SHORTCUTS_WINDOW (overlay));
+
+  /* The window keeps the overlay and provides the win.show-help-overlay action. */
+  gtk_application_window_set_help_overlay (GTK_APPLICATION_WINDOW (self),
+                                           GTK_SHORTCUTS_WINDOW (overlay));
+}
+
+static void
+burrow_window_dispose (GObject *object)
+{
+  /* No gtk_widget_dispose_template () on a window (STYLE.md §3.6): GtkWindow's own dispose
+   * destroys the child and the titlebar, and the template's references go with it. Owned
+   * references (a GCancellable, core bindings) are cleared here once pages have them. */
+  G_OBJECT_CLASS (burrow_window_parent_class)->dispose (object);
+}
+
+static void
+burrow_window_get_property (GObject    *object,
+                            guint       prop_id,
+                            GValue     *value,
+                            GParamSpec *pspec)
+{
+  BurrowWindow *self = BURROW_WINDOW (object);
+
+  switch (prop_id)
+    {
+    case PROP_PAGE:
+      g_value_set_string (value, burrow_window_get_page (self));
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+burrow_window_set_property (GObject      *object,
+                            guint         prop_id,
+                            const GValue *value,
+                            GParamSpec   *pspec)
+{
+  BurrowWindow *self = BURROW_WINDOW (object);
+
+  switch (prop_id)
+    {
+    case PROP_PAGE:
+      if (!burrow_window_set_page (self, g_value_get_string (value)))
+        g_debug ("No page named “%s”", g_value_get_string (value));
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+burrow_window_class_init (BurrowWindowClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = burrow_window_dispose;
+  object_class->get_property = burrow_window_get_property;
+  object_class->set_property = burrow_window_set_property;
+
+  /**
+   * BurrowWindow:page:
+   *
+   * The name of the visible page. The stateful `win.page` action changes it.
+   */
+  properties[PROP_PAGE] =
+    g_param_spec_string ("page", NULL, NULL,
+                         NULL,
+                         (G_PARAM_READWRITE |
+                          G_PARAM_EXPLICIT_NOTIFY |
+                          G_PARAM_STATIC_STRINGS));
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               BURROW_RESOURCE_PATH "/ui/burrow-window.ui");
+  gtk_widget_class_bind_template_child (widget_class, BurrowWindow, banner_close_button);
+  gtk_widget_class_bind_template_child (widget_class, BurrowWindow, banner_label);
+  gtk_widget_class_bind_template_child (widget_class, BurrowWindow, banner_revealer);
+  gtk_widget_class_bind_template_child (widget_class, BurrowWindow, primary_menu_button);
+  gtk_widget_class_bind_template_child (widget_class, BurrowWindow, sidebar);
+  gtk_widget_class_bind_template_child (widget_class, BurrowWindow, stack);
+  gtk_widget_class_bind_template_callback (widget_class, on_banner_close_button_clicked_cb);
+  gtk_widget_class_bind_template_callback (widget_class, on_stack_visible_child_name_notify_cb);
+
+  gtk_widget_class_install_property_action (widget_class, "win.page", "page");
+}
+
+static void
+burrow_window_init (BurrowWindow *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+
+  if (DEVELOPMENT)
+    gtk_widget_add_css_class (GTK_WIDGET (self), "devel");
+
+  burrow_window_load_help_overlay (self);
+}

@@ -1,0 +1,101 @@
+/* burrow-test-util.c
+ *
+ * Copyright 2026 The Burrow authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include "burrow-test-util.h"
+
+static gboolean
+on_deadline_cb (gpointer data)
+{
+  gboolean *expired = data;
+
+  *expired = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+gboolean
+burrow_test_wait_until (BurrowTestPredicate predicate,
+                        gpointer            user_data,
+                        guint               timeout_ms)
+{
+  gboolean expired = FALSE;
+  guint id;
+
+  id = g_timeout_add (timeout_ms, on_deadline_cb, &expired);
+  while (!predicate (user_data) && !expired)
+    g_main_context_iteration (NULL, TRUE);
+  if (!expired)
+    g_source_remove (id);
+
+  return predicate (user_data);
+}
+
+static gboolean
+flag_is_set (gpointer data)
+{
+  return *(const gboolean *) data;
+}
+
+gboolean
+burrow_test_wait_for_flag (const gboolean *flag,
+                           guint           timeout_ms)
+{
+  return burrow_test_wait_until (flag_is_set, (gpointer) flag, timeout_ms);
+}
+
+gchar *
+burrow_test_write_file (const gchar *dir,
+                        const gchar *name,
+                        gsize        len,
+                        guint32      seed)
+{
+  g_autofree gchar *path = g_build_filename (dir, name, NULL);
+  g_autofree guint8 *buf = g_malloc (len ? len : 1);
+  guint32 x = seed ? seed : 0x9e3779b9;
+  g_autoptr(GError) error = NULL;
+
+  for (gsize i = 0; i < len; i++)
+    {
+      /* xorshift32: deterministic, fast, independent of GLib's RNG */
+      x ^= x << 13;
+      x ^= x >> 17;
+      x ^= x << 5;
+      buf[i] = (guint8) (x >> 24);
+    }
+
+  if (!g_file_set_contents (path, (const gchar *) buf, len, &error))
+    g_error ("cannot write %s: %s", path, error->message);
+
+  return g_steal_pointer (&path);
+}
+
+gchar *
+burrow_test_run_capture (const gchar * const *argv,
+                         GError             **error)
+{
+  g_autofree gchar *out = NULL;
+  gint status;
+
+  if (!g_spawn_sync (NULL, (gchar **) argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDERR_TO_DEV_NULL,
+                     NULL, NULL, &out, NULL, &status, error))
+    return NULL;
+  if (!g_spawn_check_wait_status (status, error))
+    return NULL;
+
+  return g_steal_pointer (&out);
+}
+
+gchar *
+burrow_test_data_path (const gchar *name)
+{
+  const gchar *dir = g_getenv ("BURROW_TEST_DATA");
+
+  if (dir == NULL)
+    dir = SRCDIR_TESTS_DATA;
+  return g_build_filename (dir, name, NULL);
+}

@@ -1,0 +1,38 @@
+/* burrow-test-util.h — helpers shared by Burrow's tests
+ *
+ * Copyright 2026 The Burrow authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+/* Iterate the default main context until *flag becomes TRUE or timeout_ms passes.
+ * Returns TRUE if the flag was set, FALSE on timeout. */
+gboolean  burrow_test_wait_for_flag  (const gboolean *flag,
+                                      guint           timeout_ms);
+
+/* Same, with a predicate. */
+typedef gboolean (*BurrowTestPredicate) (gpointer user_data);
+gboolean  burrow_test_wait_until     (BurrowTestPredicate predicate,
+                                      gpointer            user_data,
+                                      guint               timeout_ms);
+
+/* Writes @len bytes of deterministic pseudo-random data to a new file in @dir. */
+gchar    *burrow_test_write_file     (const gchar *dir,
+                                      const gchar *name,
+                                      gsize        len,
+                                      guint32      seed);
+
+/* Runs argv synchronously and returns its stdout, or NULL (and skips-friendly error). */
+gchar    *burrow_test_run_capture    (const gchar * const *argv,
+                                      GError             **error);
+
+/* Path of a file in tests/data. */
+gchar    *burrow_test_data_path      (const gchar *name);
+
+G_END_DECLS
