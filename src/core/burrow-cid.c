@@ -18,6 +18,35 @@
 
 G_STATIC_ASSERT (BURROW_CID_SIZE == BURROW_TIGER_SIZE);
 
+/* Oldest libgcrypt we accept at run time. */
+#define BURROW_GCRYPT_MIN_VERSION "1.8.0"
+
+/* Initialises libgcrypt once per process (it is only used for its random
+ * generator; Tiger is burrow-tiger.c's own). */
+static void
+gcrypt_init (void)
+{
+  static gsize initialised = 0;
+
+  if (g_once_init_enter (&initialised))
+    {
+      if (gcry_check_version (BURROW_GCRYPT_MIN_VERSION) == NULL)
+        g_error ("libgcrypt %s is older than the required %s",
+                 gcry_check_version (NULL), BURROW_GCRYPT_MIN_VERSION);
+
+      /* Nobody else in the process finished the initialisation: we are the
+       * application as far as libgcrypt is concerned. We keep no secrets in
+       * libgcrypt's memory, so no secure memory pool is needed. */
+      if (!gcry_control (GCRYCTL_INITIALIZATION_FINISHED_P))
+        {
+          gcry_control (GCRYCTL_DISABLE_SECMEM, 0);
+          gcry_control (GCRYCTL_INITIALIZATION_FINISHED, 0);
+        }
+
+      g_once_init_leave (&initialised, 1);
+    }
+}
+
 /**
  * burrow_pid_generate:
  * @pid: (out caller-allocates): 24 bytes to fill
@@ -28,7 +57,7 @@ G_STATIC_ASSERT (BURROW_CID_SIZE == BURROW_TIGER_SIZE);
 void
 burrow_pid_generate (guint8 pid[BURROW_PID_SIZE])
 {
-  burrow_tiger_init ();
+  gcrypt_init ();
   gcry_randomize (pid, BURROW_PID_SIZE, GCRY_STRONG_RANDOM);
 }
 

@@ -27,6 +27,8 @@
  * procedure the paper publishes, the first time it is called. */
 
 #define TIGER_BLOCK 64
+/* A full leaf of a Tiger tree (BURROW_TTH_LEAF_SIZE). */
+#define BURROW_TIGER_LEAF_BYTES 1024
 
 #define TIGER_IV_A G_GUINT64_CONSTANT (0x0123456789ABCDEF)
 #define TIGER_IV_B G_GUINT64_CONSTANT (0xFEDCBA9876543210)
@@ -56,53 +58,66 @@ store_le64 (guint8  *p,
 
 /* One round: c ^= x; a -= t1[c0] ^ t2[c2] ^ t3[c4] ^ t4[c6];
  * b += t4[c1] ^ t3[c3] ^ t2[c5] ^ t1[c7]; b *= mul (ci: byte i of c, from the
- * least significant). */
+ * least significant). The XORs are paired so the look-ups do not wait on
+ * each other. */
 #define ROUND(a, b, c, x, mul)                                               \
   G_STMT_START                                                               \
   {                                                                          \
     c ^= (x);                                                                \
-    a -= sbox[0][BYTE (c, 0)] ^ sbox[1][BYTE (c, 2)]                         \
-         ^ sbox[2][BYTE (c, 4)] ^ sbox[3][BYTE (c, 6)];                      \
-    b += sbox[3][BYTE (c, 1)] ^ sbox[2][BYTE (c, 3)]                         \
-         ^ sbox[1][BYTE (c, 5)] ^ sbox[0][BYTE (c, 7)];                      \
+    a -= (sbox[0][BYTE (c, 0)] ^ sbox[1][BYTE (c, 2)])                       \
+         ^ (sbox[2][BYTE (c, 4)] ^ sbox[3][BYTE (c, 6)]);                    \
+    b += (sbox[3][BYTE (c, 1)] ^ sbox[2][BYTE (c, 3)])                       \
+         ^ (sbox[1][BYTE (c, 5)] ^ sbox[0][BYTE (c, 7)]);                    \
     b *= (mul);                                                              \
   }                                                                          \
   G_STMT_END
 
-#define PASS(a, b, c, mul)                                                   \
+/* A round of lane 0 then the same round of lane 1 (variables a_0, a_1, …). */
+#define ROUND2(a, b, c, i, mul)                                              \
   G_STMT_START                                                               \
   {                                                                          \
-    ROUND (a, b, c, x0, mul);                                                \
-    ROUND (b, c, a, x1, mul);                                                \
-    ROUND (c, a, b, x2, mul);                                                \
-    ROUND (a, b, c, x3, mul);                                                \
-    ROUND (b, c, a, x4, mul);                                                \
-    ROUND (c, a, b, x5, mul);                                                \
-    ROUND (a, b, c, x6, mul);                                                \
-    ROUND (b, c, a, x7, mul);                                                \
+    ROUND (a##_0, b##_0, c##_0, x_0[i], mul);                                \
+    ROUND (a##_1, b##_1, c##_1, x_1[i], mul);                                \
   }                                                                          \
   G_STMT_END
 
-/* The key schedule between passes; shifts are logical (unsigned). */
-#define KEY_SCHEDULE()                                                       \
+/* pass (a, b, c, mul) of the paper, over the message words x[0..7]. */
+#define PASS(round, a, b, c, mul)                                            \
   G_STMT_START                                                               \
   {                                                                          \
-    x0 -= x7 ^ G_GUINT64_CONSTANT (0xA5A5A5A5A5A5A5A5);                      \
-    x1 ^= x0;                                                                \
-    x2 += x1;                                                                \
-    x3 -= x2 ^ ((~x1) << 19);                                                \
-    x4 ^= x3;                                                                \
-    x5 += x4;                                                                \
-    x6 -= x5 ^ ((~x4) >> 23);                                                \
-    x7 ^= x6;                                                                \
-    x0 += x7;                                                                \
-    x1 -= x0 ^ ((~x7) << 19);                                                \
-    x2 ^= x1;                                                                \
-    x3 += x2;                                                                \
-    x4 -= x3 ^ ((~x2) >> 23);                                                \
-    x5 ^= x4;                                                                \
-    x6 += x5;                                                                \
-    x7 -= x6 ^ G_GUINT64_CONSTANT (0x0123456789ABCDEF);                      \
+    round (a, b, c, 0, mul);                                                 \
+    round (b, c, a, 1, mul);                                                 \
+    round (c, a, b, 2, mul);                                                 \
+    round (a, b, c, 3, mul);                                                 \
+    round (b, c, a, 4, mul);                                                 \
+    round (c, a, b, 5, mul);                                                 \
+    round (a, b, c, 6, mul);                                                 \
+    round (b, c, a, 7, mul);                                                 \
+  }                                                                          \
+  G_STMT_END
+
+#define ROUND1(a, b, c, i, mul) ROUND (a, b, c, x[i], mul)
+
+/* The key schedule between passes; shifts are logical (unsigned). */
+#define KEY_SCHEDULE(x)                                                      \
+  G_STMT_START                                                               \
+  {                                                                          \
+    x[0] -= x[7] ^ G_GUINT64_CONSTANT (0xA5A5A5A5A5A5A5A5);                  \
+    x[1] ^= x[0];                                                            \
+    x[2] += x[1];                                                            \
+    x[3] -= x[2] ^ ((~x[1]) << 19);                                          \
+    x[4] ^= x[3];                                                            \
+    x[5] += x[4];                                                            \
+    x[6] -= x[5] ^ ((~x[4]) >> 23);                                          \
+    x[7] ^= x[6];                                                            \
+    x[0] += x[7];                                                            \
+    x[1] -= x[0] ^ ((~x[7]) << 19);                                          \
+    x[2] ^= x[1];                                                            \
+    x[3] += x[2];                                                            \
+    x[4] -= x[3] ^ ((~x[2]) >> 23);                                          \
+    x[5] ^= x[4];                                                            \
+    x[6] += x[5];                                                            \
+    x[7] -= x[6] ^ G_GUINT64_CONSTANT (0x0123456789ABCDEF);                  \
   }                                                                          \
   G_STMT_END
 
@@ -114,21 +129,56 @@ tiger_compress (guint64       state[3],
                 const guint8 *p)
 {
   guint64 a = state[0], b = state[1], c = state[2];
-  guint64 x0 = load_le64 (p), x1 = load_le64 (p + 8);
-  guint64 x2 = load_le64 (p + 16), x3 = load_le64 (p + 24);
-  guint64 x4 = load_le64 (p + 32), x5 = load_le64 (p + 40);
-  guint64 x6 = load_le64 (p + 48), x7 = load_le64 (p + 56);
+  guint64 x[8];
 
-  PASS (a, b, c, 5);
-  KEY_SCHEDULE ();
-  PASS (c, a, b, 7);
-  KEY_SCHEDULE ();
-  PASS (b, c, a, 9);
+  for (guint i = 0; i < 8; i++)
+    x[i] = load_le64 (p + 8 * i);
+
+  PASS (ROUND1, a, b, c, 5);
+  KEY_SCHEDULE (x);
+  PASS (ROUND1, c, a, b, 7);
+  KEY_SCHEDULE (x);
+  PASS (ROUND1, b, c, a, 9);
 
   /* feedforward */
   state[0] = a ^ state[0];
   state[1] = b - state[1];
   state[2] = c + state[2];
+}
+
+/* Two independent compressions at once. The rounds of one block form a chain
+ * of dependent table look-ups that leaves most of the CPU idle; interleaving
+ * two chains fills the gaps (about 1.3 times the throughput of one). */
+static G_NO_INLINE void
+tiger_compress2 (guint64       s_0[3],
+                 const guint8 *p_0,
+                 guint64       s_1[3],
+                 const guint8 *p_1)
+{
+  guint64 a_0 = s_0[0], b_0 = s_0[1], c_0 = s_0[2];
+  guint64 a_1 = s_1[0], b_1 = s_1[1], c_1 = s_1[2];
+  guint64 x_0[8], x_1[8];
+
+  for (guint i = 0; i < 8; i++)
+    {
+      x_0[i] = load_le64 (p_0 + 8 * i);
+      x_1[i] = load_le64 (p_1 + 8 * i);
+    }
+
+  PASS (ROUND2, a, b, c, 5);
+  KEY_SCHEDULE (x_0);
+  KEY_SCHEDULE (x_1);
+  PASS (ROUND2, c, a, b, 7);
+  KEY_SCHEDULE (x_0);
+  KEY_SCHEDULE (x_1);
+  PASS (ROUND2, b, c, a, 9);
+
+  s_0[0] = a_0 ^ s_0[0];
+  s_0[1] = b_0 - s_0[1];
+  s_0[2] = c_0 + s_0[2];
+  s_1[0] = a_1 ^ s_1[0];
+  s_1[1] = b_1 - s_1[1];
+  s_1[2] = c_1 + s_1[2];
 }
 
 static inline void
@@ -137,6 +187,41 @@ tiger_start (guint64 state[3])
   state[0] = TIGER_IV_A;
   state[1] = TIGER_IV_B;
   state[2] = TIGER_IV_C;
+}
+
+static inline void
+tiger_digest (const guint64 state[3],
+              guint8        out[BURROW_TIGER_SIZE])
+{
+  store_le64 (out, state[0]);
+  store_le64 (out + 8, state[1]);
+  store_le64 (out + 16, state[2]);
+}
+
+/* Leaves are Tiger (0x00 ‖ block). The first 64-byte block of that message is
+ * 0x00 and the first 63 bytes of @block (which must have that many); it is
+ * built word by word, so that the compression's loads forward from these
+ * stores. Every later block is read in place, one byte behind the 64-byte
+ * grid of @block. */
+static inline void
+leaf_first_block (const guint8 *block,
+                  guint8        buf[TIGER_BLOCK])
+{
+  store_le64 (buf, load_le64 (block) << 8);
+  for (guint i = 1; i < 8; i++)
+    memcpy (buf + 8 * i, block + 8 * i - 1, 8);
+}
+
+/* The last block of a full leaf (1025 bytes of message): its last byte, the
+ * padding, the length in bits. */
+static inline void
+full_leaf_last_block (const guint8 *block,
+                      guint8        buf[TIGER_BLOCK])
+{
+  memset (buf, 0, TIGER_BLOCK);
+  buf[0] = block[BURROW_TIGER_LEAF_BYTES - 1];
+  buf[1] = 0x01;
+  store_le64 (buf + TIGER_BLOCK - 8, (BURROW_TIGER_LEAF_BYTES + 1) * 8);
 }
 
 /* Pads and hashes the last @len (< 64) bytes of a message of @total bytes. */
@@ -159,9 +244,7 @@ tiger_finish (guint64       state[3],
   if (n > TIGER_BLOCK)
     tiger_compress (state, buf + TIGER_BLOCK);
 
-  store_le64 (out, state[0]);
-  store_le64 (out + 8, state[1]);
-  store_le64 (out + 16, state[2]);
+  tiger_digest (state, out);
 }
 
 /* The S-box generation procedure of the Tiger paper. Every table entry starts
@@ -288,11 +371,7 @@ burrow_tiger_leaf (const guint8 *block,
       return;
     }
 
-  /* The message is 0x00 ‖ block: its first 64-byte block is 0x00 and the
-   * first 63 bytes of @block; every later one is read in place from @block,
-   * one byte behind the 64-byte grid of @block. */
-  first[0] = 0x00;
-  memcpy (first + 1, block, TIGER_BLOCK - 1);
+  leaf_first_block (block, first);
   tiger_compress (state, first);
 
   p = block + TIGER_BLOCK - 1;
@@ -301,6 +380,57 @@ burrow_tiger_leaf (const guint8 *block,
     tiger_compress (state, p);
 
   tiger_finish (state, p, left, len + 1, out);
+}
+
+/**
+ * burrow_tiger_leaves:
+ * @blocks: (array): @n_leaves full leaves of a Tiger tree, 1024 bytes each, back to back
+ * @n_leaves: number of leaves
+ * @out: (out caller-allocates) (array): @n_leaves digests, 24 bytes each
+ *
+ * Same as burrow_tiger_leaf() on each 1024-byte block of @blocks in turn, but
+ * faster: the leaves are hashed two at a time.
+ */
+void
+burrow_tiger_leaves (const guint8 *blocks,
+                     gsize         n_leaves,
+                     guint8       *out)
+{
+  g_return_if_fail (blocks != NULL || n_leaves == 0);
+  g_return_if_fail (out != NULL || n_leaves == 0);
+
+  burrow_tiger_init ();
+
+  for (; n_leaves >= 2; n_leaves -= 2)
+    {
+      const guint8 *p_0 = blocks, *p_1 = blocks + BURROW_TIGER_LEAF_BYTES;
+      guint8 buf_0[TIGER_BLOCK], buf_1[TIGER_BLOCK];
+      guint64 s_0[3], s_1[3];
+      gsize off;
+
+      tiger_start (s_0);
+      tiger_start (s_1);
+
+      leaf_first_block (p_0, buf_0);
+      leaf_first_block (p_1, buf_1);
+      tiger_compress2 (s_0, buf_0, s_1, buf_1);
+
+      for (off = TIGER_BLOCK - 1; off + TIGER_BLOCK <= BURROW_TIGER_LEAF_BYTES; off += TIGER_BLOCK)
+        tiger_compress2 (s_0, p_0 + off, s_1, p_1 + off);
+
+      full_leaf_last_block (p_0, buf_0);
+      full_leaf_last_block (p_1, buf_1);
+      tiger_compress2 (s_0, buf_0, s_1, buf_1);
+
+      tiger_digest (s_0, out);
+      tiger_digest (s_1, out + BURROW_TIGER_SIZE);
+
+      blocks += 2 * BURROW_TIGER_LEAF_BYTES;
+      out += 2 * BURROW_TIGER_SIZE;
+    }
+
+  if (n_leaves == 1)
+    burrow_tiger_leaf (blocks, BURROW_TIGER_LEAF_BYTES, out);
 }
 
 /**
@@ -332,7 +462,6 @@ burrow_tiger_node (const guint8 left[BURROW_TIGER_SIZE],
 
   tiger_compress (state, buf);
 
-  store_le64 (out, state[0]);
-  store_le64 (out + 8, state[1]);
-  store_le64 (out + 16, state[2]);
+  tiger_digest (state, out);
 }
+

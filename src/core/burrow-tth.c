@@ -22,6 +22,9 @@
 /* A file of 2^64 bytes has 2^54 leaves: 55 levels at most. */
 #define MAX_LEVELS 64
 
+/* Full leaves hashed per burrow_tiger_leaves() call in the update loop. */
+#define LEAF_BATCH 16
+
 /* Roots of the complete subtrees not yet paired, bottom (largest, leftmost)
  * first. Their levels strictly decrease from bottom to top, so the stack is
  * O(log n). */
@@ -199,12 +202,19 @@ burrow_tth_hasher_update (BurrowTthHasher *self,
       self->buffered = 0;
     }
 
-  /* A full leaf is a leaf whatever follows: hash it in place. */
+  /* A full leaf is a leaf whatever follows: hash it in place, a batch at a
+   * time (burrow_tiger_leaves() hashes two leaves at once). */
   while (len >= BURROW_TTH_LEAF_SIZE)
     {
-      hasher_add_leaf (self, p, BURROW_TTH_LEAF_SIZE);
-      p += BURROW_TTH_LEAF_SIZE;
-      len -= BURROW_TTH_LEAF_SIZE;
+      guint8 leaves[LEAF_BATCH * BURROW_TTH_SIZE];
+      gsize n = MIN (len / BURROW_TTH_LEAF_SIZE, LEAF_BATCH);
+
+      burrow_tiger_leaves (p, n, leaves);
+      for (gsize i = 0; i < n; i++)
+        tree_stack_push (&self->stack, leaves + i * BURROW_TTH_SIZE, 0,
+                         self->keep_level, self->leaves);
+      p += n * BURROW_TTH_LEAF_SIZE;
+      len -= n * BURROW_TTH_LEAF_SIZE;
     }
 
   if (len > 0)
