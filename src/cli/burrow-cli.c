@@ -31,35 +31,11 @@ typedef struct
   guint         pending;     /* sessions still logging in */
   guint         timeout_id;
   gchar        *echo_text;   /* say/pm: the line we wait to see echoed */
+  gchar        *out_path;    /* get-list: where to write */
+  GCancellable *cancellable;
 } Cli;
 
 /* --- output ----------------------------------------------------------------------------- */
-
-static void
-json_append_string (GString     *out,
-                    const gchar *s)
-{
-  g_string_append_c (out, '"');
-  for (const gchar *p = s ? s : ""; *p; p++)
-    {
-      guchar c = (guchar) *p;
-
-      switch (c)
-        {
-        case '"': g_string_append (out, "\\\""); break;
-        case '\\': g_string_append (out, "\\\\"); break;
-        case '\n': g_string_append (out, "\\n"); break;
-        case '\r': g_string_append (out, "\\r"); break;
-        case '\t': g_string_append (out, "\\t"); break;
-        default:
-          if (c < 0x20)
-            g_string_append_printf (out, "\\u%04x", c);
-          else
-            g_string_append_c (out, (gchar) c);
-        }
-    }
-  g_string_append_c (out, '"');
-}
 
 /* Prints one JSON object per line: "event" first, then key/value pairs.
  * Keys starting with '#' are numbers, '?' booleans, others strings. */
@@ -71,26 +47,26 @@ emit_json (const gchar *event,
   const gchar *key;
   va_list args;
 
-  json_append_string (out, event);
+  burrow_json_append_string (out, event);
   va_start (args, event);
   while ((key = va_arg (args, const gchar *)) != NULL)
     {
       g_string_append_c (out, ',');
       if (key[0] == '#')
         {
-          json_append_string (out, key + 1);
+          burrow_json_append_string (out, key + 1);
           g_string_append_printf (out, ":%" G_GINT64_FORMAT, va_arg (args, gint64));
         }
       else if (key[0] == '?')
         {
-          json_append_string (out, key + 1);
+          burrow_json_append_string (out, key + 1);
           g_string_append (out, va_arg (args, gboolean) ? ":true" : ":false");
         }
       else
         {
-          json_append_string (out, key);
+          burrow_json_append_string (out, key);
           g_string_append_c (out, ':');
-          json_append_string (out, va_arg (args, const gchar *));
+          burrow_json_append_string (out, va_arg (args, const gchar *));
         }
     }
   va_end (args);
@@ -176,6 +152,28 @@ print_users (Cli              *cli,
       g_autoptr(BurrowUser) user = g_list_model_get_item (users, i);
       emit_user (cli, "user-join", session, user);
     }
+}
+
+static void
+on_attempt_finished (BurrowNatConnector *connector,
+                     BurrowPunchAttempt *attempt,
+                     Cli                *cli)
+{
+  if (cli->json)
+    {
+      g_autofree gchar *json = burrow_punch_attempt_to_json (attempt);
+
+      fputs (json, stdout);
+      fputc ('\n', stdout);
+      fflush (stdout);
+    }
+  else if (g_str_equal (cli->command, "serve") || g_str_equal (cli->command, "get-list"))
+    g_print (_("-- connection %s with %s (%s, %.0f ms): %s\n"),
+             burrow_punch_result_to_string (burrow_punch_attempt_get_result (attempt)),
+             burrow_punch_attempt_get_peer_nick (attempt),
+             burrow_punch_method_to_string (burrow_punch_attempt_get_method (attempt)),
+             burrow_punch_attempt_get_duration_us (attempt) / 1000.0,
+             burrow_punch_attempt_get_diagnosis (attempt));
 }
 
 /* --- session events --------------------------------------------------------------------- */
@@ -293,6 +291,69 @@ on_error (BurrowHubSession *session,
     g_printerr ("%s: %s\n", burrow_hub_session_get_uri (session), error->message);
 }
 
+static void
+on_list_received (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      data)
+{
+  Cli *cli = data;
+  BurrowPeerConnection *peer = BURROW_PEER_CONNECTION (source);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) list = burrow_peer_connection_get_file_list_finish (peer, result, &error);
+  g_autoptr(BurrowFileTree) tree = NULL;
+  BurrowFileListLimits limits = burrow_file_list_limits_default ();
+
+  burrow_peer_connection_close (peer);
+  if (list == NULL)
+    {
+      fail (cli, error->message);
+      return;
+    }
+  /* verify before keeping: it must decompress and parse within the limits */
+  tree = burrow_file_list_parse (g_bytes_get_data (list, NULL), g_bytes_get_size (list), TRUE,
+                                 &limits, NULL, NULL, &error);
+  if (tree == NULL)
+    {
+      g_autofree gchar *msg = g_strdup_printf (_("The file list is not valid: %s"), error->message);
+      fail (cli, msg);
+      return;
+    }
+  if (!g_file_set_contents (cli->out_path, g_bytes_get_data (list, NULL), g_bytes_get_size (list),
+                            &error))
+    {
+      fail (cli, error->message);
+      return;
+    }
+  if (cli->json)
+    emit_json ("file-list", "path", cli->out_path,
+               "#bytes", (gint64) g_bytes_get_size (list),
+               "#files", (gint64) burrow_file_tree_get_n_files (tree),
+               "#directories", (gint64) burrow_file_tree_get_n_directories (tree),
+               "#size", (gint64) burrow_file_tree_get_total_size (tree), NULL);
+  else
+    g_print (_("File list saved to %s (%u files, %u folders)\n"), cli->out_path,
+             burrow_file_tree_get_n_files (tree), burrow_file_tree_get_n_directories (tree));
+  quit (cli, EXIT_SUCCESS);
+}
+
+static void
+on_peer_connected (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      data)
+{
+  Cli *cli = data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BurrowPeerConnection) peer = NULL;
+
+  peer = burrow_nat_connector_connect_finish (BURROW_NAT_CONNECTOR (source), result, NULL, &error);
+  if (peer == NULL)
+    {
+      fail (cli, error->message);
+      return;
+    }
+  burrow_peer_connection_get_file_list_async (peer, cli->cancellable, on_list_received, cli);
+}
+
 static gboolean
 on_echo_timeout (gpointer data)
 {
@@ -324,6 +385,20 @@ logged_in (Cli              *cli,
       cli->echo_text = g_strdup (g_str_has_prefix (cli->args[1], "/me ") ? cli->args[1] + 4
                                                                           : cli->args[1]);
       cli->timeout_id = g_timeout_add (ECHO_TIMEOUT_MS, on_echo_timeout, cli);
+    }
+  else if (g_str_equal (cli->command, "get-list"))
+    {
+      BurrowUser *user = burrow_hub_session_lookup_nick (session, cli->args[1]);
+
+      if (user == NULL)
+        {
+          g_autofree gchar *msg = g_strdup_printf (_("No user called “%s” on this hub"), cli->args[1]);
+          fail (cli, msg);
+          return;
+        }
+      burrow_nat_connector_connect_async (burrow_client_get_connector (cli->client),
+                                          BURROW_ADC_HUB_SESSION (session), user, cli->cancellable,
+                                          on_peer_connected, cli);
     }
   else if (g_str_equal (cli->command, "pm"))
     {
@@ -390,6 +465,7 @@ static const struct
   { "say", 2, 2, "say URL TEXT" },
   { "pm", 3, 3, "pm URL NICK TEXT" },
   { "serve", 1, G_MAXUINT, "serve URL..." },
+  { "get-list", 2, 2, "get-list URL NICK [--out FILE]" },
 };
 
 static gint
@@ -413,6 +489,7 @@ main (int   argc,
   g_autofree gchar *password = NULL;
   g_autofree gchar *mode = NULL;
   g_auto(GStrv) shares = NULL;
+  g_autofree gchar *out = NULL;
   gint port = 0;
   gboolean json = FALSE;
   guint n_args;
@@ -426,6 +503,7 @@ main (int   argc,
     { "mode", 0, 0, G_OPTION_ARG_STRING, &mode, N_("Connectivity: active or passive (default)"), N_("MODE") },
     { "port", 0, 0, G_OPTION_ARG_INT, &port, N_("TCP/UDP port in active mode (0: random)"), N_("N") },
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("One JSON event per line on stdout"), NULL },
+    { "out", 0, 0, G_OPTION_ARG_FILENAME, &out, N_("get-list: where to save the list"), N_("FILE") },
     { NULL }
   };
 
@@ -435,7 +513,7 @@ main (int   argc,
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
 
-  context = g_option_context_new (_("COMMAND ARGS — users URL | say URL TEXT | pm URL NICK TEXT | serve URL..."));
+  context = g_option_context_new (_("COMMAND ARGS — users URL | say URL TEXT | pm URL NICK TEXT | get-list URL NICK | serve URL..."));
   g_option_context_set_summary (context, _("Burrow's headless Direct Connect client."));
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
   if (!g_option_context_parse (context, &argc, &argv, &error))
@@ -473,11 +551,37 @@ main (int   argc,
     }
   if (nick != NULL)
     burrow_client_set_nick (cli.client, nick);
+  if (port != 0 && !burrow_client_set_port (cli.client, (guint16) port, &error))
+    {
+      g_printerr ("burrow-cli: %s\n", error->message);
+      return EXIT_FAILURE;
+    }
   if (mode != NULL)
-    burrow_client_set_mode (cli.client, g_str_equal (mode, "active") ? BURROW_CONNECTION_MODE_ACTIVE
-                                                                     : BURROW_CONNECTION_MODE_PASSIVE);
+    {
+      burrow_client_set_mode (cli.client, g_str_equal (mode, "active") ? BURROW_CONNECTION_MODE_ACTIVE
+                                                                       : BURROW_CONNECTION_MODE_PASSIVE);
+      if (g_str_equal (mode, "active") &&
+          burrow_client_get_mode (cli.client) != BURROW_CONNECTION_MODE_ACTIVE)
+        {
+          g_printerr ("burrow-cli: %s\n", _("Cannot listen for incoming connections"));
+          return EXIT_FAILURE;
+        }
+    }
 
   cli.loop = g_main_loop_new (NULL, FALSE);
+  cli.cancellable = g_cancellable_new ();
+  if (g_str_equal (argv[1], "get-list"))
+    {
+      g_autofree gchar *lists = g_build_filename (burrow_client_get_data_dir (cli.client), "lists", NULL);
+      g_autofree gchar *safe = g_strdelimit (g_strdup (argv[3]), "/\\", '_');
+
+      g_mkdir_with_parents (lists, 0700);
+
+      cli.out_path = out ? g_strdup (out)
+                         : g_strdup_printf ("%s/%s.files.xml.bz2", lists, safe);
+    }
+  g_signal_connect (burrow_client_get_connector (cli.client), "attempt-finished",
+                    G_CALLBACK (on_attempt_finished), &cli);
   cli.command = argv[1];
   cli.args = argv + 2;
   cli.json = json;
@@ -519,7 +623,10 @@ main (int   argc,
     ;
 
   g_clear_handle_id (&cli.timeout_id, g_source_remove);
+  g_cancellable_cancel (cli.cancellable);
+  g_clear_object (&cli.cancellable);
   g_free (cli.echo_text);
+  g_free (cli.out_path);
   g_main_loop_unref (cli.loop);
   g_object_unref (cli.client);
   return cli.exit_code;

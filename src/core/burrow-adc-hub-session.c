@@ -89,6 +89,13 @@ struct _BurrowAdcHubSession
   gboolean           too_many_users_reported;
 };
 
+enum {
+  SIGNAL_COMMAND,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
 G_DEFINE_FINAL_TYPE (BurrowAdcHubSession, burrow_adc_hub_session, BURROW_TYPE_HUB_SESSION)
 
 static void try_next_address (BurrowAdcHubSession *self);
@@ -240,7 +247,8 @@ write_line (BurrowAdcHubSession  *self,
       g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED, _("Not connected to the hub"));
       return FALSE;
     }
-  g_debug ("→ %.*s", (gint) (len > 0 ? len - 1 : 0), data);
+  if (!g_log_writer_default_would_drop (G_LOG_LEVEL_DEBUG, G_LOG_DOMAIN))
+    g_debug ("→ %.*s", (gint) (len > 0 ? len - 1 : 0), data);
   return burrow_line_channel_send (self->channel, data, len, error);
 }
 
@@ -404,6 +412,11 @@ build_inf_fields (BurrowAdcHubSession *self)
   if (tls)
     g_string_append (su, ",ADC0");
   add_field (fields, "SU", su->str);
+  if (active && burrow_hub_session_get_port (session) != 0)
+    {
+      g_autofree gchar *port = g_strdup_printf ("%u", burrow_hub_session_get_port (session));
+      add_field (fields, "U4", port);
+    }
   if (tls)
     add_field (fields, "KP", burrow_identity_get_keyprint (identity));
 
@@ -910,6 +923,8 @@ dispatch_normal (BurrowAdcHubSession *self,
     case BURROW_ADC_CMD_STA:
       if (type == 'I')
         handle_sta (self, msg);
+      else
+        g_signal_emit (self, signals[SIGNAL_COMMAND], 0, msg);
       break;
     case BURROW_ADC_CMD_SUP:
       break;
@@ -918,8 +933,10 @@ dispatch_normal (BurrowAdcHubSession *self,
       report_unexpected (self, line);
       break;
     default:
-      /* searches, connection requests, user commands: handled by the
-       * search and connectivity parts of the engine, or ignored as ADC says */
+      /* searches, results, connection requests (CTM RCM NAT RNT), direct
+       * STAs: for the search and connectivity parts of the engine. Anything
+       * nobody handles is ignored, as ADC says. */
+      g_signal_emit (self, signals[SIGNAL_COMMAND], 0, msg);
       break;
     }
 }
@@ -958,7 +975,9 @@ on_line (BurrowLineChannel *channel,
       return;
     }
 
-  g_debug ("← %s", line);
+  /* formatting costs even when debug output is off: 100,000-line joins notice */
+  if (!g_log_writer_default_would_drop (G_LOG_LEVEL_DEBUG, G_LOG_DOMAIN))
+    g_debug ("← %s", line);
   type = burrow_adc_message_get_type_char (msg);
   if (type == 'H' || type == 'C' || type == 'U')
     {
@@ -1190,6 +1209,10 @@ on_handshake_cb (GObject      *source,
         g_signal_emit_by_name (self, "error", db_error, FALSE);
     }
   _burrow_hub_session_set_keyprint (session, self->peer_keyprint, NULL);
+  {
+    g_autofree gchar *cipher = g_tls_connection_get_ciphersuite_name (G_TLS_CONNECTION (source));
+    _burrow_hub_session_set_tls_cipher (session, cipher);
+  }
   start_protocol (self);
 }
 
@@ -1231,8 +1254,12 @@ connected (BurrowAdcHubSession *self)
   g_autoptr(GSocketAddress) local = g_socket_get_local_address (self->socket, NULL);
 
   if (G_IS_INET_SOCKET_ADDRESS (local))
-    _burrow_hub_session_set_local_port (session,
-                                        g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local)));
+    {
+      GInetSocketAddress *inet = G_INET_SOCKET_ADDRESS (local);
+      g_autofree gchar *ip = g_inet_address_to_string (g_inet_socket_address_get_address (inet));
+
+      _burrow_hub_session_set_local_port (session, ip, g_inet_socket_address_get_port (inet));
+    }
   g_list_free_full (g_steal_pointer (&self->addresses), g_object_unref);
 
   self->stream = G_IO_STREAM (g_socket_connection_factory_create_connection (self->socket));
@@ -1437,6 +1464,17 @@ burrow_adc_hub_session_class_init (BurrowAdcHubSessionClass *klass)
   session_class->send_chat = burrow_adc_hub_session_send_chat;
   session_class->send_private = burrow_adc_hub_session_send_private;
   session_class->info_changed = burrow_adc_hub_session_info_changed;
+
+  /**
+   * BurrowAdcHubSession::command:
+   * @message: a message from another client, relayed by the hub, that the
+   *   session does not handle itself (SCH, RES, CTM, RCM, NAT, RNT, DSTA, …)
+   *
+   * Emitted in NORMAL state; switch on burrow_adc_message_get_command().
+   */
+  signals[SIGNAL_COMMAND] =
+    g_signal_new ("command", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 1, BURROW_TYPE_ADC_MESSAGE | G_SIGNAL_TYPE_STATIC_SCOPE);
 }
 
 static void

@@ -17,6 +17,7 @@
 #include "burrow-error.h"
 #include "burrow-hub-session-private.h"
 #include "burrow-tiger.h"
+#include "burrow-file-list.h"
 #include "burrow-tls.h"
 
 #include "burrow-client.h"
@@ -29,11 +30,18 @@ struct _BurrowClient
   gchar                *data_dir;
   BurrowDatabase       *database;
   BurrowIdentity       *identity;
+  BurrowFavoriteHubs   *favorite_hubs;
   GListStore           *hubs;
   gchar                *nick;
   gchar                *description;
+  BurrowNatConnector   *connector;
+  GBytes               *file_list;     /* our files.xml.bz2 */
+  BurrowShare          *share;
 
   BurrowConnectionMode  mode;
+  guint16               port;          /* wanted port in active mode, 0 = any */
+  guint                 slots;
+  guint                 slots_used;
 };
 
 enum {
@@ -56,9 +64,13 @@ burrow_client_dispose (GObject *object)
 {
   BurrowClient *self = BURROW_CLIENT (object);
 
+  g_clear_object (&self->share);
   if (self->hubs != NULL)
     burrow_client_disconnect_all (self);
   g_clear_object (&self->hubs);
+  g_clear_object (&self->connector);
+  g_clear_pointer (&self->file_list, g_bytes_unref);
+  g_clear_object (&self->favorite_hubs);
   g_clear_object (&self->identity);
   g_clear_object (&self->database);
 
@@ -142,6 +154,7 @@ burrow_client_class_init (BurrowClientClass *klass)
 static void
 burrow_client_init (BurrowClient *self)
 {
+  self->slots = BURROW_CLIENT_DEFAULT_SLOTS;
   self->hubs = g_list_store_new (BURROW_TYPE_HUB_SESSION);
 }
 
@@ -169,6 +182,143 @@ default_nick (void)
   if (nick->len == 0)
     g_string_append (nick, "burrow");
   return g_string_free (g_steal_pointer (&nick), FALSE);
+}
+
+typedef void (*SessionSetter) (BurrowHubSession *session, gconstpointer value);
+static void for_each_session (BurrowClient *self, SessionSetter setter, gconstpointer value);
+static void set_session_port (BurrowHubSession *session, gconstpointer value);
+
+/* What we hand out for GETs. For now the file list only (uploads of shared
+ * files come with the transfers part of the engine). */
+static BurrowPeerSource *
+client_source_func (BurrowPeerConnection  *connection,
+                    const gchar           *type,
+                    const gchar           *identifier,
+                    gboolean               recursive,
+                    GError               **error,
+                    gpointer               user_data)
+{
+  BurrowClient *self = user_data;
+
+  if (g_str_equal (type, "file") && g_str_equal (identifier, "files.xml.bz2") && self->file_list != NULL)
+    return burrow_peer_source_new_bytes (self->file_list, TRUE);
+
+  g_set_error_literal (error, BURROW_TRANSFER_ERROR, BURROW_TRANSFER_ERROR_FILE_NOT_AVAILABLE,
+                       _("File not available"));
+  return NULL;
+}
+
+/* Upload slots: a fixed number; lists, trees and small files use mini-slots. */
+static gboolean
+client_slot_func (BurrowPeerConnection *connection,
+                  gboolean              acquire,
+                  gpointer              user_data)
+{
+  BurrowClient *self = user_data;
+
+  if (!acquire)
+    {
+      g_return_val_if_fail (self->slots_used > 0, FALSE);
+      self->slots_used--;
+      return TRUE;
+    }
+  if (self->slots_used >= self->slots)
+    return FALSE;
+  self->slots_used++;
+  return TRUE;
+}
+
+/**
+ * burrow_client_set_file_list:
+ * @tree: (nullable): what we share; %NULL for nothing
+ *
+ * Generates the file list peers download from us.
+ */
+gboolean
+burrow_client_set_file_list (BurrowClient    *self,
+                             BurrowFileTree  *tree,
+                             GError         **error)
+{
+  g_autoptr(BurrowFileTree) empty = NULL;
+  g_autoptr(GBytes) xml = NULL;
+  g_autofree gchar *generator = g_strdup_printf ("Burrow %s", PACKAGE_VERSION);
+
+  g_return_val_if_fail (BURROW_IS_CLIENT (self), FALSE);
+
+  if (tree == NULL)
+    {
+      tree = empty = burrow_file_tree_new ();
+      burrow_file_tree_finish (empty);
+    }
+  xml = burrow_file_list_generate (tree, burrow_identity_get_cid (self->identity), generator, "/",
+                                   TRUE, error);
+  if (xml == NULL)
+    return FALSE;
+  g_clear_pointer (&self->file_list, g_bytes_unref);
+  self->file_list = burrow_file_list_compress (xml, error);
+  return self->file_list != NULL;
+}
+
+/**
+ * burrow_client_set_file_list_bytes:
+ * @compressed: a files.xml.bz2 generated elsewhere (the share's worker thread)
+ *
+ * Serves @compressed as our file list.
+ */
+void
+burrow_client_set_file_list_bytes (BurrowClient *self,
+                                   GBytes       *compressed)
+{
+  g_return_if_fail (BURROW_IS_CLIENT (self));
+  g_return_if_fail (compressed != NULL);
+
+  g_clear_pointer (&self->file_list, g_bytes_unref);
+  self->file_list = g_bytes_ref (compressed);
+}
+
+/**
+ * burrow_client_get_share:
+ *
+ * Returns: (transfer none): what we share
+ */
+BurrowShare *
+burrow_client_get_share (BurrowClient *self)
+{
+  g_return_val_if_fail (BURROW_IS_CLIENT (self), NULL);
+  return self->share;
+}
+
+/**
+ * burrow_client_get_connector:
+ *
+ * Returns: (transfer none): the connector that reaches peers
+ */
+BurrowNatConnector *
+burrow_client_get_connector (BurrowClient *self)
+{
+  g_return_val_if_fail (BURROW_IS_CLIENT (self), NULL);
+  return self->connector;
+}
+
+/**
+ * burrow_client_set_port:
+ * @port: the TCP/UDP port for active mode, 0 for any free one
+ */
+gboolean
+burrow_client_set_port (BurrowClient  *self,
+                        guint16        port,
+                        GError       **error)
+{
+  g_return_val_if_fail (BURROW_IS_CLIENT (self), FALSE);
+
+  self->port = port;
+  if (self->mode != BURROW_CONNECTION_MODE_ACTIVE)
+    return TRUE;
+  if (!burrow_nat_connector_set_active (self->connector, TRUE, port, error))
+    return FALSE;
+  for_each_session (self, set_session_port,
+                    GUINT_TO_POINTER (burrow_nat_connector_get_port (self->connector)));
+  return TRUE;
 }
 
 /**
@@ -209,10 +359,23 @@ burrow_client_new (const gchar  *data_dir,
   if (self->identity == NULL)
     return NULL;
 
+  self->favorite_hubs = burrow_favorite_hubs_new (self->database, error);
+  if (self->favorite_hubs == NULL)
+    return NULL;
+
   self->nick = burrow_database_dup_setting (self->database, "nick");
   if (self->nick == NULL)
     self->nick = default_nick ();
   self->description = burrow_database_dup_setting (self->database, "description");
+
+  self->connector = burrow_nat_connector_new (self->identity);
+  burrow_nat_connector_set_source_func (self->connector, client_source_func, client_slot_func, self);
+  if (!burrow_client_set_file_list (self, NULL, error))
+    return NULL;
+
+  self->share = burrow_share_new (self, error);
+  if (self->share == NULL)
+    return NULL;
 
   return g_steal_pointer (&self);
 }
@@ -246,6 +409,18 @@ burrow_client_get_database (BurrowClient *self)
 {
   g_return_val_if_fail (BURROW_IS_CLIENT (self), NULL);
   return self->database;
+}
+
+/**
+ * burrow_client_get_favorite_hubs:
+ *
+ * Returns: (transfer none): the saved hubs (a #GListModel of #BurrowFavoriteHub)
+ */
+BurrowFavoriteHubs *
+burrow_client_get_favorite_hubs (BurrowClient *self)
+{
+  g_return_val_if_fail (BURROW_IS_CLIENT (self), NULL);
+  return self->favorite_hubs;
 }
 
 /**
@@ -287,6 +462,9 @@ burrow_client_add_hub (BurrowClient  *self,
   burrow_hub_session_set_nick (session, self->nick);
   burrow_hub_session_set_description (session, self->description);
   burrow_hub_session_set_mode (session, self->mode);
+  burrow_hub_session_set_port (session, burrow_nat_connector_get_port (self->connector));
+  if (BURROW_IS_ADC_HUB_SESSION (session))
+    burrow_nat_connector_add_session (self->connector, BURROW_ADC_HUB_SESSION (session));
   g_list_store_append (self->hubs, session);
 
   return session;
@@ -302,6 +480,8 @@ burrow_client_remove_hub (BurrowClient     *self,
   g_return_if_fail (BURROW_IS_HUB_SESSION (session));
 
   burrow_hub_session_disconnect (session);
+  if (BURROW_IS_ADC_HUB_SESSION (session))
+    burrow_nat_connector_remove_session (self->connector, BURROW_ADC_HUB_SESSION (session));
   if (g_list_store_find (self->hubs, session, &position))
     g_list_store_remove (self->hubs, position);
 }
@@ -317,8 +497,6 @@ burrow_client_disconnect_all (BurrowClient *self)
       burrow_hub_session_disconnect (session);
     }
 }
-
-typedef void (*SessionSetter) (BurrowHubSession *session, gconstpointer value);
 
 static void
 for_each_session (BurrowClient  *self,
@@ -350,6 +528,12 @@ static void
 set_session_mode (BurrowHubSession *session, gconstpointer value)
 {
   burrow_hub_session_set_mode (session, GPOINTER_TO_INT (value));
+}
+
+static void
+set_session_port (BurrowHubSession *session, gconstpointer value)
+{
+  burrow_hub_session_set_port (session, (guint16) GPOINTER_TO_UINT (value));
 }
 
 void
@@ -401,11 +585,23 @@ void
 burrow_client_set_mode (BurrowClient         *self,
                         BurrowConnectionMode  mode)
 {
+  g_autoptr(GError) error = NULL;
+
   g_return_if_fail (BURROW_IS_CLIENT (self));
 
   if (self->mode == mode)
     return;
+  if (!burrow_nat_connector_set_active (self->connector, mode == BURROW_CONNECTION_MODE_ACTIVE,
+                                        self->port, &error))
+    {
+      g_warning ("cannot switch to active mode: %s", error->message);
+      mode = BURROW_CONNECTION_MODE_PASSIVE;
+      if (self->mode == mode)
+        return;
+    }
   self->mode = mode;
+  for_each_session (self, set_session_port,
+                    GUINT_TO_POINTER (burrow_nat_connector_get_port (self->connector)));
   for_each_session (self, set_session_mode, GINT_TO_POINTER (mode));
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MODE]);
 }

@@ -10,12 +10,18 @@
 #include <gio/gio.h>
 
 #include "burrow-database.h"
+#include "burrow-file-tree.h"
+#include "burrow-nat-connector.h"
+#include "burrow-favorite-hubs.h"
 #include "burrow-hub-session.h"
 #include "burrow-identity.h"
+#include "burrow-share.h"
 
 G_BEGIN_DECLS
 
 #define BURROW_TYPE_CLIENT (burrow_client_get_type ())
+
+#define BURROW_CLIENT_DEFAULT_SLOTS 3
 
 G_DECLARE_FINAL_TYPE (BurrowClient, burrow_client, BURROW, CLIENT, GObject)
 
@@ -24,6 +30,7 @@ BurrowClient     *burrow_client_new             (const gchar          *data_dir,
 const gchar      *burrow_client_get_data_dir    (BurrowClient         *self);
 BurrowIdentity   *burrow_client_get_identity    (BurrowClient         *self);
 BurrowDatabase   *burrow_client_get_database    (BurrowClient         *self);
+BurrowFavoriteHubs *burrow_client_get_favorite_hubs (BurrowClient       *self);
 GListModel       *burrow_client_get_hubs        (BurrowClient         *self);
 BurrowHubSession *burrow_client_add_hub         (BurrowClient         *self,
                                                  const gchar          *uri,
@@ -41,6 +48,17 @@ const gchar      *burrow_client_get_description (BurrowClient         *self);
 void              burrow_client_set_mode        (BurrowClient         *self,
                                                  BurrowConnectionMode  mode);
 BurrowConnectionMode burrow_client_get_mode     (BurrowClient         *self);
+
+gboolean          burrow_client_set_port        (BurrowClient         *self,
+                                                 guint16               port,
+                                                 GError              **error);
+BurrowNatConnector *burrow_client_get_connector (BurrowClient         *self);
+gboolean          burrow_client_set_file_list   (BurrowClient         *self,
+                                                 BurrowFileTree       *tree,
+                                                 GError              **error);
+void              burrow_client_set_file_list_bytes (BurrowClient     *self,
+                                                 GBytes               *compressed);
+BurrowShare      *burrow_client_get_share       (BurrowClient         *self);
 
 gchar            *burrow_client_default_data_dir (void);
 

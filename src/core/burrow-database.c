@@ -30,6 +30,17 @@ static const gchar * const migrations[] = {
   "CREATE TABLE settings (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL);"
   "CREATE TABLE hub_keyprints (address TEXT PRIMARY KEY NOT NULL, keyprint TEXT NOT NULL,"
   "                            first_seen INTEGER NOT NULL);",
+  /* BurrowHashStore: one row per hashed file; leaves at block_size (tthl). */
+  "CREATE TABLE hashes (path TEXT PRIMARY KEY NOT NULL, size INTEGER NOT NULL,"
+  "                     mtime INTEGER NOT NULL, inode INTEGER NOT NULL DEFAULT 0,"
+  "                     tth BLOB NOT NULL, block_size INTEGER NOT NULL, leaves BLOB NOT NULL);"
+  "CREATE INDEX hashes_tth ON hashes (tth);",
+  /* BurrowFavoriteHubs: the saved hubs, in the order they were added. */
+  "CREATE TABLE favorite_hubs (id INTEGER PRIMARY KEY, name TEXT NOT NULL, uri TEXT NOT NULL,"
+  "                            nick TEXT, password TEXT, auto_connect INTEGER NOT NULL DEFAULT 0);",
+  /* BurrowShare: shared folders, their virtual names (top-level directories of our list). */
+  "CREATE TABLE share_roots (name TEXT PRIMARY KEY NOT NULL COLLATE NOCASE,"
+  "                          path TEXT NOT NULL UNIQUE);",
 };
 
 static void

@@ -106,6 +106,7 @@ typedef enum
   BURROW_SHARE_ERROR_BAD_LIST,
   BURROW_SHARE_ERROR_BAD_TTH,
   BURROW_SHARE_ERROR_DATABASE,
+  BURROW_SHARE_ERROR_CHANGED,          /* file changed while queued or being hashed */
 } BurrowShareError;
 
 typedef enum

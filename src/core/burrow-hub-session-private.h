@@ -26,12 +26,15 @@ void               _burrow_hub_session_set_hub_info      (BurrowHubSession  *sel
                                                           const gchar       *name,
                                                           const gchar       *description);
 void               _burrow_hub_session_set_local_port    (BurrowHubSession  *self,
+                                                          const gchar       *address,
                                                           guint16            port);
 void               _burrow_hub_session_set_keyprint      (BurrowHubSession  *self,
                                                           const gchar       *keyprint,
                                                           const gchar       *pending);
 void               _burrow_hub_session_set_uri           (BurrowHubSession  *self,
                                                           const BurrowHubUri *uri);
+void               _burrow_hub_session_set_tls_cipher    (BurrowHubSession  *self,
+                                                          const gchar       *cipher);
 guint              _burrow_hub_session_count_redirect    (BurrowHubSession  *self,
                                                           const gchar       *target);
 

@@ -42,10 +42,13 @@ typedef struct
   gchar                *nick;
   gchar                *password;
   gchar                *description;
+  gchar                *local_address;
+  gchar                *tls_cipher;
 
   BurrowHubState        state;
   BurrowConnectionMode  mode;
   guint16               local_port;
+  guint16               port;            /* our listening port in active mode */
   guint                 reconnect_id;
   guint                 reconnect_delay_ms;
   guint                 failures;        /* consecutive, for the back-off */
@@ -128,6 +131,8 @@ burrow_hub_session_finalize (GObject *object)
   g_clear_pointer (&priv->nick, g_free);
   g_clear_pointer (&priv->password, g_free);
   g_clear_pointer (&priv->description, g_free);
+  g_clear_pointer (&priv->local_address, g_free);
+  g_clear_pointer (&priv->tls_cipher, g_free);
 
   G_OBJECT_CLASS (burrow_hub_session_parent_class)->finalize (object);
 }
@@ -616,6 +621,29 @@ burrow_hub_session_get_local_port (BurrowHubSession *self)
   return GET_PRIV (self)->local_port;
 }
 
+/**
+ * burrow_hub_session_get_tls_cipher:
+ *
+ * Returns: (nullable): the TLS cipher suite of the hub connection (adcs only)
+ */
+const gchar *
+burrow_hub_session_get_tls_cipher (BurrowHubSession *self)
+{
+  return GET_PRIV (self)->tls_cipher;
+}
+
+
+/**
+ * burrow_hub_session_get_local_address:
+ *
+ * Returns: (nullable): the local IP address of the hub connection
+ */
+const gchar *
+burrow_hub_session_get_local_address (BurrowHubSession *self)
+{
+  return GET_PRIV (self)->local_address;
+}
+
 const gchar *
 burrow_hub_session_get_keyprint (BurrowHubSession *self)
 {
@@ -734,6 +762,31 @@ burrow_hub_session_get_mode (BurrowHubSession *self)
   return GET_PRIV (self)->mode;
 }
 
+/**
+ * burrow_hub_session_set_port:
+ * @port: our TCP/UDP listening port in active mode
+ */
+void
+burrow_hub_session_set_port (BurrowHubSession *self,
+                             guint16           port)
+{
+  BurrowHubSessionPrivate *priv = GET_PRIV (self);
+
+  g_return_if_fail (BURROW_IS_HUB_SESSION (self));
+
+  if (priv->port != port)
+    {
+      priv->port = port;
+      info_changed (self);
+    }
+}
+
+guint16
+burrow_hub_session_get_port (BurrowHubSession *self)
+{
+  return GET_PRIV (self)->port;
+}
+
 /* --- for subclasses --------------------------------------------------------------------- */
 
 void
@@ -774,6 +827,13 @@ _burrow_hub_session_set_state (BurrowHubSession *self,
 }
 
 void
+_burrow_hub_session_set_tls_cipher (BurrowHubSession *self,
+                                    const gchar      *cipher)
+{
+  set_str (&GET_PRIV (self)->tls_cipher, cipher);
+}
+
+void
 _burrow_hub_session_set_hub_info (BurrowHubSession *self,
                                   const gchar      *name,
                                   const gchar      *description)
@@ -788,9 +848,12 @@ _burrow_hub_session_set_hub_info (BurrowHubSession *self,
 
 void
 _burrow_hub_session_set_local_port (BurrowHubSession *self,
+                                    const gchar      *address,
                                     guint16           port)
 {
   BurrowHubSessionPrivate *priv = GET_PRIV (self);
+
+  set_str (&priv->local_address, address);
 
   if (priv->local_port != port)
     {

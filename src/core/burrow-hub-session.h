@@ -114,6 +114,8 @@ BurrowUser       *burrow_hub_session_lookup_cid       (BurrowHubSession   *self,
                                                        const gchar        *cid);
 BurrowUser       *burrow_hub_session_get_me           (BurrowHubSession   *self);
 guint16           burrow_hub_session_get_local_port   (BurrowHubSession   *self);
+const gchar      *burrow_hub_session_get_local_address (BurrowHubSession  *self);
+const gchar      *burrow_hub_session_get_tls_cipher   (BurrowHubSession   *self);
 const gchar      *burrow_hub_session_get_keyprint     (BurrowHubSession   *self);
 const gchar      *burrow_hub_session_get_pending_keyprint (BurrowHubSession *self);
 const GError     *burrow_hub_session_get_error        (BurrowHubSession   *self);
@@ -131,5 +133,8 @@ const gchar      *burrow_hub_session_get_description  (BurrowHubSession   *self)
 void              burrow_hub_session_set_mode         (BurrowHubSession   *self,
                                                        BurrowConnectionMode mode);
 BurrowConnectionMode burrow_hub_session_get_mode      (BurrowHubSession   *self);
+void              burrow_hub_session_set_port         (BurrowHubSession   *self,
+                                                       guint16             port);
+guint16           burrow_hub_session_get_port         (BurrowHubSession   *self);
 
 G_END_DECLS

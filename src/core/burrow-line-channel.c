@@ -36,6 +36,14 @@ struct _BurrowLineChannel
   BurrowLineErrorFunc  error_func;
   BurrowLineBatchFunc  batch_func;
   gpointer             user_data;
+  BurrowRawFunc        raw_func;
+  gpointer             raw_data;
+  guint64              raw_remaining;
+  BurrowStreamFunc     stream_func;
+  gpointer             stream_data;
+  BurrowLineBatchFunc  drain_func;
+  gpointer             drain_data;
+  gsize                low_water;
 
   gsize                len;         /* bytes in buf */
   gsize                cap;
@@ -48,6 +56,8 @@ struct _BurrowLineChannel
   guint                discarding : 1;
   guint                closed : 1;
   guint                close_after_flush : 1;
+  guint                paused : 1;
+  guint                reading : 1;      /* a read is in flight */
 };
 
 G_DEFINE_FINAL_TYPE (BurrowLineChannel, burrow_line_channel, G_TYPE_OBJECT)
@@ -171,11 +181,40 @@ process_buffer (BurrowLineChannel *self)
 {
   gsize start = 0;
 
-  while (start < self->len && !self->closed)
+  while (start < self->len && !self->closed && !self->paused)
     {
-      guint8 *p = memchr (self->buf + start, self->delimiter, self->len - start);
+      guint8 *p;
       gsize line_len;
 
+      if (self->stream_func != NULL)
+        {
+          gboolean done = FALSE;
+          BurrowStreamFunc func = self->stream_func;
+          gsize n = func (self, self->buf + start, self->len - start, &done, self->stream_data);
+
+          g_assert (n <= self->len - start);
+          start += n;
+          if (done)
+            self->stream_func = NULL;
+          else if (n == 0)
+            break;
+          continue;
+        }
+
+      if (self->raw_remaining > 0)
+        {
+          gsize n = (gsize) MIN (self->raw_remaining, (guint64) (self->len - start));
+          BurrowRawFunc func = self->raw_func;
+
+          self->raw_remaining -= n;
+          if (self->raw_remaining == 0)
+            self->raw_func = NULL;
+          func (self, self->buf + start, n, self->raw_remaining == 0, self->raw_data);
+          start += n;
+          continue;
+        }
+
+      p = memchr (self->buf + start, self->delimiter, self->len - start);
       if (p == NULL)
         break;
 
@@ -204,6 +243,8 @@ process_buffer (BurrowLineChannel *self)
 
   /* An incomplete line that is already too long: drop it and everything up to
    * the next delimiter, so memory stays bounded whatever the peer sends. */
+  if (self->raw_remaining > 0 || self->stream_func != NULL || self->paused)
+    return;
   if (self->len > self->max_line_length)
     {
       if (!self->discarding)
@@ -224,6 +265,7 @@ on_read_cb (GObject      *source,
   g_autoptr(GError) error = NULL;
   gssize n;
 
+  self->reading = FALSE;
   n = g_input_stream_read_finish (G_INPUT_STREAM (source), result, &error);
   if (self->closed)
     return;
@@ -249,7 +291,7 @@ on_read_cb (GObject      *source,
 
   if (self->batch_func != NULL)
     self->batch_func (self, self->user_data);
-  if (self->closed)
+  if (self->closed || self->paused)
     return;
 
   read_more (self);
@@ -262,6 +304,8 @@ read_more (BurrowLineChannel *self)
   gsize room = self->cap - self->len;
 
   g_assert (room >= READ_CHUNK);
+  g_assert (!self->reading);
+  self->reading = TRUE;
   g_input_stream_read_async (in, self->buf + self->len, MIN (room, (gsize) READ_CHUNK),
                              G_PRIORITY_DEFAULT, self->cancellable, on_read_cb,
                              g_object_ref (self));
@@ -282,6 +326,113 @@ burrow_line_channel_start (BurrowLineChannel *self)
   self->started = TRUE;
   if (!self->closed)
     read_more (self);
+}
+
+/**
+ * burrow_line_channel_receive_raw:
+ * @n_bytes: length of the binary block that follows on the stream
+ * @raw_func: gets the block in chunks
+ *
+ * Switches to binary mode for the next @n_bytes (typically called from the
+ * line handler that saw the announcing line); line mode resumes afterwards.
+ * A zero-length block completes at once.
+ */
+void
+burrow_line_channel_receive_raw (BurrowLineChannel *self,
+                                 guint64            n_bytes,
+                                 BurrowRawFunc      raw_func,
+                                 gpointer           user_data)
+{
+  g_return_if_fail (BURROW_IS_LINE_CHANNEL (self));
+  g_return_if_fail (raw_func != NULL);
+  g_return_if_fail (self->raw_remaining == 0);
+
+  if (n_bytes == 0)
+    {
+      raw_func (self, NULL, 0, TRUE, user_data);
+      return;
+    }
+  self->raw_func = raw_func;
+  self->raw_data = user_data;
+  self->raw_remaining = n_bytes;
+}
+
+/**
+ * burrow_line_channel_receive_stream:
+ * @stream_func: gets the bytes until it says the block is done
+ *
+ * Like burrow_line_channel_receive_raw() for a block whose length on the
+ * wire is not known in advance (a zlib stream that ends by itself).
+ */
+void
+burrow_line_channel_receive_stream (BurrowLineChannel *self,
+                                    BurrowStreamFunc   stream_func,
+                                    gpointer           user_data)
+{
+  g_return_if_fail (BURROW_IS_LINE_CHANNEL (self));
+  g_return_if_fail (stream_func != NULL);
+  g_return_if_fail (self->raw_remaining == 0 && self->stream_func == NULL);
+
+  self->stream_func = stream_func;
+  self->stream_data = user_data;
+}
+
+/**
+ * burrow_line_channel_set_drain_func:
+ * @low_water: call @drain_func when at most this many bytes wait to be written
+ *
+ * Back-pressure for a sender: write more when the queue drains.
+ */
+void
+burrow_line_channel_set_drain_func (BurrowLineChannel   *self,
+                                    gsize                low_water,
+                                    BurrowLineBatchFunc  drain_func,
+                                    gpointer             user_data)
+{
+  g_return_if_fail (BURROW_IS_LINE_CHANNEL (self));
+
+  self->low_water = low_water;
+  self->drain_func = drain_func;
+  self->drain_data = user_data;
+}
+
+/**
+ * burrow_line_channel_pause:
+ *
+ * Stops delivering data (and reading more) until burrow_line_channel_resume():
+ * back-pressure for a consumer that cannot keep up.
+ */
+void
+burrow_line_channel_pause (BurrowLineChannel *self)
+{
+  g_return_if_fail (BURROW_IS_LINE_CHANNEL (self));
+
+  self->paused = TRUE;
+}
+
+static gboolean
+resume_cb (gpointer data)
+{
+  BurrowLineChannel *self = data;
+
+  if (self->closed || self->paused)
+    return G_SOURCE_REMOVE;
+  process_buffer (self);
+  if (!self->closed && !self->paused && !self->reading && self->started)
+    read_more (self);
+  return G_SOURCE_REMOVE;
+}
+
+void
+burrow_line_channel_resume (BurrowLineChannel *self)
+{
+  g_return_if_fail (BURROW_IS_LINE_CHANNEL (self));
+
+  if (!self->paused)
+    return;
+  self->paused = FALSE;
+  /* not re-entrantly: the caller may be inside a handler */
+  g_idle_add_full (G_PRIORITY_DEFAULT, resume_cb, g_object_ref (self), g_object_unref);
 }
 
 static void
@@ -307,7 +458,13 @@ on_write_cb (GObject      *source,
   if (self->pending->len > 0)
     start_write (self);
   else if (self->close_after_flush)
-    burrow_line_channel_close (self);
+    {
+      burrow_line_channel_close (self);
+      return;
+    }
+
+  if (self->drain_func != NULL && burrow_line_channel_get_queued (self) <= self->low_water)
+    self->drain_func (self, self->drain_data);
 }
 
 static void

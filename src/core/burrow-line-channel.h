@@ -41,6 +41,21 @@ typedef void (*BurrowLineErrorFunc) (BurrowLineChannel *channel,
 typedef void (*BurrowLineBatchFunc) (BurrowLineChannel *channel,
                                      gpointer           user_data);
 
+/**
+ * BurrowRawFunc:
+ * @data: the next bytes of a binary block
+ * @len: how many
+ * @last: whether this completes the block
+ *
+ * Receives a binary block (ADC SND data) announced with
+ * burrow_line_channel_receive_raw(), in order, in chunks.
+ */
+typedef void (*BurrowRawFunc)      (BurrowLineChannel *channel,
+                                    const guint8      *data,
+                                    gsize              len,
+                                    gboolean           last,
+                                    gpointer           user_data);
+
 BurrowLineChannel *burrow_line_channel_new            (GIOStream           *stream,
                                                        gchar                delimiter,
                                                        gsize                max_line_length,
@@ -51,6 +66,36 @@ void               burrow_line_channel_set_handlers   (BurrowLineChannel   *self
                                                        BurrowLineBatchFunc  batch_func,
                                                        gpointer             user_data);
 void               burrow_line_channel_start          (BurrowLineChannel   *self);
+void               burrow_line_channel_receive_raw    (BurrowLineChannel   *self,
+                                                       guint64              n_bytes,
+                                                       BurrowRawFunc        raw_func,
+                                                       gpointer             user_data);
+/**
+ * BurrowStreamFunc:
+ * @data: bytes that follow on the stream
+ * @len: how many
+ * @done: (out): set to %TRUE when the stream block is complete
+ *
+ * Receives a binary block of unknown wire length (a zlib stream).
+ *
+ * Returns: how many of the bytes it consumed (the rest are lines again when
+ *   @done is set)
+ */
+typedef gsize (*BurrowStreamFunc)  (BurrowLineChannel *channel,
+                                    const guint8      *data,
+                                    gsize              len,
+                                    gboolean          *done,
+                                    gpointer           user_data);
+
+void               burrow_line_channel_receive_stream (BurrowLineChannel   *self,
+                                                       BurrowStreamFunc     stream_func,
+                                                       gpointer             user_data);
+void               burrow_line_channel_set_drain_func (BurrowLineChannel   *self,
+                                                       gsize                low_water,
+                                                       BurrowLineBatchFunc  drain_func,
+                                                       gpointer             user_data);
+void               burrow_line_channel_pause          (BurrowLineChannel   *self);
+void               burrow_line_channel_resume         (BurrowLineChannel   *self);
 gboolean           burrow_line_channel_send           (BurrowLineChannel   *self,
                                                        const gchar         *data,
                                                        gssize               len,

@@ -28,7 +28,7 @@
 
 #define TIGER_BLOCK 64
 /* A full leaf of a Tiger tree (BURROW_TTH_LEAF_SIZE). */
-#define BURROW_TIGER_LEAF_BYTES 1024
+#define TIGER_LEAF_BYTES 1024
 
 #define TIGER_IV_A G_GUINT64_CONSTANT (0x0123456789ABCDEF)
 #define TIGER_IV_B G_GUINT64_CONSTANT (0xFEDCBA9876543210)
@@ -219,9 +219,9 @@ full_leaf_last_block (const guint8 *block,
                       guint8        buf[TIGER_BLOCK])
 {
   memset (buf, 0, TIGER_BLOCK);
-  buf[0] = block[BURROW_TIGER_LEAF_BYTES - 1];
+  buf[0] = block[TIGER_LEAF_BYTES - 1];
   buf[1] = 0x01;
-  store_le64 (buf + TIGER_BLOCK - 8, (BURROW_TIGER_LEAF_BYTES + 1) * 8);
+  store_le64 (buf + TIGER_BLOCK - 8, (TIGER_LEAF_BYTES + 1) * 8);
 }
 
 /* Pads and hashes the last @len (< 64) bytes of a message of @total bytes. */
@@ -235,7 +235,8 @@ tiger_finish (guint64       state[3],
   guint8 buf[2 * TIGER_BLOCK];
   gsize n = len < TIGER_BLOCK - 8 ? TIGER_BLOCK : 2 * TIGER_BLOCK;
 
-  memcpy (buf, tail, len);
+  if (len > 0)
+    memcpy (buf, tail, len);
   buf[len] = 0x01;
   memset (buf + len + 1, 0, n - 8 - (len + 1));
   store_le64 (buf + n - 8, total << 3);
@@ -366,11 +367,13 @@ burrow_tiger_leaf (const guint8 *block,
   if (len < TIGER_BLOCK - 1)
     {
       first[0] = 0x00;
-      memcpy (first + 1, block, len);
+      if (len > 0)
+        memcpy (first + 1, block, len);
       tiger_finish (state, first, len + 1, len + 1, out);
       return;
     }
 
+  /* 0x00 and 63 bytes of @block, then the rest of @block in place */
   leaf_first_block (block, first);
   tiger_compress (state, first);
 
@@ -403,7 +406,7 @@ burrow_tiger_leaves (const guint8 *blocks,
 
   for (; n_leaves >= 2; n_leaves -= 2)
     {
-      const guint8 *p_0 = blocks, *p_1 = blocks + BURROW_TIGER_LEAF_BYTES;
+      const guint8 *p_0 = blocks, *p_1 = blocks + TIGER_LEAF_BYTES;
       guint8 buf_0[TIGER_BLOCK], buf_1[TIGER_BLOCK];
       guint64 s_0[3], s_1[3];
       gsize off;
@@ -415,7 +418,7 @@ burrow_tiger_leaves (const guint8 *blocks,
       leaf_first_block (p_1, buf_1);
       tiger_compress2 (s_0, buf_0, s_1, buf_1);
 
-      for (off = TIGER_BLOCK - 1; off + TIGER_BLOCK <= BURROW_TIGER_LEAF_BYTES; off += TIGER_BLOCK)
+      for (off = TIGER_BLOCK - 1; off + TIGER_BLOCK <= TIGER_LEAF_BYTES; off += TIGER_BLOCK)
         tiger_compress2 (s_0, p_0 + off, s_1, p_1 + off);
 
       full_leaf_last_block (p_0, buf_0);
@@ -425,12 +428,12 @@ burrow_tiger_leaves (const guint8 *blocks,
       tiger_digest (s_0, out);
       tiger_digest (s_1, out + BURROW_TIGER_SIZE);
 
-      blocks += 2 * BURROW_TIGER_LEAF_BYTES;
+      blocks += 2 * TIGER_LEAF_BYTES;
       out += 2 * BURROW_TIGER_SIZE;
     }
 
   if (n_leaves == 1)
-    burrow_tiger_leaf (blocks, BURROW_TIGER_LEAF_BYTES, out);
+    burrow_tiger_leaf (blocks, TIGER_LEAF_BYTES, out);
 }
 
 /**

@@ -12,6 +12,8 @@
 #include <glib/gi18n-lib.h>
 #include <libnotify/notify.h>
 
+#include "burrow-core.h"
+#include "burrow-notifier.h"
 #include "burrow-window.h"
 
 #include "burrow-application.h"
@@ -22,6 +24,10 @@ struct _BurrowApplication
 
   /* owned refs */
   GtkCssProvider *css_provider;
+  BurrowClient   *client;
+  GSettings      *settings;
+  BurrowNotifier *notifier;
+  char           *data_dir;      /* --data-dir, if given */
 
   /* TRUE when this instance called notify_init (), so shutdown undoes it */
   guint           owns_notify : 1;
@@ -76,6 +82,7 @@ static BurrowWindow *
 burrow_application_ensure_window (BurrowApplication *self)
 {
   GtkWindow *window;
+  BurrowWindow *new_window;
 
   g_assert (BURROW_IS_APPLICATION (self));
 
@@ -83,7 +90,142 @@ burrow_application_ensure_window (BurrowApplication *self)
   if (BURROW_IS_WINDOW (window))
     return BURROW_WINDOW (window);
 
-  return burrow_window_new (self);
+  new_window = burrow_window_new (self);
+  /* Private messages are only notified while the window does not have the focus. */
+  if (self->notifier != NULL)
+    g_object_bind_property (new_window, "is-active", self->notifier, "window-focused",
+                            G_BINDING_SYNC_CREATE);
+  return new_window;
+}
+
+/**
+ * burrow_application_get_client:
+ *
+ * Returns: (transfer none) (nullable): the engine, once the application has started
+ */
+BurrowClient *
+burrow_application_get_client (BurrowApplication *self)
+{
+  g_return_val_if_fail (BURROW_IS_APPLICATION (self), NULL);
+  return self->client;
+}
+
+/**
+ * burrow_application_get_notifier:
+ *
+ * Returns: (transfer none) (nullable): the desktop notifier, once the application has started
+ */
+BurrowNotifier *
+burrow_application_get_notifier (BurrowApplication *self)
+{
+  g_return_val_if_fail (BURROW_IS_APPLICATION (self), NULL);
+  return self->notifier;
+}
+
+static gboolean
+same_hub (const char *a,
+          const char *b)
+{
+  g_autoptr(BurrowHubUri) pa = burrow_hub_uri_parse (a, NULL);
+  g_autoptr(BurrowHubUri) pb = burrow_hub_uri_parse (b, NULL);
+  g_autofree char *sa = pa ? burrow_hub_uri_to_string (pa) : NULL;
+  g_autofree char *sb = pb ? burrow_hub_uri_to_string (pb) : NULL;
+
+  return sa != NULL && g_strcmp0 (sa, sb) == 0;
+}
+
+/**
+ * burrow_application_open_hub:
+ * @uri: a hub address
+ *
+ * Connects to @uri: reuses the open session for that address if there is one (reconnecting it
+ * when it is not connected), otherwise adds one. A favourite with the same address gives its
+ * nick and password.
+ *
+ * Returns: (transfer none): the session, or %NULL with @error set (invalid address,
+ *   unsupported protocol)
+ */
+BurrowHubSession *
+burrow_application_open_hub (BurrowApplication  *self,
+                             const char         *uri,
+                             GError            **error)
+{
+  g_autoptr(BurrowHubUri) parsed = NULL;
+  g_autofree char *canonical = NULL;
+  BurrowHubSession *session = NULL;
+  BurrowFavoriteHub *favorite;
+  GListModel *hubs;
+  BurrowHubState state;
+  guint n;
+
+  g_return_val_if_fail (BURROW_IS_APPLICATION (self), NULL);
+  g_return_val_if_fail (uri != NULL, NULL);
+
+  if (self->client == NULL)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_INITIALIZED,
+                           _("Burrow could not open its data folder"));
+      return NULL;
+    }
+
+  parsed = burrow_hub_uri_parse (uri, error);
+  if (parsed == NULL)
+    return NULL;
+  canonical = burrow_hub_uri_to_string (parsed);
+
+  hubs = burrow_client_get_hubs (self->client);
+  n = g_list_model_get_n_items (hubs);
+  for (guint i = 0; i < n && session == NULL; i++)
+    {
+      g_autoptr(BurrowHubSession) item = g_list_model_get_item (hubs, i);
+
+      if (same_hub (burrow_hub_session_get_uri (item), canonical))
+        session = item;
+    }
+  if (session == NULL)
+    {
+      session = burrow_client_add_hub (self->client, canonical, error);
+      if (session == NULL)
+        return NULL;
+    }
+
+  favorite = burrow_favorite_hubs_lookup_uri (burrow_client_get_favorite_hubs (self->client),
+                                              canonical);
+  if (favorite != NULL && burrow_favorite_hub_get_nick (favorite) != NULL)
+    burrow_hub_session_set_nick (session, burrow_favorite_hub_get_nick (favorite));
+  if (favorite != NULL && burrow_favorite_hub_get_password (favorite) != NULL)
+    burrow_hub_session_set_password (session, burrow_favorite_hub_get_password (favorite));
+
+  state = burrow_hub_session_get_state (session);
+  if (state == BURROW_HUB_STATE_DISCONNECTED || state == BURROW_HUB_STATE_WAITING)
+    burrow_hub_session_connect (session);
+
+  return session;
+}
+
+static void
+burrow_application_show_hub (BurrowApplication *self,
+                             const char        *uri)
+{
+  g_autoptr(GError) error = NULL;
+  BurrowHubSession *session;
+  BurrowWindow *window;
+
+  window = burrow_application_ensure_window (self);
+  session = burrow_application_open_hub (self, uri, &error);
+  if (session == NULL)
+    {
+      g_autofree char *text = NULL;
+
+      /* Translators: %s is a hub address, the second %s why it failed */
+      text = g_strdup_printf (_("Cannot connect to %s: %s"), uri, error->message);
+      burrow_window_show_banner (window, text);
+    }
+  else
+    {
+      burrow_window_show_hub (window, session);
+    }
+  gtk_window_present (GTK_WINDOW (window));
 }
 
 static void
@@ -163,11 +305,115 @@ burrow_application_show_page_action (GSimpleAction *action,
   gtk_window_present (GTK_WINDOW (window));
 }
 
+static void
+burrow_application_connect_action (GSimpleAction *action,
+                                   GVariant      *parameter,
+                                   gpointer       user_data)
+{
+  burrow_application_show_hub (BURROW_APPLICATION (user_data),
+                               g_variant_get_string (parameter, NULL));
+}
+
+static void
+burrow_application_open_magnet_action (GSimpleAction *action,
+                                       GVariant      *parameter,
+                                       gpointer       user_data)
+{
+  /* Searching and downloading magnets comes with the search and transfer pages. */
+  g_debug ("Magnet link activated: %s", g_variant_get_string (parameter, NULL));
+}
+
+static void
+apply_nick_setting (BurrowApplication *self)
+{
+  g_autofree char *nick = g_settings_get_string (self->settings, "nick");
+
+  /* Empty means "not chosen yet": the client keeps its own (stored or derived) nick. */
+  g_strstrip (nick);
+  if (*nick != '\0')
+    burrow_client_set_nick (self->client, nick);
+}
+
+static void
+on_settings_nick_changed_cb (GSettings         *settings,
+                             const char        *key,
+                             BurrowApplication *self)
+{
+  apply_nick_setting (self);
+}
+
+static GSettings *
+load_settings (void)
+{
+  GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
+  g_autoptr(GSettingsSchema) schema = NULL;
+
+  /* An uninstalled build without GSETTINGS_SCHEMA_DIR: run with the defaults. */
+  if (source != NULL)
+    schema = g_settings_schema_source_lookup (source, "io.github.burrowdc.Burrow", TRUE);
+  if (schema == NULL)
+    {
+      g_debug ("GSettings schema io.github.burrowdc.Burrow is not installed");
+      return NULL;
+    }
+  return g_settings_new_full (schema, NULL, NULL);
+}
+
+static void
+burrow_application_start_engine (BurrowApplication *self)
+{
+  g_autoptr(GError) error = NULL;
+  BurrowFavoriteHubs *favorites;
+  const char *data_dir = self->data_dir;
+  guint n;
+
+  if (data_dir == NULL)
+    data_dir = g_getenv ("BURROW_DATA_DIR");
+  if (data_dir != NULL && *data_dir == '\0')
+    data_dir = NULL;
+
+  self->client = burrow_client_new (data_dir, &error);
+  if (self->client == NULL)
+    {
+      g_printerr ("%s\n", error->message);
+      return;
+    }
+
+  self->settings = load_settings ();
+  if (self->settings != NULL)
+    {
+      apply_nick_setting (self);
+      g_signal_connect (self->settings, "changed::nick", G_CALLBACK (on_settings_nick_changed_cb),
+                        self);
+      g_settings_bind (self->settings, "description", self->client, "description",
+                       G_SETTINGS_BIND_GET);
+      g_settings_bind (self->settings, "connection-mode", self->client, "mode",
+                       G_SETTINGS_BIND_GET);
+    }
+
+  self->notifier = burrow_notifier_new (self->client, self->settings);
+
+  favorites = burrow_client_get_favorite_hubs (self->client);
+  n = g_list_model_get_n_items (G_LIST_MODEL (favorites));
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(BurrowFavoriteHub) favorite = g_list_model_get_item (G_LIST_MODEL (favorites), i);
+      g_autoptr(GError) connect_error = NULL;
+
+      if (burrow_favorite_hub_get_auto_connect (favorite) &&
+          burrow_application_open_hub (self, burrow_favorite_hub_get_uri (favorite),
+                                       &connect_error) == NULL)
+        g_message ("%s: %s", burrow_favorite_hub_get_uri (favorite), connect_error->message);
+    }
+}
+
 static const GActionEntry app_entries[] = {
   { "about", burrow_application_about_action, NULL, NULL, NULL, { 0 } },
   { "quit", burrow_application_quit_action, NULL, NULL, NULL, { 0 } },
   { "shortcuts", burrow_application_shortcuts_action, NULL, NULL, NULL, { 0 } },
   { "show-page", burrow_application_show_page_action, "s", NULL, NULL, { 0 } },
+  { "connect", burrow_application_connect_action, "s", NULL, NULL, { 0 } },
+  { "open-magnet", burrow_application_open_magnet_action, "s", NULL, NULL, { 0 } },
 };
 
 static const struct
@@ -212,6 +458,8 @@ burrow_application_startup (GApplication *application)
     gtk_application_set_accels_for_action (GTK_APPLICATION (self),
                                            app_accels[i].action,
                                            app_accels[i].accels);
+
+  burrow_application_start_engine (self);
 }
 
 static void
@@ -229,6 +477,10 @@ burrow_application_shutdown (GApplication *application)
       g_clear_object (&self->css_provider);
     }
 
+  if (self->client != NULL)
+    burrow_client_disconnect_all (self->client);
+  g_clear_object (&self->notifier);
+
   if (self->owns_notify)
     {
       notify_uninit ();
@@ -242,6 +494,13 @@ static void
 burrow_application_activate (GApplication *application)
 {
   BurrowApplication *self = BURROW_APPLICATION (application);
+
+  if (self->client == NULL)
+    {
+      /* burrow_application_start_engine () printed why. */
+      g_application_quit (application);
+      return;
+    }
 
   gtk_window_present (GTK_WINDOW (burrow_application_ensure_window (self)));
 }
@@ -258,14 +517,23 @@ burrow_application_open (GApplication  *application,
     {
       g_autofree char *uri = g_file_get_uri (files[i]);
 
-      /* Opening hubs and magnets from links comes with the hub and download pages. */
-      if (burrow_application_handles_uri (uri))
-        g_debug ("Asked to open %s", uri);
-      else
+      const char *scheme = g_uri_peek_scheme (uri);
+
+      if (!burrow_application_handles_uri (uri))
         g_debug ("Ignoring %s: not a Direct Connect or magnet link", uri);
+      else if (g_strcmp0 (scheme, "magnet") == 0)
+        g_action_group_activate_action (G_ACTION_GROUP (self), "open-magnet",
+                                        g_variant_new_string (uri));
+      else
+        {
+          burrow_application_show_hub (self, uri);
+          continue;
+        }
+      gtk_window_present (GTK_WINDOW (burrow_application_ensure_window (self)));
     }
 
-  gtk_window_present (GTK_WINDOW (burrow_application_ensure_window (self)));
+  if (n_files == 0)
+    gtk_window_present (GTK_WINDOW (burrow_application_ensure_window (self)));
 }
 
 static void
@@ -274,8 +542,38 @@ burrow_application_dispose (GObject *object)
   BurrowApplication *self = BURROW_APPLICATION (object);
 
   g_clear_object (&self->css_provider);
+  g_clear_object (&self->notifier);
+  g_clear_object (&self->settings);
+  g_clear_object (&self->client);
 
   G_OBJECT_CLASS (burrow_application_parent_class)->dispose (object);
+}
+
+static void
+burrow_application_finalize (GObject *object)
+{
+  BurrowApplication *self = BURROW_APPLICATION (object);
+
+  g_free (self->data_dir);
+
+  G_OBJECT_CLASS (burrow_application_parent_class)->finalize (object);
+}
+
+static int
+burrow_application_handle_local_options (GApplication *application,
+                                         GVariantDict *options)
+{
+  BurrowApplication *self = BURROW_APPLICATION (application);
+  const char *data_dir = NULL;
+
+  if (g_variant_dict_lookup (options, "data-dir", "^&ay", &data_dir))
+    {
+      g_free (self->data_dir);
+      self->data_dir = g_strdup (data_dir);
+    }
+
+  return G_APPLICATION_CLASS (burrow_application_parent_class)->handle_local_options (application,
+                                                                                      options);
 }
 
 static void
@@ -285,8 +583,10 @@ burrow_application_class_init (BurrowApplicationClass *klass)
   GApplicationClass *app_class = G_APPLICATION_CLASS (klass);
 
   object_class->dispose = burrow_application_dispose;
+  object_class->finalize = burrow_application_finalize;
 
   app_class->activate = burrow_application_activate;
+  app_class->handle_local_options = burrow_application_handle_local_options;
   app_class->open = burrow_application_open;
   app_class->shutdown = burrow_application_shutdown;
   app_class->startup = burrow_application_startup;
@@ -295,4 +595,7 @@ burrow_application_class_init (BurrowApplicationClass *klass)
 static void
 burrow_application_init (BurrowApplication *self)
 {
+  g_application_add_main_option (G_APPLICATION (self), "data-dir", 0, 0, G_OPTION_ARG_FILENAME,
+                                 _("Keep Burrow’s state (database, certificate) in DIR"),
+                                 _("DIR"));
 }

@@ -9,6 +9,7 @@
 
 #include <gtk/gtk.h>
 
+#include "burrow-core.h"
 #include "burrow-ui-types.h"
 
 G_BEGIN_DECLS
@@ -17,7 +18,12 @@ G_BEGIN_DECLS
 
 G_DECLARE_FINAL_TYPE (BurrowApplication, burrow_application, BURROW, APPLICATION, GtkApplication)
 
-BurrowApplication *burrow_application_new            (void);
-gboolean           burrow_application_handles_uri    (const char *uri);
+BurrowApplication *burrow_application_new          (void);
+gboolean           burrow_application_handles_uri  (const char         *uri);
+BurrowClient      *burrow_application_get_client   (BurrowApplication  *self);
+BurrowNotifier    *burrow_application_get_notifier (BurrowApplication  *self);
+BurrowHubSession  *burrow_application_open_hub     (BurrowApplication  *self,
+                                                    const char         *uri,
+                                                    GError            **error);
 
 G_END_DECLS

@@ -12,7 +12,14 @@
 G_BEGIN_DECLS
 
 /* Forward declarations of every UI type, so headers need not include each other. */
-typedef struct _BurrowApplication BurrowApplication;
-typedef struct _BurrowWindow      BurrowWindow;
+typedef struct _BurrowApplication    BurrowApplication;
+typedef struct _BurrowChatRow        BurrowChatRow;
+typedef struct _BurrowChatView       BurrowChatView;
+typedef struct _BurrowFavoriteDialog BurrowFavoriteDialog;
+typedef struct _BurrowHubPage        BurrowHubPage;
+typedef struct _BurrowHubsPage       BurrowHubsPage;
+typedef struct _BurrowNotifier       BurrowNotifier;
+typedef struct _BurrowUserList       BurrowUserList;
+typedef struct _BurrowWindow         BurrowWindow;
 
 G_END_DECLS

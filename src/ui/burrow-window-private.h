@@ -7,6 +7,7 @@
 
 #pragma once
 
+#include "burrow-hubs-page.h"
 #include "burrow-window.h"
 
 G_BEGIN_DECLS
@@ -19,6 +20,7 @@ struct _BurrowWindow
   GtkButton            *banner_close_button;
   GtkLabel             *banner_label;
   GtkRevealer          *banner_revealer;
+  BurrowHubsPage       *hubs_page;
   GtkMenuButton        *primary_menu_button;
   GtkStackSidebar      *sidebar;
   GtkStack             *stack;

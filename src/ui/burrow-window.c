@@ -12,6 +12,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "burrow-application.h"
+#include "burrow-hubs-page.h"
 #include "burrow-window-private.h"
 
 #include "burrow-window.h"
@@ -114,6 +115,37 @@ burrow_window_hide_banner (BurrowWindow *self)
   gtk_revealer_set_reveal_child (self->banner_revealer, FALSE);
 }
 
+/**
+ * burrow_window_show_hub:
+ * @session: a session of the application's client
+ *
+ * Shows the Hubs page with the page of @session.
+ *
+ * Returns: (transfer none) (nullable): the hub's page
+ */
+BurrowHubPage *
+burrow_window_show_hub (BurrowWindow     *self,
+                        BurrowHubSession *session)
+{
+  g_return_val_if_fail (BURROW_IS_WINDOW (self), NULL);
+  g_return_val_if_fail (BURROW_IS_HUB_SESSION (session), NULL);
+
+  burrow_window_set_page (self, "hubs");
+  return burrow_hubs_page_show_hub (self->hubs_page, session);
+}
+
+/**
+ * burrow_window_get_hubs_page:
+ *
+ * Returns: (transfer none): the Hubs page
+ */
+BurrowHubsPage *
+burrow_window_get_hubs_page (BurrowWindow *self)
+{
+  g_return_val_if_fail (BURROW_IS_WINDOW (self), NULL);
+  return self->hubs_page;
+}
+
 static void
 on_banner_close_button_clicked_cb (BurrowWindow *self,
                                    GtkButton    *button)
@@ -146,6 +178,19 @@ burrow_window_load_help_overlay (BurrowWindow *self)
   /* The window keeps the overlay and provides the win.show-help-overlay action. */
   gtk_application_window_set_help_overlay (GTK_APPLICATION_WINDOW (self),
                                            GTK_SHORTCUTS_WINDOW (overlay));
+}
+
+/* GtkWindow:application is set after construction: hand the client to the pages then. */
+static void
+on_application_notify_cb (BurrowWindow *self,
+                          GParamSpec   *pspec,
+                          gpointer      user_data)
+{
+  GtkApplication *app = gtk_window_get_application (GTK_WINDOW (self));
+
+  if (BURROW_IS_APPLICATION (app))
+    burrow_hubs_page_set_client (self->hubs_page,
+                                 burrow_application_get_client (BURROW_APPLICATION (app)));
 }
 
 static void
@@ -220,11 +265,14 @@ burrow_window_class_init (BurrowWindowClass *klass)
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
+  g_type_ensure (BURROW_TYPE_HUBS_PAGE);
+
   gtk_widget_class_set_template_from_resource (widget_class,
                                                BURROW_RESOURCE_PATH "/ui/burrow-window.ui");
   gtk_widget_class_bind_template_child (widget_class, BurrowWindow, banner_close_button);
   gtk_widget_class_bind_template_child (widget_class, BurrowWindow, banner_label);
   gtk_widget_class_bind_template_child (widget_class, BurrowWindow, banner_revealer);
+  gtk_widget_class_bind_template_child (widget_class, BurrowWindow, hubs_page);
   gtk_widget_class_bind_template_child (widget_class, BurrowWindow, primary_menu_button);
   gtk_widget_class_bind_template_child (widget_class, BurrowWindow, sidebar);
   gtk_widget_class_bind_template_child (widget_class, BurrowWindow, stack);
@@ -243,4 +291,6 @@ burrow_window_init (BurrowWindow *self)
     gtk_widget_add_css_class (GTK_WIDGET (self), "devel");
 
   burrow_window_load_help_overlay (self);
+
+  g_signal_connect (self, "notify::application", G_CALLBACK (on_application_notify_cb), NULL);
 }

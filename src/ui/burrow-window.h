@@ -9,6 +9,7 @@
 
 #include <gtk/gtk.h>
 
+#include "burrow-core.h"
 #include "burrow-ui-types.h"
 
 G_BEGIN_DECLS
@@ -24,5 +25,8 @@ gboolean      burrow_window_set_page     (BurrowWindow      *self,
 void          burrow_window_show_banner  (BurrowWindow      *self,
                                           const char        *text);
 void          burrow_window_hide_banner  (BurrowWindow      *self);
+BurrowHubPage *burrow_window_show_hub    (BurrowWindow      *self,
+                                          BurrowHubSession  *session);
+BurrowHubsPage *burrow_window_get_hubs_page (BurrowWindow   *self);
 
 G_END_DECLS

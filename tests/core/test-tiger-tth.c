@@ -11,6 +11,7 @@
 
 #include <string.h>
 
+#include <gcrypt.h>
 #include <glib/gstdio.h>
 
 #include "burrow-core.h"
@@ -149,6 +150,215 @@ test_tiger_threads (void)
     threads[i] = g_thread_new ("tiger", tiger_thread, expected);
   for (guint i = 0; i < G_N_ELEMENTS (threads); i++)
     g_assert_cmpint (GPOINTER_TO_INT (g_thread_join (threads[i])), ==, 0);
+}
+
+/* ---- Burrow's Tiger core against libgcrypt, an independent implementation ---- */
+
+static void
+gcrypt_init (void)
+{
+  g_assert_nonnull (gcry_check_version ("1.8.0"));
+  if (!gcry_control (GCRYCTL_INITIALIZATION_FINISHED_P))
+    {
+      gcry_control (GCRYCTL_DISABLE_SECMEM, 0);
+      gcry_control (GCRYCTL_INITIALIZATION_FINISHED, 0);
+    }
+}
+
+/* libgcrypt's Tiger of @a ‖ @b. */
+static void
+gcrypt_tiger2 (const guint8 *a,
+               gsize         a_len,
+               const guint8 *b,
+               gsize         b_len,
+               guint8        out[BURROW_TIGER_SIZE])
+{
+  gcry_md_hd_t hd;
+
+  g_assert_cmpint (gcry_md_open (&hd, GCRY_MD_TIGER1, 0), ==, 0);
+  gcry_md_write (hd, a, a_len);
+  gcry_md_write (hd, b, b_len);
+  memcpy (out, gcry_md_read (hd, GCRY_MD_TIGER1), BURROW_TIGER_SIZE);
+  gcry_md_close (hd);
+}
+
+static void
+fill_random (guint8 *buf,
+             gsize   len)
+{
+  for (gsize i = 0; i < len; i++)
+    buf[i] = (guint8) g_test_rand_int_range (0, 256);
+}
+
+static void
+assert_same_digest (const guint8 *expected,
+                    const guint8 *actual,
+                    const gchar  *what,
+                    gsize         len)
+{
+  if (memcmp (expected, actual, BURROW_TIGER_SIZE) != 0)
+    {
+      g_autofree gchar *e = hex (expected, BURROW_TIGER_SIZE);
+      g_autofree gchar *a = hex (actual, BURROW_TIGER_SIZE);
+
+      g_test_message ("%s of %" G_GSIZE_FORMAT " bytes: libgcrypt %s, ours %s", what, len, e, a);
+      g_assert_cmpmem (expected, BURROW_TIGER_SIZE, actual, BURROW_TIGER_SIZE);
+    }
+}
+
+static void
+test_tiger_gcrypt (void)
+{
+  static const gsize big[] = { 64 * 1024 - 1, 1024 * 1024, 1024 * 1024 + 13, 3 * 1024 * 1024 + 55,
+                               5 * 1024 * 1024 - 7 };
+  /* room for every length below at every misalignment */
+  g_autofree guint8 *buf = g_malloc (5 * 1024 * 1024 + 16);
+  guint8 expected[BURROW_TIGER_SIZE], actual[BURROW_TIGER_SIZE];
+  g_autofree gchar *abc = NULL;
+
+  gcrypt_init ();
+
+  /* the reference is the Tiger DC uses (0x01 padding) */
+  gcry_md_hash_buffer (GCRY_MD_TIGER1, expected, "abc", 3);
+  abc = hex (expected, sizeof expected);
+  g_assert_cmpstr (abc, ==, "2aab1484e8c158f2bfb8c5ff41b57a525129131c957b5f93");
+
+  /* every length across the first 32 blocks, each with fresh random content
+   * and its own misalignment */
+  for (gsize len = 0; len <= 2100; len++)
+    {
+      guint8 *data = buf + (len % 8);
+
+      fill_random (data, len);
+      gcry_md_hash_buffer (GCRY_MD_TIGER1, expected, data, len);
+      burrow_tiger (data, len, actual);
+      assert_same_digest (expected, actual, "Tiger", len);
+    }
+
+  for (gsize i = 0; i < G_N_ELEMENTS (big); i++)
+    {
+      guint8 *data = buf + i;
+
+      fill_random (data, big[i]);
+      gcry_md_hash_buffer (GCRY_MD_TIGER1, expected, data, big[i]);
+      burrow_tiger (data, big[i], actual);
+      assert_same_digest (expected, actual, "Tiger", big[i]);
+    }
+
+  /* a low-entropy input too: all zero bytes, all 0xff bytes */
+  for (guint v = 0; v < 2; v++)
+    {
+      memset (buf, v ? 0xff : 0x00, 4096);
+      for (gsize len = 4000; len <= 4096; len++)
+        {
+          gcry_md_hash_buffer (GCRY_MD_TIGER1, expected, buf, len);
+          burrow_tiger (buf, len, actual);
+          assert_same_digest (expected, actual, "Tiger", len);
+        }
+    }
+}
+
+static void
+test_tiger_leaf_node_gcrypt (void)
+{
+  static const guint8 zero = 0x00, one = 0x01;
+  const gsize max_leaves = 9;
+  g_autofree guint8 *buf = g_malloc (max_leaves * 1024 + 8);
+  g_autofree guint8 *outs = g_malloc (max_leaves * BURROW_TIGER_SIZE + 1);
+  guint8 expected[BURROW_TIGER_SIZE], actual[BURROW_TIGER_SIZE];
+
+  gcrypt_init ();
+
+  /* leaf = Tiger (0x00 ‖ block), every length a leaf can have, misaligned */
+  for (gsize len = 0; len <= 1024; len++)
+    {
+      guint8 *block = buf + (len % 8);
+
+      fill_random (block, len);
+      gcrypt_tiger2 (&zero, 1, block, len, expected);
+      burrow_tiger_leaf (block, len, actual);
+      assert_same_digest (expected, actual, "leaf", len);
+    }
+
+  /* burrow_tiger_leaves (): n full leaves in a row, odd and even n, at every
+   * misalignment; each digest lands at its place and nowhere else */
+  for (gsize n = 0; n <= max_leaves; n++)
+    for (gsize align = 0; align < 8; align++)
+      {
+        guint8 *blocks = buf + align;
+        guint8 *out = outs + (align & 1);
+
+        fill_random (blocks, n * 1024);
+        memset (outs, 0xA5, max_leaves * BURROW_TIGER_SIZE + 1);
+        burrow_tiger_leaves (blocks, n, out);
+        for (gsize i = 0; i < n; i++)
+          {
+            gcrypt_tiger2 (&zero, 1, blocks + i * 1024, 1024, expected);
+            assert_same_digest (expected, out + i * BURROW_TIGER_SIZE, "leaves[i]", 1024);
+          }
+        if (align & 1)
+          g_assert_cmpuint (outs[0], ==, 0xA5);
+        for (gsize i = (align & 1) + n * BURROW_TIGER_SIZE;
+             i < max_leaves * BURROW_TIGER_SIZE + 1; i++)
+          g_assert_cmpuint (outs[i], ==, 0xA5);
+      }
+
+  /* node = Tiger (0x01 ‖ left ‖ right), with the output aliasing either input */
+  for (guint i = 0; i < 200; i++)
+    {
+      guint8 lr[2 * BURROW_TIGER_SIZE];
+      guint8 left[BURROW_TIGER_SIZE], right[BURROW_TIGER_SIZE];
+
+      fill_random (lr, sizeof lr);
+      gcrypt_tiger2 (&one, 1, lr, sizeof lr, expected);
+
+      burrow_tiger_node (lr, lr + BURROW_TIGER_SIZE, actual);
+      assert_same_digest (expected, actual, "node", sizeof lr);
+
+      memcpy (left, lr, BURROW_TIGER_SIZE);
+      memcpy (right, lr + BURROW_TIGER_SIZE, BURROW_TIGER_SIZE);
+      burrow_tiger_node (left, right, left);
+      assert_same_digest (expected, left, "node into left", sizeof lr);
+
+      memcpy (left, lr, BURROW_TIGER_SIZE);
+      burrow_tiger_node (left, right, right);
+      assert_same_digest (expected, right, "node into right", sizeof lr);
+    }
+}
+
+/* The S-boxes are made at first use: threads that all start hashing at once
+ * (in a fresh process, where nothing has hashed yet) get the right digests. */
+static gpointer
+first_use_thread (gpointer data)
+{
+  const guint8 *block = data;
+  guint8 leaf[BURROW_TIGER_SIZE];
+  guint8 expected[BURROW_TIGER_SIZE];
+  static const guint8 zero = 0x00;
+
+  burrow_tiger_leaf (block, 1024, leaf);
+  gcrypt_tiger2 (&zero, 1, block, 1024, expected);
+  return GINT_TO_POINTER (memcmp (leaf, expected, sizeof leaf) == 0);
+}
+
+static void
+test_tiger_first_use (void)
+{
+  if (g_test_subprocess ())
+    {
+      g_autofree guint8 *block = make_data (1024, 99);
+      GThread *threads[4];
+
+      gcrypt_init ();
+      for (guint i = 0; i < G_N_ELEMENTS (threads); i++)
+        threads[i] = g_thread_new ("tiger", first_use_thread, block);
+      for (guint i = 0; i < G_N_ELEMENTS (threads); i++)
+        g_assert_true (GPOINTER_TO_INT (g_thread_join (threads[i])));
+      return;
+    }
+
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_passed ();
 }
 
 /* ---- TTH vectors (PROTOCOL §4.2) ---- */
@@ -746,6 +956,9 @@ main (int   argc,
   g_test_add_func ("/burrow/core/tiger/vectors", test_tiger_vectors);
   g_test_add_func ("/burrow/core/tiger/leaf-node", test_tiger_leaf_node);
   g_test_add_func ("/burrow/core/tiger/threads", test_tiger_threads);
+  g_test_add_func ("/burrow/core/tiger/gcrypt", test_tiger_gcrypt);
+  g_test_add_func ("/burrow/core/tiger/leaf-node-gcrypt", test_tiger_leaf_node_gcrypt);
+  g_test_add_func ("/burrow/core/tiger/first-use", test_tiger_first_use);
   g_test_add_func ("/burrow/core/tth/vectors", test_tth_vectors);
   g_test_add_func ("/burrow/core/tth/manual-shape", test_tth_manual_shape);
   g_test_add_func ("/burrow/core/tth/base32-errors", test_tth_base32_errors);

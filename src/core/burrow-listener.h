@@ -1,0 +1,30 @@
+/* burrow-listener.h — active mode: accept client-client TCP connections on our port
+ *
+ * Copyright 2026 The Burrow authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+#define BURROW_TYPE_LISTENER (burrow_listener_get_type ())
+
+G_DECLARE_FINAL_TYPE (BurrowListener, burrow_listener, BURROW, LISTENER, GObject)
+
+/* Connections accepted but not yet identified (no CINF yet) at any moment. */
+#define BURROW_LISTENER_MAX_PENDING 64
+
+BurrowListener *burrow_listener_new        (void);
+gboolean        burrow_listener_start      (BurrowListener  *self,
+                                            guint16          port,
+                                            GError         **error);
+void            burrow_listener_stop       (BurrowListener  *self);
+guint16         burrow_listener_get_port   (BurrowListener  *self);
+gboolean        burrow_listener_is_running (BurrowListener  *self);
+GSocket        *burrow_listener_get_udp_socket (BurrowListener *self);
+
+G_END_DECLS

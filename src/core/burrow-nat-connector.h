@@ -1,0 +1,67 @@
+/* burrow-nat-connector.h — reaching a peer by any path: direct, reverse, NAT traversal
+ *
+ * Copyright 2026 The Burrow authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include <gio/gio.h>
+
+#include "burrow-adc-hub-session.h"
+#include "burrow-identity.h"
+#include "burrow-peer-connection.h"
+#include "burrow-punch-attempt.h"
+#include "burrow-user.h"
+
+G_BEGIN_DECLS
+
+/* How long we wait for the peer's answer (CTM or NAT) to our request. */
+#define BURROW_NAT_REQUEST_TIMEOUT_MS   (15 * 1000)
+/* How long a hole punch keeps trying once both sides are punching. DC++ waits
+ * 30 s; a pair that connects at all does so in well under a second, so we
+ * give up early with a diagnosis. */
+#define BURROW_NAT_PUNCH_WINDOW_MS      3500
+/* Delay between connect() tries after a refusal or an unreachable. */
+#define BURROW_NAT_RETRY_MIN_MS         150
+#define BURROW_NAT_RETRY_MAX_MS         350
+/* Requests the peer started that may wait at once (bounded work for strangers). */
+#define BURROW_NAT_MAX_INCOMING         32
+#define BURROW_NAT_MAX_INCOMING_PER_PEER 4
+/* Attempts kept for the punch panel. */
+#define BURROW_NAT_MAX_ATTEMPTS         500
+
+#define BURROW_TYPE_NAT_CONNECTOR (burrow_nat_connector_get_type ())
+
+G_DECLARE_FINAL_TYPE (BurrowNatConnector, burrow_nat_connector, BURROW, NAT_CONNECTOR, GObject)
+
+BurrowNatConnector   *burrow_nat_connector_new            (BurrowIdentity        *identity);
+void                  burrow_nat_connector_add_session    (BurrowNatConnector    *self,
+                                                           BurrowAdcHubSession   *session);
+void                  burrow_nat_connector_remove_session (BurrowNatConnector    *self,
+                                                           BurrowAdcHubSession   *session);
+gboolean              burrow_nat_connector_set_active     (BurrowNatConnector    *self,
+                                                           gboolean               active,
+                                                           guint16                port,
+                                                           GError               **error);
+guint16               burrow_nat_connector_get_port       (BurrowNatConnector    *self);
+GSocket              *burrow_nat_connector_get_udp_socket (BurrowNatConnector    *self);
+void                  burrow_nat_connector_set_source_func (BurrowNatConnector   *self,
+                                                           BurrowPeerSourceFunc   func,
+                                                           BurrowPeerSlotFunc     slot_func,
+                                                           gpointer               user_data);
+GListModel           *burrow_nat_connector_get_attempts   (BurrowNatConnector    *self);
+
+void                  burrow_nat_connector_connect_async  (BurrowNatConnector    *self,
+                                                           BurrowAdcHubSession   *session,
+                                                           BurrowUser            *user,
+                                                           GCancellable          *cancellable,
+                                                           GAsyncReadyCallback    callback,
+                                                           gpointer               user_data);
+BurrowPeerConnection *burrow_nat_connector_connect_finish (BurrowNatConnector    *self,
+                                                           GAsyncResult          *result,
+                                                           BurrowPunchAttempt   **attempt,
+                                                           GError               **error);
+
+G_END_DECLS

@@ -1,0 +1,203 @@
+/* burrow-ui-format.c
+ *
+ * Copyright 2026 The Burrow authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#define G_LOG_DOMAIN "burrow-ui-format"
+
+#include "config.h"
+
+#include <string.h>
+
+#include <glib/gi18n-lib.h>
+
+#include "burrow-ui-format.h"
+
+/**
+ * burrow_ui_format_hub_state:
+ *
+ * Returns: (transfer none): a short, translated description of @state
+ */
+const char *
+burrow_ui_format_hub_state (BurrowHubState state)
+{
+  switch (state)
+    {
+    case BURROW_HUB_STATE_CONNECTING:
+      return _("Connecting…");
+    case BURROW_HUB_STATE_PROTOCOL:
+    case BURROW_HUB_STATE_IDENTIFY:
+      return _("Logging in…");
+    case BURROW_HUB_STATE_VERIFY:
+      return _("Checking password…");
+    case BURROW_HUB_STATE_NORMAL:
+      return _("Connected");
+    case BURROW_HUB_STATE_WAITING:
+      return _("Waiting to reconnect");
+    case BURROW_HUB_STATE_DISCONNECTED:
+    default:
+      return _("Disconnected");
+    }
+}
+
+/**
+ * burrow_ui_hub_state_css_class:
+ *
+ * Returns: (transfer none): the style class of a state badge (see style.css)
+ */
+const char *
+burrow_ui_hub_state_css_class (BurrowHubState state)
+{
+  switch (state)
+    {
+    case BURROW_HUB_STATE_NORMAL:
+      return "burrow-state-connected";
+    case BURROW_HUB_STATE_DISCONNECTED:
+      return "burrow-state-disconnected";
+    case BURROW_HUB_STATE_CONNECTING:
+    case BURROW_HUB_STATE_PROTOCOL:
+    case BURROW_HUB_STATE_IDENTIFY:
+    case BURROW_HUB_STATE_VERIFY:
+    case BURROW_HUB_STATE_WAITING:
+    default:
+      return "burrow-state-busy";
+    }
+}
+
+/**
+ * burrow_ui_format_hub_title:
+ * @hub_name: (nullable): the name the hub announces
+ * @uri: (nullable): its address
+ *
+ * Returns: (transfer full): the hub's name, or its host and port before it sent one
+ */
+char *
+burrow_ui_format_hub_title (const char *hub_name,
+                            const char *uri)
+{
+  g_autoptr(BurrowHubUri) parsed = NULL;
+
+  if (hub_name != NULL && *hub_name != '\0')
+    return g_strdup (hub_name);
+  if (uri != NULL)
+    parsed = burrow_hub_uri_parse (uri, NULL);
+  if (parsed != NULL)
+    return g_strdup_printf ("%s:%u", parsed->host, parsed->port);
+  return g_strdup (uri ? uri : "");
+}
+
+/**
+ * burrow_ui_format_n_users:
+ *
+ * Returns: (transfer full): "1 user", "5 users", …
+ */
+char *
+burrow_ui_format_n_users (guint n_users)
+{
+  return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u user", "%u users", n_users), n_users);
+}
+
+/**
+ * burrow_ui_nick_color:
+ * @nick: (nullable): a nick
+ *
+ * The same nick always gets the same colour: style classes `burrow-nick-0` … `-7` in style.css,
+ * mixed with the theme's text colour so that they stay readable on light and dark themes.
+ *
+ * Returns: a number below %BURROW_UI_N_NICK_COLORS
+ */
+guint
+burrow_ui_nick_color (const char *nick)
+{
+  guint32 h = 2166136261u;  /* FNV-1a: stable across runs and GLib versions */
+
+  for (const guchar *p = (const guchar *) (nick ? nick : ""); *p != '\0'; p++)
+    {
+      h ^= *p;
+      h *= 16777619u;
+    }
+  return h % BURROW_UI_N_NICK_COLORS;
+}
+
+static GRegex *
+link_regex (void)
+{
+  static GRegex *regex;
+
+  if (g_once_init_enter (&regex))
+    {
+      GRegex *r = g_regex_new ("(?:(?:https?|ftp|adcs?|dchub|nmdcs?)://|magnet:\\?|www\\.)"
+                               "[^\\s<>\"]+",
+                               G_REGEX_CASELESS | G_REGEX_OPTIMIZE, 0, NULL);
+      g_once_init_leave (&regex, r);
+    }
+  return regex;
+}
+
+/* Trailing punctuation usually ends the sentence, not the link. */
+static gsize
+trim_link (const char *link,
+           gsize       len)
+{
+  while (len > 0 && strchr (".,;:!?'", link[len - 1]) != NULL)
+    len--;
+  if (len > 0 && link[len - 1] == ')' && memchr (link, '(', len) == NULL)
+    len--;
+  return len;
+}
+
+/**
+ * burrow_ui_linkify:
+ * @text: chat text as received
+ *
+ * Escapes @text for Pango markup and turns web, hub and magnet links into `<a href>`.
+ *
+ * Returns: (transfer full): markup for a #GtkLabel
+ */
+char *
+burrow_ui_linkify (const char *text)
+{
+  g_autoptr(GMatchInfo) match = NULL;
+  GString *out = g_string_new (NULL);
+  gsize done = 0;
+
+  g_return_val_if_fail (text != NULL, NULL);
+
+  g_regex_match (link_regex (), text, 0, &match);
+  while (g_match_info_matches (match))
+    {
+      int start;
+      int end;
+      gsize len;
+      g_autofree char *before = NULL;
+      g_autofree char *link = NULL;
+      g_autofree char *href = NULL;
+      g_autofree char *escaped_link = NULL;
+      g_autofree char *escaped_href = NULL;
+
+      g_match_info_fetch_pos (match, 0, &start, &end);
+      len = trim_link (text + start, end - start);
+      if (len > 0)
+        {
+          before = g_markup_escape_text (text + done, start - done);
+          link = g_strndup (text + start, len);
+          href = g_ascii_strncasecmp (link, "www.", 4) == 0 ? g_strconcat ("http://", link, NULL)
+                                                              : g_strdup (link);
+          escaped_link = g_markup_escape_text (link, -1);
+          escaped_href = g_markup_escape_text (href, -1);
+          g_string_append_printf (out, "%s<a href=\"%s\">%s</a>", before, escaped_href,
+                                  escaped_link);
+          done = start + len;
+        }
+      g_match_info_next (match, NULL);
+    }
+  if (text[done] != '\0')
+    {
+      g_autofree char *rest = g_markup_escape_text (text + done, -1);
+
+      g_string_append (out, rest);
+    }
+  return g_string_free (out, FALSE);
+}
