@@ -7,7 +7,11 @@
 
 #include "config.h"
 
+#include <glib/gstdio.h>
+
 #include "burrow-test-util.h"
+
+#define HUB_DEADLINE_MS (30 * 1000)
 
 static gboolean
 on_deadline_cb (gpointer data)
@@ -98,4 +102,60 @@ burrow_test_data_path (const gchar *name)
   if (dir == NULL)
     dir = SRCDIR_TESTS_DATA;
   return g_build_filename (dir, name, NULL);
+}
+
+void
+burrow_test_remove_tree (const gchar *path)
+{
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  const gchar *name;
+
+  if (dir != NULL)
+    while ((name = g_dir_read_name (dir)) != NULL)
+      {
+        g_autofree gchar *child = g_build_filename (path, name, NULL);
+        burrow_test_remove_tree (child);
+      }
+  g_remove (path);
+}
+
+typedef struct
+{
+  gboolean  done;
+  GError   *error;
+} ConnectResult;
+
+static void
+on_hub_connected (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      data)
+{
+  ConnectResult *r = data;
+
+  burrow_hub_session_connect_finish (BURROW_HUB_SESSION (source), result, &r->error);
+  r->done = TRUE;
+}
+
+GError *
+burrow_test_connect_hub (BurrowHubSession *session)
+{
+  ConnectResult r = { FALSE, NULL };
+
+  burrow_hub_session_connect_async (session, NULL, on_hub_connected, &r);
+  g_assert_true (burrow_test_wait_for_flag (&r.done, HUB_DEADLINE_MS));
+  return r.error;
+}
+
+BurrowHubSession *
+burrow_test_join_hub (BurrowClient *client,
+                      const gchar  *uri)
+{
+  g_autoptr(GError) error = NULL;
+  BurrowHubSession *session = burrow_client_add_hub (client, uri, &error);
+
+  g_assert_no_error (error);
+  error = burrow_test_connect_hub (session);
+  g_assert_no_error (error);
+  g_assert_cmpint (burrow_hub_session_get_state (session), ==, BURROW_HUB_STATE_NORMAL);
+  return session;
 }

@@ -9,6 +9,8 @@
 
 #include <gio/gio.h>
 
+#include "burrow-client.h"
+
 G_BEGIN_DECLS
 
 /* Iterate the default main context until *flag becomes TRUE or timeout_ms passes.
@@ -31,6 +33,16 @@ gchar    *burrow_test_write_file     (const gchar *dir,
 /* Runs argv synchronously and returns its stdout, or NULL (and skips-friendly error). */
 gchar    *burrow_test_run_capture    (const gchar * const *argv,
                                       GError             **error);
+
+/* Deletes a directory tree (test scratch space). */
+void      burrow_test_remove_tree    (const gchar *path);
+
+/* Connects @session and waits for the outcome (login or failure); returns the error or NULL. */
+GError   *burrow_test_connect_hub    (BurrowHubSession *session);
+
+/* Adds @uri to @client and asserts that the login completes. */
+BurrowHubSession *burrow_test_join_hub (BurrowClient *client,
+                                        const gchar  *uri);
 
 /* Path of a file in tests/data. */
 gchar    *burrow_test_data_path      (const gchar *name);

@@ -33,6 +33,15 @@ typedef struct
   gchar        *echo_text;   /* say/pm: the line we wait to see echoed */
   gchar        *out_path;    /* get-list: where to write */
   GCancellable *cancellable;
+  BurrowSearch *search;      /* search: the running search */
+  guint         wait_s;      /* search: how long to collect results */
+  guint         n_printed;   /* search: results printed so far */
+  gint64        hash_started;
+  guint64       hashed_files;
+  guint64       hashed_bytes;
+  guint64       failed_files;
+  gchar        *last_progress;
+  gboolean      interrupted;
 } Cli;
 
 /* --- output ----------------------------------------------------------------------------- */
@@ -364,6 +373,265 @@ on_echo_timeout (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+/* --- search ---------------------------------------------------------------------------- */
+
+static void
+print_result (Cli                *cli,
+              BurrowSearchResult *result)
+{
+  const gchar *tth = burrow_search_result_get_tth (result);
+
+  if (cli->json)
+    emit_json ("search-result",
+               "hub", burrow_search_result_get_hub (result),
+               "nick", burrow_search_result_get_nick (result),
+               "cid", burrow_search_result_get_cid (result),
+               "path", burrow_search_result_get_path (result),
+               "#size", (gint64) burrow_search_result_get_size (result),
+               "tth", tth,
+               "#slots", (gint64) burrow_search_result_get_slots (result),
+               "?directory", burrow_search_result_get_is_directory (result),
+               NULL);
+  else
+    g_print ("%-20s %s  %" G_GUINT64_FORMAT "  %s\n", burrow_search_result_get_nick (result),
+             burrow_search_result_get_path (result), burrow_search_result_get_size (result),
+             tth ? tth : "-");
+}
+
+static void
+on_results_changed (GListModel *results,
+                    guint       position,
+                    guint       removed,
+                    guint       added,
+                    Cli        *cli)
+{
+  for (guint i = cli->n_printed; i < g_list_model_get_n_items (results); i++)
+    {
+      g_autoptr(BurrowSearchResult) result = g_list_model_get_item (results, i);
+      print_result (cli, result);
+    }
+  cli->n_printed = g_list_model_get_n_items (results);
+}
+
+static gboolean
+on_search_done (gpointer data)
+{
+  Cli *cli = data;
+
+  cli->timeout_id = 0;
+  burrow_search_stop (cli->search);
+  if (cli->json)
+    emit_json ("search-done", "query", burrow_search_get_query (cli->search),
+               "#results", (gint64) cli->n_printed, NULL);
+  else
+    g_print (g_dngettext (GETTEXT_PACKAGE, "%u result\n", "%u results\n", cli->n_printed),
+             cli->n_printed);
+  quit (cli, EXIT_SUCCESS);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+start_search (Cli *cli)
+{
+  g_autoptr(GError) error = NULL;
+
+  cli->search = burrow_search_new (cli->client, cli->args[1], NULL);
+  g_signal_connect (burrow_search_get_results (cli->search), "items-changed",
+                    G_CALLBACK (on_results_changed), cli);
+  if (!burrow_search_start (cli->search, &error))
+    {
+      fail (cli, error->message);
+      return;
+    }
+  cli->timeout_id = g_timeout_add_seconds (cli->wait_s, on_search_done, cli);
+}
+
+/* --- sharing (hash, serve --share) ---------------------------------------------------------- */
+
+static void
+on_file_hashed (BurrowHasher *hasher,
+                const gchar  *path,
+                guint64       size,
+                GBytes       *tth,
+                Cli          *cli)
+{
+  cli->hashed_files++;
+  cli->hashed_bytes += size;
+}
+
+static void
+on_file_failed (BurrowHasher *hasher,
+                const gchar  *path,
+                const GError *error,
+                Cli          *cli)
+{
+  cli->failed_files++;
+}
+
+static void
+on_scan_problem (BurrowShare  *share,
+                 const gchar  *path,
+                 const GError *error,
+                 Cli          *cli)
+{
+  if (cli->json)
+    emit_json ("share-problem", "path", path, "domain", g_quark_to_string (error->domain),
+               "#code", (gint64) error->code, "message", error->message, NULL);
+  else
+    g_printerr (_("burrow-cli: not shared: %s: %s\n"), path, error->message);
+}
+
+static gdouble
+mb_per_s (guint64 bytes,
+          gint64  us)
+{
+  return us > 0 ? bytes / 1e6 / (us / 1e6) : 0.0;
+}
+
+static gboolean
+on_hash_progress (gpointer data)
+{
+  Cli *cli = data;
+  BurrowHasher *hasher = burrow_share_get_hasher (burrow_client_get_share (cli->client));
+  g_autofree gchar *line = NULL;
+
+  if (!burrow_hasher_get_busy (hasher) || burrow_hasher_get_files_total (hasher) == 0)
+    return G_SOURCE_CONTINUE;
+  line = g_strdup_printf ("%" G_GUINT64_FORMAT "/%" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT
+                          "/%" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT,
+                          burrow_hasher_get_files_done (hasher), burrow_hasher_get_files_total (hasher),
+                          burrow_hasher_get_bytes_done (hasher), burrow_hasher_get_bytes_total (hasher),
+                          burrow_hasher_get_rate (hasher));
+  if (g_strcmp0 (line, cli->last_progress) == 0)
+    return G_SOURCE_CONTINUE;
+  g_free (cli->last_progress);
+  cli->last_progress = g_steal_pointer (&line);
+
+  if (cli->json)
+    emit_json ("hash-progress",
+               "#files-done", (gint64) burrow_hasher_get_files_done (hasher),
+               "#files-total", (gint64) burrow_hasher_get_files_total (hasher),
+               "#bytes-done", (gint64) burrow_hasher_get_bytes_done (hasher),
+               "#bytes-total", (gint64) burrow_hasher_get_bytes_total (hasher),
+               "#rate", (gint64) burrow_hasher_get_rate (hasher), NULL);
+  else
+    {
+      g_autofree gchar *done = g_format_size (burrow_hasher_get_bytes_done (hasher));
+      g_autofree gchar *total = g_format_size (burrow_hasher_get_bytes_total (hasher));
+
+      g_print (_("hashing: %llu/%llu files, %s/%s, %.1f MB/s\n"),
+               (unsigned long long) burrow_hasher_get_files_done (hasher),
+               (unsigned long long) burrow_hasher_get_files_total (hasher),
+               done, total, burrow_hasher_get_rate (hasher) / 1e6);
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+on_share_busy (BurrowShare *share,
+               GParamSpec  *pspec,
+               Cli         *cli)
+{
+  if (!burrow_share_get_busy (share))
+    g_main_loop_quit (cli->loop);
+}
+
+static void
+print_hash_totals (Cli *cli)
+{
+  BurrowShare *share = burrow_client_get_share (cli->client);
+  gint64 elapsed = g_get_monotonic_time () - cli->hash_started;
+
+  if (cli->json)
+    emit_json ("hash-done",
+               "#files-hashed", (gint64) cli->hashed_files,
+               "#bytes-hashed", (gint64) cli->hashed_bytes,
+               "#files-failed", (gint64) cli->failed_files,
+               "#ms", elapsed / 1000,
+               "#rate", (gint64) (elapsed > 0 ? cli->hashed_bytes * G_USEC_PER_SEC / elapsed : 0),
+               "#shared-files", (gint64) burrow_share_get_n_files (share),
+               "#shared-size", (gint64) burrow_share_get_total_size (share), NULL);
+  else
+    {
+      g_autofree gchar *bytes = g_format_size (cli->hashed_bytes);
+      g_autofree gchar *total = g_format_size (burrow_share_get_total_size (share));
+
+      g_print (_("hashed %llu files (%s) in %.2f s, %.1f MB/s; %llu failed\n"),
+               (unsigned long long) cli->hashed_files, bytes, elapsed / 1e6,
+               mb_per_s (cli->hashed_bytes, elapsed), (unsigned long long) cli->failed_files);
+      g_print (_("sharing %u files, %s\n"), burrow_share_get_n_files (share), total);
+    }
+}
+
+/* Shares exactly @dirs (the saved roots are replaced), scans and hashes what
+ * is new; returns when the share is up to date. */
+static gint
+share_dirs (Cli          *cli,
+            gchar       **dirs)
+{
+  BurrowShare *share = burrow_client_get_share (cli->client);
+  BurrowHasher *hasher = burrow_share_get_hasher (share);
+  g_autoptr(GPtrArray) wanted = g_ptr_array_new_with_free_func (g_free);
+  g_auto(GStrv) names = burrow_share_dup_root_names (share);
+  g_autoptr(GError) error = NULL;
+  guint progress_id;
+  gulong busy_id;
+
+  for (guint i = 0; dirs[i] != NULL; i++)
+    {
+      if (!g_file_test (dirs[i], G_FILE_TEST_IS_DIR))
+        {
+          g_autofree gchar *display = g_filename_display_name (dirs[i]);
+          g_printerr (_("burrow-cli: %s is not a folder\n"), display);
+          return EXIT_FAILURE;
+        }
+      g_ptr_array_add (wanted, g_canonicalize_filename (dirs[i], NULL));
+    }
+  for (guint i = 0; names[i] != NULL; i++)
+    {
+      const gchar *path = burrow_share_get_root_path (share, names[i]);
+      gboolean keep = FALSE;
+
+      for (guint j = 0; j < wanted->len && !keep; j++)
+        keep = g_strcmp0 (path, g_ptr_array_index (wanted, j)) == 0;
+      if (!keep && !burrow_share_remove_root (share, names[i], &error))
+        {
+          g_printerr ("burrow-cli: %s\n", error->message);
+          return EXIT_FAILURE;
+        }
+    }
+  for (guint j = 0; j < wanted->len; j++)
+    {
+      const gchar *dir = g_ptr_array_index (wanted, j);
+      gboolean have = FALSE;
+      g_auto(GStrv) current = burrow_share_dup_root_names (share);
+
+      for (guint i = 0; current[i] != NULL && !have; i++)
+        have = g_strcmp0 (burrow_share_get_root_path (share, current[i]), dir) == 0;
+      if (!have && !burrow_share_add_root (share, dir, NULL, &error))
+        {
+          g_printerr ("burrow-cli: %s\n", error->message);
+          return EXIT_FAILURE;
+        }
+    }
+
+  g_signal_connect (hasher, "file-hashed", G_CALLBACK (on_file_hashed), cli);
+  g_signal_connect (hasher, "file-failed", G_CALLBACK (on_file_failed), cli);
+  g_signal_connect (share, "scan-problem", G_CALLBACK (on_scan_problem), cli);
+  cli->hash_started = g_get_monotonic_time ();
+  burrow_share_refresh (share);
+  busy_id = g_signal_connect (share, "notify::busy", G_CALLBACK (on_share_busy), cli);
+  progress_id = g_timeout_add (250, on_hash_progress, cli);
+  if (burrow_share_get_busy (share))
+    g_main_loop_run (cli->loop);
+  g_source_remove (progress_id);
+  g_signal_handler_disconnect (share, busy_id);
+  if (cli->interrupted)
+    return EXIT_SUCCESS;
+  print_hash_totals (cli);
+  return EXIT_SUCCESS;
+}
+
 static void
 logged_in (Cli              *cli,
            BurrowHubSession *session)
@@ -386,6 +654,8 @@ logged_in (Cli              *cli,
                                                                           : cli->args[1]);
       cli->timeout_id = g_timeout_add (ECHO_TIMEOUT_MS, on_echo_timeout, cli);
     }
+  else if (g_str_equal (cli->command, "search"))
+    start_search (cli);
   else if (g_str_equal (cli->command, "get-list"))
     {
       BurrowUser *user = burrow_hub_session_lookup_nick (session, cli->args[1]);
@@ -448,6 +718,7 @@ on_signal (gpointer data)
 {
   Cli *cli = data;
 
+  cli->interrupted = TRUE;
   quit (cli, EXIT_SUCCESS);
   return G_SOURCE_REMOVE;
 }
@@ -466,6 +737,8 @@ static const struct
   { "pm", 3, 3, "pm URL NICK TEXT" },
   { "serve", 1, G_MAXUINT, "serve URL..." },
   { "get-list", 2, 2, "get-list URL NICK [--out FILE]" },
+  { "search", 2, 2, "search URL QUERY [--wait N]" },
+  { "hash", 0, 0, "hash --share DIR [--share DIR…]" },
 };
 
 static gint
@@ -491,6 +764,7 @@ main (int   argc,
   g_auto(GStrv) shares = NULL;
   g_autofree gchar *out = NULL;
   gint port = 0;
+  gint wait_s = 5;
   gboolean json = FALSE;
   guint n_args;
   gint command_index = -1;
@@ -504,6 +778,7 @@ main (int   argc,
     { "port", 0, 0, G_OPTION_ARG_INT, &port, N_("TCP/UDP port in active mode (0: random)"), N_("N") },
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("One JSON event per line on stdout"), NULL },
     { "out", 0, 0, G_OPTION_ARG_FILENAME, &out, N_("get-list: where to save the list"), N_("FILE") },
+    { "wait", 0, 0, G_OPTION_ARG_INT, &wait_s, N_("search: seconds to wait for results (default 5)"), N_("N") },
     { NULL }
   };
 
@@ -513,7 +788,7 @@ main (int   argc,
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
 
-  context = g_option_context_new (_("COMMAND ARGS — users URL | say URL TEXT | pm URL NICK TEXT | get-list URL NICK | serve URL..."));
+  context = g_option_context_new (_("COMMAND ARGS — users URL | say URL TEXT | pm URL NICK TEXT | get-list URL NICK | search URL QUERY | hash | serve URL..."));
   g_option_context_set_summary (context, _("Burrow's headless Direct Connect client."));
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
   if (!g_option_context_parse (context, &argc, &argv, &error))
@@ -542,6 +817,10 @@ main (int   argc,
     return usage_error (context, _("--port must be between 0 and 65535"));
   if (nick != NULL && *nick == '\0')
     return usage_error (context, _("--nick must not be empty"));
+  if (wait_s < 1 || wait_s > 3600)
+    return usage_error (context, _("--wait must be between 1 and 3600 seconds"));
+  if (g_str_equal (argv[1], "hash") && (shares == NULL || shares[0] == NULL))
+    return usage_error (context, _("hash needs at least one --share DIR"));
 
   cli.client = burrow_client_new (data_dir, &error);
   if (cli.client == NULL)
@@ -586,8 +865,28 @@ main (int   argc,
   cli.args = argv + 2;
   cli.json = json;
   cli.exit_code = EXIT_SUCCESS;
+  cli.wait_s = (guint) wait_s;
 
-  for (guint i = 0; i < (g_str_equal (cli.command, "serve") ? n_args : 1); i++)
+  g_unix_signal_add (SIGINT, on_signal, &cli);
+  g_unix_signal_add (SIGTERM, on_signal, &cli);
+
+  /* hash, serve --share: bring the share up to date first */
+  if (shares != NULL && shares[0] != NULL
+      && (g_str_equal (cli.command, "hash") || g_str_equal (cli.command, "serve")))
+    {
+      gint code = share_dirs (&cli, shares);
+
+      if (code != EXIT_SUCCESS || cli.interrupted || g_str_equal (cli.command, "hash"))
+        {
+          g_clear_object (&cli.client);
+          g_clear_object (&cli.cancellable);
+          g_main_loop_unref (cli.loop);
+          g_free (cli.last_progress);
+          return code;
+        }
+    }
+
+  for (guint i = 0; i < (g_str_equal (cli.command, "serve") ? n_args : MIN (n_args, 1)); i++)
     {
       BurrowHubSession *session = burrow_client_add_hub (cli.client, cli.args[i], &error);
 
@@ -613,9 +912,6 @@ main (int   argc,
         burrow_hub_session_connect_async (session, NULL, on_connected_cb, &cli);
     }
 
-  g_unix_signal_add (SIGINT, on_signal, &cli);
-  g_unix_signal_add (SIGTERM, on_signal, &cli);
-
   g_main_loop_run (cli.loop);
 
   /* let the clean disconnects flush */
@@ -625,6 +921,10 @@ main (int   argc,
   g_clear_handle_id (&cli.timeout_id, g_source_remove);
   g_cancellable_cancel (cli.cancellable);
   g_clear_object (&cli.cancellable);
+  if (cli.search != NULL)
+    g_signal_handlers_disconnect_by_data (burrow_search_get_results (cli.search), &cli);
+  g_clear_object (&cli.search);
+  g_free (cli.last_progress);
   g_free (cli.echo_text);
   g_free (cli.out_path);
   g_main_loop_unref (cli.loop);

@@ -12,13 +12,16 @@
 #include <errno.h>
 #include <glib/gi18n-lib.h>
 #include <glib/gstdio.h>
+#include <sys/stat.h>
 
 #include "burrow-enums.h"
 #include "burrow-error.h"
 #include "burrow-hub-session-private.h"
 #include "burrow-tiger.h"
 #include "burrow-file-list.h"
+#include "burrow-hash-store.h"
 #include "burrow-tls.h"
+#include "burrow-tth.h"
 
 #include "burrow-client.h"
 
@@ -37,6 +40,9 @@ struct _BurrowClient
   BurrowNatConnector   *connector;
   GBytes               *file_list;     /* our files.xml.bz2 */
   BurrowShare          *share;
+  BurrowDownloadQueue  *download_queue;
+  BurrowTransferManager *transfers;
+  gchar                *download_dir;
 
   BurrowConnectionMode  mode;
   guint16               port;          /* wanted port in active mode, 0 = any */
@@ -64,6 +70,8 @@ burrow_client_dispose (GObject *object)
 {
   BurrowClient *self = BURROW_CLIENT (object);
 
+  g_clear_object (&self->transfers);
+  g_clear_object (&self->download_queue);
   g_clear_object (&self->share);
   if (self->hubs != NULL)
     burrow_client_disconnect_all (self);
@@ -85,6 +93,7 @@ burrow_client_finalize (GObject *object)
   g_free (self->data_dir);
   g_free (self->nick);
   g_free (self->description);
+  g_free (self->download_dir);
 
   G_OBJECT_CLASS (burrow_client_parent_class)->finalize (object);
 }
@@ -188,8 +197,20 @@ typedef void (*SessionSetter) (BurrowHubSession *session, gconstpointer value);
 static void for_each_session (BurrowClient *self, SessionSetter setter, gconstpointer value);
 static void set_session_port (BurrowHubSession *session, gconstpointer value);
 
-/* What we hand out for GETs. For now the file list only (uploads of shared
- * files come with the transfers part of the engine). */
+static BurrowPeerSource *
+not_available (GError **error)
+{
+  g_set_error_literal (error, BURROW_TRANSFER_ERROR, BURROW_TRANSFER_ERROR_FILE_NOT_AVAILABLE,
+                       _("File not available"));
+  return NULL;
+}
+
+/* Files up to this size go through a mini-slot, as in DC++. */
+#define MINI_SLOT_SIZE (64 * 1024)
+
+/* What we hand out for GETs: our file list (full and partial), Tiger tree
+ * leaves, and shared files by TTH or share path. Every file is resolved by
+ * the share, which only answers for files inside its roots. */
 static BurrowPeerSource *
 client_source_func (BurrowPeerConnection  *connection,
                     const gchar           *type,
@@ -199,13 +220,60 @@ client_source_func (BurrowPeerConnection  *connection,
                     gpointer               user_data)
 {
   BurrowClient *self = user_data;
+  BurrowFileTree *tree = self->share ? burrow_share_get_tree (self->share) : NULL;
 
-  if (g_str_equal (type, "file") && g_str_equal (identifier, "files.xml.bz2") && self->file_list != NULL)
-    return burrow_peer_source_new_bytes (self->file_list, TRUE);
+  if (g_str_equal (type, "file") && g_str_equal (identifier, "files.xml.bz2"))
+    {
+      if (self->file_list == NULL)
+        return not_available (error);
+      return burrow_peer_source_new_bytes (self->file_list, TRUE);
+    }
 
-  g_set_error_literal (error, BURROW_TRANSFER_ERROR, BURROW_TRANSFER_ERROR_FILE_NOT_AVAILABLE,
-                       _("File not available"));
-  return NULL;
+  if (g_str_equal (type, "list"))
+    {
+      g_autofree gchar *generator = g_strdup_printf ("Burrow %s", PACKAGE_VERSION);
+      g_autoptr(GBytes) xml = NULL;
+
+      if (tree == NULL)
+        return not_available (error);
+      xml = burrow_file_list_generate (tree, burrow_identity_get_cid (self->identity), generator,
+                                       identifier, recursive, NULL);
+      if (xml == NULL)
+        return not_available (error);
+      return burrow_peer_source_new_bytes (xml, TRUE);
+    }
+
+  if (g_str_equal (type, "tthl") && g_str_has_prefix (identifier, "TTH/"))
+    {
+      guint8 root[BURROW_TIGER_SIZE];
+      g_autoptr(BurrowTthTree) tth_tree = NULL;
+
+      if (self->share == NULL || !burrow_tth_from_base32 (identifier + 4, root, NULL))
+        return not_available (error);
+      tth_tree = burrow_hash_store_dup_tree (burrow_share_get_hash_store (self->share), root);
+      if (tth_tree == NULL || tth_tree->leaves == NULL)
+        return not_available (error);
+      return burrow_peer_source_new_bytes (tth_tree->leaves, TRUE);
+    }
+
+  if (g_str_equal (type, "file") && self->share != NULL)
+    {
+      g_autofree gchar *path = burrow_share_resolve (self->share, identifier, NULL);
+      BurrowPeerSource *source;
+      GStatBuf st;
+
+      if (path == NULL || g_stat (path, &st) != 0 || !S_ISREG (st.st_mode))
+        return not_available (error);
+      source = burrow_peer_source_new_file (path, (guint64) st.st_size,
+                                            (guint64) st.st_size <= MINI_SLOT_SIZE);
+      if (g_str_has_prefix (identifier, "TTH/"))
+        source->tth = g_strdup (identifier + 4);
+      else
+        source->virtual_path = g_strdup (identifier);
+      return source;
+    }
+
+  return not_available (error);
 }
 
 /* Upload slots: a fixed number; lists, trees and small files use mini-slots. */
@@ -286,6 +354,32 @@ burrow_client_get_share (BurrowClient *self)
 {
   g_return_val_if_fail (BURROW_IS_CLIENT (self), NULL);
   return self->share;
+}
+
+/**
+ * burrow_client_set_slots:
+ * @slots: how many uploads may run at once (mini-slots come on top)
+ */
+void
+burrow_client_set_slots (BurrowClient *self,
+                         guint         slots)
+{
+  g_return_if_fail (BURROW_IS_CLIENT (self));
+  self->slots = slots;
+}
+
+guint
+burrow_client_get_slots (BurrowClient *self)
+{
+  g_return_val_if_fail (BURROW_IS_CLIENT (self), 0);
+  return self->slots;
+}
+
+guint
+burrow_client_get_slots_used (BurrowClient *self)
+{
+  g_return_val_if_fail (BURROW_IS_CLIENT (self), 0);
+  return self->slots_used;
 }
 
 /**
@@ -376,6 +470,12 @@ burrow_client_new (const gchar  *data_dir,
   self->share = burrow_share_new (self, error);
   if (self->share == NULL)
     return NULL;
+
+  self->download_dir = burrow_database_dup_setting (self->database, "download-dir");
+  self->download_queue = burrow_download_queue_new (self->database, error);
+  if (self->download_queue == NULL)
+    return NULL;
+  self->transfers = burrow_transfer_manager_new (self, self->download_queue);
 
   return g_steal_pointer (&self);
 }
@@ -611,4 +711,77 @@ burrow_client_get_mode (BurrowClient *self)
 {
   g_return_val_if_fail (BURROW_IS_CLIENT (self), BURROW_CONNECTION_MODE_PASSIVE);
   return self->mode;
+}
+
+/**
+ * burrow_client_get_download_queue:
+ *
+ * Returns: (transfer none): the persistent download queue (a #GListModel of #BurrowQueueItem)
+ */
+BurrowDownloadQueue *
+burrow_client_get_download_queue (BurrowClient *self)
+{
+  g_return_val_if_fail (BURROW_IS_CLIENT (self), NULL);
+  return self->download_queue;
+}
+
+/**
+ * burrow_client_get_transfer_manager:
+ *
+ * Returns: (transfer none): what runs the queue (signals for finished and failed downloads)
+ */
+BurrowTransferManager *
+burrow_client_get_transfer_manager (BurrowClient *self)
+{
+  g_return_val_if_fail (BURROW_IS_CLIENT (self), NULL);
+  return self->transfers;
+}
+
+/**
+ * burrow_client_get_transfers:
+ *
+ * Returns: (transfer none): the running transfers (a #GListModel of #BurrowTransfer)
+ */
+GListModel *
+burrow_client_get_transfers (BurrowClient *self)
+{
+  g_return_val_if_fail (BURROW_IS_CLIENT (self), NULL);
+  return burrow_transfer_manager_get_transfers (self->transfers);
+}
+
+/**
+ * burrow_client_get_download_dir:
+ *
+ * Returns: where downloads go: the stored setting, else the XDG download
+ *   folder (else ~/Downloads)
+ */
+const gchar *
+burrow_client_get_download_dir (BurrowClient *self)
+{
+  g_return_val_if_fail (BURROW_IS_CLIENT (self), NULL);
+
+  if (self->download_dir == NULL || *self->download_dir == '\0')
+    {
+      const gchar *xdg = g_get_user_special_dir (G_USER_DIRECTORY_DOWNLOAD);
+
+      g_free (self->download_dir);
+      self->download_dir = xdg ? g_strdup (xdg) : g_build_filename (g_get_home_dir (), "Downloads", NULL);
+    }
+  return self->download_dir;
+}
+
+/**
+ * burrow_client_set_download_dir:
+ * @dir: (nullable): an absolute folder; %NULL for the default
+ */
+void
+burrow_client_set_download_dir (BurrowClient *self,
+                                const gchar  *dir)
+{
+  g_return_if_fail (BURROW_IS_CLIENT (self));
+  g_return_if_fail (dir == NULL || g_path_is_absolute (dir));
+
+  g_free (self->download_dir);
+  self->download_dir = g_strdup (dir);
+  burrow_database_set_setting (self->database, "download-dir", dir ? dir : "", NULL);
 }

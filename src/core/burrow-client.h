@@ -10,12 +10,14 @@
 #include <gio/gio.h>
 
 #include "burrow-database.h"
+#include "burrow-download-queue.h"
 #include "burrow-file-tree.h"
 #include "burrow-nat-connector.h"
 #include "burrow-favorite-hubs.h"
 #include "burrow-hub-session.h"
 #include "burrow-identity.h"
 #include "burrow-share.h"
+#include "burrow-transfer-manager.h"
 
 G_BEGIN_DECLS
 
@@ -59,6 +61,17 @@ gboolean          burrow_client_set_file_list   (BurrowClient         *self,
 void              burrow_client_set_file_list_bytes (BurrowClient     *self,
                                                  GBytes               *compressed);
 BurrowShare      *burrow_client_get_share       (BurrowClient         *self);
+void              burrow_client_set_slots       (BurrowClient         *self,
+                                                 guint                 slots);
+guint             burrow_client_get_slots       (BurrowClient         *self);
+guint             burrow_client_get_slots_used  (BurrowClient         *self);
+
+BurrowDownloadQueue *burrow_client_get_download_queue (BurrowClient   *self);
+BurrowTransferManager *burrow_client_get_transfer_manager (BurrowClient *self);
+GListModel       *burrow_client_get_transfers   (BurrowClient         *self);
+const gchar      *burrow_client_get_download_dir (BurrowClient        *self);
+void              burrow_client_set_download_dir (BurrowClient        *self,
+                                                 const gchar          *dir);
 
 gchar            *burrow_client_default_data_dir (void);
 

@@ -43,3 +43,6 @@
 #include "burrow-search-result.h"
 #include "burrow-search.h"
 #include "burrow-share.h"
+#include "burrow-download-queue.h"
+#include "burrow-transfer.h"
+#include "burrow-transfer-manager.h"

@@ -41,6 +41,16 @@ static const gchar * const migrations[] = {
   /* BurrowShare: shared folders, their virtual names (top-level directories of our list). */
   "CREATE TABLE share_roots (name TEXT PRIMARY KEY NOT NULL COLLATE NOCASE,"
   "                          path TEXT NOT NULL UNIQUE);",
+  /* BurrowDownloadQueue: queued files, their sources, tree leaves and verified blocks. */
+  "CREATE TABLE download_queue (id INTEGER PRIMARY KEY, target_dir TEXT NOT NULL, name TEXT NOT NULL,"
+  "                             size INTEGER NOT NULL, tth TEXT NOT NULL,"
+  "                             priority INTEGER NOT NULL DEFAULT 2, state INTEGER NOT NULL DEFAULT 0,"
+  "                             error TEXT, added INTEGER NOT NULL, block_size INTEGER NOT NULL DEFAULT 0,"
+  "                             leaves BLOB, verified BLOB, final_path TEXT);"
+  "CREATE INDEX download_queue_tth ON download_queue (tth);"
+  "CREATE TABLE download_sources (item INTEGER NOT NULL REFERENCES download_queue (id) ON DELETE CASCADE,"
+  "                               cid TEXT NOT NULL, hub TEXT NOT NULL, nick TEXT,"
+  "                               bad INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (item, cid));",
 };
 
 static void

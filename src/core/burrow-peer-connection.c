@@ -1181,6 +1181,13 @@ burrow_peer_connection_close (BurrowPeerConnection *self)
       burrow_line_channel_set_handlers (self->channel, NULL, NULL, NULL, NULL);
       burrow_line_channel_flush_and_close (self->channel);
     }
+  /* a GET in flight cannot complete any more: say so (with fail()'s reason if any) */
+  if (self->download_task != NULL)
+    {
+      g_autoptr(GError) closed = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CLOSED,
+                                                      _("The connection was closed"));
+      complete_download (self, self->error ? self->error : closed);
+    }
   g_signal_emit (self, signals[SIGNAL_CLOSED], 0);
 }
 

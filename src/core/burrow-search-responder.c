@@ -86,7 +86,7 @@ send_udp (BurrowSearchResponder *self,
           guint                  port)
 {
   g_autoptr(GSocketAddress) address = g_inet_socket_address_new_from_string (ip4, port);
-  g_autofree gchar *line = burrow_adc_message_to_string (message);
+  g_autoptr(GString) line = g_string_new (NULL);
   g_autoptr(GError) error = NULL;
   GSocket *socket;
 
@@ -95,7 +95,8 @@ send_udp (BurrowSearchResponder *self,
   socket = get_udp_socket (self);
   if (socket == NULL)
     return;
-  if (g_socket_send_to (socket, address, line, strlen (line), NULL, &error) < 0)
+  burrow_adc_message_append_to (message, line);   /* with its '\n', as ADC lines are */
+  if (g_socket_send_to (socket, address, line->str, line->len, NULL, &error) < 0)
     g_debug ("cannot send a result to %s:%u: %s", ip4, port, error->message);
 }
 
@@ -122,6 +123,7 @@ on_command (BurrowAdcHubSession   *session,
   guint32 sid;
   guint32 my_sid;
   gboolean udp;
+  const gchar *cid;
   gchar slots[16];
 
   if (burrow_adc_message_get_command (message) != BURROW_ADC_CMD_SCH
@@ -151,6 +153,7 @@ on_command (BurrowAdcHubSession   *session,
                                   : BURROW_SEARCH_MAX_RESULTS_PASSIVE,
                               nodes);
   g_snprintf (slots, sizeof slots, "%u", self->slots);
+  cid = burrow_identity_get_cid (burrow_client_get_identity (self->client));
 
   for (guint i = 0; i < nodes->len; i++)
     {
@@ -161,7 +164,7 @@ on_command (BurrowAdcHubSession   *session,
       if (udp)
         {
           res = burrow_adc_message_new ('U', BURROW_ADC_CMD_RES);
-          burrow_adc_message_set_cid (res, burrow_identity_get_cid (burrow_client_get_identity (self->client)));
+          burrow_adc_message_set_cid (res, cid);
         }
       else
         res = burrow_adc_message_new_direct ('D', BURROW_ADC_CMD_RES, my_sid, sid);

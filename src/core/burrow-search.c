@@ -250,7 +250,8 @@ add_result (BurrowSearch     *self,
       g_debug ("ignoring a malformed result from %s", burrow_user_get_nick (user));
       return;
     }
-  if (slots_text != NULL && !g_ascii_string_to_unsigned (slots_text, 10, 0, G_MAXUINT, &slots, NULL))
+  if (slots_text != NULL
+      && !g_ascii_string_to_unsigned (slots_text, 10, 0, G_MAXUINT, &slots, NULL))
     slots = 0;
   is_dir = g_str_has_suffix (path, "/");
   if (tth != NULL && (is_dir || !burrow_base32_is_valid (tth, -1, BURROW_TTH_SIZE)))
@@ -274,7 +275,8 @@ add_result (BurrowSearch     *self,
     }
   g_hash_table_add (self->seen, g_steal_pointer (&key));
 
-  result = burrow_search_result_new (burrow_user_get_nick (user), burrow_hub_session_get_uri (session),
+  result = burrow_search_result_new (burrow_user_get_nick (user),
+                                     burrow_hub_session_get_uri (session),
                                      cid, path, size, tth, (guint) slots, is_dir);
   g_list_store_append (self->results, result);
 }
@@ -532,7 +534,8 @@ burrow_search_start (BurrowSearch  *self,
     }
   if (self->client == NULL)
     {
-      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED, _("Not connected to a hub"));
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED,
+                           _("Not connected to a hub"));
       return FALSE;
     }
 
@@ -558,7 +561,8 @@ burrow_search_start (BurrowSearch  *self,
     }
   if (self->sessions->len == 0)
     {
-      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED, _("Not connected to a hub"));
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED,
+                           _("Not connected to a hub"));
       return FALSE;
     }
   self->n_hubs = self->sessions->len;

@@ -530,7 +530,8 @@ walk_file (Walk           *w,
     }
 
   failed = g_hash_table_lookup (w->data->failed, path);
-  if (failed != NULL && failed->size == (guint64) st->st_size && failed->mtime == st->st_mtim.tv_sec)
+  if (failed != NULL && failed->size == (guint64) st->st_size
+      && failed->mtime == st->st_mtim.tv_sec)
     {
       add_problem (w, path, failed->error->domain, failed->error->code, "%s",
                    failed->error->message);
@@ -743,7 +744,7 @@ walk_dir (Walk           *w,
 
       if (!g_utf8_validate (name, -1, NULL) || !burrow_file_name_is_valid (name, -1))
         add_problem (w, w->path->str, BURROW_SHARE_ERROR, BURROW_SHARE_ERROR_BAD_NAME,
-                     _("The name is not valid UTF-8 or contains characters a file list cannot hold"));
+                     _("The name is not valid UTF-8 or has characters a file list cannot hold"));
       else
         walk_entry (w, dirfd, name, node, depth);
     }
@@ -896,7 +897,7 @@ out:
   burrow_file_tree_unref (w.tree);
 }
 
-/* ---- monitors --------------------------------------------------------------------------------- */
+/* ---- monitors -------------------------------------------------------------------------------- */
 
 static gboolean
 on_debounce (gpointer user_data)
@@ -918,7 +919,9 @@ schedule_rescan (BurrowShare *self)
 
   if (self->debounce_id != 0)
     {
-      if (now - self->debounce_first >= (BURROW_SHARE_DEBOUNCE_MAX_MS - BURROW_SHARE_DEBOUNCE_MS) * 1000)
+      gint64 limit = (BURROW_SHARE_DEBOUNCE_MAX_MS - BURROW_SHARE_DEBOUNCE_MS) * 1000;
+
+      if (now - self->debounce_first >= limit)
         return;
       g_source_remove (self->debounce_id);
     }
@@ -966,7 +969,8 @@ update_monitors (BurrowShare *self,
 
       if (g_hash_table_contains (monitors, dir))
         continue;
-      if (self->monitors != NULL && g_hash_table_steal_extended (self->monitors, dir, &key, &monitor))
+      if (self->monitors != NULL
+          && g_hash_table_steal_extended (self->monitors, dir, &key, &monitor))
         {
           g_hash_table_insert (monitors, key, monitor);
           continue;
@@ -990,7 +994,7 @@ update_monitors (BurrowShare *self,
   self->monitors = monitors;
 }
 
-/* ---- main-thread side of a scan --------------------------------------------------------------- */
+/* ---- main-thread side of a scan -------------------------------------------------------------- */
 
 static void
 update_busy (BurrowShare *self)
@@ -1172,8 +1176,8 @@ start_scan (BurrowShare *self,
       g_hash_table_insert (data->failed, g_strdup (key), copy);
     }
   data->queue = queue;
-  data->cid = g_strdup (self->client ? burrow_identity_get_cid (burrow_client_get_identity (self->client))
-                                     : NULL);
+  if (self->client != NULL)
+    data->cid = g_strdup (burrow_identity_get_cid (burrow_client_get_identity (self->client)));
   data->list_path = g_strdup (self->list_path);
   data->prev_digest = self->digest;
   data->has_prev = self->has_digest;
@@ -1234,7 +1238,7 @@ start (BurrowShare *self)
   request_scan (self, TRUE);
 }
 
-/* ---- hasher ------------------------------------------------------------------------------------- */
+/* ---- hasher ---------------------------------------------------------------------------------- */
 
 static void
 on_file_hashed (BurrowHasher *hasher,
@@ -1298,7 +1302,7 @@ on_hasher_busy (BurrowHasher *hasher,
   update_busy (self);
 }
 
-/* ---- GObject ------------------------------------------------------------------------------------ */
+/* ---- GObject --------------------------------------------------------------------------------- */
 
 static void
 burrow_share_dispose (GObject *object)
@@ -1374,7 +1378,9 @@ burrow_share_set_property (GObject      *object,
 
   switch (prop_id)
     {
-    case PROP_RESCAN_INTERVAL: burrow_share_set_rescan_interval (self, g_value_get_uint (value)); break;
+    case PROP_RESCAN_INTERVAL:
+      burrow_share_set_rescan_interval (self, g_value_get_uint (value));
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -1532,7 +1538,7 @@ burrow_share_new (BurrowClient  *client,
   return g_steal_pointer (&self);
 }
 
-/* ---- roots ------------------------------------------------------------------------------------- */
+/* ---- roots ----------------------------------------------------------------------------------- */
 
 /**
  * burrow_share_add_root:
@@ -1795,7 +1801,7 @@ burrow_share_refresh (BurrowShare *self)
   start (self);
 }
 
-/* ---- getters ----------------------------------------------------------------------------------- */
+/* ---- getters --------------------------------------------------------------------------------- */
 
 /**
  * burrow_share_get_tree:
@@ -1955,7 +1961,7 @@ burrow_share_get_last_scan_us (BurrowShare *self)
   return self->last_scan_us;
 }
 
-/* ---- resolving requests ------------------------------------------------------------------------ */
+/* ---- resolving requests ---------------------------------------------------------------------- */
 
 /**
  * burrow_share_resolve:

@@ -67,8 +67,12 @@ mentions (const char *text,
 
   for (const char *p = strstr (text_fold, nick_fold); p != NULL; p = strstr (p + 1, nick_fold))
     {
-      gunichar before = p > text_fold ? g_utf8_get_char (g_utf8_find_prev_char (text_fold, p)) : ' ';
-      gunichar after = p[nick_len] != '\0' ? g_utf8_get_char (p + nick_len) : ' ';
+      gunichar before = ' ';
+      gunichar after;
+
+      if (p > text_fold)
+        before = g_utf8_get_char (g_utf8_find_prev_char (text_fold, p));
+      after = p[nick_len] != '\0' ? g_utf8_get_char (p + nick_len) : ' ';
 
       if (!g_unichar_isalnum (before) && !g_unichar_isalnum (after))
         return TRUE;
@@ -136,7 +140,8 @@ update (BurrowChatRow *self)
       if (burrow_chat_message_get_outgoing (message))
         nick_classes[1] = "burrow-nick-self";
       else
-        nick_classes[1] = nick_class = g_strdup_printf ("burrow-nick-%u", burrow_ui_nick_color (nick));
+        nick_classes[1] = nick_class = g_strdup_printf ("burrow-nick-%u",
+                                                        burrow_ui_nick_color (nick));
       if (action)
         text_classes[1] = "burrow-chat-action";
     }

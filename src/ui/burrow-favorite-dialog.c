@@ -93,8 +93,9 @@ burrow_favorite_dialog_save (BurrowFavoriteDialog *self)
 
   if (self->favorite == NULL)
     {
-      g_autoptr(BurrowFavoriteHub) favorite = burrow_favorite_hub_new (entry_text (self->name_entry),
-                                                                        canonical);
+      g_autoptr(BurrowFavoriteHub) favorite = NULL;
+
+      favorite = burrow_favorite_hub_new (entry_text (self->name_entry), canonical);
 
       burrow_favorite_hub_set_nick (favorite, entry_text (self->nick_entry));
       burrow_favorite_hub_set_password (favorite, entry_text (self->password_entry));
@@ -229,8 +230,8 @@ burrow_favorite_dialog_class_init (BurrowFavoriteDialogClass *klass)
 
   object_class->dispose = burrow_favorite_dialog_dispose;
 
-  gtk_widget_class_set_template_from_resource (widget_class,
-                                               BURROW_RESOURCE_PATH "/ui/burrow-favorite-dialog.ui");
+  gtk_widget_class_set_template_from_resource (
+    widget_class, BURROW_RESOURCE_PATH "/ui/burrow-favorite-dialog.ui");
   gtk_widget_class_bind_template_child (widget_class, BurrowFavoriteDialog, auto_connect_switch);
   gtk_widget_class_bind_template_child (widget_class, BurrowFavoriteDialog, cancel_button);
   gtk_widget_class_bind_template_child (widget_class, BurrowFavoriteDialog, error_label);

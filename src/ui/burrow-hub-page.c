@@ -267,11 +267,9 @@ burrow_hub_page_open_conversation (BurrowHubPage *self,
   if (view == NULL)
     {
       g_autofree char *name = g_strconcat ("pm:", peer_nick, NULL);
-      GtkStackPage *page;
 
       view = BURROW_CHAT_VIEW (burrow_chat_view_new (self->session, peer_nick));
-      page = gtk_stack_add_titled (self->chat_stack, GTK_WIDGET (view), name, peer_nick);
-      gtk_stack_page_set_icon_name (page, "mail-unread-symbolic");
+      gtk_stack_add_titled (self->chat_stack, GTK_WIDGET (view), name, peer_nick);
       update_switcher (self);
     }
   if (show)
@@ -480,7 +478,6 @@ static void
 burrow_hub_page_constructed (GObject *object)
 {
   BurrowHubPage *self = BURROW_HUB_PAGE (object);
-  GtkStackPage *page;
 
   G_OBJECT_CLASS (burrow_hub_page_parent_class)->constructed (object);
 
@@ -488,9 +485,7 @@ burrow_hub_page_constructed (GObject *object)
   g_assert (self->session != NULL);
 
   self->main_chat = BURROW_CHAT_VIEW (burrow_chat_view_new (self->session, NULL));
-  page = gtk_stack_add_titled (self->chat_stack, GTK_WIDGET (self->main_chat), "main",
-                               _("Main Chat"));
-  gtk_stack_page_set_icon_name (page, "user-available-symbolic");
+  gtk_stack_add_titled (self->chat_stack, GTK_WIDGET (self->main_chat), "main", _("Main Chat"));
   burrow_user_list_set_session (self->user_list, self->session);
 
   g_signal_group_set_target (self->session_signals, self->session);

@@ -152,7 +152,8 @@ burrow_hubs_page_connect (BurrowHubsPage *self,
   text = g_strstrip (g_strdup (uri));
   if (*text == '\0')
     {
-      show_connect_error (self, _("Enter the address of a hub, for example adc://hub.example.org:1511"));
+      show_connect_error (self,
+                          _("Enter the address of a hub, for example adc://hub.example.org:1511"));
       return FALSE;
     }
 
@@ -414,11 +415,11 @@ burrow_hubs_page_set_client (BurrowHubsPage *self,
 
   if (client != NULL)
     {
-      sessions = GTK_SELECTION_MODEL (gtk_no_selection_new (
-                                        g_object_ref (burrow_client_get_hubs (client))));
-      favorites = GTK_SELECTION_MODEL (gtk_no_selection_new (
-                                         g_object_ref (G_LIST_MODEL (
-                                                         burrow_client_get_favorite_hubs (client)))));
+      GListModel *hubs = burrow_client_get_hubs (client);
+      GListModel *saved = G_LIST_MODEL (burrow_client_get_favorite_hubs (client));
+
+      sessions = GTK_SELECTION_MODEL (gtk_no_selection_new (g_object_ref (hubs)));
+      favorites = GTK_SELECTION_MODEL (gtk_no_selection_new (g_object_ref (saved)));
     }
   gtk_list_view_set_model (self->sessions_view, sessions);
   gtk_list_view_set_model (self->favorites_view, favorites);

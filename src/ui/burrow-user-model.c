@@ -530,7 +530,8 @@ burrow_user_model_resort (BurrowUserModel *self)
 
   last = self->shown->len;
   while (first < last &&
-         g_array_index (before, Entry, first).user == g_array_index (self->shown, Entry, first).user)
+         g_array_index (before, Entry, first).user ==
+         g_array_index (self->shown, Entry, first).user)
     first++;
   while (last > first &&
          g_array_index (before, Entry, last - 1).user ==

@@ -30,25 +30,10 @@ set_up (Fixture       *f,
 }
 
 static void
-remove_tree (const gchar *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const gchar *name;
-
-  if (dir != NULL)
-    while ((name = g_dir_read_name (dir)) != NULL)
-      {
-        g_autofree gchar *child = g_build_filename (path, name, NULL);
-        remove_tree (child);
-      }
-  g_remove (path);
-}
-
-static void
 tear_down (Fixture       *f,
            gconstpointer  data)
 {
-  remove_tree (f->dir);
+  burrow_test_remove_tree (f->dir);
   g_free (f->dir);
 }
 

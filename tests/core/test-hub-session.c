@@ -45,21 +45,6 @@ fixture_set_up (Fixture       *f,
 }
 
 static void
-remove_tree (const gchar *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const gchar *name;
-
-  if (dir != NULL)
-    while ((name = g_dir_read_name (dir)) != NULL)
-      {
-        g_autofree gchar *child = g_build_filename (path, name, NULL);
-        remove_tree (child);
-      }
-  g_remove (path);
-}
-
-static void
 fixture_tear_down (Fixture       *f,
                    gconstpointer  data)
 {
@@ -68,7 +53,7 @@ fixture_tear_down (Fixture       *f,
   /* let closing sockets finish */
   while (g_main_context_iteration (NULL, FALSE))
     ;
-  remove_tree (f->dir);
+  burrow_test_remove_tree (f->dir);
   g_free (f->dir);
 }
 
@@ -87,48 +72,17 @@ start_hub (const BurrowTestHubOptions *opts)
   return hub;
 }
 
-typedef struct
-{
-  gboolean  done;
-  gboolean  ok;
-  GError   *error;
-} Result;
-
-static void
-on_connect_cb (GObject      *source,
-               GAsyncResult *result,
-               gpointer      data)
-{
-  Result *r = data;
-
-  r->ok = burrow_hub_session_connect_finish (BURROW_HUB_SESSION (source), result, &r->error);
-  r->done = TRUE;
-}
-
-/* Connects @session and waits for the outcome; returns the error (or NULL). */
 static GError *
 connect_and_wait (BurrowHubSession *session)
 {
-  Result r = { 0, };
-
-  burrow_hub_session_connect_async (session, NULL, on_connect_cb, &r);
-  g_assert_true (burrow_test_wait_for_flag (&r.done, DEADLINE_MS));
-  g_assert_true (r.ok == (r.error == NULL));
-  return r.error;
+  return burrow_test_connect_hub (session);
 }
 
 static BurrowHubSession *
 join (BurrowClient *client,
       const gchar  *uri)
 {
-  g_autoptr(GError) error = NULL;
-  BurrowHubSession *session = burrow_client_add_hub (client, uri, &error);
-
-  g_assert_no_error (error);
-  error = connect_and_wait (session);
-  g_assert_no_error (error);
-  g_assert_cmpint (burrow_hub_session_get_state (session), ==, BURROW_HUB_STATE_NORMAL);
-  return session;
+  return burrow_test_join_hub (client, uri);
 }
 
 typedef struct

@@ -28,21 +28,6 @@ typedef struct
   BurrowClient  *b;
 } Fixture;
 
-static void
-remove_tree (const gchar *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const gchar *name;
-
-  if (dir != NULL)
-    while ((name = g_dir_read_name (dir)) != NULL)
-      {
-        g_autofree gchar *child = g_build_filename (path, name, NULL);
-        remove_tree (child);
-      }
-  g_remove (path);
-}
-
 static BurrowClient *
 new_client (Fixture     *f,
             const gchar *nick)
@@ -80,7 +65,7 @@ tear_down (Fixture       *f,
   while (g_main_context_iteration (NULL, FALSE))
     ;
   g_clear_pointer (&f->hub, burrow_test_hub_free);
-  remove_tree (f->dir);
+  burrow_test_remove_tree (f->dir);
   g_free (f->dir);
 }
 
@@ -91,31 +76,11 @@ typedef struct
   GError   *error;
 } Result;
 
-static void
-on_connected (GObject      *source,
-              GAsyncResult *result,
-              gpointer      data)
-{
-  Result *r = data;
-
-  r->object = G_OBJECT (burrow_hub_session_connect_finish (BURROW_HUB_SESSION (source), result,
-                                                           &r->error) ? source : NULL);
-  r->done = TRUE;
-}
-
 static BurrowAdcHubSession *
 join (Fixture      *f,
       BurrowClient *client)
 {
-  g_autoptr(GError) error = NULL;
-  BurrowHubSession *s = burrow_client_add_hub (client, burrow_test_hub_get_uri (f->hub), &error);
-  Result r = { 0, };
-
-  g_assert_no_error (error);
-  burrow_hub_session_connect_async (s, NULL, on_connected, &r);
-  g_assert_true (burrow_test_wait_for_flag (&r.done, DEADLINE_MS));
-  g_assert_no_error (r.error);
-  return BURROW_ADC_HUB_SESSION (s);
+  return BURROW_ADC_HUB_SESSION (burrow_test_join_hub (client, burrow_test_hub_get_uri (f->hub)));
 }
 
 typedef struct

@@ -191,7 +191,8 @@ test_hash_matches_rhash (Fixture       *fixture,
   for (guint i = 0; i < G_N_ELEMENTS (sizes); i++)
     {
       g_autofree gchar *name = g_strdup_printf ("file-%u.bin", i);
-      g_ptr_array_add (paths, burrow_test_write_file (i % 2 ? sub : fixture->root, name, sizes[i], i + 1));
+      g_ptr_array_add (paths, burrow_test_write_file (i % 2 ? sub : fixture->root, name, sizes[i],
+                                                      i + 1));
     }
 
   g_assert_true (burrow_share_add_root (fixture->share, fixture->root, NULL, &error));
@@ -200,8 +201,8 @@ test_hash_matches_rhash (Fixture       *fixture,
 
   g_assert_cmpuint (burrow_share_get_n_files (fixture->share), ==, G_N_ELEMENTS (sizes));
   g_assert_cmpuint (burrow_share_get_n_queued (fixture->share), ==, G_N_ELEMENTS (sizes));
-  g_assert_cmpuint (burrow_hash_store_get_n_files (burrow_share_get_hash_store (fixture->share)), ==,
-                    G_N_ELEMENTS (sizes));
+  g_assert_cmpuint (burrow_hash_store_get_n_files (burrow_share_get_hash_store (fixture->share)),
+                    ==, G_N_ELEMENTS (sizes));
   for (guint i = 0; i < G_N_ELEMENTS (sizes); i++)
     {
       g_autofree gchar *adc = g_strdup_printf ("/Stuff/%sfile-%u.bin", i % 2 ? "Sub dir/" : "", i);
@@ -292,8 +293,9 @@ test_rescan_changes (Fixture       *fixture,
   /* the store follows: deleted and renamed-away paths are gone */
   g_assert_cmpuint (burrow_hash_store_get_n_files (store), ==, 3);
   {
-    g_autofree gchar *by_tth = burrow_hash_store_dup_path_for_tth (store,
-                                                                   lookup (fixture->share, "/Stuff/renamed.bin")->tth);
+    BurrowFileNode *node = lookup (fixture->share, "/Stuff/renamed.bin");
+    g_autofree gchar *by_tth = burrow_hash_store_dup_path_for_tth (store, node->tth);
+
     g_assert_cmpstr (by_tth, ==, renamed);
   }
 }
@@ -477,7 +479,7 @@ test_problems (Fixture       *fixture,
   if (geteuid () == 0)
     {
       /* root reads files and folders whatever their mode: they are shared */
-      g_test_message ("running as root: chmod 000 does not block reading, unreadable check skipped");
+      g_test_message ("running as root: chmod 000 does not block reading; check skipped");
       g_assert_nonnull (lookup (fixture->share, "/Stuff/locked.bin"));
     }
   else
@@ -507,7 +509,8 @@ test_persistence (Fixture       *fixture,
   for (guint i = 0; i < 20; i++)
     {
       g_autofree gchar *name = g_strdup_printf ("f%02u.bin", i);
-      g_autofree gchar *path = burrow_test_write_file (i % 2 ? sub : fixture->root, name, 1000 + i * 97, i);
+      g_autofree gchar *path = burrow_test_write_file (i % 2 ? sub : fixture->root, name,
+                                                       1000 + i * 97, i);
     }
   g_assert_true (burrow_share_add_root (fixture->share, fixture->root, "Renamed", &error));
   wait_idle (fixture->share);
@@ -582,7 +585,8 @@ test_file_list_round_trip (Fixture       *fixture,
   g_assert_true (trees_equal (burrow_file_tree_get_root (parsed),
                               burrow_file_tree_get_root (burrow_share_get_tree (fixture->share))));
   g_assert_nonnull (burrow_file_tree_lookup (parsed, "/Stuff/empty/"));
-  g_assert_nonnull (burrow_file_tree_lookup (parsed, "/Stuff/Music/Älbum ★/01 <Track> & \"more\".flac"));
+  g_assert_nonnull (burrow_file_tree_lookup (parsed,
+                                             "/Stuff/Music/Älbum ★/01 <Track> & \"more\".flac"));
 
   /* a change regenerates it */
   g_free (burrow_test_write_file (fixture->root, "new.txt", 20, 4));
@@ -643,7 +647,8 @@ test_resolve (Fixture       *fixture,
       g_clear_error (&error);
     }
 
-  g_assert_null (burrow_share_resolve (fixture->share, "TTH/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", &error));
+  g_assert_null (burrow_share_resolve (fixture->share,
+                                       "TTH/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", &error));
   g_assert_error (error, BURROW_SHARE_ERROR, BURROW_SHARE_ERROR_NOT_FOUND);
   g_clear_error (&error);
   g_assert_null (burrow_share_resolve (fixture->share, "TTH/not-a-tth", &error));
@@ -665,7 +670,8 @@ test_resolve (Fixture       *fixture,
   g_clear_error (&error);
   wait_idle (fixture->share);
   g_assert_cmpuint (burrow_share_get_n_files (fixture->share), ==, 0);
-  g_assert_cmpuint (burrow_hash_store_get_n_files (burrow_share_get_hash_store (fixture->share)), ==, 0);
+  g_assert_cmpuint (burrow_hash_store_get_n_files (burrow_share_get_hash_store (fixture->share)),
+                    ==, 0);
 }
 
 static void
@@ -730,7 +736,8 @@ test_roots (Fixture       *fixture,
   wait_idle (fixture->share);
   g_assert_null (lookup (fixture->share, "/Stuff/s.bin"));
   g_assert_cmpuint (burrow_share_get_n_files (fixture->share), ==, 1);
-  g_assert_cmpuint (burrow_hash_store_get_n_files (burrow_share_get_hash_store (fixture->share)), ==, 1);
+  g_assert_cmpuint (burrow_hash_store_get_n_files (burrow_share_get_hash_store (fixture->share)),
+                    ==, 1);
 
   names = burrow_share_dup_root_names (fixture->share);
   g_assert_cmpuint (g_strv_length (names), ==, 1);

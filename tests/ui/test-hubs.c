@@ -79,6 +79,51 @@ flush_frames (void)
     g_main_context_iteration (NULL, FALSE);
 }
 
+static gboolean
+any_transition_running (GtkWidget *widget)
+{
+  if (GTK_IS_STACK (widget) && gtk_stack_get_transition_running (GTK_STACK (widget)))
+    return TRUE;
+  if (GTK_IS_REVEALER (widget) &&
+      gtk_revealer_get_child_revealed (GTK_REVEALER (widget)) !=
+      gtk_revealer_get_reveal_child (GTK_REVEALER (widget)))
+    return TRUE;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    if (any_transition_running (child))
+      return TRUE;
+  return FALSE;
+}
+
+static gboolean
+settled (gpointer data)
+{
+  return !any_transition_running (GTK_WIDGET (data));
+}
+
+static void
+on_after_paint_cb (GdkFrameClock *clock,
+                   gboolean      *painted)
+{
+  *painted = TRUE;
+}
+
+/* Until no stack or revealer animates, and then one more frame is painted. */
+static void
+wait_settled_and_painted (GtkWidget *widget)
+{
+  GdkFrameClock *clock = gtk_widget_get_frame_clock (widget);
+  gboolean painted = FALSE;
+  gulong id;
+
+  g_assert_true (burrow_test_wait_until (settled, widget, WAIT_MS));
+  g_assert_nonnull (clock);
+  id = g_signal_connect (clock, "after-paint", G_CALLBACK (on_after_paint_cb), &painted);
+  gtk_widget_queue_draw (widget);
+  g_assert_true (burrow_test_wait_for_flag (&painted, WAIT_MS));
+  g_signal_handler_disconnect (clock, id);
+}
+
 static void
 save_screenshot (GtkWidget  *widget,
                  const char *name)
@@ -96,8 +141,7 @@ save_screenshot (GtkWidget  *widget,
   dir = g_getenv ("BURROW_SCREENSHOT_DIR");
   path = g_build_filename (dir ? dir : g_get_tmp_dir (), name, NULL);
 
-  g_assert_true (gtk_widget_get_mapped (widget));
-  g_assert_cmpint (width, >, 0);
+  wait_settled_and_painted (widget);
   paintable = gtk_widget_paintable_new (widget);
   snapshot = gtk_snapshot_new ();
   gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot), width, height);
@@ -294,7 +338,8 @@ test_format (void)
   markup = burrow_ui_linkify ("<b>x</b> & see https://example.org/a?b=1&c=2. ok");
   g_assert_cmpstr (markup, ==,
                    "&lt;b&gt;x&lt;/b&gt; &amp; see "
-                   "<a href=\"https://example.org/a?b=1&amp;c=2\">https://example.org/a?b=1&amp;c=2</a>"
+                   "<a href=\"https://example.org/a?b=1&amp;c=2\">"
+                   "https://example.org/a?b=1&amp;c=2</a>"
                    ". ok");
   plain = burrow_ui_linkify ("no links (really)");
   g_assert_cmpstr (plain, ==, "no links (really)");
@@ -347,6 +392,24 @@ test_connect_invalid (void)
   gtk_editable_set_text (GTK_EDITABLE (entry), "adc://");
   g_assert_null (burrow_hubs_page_get_connect_error (hubs));
   gtk_editable_set_text (GTK_EDITABLE (entry), "");
+}
+
+/* Delivers a key press to the entry's key controller (GTK 4 has no synthetic key events). */
+static void
+press_key (GtkWidget *widget,
+           guint      keyval)
+{
+  g_autoptr(GListModel) controllers = gtk_widget_observe_controllers (widget);
+  gboolean handled = FALSE;
+
+  for (guint i = 0; i < g_list_model_get_n_items (controllers) && !handled; i++)
+    {
+      g_autoptr(GtkEventController) controller = g_list_model_get_item (controllers, i);
+
+      if (GTK_IS_EVENT_CONTROLLER_KEY (controller))
+        g_signal_emit_by_name (controller, "key-pressed", keyval, 0, 0, &handled);
+    }
+  g_assert_true (handled);
 }
 
 static void
@@ -423,7 +486,13 @@ test_connect_and_chat (void)
   text_wait.text = "Hi bob, nice to see you";
   g_assert_true (burrow_test_wait_until (model_has_text, &text_wait, WAIT_MS));
 
-  /* Sending while the text is blank does nothing; an error keeps the text. */
+  /* Up brings back the line just sent, Down returns to the (empty) new line. */
+  press_key (GTK_WIDGET (entry), GDK_KEY_Up);
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (entry)), ==, "Hi bob, nice to see you");
+  press_key (GTK_WIDGET (entry), GDK_KEY_Down);
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (entry)), ==, "");
+
+  /* Sending while the text is blank does nothing. */
   gtk_editable_set_text (GTK_EDITABLE (entry), "   ");
   g_signal_emit_by_name (entry, "activate");
   g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (entry)), ==, "   ");
@@ -449,6 +518,7 @@ test_links (void)
   g_autofree char *received = NULL;
   TextWait text_wait;
   GtkWidget *row;
+  GtkLabel *label;
   gboolean handled = FALSE;
 
   g_assert_nonnull (open_magnet);
@@ -460,12 +530,11 @@ test_links (void)
   row = find_widget (GTK_WIDGET (get_window ()), is_chat_row_with_text, text_wait.text);
   g_assert_nonnull (row);
   /* The label shows a link… */
-  g_assert_nonnull (strstr (gtk_label_get_label (burrow_chat_row_get_text_label (BURROW_CHAT_ROW (row))),
-                            "<a href=\"magnet:"));
+  label = burrow_chat_row_get_text_label (BURROW_CHAT_ROW (row));
+  g_assert_nonnull (strstr (gtk_label_get_label (label), "<a href=\"magnet:"));
   /* …and activating it goes to app.open-magnet, not to a browser. */
   g_signal_connect (open_magnet, "activate", G_CALLBACK (on_open_magnet_cb), &received);
-  g_signal_emit_by_name (burrow_chat_row_get_text_label (BURROW_CHAT_ROW (row)), "activate-link",
-                         magnet, &handled);
+  g_signal_emit_by_name (label, "activate-link", magnet, &handled);
   g_signal_handlers_disconnect_by_func (open_magnet, G_CALLBACK (on_open_magnet_cb), &received);
   g_assert_true (handled);
   g_assert_cmpstr (received, ==, magnet);
@@ -493,8 +562,10 @@ test_user_list (void)
   GListModel *shown = G_LIST_MODEL (burrow_user_list_get_model (list));
   GtkSearchEntry *search = burrow_user_list_get_search_entry (list);
 
-  carol = connect_raw_client ("carol", "SS5368709120 SL4 FS1 APBurrow VE0.1 DEmusic\\sand\\sfilms SUTCP4,ADC0");
-  dave = connect_raw_client ("dave", "SS1073741824 SL2 FS2 APDC++ VE0.882 DEjust\\sbrowsing SUNAT0,ADC0");
+  carol = connect_raw_client ("carol", "SS5368709120 SL4 FS1 APBurrow VE0.1 "
+                                       "DEmusic\\sand\\sfilms SUTCP4,ADC0");
+  dave = connect_raw_client ("dave", "SS1073741824 SL2 FS2 APDC++ VE0.882 "
+                                     "DEjust\\sbrowsing SUNAT0,ADC0");
   send_line (bob, "BINF %s SS214748364800 SL3 FS3 APEiskaltDC++ VE2.4 DElinux\\sISOs SUTCP4",
              burrow_test_adc_client_get_sid (bob));
 
@@ -671,7 +742,9 @@ log_has (gpointer data)
 static gboolean
 notifier_sent (gpointer data)
 {
-  return burrow_notifier_get_n_sent (burrow_application_get_notifier (app)) >= GPOINTER_TO_UINT (data);
+  BurrowNotifier *notifier = burrow_application_get_notifier (app);
+
+  return burrow_notifier_get_n_sent (notifier) >= GPOINTER_TO_UINT (data);
 }
 
 static gboolean
@@ -698,8 +771,7 @@ test_private_message (void)
       g_test_skip ("no session bus or python3-dbusmock");
       return;
     }
-  summary = g_strdup_printf (expect_german () ? "Private Nachricht von %s" : "Private message from %s",
-                             "bob");
+  summary = g_strdup (expect_german () ? "Private Nachricht von bob" : "Private message from bob");
 
   /* While the window has the focus: the PM shows up, but nothing is notified. */
   burrow_notifier_set_window_focused (notifier, TRUE);
@@ -746,7 +818,8 @@ test_private_message (void)
   burrow_hub_page_open_conversation (page, "bob", TRUE);
   gtk_editable_set_text (GTK_EDITABLE (burrow_chat_view_get_entry (pm)), "Yes, here");
   g_signal_emit_by_name (burrow_chat_view_get_entry (pm), "activate");
-  expected = g_strdup_printf ("EMSG %s %s Yes,\\shere", my_sid, burrow_test_adc_client_get_sid (bob));
+  expected = g_strdup_printf ("EMSG %s %s Yes,\\shere", my_sid,
+                              burrow_test_adc_client_get_sid (bob));
   g_assert_true (burrow_test_adc_client_wait_for (bob, expected, WAIT_MS, NULL, &error));
   g_assert_no_error (error);
 
@@ -950,8 +1023,8 @@ test_favorites (void)
     g_autoptr(BurrowClient) other = burrow_client_new (data_dir, &error);
 
     g_assert_no_error (error);
-    g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (burrow_client_get_favorite_hubs (other))),
-                      ==, 0);
+    g_assert_cmpuint (g_list_model_get_n_items (
+                        G_LIST_MODEL (burrow_client_get_favorite_hubs (other))), ==, 0);
   }
 }
 
@@ -1047,6 +1120,22 @@ test_connection_lost (void)
   g_assert_cmpint (burrow_hub_session_get_state (session), !=, BURROW_HUB_STATE_NORMAL);
 }
 
+/* The data dir holds plain files only (database, WAL, certificate, key, notification log). */
+static void
+remove_data_dir (const char *dir)
+{
+  g_autoptr(GDir) handle = g_dir_open (dir, 0, NULL);
+  const char *name;
+
+  while (handle != NULL && (name = g_dir_read_name (handle)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (dir, name, NULL);
+
+      g_unlink (path);
+    }
+  g_rmdir (dir);
+}
+
 static void
 on_app_activate_cb (GApplication *application,
                     gpointer      user_data)
@@ -1134,6 +1223,7 @@ main (int   argc,
       g_clear_object (&notify_daemon);
     }
   burrow_test_hub_free (hub);
+  remove_data_dir (data_dir);
   g_free (notify_log);
   g_free (my_sid);
   g_free (data_dir);

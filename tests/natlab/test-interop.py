@@ -1,0 +1,368 @@
+#!/usr/bin/python3
+# test-interop.py — Burrow against other Direct Connect clients in the NAT lab (NATLAB.md).
+#
+# Copyright 2026 The Burrow authors
+#
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+# Cells (downloader in lanA, the other side in lanB; uhub in wan):
+#   burrow-gets-eiskalt[-tls]   A=masq Burrow passive `get-list` ← B=masq eiskaltdcpp-daemon passive
+#                               with NAT traversal; Burrow must punch (nat-traversal, ADCS/0.10),
+#                               exit 0, print a file-list event, and the list must hold eiskalt's
+#                               shared file and CID.
+#   eiskalt-gets-burrow[-tls]   A=masq eiskaltdcpp-daemon `list.download` ← B=masq Burrow passive
+#                               `serve`; eiskalt's FileLists/ must get Burrow's list (valid bz2 XML
+#                               with Burrow's CID), and Burrow's responder record must say connected.
+#   burrow-active-gets-ncdc     A=open Burrow active ← B=masq ncdc passive (method direct: ncdc
+#                               connects to Burrow after our CTM).
+#   burrow-passive-gets-ncdc    A=masq Burrow passive ← B=open ncdc active (method reverse: our RCM,
+#                               ncdc's CTM, we connect).
+# `-tls` cells use a TLS hub (adcs://). Exit 77 (skipped, with the reason) when not root, when
+# namespaces / nftables are unusable or when the peer program is not installed.
+#
+#   test-interop.py --cell burrow-gets-eiskalt --cli /path/to/burrow-cli
+#   test-interop.py --list
+
+import argparse
+import json
+import os
+import re
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import natlab  # noqa: E402
+import dcpeers  # noqa: E402
+
+NATT_A_STEPS = ['request-sent', 'nat-received', 'rnt-sent', 'connect-try', 'tcp-established',
+                'tls-done', 'peer-inf']
+NATT_B_STEPS = ['request-received', 'nat-sent', 'rnt-received', 'tcp-established', 'tls-done',
+                'peer-inf']
+CAUSAL = ['request-sent', 'request-received', 'nat-received', 'rnt-received', 'tcp-established',
+          'tls-done', 'peer-inf']
+
+CELLS = {
+  'burrow-gets-eiskalt':      dict(a='masq', b='masq', kind='burrow-gets-eiskalt'),
+  'burrow-gets-eiskalt-tls':  dict(a='masq', b='masq', kind='burrow-gets-eiskalt', tls=True),
+  'eiskalt-gets-burrow':      dict(a='masq', b='masq', kind='eiskalt-gets-burrow'),
+  'eiskalt-gets-burrow-tls':  dict(a='masq', b='masq', kind='eiskalt-gets-burrow', tls=True),
+  'burrow-active-gets-ncdc':  dict(a='open', b='masq', kind='burrow-gets-ncdc', active='A',
+                                   method='direct'),
+  'burrow-passive-gets-ncdc': dict(a='masq', b='open', kind='burrow-gets-ncdc', active='B',
+                                   method='reverse'),
+}
+
+ACTIVE_PORT = 4000
+SHARED_NAME = 'interop-probe.txt'
+
+
+class CellFailure (Exception):
+  pass
+
+
+def lab_prefix ():
+  """Labs of test-natlab.py use bl<pid%1000>-; ours use bi… so the two never collide."""
+  n = os.getpid() % 1000
+  while os.path.exists('/run/netns/bi%d-wan' % n):
+    n = (n + 1) % 1000
+  return 'bi%d-' % n
+
+
+def json_lines (proc):
+  out = []
+  for _, line in proc.lines:
+    line = line.strip()
+    if line.startswith('{'):
+      try:
+        out.append(json.loads(line))
+      except ValueError:
+        pass
+  return out
+
+
+def steps_of (record):
+  return [s.get('step') for s in record.get('steps', [])]
+
+
+def missing_in_order (have, want):
+  missing = [w for w in want if w not in have]
+  firsts = [have.index(w) for w in CAUSAL if w in want and w in have]
+  if firsts != sorted(firsts):
+    missing.append('causal order %s' % [w for w in CAUSAL if w in want])
+  return missing
+
+
+def cli_argv (cli, datadir, nick, active=False, share=None):
+  argv = [cli, '--data-dir', datadir, '--nick', nick, '--json']
+  argv += ['--mode', 'active', '--port', str(ACTIVE_PORT)] if active else ['--mode', 'passive']
+  if share:
+    argv += ['--share', share]
+  return argv
+
+
+def make_share (root, tag):
+  d = os.path.join(root, 'share-' + tag)
+  os.makedirs(d, exist_ok=True)
+  with open(os.path.join(d, SHARED_NAME), 'w') as f:
+    f.write('shared by %s for the NAT lab interop test\n' % tag)
+  return d
+
+
+def check_burrow_record (rec, role, method, want_steps, problems, who):
+  if rec.get('result') != 'connected':
+    problems.append('%s result %r (%s), expected connected' %
+                    (who, rec.get('result'), rec.get('diagnosis')))
+  if rec.get('role') != role:
+    problems.append('%s role %r, expected %s' % (who, rec.get('role'), role))
+  if rec.get('method') != method:
+    problems.append('%s method %r, expected %s' % (who, rec.get('method'), method))
+  if rec.get('protocol') != 'ADCS/0.10':
+    problems.append('%s protocol %r, expected ADCS/0.10' % (who, rec.get('protocol')))
+  miss = missing_in_order(steps_of(rec), want_steps)
+  if miss:
+    problems.append('%s steps lack %s (have %s)' % (who, miss, steps_of(rec)))
+
+
+def burrow_get_list (lab, hub, cli, nick, peer_nick, active=False, timeout=60):
+  """Runs A's get-list; returns (rc, punch records, file-list events, out path, proc)."""
+  out = os.path.join(lab.workdir, 'list-%s.xml.bz2' % peer_nick)
+  a = lab.popen('lanA', cli_argv(cli, os.path.join(lab.workdir, 'burrow-A'), nick, active) +
+                ['get-list', hub.url, peer_nick, '--out', out], name='burrow-A')
+  rc = a.wait(timeout)
+  if rc is None:
+    a.stop()
+    rc = 'timeout'
+  js = json_lines(a)
+  return (rc, [j for j in js if j.get('event') == 'punch'],
+          [j for j in js if j.get('event') == 'file-list'], out, a)
+
+
+def check_got_list (rc, punches, lists, out, peer_cid, problems):
+  if rc != 0:
+    problems.append('get-list exit %s, expected 0' % rc)
+  if not lists:
+    problems.append('no file-list event')
+    return
+  try:
+    with open(out, 'rb') as f:
+      data = f.read()
+    root, files = dcpeers.parse_list(data)
+  except Exception as e:  # noqa: BLE001 — any defect of the saved list fails the cell
+    problems.append('saved list %s does not parse: %s' % (out, e))
+    return
+  if lists[0].get('bytes') != len(data):
+    problems.append('file-list bytes %s != %d on disk' % (lists[0].get('bytes'), len(data)))
+  if SHARED_NAME not in files:
+    problems.append('the peer\'s list lacks %s (files: %s)' % (SHARED_NAME, files[:10]))
+  if peer_cid and root.get('CID') != peer_cid:
+    problems.append('list CID %s, expected the peer\'s %s' % (root.get('CID'), peer_cid))
+
+
+# --- cells ----------------------------------------------------------------------------------------
+
+def cell_burrow_gets_eiskalt (lab, hub, cli, cell, report):
+  problems = []
+  eis = dcpeers.Eiskalt(lab, 'B', os.path.join(lab.workdir, 'eiskalt-B'), 'eisB').start()
+  try:
+    eis.configure_passive_natt()
+    eis.share(make_share(lab.workdir, 'eiskalt'))
+    eis.add_hub(hub.url)
+    eis.wait_users(hub.url, ['eisB'])
+    rc, punches, lists, out, a = burrow_get_list(lab, hub, cli, 'alice', 'eisB')
+  finally:
+    eis.stop()
+  report['punch'] = punches
+  report['a_stderr'] = a.stderr_text()
+  if len(punches) != 1:
+    problems.append('Burrow printed %d punch records, expected 1' % len(punches))
+  if not punches:
+    return problems
+  rec = punches[-1]
+  check_burrow_record(rec, 'initiator', 'nat-traversal', NATT_A_STEPS, problems, 'Burrow (A)')
+  check_got_list(rc, punches, lists, out, rec.get('cid'), problems)
+  report['summary'] = 'Burrow %s via %s in %s ms' % (rec.get('result'), rec.get('method'),
+                                                    rec.get('duration_ms'))
+  return problems
+
+
+def cell_eiskalt_gets_burrow (lab, hub, cli, cell, report):
+  problems = []
+  eis = dcpeers.Eiskalt(lab, 'A', os.path.join(lab.workdir, 'eiskalt-A'), 'eisA').start()
+  b = None
+  try:
+    eis.configure_passive_natt()
+    eis.add_hub(hub.url)
+    eis.wait_users(hub.url, ['eisA'])
+    b = lab.popen('lanB', cli_argv(cli, os.path.join(lab.workdir, 'burrow-B'), 'bob',
+                                   share=make_share(lab.workdir, 'burrow')) +
+                  ['serve', hub.url], name='burrow-B')
+    if b.wait_line(lambda l: '"hub-state"' in l and '"normal"' in l, 30) is None:
+      raise CellFailure('Burrow (B) did not log in: %s %s' % (b.stdout_text(), b.stderr_text()))
+    eis.wait_users(hub.url, ['bob'])
+    t0 = eis.download_list(hub.url, 'bob')
+    got = eis.wait_list('bob', 60)
+    if got is not None:
+      # Burrow prints its record when the attempt finishes, which is before the transfer ends
+      b.wait_line(lambda l: '"event":"punch"' in l, 5)
+  finally:
+    eis.stop()
+    if b is not None:
+      b.stop()
+  js = json_lines(b)
+  punches = [j for j in js if j.get('event') == 'punch']
+  own = [j for j in js if j.get('event') == 'user-join' and j.get('nick') == 'bob']
+  report['punch'] = punches
+  report['b_stderr'] = b.stderr_text()
+  if got is None:
+    problems.append('eiskalt got no list from Burrow within 60 s (FileLists: %s; eiskalt log: %s)'
+                    % (os.listdir(eis.list_dir()) if os.path.isdir(eis.list_dir()) else 'none',
+                       eis.proc.stdout_text()[-1500:]))
+  else:
+    when, path, root, files = got
+    report['summary'] = 'eiskalt had the list %.2f s after list.download' % (when - t0)
+    if own and root.get('CID') != own[0].get('cid'):
+      problems.append('list CID %s, expected Burrow\'s %s' % (root.get('CID'), own[0].get('cid')))
+    if 'Burrow' not in (root.get('Generator') or ''):
+      problems.append('list Generator %r is not Burrow' % root.get('Generator'))
+    if SHARED_NAME not in files:
+      report['note'] = ('Burrow\'s list has no files (%s): burrow-cli serve does not use --share'
+                        % files[:5])
+  if not punches:
+    problems.append('Burrow (B) printed no punch record')
+  else:
+    check_burrow_record(punches[-1], 'responder', 'nat-traversal', NATT_B_STEPS, problems,
+                        'Burrow (B)')
+  return problems
+
+
+def cell_burrow_gets_ncdc (lab, hub, cli, cell, report):
+  problems = []
+  ncdc_active = cell['active'] == 'B'
+  nc = dcpeers.Ncdc(lab, 'B', os.path.join(lab.workdir, 'ncdc-B'), 'ncdcB').start()
+  try:
+    nc.command('/set nick ncdcB', r'global\.nick = ncdcB')
+    if ncdc_active:
+      nc.command('/set active_port %d' % ACTIVE_PORT, r'global\.active_port = %d' % ACTIVE_PORT)
+      nc.command('/set active true', r'global\.active = true')
+    else:
+      nc.command('/set active false', r'global\.active = false')
+    d = make_share(lab.workdir, 'ncdc')
+    nc.command('/share probe %s' % d, r'Added to share')
+    # ncdc hashes in the background and has no event for its end: list the share (/share) every
+    # 0.5 s until it shows a non-zero size (opening the hub while it still hashes left ncdc with
+    # an empty list for good in our runs)
+    deadline = time.monotonic() + 30
+    while True:
+      nc.send('/share')
+      if nc.wait_screen(lambda s: re.search(r'/probe -> \S+ \(\s*[1-9][\d.]*\s+\S?B\)', s)
+                        is not None, 0.5):
+        break
+      if time.monotonic() > deadline:
+        raise CellFailure('ncdc did not hash its share within 30 s:\n%s' % nc.screen())
+    nc.command('/open lab %s' % hub.url)
+    joined = r'\[(active[^\]]*|passive)\] \[adc\].*\d+ users'
+    b_ready = nc.wait_screen(lambda s: re.search(joined, s) is not None, 20)
+    if b_ready is None:
+      raise CellFailure('ncdc did not join the hub:\n%s' % nc.screen())
+    deadline = time.monotonic() + 30
+    rc, punches, lists, out, a = None, [], [], None, None
+    while True:
+      # wait for ncdc's list to be hashed: try until the list holds the file (ncdc has no RPC)
+      rc, punches, lists, out, a = burrow_get_list(lab, hub, cli, 'alice', 'ncdcB',
+                                                   active=cell['active'] == 'A')
+      if rc != 0 or time.monotonic() > deadline:
+        break
+      try:
+        with open(out, 'rb') as f:
+          if SHARED_NAME in dcpeers.parse_list(f.read())[1]:
+            break
+      except Exception:  # noqa: BLE001 — checked below
+        break
+      time.sleep(1)
+    screen = nc.screen()
+  finally:
+    nc.stop()
+  report['punch'] = punches
+  report['a_stderr'] = a.stderr_text() if a else ''
+  report['ncdc_screen'] = screen
+  if not punches:
+    problems.append('Burrow printed no punch record (exit %s)' % rc)
+    return problems
+  rec = punches[-1]
+  want = (['request-sent', 'tls-done', 'peer-inf'] if cell['method'] == 'direct' else
+          ['request-sent', 'request-received', 'connect-try', 'tcp-established', 'tls-done',
+           'peer-inf'])
+  check_burrow_record(rec, 'initiator', cell['method'], want, problems, 'Burrow (A)')
+  check_got_list(rc, punches, lists, out, rec.get('cid'), problems)
+  report['summary'] = 'Burrow %s via %s in %s ms' % (rec.get('result'), rec.get('method'),
+                                                    rec.get('duration_ms'))
+  return problems
+
+
+KINDS = {
+  'burrow-gets-eiskalt': (cell_burrow_gets_eiskalt, 'eiskaltdcpp-daemon'),
+  'eiskalt-gets-burrow': (cell_eiskalt_gets_burrow, 'eiskaltdcpp-daemon'),
+  'burrow-gets-ncdc': (cell_burrow_gets_ncdc, 'ncdc'),
+}
+
+
+def main ():
+  ap = argparse.ArgumentParser()
+  ap.add_argument('--cell', choices=sorted(CELLS))
+  ap.add_argument('--cli', default=os.environ.get('BURROW_CLI'))
+  ap.add_argument('--list', action='store_true')
+  ap.add_argument('--no-self-check', action='store_true')
+  args = ap.parse_args()
+  if args.list:
+    print('\n'.join(CELLS))
+    return 0
+  if not args.cell or not args.cli:
+    ap.error('--cell and --cli are required')
+  cell = CELLS[args.cell]
+  fn, program = KINDS[cell['kind']]
+  why = natlab.usable()
+  if why:
+    print('SKIP: %s' % why)
+    return 77
+  missing = dcpeers.missing_tool(program, *(['tmux'] if program == 'ncdc' else []))
+  if missing:
+    print('SKIP: %s is not installed' % missing)
+    return 77
+  print('cell %s: A=%s B=%s%s' % (args.cell, cell['a'], cell['b'],
+                                  ' (TLS hub)' if cell.get('tls') else ''), flush=True)
+  report = {}
+  try:
+    with natlab.Lab(cell['a'], cell['b'], prefix=lab_prefix()) as lab:
+      if not args.no_self_check:
+        lab.self_check()
+      hub = lab.start_hub(tls=cell.get('tls', False))
+      problems = fn(lab, hub, args.cli, cell, report)
+      hub_log = hub.proc.stdout_text()
+  except (natlab.LabError, dcpeers.PeerError, CellFailure) as e:
+    print('FAIL: %s: %s' % (type(e).__name__, e))
+    for rec in report.get('punch', []):
+      print('punch: %s' % json.dumps(rec))
+    return 1
+  verbose = os.environ.get('NATLAB_VERBOSE') == '1'
+  for rec in report.get('punch', []):
+    if problems or verbose:
+      print('punch: %s' % json.dumps(rec))
+  if report.get('note'):
+    print('NOTE: %s' % report['note'])
+  if problems:
+    for k in ('a_stderr', 'b_stderr'):
+      if report.get(k):
+        print('%s (tail): %s' % (k, report[k].strip()[-2000:]))
+    if report.get('ncdc_screen'):
+      print('ncdc screen:\n%s' % report['ncdc_screen'])
+    print('uhub log (tail):\n%s' % hub_log[-1500:])
+    print('FAIL: %s' % report.get('summary', ''))
+    for p in problems:
+      print('  - %s' % p)
+    return 1
+  print('PASS: %s' % report.get('summary', ''))
+  return 0
+
+
+if __name__ == '__main__':
+  sys.exit(main())
