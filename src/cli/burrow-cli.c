@@ -42,6 +42,11 @@ typedef struct
   guint64       failed_files;
   gchar        *last_progress;
   gboolean      interrupted;
+  GPtrArray    *get_items;   /* get: the BurrowQueueItems we wait for */
+  gchar        *out_dir;     /* get: download folder */
+  guint         progress_id;
+  GHashTable   *last_json;   /* get: transfer → last JSON line printed */
+  gint64        last_text;   /* get: when the last text progress line went out */
 } Cli;
 
 /* --- output ----------------------------------------------------------------------------- */
@@ -626,10 +631,370 @@ share_dirs (Cli          *cli,
     g_main_loop_run (cli->loop);
   g_source_remove (progress_id);
   g_signal_handler_disconnect (share, busy_id);
-  if (cli->interrupted)
-    return EXIT_SUCCESS;
+  if (cli->interrupted)   /* hash did not finish; serve just stops */
+    return g_str_equal (cli->command, "hash") ? EXIT_FAILURE : EXIT_SUCCESS;
   print_hash_totals (cli);
   return EXIT_SUCCESS;
+}
+
+/* --- downloads (get, queue) ------------------------------------------------------------- */
+
+static const gchar *
+queue_state_name (BurrowQueueState state)
+{
+  g_autoptr(GEnumClass) klass = g_type_class_ref (BURROW_TYPE_QUEUE_STATE);
+  GEnumValue *value = g_enum_get_value (klass, state);
+
+  return value ? value->value_nick : "unknown";
+}
+
+static void
+print_queue (Cli *cli)
+{
+  GListModel *queue = G_LIST_MODEL (burrow_client_get_download_queue (cli->client));
+  guint n = g_list_model_get_n_items (queue);
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(BurrowQueueItem) item = g_list_model_get_item (queue, i);
+      g_autoptr(GString) sources = g_string_new (NULL);
+      guint64 size = burrow_queue_item_get_size (item);
+      guint64 verified = burrow_queue_item_get_verified_bytes (item);
+
+      for (guint s = 0; s < burrow_queue_item_get_n_sources (item); s++)
+        {
+          const BurrowQueueSource *source = burrow_queue_item_get_source (item, s);
+
+          if (sources->len > 0)
+            g_string_append (sources, ", ");
+          g_string_append (sources, source->nick ? source->nick : source->cid);
+          if (source->bad)
+            g_string_append (sources, _(" (bad data)"));
+        }
+      if (cli->json)
+        {
+          g_autofree gchar *path = g_build_filename (burrow_queue_item_get_target_dir (item),
+                                                     burrow_queue_item_get_name (item), NULL);
+
+          emit_json ("queue-item", "#id", burrow_queue_item_get_id (item),
+                     "state", queue_state_name (burrow_queue_item_get_state (item)),
+                     "name", burrow_queue_item_get_name (item), "path", path,
+                     "#size", (gint64) size, "#verified", (gint64) verified,
+                     "tth", burrow_queue_item_get_tth (item),
+                     "sources", sources->str,
+                     "error", burrow_queue_item_get_error (item) ? burrow_queue_item_get_error (item) : "",
+                     NULL);
+        }
+      else
+        {
+          g_autofree gchar *size_text = g_format_size (size);
+
+          g_print ("%-8s %5.1f%%  %10s  %s  [%s]%s%s\n",
+                   queue_state_name (burrow_queue_item_get_state (item)),
+                   size > 0 ? 100.0 * (gdouble) verified / (gdouble) size : 100.0, size_text,
+                   burrow_queue_item_get_name (item), sources->str,
+                   burrow_queue_item_get_error (item) ? "  " : "",
+                   burrow_queue_item_get_error (item) ? burrow_queue_item_get_error (item) : "");
+        }
+    }
+  if (n == 0 && !cli->json)
+    g_print (_("The download queue is empty\n"));
+}
+
+static gboolean
+on_get_progress (gpointer data)
+{
+  Cli *cli = data;
+  GListModel *transfers = burrow_client_get_transfers (cli->client);
+  guint n = g_list_model_get_n_items (transfers);
+  gint64 now = g_get_monotonic_time ();
+  gboolean text_due = now - cli->last_text >= G_USEC_PER_SEC;
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(BurrowTransfer) transfer = g_list_model_get_item (transfers, i);
+
+      if (cli->json)
+        {
+          g_autofree gchar *json = burrow_transfer_to_json (transfer);
+
+          if (g_strcmp0 (g_hash_table_lookup (cli->last_json, transfer), json) == 0)
+            continue;
+          fputs (json, stdout);
+          fputc ('\n', stdout);
+          fflush (stdout);
+          g_hash_table_replace (cli->last_json, g_object_ref (transfer), g_steal_pointer (&json));
+        }
+      else if (text_due)
+        {
+          g_autofree gchar *position = g_format_size (burrow_transfer_get_position (transfer));
+          g_autofree gchar *size = g_format_size (burrow_transfer_get_size (transfer));
+          g_autofree gchar *rate = g_format_size (burrow_transfer_get_rate (transfer));
+          gint64 eta = burrow_transfer_get_eta (transfer);
+
+          g_autofree gchar *left = eta >= 0 ? g_strdup_printf (_(", %lld s left"), (long long) eta)
+                                            : g_strdup ("");
+
+          g_print ("%s: %s / %s  %s/s  %s (%s)%s\n", burrow_transfer_get_name (transfer), position, size,
+                   rate, burrow_transfer_state_to_string (burrow_transfer_get_state (transfer)),
+                   burrow_transfer_get_nick (transfer), left);
+        }
+    }
+  if (text_due)
+    cli->last_text = now;
+
+  /* forget transfers that ended */
+  if (cli->json && g_hash_table_size (cli->last_json) > n)
+    {
+      GHashTableIter iter;
+      gpointer key;
+
+      g_hash_table_iter_init (&iter, cli->last_json);
+      while (g_hash_table_iter_next (&iter, &key, NULL))
+        {
+          guint position;
+
+          if (!g_list_store_find (G_LIST_STORE (transfers), key, &position))
+            g_hash_table_iter_remove (&iter);
+        }
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+on_item_verified (BurrowQueueItem *item,
+                  GParamSpec      *pspec,
+                  Cli             *cli)
+{
+  if (cli->json)
+    emit_json ("download-progress", "#id", burrow_queue_item_get_id (item),
+               "name", burrow_queue_item_get_name (item),
+               "#verified", (gint64) burrow_queue_item_get_verified_bytes (item),
+               "#size", (gint64) burrow_queue_item_get_size (item), NULL);
+}
+
+static void
+on_download_finished (BurrowTransferManager *manager,
+                      BurrowQueueItem       *item,
+                      Cli                   *cli)
+{
+  if (cli->get_items == NULL || !g_ptr_array_find (cli->get_items, item, NULL))
+    return;
+  if (cli->json)
+    emit_json ("download-finished", "#id", burrow_queue_item_get_id (item),
+               "name", burrow_queue_item_get_name (item),
+               "path", burrow_queue_item_get_final_path (item),
+               "#size", (gint64) burrow_queue_item_get_size (item),
+               "tth", burrow_queue_item_get_tth (item), NULL);
+  else
+    g_print (_("Downloaded and verified: %s\n"), burrow_queue_item_get_final_path (item));
+  g_signal_handlers_disconnect_by_data (item, cli);
+  g_ptr_array_remove (cli->get_items, item);
+  if (cli->get_items->len == 0)
+    quit (cli, EXIT_SUCCESS);
+}
+
+static void
+on_download_failed (BurrowTransferManager *manager,
+                    BurrowQueueItem       *item,
+                    const GError          *error,
+                    Cli                   *cli)
+{
+  g_autofree gchar *msg = NULL;
+
+  if (cli->get_items == NULL || !g_ptr_array_find (cli->get_items, item, NULL))
+    return;
+  msg = g_strdup_printf ("%s: %s", burrow_queue_item_get_name (item), error->message);
+  fail (cli, msg);
+}
+
+static void
+get_enqueued (Cli       *cli,
+              GPtrArray *items)
+{
+  BurrowTransferManager *manager = burrow_client_get_transfer_manager (cli->client);
+
+  cli->get_items = g_ptr_array_new_with_free_func (g_object_unref);
+  for (guint i = 0; i < items->len; i++)
+    {
+      BurrowQueueItem *item = g_ptr_array_index (items, i);
+
+      if (burrow_queue_item_get_state (item) == BURROW_QUEUE_STATE_DONE)
+        continue;
+      /* a paused or failed item the user asks for again gets another try */
+      burrow_download_queue_resume (burrow_client_get_download_queue (cli->client), item, NULL);
+      g_signal_connect (item, "notify::verified-bytes", G_CALLBACK (on_item_verified), cli);
+      g_ptr_array_add (cli->get_items, g_object_ref (item));
+    }
+  if (cli->json)
+    for (guint i = 0; i < cli->get_items->len; i++)
+      {
+        BurrowQueueItem *item = g_ptr_array_index (cli->get_items, i);
+
+        emit_json ("queued", "#id", burrow_queue_item_get_id (item),
+                   "name", burrow_queue_item_get_name (item),
+                   "dir", burrow_queue_item_get_target_dir (item),
+                   "#size", (gint64) burrow_queue_item_get_size (item),
+                   "#verified", (gint64) burrow_queue_item_get_verified_bytes (item),
+                   "tth", burrow_queue_item_get_tth (item), NULL);
+      }
+  if (cli->get_items->len == 0)
+    {
+      if (!cli->json)
+        g_print (_("Nothing to download\n"));
+      quit (cli, EXIT_SUCCESS);
+      return;
+    }
+  g_signal_connect (manager, "download-finished", G_CALLBACK (on_download_finished), cli);
+  g_signal_connect (manager, "download-failed", G_CALLBACK (on_download_failed), cli);
+  cli->progress_id = g_timeout_add (BURROW_TRANSFER_SAMPLE_MS, on_get_progress, cli);
+  burrow_transfer_manager_kick (manager);
+}
+
+static void
+on_get_list_received (GObject      *source,
+                      GAsyncResult *result,
+                      gpointer      data)
+{
+  Cli *cli = data;
+  BurrowPeerConnection *peer = BURROW_PEER_CONNECTION (source);
+  BurrowDownloadQueue *queue = burrow_client_get_download_queue (cli->client);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) list = burrow_peer_connection_get_file_list_finish (peer, result, &error);
+  g_autoptr(BurrowFileTree) tree = NULL;
+  g_autoptr(GPtrArray) items = NULL;
+  BurrowFileListLimits limits = burrow_file_list_limits_default ();
+  BurrowFileNode *node;
+  const gchar *cid = burrow_peer_connection_get_peer_cid (peer);
+  BurrowHubSession *session = g_object_get_data (G_OBJECT (peer), "burrow-cli-session");
+
+  burrow_peer_connection_close (peer);
+  if (list == NULL)
+    {
+      fail (cli, error->message);
+      return;
+    }
+  tree = burrow_file_list_parse (g_bytes_get_data (list, NULL), g_bytes_get_size (list), TRUE,
+                                 &limits, NULL, NULL, &error);
+  if (tree == NULL)
+    {
+      g_autofree gchar *msg = g_strdup_printf (_("The file list is not valid: %s"), error->message);
+      fail (cli, msg);
+      return;
+    }
+  node = burrow_file_tree_lookup (tree, cli->args[2]);
+  if (node == NULL && !g_str_has_suffix (cli->args[2], "/"))
+    {
+      g_autofree gchar *dir = g_strconcat (cli->args[2], "/", NULL);
+      node = burrow_file_tree_lookup (tree, dir);
+    }
+  if (node == NULL)
+    {
+      g_autofree gchar *msg = g_strdup_printf (_("%s has no “%s”"), cli->args[1], cli->args[2]);
+      fail (cli, msg);
+      return;
+    }
+  if (node->is_dir)
+    items = burrow_download_queue_add_folder (queue, node, cli->out_dir, cid,
+                                              burrow_hub_session_get_uri (session), cli->args[1], &error);
+  else if (!node->has_tth)
+    {
+      g_autofree gchar *msg = g_strdup_printf (_("%s's list has no TTH for “%s”"), cli->args[1], cli->args[2]);
+      fail (cli, msg);
+      return;
+    }
+  else
+    {
+      g_autofree gchar *tth = burrow_base32_encode (node->tth, BURROW_TTH_SIZE);
+      BurrowQueueItem *item = burrow_download_queue_add_file (queue, tth, node->size, node->name,
+                                                              cli->out_dir, cid,
+                                                              burrow_hub_session_get_uri (session),
+                                                              cli->args[1], &error);
+      if (item != NULL)
+        {
+          items = g_ptr_array_new_with_free_func (g_object_unref);
+          g_ptr_array_add (items, item);
+        }
+    }
+  if (items == NULL)
+    {
+      fail (cli, error->message);
+      return;
+    }
+  get_enqueued (cli, items);
+}
+
+static void
+on_get_peer_connected (GObject      *source,
+                       GAsyncResult *result,
+                       gpointer      data)
+{
+  Cli *cli = data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BurrowPeerConnection) peer = NULL;
+
+  peer = burrow_nat_connector_connect_finish (BURROW_NAT_CONNECTOR (source), result, NULL, &error);
+  if (peer == NULL)
+    {
+      fail (cli, error->message);
+      return;
+    }
+  g_object_set_data_full (G_OBJECT (peer), "burrow-cli-session",
+                          g_object_ref (g_object_get_data (G_OBJECT (cli->client), "burrow-cli-session")),
+                          g_object_unref);
+  burrow_peer_connection_get_file_list_async (peer, cli->cancellable, on_get_list_received, cli);
+}
+
+static void
+start_get (Cli              *cli,
+           BurrowHubSession *session)
+{
+  BurrowUser *user = burrow_hub_session_lookup_nick (session, cli->args[1]);
+  const gchar *what = cli->args[2];
+  g_autoptr(GError) error = NULL;
+
+  if (user == NULL)
+    {
+      g_autofree gchar *msg = g_strdup_printf (_("No user called “%s” on this hub"), cli->args[1]);
+      fail (cli, msg);
+      return;
+    }
+  if (g_str_has_prefix (what, "magnet:"))
+    {
+      g_autoptr(BurrowMagnet) magnet = burrow_magnet_parse (what, &error);
+      g_autoptr(GPtrArray) items = NULL;
+      BurrowQueueItem *item;
+
+      if (magnet == NULL)
+        {
+          fail (cli, error->message);
+          return;
+        }
+      if (magnet->tth == NULL || !magnet->has_size)
+        {
+          fail (cli, _("The magnet link needs a TTH (xt) and a size (xl)"));
+          return;
+        }
+      item = burrow_download_queue_add_file (burrow_client_get_download_queue (cli->client), magnet->tth,
+                                             magnet->size, magnet->name ? magnet->name : magnet->tth,
+                                             cli->out_dir, burrow_user_get_cid (user),
+                                             burrow_hub_session_get_uri (session), cli->args[1], &error);
+      if (item == NULL)
+        {
+          fail (cli, error->message);
+          return;
+        }
+      items = g_ptr_array_new_with_free_func (g_object_unref);
+      g_ptr_array_add (items, item);
+      get_enqueued (cli, items);
+      return;
+    }
+  /* a path: resolve it in the user's file list first */
+  g_object_set_data_full (G_OBJECT (cli->client), "burrow-cli-session", g_object_ref (session),
+                          g_object_unref);
+  burrow_nat_connector_connect_async (burrow_client_get_connector (cli->client),
+                                      BURROW_ADC_HUB_SESSION (session), user, cli->cancellable,
+                                      on_get_peer_connected, cli);
 }
 
 static void
@@ -656,6 +1021,8 @@ logged_in (Cli              *cli,
     }
   else if (g_str_equal (cli->command, "search"))
     start_search (cli);
+  else if (g_str_equal (cli->command, "get"))
+    start_get (cli, session);
   else if (g_str_equal (cli->command, "get-list"))
     {
       BurrowUser *user = burrow_hub_session_lookup_nick (session, cli->args[1]);
@@ -739,6 +1106,8 @@ static const struct
   { "get-list", 2, 2, "get-list URL NICK [--out FILE]" },
   { "search", 2, 2, "search URL QUERY [--wait N]" },
   { "hash", 0, 0, "hash --share DIR [--share DIR…]" },
+  { "get", 3, 3, "get URL NICK PATH|MAGNET [--out DIR]" },
+  { "queue", 0, 0, "queue" },
 };
 
 static gint
@@ -777,7 +1146,7 @@ main (int   argc,
     { "mode", 0, 0, G_OPTION_ARG_STRING, &mode, N_("Connectivity: active or passive (default)"), N_("MODE") },
     { "port", 0, 0, G_OPTION_ARG_INT, &port, N_("TCP/UDP port in active mode (0: random)"), N_("N") },
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("One JSON event per line on stdout"), NULL },
-    { "out", 0, 0, G_OPTION_ARG_FILENAME, &out, N_("get-list: where to save the list"), N_("FILE") },
+    { "out", 0, 0, G_OPTION_ARG_FILENAME, &out, N_("get-list: where to save the list; get: download folder"), N_("PATH") },
     { "wait", 0, 0, G_OPTION_ARG_INT, &wait_s, N_("search: seconds to wait for results (default 5)"), N_("N") },
     { NULL }
   };
@@ -788,7 +1157,7 @@ main (int   argc,
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
 
-  context = g_option_context_new (_("COMMAND ARGS — users URL | say URL TEXT | pm URL NICK TEXT | get-list URL NICK | search URL QUERY | hash | serve URL..."));
+  context = g_option_context_new (_("COMMAND ARGS — users URL | say URL TEXT | pm URL NICK TEXT | get-list URL NICK | get URL NICK PATH|MAGNET | queue | search URL QUERY | hash | serve URL..."));
   g_option_context_set_summary (context, _("Burrow's headless Direct Connect client."));
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
   if (!g_option_context_parse (context, &argc, &argv, &error))
@@ -859,12 +1228,24 @@ main (int   argc,
       cli.out_path = out ? g_strdup (out)
                          : g_strdup_printf ("%s/%s.files.xml.bz2", lists, safe);
     }
+  if (g_str_equal (argv[1], "get"))
+    cli.out_dir = g_canonicalize_filename (out ? out : burrow_client_get_download_dir (cli.client), NULL);
+  if (g_str_equal (argv[1], "queue"))
+    {
+      cli.json = json;
+      print_queue (&cli);
+      g_clear_object (&cli.cancellable);
+      g_main_loop_unref (cli.loop);
+      g_object_unref (cli.client);
+      return EXIT_SUCCESS;
+    }
   g_signal_connect (burrow_client_get_connector (cli.client), "attempt-finished",
                     G_CALLBACK (on_attempt_finished), &cli);
   cli.command = argv[1];
   cli.args = argv + 2;
   cli.json = json;
   cli.exit_code = EXIT_SUCCESS;
+  cli.last_json = g_hash_table_new_full (NULL, NULL, g_object_unref, g_free);
   cli.wait_s = (guint) wait_s;
 
   g_unix_signal_add (SIGINT, on_signal, &cli);
@@ -925,6 +1306,16 @@ main (int   argc,
     g_signal_handlers_disconnect_by_data (burrow_search_get_results (cli.search), &cli);
   g_clear_object (&cli.search);
   g_free (cli.last_progress);
+  g_clear_handle_id (&cli.progress_id, g_source_remove);
+  if (cli.get_items != NULL)
+    {
+      for (guint i = 0; i < cli.get_items->len; i++)
+        g_signal_handlers_disconnect_by_data (g_ptr_array_index (cli.get_items, i), &cli);
+      g_ptr_array_unref (cli.get_items);
+    }
+  g_signal_handlers_disconnect_by_data (burrow_client_get_transfer_manager (cli.client), &cli);
+  g_clear_pointer (&cli.last_json, g_hash_table_unref);
+  g_free (cli.out_dir);
   g_free (cli.echo_text);
   g_free (cli.out_path);
   g_main_loop_unref (cli.loop);

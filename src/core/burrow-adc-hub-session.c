@@ -394,10 +394,21 @@ build_inf_fields (BurrowAdcHubSession *self)
   add_field (fields, "PD", burrow_identity_get_pid (identity));
   add_field (fields, "NI", burrow_hub_session_get_nick (session));
   add_field (fields, "DE", burrow_hub_session_get_description (session));
-  add_field (fields, "SL", "3");
-  add_field (fields, "FS", "3");
-  add_field (fields, "SS", "0");
-  add_field (fields, "SF", "0");
+  {
+    guint64 size, files;
+    guint slots, free_slots;
+    g_autofree gchar *sl = NULL, *fs = NULL, *ss = NULL, *sf = NULL;
+
+    burrow_hub_session_get_share_info (session, &size, &files, &slots, &free_slots);
+    sl = g_strdup_printf ("%u", slots);
+    fs = g_strdup_printf ("%u", free_slots);
+    ss = g_strdup_printf ("%" G_GUINT64_FORMAT, size);
+    sf = g_strdup_printf ("%" G_GUINT64_FORMAT, files);
+    add_field (fields, "SL", sl);
+    add_field (fields, "FS", fs);
+    add_field (fields, "SS", ss);
+    add_field (fields, "SF", sf);
+  }
   add_field (fields, "HN", burrow_hub_session_get_password (session) ? "0" : "1");
   add_field (fields, "HR", burrow_hub_session_get_password (session) ? "1" : "0");
   add_field (fields, "HO", "0");

@@ -356,6 +356,35 @@ burrow_client_get_share (BurrowClient *self)
   return self->share;
 }
 
+/* What each hub's INF says about our share and slots. */
+static void
+update_share_info (BurrowClient     *self,
+                   BurrowHubSession *only)
+{
+  guint64 size = self->share ? burrow_share_get_total_size (self->share) : 0;
+  guint64 files = self->share ? burrow_share_get_n_files (self->share) : 0;
+  guint free_slots = self->slots > self->slots_used ? self->slots - self->slots_used : 0;
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->hubs));
+
+  if (only != NULL)
+    {
+      burrow_hub_session_set_share_info (only, size, files, self->slots, free_slots);
+      return;
+    }
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(BurrowHubSession) session = g_list_model_get_item (G_LIST_MODEL (self->hubs), i);
+      burrow_hub_session_set_share_info (session, size, files, self->slots, free_slots);
+    }
+}
+
+static void
+on_share_changed (BurrowShare  *share,
+                  BurrowClient *self)
+{
+  update_share_info (self, NULL);
+}
+
 /**
  * burrow_client_set_slots:
  * @slots: how many uploads may run at once (mini-slots come on top)
@@ -366,6 +395,7 @@ burrow_client_set_slots (BurrowClient *self,
 {
   g_return_if_fail (BURROW_IS_CLIENT (self));
   self->slots = slots;
+  update_share_info (self, NULL);
 }
 
 guint
@@ -467,9 +497,24 @@ burrow_client_new (const gchar  *data_dir,
   if (!burrow_client_set_file_list (self, NULL, error))
     return NULL;
 
+  /* Until the first scan finishes, serve the list the last run left behind
+   * (written atomically by the share, so it is whole or absent). */
+  {
+    g_autofree gchar *cached_path = g_build_filename (self->data_dir, "files.xml.bz2", NULL);
+    g_autofree gchar *cached = NULL;
+    gsize cached_len = 0;
+
+    if (g_file_get_contents (cached_path, &cached, &cached_len, NULL) && cached_len > 0)
+      {
+        g_autoptr(GBytes) bytes = g_bytes_new_take (g_steal_pointer (&cached), cached_len);
+        burrow_client_set_file_list_bytes (self, bytes);
+      }
+  }
+
   self->share = burrow_share_new (self, error);
   if (self->share == NULL)
     return NULL;
+  g_signal_connect_object (self->share, "changed", G_CALLBACK (on_share_changed), self, 0);
 
   self->download_dir = burrow_database_dup_setting (self->database, "download-dir");
   self->download_queue = burrow_download_queue_new (self->database, error);
@@ -563,6 +608,7 @@ burrow_client_add_hub (BurrowClient  *self,
   burrow_hub_session_set_description (session, self->description);
   burrow_hub_session_set_mode (session, self->mode);
   burrow_hub_session_set_port (session, burrow_nat_connector_get_port (self->connector));
+  update_share_info (self, session);
   if (BURROW_IS_ADC_HUB_SESSION (session))
     burrow_nat_connector_add_session (self->connector, BURROW_ADC_HUB_SESSION (session));
   g_list_store_append (self->hubs, session);

@@ -109,7 +109,8 @@ burrow_queue_item_get_property (GObject    *object,
     case ITEM_PROP_PRIORITY: g_value_set_enum (value, self->priority); break;
     case ITEM_PROP_STATE: g_value_set_enum (value, self->state); break;
     case ITEM_PROP_ERROR: g_value_set_string (value, self->error); break;
-    case ITEM_PROP_VERIFIED_BYTES: g_value_set_uint64 (value, burrow_queue_item_get_verified_bytes (self)); break;
+    case ITEM_PROP_VERIFIED_BYTES: g_value_set_uint64 (value,
+                                                       burrow_queue_item_get_verified_bytes (self)); break;
     case ITEM_PROP_N_SOURCES: g_value_set_uint (value, self->sources->len); break;
     case ITEM_PROP_FINAL_PATH: g_value_set_string (value, self->final_path); break;
     default:
@@ -138,7 +139,8 @@ burrow_queue_item_class_init (BurrowQueueItemClass *klass)
   item_properties[ITEM_PROP_ERROR] = g_param_spec_string ("error", NULL, NULL, NULL, RO);
   item_properties[ITEM_PROP_VERIFIED_BYTES] =
     g_param_spec_uint64 ("verified-bytes", NULL, NULL, 0, G_MAXUINT64, 0, RO);
-  item_properties[ITEM_PROP_N_SOURCES] = g_param_spec_uint ("n-sources", NULL, NULL, 0, G_MAXUINT, 0, RO);
+  item_properties[ITEM_PROP_N_SOURCES] = g_param_spec_uint ("n-sources", NULL, NULL, 0, G_MAXUINT,
+                                                            0, RO);
   item_properties[ITEM_PROP_FINAL_PATH] = g_param_spec_string ("final-path", NULL, NULL, NULL, RO);
   g_object_class_install_properties (object_class, ITEM_N_PROPS, item_properties);
 }
@@ -407,7 +409,8 @@ load (BurrowDownloadQueue  *self,
       item->name = g_strdup ((const gchar *) sqlite3_column_text (stmt, 2));
       item->size = (guint64) sqlite3_column_int64 (stmt, 3);
       item->tth = g_strdup ((const gchar *) sqlite3_column_text (stmt, 4));
-      item->priority = CLAMP (priority, BURROW_QUEUE_PRIORITY_LOWEST, BURROW_QUEUE_PRIORITY_HIGHEST);
+      item->priority = CLAMP (priority, BURROW_QUEUE_PRIORITY_LOWEST,
+                              BURROW_QUEUE_PRIORITY_HIGHEST);
       item->state = CLAMP (state, BURROW_QUEUE_STATE_QUEUED, BURROW_QUEUE_STATE_DONE);
       /* a download that was running when we stopped (or were killed) waits again */
       if (item->state == BURROW_QUEUE_STATE_RUNNING)
@@ -428,7 +431,8 @@ load (BurrowDownloadQueue  *self,
           g_autoptr(GBytes) leaves = g_bytes_new (sqlite3_column_blob (stmt, 9),
                                                   (gsize) sqlite3_column_bytes (stmt, 9));
           g_autoptr(GError) local = NULL;
-          BurrowTthTree *tree = burrow_tth_tree_new_from_leaves (item->size, item->root, leaves, &local);
+          BurrowTthTree *tree = burrow_tth_tree_new_from_leaves (item->size, item->root, leaves,
+                                                                 &local);
 
           if (tree != NULL)
             item_set_tree (item, tree, sqlite3_column_blob (stmt, 10),
@@ -519,7 +523,8 @@ is_reserved (const gchar *name)
   for (guint i = 0; i < G_N_ELEMENTS (reserved); i++)
     if (len == 3 && g_ascii_strncasecmp (name, reserved[i], 3) == 0)
       return TRUE;
-  if (len == 4 && (g_ascii_strncasecmp (name, "COM", 3) == 0 || g_ascii_strncasecmp (name, "LPT", 3) == 0) &&
+  if (len == 4 && (g_ascii_strncasecmp (name, "COM", 3) == 0 || g_ascii_strncasecmp (name, "LPT",
+                                                                                     3) == 0) &&
       name[3] >= '1' && name[3] <= '9')
     return TRUE;
   return FALSE;
@@ -708,7 +713,8 @@ insert_source (BurrowDownloadQueue  *self,
 
   if (burrow_queue_item_find_source (item, cid) != NULL)
     return TRUE;
-  if (sqlite3_prepare_v2 (db (self), "INSERT OR IGNORE INTO download_sources (item, cid, hub, nick) "
+  if (sqlite3_prepare_v2 (db (self),
+                          "INSERT OR IGNORE INTO download_sources (item, cid, hub, nick) "
                                      "VALUES (?1, ?2, ?3, ?4)", -1, &stmt, NULL) != SQLITE_OK)
     {
       set_db_error (self, error, _("adding a source"));
@@ -800,7 +806,8 @@ add_file (BurrowDownloadQueue  *self,
   item->size = size;
   item->added = g_get_real_time () / G_USEC_PER_SEC;
 
-  if (sqlite3_prepare_v2 (db (self), "INSERT INTO download_queue (target_dir, name, size, tth, priority,"
+  if (sqlite3_prepare_v2 (db (self),
+                          "INSERT INTO download_queue (target_dir, name, size, tth, priority,"
                                      " state, added) VALUES (?1, ?2, ?3, ?4, ?5, 0, ?6)",
                           -1, &stmt, NULL) != SQLITE_OK)
     {
@@ -917,7 +924,8 @@ collect_folder (BurrowDownloadQueue  *self,
               break;
             }
           g_ptr_array_add (components, NULL);
-          dir = burrow_download_build_path (target_dir, (const gchar * const *) components->pdata, error);
+          dir = burrow_download_build_path (target_dir, (const gchar * const *) components->pdata,
+                                            error);
           g_ptr_array_remove_index (components, components->len - 1);
           if (dir == NULL)
             {
@@ -1044,7 +1052,8 @@ burrow_download_queue_remove (BurrowDownloadQueue  *self,
 
   if (!g_ptr_array_find (self->items, item, &position))
     return TRUE;
-  if (!exec_item (self, "DELETE FROM download_sources WHERE item = ?1 AND ?2 = ?2", item, 0, error) ||
+  if (!exec_item (self, "DELETE FROM download_sources WHERE item = ?1 AND ?2 = ?2", item, 0,
+                  error) ||
       !exec_item (self, "DELETE FROM download_queue WHERE id = ?1 AND ?2 = ?2", item, 0, error))
     return FALSE;
   keep = g_object_ref (item);
@@ -1086,7 +1095,8 @@ write_state (BurrowDownloadQueue *self,
 {
   sqlite3_stmt *stmt = NULL;
 
-  if (sqlite3_prepare_v2 (db (self), "UPDATE download_queue SET state = ?2, error = ?3, priority = ?4 "
+  if (sqlite3_prepare_v2 (db (self),
+                          "UPDATE download_queue SET state = ?2, error = ?3, priority = ?4 "
                                      "WHERE id = ?1", -1, &stmt, NULL) != SQLITE_OK)
     return;
   sqlite3_bind_int64 (stmt, 1, item->id);
@@ -1168,7 +1178,8 @@ burrow_download_queue_set_priority (BurrowDownloadQueue  *self,
 
   if (item->priority == priority)
     return TRUE;
-  if (!exec_item (self, "UPDATE download_queue SET priority = ?2 WHERE id = ?1", item, priority, error))
+  if (!exec_item (self, "UPDATE download_queue SET priority = ?2 WHERE id = ?1", item, priority,
+                  error))
     return FALSE;
   item->priority = priority;
   g_object_notify_by_pspec (G_OBJECT (item), item_properties[ITEM_PROP_PRIORITY]);
@@ -1352,7 +1363,8 @@ burrow_download_queue_flush (BurrowDownloadQueue  *self,
         continue;
       sqlite3_reset (stmt);
       sqlite3_bind_int64 (stmt, 1, item->id);
-      sqlite3_bind_blob (stmt, 2, item->verified, (gint) ((item->n_blocks + 7) / 8), SQLITE_TRANSIENT);
+      sqlite3_bind_blob (stmt, 2, item->verified, (gint) ((item->n_blocks + 7) / 8),
+                         SQLITE_TRANSIENT);
       if (sqlite3_step (stmt) != SQLITE_DONE)
         {
           set_db_error (self, error, _("saving download progress"));
@@ -1382,7 +1394,8 @@ burrow_download_queue_mark_source_bad (BurrowDownloadQueue *self,
   if (source == NULL || source->bad)
     return;
   source->bad = TRUE;
-  if (sqlite3_prepare_v2 (db (self), "UPDATE download_sources SET bad = 1 WHERE item = ?1 AND cid = ?2",
+  if (sqlite3_prepare_v2 (db (self),
+                          "UPDATE download_sources SET bad = 1 WHERE item = ?1 AND cid = ?2",
                           -1, &stmt, NULL) != SQLITE_OK)
     return;
   sqlite3_bind_int64 (stmt, 1, item->id);

@@ -49,6 +49,10 @@ typedef struct
   BurrowConnectionMode  mode;
   guint16               local_port;
   guint16               port;            /* our listening port in active mode */
+  guint64               share_size;      /* what we announce (SS, SF, SL, FS) */
+  guint64               shared_files;
+  guint                 slots;
+  guint                 free_slots;
   guint                 reconnect_id;
   guint                 reconnect_delay_ms;
   guint                 failures;        /* consecutive, for the back-off */
@@ -281,6 +285,8 @@ burrow_hub_session_init (BurrowHubSession *self)
   priv->auto_reconnect = TRUE;
   priv->reconnect_delay_ms = DEFAULT_RECONNECT_DELAY_MS;
   priv->nick = g_strdup ("burrow");
+  priv->slots = 3;
+  priv->free_slots = 3;
 }
 
 /**
@@ -760,6 +766,51 @@ BurrowConnectionMode
 burrow_hub_session_get_mode (BurrowHubSession *self)
 {
   return GET_PRIV (self)->mode;
+}
+
+/**
+ * burrow_hub_session_set_share_info:
+ * @share_size: bytes we share (SS)
+ * @shared_files: files we share (SF)
+ * @slots: upload slots (SL)
+ * @free_slots: free upload slots (FS)
+ *
+ * What our INF announces; a change while logged in sends an INF update.
+ */
+void
+burrow_hub_session_set_share_info (BurrowHubSession *self,
+                                   guint64           share_size,
+                                   guint64           shared_files,
+                                   guint             slots,
+                                   guint             free_slots)
+{
+  BurrowHubSessionPrivate *priv = GET_PRIV (self);
+
+  g_return_if_fail (BURROW_IS_HUB_SESSION (self));
+
+  if (priv->share_size == share_size && priv->shared_files == shared_files &&
+      priv->slots == slots && priv->free_slots == free_slots)
+    return;
+  priv->share_size = share_size;
+  priv->shared_files = shared_files;
+  priv->slots = slots;
+  priv->free_slots = free_slots;
+  info_changed (self);
+}
+
+void
+burrow_hub_session_get_share_info (BurrowHubSession *self,
+                                   guint64          *share_size,
+                                   guint64          *shared_files,
+                                   guint            *slots,
+                                   guint            *free_slots)
+{
+  BurrowHubSessionPrivate *priv = GET_PRIV (self);
+
+  *share_size = priv->share_size;
+  *shared_files = priv->shared_files;
+  *slots = priv->slots;
+  *free_slots = priv->free_slots;
 }
 
 /**

@@ -133,6 +133,16 @@ const gchar      *burrow_hub_session_get_description  (BurrowHubSession   *self)
 void              burrow_hub_session_set_mode         (BurrowHubSession   *self,
                                                        BurrowConnectionMode mode);
 BurrowConnectionMode burrow_hub_session_get_mode      (BurrowHubSession   *self);
+void              burrow_hub_session_set_share_info   (BurrowHubSession   *self,
+                                                       guint64             share_size,
+                                                       guint64             shared_files,
+                                                       guint               slots,
+                                                       guint               free_slots);
+void              burrow_hub_session_get_share_info   (BurrowHubSession   *self,
+                                                       guint64            *share_size,
+                                                       guint64            *shared_files,
+                                                       guint              *slots,
+                                                       guint              *free_slots);
 void              burrow_hub_session_set_port         (BurrowHubSession   *self,
                                                        guint16             port);
 guint16           burrow_hub_session_get_port         (BurrowHubSession   *self);

@@ -153,6 +153,7 @@ typedef struct
 
 enum {
   SIGNAL_ATTEMPT_FINISHED,
+  SIGNAL_UPLOAD_CONNECTION,
   N_SIGNALS
 };
 
@@ -969,6 +970,7 @@ on_handshake_done (GObject      *source,
                                               e->connector->slot_func, e->connector->source_data);
       g_ptr_array_add (e->connector->uploads, g_object_ref (peer));
       g_signal_connect (peer, "closed", G_CALLBACK (on_peer_closed), e->connector);
+      g_signal_emit (e->connector, signals[SIGNAL_UPLOAD_CONNECTION], 0, peer, e->attempt);
     }
   expect_drop (e);
 }
@@ -1271,6 +1273,7 @@ on_incoming_handshake (GObject      *source,
                                                   self->source_data);
           g_ptr_array_add (self->uploads, g_object_ref (peer));
           g_signal_connect (peer, "closed", G_CALLBACK (on_peer_closed), self);
+          g_signal_emit (self, signals[SIGNAL_UPLOAD_CONNECTION], 0, peer, e->attempt);
         }
       expect_drop (e);
     }
@@ -1740,6 +1743,15 @@ burrow_nat_connector_class_init (BurrowNatConnectorClass *klass)
   signals[SIGNAL_ATTEMPT_FINISHED] =
     g_signal_new ("attempt-finished", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
                   NULL, G_TYPE_NONE, 1, BURROW_TYPE_PUNCH_ATTEMPT);
+
+  /**
+   * BurrowNatConnector::upload-connection:
+   * @connection: a connection the peer asked for (it will request files)
+   * @attempt: how it was made
+   */
+  signals[SIGNAL_UPLOAD_CONNECTION] =
+    g_signal_new ("upload-connection", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                  NULL, G_TYPE_NONE, 2, BURROW_TYPE_PEER_CONNECTION, BURROW_TYPE_PUNCH_ATTEMPT);
 }
 
 static void

@@ -93,6 +93,8 @@ struct _BurrowPeerConnection
 
 enum {
   SIGNAL_CLOSED,
+  SIGNAL_UPLOAD_STARTED,
+  SIGNAL_UPLOAD_DONE,
   N_SIGNALS
 };
 
@@ -143,6 +145,27 @@ burrow_peer_connection_class_init (BurrowPeerConnectionClass *klass)
   signals[SIGNAL_CLOSED] =
     g_signal_new ("closed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                   G_TYPE_NONE, 0);
+
+  /**
+   * BurrowPeerConnection::upload-started:
+   * @type: "file", "list" or "tthl"
+   * @identifier: what the peer asked for
+   * @offset: first byte
+   * @length: bytes we send
+   *
+   * We answered a GET with SND and started sending.
+   */
+  signals[SIGNAL_UPLOAD_STARTED] =
+    g_signal_new ("upload-started", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 4, G_TYPE_STRING, G_TYPE_STRING, G_TYPE_UINT64, G_TYPE_UINT64);
+
+  /**
+   * BurrowPeerConnection::upload-done:
+   * @complete: whether every byte was handed to the connection
+   */
+  signals[SIGNAL_UPLOAD_DONE] =
+    g_signal_new ("upload-done", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 1, G_TYPE_BOOLEAN);
 }
 
 static void
@@ -491,6 +514,9 @@ static void upload_pump (BurrowPeerConnection *self);
 static void
 stop_upload (BurrowPeerConnection *self)
 {
+  gboolean was_sending = self->up_source != NULL;
+  gboolean complete = self->up_remaining == 0 && !self->up_reading;
+
   if (self->up_cancellable != NULL)
     g_cancellable_cancel (self->up_cancellable);
   g_clear_object (&self->up_cancellable);
@@ -503,6 +529,8 @@ stop_upload (BurrowPeerConnection *self)
   self->up_remaining = 0;
   if (self->state == STATE_SENDING)
     self->state = STATE_IDLE;
+  if (was_sending)
+    g_signal_emit (self, signals[SIGNAL_UPLOAD_DONE], 0, complete);
 }
 
 static void
@@ -744,6 +772,7 @@ handle_get (BurrowPeerConnection *self,
   self->up_position = start;
   self->up_remaining = (guint64) length;
   self->up_cancellable = g_cancellable_new ();
+  g_signal_emit (self, signals[SIGNAL_UPLOAD_STARTED], 0, type, identifier, start, (guint64) length);
   upload_pump (self);
 }
 

@@ -53,6 +53,7 @@ struct _BurrowTransferManager
   GHashTable          *retry_at;      /* gint64 item id → gint64 monotonic µs */
   GHashTable          *retry_delay;   /* gint64 item id → guint ms (current back-off) */
   GHashTable          *source_wait;   /* "id cid" → gint64 monotonic µs before which the source rests */
+  GHashTable          *uploads;       /* BurrowPeerConnection → Upload */
 
   guint                schedule_id;
   guint                tick_id;
@@ -141,6 +142,8 @@ static void download_stop      (Download *d, BurrowQueueState state, const gchar
 static void download_finish    (Download *d);
 static void spawn_worker       (Download *d, const gchar *cid, const gchar *hub, const gchar *nick);
 static void sampler_ensure     (BurrowTransferManager *self);
+static gboolean source_usable  (BurrowTransferManager *self, BurrowQueueItem *item,
+                                const BurrowQueueSource *source);
 
 /* --- helpers ------------------------------------------------------------------------------ */
 
@@ -150,12 +153,18 @@ now_us (void)
   return g_get_monotonic_time ();
 }
 
+static gboolean
+drop_cb (gpointer data)
+{
+  return G_SOURCE_REMOVE;   /* the destroy notify drops the reference */
+}
+
 static void
 unref_later (gpointer object)
 {
   /* never drop a peer connection from inside one of its own callbacks */
   if (object != NULL)
-    g_idle_add_full (G_PRIORITY_DEFAULT, (GSourceFunc) G_SOURCE_REMOVE, object, g_object_unref);
+    g_idle_add_full (G_PRIORITY_DEFAULT, drop_cb, object, g_object_unref);
 }
 
 static const gchar *
@@ -261,25 +270,48 @@ retry_later (BurrowTransferManager *self,
   gint64 *key = g_memdup2 (&id, sizeof id);
   gint64 *at = g_new (gint64, 1);
 
-  delay = delay == 0 ? self->retry_ms : MIN (delay * 2, MAX (self->retry_ms, BURROW_DOWNLOAD_RETRY_MAX_MS));
+  delay = delay == 0 ? self->retry_ms : MIN (delay * 2, MAX (self->retry_ms,
+                                                             BURROW_DOWNLOAD_RETRY_MAX_MS));
   *at = now_us () + (gint64) delay * 1000;
   g_hash_table_replace (self->retry_delay, g_memdup2 (&id, sizeof id), GUINT_TO_POINTER (delay));
   g_hash_table_replace (self->retry_at, key, at);
 }
 
+typedef enum
+{
+  IO_CREATE,
+  IO_READ,
+  IO_WRITE,
+  IO_MOVE,
+} IoOp;
+
+/* Whole sentences per operation, so that translators never assemble verbs. */
 static GError *
 io_error_from_errno (gint         saved,
                      const gchar *path,
-                     const gchar *what)
+                     IoOp         op)
 {
   gint code = saved == ENOSPC || saved == EDQUOT ? BURROW_TRANSFER_ERROR_DISK_FULL
                                                  : BURROW_TRANSFER_ERROR_UNWRITABLE;
+  const gchar *why = g_strerror (saved);
 
   if (code == BURROW_TRANSFER_ERROR_DISK_FULL)
     return g_error_new (BURROW_TRANSFER_ERROR, code,
                         _("The disk is full while writing %s; the download is paused and its data kept"),
                         path);
-  return g_error_new (BURROW_TRANSFER_ERROR, code, _("Cannot %s %s: %s"), what, path, g_strerror (saved));
+  switch (op)
+    {
+    case IO_CREATE:
+      return g_error_new (BURROW_TRANSFER_ERROR, code, _("Cannot create %s: %s"), path, why);
+    case IO_READ:
+      return g_error_new (BURROW_TRANSFER_ERROR, code, _("Cannot read %s: %s"), path, why);
+    case IO_MOVE:
+      return g_error_new (BURROW_TRANSFER_ERROR, code, _("Cannot move the download to %s: %s"), path,
+                          why);
+    case IO_WRITE:
+    default:
+      return g_error_new (BURROW_TRANSFER_ERROR, code, _("Cannot write %s: %s"), path, why);
+    }
 }
 
 /* --- idle connection pool --------------------------------------------------------------- */
@@ -442,6 +474,112 @@ release_segment (Worker *w)
   g_clear_pointer (&w->hasher, burrow_tth_hasher_free);
 }
 
+/* --- uploads ------------------------------------------------------------------------------ */
+
+/* An upload in progress: its transfer follows the connection's byte counter. */
+typedef struct
+{
+  BurrowTransfer     *transfer;
+  BurrowPunchAttempt *attempt;
+  guint64             sent_at_start;
+  guint64             sent_seen;
+} Upload;
+
+static void
+upload_free (Upload *u)
+{
+  g_clear_object (&u->transfer);
+  g_clear_object (&u->attempt);
+  g_free (u);
+}
+
+static void sampler_ensure (BurrowTransferManager *self);
+
+static void
+upload_account (Upload               *u,
+                BurrowPeerConnection *peer)
+{
+  guint64 sent = burrow_peer_connection_get_bytes_sent (peer);
+
+  if (u->transfer == NULL)
+    return;
+  _burrow_transfer_add_bytes (u->transfer, sent - u->sent_seen);
+  _burrow_transfer_set_position_quiet (u->transfer, sent - u->sent_at_start);
+  u->sent_seen = sent;
+}
+
+static void
+on_upload_started (BurrowPeerConnection  *peer,
+                   const gchar           *type,
+                   const gchar           *identifier,
+                   guint64                offset,
+                   guint64                length,
+                   BurrowTransferManager *self)
+{
+  Upload *u = g_hash_table_lookup (self->uploads, peer);
+  const gchar *name = strrchr (identifier, '/');
+
+  if (u == NULL)
+    return;
+  g_clear_object (&u->transfer);
+  name = (name != NULL && name[1] != '\0' && !g_str_has_prefix (identifier, "TTH/")) ? name + 1 : identifier;
+  u->transfer = _burrow_transfer_new (BURROW_TRANSFER_DIRECTION_UPLOAD,
+                                      burrow_punch_attempt_get_peer_nick (u->attempt),
+                                      burrow_peer_connection_get_peer_cid (peer),
+                                      burrow_punch_attempt_get_hub (u->attempt), name, length, -1);
+  _burrow_transfer_set_method (u->transfer, burrow_punch_attempt_get_method (u->attempt),
+                               burrow_peer_connection_is_tls (peer));
+  _burrow_transfer_set_state (u->transfer, BURROW_TRANSFER_STATE_RUNNING, NULL);
+  u->sent_at_start = u->sent_seen = burrow_peer_connection_get_bytes_sent (peer);
+  g_list_store_append (self->transfers, u->transfer);
+  sampler_ensure (self);
+  g_signal_emit (self, signals[SIGNAL_UPLOAD_STARTED], 0, u->transfer);
+}
+
+static void
+on_upload_done (BurrowPeerConnection  *peer,
+                gboolean               complete,
+                BurrowTransferManager *self)
+{
+  Upload *u = g_hash_table_lookup (self->uploads, peer);
+  guint position;
+
+  if (u == NULL || u->transfer == NULL)
+    return;
+  upload_account (u, peer);
+  _burrow_transfer_sample (u->transfer, g_get_monotonic_time ());
+  _burrow_transfer_set_state (u->transfer, complete ? BURROW_TRANSFER_STATE_FINISHED
+                                                    : BURROW_TRANSFER_STATE_FAILED,
+                              complete ? NULL : _("The upload was interrupted"));
+  if (g_list_store_find (self->transfers, u->transfer, &position))
+    g_list_store_remove (self->transfers, position);
+  g_clear_object (&u->transfer);
+}
+
+static void
+on_upload_closed (BurrowPeerConnection  *peer,
+                  BurrowTransferManager *self)
+{
+  on_upload_done (peer, FALSE, self);
+  g_signal_handlers_disconnect_by_data (peer, self);
+  g_hash_table_remove (self->uploads, peer);
+}
+
+static void
+on_upload_connection (BurrowNatConnector    *connector,
+                      BurrowPeerConnection  *peer,
+                      BurrowPunchAttempt    *attempt,
+                      BurrowTransferManager *self)
+{
+  Upload *u = g_new0 (Upload, 1);
+
+  u->attempt = g_object_ref (attempt);
+  g_hash_table_insert (self->uploads, g_object_ref (peer), u);
+  g_signal_connect (peer, "upload-started", G_CALLBACK (on_upload_started), self);
+  g_signal_connect (peer, "upload-done", G_CALLBACK (on_upload_done), self);
+  g_signal_connect (peer, "closed", G_CALLBACK (on_upload_closed), self);
+}
+
 /* --- workers ------------------------------------------------------------------------------ */
 
 static void
@@ -519,14 +657,27 @@ worker_end (Worker       *w,
       g_free (d->last_error);
       d->last_error = g_strdup (error->message);
     }
-  /* a download with no one left to fetch it waits for the scheduler */
+  /* a download with no one left to fetch it: another source at once, else wait */
   if (d != NULL && !d->finishing && !d->stopped && d->workers->len == 0 && !d->checking)
     {
       if (all_verified (d))
         download_finish (d);
-      else
+      else if (d->checked || tree_of (d) == NULL)
         {
-          gboolean slots = g_error_matches (error, BURROW_TRANSFER_ERROR, BURROW_TRANSFER_ERROR_NO_SLOTS);
+          guint n = burrow_queue_item_get_n_sources (d->item);
+
+          for (guint s = 0; s < n && d->workers->len == 0; s++)
+            {
+              const BurrowQueueSource *source = burrow_queue_item_get_source (d->item, s);
+
+              if (g_strcmp0 (source->cid, w->cid) != 0 && source_usable (self, d->item, source))
+                spawn_worker (d, source->cid, source->hub, source->nick);
+            }
+        }
+      if (!d->stopped && !d->finishing && d->workers->len == 0 && !all_verified (d))
+        {
+          gboolean slots = g_error_matches (error, BURROW_TRANSFER_ERROR,
+                                            BURROW_TRANSFER_ERROR_NO_SLOTS);
           g_autofree gchar *why = g_strdup (slots ? _("No free upload slots; waiting")
                                                   : d->last_error);
 
@@ -545,7 +696,8 @@ worker_failed (Worker *w,
   BurrowTransferManager *self = w->manager;
   Download *d = w->download;
 
-  g_debug ("%s from %s: %s", d ? burrow_queue_item_get_name (d->item) : "?", w->nick, error->message);
+  g_debug ("%s from %s: %s", d ? burrow_queue_item_get_name (d->item) : "?", w->nick,
+           error->message);
   if (d != NULL)
     {
       if (g_error_matches (error, BURROW_TRANSFER_ERROR, BURROW_TRANSFER_ERROR_CORRUPT) ||
@@ -619,7 +771,7 @@ file_sink (BurrowPeerConnection  *connection,
     }
   if (!write_all (d->fd, data, len, w->pos, &saved))
     {
-      g_propagate_error (error, io_error_from_errno (saved, d->part_path, _("write")));
+      g_propagate_error (error, io_error_from_errno (saved, d->part_path, IO_WRITE));
       return FALSE;
     }
   w->manager->bytes_downloaded += len;
@@ -650,8 +802,8 @@ file_sink (BurrowPeerConnection  *connection,
         {
           w->manager->n_corrupt++;
           g_set_error (error, BURROW_TRANSFER_ERROR, BURROW_TRANSFER_ERROR_CORRUPT,
-                       _("%s sent data for block %" G_GUINT64_FORMAT " of %s that does not match "
-                         "its Tiger tree"), w->nick, block, burrow_queue_item_get_name (d->item));
+                       _("%s sent data for block %llu of %s that does not match its Tiger tree"),
+                       w->nick, (unsigned long long) block, burrow_queue_item_get_name (d->item));
           return FALSE;
         }
       burrow_download_queue_set_block_verified (w->manager->queue, d->item, block, TRUE);
@@ -669,7 +821,8 @@ on_segment_done (GObject      *source,
   guint64 received = 0;
 
   w->pending = FALSE;
-  burrow_peer_connection_download_finish (BURROW_PEER_CONNECTION (source), result, &received, &error);
+  burrow_peer_connection_download_finish (BURROW_PEER_CONNECTION (source), result, &received,
+                                          &error);
   if (w->aborted)
     {
       worker_free (w);
@@ -811,8 +964,10 @@ worker_next (Worker *w)
       if (size <= BURROW_DOWNLOAD_TREE_MIN_SIZE)
         {
           /* small files: the root is the only leaf */
-          g_autoptr(GBytes) root = g_bytes_new (burrow_queue_item_get_root (d->item), BURROW_TTH_SIZE);
-          BurrowTthTree *tree = burrow_tth_tree_new_from_leaves (size, burrow_queue_item_get_root (d->item),
+          g_autoptr(GBytes) root = g_bytes_new (burrow_queue_item_get_root (d->item),
+                                                BURROW_TTH_SIZE);
+          BurrowTthTree *tree = burrow_tth_tree_new_from_leaves (size,
+                                                                 burrow_queue_item_get_root (d->item),
                                                                  root, &error);
 
           if (tree == NULL || !accept_tree (w, tree, &error))
@@ -823,12 +978,14 @@ worker_next (Worker *w)
         }
       else
         {
-          g_autofree gchar *identifier = g_strdup_printf ("TTH/%s", burrow_queue_item_get_tth (d->item));
+          g_autofree gchar *identifier = g_strdup_printf ("TTH/%s",
+                                                          burrow_queue_item_get_tth (d->item));
 
           _burrow_transfer_set_state (w->transfer, BURROW_TRANSFER_STATE_TREE, NULL);
           w->tree_buf = g_byte_array_new ();
           w->pending = TRUE;
-          burrow_peer_connection_download_async (w->peer, "tthl", identifier, 0, -1, FALSE, tree_sink, w,
+          burrow_peer_connection_download_async (w->peer, "tthl", identifier, 0, -1, FALSE,
+                                                 tree_sink, w,
                                                  w->cancellable, on_tree_done, w);
           return;
         }
@@ -880,7 +1037,8 @@ on_connected (GObject      *source,
   BurrowPeerConnection *peer;
 
   w->pending = FALSE;
-  peer = burrow_nat_connector_connect_finish (BURROW_NAT_CONNECTOR (source), result, &attempt, &error);
+  peer = burrow_nat_connector_connect_finish (BURROW_NAT_CONNECTOR (source), result, &attempt,
+                                              &error);
   if (w->aborted)
     {
       if (peer != NULL)
@@ -989,6 +1147,7 @@ download_stop (Download         *d,
 
   if (d->stopped)
     return;
+  g_debug ("%s: stopped (%d: %s)", burrow_queue_item_get_name (d->item), state, error_text);
   d->stopped = TRUE;
   for (guint i = 0; i < workers->len; i++)
     worker_abort (g_ptr_array_index (workers, i));
@@ -1004,7 +1163,8 @@ download_stop (Download         *d,
     retry_later (self, d->item);
   if (state == BURROW_QUEUE_STATE_PAUSED || state == BURROW_QUEUE_STATE_FAILED)
     {
-      g_autoptr(GError) error = g_error_new_literal (BURROW_TRANSFER_ERROR, BURROW_TRANSFER_ERROR_FAILED,
+      g_autoptr(GError) error = g_error_new_literal (BURROW_TRANSFER_ERROR,
+                                                     BURROW_TRANSFER_ERROR_FAILED,
                                                      error_text ? error_text : "");
       if (error_text != NULL)
         g_signal_emit (self, signals[SIGNAL_DOWNLOAD_FAILED], 0, d->item, error);
@@ -1034,7 +1194,8 @@ move_into_place (const gchar  *part,
 {
   for (guint n = 0; n < 10000; n++)
     {
-      g_autofree gchar *candidate = n == 0 ? g_strdup (name) : burrow_download_numbered_name (name, n);
+      g_autofree gchar *candidate = n == 0 ? g_strdup (name) : burrow_download_numbered_name (name,
+                                                                                              n);
       g_autofree gchar *path = g_build_filename (dir, candidate, NULL);
       gint saved;
 
@@ -1055,7 +1216,7 @@ move_into_place (const gchar  *part,
           if (saved == EEXIST)
             continue;
         }
-      g_propagate_error (error, io_error_from_errno (saved, path, _("move the download to")));
+      g_propagate_error (error, io_error_from_errno (saved, path, IO_MOVE));
       return NULL;
     }
   g_set_error (error, BURROW_TRANSFER_ERROR, BURROW_TRANSFER_ERROR_UNWRITABLE,
@@ -1108,10 +1269,11 @@ check_thread (GTask        *task,
           g_task_return_boolean (task, TRUE);   /* nothing on disk: nothing verified */
           return;
         }
-      g_task_return_error (task, io_error_from_errno (saved, c->path, _("read")));
+      g_task_return_error (task, io_error_from_errno (saved, c->path, IO_READ));
       return;
     }
 
+  g_debug ("check thread for %s (final %d)", c->path, c->final);
   if (c->final)
     {
       g_autoptr(BurrowTthHasher) hasher = burrow_tth_hasher_new (c->block_size);
@@ -1135,7 +1297,9 @@ check_thread (GTask        *task,
         }
       close (fd);
       burrow_tth_hasher_finish (hasher, root);
-      if (left != 0 || (guint64) st.st_size != c->file_size || memcmp (root, c->root, BURROW_TTH_SIZE) != 0)
+      g_debug ("final check of %s: %" G_GUINT64_FORMAT " left", c->path, left);
+      if (left != 0 || (guint64) st.st_size != c->file_size || memcmp (root, c->root,
+                                                                       BURROW_TTH_SIZE) != 0)
         g_task_return_new_error (task, BURROW_TRANSFER_ERROR, BURROW_TRANSFER_ERROR_CORRUPT,
                                  _("The finished file does not match its TTH"));
       else
@@ -1166,7 +1330,8 @@ check_thread (GTask        *task,
       hasher = burrow_tth_hasher_new (c->block_size);
       while (offset < end)
         {
-          ssize_t n = pread (fd, buffer, (gsize) MIN (end - offset, (guint64) CHECK_CHUNK), (off_t) offset);
+          ssize_t n = pread (fd, buffer, (gsize) MIN (end - offset, (guint64) CHECK_CHUNK),
+                             (off_t) offset);
 
           if (n < 0 && errno == EINTR)
             continue;
@@ -1279,6 +1444,7 @@ on_final_checked (GObject      *source,
     }
   if (!g_task_propagate_boolean (G_TASK (result), &error))
     {
+      g_debug ("%s: final check failed: %s", burrow_queue_item_get_name (item), error->message);
       if (g_error_matches (error, BURROW_TRANSFER_ERROR, BURROW_TRANSFER_ERROR_CORRUPT))
         {
           /* cannot happen with verified blocks unless the disk lies: start the check over */
@@ -1327,6 +1493,8 @@ download_finish (Download *d)
 
   if (d->finishing)
     return;
+  g_debug ("%s: every block verified, checking the whole file",
+           burrow_queue_item_get_name (d->item));
   d->finishing = TRUE;
   for (guint i = 0; i < workers->len; i++)
     worker_abort (g_ptr_array_index (workers, i));
@@ -1356,16 +1524,18 @@ finish_empty (BurrowTransferManager *self,
   if (g_mkdir_with_parents (burrow_queue_item_get_target_dir (item), 0755) != 0 ||
       (fd = open (part, O_WRONLY | O_CREAT | O_CLOEXEC, 0644)) < 0)
     {
-      g_autoptr(GError) io = io_error_from_errno (errno, part, _("create"));
+      g_autoptr(GError) io = io_error_from_errno (errno, part, IO_CREATE);
       burrow_download_queue_set_state (self->queue, item, BURROW_QUEUE_STATE_PAUSED, io->message);
       return;
     }
   close (fd);
-  final = move_into_place (part, burrow_queue_item_get_target_dir (item), burrow_queue_item_get_name (item),
+  final = move_into_place (part, burrow_queue_item_get_target_dir (item),
+                           burrow_queue_item_get_name (item),
                            &error);
   if (final == NULL)
     {
-      burrow_download_queue_set_state (self->queue, item, BURROW_QUEUE_STATE_PAUSED, error->message);
+      burrow_download_queue_set_state (self->queue, item, BURROW_QUEUE_STATE_PAUSED,
+                                       error->message);
       return;
     }
   burrow_download_queue_set_final_path (self->queue, item, final);
@@ -1445,7 +1615,8 @@ source_usable (BurrowTransferManager   *self,
 {
   BurrowAdcHubSession *session = NULL;
 
-  return !source->bad && !cid_busy (self, source->cid) && !source_resting (self, item, source->cid) &&
+  return !source->bad && !cid_busy (self, source->cid) && !source_resting (self, item,
+                                                                           source->cid) &&
          g_strcmp0 (source->cid, own_cid (self)) != 0 &&
          find_user (self, source->cid, source->hub, &session) != NULL;
 }
@@ -1486,9 +1657,10 @@ download_start (BurrowTransferManager   *self,
       (d->fd = open (d->part_path, O_RDWR | O_CREAT | O_CLOEXEC, 0644)) < 0)
     {
       gint saved = errno;
-      g_autoptr(GError) error = io_error_from_errno (saved, d->part_path, _("create"));
+      g_autoptr(GError) error = io_error_from_errno (saved, d->part_path, IO_CREATE);
 
-      burrow_download_queue_set_state (self->queue, item, BURROW_QUEUE_STATE_PAUSED, error->message);
+      burrow_download_queue_set_state (self->queue, item, BURROW_QUEUE_STATE_PAUSED,
+                                       error->message);
       g_signal_emit (self, signals[SIGNAL_DOWNLOAD_FAILED], 0, item, error);
       download_free (d);
       return;
@@ -1668,9 +1840,18 @@ sample_cb (gpointer data)
           _burrow_transfer_set_eta_rate (w->transfer, file_rate);
         }
     }
+  {
+    GHashTableIter up_iter;
+    gpointer peer, upload;
+
+    g_hash_table_iter_init (&up_iter, self->uploads);
+    while (g_hash_table_iter_next (&up_iter, &peer, &upload))
+      upload_account (upload, peer);
+  }
   for (guint i = 0; i < n; i++)
     {
-      g_autoptr(BurrowTransfer) transfer = g_list_model_get_item (G_LIST_MODEL (self->transfers), i);
+      g_autoptr(BurrowTransfer) transfer = g_list_model_get_item (G_LIST_MODEL (self->transfers),
+                                                                  i);
       _burrow_transfer_sample (transfer, now);
     }
   if (n == 0)
@@ -1764,6 +1945,16 @@ burrow_transfer_manager_finalize (GObject *object)
   g_clear_pointer (&self->retry_at, g_hash_table_unref);
   g_clear_pointer (&self->retry_delay, g_hash_table_unref);
   g_clear_pointer (&self->source_wait, g_hash_table_unref);
+  if (self->uploads != NULL)
+    {
+      GHashTableIter iter;
+      gpointer peer;
+
+      g_hash_table_iter_init (&iter, self->uploads);
+      while (g_hash_table_iter_next (&iter, &peer, NULL))
+        g_signal_handlers_disconnect_by_data (peer, self);
+      g_clear_pointer (&self->uploads, g_hash_table_unref);
+    }
 
   G_OBJECT_CLASS (burrow_transfer_manager_parent_class)->finalize (object);
 }
@@ -1830,9 +2021,11 @@ static void
 burrow_transfer_manager_init (BurrowTransferManager *self)
 {
   self->transfers = g_list_store_new (BURROW_TYPE_TRANSFER);
+  self->uploads = g_hash_table_new_full (NULL, NULL, g_object_unref, (GDestroyNotify) upload_free);
   self->downloads = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
   self->busy_cids = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  self->pool = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) pool_entry_free);
+  self->pool = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
+                                      (GDestroyNotify) pool_entry_free);
   self->retry_at = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
   self->retry_delay = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
   self->source_wait = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
@@ -1860,6 +2053,8 @@ burrow_transfer_manager_new (BurrowClient        *client,
   self->queue = g_object_ref (queue);
   g_signal_connect (queue, "items-changed", G_CALLBACK (on_queue_items_changed), self);
   g_signal_connect (queue, "item-removed", G_CALLBACK (on_item_removed), self);
+  g_signal_connect_object (burrow_client_get_connector (client), "upload-connection",
+                           G_CALLBACK (on_upload_connection), self, 0);
   self->tick_id = g_timeout_add (1000, tick_cb, self);
   schedule_soon (self);
   return self;

@@ -132,7 +132,8 @@ burrow_transfer_class_init (BurrowTransferClass *klass)
     g_param_spec_enum ("state", NULL, NULL, BURROW_TYPE_TRANSFER_STATE,
                        BURROW_TRANSFER_STATE_CONNECTING, RO);
   properties[PROP_METHOD] =
-    g_param_spec_enum ("method", NULL, NULL, BURROW_TYPE_PUNCH_METHOD, BURROW_PUNCH_METHOD_DIRECT, RO);
+    g_param_spec_enum ("method", NULL, NULL, BURROW_TYPE_PUNCH_METHOD, BURROW_PUNCH_METHOD_DIRECT,
+                       RO);
   properties[PROP_TLS] = g_param_spec_boolean ("tls", NULL, NULL, FALSE, RO);
   properties[PROP_ERROR] = g_param_spec_string ("error", NULL, NULL, NULL, RO);
   g_object_class_install_properties (object_class, N_PROPS, properties);

@@ -14,6 +14,8 @@
 
 #include "burrow-core.h"
 #include "burrow-notifier.h"
+#include "burrow-preferences-window.h"
+#include "burrow-search-page.h"
 #include "burrow-window.h"
 
 #include "burrow-application.h"
@@ -120,6 +122,57 @@ burrow_application_get_notifier (BurrowApplication *self)
 {
   g_return_val_if_fail (BURROW_IS_APPLICATION (self), NULL);
   return self->notifier;
+}
+
+/**
+ * burrow_application_get_settings:
+ *
+ * Returns: (transfer none) (nullable): the app's settings; %NULL when the schema is not
+ *   installed (an uninstalled build without GSETTINGS_SCHEMA_DIR)
+ */
+GSettings *
+burrow_application_get_settings (BurrowApplication *self)
+{
+  g_return_val_if_fail (BURROW_IS_APPLICATION (self), NULL);
+  return self->settings;
+}
+
+/**
+ * burrow_application_share_folder:
+ * @folder: a local folder
+ *
+ * Shares @folder under its own name (the share remembers it and starts hashing). The
+ * preferences' "Add Folder" and dropping a folder on the main window both come here.
+ *
+ * Returns: %TRUE on success, else %FALSE with @error set (not a local folder, shared already…)
+ */
+gboolean
+burrow_application_share_folder (BurrowApplication  *self,
+                                 GFile              *folder,
+                                 GError            **error)
+{
+  g_autofree char *path = NULL;
+
+  g_return_val_if_fail (BURROW_IS_APPLICATION (self), FALSE);
+  g_return_val_if_fail (G_IS_FILE (folder), FALSE);
+
+  if (self->client == NULL)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_INITIALIZED,
+                           _("Burrow could not open its data folder"));
+      return FALSE;
+    }
+  path = g_file_get_path (folder);
+  if (path == NULL)
+    {
+      g_autofree char *uri = g_file_get_uri (folder);
+
+      /* Translators: %s is the address of a folder that is not on this computer */
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                   _("Only local folders can be shared, not %s"), uri);
+      return FALSE;
+    }
+  return burrow_share_add_root (burrow_client_get_share (self->client), path, NULL, error);
 }
 
 static gboolean
@@ -319,8 +372,150 @@ burrow_application_open_magnet_action (GSimpleAction *action,
                                        GVariant      *parameter,
                                        gpointer       user_data)
 {
-  /* Searching and downloading magnets comes with the search and transfer pages. */
-  g_debug ("Magnet link activated: %s", g_variant_get_string (parameter, NULL));
+  BurrowApplication *self = user_data;
+  g_autoptr(BurrowMagnet) magnet = NULL;
+  g_autoptr(GError) error = NULL;
+  BurrowSearchPage *page;
+  BurrowWindow *window;
+
+  g_assert (BURROW_IS_APPLICATION (self));
+
+  window = burrow_application_ensure_window (self);
+  page = burrow_window_get_search_page (window);
+  burrow_window_set_page (window, "search");
+  gtk_window_present (GTK_WINDOW (window));
+
+  /* The link may come from a chat line or over D-Bus: a bad one is shown, not a bug. */
+  magnet = burrow_magnet_parse (g_variant_get_string (parameter, NULL), &error);
+  if (magnet == NULL)
+    {
+      g_autofree char *text = NULL;
+
+      /* Translators: %s says what is wrong with a magnet link */
+      text = g_strdup_printf (_("This magnet link cannot be used: %s"), error->message);
+      burrow_search_page_show_message (page, text, TRUE);
+      return;
+    }
+
+  /* A file: look for users who have it (by TTH); a keyword link: search its words. */
+  burrow_search_page_search (page, magnet->tth != NULL ? magnet->tth : magnet->keywords);
+}
+
+static void
+burrow_application_download_action (GSimpleAction *action,
+                                    GVariant      *parameter,
+                                    gpointer       user_data)
+{
+  BurrowApplication *self = user_data;
+  g_autoptr(BurrowMagnet) magnet = NULL;
+  g_autoptr(BurrowQueueItem) item = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = NULL;
+  BurrowDownloadQueue *queue;
+  BurrowSearchResult *first = NULL;
+  BurrowSearchHit *hit;
+  BurrowSearchPage *page;
+  BurrowWindow *window;
+  const char *name;
+  guint64 size;
+  guint n_sources = 0;
+
+  g_assert (BURROW_IS_APPLICATION (self));
+
+  window = burrow_application_ensure_window (self);
+  page = burrow_window_get_search_page (window);
+
+  queue = self->client != NULL ? burrow_client_get_download_queue (self->client) : NULL;
+  if (queue == NULL)
+    {
+      burrow_search_page_show_message (page, _("Downloads are not available yet"), TRUE);
+      return;
+    }
+
+  magnet = burrow_magnet_parse (g_variant_get_string (parameter, NULL), &error);
+  if (magnet != NULL && magnet->tth == NULL)
+    g_set_error_literal (&error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                         _("The link does not name a file (it has no TTH)"));
+  if (error != NULL)
+    {
+      /* Translators: %s says what is wrong with a magnet link */
+      text = g_strdup_printf (_("This magnet link cannot be downloaded: %s"), error->message);
+      burrow_search_page_show_message (page, text, TRUE);
+      return;
+    }
+
+  /* The users who have it: the search results for this TTH, if the search page has them. */
+  hit = burrow_search_page_lookup_tth (page, magnet->tth);
+  if (hit != NULL)
+    {
+      n_sources = g_list_model_get_n_items (burrow_search_hit_get_sources (hit));
+      first = g_list_model_get_item (burrow_search_hit_get_sources (hit), 0);
+      g_object_unref (first);   /* the hit keeps it */
+    }
+  name = magnet->name != NULL ? magnet->name
+                              : hit != NULL ? burrow_search_hit_get_name (hit) : magnet->tth;
+  size = magnet->has_size ? magnet->size : hit != NULL ? burrow_search_hit_get_size (hit) : 0;
+
+  item = burrow_download_queue_add_file (queue, magnet->tth, size, name,
+                                         burrow_client_get_download_dir (self->client),
+                                         first ? burrow_search_result_get_cid (first) : NULL,
+                                         first ? burrow_search_result_get_hub (first) : NULL,
+                                         first ? burrow_search_result_get_nick (first) : NULL,
+                                         &error);
+  for (guint i = 1; item != NULL && i < n_sources; i++)
+    {
+      GListModel *sources = burrow_search_hit_get_sources (hit);
+      g_autoptr(BurrowSearchResult) result = g_list_model_get_item (sources, i);
+      g_autoptr(GError) source_error = NULL;
+
+      if (!burrow_download_queue_add_source (queue, item, burrow_search_result_get_cid (result),
+                                             burrow_search_result_get_hub (result),
+                                             burrow_search_result_get_nick (result),
+                                             &source_error))
+        g_debug ("Source %s not added: %s", burrow_search_result_get_nick (result),
+                 source_error->message);
+    }
+
+  if (item == NULL)
+    {
+      /* Translators: the first %s is a file name, the second why it could not be queued */
+      text = g_strdup_printf (_("Could not download “%s”: %s"), name, error->message);
+      burrow_search_page_show_message (page, text, TRUE);
+      return;
+    }
+  /* Translators: %s is a file name */
+  text = g_strdup_printf (_("“%s” was added to the downloads."), name);
+  burrow_search_page_show_message (page, text, FALSE);
+}
+
+static void
+burrow_application_preferences_action (GSimpleAction *action,
+                                       GVariant      *parameter,
+                                       gpointer       user_data)
+{
+  BurrowApplication *self = user_data;
+  GListModel *toplevels = gtk_window_get_toplevels ();
+  BurrowWindow *window;
+
+  g_assert (BURROW_IS_APPLICATION (self));
+
+  if (self->client == NULL)
+    return;
+
+  /* One preferences window at a time. */
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GtkWindow) toplevel = g_list_model_get_item (toplevels, i);
+
+      if (BURROW_IS_PREFERENCES_WINDOW (toplevel))
+        {
+          gtk_window_present (toplevel);
+          return;
+        }
+    }
+
+  window = burrow_application_ensure_window (self);
+  gtk_window_present (GTK_WINDOW (burrow_preferences_window_new (self, GTK_WINDOW (window))));
 }
 
 static void
@@ -340,6 +535,41 @@ on_settings_nick_changed_cb (GSettings         *settings,
                              BurrowApplication *self)
 {
   apply_nick_setting (self);
+}
+
+static void
+apply_engine_settings (BurrowApplication *self,
+                       const char        *key)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (key == NULL || g_str_equal (key, "tcp-port"))
+    {
+      guint16 port = 0;
+
+      g_settings_get (self->settings, "tcp-port", "q", &port);
+      if (!burrow_client_set_port (self->client, port, &error))
+        g_message ("Cannot listen on the chosen port: %s", error->message);
+    }
+  if (key == NULL || g_str_equal (key, "upload-slots"))
+    burrow_client_set_slots (self->client, g_settings_get_uint (self->settings, "upload-slots"));
+  if (key == NULL || g_str_equal (key, "download-dir"))
+    {
+      g_autofree char *dir = g_settings_get_string (self->settings, "download-dir");
+
+      /* Empty, or not an absolute path: the XDG download folder. At startup an empty key
+       * leaves the folder the engine remembers (burrow-cli may have set it). */
+      if (key != NULL || g_path_is_absolute (dir))
+        burrow_client_set_download_dir (self->client, g_path_is_absolute (dir) ? dir : NULL);
+    }
+}
+
+static void
+on_settings_engine_changed_cb (GSettings         *settings,
+                               const char        *key,
+                               BurrowApplication *self)
+{
+  apply_engine_settings (self, key);
 }
 
 static GSettings *
@@ -385,6 +615,14 @@ burrow_application_start_engine (BurrowApplication *self)
       apply_nick_setting (self);
       g_signal_connect (self->settings, "changed::nick", G_CALLBACK (on_settings_nick_changed_cb),
                         self);
+      /* The port first: switching to active mode (below) listens on it. */
+      apply_engine_settings (self, NULL);
+      g_signal_connect (self->settings, "changed::tcp-port",
+                        G_CALLBACK (on_settings_engine_changed_cb), self);
+      g_signal_connect (self->settings, "changed::upload-slots",
+                        G_CALLBACK (on_settings_engine_changed_cb), self);
+      g_signal_connect (self->settings, "changed::download-dir",
+                        G_CALLBACK (on_settings_engine_changed_cb), self);
       g_settings_bind (self->settings, "description", self->client, "description",
                        G_SETTINGS_BIND_GET);
       g_settings_bind (self->settings, "connection-mode", self->client, "mode",
@@ -414,6 +652,8 @@ static const GActionEntry app_entries[] = {
   { "show-page", burrow_application_show_page_action, "s", NULL, NULL, { 0 } },
   { "connect", burrow_application_connect_action, "s", NULL, NULL, { 0 } },
   { "open-magnet", burrow_application_open_magnet_action, "s", NULL, NULL, { 0 } },
+  { "download", burrow_application_download_action, "s", NULL, NULL, { 0 } },
+  { "preferences", burrow_application_preferences_action, NULL, NULL, NULL, { 0 } },
 };
 
 static const struct
@@ -422,6 +662,7 @@ static const struct
   const char *accels[3];
 } app_accels[] = {
   { "app.quit", { "<Control>q", NULL } },
+  { "app.preferences", { "<Control>comma", NULL } },
   { "app.shortcuts", { "<Control>question", NULL } },
   { "win.page::hubs", { "<Alt>1", NULL } },
   { "win.page::search", { "<Alt>2", NULL } },

@@ -22,6 +22,10 @@ BurrowApplication *burrow_application_new          (void);
 gboolean           burrow_application_handles_uri  (const char         *uri);
 BurrowClient      *burrow_application_get_client   (BurrowApplication  *self);
 BurrowNotifier    *burrow_application_get_notifier (BurrowApplication  *self);
+GSettings         *burrow_application_get_settings (BurrowApplication  *self);
+gboolean           burrow_application_share_folder (BurrowApplication  *self,
+                                                    GFile              *folder,
+                                                    GError            **error);
 BurrowHubSession  *burrow_application_open_hub     (BurrowApplication  *self,
                                                     const char         *uri,
                                                     GError            **error);

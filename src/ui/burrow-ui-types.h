@@ -15,10 +15,15 @@ G_BEGIN_DECLS
 typedef struct _BurrowApplication    BurrowApplication;
 typedef struct _BurrowChatRow        BurrowChatRow;
 typedef struct _BurrowChatView       BurrowChatView;
+typedef struct _BurrowConnectivityPage BurrowConnectivityPage;
 typedef struct _BurrowFavoriteDialog BurrowFavoriteDialog;
 typedef struct _BurrowHubPage        BurrowHubPage;
 typedef struct _BurrowHubsPage       BurrowHubsPage;
 typedef struct _BurrowNotifier       BurrowNotifier;
+typedef struct _BurrowPreferencesWindow BurrowPreferencesWindow;
+typedef struct _BurrowSearchModel    BurrowSearchModel;
+typedef struct _BurrowSearchPage     BurrowSearchPage;
+typedef struct _BurrowTransfersPage  BurrowTransfersPage;
 typedef struct _BurrowUserList       BurrowUserList;
 typedef struct _BurrowWindow         BurrowWindow;
 

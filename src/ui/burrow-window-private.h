@@ -7,7 +7,10 @@
 
 #pragma once
 
+#include "burrow-connectivity-page.h"
 #include "burrow-hubs-page.h"
+#include "burrow-search-page.h"
+#include "burrow-transfers-page.h"
 #include "burrow-window.h"
 
 G_BEGIN_DECLS
@@ -18,12 +21,16 @@ struct _BurrowWindow
 
   /* template widgets */
   GtkButton            *banner_close_button;
+  GtkImage             *banner_icon;
   GtkLabel             *banner_label;
   GtkRevealer          *banner_revealer;
+  BurrowConnectivityPage *connectivity_page;
   BurrowHubsPage       *hubs_page;
   GtkMenuButton        *primary_menu_button;
+  BurrowSearchPage     *search_page;
   GtkStackSidebar      *sidebar;
   GtkStack             *stack;
+  BurrowTransfersPage  *transfers_page;
 };
 
 G_END_DECLS

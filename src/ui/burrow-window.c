@@ -12,7 +12,10 @@
 #include <glib/gi18n-lib.h>
 
 #include "burrow-application.h"
+#include "burrow-connectivity-page.h"
 #include "burrow-hubs-page.h"
+#include "burrow-search-page.h"
+#include "burrow-transfers-page.h"
 #include "burrow-window-private.h"
 
 #include "burrow-window.h"
@@ -98,7 +101,122 @@ burrow_window_show_banner (BurrowWindow *self,
   g_return_if_fail (text != NULL);
 
   gtk_label_set_text (self->banner_label, text);
+  gtk_widget_remove_css_class (gtk_revealer_get_child (self->banner_revealer),
+                               "burrow-banner-info");
+  gtk_image_set_from_icon_name (self->banner_icon, "dialog-warning-symbolic");
   gtk_revealer_set_reveal_child (self->banner_revealer, TRUE);
+}
+
+/**
+ * burrow_window_show_info:
+ * @self: a #BurrowWindow
+ * @text: the message
+ *
+ * Like burrow_window_show_banner(), for news that is not a problem.
+ */
+void
+burrow_window_show_info (BurrowWindow *self,
+                         const char   *text)
+{
+  g_return_if_fail (BURROW_IS_WINDOW (self));
+  g_return_if_fail (text != NULL);
+
+  burrow_window_show_banner (self, text);
+  gtk_widget_add_css_class (gtk_revealer_get_child (self->banner_revealer), "burrow-banner-info");
+  gtk_image_set_from_icon_name (self->banner_icon, "dialog-information-symbolic");
+}
+
+/**
+ * burrow_window_share_files:
+ * @files: (element-type GFile): files and folders, for example dropped on the window
+ *
+ * Shares each folder of @files (files are skipped: Burrow shares folders). Problems and the
+ * outcome are shown in the banner.
+ *
+ * Returns: how many folders are now shared
+ */
+guint
+burrow_window_share_files (BurrowWindow *self,
+                           GSList       *files)
+{
+  GtkApplication *app = gtk_window_get_application (GTK_WINDOW (self));
+  g_autoptr(GString) problems = g_string_new (NULL);
+  g_autofree char *first_name = NULL;
+  guint n_shared = 0;
+
+  g_return_val_if_fail (BURROW_IS_WINDOW (self), 0);
+
+  if (!BURROW_IS_APPLICATION (app))
+    return 0;
+
+  for (GSList *l = files; l != NULL; l = l->next)
+    {
+      GFile *file = l->data;
+      g_autoptr(GError) error = NULL;
+
+      if (g_file_query_file_type (file, G_FILE_QUERY_INFO_NONE, NULL) != G_FILE_TYPE_DIRECTORY)
+        {
+          g_autofree char *name = g_file_get_parse_name (file);
+
+          /* Translators: %s is a file that was dropped on the window */
+          g_set_error (&error, G_IO_ERROR, G_IO_ERROR_NOT_DIRECTORY,
+                       _("%s is not a folder: drop folders to share them"), name);
+        }
+      else if (burrow_application_share_folder (BURROW_APPLICATION (app), file, &error))
+        {
+          if (first_name == NULL)
+            first_name = g_file_get_basename (file);
+          n_shared++;
+          continue;
+        }
+      if (problems->len > 0)
+        g_string_append_c (problems, '\n');
+      g_string_append (problems, error->message);
+    }
+
+  if (problems->len > 0)
+    burrow_window_show_banner (self, problems->str);
+  else if (n_shared == 1)
+    {
+      g_autofree char *text = NULL;
+
+      /* Translators: %s is the name of a folder */
+      text = g_strdup_printf (_("“%s” is now shared. Burrow is hashing its files."), first_name);
+      burrow_window_show_info (self, text);
+    }
+  else if (n_shared > 1)
+    {
+      g_autofree char *text = NULL;
+
+      text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                           "%u folder is now shared. "
+                                           "Burrow is hashing its files.",
+                                           "%u folders are now shared. "
+                                           "Burrow is hashing their files.",
+                                           n_shared), n_shared);
+      burrow_window_show_info (self, text);
+    }
+  return n_shared;
+}
+
+static gboolean
+on_drop_target_drop_cb (GtkDropTarget *target,
+                        const GValue  *value,
+                        double         x,
+                        double         y,
+                        BurrowWindow  *self)
+{
+  GSList *files = NULL;
+  guint n;
+
+  /* Either way the list is ours, its files are not. */
+  if (G_VALUE_HOLDS (value, GDK_TYPE_FILE_LIST))
+    files = gdk_file_list_get_files (g_value_get_boxed (value));
+  else if (G_VALUE_HOLDS (value, G_TYPE_FILE))
+    files = g_slist_prepend (NULL, g_value_get_object (value));
+  n = burrow_window_share_files (self, files);
+  g_slist_free (files);
+  return n > 0;
 }
 
 /**
@@ -132,6 +250,42 @@ burrow_window_show_hub (BurrowWindow     *self,
 
   burrow_window_set_page (self, "hubs");
   return burrow_hubs_page_show_hub (self->hubs_page, session);
+}
+
+/**
+ * burrow_window_get_connectivity_page:
+ *
+ * Returns: (transfer none): the Connectivity page (the punch panel)
+ */
+BurrowConnectivityPage *
+burrow_window_get_connectivity_page (BurrowWindow *self)
+{
+  g_return_val_if_fail (BURROW_IS_WINDOW (self), NULL);
+  return self->connectivity_page;
+}
+
+/**
+ * burrow_window_get_search_page:
+ *
+ * Returns: (transfer none): the Search page
+ */
+BurrowSearchPage *
+burrow_window_get_search_page (BurrowWindow *self)
+{
+  g_return_val_if_fail (BURROW_IS_WINDOW (self), NULL);
+  return self->search_page;
+}
+
+/**
+ * burrow_window_get_transfers_page:
+ *
+ * Returns: (transfer none): the Transfers page
+ */
+BurrowTransfersPage *
+burrow_window_get_transfers_page (BurrowWindow *self)
+{
+  g_return_val_if_fail (BURROW_IS_WINDOW (self), NULL);
+  return self->transfers_page;
 }
 
 /**
@@ -188,9 +342,16 @@ on_application_notify_cb (BurrowWindow *self,
 {
   GtkApplication *app = gtk_window_get_application (GTK_WINDOW (self));
 
-  if (BURROW_IS_APPLICATION (app))
-    burrow_hubs_page_set_client (self->hubs_page,
-                                 burrow_application_get_client (BURROW_APPLICATION (app)));
+  BurrowClient *client;
+
+  if (!BURROW_IS_APPLICATION (app))
+    return;
+
+  client = burrow_application_get_client (BURROW_APPLICATION (app));
+  burrow_hubs_page_set_client (self->hubs_page, client);
+  burrow_connectivity_page_set_client (self->connectivity_page, client);
+  burrow_search_page_set_client (self->search_page, client);
+  burrow_transfers_page_set_client (self->transfers_page, client);
 }
 
 static void
@@ -265,17 +426,24 @@ burrow_window_class_init (BurrowWindowClass *klass)
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
+  g_type_ensure (BURROW_TYPE_CONNECTIVITY_PAGE);
   g_type_ensure (BURROW_TYPE_HUBS_PAGE);
+  g_type_ensure (BURROW_TYPE_SEARCH_PAGE);
+  g_type_ensure (BURROW_TYPE_TRANSFERS_PAGE);
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                BURROW_RESOURCE_PATH "/ui/burrow-window.ui");
   gtk_widget_class_bind_template_child (widget_class, BurrowWindow, banner_close_button);
+  gtk_widget_class_bind_template_child (widget_class, BurrowWindow, banner_icon);
   gtk_widget_class_bind_template_child (widget_class, BurrowWindow, banner_label);
   gtk_widget_class_bind_template_child (widget_class, BurrowWindow, banner_revealer);
+  gtk_widget_class_bind_template_child (widget_class, BurrowWindow, connectivity_page);
   gtk_widget_class_bind_template_child (widget_class, BurrowWindow, hubs_page);
   gtk_widget_class_bind_template_child (widget_class, BurrowWindow, primary_menu_button);
+  gtk_widget_class_bind_template_child (widget_class, BurrowWindow, search_page);
   gtk_widget_class_bind_template_child (widget_class, BurrowWindow, sidebar);
   gtk_widget_class_bind_template_child (widget_class, BurrowWindow, stack);
+  gtk_widget_class_bind_template_child (widget_class, BurrowWindow, transfers_page);
   gtk_widget_class_bind_template_callback (widget_class, on_banner_close_button_clicked_cb);
   gtk_widget_class_bind_template_callback (widget_class, on_stack_visible_child_name_notify_cb);
 
@@ -285,7 +453,15 @@ burrow_window_class_init (BurrowWindowClass *klass)
 static void
 burrow_window_init (BurrowWindow *self)
 {
+  GtkDropTarget *drop_target;
+
   gtk_widget_init_template (GTK_WIDGET (self));
+
+  /* Dropping folders on the window shares them. */
+  drop_target = gtk_drop_target_new (G_TYPE_INVALID, GDK_ACTION_COPY);
+  gtk_drop_target_set_gtypes (drop_target, (GType[]) { GDK_TYPE_FILE_LIST, G_TYPE_FILE }, 2);
+  g_signal_connect (drop_target, "drop", G_CALLBACK (on_drop_target_drop_cb), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (drop_target));
 
   if (DEVELOPMENT)
     gtk_widget_add_css_class (GTK_WIDGET (self), "devel");

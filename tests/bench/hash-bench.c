@@ -20,6 +20,7 @@
 #include <glib/gstdio.h>
 
 #include "burrow-core.h"
+#include "burrow-test-util.h"
 
 /* Measures the hasher (threads, reads, store writes, results on the main
  * context), not the bare TTH code (that is tth-bench).
@@ -229,24 +230,6 @@ mb_per_s (guint64 bytes,
           gint64  usec)
 {
   return usec > 0 ? (double) bytes / (double) usec : 0.0;   /* bytes/µs = MB/s */
-}
-
-static void
-remove_tree (const gchar *dir)
-{
-  g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
-  const gchar *name;
-
-  while (d != NULL && (name = g_dir_read_name (d)) != NULL)
-    {
-      g_autofree gchar *path = g_build_filename (dir, name, NULL);
-
-      if (g_file_test (path, G_FILE_TEST_IS_DIR))
-        remove_tree (path);
-      else
-        g_unlink (path);
-    }
-  g_rmdir (dir);
 }
 
 /* 1-minute load average: the figures mean little on a busy machine. */
@@ -472,7 +455,7 @@ main (int    argc,
       g_array_unref (files);
       g_main_loop_unref (run.loop);
       g_clear_object (&hasher);
-      remove_tree (small_dir);
+      burrow_test_remove_tree (small_dir);
     }
 
   /* ---- report ---- */
@@ -508,7 +491,7 @@ main (int    argc,
            ok ? "true" : "false");
 
   g_clear_object (&store);
-  remove_tree (dir);
+  burrow_test_remove_tree (dir);
 
   if (!ok)
     return 1;

@@ -108,6 +108,10 @@ set_up (Fixture       *f,
   sa = burrow_test_join_hub (f->a, burrow_test_hub_get_uri (f->hub));
   burrow_test_join_hub (f->b, burrow_test_hub_get_uri (f->hub));
   g_assert_true (burrow_test_wait_until (sees_bob, sa, DEADLINE_MS));
+  /* bob's INF announces what he shares */
+  g_assert_cmpuint (burrow_user_get_share_size (burrow_hub_session_lookup_nick (sa, "bob")), ==,
+                    burrow_share_get_total_size (burrow_client_get_share (f->b)));
+  g_assert_cmpuint (burrow_user_get_shared_files (burrow_hub_session_lookup_nick (sa, "bob")), ==, 3);
   burrow_nat_connector_connect_async (burrow_client_get_connector (f->a), BURROW_ADC_HUB_SESSION (sa),
                                       burrow_hub_session_lookup_nick (sa, "bob"), NULL, on_peer, &r);
   g_assert_true (burrow_test_wait_for_flag (&r.done, DEADLINE_MS));
@@ -190,9 +194,18 @@ big_tth (Fixture *f)
 }
 
 static void
+on_upload_started (BurrowTransferManager *manager,
+                   BurrowTransfer        *transfer,
+                   BurrowTransfer       **out)
+{
+  g_set_object (out, transfer);
+}
+
+static void
 test_files (Fixture       *f,
             gconstpointer  data)
 {
+  g_autoptr(BurrowTransfer) upload = NULL;
   g_autofree gchar *tth = NULL;
   g_autofree gchar *id = NULL;
   g_autoptr(GBytes) whole = NULL;
@@ -212,10 +225,18 @@ test_files (Fixture       *f,
   tth = big_tth (f);
   id = g_strconcat ("TTH/", tth, NULL);
 
-  /* the whole file by TTH, streamed from disk */
+  /* the whole file by TTH, streamed from disk; the uploader shows it as a transfer */
+  g_signal_connect (burrow_client_get_transfer_manager (f->b), "upload-started",
+                    G_CALLBACK (on_upload_started), &upload);
   whole = fetch (f, "file", id, 0, -1, FALSE, &error);
   g_assert_no_error (error);
   g_assert_true (g_bytes_equal (whole, f->big));
+  g_assert_nonnull (upload);
+  g_assert_cmpint (burrow_transfer_get_direction (upload), ==, BURROW_TRANSFER_DIRECTION_UPLOAD);
+  g_assert_cmpuint (burrow_transfer_get_size (upload), ==, BIG_SIZE);
+  g_assert_cmpstr (burrow_transfer_get_nick (upload), ==, "alice");
+  g_assert_cmpint (burrow_transfer_get_state (upload), ==, BURROW_TRANSFER_STATE_FINISHED);
+  g_signal_handlers_disconnect_by_data (burrow_client_get_transfer_manager (f->b), &upload);
 
   /* a range in the middle */
   range = fetch (f, "file", id, 1000000, 123457, FALSE, &error);

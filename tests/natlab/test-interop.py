@@ -6,17 +6,18 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
 # Cells (downloader in lanA, the other side in lanB; uhub in wan):
-#   burrow-gets-eiskalt[-tls]   A=masq Burrow passive `get-list` ← B=masq eiskaltdcpp-daemon passive
-#                               with NAT traversal; Burrow must punch (nat-traversal, ADCS/0.10),
-#                               exit 0, print a file-list event, and the list must hold eiskalt's
-#                               shared file and CID.
-#   eiskalt-gets-burrow[-tls]   A=masq eiskaltdcpp-daemon `list.download` ← B=masq Burrow passive
-#                               `serve`; eiskalt's FileLists/ must get Burrow's list (valid bz2 XML
-#                               with Burrow's CID), and Burrow's responder record must say connected.
-#   burrow-active-gets-ncdc     A=open Burrow active ← B=masq ncdc passive (method direct: ncdc
-#                               connects to Burrow after our CTM).
-#   burrow-passive-gets-ncdc    A=masq Burrow passive ← B=open ncdc active (method reverse: our RCM,
-#                               ncdc's CTM, we connect).
+#   burrow-gets-eiskalt[-tls]  A=masq Burrow passive `get-list` <- B=masq eiskaltdcpp-daemon
+#                              passive with NAT traversal; Burrow must punch (nat-traversal,
+#                              ADCS/0.10), exit 0, print a file-list event, and the list must
+#                              hold eiskalt's shared file and CID.
+#   eiskalt-gets-burrow[-tls]  A=masq eiskaltdcpp-daemon `list.download` <- B=masq Burrow passive
+#                              `serve --share`; eiskalt's FileLists/ must get Burrow's list (valid
+#                              bz2 XML with Burrow's CID and shared file), and Burrow's responder
+#                              record must say connected via nat-traversal.
+#   burrow-active-gets-ncdc    A=open Burrow active <- B=masq ncdc passive (method direct: ncdc
+#                              connects to Burrow after our CTM).
+#   burrow-passive-gets-ncdc   A=masq Burrow passive <- B=open ncdc active (method reverse: our
+#                              RCM, ncdc's CTM, we connect).
 # `-tls` cells use a TLS hub (adcs://). Exit 77 (skipped, with the reason) when not root, when
 # namespaces / nftables are unusable or when the peer program is not installed.
 #
@@ -103,8 +104,12 @@ def cli_argv (cli, datadir, nick, active=False, share=None):
 def make_share (root, tag):
   d = os.path.join(root, 'share-' + tag)
   os.makedirs(d, exist_ok=True)
-  with open(os.path.join(d, SHARED_NAME), 'w') as f:
+  path = os.path.join(d, SHARED_NAME)
+  with open(path, 'w') as f:
     f.write('shared by %s for the NAT lab interop test\n' % tag)
+  # an hour old: a file modified in the last seconds may be hashed again on the next scan
+  old = time.time() - 3600
+  os.utime(path, (old, old))
   return d
 
 
@@ -201,9 +206,10 @@ def cell_eiskalt_gets_burrow (lab, hub, cli, cell, report):
     eis.wait_users(hub.url, ['bob'])
     t0 = eis.download_list(hub.url, 'bob')
     got = eis.wait_list('bob', 60)
+    punch_line = None
     if got is not None:
       # Burrow prints its record when the attempt finishes, which is before the transfer ends
-      b.wait_line(lambda l: '"event":"punch"' in l, 5)
+      punch_line = b.wait_line(lambda l: '"event":"punch"' in l, 5)
   finally:
     eis.stop()
     if b is not None:
@@ -220,13 +226,15 @@ def cell_eiskalt_gets_burrow (lab, hub, cli, cell, report):
   else:
     when, path, root, files = got
     report['summary'] = 'eiskalt had the list %.2f s after list.download' % (when - t0)
+    if punch_line:
+      report['summary'] += ' (Burrow\'s responder record printed after %.2f s)' % (
+        punch_line[0] - t0)
     if own and root.get('CID') != own[0].get('cid'):
       problems.append('list CID %s, expected Burrow\'s %s' % (root.get('CID'), own[0].get('cid')))
     if 'Burrow' not in (root.get('Generator') or ''):
       problems.append('list Generator %r is not Burrow' % root.get('Generator'))
     if SHARED_NAME not in files:
-      report['note'] = ('Burrow\'s list has no files (%s): burrow-cli serve does not use --share'
-                        % files[:5])
+      problems.append('Burrow\'s list lacks its shared %s (files: %s)' % (SHARED_NAME, files[:5]))
   if not punches:
     problems.append('Burrow (B) printed no punch record')
   else:
@@ -248,37 +256,43 @@ def cell_burrow_gets_ncdc (lab, hub, cli, cell, report):
       nc.command('/set active false', r'global\.active = false')
     d = make_share(lab.workdir, 'ncdc')
     nc.command('/share probe %s' % d, r'Added to share')
-    # ncdc hashes in the background and has no event for its end: list the share (/share) every
-    # 0.5 s until it shows a non-zero size (opening the hub while it still hashes left ncdc with
-    # an empty list for good in our runs)
+    # ncdc hashes in the background and has no event for its end; it logs "Completed hashing
+    # <path>" to stderr.log in its session dir: poll that file (50 ms) against a deadline
+    log = os.path.join(nc.dir, 'stderr.log')
+    done = 'Completed hashing %s' % os.path.join(d, SHARED_NAME)
     deadline = time.monotonic() + 30
     while True:
-      nc.send('/share')
-      if nc.wait_screen(lambda s: re.search(r'/probe -> \S+ \(\s*[1-9][\d.]*\s+\S?B\)', s)
-                        is not None, 0.5):
-        break
+      try:
+        with open(log) as f:
+          if done in f.read():
+            break
+      except FileNotFoundError:
+        pass
       if time.monotonic() > deadline:
         raise CellFailure('ncdc did not hash its share within 30 s:\n%s' % nc.screen())
+      time.sleep(0.05)
+    # ncdc rewrites the file list it serves (files.xml.bz2) only from time to time and when it
+    # quits: a running ncdc kept serving an empty list for 30 s after hashing. Restart it (the
+    # settings and hashes are in its database) so that it serves the complete list at once.
+    nc.stop()
+    try:
+      with open(os.path.join(nc.dir, 'files.xml.bz2'), 'rb') as f:
+        own = dcpeers.parse_list(f.read())[1]
+    except Exception as e:  # noqa: BLE001
+      raise CellFailure('ncdc wrote no readable files.xml.bz2 when it quit: %s' % e)
+    if SHARED_NAME not in own:
+      raise CellFailure('ncdc\'s files.xml.bz2 lacks %s after hashing: %s' % (SHARED_NAME, own))
+    nc.start()
     nc.command('/open lab %s' % hub.url)
-    joined = r'\[(active[^\]]*|passive)\] \[adc\].*\d+ users'
-    b_ready = nc.wait_screen(lambda s: re.search(joined, s) is not None, 20)
+    # joined, and announcing a non-zero share (after its start-up refresh of the share, during
+    # which it prints "File list incomplete")
+    joined = r'\[(active[^\]]*|passive)\] \[adc\].*\d+ users +[1-9][\d.]* +\S?B'
+    b_ready = nc.wait_screen(lambda s: re.search(joined, s) is not None
+                             and 'File list incomplete' not in s, 30)
     if b_ready is None:
-      raise CellFailure('ncdc did not join the hub:\n%s' % nc.screen())
-    deadline = time.monotonic() + 30
-    rc, punches, lists, out, a = None, [], [], None, None
-    while True:
-      # wait for ncdc's list to be hashed: try until the list holds the file (ncdc has no RPC)
-      rc, punches, lists, out, a = burrow_get_list(lab, hub, cli, 'alice', 'ncdcB',
-                                                   active=cell['active'] == 'A')
-      if rc != 0 or time.monotonic() > deadline:
-        break
-      try:
-        with open(out, 'rb') as f:
-          if SHARED_NAME in dcpeers.parse_list(f.read())[1]:
-            break
-      except Exception:  # noqa: BLE001 — checked below
-        break
-      time.sleep(1)
+      raise CellFailure('ncdc did not join the hub with its share:\n%s' % nc.screen())
+    rc, punches, lists, out, a = burrow_get_list(lab, hub, cli, 'alice', 'ncdcB',
+                                                 active=cell['active'] == 'A')
     screen = nc.screen()
   finally:
     nc.stop()

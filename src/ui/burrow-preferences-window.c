@@ -1,0 +1,711 @@
+/* burrow-preferences-window.c
+ *
+ * Copyright 2026 The Burrow authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#define G_LOG_DOMAIN "burrow-preferences-window"
+
+#include "config.h"
+
+#include <glib/gi18n-lib.h>
+
+#include "burrow-application.h"
+#include "burrow-file-chooser.h"
+
+#include "burrow-preferences-window.h"
+
+/* The widgets are bound to GSettings; the application applies the settings to the engine
+ * (burrow-application.c), so what is changed here reaches the client the same way a change
+ * made with `gsettings` would. Shared folders are not settings: the share keeps its roots in
+ * the database, and this window calls it directly. */
+
+struct _BurrowPreferencesWindow
+{
+  GtkWindow          parent_instance;
+
+  /* template widgets */
+  GtkButton         *add_folder_button;
+  GtkEntry          *description_entry;
+  GtkLabel          *download_dir_label;
+  GtkProgressBar    *hash_progress;
+  GtkLabel          *hash_label;
+  GtkRevealer       *hash_revealer;
+  GtkLabel          *keyprint_label;
+  GtkDropDown       *mode_dropdown;
+  GtkEntry          *nick_entry;
+  GtkSwitch         *notifications_switch;
+  GtkSpinButton     *port_spin;
+  GtkListBox        *roots_list;
+  GtkLabel          *share_error_label;
+  GtkLabel          *share_summary_label;
+  GtkSpinButton     *slots_spin;
+
+  /* owned */
+  BurrowApplication *app;
+  BurrowClient      *client;
+  GSettings         *settings;
+  GCancellable      *cancellable;
+  GSignalGroup      *share_signals;
+  GSignalGroup      *hasher_signals;
+  guint              progress_idle_id;
+};
+
+G_DEFINE_FINAL_TYPE (BurrowPreferencesWindow, burrow_preferences_window, GTK_TYPE_WINDOW)
+
+/* ---------------------------------------------------------------------------------------------- */
+/* Shared folders                                                                                 */
+/* ---------------------------------------------------------------------------------------------- */
+
+static void
+show_share_error (BurrowPreferencesWindow *self,
+                  const char              *text)
+{
+  gtk_label_set_text (self->share_error_label, text != NULL ? text : "");
+  gtk_widget_set_visible (GTK_WIDGET (self->share_error_label), text != NULL);
+}
+
+static void
+on_remove_root_clicked_cb (GtkButton               *button,
+                           BurrowPreferencesWindow *self)
+{
+  const char *name = g_object_get_data (G_OBJECT (button), "burrow-root-name");
+
+  burrow_preferences_window_remove_folder (self, name);
+}
+
+static GtkWidget *
+create_root_row (BurrowPreferencesWindow *self,
+                 const char              *name,
+                 const char              *path)
+{
+  g_autofree char *display = g_filename_display_name (path != NULL ? path : "");
+  g_autofree char *tooltip = NULL;
+  GtkWidget *row = gtk_list_box_row_new ();
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
+  GtkWidget *texts = gtk_box_new (GTK_ORIENTATION_VERTICAL, 2);
+  GtkWidget *icon = gtk_image_new_from_icon_name ("folder-symbolic");
+  GtkWidget *name_label = gtk_label_new (name);
+  GtkWidget *path_label = gtk_label_new (display);
+  GtkWidget *remove = gtk_button_new_from_icon_name ("user-trash-symbolic");
+
+  gtk_widget_add_css_class (box, "burrow-pref-row");
+  gtk_accessible_update_property (GTK_ACCESSIBLE (icon), GTK_ACCESSIBLE_PROPERTY_LABEL, "", -1);
+  gtk_box_append (GTK_BOX (box), icon);
+
+  gtk_widget_set_hexpand (texts, TRUE);
+  gtk_widget_set_valign (texts, GTK_ALIGN_CENTER);
+  gtk_label_set_xalign (GTK_LABEL (name_label), 0);
+  gtk_label_set_ellipsize (GTK_LABEL (name_label), PANGO_ELLIPSIZE_END);
+  gtk_label_set_xalign (GTK_LABEL (path_label), 0);
+  gtk_label_set_ellipsize (GTK_LABEL (path_label), PANGO_ELLIPSIZE_START);
+  gtk_widget_add_css_class (path_label, "dim-label");
+  gtk_widget_add_css_class (path_label, "caption");
+  gtk_box_append (GTK_BOX (texts), name_label);
+  gtk_box_append (GTK_BOX (texts), path_label);
+  gtk_box_append (GTK_BOX (box), texts);
+
+  /* Translators: tooltip of the button that stops sharing a folder; %s is its name */
+  tooltip = g_strdup_printf (_("Stop Sharing “%s”"), name);
+  gtk_widget_set_tooltip_text (remove, tooltip);
+  gtk_widget_set_valign (remove, GTK_ALIGN_CENTER);
+  gtk_widget_add_css_class (remove, "flat");
+  g_object_set_data_full (G_OBJECT (remove), "burrow-root-name", g_strdup (name), g_free);
+  g_signal_connect (remove, "clicked", G_CALLBACK (on_remove_root_clicked_cb), self);
+  gtk_box_append (GTK_BOX (box), remove);
+
+  gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), FALSE);
+  gtk_list_box_row_set_child (GTK_LIST_BOX_ROW (row), box);
+  g_object_set_data_full (G_OBJECT (row), "burrow-root-name", g_strdup (name), g_free);
+  return row;
+}
+
+static void
+rebuild_roots (BurrowPreferencesWindow *self)
+{
+  BurrowShare *share = burrow_client_get_share (self->client);
+  g_auto(GStrv) names = burrow_share_dup_root_names (share);
+  GtkWidget *child;
+
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->roots_list))) != NULL)
+    gtk_list_box_remove (self->roots_list, child);
+  for (guint i = 0; names != NULL && names[i] != NULL; i++)
+    gtk_list_box_append (self->roots_list,
+                         create_root_row (self, names[i],
+                                          burrow_share_get_root_path (share, names[i])));
+}
+
+static char *
+format_eta (gint64 seconds)
+{
+  if (seconds < 60)
+    /* Translators: time left, in seconds */
+    return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u second left", "%u seconds left",
+                                         (guint) seconds), (guint) seconds);
+  if (seconds < 3600)
+    return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u minute left", "%u minutes left",
+                                         (guint) (seconds / 60)), (guint) (seconds / 60));
+  return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u hour left", "%u hours left",
+                                       (guint) (seconds / 3600)), (guint) (seconds / 3600));
+}
+
+static void
+update_share_progress (BurrowPreferencesWindow *self)
+{
+  BurrowShare *share = burrow_client_get_share (self->client);
+  BurrowHasher *hasher = burrow_share_get_hasher (share);
+  g_autofree char *size = g_format_size (burrow_share_get_total_size (share));
+  g_autofree char *summary = NULL;
+  guint n_files = burrow_share_get_n_files (share);
+  guint64 files_total = burrow_hasher_get_files_total (hasher);
+  guint64 files_done = burrow_hasher_get_files_done (hasher);
+  gboolean hashing = burrow_hasher_get_busy (hasher) && files_total > files_done;
+
+  /* Translators: the totals of the shared folders: "1,204 files, 3.4 GB" */
+  summary = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u file, %s", "%u files, %s", n_files),
+                             n_files, size);
+  if (burrow_share_get_scanning (share))
+    {
+      g_autofree char *scanning = g_strdup_printf (_("%s (looking for changes…)"), summary);
+
+      g_free (summary);
+      summary = g_steal_pointer (&scanning);
+    }
+  gtk_label_set_text (self->share_summary_label, summary);
+
+  if (hashing)
+    {
+      guint64 bytes_total = burrow_hasher_get_bytes_total (hasher);
+      guint64 bytes_done = burrow_hasher_get_bytes_done (hasher);
+      guint64 rate = burrow_hasher_get_rate (hasher);
+      gint64 eta = burrow_hasher_get_eta (hasher);
+      g_autofree char *text = NULL;
+      g_autofree char *done = g_format_size (bytes_done);
+      g_autofree char *total = g_format_size (bytes_total);
+
+      /* Translators: "Hashing 3 of 10 files (12.0 MB of 40.0 MB)" */
+      text = g_strdup_printf (_("Hashing %u of %u files (%s of %s)"),
+                              (guint) files_done, (guint) files_total, done, total);
+      if (rate > 0)
+        {
+          g_autofree char *rate_text = g_format_size (rate);
+          g_autofree char *more = g_strdup_printf (_("%s · %s/s"), text, rate_text);
+
+          g_free (text);
+          text = g_steal_pointer (&more);
+        }
+      if (eta >= 0)
+        {
+          g_autofree char *eta_text = format_eta (eta);
+          g_autofree char *more = g_strdup_printf ("%s · %s", text, eta_text);
+
+          g_free (text);
+          text = g_steal_pointer (&more);
+        }
+      gtk_label_set_text (self->hash_label, text);
+      gtk_progress_bar_set_fraction (self->hash_progress,
+                                     bytes_total > 0 ? (double) bytes_done / bytes_total : 0);
+    }
+  gtk_revealer_set_reveal_child (self->hash_revealer, hashing);
+}
+
+static gboolean
+progress_idle_cb (gpointer user_data)
+{
+  BurrowPreferencesWindow *self = user_data;
+
+  self->progress_idle_id = 0;
+  update_share_progress (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+queue_progress (BurrowPreferencesWindow *self)
+{
+  if (self->progress_idle_id == 0)
+    self->progress_idle_id = g_idle_add (progress_idle_cb, self);
+}
+
+static void
+on_share_notify_cb (BurrowPreferencesWindow *self)
+{
+  queue_progress (self);
+}
+
+/**
+ * burrow_preferences_window_add_folder:
+ * @folder: a local folder
+ *
+ * Shares @folder, what the "Add Folder" chooser does with the folder picked; a problem is
+ * shown in the window.
+ *
+ * Returns: %TRUE if it is now shared
+ */
+gboolean
+burrow_preferences_window_add_folder (BurrowPreferencesWindow *self,
+                                      GFile                   *folder)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_return_val_if_fail (BURROW_IS_PREFERENCES_WINDOW (self), FALSE);
+  g_return_val_if_fail (G_IS_FILE (folder), FALSE);
+
+  if (!burrow_application_share_folder (self->app, folder, &error))
+    {
+      show_share_error (self, error->message);
+      return FALSE;
+    }
+  show_share_error (self, NULL);
+  rebuild_roots (self);
+  update_share_progress (self);
+  return TRUE;
+}
+
+/**
+ * burrow_preferences_window_remove_folder:
+ * @name: the shared folder's name
+ *
+ * Stops sharing the folder called @name.
+ *
+ * Returns: %TRUE if it was shared
+ */
+gboolean
+burrow_preferences_window_remove_folder (BurrowPreferencesWindow *self,
+                                         const char              *name)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_return_val_if_fail (BURROW_IS_PREFERENCES_WINDOW (self), FALSE);
+  g_return_val_if_fail (name != NULL, FALSE);
+
+  if (!burrow_share_remove_root (burrow_client_get_share (self->client), name, &error))
+    {
+      show_share_error (self, error->message);
+      return FALSE;
+    }
+  show_share_error (self, NULL);
+  rebuild_roots (self);
+  update_share_progress (self);
+  return TRUE;
+}
+
+static void
+on_folder_chosen_cb (GObject      *source,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  g_autoptr(BurrowPreferencesWindow) self = user_data;
+  g_autoptr(GFile) folder = burrow_file_chooser_select_folder_finish (result, NULL);
+
+  if (folder != NULL)
+    burrow_preferences_window_add_folder (self, folder);
+}
+
+static void
+add_folder_action (GtkWidget  *widget,
+                   const char *action_name,
+                   GVariant   *parameter)
+{
+  BurrowPreferencesWindow *self = BURROW_PREFERENCES_WINDOW (widget);
+
+  burrow_file_chooser_select_folder_async (GTK_WINDOW (self), _("Share a Folder"), _("_Share"),
+                                           self->cancellable, on_folder_chosen_cb,
+                                           g_object_ref (self));
+}
+
+/* ---------------------------------------------------------------------------------------------- */
+/* Downloads, identity                                                                            */
+/* ---------------------------------------------------------------------------------------------- */
+
+static void
+update_download_dir (BurrowPreferencesWindow *self)
+{
+  const char *dir = burrow_client_get_download_dir (self->client);
+  g_autofree char *display = g_filename_display_name (dir);
+
+  gtk_label_set_text (self->download_dir_label, display);
+}
+
+static void
+on_settings_download_dir_changed_cb (BurrowPreferencesWindow *self)
+{
+  /* The application applied it to the engine first (it connected earlier). */
+  update_download_dir (self);
+}
+
+static void
+on_download_dir_chosen_cb (GObject      *source,
+                           GAsyncResult *result,
+                           gpointer      user_data)
+{
+  g_autoptr(BurrowPreferencesWindow) self = user_data;
+  g_autoptr(GFile) folder = burrow_file_chooser_select_folder_finish (result, NULL);
+  g_autofree char *path = folder != NULL ? g_file_get_path (folder) : NULL;
+
+  if (path == NULL)
+    return;
+  if (self->settings != NULL)
+    g_settings_set_string (self->settings, "download-dir", path);
+  else
+    burrow_client_set_download_dir (self->client, path);
+  update_download_dir (self);
+}
+
+static void
+choose_download_dir_action (GtkWidget  *widget,
+                            const char *action_name,
+                            GVariant   *parameter)
+{
+  BurrowPreferencesWindow *self = BURROW_PREFERENCES_WINDOW (widget);
+
+  burrow_file_chooser_select_folder_async (GTK_WINDOW (self), _("Download Folder"), _("_Select"),
+                                           self->cancellable, on_download_dir_chosen_cb,
+                                           g_object_ref (self));
+}
+
+static void
+copy_keyprint_action (GtkWidget  *widget,
+                      const char *action_name,
+                      GVariant   *parameter)
+{
+  BurrowPreferencesWindow *self = BURROW_PREFERENCES_WINDOW (widget);
+  const char *keyprint = burrow_preferences_window_get_keyprint (self);
+
+  if (keyprint != NULL)
+    gdk_clipboard_set_text (gtk_widget_get_clipboard (widget), keyprint);
+}
+
+static gboolean
+mode_get_mapping (GValue   *value,
+                  GVariant *variant,
+                  gpointer  user_data)
+{
+  g_value_set_uint (value, g_strcmp0 (g_variant_get_string (variant, NULL), "active") == 0);
+  return TRUE;
+}
+
+static GVariant *
+mode_set_mapping (const GValue       *value,
+                  const GVariantType *expected_type,
+                  gpointer            user_data)
+{
+  return g_variant_new_string (g_value_get_uint (value) == 1 ? "active" : "passive");
+}
+
+static void
+on_mode_selected_notify_cb (BurrowPreferencesWindow *self)
+{
+  gtk_widget_set_sensitive (GTK_WIDGET (self->port_spin),
+                            gtk_drop_down_get_selected (self->mode_dropdown) == 1);
+}
+
+/* Without a schema (an uninstalled build run by hand) the widgets talk to the client. */
+static void
+on_nick_entry_changed_cb (BurrowPreferencesWindow *self)
+{
+  const char *nick = gtk_editable_get_text (GTK_EDITABLE (self->nick_entry));
+
+  if (self->settings == NULL && nick != NULL && *nick != '\0')
+    burrow_client_set_nick (self->client, nick);
+}
+
+static void
+on_slots_value_changed_cb (BurrowPreferencesWindow *self)
+{
+  if (self->settings == NULL)
+    burrow_client_set_slots (self->client, gtk_spin_button_get_value_as_int (self->slots_spin));
+}
+
+static void
+bind_settings (BurrowPreferencesWindow *self)
+{
+  if (self->settings == NULL)
+    {
+      gtk_editable_set_text (GTK_EDITABLE (self->nick_entry),
+                             burrow_client_get_nick (self->client));
+      gtk_spin_button_set_value (self->slots_spin, burrow_client_get_slots (self->client));
+      g_signal_connect_swapped (self->nick_entry, "changed",
+                                G_CALLBACK (on_nick_entry_changed_cb), self);
+      g_signal_connect_swapped (self->slots_spin, "value-changed",
+                                G_CALLBACK (on_slots_value_changed_cb), self);
+      gtk_widget_set_sensitive (GTK_WIDGET (self->description_entry), FALSE);
+      gtk_widget_set_sensitive (GTK_WIDGET (self->mode_dropdown), FALSE);
+      gtk_widget_set_sensitive (GTK_WIDGET (self->port_spin), FALSE);
+      gtk_widget_set_sensitive (GTK_WIDGET (self->notifications_switch), FALSE);
+      return;
+    }
+
+  g_settings_bind (self->settings, "nick", self->nick_entry, "text", G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (self->settings, "description", self->description_entry, "text",
+                   G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (self->settings, "tcp-port", self->port_spin, "value", G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (self->settings, "upload-slots", self->slots_spin, "value",
+                   G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (self->settings, "notifications", self->notifications_switch, "active",
+                   G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind_with_mapping (self->settings, "connection-mode", self->mode_dropdown,
+                                "selected", G_SETTINGS_BIND_DEFAULT,
+                                mode_get_mapping, mode_set_mapping, NULL, NULL);
+
+  g_signal_connect_object (self->settings, "changed::download-dir",
+                           G_CALLBACK (on_settings_download_dir_changed_cb), self,
+                           G_CONNECT_SWAPPED);
+
+  /* An empty nick setting means "not chosen": show the one the engine uses. */
+  if (*gtk_editable_get_text (GTK_EDITABLE (self->nick_entry)) == '\0')
+    gtk_entry_set_placeholder_text (self->nick_entry, burrow_client_get_nick (self->client));
+}
+
+/* ---------------------------------------------------------------------------------------------- */
+/* Public API                                                                                     */
+/* ---------------------------------------------------------------------------------------------- */
+
+/**
+ * burrow_preferences_window_new:
+ * @app: the application (its client and settings)
+ * @parent: (nullable): the window it is modal for
+ *
+ * Returns: (transfer none): a new preferences window, owned by GTK's list of toplevels
+ */
+BurrowPreferencesWindow *
+burrow_preferences_window_new (BurrowApplication *app,
+                               GtkWindow         *parent)
+{
+  BurrowPreferencesWindow *self;
+  BurrowShare *share;
+
+  g_return_val_if_fail (BURROW_IS_APPLICATION (app), NULL);
+  g_return_val_if_fail (burrow_application_get_client (app) != NULL, NULL);
+  g_return_val_if_fail (parent == NULL || GTK_IS_WINDOW (parent), NULL);
+
+  self = g_object_new (BURROW_TYPE_PREFERENCES_WINDOW,
+                       "transient-for", parent,
+                       NULL);
+  self->app = g_object_ref (app);
+  self->client = g_object_ref (burrow_application_get_client (app));
+  if (burrow_application_get_settings (app) != NULL)
+    self->settings = g_object_ref (burrow_application_get_settings (app));
+
+  bind_settings (self);
+  on_mode_selected_notify_cb (self);
+  gtk_label_set_text (self->keyprint_label, burrow_preferences_window_get_keyprint (self));
+  update_download_dir (self);
+
+  share = burrow_client_get_share (self->client);
+  g_signal_group_set_target (self->share_signals, share);
+  g_signal_group_set_target (self->hasher_signals, burrow_share_get_hasher (share));
+  rebuild_roots (self);
+  update_share_progress (self);
+
+  return self;
+}
+
+/**
+ * burrow_preferences_window_get_roots_list:
+ *
+ * Returns: (transfer none): the list of shared folders (one row per folder)
+ */
+GtkListBox *
+burrow_preferences_window_get_roots_list (BurrowPreferencesWindow *self)
+{
+  g_return_val_if_fail (BURROW_IS_PREFERENCES_WINDOW (self), NULL);
+  return self->roots_list;
+}
+
+/**
+ * burrow_preferences_window_dup_roots_text:
+ *
+ * Returns: (transfer full): the shared folders as listed, "name  path" a line, read back from
+ *   the rows
+ */
+char *
+burrow_preferences_window_dup_roots_text (BurrowPreferencesWindow *self)
+{
+  GString *out;
+
+  g_return_val_if_fail (BURROW_IS_PREFERENCES_WINDOW (self), NULL);
+
+  out = g_string_new (NULL);
+  for (GtkWidget *row = gtk_widget_get_first_child (GTK_WIDGET (self->roots_list)); row != NULL;
+       row = gtk_widget_get_next_sibling (row))
+    {
+      GtkWidget *box;
+      GtkWidget *texts;
+
+      if (!GTK_IS_LIST_BOX_ROW (row) ||
+          g_object_get_data (G_OBJECT (row), "burrow-root-name") == NULL)
+        continue;
+      box = gtk_list_box_row_get_child (GTK_LIST_BOX_ROW (row));
+      texts = gtk_widget_get_next_sibling (gtk_widget_get_first_child (box));
+      g_string_append_printf (out, "%s  %s\n",
+                              gtk_label_get_text (GTK_LABEL (gtk_widget_get_first_child (texts))),
+                              gtk_label_get_text (GTK_LABEL (gtk_widget_get_last_child (texts))));
+    }
+  return g_string_free (out, FALSE);
+}
+
+/**
+ * burrow_preferences_window_get_share_summary:
+ *
+ * Returns: the totals shown for the shared folders ("3 files, 12.0 kB")
+ */
+const char *
+burrow_preferences_window_get_share_summary (BurrowPreferencesWindow *self)
+{
+  g_return_val_if_fail (BURROW_IS_PREFERENCES_WINDOW (self), NULL);
+
+  update_share_progress (self);
+  return gtk_label_get_text (self->share_summary_label);
+}
+
+/**
+ * burrow_preferences_window_get_error:
+ *
+ * Returns: (nullable): the problem shown with the shared folders, if any
+ */
+const char *
+burrow_preferences_window_get_error (BurrowPreferencesWindow *self)
+{
+  g_return_val_if_fail (BURROW_IS_PREFERENCES_WINDOW (self), NULL);
+
+  if (!gtk_widget_get_visible (GTK_WIDGET (self->share_error_label)))
+    return NULL;
+  return gtk_label_get_text (self->share_error_label);
+}
+
+/**
+ * burrow_preferences_window_get_nick_entry:
+ *
+ * Returns: (transfer none): the nick entry
+ */
+GtkEditable *
+burrow_preferences_window_get_nick_entry (BurrowPreferencesWindow *self)
+{
+  g_return_val_if_fail (BURROW_IS_PREFERENCES_WINDOW (self), NULL);
+  return GTK_EDITABLE (self->nick_entry);
+}
+
+/**
+ * burrow_preferences_window_get_slots_spin:
+ *
+ * Returns: (transfer none): the upload slots spin button
+ */
+GtkSpinButton *
+burrow_preferences_window_get_slots_spin (BurrowPreferencesWindow *self)
+{
+  g_return_val_if_fail (BURROW_IS_PREFERENCES_WINDOW (self), NULL);
+  return self->slots_spin;
+}
+
+/**
+ * burrow_preferences_window_get_keyprint:
+ *
+ * Returns: (nullable): our TLS certificate's keyprint ("SHA256/…")
+ */
+const char *
+burrow_preferences_window_get_keyprint (BurrowPreferencesWindow *self)
+{
+  g_return_val_if_fail (BURROW_IS_PREFERENCES_WINDOW (self), NULL);
+
+  if (self->client == NULL)
+    return NULL;
+  return burrow_identity_get_keyprint (burrow_client_get_identity (self->client));
+}
+
+/* ---------------------------------------------------------------------------------------------- */
+/* GObject                                                                                        */
+/* ---------------------------------------------------------------------------------------------- */
+
+static void
+burrow_preferences_window_dispose (GObject *object)
+{
+  BurrowPreferencesWindow *self = BURROW_PREFERENCES_WINDOW (object);
+
+  /* No gtk_widget_dispose_template () on a window (STYLE.md §3.6). */
+  g_cancellable_cancel (self->cancellable);
+  g_clear_handle_id (&self->progress_idle_id, g_source_remove);
+  if (self->share_signals != NULL)
+    g_signal_group_set_target (self->share_signals, NULL);
+  if (self->hasher_signals != NULL)
+    g_signal_group_set_target (self->hasher_signals, NULL);
+  g_clear_object (&self->share_signals);
+  g_clear_object (&self->hasher_signals);
+  if (self->settings != NULL)
+    {
+      g_settings_unbind (self->nick_entry, "text");
+      g_settings_unbind (self->description_entry, "text");
+      g_settings_unbind (self->port_spin, "value");
+      g_settings_unbind (self->slots_spin, "value");
+      g_settings_unbind (self->notifications_switch, "active");
+      g_settings_unbind (self->mode_dropdown, "selected");
+    }
+  g_clear_object (&self->settings);
+  g_clear_object (&self->client);
+  g_clear_object (&self->app);
+  g_clear_object (&self->cancellable);
+
+  G_OBJECT_CLASS (burrow_preferences_window_parent_class)->dispose (object);
+}
+
+static void
+burrow_preferences_window_class_init (BurrowPreferencesWindowClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = burrow_preferences_window_dispose;
+
+  gtk_widget_class_set_template_from_resource (widget_class, BURROW_RESOURCE_PATH
+                                               "/ui/burrow-preferences-window.ui");
+  gtk_widget_class_bind_template_child (widget_class, BurrowPreferencesWindow, add_folder_button);
+  gtk_widget_class_bind_template_child (widget_class, BurrowPreferencesWindow, description_entry);
+  gtk_widget_class_bind_template_child (widget_class, BurrowPreferencesWindow, download_dir_label);
+  gtk_widget_class_bind_template_child (widget_class, BurrowPreferencesWindow, hash_label);
+  gtk_widget_class_bind_template_child (widget_class, BurrowPreferencesWindow, hash_progress);
+  gtk_widget_class_bind_template_child (widget_class, BurrowPreferencesWindow, hash_revealer);
+  gtk_widget_class_bind_template_child (widget_class, BurrowPreferencesWindow, keyprint_label);
+  gtk_widget_class_bind_template_child (widget_class, BurrowPreferencesWindow, mode_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, BurrowPreferencesWindow, nick_entry);
+  gtk_widget_class_bind_template_child (widget_class, BurrowPreferencesWindow,
+                                        notifications_switch);
+  gtk_widget_class_bind_template_child (widget_class, BurrowPreferencesWindow, port_spin);
+  gtk_widget_class_bind_template_child (widget_class, BurrowPreferencesWindow, roots_list);
+  gtk_widget_class_bind_template_child (widget_class, BurrowPreferencesWindow, share_error_label);
+  gtk_widget_class_bind_template_child (widget_class, BurrowPreferencesWindow, share_summary_label);
+  gtk_widget_class_bind_template_child (widget_class, BurrowPreferencesWindow, slots_spin);
+
+  gtk_widget_class_install_action (widget_class, "prefs.add-folder", NULL, add_folder_action);
+  gtk_widget_class_install_action (widget_class, "prefs.choose-download-dir", NULL,
+                                   choose_download_dir_action);
+  gtk_widget_class_install_action (widget_class, "prefs.copy-keyprint", NULL,
+                                   copy_keyprint_action);
+
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "window.close", NULL);
+}
+
+static void
+burrow_preferences_window_init (BurrowPreferencesWindow *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+
+  self->cancellable = g_cancellable_new ();
+
+  gtk_label_set_selectable (self->keyprint_label, TRUE);
+  gtk_label_set_wrap_mode (self->keyprint_label, PANGO_WRAP_CHAR);
+  gtk_widget_add_css_class (GTK_WIDGET (self->keyprint_label), "monospace");
+  gtk_label_set_ellipsize (self->download_dir_label, PANGO_ELLIPSIZE_START);
+  gtk_label_set_wrap (self->download_dir_label, FALSE);
+
+  g_signal_connect_swapped (self->mode_dropdown, "notify::selected",
+                            G_CALLBACK (on_mode_selected_notify_cb), self);
+
+  self->share_signals = g_signal_group_new (BURROW_TYPE_SHARE);
+  g_signal_group_connect_swapped (self->share_signals, "notify", G_CALLBACK (on_share_notify_cb),
+                                  self);
+  g_signal_group_connect_swapped (self->share_signals, "changed", G_CALLBACK (on_share_notify_cb),
+                                  self);
+  self->hasher_signals = g_signal_group_new (BURROW_TYPE_HASHER);
+  g_signal_group_connect_swapped (self->hasher_signals, "notify", G_CALLBACK (on_share_notify_cb),
+                                  self);
+}

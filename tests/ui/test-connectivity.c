@@ -1,0 +1,462 @@
+/* test-connectivity.c — the punch panel, with a real NAT traversal between two clients on loopback
+ *
+ * Copyright 2026 The Burrow authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#define G_LOG_DOMAIN "test-connectivity"
+
+#include "config.h"
+
+#include <glib/gi18n-lib.h>
+#include <glib/gstdio.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <gtk/gtk.h>
+
+#include "burrow-application.h"
+#include "burrow-connectivity-page.h"
+#include "burrow-test-hub.h"
+#include "burrow-test-ui.h"
+#include "burrow-test-util.h"
+
+#include "burrow-window.h"
+
+#define WAIT_MS   (30 * 1000)
+#define MY_NICK   "alice"
+
+/* One application per process; the cases share the hub, bob (a second engine in this process)
+ * and carol (a raw ADC client), and run in the order they are added. */
+static BurrowApplication *app;
+static BurrowTestHub *hub;
+static BurrowClient *bob;
+static BurrowTestAdcClient *carol;
+static BurrowHubSession *session;       /* alice's, borrowed from the app's client */
+static char *data_dir;
+
+static BurrowWindow *
+get_window (void)
+{
+  GtkWindow *window;
+
+  g_application_activate (G_APPLICATION (app));
+  window = gtk_application_get_active_window (GTK_APPLICATION (app));
+  g_assert_true (BURROW_IS_WINDOW (window));
+  g_assert_true (burrow_test_ui_wait_mapped (GTK_WIDGET (window)));
+  return BURROW_WINDOW (window);
+}
+
+static BurrowConnectivityPage *
+get_page (void)
+{
+  BurrowWindow *window = get_window ();
+  BurrowConnectivityPage *page = burrow_window_get_connectivity_page (window);
+
+  g_assert_true (burrow_window_set_page (window, "connectivity"));
+  g_assert_true (burrow_test_ui_wait_mapped (GTK_WIDGET (page)));
+  return page;
+}
+
+static BurrowClient *
+my_client (void)
+{
+  return burrow_application_get_client (app);
+}
+
+static gboolean
+session_is_normal (gpointer data)
+{
+  return burrow_hub_session_get_state (data) == BURROW_HUB_STATE_NORMAL;
+}
+
+typedef struct
+{
+  BurrowHubSession *session;
+  const char       *nick;
+} SeesWait;
+
+static gboolean
+sees_nick (gpointer data)
+{
+  SeesWait *wait = data;
+
+  return burrow_hub_session_lookup_nick (wait->session, wait->nick) != NULL;
+}
+
+static BurrowUser *
+wait_user (const char *nick)
+{
+  SeesWait wait = { session, nick };
+
+  g_assert_true (burrow_test_wait_until (sees_nick, &wait, WAIT_MS));
+  return burrow_hub_session_lookup_nick (session, nick);
+}
+
+static gboolean
+user_lacks_nat_traversal (gpointer data)
+{
+  BurrowUser *user = burrow_hub_session_lookup_nick (session, data);
+
+  return user != NULL && !burrow_user_supports_nat_traversal (user);
+}
+
+static guint
+n_listed (BurrowConnectivityPage *page)
+{
+  return g_list_model_get_n_items (burrow_connectivity_page_get_model (page));
+}
+
+typedef struct
+{
+  gboolean            done;
+  GError             *error;
+  BurrowPeerConnection *peer;
+} ConnectResult;
+
+static void
+on_connected_cb (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  ConnectResult *r = user_data;
+
+  r->peer = burrow_nat_connector_connect_finish (BURROW_NAT_CONNECTOR (source), result, NULL,
+                                                 &r->error);
+  r->done = TRUE;
+}
+
+static void
+connect_to (const char    *nick,
+            ConnectResult *result)
+{
+  burrow_nat_connector_connect_async (burrow_client_get_connector (my_client ()),
+                                      BURROW_ADC_HUB_SESSION (session), wait_user (nick), NULL,
+                                      on_connected_cb, result);
+}
+
+/* ---------------------------------------------------------------------------------------------- */
+
+static void
+test_empty (void)
+{
+  BurrowConnectivityPage *page = get_page ();
+  g_autofree char *summary = NULL;
+
+  /* Nothing tried yet: the empty state, and the summary of a passive client. */
+  g_assert_cmpuint (n_listed (page), ==, 0);
+  g_assert_null (burrow_connectivity_page_get_selected (page));
+  summary = burrow_connectivity_page_dup_summary_text (page);
+  g_test_message ("%s", summary);
+  g_assert_nonnull (strstr (summary, C_("mode", "Passive")));
+  g_assert_nonnull (strstr (summary, _("NAT traversal: yes")));
+  if (burrow_test_ui_expect_german ())
+    g_assert_nonnull (strstr (summary, "Passiv"));
+}
+
+static void
+test_nat_traversal (void)
+{
+  BurrowConnectivityPage *page = get_page ();
+  g_autoptr(GSettings) settings = g_settings_new ("io.github.burrowdc.Burrow");
+  g_autoptr(GError) error = NULL;
+  g_autofree char *summary = NULL;
+  g_autofree char *timeline = NULL;
+  g_autofree char *bob_dir = NULL;
+  ConnectResult result = { FALSE, NULL, NULL };
+  BurrowPunchAttempt *attempt;
+  const char *method_text;
+
+  if (!burrow_tls_is_available ())
+    {
+      g_test_skip ("no TLS backend");
+      return;
+    }
+
+  /* alice is the app's engine (passive: the default), bob a second engine (passive too). */
+  g_settings_set_string (settings, "nick", MY_NICK);
+  g_action_group_activate_action (G_ACTION_GROUP (app), "connect",
+                                  g_variant_new_string (burrow_test_hub_get_uri (hub)));
+  g_assert_cmpuint (g_list_model_get_n_items (burrow_client_get_hubs (my_client ())), ==, 1);
+  session = g_list_model_get_item (burrow_client_get_hubs (my_client ()), 0);
+  g_object_unref (session);  /* the client keeps it */
+  g_assert_true (burrow_test_wait_until (session_is_normal, session, WAIT_MS));
+
+  bob_dir = g_build_filename (data_dir, "bob", NULL);
+  bob = burrow_client_new (bob_dir, &error);
+  g_assert_no_error (error);
+  burrow_client_set_nick (bob, "bob");
+  burrow_test_join_hub (bob, burrow_test_hub_get_uri (hub));
+  g_assert_true (burrow_user_supports_nat_traversal (wait_user ("bob")));
+
+  /* The attempt is listed at once, as pending; the Pending filter shows it. */
+  get_page ();
+  connect_to ("bob", &result);
+  g_assert_cmpuint (n_listed (page), ==, 1);
+  burrow_connectivity_page_set_filter (page, "pending");
+  g_assert_cmpstr (burrow_connectivity_page_get_filter (page), ==, "pending");
+  g_assert_cmpuint (n_listed (page), ==, 1);
+  attempt = burrow_connectivity_page_get_selected (page);
+  g_assert_nonnull (attempt);
+  g_assert_cmpint (burrow_punch_attempt_get_result (attempt), ==, BURROW_PUNCH_RESULT_PENDING);
+
+  g_assert_true (burrow_test_wait_for_flag (&result.done, WAIT_MS));
+  g_assert_no_error (result.error);
+  g_assert_true (BURROW_IS_PEER_CONNECTION (result.peer));
+  burrow_peer_connection_close (result.peer);
+  g_clear_object (&result.peer);
+
+  /* Connected now: the Pending filter drops it by itself. */
+  g_assert_cmpint (burrow_punch_attempt_get_result (attempt), ==, BURROW_PUNCH_RESULT_CONNECTED);
+  g_assert_cmpuint (n_listed (page), ==, 0);
+  burrow_connectivity_page_set_filter (page, "all");
+  g_assert_cmpuint (n_listed (page), ==, 1);
+  g_assert_true (burrow_connectivity_page_select (page, attempt));
+  burrow_test_ui_flush ();
+
+  /* The row shows the method and the result in words (translated). */
+  method_text = burrow_connectivity_format_method (BURROW_PUNCH_METHOD_NAT_TRAVERSAL);
+  if (burrow_test_ui_expect_german ())
+    g_assert_cmpstr (method_text, !=, "NAT traversal");
+  g_assert_nonnull (burrow_test_ui_find_label (
+                      GTK_WIDGET (burrow_connectivity_page_get_column_view (page)), method_text));
+  g_assert_nonnull (burrow_test_ui_find_label (
+                      GTK_WIDGET (burrow_connectivity_page_get_column_view (page)),
+                      burrow_connectivity_format_result (BURROW_PUNCH_RESULT_CONNECTED)));
+  g_assert_nonnull (burrow_test_ui_find_label (
+                      GTK_WIDGET (burrow_connectivity_page_get_column_view (page)), "bob"));
+
+  /* The details pane: every step, RNT and the TLS handshake among them. */
+  timeline = burrow_connectivity_page_dup_timeline_text (page);
+  g_test_message ("timeline:\n%s", timeline);
+  g_assert_nonnull (strstr (timeline, "RNT"));
+  g_assert_nonnull (strstr (timeline, "TLS"));
+  g_assert_nonnull (strstr (timeline, burrow_connectivity_format_step_kind (
+                                        BURROW_PUNCH_STEP_NAT_RECEIVED)));
+  g_assert_nonnull (strstr (timeline, "ms"));
+  {
+    g_auto(GStrv) lines = g_strsplit (timeline, "\n", -1);
+
+    /* One row per step (the last split element is the empty string after the final '\n'). */
+    g_assert_cmpuint (g_strv_length (lines) - 1, ==, burrow_punch_attempt_get_n_steps (attempt));
+    g_assert_true (g_str_has_prefix (lines[0], "+"));
+  }
+  g_assert_nonnull (strstr (burrow_connectivity_page_get_diagnosis_text (page), method_text));
+
+  /* The summary: the address the hub sees, and one connected attempt of one. */
+  summary = burrow_connectivity_page_dup_summary_text (page);
+  g_test_message ("%s", summary);
+  g_assert_nonnull (strstr (summary, "127.0.0.1"));
+  g_assert_nonnull (strstr (summary, "100 %"));
+}
+
+static void
+test_copy_json (void)
+{
+  BurrowConnectivityPage *page = get_page ();
+  g_autofree char *text = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *out = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_nonnull (burrow_connectivity_page_get_selected (page));
+  gtk_widget_activate_action (GTK_WIDGET (page), "connectivity.copy-json", NULL);
+
+  text = burrow_test_ui_read_clipboard (GTK_WIDGET (page));
+  g_assert_nonnull (text);
+  g_assert_true (g_str_has_prefix (text, "{\"event\":\"punch\""));
+  g_assert_nonnull (strstr (text, "\"method\":\"nat-traversal\""));
+  g_assert_nonnull (strstr (text, "\"result\":\"connected\""));
+  g_assert_nonnull (strstr (text, "\"step\":\"rnt-sent\""));
+
+  /* Valid JSON, checked by an independent parser. */
+  if (!g_file_test ("/usr/bin/python3", G_FILE_TEST_IS_EXECUTABLE))
+    {
+      g_test_message ("no /usr/bin/python3: JSON syntax not checked");
+      return;
+    }
+  path = g_build_filename (data_dir, "attempt.json", NULL);
+  g_assert_true (g_file_set_contents (path, text, -1, &error));
+  {
+    const char *argv[] = { "/usr/bin/python3", "-c",
+                           "import json,sys; d=json.load(open(sys.argv[1])); "
+                           "print(d['peer'], d['method'], len(d['steps']))",
+                           path, NULL };
+
+    out = burrow_test_run_capture (argv, &error);
+  }
+  g_assert_no_error (error);
+  g_assert_true (g_str_has_prefix (out, "bob nat-traversal "));
+}
+
+static void
+test_filter (void)
+{
+  BurrowConnectivityPage *page = get_page ();
+  ConnectResult result = { FALSE, NULL, NULL };
+  g_autoptr(GError) error = NULL;
+  g_autofree char *screenshot = NULL;
+  BurrowPunchAttempt *failed;
+
+  if (bob == NULL)
+    {
+      g_test_skip ("needs the NAT traversal case");
+      return;
+    }
+
+  /* carol is passive without NAT0: no way to reach her, the attempt fails at once. */
+  carol = burrow_test_adc_client_connect (burrow_test_hub_get_port (hub), "carol", NULL, &error);
+  g_assert_no_error (error);
+  {
+    g_autofree char *inf = g_strdup_printf ("BINF %s SUADC0",
+                                            burrow_test_adc_client_get_sid (carol));
+
+    g_assert_true (burrow_test_adc_client_send_line (carol, inf, &error));
+    g_assert_no_error (error);
+  }
+  g_assert_true (burrow_test_wait_until (user_lacks_nat_traversal, (gpointer) "carol", WAIT_MS));
+  connect_to ("carol", &result);
+  g_assert_true (burrow_test_wait_for_flag (&result.done, WAIT_MS));
+  g_assert_error (result.error, BURROW_NAT_ERROR, BURROW_NAT_ERROR_PEER_PASSIVE);
+  g_clear_error (&result.error);
+
+  burrow_connectivity_page_set_filter (page, "all");
+  g_assert_cmpuint (n_listed (page), ==, 2);
+  {
+    /* Newest first. */
+    g_autoptr(BurrowPunchAttempt) first = g_list_model_get_item (
+      burrow_connectivity_page_get_model (page), 0);
+
+    g_assert_cmpstr (burrow_punch_attempt_get_peer_nick (first), ==, "carol");
+    failed = first;
+  }
+
+  /* The filter buttons drive the stateful action. */
+  gtk_widget_activate_action (GTK_WIDGET (page), "connectivity.filter", "s", "failed");
+  g_assert_cmpstr (burrow_connectivity_page_get_filter (page), ==, "failed");
+  g_assert_cmpuint (n_listed (page), ==, 1);
+  {
+    g_autoptr(BurrowPunchAttempt) only = g_list_model_get_item (
+      burrow_connectivity_page_get_model (page), 0);
+
+    g_assert_true (only == failed);
+  }
+  burrow_connectivity_page_set_filter (page, "connected");
+  g_assert_cmpuint (n_listed (page), ==, 1);
+  {
+    g_autoptr(BurrowPunchAttempt) only = g_list_model_get_item (
+      burrow_connectivity_page_get_model (page), 0);
+
+    g_assert_cmpstr (burrow_punch_attempt_get_peer_nick (only), ==, "bob");
+  }
+  burrow_connectivity_page_set_filter (page, "pending");
+  g_assert_cmpuint (n_listed (page), ==, 0);
+  burrow_connectivity_page_set_filter (page, "nonsense");
+  g_assert_cmpstr (burrow_connectivity_page_get_filter (page), ==, "all");
+  g_assert_cmpuint (n_listed (page), ==, 2);
+
+  /* The failed attempt explains itself. */
+  g_assert_true (burrow_connectivity_page_select (page, failed));
+  g_assert_cmpstr (burrow_connectivity_page_get_diagnosis_text (page), ==,
+                   burrow_punch_attempt_get_diagnosis (failed));
+  {
+    g_autofree char *summary = burrow_connectivity_page_dup_summary_text (page);
+
+    g_assert_nonnull (strstr (summary, "50 %"));
+  }
+
+  /* Screenshot with the NAT traversal selected. */
+  burrow_connectivity_page_set_filter (page, "all");
+  {
+    g_autoptr(BurrowPunchAttempt) natt = g_list_model_get_item (
+      burrow_connectivity_page_get_model (page), 1);
+
+    g_assert_true (burrow_connectivity_page_select (page, natt));
+  }
+  burrow_test_ui_flush ();
+  screenshot = g_strdup_printf ("screenshot-connectivity-%s.png",
+                                burrow_test_ui_expect_german () ? "de" : "C");
+  burrow_test_ui_screenshot (GTK_WIDGET (get_window ()), screenshot);
+}
+
+/* ---------------------------------------------------------------------------------------------- */
+
+static void
+on_app_activate_cb (GApplication *application,
+                    gpointer      user_data)
+{
+  static gboolean started;
+  int *status = user_data;
+  GList *windows;
+
+  if (started)
+    return;
+  started = TRUE;
+
+  gtk_window_set_default_size (GTK_WINDOW (get_window ()), 1280, 760);
+  *status = g_test_run ();
+
+  g_clear_pointer (&carol, burrow_test_adc_client_free);
+  if (bob != NULL)
+    {
+      burrow_client_disconnect_all (bob);
+      g_clear_object (&bob);
+    }
+
+  windows = g_list_copy (gtk_application_get_windows (GTK_APPLICATION (application)));
+  for (GList *l = windows; l != NULL; l = l->next)
+    gtk_window_destroy (GTK_WINDOW (l->data));
+  g_list_free (windows);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  char *app_argv[] = { argv[0], NULL };
+  g_autoptr(GError) error = NULL;
+  int test_status = 1;
+  int app_status;
+
+  if (g_getenv ("DISPLAY") == NULL && g_getenv ("WAYLAND_DISPLAY") == NULL)
+    {
+      printf ("1..0 # SKIP no display\n");
+      return 0;
+    }
+
+  gtk_test_init (&argc, &argv, NULL);
+  burrow_test_ui_setup_locale ();
+
+  hub = burrow_test_hub_start (NULL, &error);
+  if (hub == NULL)
+    {
+      printf ("1..0 # SKIP %s\n", error->message);
+      return 0;
+    }
+
+  data_dir = g_dir_make_tmp ("burrow-test-connectivity-XXXXXX", &error);
+  g_assert_no_error (error);
+  g_setenv ("BURROW_DATA_DIR", data_dir, TRUE);
+
+  g_test_add_func ("/burrow/ui/connectivity/empty", test_empty);
+  g_test_add_func ("/burrow/ui/connectivity/nat-traversal", test_nat_traversal);
+  g_test_add_func ("/burrow/ui/connectivity/copy-json", test_copy_json);
+  g_test_add_func ("/burrow/ui/connectivity/filter", test_filter);
+
+  app = burrow_application_new ();
+  g_application_set_flags (G_APPLICATION (app),
+                           (g_application_get_flags (G_APPLICATION (app)) |
+                            G_APPLICATION_NON_UNIQUE));
+  g_signal_connect_after (app, "activate", G_CALLBACK (on_app_activate_cb), &test_status);
+
+  app_status = g_application_run (G_APPLICATION (app), 1, app_argv);
+  g_assert_cmpint (app_status, ==, 0);
+  g_assert_finalize_object (app);
+
+  burrow_test_hub_free (hub);
+  burrow_test_remove_tree (data_dir);
+  g_free (data_dir);
+
+  return test_status;
+}
