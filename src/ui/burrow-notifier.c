@@ -18,7 +18,8 @@
 
 /* Listens to the client's hub sessions and posts:
  *   - a private message that arrives while no Burrow window has the focus;
- *   - a hub connection lost unexpectedly (a fatal error while logged in).
+ *   - a hub connection lost unexpectedly (a fatal error while logged in);
+ *   - a download finished (with an "Open Folder" action) or failed.
  * Nothing is shown when the `notifications` setting is off. The application tells the notifier
  * whether its window is focused (the `window-focused` property); the notifier knows no widget. */
 
@@ -30,6 +31,7 @@ struct _BurrowNotifier
   BurrowClient *client;
   GSettings    *settings;
   GPtrArray    *sessions;       /* BurrowHubSession we are connected to */
+  GPtrArray    *shown;          /* NotifyNotification with actions, until closed */
 
   guint         n_sent;
   guint         window_focused : 1;
@@ -52,10 +54,41 @@ enabled (BurrowNotifier *self)
 }
 
 static void
-post (BurrowNotifier *self,
-      const char     *summary,
-      const char     *body,
-      const char     *category)
+on_notification_closed_cb (NotifyNotification *notification,
+                           BurrowNotifier     *self)
+{
+  g_signal_handlers_disconnect_by_data (notification, self);
+  g_ptr_array_remove (self->shown, notification);
+}
+
+static void
+on_launch_done_cb (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!g_app_info_launch_default_for_uri_finish (result, &error))
+    g_warning ("Could not open the folder: %s", error->message);
+}
+
+static void
+on_open_folder_action_cb (NotifyNotification *notification,
+                          char               *action,
+                          gpointer            user_data)
+{
+  const char *uri = user_data;
+
+  g_app_info_launch_default_for_uri_async (uri, NULL, NULL, on_launch_done_cb, NULL);
+}
+
+/* @folder_uri: when set, the notification gets an "Open Folder" action that opens it. */
+static void
+post_with_folder (BurrowNotifier *self,
+                  const char     *summary,
+                  const char     *body,
+                  const char     *category,
+                  const char     *folder_uri)
 {
   NotifyNotification *notification;
   g_autoptr(GError) error = NULL;
@@ -66,12 +99,77 @@ post (BurrowNotifier *self,
   notification = notify_notification_new (summary, body, APP_ID);
   notify_notification_set_category (notification, category);
   notify_notification_set_hint_string (notification, "desktop-entry", APP_ID);
+  if (folder_uri != NULL)
+    notify_notification_add_action (notification, "open-folder", _("Open Folder"),
+                                    on_open_folder_action_cb, g_strdup (folder_uri), g_free);
   if (notify_notification_show (notification, &error))
-    self->n_sent++;
+    {
+      self->n_sent++;
+      /* An action only works while the notification object lives: keep it until closed. */
+      if (folder_uri != NULL)
+        {
+          g_ptr_array_add (self->shown, g_object_ref (notification));
+          g_signal_connect (notification, "closed", G_CALLBACK (on_notification_closed_cb), self);
+        }
+    }
   else
     /* No notification server (a bare session): not worth more than a debug line. */
     g_debug ("Cannot show a notification: %s", error->message);
   g_object_unref (notification);
+}
+
+static void
+post (BurrowNotifier *self,
+      const char     *summary,
+      const char     *body,
+      const char     *category)
+{
+  post_with_folder (self, summary, body, category, NULL);
+}
+
+static char *
+dup_folder_uri (BurrowQueueItem *item)
+{
+  const char *path = burrow_queue_item_get_final_path (item);
+  g_autofree char *dir = NULL;
+
+  if (path != NULL)
+    dir = g_path_get_dirname (path);
+  else if (burrow_queue_item_get_target_dir (item) != NULL)
+    dir = g_strdup (burrow_queue_item_get_target_dir (item));
+  return dir != NULL ? g_filename_to_uri (dir, NULL, NULL) : NULL;
+}
+
+static void
+on_download_finished_cb (BurrowTransferManager *manager,
+                         BurrowQueueItem       *item,
+                         BurrowNotifier        *self)
+{
+  g_autofree char *folder_uri = NULL;
+
+  if (!enabled (self))
+    return;
+  folder_uri = dup_folder_uri (item);
+  /* Translators: notification title; the body is the file name */
+  post_with_folder (self, _("Download finished"), burrow_queue_item_get_name (item),
+                    "transfer.complete", folder_uri);
+}
+
+static void
+on_download_failed_cb (BurrowTransferManager *manager,
+                       BurrowQueueItem       *item,
+                       const GError          *error,
+                       BurrowNotifier        *self)
+{
+  g_autofree char *body = NULL;
+
+  if (!enabled (self))
+    return;
+  /* Translators: notification body: a file name and why its download failed */
+  body = g_strdup_printf (_("%s: %s"), burrow_queue_item_get_name (item),
+                          error != NULL ? error->message : "?");
+  /* Translators: notification title */
+  post (self, _("Download failed"), body, "transfer.error");
 }
 
 static void
@@ -192,6 +290,10 @@ burrow_notifier_new (BurrowClient *client,
   hubs = burrow_client_get_hubs (client);
   g_signal_connect_object (hubs, "items-changed", G_CALLBACK (on_hubs_items_changed_cb), self, 0);
   on_hubs_items_changed_cb (hubs, 0, 0, g_list_model_get_n_items (hubs), self);
+  g_signal_connect_object (burrow_client_get_transfer_manager (client), "download-finished",
+                           G_CALLBACK (on_download_finished_cb), self, 0);
+  g_signal_connect_object (burrow_client_get_transfer_manager (client), "download-failed",
+                           G_CALLBACK (on_download_failed_cb), self, 0);
 
   return self;
 }
@@ -236,7 +338,15 @@ burrow_notifier_dispose (GObject *object)
   while (self->sessions != NULL && self->sessions->len > 0)
     unwatch (self, g_ptr_array_index (self->sessions, self->sessions->len - 1));
   if (self->client != NULL)
-    g_signal_handlers_disconnect_by_data (burrow_client_get_hubs (self->client), self);
+    {
+      g_signal_handlers_disconnect_by_data (burrow_client_get_hubs (self->client), self);
+      g_signal_handlers_disconnect_by_data (burrow_client_get_transfer_manager (self->client),
+                                            self);
+    }
+  for (guint i = 0; self->shown != NULL && i < self->shown->len; i++)
+    g_signal_handlers_disconnect_by_data (g_ptr_array_index (self->shown, i), self);
+  if (self->shown != NULL)
+    g_ptr_array_set_size (self->shown, 0);
   g_clear_object (&self->client);
   g_clear_object (&self->settings);
 
@@ -249,6 +359,7 @@ burrow_notifier_finalize (GObject *object)
   BurrowNotifier *self = BURROW_NOTIFIER (object);
 
   g_ptr_array_unref (self->sessions);
+  g_ptr_array_unref (self->shown);
 
   G_OBJECT_CLASS (burrow_notifier_parent_class)->finalize (object);
 }
@@ -312,4 +423,5 @@ static void
 burrow_notifier_init (BurrowNotifier *self)
 {
   self->sessions = g_ptr_array_new_with_free_func (g_object_unref);
+  self->shown = g_ptr_array_new_with_free_func (g_object_unref);
 }

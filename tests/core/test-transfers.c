@@ -45,6 +45,8 @@ typedef struct
   guint             n_tthl_gets;
   guint             n_refused;
   GPtrArray        *uploads;        /* BurrowPeerConnection * seen serving files */
+  gpointer          balance_with;   /* Seeder: serve no more file GETs than it has */
+  guint             n_served;
 } Seeder;
 
 static void
@@ -113,6 +115,18 @@ seeder_source (BurrowPeerConnection  *connection,
     }
   if (g_str_equal (type, "file") && f != NULL)
     {
+      Seeder *other = s->balance_with;
+
+      /* two sources take turns (the other is refused as "slots full" until it
+       * catches up), so a segmented download cannot be served by one alone
+       * however fast it is: deterministic, whatever the machine's load */
+      if (other != NULL && s->n_served > other->n_served)
+        {
+          s->n_refused++;
+          g_set_error_literal (error, BURROW_TRANSFER_ERROR, BURROW_TRANSFER_ERROR_NO_SLOTS, "wait");
+          return NULL;
+        }
+      s->n_served++;
       s->n_file_gets++;
       if (!g_ptr_array_find (s->uploads, connection, NULL))
         g_ptr_array_add (s->uploads, g_object_ref (connection));
@@ -688,6 +702,8 @@ test_segmented (Fixture       *f,
     }
   s1 = add_seeder (f, "one");
   s2 = add_seeder (f, "two");
+  s1->balance_with = s2;
+  s2->balance_with = s1;
   file = seeder_add (s1, content);
   seeder_add (s2, content);
 
