@@ -159,3 +159,91 @@ burrow_test_join_hub (BurrowClient *client,
   g_assert_cmpint (burrow_hub_session_get_state (session), ==, BURROW_HUB_STATE_NORMAL);
   return session;
 }
+
+BurrowClient *
+burrow_test_new_client (const gchar *parent_dir,
+                        const gchar *nick,
+                        gboolean     active)
+{
+  g_autofree gchar *data_dir = g_build_filename (parent_dir, nick, NULL);
+  g_autoptr(GError) error = NULL;
+  BurrowClient *client = burrow_client_new (data_dir, &error);
+
+  g_assert_no_error (error);
+  burrow_client_set_nick (client, nick);
+  if (active)
+    {
+      burrow_client_set_mode (client, BURROW_CONNECTION_MODE_ACTIVE);
+      g_assert_cmpint (burrow_client_get_mode (client), ==, BURROW_CONNECTION_MODE_ACTIVE);
+    }
+  return client;
+}
+
+gchar *
+burrow_test_self_exe (void)
+{
+  g_autoptr(GError) error = NULL;
+  gchar *exe = g_file_read_link ("/proc/self/exe", &error);
+
+  g_assert_no_error (error);
+  return exe;
+}
+
+GSubprocess *
+burrow_test_spawn_cli (const gchar * const *args)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GError) error = NULL;
+  GSubprocess *proc;
+
+  g_ptr_array_add (argv, (gpointer) g_getenv ("BURROW_CLI"));
+  for (guint i = 0; args[i] != NULL; i++)
+    g_ptr_array_add (argv, (gpointer) args[i]);
+  g_ptr_array_add (argv, NULL);
+
+  proc = g_subprocess_newv ((const gchar * const *) argv->pdata,
+                            G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE, &error);
+  g_assert_no_error (error);
+  return proc;
+}
+
+typedef struct
+{
+  BurrowTestCliRun *run;
+  gboolean          done;
+} CliWait;
+
+static void
+on_cli_communicate_cb (GObject      *source,
+                       GAsyncResult *result,
+                       gpointer      data)
+{
+  CliWait *wait = data;
+  g_autoptr(GError) error = NULL;
+
+  g_subprocess_communicate_utf8_finish (G_SUBPROCESS (source), result, &wait->run->out,
+                                        &wait->run->err, &error);
+  g_assert_no_error (error);
+  wait->run->status = g_subprocess_get_exit_status (G_SUBPROCESS (source));
+  wait->done = TRUE;
+}
+
+BurrowTestCliRun *
+burrow_test_run_cli (const gchar * const *args,
+                     guint                timeout_ms)
+{
+  g_autoptr(GSubprocess) proc = burrow_test_spawn_cli (args);
+  CliWait wait = { g_new0 (BurrowTestCliRun, 1), FALSE };
+
+  g_subprocess_communicate_utf8_async (proc, NULL, NULL, on_cli_communicate_cb, &wait);
+  g_assert_true (burrow_test_wait_for_flag (&wait.done, timeout_ms));
+  return wait.run;
+}
+
+void
+burrow_test_cli_run_free (BurrowTestCliRun *run)
+{
+  g_free (run->out);
+  g_free (run->err);
+  g_free (run);
+}

@@ -47,4 +47,31 @@ BurrowHubSession *burrow_test_join_hub (BurrowClient *client,
 /* Path of a file in tests/data. */
 gchar    *burrow_test_data_path      (const gchar *name);
 
+/* A new BurrowClient with its data in @parent_dir/@nick, named @nick; @active switches it to
+ * active mode (asserted). */
+BurrowClient *burrow_test_new_client (const gchar *parent_dir,
+                                      const gchar *nick,
+                                      gboolean     active);
+
+/* Path of the running test executable (/proc/self/exe; asserts on failure). */
+gchar    *burrow_test_self_exe       (void);
+
+/* burrow-cli ($BURROW_CLI) run to its end: its output and exit status. */
+typedef struct
+{
+  gchar *out;
+  gchar *err;
+  gint   status;
+} BurrowTestCliRun;
+
+/* Starts $BURROW_CLI with @args (NULL-terminated), stdout and stderr piped (asserts). */
+GSubprocess      *burrow_test_spawn_cli    (const gchar * const *args);
+/* Runs it to the end while the default main context keeps iterating (asserts it ends within
+ * @timeout_ms). */
+BurrowTestCliRun *burrow_test_run_cli      (const gchar * const *args,
+                                            guint                timeout_ms);
+void              burrow_test_cli_run_free (BurrowTestCliRun    *run);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (BurrowTestCliRun, burrow_test_cli_run_free)
+
 G_END_DECLS

@@ -14,6 +14,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "burrow-file-chooser.h"
+#include "burrow-ui-format.h"
 #include "burrow-window.h"
 
 #include "burrow-connectivity-page.h"
@@ -108,23 +109,7 @@ static void queue_summary     (BurrowConnectivityPage *self);
 const char *
 burrow_connectivity_format_method (BurrowPunchMethod method)
 {
-  switch (method)
-    {
-    case BURROW_PUNCH_METHOD_DIRECT:
-      /* Translators: how a connection to a peer was made: we listen, the peer connects */
-      return C_("method", "Direct");
-    case BURROW_PUNCH_METHOD_REVERSE:
-      /* Translators: how a connection to a peer was made: we ask, the peer connects to us */
-      return C_("method", "Reverse");
-    case BURROW_PUNCH_METHOD_NAT_TRAVERSAL:
-      /* Translators: how a connection to a peer was made: both behind NAT, simultaneous open */
-      return C_("method", "NAT traversal");
-    case BURROW_PUNCH_METHOD_INCOMING:
-      /* Translators: how a connection to a peer was made: the peer asked for it */
-      return C_("method", "Incoming");
-    default:
-      return C_("method", "Unknown");
-    }
+  return burrow_ui_format_punch_method (method);
 }
 
 /**

@@ -11,6 +11,7 @@
 
 #include <glib/gi18n-lib.h>
 
+#include "burrow-ui-format.h"
 #include "burrow-window.h"
 
 #include "burrow-transfers-page.h"
@@ -91,23 +92,7 @@ G_DEFINE_FINAL_TYPE (BurrowTransfersPage, burrow_transfers_page, GTK_TYPE_WIDGET
 const char *
 burrow_transfers_format_method (BurrowPunchMethod method)
 {
-  switch (method)
-    {
-    case BURROW_PUNCH_METHOD_DIRECT:
-      /* Translators: how a connection to a peer was made: we listen, the peer connects */
-      return C_("method", "Direct");
-    case BURROW_PUNCH_METHOD_REVERSE:
-      /* Translators: how a connection to a peer was made: we ask, the peer connects to us */
-      return C_("method", "Reverse");
-    case BURROW_PUNCH_METHOD_NAT_TRAVERSAL:
-      /* Translators: how a connection to a peer was made: both behind NAT, simultaneous open */
-      return C_("method", "NAT traversal");
-    case BURROW_PUNCH_METHOD_INCOMING:
-      /* Translators: how a connection to a peer was made: the peer asked for it */
-      return C_("method", "Incoming");
-    default:
-      return C_("method", "Unknown");
-    }
+  return burrow_ui_format_punch_method (method);
 }
 
 /**

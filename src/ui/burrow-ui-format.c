@@ -16,6 +16,34 @@
 #include "burrow-ui-format.h"
 
 /**
+ * burrow_ui_format_punch_method:
+ *
+ * Returns: (transfer none): how a connection to a peer was made, translated (the punch panel
+ *   and the transfers list show the same words)
+ */
+const char *
+burrow_ui_format_punch_method (BurrowPunchMethod method)
+{
+  switch (method)
+    {
+    case BURROW_PUNCH_METHOD_DIRECT:
+      /* Translators: how a connection to a peer was made: we listen, the peer connects */
+      return C_("method", "Direct");
+    case BURROW_PUNCH_METHOD_REVERSE:
+      /* Translators: how a connection to a peer was made: we ask, the peer connects to us */
+      return C_("method", "Reverse");
+    case BURROW_PUNCH_METHOD_NAT_TRAVERSAL:
+      /* Translators: how a connection to a peer was made: both behind NAT, simultaneous open */
+      return C_("method", "NAT traversal");
+    case BURROW_PUNCH_METHOD_INCOMING:
+      /* Translators: how a connection to a peer was made: the peer asked for it */
+      return C_("method", "Incoming");
+    default:
+      return C_("method", "Unknown");
+    }
+}
+
+/**
  * burrow_ui_format_hub_state:
  *
  * Returns: (transfer none): a short, translated description of @state

@@ -15,12 +15,13 @@ G_BEGIN_DECLS
 
 #define BURROW_UI_N_NICK_COLORS 8
 
-const char *burrow_ui_format_hub_state     (BurrowHubState  state);
-const char *burrow_ui_hub_state_css_class  (BurrowHubState  state);
-char       *burrow_ui_format_hub_title     (const char     *hub_name,
-                                            const char     *uri);
-char       *burrow_ui_format_n_users       (guint           n_users);
-guint       burrow_ui_nick_color           (const char     *nick);
-char       *burrow_ui_linkify              (const char     *text);
+const char *burrow_ui_format_hub_state     (BurrowHubState     state);
+const char *burrow_ui_hub_state_css_class  (BurrowHubState     state);
+const char *burrow_ui_format_punch_method  (BurrowPunchMethod  method);
+char       *burrow_ui_format_hub_title     (const char        *hub_name,
+                                            const char        *uri);
+char       *burrow_ui_format_n_users       (guint              n_users);
+guint       burrow_ui_nick_color           (const char        *nick);
+char       *burrow_ui_linkify              (const char        *text);
 
 G_END_DECLS

@@ -37,68 +37,6 @@ tear_down (Fixture       *f,
   g_free (f->dir);
 }
 
-typedef struct
-{
-  gboolean  done;
-  gchar    *out;
-  gchar    *err;
-  gint      status;
-} Run;
-
-static void
-on_communicate_cb (GObject      *source,
-                   GAsyncResult *result,
-                   gpointer      data)
-{
-  Run *r = data;
-  g_autoptr(GError) error = NULL;
-
-  g_subprocess_communicate_utf8_finish (G_SUBPROCESS (source), result, &r->out, &r->err, &error);
-  g_assert_no_error (error);
-  r->status = g_subprocess_get_exit_status (G_SUBPROCESS (source));
-  r->done = TRUE;
-}
-
-static GSubprocess *
-spawn_cli (const gchar * const *args)
-{
-  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
-  g_autoptr(GError) error = NULL;
-  GSubprocess *proc;
-
-  g_ptr_array_add (argv, (gpointer) g_getenv ("BURROW_CLI"));
-  for (guint i = 0; args[i] != NULL; i++)
-    g_ptr_array_add (argv, (gpointer) args[i]);
-  g_ptr_array_add (argv, NULL);
-
-  proc = g_subprocess_newv ((const gchar * const *) argv->pdata,
-                            G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE, &error);
-  g_assert_no_error (error);
-  return proc;
-}
-
-/* Runs burrow-cli while the main context keeps iterating (the hub harness lives on it). */
-static Run *
-run_cli (const gchar * const *args)
-{
-  g_autoptr(GSubprocess) proc = spawn_cli (args);
-  Run *r = g_new0 (Run, 1);
-
-  g_subprocess_communicate_utf8_async (proc, NULL, NULL, on_communicate_cb, r);
-  g_assert_true (burrow_test_wait_for_flag (&r->done, DEADLINE_MS));
-  return r;
-}
-
-static void
-run_free (Run *r)
-{
-  g_free (r->out);
-  g_free (r->err);
-  g_free (r);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (Run, run_free)
-
 static gboolean
 have_cli (void)
 {
@@ -149,7 +87,7 @@ test_usage_errors (Fixture       *f,
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
-      g_autoptr(Run) r = run_cli (cases[i]);
+      g_autoptr(BurrowTestCliRun) r = burrow_test_run_cli (cases[i], DEADLINE_MS);
 
       g_assert_cmpint (r->status, ==, 2);
       g_assert_cmpstr (r->out, ==, "");
@@ -177,7 +115,7 @@ test_runtime_failure (Fixture       *f,
 
   {
     const gchar * const args[] = { "--data-dir", f->dir, "users", uri, NULL };
-    g_autoptr(Run) r = run_cli (args);
+    g_autoptr(BurrowTestCliRun) r = burrow_test_run_cli (args, DEADLINE_MS);
 
     g_assert_cmpint (r->status, ==, 1);
     g_assert_cmpuint (count_lines (r->err), ==, 1);
@@ -205,7 +143,7 @@ test_users_and_chat (Fixture       *f,
   /* human output lists both users */
   {
     const gchar * const args[] = { "--data-dir", f->dir, "--nick", "alice", "users", uri, NULL };
-    g_autoptr(Run) r = run_cli (args);
+    g_autoptr(BurrowTestCliRun) r = burrow_test_run_cli (args, DEADLINE_MS);
 
     g_assert_cmpint (r->status, ==, 0);
     g_assert_nonnull (strstr (r->out, "2 users on burrow-test-hub"));
@@ -216,7 +154,7 @@ test_users_and_chat (Fixture       *f,
   /* --json: one object per line, each with an "event" */
   {
     const gchar * const args[] = { "--data-dir", f->dir, "--nick", "alice", "--json", "users", uri, NULL };
-    g_autoptr(Run) r = run_cli (args);
+    g_autoptr(BurrowTestCliRun) r = burrow_test_run_cli (args, DEADLINE_MS);
     g_auto(GStrv) lines = NULL;
     guint joins = 0;
 
@@ -238,7 +176,7 @@ test_users_and_chat (Fixture       *f,
   {
     const gchar * const args[] = { "--data-dir", f->dir, "--nick", "alice", "say", uri,
                                    "hello from the cli", NULL };
-    g_autoptr(Run) r = run_cli (args);
+    g_autoptr(BurrowTestCliRun) r = burrow_test_run_cli (args, DEADLINE_MS);
 
     g_assert_cmpint (r->status, ==, 0);
     g_assert_true (burrow_test_adc_client_wait_for (bob, "BMSG", DEADLINE_MS, &line, &error));
@@ -253,8 +191,8 @@ test_users_and_chat (Fixture       *f,
                                    "just for you", NULL };
     const gchar * const nobody[] = { "--data-dir", f->dir, "--nick", "alice", "pm", uri, "nobody",
                                      "hello?", NULL };
-    g_autoptr(Run) r = run_cli (args);
-    g_autoptr(Run) r2 = NULL;
+    g_autoptr(BurrowTestCliRun) r = burrow_test_run_cli (args, DEADLINE_MS);
+    g_autoptr(BurrowTestCliRun) r2 = NULL;
 
     g_assert_cmpint (r->status, ==, 0);
     g_assert_true (burrow_test_adc_client_wait_for (bob, "EMSG", DEADLINE_MS, &line, &error));
@@ -262,7 +200,7 @@ test_users_and_chat (Fixture       *f,
     g_assert_nonnull (strstr (line, " just\\sfor\\syou"));
     g_assert_nonnull (strstr (line, " PM"));
 
-    r2 = run_cli (nobody);
+    r2 = burrow_test_run_cli (nobody, DEADLINE_MS);
     g_assert_cmpint (r2->status, ==, 1);
     g_assert_nonnull (strstr (r2->err, "nobody"));
   }
@@ -320,7 +258,7 @@ test_serve_until_signal (Fixture       *f,
   {
     const gchar * const args[] = { "--data-dir", f->dir, "--nick", "alice", "--json", "serve",
                                    burrow_test_hub_get_uri (hub), NULL };
-    proc = spawn_cli (args);
+    proc = burrow_test_spawn_cli (args);
   }
   read_next (g_subprocess_get_stdout_pipe (proc), &w);
 

@@ -451,16 +451,6 @@ run_writer (const gchar *db_path,
   return 0;
 }
 
-static gchar *
-self_exe (void)
-{
-  g_autoptr(GError) error = NULL;
-  gchar *exe = g_file_read_link ("/proc/self/exe", &error);
-
-  g_assert_no_error (error);
-  return exe;
-}
-
 static void
 check_integrity (const gchar *db_path)
 {
@@ -482,7 +472,7 @@ static void
 test_kill9 (Fixture       *fixture,
             gconstpointer  data)
 {
-  g_autofree gchar *exe = self_exe ();
+  g_autofree gchar *exe = burrow_test_self_exe ();
   g_autoptr(BurrowHashStore) store = NULL;
   gint64 previous = 0;
   sqlite3 *db = NULL;

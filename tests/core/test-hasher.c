@@ -668,16 +668,6 @@ run_hash_child (const gchar *share_dir,
   return 0;
 }
 
-static gchar *
-self_exe (void)
-{
-  g_autoptr(GError) error = NULL;
-  gchar *exe = g_file_read_link ("/proc/self/exe", &error);
-
-  g_assert_no_error (error);
-  return exe;
-}
-
 static void
 check_integrity (const gchar *db_path)
 {
@@ -712,7 +702,7 @@ static void
 test_kill9_restart (Fixture       *fixture,
                     gconstpointer  data)
 {
-  g_autofree gchar *exe = self_exe ();
+  g_autofree gchar *exe = burrow_test_self_exe ();
   const gchar *argv[] = { exe, "--hash-child", fixture->share, fixture->db_path, NULL };
   g_autoptr(GHashTable) first_hashed = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                                               NULL);

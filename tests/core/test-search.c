@@ -240,48 +240,9 @@ typedef struct
 } Fixture;
 
 static gboolean
-session_normal (gpointer data)
-{
-  return burrow_hub_session_get_state (data) == BURROW_HUB_STATE_NORMAL;
-}
-
-static gboolean
 share_idle (gpointer data)
 {
   return !burrow_share_get_busy (data);
-}
-
-static BurrowClient *
-new_client (Fixture     *fixture,
-            const gchar *nick,
-            gboolean     active)
-{
-  g_autofree gchar *data_dir = g_build_filename (fixture->dir, nick, NULL);
-  g_autoptr(GError) error = NULL;
-  BurrowClient *client = burrow_client_new (data_dir, &error);
-
-  g_assert_no_error (error);
-  burrow_client_set_nick (client, nick);
-  if (active)
-    {
-      burrow_client_set_mode (client, BURROW_CONNECTION_MODE_ACTIVE);
-      g_assert_cmpint (burrow_client_get_mode (client), ==, BURROW_CONNECTION_MODE_ACTIVE);
-    }
-  return client;
-}
-
-static BurrowHubSession *
-join (Fixture      *fixture,
-      BurrowClient *client)
-{
-  g_autoptr(GError) error = NULL;
-  BurrowHubSession *session = burrow_client_add_hub (client, burrow_test_hub_get_uri (fixture->hub),
-                                                     &error);
-
-  g_assert_no_error (error);
-  burrow_hub_session_connect (session);
-  g_assert_true (burrow_test_wait_until (session_normal, session, 20000));
-  return session;
 }
 
 static void
@@ -315,7 +276,7 @@ fixture_set_up (Fixture       *fixture,
       g_free (burrow_test_write_file (root, name, 100, 10 + i));
     }
 
-  fixture->alice = new_client (fixture, "alice", alice_active);
+  fixture->alice = burrow_test_new_client (fixture->dir, "alice", alice_active);
   share = burrow_client_get_share (fixture->alice);
   g_assert_true (burrow_share_add_root (share, root, NULL, &error));
   g_assert_no_error (error);
@@ -326,7 +287,8 @@ fixture_set_up (Fixture       *fixture,
     burrow_file_tree_lookup (tree, "/Stuff/Ubuntu.Linux.iso")->tth, 24);
   fixture->tth_flac = burrow_base32_encode (
     burrow_file_tree_lookup (tree, "/Stuff/Music/track01.flac")->tth, 24);
-  fixture->alice_session = join (fixture, fixture->alice);
+  fixture->alice_session = burrow_test_join_hub (fixture->alice,
+                                                 burrow_test_hub_get_uri (fixture->hub));
 }
 
 static void
@@ -659,13 +621,13 @@ test_outgoing (Fixture       *fixture,
   responder = burrow_share_get_responder (burrow_client_get_share (fixture->alice));
 
   /* carol is passive: results come through the hub (DRES) */
-  carol = new_client (fixture, "carol", FALSE);
+  carol = burrow_test_new_client (fixture->dir, "carol", FALSE);
   s1 = burrow_search_new (carol, "linux", NULL);
   g_assert_false (burrow_search_start (s1, &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED);
   g_clear_error (&error);
   g_clear_object (&s1);
-  join (fixture, carol);
+  burrow_test_join_hub (carol, burrow_test_hub_get_uri (fixture->hub));
 
   s1 = burrow_search_new (carol, "  Linux  ", NULL);
   g_assert_false (burrow_search_is_tth (s1));
@@ -697,8 +659,8 @@ test_outgoing (Fixture       *fixture,
   g_clear_object (&r);
 
   /* dave is active: results come by UDP (URES) to the connector's socket */
-  dave = new_client (fixture, "dave", TRUE);
-  join (fixture, dave);
+  dave = burrow_test_new_client (fixture->dir, "dave", TRUE);
+  burrow_test_join_hub (dave, burrow_test_hub_get_uri (fixture->hub));
   answered = burrow_search_responder_get_n_results (responder);
   s3 = burrow_search_new (dave, "music", &dirs);
   g_assert_true (burrow_search_start (s3, &error));
@@ -736,57 +698,6 @@ test_outgoing (Fixture       *fixture,
 
 /* ---- burrow-cli hash / serve --share / search ------------------------------------------------ */
 
-typedef struct
-{
-  gchar    *out;
-  gchar    *err;
-  gint      status;
-  gboolean  done;
-} Run;
-
-static void
-on_communicate (GObject      *source,
-                GAsyncResult *result,
-                gpointer      data)
-{
-  Run *r = data;
-  g_autoptr(GError) error = NULL;
-
-  g_subprocess_communicate_utf8_finish (G_SUBPROCESS (source), result, &r->out, &r->err, &error);
-  g_assert_no_error (error);
-  r->status = g_subprocess_get_exit_status (G_SUBPROCESS (source));
-  r->done = TRUE;
-}
-
-static GSubprocess *
-spawn_cli (const gchar * const *args)
-{
-  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
-  g_autoptr(GError) error = NULL;
-  GSubprocess *proc;
-
-  g_ptr_array_add (argv, (gpointer) g_getenv ("BURROW_CLI"));
-  for (guint i = 0; args[i] != NULL; i++)
-    g_ptr_array_add (argv, (gpointer) args[i]);
-  g_ptr_array_add (argv, NULL);
-  proc = g_subprocess_newv ((const gchar * const *) argv->pdata,
-                            G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE,
-                            &error);
-  g_assert_no_error (error);
-  return proc;
-}
-
-/* Runs burrow-cli to the end while the main context keeps iterating. */
-static void
-run_cli (const gchar * const *args,
-         Run                 *r)
-{
-  g_autoptr(GSubprocess) proc = spawn_cli (args);
-
-  g_subprocess_communicate_utf8_async (proc, NULL, NULL, on_communicate, r);
-  g_assert_true (burrow_test_wait_for_flag (&r->done, 60000));
-}
-
 static void
 test_cli (Fixture       *fixture,
           gconstpointer  data)
@@ -797,7 +708,9 @@ test_cli (Fixture       *fixture,
   g_autoptr(GSubprocess) serve = NULL;
   g_autoptr(BurrowTestAdcClient) watcher = NULL;
   g_autoptr(GError) error = NULL;
-  Run hash = { 0, }, search = { 0, }, by_tth = { 0, };
+  g_autoptr(BurrowTestCliRun) hash = NULL;
+  g_autoptr(BurrowTestCliRun) search = NULL;
+  g_autoptr(BurrowTestCliRun) by_tth = NULL;
 
   if (fixture->hub == NULL)
     {
@@ -817,18 +730,18 @@ test_cli (Fixture       *fixture,
   {
     const gchar * const args[] = { "--data-dir", server_dir, "--json", "hash", "--share", root,
                                    NULL };
-    run_cli (args, &hash);
+    hash = burrow_test_run_cli (args, 60000);
   }
-  g_test_message ("hash: %s", hash.out);
-  g_assert_cmpint (hash.status, ==, 0);
-  g_assert_nonnull (strstr (hash.out, "\"event\":\"hash-done\",\"files-hashed\":10,"));
-  g_assert_nonnull (strstr (hash.out, "\"shared-files\":10,"));
+  g_test_message ("hash: %s", hash->out);
+  g_assert_cmpint (hash->status, ==, 0);
+  g_assert_nonnull (strstr (hash->out, "\"event\":\"hash-done\",\"files-hashed\":10,"));
+  g_assert_nonnull (strstr (hash->out, "\"shared-files\":10,"));
 
   /* serve --share: the same data dir, nothing to hash, then online */
   {
     const gchar * const args[] = { "--data-dir", server_dir, "--nick", "cli-alice", "--share", root,
                                    "serve", burrow_test_hub_get_uri (fixture->hub), NULL };
-    serve = spawn_cli (args);
+    serve = burrow_test_spawn_cli (args);
   }
   watcher = burrow_test_adc_client_connect (burrow_test_hub_get_port (fixture->hub), "watcher",
                                             NULL, &error);
@@ -839,36 +752,30 @@ test_cli (Fixture       *fixture,
     const gchar * const args[] = { "--data-dir", searcher_dir, "--nick", "carol", "--json",
                                    "--wait", "3", "search", burrow_test_hub_get_uri (fixture->hub),
                                    "ubuntu linux", NULL };
-    run_cli (args, &search);
+    search = burrow_test_run_cli (args, 60000);
   }
-  g_test_message ("search: %s", search.out);
-  g_assert_cmpint (search.status, ==, 0);
-  g_assert_nonnull (strstr (search.out, "\"event\":\"search-result\""));
-  g_assert_nonnull (strstr (search.out, "\"nick\":\"cli-alice\""));
-  g_assert_nonnull (strstr (search.out, "\"path\":\"/Stuff/Ubuntu.Linux.iso\",\"size\":20000"));
-  g_assert_nonnull (strstr (search.out, fixture->tth_iso));
+  g_test_message ("search: %s", search->out);
+  g_assert_cmpint (search->status, ==, 0);
+  g_assert_nonnull (strstr (search->out, "\"event\":\"search-result\""));
+  g_assert_nonnull (strstr (search->out, "\"nick\":\"cli-alice\""));
+  g_assert_nonnull (strstr (search->out, "\"path\":\"/Stuff/Ubuntu.Linux.iso\",\"size\":20000"));
+  g_assert_nonnull (strstr (search->out, fixture->tth_iso));
 
   {
     const gchar * const args[] = { "--data-dir", searcher_dir, "--nick", "carol", "--wait", "3",
                                    "search", burrow_test_hub_get_uri (fixture->hub),
                                    fixture->tth_flac, NULL };
-    run_cli (args, &by_tth);
+    by_tth = burrow_test_run_cli (args, 60000);
   }
-  g_test_message ("search by TTH: %s", by_tth.out);
-  g_assert_cmpint (by_tth.status, ==, 0);
-  g_assert_nonnull (strstr (by_tth.out, "cli-alice"));
-  g_assert_nonnull (strstr (by_tth.out, "/Stuff/Music/track01.flac  40000  "));
-  g_assert_null (strstr (by_tth.out, "Ubuntu"));
+  g_test_message ("search by TTH: %s", by_tth->out);
+  g_assert_cmpint (by_tth->status, ==, 0);
+  g_assert_nonnull (strstr (by_tth->out, "cli-alice"));
+  g_assert_nonnull (strstr (by_tth->out, "/Stuff/Music/track01.flac  40000  "));
+  g_assert_null (strstr (by_tth->out, "Ubuntu"));
 
   g_subprocess_send_signal (serve, SIGTERM);
   g_assert_true (g_subprocess_wait (serve, NULL, &error));
   g_assert_cmpint (g_subprocess_get_exit_status (serve), ==, 0);
-  g_free (hash.out);
-  g_free (hash.err);
-  g_free (search.out);
-  g_free (search.err);
-  g_free (by_tth.out);
-  g_free (by_tth.err);
 }
 
 int

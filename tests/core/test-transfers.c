@@ -187,45 +187,6 @@ typedef struct
   GPtrArray        *transfers;  /* every BurrowTransfer the leech showed */
 } Fixture;
 
-static gboolean
-session_normal (gpointer data)
-{
-  return burrow_hub_session_get_state (data) == BURROW_HUB_STATE_NORMAL;
-}
-
-static BurrowClient *
-new_client (Fixture     *f,
-            const gchar *nick,
-            gboolean     active)
-{
-  g_autofree gchar *data_dir = g_build_filename (f->dir, nick, NULL);
-  g_autoptr(GError) error = NULL;
-  BurrowClient *client = burrow_client_new (data_dir, &error);
-
-  g_assert_no_error (error);
-  burrow_client_set_nick (client, nick);
-  if (active)
-    {
-      burrow_client_set_mode (client, BURROW_CONNECTION_MODE_ACTIVE);
-      g_assert_cmpint (burrow_client_get_mode (client), ==, BURROW_CONNECTION_MODE_ACTIVE);
-    }
-  return client;
-}
-
-static BurrowHubSession *
-join (Fixture      *f,
-      BurrowClient *client)
-{
-  g_autoptr(GError) error = NULL;
-  BurrowHubSession *session = burrow_client_add_hub (client, burrow_test_hub_get_uri (f->hub),
-                                                     &error);
-
-  g_assert_no_error (error);
-  burrow_hub_session_connect (session);
-  g_assert_true (burrow_test_wait_until (session_normal, session, 20000));
-  return session;
-}
-
 static void
 on_finished (BurrowTransferManager *manager,
              BurrowQueueItem       *item,
@@ -276,7 +237,7 @@ fixture_set_up (Fixture       *f,
   g_assert_no_error (error);
   f->target = g_build_filename (f->dir, "Downloads", NULL);
 
-  f->leech = new_client (f, "leech", TRUE);
+  f->leech = burrow_test_new_client (f->dir, "leech", TRUE);
   manager = burrow_client_get_transfer_manager (f->leech);
   burrow_transfer_manager_set_retry_delay (manager, 200);
   burrow_transfer_manager_set_auto_search (manager, FALSE);
@@ -284,7 +245,7 @@ fixture_set_up (Fixture       *f,
   g_signal_connect (manager, "download-failed", G_CALLBACK (on_failed), f);
   g_signal_connect (burrow_client_get_transfers (f->leech), "items-changed",
                     G_CALLBACK (on_transfers_changed), f);
-  f->leech_session = join (f, f->leech);
+  f->leech_session = burrow_test_join_hub (f->leech, burrow_test_hub_get_uri (f->hub));
 }
 
 static Seeder *
@@ -293,13 +254,13 @@ add_seeder (Fixture     *f,
 {
   Seeder *s = g_new0 (Seeder, 1);
 
-  s->client = new_client (f, nick, FALSE);
+  s->client = burrow_test_new_client (f->dir, nick, FALSE);
   s->files = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) seed_file_free);
   s->corrupt_block = -1;
   s->uploads = g_ptr_array_new_with_free_func (g_object_unref);
   burrow_nat_connector_set_source_func (burrow_client_get_connector (s->client), seeder_source,
                                         seeder_slot, s);
-  s->session = join (f, s->client);
+  s->session = burrow_test_join_hub (s->client, burrow_test_hub_get_uri (f->hub));
   g_ptr_array_add (f->seeders, s);
   return s;
 }

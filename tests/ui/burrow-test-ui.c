@@ -9,6 +9,8 @@
 
 #include <glib/gi18n-lib.h>
 #include <locale.h>
+#include <stdio.h>
+#include <string.h>
 
 #include "burrow-test-util.h"
 
@@ -79,22 +81,42 @@ on_after_paint_cb (GdkFrameClock *clock,
   *painted = TRUE;
 }
 
+GdkTexture *
+burrow_test_ui_render (GtkWidget *widget)
+{
+  g_autoptr(GdkPaintable) paintable = NULL;
+  g_autoptr(GskRenderNode) node = NULL;
+  GtkSnapshot *snapshot;
+  GskRenderer *renderer;
+  int width = gtk_widget_get_width (widget);
+  int height = gtk_widget_get_height (widget);
+
+  paintable = gtk_widget_paintable_new (widget);
+  snapshot = gtk_snapshot_new ();
+  gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot), width, height);
+  node = gtk_snapshot_free_to_node (snapshot);
+  g_assert_nonnull (node);
+  renderer = gtk_native_get_renderer (gtk_widget_get_native (widget));
+  return gsk_renderer_render_texture (renderer, node, &GRAPHENE_RECT_INIT (0, 0, width, height));
+}
+
+char *
+burrow_test_ui_screenshot_path (const char *name)
+{
+  const char *dir = g_getenv ("BURROW_SCREENSHOT_DIR");
+
+  return g_build_filename (dir ? dir : g_get_tmp_dir (), name, NULL);
+}
+
 void
 burrow_test_ui_screenshot (GtkWidget  *widget,
                            const char *name)
 {
-  g_autoptr(GdkPaintable) paintable = NULL;
-  g_autoptr(GskRenderNode) node = NULL;
   g_autoptr(GdkTexture) texture = NULL;
   g_autofree char *path = NULL;
   GdkFrameClock *clock;
-  GtkSnapshot *snapshot;
-  GskRenderer *renderer;
   gboolean painted = FALSE;
-  const char *dir;
   gulong id;
-  int width;
-  int height;
 
   g_assert_true (burrow_test_wait_until (settled, widget, BURROW_TEST_UI_WAIT_MS));
   clock = gtk_widget_get_frame_clock (widget);
@@ -104,18 +126,8 @@ burrow_test_ui_screenshot (GtkWidget  *widget,
   g_assert_true (burrow_test_wait_for_flag (&painted, BURROW_TEST_UI_WAIT_MS));
   g_signal_handler_disconnect (clock, id);
 
-  width = gtk_widget_get_width (widget);
-  height = gtk_widget_get_height (widget);
-  dir = g_getenv ("BURROW_SCREENSHOT_DIR");
-  path = g_build_filename (dir ? dir : g_get_tmp_dir (), name, NULL);
-  paintable = gtk_widget_paintable_new (widget);
-  snapshot = gtk_snapshot_new ();
-  gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot), width, height);
-  node = gtk_snapshot_free_to_node (snapshot);
-  g_assert_nonnull (node);
-  renderer = gtk_native_get_renderer (gtk_widget_get_native (widget));
-  texture = gsk_renderer_render_texture (renderer, node,
-                                         &GRAPHENE_RECT_INIT (0, 0, width, height));
+  texture = burrow_test_ui_render (widget);
+  path = burrow_test_ui_screenshot_path (name);
   g_assert_true (gdk_texture_save_to_png (texture, path));
   g_test_message ("screenshot: %s", path);
 }
@@ -181,4 +193,197 @@ burrow_test_ui_read_clipboard (GtkWidget *widget)
                                  &read);
   g_assert_true (burrow_test_wait_for_flag (&read.done, BURROW_TEST_UI_WAIT_MS));
   return read.text;
+}
+
+gboolean
+burrow_test_ui_init (int    *argc,
+                     char ***argv)
+{
+  if (g_getenv ("DISPLAY") == NULL && g_getenv ("WAYLAND_DISPLAY") == NULL)
+    {
+      printf ("1..0 # SKIP no display\n");
+      return FALSE;
+    }
+
+  gtk_test_init (argc, argv, NULL);
+  burrow_test_ui_setup_locale ();
+  return TRUE;
+}
+
+BurrowTestHub *
+burrow_test_ui_start_hub (void)
+{
+  g_autoptr(GError) error = NULL;
+  BurrowTestHub *hub = burrow_test_hub_start (NULL, &error);
+
+  if (hub == NULL)
+    printf ("1..0 # SKIP %s\n", error->message);
+  return hub;
+}
+
+char *
+burrow_test_ui_make_data_dir (const char *tmpl)
+{
+  g_autoptr(GError) error = NULL;
+  char *dir;
+
+  dir = g_dir_make_tmp (tmpl, &error);
+  g_assert_no_error (error);
+  g_setenv ("BURROW_DATA_DIR", dir, TRUE);
+  return dir;
+}
+
+typedef struct
+{
+  BurrowTestUiHook before;
+  BurrowTestUiHook after;
+  gboolean         started;
+  int              status;
+} AppRun;
+
+/* Runs the test cases once the application is up (after its own activate handler). */
+static void
+on_app_activate_cb (GApplication *application,
+                    gpointer      user_data)
+{
+  AppRun *run = user_data;
+  GList *windows;
+
+  /* Test cases call g_application_activate () themselves. */
+  if (run->started)
+    return;
+  run->started = TRUE;
+
+  if (run->before != NULL)
+    run->before (application);
+  run->status = g_test_run ();
+  if (run->after != NULL)
+    run->after (application);
+
+  /* Closing every window ends g_application_run () through the normal shutdown path. */
+  windows = g_list_copy (gtk_application_get_windows (GTK_APPLICATION (application)));
+  for (GList *l = windows; l != NULL; l = l->next)
+    gtk_window_destroy (GTK_WINDOW (l->data));
+  g_list_free (windows);
+}
+
+int
+burrow_test_ui_run_app (GApplication     *app,
+                        BurrowTestUiHook  before,
+                        BurrowTestUiHook  after)
+{
+  char *app_argv[] = { (char *) g_get_prgname (), NULL };
+  AppRun run = { before, after, FALSE, 1 };
+  int app_status;
+
+  /* NON_UNIQUE: a Burrow that is already running (or a parallel test) must not receive our
+   * activation. */
+  g_application_set_flags (app, g_application_get_flags (app) | G_APPLICATION_NON_UNIQUE);
+  g_signal_connect_after (app, "activate", G_CALLBACK (on_app_activate_cb), &run);
+
+  app_status = g_application_run (app, 1, app_argv);
+  g_assert_cmpint (app_status, ==, 0);
+  g_assert_finalize_object (app);
+
+  return run.status;
+}
+
+BurrowWindow *
+burrow_test_ui_get_window (GApplication *app)
+{
+  GtkWindow *window;
+
+  g_application_activate (app);
+  window = gtk_application_get_active_window (GTK_APPLICATION (app));
+  g_assert_true (BURROW_IS_WINDOW (window));
+  g_assert_true (burrow_test_ui_wait_mapped (GTK_WIDGET (window)));
+  return BURROW_WINDOW (window);
+}
+
+static gboolean
+name_has_owner (gpointer data)
+{
+  GDBusConnection *bus = data;
+  g_autoptr(GVariant) reply = NULL;
+  gboolean owned = FALSE;
+
+  reply = g_dbus_connection_call_sync (bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                       "org.freedesktop.DBus", "NameHasOwner",
+                                       g_variant_new ("(s)", "org.freedesktop.Notifications"),
+                                       G_VARIANT_TYPE ("(b)"), G_DBUS_CALL_FLAGS_NONE, 1000, NULL,
+                                       NULL);
+  if (reply != NULL)
+    g_variant_get (reply, "(b)", &owned);
+  if (!owned)
+    g_usleep (20000);
+  return owned;
+}
+
+GSubprocess *
+burrow_test_ui_start_notification_daemon (const char *log_path,
+                                          guint       timeout_ms)
+{
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
+  g_autoptr(GDBusConnection) bus = NULL;
+  g_autoptr(GSubprocess) daemon = NULL;
+
+  if (g_getenv ("DBUS_SESSION_BUS_ADDRESS") == NULL ||
+      !g_file_test ("/usr/bin/python3", G_FILE_TEST_IS_EXECUTABLE))
+    return NULL;
+  bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, NULL);
+  if (bus == NULL)
+    return NULL;
+
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE |
+                                        G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+  daemon = g_subprocess_launcher_spawn (launcher, NULL, "/usr/bin/python3", "-m", "dbusmock",
+                                        "--template", "notification_daemon", "-l", log_path,
+                                        NULL);
+  if (daemon == NULL)
+    return NULL;
+  if (!burrow_test_wait_until (name_has_owner, bus, timeout_ms))
+    {
+      g_subprocess_force_exit (daemon);
+      return NULL;
+    }
+  return g_steal_pointer (&daemon);
+}
+
+void
+burrow_test_ui_stop_notification_daemon (GSubprocess *daemon)
+{
+  if (daemon == NULL)
+    return;
+  g_subprocess_force_exit (daemon);
+  g_subprocess_wait (daemon, NULL, NULL);
+  g_object_unref (daemon);
+}
+
+typedef struct
+{
+  const char *path;
+  const char *a;
+  const char *b;
+} LogWait;
+
+static gboolean
+log_has (gpointer data)
+{
+  LogWait *wait = data;
+  g_autofree char *log = NULL;
+
+  if (!g_file_get_contents (wait->path, &log, NULL, NULL))
+    return FALSE;
+  return strstr (log, wait->a) != NULL && (wait->b == NULL || strstr (log, wait->b) != NULL);
+}
+
+gboolean
+burrow_test_ui_wait_log (const char *log_path,
+                         const char *a,
+                         const char *b,
+                         guint       timeout_ms)
+{
+  LogWait wait = { log_path, a, b };
+
+  return burrow_test_wait_until (log_has, &wait, timeout_ms);
 }

@@ -9,32 +9,71 @@
 
 #include <gtk/gtk.h>
 
+#include "burrow-test-hub.h"
+#include "burrow-window.h"
+
 G_BEGIN_DECLS
 
 #define BURROW_TEST_UI_WAIT_MS 10000
 
 /* TRUE when the second run expects German (BURROW_TEST_EXPECT_LANG=de). */
-gboolean   burrow_test_ui_expect_german   (void);
+gboolean       burrow_test_ui_expect_german              (void);
 /* Binds the text domain to BURROW_LOCALEDIR after gtk_test_init () (which forces C). */
-void       burrow_test_ui_setup_locale    (void);
+void           burrow_test_ui_setup_locale               (void);
+/* Prints a TAP skip and returns FALSE without a display; otherwise runs gtk_test_init () and
+ * burrow_test_ui_setup_locale (). */
+gboolean       burrow_test_ui_init                       (int            *argc,
+                                                          char         ***argv);
+/* Starts a test hub, or prints a TAP skip (with the reason) and returns NULL. */
+BurrowTestHub *burrow_test_ui_start_hub                  (void);
+/* A new temporary directory from @tmpl (g_dir_make_tmp ()), exported as BURROW_DATA_DIR. */
+char          *burrow_test_ui_make_data_dir              (const char     *tmpl);
+
+typedef void (*BurrowTestUiHook) (GApplication *app);
+
+/* Runs @app (made NON_UNIQUE, without the test's arguments) and, on its first activation after
+ * its own handler: @before, g_test_run (), @after (either may be NULL), then destroys every
+ * window. Asserts the exit status 0 and that @app is finalized; returns g_test_run ()'s result. */
+int            burrow_test_ui_run_app                    (GApplication     *app,
+                                                          BurrowTestUiHook  before,
+                                                          BurrowTestUiHook  after);
+/* Activates @app and returns its active window, a mapped BurrowWindow (asserted). */
+BurrowWindow  *burrow_test_ui_get_window                 (GApplication   *app);
+
 /* A few non-blocking iterations. */
-void       burrow_test_ui_flush           (void);
+void           burrow_test_ui_flush                      (void);
 /* Waits until @widget is mapped. */
-gboolean   burrow_test_ui_wait_mapped     (GtkWidget   *widget);
+gboolean       burrow_test_ui_wait_mapped                (GtkWidget      *widget);
 /* Until no stack or revealer animates and one more frame is painted, then saves @widget as
  * PNG named @name in $BURROW_SCREENSHOT_DIR. */
-void       burrow_test_ui_screenshot      (GtkWidget   *widget,
-                                           const char  *name);
+void           burrow_test_ui_screenshot                 (GtkWidget      *widget,
+                                                          const char     *name);
+/* @widget drawn at its current size, without waiting (asserts). */
+GdkTexture    *burrow_test_ui_render                     (GtkWidget      *widget);
+/* Where a screenshot named @name goes: $BURROW_SCREENSHOT_DIR, else the temporary directory. */
+char          *burrow_test_ui_screenshot_path            (const char     *name);
 
 typedef gboolean (*BurrowTestWidgetMatch) (GtkWidget *widget, gconstpointer data);
 
-GtkWidget *burrow_test_ui_find            (GtkWidget             *root,
-                                           BurrowTestWidgetMatch  match,
-                                           gconstpointer          data);
+GtkWidget     *burrow_test_ui_find                       (GtkWidget             *root,
+                                                          BurrowTestWidgetMatch  match,
+                                                          gconstpointer          data);
 /* A mapped GtkLabel whose text is @text. */
-GtkWidget *burrow_test_ui_find_label      (GtkWidget   *root,
-                                           const char  *text);
+GtkWidget     *burrow_test_ui_find_label                 (GtkWidget      *root,
+                                                          const char     *text);
 /* Text of the clipboard of @widget's display, read back (asserts on failure). */
-char      *burrow_test_ui_read_clipboard  (GtkWidget   *widget);
+char          *burrow_test_ui_read_clipboard             (GtkWidget      *widget);
+
+/* Starts python3-dbusmock's notification daemon on the session bus, logging to @log_path, and
+ * waits until it owns its name; NULL when that is not possible. */
+GSubprocess   *burrow_test_ui_start_notification_daemon  (const char     *log_path,
+                                                          guint           timeout_ms);
+/* Kills, reaps and unrefs a daemon from the above (NULL is fine). */
+void           burrow_test_ui_stop_notification_daemon   (GSubprocess    *daemon);
+/* Waits until the file @log_path contains @a and, unless NULL, @b. */
+gboolean       burrow_test_ui_wait_log                   (const char     *log_path,
+                                                          const char     *a,
+                                                          const char     *b,
+                                                          guint           timeout_ms);
 
 G_END_DECLS

@@ -11,7 +11,6 @@
 
 #include <glib/gi18n-lib.h>
 #include <glib/gstdio.h>
-#include <stdio.h>
 #include <string.h>
 
 #include <gtk/gtk.h>
@@ -39,13 +38,7 @@ static char *data_dir;
 static BurrowWindow *
 get_window (void)
 {
-  GtkWindow *window;
-
-  g_application_activate (G_APPLICATION (app));
-  window = gtk_application_get_active_window (GTK_APPLICATION (app));
-  g_assert_true (BURROW_IS_WINDOW (window));
-  g_assert_true (burrow_test_ui_wait_mapped (GTK_WIDGET (window)));
-  return BURROW_WINDOW (window);
+  return burrow_test_ui_get_window (G_APPLICATION (app));
 }
 
 static BurrowConnectivityPage *
@@ -383,61 +376,36 @@ test_filter (void)
 /* ---------------------------------------------------------------------------------------------- */
 
 static void
-on_app_activate_cb (GApplication *application,
-                    gpointer      user_data)
+before_tests (GApplication *application)
 {
-  static gboolean started;
-  int *status = user_data;
-  GList *windows;
-
-  if (started)
-    return;
-  started = TRUE;
-
   gtk_window_set_default_size (GTK_WINDOW (get_window ()), 1280, 760);
-  *status = g_test_run ();
+}
 
+static void
+after_tests (GApplication *application)
+{
   g_clear_pointer (&carol, burrow_test_adc_client_free);
   if (bob != NULL)
     {
       burrow_client_disconnect_all (bob);
       g_clear_object (&bob);
     }
-
-  windows = g_list_copy (gtk_application_get_windows (GTK_APPLICATION (application)));
-  for (GList *l = windows; l != NULL; l = l->next)
-    gtk_window_destroy (GTK_WINDOW (l->data));
-  g_list_free (windows);
 }
 
 int
 main (int   argc,
       char *argv[])
 {
-  char *app_argv[] = { argv[0], NULL };
-  g_autoptr(GError) error = NULL;
-  int test_status = 1;
-  int app_status;
+  int test_status;
 
-  if (g_getenv ("DISPLAY") == NULL && g_getenv ("WAYLAND_DISPLAY") == NULL)
-    {
-      printf ("1..0 # SKIP no display\n");
-      return 0;
-    }
+  if (!burrow_test_ui_init (&argc, &argv))
+    return 0;
 
-  gtk_test_init (&argc, &argv, NULL);
-  burrow_test_ui_setup_locale ();
-
-  hub = burrow_test_hub_start (NULL, &error);
+  hub = burrow_test_ui_start_hub ();
   if (hub == NULL)
-    {
-      printf ("1..0 # SKIP %s\n", error->message);
-      return 0;
-    }
+    return 0;
 
-  data_dir = g_dir_make_tmp ("burrow-test-connectivity-XXXXXX", &error);
-  g_assert_no_error (error);
-  g_setenv ("BURROW_DATA_DIR", data_dir, TRUE);
+  data_dir = burrow_test_ui_make_data_dir ("burrow-test-connectivity-XXXXXX");
 
   g_test_add_func ("/burrow/ui/connectivity/empty", test_empty);
   g_test_add_func ("/burrow/ui/connectivity/nat-traversal", test_nat_traversal);
@@ -445,14 +413,7 @@ main (int   argc,
   g_test_add_func ("/burrow/ui/connectivity/filter", test_filter);
 
   app = burrow_application_new ();
-  g_application_set_flags (G_APPLICATION (app),
-                           (g_application_get_flags (G_APPLICATION (app)) |
-                            G_APPLICATION_NON_UNIQUE));
-  g_signal_connect_after (app, "activate", G_CALLBACK (on_app_activate_cb), &test_status);
-
-  app_status = g_application_run (G_APPLICATION (app), 1, app_argv);
-  g_assert_cmpint (app_status, ==, 0);
-  g_assert_finalize_object (app);
+  test_status = burrow_test_ui_run_app (G_APPLICATION (app), before_tests, after_tests);
 
   burrow_test_hub_free (hub);
   burrow_test_remove_tree (data_dir);

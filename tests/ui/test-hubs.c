@@ -11,8 +11,6 @@
 
 #include <glib/gi18n-lib.h>
 #include <glib/gstdio.h>
-#include <locale.h>
-#include <stdio.h>
 #include <string.h>
 
 #include <gtk/gtk.h>
@@ -25,6 +23,7 @@
 #include "burrow-hubs-page.h"
 #include "burrow-notifier.h"
 #include "burrow-test-hub.h"
+#include "burrow-test-ui.h"
 #include "burrow-test-util.h"
 #include "burrow-ui-format.h"
 #include "burrow-user-list.h"
@@ -47,132 +46,10 @@ static char *my_sid;
 static GSubprocess *notify_daemon;
 static char *notify_log;
 
-static gboolean
-expect_german (void)
-{
-  return g_strcmp0 (g_getenv ("BURROW_TEST_EXPECT_LANG"), "de") == 0;
-}
-
-static gboolean
-widget_is_mapped (gpointer data)
-{
-  return gtk_widget_get_mapped (GTK_WIDGET (data));
-}
-
 static BurrowWindow *
 get_window (void)
 {
-  GtkWindow *window;
-
-  g_application_activate (G_APPLICATION (app));
-  window = gtk_application_get_active_window (GTK_APPLICATION (app));
-  g_assert_true (BURROW_IS_WINDOW (window));
-  g_assert_true (burrow_test_wait_until (widget_is_mapped, window, WAIT_MS));
-
-  return BURROW_WINDOW (window);
-}
-
-static void
-flush_frames (void)
-{
-  for (guint i = 0; i < 20; i++)
-    g_main_context_iteration (NULL, FALSE);
-}
-
-static gboolean
-any_transition_running (GtkWidget *widget)
-{
-  if (GTK_IS_STACK (widget) && gtk_stack_get_transition_running (GTK_STACK (widget)))
-    return TRUE;
-  if (GTK_IS_REVEALER (widget) &&
-      gtk_revealer_get_child_revealed (GTK_REVEALER (widget)) !=
-      gtk_revealer_get_reveal_child (GTK_REVEALER (widget)))
-    return TRUE;
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    if (any_transition_running (child))
-      return TRUE;
-  return FALSE;
-}
-
-static gboolean
-settled (gpointer data)
-{
-  return !any_transition_running (GTK_WIDGET (data));
-}
-
-static void
-on_after_paint_cb (GdkFrameClock *clock,
-                   gboolean      *painted)
-{
-  *painted = TRUE;
-}
-
-/* Until no stack or revealer animates, and then one more frame is painted. */
-static void
-wait_settled_and_painted (GtkWidget *widget)
-{
-  GdkFrameClock *clock = gtk_widget_get_frame_clock (widget);
-  gboolean painted = FALSE;
-  gulong id;
-
-  g_assert_true (burrow_test_wait_until (settled, widget, WAIT_MS));
-  g_assert_nonnull (clock);
-  id = g_signal_connect (clock, "after-paint", G_CALLBACK (on_after_paint_cb), &painted);
-  gtk_widget_queue_draw (widget);
-  g_assert_true (burrow_test_wait_for_flag (&painted, WAIT_MS));
-  g_signal_handler_disconnect (clock, id);
-}
-
-static void
-save_screenshot (GtkWidget  *widget,
-                 const char *name)
-{
-  g_autoptr(GdkPaintable) paintable = NULL;
-  g_autoptr(GskRenderNode) node = NULL;
-  g_autoptr(GdkTexture) texture = NULL;
-  g_autofree char *path = NULL;
-  GtkSnapshot *snapshot;
-  GskRenderer *renderer;
-  const char *dir;
-  int width = gtk_widget_get_width (widget);
-  int height = gtk_widget_get_height (widget);
-
-  dir = g_getenv ("BURROW_SCREENSHOT_DIR");
-  path = g_build_filename (dir ? dir : g_get_tmp_dir (), name, NULL);
-
-  wait_settled_and_painted (widget);
-  paintable = gtk_widget_paintable_new (widget);
-  snapshot = gtk_snapshot_new ();
-  gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot), width, height);
-  node = gtk_snapshot_free_to_node (snapshot);
-  g_assert_nonnull (node);
-  renderer = gtk_native_get_renderer (gtk_widget_get_native (widget));
-  texture = gsk_renderer_render_texture (renderer, node,
-                                         &GRAPHENE_RECT_INIT (0, 0, width, height));
-  g_assert_true (gdk_texture_save_to_png (texture, path));
-  g_test_message ("screenshot: %s", path);
-}
-
-/* Depth-first search of the widget tree. */
-typedef gboolean (*WidgetMatch) (GtkWidget *widget, gconstpointer data);
-
-static GtkWidget *
-find_widget (GtkWidget     *root,
-             WidgetMatch    match,
-             gconstpointer  data)
-{
-  if (match (root, data))
-    return root;
-  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_widget (child, match, data);
-
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
+  return burrow_test_ui_get_window (G_APPLICATION (app));
 }
 
 static gboolean
@@ -280,7 +157,8 @@ row_shows_text (gpointer data)
 {
   TextWait *wait = data;
 
-  return find_widget (GTK_WIDGET (get_window ()), is_chat_row_with_text, wait->text) != NULL;
+  return burrow_test_ui_find (GTK_WIDGET (get_window ()), is_chat_row_with_text,
+                              wait->text) != NULL;
 }
 
 static gboolean
@@ -458,7 +336,7 @@ test_connect_and_chat (void)
   g_assert_true (burrow_hubs_page_get_visible_hub (hubs) == page);
   g_assert_cmpuint (g_list_model_get_n_items (
                       burrow_client_get_hubs (burrow_application_get_client (app))), ==, 1);
-  g_assert_true (burrow_test_wait_until (widget_is_mapped, page, WAIT_MS));
+  g_assert_true (burrow_test_ui_wait_mapped (GTK_WIDGET (page)));
 
   /* bob is in the user list's model (the column view's sorted, filtered chain). */
   assert_nicks (G_LIST_MODEL (burrow_user_list_get_model (burrow_hub_page_get_user_list (page))),
@@ -527,7 +405,7 @@ test_links (void)
   text_wait.text = "get magnet:?xt=urn:tree:tiger:LWPNACQDBZRYXW3VHJVCJ64QBZNGHOHHHZWCLNQ now";
   g_assert_true (burrow_test_wait_until (row_shows_text, &text_wait, WAIT_MS));
 
-  row = find_widget (GTK_WIDGET (get_window ()), is_chat_row_with_text, text_wait.text);
+  row = burrow_test_ui_find (GTK_WIDGET (get_window ()), is_chat_row_with_text, text_wait.text);
   g_assert_nonnull (row);
   /* The label shows a link… */
   label = burrow_chat_row_get_text_label (BURROW_CHAT_ROW (row));
@@ -669,74 +547,15 @@ test_user_list_model (void)
 }
 
 static gboolean
-name_has_owner (gpointer data)
-{
-  GDBusConnection *bus = data;
-  g_autoptr(GVariant) reply = NULL;
-  gboolean owned = FALSE;
-
-  reply = g_dbus_connection_call_sync (bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
-                                       "org.freedesktop.DBus", "NameHasOwner",
-                                       g_variant_new ("(s)", "org.freedesktop.Notifications"),
-                                       G_VARIANT_TYPE ("(b)"), G_DBUS_CALL_FLAGS_NONE, 1000, NULL,
-                                       NULL);
-  if (reply != NULL)
-    g_variant_get (reply, "(b)", &owned);
-  if (!owned)
-    g_usleep (20000);
-  return owned;
-}
-
-static gboolean
 start_notification_daemon (void)
 {
-  g_autoptr(GSubprocessLauncher) launcher = NULL;
-  g_autoptr(GDBusConnection) bus = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *check = NULL;
-
-  if (notify_daemon != NULL)
-    return TRUE;
-
-  if (g_getenv ("DBUS_SESSION_BUS_ADDRESS") == NULL ||
-      !g_file_test ("/usr/bin/python3", G_FILE_TEST_IS_EXECUTABLE))
-    return FALSE;
-  bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, NULL);
-  if (bus == NULL)
-    return FALSE;
-
-  notify_log = g_build_filename (data_dir, "notifications.log", NULL);
-  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE |
-                                        G_SUBPROCESS_FLAGS_STDERR_SILENCE);
-  notify_daemon = g_subprocess_launcher_spawn (launcher, &error, "/usr/bin/python3", "-m",
-                                               "dbusmock", "--template", "notification_daemon",
-                                               "-l", notify_log, NULL);
   if (notify_daemon == NULL)
-    return FALSE;
-  if (!burrow_test_wait_until (name_has_owner, bus, WAIT_MS))
     {
-      g_subprocess_force_exit (notify_daemon);
-      g_clear_object (&notify_daemon);
-      return FALSE;
+      g_free (notify_log);
+      notify_log = g_build_filename (data_dir, "notifications.log", NULL);
+      notify_daemon = burrow_test_ui_start_notification_daemon (notify_log, WAIT_MS);
     }
-  return TRUE;
-}
-
-typedef struct
-{
-  const char *a;
-  const char *b;
-} LogWait;
-
-static gboolean
-log_has (gpointer data)
-{
-  LogWait *wait = data;
-  g_autofree char *log = NULL;
-
-  if (!g_file_get_contents (notify_log, &log, NULL, NULL))
-    return FALSE;
-  return strstr (log, wait->a) != NULL && (wait->b == NULL || strstr (log, wait->b) != NULL);
+  return notify_daemon != NULL;
 }
 
 static gboolean
@@ -763,7 +582,6 @@ test_private_message (void)
   g_autoptr(GError) error = NULL;
   BurrowChatView *pm;
   TextWait text_wait;
-  LogWait log_wait;
   guint sent;
 
   if (!start_notification_daemon ())
@@ -771,7 +589,8 @@ test_private_message (void)
       g_test_skip ("no session bus or python3-dbusmock");
       return;
     }
-  summary = g_strdup (expect_german () ? "Private Nachricht von bob" : "Private message from bob");
+  summary = g_strdup (burrow_test_ui_expect_german () ? "Private Nachricht von bob"
+                                                    : "Private message from bob");
 
   /* While the window has the focus: the PM shows up, but nothing is notified. */
   burrow_notifier_set_window_focused (notifier, TRUE);
@@ -786,7 +605,7 @@ test_private_message (void)
   /* The main chat does not show private messages. */
   text_wait.model = burrow_chat_view_get_messages (burrow_hub_page_get_main_chat (page));
   g_assert_false (model_has_text (&text_wait));
-  flush_frames ();
+  burrow_test_ui_flush ();
   g_assert_cmpuint (burrow_notifier_get_n_sent (notifier), ==, sent);
 
   /* Not focused: notified, with the nick in the title and the text as the body. */
@@ -794,9 +613,7 @@ test_private_message (void)
   send_line (bob, "EMSG %s %s Are\\syou\\sthere? PM%s", burrow_test_adc_client_get_sid (bob),
              my_sid, burrow_test_adc_client_get_sid (bob));
   g_assert_true (burrow_test_wait_until (notifier_sent, GUINT_TO_POINTER (sent + 1), WAIT_MS));
-  log_wait.a = summary;
-  log_wait.b = "Are you there?";
-  g_assert_true (burrow_test_wait_until (log_has, &log_wait, WAIT_MS));
+  g_assert_true (burrow_test_ui_wait_log (notify_log, summary, "Are you there?", WAIT_MS));
 
   /* The notifications setting switches them off. */
   {
@@ -808,7 +625,7 @@ test_private_message (void)
     text_wait.model = burrow_chat_view_get_messages (pm);
     text_wait.text = "quiet please";
     g_assert_true (burrow_test_wait_until (model_has_text, &text_wait, WAIT_MS));
-    flush_frames ();
+    burrow_test_ui_flush ();
     g_assert_cmpuint (burrow_notifier_get_n_sent (notifier), ==, sent + 1);
     g_settings_set_boolean (settings, "notifications", TRUE);
   }
@@ -858,14 +675,16 @@ test_screenshot_hub (void)
   gtk_stack_set_visible_child_name (GTK_STACK (gtk_widget_get_parent (GTK_WIDGET (chat))), "main");
   g_assert_true (burrow_test_wait_until (row_shows_text, &text_wait, WAIT_MS));
   {
-    GtkWidget *row = find_widget (GTK_WIDGET (window), is_chat_row_with_text, text_wait.text);
+    GtkWidget *row = burrow_test_ui_find (GTK_WIDGET (window), is_chat_row_with_text,
+                                          text_wait.text);
 
     g_assert_true (burrow_chat_row_get_mention (BURROW_CHAT_ROW (row)));
   }
-  flush_frames ();
+  burrow_test_ui_flush ();
 
-  name = g_strdup_printf ("screenshot-hub-page-%s.png", expect_german () ? "de" : "C");
-  save_screenshot (GTK_WIDGET (window), name);
+  name = g_strdup_printf ("screenshot-hub-page-%s.png",
+                          burrow_test_ui_expect_german () ? "de" : "C");
+  burrow_test_ui_screenshot (GTK_WIDGET (window), name);
 }
 
 static void
@@ -995,15 +814,16 @@ test_favorites (void)
 
   /* Screenshot of the Hubs page: the open hub and the favourite. */
   burrow_hubs_page_show_overview (hubs);
-  g_assert_true (burrow_test_wait_until (widget_is_mapped,
-                                         burrow_hubs_page_get_favorites_view (hubs), WAIT_MS));
-  flush_frames ();
-  screenshot = g_strdup_printf ("screenshot-hubs-%s.png", expect_german () ? "de" : "C");
-  save_screenshot (GTK_WIDGET (window), screenshot);
+  g_assert_true (burrow_test_ui_wait_mapped (
+                   GTK_WIDGET (burrow_hubs_page_get_favorites_view (hubs))));
+  burrow_test_ui_flush ();
+  screenshot = g_strdup_printf ("screenshot-hubs-%s.png",
+                                burrow_test_ui_expect_german () ? "de" : "C");
+  burrow_test_ui_screenshot (GTK_WIDGET (window), screenshot);
 
   /* The switch in the row writes auto-connect back. */
   {
-    GtkWidget *sw = find_widget (GTK_WIDGET (burrow_hubs_page_get_favorites_view (hubs)),
+    GtkWidget *sw = burrow_test_ui_find (GTK_WIDGET (burrow_hubs_page_get_favorites_view (hubs)),
                                  is_switch, NULL);
 
     g_assert_nonnull (sw);
@@ -1013,7 +833,7 @@ test_favorites (void)
   }
 
   /* Remove with the row's button; gone after a restart too. */
-  remove = find_widget (GTK_WIDGET (burrow_hubs_page_get_favorites_view (hubs)),
+  remove = burrow_test_ui_find (GTK_WIDGET (burrow_hubs_page_get_favorites_view (hubs)),
                         is_button_with_icon, "user-trash-symbolic");
   g_assert_nonnull (remove);
   g_signal_emit_by_name (remove, "clicked");
@@ -1100,7 +920,6 @@ static void
 test_connection_lost (void)
 {
   BurrowNotifier *notifier = burrow_application_get_notifier (app);
-  LogWait log_wait;
   guint sent;
 
   if (!start_notification_daemon ())
@@ -1114,85 +933,35 @@ test_connection_lost (void)
   /* Connection lost while logged in: one notification, even with the window focused. */
   burrow_test_hub_kill (hub);
   g_assert_true (burrow_test_wait_until (notifier_sent, GUINT_TO_POINTER (sent + 1), WAIT_MS));
-  log_wait.a = "burrow-test-hub";
-  log_wait.b = expect_german () ? "Verbindung zu" : "Connection to";
-  g_assert_true (burrow_test_wait_until (log_has, &log_wait, WAIT_MS));
+  g_assert_true (burrow_test_ui_wait_log (notify_log, "burrow-test-hub",
+                                          burrow_test_ui_expect_german () ? "Verbindung zu"
+                                                                          : "Connection to",
+                                          WAIT_MS));
   g_assert_cmpint (burrow_hub_session_get_state (session), !=, BURROW_HUB_STATE_NORMAL);
 }
 
-/* The data dir holds plain files only (database, WAL, certificate, key, notification log). */
 static void
-remove_data_dir (const char *dir)
+after_tests (GApplication *application)
 {
-  g_autoptr(GDir) handle = g_dir_open (dir, 0, NULL);
-  const char *name;
-
-  while (handle != NULL && (name = g_dir_read_name (handle)) != NULL)
-    {
-      g_autofree char *path = g_build_filename (dir, name, NULL);
-
-      g_unlink (path);
-    }
-  g_rmdir (dir);
-}
-
-static void
-on_app_activate_cb (GApplication *application,
-                    gpointer      user_data)
-{
-  static gboolean started;
-  int *status = user_data;
-  GList *windows;
-
-  if (started)
-    return;
-  started = TRUE;
-
-  *status = g_test_run ();
-
   g_clear_pointer (&bob, burrow_test_adc_client_free);
   g_clear_pointer (&carol, burrow_test_adc_client_free);
   g_clear_pointer (&dave, burrow_test_adc_client_free);
-
-  windows = g_list_copy (gtk_application_get_windows (GTK_APPLICATION (application)));
-  for (GList *l = windows; l != NULL; l = l->next)
-    gtk_window_destroy (GTK_WINDOW (l->data));
-  g_list_free (windows);
 }
 
 int
 main (int   argc,
       char *argv[])
 {
-  char *app_argv[] = { argv[0], NULL };
-  g_autoptr(GError) error = NULL;
-  const char *localedir;
-  int test_status = 1;
-  int app_status;
+  int test_status;
 
-  if (g_getenv ("DISPLAY") == NULL && g_getenv ("WAYLAND_DISPLAY") == NULL)
-    {
-      printf ("1..0 # SKIP no display\n");
-      return 0;
-    }
+  if (!burrow_test_ui_init (&argc, &argv))
+    return 0;
 
-  gtk_test_init (&argc, &argv, NULL);
-  setlocale (LC_ALL, "");
-  localedir = g_getenv ("BURROW_LOCALEDIR");
-  bindtextdomain (GETTEXT_PACKAGE, localedir != NULL ? localedir : LOCALEDIR);
-  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
-  textdomain (GETTEXT_PACKAGE);
-
-  hub = burrow_test_hub_start (NULL, &error);
+  hub = burrow_test_ui_start_hub ();
   if (hub == NULL)
-    {
-      printf ("1..0 # SKIP %s\n", error->message);
-      return 0;
-    }
+    return 0;
 
-  data_dir = g_dir_make_tmp ("burrow-test-hubs-XXXXXX", &error);
-  g_assert_no_error (error);
-  g_setenv ("BURROW_DATA_DIR", data_dir, TRUE);
+  data_dir = burrow_test_ui_make_data_dir ("burrow-test-hubs-XXXXXX");
 
   g_test_add_func ("/burrow/ui/hubs/format", test_format);
   g_test_add_func ("/burrow/ui/hubs/connect-invalid", test_connect_invalid);
@@ -1207,23 +976,11 @@ main (int   argc,
   g_test_add_func ("/burrow/ui/hubs/connection-lost", test_connection_lost);
 
   app = burrow_application_new ();
-  g_application_set_flags (G_APPLICATION (app),
-                           (g_application_get_flags (G_APPLICATION (app)) |
-                            G_APPLICATION_NON_UNIQUE));
-  g_signal_connect_after (app, "activate", G_CALLBACK (on_app_activate_cb), &test_status);
+  test_status = burrow_test_ui_run_app (G_APPLICATION (app), NULL, after_tests);
 
-  app_status = g_application_run (G_APPLICATION (app), 1, app_argv);
-  g_assert_cmpint (app_status, ==, 0);
-  g_assert_finalize_object (app);
-
-  if (notify_daemon != NULL)
-    {
-      g_subprocess_force_exit (notify_daemon);
-      g_subprocess_wait (notify_daemon, NULL, NULL);
-      g_clear_object (&notify_daemon);
-    }
+  burrow_test_ui_stop_notification_daemon (g_steal_pointer (&notify_daemon));
   burrow_test_hub_free (hub);
-  remove_data_dir (data_dir);
+  burrow_test_remove_tree (data_dir);
   g_free (notify_log);
   g_free (my_sid);
   g_free (data_dir);

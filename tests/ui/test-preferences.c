@@ -11,7 +11,6 @@
 
 #include <glib/gi18n-lib.h>
 #include <glib/gstdio.h>
-#include <stdio.h>
 #include <string.h>
 
 #include <gtk/gtk.h>
@@ -32,20 +31,7 @@ static char *music_dir;
 static BurrowWindow *
 get_window (void)
 {
-  GtkWindow *window;
-
-  g_application_activate (G_APPLICATION (app));
-  window = gtk_application_get_active_window (GTK_APPLICATION (app));
-  if (!BURROW_IS_WINDOW (window))
-    {
-      GList *windows = gtk_application_get_windows (GTK_APPLICATION (app));
-
-      for (GList *l = windows; l != NULL; l = l->next)
-        if (BURROW_IS_WINDOW (l->data))
-          window = l->data;
-    }
-  g_assert_true (BURROW_IS_WINDOW (window));
-  return BURROW_WINDOW (window);
+  return burrow_test_ui_get_window (G_APPLICATION (app));
 }
 
 static BurrowPreferencesWindow *
@@ -236,47 +222,16 @@ test_drop_folder (void)
 
 /* ---------------------------------------------------------------------------------------------- */
 
-static void
-on_app_activate_cb (GApplication *application,
-                    gpointer      user_data)
-{
-  static gboolean started;
-  int *status = user_data;
-  GList *windows;
-
-  if (started)
-    return;
-  started = TRUE;
-
-  *status = g_test_run ();
-
-  windows = g_list_copy (gtk_application_get_windows (GTK_APPLICATION (application)));
-  for (GList *l = windows; l != NULL; l = l->next)
-    gtk_window_destroy (GTK_WINDOW (l->data));
-  g_list_free (windows);
-}
-
 int
 main (int   argc,
       char *argv[])
 {
-  char *app_argv[] = { argv[0], NULL };
-  g_autoptr(GError) error = NULL;
-  int test_status = 1;
-  int app_status;
+  int test_status;
 
-  if (g_getenv ("DISPLAY") == NULL && g_getenv ("WAYLAND_DISPLAY") == NULL)
-    {
-      printf ("1..0 # SKIP no display\n");
-      return 0;
-    }
+  if (!burrow_test_ui_init (&argc, &argv))
+    return 0;
 
-  gtk_test_init (&argc, &argv, NULL);
-  burrow_test_ui_setup_locale ();
-
-  data_dir = g_dir_make_tmp ("burrow-test-preferences-XXXXXX", &error);
-  g_assert_no_error (error);
-  g_setenv ("BURROW_DATA_DIR", data_dir, TRUE);
+  data_dir = burrow_test_ui_make_data_dir ("burrow-test-preferences-XXXXXX");
   music_dir = g_build_filename (data_dir, "Music", NULL);
   g_assert_cmpint (g_mkdir_with_parents (music_dir, 0755), ==, 0);
   g_free (burrow_test_write_file (music_dir, "a.flac", 30000, 1));
@@ -289,14 +244,7 @@ main (int   argc,
   g_test_add_func ("/burrow/ui/preferences/drop-folder", test_drop_folder);
 
   app = burrow_application_new ();
-  g_application_set_flags (G_APPLICATION (app),
-                           (g_application_get_flags (G_APPLICATION (app)) |
-                            G_APPLICATION_NON_UNIQUE));
-  g_signal_connect_after (app, "activate", G_CALLBACK (on_app_activate_cb), &test_status);
-
-  app_status = g_application_run (G_APPLICATION (app), 1, app_argv);
-  g_assert_cmpint (app_status, ==, 0);
-  g_assert_finalize_object (app);
+  test_status = burrow_test_ui_run_app (G_APPLICATION (app), NULL, NULL);
 
   burrow_test_remove_tree (data_dir);
   g_free (music_dir);

@@ -11,7 +11,6 @@
 #include "config.h"
 
 #include <glib/gi18n-lib.h>
-#include <stdio.h>
 #include <string.h>
 
 #include <gtk/gtk.h>
@@ -43,13 +42,7 @@ static char *notify_log;
 static BurrowWindow *
 get_window (void)
 {
-  GtkWindow *window;
-
-  g_application_activate (G_APPLICATION (app));
-  window = gtk_application_get_active_window (GTK_APPLICATION (app));
-  g_assert_true (BURROW_IS_WINDOW (window));
-  g_assert_true (burrow_test_ui_wait_mapped (GTK_WIDGET (window)));
-  return BURROW_WINDOW (window);
+  return burrow_test_ui_get_window (G_APPLICATION (app));
 }
 
 static BurrowTransfersPage *
@@ -92,76 +85,19 @@ list_has (GListModel *model,
 }
 
 /* ---------------------------------------------------------------------------------------------- */
-/* Notification daemon (python3-dbusmock), as in test-hubs.c                                      */
+/* Notification daemon (python3-dbusmock)                                                         */
 /* ---------------------------------------------------------------------------------------------- */
-
-static gboolean
-name_has_owner (gpointer data)
-{
-  GDBusConnection *bus = data;
-  g_autoptr(GVariant) reply = NULL;
-  gboolean owned = FALSE;
-
-  reply = g_dbus_connection_call_sync (bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
-                                       "org.freedesktop.DBus", "NameHasOwner",
-                                       g_variant_new ("(s)", "org.freedesktop.Notifications"),
-                                       G_VARIANT_TYPE ("(b)"), G_DBUS_CALL_FLAGS_NONE, 1000, NULL,
-                                       NULL);
-  if (reply != NULL)
-    g_variant_get (reply, "(b)", &owned);
-  if (!owned)
-    g_usleep (20000);
-  return owned;
-}
 
 static gboolean
 start_notification_daemon (void)
 {
-  g_autoptr(GSubprocessLauncher) launcher = NULL;
-  g_autoptr(GDBusConnection) bus = NULL;
-  g_autoptr(GError) error = NULL;
-
-  if (notify_daemon != NULL)
-    return TRUE;
-  if (g_getenv ("DBUS_SESSION_BUS_ADDRESS") == NULL ||
-      !g_file_test ("/usr/bin/python3", G_FILE_TEST_IS_EXECUTABLE))
-    return FALSE;
-  bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, NULL);
-  if (bus == NULL)
-    return FALSE;
-
-  notify_log = g_build_filename (data_dir, "notifications.log", NULL);
-  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE |
-                                        G_SUBPROCESS_FLAGS_STDERR_SILENCE);
-  notify_daemon = g_subprocess_launcher_spawn (launcher, &error, "/usr/bin/python3", "-m",
-                                               "dbusmock", "--template", "notification_daemon",
-                                               "-l", notify_log, NULL);
   if (notify_daemon == NULL)
-    return FALSE;
-  if (!burrow_test_wait_until (name_has_owner, bus, WAIT_MS))
     {
-      g_subprocess_force_exit (notify_daemon);
-      g_clear_object (&notify_daemon);
-      return FALSE;
+      g_free (notify_log);
+      notify_log = g_build_filename (data_dir, "notifications.log", NULL);
+      notify_daemon = burrow_test_ui_start_notification_daemon (notify_log, WAIT_MS);
     }
-  return TRUE;
-}
-
-typedef struct
-{
-  const char *a;
-  const char *b;
-} LogWait;
-
-static gboolean
-log_has (gpointer data)
-{
-  LogWait *wait = data;
-  g_autofree char *log = NULL;
-
-  if (!g_file_get_contents (notify_log, &log, NULL, NULL))
-    return FALSE;
-  return strstr (log, wait->a) != NULL && (wait->b == NULL || strstr (log, wait->b) != NULL);
+  return notify_daemon != NULL;
 }
 
 /* ---------------------------------------------------------------------------------------------- */
@@ -378,7 +314,7 @@ test_download (void)
   g_autoptr(GError) error = NULL;
   gsize downloaded_len = 0;
   gsize original_len = 0;
-  LogWait wait = { NULL, FILE_NAME };
+  const char *finished;
   BurrowQueueItem *waiting;
   BurrowQueueItem *item;
   gboolean have_daemon;
@@ -442,10 +378,10 @@ test_download (void)
   /* The desktop was told, with the file name as the body (translated summary in German). */
   if (have_daemon)
     {
-      wait.a = _("Download finished");
+      finished = _("Download finished");
       if (burrow_test_ui_expect_german ())
-        g_assert_cmpstr (wait.a, !=, "Download finished");
-      g_assert_true (burrow_test_wait_until (log_has, &wait, WAIT_MS));
+        g_assert_cmpstr (finished, !=, "Download finished");
+      g_assert_true (burrow_test_ui_wait_log (notify_log, finished, FILE_NAME, WAIT_MS));
     }
 
   /* For the screenshot: a waiting download too, with a changed priority and paused. */
@@ -503,11 +439,7 @@ test_notifications_setting (void)
   g_signal_emit_by_name (burrow_client_get_transfer_manager (my_client ()), "download-failed",
                          item, error);
   g_assert_cmpuint (burrow_notifier_get_n_sent (notifier), ==, sent + 1);
-  {
-    LogWait wait = { _("Download failed"), "Disk full" };
-
-    g_assert_true (burrow_test_wait_until (log_has, &wait, WAIT_MS));
-  }
+  g_assert_true (burrow_test_ui_wait_log (notify_log, _("Download failed"), "Disk full", WAIT_MS));
   g_assert_true (burrow_download_queue_remove (my_queue (), item, TRUE, NULL));
 }
 
@@ -526,60 +458,36 @@ test_empty_page (void)
 /* ---------------------------------------------------------------------------------------------- */
 
 static void
-on_app_activate_cb (GApplication *application,
-                    gpointer      user_data)
+before_tests (GApplication *application)
 {
-  static gboolean started;
-  int *status = user_data;
-  GList *windows;
-
-  if (started)
-    return;
-  started = TRUE;
-
   gtk_window_set_default_size (GTK_WINDOW (get_window ()), 1280, 760);
   start_bob ();
-  *status = g_test_run ();
+}
 
+static void
+after_tests (GApplication *application)
+{
   if (bob != NULL)
     {
       burrow_client_disconnect_all (bob);
       g_clear_object (&bob);
     }
-  windows = g_list_copy (gtk_application_get_windows (GTK_APPLICATION (application)));
-  for (GList *l = windows; l != NULL; l = l->next)
-    gtk_window_destroy (GTK_WINDOW (l->data));
-  g_list_free (windows);
 }
 
 int
 main (int   argc,
       char *argv[])
 {
-  char *app_argv[] = { argv[0], NULL };
-  g_autoptr(GError) error = NULL;
-  int test_status = 1;
-  int app_status;
+  int test_status;
 
-  if (g_getenv ("DISPLAY") == NULL && g_getenv ("WAYLAND_DISPLAY") == NULL)
-    {
-      printf ("1..0 # SKIP no display\n");
-      return 0;
-    }
+  if (!burrow_test_ui_init (&argc, &argv))
+    return 0;
 
-  gtk_test_init (&argc, &argv, NULL);
-  burrow_test_ui_setup_locale ();
-
-  hub = burrow_test_hub_start (NULL, &error);
+  hub = burrow_test_ui_start_hub ();
   if (hub == NULL)
-    {
-      printf ("1..0 # SKIP %s\n", error->message);
-      return 0;
-    }
+    return 0;
 
-  data_dir = g_dir_make_tmp ("burrow-test-transfers-XXXXXX", &error);
-  g_assert_no_error (error);
-  g_setenv ("BURROW_DATA_DIR", data_dir, TRUE);
+  data_dir = burrow_test_ui_make_data_dir ("burrow-test-transfers-XXXXXX");
 
   g_test_add_func ("/burrow/ui/transfers/format", test_format);
   g_test_add_func ("/burrow/ui/transfers/empty", test_empty_page);
@@ -588,21 +496,9 @@ main (int   argc,
   g_test_add_func ("/burrow/ui/transfers/notifications-setting", test_notifications_setting);
 
   app = burrow_application_new ();
-  g_application_set_flags (G_APPLICATION (app),
-                           (g_application_get_flags (G_APPLICATION (app)) |
-                            G_APPLICATION_NON_UNIQUE));
-  g_signal_connect_after (app, "activate", G_CALLBACK (on_app_activate_cb), &test_status);
+  test_status = burrow_test_ui_run_app (G_APPLICATION (app), before_tests, after_tests);
 
-  app_status = g_application_run (G_APPLICATION (app), 1, app_argv);
-  g_assert_cmpint (app_status, ==, 0);
-  g_assert_finalize_object (app);
-
-  if (notify_daemon != NULL)
-    {
-      g_subprocess_force_exit (notify_daemon);
-      g_subprocess_wait (notify_daemon, NULL, NULL);
-      g_clear_object (&notify_daemon);
-    }
+  burrow_test_ui_stop_notification_daemon (g_steal_pointer (&notify_daemon));
   burrow_test_hub_free (hub);
   burrow_test_remove_tree (data_dir);
   g_free (notify_log);

@@ -11,12 +11,11 @@
 
 #include <glib/gi18n-lib.h>
 #include <glib/gstdio.h>
-#include <locale.h>
-#include <stdio.h>
 
 #include <gtk/gtk.h>
 
 #include "burrow-application.h"
+#include "burrow-test-ui.h"
 #include "burrow-test-util.h"
 #include "burrow-window-private.h"
 
@@ -43,12 +42,6 @@ static const PageInfo pages[] = {
 };
 
 static gboolean
-expect_german (void)
-{
-  return g_strcmp0 (g_getenv ("BURROW_TEST_EXPECT_LANG"), "de") == 0;
-}
-
-static gboolean
 widget_is_mapped (gpointer data)
 {
   return gtk_widget_get_mapped (GTK_WIDGET (data));
@@ -65,14 +58,7 @@ revealer_is_settled (gpointer data)
 static BurrowWindow *
 get_window (void)
 {
-  GtkWindow *window;
-
-  g_application_activate (G_APPLICATION (app));
-  window = gtk_application_get_active_window (GTK_APPLICATION (app));
-  g_assert_true (BURROW_IS_WINDOW (window));
-  g_assert_true (burrow_test_wait_until (widget_is_mapped, window, WAIT_MS));
-
-  return BURROW_WINDOW (window);
+  return burrow_test_ui_get_window (G_APPLICATION (app));
 }
 
 static GtkWindow *
@@ -105,35 +91,17 @@ static void
 save_screenshot (GtkWidget  *widget,
                  const char *name)
 {
-  g_autoptr(GdkPaintable) paintable = NULL;
-  g_autoptr(GskRenderNode) node = NULL;
   g_autoptr(GdkTexture) texture = NULL;
-  g_autofree char *path = NULL;
-  GtkSnapshot *snapshot;
-  GskRenderer *renderer;
-  const char *dir;
+  g_autofree char *path = burrow_test_ui_screenshot_path (name);
   int width;
   int height;
-
-  dir = g_getenv ("BURROW_SCREENSHOT_DIR");
-  if (dir == NULL)
-    dir = g_get_tmp_dir ();
-  path = g_build_filename (dir, name, NULL);
 
   width = gtk_widget_get_width (widget);
   height = gtk_widget_get_height (widget);
   g_assert_cmpint (width, >=, 640);
   g_assert_cmpint (height, >=, 480);
 
-  paintable = gtk_widget_paintable_new (widget);
-  snapshot = gtk_snapshot_new ();
-  gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot), width, height);
-  node = gtk_snapshot_free_to_node (snapshot);
-  g_assert_nonnull (node);
-
-  renderer = gtk_native_get_renderer (gtk_widget_get_native (widget));
-  texture = gsk_renderer_render_texture (renderer, node,
-                                         &GRAPHENE_RECT_INIT (0, 0, width, height));
+  texture = burrow_test_ui_render (widget);
   g_assert_cmpint (gdk_texture_get_width (texture), ==, width);
 
   g_assert_true (gdk_texture_save_to_png (texture, path));
@@ -175,7 +143,7 @@ test_window_pages (void)
 {
   BurrowWindow *window = get_window ();
   g_autoptr(GListModel) stack_pages = G_LIST_MODEL (gtk_stack_get_pages (window->stack));
-  gboolean german = expect_german ();
+  gboolean german = burrow_test_ui_expect_german ();
 
   g_assert_cmpuint (g_list_model_get_n_items (stack_pages), ==, G_N_ELEMENTS (pages));
 
@@ -284,7 +252,7 @@ test_app_about (void)
   g_assert_cmpstr (gtk_about_dialog_get_website (about), ==, "https://github.com/burrowdc/burrow");
   g_assert_cmpint (gtk_about_dialog_get_license_type (about), ==, GTK_LICENSE_GPL_3_0);
   g_assert_true (gtk_window_get_transient_for (GTK_WINDOW (about)) == GTK_WINDOW (window));
-  if (expect_german ())
+  if (burrow_test_ui_expect_german ())
     g_assert_cmpstr (gtk_about_dialog_get_comments (about), ==,
                      "Dateien in Direct-Connect-Hubs teilen, auch hinter NAT");
 
@@ -326,10 +294,11 @@ test_window_screenshot (void)
   BurrowWindow *window = get_window ();
   g_autofree char *name = NULL;
 
-  name = g_strdup_printf ("screenshot-window-%s.png", expect_german () ? "de" : "C");
+  name = g_strdup_printf ("screenshot-window-%s.png",
+                          burrow_test_ui_expect_german () ? "de" : "C");
   burrow_window_set_page (window, "hubs");
   burrow_window_show_banner (window,
-                             expect_german ()
+                             burrow_test_ui_expect_german ()
                              ? "Beispiel: Hub example.org:411 hat die Verbindung abgelehnt"
                              : "Example: hub example.org:411 refused the connection");
   g_assert_true (burrow_test_wait_until (revealer_is_settled, window->banner_revealer, WAIT_MS));
@@ -341,52 +310,14 @@ test_window_screenshot (void)
   burrow_window_hide_banner (window);
 }
 
-/* Runs the test cases once the application is up (after its own activate handler). */
-static void
-on_app_activate_cb (GApplication *application,
-                    gpointer      user_data)
-{
-  static gboolean started;
-  int *status = user_data;
-  GList *windows;
-
-  /* Test cases call g_application_activate () themselves. */
-  if (started)
-    return;
-  started = TRUE;
-
-  *status = g_test_run ();
-
-  /* Closing every window ends g_application_run () through the normal shutdown path. */
-  windows = g_list_copy (gtk_application_get_windows (GTK_APPLICATION (application)));
-  for (GList *l = windows; l != NULL; l = l->next)
-    gtk_window_destroy (GTK_WINDOW (l->data));
-  g_list_free (windows);
-}
-
 int
 main (int   argc,
       char *argv[])
 {
-  char *app_argv[] = { argv[0], NULL };
-  const char *localedir;
-  int test_status = 1;
-  int app_status;
+  int test_status;
 
-  if (g_getenv ("DISPLAY") == NULL && g_getenv ("WAYLAND_DISPLAY") == NULL)
-    {
-      printf ("1..0 # SKIP no display\n");
-      return 0;
-    }
-
-  gtk_test_init (&argc, &argv, NULL);
-
-  /* gtk_test_init () forces the C locale; honour LANGUAGE (e.g. LANGUAGE=de) again. */
-  setlocale (LC_ALL, "");
-  localedir = g_getenv ("BURROW_LOCALEDIR");
-  bindtextdomain (GETTEXT_PACKAGE, localedir != NULL ? localedir : LOCALEDIR);
-  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
-  textdomain (GETTEXT_PACKAGE);
+  if (!burrow_test_ui_init (&argc, &argv))
+    return 0;
 
   g_test_add_func ("/burrow/ui/window/basics", test_window_basics);
   g_test_add_func ("/burrow/ui/window/pages", test_window_pages);
@@ -396,17 +327,8 @@ main (int   argc,
   g_test_add_func ("/burrow/ui/application/about", test_app_about);
   g_test_add_func ("/burrow/ui/application/open", test_app_open);
 
-  /* One application for all cases, run without the test's arguments. NON_UNIQUE: a Burrow
-   * that is already running (or a parallel test) must not receive our activation. */
   app = burrow_application_new ();
-  g_application_set_flags (G_APPLICATION (app),
-                           (g_application_get_flags (G_APPLICATION (app)) |
-                            G_APPLICATION_NON_UNIQUE));
-  g_signal_connect_after (app, "activate", G_CALLBACK (on_app_activate_cb), &test_status);
-
-  app_status = g_application_run (G_APPLICATION (app), 1, app_argv);
-  g_assert_cmpint (app_status, ==, 0);
-  g_assert_finalize_object (app);
+  test_status = burrow_test_ui_run_app (G_APPLICATION (app), NULL, NULL);
 
   return test_status;
 }
