@@ -24,8 +24,8 @@
 
 #include "burrow-adc-hub-session.h"
 
-#define KEEPALIVE_CHECK_S   30
-#define KEEPALIVE_IDLE_US   (120 * G_USEC_PER_SEC)
+#define KEEPALIVE_CHECK_MAX_MS  (30 * 1000)
+#define KEEPALIVE_DEFAULT_S     120
 #define NONCE_MAX_BYTES     256
 #define MALFORMED_REPORT_US G_USEC_PER_SEC
 
@@ -83,6 +83,7 @@ struct _BurrowAdcHubSession
   guint              login_timeout_id;
   guint              keepalive_id;
   guint              pace_timer_id;
+  guint              keepalive_interval;   /* seconds without sending before an empty line */
   guint              malformed_count;
   gint64             malformed_reported;
   KeyprintVerdict    kp_verdict;
@@ -366,6 +367,21 @@ guint32
 burrow_adc_hub_session_get_sid (BurrowAdcHubSession *self)
 {
   return self->sid;
+}
+
+/**
+ * burrow_adc_hub_session_set_keepalive_interval:
+ * @seconds: send an empty line after this long without traffic from us
+ *   (default 120, as DC++); takes effect on the next connection
+ */
+void
+burrow_adc_hub_session_set_keepalive_interval (BurrowAdcHubSession *self,
+                                               guint                seconds)
+{
+  g_return_if_fail (BURROW_IS_ADC_HUB_SESSION (self));
+  g_return_if_fail (seconds > 0);
+
+  self->keepalive_interval = seconds;
 }
 
 /* --- our INF ---------------------------------------------------------------------------- */
@@ -1075,7 +1091,7 @@ keepalive_cb (gpointer data)
     return G_SOURCE_CONTINUE;
 
   last = burrow_line_channel_get_last_write_time (self->channel);
-  if (g_get_monotonic_time () - last >= KEEPALIVE_IDLE_US)
+  if (g_get_monotonic_time () - last >= (gint64) self->keepalive_interval * G_USEC_PER_SEC)
     burrow_line_channel_send (self->channel, "\n", 1, NULL);
   return G_SOURCE_CONTINUE;
 }
@@ -1091,7 +1107,8 @@ start_protocol (BurrowAdcHubSession *self)
                                            BURROW_HUB_MAX_QUEUED_BYTES);
   burrow_line_channel_set_handlers (self->channel, on_line, on_channel_error, on_batch, self);
   _burrow_hub_session_set_state (session, BURROW_HUB_STATE_PROTOCOL);
-  self->keepalive_id = g_timeout_add_seconds (KEEPALIVE_CHECK_S, keepalive_cb, self);
+  self->keepalive_id = g_timeout_add (MIN (KEEPALIVE_CHECK_MAX_MS, self->keepalive_interval * 250u),
+                                      keepalive_cb, self);
 
   sup = burrow_adc_message_new ('H', BURROW_ADC_CMD_SUP);
   burrow_adc_message_add_named (sup, "AD", "BASE");
@@ -1491,6 +1508,7 @@ burrow_adc_hub_session_class_init (BurrowAdcHubSessionClass *klass)
 static void
 burrow_adc_hub_session_init (BurrowAdcHubSession *self)
 {
+  self->keepalive_interval = KEEPALIVE_DEFAULT_S;
   self->cancellable = g_cancellable_new ();
   self->sent_inf = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->hub_features = g_ptr_array_new_with_free_func (g_free);

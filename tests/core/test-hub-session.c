@@ -705,6 +705,41 @@ test_inf_flood (Fixture       *f,
   g_assert_cmpuint (g_list_model_get_n_items (burrow_hub_session_get_users (s)), ==, n / 2 + 1);
 }
 
+static gboolean
+got_empty_line (gpointer data)
+{
+  GPtrArray *received = burrow_test_fake_hub_get_received (data);
+
+  for (guint i = 0; i < received->len; i++)
+    if (*(const gchar *) g_ptr_array_index (received, i) == '\0')
+      return TRUE;
+  return FALSE;
+}
+
+static void
+test_keepalive (Fixture       *f,
+                gconstpointer  data)
+{
+  g_autoptr(BurrowTestFakeHub) fake = NULL;
+  g_autofree gchar *uri = NULL;
+  BurrowHubSession *s;
+  g_autoptr(GError) error = NULL;
+
+  fake = burrow_test_fake_hub_new (&error);
+  g_assert_no_error (error);
+  burrow_test_fake_hub_script_login (fake, 0);
+  uri = burrow_test_fake_hub_dup_uri (fake);
+
+  /* an idle logged-in session sends an empty line (the ADC keep-alive) */
+  s = burrow_client_add_hub (f->alice, uri, &error);
+  burrow_adc_hub_session_set_keepalive_interval (BURROW_ADC_HUB_SESSION (s), 1);
+  error = connect_and_wait (s);
+  g_assert_no_error (error);
+  g_assert_false (got_empty_line (fake));
+  g_assert_true (burrow_test_wait_until (got_empty_line, fake, DEADLINE_MS));
+  g_assert_cmpint (burrow_hub_session_get_state (s), ==, BURROW_HUB_STATE_NORMAL);
+}
+
 static void
 test_ban (Fixture       *f,
           gconstpointer  data)
@@ -752,6 +787,7 @@ main (int   argc,
   ADD ("/burrow/hub/adc/hostile-hub", test_hostile_hub);
   ADD ("/burrow/hub/adc/inf-flood", test_inf_flood);
   ADD ("/burrow/hub/adc/ban", test_ban);
+  ADD ("/burrow/hub/adc/keepalive", test_keepalive);
 #undef ADD
 
   return g_test_run ();
