@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include <glib/gstdio.h>
+#include <string.h>
 
 #include "burrow-test-util.h"
 
@@ -246,4 +247,32 @@ burrow_test_cli_run_free (BurrowTestCliRun *run)
   g_free (run->out);
   g_free (run->err);
   g_free (run);
+}
+
+gboolean
+burrow_test_rhash_tth (const gchar *rhash,
+                       const gchar *path,
+                       guint8       root[24])
+{
+  const gchar *argv[] = { rhash, "--tth", path, NULL };
+  g_autofree gchar *out = NULL;
+  g_autofree gchar *first = NULL;
+  g_autoptr(GError) error = NULL;
+  gint status;
+
+  if (!g_spawn_sync (NULL, (gchar **) argv, NULL, G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL,
+                     &out, NULL, &status, &error)
+      || !g_spawn_check_wait_status (status, &error))
+    {
+      g_printerr ("rhash failed: %s\n", error->message);
+      return FALSE;
+    }
+
+  first = g_strndup (out, strcspn (out, " \t\n"));
+  if (!burrow_tth_from_base32 (first, root, &error))
+    {
+      g_printerr ("cannot parse rhash output '%s': %s\n", out, error->message);
+      return FALSE;
+    }
+  return TRUE;
 }

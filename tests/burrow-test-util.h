@@ -44,6 +44,11 @@ GError   *burrow_test_connect_hub    (BurrowHubSession *session);
 BurrowHubSession *burrow_test_join_hub (BurrowClient *client,
                                         const gchar  *uri);
 
+/* Runs `rhash --tth PATH` (an independent TTH implementation); FALSE with a message on failure. */
+gboolean  burrow_test_rhash_tth      (const gchar *rhash,
+                                      const gchar *path,
+                                      guint8       root[24]);
+
 /* Path of a file in tests/data. */
 gchar    *burrow_test_data_path      (const gchar *name);
 

@@ -117,34 +117,6 @@ warm (const gchar *path)
   close (fd);
 }
 
-static gboolean
-hash_rhash (const gchar *rhash,
-            const gchar *path,
-            guint8       root[BURROW_TTH_SIZE])
-{
-  const gchar *argv[] = { rhash, "--tth", path, NULL };
-  g_autofree gchar *out = NULL;
-  g_autofree gchar *first = NULL;
-  g_autoptr(GError) error = NULL;
-  gint status;
-
-  if (!g_spawn_sync (NULL, (gchar **) argv, NULL, G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL,
-                     &out, NULL, &status, &error)
-      || !g_spawn_check_wait_status (status, &error))
-    {
-      g_printerr ("rhash failed: %s\n", error->message);
-      return FALSE;
-    }
-
-  first = g_strndup (out, strcspn (out, " \t\n"));
-  if (!burrow_tth_from_base32 (first, root, &error))
-    {
-      g_printerr ("cannot parse rhash output '%s': %s\n", out, error->message);
-      return FALSE;
-    }
-  return TRUE;
-}
-
 typedef struct
 {
   GMainLoop *loop;
@@ -315,7 +287,7 @@ main (int    argc,
       if (rhash != NULL)
         {
           t = g_get_monotonic_time ();
-          if (!hash_rhash (rhash, big, rhash_root))
+          if (!burrow_test_rhash_tth (rhash, big, rhash_root))
             ok = FALSE;
           rhash_best = MIN (rhash_best, g_get_monotonic_time () - t);
         }

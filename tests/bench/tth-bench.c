@@ -21,6 +21,7 @@
 #include <glib/gstdio.h>
 
 #include "burrow-core.h"
+#include "burrow-test-util.h"
 
 /* Environment:
  *   BURROW_BENCH_DIR       directory for the temporary file (default: a new dir in TMPDIR)
@@ -290,34 +291,6 @@ hash_gcrypt_single (const gchar *path,
 
 /* ---- rhash ---- */
 
-static gboolean
-hash_rhash (const gchar *rhash,
-            const gchar *path,
-            guint8       root[BURROW_TTH_SIZE])
-{
-  const gchar *argv[] = { rhash, "--tth", path, NULL };
-  g_autofree gchar *out = NULL;
-  g_autofree gchar *first = NULL;
-  g_autoptr(GError) error = NULL;
-  gint status;
-
-  if (!g_spawn_sync (NULL, (gchar **) argv, NULL, G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL,
-                     &out, NULL, &status, &error)
-      || !g_spawn_check_wait_status (status, &error))
-    {
-      g_printerr ("rhash failed: %s\n", error->message);
-      return FALSE;
-    }
-
-  first = g_strndup (out, strcspn (out, " \t\n"));
-  if (!burrow_tth_from_base32 (first, root, &error))
-    {
-      g_printerr ("cannot parse rhash output '%s': %s\n", out, error->message);
-      return FALSE;
-    }
-  return TRUE;
-}
-
 static double
 mb_per_s (guint64 size,
           gint64  usec)
@@ -392,7 +365,7 @@ main (int    argc,
     {
       gint64 t0 = g_get_monotonic_time ();
 
-      if (!hash_rhash (rhash, path, rhash_root))
+      if (!burrow_test_rhash_tth (rhash, path, rhash_root))
         ok = FALSE;
       rhash_best = MIN (rhash_best, g_get_monotonic_time () - t0);
     }
