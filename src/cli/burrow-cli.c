@@ -701,6 +701,51 @@ print_queue (Cli *cli)
     g_print (_("The download queue is empty\n"));
 }
 
+/* Prints @transfer as a `transfer` event unless that line is the last one printed for it. */
+static void
+print_transfer_json (Cli            *cli,
+                     BurrowTransfer *transfer)
+{
+  g_autofree gchar *json = NULL;
+
+  if (cli->last_json == NULL)
+    return;
+  json = burrow_transfer_to_json (transfer);
+  if (g_strcmp0 (g_hash_table_lookup (cli->last_json, transfer), json) == 0)
+    return;
+  fputs (json, stdout);
+  fputc ('\n', stdout);
+  fflush (stdout);
+  g_hash_table_replace (cli->last_json, g_object_ref (transfer), g_steal_pointer (&json));
+}
+
+/* State and TLS changes are printed at once, not only when the progress timer samples: a fast
+ * transfer can start and end between two samples. */
+static void
+on_transfer_changed (BurrowTransfer *transfer,
+                     GParamSpec     *pspec,
+                     Cli            *cli)
+{
+  print_transfer_json (cli, transfer);
+}
+
+static void
+on_transfers_changed (GListModel *transfers,
+                      guint       position,
+                      guint       removed,
+                      guint       added,
+                      Cli        *cli)
+{
+  for (guint i = position; i < position + added; i++)
+    {
+      g_autoptr(BurrowTransfer) transfer = g_list_model_get_item (transfers, i);
+
+      g_signal_connect (transfer, "notify::state", G_CALLBACK (on_transfer_changed), cli);
+      g_signal_connect (transfer, "notify::tls", G_CALLBACK (on_transfer_changed), cli);
+      print_transfer_json (cli, transfer);
+    }
+}
+
 static gboolean
 on_get_progress (gpointer data)
 {
@@ -715,16 +760,7 @@ on_get_progress (gpointer data)
       g_autoptr(BurrowTransfer) transfer = g_list_model_get_item (transfers, i);
 
       if (cli->json)
-        {
-          g_autofree gchar *json = burrow_transfer_to_json (transfer);
-
-          if (g_strcmp0 (g_hash_table_lookup (cli->last_json, transfer), json) == 0)
-            continue;
-          fputs (json, stdout);
-          fputc ('\n', stdout);
-          fflush (stdout);
-          g_hash_table_replace (cli->last_json, g_object_ref (transfer), g_steal_pointer (&json));
-        }
+        print_transfer_json (cli, transfer);
       else if (text_due)
         {
           g_autofree gchar *position = g_format_size (burrow_transfer_get_position (transfer));
@@ -1135,6 +1171,7 @@ main (int   argc,
   gint port = 0;
   gint wait_s = 5;
   gboolean json = FALSE;
+  gboolean no_peer_tls = FALSE;
   guint n_args;
   gint command_index = -1;
   Cli cli = { 0, };
@@ -1146,6 +1183,7 @@ main (int   argc,
     { "mode", 0, 0, G_OPTION_ARG_STRING, &mode, N_("Connectivity: active or passive (default)"), N_("MODE") },
     { "port", 0, 0, G_OPTION_ARG_INT, &port, N_("TCP/UDP port in active mode (0: random)"), N_("N") },
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("One JSON event per line on stdout"), NULL },
+    { "no-peer-tls", 0, 0, G_OPTION_ARG_NONE, &no_peer_tls, N_("Ask peers for plain (unencrypted) connections"), NULL },
     { "out", 0, 0, G_OPTION_ARG_FILENAME, &out, N_("get-list: where to save the list; get: download folder"), N_("PATH") },
     { "wait", 0, 0, G_OPTION_ARG_INT, &wait_s, N_("search: seconds to wait for results (default 5)"), N_("N") },
     { NULL }
@@ -1216,6 +1254,9 @@ main (int   argc,
         }
     }
 
+  if (no_peer_tls)
+    burrow_nat_connector_set_tls (burrow_client_get_connector (cli.client), FALSE);
+
   cli.loop = g_main_loop_new (NULL, FALSE);
   cli.cancellable = g_cancellable_new ();
   if (g_str_equal (argv[1], "get-list"))
@@ -1247,6 +1288,11 @@ main (int   argc,
   cli.exit_code = EXIT_SUCCESS;
   cli.last_json = g_hash_table_new_full (NULL, NULL, g_object_unref, g_free);
   cli.wait_s = (guint) wait_s;
+  if (json && (g_str_equal (cli.command, "get") || g_str_equal (cli.command, "serve")))
+    g_signal_connect (burrow_client_get_transfers (cli.client), "items-changed",
+                      G_CALLBACK (on_transfers_changed), &cli);
+  if (json && g_str_equal (cli.command, "serve"))
+    cli.progress_id = g_timeout_add (BURROW_TRANSFER_SAMPLE_MS, on_get_progress, &cli);
 
   g_unix_signal_add (SIGINT, on_signal, &cli);
   g_unix_signal_add (SIGTERM, on_signal, &cli);
@@ -1314,6 +1360,7 @@ main (int   argc,
       g_ptr_array_unref (cli.get_items);
     }
   g_signal_handlers_disconnect_by_data (burrow_client_get_transfer_manager (cli.client), &cli);
+  g_signal_handlers_disconnect_by_data (burrow_client_get_transfers (cli.client), &cli);
   g_clear_pointer (&cli.last_json, g_hash_table_unref);
   g_free (cli.out_dir);
   g_free (cli.echo_text);

@@ -19,6 +19,8 @@
 /* How much is read per call: big enough that a 100,000-user join is a few
  * hundred reads, small enough to keep the main loop responsive. */
 #define READ_CHUNK (64 * 1024)
+/* Room for one more TLS record when draining bulk data. */
+#define RECORD_ROOM (16 * 1024 + 512)
 
 struct _BurrowLineChannel
 {
@@ -30,6 +32,7 @@ struct _BurrowLineChannel
   guint8              *buf;
   GByteArray          *pending;     /* queued, not yet handed to the stream */
   GBytes              *in_flight;   /* being written */
+  gsize                in_flight_off; /* of which this much is written */
 
   /* borrowed */
   BurrowLineFunc       line_func;
@@ -256,6 +259,43 @@ process_buffer (BurrowLineChannel *self)
     self->len = 0;
 }
 
+/* Bulk data (raw mode): reads what the stream already has without going back to the main
+ * loop, while the buffer has room for a whole TLS record (a TLS stream hands out one record of
+ * at most 16 KiB per read). EOF is left for the next read to report. */
+static gboolean
+read_available (BurrowLineChannel  *self,
+                GError            **error)
+{
+  GInputStream *in = g_io_stream_get_input_stream (self->stream);
+  GPollableInputStream *pollable;
+
+  if (!G_IS_POLLABLE_INPUT_STREAM (in))
+    return TRUE;
+  pollable = G_POLLABLE_INPUT_STREAM (in);
+  if (!g_pollable_input_stream_can_poll (pollable))
+    return TRUE;
+  while (self->raw_remaining > self->len && self->cap - self->len >= RECORD_ROOM)
+    {
+      g_autoptr(GError) local = NULL;
+      gsize want = (gsize) MIN ((guint64) (self->cap - self->len), self->raw_remaining - self->len);
+      gssize n = g_pollable_input_stream_read_nonblocking (pollable, self->buf + self->len, want,
+                                                           self->cancellable, &local);
+
+      if (n < 0 && g_error_matches (local, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+        break;
+      if (n < 0)
+        {
+          g_propagate_error (error, g_steal_pointer (&local));
+          return FALSE;
+        }
+      if (n == 0)
+        break;
+      self->len += (gsize) n;
+      self->bytes_read += (guint64) n;
+    }
+  return TRUE;
+}
+
 static void
 on_read_cb (GObject      *source,
             GAsyncResult *result,
@@ -285,6 +325,11 @@ on_read_cb (GObject      *source,
 
   self->len += (gsize) n;
   self->bytes_read += (guint64) n;
+  if (!read_available (self, &error))
+    {
+      fail (self, error);
+      return;
+    }
   process_buffer (self);
   if (self->closed)
     return;
@@ -435,6 +480,44 @@ burrow_line_channel_resume (BurrowLineChannel *self)
   g_idle_add_full (G_PRIORITY_DEFAULT, resume_cb, g_object_ref (self), g_object_unref);
 }
 
+/* Writes what the stream takes at once (a TLS stream takes one record per write); TRUE when
+ * the in-flight data is all written. */
+static gboolean
+write_available (BurrowLineChannel  *self,
+                 GError            **error)
+{
+  GOutputStream *out = g_io_stream_get_output_stream (self->stream);
+  GPollableOutputStream *pollable;
+  const guint8 *data;
+  gsize size;
+
+  data = g_bytes_get_data (self->in_flight, &size);
+  if (!G_IS_POLLABLE_OUTPUT_STREAM (out) ||
+      !g_pollable_output_stream_can_poll (G_POLLABLE_OUTPUT_STREAM (out)))
+    return self->in_flight_off == size;
+  pollable = G_POLLABLE_OUTPUT_STREAM (out);
+  while (self->in_flight_off < size)
+    {
+      g_autoptr(GError) local = NULL;
+      gssize n = g_pollable_output_stream_write_nonblocking (pollable,
+                                                             data + self->in_flight_off,
+                                                             size - self->in_flight_off,
+                                                             self->cancellable, &local);
+
+      if (n < 0 && g_error_matches (local, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+        return FALSE;
+      if (n < 0)
+        {
+          g_propagate_error (error, g_steal_pointer (&local));
+          return FALSE;
+        }
+      self->in_flight_off += (gsize) n;
+    }
+  return TRUE;
+}
+
+static void write_rest (BurrowLineChannel *self);
+
 static void
 on_write_cb (GObject      *source,
              GAsyncResult *result,
@@ -442,8 +525,19 @@ on_write_cb (GObject      *source,
 {
   g_autoptr(BurrowLineChannel) self = user_data;
   g_autoptr(GError) error = NULL;
+  gssize n;
 
-  if (!g_output_stream_write_all_finish (G_OUTPUT_STREAM (source), result, NULL, &error))
+  n = g_output_stream_write_finish (G_OUTPUT_STREAM (source), result, &error);
+  if (n >= 0)
+    {
+      self->in_flight_off += (gsize) n;
+      if (!self->closed && !write_available (self, &error) && error == NULL)
+        {
+          write_rest (self);
+          return;
+        }
+    }
+  if (error != NULL)
     {
       g_clear_pointer (&self->in_flight, g_bytes_unref);
       fail (self, error);
@@ -467,20 +561,30 @@ on_write_cb (GObject      *source,
     self->drain_func (self, self->drain_data);
 }
 
+/* One asynchronous write of the rest of the in-flight data (it waits until the stream takes
+ * some); its callback then writes what the stream takes without waiting. */
+static void
+write_rest (BurrowLineChannel *self)
+{
+  GOutputStream *out = g_io_stream_get_output_stream (self->stream);
+  const guint8 *data;
+  gsize size;
+
+  data = g_bytes_get_data (self->in_flight, &size);
+  g_output_stream_write_async (out, data + self->in_flight_off, size - self->in_flight_off,
+                               G_PRIORITY_DEFAULT, self->cancellable, on_write_cb,
+                               g_object_ref (self));
+}
+
 static void
 start_write (BurrowLineChannel *self)
 {
-  GOutputStream *out = g_io_stream_get_output_stream (self->stream);
-  gconstpointer data;
-  gsize size;
-
   g_assert (self->in_flight == NULL);
 
   self->in_flight = g_byte_array_free_to_bytes (g_steal_pointer (&self->pending));
+  self->in_flight_off = 0;
   self->pending = g_byte_array_new ();
-  data = g_bytes_get_data (self->in_flight, &size);
-  g_output_stream_write_all_async (out, data, size, G_PRIORITY_DEFAULT, self->cancellable,
-                                   on_write_cb, g_object_ref (self));
+  write_rest (self);
 }
 
 /**
@@ -602,7 +706,8 @@ burrow_line_channel_get_queued (BurrowLineChannel *self)
 {
   g_return_val_if_fail (BURROW_IS_LINE_CHANNEL (self), 0);
 
-  return self->pending->len + (self->in_flight ? g_bytes_get_size (self->in_flight) : 0);
+  return self->pending->len +
+         (self->in_flight ? g_bytes_get_size (self->in_flight) - self->in_flight_off : 0);
 }
 
 /**

@@ -17,6 +17,7 @@
 #include <sys/socket.h>
 
 #include "burrow-adc-message.h"
+#include "burrow-buffered-stream.h"
 #include "burrow-error.h"
 #include "burrow-listener.h"
 #include "burrow-path-probe.h"
@@ -139,6 +140,7 @@ struct _BurrowNatConnector
   GPtrArray          *sessions;       /* BurrowAdcHubSession (ref) */
   GPtrArray          *uploads;        /* BurrowPeerConnection serving the peer */
   BurrowListener     *listener;       /* active mode */
+  gboolean            plain_only;     /* ask for ADC/1.0 even when TLS is possible */
   BurrowPeerSourceFunc source_func;
   BurrowPeerSlotFunc  slot_func;
   gpointer            source_data;
@@ -351,7 +353,8 @@ static const gchar *
 choose_protocol (BurrowNatConnector *self,
                  BurrowUser         *user)
 {
-  if (burrow_identity_get_certificate (self->identity) != NULL && burrow_user_supports_tls (user))
+  if (!self->plain_only && burrow_identity_get_certificate (self->identity) != NULL &&
+      burrow_user_supports_tls (user))
     return PROTO_TLS;
   return PROTO_PLAIN;
 }
@@ -1080,15 +1083,19 @@ expect_connected (Expect            *e,
 
   if (tls_client)
     {
-      tls = g_tls_client_connection_new (G_IO_STREAM (connection), NULL, &error);
+      g_autoptr(GIOStream) buffered = burrow_buffered_io_stream_new (G_IO_STREAM (connection));
+
+      tls = g_tls_client_connection_new (buffered, NULL, &error);
       if (tls != NULL)
         g_tls_connection_set_certificate (G_TLS_CONNECTION (tls),
                                           burrow_identity_get_certificate (self->identity));
     }
   else
     {
-      tls = g_tls_server_connection_new (G_IO_STREAM (connection),
-                                         burrow_identity_get_certificate (self->identity), &error);
+      g_autoptr(GIOStream) buffered = burrow_buffered_io_stream_new (G_IO_STREAM (connection));
+
+      tls = g_tls_server_connection_new (buffered, burrow_identity_get_certificate (self->identity),
+                                         &error);
       if (tls != NULL)
         g_object_set (tls, "authentication-mode", G_TLS_AUTHENTICATION_REQUESTED, NULL);
     }
@@ -1334,7 +1341,8 @@ on_incoming_readable (GSocket      *socket,
   if (n == 1 && first == 0x16 && burrow_identity_get_certificate (self->identity) != NULL)
     {
       g_autoptr(GError) error = NULL;
-      GIOStream *tls = g_tls_server_connection_new (G_IO_STREAM (in->connection),
+      g_autoptr(GIOStream) buffered = burrow_buffered_io_stream_new (G_IO_STREAM (in->connection));
+      GIOStream *tls = g_tls_server_connection_new (buffered,
                                                     burrow_identity_get_certificate (self->identity),
                                                     &error);
       if (tls != NULL)
@@ -1798,6 +1806,21 @@ burrow_nat_connector_remove_session (BurrowNatConnector  *self,
     if (((Expect *) value)->session == session)
       g_hash_table_iter_remove (&iter);
   g_ptr_array_remove (self->sessions, session);
+}
+
+/**
+ * burrow_nat_connector_set_tls:
+ * @tls: %FALSE to ask peers for plain ADC/1.0 connections (TLS stays on by default)
+ *
+ * For measurements and peers whose TLS is broken; we still accept TLS when a peer asks.
+ */
+void
+burrow_nat_connector_set_tls (BurrowNatConnector *self,
+                              gboolean            tls)
+{
+  g_return_if_fail (BURROW_IS_NAT_CONNECTOR (self));
+
+  self->plain_only = !tls;
 }
 
 /**

@@ -47,6 +47,8 @@ gboolean              burrow_nat_connector_set_active     (BurrowNatConnector   
                                                            GError               **error);
 guint16               burrow_nat_connector_get_port       (BurrowNatConnector    *self);
 GSocket              *burrow_nat_connector_get_udp_socket (BurrowNatConnector    *self);
+void                  burrow_nat_connector_set_tls         (BurrowNatConnector   *self,
+                                                            gboolean              tls);
 void                  burrow_nat_connector_set_source_func (BurrowNatConnector   *self,
                                                            BurrowPeerSourceFunc   func,
                                                            BurrowPeerSlotFunc     slot_func,

@@ -22,9 +22,9 @@
 
 #define MAX_QUEUED_BYTES (8 * 1024 * 1024)
 /* Uploads: read this much per step, and keep at most HIGH_WATER queued. */
-#define UPLOAD_CHUNK     (256 * 1024)
-#define HIGH_WATER       (1024 * 1024)
-#define LOW_WATER        (256 * 1024)
+#define UPLOAD_CHUNK     (1024 * 1024)
+#define HIGH_WATER       (4 * 1024 * 1024)
+#define LOW_WATER        (1024 * 1024)
 #define INFLATE_CHUNK    (256 * 1024)
 
 /* One state enum, one dispatch per state (DESIGN.md principle 4). */
@@ -1196,6 +1196,26 @@ burrow_peer_connection_get_file_list_finish (BurrowPeerConnection  *self,
 {
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);
   return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/**
+ * burrow_peer_connection_set_receiving:
+ * @receiving: %FALSE to stop reading from the peer (and delivering to a download's sink)
+ *
+ * Back-pressure for a download whose data cannot be written as fast as it arrives.
+ */
+void
+burrow_peer_connection_set_receiving (BurrowPeerConnection *self,
+                                      gboolean              receiving)
+{
+  g_return_if_fail (BURROW_IS_PEER_CONNECTION (self));
+
+  if (self->channel == NULL || self->state == STATE_CLOSED)
+    return;
+  if (receiving)
+    burrow_line_channel_resume (self->channel);
+  else
+    burrow_line_channel_pause (self->channel);
 }
 
 void

@@ -156,6 +156,8 @@ gboolean              burrow_peer_connection_download_finish (BurrowPeerConnecti
                                                               guint64              *received,
                                                               GError              **error);
 void                  burrow_peer_connection_close        (BurrowPeerConnection *self);
+void                  burrow_peer_connection_set_receiving (BurrowPeerConnection *self,
+                                                            gboolean              receiving);
 guint64               burrow_peer_connection_get_bytes_sent     (BurrowPeerConnection *self);
 guint64               burrow_peer_connection_get_bytes_received (BurrowPeerConnection *self);
 gboolean              burrow_peer_connection_is_uploading (BurrowPeerConnection *self);

@@ -31,11 +31,19 @@
 
 #include "burrow-transfer-manager.h"
 
-/* Reads of the resume and final checks. */
+/* Reads of the resume check. */
 #define CHECK_CHUNK (1024 * 1024)
+
+/* Received file data is copied into jobs of at most this many bytes (whole pieces of
+ * blocks); a thread writes each job to the part file and hashes it, so decrypting the next
+ * bytes overlaps hashing the last ones. */
+#define JOB_BYTES         (4 * 1024 * 1024)
+/* Jobs one worker may have in flight; beyond that its connection stops reading. */
+#define JOB_MAX_IN_FLIGHT 4
 
 typedef struct _Download Download;
 typedef struct _Worker   Worker;
+typedef struct _Job      Job;
 
 struct _BurrowTransferManager
 {
@@ -65,6 +73,7 @@ struct _BurrowTransferManager
   gboolean             disposed;
   guint64              bytes_downloaded;
   guint                n_corrupt;
+  GPtrArray           *spare_buffers; /* JOB_BYTES each, for the next jobs */
 };
 
 struct _Download
@@ -78,6 +87,8 @@ struct _Download
   GPtrArray             *workers;       /* Worker *, borrowed (a worker frees itself) */
   GPtrArray             *tried;         /* cids started in this run */
   gboolean               checking;      /* a check thread holds a reference */
+  guint                  n_jobs;        /* write-and-hash jobs in flight (each holds @d and @fd) */
+  GHashTable            *pieces;        /* block → Pieces: blocks larger than a job, in parts */
   gboolean               checked;
   gboolean               finishing;
   gboolean               stopped;
@@ -103,10 +114,45 @@ struct _Worker
   guint64                seg_start;
   guint64                seg_end;
   guint64                pos;
-  BurrowTthHasher       *hasher;
+  guint64                dispatched;    /* data before this offset went into jobs */
+  Job                   *job;           /* being filled */
+  guint                  n_jobs;        /* in flight; the struct outlives worker_free () until 0 */
+  gboolean               rx_paused;     /* the connection stopped reading for the jobs */
+  gboolean               waiting;       /* nothing left to fetch; waits for its jobs' verdicts */
+  gboolean               zombie;        /* freed but for the struct: jobs still point here */
+  GError                *failure;       /* a job's verdict while a GET was in flight */
   GByteArray            *tree_buf;
-  GError                *sink_error;
 };
+
+/* A run of received bytes: whole pieces of P = MIN (block size, JOB_BYTES) bytes (the last
+ * piece of the file may be shorter). The thread writes it and computes each piece's TTH; the
+ * main thread compares (a piece that is a whole block) or combines pieces into the block's
+ * root (burrow_tth_root_from_nodes: aligned power-of-two pieces are subtrees). */
+struct _Job
+{
+  Download *download;      /* borrowed: d->n_jobs */
+  Worker   *worker;        /* borrowed: w->n_jobs */
+  gint      fd;
+  guint64   offset;
+  guint64   piece_size;
+  guint8   *data;
+  gsize     len;
+  gsize     cap;
+  gchar    *cid;           /* the source, for the verdict */
+  gchar    *nick;
+  guint8   *roots;         /* out: 24 bytes per hashed piece */
+  gsize     written;       /* out: bytes written */
+  gsize     n_hashed;      /* out: pieces hashed (all, or those written in full) */
+  gint      saved_errno;   /* out: the write failed */
+};
+
+/* The piece roots of one block that spans several jobs. */
+typedef struct
+{
+  guint    n_pieces;
+  guint    n_done;
+  guint8  *roots;
+} Pieces;
 
 typedef struct
 {
@@ -390,6 +436,41 @@ pool_take (BurrowTransferManager *self,
   return peer;
 }
 
+/**
+ * burrow_transfer_manager_take_connection:
+ * @cid: a user's CID
+ *
+ * Returns: (transfer full) (nullable): the idle connection to @cid, now the caller's
+ */
+BurrowPeerConnection *
+burrow_transfer_manager_take_connection (BurrowTransferManager *self,
+                                         const gchar           *cid)
+{
+  g_return_val_if_fail (BURROW_IS_TRANSFER_MANAGER (self), NULL);
+  g_return_val_if_fail (cid != NULL, NULL);
+
+  return self->disposed ? NULL : pool_take (self, cid);
+}
+
+/**
+ * burrow_transfer_manager_keep_connection:
+ * @cid: the CID of @peer's user
+ * @peer: (transfer full): an idle connection
+ *
+ * Keeps @peer for the next request to @cid (closed after a while unused).
+ */
+void
+burrow_transfer_manager_keep_connection (BurrowTransferManager *self,
+                                         const gchar           *cid,
+                                         BurrowPeerConnection  *peer)
+{
+  g_return_if_fail (BURROW_IS_TRANSFER_MANAGER (self));
+  g_return_if_fail (cid != NULL);
+  g_return_if_fail (BURROW_IS_PEER_CONNECTION (peer));
+
+  pool_put (self, cid, peer);
+}
+
 /* --- blocks ------------------------------------------------------------------------------- */
 
 static const BurrowTthTree *
@@ -456,22 +537,34 @@ pick_segment (Download *d,
   return TRUE;
 }
 
+static void job_free (Job *job);
+
 static void
 release_segment (Worker *w)
 {
   Download *d = w->download;
   guint64 bs;
 
+  g_clear_pointer (&w->job, job_free);
   if (d == NULL || d->assigned == NULL || w->seg_end <= w->seg_start || tree_of (d) == NULL)
     {
       w->seg_start = w->seg_end = 0;
       return;
     }
+  /* blocks already in jobs are released when their job returns */
   bs = tree_of (d)->block_size;
-  for (guint64 i = w->seg_start / bs; i * bs < w->seg_end && i < d->n_blocks; i++)
+  for (guint64 i = (w->dispatched + bs - 1) / bs; i * bs < w->seg_end && i < d->n_blocks; i++)
     d->assigned[i] = 0;
+  /* a block partly in a job, partly not received: its pieces are useless */
+  if (w->dispatched % bs != 0 && w->dispatched < w->seg_end)
+    {
+      guint64 block = w->dispatched / bs;
+
+      if (d->pieces != NULL)
+        g_hash_table_remove (d->pieces, &block);
+      d->assigned[block] = 0;
+    }
   w->seg_start = w->seg_end = 0;
-  g_clear_pointer (&w->hasher, burrow_tth_hasher_free);
 }
 
 /* --- uploads ------------------------------------------------------------------------------ */
@@ -518,11 +611,29 @@ on_upload_started (BurrowPeerConnection  *peer,
 {
   Upload *u = g_hash_table_lookup (self->uploads, peer);
   const gchar *name = strrchr (identifier, '/');
+  g_autofree gchar *shared_name = NULL;
 
   if (u == NULL)
     return;
   g_clear_object (&u->transfer);
-  name = (name != NULL && name[1] != '\0' && !g_str_has_prefix (identifier, "TTH/")) ? name + 1 : identifier;
+  if (g_str_has_prefix (identifier, "TTH/"))
+    {
+      /* a request by TTH: show the shared file's name */
+      BurrowShare *share = burrow_client_get_share (self->client);
+      BurrowSearchIndex *index = share ? burrow_share_get_search_index (share) : NULL;
+      guint8 tth[BURROW_TTH_SIZE];
+      BurrowFileNode *node = NULL;
+
+      if (index != NULL && burrow_tth_from_base32 (identifier + 4, tth, NULL))
+        node = burrow_search_index_lookup_tth (index, tth);
+      if (node != NULL)
+        shared_name = g_strdup (node->name);
+    }
+  if (shared_name != NULL)
+    name = shared_name;
+  else
+    name = (name != NULL && name[1] != '\0' && !g_str_has_prefix (identifier, "TTH/")) ? name + 1
+                                                                                     : identifier;
   u->transfer = _burrow_transfer_new (BURROW_TRANSFER_DIRECTION_UPLOAD,
                                       burrow_punch_attempt_get_peer_nick (u->attempt),
                                       burrow_peer_connection_get_peer_cid (peer),
@@ -599,13 +710,17 @@ worker_free (Worker *w)
     }
   g_clear_object (&w->transfer);
   g_clear_object (&w->cancellable);
-  g_clear_pointer (&w->hasher, burrow_tth_hasher_free);
-  if (w->tree_buf != NULL)
-    g_byte_array_unref (w->tree_buf);
-  g_clear_error (&w->sink_error);
-  g_free (w->cid);
-  g_free (w->hub);
-  g_free (w->nick);
+  g_clear_pointer (&w->job, job_free);
+  g_clear_pointer (&w->tree_buf, g_byte_array_unref);
+  g_clear_error (&w->failure);
+  g_clear_pointer (&w->cid, g_free);
+  g_clear_pointer (&w->hub, g_free);
+  g_clear_pointer (&w->nick, g_free);
+  if (w->n_jobs > 0)
+    {
+      w->zombie = TRUE;   /* the last job frees the struct */
+      return;
+    }
   g_free (w);
 }
 
@@ -631,6 +746,45 @@ worker_abort (Worker *w)
     burrow_peer_connection_close (w->peer);
 }
 
+/* No worker is left on @d (the last one, for @cid, ended with @error): another source at
+ * once, else the item waits in the queue. */
+static void
+download_orphaned (Download     *d,
+                   const gchar  *cid,
+                   const GError *error)
+{
+  BurrowTransferManager *self = d->manager;
+
+  if (d->n_jobs > 0)
+    return;   /* the last job decides */
+  if (all_verified (d))
+    {
+      download_finish (d);
+      return;
+    }
+  if (d->checked || tree_of (d) == NULL)
+    {
+      guint n = burrow_queue_item_get_n_sources (d->item);
+
+      for (guint s = 0; s < n && d->workers->len == 0; s++)
+        {
+          const BurrowQueueSource *source = burrow_queue_item_get_source (d->item, s);
+
+          if (g_strcmp0 (source->cid, cid) != 0 && source_usable (self, d->item, source))
+            spawn_worker (d, source->cid, source->hub, source->nick);
+        }
+    }
+  if (!d->stopped && !d->finishing && d->workers->len == 0 && !all_verified (d))
+    {
+      gboolean slots = g_error_matches (error, BURROW_TRANSFER_ERROR,
+                                        BURROW_TRANSFER_ERROR_NO_SLOTS);
+      g_autofree gchar *why = g_strdup (slots ? _("No free upload slots; waiting")
+                                              : d->last_error);
+
+      download_stop (d, BURROW_QUEUE_STATE_QUEUED, why);
+    }
+}
+
 /* The worker is done with its download: keep the connection for the next file,
  * record the failure, and let the scheduler decide what comes next. */
 static void
@@ -649,6 +803,9 @@ worker_end (Worker       *w,
     _burrow_transfer_set_state (w->transfer,
                                 error ? BURROW_TRANSFER_STATE_FAILED : BURROW_TRANSFER_STATE_FINISHED,
                                 error ? error->message : NULL);
+  if (w->rx_paused && w->peer != NULL)
+    burrow_peer_connection_set_receiving (w->peer, TRUE);
+  w->rx_paused = FALSE;
   if (error == NULL && w->peer != NULL)
     pool_put (self, w->cid, g_steal_pointer (&w->peer));
 
@@ -657,33 +814,8 @@ worker_end (Worker       *w,
       g_free (d->last_error);
       d->last_error = g_strdup (error->message);
     }
-  /* a download with no one left to fetch it: another source at once, else wait */
   if (d != NULL && !d->finishing && !d->stopped && d->workers->len == 0 && !d->checking)
-    {
-      if (all_verified (d))
-        download_finish (d);
-      else if (d->checked || tree_of (d) == NULL)
-        {
-          guint n = burrow_queue_item_get_n_sources (d->item);
-
-          for (guint s = 0; s < n && d->workers->len == 0; s++)
-            {
-              const BurrowQueueSource *source = burrow_queue_item_get_source (d->item, s);
-
-              if (g_strcmp0 (source->cid, w->cid) != 0 && source_usable (self, d->item, source))
-                spawn_worker (d, source->cid, source->hub, source->nick);
-            }
-        }
-      if (!d->stopped && !d->finishing && d->workers->len == 0 && !all_verified (d))
-        {
-          gboolean slots = g_error_matches (error, BURROW_TRANSFER_ERROR,
-                                            BURROW_TRANSFER_ERROR_NO_SLOTS);
-          g_autofree gchar *why = g_strdup (slots ? _("No free upload slots; waiting")
-                                                  : d->last_error);
-
-          download_stop (d, BURROW_QUEUE_STATE_QUEUED, why);
-        }
-    }
+    download_orphaned (d, w->cid, error);
   worker_free (w);
   schedule_soon (self);
 }
@@ -719,32 +851,260 @@ worker_failed (Worker *w,
   worker_end (w, error);
 }
 
-static gboolean
-write_all (gint          fd,
-           const guint8 *data,
-           gsize         len,
-           guint64       offset,
-           gint         *saved)
+/* --- write-and-hash jobs ------------------------------------------------------------------ */
+
+static void download_release (Download *d);
+
+static void
+job_free (Job *job)
 {
-  while (len > 0)
+  g_free (job->data);
+  g_free (job->roots);
+  g_free (job->cid);
+  g_free (job->nick);
+  g_free (job);
+}
+
+static void
+pieces_free (gpointer data)
+{
+  Pieces *p = data;
+
+  g_free (p->roots);
+  g_free (p);
+}
+
+/* Thread: the job's data and fd are its own until it returns. Pieces written in full are
+ * hashed even when a later write failed (disk full): what fitted can still verify. */
+static void
+job_thread (GTask        *task,
+            gpointer      source,
+            gpointer      task_data,
+            GCancellable *cancellable)
+{
+  Job *job = task_data;
+  gsize n_pieces;
+
+  while (job->written < job->len)
     {
-      ssize_t n = pwrite (fd, data, len, (off_t) offset);
+      ssize_t n = pwrite (job->fd, job->data + job->written, job->len - job->written,
+                          (off_t) (job->offset + job->written));
 
       if (n < 0 && errno == EINTR)
         continue;
       if (n <= 0)
         {
-          *saved = n < 0 ? errno : ENOSPC;
-          return FALSE;
+          job->saved_errno = n < 0 ? errno : ENOSPC;
+          break;
         }
-      data += n;
-      len -= (gsize) n;
-      offset += (guint64) n;
+      job->written += (gsize) n;
     }
+  n_pieces = job->written == job->len ? (job->len + job->piece_size - 1) / job->piece_size
+                                      : job->written / job->piece_size;
+  job->roots = g_malloc (MAX (n_pieces, 1) * BURROW_TTH_SIZE);
+  for (gsize i = 0; i < n_pieces; i++)
+    {
+      gsize start = i * job->piece_size;
+
+      burrow_tth_buffer (job->data + start, MIN (job->piece_size, job->len - start),
+                         job->roots + i * BURROW_TTH_SIZE);
+    }
+  job->n_hashed = n_pieces;
+  g_task_return_boolean (task, TRUE);
+}
+
+/* A piece's root for @block arrived; TRUE with @done set once the block's verdict is known. */
+static gboolean
+block_piece_done (Download     *d,
+                  guint64       block,
+                  guint64       piece,
+                  const guint8 *root,
+                  gboolean     *verified)
+{
+  const BurrowTthTree *tree = tree_of (d);
+  const guint8 *leaf = (const guint8 *) g_bytes_get_data (tree->leaves, NULL) +
+                       block * BURROW_TTH_SIZE;
+  guint64 piece_size = MIN (tree->block_size, (guint64) JOB_BYTES);
+  guint64 block_len = MIN (tree->block_size, tree->file_size - block * tree->block_size);
+  Pieces *p;
+  guint8 combined[BURROW_TTH_SIZE];
+
+  if (piece_size == tree->block_size)
+    {
+      *verified = memcmp (root, leaf, BURROW_TTH_SIZE) == 0;
+      return TRUE;
+    }
+  if (d->pieces == NULL)
+    d->pieces = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, pieces_free);
+  p = g_hash_table_lookup (d->pieces, &block);
+  if (p == NULL)
+    {
+      p = g_new0 (Pieces, 1);
+      p->n_pieces = (guint) ((block_len + piece_size - 1) / piece_size);
+      p->roots = g_malloc0 ((gsize) p->n_pieces * BURROW_TTH_SIZE);
+      g_hash_table_insert (d->pieces, g_memdup2 (&block, sizeof block), p);
+    }
+  memcpy (p->roots + piece * BURROW_TTH_SIZE, root, BURROW_TTH_SIZE);
+  if (++p->n_done < p->n_pieces)
+    return FALSE;
+  burrow_tth_root_from_nodes (p->roots, p->n_pieces, combined);
+  g_hash_table_remove (d->pieces, &block);
+  *verified = memcmp (combined, leaf, BURROW_TTH_SIZE) == 0;
   return TRUE;
 }
 
-/* GET data arrives here in order: write it, hash it, verify each block as it completes. */
+static void
+on_job_done (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  Job *job = g_task_get_task_data (G_TASK (result));
+  Download *d = job->download;
+  Worker *w = job->worker;
+  BurrowTransferManager *self = d->manager;
+  gboolean worker_here = !w->zombie && !w->aborted && w->download == d;
+  g_autoptr(GError) error = NULL;
+
+  d->n_jobs--;
+  w->n_jobs--;
+  /* fresh memory costs page faults: buffers go round */
+  if (self->spare_buffers->len < 2 * JOB_MAX_IN_FLIGHT)
+    g_ptr_array_add (self->spare_buffers, g_steal_pointer (&job->data));
+
+  if (!d->stopped && !d->finishing)
+    {
+      const BurrowTthTree *tree = tree_of (d);
+      guint64 bs = tree->block_size;
+      guint64 n_pieces = (job->len + job->piece_size - 1) / job->piece_size;
+
+      for (guint64 i = 0; i < n_pieces; i++)
+        {
+          guint64 offset = job->offset + i * job->piece_size;
+          guint64 block = offset / bs;
+          gboolean verified;
+
+          if (i >= job->n_hashed)
+            {
+              /* not written: the block goes back, with whatever pieces it had */
+              if (d->pieces != NULL)
+                g_hash_table_remove (d->pieces, &block);
+              d->assigned[block] = 0;
+              continue;
+            }
+          if (!block_piece_done (d, block, (offset % bs) / job->piece_size,
+                                 job->roots + i * BURROW_TTH_SIZE, &verified))
+            continue;
+          d->assigned[block] = 0;
+          if (verified)
+            burrow_download_queue_set_block_verified (self->queue, d->item, block, TRUE);
+          else
+            {
+              self->n_corrupt++;
+              if (error == NULL)
+                error = g_error_new (BURROW_TRANSFER_ERROR, BURROW_TRANSFER_ERROR_CORRUPT,
+                                     _("%s sent data for block %llu of %s that does not match "
+                                       "its Tiger tree"),
+                                     job->nick, (unsigned long long) block,
+                                     burrow_queue_item_get_name (d->item));
+            }
+        }
+      /* a local write error outweighs a bad block */
+      if (job->saved_errno != 0)
+        {
+          g_clear_error (&error);
+          error = io_error_from_errno (job->saved_errno, d->part_path, IO_WRITE);
+        }
+    }
+
+  if (w->zombie && w->n_jobs == 0)
+    g_free (w);
+  else if (w->rx_paused && w->n_jobs < JOB_MAX_IN_FLIGHT && w->peer != NULL)
+    {
+      w->rx_paused = FALSE;
+      burrow_peer_connection_set_receiving (w->peer, TRUE);
+    }
+
+  if (d->stopped)
+    download_release (d);
+  else if (error != NULL && worker_here && w->pending)
+    {
+      /* its GET ends with this error */
+      if (w->failure == NULL)
+        w->failure = g_steal_pointer (&error);
+      burrow_peer_connection_close (w->peer);
+    }
+  else if (error != NULL && worker_here)
+    worker_failed (w, error);
+  else if (error != NULL)
+    {
+      if (g_error_matches (error, BURROW_TRANSFER_ERROR, BURROW_TRANSFER_ERROR_CORRUPT))
+        burrow_download_queue_mark_source_bad (self->queue, d->item, job->cid);
+      if (g_error_matches (error, BURROW_TRANSFER_ERROR, BURROW_TRANSFER_ERROR_DISK_FULL) ||
+          g_error_matches (error, BURROW_TRANSFER_ERROR, BURROW_TRANSFER_ERROR_UNWRITABLE))
+        download_stop (d, BURROW_QUEUE_STATE_PAUSED, error->message);
+      else if (d->workers->len == 0)
+        download_orphaned (d, job->cid, error);
+    }
+  else if (!d->finishing && d->n_jobs == 0 && all_verified (d))
+    {
+      if (worker_here && w->waiting)
+        worker_end (w, NULL);
+      if (!d->finishing && !d->stopped)
+        download_finish (d);
+    }
+  else if (worker_here && w->waiting && w->n_jobs == 0)
+    {
+      w->waiting = FALSE;
+      worker_next (w);
+    }
+  else if (!d->finishing && d->workers->len == 0 && d->n_jobs == 0)
+    download_orphaned (d, job->cid, NULL);   /* its workers ended while this job ran */
+  job_free (job);
+}
+
+/* Hands the filled part of the worker's job to a thread. */
+static void
+job_dispatch (Worker *w)
+{
+  Job *job = g_steal_pointer (&w->job);
+  /* the task holds the manager: on_job_done () may run after its last other reference went */
+  g_autoptr(GTask) task = g_task_new (w->manager, NULL, on_job_done, NULL);
+
+  w->dispatched = job->offset + job->len;
+  w->n_jobs++;
+  job->download->n_jobs++;
+  g_task_set_task_data (task, job, NULL);
+  g_task_run_in_thread (task, job_thread);
+}
+
+static Job *
+job_new (Worker *w)
+{
+  Download *d = w->download;
+  const BurrowTthTree *tree = tree_of (d);
+  Job *job = g_new0 (Job, 1);
+
+  job->download = d;
+  job->worker = w;
+  job->fd = d->fd;
+  job->offset = w->pos;
+  job->piece_size = MIN (tree->block_size, (guint64) JOB_BYTES);
+  /* whole blocks when they fit, else one piece */
+  job->cap = (gsize) MIN (w->seg_end - w->pos,
+                          MAX (job->piece_size,
+                               (guint64) JOB_BYTES / job->piece_size * job->piece_size));
+  if (w->manager->spare_buffers->len > 0)
+    job->data = g_ptr_array_steal_index_fast (w->manager->spare_buffers,
+                                              w->manager->spare_buffers->len - 1);
+  else
+    job->data = g_malloc (JOB_BYTES);
+  job->cid = g_strdup (w->cid);
+  job->nick = g_strdup (w->nick);
+  return job;
+}
+
+/* GET data arrives here in order. It is copied into jobs; a job goes to a thread (written,
+ * hashed) when full or at the end of the segment. */
 static gboolean
 file_sink (BurrowPeerConnection  *connection,
            const guint8          *data,
@@ -754,24 +1114,16 @@ file_sink (BurrowPeerConnection  *connection,
 {
   Worker *w = user_data;
   Download *d = w->download;
-  const BurrowTthTree *tree;
-  gint saved = 0;
 
-  if (w->aborted || d == NULL || d->fd < 0)
+  if (w->aborted || w->failure != NULL || d == NULL || d->fd < 0)
     {
       g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CANCELLED, "stopped");
       return FALSE;
     }
-  tree = tree_of (d);
   if (w->pos + len > w->seg_end)
     {
       g_set_error_literal (error, BURROW_TRANSFER_ERROR, BURROW_TRANSFER_ERROR_BAD_PEER,
                            _("The peer sent more data than asked"));
-      return FALSE;
-    }
-  if (!write_all (d->fd, data, len, w->pos, &saved))
-    {
-      g_propagate_error (error, io_error_from_errno (saved, d->part_path, IO_WRITE));
       return FALSE;
     }
   w->manager->bytes_downloaded += len;
@@ -779,36 +1131,43 @@ file_sink (BurrowPeerConnection  *connection,
 
   while (len > 0)
     {
-      guint64 block = w->pos / tree->block_size;
-      guint64 block_end = MIN ((block + 1) * tree->block_size, tree->file_size);
-      gsize n = (gsize) MIN ((guint64) len, block_end - w->pos);
-      guint8 node[BURROW_TTH_SIZE];
-      const guint8 *leaf;
+      gsize n;
 
-      if (w->hasher == NULL)
-        w->hasher = burrow_tth_hasher_new (tree->block_size);
-      burrow_tth_hasher_update (w->hasher, data, n);
+      if (w->job == NULL)
+        w->job = job_new (w);
+      n = MIN (len, w->job->cap - w->job->len);
+      memcpy (w->job->data + w->job->len, data, n);
+      w->job->len += n;
+      w->pos += n;
       data += n;
       len -= n;
-      w->pos += n;
-      if (w->pos < block_end)
-        break;
-
-      burrow_tth_hasher_finish (w->hasher, node);
-      g_clear_pointer (&w->hasher, burrow_tth_hasher_free);
-      leaf = (const guint8 *) g_bytes_get_data (tree->leaves, NULL) + block * BURROW_TTH_SIZE;
-      d->assigned[block] = 0;
-      if (memcmp (node, leaf, BURROW_TTH_SIZE) != 0)
-        {
-          w->manager->n_corrupt++;
-          g_set_error (error, BURROW_TRANSFER_ERROR, BURROW_TRANSFER_ERROR_CORRUPT,
-                       _("%s sent data for block %llu of %s that does not match its Tiger tree"),
-                       w->nick, (unsigned long long) block, burrow_queue_item_get_name (d->item));
-          return FALSE;
-        }
-      burrow_download_queue_set_block_verified (w->manager->queue, d->item, block, TRUE);
+      if (w->job->len == w->job->cap)
+        job_dispatch (w);
+    }
+  if (w->n_jobs >= JOB_MAX_IN_FLIGHT && !w->rx_paused)
+    {
+      w->rx_paused = TRUE;
+      burrow_peer_connection_set_receiving (connection, FALSE);
     }
   return TRUE;
+}
+
+/* The peer sent less than asked: the whole pieces received still go to a thread. */
+static void
+job_flush_pieces (Worker *w)
+{
+  Job *job = w->job;
+  guint64 end;
+
+  if (job == NULL)
+    return;
+  end = job->offset + job->len;
+  if (end != tree_of (w->download)->file_size)
+    job->len -= (gsize) ((end - job->offset) % job->piece_size);
+  if (job->len == 0)
+    g_clear_pointer (&w->job, job_free);
+  else
+    job_dispatch (w);
 }
 
 static void
@@ -828,14 +1187,20 @@ on_segment_done (GObject      *source,
       worker_free (w);
       return;
     }
+  if (w->failure != NULL)
+    {
+      g_clear_error (&error);
+      error = g_steal_pointer (&w->failure);
+    }
   if (error != NULL)
     {
       worker_failed (w, error);
       return;
     }
   /* a peer may send less than asked: the rest of the segment goes back */
+  job_flush_pieces (w);
   release_segment (w);
-  if (w->download != NULL && all_verified (w->download))
+  if (w->download != NULL && w->download->n_jobs == 0 && all_verified (w->download))
     {
       Download *d = w->download;
 
@@ -853,8 +1218,8 @@ start_segment (Worker *w)
   Download *d = w->download;
   g_autofree gchar *identifier = g_strdup_printf ("TTH/%s", burrow_queue_item_get_tth (d->item));
 
-  w->pos = w->seg_start;
-  g_clear_pointer (&w->hasher, burrow_tth_hasher_free);
+  w->pos = w->dispatched = w->seg_start;
+  g_clear_pointer (&w->job, job_free);
   _burrow_transfer_set_state (w->transfer, BURROW_TRANSFER_STATE_RUNNING, NULL);
   w->pending = TRUE;
   burrow_peer_connection_download_async (w->peer, "file", identifier, w->seg_start,
@@ -882,6 +1247,23 @@ tree_sink (BurrowPeerConnection  *connection,
     }
   g_byte_array_append (w->tree_buf, data, (guint) len);
   return TRUE;
+}
+
+/* Is there a source for @w's download other than @w's own that could serve it now? */
+static gboolean
+other_source_usable (Worker *w)
+{
+  BurrowQueueItem *item = w->download->item;
+  guint n = burrow_queue_item_get_n_sources (item);
+
+  for (guint i = 0; i < n; i++)
+    {
+      const BurrowQueueSource *source = burrow_queue_item_get_source (item, i);
+
+      if (g_strcmp0 (source->cid, w->cid) != 0 && !source->bad)
+        return TRUE;
+    }
+  return FALSE;
 }
 
 static gboolean
@@ -914,6 +1296,30 @@ on_tree_done (GObject      *source,
   if (w->aborted)
     {
       worker_free (w);
+      return;
+    }
+  if (error != NULL && g_error_matches (error, BURROW_TRANSFER_ERROR,
+                                        BURROW_TRANSFER_ERROR_FILE_NOT_AVAILABLE) &&
+      tree_of (w->download) == NULL && !other_source_usable (w))
+    {
+      /* No leaves from the only source we have (some clients keep no tree for some files):
+       * the root is the only check, so the whole file is one block, verified when it is
+       * complete (and fetched again if it does not match). */
+      g_autoptr(GBytes) root = g_bytes_new (burrow_queue_item_get_root (w->download->item),
+                                            BURROW_TTH_SIZE);
+
+      g_clear_error (&error);
+      g_debug ("%s: %s has no tthl; verifying by the root only",
+               burrow_queue_item_get_name (w->download->item), w->nick);
+      tree = burrow_tth_tree_new_from_leaves (burrow_queue_item_get_size (w->download->item),
+                                              burrow_queue_item_get_root (w->download->item),
+                                              root, &error);
+      if (tree == NULL || !accept_tree (w, tree, &error))
+        {
+          worker_failed (w, error);
+          return;
+        }
+      worker_next (w);
       return;
     }
   if (error != NULL)
@@ -1006,6 +1412,8 @@ worker_next (Worker *w)
           if (!d->finishing && !d->stopped)
             download_finish (d);
         }
+      else if (w->n_jobs > 0)
+        w->waiting = TRUE;      /* its jobs may still find a bad block to fetch again */
       else
         worker_end (w, NULL);   /* the rest is being fetched by others */
       return;
@@ -1129,10 +1537,20 @@ download_free (Download *d)
   g_ptr_array_unref (d->workers);
   g_ptr_array_unref (d->tried);
   g_free (d->assigned);
+  g_clear_pointer (&d->pieces, g_hash_table_unref);
   g_free (d->part_path);
   g_free (d->last_error);
   g_object_unref (d->item);
   g_free (d);
+}
+
+/* Frees a stopped download once no thread (check or job) uses it. */
+static void
+download_release (Download *d)
+{
+  g_assert (d->stopped);
+  if (!d->checking && d->n_jobs == 0)
+    download_free (d);
 }
 
 /* Stops every worker, keeps the data, and leaves @d's item in @state. */
@@ -1170,8 +1588,7 @@ download_stop (Download         *d,
         g_signal_emit (self, signals[SIGNAL_DOWNLOAD_FAILED], 0, d->item, error);
     }
   g_hash_table_remove (self->downloads, &id);
-  if (!d->checking)
-    download_free (d);
+  download_release (d);
   schedule_soon (self);
 }
 
@@ -1276,30 +1693,14 @@ check_thread (GTask        *task,
   g_debug ("check thread for %s (final %d)", c->path, c->final);
   if (c->final)
     {
-      g_autoptr(BurrowTthHasher) hasher = burrow_tth_hasher_new (c->block_size);
       guint8 root[BURROW_TTH_SIZE];
-      guint64 left = c->file_size;
-      guint64 offset = 0;
 
-      if (fdatasync (fd) != 0 && errno != EINVAL)
-        g_debug ("fdatasync %s: %s", c->path, g_strerror (errno));
-      while (left > 0)
-        {
-          ssize_t n = pread (fd, buffer, (gsize) MIN (left, (guint64) CHECK_CHUNK), (off_t) offset);
-
-          if (n < 0 && errno == EINTR)
-            continue;
-          if (n <= 0)
-            break;
-          burrow_tth_hasher_update (hasher, buffer, (gsize) n);
-          left -= (guint64) n;
-          offset += (guint64) n;
-        }
+      /* Every block was hashed as it arrived (or on disk by the resume check) and matched its
+       * leaf; the leaves must still make the root, and the file must have its size. Reading
+       * the whole file back would only hash it a second time. */
       close (fd);
-      burrow_tth_hasher_finish (hasher, root);
-      g_debug ("final check of %s: %" G_GUINT64_FORMAT " left", c->path, left);
-      if (left != 0 || (guint64) st.st_size != c->file_size || memcmp (root, c->root,
-                                                                       BURROW_TTH_SIZE) != 0)
+      burrow_tth_root_from_nodes (leaves, g_bytes_get_size (c->leaves) / BURROW_TTH_SIZE, root);
+      if ((guint64) st.st_size != c->file_size || memcmp (root, c->root, BURROW_TTH_SIZE) != 0)
         g_task_return_new_error (task, BURROW_TRANSFER_ERROR, BURROW_TRANSFER_ERROR_CORRUPT,
                                  _("The finished file does not match its TTH"));
       else
@@ -1359,7 +1760,7 @@ check_task_new (Download            *d,
 {
   const BurrowTthTree *tree = tree_of (d);
   CheckData *c = g_new0 (CheckData, 1);
-  GTask *task = g_task_new (NULL, NULL, callback, d);
+  GTask *task = g_task_new (d->manager, NULL, callback, d);
 
   c->path = g_strdup (d->part_path);
   c->file_size = tree->file_size;
@@ -1387,7 +1788,7 @@ on_resume_checked (GObject      *source,
   d->checking = FALSE;
   if (d->stopped)
     {
-      download_free (d);
+      download_release (d);
       return;
     }
   if (!g_task_propagate_boolean (G_TASK (result), &error))
@@ -1439,7 +1840,7 @@ on_final_checked (GObject      *source,
   d->checking = FALSE;
   if (d->stopped)
     {
-      download_free (d);
+      download_release (d);
       return;
     }
   if (!g_task_propagate_boolean (G_TASK (result), &error))
@@ -1491,8 +1892,8 @@ download_finish (Download *d)
   g_autoptr(GPtrArray) workers = g_ptr_array_copy (d->workers, NULL, NULL);
   g_autoptr(GTask) task = NULL;
 
-  if (d->finishing)
-    return;
+  if (d->finishing || d->n_jobs > 0)
+    return;   /* (the last job calls again) */
   g_debug ("%s: every block verified, checking the whole file",
            burrow_queue_item_get_name (d->item));
   d->finishing = TRUE;
@@ -1945,6 +2346,7 @@ burrow_transfer_manager_finalize (GObject *object)
   g_clear_pointer (&self->retry_at, g_hash_table_unref);
   g_clear_pointer (&self->retry_delay, g_hash_table_unref);
   g_clear_pointer (&self->source_wait, g_hash_table_unref);
+  g_clear_pointer (&self->spare_buffers, g_ptr_array_unref);
   if (self->uploads != NULL)
     {
       GHashTableIter iter;
@@ -2029,6 +2431,7 @@ burrow_transfer_manager_init (BurrowTransferManager *self)
   self->retry_at = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
   self->retry_delay = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
   self->source_wait = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->spare_buffers = g_ptr_array_new_with_free_func (g_free);
   self->retry_ms = BURROW_DOWNLOAD_RETRY_MS;
   self->max_downloads = 3;
   self->auto_search = TRUE;

@@ -10,6 +10,7 @@
 #include <gio/gio.h>
 
 #include "burrow-download-queue.h"
+#include "burrow-peer-connection.h"
 #include "burrow-transfer.h"
 
 G_BEGIN_DECLS
@@ -54,6 +55,14 @@ void                 burrow_transfer_manager_set_running   (BurrowTransferManage
                                                             gboolean               running);
 /* Wakes the scheduler now (after adding items or sources). */
 void                 burrow_transfer_manager_kick          (BurrowTransferManager *self);
+/* The idle connection kept for a user (after a download), if any: for another request to that
+ * user. Two connections between the same hub ports cannot exist (NAT traversal binds them). */
+BurrowPeerConnection *burrow_transfer_manager_take_connection (BurrowTransferManager *self,
+                                                            const gchar           *cid);
+/* Keeps @peer (transfer full) as the idle connection to @cid, for the next file. */
+void                 burrow_transfer_manager_keep_connection (BurrowTransferManager *self,
+                                                            const gchar           *cid,
+                                                            BurrowPeerConnection  *peer);
 /* Statistics (for tests and the benchmark). */
 guint64              burrow_transfer_manager_get_bytes_downloaded (BurrowTransferManager *self);
 guint                burrow_transfer_manager_get_n_corrupt_blocks (BurrowTransferManager *self);

@@ -41,6 +41,7 @@ typedef struct
   GBytes           *list;           /* files.xml.bz2 */
   gint              corrupt_block;  /* -1: none; else flip a byte of this 64 KiB block */
   gboolean          slots_full;
+  gboolean          no_tthl;        /* answer tthl requests "file not available" */
   guint             n_file_gets;
   guint             n_tthl_gets;
   guint             n_refused;
@@ -108,7 +109,7 @@ seeder_source (BurrowPeerConnection  *connection,
 
   if (g_str_equal (type, "file") && g_str_equal (identifier, "files.xml.bz2") && s->list != NULL)
     return burrow_peer_source_new_bytes (s->list, TRUE);
-  if (g_str_equal (type, "tthl") && f != NULL)
+  if (g_str_equal (type, "tthl") && f != NULL && !s->no_tthl)
     {
       s->n_tthl_gets++;
       return burrow_peer_source_new_bytes (f->leaves, TRUE);
@@ -620,7 +621,7 @@ test_corrupt (Fixture       *f,
   file = seeder_add (bad, content);
   seeder_add (good, content);
 
-  /* the liar is the first source: blocks 0–4 come from it, block 5 fails */
+  /* the liar is the first source: its segment's block 5 fails */
   item = enqueue (f, file, "file.bin", bad);
   g_assert_true (burrow_download_queue_add_source (burrow_client_get_download_queue (f->leech),
                                                    item,
@@ -637,9 +638,132 @@ test_corrupt (Fixture       *f,
                     ==, 1);
   g_assert_cmpuint (bad->n_file_gets, ==, 1);
   g_assert_cmpuint (good->n_file_gets, >=, 1);
-  /* the liar's good blocks were kept: the honest one sent less than the whole file */
+  /* the liar's good blocks were kept (the whole segment is hashed, so blocks after the bad
+   * one count too): the honest one sent the bad block again, and less than the whole file */
   g_assert_cmpuint (seeder_bytes_sent (good), <, g_bytes_get_size (content));
-  g_assert_cmpuint (seeder_bytes_sent (good), >=, g_bytes_get_size (content) - 5 * 64 * KiB);
+  g_assert_cmpuint (seeder_bytes_sent (good), >=, 64 * KiB);
+}
+
+/* ---- a source without tthl: the root is the only check --------------------------------------- */
+
+typedef struct
+{
+  BurrowTransferManager *manager;
+  BurrowQueueItem       *item;
+  const gchar           *cid;
+} CorruptWait;
+
+static gboolean
+corrupt_seen (gpointer data)
+{
+  CorruptWait *c = data;
+  const BurrowQueueSource *source = burrow_queue_item_find_source (c->item, c->cid);
+
+  return burrow_transfer_manager_get_n_corrupt_blocks (c->manager) > 0 && source != NULL &&
+         source->bad;
+}
+
+static void
+test_root_only (Fixture       *f,
+                gconstpointer  data)
+{
+  Seeder *s;
+  g_autoptr(GBytes) content = make_content (3 * MiB + 77, 31);
+  g_autoptr(BurrowQueueItem) good = NULL;
+  g_autoptr(BurrowQueueItem) bad = NULL;
+  BurrowTransferManager *manager = burrow_client_get_transfer_manager (f->leech);
+  SeedFile *file;
+
+  if (f->hub == NULL)
+    {
+      g_test_skip ("uhub is not installed");
+      return;
+    }
+  s = add_seeder (f, "treeless");
+  s->no_tthl = TRUE;
+  file = seeder_add (s, content);
+
+  good = enqueue (f, file, "whole.bin", s);
+  wait_done (good, 30000);
+  g_assert_cmpint (burrow_queue_item_get_state (good), ==, BURROW_QUEUE_STATE_DONE);
+  assert_file_equals (burrow_queue_item_get_final_path (good), content);
+  g_assert_cmpuint (burrow_queue_item_get_n_blocks (good), ==, 1);
+  g_assert_cmpuint (burrow_transfer_manager_get_n_corrupt_blocks (manager), ==, 0);
+
+  /* the same without a tree, but one byte wrong: the whole file fails its root, nothing is
+   * moved into place, and the source is marked bad */
+  s->corrupt_block = 20;
+  bad = enqueue (f, file, "whole-bad.bin", s);
+  {
+    CorruptWait c = { manager, bad, cid_of (s->client) };
+
+    g_assert_true (burrow_test_wait_until (corrupt_seen, &c, 30000));
+  }
+  g_assert_cmpint (burrow_queue_item_get_state (bad), !=, BURROW_QUEUE_STATE_DONE);
+  g_assert_cmpuint (burrow_transfer_manager_get_n_corrupt_blocks (manager), ==, 1);
+  g_assert_true (burrow_queue_item_find_source (bad, cid_of (s->client))->bad);
+  {
+    g_autofree gchar *path = g_build_filename (f->target, "whole-bad.bin", NULL);
+
+    g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
+  }
+}
+
+/* ---- alternate sources found by searching the TTH ------------------------------------------ */
+
+static gboolean
+share_idle (gpointer data)
+{
+  return !burrow_share_get_busy (data);
+}
+
+static void
+test_alternate_source (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_autoptr(GBytes) content = make_content (2 * MiB + 3, 41);
+  g_autoptr(BurrowQueueItem) item = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *root = NULL;
+  g_autofree gchar *path = NULL;
+  BurrowClient *sharer;
+  BurrowShare *share;
+  Seeder *busy;
+  SeedFile *file;
+
+  if (f->hub == NULL)
+    {
+      g_test_skip ("uhub is not installed");
+      return;
+    }
+  /* a user who really shares the file (its share answers searches), but is not a source yet */
+  root = g_build_filename (f->dir, "Alt", NULL);
+  path = g_build_filename (root, "alt.bin", NULL);
+  g_assert_cmpint (g_mkdir_with_parents (root, 0755), ==, 0);
+  g_assert_true (g_file_set_contents (path, g_bytes_get_data (content, NULL),
+                                      (gssize) g_bytes_get_size (content), NULL));
+  sharer = burrow_test_new_client (f->dir, "sharer", FALSE);
+  share = burrow_client_get_share (sharer);
+  g_assert_true (burrow_share_add_root (share, root, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (burrow_test_wait_until (share_idle, share, 30000));
+  burrow_test_join_hub (sharer, burrow_test_hub_get_uri (f->hub));
+
+  /* the only source we were given never has a free slot */
+  busy = add_seeder (f, "busy");
+  busy->slots_full = TRUE;
+  file = seeder_add (busy, content);
+  burrow_transfer_manager_set_auto_search (burrow_client_get_transfer_manager (f->leech), TRUE);
+
+  item = enqueue (f, file, "alt.bin", busy);
+  wait_done (item, 60000);
+  g_assert_cmpint (burrow_queue_item_get_state (item), ==, BURROW_QUEUE_STATE_DONE);
+  assert_file_equals (burrow_queue_item_get_final_path (item), content);
+  g_assert_nonnull (burrow_queue_item_find_source (item, cid_of (sharer)));
+  g_assert_cmpuint (busy->n_refused, >, 0);
+
+  burrow_client_disconnect_all (sharer);
+  g_object_unref (sharer);
 }
 
 /* ---- two sources at once ------------------------------------------------------------------- */
@@ -1266,6 +1390,10 @@ main (int   argc,
               fixture_tear_down);
   g_test_add ("/burrow/core/transfers/corrupt-block", Fixture, NULL, fixture_set_up, test_corrupt,
               fixture_tear_down);
+  g_test_add ("/burrow/core/transfers/root-only", Fixture, NULL, fixture_set_up, test_root_only,
+              fixture_tear_down);
+  g_test_add ("/burrow/core/transfers/alternate-source", Fixture, NULL, fixture_set_up,
+              test_alternate_source, fixture_tear_down);
   g_test_add ("/burrow/core/transfers/segmented", Fixture, NULL, fixture_set_up, test_segmented,
               fixture_tear_down);
   g_test_add ("/burrow/core/transfers/slots-full", Fixture, NULL, fixture_set_up, test_slots,

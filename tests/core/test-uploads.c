@@ -235,6 +235,8 @@ test_files (Fixture       *f,
   g_assert_cmpint (burrow_transfer_get_direction (upload), ==, BURROW_TRANSFER_DIRECTION_UPLOAD);
   g_assert_cmpuint (burrow_transfer_get_size (upload), ==, BIG_SIZE);
   g_assert_cmpstr (burrow_transfer_get_nick (upload), ==, "alice");
+  /* asked for by TTH, shown by the shared file's name */
+  g_assert_cmpstr (burrow_transfer_get_name (upload), ==, "big.bin");
   g_assert_cmpint (burrow_transfer_get_state (upload), ==, BURROW_TRANSFER_STATE_FINISHED);
   g_signal_handlers_disconnect_by_data (burrow_client_get_transfer_manager (f->b), &upload);
 

@@ -16,8 +16,13 @@
 #   no event for it, so wait_list() polls the directory every 10 ms against a deadline and only
 #   accepts a file that decompresses completely (a list still being written does not).
 #
+#   A file download is queued with magnet.add (TTH, size, name; no source yet) and gets its
+#   source when a downloaded list holding that TTH is matched against the queue
+#   (queue.matchlists); the file appears at its target, complete, when it is done.
+#
 # Ncdc: ncdc in a detached tmux session (own tmux socket) whose shell command enters the namespace;
-#   driven with send-keys, observed with capture-pane.
+#   driven with send-keys, observed with capture-pane. A file download goes through its file list
+#   browser (/browse NICK, walk to the file, 'd'); finished files are moved into download_dir.
 #
 # Both stop cleanly: Eiskalt with `daemon.stop` (it crashes on SIGTERM), ncdc with /quit; the lab's
 # teardown kills whatever is left in the namespaces.
@@ -34,6 +39,7 @@ import socket
 import subprocess
 import threading
 import time
+import urllib.parse
 import xml.etree.ElementTree as ET
 
 CLONE_NEWNET = 0x40000000
@@ -78,6 +84,85 @@ def ns_connect (ns, host, port, timeout=5.0):
   if 'error' in box:
     raise box['error']
   return box['sock']
+
+
+def lab_prefix ():
+  """Labs of test-natlab.py use bl<pid%1000>-; interop labs use bi… so the two never collide."""
+  n = os.getpid() % 1000
+  while os.path.exists('/run/netns/bi%d-wan' % n):
+    n = (n + 1) % 1000
+  return 'bi%d-' % n
+
+
+def json_lines (proc):
+  """The JSON objects among a natlab.Proc's stdout lines."""
+  out = []
+  for _, line in proc.lines:
+    line = line.strip()
+    if line.startswith('{'):
+      try:
+        out.append(json.loads(line))
+      except ValueError:
+        pass
+  return out
+
+
+def make_payload (directory, name, size):
+  """Writes size random bytes to directory/name (an hour old: a file modified in the last seconds
+  may be hashed again on the next scan). Returns (path, bytes)."""
+  os.makedirs(directory, exist_ok=True)
+  path = os.path.join(directory, name)
+  data = os.urandom(size)
+  with open(path, 'wb') as f:
+    f.write(data)
+  old = time.time() - 3600
+  os.utime(path, (old, old))
+  return path, data
+
+
+def tth_of (path):
+  """Base32 Tiger tree root of a file, computed by rhash (independently of every DC client)."""
+  r = subprocess.run(['rhash', '--tth', '--printf=%{tth}', path], capture_output=True, text=True,
+                     timeout=120, check=True)
+  tth = r.stdout.strip().upper()
+  if not re.fullmatch(r'[A-Z2-7]{39}', tth):
+    raise PeerError('rhash printed %r for %s' % (r.stdout, path))
+  return tth
+
+
+def magnet_link (tth, size, name):
+  return 'magnet:?xt=urn:tree:tiger:%s&xl=%d&dn=%s' % (tth, size, urllib.parse.quote(name))
+
+
+def wait_file (path, size, timeout, alive=None, interval=0.05):
+  """Polls (50 ms) until path exists with exactly size bytes; the clients here write a download
+  under another name and rename it when it is complete and verified. alive() returning False
+  ends the wait early. Returns the monotonic time it was seen, or None."""
+  deadline = time.monotonic() + timeout
+  while True:
+    try:
+      if os.stat(path).st_size == size:
+        return time.monotonic()
+    except FileNotFoundError:
+      pass
+    if time.monotonic() > deadline or (alive is not None and not alive()):
+      return None
+    time.sleep(interval)
+
+
+def same_bytes (path, data):
+  """None when path holds exactly data, else what differs."""
+  try:
+    with open(path, 'rb') as f:
+      got = f.read()
+  except OSError as e:
+    return 'cannot read %s: %s' % (path, e)
+  if got == data:
+    return None
+  if len(got) != len(data):
+    return '%s has %d bytes, expected %d' % (path, len(got), len(data))
+  first = next(i for i in range(len(got)) if got[i] != data[i])
+  return '%s differs from the source from byte %d on' % (path, first)
 
 
 def parse_list (data):
@@ -236,6 +321,36 @@ class Eiskalt:
         return None
       time.sleep(interval)
 
+  def configure_uploads (self, slots=4):
+    """Upload slots (files over 64 KiB need a real slot, not a mini slot)."""
+    self.set('Slots', slots)
+
+  def add_magnet (self, magnet, directory):
+    """magnet.add {magnet, directory}: queues the file as directory/<dn> with no source yet."""
+    r = self.rpc('magnet.add', {'magnet': magnet, 'directory': directory.rstrip('/')})
+    if r not in (0, '0'):
+      raise PeerError('magnet.add %s returned %r' % (magnet, r))
+
+  def match_lists (self):
+    """queue.matchlists: matches every list in FileLists/ against the queue; a queued file that
+    is in a user's list gets that user as a source, and the download starts."""
+    self.rpc('queue.matchlists')
+
+  def queue (self):
+    return self.rpc('queue.list')
+
+  def wait_queue_without (self, target, timeout):
+    """Polls queue.list (50 ms) until target is no longer queued. Returns None then, else the
+    queue as last seen."""
+    deadline = time.monotonic() + timeout
+    while True:
+      q = self.queue()
+      if not isinstance(q, dict) or target not in q:
+        return None
+      if time.monotonic() > deadline:
+        return q
+      time.sleep(0.05)
+
   def stop (self, timeout=10):
     if self.proc is None or self.proc.p.poll() is not None:
       return
@@ -302,6 +417,143 @@ class Ncdc:
       raise PeerError('ncdc: %r did not show %r:\n%s' % (text, expect, self.screen()))
     return s
 
+  def key (self, *keys):
+    """Sends tmux key names (Right, Enter, M-3, d, …) as keys, not as text."""
+    self.tmux('send-keys', '-t', self.session, *keys)
+
+  def set (self, key, value):
+    """/set KEY VALUE, waiting for ncdc's echo of the new value."""
+    self.command('/set %s %s' % (key, value), r'global\.%s = %s' % (re.escape(key),
+                                                                  re.escape(str(value))))
+
+  def configure (self, active, port=None, tls_force=False, download_dir=None):
+    self.set('nick', self.nick)
+    if active:
+      self.set('active_port', port)
+      self.set('active', 'true')
+    else:
+      self.set('active', 'false')
+    if tls_force:
+      # refuse client connections without TLS (needs a TLS hub)
+      self.set('tls_policy', 'force')
+    if download_dir:
+      os.makedirs(download_dir, exist_ok=True)
+      self.set('download_dir', download_dir)
+
+  def wait_stderr_log (self, texts, timeout):
+    """Polls stderr.log in the session dir (50 ms) until it holds every one of texts."""
+    log = os.path.join(self.dir, 'stderr.log')
+    deadline = time.monotonic() + timeout
+    while True:
+      try:
+        with open(log) as f:
+          data = f.read()
+        if all(t in data for t in texts):
+          return True
+      except FileNotFoundError:
+        pass
+      if time.monotonic() > deadline:
+        return False
+      time.sleep(0.05)
+
+  def share_and_restart (self, vname, directory, names, timeout=60):
+    """Shares directory as vname, waits until ncdc has hashed names, and restarts ncdc so that
+    it serves a complete file list at once.
+
+    ncdc hashes in the background and has no event for its end; it logs "Completed hashing
+    <path>" to stderr.log. It rewrites the list it serves (files.xml.bz2) only from time to time
+    and when it quits: a running ncdc kept serving an empty list for 30 s after hashing. After
+    the restart the settings and hashes come from its database."""
+    self.command('/share %s %s' % (vname, directory), r'Added to share')
+    done = ['Completed hashing %s' % os.path.join(directory, n) for n in names]
+    if not self.wait_stderr_log(done, timeout):
+      raise PeerError('ncdc did not hash its share within %d s:\n%s' % (timeout, self.screen()))
+    self.stop()
+    try:
+      with open(os.path.join(self.dir, 'files.xml.bz2'), 'rb') as f:
+        own = parse_list(f.read())[1]
+    except Exception as e:  # noqa: BLE001
+      raise PeerError('ncdc wrote no readable files.xml.bz2 when it quit: %s' % e)
+    missing = [n for n in names if n not in own]
+    if missing:
+      raise PeerError('ncdc\'s files.xml.bz2 lacks %s after hashing: %s' % (missing, own))
+    self.start()
+
+  def join (self, url, timeout=30, min_users=1):
+    """/open a hub; waits until joined (at least min_users listed) and announcing a non-zero
+    share (after its start-up refresh of the share, during which it prints "File list
+    incomplete")."""
+    self.command('/open lab %s' % url)
+    joined = r'\[(active[^\]]*|passive)\] \[adc\].* (\d+) users +[1-9][\d.]* +\S*B'
+
+    def ready (s):
+      m = re.search(joined, s)
+      return m is not None and int(m.group(2)) >= min_users and 'File list incomplete' not in s
+    s = self.wait_screen(ready, timeout)
+    if s is None:
+      raise PeerError('ncdc did not join the hub with its share:\n%s' % self.screen())
+    return s
+
+  def join_empty (self, url, min_users, timeout=30):
+    """/open a hub with nothing shared; waits until at least min_users are listed."""
+    self.command('/open lab %s' % url)
+    joined = r'\[(active[^\]]*|passive)\] \[adc\].* (\d+) users'
+    s = self.wait_screen(lambda s: (re.search(joined, s) is not None
+                                    and int(re.search(joined, s).group(2)) >= min_users), timeout)
+    if s is None:
+      raise PeerError('ncdc did not join the hub:\n%s' % self.screen())
+    return s
+
+  def browse_download (self, nick, path, timeout=60):
+    """Downloads one file through ncdc's file list browser: /browse nick, switch to its tab,
+    walk down the directories of path (Right enters the selected one, which must be the only
+    entry), and queue the file with 'd'. Each step waits for the screen to show its result."""
+    self.send('/browse %s' % nick)
+    tab = r'(\d+)[:!.]?/%s\b' % re.escape(nick)
+    s = self.wait_screen(lambda s: re.search(tab, s) is not None, timeout)
+    if s is None:
+      raise PeerError('ncdc opened no browse tab for %s:\n%s' % (nick, self.screen()))
+    self.key('M-%s' % re.search(tab, s).group(1))
+    parts = [p for p in path.split('/') if p]
+    where = ''
+    for i, part in enumerate(parts):
+      shown = r'─── %s/? ─' % re.escape(where or '/')
+      entry = r'(?m)^>.*[ /]%s\s*$' % re.escape(part)
+      s = self.wait_screen(lambda s: re.search(shown, s) and re.search(entry, s), 10)
+      if s is None:
+        raise PeerError('ncdc\'s browser does not show %s selected in %s:\n%s' %
+                        (part, where or '/', self.screen()))
+      if i < len(parts) - 1:
+        self.key('Right')
+        where += '/' + part
+    self.key('d')
+
+  def transfers_log (self):
+    """logs/transfers.log as a list of dicts (fields as in ncdc(1), "Format of transfers.log")."""
+    out = []
+    try:
+      with open(os.path.join(self.dir, 'logs', 'transfers.log')) as f:
+        lines = f.read().splitlines()
+    except FileNotFoundError:
+      return out
+    for line in lines:
+      m = re.match(r'\[[^\]]*\] (.*)', line)
+      if not m:
+        continue
+      fields = m.group(1).split(' ')
+      if len(fields) < 11:
+        continue
+      keys = ('hub', 'cid', 'user', 'ip', 'dir', 'status', 'tth', 'seconds', 'size', 'offset',
+              'bytes', 'path')
+      rec = dict(zip(keys, fields))
+      for k in ('size', 'offset', 'bytes'):
+        try:
+          rec[k] = int(rec[k])
+        except (KeyError, ValueError):
+          pass
+      out.append(rec)
+    return out
+
   def stop (self):
     if not self.started:
       return
@@ -313,3 +565,73 @@ class Ncdc:
       time.sleep(0.05)
     self.tmux('kill-server')
     self.started = False
+
+
+class CellFailure (Exception):
+  """A cell's own check failed in a way that ends the cell at once."""
+
+
+def interop_main (cells, kinds, default_tls=False, extra_tools=()):
+  """The command line of the interop scripts: runs one cell of @cells in a fresh lab.
+
+  @kinds maps a cell's 'kind' to (function, peer program); the function gets
+  (lab, hub, cli, cell, report) and returns a list of problems. Exit 0 pass, 1 fail, 77 skip."""
+  import argparse
+  import natlab
+  ap = argparse.ArgumentParser()
+  ap.add_argument('--cell', choices=sorted(cells))
+  ap.add_argument('--cli', default=os.environ.get('BURROW_CLI'))
+  ap.add_argument('--list', action='store_true')
+  ap.add_argument('--no-self-check', action='store_true')
+  args = ap.parse_args()
+  if args.list:
+    print('\n'.join(cells))
+    return 0
+  if not args.cell or not args.cli:
+    ap.error('--cell and --cli are required')
+  cell = cells[args.cell]
+  fn, program = kinds[cell['kind']]
+  tls = cell.get('tls', default_tls)
+  why = natlab.usable()
+  if why:
+    print('SKIP: %s' % why)
+    return 77
+  missing = missing_tool(program, *extra_tools, *(['tmux'] if program == 'ncdc' else []))
+  if missing:
+    print('SKIP: %s is not installed' % missing)
+    return 77
+  print('cell %s: A=%s B=%s%s' % (args.cell, cell['a'], cell['b'], ' (TLS hub)' if tls else ''),
+        flush=True)
+  report = {}
+  t0 = time.monotonic()
+  hub_log = ''
+  try:
+    with natlab.Lab(cell['a'], cell['b'], prefix=lab_prefix()) as lab:
+      if not args.no_self_check:
+        lab.self_check()
+      hub = lab.start_hub(tls=tls)
+      try:
+        problems = fn(lab, hub, args.cli, cell, report)
+      finally:
+        hub_log = hub.proc.stdout_text()
+  except (natlab.LabError, PeerError, CellFailure) as e:
+    problems = ['%s: %s' % (type(e).__name__, e)]
+  verbose = os.environ.get('NATLAB_VERBOSE') == '1'
+  for rec in report.get('punch', []) + report.get('transfers', []):
+    if problems or verbose:
+      print('%s: %s' % (rec.get('event'), json.dumps(rec)))
+  if report.get('note'):
+    print('NOTE: %s' % report['note'])
+  if problems:
+    for k in ('a_stderr', 'b_stderr', 'peer_log'):
+      if report.get(k):
+        print('%s (tail): %s' % (k, report[k].strip()[-2500:]))
+    if report.get('ncdc_screen'):
+      print('ncdc screen:\n%s' % report['ncdc_screen'])
+    print('uhub log (tail):\n%s' % hub_log[-1500:])
+    print('FAIL: %s' % report.get('summary', ''))
+    for p in problems:
+      print('  - %s' % p)
+    return 1
+  print('PASS: %s; cell took %.1f s' % (report.get('summary', ''), time.monotonic() - t0))
+  return 0

@@ -24,15 +24,11 @@
 #   test-interop.py --cell burrow-gets-eiskalt --cli /path/to/burrow-cli
 #   test-interop.py --list
 
-import argparse
-import json
 import os
-import re
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import natlab  # noqa: E402
 import dcpeers  # noqa: E402
 
 NATT_A_STEPS = ['request-sent', 'nat-received', 'rnt-sent', 'connect-try', 'tcp-established',
@@ -57,28 +53,7 @@ ACTIVE_PORT = 4000
 SHARED_NAME = 'interop-probe.txt'
 
 
-class CellFailure (Exception):
-  pass
-
-
-def lab_prefix ():
-  """Labs of test-natlab.py use bl<pid%1000>-; ours use bi… so the two never collide."""
-  n = os.getpid() % 1000
-  while os.path.exists('/run/netns/bi%d-wan' % n):
-    n = (n + 1) % 1000
-  return 'bi%d-' % n
-
-
-def json_lines (proc):
-  out = []
-  for _, line in proc.lines:
-    line = line.strip()
-    if line.startswith('{'):
-      try:
-        out.append(json.loads(line))
-      except ValueError:
-        pass
-  return out
+CellFailure = dcpeers.CellFailure
 
 
 def steps_of (record):
@@ -137,7 +112,7 @@ def burrow_get_list (lab, hub, cli, nick, peer_nick, active=False, timeout=60):
   if rc is None:
     a.stop()
     rc = 'timeout'
-  js = json_lines(a)
+  js = dcpeers.json_lines(a)
   return (rc, [j for j in js if j.get('event') == 'punch'],
           [j for j in js if j.get('event') == 'file-list'], out, a)
 
@@ -214,7 +189,7 @@ def cell_eiskalt_gets_burrow (lab, hub, cli, cell, report):
     eis.stop()
     if b is not None:
       b.stop()
-  js = json_lines(b)
+  js = dcpeers.json_lines(b)
   punches = [j for j in js if j.get('event') == 'punch']
   own = [j for j in js if j.get('event') == 'user-join' and j.get('nick') == 'bob']
   report['punch'] = punches
@@ -248,49 +223,9 @@ def cell_burrow_gets_ncdc (lab, hub, cli, cell, report):
   ncdc_active = cell['active'] == 'B'
   nc = dcpeers.Ncdc(lab, 'B', os.path.join(lab.workdir, 'ncdc-B'), 'ncdcB').start()
   try:
-    nc.command('/set nick ncdcB', r'global\.nick = ncdcB')
-    if ncdc_active:
-      nc.command('/set active_port %d' % ACTIVE_PORT, r'global\.active_port = %d' % ACTIVE_PORT)
-      nc.command('/set active true', r'global\.active = true')
-    else:
-      nc.command('/set active false', r'global\.active = false')
-    d = make_share(lab.workdir, 'ncdc')
-    nc.command('/share probe %s' % d, r'Added to share')
-    # ncdc hashes in the background and has no event for its end; it logs "Completed hashing
-    # <path>" to stderr.log in its session dir: poll that file (50 ms) against a deadline
-    log = os.path.join(nc.dir, 'stderr.log')
-    done = 'Completed hashing %s' % os.path.join(d, SHARED_NAME)
-    deadline = time.monotonic() + 30
-    while True:
-      try:
-        with open(log) as f:
-          if done in f.read():
-            break
-      except FileNotFoundError:
-        pass
-      if time.monotonic() > deadline:
-        raise CellFailure('ncdc did not hash its share within 30 s:\n%s' % nc.screen())
-      time.sleep(0.05)
-    # ncdc rewrites the file list it serves (files.xml.bz2) only from time to time and when it
-    # quits: a running ncdc kept serving an empty list for 30 s after hashing. Restart it (the
-    # settings and hashes are in its database) so that it serves the complete list at once.
-    nc.stop()
-    try:
-      with open(os.path.join(nc.dir, 'files.xml.bz2'), 'rb') as f:
-        own = dcpeers.parse_list(f.read())[1]
-    except Exception as e:  # noqa: BLE001
-      raise CellFailure('ncdc wrote no readable files.xml.bz2 when it quit: %s' % e)
-    if SHARED_NAME not in own:
-      raise CellFailure('ncdc\'s files.xml.bz2 lacks %s after hashing: %s' % (SHARED_NAME, own))
-    nc.start()
-    nc.command('/open lab %s' % hub.url)
-    # joined, and announcing a non-zero share (after its start-up refresh of the share, during
-    # which it prints "File list incomplete")
-    joined = r'\[(active[^\]]*|passive)\] \[adc\].*\d+ users +[1-9][\d.]* +\S?B'
-    b_ready = nc.wait_screen(lambda s: re.search(joined, s) is not None
-                             and 'File list incomplete' not in s, 30)
-    if b_ready is None:
-      raise CellFailure('ncdc did not join the hub with its share:\n%s' % nc.screen())
+    nc.configure(ncdc_active, port=ACTIVE_PORT)
+    nc.share_and_restart('probe', make_share(lab.workdir, 'ncdc'), [SHARED_NAME], timeout=30)
+    nc.join(hub.url)
     rc, punches, lists, out, a = burrow_get_list(lab, hub, cli, 'alice', 'ncdcB',
                                                  active=cell['active'] == 'A')
     screen = nc.screen()
@@ -320,63 +255,5 @@ KINDS = {
 }
 
 
-def main ():
-  ap = argparse.ArgumentParser()
-  ap.add_argument('--cell', choices=sorted(CELLS))
-  ap.add_argument('--cli', default=os.environ.get('BURROW_CLI'))
-  ap.add_argument('--list', action='store_true')
-  ap.add_argument('--no-self-check', action='store_true')
-  args = ap.parse_args()
-  if args.list:
-    print('\n'.join(CELLS))
-    return 0
-  if not args.cell or not args.cli:
-    ap.error('--cell and --cli are required')
-  cell = CELLS[args.cell]
-  fn, program = KINDS[cell['kind']]
-  why = natlab.usable()
-  if why:
-    print('SKIP: %s' % why)
-    return 77
-  missing = dcpeers.missing_tool(program, *(['tmux'] if program == 'ncdc' else []))
-  if missing:
-    print('SKIP: %s is not installed' % missing)
-    return 77
-  print('cell %s: A=%s B=%s%s' % (args.cell, cell['a'], cell['b'],
-                                  ' (TLS hub)' if cell.get('tls') else ''), flush=True)
-  report = {}
-  try:
-    with natlab.Lab(cell['a'], cell['b'], prefix=lab_prefix()) as lab:
-      if not args.no_self_check:
-        lab.self_check()
-      hub = lab.start_hub(tls=cell.get('tls', False))
-      problems = fn(lab, hub, args.cli, cell, report)
-      hub_log = hub.proc.stdout_text()
-  except (natlab.LabError, dcpeers.PeerError, CellFailure) as e:
-    print('FAIL: %s: %s' % (type(e).__name__, e))
-    for rec in report.get('punch', []):
-      print('punch: %s' % json.dumps(rec))
-    return 1
-  verbose = os.environ.get('NATLAB_VERBOSE') == '1'
-  for rec in report.get('punch', []):
-    if problems or verbose:
-      print('punch: %s' % json.dumps(rec))
-  if report.get('note'):
-    print('NOTE: %s' % report['note'])
-  if problems:
-    for k in ('a_stderr', 'b_stderr'):
-      if report.get(k):
-        print('%s (tail): %s' % (k, report[k].strip()[-2000:]))
-    if report.get('ncdc_screen'):
-      print('ncdc screen:\n%s' % report['ncdc_screen'])
-    print('uhub log (tail):\n%s' % hub_log[-1500:])
-    print('FAIL: %s' % report.get('summary', ''))
-    for p in problems:
-      print('  - %s' % p)
-    return 1
-  print('PASS: %s' % report.get('summary', ''))
-  return 0
-
-
 if __name__ == '__main__':
-  sys.exit(main())
+  sys.exit(dcpeers.interop_main(CELLS, KINDS))

@@ -22,6 +22,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import natlab  # noqa: E402
+import dcpeers  # noqa: E402
 
 NATT_A_STEPS = ['request-sent', 'nat-received', 'rnt-sent', 'connect-try', 'tcp-established',
                 'tls-done', 'peer-inf']
@@ -48,18 +49,6 @@ ACTIVE_PORT = 4000
 
 class CellFailure (Exception):
   pass
-
-
-def json_lines (proc):
-  out = []
-  for _, line in proc.lines:
-    line = line.strip()
-    if line.startswith('{'):
-      try:
-        out.append(json.loads(line))
-      except ValueError:
-        pass
-  return out
 
 
 def steps_of (record):
@@ -113,7 +102,7 @@ def run_burrow_pair (lab, hub, cli, cell, a_nick='alice', b_nick='bob', timeout=
     t_list = (got_list[0] - t0) if got_list else None
   finally:
     b.stop()
-  a_json, b_json = json_lines(a), json_lines(b)
+  a_json, b_json = dcpeers.json_lines(a), dcpeers.json_lines(b)
   return {
     'rc': rc,
     'a': [j for j in a_json if j.get('event') == 'punch'],
