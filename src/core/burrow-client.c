@@ -831,3 +831,159 @@ burrow_client_set_download_dir (BurrowClient *self,
   self->download_dir = g_strdup (dir);
   burrow_database_set_setting (self->database, "download-dir", dir ? dir : "", NULL);
 }
+
+/* ---- browsing a peer's file list ------------------------------------------------------------ */
+
+static void
+on_browse_loaded (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(GError) error = NULL;
+  BurrowFileTree *tree;
+
+  tree = burrow_file_list_load_finish (result, NULL, NULL, &error);
+  if (tree == NULL)
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_task_return_error (task, g_steal_pointer (&error));
+      else
+        g_task_return_new_error (task, error->domain, error->code,
+                                 _("The file list is not valid: %s"), error->message);
+      return;
+    }
+  g_task_return_pointer (task, tree, (GDestroyNotify) burrow_file_tree_unref);
+}
+
+static void
+on_browse_list_received (GObject      *source,
+                         GAsyncResult *result,
+                         gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  BurrowPeerConnection *peer = BURROW_PEER_CONNECTION (source);
+  BurrowFileListLimits limits = burrow_file_list_limits_default ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) list = NULL;
+  GCancellable *cancellable = g_task_get_cancellable (task);
+
+  list = burrow_peer_connection_get_file_list_finish (peer, result, &error);
+  if (list != NULL && !burrow_peer_connection_is_closed (peer))
+    {
+      /* kept for a download from this user: a second connection between the same hub ports
+       * could not be made while this one lives */
+      BurrowClient *self = g_task_get_source_object (task);
+
+      burrow_transfer_manager_keep_connection (self->transfers,
+                                               burrow_peer_connection_get_peer_cid (peer),
+                                               g_object_ref (peer));
+    }
+  else
+    burrow_peer_connection_close (peer);
+  if (list == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  if (g_task_return_error_if_cancelled (task))
+    return;
+  /* Decompressing and parsing (up to millions of entries) run in worker threads. */
+  burrow_file_list_load_async (NULL, list, TRUE, &limits, cancellable, on_browse_loaded,
+                               g_steal_pointer (&task));
+}
+
+static void
+on_browse_connected (GObject      *source,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(BurrowPeerConnection) peer = NULL;
+  g_autoptr(GError) error = NULL;
+  GCancellable *cancellable = g_task_get_cancellable (task);
+
+  peer = burrow_nat_connector_connect_finish (BURROW_NAT_CONNECTOR (source), result, NULL, &error);
+  if (peer == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  if (g_task_return_error_if_cancelled (task))
+    {
+      burrow_peer_connection_close (peer);
+      return;
+    }
+  /* The task keeps the connection alive until the list is in. */
+  g_task_set_task_data (task, g_object_ref (peer), g_object_unref);
+  burrow_peer_connection_get_file_list_async (peer, cancellable, on_browse_list_received,
+                                              g_steal_pointer (&task));
+}
+
+/**
+ * burrow_client_browse_async:
+ * @session: the hub where @user is
+ * @user: a user of @session
+ * @cancellable: (nullable): cancels the connection, the transfer and the parsing
+ *
+ * Gets @user's full file list: connects through the client's #BurrowNatConnector (direct,
+ * reverse or NAT traversal), downloads files.xml.bz2, then decompresses and parses it in
+ * worker threads with burrow_file_list_limits_default(). The main context is never blocked by
+ * the parsing, whatever the size of the list.
+ */
+void
+burrow_client_browse_async (BurrowClient        *self,
+                            BurrowHubSession    *session,
+                            BurrowUser          *user,
+                            GCancellable        *cancellable,
+                            GAsyncReadyCallback  callback,
+                            gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(BurrowPeerConnection) idle = NULL;
+
+  g_return_if_fail (BURROW_IS_CLIENT (self));
+  g_return_if_fail (BURROW_IS_HUB_SESSION (session));
+  g_return_if_fail (BURROW_IS_USER (user));
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, burrow_client_browse_async);
+
+  /* the connection a download left open, if any */
+  idle = burrow_transfer_manager_take_connection (self->transfers, burrow_user_get_cid (user));
+  if (idle != NULL)
+    {
+      g_task_set_task_data (task, g_object_ref (idle), g_object_unref);
+      burrow_peer_connection_get_file_list_async (idle, cancellable, on_browse_list_received,
+                                                  g_steal_pointer (&task));
+      return;
+    }
+
+  if (!BURROW_IS_ADC_HUB_SESSION (session))
+    {
+      g_task_return_new_error (task, BURROW_NAT_ERROR, BURROW_NAT_ERROR_UNSUPPORTED,
+                               _("File lists can only be fetched from users of ADC hubs"));
+      return;
+    }
+  burrow_nat_connector_connect_async (self->connector, BURROW_ADC_HUB_SESSION (session), user,
+                                      cancellable, on_browse_connected, g_steal_pointer (&task));
+}
+
+/**
+ * burrow_client_browse_finish:
+ *
+ * Returns: (transfer full): the user's list, a finished tree whose root is the list's root,
+ *   or %NULL with @error set (the connector's, the peer connection's, a #BURROW_SHARE_ERROR
+ *   for a list that is not valid or over the limits, or %G_IO_ERROR_CANCELLED)
+ */
+BurrowFileTree *
+burrow_client_browse_finish (BurrowClient  *self,
+                             GAsyncResult  *result,
+                             GError       **error)
+{
+  g_return_val_if_fail (BURROW_IS_CLIENT (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}

@@ -73,6 +73,18 @@ const gchar      *burrow_client_get_download_dir (BurrowClient        *self);
 void              burrow_client_set_download_dir (BurrowClient        *self,
                                                  const gchar          *dir);
 
+/* A peer's full file list: connect (any path the connector knows), fetch files.xml.bz2, parse it
+ * in worker threads with the default limits. */
+void              burrow_client_browse_async    (BurrowClient         *self,
+                                                 BurrowHubSession     *session,
+                                                 BurrowUser           *user,
+                                                 GCancellable         *cancellable,
+                                                 GAsyncReadyCallback   callback,
+                                                 gpointer              user_data);
+BurrowFileTree   *burrow_client_browse_finish   (BurrowClient         *self,
+                                                 GAsyncResult         *result,
+                                                 GError              **error);
+
 gchar            *burrow_client_default_data_dir (void);
 
 G_END_DECLS

@@ -13,6 +13,7 @@
 #include <libnotify/notify.h>
 
 #include "burrow-core.h"
+#include "burrow-file-list-window.h"
 #include "burrow-notifier.h"
 #include "burrow-preferences-window.h"
 #include "burrow-search-page.h"
@@ -91,6 +92,10 @@ burrow_application_ensure_window (BurrowApplication *self)
   window = gtk_application_get_active_window (GTK_APPLICATION (self));
   if (BURROW_IS_WINDOW (window))
     return BURROW_WINDOW (window);
+  /* A file list window may be the active one: the main window is still there. */
+  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (self)); l != NULL; l = l->next)
+    if (BURROW_IS_WINDOW (l->data))
+      return BURROW_WINDOW (l->data);
 
   new_window = burrow_window_new (self);
   /* Private messages are only notified while the window does not have the focus. */
@@ -489,6 +494,22 @@ burrow_application_download_action (GSimpleAction *action,
 }
 
 static void
+burrow_application_browse_my_files_action (GSimpleAction *action,
+                                           GVariant      *parameter,
+                                           gpointer       user_data)
+{
+  BurrowApplication *self = user_data;
+  BurrowWindow *window;
+
+  g_assert (BURROW_IS_APPLICATION (self));
+
+  if (self->client == NULL)
+    return;
+  window = burrow_application_ensure_window (self);
+  burrow_file_list_window_browse_own (GTK_WINDOW (window), self->client);
+}
+
+static void
 burrow_application_preferences_action (GSimpleAction *action,
                                        GVariant      *parameter,
                                        gpointer       user_data)
@@ -654,6 +675,7 @@ static const GActionEntry app_entries[] = {
   { "open-magnet", burrow_application_open_magnet_action, "s", NULL, NULL, { 0 } },
   { "download", burrow_application_download_action, "s", NULL, NULL, { 0 } },
   { "preferences", burrow_application_preferences_action, NULL, NULL, NULL, { 0 } },
+  { "browse-my-files", burrow_application_browse_my_files_action, NULL, NULL, NULL, { 0 } },
 };
 
 static const struct
@@ -664,6 +686,7 @@ static const struct
   { "app.quit", { "<Control>q", NULL } },
   { "app.preferences", { "<Control>comma", NULL } },
   { "app.shortcuts", { "<Control>question", NULL } },
+  { "app.browse-my-files", { "<Control><Shift>m", NULL } },
   { "win.page::hubs", { "<Alt>1", NULL } },
   { "win.page::search", { "<Alt>2", NULL } },
   { "win.page::transfers", { "<Alt>3", NULL } },

@@ -16,6 +16,9 @@
 
 #include "burrow-notifier.h"
 
+/* Notifications with an action kept alive at most (oldest dropped first). */
+#define MAX_SHOWN 32
+
 /* Listens to the client's hub sessions and posts:
  *   - a private message that arrives while no Burrow window has the focus;
  *   - a hub connection lost unexpectedly (a fatal error while logged in);
@@ -105,9 +108,15 @@ post_with_folder (BurrowNotifier *self,
   if (notify_notification_show (notification, &error))
     {
       self->n_sent++;
-      /* An action only works while the notification object lives: keep it until closed. */
+      /* An action only works while the notification object lives: keep it until closed (the
+       * portal never says so: the oldest go first past MAX_SHOWN). */
       if (folder_uri != NULL)
         {
+          if (self->shown->len >= MAX_SHOWN)
+            {
+              g_signal_handlers_disconnect_by_data (g_ptr_array_index (self->shown, 0), self);
+              g_ptr_array_remove_index (self->shown, 0);
+            }
           g_ptr_array_add (self->shown, g_object_ref (notification));
           g_signal_connect (notification, "closed", G_CALLBACK (on_notification_closed_cb), self);
         }

@@ -13,6 +13,8 @@
 
 #include <glib/gi18n-lib.h>
 
+#include "burrow-application.h"
+#include "burrow-file-list-window.h"
 #include "burrow-user-model.h"
 #include "burrow-user-row.h"
 
@@ -542,12 +544,32 @@ user_copy_nick_action (GtkWidget  *widget,
     gdk_clipboard_set_text (gtk_widget_get_clipboard (widget), nick);
 }
 
+/* The user the context menu was opened on, else the selected one. */
 static void
 user_browse_files_action (GtkWidget  *widget,
                           const char *action_name,
                           GVariant   *parameter)
 {
-  /* Disabled until file lists exist. */
+  BurrowUserList *self = BURROW_USER_LIST (widget);
+  GtkRoot *root = gtk_widget_get_root (widget);
+  GtkApplication *app = GTK_IS_WINDOW (root) ? gtk_window_get_application (GTK_WINDOW (root))
+                                             : NULL;
+  g_autoptr(BurrowUserRow) row = NULL;
+  BurrowUser *user = self->context_user;
+
+  if (user == NULL)
+    {
+      row = gtk_single_selection_get_selected_item (self->selection);
+      if (row != NULL)
+        g_object_ref (row);
+      user = row != NULL ? burrow_user_row_get_user (row) : NULL;
+    }
+  if (user == NULL || self->session == NULL || !BURROW_IS_APPLICATION (app) ||
+      burrow_application_get_client (BURROW_APPLICATION (app)) == NULL)
+    return;
+  burrow_file_list_window_browse_user (GTK_WINDOW (root),
+                                       burrow_application_get_client (BURROW_APPLICATION (app)),
+                                       self->session, user);
 }
 
 static void
@@ -722,8 +744,6 @@ burrow_user_list_init (BurrowUserList *self)
   gtk_popover_set_has_arrow (GTK_POPOVER (self->context_menu), FALSE);
   gtk_widget_set_halign (self->context_menu, GTK_ALIGN_START);
   gtk_widget_set_parent (self->context_menu, GTK_WIDGET (self));
-
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "user.browse-files", FALSE);
 
   /* Sorted by nick unless the user picks another column. */
   gtk_column_view_sort_by_column (self->column_view, self->nick_column, GTK_SORT_ASCENDING);

@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include <glib/gi18n-lib.h>
+#include <glib/gstdio.h>
 #include <locale.h>
 #include <stdio.h>
 #include <string.h>
@@ -386,4 +387,238 @@ burrow_test_ui_wait_log (const char *log_path,
   LogWait wait = { log_path, a, b };
 
   return burrow_test_wait_until (log_has, &wait, timeout_ms);
+}
+
+/* ---------------------------------------------------------------------------------------------- */
+/* A folder handler, the notification portal and signals from dbusmock                            */
+/* ---------------------------------------------------------------------------------------------- */
+
+static void
+write_file_or_die (const char *path,
+                   const char *contents,
+                   int         mode)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_file_set_contents (path, contents, -1, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (g_chmod (path, mode), ==, 0);
+}
+
+void
+burrow_test_ui_install_folder_handler (const char *dir,
+                                       const char *log_path)
+{
+  g_autofree char *data_home = g_build_filename (dir, "xdg-data", NULL);
+  g_autofree char *config_home = g_build_filename (dir, "xdg-config", NULL);
+  g_autofree char *apps = g_build_filename (data_home, "applications", NULL);
+  g_autofree char *script = g_build_filename (dir, "open-folder.sh", NULL);
+  g_autofree char *desktop = g_build_filename (apps, "burrow-test-open-folder.desktop", NULL);
+  g_autofree char *mimeapps = g_build_filename (config_home, "mimeapps.list", NULL);
+  g_autofree char *quoted_log = g_shell_quote (log_path);
+  g_autofree char *script_text = NULL;
+  g_autofree char *desktop_text = NULL;
+
+  /* The Exec line takes the script's path unquoted: keep it simple. */
+  g_assert_null (strpbrk (script, " \t\n\"'\\$`%"));
+
+  g_assert_cmpint (g_mkdir_with_parents (apps, 0700), ==, 0);
+  g_assert_cmpint (g_mkdir_with_parents (config_home, 0700), ==, 0);
+
+  script_text = g_strdup_printf ("#!/bin/sh\nprintf '%%s\\n' \"$@\" >> %s\n", quoted_log);
+  write_file_or_die (script, script_text, 0755);
+
+  /* X-GIO-NoFuse: GIO passes the URI for %u as it is (not the local path). */
+  desktop_text = g_strdup_printf ("[Desktop Entry]\n"
+                                  "Type=Application\n"
+                                  "Name=Burrow test folder opener\n"
+                                  "Exec=%s %%u\n"
+                                  "MimeType=inode/directory;\n"
+                                  "NoDisplay=true\n"
+                                  "X-GIO-NoFuse=true\n",
+                                  script);
+  write_file_or_die (desktop, desktop_text, 0644);
+  write_file_or_die (mimeapps,
+                     "[Default Applications]\n"
+                     "inode/directory=burrow-test-open-folder.desktop\n",
+                     0644);
+
+  g_setenv ("XDG_DATA_HOME", data_home, TRUE);
+  g_setenv ("XDG_CONFIG_HOME", config_home, TRUE);
+}
+
+static gboolean
+bus_name_has_owner (GDBusConnection *bus,
+                    const char      *name)
+{
+  g_autoptr(GVariant) reply = NULL;
+  gboolean owned = FALSE;
+
+  reply = g_dbus_connection_call_sync (bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                       "org.freedesktop.DBus", "NameHasOwner",
+                                       g_variant_new ("(s)", name), G_VARIANT_TYPE ("(b)"),
+                                       G_DBUS_CALL_FLAGS_NONE, 1000, NULL, NULL);
+  if (reply != NULL)
+    g_variant_get (reply, "(b)", &owned);
+  return owned;
+}
+
+static gboolean
+portal_has_owner (gpointer data)
+{
+  if (bus_name_has_owner (data, "org.freedesktop.portal.Desktop"))
+    return TRUE;
+  g_usleep (20000);
+  return FALSE;
+}
+
+static gboolean
+on_poll_tick_cb (gpointer data)
+{
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+mock_call (GDBusConnection *bus,
+           const char      *bus_name,
+           const char      *path,
+           const char      *method,
+           GVariant        *args)
+{
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GError) error = NULL;
+
+  reply = g_dbus_connection_call_sync (bus, bus_name, path, "org.freedesktop.DBus.Mock", method,
+                                       args, NULL, G_DBUS_CALL_FLAGS_NONE, 5000, NULL, &error);
+  if (reply == NULL)
+    g_test_message ("dbusmock %s failed: %s", method, error->message);
+  return reply != NULL;
+}
+
+GSubprocess *
+burrow_test_ui_start_notification_portal (const char *log_path,
+                                          guint       timeout_ms)
+{
+  const char *name = "org.freedesktop.portal.Desktop";
+  const char *path = "/org/freedesktop/portal/desktop";
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
+  g_autoptr(GDBusConnection) bus = NULL;
+  g_autoptr(GSubprocess) portal = NULL;
+  gboolean ready;
+  guint tick;
+
+  if (g_getenv ("DBUS_SESSION_BUS_ADDRESS") == NULL ||
+      !g_file_test ("/usr/bin/python3", G_FILE_TEST_IS_EXECUTABLE))
+    return NULL;
+  bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, NULL);
+  if (bus == NULL)
+    return NULL;
+
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE |
+                                        G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+  portal = g_subprocess_launcher_spawn (launcher, NULL, "/usr/bin/python3", "-m", "dbusmock",
+                                        "--session", name, path,
+                                        "org.freedesktop.portal.Notification", "-l", log_path,
+                                        NULL);
+  if (portal == NULL)
+    return NULL;
+  /* Also when nothing else wakes the main context up (before the application runs). */
+  tick = g_timeout_add (25, on_poll_tick_cb, NULL);
+  ready = burrow_test_wait_until (portal_has_owner, bus, timeout_ms);
+  g_source_remove (tick);
+  /* libnotify reads the version property when it makes its proxy: all of it before that. */
+  if (!ready ||
+      !mock_call (bus, name, path, "AddMethod",
+                  g_variant_new ("(sssss)", "", "AddNotification", "sa{sv}", "", "")) ||
+      !mock_call (bus, name, path, "AddMethod",
+                  g_variant_new ("(sssss)", "", "RemoveNotification", "s", "", "")) ||
+      !mock_call (bus, name, path, "AddProperty",
+                  g_variant_new ("(ssv)", "", "version", g_variant_new_uint32 (1))))
+    {
+      g_subprocess_force_exit (portal);
+      g_subprocess_wait (portal, NULL, NULL);
+      return NULL;
+    }
+  return g_steal_pointer (&portal);
+}
+
+gboolean
+burrow_test_ui_mock_emit_signal (const char *bus_name,
+                                 const char *path,
+                                 const char *interface,
+                                 const char *signal,
+                                 GVariant   *args)
+{
+  g_autoptr(GDBusConnection) bus = NULL;
+  g_autoptr(GVariant) owned_args = g_variant_ref_sink (args);
+  g_autofree char *signature = NULL;
+  const char *type = g_variant_get_type_string (owned_args);
+  GVariantBuilder builder;
+  GVariantIter iter;
+  GVariant *child;
+
+  g_return_val_if_fail (g_variant_is_of_type (owned_args, G_VARIANT_TYPE_TUPLE), FALSE);
+
+  bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, NULL);
+  if (bus == NULL)
+    return FALSE;
+  signature = g_strndup (type + 1, strlen (type) - 2);
+  g_variant_builder_init (&builder, G_VARIANT_TYPE ("av"));
+  g_variant_iter_init (&iter, owned_args);
+  while ((child = g_variant_iter_next_value (&iter)) != NULL)
+    {
+      g_variant_builder_add (&builder, "v", child);
+      g_variant_unref (child);
+    }
+  return mock_call (bus, bus_name, path, "EmitSignal",
+                    g_variant_new ("(sssav)", interface, signal, signature, &builder));
+}
+
+guint
+burrow_test_ui_count_log_lines (const char *log_path,
+                                const char *line)
+{
+  g_autofree char *log = NULL;
+  g_auto(GStrv) lines = NULL;
+  guint n = 0;
+
+  if (!g_file_get_contents (log_path, &log, NULL, NULL))
+    return 0;
+  lines = g_strsplit (log, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    if (g_strcmp0 (lines[i], line) == 0)
+      n++;
+  return n;
+}
+
+typedef struct
+{
+  const char *path;
+  const char *line;
+  guint       n;
+} LogLinesWait;
+
+static gboolean
+log_has_lines (gpointer data)
+{
+  LogLinesWait *wait = data;
+
+  return burrow_test_ui_count_log_lines (wait->path, wait->line) >= wait->n;
+}
+
+gboolean
+burrow_test_ui_wait_log_lines (const char *log_path,
+                               const char *line,
+                               guint       n,
+                               guint       timeout_ms)
+{
+  LogLinesWait wait = { log_path, line, n };
+  gboolean found;
+  guint tick;
+
+  /* The file changes without a main-loop event: wake up now and then to look. */
+  tick = g_timeout_add (25, on_poll_tick_cb, NULL);
+  found = burrow_test_wait_until (log_has_lines, &wait, timeout_ms);
+  g_source_remove (tick);
+  return found;
 }

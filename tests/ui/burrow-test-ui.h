@@ -76,4 +76,31 @@ gboolean       burrow_test_ui_wait_log                   (const char     *log_pa
                                                           const char     *b,
                                                           guint           timeout_ms);
 
+/* Makes a desktop file under @dir the default application for folders (inode/directory); it
+ * appends each URI it is started with, one a line, to @log_path. Exports XDG_DATA_HOME and
+ * XDG_CONFIG_HOME (directories under @dir): call it before GTK or GIO read them. */
+void           burrow_test_ui_install_folder_handler     (const char     *dir,
+                                                          const char     *log_path);
+/* Starts python3-dbusmock as org.freedesktop.portal.Desktop with a Notification interface
+ * (AddNotification, RemoveNotification, property version 1) on the session bus, logging calls
+ * to @log_path; NULL when that is not possible. Stop it with
+ * burrow_test_ui_stop_notification_daemon (). */
+GSubprocess   *burrow_test_ui_start_notification_portal  (const char     *log_path,
+                                                          guint           timeout_ms);
+/* Makes the dbusmock object @path of @bus_name emit @interface.@signal with the members of
+ * @args (a tuple; a floating reference is consumed). */
+gboolean       burrow_test_ui_mock_emit_signal           (const char     *bus_name,
+                                                          const char     *path,
+                                                          const char     *interface,
+                                                          const char     *signal,
+                                                          GVariant       *args);
+/* How many lines of the file @log_path are exactly @line (0 without the file). */
+guint          burrow_test_ui_count_log_lines            (const char     *log_path,
+                                                          const char     *line);
+/* Waits until the file @log_path has at least @n lines that are exactly @line. */
+gboolean       burrow_test_ui_wait_log_lines             (const char     *log_path,
+                                                          const char     *line,
+                                                          guint           n,
+                                                          guint           timeout_ms);
+
 G_END_DECLS

@@ -1,19 +1,26 @@
 /* test-transfers.c — the Transfers page and the download notifications, with a real download
- * from a second in-process client through a local uhub
+ * from a second in-process client through a local uhub; "Open Folder" from the page and from the
+ * notification reaches the default folder handler (a test desktop file). Built a second time as
+ * test-transfers-portal.c (BURROW_TEST_TRANSFERS_PORTAL), where libnotify has to use the
+ * notification portal, as inside Flatpak.
  *
  * Copyright 2026 The Burrow authors
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 
+#ifndef G_LOG_DOMAIN
 #define G_LOG_DOMAIN "test-transfers"
+#endif
 
 #include "config.h"
 
 #include <glib/gi18n-lib.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <gtk/gtk.h>
+#include <libnotify/notify.h>
 
 #include "burrow-application.h"
 #include "burrow-notifier.h"
@@ -36,8 +43,21 @@ static BurrowHubSession *session;       /* the app's, borrowed from its client *
 static char *data_dir;
 static char *shared_dir;
 static char *download_dir;
-static GSubprocess *notify_daemon;
-static char *notify_log;
+static GSubprocess *notify_daemon;    /* org.freedesktop.Notifications */
+static char *daemon_log;
+static GSubprocess *notify_portal;    /* org.freedesktop.portal.Notification, in portal mode */
+static char *portal_log;
+static char *notify_log;              /* where the notifications show up: one of the two logs */
+static char *open_log;                /* the URIs the test folder handler was started with */
+static gboolean portal_mode;          /* libnotify forced onto the portal */
+static BurrowQueueItem *finished_item;   /* the finished download, for the Open Folder cases */
+static char *finished_uri;               /* its folder's URI */
+
+#define NOTIFICATIONS_NAME   "org.freedesktop.Notifications"
+#define NOTIFICATIONS_PATH   "/org/freedesktop/Notifications"
+#define PORTAL_NAME          "org.freedesktop.portal.Desktop"
+#define PORTAL_PATH          "/org/freedesktop/portal/desktop"
+#define PORTAL_IFACE         "org.freedesktop.portal.Notification"
 
 static BurrowWindow *
 get_window (void)
@@ -89,15 +109,203 @@ list_has (GListModel *model,
 /* ---------------------------------------------------------------------------------------------- */
 
 static gboolean
+on_poll_tick_cb (gpointer data)
+{
+  return G_SOURCE_CONTINUE;
+}
+
+/* The notification daemon, and in portal mode the portal too: libnotify must pick the portal
+ * although a daemon is there. */
+static gboolean
 start_notification_daemon (void)
 {
   if (notify_daemon == NULL)
     {
-      g_free (notify_log);
-      notify_log = g_build_filename (data_dir, "notifications.log", NULL);
-      notify_daemon = burrow_test_ui_start_notification_daemon (notify_log, WAIT_MS);
+      /* The helper waits for the bus name in the main context: keep that one awake. */
+      guint tick = g_timeout_add (25, on_poll_tick_cb, NULL);
+
+      g_free (daemon_log);
+      daemon_log = g_build_filename (data_dir, "notifications.log", NULL);
+      notify_daemon = burrow_test_ui_start_notification_daemon (daemon_log, WAIT_MS);
+      g_source_remove (tick);
     }
-  return notify_daemon != NULL;
+  if (portal_mode && notify_daemon != NULL && notify_portal == NULL)
+    {
+      g_free (portal_log);
+      portal_log = g_build_filename (data_dir, "portal.log", NULL);
+      notify_portal = burrow_test_ui_start_notification_portal (portal_log, WAIT_MS);
+    }
+  notify_log = portal_mode ? portal_log : daemon_log;
+  return notify_daemon != NULL && (!portal_mode || notify_portal != NULL);
+}
+
+/* libnotify connects on first use and keeps that connection until notify_uninit (). Made here,
+ * before any notification: it must pick the portal, and it warns (once) that it is confined,
+ * which is expected in this run, not a failure. */
+static void
+connect_libnotify_to_portal (void)
+{
+  g_autofree char *name = NULL;
+  GLogLevelFlags fatal;
+  gboolean ok;
+
+  fatal = g_log_set_always_fatal (G_LOG_FATAL_MASK);
+  ok = notify_get_server_info (&name, NULL, NULL, NULL);
+  g_log_set_always_fatal (fatal);
+  g_assert_true (ok);
+  g_assert_cmpstr (name, ==, "Portal Notification");
+}
+
+/* In portal mode: nothing was asked of org.freedesktop.Notifications (the mock logs every
+ * method call, GetServerInformation and Notify included). */
+static void
+assert_daemon_untouched (void)
+{
+  g_autofree char *log = NULL;
+
+  if (!portal_mode)
+    return;
+  g_assert_true (g_file_get_contents (daemon_log, &log, NULL, NULL));
+  g_assert_cmpstr (log, ==, "");
+}
+
+/* The first line of @path that contains every string of @needles (NULL-terminated), or NULL. */
+static char *
+dup_log_line (const char         *path,
+              const char * const *needles)
+{
+  g_autofree char *log = NULL;
+  g_auto(GStrv) lines = NULL;
+
+  if (!g_file_get_contents (path, &log, NULL, NULL))
+    return NULL;
+  lines = g_strsplit (log, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      gboolean all = TRUE;
+
+      for (guint j = 0; needles[j] != NULL && all; j++)
+        all = strstr (lines[i], needles[j]) != NULL;
+      if (all)
+        return g_strdup (lines[i]);
+    }
+  return NULL;
+}
+
+typedef struct
+{
+  const char         *path;
+  const char * const *needles;
+  char               *line;
+} LineWait;
+
+static gboolean
+line_found (gpointer data)
+{
+  LineWait *wait = data;
+
+  g_free (wait->line);
+  wait->line = dup_log_line (wait->path, wait->needles);
+  return wait->line != NULL;
+}
+
+/* Waits until a line of @path contains all of @needles; returns it (asserts it comes). */
+static char *
+wait_log_line (const char         *path,
+               const char * const *needles)
+{
+  LineWait wait = { path, needles, NULL };
+  guint tick = g_timeout_add (25, on_poll_tick_cb, NULL);
+
+  if (!burrow_test_wait_until (line_found, &wait, WAIT_MS))
+    {
+      g_autofree char *log = NULL;
+
+      g_file_get_contents (path, &log, NULL, NULL);
+      g_test_message ("%s holds:\n%s", path, log != NULL ? log : "(nothing)");
+      for (guint j = 0; needles[j] != NULL; j++)
+        g_test_message ("looked for: %s", needles[j]);
+    }
+  g_source_remove (tick);
+  g_assert_nonnull (wait.line);
+  return wait.line;
+}
+
+/* The daemon's log line of the "Download finished" notification, with its Open Folder action. */
+static char *
+wait_finished_notify (void)
+{
+  g_autofree char *header = g_strdup_printf ("\"%s\" \"%s\"", _("Download finished"), FILE_NAME);
+  g_autofree char *action = g_strdup_printf ("[\"open-folder\", \"%s\"]", _("Open Folder"));
+  const char *needles[] = { " Notify ", header, action, NULL };
+
+  return wait_log_line (daemon_log, needles);
+}
+
+/* The portal's log line of the "Download finished" notification, with its Open Folder button. */
+static char *
+wait_finished_portal (void)
+{
+  g_autofree char *title = g_strdup_printf ("\"title\": \"%s\"", _("Download finished"));
+  g_autofree char *body = g_strdup_printf ("\"body\": \"%s\"", FILE_NAME);
+  g_autofree char *button = NULL;
+  const char *needles[] = { " AddNotification \"", title, body, NULL, NULL };
+
+  button = g_strdup_printf ("\"buttons\": [{\"action\": \"open-folder\", \"label\": \"%s\"}]",
+                            _("Open Folder"));
+  needles[3] = button;
+  return wait_log_line (portal_log, needles);
+}
+
+/* The id the notification_daemon template gave the "Download finished" notification: it numbers
+ * the calls to Notify from 1 on, except that a call with a replaces_id keeps that id. */
+static guint32
+finished_notify_id (void)
+{
+  g_autofree char *line = wait_finished_notify ();
+  g_autofree char *log = NULL;
+  g_auto(GStrv) lines = NULL;
+  g_autoptr(GRegex) regex = NULL;
+  guint32 next_id = 1;
+
+  regex = g_regex_new ("^\\S+ Notify \"[^\"]*\" ([0-9]+) ", 0, 0, NULL);
+  g_assert_nonnull (regex);
+  g_assert_true (g_file_get_contents (daemon_log, &log, NULL, NULL));
+  lines = g_strsplit (log, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      g_autoptr(GMatchInfo) match = NULL;
+      g_autofree char *replaces = NULL;
+      guint32 id;
+
+      if (!g_regex_match (regex, lines[i], 0, &match))
+        continue;
+      replaces = g_match_info_fetch (match, 1);
+      id = (guint32) g_ascii_strtoull (replaces, NULL, 10);
+      if (id == 0)
+        id = next_id++;
+      if (g_strcmp0 (lines[i], line) == 0)
+        return id;
+    }
+  g_assert_not_reached ();
+  return 0;
+}
+
+/* The id libnotify gave the portal for the "Download finished" notification (AddNotification's
+ * first argument). */
+static char *
+finished_portal_id (void)
+{
+  g_autofree char *line = wait_finished_portal ();
+  const char *start = strstr (line, " AddNotification \"");
+  const char *end;
+
+  g_assert_nonnull (start);
+  start += strlen (" AddNotification \"");
+  end = strchr (start, '"');
+  g_assert_nonnull (end);
+  g_assert_cmpint (end - start, >, 0);
+  return g_strndup (start, end - start);
 }
 
 /* ---------------------------------------------------------------------------------------------- */
@@ -375,14 +583,26 @@ test_download (void)
   g_assert_nonnull (burrow_test_ui_find_label (GTK_WIDGET (page), FILE_NAME));
   g_assert_nonnull (burrow_test_ui_find_label (GTK_WIDGET (page), download_dir));
 
-  /* The desktop was told, with the file name as the body (translated summary in German). */
+  /* The desktop was told, with the file name as the body (translated summary in German) and
+   * an Open Folder action; in portal mode through the portal only. */
   if (have_daemon)
     {
+      g_autofree char *line = NULL;
+
       finished = _("Download finished");
       if (burrow_test_ui_expect_german ())
-        g_assert_cmpstr (finished, !=, "Download finished");
+        {
+          g_assert_cmpstr (finished, !=, "Download finished");
+          g_assert_cmpstr (_("Open Folder"), !=, "Open Folder");
+        }
       g_assert_true (burrow_test_ui_wait_log (notify_log, finished, FILE_NAME, WAIT_MS));
+      line = portal_mode ? wait_finished_portal () : wait_finished_notify ();
+      g_test_message ("notification: %s", line);
+      assert_daemon_untouched ();
     }
+  g_set_object (&finished_item, item);
+  g_free (finished_uri);
+  finished_uri = g_strdup (expected_uri);
 
   /* For the screenshot: a waiting download too, with a changed priority and paused. */
   waiting_magnet = burrow_magnet_build ("QBMHXPBKB7FYQYQIWUYZXUM4OEFWIJ7MKFTBGQQ", 734003200,
@@ -440,7 +660,95 @@ test_notifications_setting (void)
                          item, error);
   g_assert_cmpuint (burrow_notifier_get_n_sent (notifier), ==, sent + 1);
   g_assert_true (burrow_test_ui_wait_log (notify_log, _("Download failed"), "Disk full", WAIT_MS));
+  assert_daemon_untouched ();
   g_assert_true (burrow_download_queue_remove (my_queue (), item, TRUE, NULL));
+}
+
+typedef struct
+{
+  const char *label;
+  GPtrArray  *found;
+} ButtonSearch;
+
+/* Collects every mapped button labelled search->label (returns FALSE to visit the whole tree). */
+static gboolean
+collect_button (GtkWidget     *widget,
+                gconstpointer  data)
+{
+  const ButtonSearch *search = data;
+
+  if (GTK_IS_BUTTON (widget) && gtk_widget_get_mapped (widget) &&
+      g_strcmp0 (gtk_button_get_label (GTK_BUTTON (widget)), search->label) == 0)
+    g_ptr_array_add (search->found, widget);
+  return FALSE;
+}
+
+/* The finished download's Open Folder button, activated as a click would: the default folder
+ * handler is started with the folder's URI. */
+static void
+test_open_folder_button (void)
+{
+  BurrowTransfersPage *page = get_page ();
+  g_autoptr(GPtrArray) buttons = g_ptr_array_new ();
+  ButtonSearch search = { _("Open Folder"), buttons };
+  g_autoptr(GAppInfo) handler = g_app_info_get_default_for_type ("inode/directory", FALSE);
+  guint opened;
+
+  /* GIO sees the test's folder handler (XDG_DATA_HOME, XDG_CONFIG_HOME set before it looked). */
+  g_assert_nonnull (handler);
+  g_assert_cmpstr (g_app_info_get_id (handler), ==, "burrow-test-open-folder.desktop");
+  g_assert_nonnull (finished_item);
+  g_assert_nonnull (finished_uri);
+  /* The one finished item has the one button. */
+  g_assert_cmpuint (g_list_model_get_n_items (burrow_transfers_page_get_finished (page)), ==, 1);
+  g_assert_true (list_has (burrow_transfers_page_get_finished (page), finished_item));
+  burrow_test_ui_find (GTK_WIDGET (page), collect_button, &search);
+  g_assert_cmpuint (buttons->len, ==, 1);
+
+  opened = burrow_test_ui_count_log_lines (open_log, finished_uri);
+  g_assert_true (gtk_widget_activate (g_ptr_array_index (buttons, 0)));
+  g_assert_true (burrow_test_ui_wait_log_lines (open_log, finished_uri, opened + 1, WAIT_MS));
+}
+
+/* The notification server reports a click on the notification's Open Folder button: the folder
+ * handler is started with the folder's URI. */
+static void
+test_open_folder_notification (void)
+{
+  guint opened;
+
+  if (!start_notification_daemon ())
+    {
+      g_test_skip ("no session bus or python3-dbusmock");
+      return;
+    }
+  g_assert_nonnull (finished_uri);
+  opened = burrow_test_ui_count_log_lines (open_log, finished_uri);
+
+  if (portal_mode)
+    {
+      g_autofree char *id = finished_portal_id ();
+      GVariant *no_parameter = g_variant_new_array (G_VARIANT_TYPE_VARIANT, NULL, 0);
+
+      /* The portal's ActionInvoked: notification id, action, parameter (none). */
+      g_test_message ("portal notification id: %s", id);
+      g_assert_true (burrow_test_ui_mock_emit_signal (PORTAL_NAME, PORTAL_PATH, PORTAL_IFACE,
+                                                      "ActionInvoked",
+                                                      g_variant_new ("(ss@av)", id, "open-folder",
+                                                                     no_parameter)));
+    }
+  else
+    {
+      guint32 id = finished_notify_id ();
+
+      /* The notification server's ActionInvoked: notification id, action key. */
+      g_test_message ("notification id: %u", id);
+      g_assert_true (burrow_test_ui_mock_emit_signal (NOTIFICATIONS_NAME, NOTIFICATIONS_PATH,
+                                                      NOTIFICATIONS_NAME, "ActionInvoked",
+                                                      g_variant_new ("(us)", id, "open-folder")));
+    }
+  g_assert_true (burrow_test_ui_wait_log_lines (open_log, finished_uri, opened + 1, WAIT_MS));
+  assert_daemon_untouched ();
 }
 
 static void
@@ -467,11 +775,37 @@ before_tests (GApplication *application)
 static void
 after_tests (GApplication *application)
 {
+  g_clear_object (&finished_item);
   if (bob != NULL)
     {
       burrow_client_disconnect_all (bob);
       g_clear_object (&bob);
     }
+}
+
+static void
+add_case (const char *name,
+          GTestFunc   func)
+{
+  g_autofree char *path = g_strdup_printf ("/burrow/ui/%s/%s",
+                                           portal_mode ? "transfers-portal" : "transfers", name);
+
+  g_test_add_func (path, func);
+}
+
+static void
+free_globals (void)
+{
+  if (data_dir != NULL)
+    burrow_test_remove_tree (data_dir);
+  g_clear_object (&finished_item);
+  g_free (finished_uri);
+  g_free (daemon_log);
+  g_free (portal_log);
+  g_free (open_log);
+  g_free (shared_dir);
+  g_free (download_dir);
+  g_free (data_dir);
 }
 
 int
@@ -480,31 +814,61 @@ main (int   argc,
 {
   int test_status;
 
+#ifdef BURROW_TEST_TRANSFERS_PORTAL
+  portal_mode = TRUE;
+#else
+  portal_mode = g_getenv ("NOTIFY_FORCE_PORTAL") != NULL;
+#endif
+  /* libnotify reads it when it first connects. */
+  if (portal_mode)
+    g_setenv ("NOTIFY_FORCE_PORTAL", "1", TRUE);
+
+  /* Before GTK and GIO look at XDG_DATA_HOME and XDG_CONFIG_HOME: the folder handler. */
+  data_dir = burrow_test_ui_make_data_dir ("burrow-test-transfers-XXXXXX");
+  open_log = g_build_filename (data_dir, "opened-folders.log", NULL);
+  burrow_test_ui_install_folder_handler (data_dir, open_log);
+
   if (!burrow_test_ui_init (&argc, &argv))
-    return 0;
+    {
+      free_globals ();
+      return 0;
+    }
 
   hub = burrow_test_ui_start_hub ();
   if (hub == NULL)
-    return 0;
+    {
+      free_globals ();
+      return 0;
+    }
 
-  data_dir = burrow_test_ui_make_data_dir ("burrow-test-transfers-XXXXXX");
+  /* Without the mocks the portal run would check nothing of its own. */
+  if (portal_mode && !start_notification_daemon ())
+    {
+      printf ("1..0 # SKIP no session bus or python3-dbusmock for the notification portal\n");
+      burrow_test_ui_stop_notification_daemon (g_steal_pointer (&notify_portal));
+      burrow_test_ui_stop_notification_daemon (g_steal_pointer (&notify_daemon));
+      burrow_test_hub_free (hub);
+      free_globals ();
+      return 0;
+    }
+  if (portal_mode)
+    connect_libnotify_to_portal ();
 
-  g_test_add_func ("/burrow/ui/transfers/format", test_format);
-  g_test_add_func ("/burrow/ui/transfers/empty", test_empty_page);
-  g_test_add_func ("/burrow/ui/transfers/queue-actions", test_queue_actions);
-  g_test_add_func ("/burrow/ui/transfers/download", test_download);
-  g_test_add_func ("/burrow/ui/transfers/notifications-setting", test_notifications_setting);
+  add_case ("format", test_format);
+  add_case ("empty", test_empty_page);
+  add_case ("queue-actions", test_queue_actions);
+  add_case ("download", test_download);
+  add_case ("open-folder-button", test_open_folder_button);
+  add_case ("open-folder-notification", test_open_folder_notification);
+  add_case ("notifications-setting", test_notifications_setting);
 
   app = burrow_application_new ();
   test_status = burrow_test_ui_run_app (G_APPLICATION (app), before_tests, after_tests);
 
+  burrow_test_ui_stop_notification_daemon (g_steal_pointer (&notify_portal));
   burrow_test_ui_stop_notification_daemon (g_steal_pointer (&notify_daemon));
   burrow_test_hub_free (hub);
-  burrow_test_remove_tree (data_dir);
-  g_free (notify_log);
-  g_free (shared_dir);
-  g_free (download_dir);
-  g_free (data_dir);
+  free_globals ();
 
   return test_status;
 }

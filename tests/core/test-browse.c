@@ -1,0 +1,286 @@
+/* test-browse.c — burrow_client_browse_async (): a peer's file list fetched and parsed through a
+ * real uhub
+ *
+ * Copyright 2026 The Burrow authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <string.h>
+
+#include "burrow-core.h"
+#include "burrow-test-hub.h"
+#include "burrow-test-util.h"
+
+#define DEADLINE_MS (60 * 1000)
+
+typedef struct
+{
+  gchar            *dir;
+  BurrowTestHub    *hub;
+  BurrowClient     *a;         /* browses */
+  BurrowClient     *b;         /* shares */
+  BurrowHubSession *session;   /* a's, borrowed */
+  gchar            *track;     /* path of a shared file */
+} Fixture;
+
+typedef struct
+{
+  gboolean        done;
+  BurrowFileTree *tree;
+  GError         *error;
+} Result;
+
+static gboolean
+share_ready (gpointer data)
+{
+  BurrowShare *share = data;
+
+  return !burrow_share_get_busy (share) && burrow_share_get_n_files (share) == 2;
+}
+
+static gboolean
+sees_bob (gpointer data)
+{
+  return burrow_hub_session_lookup_nick (data, "bob") != NULL;
+}
+
+static void
+set_up (Fixture       *f,
+        gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *shared = NULL;
+  g_autofree gchar *music = NULL;
+  g_autofree gchar *a_dir = NULL;
+  g_autofree gchar *b_dir = NULL;
+
+  f->hub = burrow_test_hub_start (NULL, &error);
+  if (f->hub == NULL && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
+    return;
+  g_assert_no_error (error);
+
+  f->dir = g_dir_make_tmp ("burrow-browse-XXXXXX", NULL);
+  shared = g_build_filename (f->dir, "shared", NULL);
+  music = g_build_filename (shared, "Music", NULL);
+  g_assert_cmpint (g_mkdir_with_parents (music, 0700), ==, 0);
+  f->track = burrow_test_write_file (music, "track01.flac", 70001, 8);
+  g_free (burrow_test_write_file (shared, "notes.txt", 1000, 9));
+
+  a_dir = g_build_filename (f->dir, "a", NULL);
+  b_dir = g_build_filename (f->dir, "b", NULL);
+  f->a = burrow_client_new (a_dir, &error);
+  g_assert_no_error (error);
+  f->b = burrow_client_new (b_dir, &error);
+  g_assert_no_error (error);
+  burrow_client_set_nick (f->a, "alice");
+  burrow_client_set_nick (f->b, "bob");
+  g_assert_true (burrow_share_add_root (burrow_client_get_share (f->b), shared, "Stuff", &error));
+  g_assert_no_error (error);
+  g_assert_true (burrow_test_wait_until (share_ready, burrow_client_get_share (f->b),
+                                         DEADLINE_MS));
+
+  f->session = burrow_test_join_hub (f->a, burrow_test_hub_get_uri (f->hub));
+  burrow_test_join_hub (f->b, burrow_test_hub_get_uri (f->hub));
+  g_assert_true (burrow_test_wait_until (sees_bob, f->session, DEADLINE_MS));
+}
+
+static void
+tear_down (Fixture       *f,
+           gconstpointer  data)
+{
+  if (f->hub == NULL)
+    return;
+  burrow_client_disconnect_all (f->a);
+  burrow_client_disconnect_all (f->b);
+  g_clear_object (&f->a);
+  g_clear_object (&f->b);
+  g_clear_pointer (&f->hub, burrow_test_hub_free);
+  burrow_test_remove_tree (f->dir);
+  g_free (f->dir);
+  g_free (f->track);
+}
+
+static void
+on_browsed (GObject      *source,
+            GAsyncResult *result,
+            gpointer      data)
+{
+  Result *r = data;
+
+  r->tree = burrow_client_browse_finish (BURROW_CLIENT (source), result, &r->error);
+  r->done = TRUE;
+}
+
+static void
+browse (Fixture      *f,
+        GCancellable *cancellable,
+        Result       *r)
+{
+  BurrowUser *bob = burrow_hub_session_lookup_nick (f->session, "bob");
+
+  g_assert_nonnull (bob);
+  burrow_client_browse_async (f->a, f->session, bob, cancellable, on_browsed, r);
+  g_assert_false (r->done);   /* never completes before returning */
+  g_assert_true (burrow_test_wait_for_flag (&r->done, DEADLINE_MS));
+}
+
+static void
+test_browse (Fixture       *f,
+             gconstpointer  data)
+{
+  Result r = { 0, };
+  g_autofree gchar *contents = NULL;
+  BurrowFileNode *track;
+  BurrowFileNode *notes;
+  guint8 root[24];
+  gsize len = 0;
+
+  if (f->hub == NULL)
+    {
+      g_test_skip ("uhub is not installed");
+      return;
+    }
+  browse (f, NULL, &r);
+  g_assert_no_error (r.error);
+  g_assert_nonnull (r.tree);
+  g_assert_true (burrow_file_tree_is_finished (r.tree));
+  g_assert_cmpuint (burrow_file_tree_get_n_files (r.tree), ==, 2);
+  g_assert_cmpuint (burrow_file_tree_get_n_directories (r.tree), ==, 2);  /* Stuff, Music */
+  g_assert_cmpuint (burrow_file_tree_get_total_size (r.tree), ==, 70001 + 1000);
+
+  /* The file, with its size and the TTH of its bytes (computed here independently). */
+  track = burrow_file_tree_lookup (r.tree, "/Stuff/Music/track01.flac");
+  g_assert_nonnull (track);
+  g_assert_false (track->is_dir);
+  g_assert_cmpuint (track->size, ==, 70001);
+  g_assert_true (track->has_tth);
+  g_assert_true (g_file_get_contents (f->track, &contents, &len, NULL));
+  burrow_tth_buffer (contents, len, root);
+  g_assert_cmpmem (track->tth, 24, root, 24);
+  notes = burrow_file_tree_lookup (r.tree, "/Stuff/notes.txt");
+  g_assert_nonnull (notes);
+  g_assert_cmpuint (notes->size, ==, 1000);
+
+  burrow_file_tree_unref (r.tree);
+}
+
+static gboolean
+item_done (gpointer data)
+{
+  return burrow_queue_item_get_state (data) == BURROW_QUEUE_STATE_DONE;
+}
+
+/* Browse, download a file of the list, browse again at once: between two passive users every
+ * connection is made by NAT traversal from the same two hub ports, so the second and third
+ * requests must go over the connection the first left open (a new one could not be made). */
+static void
+test_browse_download_browse (Fixture       *f,
+                             gconstpointer  data)
+{
+  Result first = { 0, };
+  Result again = { 0, };
+  GListModel *attempts = burrow_nat_connector_get_attempts (burrow_client_get_connector (f->a));
+  BurrowUser *bob;
+  BurrowFileNode *track;
+  g_autofree gchar *tth = NULL;
+  g_autofree gchar *target = NULL;
+  g_autoptr(BurrowQueueItem) item = NULL;
+  g_autoptr(GError) error = NULL;
+  guint n_attempts;
+
+  if (f->hub == NULL)
+    {
+      g_test_skip ("uhub is not installed");
+      return;
+    }
+  browse (f, NULL, &first);
+  g_assert_no_error (first.error);
+  n_attempts = g_list_model_get_n_items (attempts);
+  g_assert_cmpuint (n_attempts, >=, 1);
+
+  bob = burrow_hub_session_lookup_nick (f->session, "bob");
+  track = burrow_file_tree_lookup (first.tree, "/Stuff/Music/track01.flac");
+  g_assert_nonnull (track);
+  tth = burrow_base32_encode (track->tth, 24);
+  target = g_build_filename (f->dir, "downloads", NULL);
+  item = burrow_download_queue_add_file (burrow_client_get_download_queue (f->a), tth, track->size,
+                                         track->name, target, burrow_user_get_cid (bob),
+                                         burrow_hub_session_get_uri (f->session), "bob", &error);
+  g_assert_no_error (error);
+  burrow_transfer_manager_kick (burrow_client_get_transfer_manager (f->a));
+  g_assert_true (burrow_test_wait_until (item_done, item, DEADLINE_MS));
+
+  browse (f, NULL, &again);
+  g_assert_no_error (again.error);
+  g_assert_cmpuint (burrow_file_tree_get_n_files (again.tree), ==, 2);
+  /* no new connection was needed for the download or the second list */
+  g_assert_cmpuint (g_list_model_get_n_items (attempts), ==, n_attempts);
+
+  burrow_file_tree_unref (first.tree);
+  burrow_file_tree_unref (again.tree);
+}
+
+static void
+test_cancelled (Fixture       *f,
+                gconstpointer  data)
+{
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  Result r = { 0, };
+
+  if (f->hub == NULL)
+    {
+      g_test_skip ("uhub is not installed");
+      return;
+    }
+  g_cancellable_cancel (cancellable);
+  browse (f, cancellable, &r);
+  g_assert_null (r.tree);
+  g_assert_error (r.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_clear_error (&r.error);
+}
+
+/* bob serves a list that is not a file list: an error, not a tree. */
+static void
+test_bad_list (Fixture       *f,
+               gconstpointer  data)
+{
+  static const char not_a_list[] = "<?xml version=\"1.0\"?>\n<Nope/>\n";
+  g_autoptr(GBytes) plain = g_bytes_new_static (not_a_list, strlen (not_a_list));
+  g_autoptr(GBytes) compressed = NULL;
+  g_autoptr(GError) error = NULL;
+  Result r = { 0, };
+
+  if (f->hub == NULL)
+    {
+      g_test_skip ("uhub is not installed");
+      return;
+    }
+  compressed = burrow_file_list_compress (plain, &error);
+  g_assert_no_error (error);
+  burrow_client_set_file_list_bytes (f->b, compressed);
+
+  browse (f, NULL, &r);
+  g_assert_null (r.tree);
+  g_assert_error (r.error, BURROW_SHARE_ERROR, BURROW_SHARE_ERROR_BAD_LIST);
+  g_clear_error (&r.error);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
+
+  g_test_add ("/burrow/core/client/browse", Fixture, NULL, set_up, test_browse, tear_down);
+  g_test_add ("/burrow/core/client/browse-download-browse", Fixture, NULL, set_up,
+              test_browse_download_browse, tear_down);
+  g_test_add ("/burrow/core/client/browse-cancelled", Fixture, NULL, set_up, test_cancelled,
+              tear_down);
+  g_test_add ("/burrow/core/client/browse-bad-list", Fixture, NULL, set_up, test_bad_list,
+              tear_down);
+
+  return g_test_run ();
+}
