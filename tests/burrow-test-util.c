@@ -147,6 +147,50 @@ burrow_test_connect_hub (BurrowHubSession *session)
   return r.error;
 }
 
+typedef struct
+{
+  gpointer     object;
+  const gchar *nick;
+  guint        min_files;
+} Wait;
+
+static gboolean
+sees_nick (gpointer data)
+{
+  Wait *wait = data;
+
+  return burrow_hub_session_lookup_nick (wait->object, wait->nick) != NULL;
+}
+
+gboolean
+burrow_test_wait_nick (BurrowHubSession *session,
+                       const gchar      *nick,
+                       guint             timeout_ms)
+{
+  Wait wait = { session, nick, 0 };
+
+  return burrow_test_wait_until (sees_nick, &wait, timeout_ms);
+}
+
+static gboolean
+share_ready (gpointer data)
+{
+  Wait *wait = data;
+
+  return !burrow_share_get_busy (wait->object) && burrow_share_get_tree (wait->object) != NULL &&
+         burrow_share_get_n_files (wait->object) >= wait->min_files;
+}
+
+gboolean
+burrow_test_wait_share (BurrowShare *share,
+                        guint        min_files,
+                        guint        timeout_ms)
+{
+  Wait wait = { share, NULL, min_files };
+
+  return burrow_test_wait_until (share_ready, &wait, timeout_ms);
+}
+
 BurrowHubSession *
 burrow_test_join_hub (BurrowClient *client,
                       const gchar  *uri)

@@ -43,6 +43,15 @@ GError   *burrow_test_connect_hub    (BurrowHubSession *session);
 /* Adds @uri to @client and asserts that the login completes. */
 BurrowHubSession *burrow_test_join_hub (BurrowClient *client,
                                         const gchar  *uri);
+/* Waits until @session lists a user called @nick. */
+gboolean  burrow_test_wait_nick      (BurrowHubSession *session,
+                                      const gchar      *nick,
+                                      guint             timeout_ms);
+/* Waits until @share neither scans nor hashes, has its tree and at least @min_files files (the
+ * count is final then: callers compare it). */
+gboolean  burrow_test_wait_share     (BurrowShare      *share,
+                                      guint             min_files,
+                                      guint             timeout_ms);
 
 /* Runs `rhash --tth PATH` (an independent TTH implementation); FALSE with a message on failure. */
 gboolean  burrow_test_rhash_tth      (const gchar *rhash,

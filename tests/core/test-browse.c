@@ -33,20 +33,6 @@ typedef struct
   GError         *error;
 } Result;
 
-static gboolean
-share_ready (gpointer data)
-{
-  BurrowShare *share = data;
-
-  return !burrow_share_get_busy (share) && burrow_share_get_n_files (share) == 2;
-}
-
-static gboolean
-sees_bob (gpointer data)
-{
-  return burrow_hub_session_lookup_nick (data, "bob") != NULL;
-}
-
 static void
 set_up (Fixture       *f,
         gconstpointer  data)
@@ -79,12 +65,11 @@ set_up (Fixture       *f,
   burrow_client_set_nick (f->b, "bob");
   g_assert_true (burrow_share_add_root (burrow_client_get_share (f->b), shared, "Stuff", &error));
   g_assert_no_error (error);
-  g_assert_true (burrow_test_wait_until (share_ready, burrow_client_get_share (f->b),
-                                         DEADLINE_MS));
+  g_assert_true (burrow_test_wait_share (burrow_client_get_share (f->b), 2, DEADLINE_MS));
 
   f->session = burrow_test_join_hub (f->a, burrow_test_hub_get_uri (f->hub));
   burrow_test_join_hub (f->b, burrow_test_hub_get_uri (f->hub));
-  g_assert_true (burrow_test_wait_until (sees_bob, f->session, DEADLINE_MS));
+  g_assert_true (burrow_test_wait_nick (f->session, "bob", DEADLINE_MS));
 }
 
 static void

@@ -239,12 +239,6 @@ typedef struct
   gchar         *tth_flac;
 } Fixture;
 
-static gboolean
-share_idle (gpointer data)
-{
-  return !burrow_share_get_busy (data);
-}
-
 static void
 fixture_set_up (Fixture       *fixture,
                 gconstpointer  data)
@@ -280,7 +274,7 @@ fixture_set_up (Fixture       *fixture,
   share = burrow_client_get_share (fixture->alice);
   g_assert_true (burrow_share_add_root (share, root, NULL, &error));
   g_assert_no_error (error);
-  g_assert_true (burrow_test_wait_until (share_idle, share, 30000));
+  g_assert_true (burrow_test_wait_share (share, 10, 30000));
   g_assert_cmpuint (burrow_share_get_n_files (share), ==, 10);
   tree = burrow_share_get_tree (share);
   fixture->tth_iso = burrow_base32_encode (

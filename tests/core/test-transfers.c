@@ -711,12 +711,6 @@ test_root_only (Fixture       *f,
 
 /* ---- alternate sources found by searching the TTH ------------------------------------------ */
 
-static gboolean
-share_idle (gpointer data)
-{
-  return !burrow_share_get_busy (data);
-}
-
 static void
 test_alternate_source (Fixture       *f,
                        gconstpointer  data)
@@ -746,7 +740,7 @@ test_alternate_source (Fixture       *f,
   share = burrow_client_get_share (sharer);
   g_assert_true (burrow_share_add_root (share, root, NULL, &error));
   g_assert_no_error (error);
-  g_assert_true (burrow_test_wait_until (share_idle, share, 30000));
+  g_assert_true (burrow_test_wait_share (share, 1, 30000));
   burrow_test_join_hub (sharer, burrow_test_hub_get_uri (f->hub));
 
   /* the only source we were given never has a free slot */

@@ -47,20 +47,6 @@ on_peer (GObject      *source,
   r->done = TRUE;
 }
 
-static gboolean
-share_ready (gpointer data)
-{
-  BurrowShare *share = data;
-
-  return !burrow_share_get_busy (share) && burrow_share_get_n_files (share) == 3;
-}
-
-static gboolean
-sees_bob (gpointer data)
-{
-  return burrow_hub_session_lookup_nick (data, "bob") != NULL;
-}
-
 static void
 set_up (Fixture       *f,
         gconstpointer  data)
@@ -103,11 +89,11 @@ set_up (Fixture       *f,
 
   g_assert_true (burrow_share_add_root (burrow_client_get_share (f->b), f->shared, "Stuff", &error));
   g_assert_no_error (error);
-  g_assert_true (burrow_test_wait_until (share_ready, burrow_client_get_share (f->b), DEADLINE_MS));
+  g_assert_true (burrow_test_wait_share (burrow_client_get_share (f->b), 3, DEADLINE_MS));
 
   sa = burrow_test_join_hub (f->a, burrow_test_hub_get_uri (f->hub));
   burrow_test_join_hub (f->b, burrow_test_hub_get_uri (f->hub));
-  g_assert_true (burrow_test_wait_until (sees_bob, sa, DEADLINE_MS));
+  g_assert_true (burrow_test_wait_nick (sa, "bob", DEADLINE_MS));
   /* bob's INF announces what he shares */
   g_assert_cmpuint (burrow_user_get_share_size (burrow_hub_session_lookup_nick (sa, "bob")), ==,
                     burrow_share_get_total_size (burrow_client_get_share (f->b)));

@@ -64,26 +64,10 @@ session_is_normal (gpointer data)
   return burrow_hub_session_get_state (data) == BURROW_HUB_STATE_NORMAL;
 }
 
-typedef struct
-{
-  BurrowHubSession *session;
-  const char       *nick;
-} SeesWait;
-
-static gboolean
-sees_nick (gpointer data)
-{
-  SeesWait *wait = data;
-
-  return burrow_hub_session_lookup_nick (wait->session, wait->nick) != NULL;
-}
-
 static BurrowUser *
 wait_user (const char *nick)
 {
-  SeesWait wait = { session, nick };
-
-  g_assert_true (burrow_test_wait_until (sees_nick, &wait, WAIT_MS));
+  g_assert_true (burrow_test_wait_nick (session, nick, WAIT_MS));
   return burrow_hub_session_lookup_nick (session, nick);
 }
 

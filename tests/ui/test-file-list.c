@@ -108,28 +108,6 @@ shared_tth (const SharedFile *file)
 /* Setup                                                                                          */
 /* ---------------------------------------------------------------------------------------------- */
 
-typedef struct
-{
-  BurrowShare *share;
-  guint        n_files;
-} ShareWait;
-
-static gboolean
-share_ready (gpointer data)
-{
-  ShareWait *wait = data;
-
-  return !burrow_share_get_busy (wait->share) &&
-         burrow_share_get_n_files (wait->share) == wait->n_files &&
-         burrow_share_get_tree (wait->share) != NULL;
-}
-
-static gboolean
-sees_nick (gpointer data)
-{
-  return burrow_hub_session_lookup_nick (session, data) != NULL;
-}
-
 static gboolean
 misses_nick (gpointer data)
 {
@@ -142,7 +120,6 @@ start_clients (void)
   g_autoptr(GError) error = NULL;
   g_autofree char *mine = g_build_filename (data_dir, "mine", NULL);
   g_autofree char *carol_dir = g_build_filename (data_dir, "carol", NULL);
-  ShareWait wait;
 
   /* bob shares Stuff/… */
   bob_dir = g_build_filename (data_dir, "bob", NULL);
@@ -163,8 +140,10 @@ start_clients (void)
     g_assert_true (burrow_share_add_root (burrow_client_get_share (bob), root, "Stuff", &error));
     g_assert_no_error (error);
   }
-  wait = (ShareWait) { burrow_client_get_share (bob), G_N_ELEMENTS (bob_files) };
-  g_assert_true (burrow_test_wait_until (share_ready, &wait, WAIT_MS));
+  g_assert_true (burrow_test_wait_share (burrow_client_get_share (bob), G_N_ELEMENTS (bob_files),
+                                         WAIT_MS));
+  g_assert_cmpuint (burrow_share_get_n_files (burrow_client_get_share (bob)), ==,
+                    G_N_ELEMENTS (bob_files));
 
   /* we (alice) share Mine/notes.txt */
   g_assert_cmpint (g_mkdir_with_parents (mine, 0700), ==, 0);
@@ -172,8 +151,7 @@ start_clients (void)
   g_assert_true (burrow_share_add_root (burrow_client_get_share (my_client ()), mine, "Mine",
                                         &error));
   g_assert_no_error (error);
-  wait = (ShareWait) { burrow_client_get_share (my_client ()), 1 };
-  g_assert_true (burrow_test_wait_until (share_ready, &wait, WAIT_MS));
+  g_assert_true (burrow_test_wait_share (burrow_client_get_share (my_client ()), 1, WAIT_MS));
 
   download_dir = g_build_filename (data_dir, "downloads", NULL);
   g_assert_cmpint (g_mkdir_with_parents (download_dir, 0700), ==, 0);
@@ -181,14 +159,14 @@ start_clients (void)
   burrow_client_set_download_dir (my_client (), download_dir);
   session = burrow_test_join_hub (my_client (), burrow_test_hub_get_uri (hub));
   burrow_test_join_hub (bob, burrow_test_hub_get_uri (hub));
-  g_assert_true (burrow_test_wait_until (sees_nick, "bob", WAIT_MS));
+  g_assert_true (burrow_test_wait_nick (session, "bob", WAIT_MS));
 
   /* carol joins and leaves again (test_error) */
   carol = burrow_client_new (carol_dir, &error);
   g_assert_no_error (error);
   burrow_client_set_nick (carol, "carol");
   burrow_test_join_hub (carol, burrow_test_hub_get_uri (hub));
-  g_assert_true (burrow_test_wait_until (sees_nick, "carol", WAIT_MS));
+  g_assert_true (burrow_test_wait_nick (session, "carol", WAIT_MS));
 }
 
 /* ---------------------------------------------------------------------------------------------- */

@@ -62,12 +62,6 @@ open_preferences (void)
   return prefs;
 }
 
-static gboolean
-share_idle (gpointer data)
-{
-  return !burrow_share_get_busy (data) && burrow_share_get_n_files (data) > 0;
-}
-
 /* ---------------------------------------------------------------------------------------------- */
 
 static void
@@ -150,7 +144,7 @@ test_share_folder (void)
   g_assert_nonnull (strstr (roots, music_dir));
 
   /* Hashed: the totals show the three files. */
-  g_assert_true (burrow_test_wait_until (share_idle, share, WAIT_MS));
+  g_assert_true (burrow_test_wait_share (share, 1, WAIT_MS));
   g_assert_cmpuint (burrow_share_get_n_files (share), ==, 3);
   size = g_format_size (burrow_share_get_total_size (share));
   expected_summary = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u file, %s", "%u files, %s",

@@ -48,12 +48,6 @@ get_page (void)
   return burrow_window_get_search_page (window);
 }
 
-static gboolean
-share_ready (gpointer data)
-{
-  return !burrow_share_get_busy (data) && burrow_share_get_n_files (data) > 0;
-}
-
 /* A second engine in this process that shares @files (name, size, seed) and joins the hub. */
 static BurrowClient *
 sharing_client (const char  *nick,
@@ -76,7 +70,7 @@ sharing_client (const char  *nick,
   share = burrow_client_get_share (client);
   g_assert_true (burrow_share_add_root (share, root, NULL, &error));
   g_assert_no_error (error);
-  g_assert_true (burrow_test_wait_until (share_ready, share, WAIT_MS));
+  g_assert_true (burrow_test_wait_share (share, 1, WAIT_MS));
   burrow_test_join_hub (client, burrow_test_hub_get_uri (hub));
   return client;
 }

@@ -312,20 +312,6 @@ finished_portal_id (void)
 /* Setup: the app's client and bob on one hub                                                     */
 /* ---------------------------------------------------------------------------------------------- */
 
-static gboolean
-share_ready (gpointer data)
-{
-  BurrowShare *share = data;
-
-  return !burrow_share_get_busy (share) && burrow_share_get_n_files (share) == 1;
-}
-
-static gboolean
-sees_bob (gpointer data)
-{
-  return burrow_hub_session_lookup_nick (data, "bob") != NULL;
-}
-
 static void
 start_bob (void)
 {
@@ -345,13 +331,13 @@ start_bob (void)
   g_assert_true (burrow_share_add_root (burrow_client_get_share (bob), shared_dir, "Stuff",
                                         &error));
   g_assert_no_error (error);
-  g_assert_true (burrow_test_wait_until (share_ready, burrow_client_get_share (bob), WAIT_MS));
+  g_assert_true (burrow_test_wait_share (burrow_client_get_share (bob), 1, WAIT_MS));
 
   burrow_client_set_nick (my_client (), "alice");
   burrow_client_set_download_dir (my_client (), download_dir);
   session = burrow_test_join_hub (my_client (), burrow_test_hub_get_uri (hub));
   burrow_test_join_hub (bob, burrow_test_hub_get_uri (hub));
-  g_assert_true (burrow_test_wait_until (sees_bob, session, WAIT_MS));
+  g_assert_true (burrow_test_wait_nick (session, "bob", WAIT_MS));
 }
 
 static char *
