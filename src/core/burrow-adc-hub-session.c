@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <glib/gi18n-lib.h>
 #include <netinet/in.h>
+#include <string.h>
 #include <sys/socket.h>
 
 #include "burrow-base32.h"
@@ -1325,9 +1326,44 @@ on_socket_writable (GSocket      *socket,
   return G_SOURCE_REMOVE;
 }
 
+/* An explicit bind (to any address, port 0) before connect(): the kernel then picks a port no
+ * other socket uses, and no other program's connect() will share it later. A port chosen by
+ * connect() alone can be shared with other programs' connections to other hosts, and NAT
+ * traversal's bind to it would then fail with EADDRINUSE. bind(2), not g_socket_bind (), which
+ * clears SO_REUSEPORT on TCP sockets. */
+static gboolean
+bind_any_port (GSocket        *socket,
+               GSocketFamily   family,
+               GError        **error)
+{
+  struct sockaddr_storage storage;
+  socklen_t len;
+
+  memset (&storage, 0, sizeof storage);
+  if (family == G_SOCKET_FAMILY_IPV6)
+    {
+      ((struct sockaddr_in6 *) &storage)->sin6_family = AF_INET6;
+      len = sizeof (struct sockaddr_in6);
+    }
+  else
+    {
+      ((struct sockaddr_in *) &storage)->sin_family = AF_INET;
+      len = sizeof (struct sockaddr_in);
+    }
+  if (bind (g_socket_get_fd (socket), (struct sockaddr *) &storage, len) != 0)
+    {
+      gint saved = errno;
+
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved), "bind: %s",
+                   g_strerror (saved));
+      return FALSE;
+    }
+  return TRUE;
+}
+
 /* The hub socket is made by hand (not GSocketClient) so that SO_REUSEADDR and
- * SO_REUSEPORT are set before connect(): NAT traversal later binds a second
- * socket to this same local port (PROTOCOL.md §2.3, §2.9). */
+ * SO_REUSEPORT are set, and its port bound, before connect(): NAT traversal later binds a
+ * second socket to this same local port (PROTOCOL.md §2.3, §2.9). */
 static void
 try_next_address (BurrowAdcHubSession *self)
 {
@@ -1343,7 +1379,8 @@ try_next_address (BurrowAdcHubSession *self)
   self->socket = g_socket_new (family, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, &error);
   if (self->socket == NULL ||
       !g_socket_set_option (self->socket, SOL_SOCKET, SO_REUSEADDR, 1, &error) ||
-      !g_socket_set_option (self->socket, SOL_SOCKET, SO_REUSEPORT, 1, &error))
+      !g_socket_set_option (self->socket, SOL_SOCKET, SO_REUSEPORT, 1, &error) ||
+      !bind_any_port (self->socket, family, &error))
     {
       g_autoptr(GError) e = g_error_new (BURROW_HUB_ERROR, BURROW_HUB_ERROR_FAILED,
                                          _("Cannot create a socket: %s"), error->message);
