@@ -1670,7 +1670,7 @@ check_thread (GTask        *task,
               GCancellable *cancellable)
 {
   CheckData *c = task_data;
-  g_autofree guint8 *buffer = g_malloc (CHECK_CHUNK);
+  g_autofree guint8 *buffer = NULL;
   const guint8 *leaves = g_bytes_get_data (c->leaves, NULL);
   struct stat st;
   gint fd = open (c->path, O_RDONLY | O_CLOEXEC);
@@ -1709,6 +1709,7 @@ check_thread (GTask        *task,
     }
 
   /* resume: which blocks on disk match their leaves (data written before a kill counts too) */
+  buffer = g_malloc (CHECK_CHUNK);
   for (guint64 b = 0; b < c->n_blocks; b++)
     {
       guint64 start = b * c->block_size;
@@ -1894,7 +1895,7 @@ download_finish (Download *d)
 
   if (d->finishing || d->n_jobs > 0)
     return;   /* (the last job calls again) */
-  g_debug ("%s: every block verified, checking the whole file",
+  g_debug ("%s: every block verified, checking its size and root",
            burrow_queue_item_get_name (d->item));
   d->finishing = TRUE;
   for (guint i = 0; i < workers->len; i++)
