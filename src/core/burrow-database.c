@@ -187,6 +187,10 @@ burrow_database_open (const gchar  *path,
     }
 
   sqlite3_busy_timeout (self->db, 5000);
+  /* no checkpoint (and fsync) when closing: the WAL is kept and replayed on the next open.
+   * Quitting would otherwise wait for the file system to commit whatever else is being
+   * written, such as the tail of a large download (1.1-1.6 s measured). */
+  sqlite3_db_config (self->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
   if (!burrow_database_exec (self, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
                                    "PRAGMA foreign_keys = ON;", error))
     return NULL;
