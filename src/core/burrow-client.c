@@ -834,6 +834,37 @@ burrow_client_set_download_dir (BurrowClient *self,
 
 /* ---- browsing a peer's file list ------------------------------------------------------------ */
 
+
+/* A file list being fetched. */
+typedef struct
+{
+  BurrowHubSession     *session;
+  BurrowUser           *user;
+  BurrowPeerConnection *peer;    /* kept alive until the list is in */
+} BrowseData;
+
+static BrowseData *
+browse_data_new (BurrowHubSession *session,
+                 BurrowUser       *user)
+{
+  BrowseData *b = g_new0 (BrowseData, 1);
+
+  b->session = g_object_ref (session);
+  b->user = g_object_ref (user);
+  return b;
+}
+
+static void
+browse_data_free (gpointer data)
+{
+  BrowseData *b = data;
+
+  g_clear_object (&b->session);
+  g_clear_object (&b->user);
+  g_clear_object (&b->peer);
+  g_free (b);
+}
+
 static void
 on_browse_loaded (GObject      *source,
                   GAsyncResult *result,
@@ -915,9 +946,44 @@ on_browse_connected (GObject      *source,
       return;
     }
   /* The task keeps the connection alive until the list is in. */
-  g_task_set_task_data (task, g_object_ref (peer), g_object_unref);
+  ((BrowseData *) g_task_get_task_data (task))->peer = g_object_ref (peer);
   burrow_peer_connection_get_file_list_async (peer, cancellable, on_browse_list_received,
                                               g_steal_pointer (&task));
+}
+
+static void
+on_browse_borrowed (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  BurrowClient *self = g_task_get_source_object (task);
+  BrowseData *b = g_task_get_task_data (task);
+  GCancellable *cancellable = g_task_get_cancellable (task);
+  g_autoptr(GError) error = NULL;
+
+  b->peer = burrow_transfer_manager_borrow_connection_finish (BURROW_TRANSFER_MANAGER (source),
+                                                              result, &error);
+  if (error != NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  if (b->peer != NULL)
+    {
+      burrow_peer_connection_get_file_list_async (b->peer, cancellable, on_browse_list_received,
+                                                  g_steal_pointer (&task));
+      return;
+    }
+  if (!BURROW_IS_ADC_HUB_SESSION (b->session))
+    {
+      g_task_return_new_error (task, BURROW_NAT_ERROR, BURROW_NAT_ERROR_UNSUPPORTED,
+                               _("File lists can only be fetched from users of ADC hubs"));
+      return;
+    }
+  burrow_nat_connector_connect_async (self->connector, BURROW_ADC_HUB_SESSION (b->session),
+                                      b->user, cancellable, on_browse_connected,
+                                      g_steal_pointer (&task));
 }
 
 /**
@@ -926,10 +992,12 @@ on_browse_connected (GObject      *source,
  * @user: a user of @session
  * @cancellable: (nullable): cancels the connection, the transfer and the parsing
  *
- * Gets @user's full file list: connects through the client's #BurrowNatConnector (direct,
- * reverse or NAT traversal), downloads files.xml.bz2, then decompresses and parses it in
- * worker threads with burrow_file_list_limits_default(). The main context is never blocked by
- * the parsing, whatever the size of the list.
+ * Gets @user's full file list: over a connection a download has to @user (idle, or borrowed
+ * between two requests of a running download: between two passive users it is the only one
+ * possible), else connects through the client's #BurrowNatConnector (direct, reverse or NAT
+ * traversal); downloads files.xml.bz2, then decompresses and parses it in worker threads with
+ * burrow_file_list_limits_default(). The main context is never blocked by the parsing,
+ * whatever the size of the list.
  */
 void
 burrow_client_browse_async (BurrowClient        *self,
@@ -940,7 +1008,6 @@ burrow_client_browse_async (BurrowClient        *self,
                             gpointer             user_data)
 {
   g_autoptr(GTask) task = NULL;
-  g_autoptr(BurrowPeerConnection) idle = NULL;
 
   g_return_if_fail (BURROW_IS_CLIENT (self));
   g_return_if_fail (BURROW_IS_HUB_SESSION (session));
@@ -949,25 +1016,12 @@ burrow_client_browse_async (BurrowClient        *self,
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, burrow_client_browse_async);
+  g_task_set_task_data (task, browse_data_new (session, user), browse_data_free);
 
-  /* the connection a download left open, if any */
-  idle = burrow_transfer_manager_take_connection (self->transfers, burrow_user_get_cid (user));
-  if (idle != NULL)
-    {
-      g_task_set_task_data (task, g_object_ref (idle), g_object_unref);
-      burrow_peer_connection_get_file_list_async (idle, cancellable, on_browse_list_received,
-                                                  g_steal_pointer (&task));
-      return;
-    }
-
-  if (!BURROW_IS_ADC_HUB_SESSION (session))
-    {
-      g_task_return_new_error (task, BURROW_NAT_ERROR, BURROW_NAT_ERROR_UNSUPPORTED,
-                               _("File lists can only be fetched from users of ADC hubs"));
-      return;
-    }
-  burrow_nat_connector_connect_async (self->connector, BURROW_ADC_HUB_SESSION (session), user,
-                                      cancellable, on_browse_connected, g_steal_pointer (&task));
+  /* a download's connection to the user, if any (idle, or between two of its requests) */
+  burrow_transfer_manager_borrow_connection_async (self->transfers, burrow_user_get_cid (user),
+                                                   cancellable, on_browse_borrowed,
+                                                   g_steal_pointer (&task));
 }
 
 /**

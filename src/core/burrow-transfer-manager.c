@@ -59,6 +59,8 @@ struct _BurrowTransferManager
   GHashTable          *downloads;     /* gint64 item id → Download */
   GHashTable          *busy_cids;     /* cid → GUINT count of workers */
   GHashTable          *pool;          /* cid → PoolEntry (idle connections) */
+  GHashTable          *borrowers;     /* cid → GQueue of GTask: waiting for a download's connection */
+  GHashTable          *lent;          /* BurrowPeerConnection → Worker: lent out between segments */
   GHashTable          *retry_at;      /* gint64 item id → gint64 monotonic µs */
   GHashTable          *retry_delay;   /* gint64 item id → guint ms (current back-off) */
   GHashTable          *source_wait;   /* "id cid" → gint64 monotonic µs before which the source rests */
@@ -121,6 +123,7 @@ struct _Worker
   gboolean               rx_paused;     /* the connection stopped reading for the jobs */
   gboolean               waiting;       /* nothing left to fetch; waits for its jobs' verdicts */
   gboolean               zombie;        /* freed but for the struct: jobs still point here */
+  gboolean               lent;          /* its connection is borrowed (a file list); it waits */
   GError                *failure;       /* a job's verdict while a GET was in flight */
   GByteArray            *tree_buf;
 };
@@ -184,6 +187,8 @@ G_DEFINE_FINAL_TYPE (BurrowTransferManager, burrow_transfer_manager, G_TYPE_OBJE
 
 static void schedule_soon      (BurrowTransferManager *self);
 static void worker_next        (Worker *w);
+static void serve_borrowers    (BurrowTransferManager *self,
+                                const gchar           *cid);
 static void worker_end         (Worker *w, const GError *error);
 static void download_stop      (Download *d, BurrowQueueState state, const gchar *error_text);
 static void download_finish    (Download *d);
@@ -415,6 +420,7 @@ pool_put (BurrowTransferManager *self,
   entry->timeout_id = g_timeout_add (BURROW_DOWNLOAD_IDLE_KEEP_MS, pool_timeout_cb, entry);
   g_signal_connect (peer, "closed", G_CALLBACK (on_pool_peer_closed), entry);
   g_hash_table_replace (self->pool, entry->cid, entry);
+  serve_borrowers (self, cid);
 }
 
 static BurrowPeerConnection *
@@ -437,20 +443,239 @@ pool_take (BurrowTransferManager *self,
   return peer;
 }
 
+/* --- lending a download's connection ------------------------------------------------------ */
+
+/* Between two passive users every connection is made by NAT traversal from the same two hub
+ * ports: while a download from a user holds one, no other can be made to that user. A file
+ * list wanted meanwhile borrows the download's connection between two of its requests. */
+
+/* The next borrower of @cid still waiting (one cancelled meanwhile is answered so). */
+static GTask *
+borrower_pop (BurrowTransferManager *self,
+              const gchar           *cid)
+{
+  for (;;)
+    {
+      GQueue *queue = self->borrowers ? g_hash_table_lookup (self->borrowers, cid) : NULL;
+      GTask *task;
+
+      if (queue == NULL)
+        return NULL;
+      task = g_queue_pop_head (queue);
+      if (g_queue_is_empty (queue))
+        g_hash_table_remove (self->borrowers, cid);
+      if (!g_task_return_error_if_cancelled (task))
+        return task;
+      g_object_unref (task);
+    }
+}
+
+static void
+borrower_give (GTask                *task,
+               BurrowPeerConnection *peer)
+{
+  g_task_return_pointer (task, peer, peer ? g_object_unref : NULL);
+  g_object_unref (task);
+}
+
+static Worker *
+find_worker (BurrowTransferManager *self,
+             const gchar           *cid)
+{
+  GHashTableIter iter;
+  gpointer value;
+
+  g_hash_table_iter_init (&iter, self->downloads);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      Download *d = value;
+
+      for (guint i = 0; i < d->workers->len; i++)
+        {
+          Worker *w = g_ptr_array_index (d->workers, i);
+
+          if (g_str_equal (w->cid, cid) && !w->aborted)
+            return w;
+        }
+    }
+  return NULL;
+}
+
+static void on_lent_closed (BurrowPeerConnection *peer,
+                            Worker               *w);
+
+static void
+worker_unlend (Worker *w)
+{
+  g_signal_handlers_disconnect_by_func (w->peer, on_lent_closed, w);
+  if (w->manager->lent != NULL)
+    g_hash_table_remove (w->manager->lent, w->peer);
+  w->lent = FALSE;
+}
+
+/* Between two requests (or while it waits): hands the connection to the first borrower of
+ * its user. TRUE when lent: the worker goes on once it is given back. */
+static gboolean
+worker_lend (Worker *w)
+{
+  BurrowTransferManager *self = w->manager;
+  GTask *task;
+
+  if (w->peer == NULL || w->lent || w->pending || burrow_peer_connection_is_closed (w->peer))
+    return FALSE;
+  task = borrower_pop (self, w->cid);
+  if (task == NULL)
+    return FALSE;
+  w->lent = TRUE;
+  if (w->rx_paused)
+    {
+      /* the borrower reads; the download's next data pauses again if its jobs are still full */
+      burrow_peer_connection_set_receiving (w->peer, TRUE);
+      w->rx_paused = FALSE;
+    }
+  g_signal_connect (w->peer, "closed", G_CALLBACK (on_lent_closed), w);
+  g_hash_table_insert (self->lent, w->peer, w);
+  g_debug ("connection to %s lent between two requests", w->nick);
+  borrower_give (task, g_object_ref (w->peer));
+  return TRUE;
+}
+
+/* The borrower closed it (or the peer did): the worker finds out with its next request. */
+static void
+on_lent_closed (BurrowPeerConnection *peer,
+                Worker               *w)
+{
+  worker_unlend (w);
+  worker_next (w);
+}
+
+/* Answers those waiting for @cid's connection: with an idle one, with the running worker's
+ * (@lend: only where the worker is certainly between two requests: its worker_next() or an
+ * idle callback; elsewhere it lends at its next step), else with nothing (no connection to
+ * that user is left: they may make their own). */
+static void
+serve_borrowers_full (BurrowTransferManager *self,
+                      const gchar           *cid,
+                      gboolean               lend)
+{
+  Worker *w;
+  GTask *task;
+
+  if (self->disposed || self->borrowers == NULL || !g_hash_table_contains (self->borrowers, cid))
+    return;
+  if (g_hash_table_contains (self->pool, cid))
+    {
+      task = borrower_pop (self, cid);
+      if (task != NULL)
+        borrower_give (task, pool_take (self, cid));
+      return;
+    }
+  w = find_worker (self, cid);
+  if (w != NULL)
+    {
+      if (lend)
+        worker_lend (w);
+      return;
+    }
+  while ((task = borrower_pop (self, cid)) != NULL)
+    borrower_give (task, NULL);
+}
+
+static void
+serve_borrowers (BurrowTransferManager *self,
+                 const gchar           *cid)
+{
+  serve_borrowers_full (self, cid, FALSE);
+}
+
+typedef struct
+{
+  BurrowTransferManager *manager;
+  gchar                 *cid;
+} ServeLater;
+
+static void
+serve_later_free (gpointer data)
+{
+  ServeLater *later = data;
+
+  g_object_unref (later->manager);
+  g_free (later->cid);
+  g_free (later);
+}
+
+static gboolean
+serve_later_cb (gpointer data)
+{
+  ServeLater *later = data;
+
+  serve_borrowers_full (later->manager, later->cid, TRUE);
+  return G_SOURCE_REMOVE;
+}
+
 /**
- * burrow_transfer_manager_take_connection:
+ * burrow_transfer_manager_borrow_connection_async:
  * @cid: a user's CID
+ * @cancellable: (nullable): stops waiting
  *
- * Returns: (transfer full) (nullable): the idle connection to @cid, now the caller's
+ * Gets a connection to @cid that a download has: the idle one it left, else the running
+ * download's own, between two of its requests (the download waits until it is given back with
+ * burrow_transfer_manager_keep_connection()). Completes with %NULL at once when no download
+ * has a connection to @cid.
+ */
+void
+burrow_transfer_manager_borrow_connection_async (BurrowTransferManager *self,
+                                                 const gchar           *cid,
+                                                 GCancellable          *cancellable,
+                                                 GAsyncReadyCallback    callback,
+                                                 gpointer               user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  GQueue *queue;
+
+  g_return_if_fail (BURROW_IS_TRANSFER_MANAGER (self));
+  g_return_if_fail (cid != NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, burrow_transfer_manager_borrow_connection_async);
+  if (self->disposed || (!g_hash_table_contains (self->pool, cid) && find_worker (self, cid) == NULL))
+    {
+      g_task_return_pointer (task, NULL, NULL);
+      return;
+    }
+  queue = g_hash_table_lookup (self->borrowers, cid);
+  if (queue == NULL)
+    {
+      queue = g_queue_new ();
+      g_hash_table_insert (self->borrowers, g_strdup (cid), queue);
+    }
+  g_queue_push_tail (queue, g_steal_pointer (&task));
+  {
+    /* a worker idle now (checking, or waiting for its jobs) lends at once, but not from
+     * inside whatever called here */
+    ServeLater *later = g_new0 (ServeLater, 1);
+
+    later->manager = g_object_ref (self);
+    later->cid = g_strdup (cid);
+    g_idle_add_full (G_PRIORITY_DEFAULT, serve_later_cb, later, serve_later_free);
+  }
+}
+
+/**
+ * burrow_transfer_manager_borrow_connection_finish:
+ *
+ * Returns: (transfer full) (nullable): the connection, now the caller's until it gives it back
+ *   with burrow_transfer_manager_keep_connection() (or closes it); %NULL without @error when
+ *   no download had one; %NULL with %G_IO_ERROR_CANCELLED
  */
 BurrowPeerConnection *
-burrow_transfer_manager_take_connection (BurrowTransferManager *self,
-                                         const gchar           *cid)
+burrow_transfer_manager_borrow_connection_finish (BurrowTransferManager  *self,
+                                                  GAsyncResult           *result,
+                                                  GError                **error)
 {
-  g_return_val_if_fail (BURROW_IS_TRANSFER_MANAGER (self), NULL);
-  g_return_val_if_fail (cid != NULL, NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
 
-  return self->disposed ? NULL : pool_take (self, cid);
+  return g_task_propagate_pointer (G_TASK (result), error);
 }
 
 /**
@@ -458,7 +683,8 @@ burrow_transfer_manager_take_connection (BurrowTransferManager *self,
  * @cid: the CID of @peer's user
  * @peer: (transfer full): an idle connection
  *
- * Keeps @peer for the next request to @cid (closed after a while unused).
+ * Keeps @peer for the next request to @cid (closed after a while unused). A connection
+ * borrowed from a running download goes back to it.
  */
 void
 burrow_transfer_manager_keep_connection (BurrowTransferManager *self,
@@ -469,6 +695,19 @@ burrow_transfer_manager_keep_connection (BurrowTransferManager *self,
   g_return_if_fail (cid != NULL);
   g_return_if_fail (BURROW_IS_PEER_CONNECTION (peer));
 
+  if (!self->disposed && self->lent != NULL)
+    {
+      Worker *w = g_hash_table_lookup (self->lent, peer);
+
+      if (w != NULL)
+        {
+          /* given back: the download goes on */
+          worker_unlend (w);
+          g_object_unref (peer);
+          worker_next (w);
+          return;
+        }
+    }
   pool_put (self, cid, peer);
 }
 
@@ -698,12 +937,15 @@ static void
 worker_free (Worker *w)
 {
   BurrowTransferManager *self = w->manager;
+  g_autofree gchar *cid = g_strdup (w->cid);
   guint position;
 
   if (w->transfer != NULL && !self->disposed &&
       g_list_store_find (self->transfers, w->transfer, &position))
     g_list_store_remove (self->transfers, position);
   cid_release (self, w->cid);
+  if (w->lent)
+    worker_unlend (w);
   if (w->peer != NULL)
     {
       burrow_peer_connection_close (w->peer);
@@ -717,6 +959,7 @@ worker_free (Worker *w)
   g_clear_pointer (&w->cid, g_free);
   g_clear_pointer (&w->hub, g_free);
   g_clear_pointer (&w->nick, g_free);
+  serve_borrowers (self, cid);
   if (w->n_jobs > 0)
     {
       w->zombie = TRUE;   /* the last job frees the struct */
@@ -1381,6 +1624,8 @@ worker_next (Worker *w)
       worker_end (w, NULL);
       return;
     }
+  if (w->lent || worker_lend (w))
+    return;
 
   if (tree_of (d) == NULL)
     {
@@ -2326,6 +2571,25 @@ burrow_transfer_manager_dispose (GObject *object)
 {
   BurrowTransferManager *self = BURROW_TRANSFER_MANAGER (object);
 
+  if (self->borrowers != NULL)
+    {
+      /* nobody is left to lend them a connection */
+      GList *cids = g_hash_table_get_keys (self->borrowers);
+
+      for (GList *l = cids; l != NULL; l = l->next)
+        {
+          g_autofree gchar *cid = g_strdup (l->data);
+          GTask *task;
+
+          while ((task = borrower_pop (self, cid)) != NULL)
+            {
+              g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                                       _("Burrow is shutting down"));
+              g_object_unref (task);
+            }
+        }
+      g_list_free (cids);
+    }
   if (!self->disposed && self->downloads != NULL)
     {
       GList *downloads = g_hash_table_get_values (self->downloads);
@@ -2349,6 +2613,8 @@ burrow_transfer_manager_dispose (GObject *object)
       g_signal_handlers_disconnect_by_data (self->queue, self);
       burrow_download_queue_flush (self->queue, NULL);
     }
+  g_clear_pointer (&self->borrowers, g_hash_table_unref);
+  g_clear_pointer (&self->lent, g_hash_table_unref);
   g_clear_pointer (&self->pool, g_hash_table_unref);
   g_clear_object (&self->queue);
   g_clear_object (&self->transfers);
@@ -2448,6 +2714,9 @@ burrow_transfer_manager_init (BurrowTransferManager *self)
   self->busy_cids = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->pool = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
                                       (GDestroyNotify) pool_entry_free);
+  self->borrowers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                           (GDestroyNotify) g_queue_free);
+  self->lent = g_hash_table_new (NULL, NULL);
   self->retry_at = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
   self->retry_delay = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
   self->source_wait = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);

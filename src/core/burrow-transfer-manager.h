@@ -55,11 +55,19 @@ void                 burrow_transfer_manager_set_running   (BurrowTransferManage
                                                             gboolean               running);
 /* Wakes the scheduler now (after adding items or sources). */
 void                 burrow_transfer_manager_kick          (BurrowTransferManager *self);
-/* The idle connection kept for a user (after a download), if any: for another request to that
- * user. Two connections between the same hub ports cannot exist (NAT traversal binds them). */
-BurrowPeerConnection *burrow_transfer_manager_take_connection (BurrowTransferManager *self,
-                                                            const gchar           *cid);
-/* Keeps @peer (transfer full) as the idle connection to @cid, for the next file. */
+/* A connection to a user that a download has (idle, or between two requests of a running one),
+ * for another request to that user: two connections between the same hub ports cannot exist
+ * (NAT traversal binds them). Given back with burrow_transfer_manager_keep_connection(). */
+void                 burrow_transfer_manager_borrow_connection_async  (BurrowTransferManager  *self,
+                                                                       const gchar            *cid,
+                                                                       GCancellable           *cancellable,
+                                                                       GAsyncReadyCallback     callback,
+                                                                       gpointer                user_data);
+BurrowPeerConnection *burrow_transfer_manager_borrow_connection_finish (BurrowTransferManager  *self,
+                                                                       GAsyncResult           *result,
+                                                                       GError                **error);
+/* Keeps @peer (transfer full) as the idle connection to @cid, for the next file (or gives a
+ * borrowed connection back to its download). */
 void                 burrow_transfer_manager_keep_connection (BurrowTransferManager *self,
                                                             const gchar           *cid,
                                                             BurrowPeerConnection  *peer);

@@ -208,6 +208,115 @@ test_browse_download_browse (Fixture       *f,
   burrow_file_tree_unref (again.tree);
 }
 
+/* A list asked for while a download from the same user runs. Between two passive users the
+ * download's connection is the only one possible: the list borrows it between two of the
+ * download's requests (here, right after the Tiger tree), and the download goes on after. */
+typedef struct
+{
+  Fixture         *f;
+  BurrowQueueItem *item;
+  GPtrArray       *watched;      /* BurrowTransfer: notify::state connected */
+  Result           result;
+  gboolean         asked;
+  BurrowQueueState item_state;   /* when the list was asked for */
+} DuringDownload;
+
+static void
+on_download_state (BurrowTransfer *transfer,
+                   GParamSpec     *pspec,
+                   gpointer        data)
+{
+  DuringDownload *dd = data;
+  BurrowUser *bob;
+
+  /* the tthl request was just sent: the download is certainly not done */
+  if (dd->asked || burrow_transfer_get_state (transfer) != BURROW_TRANSFER_STATE_TREE)
+    return;
+  dd->asked = TRUE;
+  dd->item_state = burrow_queue_item_get_state (dd->item);
+  bob = burrow_hub_session_lookup_nick (dd->f->session, "bob");
+  g_assert_nonnull (bob);
+  burrow_client_browse_async (dd->f->a, dd->f->session, bob, NULL, on_browsed, &dd->result);
+}
+
+static void
+on_transfers_changed (GListModel *model,
+                      guint       position,
+                      guint       removed,
+                      guint       added,
+                      gpointer    data)
+{
+  DuringDownload *dd = data;
+
+  for (guint i = position; i < position + added; i++)
+    {
+      g_autoptr(BurrowTransfer) t = g_list_model_get_item (model, i);
+
+      if (burrow_transfer_get_direction (t) != BURROW_TRANSFER_DIRECTION_DOWNLOAD)
+        continue;
+      g_signal_connect (t, "notify::state", G_CALLBACK (on_download_state), dd);
+      g_ptr_array_add (dd->watched, g_object_ref (t));
+    }
+}
+
+static void
+test_browse_during_download (Fixture       *f,
+                             gconstpointer  data)
+{
+  GListModel *attempts = burrow_nat_connector_get_attempts (burrow_client_get_connector (f->a));
+  GListModel *transfers = burrow_transfer_manager_get_transfers (burrow_client_get_transfer_manager (f->a));
+  DuringDownload dd = { f, NULL, NULL, { 0, }, FALSE, 0 };
+  g_autofree gchar *contents = NULL;
+  g_autofree gchar *got = NULL;
+  g_autofree gchar *tth = NULL;
+  g_autofree gchar *target = NULL;
+  g_autoptr(GError) error = NULL;
+  BurrowUser *bob;
+  guint8 root[24];
+  gsize len = 0, got_len = 0;
+
+  if (f->hub == NULL)
+    {
+      g_test_skip ("uhub is not installed");
+      return;
+    }
+  bob = burrow_hub_session_lookup_nick (f->session, "bob");
+  g_assert_true (g_file_get_contents (f->track, &contents, &len, NULL));
+  g_assert_cmpuint (len, >, BURROW_DOWNLOAD_TREE_MIN_SIZE);   /* its leaves are fetched */
+  burrow_tth_buffer (contents, len, root);
+  tth = burrow_base32_encode (root, 24);
+  target = g_build_filename (f->dir, "downloads", NULL);
+
+  dd.watched = g_ptr_array_new_with_free_func (g_object_unref);
+  g_signal_connect (transfers, "items-changed", G_CALLBACK (on_transfers_changed), &dd);
+  dd.item = burrow_download_queue_add_file (burrow_client_get_download_queue (f->a), tth, len,
+                                            "track01.flac", target, burrow_user_get_cid (bob),
+                                            burrow_hub_session_get_uri (f->session), "bob", &error);
+  g_assert_no_error (error);
+  burrow_transfer_manager_kick (burrow_client_get_transfer_manager (f->a));
+
+  g_assert_true (burrow_test_wait_for_flag (&dd.result.done, DEADLINE_MS));
+  g_assert_true (dd.asked);
+  g_assert_cmpint (dd.item_state, ==, BURROW_QUEUE_STATE_RUNNING);
+  g_assert_no_error (dd.result.error);
+  g_assert_nonnull (dd.result.tree);
+  g_assert_cmpuint (burrow_file_tree_get_n_files (dd.result.tree), ==, 2);
+
+  /* the download finished after it got its connection back, and no other was made */
+  g_assert_true (burrow_test_wait_until (item_done, dd.item, DEADLINE_MS));
+  g_assert_true (g_file_get_contents (burrow_queue_item_get_final_path (dd.item), &got, &got_len,
+                                      NULL));
+  g_assert_cmpmem (got, got_len, contents, len);
+  g_assert_cmpuint (g_list_model_get_n_items (attempts), ==, 1);
+
+  g_signal_handlers_disconnect_by_data (transfers, &dd);
+  for (guint i = 0; i < dd.watched->len; i++)
+    g_signal_handlers_disconnect_by_data (g_ptr_array_index (dd.watched, i), &dd);
+  g_ptr_array_unref (dd.watched);
+  g_clear_object (&dd.item);
+  burrow_file_tree_unref (dd.result.tree);
+}
+
 static void
 test_cancelled (Fixture       *f,
                 gconstpointer  data)
@@ -262,6 +371,8 @@ main (int   argc,
   g_test_add ("/burrow/core/client/browse", Fixture, NULL, set_up, test_browse, tear_down);
   g_test_add ("/burrow/core/client/browse-download-browse", Fixture, NULL, set_up,
               test_browse_download_browse, tear_down);
+  g_test_add ("/burrow/core/client/browse-during-download", Fixture, NULL, set_up,
+              test_browse_during_download, tear_down);
   g_test_add ("/burrow/core/client/browse-cancelled", Fixture, NULL, set_up, test_cancelled,
               tear_down);
   g_test_add ("/burrow/core/client/browse-bad-list", Fixture, NULL, set_up, test_bad_list,
