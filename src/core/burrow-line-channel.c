@@ -30,7 +30,9 @@ struct _BurrowLineChannel
   GIOStream           *stream;
   GCancellable        *cancellable;
   guint8              *buf;
-  GByteArray          *pending;     /* queued, not yet handed to the stream */
+  GQueue              *chunks;      /* GBytes queued before @pending, not yet handed to the stream */
+  gsize                chunks_len;  /* their bytes */
+  GByteArray          *pending;     /* queued after @chunks (small sends are copied here) */
   GBytes              *in_flight;   /* being written */
   gsize                in_flight_off; /* of which this much is written */
 
@@ -87,6 +89,8 @@ burrow_line_channel_finalize (GObject *object)
   g_clear_object (&self->cancellable);
   g_clear_pointer (&self->buf, g_free);
   g_clear_pointer (&self->pending, g_byte_array_unref);
+  if (self->chunks != NULL)
+    g_queue_free_full (g_steal_pointer (&self->chunks), (GDestroyNotify) g_bytes_unref);
   g_clear_pointer (&self->in_flight, g_bytes_unref);
 
   G_OBJECT_CLASS (burrow_line_channel_parent_class)->finalize (object);
@@ -105,7 +109,14 @@ static void
 burrow_line_channel_init (BurrowLineChannel *self)
 {
   self->cancellable = g_cancellable_new ();
+  self->chunks = g_queue_new ();
   self->pending = g_byte_array_new ();
+}
+
+static gboolean
+nothing_queued (BurrowLineChannel *self)
+{
+  return self->chunks_len == 0 && self->pending->len == 0;
 }
 
 /**
@@ -549,7 +560,7 @@ on_write_cb (GObject      *source,
   if (self->closed)
     return;
 
-  if (self->pending->len > 0)
+  if (!nothing_queued (self))
     start_write (self);
   else if (self->close_after_flush)
     {
@@ -581,10 +592,39 @@ start_write (BurrowLineChannel *self)
 {
   g_assert (self->in_flight == NULL);
 
-  self->in_flight = g_byte_array_free_to_bytes (g_steal_pointer (&self->pending));
+  if (self->chunks_len > 0)
+    {
+      self->in_flight = g_queue_pop_head (self->chunks);
+      self->chunks_len -= g_bytes_get_size (self->in_flight);
+    }
+  else
+    {
+      self->in_flight = g_byte_array_free_to_bytes (g_steal_pointer (&self->pending));
+      self->pending = g_byte_array_new ();
+    }
   self->in_flight_off = 0;
-  self->pending = g_byte_array_new ();
   write_rest (self);
+}
+
+/* Whether @n more bytes may be queued (open, and within the limit). */
+static gboolean
+may_queue (BurrowLineChannel  *self,
+           gsize               n,
+           GError            **error)
+{
+  if (self->closed || self->close_after_flush)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CLOSED, _("The connection is closed"));
+      return FALSE;
+    }
+  if (burrow_line_channel_get_queued (self) + n > self->max_queued_bytes)
+    {
+      g_set_error (error, BURROW_PROTOCOL_ERROR, BURROW_PROTOCOL_ERROR_FLOOD,
+                   _("Outgoing queue is full (%zu bytes waiting)"),
+                   burrow_line_channel_get_queued (self));
+      return FALSE;
+    }
+  return TRUE;
 }
 
 /**
@@ -608,22 +648,48 @@ burrow_line_channel_send (BurrowLineChannel  *self,
   g_return_val_if_fail (BURROW_IS_LINE_CHANNEL (self), FALSE);
   g_return_val_if_fail (data != NULL, FALSE);
 
-  if (self->closed || self->close_after_flush)
-    {
-      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CLOSED, _("The connection is closed"));
-      return FALSE;
-    }
-
   n = len < 0 ? strlen (data) : (gsize) len;
-  if (burrow_line_channel_get_queued (self) + n > self->max_queued_bytes)
-    {
-      g_set_error (error, BURROW_PROTOCOL_ERROR, BURROW_PROTOCOL_ERROR_FLOOD,
-                   _("Outgoing queue is full (%zu bytes waiting)"),
-                   burrow_line_channel_get_queued (self));
-      return FALSE;
-    }
+  if (!may_queue (self, n, error))
+    return FALSE;
 
   g_byte_array_append (self->pending, (const guint8 *) data, n);
+  if (self->in_flight == NULL)
+    start_write (self);
+
+  return TRUE;
+}
+
+/**
+ * burrow_line_channel_send_bytes:
+ * @bytes: bytes to send (bulk data: kept and written as they are, not copied)
+ *
+ * Like burrow_line_channel_send().
+ */
+gboolean
+burrow_line_channel_send_bytes (BurrowLineChannel  *self,
+                                GBytes             *bytes,
+                                GError            **error)
+{
+  gsize n;
+
+  g_return_val_if_fail (BURROW_IS_LINE_CHANNEL (self), FALSE);
+  g_return_val_if_fail (bytes != NULL, FALSE);
+
+  n = g_bytes_get_size (bytes);
+  if (n < 4096)
+    return burrow_line_channel_send (self, g_bytes_get_data (bytes, NULL), (gssize) n, error);
+  if (!may_queue (self, n, error))
+    return FALSE;
+
+  /* what was queued before goes first */
+  if (self->pending->len > 0)
+    {
+      self->chunks_len += self->pending->len;
+      g_queue_push_tail (self->chunks, g_byte_array_free_to_bytes (g_steal_pointer (&self->pending)));
+      self->pending = g_byte_array_new ();
+    }
+  g_queue_push_tail (self->chunks, g_bytes_ref (bytes));
+  self->chunks_len += n;
   if (self->in_flight == NULL)
     start_write (self);
 
@@ -646,7 +712,7 @@ burrow_line_channel_flush_and_close (BurrowLineChannel *self)
   self->close_after_flush = TRUE;
   self->line_func = NULL;
   self->batch_func = NULL;
-  if (self->in_flight == NULL && self->pending->len == 0)
+  if (self->in_flight == NULL && nothing_queued (self))
     burrow_line_channel_close (self);
 }
 
@@ -681,6 +747,9 @@ burrow_line_channel_close (BurrowLineChannel *self)
   self->closed = TRUE;
   g_cancellable_cancel (self->cancellable);
   g_byte_array_set_size (self->pending, 0);
+  while (!g_queue_is_empty (self->chunks))
+    g_bytes_unref (g_queue_pop_head (self->chunks));
+  self->chunks_len = 0;
   if (self->stream != NULL && !g_io_stream_is_closed (self->stream))
     {
       /* Let the cancelled read and write finish first: a stream with an
@@ -706,7 +775,7 @@ burrow_line_channel_get_queued (BurrowLineChannel *self)
 {
   g_return_val_if_fail (BURROW_IS_LINE_CHANNEL (self), 0);
 
-  return self->pending->len +
+  return self->chunks_len + self->pending->len +
          (self->in_flight ? g_bytes_get_size (self->in_flight) - self->in_flight_off : 0);
 }
 

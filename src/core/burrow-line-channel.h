@@ -100,6 +100,9 @@ gboolean           burrow_line_channel_send           (BurrowLineChannel   *self
                                                        const gchar         *data,
                                                        gssize               len,
                                                        GError             **error);
+gboolean           burrow_line_channel_send_bytes     (BurrowLineChannel   *self,
+                                                       GBytes              *bytes,
+                                                       GError             **error);
 void               burrow_line_channel_flush_and_close (BurrowLineChannel  *self);
 void               burrow_line_channel_close          (BurrowLineChannel   *self);
 gboolean           burrow_line_channel_is_closed      (BurrowLineChannel   *self);

@@ -571,7 +571,7 @@ on_upload_read (GObject      *source,
   self->up_remaining -= g_bytes_get_size (bytes);
   self->up_position += g_bytes_get_size (bytes);
   self->bytes_sent += g_bytes_get_size (bytes);
-  burrow_line_channel_send (self->channel, g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes), NULL);
+  burrow_line_channel_send_bytes (self->channel, bytes, NULL);
   upload_pump (self);
   g_object_unref (self);
 }
@@ -587,9 +587,10 @@ upload_pump (BurrowPeerConnection *self)
 
       if (self->up_source->bytes != NULL)
         {
-          const guint8 *data = g_bytes_get_data (self->up_source->bytes, NULL);
+          g_autoptr(GBytes) part = g_bytes_new_from_bytes (self->up_source->bytes,
+                                                           (gsize) self->up_position, n);
 
-          burrow_line_channel_send (self->channel, (const gchar *) data + self->up_position, n, NULL);
+          burrow_line_channel_send_bytes (self->channel, part, NULL);
           self->up_position += n;
           self->up_remaining -= n;
           self->bytes_sent += n;

@@ -281,6 +281,59 @@ test_write_queue (Fixture       *f,
 }
 
 static gboolean
+queue_empty (gpointer data)
+{
+  return burrow_line_channel_get_queued (data) == 0;
+}
+
+/* Bulk bytes queued without a copy keep their place among lines sent before and after, count
+ * against the queue's limit, and a refused send queues nothing. */
+static void
+test_write_bytes (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GString) expected = g_string_new (NULL);
+  g_autofree gchar *big = g_strnfill (20 * 1024, 'b');
+  g_autofree gchar *small = g_strnfill (100, 's');
+  g_autoptr(GBytes) big_bytes = g_bytes_new (big, 20 * 1024);
+  g_autoptr(GBytes) small_bytes = g_bytes_new (small, 100);
+  Reader r = { g_io_stream_get_input_stream (f->far), g_string_new (NULL), 0 };
+  guint accepted = 0;
+
+  g_assert_true (burrow_line_channel_send (f->channel, "head\n", -1, NULL));
+  g_string_append (expected, "head\n");
+  for (guint i = 0; i < 10; i++)
+    {
+      g_autofree gchar *line = g_strdup_printf ("line %u\n", i);
+
+      if (!burrow_line_channel_send_bytes (f->channel, big_bytes, &error))
+        break;
+      g_string_append_len (expected, big, 20 * 1024);
+      accepted++;
+      g_assert_true (burrow_line_channel_send_bytes (f->channel, small_bytes, NULL));
+      g_string_append_len (expected, small, 100);
+      g_assert_true (burrow_line_channel_send (f->channel, line, -1, NULL));
+      g_string_append (expected, line);
+    }
+  /* 64 KiB limit: three big chunks fit (the first may already be with the kernel) */
+  g_assert_error (error, BURROW_PROTOCOL_ERROR, BURROW_PROTOCOL_ERROR_FLOOD);
+  g_assert_cmpuint (accepted, >=, 3);
+  g_assert_cmpuint (accepted, <=, 4);
+  g_assert_cmpuint (burrow_line_channel_get_queued (f->channel), <=, 64 * 1024);
+  g_assert_true (burrow_line_channel_send (f->channel, "tail\n", -1, NULL));
+  g_string_append (expected, "tail\n");
+
+  r.want = expected->len;
+  g_assert_true (burrow_test_wait_until (read_some, &r, DEADLINE_MS));
+  g_assert_cmpuint (r.got->len, ==, expected->len);
+  g_assert_true (memcmp (r.got->str, expected->str, expected->len) == 0);
+  /* the last write's completion comes after its bytes */
+  g_assert_true (burrow_test_wait_until (queue_empty, f->channel, DEADLINE_MS));
+  g_string_free (r.got, TRUE);
+}
+
+static gboolean
 channel_closed (gpointer data)
 {
   return burrow_line_channel_is_closed (data);
@@ -313,6 +366,7 @@ main (int   argc,
   g_test_add ("/burrow/core/line-channel/endless-line", Fixture, NULL, set_up, test_endless_line, tear_down);
   g_test_add ("/burrow/core/line-channel/eof", Fixture, NULL, set_up, test_eof, tear_down);
   g_test_add ("/burrow/core/line-channel/write-queue", Fixture, NULL, set_up, test_write_queue, tear_down);
+  g_test_add ("/burrow/core/line-channel/write-bytes", Fixture, NULL, set_up, test_write_bytes, tear_down);
   g_test_add ("/burrow/core/line-channel/flush-and-close", Fixture, NULL, set_up, test_flush_and_close, tear_down);
 
   return g_test_run ();
