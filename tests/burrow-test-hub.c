@@ -1193,7 +1193,7 @@ client_read_wire_line (BurrowTestAdcClient *client,
 
   for (;;)
     {
-      const guint8 *nl = memchr (client->buf->data, '\n', client->buf->len);
+      const guint8 *nl = client->buf->len > 0 ? memchr (client->buf->data, '\n', client->buf->len) : NULL;
       g_autoptr(GError) local_error = NULL;
       guint8 chunk[16384];
       gssize n;

@@ -1156,6 +1156,38 @@ usage_error (GOptionContext *context,
   return EXIT_USAGE;
 }
 
+/* Frees what main() set up in @cli, whichever way it returns. */
+static void
+cli_clear (Cli *cli)
+{
+  g_clear_handle_id (&cli->timeout_id, g_source_remove);
+  g_clear_handle_id (&cli->progress_id, g_source_remove);
+  if (cli->cancellable != NULL)
+    g_cancellable_cancel (cli->cancellable);
+  g_clear_object (&cli->cancellable);
+  if (cli->search != NULL)
+    g_signal_handlers_disconnect_by_data (burrow_search_get_results (cli->search), cli);
+  g_clear_object (&cli->search);
+  g_clear_pointer (&cli->last_progress, g_free);
+  if (cli->get_items != NULL)
+    {
+      for (guint i = 0; i < cli->get_items->len; i++)
+        g_signal_handlers_disconnect_by_data (g_ptr_array_index (cli->get_items, i), cli);
+      g_clear_pointer (&cli->get_items, g_ptr_array_unref);
+    }
+  if (cli->client != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (burrow_client_get_transfer_manager (cli->client), cli);
+      g_signal_handlers_disconnect_by_data (burrow_client_get_transfers (cli->client), cli);
+    }
+  g_clear_pointer (&cli->last_json, g_hash_table_unref);
+  g_clear_pointer (&cli->out_dir, g_free);
+  g_clear_pointer (&cli->echo_text, g_free);
+  g_clear_pointer (&cli->out_path, g_free);
+  g_clear_pointer (&cli->loop, g_main_loop_unref);
+  g_clear_object (&cli->client);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1240,6 +1272,7 @@ main (int   argc,
   if (port != 0 && !burrow_client_set_port (cli.client, (guint16) port, &error))
     {
       g_printerr ("burrow-cli: %s\n", error->message);
+      cli_clear (&cli);
       return EXIT_FAILURE;
     }
   if (mode != NULL)
@@ -1250,6 +1283,7 @@ main (int   argc,
           burrow_client_get_mode (cli.client) != BURROW_CONNECTION_MODE_ACTIVE)
         {
           g_printerr ("burrow-cli: %s\n", _("Cannot listen for incoming connections"));
+          cli_clear (&cli);
           return EXIT_FAILURE;
         }
     }
@@ -1275,9 +1309,7 @@ main (int   argc,
     {
       cli.json = json;
       print_queue (&cli);
-      g_clear_object (&cli.cancellable);
-      g_main_loop_unref (cli.loop);
-      g_object_unref (cli.client);
+      cli_clear (&cli);
       return EXIT_SUCCESS;
     }
   g_signal_connect (burrow_client_get_connector (cli.client), "attempt-finished",
@@ -1305,10 +1337,7 @@ main (int   argc,
 
       if (code != EXIT_SUCCESS || cli.interrupted || g_str_equal (cli.command, "hash"))
         {
-          g_clear_object (&cli.client);
-          g_clear_object (&cli.cancellable);
-          g_main_loop_unref (cli.loop);
-          g_free (cli.last_progress);
+          cli_clear (&cli);
           return code;
         }
     }
@@ -1320,6 +1349,7 @@ main (int   argc,
       if (session == NULL)
         {
           g_printerr ("burrow-cli: %s\n", error->message);
+          cli_clear (&cli);
           return EXIT_USAGE;
         }
       if (password != NULL)
@@ -1345,27 +1375,6 @@ main (int   argc,
   while (g_main_context_iteration (NULL, FALSE))
     ;
 
-  g_clear_handle_id (&cli.timeout_id, g_source_remove);
-  g_cancellable_cancel (cli.cancellable);
-  g_clear_object (&cli.cancellable);
-  if (cli.search != NULL)
-    g_signal_handlers_disconnect_by_data (burrow_search_get_results (cli.search), &cli);
-  g_clear_object (&cli.search);
-  g_free (cli.last_progress);
-  g_clear_handle_id (&cli.progress_id, g_source_remove);
-  if (cli.get_items != NULL)
-    {
-      for (guint i = 0; i < cli.get_items->len; i++)
-        g_signal_handlers_disconnect_by_data (g_ptr_array_index (cli.get_items, i), &cli);
-      g_ptr_array_unref (cli.get_items);
-    }
-  g_signal_handlers_disconnect_by_data (burrow_client_get_transfer_manager (cli.client), &cli);
-  g_signal_handlers_disconnect_by_data (burrow_client_get_transfers (cli.client), &cli);
-  g_clear_pointer (&cli.last_json, g_hash_table_unref);
-  g_free (cli.out_dir);
-  g_free (cli.echo_text);
-  g_free (cli.out_path);
-  g_main_loop_unref (cli.loop);
-  g_object_unref (cli.client);
+  cli_clear (&cli);
   return cli.exit_code;
 }

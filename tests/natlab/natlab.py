@@ -65,8 +65,18 @@ def log (msg):
     sys.stderr.flush()
 
 
-def run (argv, check=True, input=None, timeout=30):
-  r = subprocess.run(argv, input=input, capture_output=True, text=True, timeout=timeout)
+# Lab set-up and teardown commands (ip netns, nft -f) can take more than 15-30 s on a busy 2-core
+# machine (TESTING.md): their deadline is generous. Pass/fail deadlines stay on the events.
+LAB_CMD_TIMEOUT = 120
+# How long a helper process in a namespace may take to start and say it is ready.
+LAB_START_TIMEOUT = 60
+
+
+def run (argv, check=True, input=None, timeout=LAB_CMD_TIMEOUT):
+  try:
+    r = subprocess.run(argv, input=input, capture_output=True, text=True, timeout=timeout)
+  except subprocess.TimeoutExpired:
+    raise LabError('%s did not finish within %d s' % (' '.join(argv), timeout))
   if check and r.returncode != 0:
     raise LabError('%s failed (%d): %s' % (' '.join(argv), r.returncode,
                                             (r.stderr or r.stdout).strip()))
@@ -84,24 +94,16 @@ def parse_mode (mode):
 
 
 def usable ():
-  """None when the lab can run here, else the reason why not."""
+  """None when the lab can run here, else the reason why not (a missing prerequisite only).
+
+  Whether namespaces and nftables really work is not probed here: as root, a lab that cannot be
+  built is a failure (Lab.build raises LabError), never a skip that would hide it."""
   if os.geteuid() != 0:
     return 'the NAT lab needs root (network namespaces and nftables)'
   for tool in ('ip', 'nft'):
     if not any(os.access(os.path.join(d, tool), os.X_OK)
                for d in os.environ.get('PATH', '/usr/sbin:/usr/bin').split(':') + ['/usr/sbin']):
       return '%s is not installed' % tool
-  name = 'blprobe%d' % os.getpid()
-  try:
-    run(['ip', 'netns', 'add', name])
-    try:
-      run(['ip', 'netns', 'exec', name, 'nft', '-f', '-'],
-          input='table inet probe {\n chain c {\n  type nat hook postrouting priority srcnat;\n'
-                '  masquerade fully-random\n }\n}\n')
-    finally:
-      run(['ip', 'netns', 'del', name], check=False)
-  except (LabError, OSError, subprocess.TimeoutExpired) as e:
-    return 'network namespaces or nftables NAT unusable: %s' % e
   return None
 
 
@@ -433,12 +435,11 @@ table inet natlab {
     self.procs.append(p)
     return p
 
-  def exec (self, ns, argv, timeout=30, check=True, input=None):
+  def exec (self, ns, argv, timeout=LAB_CMD_TIMEOUT, check=True, input=None):
     return run(self.argv(ns, argv), check=check, timeout=timeout, input=input)
 
-  def tcp_ready (self, ns, host, port, timeout=10.0):
+  def tcp_ready (self, ns, host, port, timeout=30.0):
     """Waits until a TCP connect from namespace ns to host:port succeeds."""
-    deadline = time.monotonic() + timeout
     code = ('import socket,sys,time\n'
             'h,p,d=sys.argv[1],int(sys.argv[2]),time.monotonic()+float(sys.argv[3])\n'
             'while time.monotonic()<d:\n'
@@ -449,8 +450,8 @@ table inet natlab {
             '    time.sleep(0.02)\n'
             'sys.exit(1)\n')
     r = self.exec(ns, [sys.executable, '-c', code, host, str(port), str(timeout)],
-                  check=False, timeout=timeout + 5)
-    return r.returncode == 0 and time.monotonic() <= deadline + 1
+                  check=False, timeout=timeout + LAB_CMD_TIMEOUT)
+    return r.returncode == 0
 
   # --- uhub -------------------------------------------------------------------------------
 
@@ -481,9 +482,9 @@ table inet natlab {
     if check.returncode != 0:
       raise LabError('uhub rejects its configuration: %s' % (check.stdout + check.stderr))
     p = self.popen('wan', ['uhub', '-c', path], name='uhub', stderr_to_stdout=True)
-    if p.wait_line(lambda l: 'listening on' in l, 10) is None:
+    if p.wait_line(lambda l: 'listening on' in l, LAB_START_TIMEOUT) is None:
       raise LabError('uhub did not start: %s' % p.stdout_text())
-    if not self.tcp_ready('lanA', HUB_IP, port, 10):
+    if not self.tcp_ready('lanA', HUB_IP, port, LAB_START_TIMEOUT):
       raise LabError('uhub does not accept connections from lanA: %s' % p.stdout_text())
     url = '%s://%s:%d' % ('adcs' if tls else 'adc', HUB_IP, port)
     log('uhub up at %s' % url)
@@ -491,7 +492,7 @@ table inet natlab {
 
   # --- self check -------------------------------------------------------------------------
 
-  def _helper (self, ns, *args, timeout=15):
+  def _helper (self, ns, *args, timeout=LAB_CMD_TIMEOUT):
     return self.exec(ns, [sys.executable, os.path.abspath(__file__)] + list(args),
                      timeout=timeout, check=False)
 
@@ -504,7 +505,7 @@ table inet natlab {
       # 1. outbound mapping: two connections from the same LAN port to two hub-side ports
       srv = self.popen('wan', [sys.executable, os.path.abspath(__file__), '_echo', HUB_IP,
                                '7101', '7102'], name='echo')
-      if srv.wait_line(lambda l: l == 'ready', 10) is None:
+      if srv.wait_line(lambda l: l == 'ready', LAB_START_TIMEOUT) is None:
         raise LabError('echo listener did not start: %s' % srv.stderr_text())
       r = self._helper(lan_ns, '_map', HUB_IP, '7101', '7102')
       srv.stop()
@@ -528,7 +529,7 @@ table inet natlab {
       # 2. unsolicited inbound SYN from the internet
       lst = self.popen(lan_ns, [sys.executable, os.path.abspath(__file__), '_echo', '0.0.0.0',
                                 '7201'], name='lan-echo')
-      if lst.wait_line(lambda l: l == 'ready', 10) is None:
+      if lst.wait_line(lambda l: l == 'ready', LAB_START_TIMEOUT) is None:
         raise LabError('LAN listener did not start')
       r = self._helper('wan', '_syn', self.public_ip(side), '7201', '1.5')
       lst.stop()

@@ -176,7 +176,7 @@ def cell_eiskalt_gets_burrow (lab, hub, cli, cell, report):
     b = lab.popen('lanB', cli_argv(cli, os.path.join(lab.workdir, 'burrow-B'), 'bob',
                                    share=make_share(lab.workdir, 'burrow')) +
                   ['serve', hub.url], name='burrow-B')
-    if b.wait_line(lambda l: '"hub-state"' in l and '"normal"' in l, 30) is None:
+    if b.wait_line(lambda l: '"hub-state"' in l and '"normal"' in l, 90) is None:
       raise CellFailure('Burrow (B) did not log in: %s %s' % (b.stdout_text(), b.stderr_text()))
     eis.wait_users(hub.url, ['bob'])
     t0 = eis.download_list(hub.url, 'bob')

@@ -88,7 +88,7 @@ def run_burrow_pair (lab, hub, cli, cell, a_nick='alice', b_nick='bob', timeout=
   b = lab.popen('lanB', cli_argv(cli, b_dir, b_nick, cell.get('active') == 'B') +
                 ['serve', hub.url], name='burrow-B')
   try:
-    if b.wait_line(lambda l: '"hub-state"' in l and '"normal"' in l, 30) is None:
+    if b.wait_line(lambda l: '"hub-state"' in l and '"normal"' in l, 90) is None:
       raise CellFailure('B did not log in to the hub: stdout:\n%s\nstderr:\n%s' %
                         (b.stdout_text(), b.stderr_text()))
     t0 = time.monotonic()
