@@ -127,8 +127,8 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
     "",
     "ISUP ADBASE ADTIGR\nISID AAAB\n",
     "ISUP ADBASE ADTIGR\nISID AAAB\nIGPA ABCDEFGHIJKLMNOPQRSTUVWXYZ234567\n",
-    "ISUP ADBASE ADTIGR\nISID AAAB\nIINF CT32 NIfuzz\\shub\n"
-      "BINF AAAB IDAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA NIburrow SL3 SUNAT0\n",
+    ("ISUP ADBASE ADTIGR\nISID AAAB\nIINF CT32 NIfuzz\\shub\n"
+     "BINF AAAB IDAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA NIburrow SL3 SUNAT0\n"),
   };
   g_autoptr(BurrowHubSession) session = NULL;
   g_autoptr(GByteArray) input = NULL;
@@ -175,6 +175,8 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
       iterations++;
       check (g_list_model_get_n_items (burrow_hub_session_get_users (session)) <=
              _burrow_hub_session_get_max_users (session) + 1, "user cap (and us)");
+      check (burrow_hub_session_get_state (session) != BURROW_HUB_STATE_NORMAL ||
+             burrow_hub_session_get_me (session) != NULL, "logged in means we are listed");
     }
   shutdown (run.hub_fd, SHUT_WR);
 
