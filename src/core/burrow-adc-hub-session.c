@@ -91,6 +91,7 @@ struct _BurrowAdcHubSession
   gint64             malformed_reported;
   guint              over_long_count;     /* INF fields over their limit, not yet reported */
   gint64             over_long_reported;
+  guint              over_long_timer_id;  /* reports the rest of the count */
   guint              sup_lines;           /* ISUP lines before ISID */
   BurrowAdcStreamFunc stream_func;        /* test hook: replaces resolve + connect */
   gpointer           stream_func_data;
@@ -162,6 +163,8 @@ stop_connection (BurrowAdcHubSession *self,
 
   g_clear_handle_id (&self->login_timeout_id, g_source_remove);
   g_clear_handle_id (&self->keepalive_id, g_source_remove);
+  g_clear_handle_id (&self->over_long_timer_id, g_source_remove);
+  self->over_long_count = 0;
   if (self->connect_source != NULL)
     {
       g_source_destroy (self->connect_source);
@@ -685,27 +688,49 @@ handle_qui (BurrowAdcHubSession *self,
   _burrow_hub_session_lost (session, error, has_tl ? delay_ms_for_tl (tl) : 0);
 }
 
-/* INF fields over their length limit were shortened or ignored (burrow_user_apply_inf_full):
- * say so, at most once a second, with the count. */
 static void
-report_over_long (BurrowAdcHubSession *self,
-                  guint                n)
+flush_over_long (BurrowAdcHubSession *self)
 {
-  gint64 now = g_get_monotonic_time ();
   g_autoptr(GError) error = NULL;
-
-  self->over_long_count += n;
-  if (now - self->over_long_reported < MALFORMED_REPORT_US)
-    return;
 
   error = g_error_new (BURROW_PROTOCOL_ERROR, BURROW_PROTOCOL_ERROR_TOO_LONG,
                        ngettext ("Shortened or ignored %u over-long user information field from the hub",
                                  "Shortened or ignored %u over-long user information fields from the hub",
                                  self->over_long_count),
                        self->over_long_count);
-  g_signal_emit_by_name (self, "error", error, FALSE);
-  self->over_long_reported = now;
+  self->over_long_reported = g_get_monotonic_time ();
   self->over_long_count = 0;
+  g_signal_emit_by_name (self, "error", error, FALSE);
+}
+
+static gboolean
+over_long_timer_cb (gpointer data)
+{
+  BurrowAdcHubSession *self = data;
+
+  self->over_long_timer_id = 0;
+  if (self->over_long_count > 0)
+    flush_over_long (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* INF fields over their length limit were shortened or ignored (burrow_user_apply_inf_full):
+ * say so at most once a second, with the count; what comes within the second is counted and
+ * reported when it is over. */
+static void
+report_over_long (BurrowAdcHubSession *self,
+                  guint                n)
+{
+  gint64 since = g_get_monotonic_time () - self->over_long_reported;
+
+  self->over_long_count += n;
+  if (self->over_long_timer_id != 0)
+    return;
+  if (since >= MALFORMED_REPORT_US)
+    flush_over_long (self);
+  else
+    self->over_long_timer_id = g_timeout_add ((guint) ((MALFORMED_REPORT_US - since) / 1000) + 1,
+                                              over_long_timer_cb, self);
 }
 
 static void

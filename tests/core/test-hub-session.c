@@ -1101,6 +1101,12 @@ test_user_cap_keeps_us (Fixture       *f,
   g_signal_handlers_disconnect_by_data (s, &c);
 }
 
+static gboolean
+too_long_reported_twice (gpointer data)
+{
+  return ((HubErrorCount *) data)->too_long >= 2;
+}
+
 static void
 test_inf_field_limits (Fixture       *f,
                        gconstpointer  data)
@@ -1144,6 +1150,11 @@ test_inf_field_limits (Fixture       *f,
   g_assert_cmpuint (c.too_long, ==, 1);
   g_assert_cmpuint (c.fatal, ==, 0);
   g_assert_cmpint (burrow_hub_session_get_state (s), ==, BURROW_HUB_STATE_NORMAL);
+
+  /* more of them right after: reported too (within a second, so a little later), not dropped */
+  burrow_test_fake_hub_send_raw (fake, line->str, line->len);
+  g_assert_true (burrow_test_wait_until (too_long_reported_twice, &c, DEADLINE_MS));
+  g_assert_cmpuint (c.fatal, ==, 0);
   g_signal_handlers_disconnect_by_data (s, &c);
 }
 
