@@ -22,6 +22,8 @@
 #include <glib/gstdio.h>
 
 #include "burrow-base32.h"
+#include "burrow-test-util.h"
+#include "burrow-tls.h"
 
 #define HUB_DEADLINE_MS      10000
 #define CLIENT_DEADLINE_MS   10000
@@ -1193,7 +1195,9 @@ client_read_wire_line (BurrowTestAdcClient *client,
 
   for (;;)
     {
-      const guint8 *nl = client->buf->len > 0 ? memchr (client->buf->data, '\n', client->buf->len) : NULL;
+      /* an empty GByteArray may have no data pointer, which memchr () must not get */
+      const guint8 *nl = client->buf->len > 0 ? memchr (client->buf->data, '\n', client->buf->len)
+                                              : NULL;
       g_autoptr(GError) local_error = NULL;
       guint8 chunk[16384];
       gssize n;
@@ -1412,6 +1416,8 @@ struct _BurrowTestFakeHub
   GPtrArray       *rules;
   guint            n_connections;
   guint64          bytes_sent;
+  GTlsCertificate *certificate;   /* TLS hubs (adcs://) only */
+  gchar           *tls_dir;
 };
 
 struct _FakeConn
@@ -1419,6 +1425,7 @@ struct _FakeConn
   gint               refs;
   BurrowTestFakeHub *hub;          /* NULL once detached */
   GSocketConnection *conn;
+  GIOStream         *stream;       /* conn, or TLS over it */
   GCancellable      *cancellable;
   GByteArray        *inbuf;
   guint8             readbuf[65536];
@@ -1452,7 +1459,8 @@ fake_conn_unref (FakeConn *fc)
   if (--fc->refs > 0)
     return;
 
-  g_io_stream_close (G_IO_STREAM (fc->conn), NULL, NULL);
+  g_io_stream_close (fc->stream, NULL, NULL);
+  g_object_unref (fc->stream);
   g_object_unref (fc->conn);
   g_object_unref (fc->cancellable);
   g_byte_array_unref (fc->inbuf);
@@ -1591,7 +1599,7 @@ fake_conn_kick_write (FakeConn *fc)
       return;
     }
 
-  out = g_io_stream_get_output_stream (G_IO_STREAM (fc->conn));
+  out = g_io_stream_get_output_stream (fc->stream);
   g_output_stream_write_all_async (out, g_bytes_get_data (fc->writing, NULL),
                                    g_bytes_get_size (fc->writing), G_PRIORITY_DEFAULT,
                                    fc->cancellable, fake_write_cb, fake_conn_ref (fc));
@@ -1681,7 +1689,7 @@ fake_read_cb (GObject      *source,
   g_byte_array_append (fc->inbuf, fc->readbuf, n);
   for (;;)
     {
-      const guint8 *nl = memchr (fc->inbuf->data, '\n', fc->inbuf->len);
+      const guint8 *nl = fc->inbuf->len > 0 ? memchr (fc->inbuf->data, '\n', fc->inbuf->len) : NULL;
       gsize len;
       gchar *line;
 
@@ -1704,7 +1712,7 @@ fake_read_cb (GObject      *source,
 static void
 fake_conn_start_read (FakeConn *fc)
 {
-  GInputStream *in = g_io_stream_get_input_stream (G_IO_STREAM (fc->conn));
+  GInputStream *in = g_io_stream_get_input_stream (fc->stream);
 
   g_input_stream_read_async (in, fc->readbuf, sizeof fc->readbuf, G_PRIORITY_DEFAULT,
                              fc->cancellable, fake_read_cb, fake_conn_ref (fc));
@@ -1741,6 +1749,13 @@ fake_accept_cb (GObject      *source,
   fc->refs = 1;
   fc->hub = hub;
   fc->conn = conn;
+  /* TLS: the handshake happens with the first read */
+  if (hub->certificate != NULL)
+    fc->stream = g_tls_server_connection_new (G_IO_STREAM (conn), hub->certificate, &error);
+  else
+    fc->stream = g_object_ref (G_IO_STREAM (conn));
+  if (fc->stream == NULL)
+    g_error ("fake hub: no TLS: %s", error->message);
   fc->cancellable = g_cancellable_new ();
   fc->inbuf = g_byte_array_new ();
   fc->flooded = g_hash_table_new (NULL, NULL);
@@ -1794,6 +1809,32 @@ burrow_test_fake_hub_new (GError **error)
   return hub;
 }
 
+BurrowTestFakeHub *
+burrow_test_fake_hub_new_tls (GError **error)
+{
+  g_autofree gchar *dir = g_dir_make_tmp ("burrow-fake-hub-XXXXXX", error);
+  g_autoptr(GTlsCertificate) certificate = NULL;
+  BurrowTestFakeHub *hub;
+
+  if (dir == NULL)
+    return NULL;
+  certificate = burrow_tls_load_or_create (dir, error);
+  if (certificate == NULL)
+    {
+      burrow_test_remove_tree (dir);
+      return NULL;
+    }
+  hub = burrow_test_fake_hub_new (error);
+  if (hub == NULL)
+    {
+      burrow_test_remove_tree (dir);
+      return NULL;
+    }
+  hub->certificate = g_steal_pointer (&certificate);
+  hub->tls_dir = g_steal_pointer (&dir);
+  return hub;
+}
+
 guint16
 burrow_test_fake_hub_get_port (BurrowTestFakeHub *hub)
 {
@@ -1803,7 +1844,7 @@ burrow_test_fake_hub_get_port (BurrowTestFakeHub *hub)
 gchar *
 burrow_test_fake_hub_dup_uri (BurrowTestFakeHub *hub)
 {
-  return g_strdup_printf ("adc://127.0.0.1:%u", hub->port);
+  return g_strdup_printf ("%s://127.0.0.1:%u", hub->certificate != NULL ? "adcs" : "adc", hub->port);
 }
 
 static void
@@ -2026,5 +2067,9 @@ burrow_test_fake_hub_free (BurrowTestFakeHub *hub)
   g_ptr_array_unref (hub->received);
   g_ptr_array_unref (hub->rules);
   g_main_context_unref (hub->context);
+  g_clear_object (&hub->certificate);
+  if (hub->tls_dir != NULL)
+    burrow_test_remove_tree (hub->tls_dir);
+  g_free (hub->tls_dir);
   g_free (hub);
 }

@@ -198,7 +198,9 @@ typedef struct _BurrowTestFakeHub BurrowTestFakeHub;
  * one ordered queue, written asynchronously with back-pressure. */
 BurrowTestFakeHub *burrow_test_fake_hub_new             (GError **error);
 guint16            burrow_test_fake_hub_get_port        (BurrowTestFakeHub *hub);
-/* "adc://127.0.0.1:PORT" */
+/* The same over TLS (adcs://), with a certificate of its own (self-signed, like a hub's). */
+BurrowTestFakeHub *burrow_test_fake_hub_new_tls         (GError **error);
+/* "adc://127.0.0.1:PORT" ("adcs://…" for a TLS hub) */
 gchar             *burrow_test_fake_hub_dup_uri         (BurrowTestFakeHub *hub);
 /* When the client sends a line starting with @prefix, send @reply (raw bytes, as given; may hold
  * several '\n'-terminated lines or none). Every matching rule fires, in the order added, on every

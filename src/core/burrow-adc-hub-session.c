@@ -24,11 +24,13 @@
 #include "burrow-tls.h"
 
 #include "burrow-adc-hub-session.h"
+#include "burrow-adc-hub-session-private.h"
 
 #define KEEPALIVE_CHECK_MAX_MS  (30 * 1000)
 #define KEEPALIVE_DEFAULT_S     120
 #define NONCE_MAX_BYTES     256
 #define MALFORMED_REPORT_US G_USEC_PER_SEC
+#define ADC_FEATURE_LENGTH  4
 
 /* Flood classes, modelled on uhub's flood control with the limits Debian
  * ships (count per interval of 5 s). uhub counts in a fixed window that opens
@@ -87,6 +89,12 @@ struct _BurrowAdcHubSession
   guint              keepalive_interval;   /* seconds without sending before an empty line */
   guint              malformed_count;
   gint64             malformed_reported;
+  guint              over_long_count;     /* INF fields over their limit, not yet reported */
+  gint64             over_long_reported;
+  guint              over_long_timer_id;  /* reports the rest of the count */
+  guint              sup_lines;           /* ISUP lines before ISID */
+  BurrowAdcStreamFunc stream_func;        /* test hook: replaces resolve + connect */
+  gpointer           stream_func_data;
   KeyprintVerdict    kp_verdict;
   gboolean           too_many_users_reported;
 };
@@ -155,6 +163,8 @@ stop_connection (BurrowAdcHubSession *self,
 
   g_clear_handle_id (&self->login_timeout_id, g_source_remove);
   g_clear_handle_id (&self->keepalive_id, g_source_remove);
+  g_clear_handle_id (&self->over_long_timer_id, g_source_remove);
+  self->over_long_count = 0;
   if (self->connect_source != NULL)
     {
       g_source_destroy (self->connect_source);
@@ -181,6 +191,7 @@ stop_connection (BurrowAdcHubSession *self,
   g_ptr_array_set_size (self->hub_features, 0);
   g_clear_pointer (&self->peer_keyprint, g_free);
   self->sid = 0;
+  self->sup_lines = 0;
   self->kp_verdict = KP_UNCHECKED;
   self->too_many_users_reported = FALSE;
 }
@@ -532,6 +543,16 @@ hub_error_for_sta (guint code)
     }
 }
 
+/* The reconnect delay for a hub's TL (seconds; < 0: never). Saturates: a hub's TL can be any
+ * 64-bit number, and milliseconds of a huge one overflow. */
+static gint64
+delay_ms_for_tl (gint64 tl)
+{
+  if (tl < 0)
+    return -1;
+  return MIN (tl, (gint64) BURROW_HUB_MAX_REQUESTED_DELAY_S) * 1000;
+}
+
 static void
 handle_sta (BurrowAdcHubSession *self,
             BurrowAdcMessage    *msg)
@@ -564,7 +585,7 @@ handle_sta (BurrowAdcHubSession *self,
       gint64 tl;
 
       if (code % 100 == 32 && burrow_adc_message_get_named_int (msg, "TL", &tl))
-        delay = tl < 0 ? -1 : tl * 1000;
+        delay = delay_ms_for_tl (tl);
       _burrow_hub_session_lost (BURROW_HUB_SESSION (self), error, delay);
     }
 }
@@ -597,6 +618,7 @@ handle_qui (BurrowAdcHubSession *self,
     {
       g_autoptr(BurrowHubUri) target = burrow_hub_uri_parse (redirect, &error);
       g_autofree gchar *canonical = NULL;
+      const BurrowHubUri *current;
       guint n;
 
       if (target == NULL || !burrow_hub_uri_is_adc (target))
@@ -609,6 +631,18 @@ handle_qui (BurrowAdcHubSession *self,
         }
 
       canonical = burrow_hub_uri_to_string (target);
+      current = burrow_hub_session_get_hub_uri (session);
+
+      /* From TLS to plain: everything after it, the password hash included, would be readable
+       * (and changeable) on the way. */
+      if (burrow_hub_uri_is_tls (current) && !burrow_hub_uri_is_tls (target))
+        {
+          error = g_error_new (BURROW_HUB_ERROR, BURROW_HUB_ERROR_INSECURE_REDIRECT,
+                               _("The hub redirected us to an unencrypted address: %s"), canonical);
+          _burrow_hub_session_lost (session, error, -1);
+          return;
+        }
+
       n = _burrow_hub_session_count_redirect (session, canonical);
       if (n == G_MAXUINT || n > BURROW_HUB_MAX_REDIRECTS)
         {
@@ -626,6 +660,11 @@ handle_qui (BurrowAdcHubSession *self,
       }
       stop_connection (self, FALSE);
       _burrow_hub_session_clear_users (session);
+      /* The password is for this hub: another host would get Tiger (password ‖ nonce), enough to
+       * guess the password offline. It then asks for a password we do not have, and the login
+       * fails with BURROW_HUB_ERROR_PASSWORD_REQUIRED. */
+      if (g_ascii_strcasecmp (target->host, current->host) != 0)
+        burrow_hub_session_set_password (session, NULL);
       _burrow_hub_session_set_uri (session, target);
       _burrow_hub_session_set_state (session, BURROW_HUB_STATE_CONNECTING);
       BURROW_HUB_SESSION_GET_CLASS (self)->start (session);
@@ -646,7 +685,52 @@ handle_qui (BurrowAdcHubSession *self,
     error = g_error_new (BURROW_HUB_ERROR, BURROW_HUB_ERROR_CONNECTION_LOST,
                          _("The hub closed the connection: %s"), text ? text : _("no reason given"));
 
-  _burrow_hub_session_lost (session, error, has_tl ? (tl < 0 ? -1 : tl * 1000) : 0);
+  _burrow_hub_session_lost (session, error, has_tl ? delay_ms_for_tl (tl) : 0);
+}
+
+static void
+flush_over_long (BurrowAdcHubSession *self)
+{
+  g_autoptr(GError) error = NULL;
+
+  error = g_error_new (BURROW_PROTOCOL_ERROR, BURROW_PROTOCOL_ERROR_TOO_LONG,
+                       ngettext ("Shortened or ignored %u over-long user information field from the hub",
+                                 "Shortened or ignored %u over-long user information fields from the hub",
+                                 self->over_long_count),
+                       self->over_long_count);
+  self->over_long_reported = g_get_monotonic_time ();
+  self->over_long_count = 0;
+  g_signal_emit_by_name (self, "error", error, FALSE);
+}
+
+static gboolean
+over_long_timer_cb (gpointer data)
+{
+  BurrowAdcHubSession *self = data;
+
+  self->over_long_timer_id = 0;
+  if (self->over_long_count > 0)
+    flush_over_long (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* INF fields over their length limit were shortened or ignored (burrow_user_apply_inf_full):
+ * say so at most once a second, with the count; what comes within the second is counted and
+ * reported when it is over. */
+static void
+report_over_long (BurrowAdcHubSession *self,
+                  guint                n)
+{
+  gint64 since = g_get_monotonic_time () - self->over_long_reported;
+
+  self->over_long_count += n;
+  if (self->over_long_timer_id != 0)
+    return;
+  if (since >= MALFORMED_REPORT_US)
+    flush_over_long (self);
+  else
+    self->over_long_timer_id = g_timeout_add ((guint) ((MALFORMED_REPORT_US - since) / 1000) + 1,
+                                              over_long_timer_cb, self);
 }
 
 static void
@@ -657,6 +741,7 @@ handle_inf (BurrowAdcHubSession *self,
   gchar type = burrow_adc_message_get_type_char (msg);
   BurrowUser *user;
   guint32 sid;
+  guint over_long = 0;
   gboolean is_new = FALSE;
 
   if (type == 'I')
@@ -672,16 +757,18 @@ handle_inf (BurrowAdcHubSession *self,
   user = burrow_hub_session_lookup_sid (session, sid);
   if (user == NULL)
     {
-      user = _burrow_hub_session_add_user (session, sid);
+      user = _burrow_hub_session_add_user (session, sid, self->sid != 0 && sid == self->sid);
       if (user == NULL)
         {
+          /* Once per connection: a status line and a non-fatal error; the login goes on. */
           if (!self->too_many_users_reported)
             {
               g_autoptr(GError) error = NULL;
 
               error = g_error_new (BURROW_HUB_ERROR, BURROW_HUB_ERROR_TOO_MANY_USERS,
                                    _("The hub lists more than %u users; the rest are not shown"),
-                                   BURROW_HUB_MAX_USERS);
+                                   _burrow_hub_session_get_max_users (session));
+              _burrow_hub_session_status (session, error->message);
               g_signal_emit_by_name (self, "error", error, FALSE);
               self->too_many_users_reported = TRUE;
             }
@@ -691,8 +778,10 @@ handle_inf (BurrowAdcHubSession *self,
     }
 
   /* A new user is still in the join batch: nobody watches it yet. */
-  if (burrow_user_apply_inf (user, msg, !is_new) && !is_new)
+  if (burrow_user_apply_inf_full (user, msg, !is_new, &over_long) && !is_new)
     _burrow_hub_session_user_updated (session, user);
+  if (over_long > 0)
+    report_over_long (self, over_long);
 
   if (sid == self->sid && burrow_hub_session_get_me (session) != user)
     {
@@ -801,6 +890,52 @@ send_password (BurrowAdcHubSession *self,
     fail_with (self, error);
 }
 
+static gboolean
+has_hub_feature (BurrowAdcHubSession *self,
+                 const gchar         *feature)
+{
+  for (guint i = 0; i < self->hub_features->len; i++)
+    if (strcmp (g_ptr_array_index (self->hub_features, i), feature) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+/* ISUP before ISID: ADxxxx adds a feature, RMxxxx removes one. Feature names have four
+ * characters; anything else is not a feature we could use, and is skipped. Returns FALSE past
+ * BURROW_ADC_MAX_SUP_LINES lines or BURROW_ADC_MAX_HUB_FEATURES distinct features. */
+static gboolean
+apply_hub_sup (BurrowAdcHubSession *self,
+               BurrowAdcMessage    *msg)
+{
+  if (++self->sup_lines > BURROW_ADC_MAX_SUP_LINES)
+    return FALSE;
+
+  for (guint i = 0; i < burrow_adc_message_get_n_params (msg); i++)
+    {
+      const gchar *p = burrow_adc_message_get_param (msg, i);
+      const gchar *name = p + 2;
+
+      if (strlen (p) != 2 + ADC_FEATURE_LENGTH)
+        continue;
+      if (g_str_has_prefix (p, "AD") && !has_hub_feature (self, name))
+        {
+          if (self->hub_features->len >= BURROW_ADC_MAX_HUB_FEATURES)
+            return FALSE;
+          g_ptr_array_add (self->hub_features, g_strdup (name));
+        }
+      else if (g_str_has_prefix (p, "RM"))
+        {
+          for (guint j = 0; j < self->hub_features->len; j++)
+            if (strcmp (g_ptr_array_index (self->hub_features, j), name) == 0)
+              {
+                g_ptr_array_remove_index (self->hub_features, j);
+                break;
+              }
+        }
+    }
+  return TRUE;
+}
+
 /* One dispatch function per state (DESIGN.md principle 4). */
 
 static void
@@ -819,18 +954,14 @@ dispatch_protocol (BurrowAdcHubSession *self,
   switch (cmd)
     {
     case BURROW_ADC_CMD_SUP:
-      for (guint i = 0; i < burrow_adc_message_get_n_params (msg); i++)
-        {
-          const gchar *p = burrow_adc_message_get_param (msg, i);
-
-          if (g_str_has_prefix (p, "AD"))
-            g_ptr_array_add (self->hub_features, g_strdup (p + 2));
-        }
+      if (!apply_hub_sup (self, msg))
+        fail_literal (self, BURROW_HUB_ERROR, BURROW_HUB_ERROR_PROTOCOL,
+                      _("The hub announced too many features"));
       break;
     case BURROW_ADC_CMD_SID:
       {
         const gchar *sid_text = burrow_adc_message_get_param (msg, 0);
-        gboolean tiger = FALSE;
+        gboolean tiger;
 
         if (sid_text == NULL || !burrow_adc_sid_parse (sid_text, -1, &self->sid))
           {
@@ -838,11 +969,7 @@ dispatch_protocol (BurrowAdcHubSession *self,
                           _("The hub assigned an invalid session ID"));
             return;
           }
-        for (guint i = 0; i < self->hub_features->len; i++)
-          {
-            const gchar *f = g_ptr_array_index (self->hub_features, i);
-            tiger |= g_str_equal (f, "TIGR") || g_str_equal (f, "BAS0");
-          }
+        tiger = has_hub_feature (self, "TIGR") || has_hub_feature (self, "BAS0");
         if (!tiger)
           {
             fail_literal (self, BURROW_HUB_ERROR, BURROW_HUB_ERROR_NO_HASH,
@@ -1469,7 +1596,42 @@ burrow_adc_hub_session_start (BurrowHubSession *session)
     }
 
   self->login_timeout_id = g_timeout_add (BURROW_ADC_LOGIN_TIMEOUT_MS, login_timeout_cb, self);
+
+  if (self->stream_func != NULL)
+    {
+      g_autoptr(GError) error = NULL;
+
+      self->stream = self->stream_func (self, self->stream_func_data, &error);
+      if (self->stream == NULL)
+        {
+          g_autoptr(GError) e = g_error_new (BURROW_HUB_ERROR, BURROW_HUB_ERROR_CONNECTION_LOST,
+                                             _("Cannot connect to the hub: %s"), error->message);
+          fail_with (self, e);
+        }
+      else if (burrow_hub_uri_is_tls (uri))
+        start_tls (self);
+      else
+        start_protocol (self);
+      return;
+    }
+
   g_resolver_lookup_by_name_async (resolver, uri->host, self->cancellable, on_resolved_cb, self);
+}
+
+/**
+ * _burrow_adc_hub_session_set_stream_func:
+ * @func: (nullable): makes the connection to the hub instead of resolving and
+ *   connecting to the URI's host (tests and fuzzing: a socket pair, no network)
+ */
+void
+_burrow_adc_hub_session_set_stream_func (BurrowAdcHubSession *self,
+                                         BurrowAdcStreamFunc  func,
+                                         gpointer             user_data)
+{
+  g_return_if_fail (BURROW_IS_ADC_HUB_SESSION (self));
+
+  self->stream_func = func;
+  self->stream_func_data = user_data;
 }
 
 static void

@@ -19,6 +19,11 @@ G_DECLARE_FINAL_TYPE (BurrowAdcHubSession, burrow_adc_hub_session, BURROW, ADC_H
 
 /* Login must complete within this time after the TCP connection is up. */
 #define BURROW_ADC_LOGIN_TIMEOUT_MS   (30 * 1000)
+/* What a hub may announce before ISID (PROTOCOL state): distinct features (a
+ * hub has a dozen; ADC defines fewer than 30) and ISUP lines (uhub sends one).
+ * Beyond either the login fails with BURROW_HUB_ERROR_PROTOCOL. */
+#define BURROW_ADC_MAX_HUB_FEATURES   64
+#define BURROW_ADC_MAX_SUP_LINES      16
 /* Most messages of one flood class waiting to be paced out. */
 #define BURROW_ADC_MAX_PACED_MESSAGES 256
 

@@ -77,6 +77,7 @@ typedef enum
   BURROW_HUB_ERROR_KEYPRINT_MISMATCH,
   BURROW_HUB_ERROR_KEYPRINT_CHANGED,
   BURROW_HUB_ERROR_TOO_MANY_USERS,
+  BURROW_HUB_ERROR_INSECURE_REDIRECT,  /* an adcs:// hub redirected us to plain adc:// */
 } BurrowHubError;
 
 typedef enum

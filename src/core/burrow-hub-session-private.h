@@ -38,9 +38,14 @@ void               _burrow_hub_session_set_tls_cipher    (BurrowHubSession  *sel
 guint              _burrow_hub_session_count_redirect    (BurrowHubSession  *self,
                                                           const gchar       *target);
 
-/* Users: joins are batched until _flush_joins (end of a read, or login). */
+/* Users: joins are batched until _flush_joins (end of a read, or login).
+ * _add_user returns NULL once the list holds the maximum number of users
+ * (BURROW_HUB_MAX_USERS), except for our own entry (@ours): the cap must never
+ * keep us from seeing our own INF, which completes the login. */
 BurrowUser        *_burrow_hub_session_add_user          (BurrowHubSession  *self,
-                                                          guint32            sid);
+                                                          guint32            sid,
+                                                          gboolean           ours);
+guint              _burrow_hub_session_get_max_users     (BurrowHubSession  *self);
 void               _burrow_hub_session_flush_joins       (BurrowHubSession  *self);
 void               _burrow_hub_session_user_updated      (BurrowHubSession  *self,
                                                           BurrowUser        *user);
@@ -62,6 +67,12 @@ void               _burrow_hub_session_lost              (BurrowHubSession  *sel
                                                           const GError      *error,
                                                           gint64             reconnect_after_ms);
 void               _burrow_hub_session_logged_in         (BurrowHubSession  *self);
+/* How long the session waits before its planned reconnect (ms); 0 when none is planned. */
+guint              _burrow_hub_session_get_reconnect_delay (BurrowHubSession *self);
 gboolean           _burrow_hub_error_is_final            (const GError      *error);
+
+/* Test hook: lowers the user cap (default BURROW_HUB_MAX_USERS) so tests reach it fast. */
+void               _burrow_hub_session_set_max_users     (BurrowHubSession  *self,
+                                                          guint              max_users);
 
 G_END_DECLS

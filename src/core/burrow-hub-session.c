@@ -56,6 +56,8 @@ typedef struct
   guint                 reconnect_id;
   guint                 reconnect_delay_ms;
   guint                 failures;        /* consecutive, for the back-off */
+  guint                 planned_delay_ms; /* of the pending reconnect_id */
+  guint                 max_users;
   gboolean              auto_reconnect;
 } BurrowHubSessionPrivate;
 
@@ -283,6 +285,7 @@ burrow_hub_session_init (BurrowHubSession *self)
   priv->pending_joins = g_ptr_array_new ();
   priv->redirects = g_ptr_array_new_with_free_func (g_free);
   priv->auto_reconnect = TRUE;
+  priv->max_users = BURROW_HUB_MAX_USERS;
   priv->reconnect_delay_ms = DEFAULT_RECONNECT_DELAY_MS;
   priv->nick = g_strdup ("burrow");
   priv->slots = 3;
@@ -963,20 +966,37 @@ _burrow_hub_session_count_redirect (BurrowHubSession *self,
 
 BurrowUser *
 _burrow_hub_session_add_user (BurrowHubSession *self,
-                              guint32           sid)
+                              guint32           sid,
+                              gboolean          ours)
 {
   BurrowHubSessionPrivate *priv = GET_PRIV (self);
   BurrowUser *user;
 
   g_assert (!g_hash_table_contains (priv->by_sid, GUINT_TO_POINTER (sid)));
 
-  if (g_hash_table_size (priv->by_sid) >= BURROW_HUB_MAX_USERS)
+  /* Our own entry is always admitted, even with the list full. */
+  if (!ours && g_hash_table_size (priv->by_sid) >= priv->max_users)
     return NULL;
 
   user = burrow_user_new (sid);
   g_hash_table_insert (priv->by_sid, GUINT_TO_POINTER (sid), user);
   g_ptr_array_add (priv->pending_joins, user);
   return user;
+}
+
+guint
+_burrow_hub_session_get_max_users (BurrowHubSession *self)
+{
+  return GET_PRIV (self)->max_users;
+}
+
+void
+_burrow_hub_session_set_max_users (BurrowHubSession *self,
+                                   guint             max_users)
+{
+  g_return_if_fail (max_users > 0 && max_users <= BURROW_HUB_MAX_USERS);
+
+  GET_PRIV (self)->max_users = max_users;
 }
 
 guint
@@ -1108,6 +1128,7 @@ _burrow_hub_error_is_final (const GError *error)
     case BURROW_HUB_ERROR_REGISTERED_ONLY:
     case BURROW_HUB_ERROR_ACCESS_DENIED:
     case BURROW_HUB_ERROR_REDIRECT_LOOP:
+    case BURROW_HUB_ERROR_INSECURE_REDIRECT:
     case BURROW_HUB_ERROR_NO_HASH:
       return TRUE;
     case BURROW_HUB_ERROR_FAILED:
@@ -1131,6 +1152,7 @@ reconnect_cb (gpointer data)
   BurrowHubSession *self = data;
 
   GET_PRIV (self)->reconnect_id = 0;
+  GET_PRIV (self)->planned_delay_ms = 0;
   burrow_hub_session_connect (self);
   return G_SOURCE_REMOVE;
 }
@@ -1174,16 +1196,26 @@ _burrow_hub_session_lost (BurrowHubSession *self,
     }
   else
     {
-      guint delay = reconnect_after_ms > 0 ? (guint) MIN (reconnect_after_ms, (gint64) G_MAXUINT)
+      const gint64 max_requested = (gint64) BURROW_HUB_MAX_REQUESTED_DELAY_S * 1000;
+      guint delay = reconnect_after_ms > 0 ? (guint) MIN (reconnect_after_ms, max_requested)
                                            : next_delay_ms (priv);
 
       g_debug ("%s: reconnecting in %u ms", priv->uri, delay);
       _burrow_hub_session_set_state (self, BURROW_HUB_STATE_WAITING);
       g_clear_handle_id (&priv->reconnect_id, g_source_remove);
       priv->reconnect_id = g_timeout_add (delay, reconnect_cb, self);
+      priv->planned_delay_ms = delay;
     }
 
   complete_connect_task (self, error);
+}
+
+guint
+_burrow_hub_session_get_reconnect_delay (BurrowHubSession *self)
+{
+  BurrowHubSessionPrivate *priv = GET_PRIV (self);
+
+  return priv->reconnect_id != 0 ? priv->planned_delay_ms : 0;
 }
 
 void

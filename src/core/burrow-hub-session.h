@@ -52,6 +52,10 @@ typedef enum
 #define BURROW_HUB_MAX_CHAT_MESSAGES  2000
 #define BURROW_HUB_MAX_QUEUED_BYTES   (4 * 1024 * 1024)
 #define BURROW_HUB_MAX_REDIRECTS      5
+/* The longest reconnect delay a hub may ask for (ADC STA 232 / QUI TL, in
+ * seconds): a longer (or absurd) temporary ban is waited out in steps of a
+ * day, each retry asking the hub again. */
+#define BURROW_HUB_MAX_REQUESTED_DELAY_S (24 * 60 * 60)
 
 #define BURROW_TYPE_HUB_SESSION (burrow_hub_session_get_type ())
 

@@ -254,13 +254,54 @@ update_client (BurrowUser *self)
 
 #define NAME(a, b) (((guint) (a) << 8) | (guint) (b))
 
+/* Sets a text field, shortened to @max bytes at a character boundary (@value is valid UTF-8:
+ * the ADC parser checks every line). Counts a shortened value in @n_over_long. */
+static gboolean
+set_text (gchar       **field,
+          const gchar  *value,
+          gsize         max,
+          gboolean      intern,
+          guint        *n_over_long)
+{
+  g_autofree gchar *shortened = NULL;
+  gsize len = strlen (value);
+
+  if (len > max)
+    {
+      len = max;
+      while (len > 0 && ((guchar) value[len] & 0xc0) == 0x80)
+        len--;
+      shortened = g_strndup (value, len);
+      value = shortened;
+      (*n_over_long)++;
+    }
+  return set_string (field, value, intern);
+}
+
+/* Sets a field with a structure: a value longer than any valid one is ignored and counted. */
+static gboolean
+set_bounded (gchar       **field,
+             const gchar  *value,
+             gsize         max,
+             gboolean      intern,
+             guint        *n_over_long)
+{
+  if (strlen (value) > max)
+    {
+      (*n_over_long)++;
+      return FALSE;
+    }
+  return set_string (field, value, intern);
+}
+
 /**
  * burrow_user_apply_inf:
  * @inf: a BINF (login or incremental update)
  * @notify: whether to emit property notifications (not while joining)
  *
  * Applies the fields present in @inf; fields that are absent keep their value,
- * fields present but empty are cleared. Malformed numbers are ignored.
+ * fields present but empty are cleared. Malformed numbers are ignored. Over-long
+ * fields are bounded as burrow_user_apply_inf_full() describes.
  *
  * Returns: whether anything changed
  */
@@ -269,9 +310,31 @@ burrow_user_apply_inf (BurrowUser       *self,
                        BurrowAdcMessage *inf,
                        gboolean          notify)
 {
+  return burrow_user_apply_inf_full (self, inf, notify, NULL);
+}
+
+/**
+ * burrow_user_apply_inf_full:
+ * @inf: a BINF (login or incremental update)
+ * @notify: whether to emit property notifications (not while joining)
+ * @n_over_long: (out) (optional): how many fields were over their length limit
+ *
+ * As burrow_user_apply_inf(). A text field (NI, DE, EM, AP, VE) longer than its
+ * BURROW_USER_MAX_… limit is shortened to it at a UTF-8 character boundary; a
+ * longer address, keyprint or feature list is ignored (the field keeps its value).
+ *
+ * Returns: whether anything changed
+ */
+gboolean
+burrow_user_apply_inf_full (BurrowUser       *self,
+                            BurrowAdcMessage *inf,
+                            gboolean          notify,
+                            guint            *n_over_long)
+{
   gboolean changed[N_PROPS] = { FALSE, };
   gboolean any = FALSE;
   gboolean client_changed = FALSE;
+  guint over = 0;
   guint n;
 
   g_return_val_if_fail (BURROW_IS_USER (self), FALSE);
@@ -292,19 +355,37 @@ burrow_user_apply_inf (BurrowUser       *self,
           if (burrow_base32_is_valid (v, -1, 24))
             changed[PROP_CID] |= set_string (&self->cid, v, FALSE);
           break;
-        case NAME ('N', 'I'): changed[PROP_NICK] |= set_string (&self->nick, v, FALSE); break;
-        case NAME ('D', 'E'): changed[PROP_DESCRIPTION] |= set_string (&self->description, v, TRUE); break;
-        case NAME ('E', 'M'): changed[PROP_EMAIL] |= set_string (&self->email, v, FALSE); break;
-        case NAME ('A', 'P'): client_changed |= set_string (&self->app, v, TRUE); break;
-        case NAME ('V', 'E'): client_changed |= set_string (&self->version, v, TRUE); break;
-        case NAME ('I', '4'): changed[PROP_IP4] |= set_string (&self->ip4, v, FALSE); break;
-        case NAME ('I', '6'): changed[PROP_IP6] |= set_string (&self->ip6, v, FALSE); break;
+        case NAME ('N', 'I'):
+          changed[PROP_NICK] |= set_text (&self->nick, v, BURROW_USER_MAX_NICK_BYTES, FALSE, &over);
+          break;
+        case NAME ('D', 'E'):
+          changed[PROP_DESCRIPTION] |= set_text (&self->description, v,
+                                                 BURROW_USER_MAX_DESCRIPTION_BYTES, TRUE, &over);
+          break;
+        case NAME ('E', 'M'):
+          changed[PROP_EMAIL] |= set_text (&self->email, v, BURROW_USER_MAX_EMAIL_BYTES, FALSE, &over);
+          break;
+        case NAME ('A', 'P'):
+          client_changed |= set_text (&self->app, v, BURROW_USER_MAX_CLIENT_BYTES, TRUE, &over);
+          break;
+        case NAME ('V', 'E'):
+          client_changed |= set_text (&self->version, v, BURROW_USER_MAX_CLIENT_BYTES, TRUE, &over);
+          break;
+        case NAME ('I', '4'):
+          changed[PROP_IP4] |= set_bounded (&self->ip4, v, BURROW_USER_MAX_ADDRESS_BYTES, FALSE, &over);
+          break;
+        case NAME ('I', '6'):
+          changed[PROP_IP6] |= set_bounded (&self->ip6, v, BURROW_USER_MAX_ADDRESS_BYTES, FALSE, &over);
+          break;
         case NAME ('U', '4'): changed[PROP_UDP4_PORT] |= set_uint (&self->udp4_port, v, 65535); break;
         case NAME ('S', 'U'):
-          if (set_string (&self->features, v, TRUE))
+          if (set_bounded (&self->features, v, BURROW_USER_MAX_FEATURES_BYTES, TRUE, &over))
             changed[PROP_FEATURES] = changed[PROP_MODE] = TRUE;
           break;
-        case NAME ('K', 'P'): changed[PROP_KEYPRINT] |= set_string (&self->keyprint, v, FALSE); break;
+        case NAME ('K', 'P'):
+          changed[PROP_KEYPRINT] |= set_bounded (&self->keyprint, v, BURROW_USER_MAX_KEYPRINT_BYTES,
+                                                 FALSE, &over);
+          break;
         case NAME ('S', 'S'): changed[PROP_SHARE_SIZE] |= set_uint64 (&self->share_size, v); break;
         case NAME ('S', 'F'): changed[PROP_SHARED_FILES] |= set_uint64 (&self->shared_files, v); break;
         case NAME ('S', 'L'): changed[PROP_SLOTS] |= set_uint (&self->slots, v, G_MAXUINT); break;
@@ -341,6 +422,8 @@ burrow_user_apply_inf (BurrowUser       *self,
       g_object_thaw_notify (G_OBJECT (self));
     }
 
+  if (n_over_long != NULL)
+    *n_over_long = over;
   return any;
 }
 

@@ -30,10 +30,35 @@ typedef enum
   BURROW_USER_MODE_NAT_TRAVERSAL,
 } BurrowUserMode;
 
+/* Longest INF field values kept, in bytes (DESIGN.md principle 7). A hub relays what its users
+ * send, and it is the client that holds every user's fields: 5,000 users with 60 KB descriptions
+ * would take 300 MB. Text fields longer than their limit are shortened at a UTF-8 character
+ * boundary (the user stays listed, with the start of the text); values with a structure (addresses,
+ * keyprint, feature list) that are longer than any valid value are ignored. Either way
+ * burrow_user_apply_inf_full() counts the field, and the hub session reports it.
+ *
+ * Nick: uhub's default limit is 64 bytes, DC++ shows nicks in one column; 256 leaves room for
+ *   any script. Description: a line of text in the user list; 1024 bytes is several lines
+ *   (DC++ and uhub set no limit, real descriptions stay under 200). E-mail: RFC 5321 caps an
+ *   address at 254. Client name and version (AP, VE): short product strings. Features (SU):
+ *   64 four-letter features. Keyprint: "SHA256/" and 52 base32 characters. IPv6 text: at most
+ *   45 characters. */
+#define BURROW_USER_MAX_NICK_BYTES        256
+#define BURROW_USER_MAX_DESCRIPTION_BYTES 1024
+#define BURROW_USER_MAX_EMAIL_BYTES       256
+#define BURROW_USER_MAX_CLIENT_BYTES      128    /* AP and VE each */
+#define BURROW_USER_MAX_FEATURES_BYTES    320
+#define BURROW_USER_MAX_KEYPRINT_BYTES    128
+#define BURROW_USER_MAX_ADDRESS_BYTES     64     /* I4 and I6 */
+
 BurrowUser     *burrow_user_new                (guint32           sid);
 gboolean        burrow_user_apply_inf          (BurrowUser       *self,
                                                 BurrowAdcMessage *inf,
                                                 gboolean          notify);
+gboolean        burrow_user_apply_inf_full     (BurrowUser       *self,
+                                                BurrowAdcMessage *inf,
+                                                gboolean          notify,
+                                                guint            *n_over_long);
 guint32         burrow_user_get_sid            (BurrowUser       *self);
 const gchar    *burrow_user_get_cid            (BurrowUser       *self);
 const gchar    *burrow_user_get_nick           (BurrowUser       *self);
