@@ -58,6 +58,7 @@ struct _BurrowPeerConnection
   guint64              dl_offset;
   gint64               dl_length;
   guint64              dl_expected;
+  guint64              dl_max;      /* most bytes the SND may announce; 0: any */
   guint64              dl_received;
   BurrowPeerSinkFunc   dl_sink;
   gpointer             dl_sink_data;
@@ -292,6 +293,7 @@ clear_download (BurrowPeerConnection *self)
   g_clear_pointer (&self->dl_zbuf, g_free);
   self->dl_sink = NULL;
   self->dl_sink_data = NULL;
+  self->dl_max = 0;
 }
 
 static void
@@ -828,6 +830,15 @@ handle_snd (BurrowPeerConnection *self,
             _("The peer answered with data we did not ask for"));
       return;
     }
+  /* a file list larger than we take: refuse it now, not after receiving the limit's worth */
+  if (self->dl_max > 0 && n > self->dl_max)
+    {
+      g_autofree gchar *message = g_strdup_printf (_("The file list is larger than %u MiB"),
+                                                   BURROW_PEER_MAX_LIST_BYTES >> 20);
+
+      fail (self, BURROW_SHARE_ERROR, BURROW_SHARE_ERROR_LIST_TOO_LARGE, message);
+      return;
+    }
 
   self->dl_expected = n;
   self->dl_received = 0;
@@ -1183,6 +1194,9 @@ burrow_peer_connection_get_file_list_async (BurrowPeerConnection *self,
   g_task_set_task_data (task, g_byte_array_new (), (GDestroyNotify) g_byte_array_unref);
   burrow_peer_connection_download_async (self, "file", "files.xml.bz2", 0, -1, FALSE, collect_sink,
                                          task, cancellable, on_list_downloaded, task);
+  /* the GET is out; its SND is read from the main loop, after this */
+  if (self->download_task != NULL && self->dl_sink_data == task)
+    self->dl_max = BURROW_PEER_MAX_LIST_BYTES;
 }
 
 /**
