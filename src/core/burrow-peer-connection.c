@@ -87,6 +87,7 @@ struct _BurrowPeerConnection
   BurrowPeerSide       side;
   State                state;
   guint                timeout_id;
+  guint                handshake_timeout_ms;
   guint64              download_expected;
   gboolean             sent_sup;
   gboolean             sent_inf;
@@ -172,6 +173,7 @@ burrow_peer_connection_class_init (BurrowPeerConnectionClass *klass)
 static void
 burrow_peer_connection_init (BurrowPeerConnection *self)
 {
+  self->handshake_timeout_ms = BURROW_PEER_HANDSHAKE_TIMEOUT_MS;
 }
 
 /**
@@ -324,9 +326,12 @@ fail (BurrowPeerConnection *self,
       const gchar          *message)
 {
   g_autoptr(GError) error = g_error_new_literal (domain, code, message);
+  g_autoptr(BurrowPeerConnection) hold = NULL;
 
   if (self->state == STATE_CLOSED)
     return;
+  /* completing the tasks runs their callbacks, which may drop the last reference */
+  hold = g_object_ref (self);
   g_debug ("peer connection failed: %s", message);
   g_clear_error (&self->error);
   self->error = g_error_copy (error);
@@ -433,7 +438,8 @@ deliver (BurrowPeerConnection *self,
       fail (self, error->domain, error->code, error->message);
       return FALSE;
     }
-  return TRUE;
+  /* the sink may have closed the connection (which ended the download and freed its state) */
+  return self->state == STATE_RECEIVING;
 }
 
 static void
@@ -443,7 +449,7 @@ on_raw (BurrowLineChannel *channel,
         gboolean           last,
         gpointer           user_data)
 {
-  BurrowPeerConnection *self = user_data;
+  g_autoptr(BurrowPeerConnection) self = g_object_ref (user_data);
 
   if (!deliver (self, data, len))
     return;
@@ -462,7 +468,7 @@ on_zstream (BurrowLineChannel *channel,
             gboolean          *done,
             gpointer           user_data)
 {
-  BurrowPeerConnection *self = user_data;
+  g_autoptr(BurrowPeerConnection) self = g_object_ref (user_data);
   z_stream *zs = self->dl_zstream;
   gsize consumed;
   int rc = Z_OK;
@@ -539,7 +545,7 @@ static void
 on_drain (BurrowLineChannel *channel,
           gpointer           user_data)
 {
-  BurrowPeerConnection *self = user_data;
+  g_autoptr(BurrowPeerConnection) self = g_object_ref (user_data);
 
   if (self->state == STATE_SENDING)
     upload_pump (self);
@@ -550,15 +556,14 @@ on_upload_read (GObject      *source,
                 GAsyncResult *result,
                 gpointer      user_data)
 {
-  BurrowPeerConnection *self = user_data;
+  g_autoptr(BurrowPeerConnection) self = user_data; /* the read's reference */
   g_autoptr(GError) error = NULL;
   g_autoptr(GBytes) bytes = g_input_stream_read_bytes_finish (G_INPUT_STREAM (source), result, &error);
 
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    {
-      g_object_unref (self);
-      return;
-    }
+  /* a read that completed after its upload stopped (the cancellation came too late) */
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ||
+      self->state != STATE_SENDING || G_INPUT_STREAM (source) != self->up_input)
+    return;
   self->up_reading = FALSE;
   if (bytes == NULL || g_bytes_get_size (bytes) == 0)
     {
@@ -566,7 +571,6 @@ on_upload_read (GObject      *source,
       g_debug ("upload read failed: %s", error ? error->message : "end of file");
       fail (self, BURROW_TRANSFER_ERROR, BURROW_TRANSFER_ERROR_FAILED,
             _("The shared file could not be read"));
-      g_object_unref (self);
       return;
     }
 
@@ -575,7 +579,6 @@ on_upload_read (GObject      *source,
   self->bytes_sent += g_bytes_get_size (bytes);
   burrow_line_channel_send_bytes (self->channel, bytes, NULL);
   upload_pump (self);
-  g_object_unref (self);
 }
 
 /* Keeps the write queue fed without holding more than HIGH_WATER in memory. */
@@ -912,6 +915,7 @@ on_line (BurrowLineChannel *channel,
          gpointer           user_data)
 {
   BurrowPeerConnection *self = user_data;
+  g_autoptr(BurrowPeerConnection) hold = NULL;
   g_autoptr(BurrowAdcMessage) msg = NULL;
   g_autoptr(GError) error = NULL;
 
@@ -923,6 +927,9 @@ on_line (BurrowLineChannel *channel,
       g_debug ("ignoring a malformed line from a peer: %s", error->message);
       return;
     }
+  /* what a line starts (a failure, a completed handshake or download) runs callbacks that
+   * may drop the last reference; self must live until this handler returns */
+  hold = g_object_ref (self);
   if (burrow_adc_message_get_type_char (msg) != 'C')
     {
       fail (self, BURROW_PROTOCOL_ERROR, BURROW_PROTOCOL_ERROR_BAD_TYPE,
@@ -958,7 +965,7 @@ on_channel_error (BurrowLineChannel *channel,
                   gboolean           fatal,
                   gpointer           user_data)
 {
-  BurrowPeerConnection *self = user_data;
+  g_autoptr(BurrowPeerConnection) self = g_object_ref (user_data);
 
   if (fatal)
     fail (self, error->domain, error->code, error->message);
@@ -967,7 +974,7 @@ on_channel_error (BurrowLineChannel *channel,
 static gboolean
 handshake_timeout_cb (gpointer data)
 {
-  BurrowPeerConnection *self = data;
+  g_autoptr(BurrowPeerConnection) self = g_object_ref (data);
 
   self->timeout_id = 0;
   fail (self, BURROW_NAT_ERROR, BURROW_NAT_ERROR_TIMED_OUT,
@@ -1052,7 +1059,7 @@ burrow_peer_connection_handshake_async (BurrowPeerConnection *self,
     }
 
   self->handshake_task = g_steal_pointer (&task);
-  self->timeout_id = g_timeout_add (BURROW_PEER_HANDSHAKE_TIMEOUT_MS, handshake_timeout_cb, self);
+  self->timeout_id = g_timeout_add (self->handshake_timeout_ms, handshake_timeout_cb, self);
   if (self->side != BURROW_PEER_SIDE_ACCEPTING)
     send_sup (self);
   burrow_line_channel_start (self->channel);
@@ -1065,6 +1072,23 @@ burrow_peer_connection_handshake_finish (BurrowPeerConnection  *self,
 {
   g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
   return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/**
+ * burrow_peer_connection_set_handshake_timeout:
+ * @timeout_ms: how long the peer has for SUP and INF, in milliseconds (> 0)
+ *
+ * Overrides %BURROW_PEER_HANDSHAKE_TIMEOUT_MS; takes effect at the next
+ * burrow_peer_connection_handshake_async().
+ */
+void
+burrow_peer_connection_set_handshake_timeout (BurrowPeerConnection *self,
+                                              guint                 timeout_ms)
+{
+  g_return_if_fail (BURROW_IS_PEER_CONNECTION (self));
+  g_return_if_fail (timeout_ms > 0);
+
+  self->handshake_timeout_ms = timeout_ms;
 }
 
 /**
@@ -1233,16 +1257,32 @@ burrow_peer_connection_set_receiving (BurrowPeerConnection *self,
     burrow_line_channel_pause (self->channel);
 }
 
+/**
+ * burrow_peer_connection_close:
+ *
+ * Ends the connection: what is queued is still written. A download in flight
+ * completes with the reason (%G_IO_ERROR_CLOSED, or the error that ended the
+ * connection), then ::closed is emitted. Callers may drop their reference
+ * from either.
+ */
 void
 burrow_peer_connection_close (BurrowPeerConnection *self)
 {
+  g_autoptr(BurrowPeerConnection) hold = NULL;
+
+  g_return_if_fail (BURROW_IS_PEER_CONNECTION (self));
+
   if (self->state == STATE_CLOSED)
     return;
+  /* the download's callback may drop the last reference before ::closed is emitted */
+  hold = g_object_ref (self);
   self->state = STATE_CLOSED;
   g_clear_handle_id (&self->timeout_id, g_source_remove);
   if (self->channel != NULL)
     {
+      /* the channel may outlive us while it flushes: nothing of it may call back into us */
       burrow_line_channel_set_handlers (self->channel, NULL, NULL, NULL, NULL);
+      burrow_line_channel_set_drain_func (self->channel, 0, NULL, NULL);
       burrow_line_channel_flush_and_close (self->channel);
     }
   /* a GET in flight cannot complete any more: say so (with fail()'s reason if any) */
