@@ -399,6 +399,7 @@ dispatch_inf (BurrowPeerConnection *self,
                 _("A peer connected with a token we did not hand out"));
           return;
         }
+      g_free (self->token);
       self->token = g_strdup (token);
       send_inf (self, FALSE);
     }

@@ -177,6 +177,8 @@ finalized (gpointer data)
 }
 
 /* the connection's owner: the handshake failed, so the connection goes (the last reference) */
+static void on_handshake_keep (GObject *source, GAsyncResult *result, gpointer data);
+
 static void
 on_handshake_drop (GObject      *source,
                    GAsyncResult *result,
@@ -252,6 +254,33 @@ test_accepting_hang_up (Fixture       *f,
   peer_send_text (f, "CSU");
   peer_hang_up (f);
   assert_handshake_failed (f, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED);
+}
+
+static gboolean
+accept_token (BurrowPeerConnection *connection,
+              const gchar          *token,
+              const gchar          *cid,
+              gpointer              user_data)
+{
+  return g_str_equal (token, "theirs") && g_str_equal (cid, PEER_CID);
+}
+
+/* A good handshake on the accepting side: the peer's token replaces ours. */
+static void
+test_accepting_identified (Fixture       *f,
+                           gconstpointer  data)
+{
+  g_autoptr(BurrowPeerConnection) peer = new_connection (f, BURROW_PEER_SIDE_ACCEPTING);
+
+  burrow_peer_connection_set_token_func (peer, accept_token, NULL);
+  burrow_peer_connection_handshake_async (peer, NULL, on_handshake_keep, f);
+  peer_send_text (f, "CSUP ADBASE ADTIGR\nCINF ID" PEER_CID " TOtheirs\n");
+  g_assert_true (burrow_test_wait_for_flag (&f->done, DEADLINE_MS));
+  g_assert_no_error (f->error);
+  g_assert_true (f->handshake_ok);
+  g_assert_cmpstr (burrow_peer_connection_get_token (peer), ==, "theirs");
+  g_assert_cmpstr (burrow_peer_connection_get_peer_cid (peer), ==, PEER_CID);
+  g_assert_false (burrow_peer_connection_is_closed (peer));
 }
 
 static void
@@ -587,6 +616,7 @@ main (int   argc,
   ADD ("accepting/not-client", test_accepting_not_client);
   ADD ("accepting/timeout", test_accepting_timeout);
   ADD ("accepting/hang-up", test_accepting_hang_up);
+  ADD ("accepting/identified", test_accepting_identified);
   ADD ("connecting/bad-inf", test_connecting_bad_inf);
   ADD ("connecting/wrong-token", test_connecting_wrong_token);
   ADD ("list/truncated", test_list_truncated);
