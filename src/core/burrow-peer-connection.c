@@ -325,20 +325,12 @@ fail (BurrowPeerConnection *self,
       gint                  code,
       const gchar          *message)
 {
-  g_autoptr(GError) error = g_error_new_literal (domain, code, message);
-  g_autoptr(BurrowPeerConnection) hold = NULL;
-
   if (self->state == STATE_CLOSED)
     return;
-  /* completing the tasks runs their callbacks, which may drop the last reference */
-  hold = g_object_ref (self);
   g_debug ("peer connection failed: %s", message);
   g_clear_error (&self->error);
-  self->error = g_error_copy (error);
+  self->error = g_error_new_literal (domain, code, message);
   burrow_peer_connection_close (self);
-  complete_handshake (self, error);
-  complete_download (self, error);
-  stop_upload (self);
 }
 
 /* --- dispatch ----------------------------------------------------------------------------- */
@@ -1261,10 +1253,11 @@ burrow_peer_connection_set_receiving (BurrowPeerConnection *self,
 /**
  * burrow_peer_connection_close:
  *
- * Ends the connection: what is queued is still written. A download in flight
- * completes with the reason (%G_IO_ERROR_CLOSED, or the error that ended the
- * connection), then ::closed is emitted. Callers may drop their reference
- * from either.
+ * Ends the connection: what is queued is still written. A handshake or
+ * download in flight completes with the reason (%G_IO_ERROR_CLOSED, or the
+ * error that ended the connection), an upload in flight ends (::upload-done,
+ * its slot given back), then ::closed is emitted. Callers may drop their
+ * reference from any of these.
  */
 void
 burrow_peer_connection_close (BurrowPeerConnection *self)
@@ -1275,7 +1268,7 @@ burrow_peer_connection_close (BurrowPeerConnection *self)
 
   if (self->state == STATE_CLOSED)
     return;
-  /* the download's callback may drop the last reference before ::closed is emitted */
+  /* the callbacks below may drop the last reference */
   hold = g_object_ref (self);
   self->state = STATE_CLOSED;
   g_clear_handle_id (&self->timeout_id, g_source_remove);
@@ -1286,13 +1279,17 @@ burrow_peer_connection_close (BurrowPeerConnection *self)
       burrow_line_channel_set_drain_func (self->channel, 0, NULL, NULL);
       burrow_line_channel_flush_and_close (self->channel);
     }
-  /* a GET in flight cannot complete any more: say so (with fail()'s reason if any) */
-  if (self->download_task != NULL)
+  /* a handshake or GET in flight cannot complete any more: say so (with fail()'s reason if any) */
+  if (self->handshake_task != NULL || self->download_task != NULL)
     {
       g_autoptr(GError) closed = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CLOSED,
                                                       _("The connection was closed"));
-      complete_download (self, self->error ? self->error : closed);
+      g_autoptr(GError) reason = g_error_copy (self->error ? self->error : closed);
+
+      complete_handshake (self, reason);
+      complete_download (self, reason);
     }
+  stop_upload (self);
   g_signal_emit (self, signals[SIGNAL_CLOSED], 0);
 }
 

@@ -283,6 +283,17 @@ test_accepting_identified (Fixture       *f,
   g_assert_false (burrow_peer_connection_is_closed (peer));
 }
 
+/* The owner closes a connection whose handshake runs (a cancelled connect): the handshake
+ * must end, with G_IO_ERROR_CLOSED. */
+static void
+test_accepting_close (Fixture       *f,
+                      gconstpointer  data)
+{
+  handshake_and_drop (f, BURROW_PEER_SIDE_ACCEPTING, 0);
+  burrow_peer_connection_close (f->peer);
+  assert_handshake_failed (f, G_IO_ERROR, G_IO_ERROR_CLOSED);
+}
+
 static void
 test_connecting_bad_inf (Fixture       *f,
                          gconstpointer  data)
@@ -603,6 +614,77 @@ test_upload_dropped_while_queued (Fixture       *f,
   g_assert_cmpuint (d.received, >, 0);
 }
 
+typedef struct
+{
+  guint    acquired;
+  guint    released;
+  guint    done;
+  gboolean complete;
+} Slots;
+
+static BurrowPeerSource *
+slotted_source (BurrowPeerConnection  *connection,
+                const gchar           *type,
+                const gchar           *identifier,
+                gboolean               recursive,
+                GError               **error,
+                gpointer               user_data)
+{
+  return burrow_peer_source_new_bytes (g_object_get_data (G_OBJECT (connection), "content"), FALSE);
+}
+
+static gboolean
+count_slot (BurrowPeerConnection *connection,
+            gboolean              acquire,
+            gpointer              user_data)
+{
+  Slots *slots = user_data;
+
+  if (acquire)
+    slots->acquired++;
+  else
+    slots->released++;
+  return TRUE;
+}
+
+static void
+on_upload_done (BurrowPeerConnection *peer,
+                gboolean              complete,
+                gpointer              data)
+{
+  Slots *slots = data;
+
+  slots->done++;
+  slots->complete = complete;
+}
+
+/* The owner closes a connection that uploads: the upload ends and gives its slot back. */
+static void
+test_upload_close (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autoptr(BurrowPeerConnection) peer = connect_identified (f);
+  Slots slots = { 0 };
+
+  g_object_set_data_full (G_OBJECT (peer), "content",
+                          g_bytes_new_take (g_malloc0 (UPLOAD_BYTES), UPLOAD_BYTES),
+                          (GDestroyNotify) g_bytes_unref);
+  burrow_peer_connection_set_source_func (peer, slotted_source, count_slot, &slots);
+  g_signal_connect (peer, "upload-started", G_CALLBACK (on_upload_started), f);
+  g_signal_connect (peer, "upload-done", G_CALLBACK (on_upload_done), &slots);
+  peer_send_text (f, "CGET file TTH/X 0 -1\n");
+  g_assert_true (burrow_test_wait_for_flag (&f->done, DEADLINE_MS));
+  g_assert_cmpuint (slots.acquired, ==, 1);
+
+  burrow_peer_connection_close (peer);
+  g_assert_true (burrow_peer_connection_is_closed (peer));
+  g_assert_false (burrow_peer_connection_is_uploading (peer));
+  g_assert_cmpuint (slots.done, ==, 1);
+  g_assert_false (slots.complete);
+  g_assert_cmpuint (slots.released, ==, 1);
+  g_assert_cmpuint (f->closed_signals, ==, 1);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -617,6 +699,7 @@ main (int   argc,
   ADD ("accepting/timeout", test_accepting_timeout);
   ADD ("accepting/hang-up", test_accepting_hang_up);
   ADD ("accepting/identified", test_accepting_identified);
+  ADD ("accepting/close", test_accepting_close);
   ADD ("connecting/bad-inf", test_connecting_bad_inf);
   ADD ("connecting/wrong-token", test_connecting_wrong_token);
   ADD ("list/truncated", test_list_truncated);
@@ -628,6 +711,7 @@ main (int   argc,
   ADD ("download/sink-closes", test_download_sink_closes);
   ADD ("download/sink-closes-zl1", test_download_sink_closes_zl1);
   ADD ("upload/dropped-while-queued", test_upload_dropped_while_queued);
+  ADD ("upload/close", test_upload_close);
 
 #undef ADD
 
