@@ -9,8 +9,9 @@
  * A connection that ended must stay alive until the code that ended it has returned: these
  * cases end it from every I/O entry point (a line, a read error, the handshake timeout, a
  * failing download, close()) while the callback drops the last reference. Use-after-free
- * shows under AddressSanitizer with G_SLICE=always-malloc, and in any build as the
- * g_signal_emit() critical (G_DEBUG=fatal-warnings) or a connection that is no longer closed.
+ * shows under AddressSanitizer with G_SLICE=always-malloc (every case); the download cases
+ * also show in a plain build, as the g_signal_emit() critical on the freed connection
+ * (G_DEBUG=fatal-warnings) or as a closed connection that reopened.
  */
 
 #include "config.h"
