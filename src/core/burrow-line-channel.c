@@ -699,7 +699,8 @@ burrow_line_channel_send_bytes (BurrowLineChannel  *self,
 /**
  * burrow_line_channel_flush_and_close:
  *
- * Stops reading, writes what is queued, then closes the stream.
+ * Stops reading, writes what is queued, then closes the stream. The line,
+ * batch and drain functions are not called any more.
  */
 void
 burrow_line_channel_flush_and_close (BurrowLineChannel *self)
@@ -712,6 +713,9 @@ burrow_line_channel_flush_and_close (BurrowLineChannel *self)
   self->close_after_flush = TRUE;
   self->line_func = NULL;
   self->batch_func = NULL;
+  /* nothing more may be queued, and the sender may be gone before the queue is written */
+  self->drain_func = NULL;
+  self->drain_data = NULL;
   if (self->in_flight == NULL && nothing_queued (self))
     burrow_line_channel_close (self);
 }

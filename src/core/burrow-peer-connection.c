@@ -58,6 +58,7 @@ struct _BurrowPeerConnection
   guint64              dl_offset;
   gint64               dl_length;
   guint64              dl_expected;
+  guint64              dl_max;      /* most bytes the SND may announce; 0: any */
   guint64              dl_received;
   BurrowPeerSinkFunc   dl_sink;
   gpointer             dl_sink_data;
@@ -86,6 +87,7 @@ struct _BurrowPeerConnection
   BurrowPeerSide       side;
   State                state;
   guint                timeout_id;
+  guint                handshake_timeout_ms;
   guint64              download_expected;
   gboolean             sent_sup;
   gboolean             sent_inf;
@@ -171,6 +173,7 @@ burrow_peer_connection_class_init (BurrowPeerConnectionClass *klass)
 static void
 burrow_peer_connection_init (BurrowPeerConnection *self)
 {
+  self->handshake_timeout_ms = BURROW_PEER_HANDSHAKE_TIMEOUT_MS;
 }
 
 /**
@@ -292,6 +295,7 @@ clear_download (BurrowPeerConnection *self)
   g_clear_pointer (&self->dl_zbuf, g_free);
   self->dl_sink = NULL;
   self->dl_sink_data = NULL;
+  self->dl_max = 0;
 }
 
 static void
@@ -321,17 +325,12 @@ fail (BurrowPeerConnection *self,
       gint                  code,
       const gchar          *message)
 {
-  g_autoptr(GError) error = g_error_new_literal (domain, code, message);
-
   if (self->state == STATE_CLOSED)
     return;
   g_debug ("peer connection failed: %s", message);
   g_clear_error (&self->error);
-  self->error = g_error_copy (error);
+  self->error = g_error_new_literal (domain, code, message);
   burrow_peer_connection_close (self);
-  complete_handshake (self, error);
-  complete_download (self, error);
-  stop_upload (self);
 }
 
 /* --- dispatch ----------------------------------------------------------------------------- */
@@ -392,6 +391,7 @@ dispatch_inf (BurrowPeerConnection *self,
                 _("A peer connected with a token we did not hand out"));
           return;
         }
+      g_free (self->token);
       self->token = g_strdup (token);
       send_inf (self, FALSE);
     }
@@ -431,7 +431,8 @@ deliver (BurrowPeerConnection *self,
       fail (self, error->domain, error->code, error->message);
       return FALSE;
     }
-  return TRUE;
+  /* the sink may have closed the connection (which ended the download and freed its state) */
+  return self->state == STATE_RECEIVING;
 }
 
 static void
@@ -441,7 +442,7 @@ on_raw (BurrowLineChannel *channel,
         gboolean           last,
         gpointer           user_data)
 {
-  BurrowPeerConnection *self = user_data;
+  g_autoptr(BurrowPeerConnection) self = g_object_ref (user_data);
 
   if (!deliver (self, data, len))
     return;
@@ -460,7 +461,7 @@ on_zstream (BurrowLineChannel *channel,
             gboolean          *done,
             gpointer           user_data)
 {
-  BurrowPeerConnection *self = user_data;
+  g_autoptr(BurrowPeerConnection) self = g_object_ref (user_data);
   z_stream *zs = self->dl_zstream;
   gsize consumed;
   int rc = Z_OK;
@@ -537,7 +538,7 @@ static void
 on_drain (BurrowLineChannel *channel,
           gpointer           user_data)
 {
-  BurrowPeerConnection *self = user_data;
+  g_autoptr(BurrowPeerConnection) self = g_object_ref (user_data);
 
   if (self->state == STATE_SENDING)
     upload_pump (self);
@@ -548,15 +549,14 @@ on_upload_read (GObject      *source,
                 GAsyncResult *result,
                 gpointer      user_data)
 {
-  BurrowPeerConnection *self = user_data;
+  g_autoptr(BurrowPeerConnection) self = user_data; /* the read's reference */
   g_autoptr(GError) error = NULL;
   g_autoptr(GBytes) bytes = g_input_stream_read_bytes_finish (G_INPUT_STREAM (source), result, &error);
 
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    {
-      g_object_unref (self);
-      return;
-    }
+  /* a read that completed after its upload stopped (the cancellation came too late) */
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ||
+      self->state != STATE_SENDING || G_INPUT_STREAM (source) != self->up_input)
+    return;
   self->up_reading = FALSE;
   if (bytes == NULL || g_bytes_get_size (bytes) == 0)
     {
@@ -564,7 +564,6 @@ on_upload_read (GObject      *source,
       g_debug ("upload read failed: %s", error ? error->message : "end of file");
       fail (self, BURROW_TRANSFER_ERROR, BURROW_TRANSFER_ERROR_FAILED,
             _("The shared file could not be read"));
-      g_object_unref (self);
       return;
     }
 
@@ -573,7 +572,6 @@ on_upload_read (GObject      *source,
   self->bytes_sent += g_bytes_get_size (bytes);
   burrow_line_channel_send_bytes (self->channel, bytes, NULL);
   upload_pump (self);
-  g_object_unref (self);
 }
 
 /* Keeps the write queue fed without holding more than HIGH_WATER in memory. */
@@ -828,6 +826,15 @@ handle_snd (BurrowPeerConnection *self,
             _("The peer answered with data we did not ask for"));
       return;
     }
+  /* a file list larger than we take: refuse it now, not after receiving the limit's worth */
+  if (self->dl_max > 0 && n > self->dl_max)
+    {
+      g_autofree gchar *message = g_strdup_printf (_("The file list is larger than %u MiB"),
+                                                   BURROW_PEER_MAX_LIST_BYTES >> 20);
+
+      fail (self, BURROW_SHARE_ERROR, BURROW_SHARE_ERROR_LIST_TOO_LARGE, message);
+      return;
+    }
 
   self->dl_expected = n;
   self->dl_received = 0;
@@ -901,6 +908,7 @@ on_line (BurrowLineChannel *channel,
          gpointer           user_data)
 {
   BurrowPeerConnection *self = user_data;
+  g_autoptr(BurrowPeerConnection) hold = NULL;
   g_autoptr(BurrowAdcMessage) msg = NULL;
   g_autoptr(GError) error = NULL;
 
@@ -912,6 +920,9 @@ on_line (BurrowLineChannel *channel,
       g_debug ("ignoring a malformed line from a peer: %s", error->message);
       return;
     }
+  /* what a line starts (a failure, a completed handshake or download) runs callbacks that
+   * may drop the last reference; self must live until this handler returns */
+  hold = g_object_ref (self);
   if (burrow_adc_message_get_type_char (msg) != 'C')
     {
       fail (self, BURROW_PROTOCOL_ERROR, BURROW_PROTOCOL_ERROR_BAD_TYPE,
@@ -947,7 +958,7 @@ on_channel_error (BurrowLineChannel *channel,
                   gboolean           fatal,
                   gpointer           user_data)
 {
-  BurrowPeerConnection *self = user_data;
+  g_autoptr(BurrowPeerConnection) self = g_object_ref (user_data);
 
   if (fatal)
     fail (self, error->domain, error->code, error->message);
@@ -956,7 +967,7 @@ on_channel_error (BurrowLineChannel *channel,
 static gboolean
 handshake_timeout_cb (gpointer data)
 {
-  BurrowPeerConnection *self = data;
+  g_autoptr(BurrowPeerConnection) self = g_object_ref (data);
 
   self->timeout_id = 0;
   fail (self, BURROW_NAT_ERROR, BURROW_NAT_ERROR_TIMED_OUT,
@@ -1041,7 +1052,7 @@ burrow_peer_connection_handshake_async (BurrowPeerConnection *self,
     }
 
   self->handshake_task = g_steal_pointer (&task);
-  self->timeout_id = g_timeout_add (BURROW_PEER_HANDSHAKE_TIMEOUT_MS, handshake_timeout_cb, self);
+  self->timeout_id = g_timeout_add (self->handshake_timeout_ms, handshake_timeout_cb, self);
   if (self->side != BURROW_PEER_SIDE_ACCEPTING)
     send_sup (self);
   burrow_line_channel_start (self->channel);
@@ -1054,6 +1065,23 @@ burrow_peer_connection_handshake_finish (BurrowPeerConnection  *self,
 {
   g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
   return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/**
+ * burrow_peer_connection_set_handshake_timeout:
+ * @timeout_ms: how long the peer has for SUP and INF, in milliseconds (> 0)
+ *
+ * Overrides %BURROW_PEER_HANDSHAKE_TIMEOUT_MS; takes effect at the next
+ * burrow_peer_connection_handshake_async().
+ */
+void
+burrow_peer_connection_set_handshake_timeout (BurrowPeerConnection *self,
+                                              guint                 timeout_ms)
+{
+  g_return_if_fail (BURROW_IS_PEER_CONNECTION (self));
+  g_return_if_fail (timeout_ms > 0);
+
+  self->handshake_timeout_ms = timeout_ms;
 }
 
 /**
@@ -1183,6 +1211,9 @@ burrow_peer_connection_get_file_list_async (BurrowPeerConnection *self,
   g_task_set_task_data (task, g_byte_array_new (), (GDestroyNotify) g_byte_array_unref);
   burrow_peer_connection_download_async (self, "file", "files.xml.bz2", 0, -1, FALSE, collect_sink,
                                          task, cancellable, on_list_downloaded, task);
+  /* the GET is out; its SND is read from the main loop, after this */
+  if (self->download_task != NULL && self->dl_sink_data == task)
+    self->dl_max = BURROW_PEER_MAX_LIST_BYTES;
 }
 
 /**
@@ -1219,25 +1250,46 @@ burrow_peer_connection_set_receiving (BurrowPeerConnection *self,
     burrow_line_channel_pause (self->channel);
 }
 
+/**
+ * burrow_peer_connection_close:
+ *
+ * Ends the connection: what is queued is still written. A handshake or
+ * download in flight completes with the reason (%G_IO_ERROR_CLOSED, or the
+ * error that ended the connection), an upload in flight ends (::upload-done,
+ * its slot given back), then ::closed is emitted. Callers may drop their
+ * reference from any of these.
+ */
 void
 burrow_peer_connection_close (BurrowPeerConnection *self)
 {
+  g_autoptr(BurrowPeerConnection) hold = NULL;
+
+  g_return_if_fail (BURROW_IS_PEER_CONNECTION (self));
+
   if (self->state == STATE_CLOSED)
     return;
+  /* the callbacks below may drop the last reference */
+  hold = g_object_ref (self);
   self->state = STATE_CLOSED;
   g_clear_handle_id (&self->timeout_id, g_source_remove);
   if (self->channel != NULL)
     {
+      /* the channel may outlive us while it flushes: nothing of it may call back into us */
       burrow_line_channel_set_handlers (self->channel, NULL, NULL, NULL, NULL);
+      burrow_line_channel_set_drain_func (self->channel, 0, NULL, NULL);
       burrow_line_channel_flush_and_close (self->channel);
     }
-  /* a GET in flight cannot complete any more: say so (with fail()'s reason if any) */
-  if (self->download_task != NULL)
+  /* a handshake or GET in flight cannot complete any more: say so (with fail()'s reason if any) */
+  if (self->handshake_task != NULL || self->download_task != NULL)
     {
       g_autoptr(GError) closed = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CLOSED,
                                                       _("The connection was closed"));
-      complete_download (self, self->error ? self->error : closed);
+      g_autoptr(GError) reason = g_error_copy (self->error ? self->error : closed);
+
+      complete_handshake (self, reason);
+      complete_download (self, reason);
     }
+  stop_upload (self);
   g_signal_emit (self, signals[SIGNAL_CLOSED], 0);
 }
 

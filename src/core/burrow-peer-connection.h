@@ -126,6 +126,8 @@ void                  burrow_peer_connection_set_source_func (BurrowPeerConnecti
                                                            BurrowPeerSourceFunc  func,
                                                            BurrowPeerSlotFunc    slot_func,
                                                            gpointer              user_data);
+void                  burrow_peer_connection_set_handshake_timeout (BurrowPeerConnection *self,
+                                                                    guint                 timeout_ms);
 void                  burrow_peer_connection_handshake_async  (BurrowPeerConnection *self,
                                                                GCancellable         *cancellable,
                                                                GAsyncReadyCallback   callback,
