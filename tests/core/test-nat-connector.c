@@ -1045,6 +1045,30 @@ test_ip4_host_name (Fixture       *f,
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK);
 }
 
+/* The same over NAT traversal: a NAT answer from a peer whose I4 is a name fails cleanly. */
+static void
+test_ip4_host_name_nat (Fixture       *f,
+                        gconstpointer  data)
+{
+  BurrowNatConnector *connector = burrow_client_get_connector (f->a);
+  BurrowAdcHubSession *sa;
+  g_auto(GStrv) rcm = NULL;
+  g_autofree gchar *nat = NULL;
+  g_autoptr(BurrowPunchAttempt) attempt = NULL;
+  Result peer = { 0, };
+
+  sa = join_fake (f, FALSE, "NAT0", "localhost", NULL);
+  burrow_nat_connector_connect_async (connector, sa, wait_user (sa, "mallory"), NULL, on_peer, &peer);
+  rcm = wait_request (f, "DRCM");
+  nat = g_strdup_printf ("DNAT AAAC AAAB %s 9 %s\n", rcm[3], rcm[4]);
+  burrow_test_fake_hub_send_raw (f->fake, nat, strlen (nat));
+  g_assert_true (burrow_test_wait_for_flag (&peer.done, DEADLINE_MS));
+  g_assert_error (peer.error, BURROW_NAT_ERROR, BURROW_NAT_ERROR_BAD_ADDRESS);
+  g_clear_error (&peer.error);
+  attempt = g_list_model_get_item (burrow_nat_connector_get_attempts (connector), 0);
+  g_assert_false (has_step (attempt, BURROW_PUNCH_STEP_CONNECT_TRY));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1071,6 +1095,8 @@ main (int   argc,
               test_nat_no_downgrade, tear_down);
   g_test_add ("/burrow/nat/ip4-host-name-not-resolved", Fixture, NULL, set_up_fake,
               test_ip4_host_name, tear_down);
+  g_test_add ("/burrow/nat/ip4-host-name-nat-answer", Fixture, NULL, set_up_fake,
+              test_ip4_host_name_nat, tear_down);
 
   return g_test_run ();
 }
