@@ -176,6 +176,15 @@ static gboolean on_peer_accept_certificate (GTlsConnection *conn, GTlsCertificat
 
 /* --- expects -------------------------------------------------------------------------- */
 
+/* A BurrowPeerConnection completes its handshake from inside its own failure
+ * handling and goes on using itself afterwards: the last reference to it must
+ * not be dropped from that callback, only once the main loop is back. */
+static void
+unref_later (gpointer object)
+{
+  g_idle_add_once ((GSourceOnceFunc) g_object_unref, object);
+}
+
 static void
 expect_free (Expect *e)
 {
@@ -196,7 +205,8 @@ expect_free (Expect *e)
   if (e->stream != NULL)
     g_signal_handlers_disconnect_by_func (e->stream, on_peer_accept_certificate, e);
   g_clear_object (&e->stream);
-  g_clear_object (&e->peer);
+  if (e->peer != NULL)
+    unref_later (g_steal_pointer (&e->peer));
   g_clear_pointer (&e->probe, burrow_path_probe_free);
   g_free (e->token);
   g_free (e->peer_cid);
@@ -1020,8 +1030,12 @@ on_peer_closed (BurrowPeerConnection *peer,
 {
   BurrowNatConnector *self = data;
 
+  guint i;
+
   g_signal_handlers_disconnect_by_func (peer, on_peer_closed, self);
-  g_ptr_array_remove (self->uploads, peer);
+  /* "closed" is emitted from inside the connection's own failure handling */
+  if (g_ptr_array_find (self->uploads, peer, &i))
+    unref_later (g_ptr_array_steal_index (self->uploads, i));
 }
 
 static gboolean
@@ -1290,6 +1304,14 @@ inbound_unref (Inbound *in)
   g_rc_box_release_full (in, inbound_clear);
 }
 
+/* From the SUP/INF callback: the peer connection may still be running its
+ * own failure handling (see unref_later()). */
+static void
+inbound_unref_later (Inbound *in)
+{
+  g_idle_add_once ((GSourceOnceFunc) inbound_unref, in);
+}
+
 /* Lets @in go: not counted any more, no timer; when @kill, the socket is
  * shut down so that a TLS or SUP/INF step still reading it ends. */
 static void
@@ -1411,13 +1433,13 @@ on_incoming_handshake (GObject      *source,
       g_debug ("incoming connection from %s dropped: %s", in->address, error->message);
       burrow_peer_connection_close (peer);
       inbound_detach (in, TRUE);
-      inbound_unref (in);
+      inbound_unref_later (in);
       return;
     }
   if (self == NULL)
     {
       burrow_peer_connection_close (peer);
-      inbound_unref (in);
+      inbound_unref_later (in);
       return;
     }
   inbound_detach (in, FALSE);
@@ -1463,7 +1485,7 @@ on_incoming_handshake (GObject      *source,
     }
   else
     burrow_peer_connection_close (peer); /* its expect ended meanwhile */
-  inbound_unref (in);
+  inbound_unref_later (in);
 }
 
 static void

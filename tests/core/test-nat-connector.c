@@ -840,15 +840,16 @@ on_tls_read (GObject      *source,
 }
 
 /* Mallory connects to alice's port over TLS with @certificate and says who it is (as it
- * would after alice's CTM); returns the TLS stream after the handshake. */
+ * would after alice's CTM); returns the TLS stream after the handshake. Takes @socket. */
 static GIOStream *
 tls_hello (GSocket         *socket,
            GTlsCertificate *certificate,
            const gchar     *token,
            TlsPeer         *t)
 {
+  g_autoptr(GSocket) owned = socket;
   g_autoptr(GError) error = NULL;
-  g_autoptr(GSocketConnection) connection = g_socket_connection_factory_create_connection (socket);
+  g_autoptr(GSocketConnection) connection = g_socket_connection_factory_create_connection (owned);
   GIOStream *tls = g_tls_client_connection_new (G_IO_STREAM (connection), NULL, &error);
   g_autofree gchar *hello = g_strdup_printf ("CSUP ADBASE ADTIGR\nCINF ID" MALLORY_CID " TO%s\n", token);
 
