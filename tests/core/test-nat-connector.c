@@ -690,6 +690,8 @@ test_inbound_caps (Fixture       *f,
     }
   sa = join_fake (f, TRUE, "TCP4", "127.0.0.1", NULL);
   port = burrow_nat_connector_get_port (connector);
+  /* the stalled connections must not run out of time while the test runs (slow under ASan) */
+  burrow_nat_connector_set_inbound_timeout (connector, 20 * DEADLINE_MS);
 
   /* the per-address cap: stalled TLS starts from 127.0.0.2 */
   for (guint i = 0; i < BURROW_NAT_MAX_UNIDENTIFIED_PER_ADDRESS; i++)
