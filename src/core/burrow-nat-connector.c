@@ -201,9 +201,10 @@ expect_free (Expect *e)
   g_clear_object (&e->attempt);
   g_clear_object (&e->session);
   g_clear_object (&e->cancellable);
-  /* the TLS handshake may outlive us (it holds the stream): it must not call back into @e */
+  /* the TLS handshake may outlive us (it holds the stream) */
   if (e->stream != NULL)
-    g_signal_handlers_disconnect_by_func (e->stream, on_peer_accept_certificate, e);
+    g_signal_handlers_disconnect_matched (e->stream, G_SIGNAL_MATCH_FUNC, 0, 0, NULL,
+                                          on_peer_accept_certificate, NULL);
   g_clear_object (&e->stream);
   if (e->peer != NULL)
     unref_later (g_steal_pointer (&e->peer));
@@ -952,26 +953,36 @@ punch_start (Expect  *e,
 /* --- after TCP: TLS, SUP/INF ----------------------------------------------------------- */
 
 static gboolean
-keyprint_acceptable (Expect          *e,
-                     GTlsCertificate *peer_cert)
+keyprint_matches (const gchar     *published,
+                  GTlsCertificate *peer_cert)
 {
   g_autofree gchar *kp = NULL;
 
   if (peer_cert == NULL)
     return FALSE;
   kp = burrow_tls_certificate_keyprint (peer_cert);
-  if (e->peer_keyprint == NULL)
+  if (published == NULL)
     return TRUE; /* the peer published none: nothing to pin (as DC++ with untrusted peers) */
-  return burrow_tls_keyprint_equal (kp, e->peer_keyprint);
+  return burrow_tls_keyprint_equal (kp, published);
 }
 
+static gboolean
+keyprint_acceptable (Expect          *e,
+                     GTlsCertificate *peer_cert)
+{
+  return keyprint_matches (e->peer_keyprint, peer_cert);
+}
+
+/* Runs on the handshake's thread when the main context is not running (GIO
+ * invokes it there), so it may race with the expect's end: its data is its
+ * own copy of the published keyprint, never the expect. */
 static gboolean
 on_peer_accept_certificate (GTlsConnection       *conn,
                             GTlsCertificate      *peer_cert,
                             GTlsCertificateFlags  errors,
                             gpointer              data)
 {
-  return keyprint_acceptable (data, peer_cert);
+  return keyprint_matches (data, peer_cert);
 }
 
 static void on_peer_closed (BurrowPeerConnection *peer, gpointer data);
@@ -1080,7 +1091,8 @@ on_tls_done (GObject      *source,
     {
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         return;
-      g_signal_handlers_disconnect_by_func (tls, on_peer_accept_certificate, e);
+      g_signal_handlers_disconnect_matched (tls, G_SIGNAL_MATCH_FUNC, 0, 0, NULL,
+                                            on_peer_accept_certificate, NULL);
       if (g_error_matches (error, G_TLS_ERROR, G_TLS_ERROR_BAD_CERTIFICATE))
         {
           why = g_strdup_printf (_("%s's certificate does not match the keyprint it published on "
@@ -1093,8 +1105,9 @@ on_tls_done (GObject      *source,
       return;
     }
 
-  /* the key is checked once more below; a later rehandshake must not reach @e */
-  g_signal_handlers_disconnect_by_func (tls, on_peer_accept_certificate, e);
+  /* the key is checked once more below */
+  g_signal_handlers_disconnect_matched (tls, G_SIGNAL_MATCH_FUNC, 0, 0, NULL,
+                                        on_peer_accept_certificate, NULL);
 
   /* accept-certificate does not run for a certificate that validates normally */
   if (!keyprint_acceptable (e, g_tls_connection_get_peer_certificate (tls)))
@@ -1167,7 +1180,8 @@ expect_connected (Expect            *e,
   /* peers are identified by keyprint, never by a CA: skip loading the system
    * trust store (tens of ms per handshake) */
   g_tls_connection_set_database (G_TLS_CONNECTION (tls), NULL);
-  g_signal_connect (tls, "accept-certificate", G_CALLBACK (on_peer_accept_certificate), e);
+  g_signal_connect_data (tls, "accept-certificate", G_CALLBACK (on_peer_accept_certificate),
+                         g_strdup (e->peer_keyprint), (GClosureNotify) g_free, 0);
   step = g_new0 (TlsStep, 1);
   step->expect = e;
   step->side = side;

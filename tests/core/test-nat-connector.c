@@ -1072,6 +1072,112 @@ test_ip4_host_name_nat (Fixture       *f,
   g_assert_false (has_step (attempt, BURROW_PUNCH_STEP_CONNECT_TRY));
 }
 
+typedef struct
+{
+  GSocket         *listening;
+  GTlsCertificate *certificate;
+  gint             finished;   /* atomic */
+} TlsServer;
+
+/* A TLS server in its own thread: one connection, a blocking handshake (it fails when the
+ * client gives up). */
+static gpointer
+tls_server_thread (gpointer data)
+{
+  TlsServer *server = data;
+  g_autoptr(GMainContext) context = g_main_context_new ();
+  g_autoptr(GSocket) accepted = NULL;
+  g_autoptr(GSocketConnection) connection = NULL;
+  g_autoptr(GIOStream) tls = NULL;
+
+  g_main_context_push_thread_default (context);
+  accepted = g_socket_accept (server->listening, NULL, NULL);
+  if (accepted != NULL)
+    {
+      connection = g_socket_connection_factory_create_connection (accepted);
+      tls = g_tls_server_connection_new (G_IO_STREAM (connection), server->certificate, NULL);
+      if (tls != NULL)
+        g_tls_connection_handshake (G_TLS_CONNECTION (tls), NULL, NULL);
+    }
+  g_main_context_pop_thread_default (context);
+  g_atomic_int_set (&server->finished, 1);
+  return NULL;
+}
+
+static gboolean
+tls_server_finished (gpointer data)
+{
+  return g_atomic_int_get (&((TlsServer *) data)->finished);
+}
+
+/* Alice connects to mallory over TLS (answering its CTM). Her handshake thread hands the
+ * peer's certificate to the main loop ("accept-certificate") and waits; before the main loop
+ * runs, the attempt ends. The handler must not touch the freed attempt. */
+static void
+test_accept_certificate_after_end (Fixture       *f,
+                                   gconstpointer  data)
+{
+  BurrowNatConnector *connector = burrow_client_get_connector (f->a);
+  BurrowAdcHubSession *sa;
+  g_auto(GStrv) rcm = NULL;
+  g_autofree gchar *ctm = NULL;
+  g_autoptr(BurrowPunchAttempt) attempt = NULL;
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) any_port = g_inet_socket_address_new (loopback, 0);
+  g_autoptr(GSocketAddress) bound = NULL;
+  g_autoptr(GError) error = NULL;
+  TlsServer server = { 0, };
+  GThread *thread;
+  Result peer = { 0, };
+  gint64 deadline;
+
+  if (!burrow_tls_is_available ())
+    {
+      g_test_skip ("no TLS backend");
+      return;
+    }
+  server.certificate = burrow_identity_get_certificate (burrow_client_get_identity (f->b));
+  server.listening = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP,
+                                   &error);
+  g_assert_no_error (error);
+  g_assert_true (g_socket_bind (server.listening, any_port, FALSE, &error));
+  g_assert_true (g_socket_listen (server.listening, &error));
+  bound = g_socket_get_local_address (server.listening, &error);
+  g_assert_no_error (error);
+  thread = g_thread_new ("tls-server", tls_server_thread, &server);
+
+  sa = join_fake (f, FALSE, "TCP4,ADC0", "127.0.0.1", STRANGER_KP);
+  burrow_nat_connector_connect_async (connector, sa, wait_user (sa, "mallory"), NULL, on_peer, &peer);
+  rcm = wait_request (f, "DRCM");
+  g_assert_cmpstr (rcm[3], ==, "ADCS/0.10");
+  ctm = g_strdup_printf ("DCTM AAAC AAAB ADCS/0.10 %u %s\n",
+                         g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound)), rcm[4]);
+  burrow_test_fake_hub_send_raw (f->fake, ctm, strlen (ctm));
+
+  /* until the TCP connection is there and the TLS handshake has started */
+  attempt = g_list_model_get_item (burrow_nat_connector_get_attempts (burrow_client_get_connector (f->a)), 0);
+  deadline = g_get_monotonic_time () + DEADLINE_MS * G_TIME_SPAN_MILLISECOND;
+  while (!has_step (attempt, BURROW_PUNCH_STEP_TCP_ESTABLISHED) && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_true (has_step (attempt, BURROW_PUNCH_STEP_TCP_ESTABLISHED));
+  /* holding the main context without running it, until the handshake thread asks it about
+   * the certificate (GIO would ask on its own thread if nobody held the context) */
+  g_assert_true (g_main_context_acquire (NULL));
+  while (!g_main_context_pending (NULL) && g_get_monotonic_time () < deadline)
+    g_usleep (G_TIME_SPAN_MILLISECOND);
+  g_assert_true (g_main_context_pending (NULL));
+
+  /* the attempt ends (its hub goes away) before the question is answered */
+  burrow_nat_connector_remove_session (connector, sa);
+  g_main_context_release (NULL);
+  g_assert_true (burrow_test_wait_for_flag (&peer.done, DEADLINE_MS));
+  g_assert_error (peer.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_clear_error (&peer.error);
+  g_assert_true (burrow_test_wait_until (tls_server_finished, &server, DEADLINE_MS));
+  g_thread_join (thread);
+  g_object_unref (server.listening);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1098,6 +1204,8 @@ main (int   argc,
               test_nat_no_downgrade, tear_down);
   g_test_add ("/burrow/nat/ip4-host-name-not-resolved", Fixture, NULL, set_up_fake,
               test_ip4_host_name, tear_down);
+  g_test_add ("/burrow/nat/accept-certificate-after-attempt-ended", Fixture, NULL, set_up_fake,
+              test_accept_certificate_after_end, tear_down);
   g_test_add ("/burrow/nat/ip4-host-name-nat-answer", Fixture, NULL, set_up_fake,
               test_ip4_host_name_nat, tear_down);
 
