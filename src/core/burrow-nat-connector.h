@@ -32,9 +32,9 @@ G_BEGIN_DECLS
 /* Connections to our port that have not yet said who they are (TCP accepted,
  * TLS and SUP/INF not done). Each costs a file descriptor and, once TLS
  * starts, ~180 KB: 64 bound that to ~12 MB and 6 % of the usual 1,024-fd
- * limit. Twice BURROW_NAT_MAX_INCOMING (requests from peers we answer with
- * CTM) plus our own CTMs fit with room to spare, and a legitimate peer
- * identifies itself within a round trip or two. Several users behind one
+ * limit. 64 is twice BURROW_NAT_MAX_INCOMING (requests from peers that we
+ * answer with CTM), which leaves room for our own CTMs; a legitimate peer
+ * identifies itself within a round trip or two, so few are ever unidentified. Several users behind one
  * router share an address, hence 8 per address rather than 1 or 2. Over a
  * cap, a new connection is closed at once. */
 #define BURROW_NAT_MAX_UNIDENTIFIED             64
