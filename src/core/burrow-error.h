@@ -92,6 +92,9 @@ typedef enum
   BURROW_NAT_ERROR_BIND_FAILED,
   BURROW_NAT_ERROR_KEYPRINT_MISMATCH,
   BURROW_NAT_ERROR_TOO_MANY,
+  BURROW_NAT_ERROR_PROTOCOL_MISMATCH,  /* the peer used another protocol than we asked for
+                                        * (e.g. plain ADC where we asked for ADCS) */
+  BURROW_NAT_ERROR_BAD_ADDRESS,        /* the peer's I4 is not a numeric IPv4 address */
 } BurrowNatError;
 
 typedef enum

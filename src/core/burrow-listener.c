@@ -104,6 +104,7 @@ burrow_listener_start (BurrowListener  *self,
 
   burrow_listener_stop (self);
 
+  g_socket_listener_set_backlog (G_SOCKET_LISTENER (service), BURROW_LISTENER_BACKLOG);
   address = g_inet_socket_address_new (any, port);
   if (!g_socket_listener_add_address (G_SOCKET_LISTENER (service), address, G_SOCKET_TYPE_STREAM,
                                       G_SOCKET_PROTOCOL_TCP, NULL, &effective, error))

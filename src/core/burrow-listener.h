@@ -15,8 +15,14 @@ G_BEGIN_DECLS
 
 G_DECLARE_FINAL_TYPE (BurrowListener, burrow_listener, BURROW, LISTENER, GObject)
 
-/* Connections accepted but not yet identified (no CINF yet) at any moment. */
-#define BURROW_LISTENER_MAX_PENDING 64
+/* Connections the kernel completes while we have not accepted them yet.
+ * GSocketListener's default of 10 is too small: a burst of peers (a search
+ * answered by many, or the connections a download queue opens) overflowed
+ * it and 6-9 % of back-to-back connects waited for a 1 s SYN retransmit.
+ * 128 is the classic SOMAXCONN; the kernel caps it at net.core.somaxconn.
+ * Unidentified connections are bounded separately, once accepted
+ * (BURROW_NAT_MAX_UNIDENTIFIED). */
+#define BURROW_LISTENER_BACKLOG 128
 
 BurrowListener *burrow_listener_new        (void);
 gboolean        burrow_listener_start      (BurrowListener  *self,

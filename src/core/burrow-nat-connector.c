@@ -32,7 +32,6 @@
 #define PROTO_PLAIN "ADC/1.0"
 #define PROTO_TLS   "ADCS/0.10"
 #define TTL_CACHE_US (10 * 60 * G_USEC_PER_SEC)
-#define PEEK_TIMEOUT_MS 10000
 
 /*
  * How a connection comes about (PROTOCOL.md §1.11, §2):
@@ -140,6 +139,9 @@ struct _BurrowNatConnector
   GPtrArray          *sessions;       /* BurrowAdcHubSession (ref) */
   GPtrArray          *uploads;        /* BurrowPeerConnection serving the peer */
   BurrowListener     *listener;       /* active mode */
+  GPtrArray          *inbound;        /* Inbound (ref): connections to our port not yet identified */
+  guint               inbound_timeout_ms;
+  guint64             n_inbound_refused;
   gboolean            plain_only;     /* ask for ADC/1.0 even when TLS is possible */
   BurrowPeerSourceFunc source_func;
   BurrowPeerSlotFunc  slot_func;
@@ -169,8 +171,19 @@ static void punch_start        (Expect *e, guint16 remote_port);
 static void punch_prepare      (Expect *e);
 static void punch_free         (Punch *p);
 static void port_listener_remove_punch (PortListener *l, Punch *p);
+static gboolean on_peer_accept_certificate (GTlsConnection *conn, GTlsCertificate *peer_cert,
+                                            GTlsCertificateFlags errors, gpointer data);
 
 /* --- expects -------------------------------------------------------------------------- */
+
+/* A BurrowPeerConnection completes its handshake from inside its own failure
+ * handling and goes on using itself afterwards: the last reference to it must
+ * not be dropped from that callback, only once the main loop is back. */
+static void
+unref_later (gpointer object)
+{
+  g_idle_add_once ((GSourceOnceFunc) g_object_unref, object);
+}
 
 static void
 expect_free (Expect *e)
@@ -188,8 +201,13 @@ expect_free (Expect *e)
   g_clear_object (&e->attempt);
   g_clear_object (&e->session);
   g_clear_object (&e->cancellable);
+  /* the TLS handshake may outlive us (it holds the stream) */
+  if (e->stream != NULL)
+    g_signal_handlers_disconnect_matched (e->stream, G_SIGNAL_MATCH_FUNC, 0, 0, NULL,
+                                          on_peer_accept_certificate, NULL);
   g_clear_object (&e->stream);
-  g_clear_object (&e->peer);
+  if (e->peer != NULL)
+    unref_later (g_steal_pointer (&e->peer));
   g_clear_pointer (&e->probe, burrow_path_probe_free);
   g_free (e->token);
   g_free (e->peer_cid);
@@ -353,10 +371,17 @@ static const gchar *
 choose_protocol (BurrowNatConnector *self,
                  BurrowUser         *user)
 {
+  /* a published keyprint means the peer has a key to prove: ask for TLS */
   if (!self->plain_only && burrow_identity_get_certificate (self->identity) != NULL &&
-      burrow_user_supports_tls (user))
+      (burrow_user_supports_tls (user) || burrow_user_get_keyprint (user) != NULL))
     return PROTO_TLS;
   return PROTO_PLAIN;
+}
+
+static gboolean
+protocol_is_tls (const gchar *protocol)
+{
+  return g_str_has_prefix (protocol, "ADCS/");
 }
 
 static gboolean
@@ -367,6 +392,26 @@ protocol_supported (BurrowNatConnector *self,
     return TRUE;
   return (g_strcmp0 (protocol, PROTO_TLS) == 0 || g_strcmp0 (protocol, "ADCS/1.0") == 0) &&
          burrow_identity_get_certificate (self->identity) != NULL;
+}
+
+/* The peer's I4 as an address: only a numeric IPv4 address (never a name
+ * for the resolver: a hub user chooses what its INF says). */
+static GInetAddress *
+peer_ipv4 (const gchar *text)
+{
+  g_autoptr(GInetAddress) address = text ? g_inet_address_new_from_string (text) : NULL;
+
+  if (address == NULL || g_inet_address_get_family (address) != G_SOCKET_FAMILY_IPV4)
+    return NULL;
+  return g_steal_pointer (&address);
+}
+
+static void
+expect_fail_bad_address (Expect *e)
+{
+  g_autofree gchar *why = g_strdup_printf (_("%s's address \"%s\" is not a numeric IPv4 address: "
+                                             "not connecting"), e->peer_nick, e->peer_ip ? e->peer_ip : "");
+  expect_fail (e, BURROW_NAT_ERROR_BAD_ADDRESS, why);
 }
 
 /* --- the path probe (for a low-TTL first SYN) ------------------------------------------- */
@@ -434,7 +479,7 @@ probe_path (Expect *e)
       return;
     }
 
-  peer = g_inet_address_new_from_string (e->peer_ip);
+  peer = peer_ipv4 (e->peer_ip);
   if (peer == NULL)
     return;
   local = hub_local_ip (e);
@@ -826,7 +871,7 @@ punch_listen (Punch *p)
 static void
 punch_prepare (Expect *e)
 {
-  g_autoptr(GInetAddress) peer = g_inet_address_new_from_string (e->peer_ip);
+  g_autoptr(GInetAddress) peer = peer_ipv4 (e->peer_ip);
   Punch *p;
 
   if (e->punch != NULL || peer == NULL)
@@ -845,11 +890,16 @@ punch_start (Expect  *e,
              guint16  remote_port)
 {
   BurrowHubSession *session = BURROW_HUB_SESSION (e->session);
-  g_autoptr(GInetAddress) peer = g_inet_address_new_from_string (e->peer_ip);
+  g_autoptr(GInetAddress) peer = peer_ipv4 (e->peer_ip);
   g_autofree gchar *local_text = NULL;
   g_autofree gchar *remote_text = NULL;
   Punch *p;
 
+  if (peer == NULL)
+    {
+      expect_fail_bad_address (e);
+      return;
+    }
   if (e->probing)
     {
       /* the path measurement finishes within BURROW_PATH_PROBE_WAIT_MS */
@@ -903,26 +953,36 @@ punch_start (Expect  *e,
 /* --- after TCP: TLS, SUP/INF ----------------------------------------------------------- */
 
 static gboolean
-keyprint_acceptable (Expect          *e,
-                     GTlsCertificate *peer_cert)
+keyprint_matches (const gchar     *published,
+                  GTlsCertificate *peer_cert)
 {
   g_autofree gchar *kp = NULL;
 
   if (peer_cert == NULL)
     return FALSE;
   kp = burrow_tls_certificate_keyprint (peer_cert);
-  if (e->peer_keyprint == NULL)
+  if (published == NULL)
     return TRUE; /* the peer published none: nothing to pin (as DC++ with untrusted peers) */
-  return burrow_tls_keyprint_equal (kp, e->peer_keyprint);
+  return burrow_tls_keyprint_equal (kp, published);
 }
 
+static gboolean
+keyprint_acceptable (Expect          *e,
+                     GTlsCertificate *peer_cert)
+{
+  return keyprint_matches (e->peer_keyprint, peer_cert);
+}
+
+/* Runs on the handshake's thread when the main context is not running (GIO
+ * invokes it there), so it may race with the expect's end: its data is its
+ * own copy of the published keyprint, never the expect. */
 static gboolean
 on_peer_accept_certificate (GTlsConnection       *conn,
                             GTlsCertificate      *peer_cert,
                             GTlsCertificateFlags  errors,
                             gpointer              data)
 {
-  return keyprint_acceptable (data, peer_cert);
+  return keyprint_matches (data, peer_cert);
 }
 
 static void on_peer_closed (BurrowPeerConnection *peer, gpointer data);
@@ -981,8 +1041,12 @@ on_peer_closed (BurrowPeerConnection *peer,
 {
   BurrowNatConnector *self = data;
 
+  guint i;
+
   g_signal_handlers_disconnect_by_func (peer, on_peer_closed, self);
-  g_ptr_array_remove (self->uploads, peer);
+  /* "closed" is emitted from inside the connection's own failure handling */
+  if (g_ptr_array_find (self->uploads, peer, &i))
+    unref_later (g_ptr_array_steal_index (self->uploads, i));
 }
 
 static gboolean
@@ -1027,6 +1091,8 @@ on_tls_done (GObject      *source,
     {
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         return;
+      g_signal_handlers_disconnect_matched (tls, G_SIGNAL_MATCH_FUNC, 0, 0, NULL,
+                                            on_peer_accept_certificate, NULL);
       if (g_error_matches (error, G_TLS_ERROR, G_TLS_ERROR_BAD_CERTIFICATE))
         {
           why = g_strdup_printf (_("%s's certificate does not match the keyprint it published on "
@@ -1038,6 +1104,10 @@ on_tls_done (GObject      *source,
       expect_fail (e, BURROW_NAT_ERROR_FAILED, why);
       return;
     }
+
+  /* the key is checked once more below */
+  g_signal_handlers_disconnect_matched (tls, G_SIGNAL_MATCH_FUNC, 0, 0, NULL,
+                                        on_peer_accept_certificate, NULL);
 
   /* accept-certificate does not run for a certificate that validates normally */
   if (!keyprint_acceptable (e, g_tls_connection_get_peer_certificate (tls)))
@@ -1110,7 +1180,8 @@ expect_connected (Expect            *e,
   /* peers are identified by keyprint, never by a CA: skip loading the system
    * trust store (tens of ms per handshake) */
   g_tls_connection_set_database (G_TLS_CONNECTION (tls), NULL);
-  g_signal_connect (tls, "accept-certificate", G_CALLBACK (on_peer_accept_certificate), e);
+  g_signal_connect_data (tls, "accept-certificate", G_CALLBACK (on_peer_accept_certificate),
+                         g_strdup (e->peer_keyprint), (GClosureNotify) g_free, 0);
   step = g_new0 (TlsStep, 1);
   step->expect = e;
   step->side = side;
@@ -1164,60 +1235,196 @@ static void
 connect_directly (Expect  *e,
                   guint16  port)
 {
-  g_autoptr(GSocketClient) client = g_socket_client_new ();
-  g_autofree gchar *remote = g_strdup_printf ("%s:%u", e->peer_ip, port);
+  g_autoptr(GSocketClient) client = NULL;
+  g_autoptr(GInetAddress) peer = peer_ipv4 (e->peer_ip);
+  g_autoptr(GSocketAddress) address = NULL;
+  g_autofree gchar *remote = NULL;
 
+  if (peer == NULL)
+    {
+      expect_fail_bad_address (e);
+      return;
+    }
+  client = g_socket_client_new ();
+  address = g_inet_socket_address_new (peer, port);
+  remote = g_strdup_printf ("%s:%u", e->peer_ip, port);
   burrow_punch_attempt_set_remote (e->attempt, remote);
   burrow_punch_attempt_add_step (e->attempt, BURROW_PUNCH_STEP_CONNECT_TRY, "connecting to %s", remote);
   e->state = EXPECT_CONNECTING;
   expect_arm_timeout (e, BURROW_NAT_REQUEST_TIMEOUT_MS);
   g_socket_client_set_timeout (client, BURROW_NAT_REQUEST_TIMEOUT_MS / 1000);
   g_socket_client_set_enable_proxy (client, FALSE); /* a peer is reached directly */
-  g_socket_client_connect_to_host_async (client, e->peer_ip, port, e->cancellable,
-                                         on_direct_connected, e);
+  g_socket_client_connect_async (client, G_SOCKET_CONNECTABLE (address), e->cancellable,
+                                 on_direct_connected, e);
 }
 
 /* --- incoming connections on our listener (active mode) --------------------------------- */
 
+/*
+ * An inbound connection is nobody's until its CINF names an expect's token:
+ * until then it is an Inbound, counted against BURROW_NAT_MAX_UNIDENTIFIED
+ * (and per source address), and each stage — the first byte, the TLS
+ * handshake, SUP/INF — has inbound_timeout_ms. A stage that runs out shuts
+ * the socket down, which ends whatever is reading it.
+ *
+ * An Inbound is reference counted: the connector's list holds one reference
+ * while it counts; each async step in flight holds one. A step that comes
+ * back to an Inbound the connector let go of (connector NULL) only releases.
+ */
+
+typedef enum
+{
+  INBOUND_PEEK,   /* waiting for the first byte (0x16 = TLS) */
+  INBOUND_TLS,
+  INBOUND_ADC,    /* SUP/INF until the token is known */
+} InboundStage;
+
 typedef struct
 {
-  BurrowNatConnector *connector;
-  GSocketConnection  *connection;
-  GSource            *source;
-  guint               timeout_id;
-} Incoming;
+  BurrowNatConnector   *connector;   /* NULL once let go of */
+  GSocketConnection    *connection;
+  gchar                *address;     /* the source address */
+  InboundStage          stage;
+  gboolean              identified;  /* its token named an expect: no longer counted */
+  GSource              *source;      /* INBOUND_PEEK */
+  GCancellable         *cancellable;
+  GIOStream            *tls;         /* INBOUND_TLS and later, on TLS connections */
+  BurrowPeerConnection *peer;        /* INBOUND_ADC */
+  guint                 timeout_id;
+} Inbound;
 
 static void
-incoming_free (Incoming *in)
+inbound_clear (gpointer data)
 {
+  Inbound *in = data;
+
+  g_assert (in->source == NULL && in->timeout_id == 0);
+  g_clear_object (&in->connection);
+  g_clear_object (&in->cancellable);
+  g_clear_object (&in->tls);
+  g_clear_object (&in->peer);
+  g_free (in->address);
+}
+
+static Inbound *
+inbound_ref (Inbound *in)
+{
+  return g_rc_box_acquire (in);
+}
+
+static void
+inbound_unref (Inbound *in)
+{
+  g_rc_box_release_full (in, inbound_clear);
+}
+
+/* From the SUP/INF callback: the peer connection may still be running its
+ * own failure handling (see unref_later()). */
+static void
+inbound_unref_later (Inbound *in)
+{
+  g_idle_add_once ((GSourceOnceFunc) inbound_unref, in);
+}
+
+/* Lets @in go: not counted any more, no timer; when @kill, the socket is
+ * shut down so that a TLS or SUP/INF step still reading it ends. */
+static void
+inbound_detach (Inbound  *in,
+                gboolean  kill)
+{
+  BurrowNatConnector *self = in->connector;
+
+  if (self == NULL)
+    return;
+  in->connector = NULL;
+  g_clear_handle_id (&in->timeout_id, g_source_remove);
   if (in->source != NULL)
     {
       g_source_destroy (in->source);
-      g_source_unref (in->source);
+      g_clear_pointer (&in->source, g_source_unref);
     }
+  if (kill)
+    {
+      g_cancellable_cancel (in->cancellable);
+      g_socket_shutdown (g_socket_connection_get_socket (in->connection), TRUE, TRUE, NULL);
+    }
+  if (g_ptr_array_remove (self->inbound, in))
+    inbound_unref (in);
+}
+
+static const gchar *
+inbound_stage_name (InboundStage stage)
+{
+  switch (stage)
+    {
+    case INBOUND_PEEK: return "first byte";
+    case INBOUND_TLS:  return "TLS handshake";
+    case INBOUND_ADC:
+    default:           return "SUP/INF";
+    }
+}
+
+static gboolean
+inbound_timeout_cb (gpointer data)
+{
+  Inbound *in = data;
+
+  in->timeout_id = 0;
+  g_debug ("inbound connection from %s: no %s within %u ms, closed", in->address,
+           inbound_stage_name (in->stage), in->connector->inbound_timeout_ms);
+  inbound_detach (in, TRUE);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+inbound_set_stage (Inbound      *in,
+                   InboundStage  stage)
+{
+  in->stage = stage;
   g_clear_handle_id (&in->timeout_id, g_source_remove);
-  g_clear_object (&in->connection);
-  g_free (in);
+  in->timeout_id = g_timeout_add (in->connector->inbound_timeout_ms, inbound_timeout_cb, in);
 }
 
 /* Until CINF arrives we do not know which expect this is: a throwaway one
- * that the token function swaps for the real one. */
+ * that the token function swaps for the real one. The connection must be
+ * what the expect asked for: TLS (with the published key) for ADCS, plain
+ * for ADC — never less than that, whoever knows the token and CID. */
 static gboolean
 incoming_token_func (BurrowPeerConnection *peer,
                      const gchar          *token,
                      const gchar          *cid,
                      gpointer              data)
 {
-  BurrowNatConnector *self = data;
-  Expect *e = g_hash_table_lookup (self->expects, token);
+  Inbound *in = data;
+  BurrowNatConnector *self = in->connector;
+  Expect *e;
+  gboolean tls = in->tls != NULL;
 
+  if (self == NULL)
+    return FALSE;
+  e = g_hash_table_lookup (self->expects, token);
   if (e == NULL || e->state != EXPECT_INCOMING || g_strcmp0 (cid, e->peer_cid) != 0)
     return FALSE;
-  if (G_IS_TLS_CONNECTION (g_object_get_data (G_OBJECT (peer), "stream")) &&
-      !keyprint_acceptable (e, g_tls_connection_get_peer_certificate (
-                                 g_object_get_data (G_OBJECT (peer), "stream"))))
-    return FALSE;
 
+  if (tls != protocol_is_tls (e->protocol))
+    {
+      g_autofree gchar *why = g_strdup_printf (_("%s used %s instead of %s, the protocol we asked "
+                                                 "for: connection refused"),
+                                               e->peer_nick, tls ? PROTO_TLS : PROTO_PLAIN, e->protocol);
+      expect_fail (e, BURROW_NAT_ERROR_PROTOCOL_MISMATCH, why);
+      return FALSE;
+    }
+  if (tls && !keyprint_acceptable (e, g_tls_connection_get_peer_certificate (G_TLS_CONNECTION (in->tls))))
+    {
+      g_autofree gchar *why = g_strdup_printf (_("%s's certificate does not match the keyprint it "
+                                                 "published on the hub"), e->peer_nick);
+      expect_fail (e, BURROW_NAT_ERROR_KEYPRINT_MISMATCH, why);
+      return FALSE;
+    }
+
+  /* identified: the expect's own timeout takes over */
+  in->identified = TRUE;
+  g_clear_handle_id (&in->timeout_id, g_source_remove);
   e->state = EXPECT_CONNECTING;
   burrow_punch_attempt_add_step (e->attempt, BURROW_PUNCH_STEP_ACCEPTED,
                                  "the peer connected to our port with our token");
@@ -1229,25 +1436,34 @@ on_incoming_handshake (GObject      *source,
                        GAsyncResult *result,
                        gpointer      data)
 {
-  BurrowNatConnector *self = data;
+  Inbound *in = data;
+  BurrowNatConnector *self = in->connector;
   BurrowPeerConnection *peer = BURROW_PEER_CONNECTION (source);
   g_autoptr(GError) error = NULL;
   Expect *e;
 
   if (!burrow_peer_connection_handshake_finish (peer, result, &error))
     {
-      g_debug ("incoming connection dropped: %s", error->message);
-      g_object_unref (peer);
-      g_object_unref (self);
+      g_debug ("incoming connection from %s dropped: %s", in->address, error->message);
+      burrow_peer_connection_close (peer);
+      inbound_detach (in, TRUE);
+      inbound_unref_later (in);
       return;
     }
+  if (self == NULL)
+    {
+      burrow_peer_connection_close (peer);
+      inbound_unref_later (in);
+      return;
+    }
+  inbound_detach (in, FALSE);
 
   e = g_hash_table_lookup (self->expects, burrow_peer_connection_get_token (peer));
   if (e != NULL)
     {
-      GIOStream *stream = g_object_get_data (G_OBJECT (peer), "stream");
-      gint64 *accepted_at = g_object_get_data (G_OBJECT (stream), "accepted-at");
-      gint64 *tls_at = g_object_get_data (G_OBJECT (stream), "tls-done-at");
+      GIOStream *stream = in->tls ? in->tls : G_IO_STREAM (in->connection);
+      gint64 *accepted_at = g_object_get_data (G_OBJECT (in->connection), "accepted-at");
+      gint64 *tls_at = in->tls ? g_object_get_data (G_OBJECT (in->tls), "tls-done-at") : NULL;
 
       /* the connection came to our port before we knew whose it was */
       if (accepted_at != NULL)
@@ -1281,20 +1497,21 @@ on_incoming_handshake (GObject      *source,
         }
       expect_drop (e);
     }
-  g_object_unref (peer);
-  g_object_unref (self);
+  else
+    burrow_peer_connection_close (peer); /* its expect ended meanwhile */
+  inbound_unref_later (in);
 }
 
 static void
-start_incoming (BurrowNatConnector *self,
-                GIOStream          *stream)
+start_incoming (Inbound   *in,
+                GIOStream *stream)
 {
-  BurrowPeerConnection *peer = burrow_peer_connection_new (stream, BURROW_PEER_SIDE_ACCEPTING,
-                                                           self->identity, NULL);
+  BurrowNatConnector *self = in->connector;
 
-  g_object_set_data_full (G_OBJECT (peer), "stream", g_object_ref (stream), g_object_unref);
-  burrow_peer_connection_set_token_func (peer, incoming_token_func, self);
-  burrow_peer_connection_handshake_async (peer, NULL, on_incoming_handshake, g_object_ref (self));
+  in->peer = burrow_peer_connection_new (stream, BURROW_PEER_SIDE_ACCEPTING, self->identity, NULL);
+  burrow_peer_connection_set_token_func (in->peer, incoming_token_func, in);
+  inbound_set_stage (in, INBOUND_ADC);
+  burrow_peer_connection_handshake_async (in->peer, NULL, on_incoming_handshake, inbound_ref (in));
 }
 
 static void
@@ -1302,19 +1519,21 @@ on_incoming_tls_done (GObject      *source,
                       GAsyncResult *result,
                       gpointer      data)
 {
-  BurrowNatConnector *self = data;
+  Inbound *in = data;
   g_autoptr(GError) error = NULL;
 
   if (!g_tls_connection_handshake_finish (G_TLS_CONNECTION (source), result, &error))
-    g_debug ("incoming TLS failed: %s", error->message);
-  else
+    {
+      g_debug ("incoming TLS from %s failed: %s", in->address, error->message);
+      inbound_detach (in, TRUE);
+    }
+  else if (in->connector != NULL)
     {
       g_object_set_data_full (source, "tls-done-at",
                               g_memdup2 (&(gint64) { g_get_monotonic_time () }, sizeof (gint64)), g_free);
-      start_incoming (self, G_IO_STREAM (source));
+      start_incoming (in, G_IO_STREAM (source));
     }
-  g_object_unref (source);
-  g_object_unref (self);
+  inbound_unref (in);
 }
 
 static gboolean
@@ -1332,49 +1551,58 @@ on_incoming_readable (GSocket      *socket,
                       GIOCondition  condition,
                       gpointer      data)
 {
-  Incoming *in = data;
+  Inbound *in = data;
   BurrowNatConnector *self = in->connector;
   guint8 first = 0;
   gssize n;
 
   n = recv (g_socket_get_fd (socket), &first, 1, MSG_PEEK | MSG_DONTWAIT);
+  if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+    return G_SOURCE_CONTINUE;
+  g_clear_pointer (&in->source, g_source_unref);
+
   if (n == 1 && first == 0x16 && burrow_identity_get_certificate (self->identity) != NULL)
     {
       g_autoptr(GError) error = NULL;
       g_autoptr(GIOStream) buffered = burrow_buffered_io_stream_new (G_IO_STREAM (in->connection));
-      GIOStream *tls = g_tls_server_connection_new (buffered,
-                                                    burrow_identity_get_certificate (self->identity),
-                                                    &error);
-      if (tls != NULL)
-        {
-          g_object_set (tls, "authentication-mode", G_TLS_AUTHENTICATION_REQUESTED, NULL);
-          g_tls_connection_set_database (G_TLS_CONNECTION (tls), NULL);
-          g_object_set_data_full (G_OBJECT (tls), "accepted-at",
-                                  g_memdup2 (g_object_get_data (G_OBJECT (in->connection), "accepted-at"),
-                                             sizeof (gint64)), g_free);
-          g_signal_connect (tls, "accept-certificate", G_CALLBACK (accept_any_certificate), NULL);
 
-          g_tls_connection_handshake_async (G_TLS_CONNECTION (tls), G_PRIORITY_DEFAULT, NULL,
-                                            on_incoming_tls_done, g_object_ref (self));
+      in->tls = g_tls_server_connection_new (buffered, burrow_identity_get_certificate (self->identity),
+                                             &error);
+      if (in->tls == NULL)
+        {
+          g_debug ("incoming TLS from %s: %s", in->address, error->message);
+          inbound_detach (in, TRUE);
+          return G_SOURCE_REMOVE;
         }
+      g_object_set (in->tls, "authentication-mode", G_TLS_AUTHENTICATION_REQUESTED, NULL);
+      g_tls_connection_set_database (G_TLS_CONNECTION (in->tls), NULL);
+      /* connected to a stream only this Inbound holds: no expect is referenced */
+      g_signal_connect (in->tls, "accept-certificate", G_CALLBACK (accept_any_certificate), NULL);
+      inbound_set_stage (in, INBOUND_TLS);
+      g_tls_connection_handshake_async (G_TLS_CONNECTION (in->tls), G_PRIORITY_DEFAULT, in->cancellable,
+                                        on_incoming_tls_done, inbound_ref (in));
     }
   else if (n == 1)
-    start_incoming (self, G_IO_STREAM (in->connection));
-
-  g_clear_pointer (&in->source, g_source_unref);
-  in->source = NULL;
-  incoming_free (in);
+    start_incoming (in, G_IO_STREAM (in->connection));
+  else
+    inbound_detach (in, TRUE); /* closed before saying anything */
   return G_SOURCE_REMOVE;
 }
 
-static gboolean
-incoming_timeout_cb (gpointer data)
+static guint
+count_unidentified (BurrowNatConnector *self,
+                    const gchar        *address)
 {
-  Incoming *in = data;
+  guint n = 0;
 
-  in->timeout_id = 0;
-  incoming_free (in);
-  return G_SOURCE_REMOVE;
+  for (guint i = 0; i < self->inbound->len; i++)
+    {
+      Inbound *in = g_ptr_array_index (self->inbound, i);
+
+      if (!in->identified && (address == NULL || g_strcmp0 (in->address, address) == 0))
+        n++;
+    }
+  return n;
 }
 
 static void
@@ -1382,20 +1610,42 @@ on_listener_incoming (BurrowListener    *listener,
                       GSocketConnection *connection,
                       BurrowNatConnector *self)
 {
-  Incoming *in = g_new0 (Incoming, 1);
+  g_autoptr(GSocketAddress) from = g_socket_connection_get_remote_address (connection, NULL);
+  g_autofree gchar *address = NULL;
+  Inbound *in;
+
+  if (G_IS_INET_SOCKET_ADDRESS (from))
+    address = g_inet_address_to_string (g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (from)));
+  else
+    address = g_strdup ("?");
+
+  if (count_unidentified (self, NULL) >= BURROW_NAT_MAX_UNIDENTIFIED ||
+      count_unidentified (self, address) >= BURROW_NAT_MAX_UNIDENTIFIED_PER_ADDRESS)
+    {
+      self->n_inbound_refused++;
+      g_debug ("inbound connection from %s refused: %u connections not yet identified (%u from "
+               "there); %" G_GUINT64_FORMAT " refused so far",
+               address, count_unidentified (self, NULL), count_unidentified (self, address),
+               self->n_inbound_refused);
+      g_io_stream_close (G_IO_STREAM (connection), NULL, NULL);
+      return;
+    }
 
   /* wait for the first byte to tell TLS (0x16) from plain ADC */
+  in = g_rc_box_new0 (Inbound);
   in->connector = self;
   in->connection = g_object_ref (connection);
+  in->address = g_steal_pointer (&address);
+  in->cancellable = g_cancellable_new ();
+  g_ptr_array_add (self->inbound, in);
   set_nodelay (g_socket_connection_get_socket (connection));
   g_object_set_data_full (G_OBJECT (connection), "accepted-at",
                           g_memdup2 (&(gint64) { g_get_monotonic_time () }, sizeof (gint64)), g_free);
   in->source = g_socket_create_source (g_socket_connection_get_socket (connection), G_IO_IN, NULL);
   g_source_set_callback (in->source, (GSourceFunc) on_incoming_readable, in, NULL);
   g_source_attach (in->source, g_main_context_get_thread_default ());
-  in->timeout_id = g_timeout_add (PEEK_TIMEOUT_MS, incoming_timeout_cb, in);
+  inbound_set_stage (in, INBOUND_PEEK);
 }
-
 /* --- requests from peers (via the hub) --------------------------------------------------- */
 
 static guint
@@ -1494,36 +1744,35 @@ on_session_command (BurrowAdcHubSession *session,
 
   if (e != NULL)
     {
+      gboolean answer = (cmd == BURROW_ADC_CMD_CTM && e->state == EXPECT_CTM) ||
+                        (cmd == BURROW_ADC_CMD_NAT && e->state == EXPECT_NAT) ||
+                        (cmd == BURROW_ADC_CMD_RNT && e->state == EXPECT_RNT);
+
       /* an answer to something we (or the peer) started */
-      if (g_strcmp0 (e->peer_cid, burrow_user_get_cid (user)) != 0)
+      if (g_strcmp0 (e->peer_cid, burrow_user_get_cid (user)) != 0 || !answer)
         return;
 
-      if (cmd == BURROW_ADC_CMD_CTM && e->state == EXPECT_CTM)
+      burrow_punch_attempt_add_step (e->attempt,
+                                     cmd == BURROW_ADC_CMD_CTM ? BURROW_PUNCH_STEP_REQUEST_RECEIVED :
+                                     cmd == BURROW_ADC_CMD_NAT ? BURROW_PUNCH_STEP_NAT_RECEIVED :
+                                                                 BURROW_PUNCH_STEP_RNT_RECEIVED,
+                                     "%s %s %" G_GUINT64_FORMAT,
+                                     cmd == BURROW_ADC_CMD_CTM ? "CTM" :
+                                     cmd == BURROW_ADC_CMD_NAT ? "NAT" : "RNT", protocol, port);
+      /* the protocol asked for is the protocol required: an answer must not
+       * switch ADCS to plain ADC (nor the other way round) */
+      if (!protocol_supported (self, protocol) || protocol_is_tls (protocol) != protocol_is_tls (e->protocol))
         {
-          burrow_punch_attempt_add_step (e->attempt, BURROW_PUNCH_STEP_REQUEST_RECEIVED,
-                                         "CTM %s %" G_GUINT64_FORMAT, protocol, port);
-          connect_directly (e, (guint16) port);
+          g_autofree gchar *why = g_strdup_printf (_("%s used %s instead of %s, the protocol we asked "
+                                                     "for: connection refused"),
+                                                   e->peer_nick, protocol, e->protocol);
+          expect_fail (e, BURROW_NAT_ERROR_PROTOCOL_MISMATCH, why);
+          return;
         }
-      else if (cmd == BURROW_ADC_CMD_NAT && e->state == EXPECT_NAT)
-        {
-          burrow_punch_attempt_add_step (e->attempt, BURROW_PUNCH_STEP_NAT_RECEIVED,
-                                         "NAT %s %" G_GUINT64_FORMAT, protocol, port);
-          if (!protocol_supported (self, protocol))
-            {
-              expect_fail (e, BURROW_NAT_ERROR_UNSUPPORTED, _("The peer chose a protocol we do not speak"));
-              return;
-            }
-          g_free (e->protocol);
-          e->protocol = g_strdup (protocol);
-          burrow_punch_attempt_set_protocol (e->attempt, protocol);
-          punch_start (e, (guint16) port);
-        }
-      else if (cmd == BURROW_ADC_CMD_RNT && e->state == EXPECT_RNT)
-        {
-          burrow_punch_attempt_add_step (e->attempt, BURROW_PUNCH_STEP_RNT_RECEIVED,
-                                         "RNT %s %" G_GUINT64_FORMAT, protocol, port);
-          punch_start (e, (guint16) port);
-        }
+      if (cmd == BURROW_ADC_CMD_CTM)
+        connect_directly (e, (guint16) port);
+      else
+        punch_start (e, (guint16) port);
       return;
     }
 
@@ -1713,6 +1962,12 @@ burrow_nat_connector_dispose (GObject *object)
   if (self->sessions != NULL)
     while (self->sessions->len > 0)
       burrow_nat_connector_remove_session (self, g_ptr_array_index (self->sessions, 0));
+  if (self->inbound != NULL)
+    {
+      while (self->inbound->len > 0)
+        inbound_detach (g_ptr_array_index (self->inbound, 0), TRUE);
+      g_clear_pointer (&self->inbound, g_ptr_array_unref);
+    }
   g_clear_pointer (&self->expects, g_hash_table_unref);
   g_clear_pointer (&self->listeners, g_hash_table_unref);
   if (self->uploads != NULL)
@@ -1767,6 +2022,8 @@ burrow_nat_connector_init (BurrowNatConnector *self)
   self->ttl_cache = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->sessions = g_ptr_array_new_with_free_func (g_object_unref);
   self->uploads = g_ptr_array_new_with_free_func (g_object_unref);
+  self->inbound = g_ptr_array_new ();
+  self->inbound_timeout_ms = BURROW_NAT_INBOUND_STAGE_TIMEOUT_MS;
 }
 
 BurrowNatConnector *
@@ -1898,4 +2155,49 @@ GListModel *
 burrow_nat_connector_get_attempts (BurrowNatConnector *self)
 {
   return G_LIST_MODEL (self->attempts);
+}
+
+/**
+ * burrow_nat_connector_set_inbound_timeout:
+ * @ms: how long each stage of a connection to our port (first byte, TLS
+ *   handshake, SUP/INF until identified) may take; 0 = the default
+ *   (%BURROW_NAT_INBOUND_STAGE_TIMEOUT_MS). Tests shorten it.
+ *
+ * Applies to stages that start afterwards.
+ */
+void
+burrow_nat_connector_set_inbound_timeout (BurrowNatConnector *self,
+                                          guint               ms)
+{
+  g_return_if_fail (BURROW_IS_NAT_CONNECTOR (self));
+
+  self->inbound_timeout_ms = ms > 0 ? ms : BURROW_NAT_INBOUND_STAGE_TIMEOUT_MS;
+}
+
+/**
+ * burrow_nat_connector_get_n_unidentified:
+ *
+ * Returns: connections to our port that have not said who they are yet
+ *   (at most %BURROW_NAT_MAX_UNIDENTIFIED)
+ */
+guint
+burrow_nat_connector_get_n_unidentified (BurrowNatConnector *self)
+{
+  g_return_val_if_fail (BURROW_IS_NAT_CONNECTOR (self), 0);
+
+  return count_unidentified (self, NULL);
+}
+
+/**
+ * burrow_nat_connector_get_n_inbound_refused:
+ *
+ * Returns: connections to our port closed at once because a cap
+ *   (%BURROW_NAT_MAX_UNIDENTIFIED, %BURROW_NAT_MAX_UNIDENTIFIED_PER_ADDRESS) was reached
+ */
+guint64
+burrow_nat_connector_get_n_inbound_refused (BurrowNatConnector *self)
+{
+  g_return_val_if_fail (BURROW_IS_NAT_CONNECTOR (self), 0);
+
+  return self->n_inbound_refused;
 }
