@@ -1461,6 +1461,17 @@ on_segment_done (GObject      *source,
     }
   /* a peer may send less than asked: the rest of the segment goes back */
   job_flush_pieces (w);
+  if (w->dispatched == w->seg_start && w->seg_end > w->seg_start)
+    {
+      /* nothing usable (a zero-length SND, or less than one piece): asking again would get the
+       * same, as fast as the peer answers; the source is bad for this file */
+      g_autoptr(GError) empty = g_error_new_literal (BURROW_TRANSFER_ERROR,
+                                                     BURROW_TRANSFER_ERROR_BAD_PEER,
+                                                     _("The peer answered a request with no data"));
+
+      worker_failed (w, empty);
+      return;
+    }
   release_segment (w);
   if (w->download != NULL && w->download->n_jobs == 0 && all_verified (w->download))
     {

@@ -938,7 +938,8 @@ raw_closed (RawPeer *p,
   return TRUE;
 }
 
-/* @mode: 0 = SND with more bytes than asked, 1 = SND for another file */
+/* @mode: 0 = SND with more bytes than asked, 1 = SND for another file, 2 = a zero-length SND
+ * for every GET */
 static void
 test_bad_peer (Fixture       *f,
                gconstpointer  data)
@@ -1010,15 +1011,43 @@ test_bad_peer (Fixture       *f,
   g_assert_true (g_str_has_prefix (get, "CGET file TTH/"));
 
   g_clear_pointer (&line, g_free);
-  if (mode == 0)
-    line = g_strdup_printf ("CSND file TTH/%s 0 %" G_GSIZE_FORMAT "\n", file->tth,
-                            g_bytes_get_size (content) + 100);
+  if (mode == 2)
+    {
+      /* every GET gets a zero-length SND: the leech must not ask again and again */
+      guint n_gets = 0;
+      gchar *request = g_steal_pointer (&get);
+
+      while (request != NULL && n_gets < 100)
+        {
+          g_auto(GStrv) words = g_strsplit (request, " ", -1);
+
+          if (g_str_equal (words[0], "CGET") && g_strv_length (words) >= 5)
+            {
+              g_autofree gchar *snd = g_strdup_printf ("CSND %s %s %s 0\n", words[1], words[2],
+                                                       words[3]);
+
+              n_gets++;
+              raw_send (&peer, snd, strlen (snd));
+            }
+          g_free (request);
+          request = raw_read_line (&peer, 3000);
+        }
+      g_free (request);
+      g_test_message ("GETs answered with nothing: %u", n_gets);
+      g_assert_cmpuint (n_gets, ==, 1);
+    }
   else
-    line = g_strdup_printf ("CSND file TTH/LWPNACQDBZRYXW3VHJVCJ64QBZNGHOHHHZWCLNQ 0 %" G_GSIZE_FORMAT "\n",
-                            g_bytes_get_size (content));
-  raw_send (&peer, line, strlen (line));
-  raw_send (&peer, g_bytes_get_data (content, NULL), g_bytes_get_size (content));
-  raw_send (&peer, "0123456789", 10);
+    {
+      if (mode == 0)
+        line = g_strdup_printf ("CSND file TTH/%s 0 %" G_GSIZE_FORMAT "\n", file->tth,
+                                g_bytes_get_size (content) + 100);
+      else
+        line = g_strdup_printf ("CSND file TTH/LWPNACQDBZRYXW3VHJVCJ64QBZNGHOHHHZWCLNQ 0 %" G_GSIZE_FORMAT "\n",
+                                g_bytes_get_size (content));
+      raw_send (&peer, line, strlen (line));
+      raw_send (&peer, g_bytes_get_data (content, NULL), g_bytes_get_size (content));
+      raw_send (&peer, "0123456789", 10);
+    }
 
   /* the leech hangs up and writes nothing */
   g_assert_true (raw_closed (&peer, 10000));
@@ -1395,6 +1424,8 @@ main (int   argc,
   g_test_add ("/burrow/core/transfers/bad-peer/too-many-bytes", Fixture, GINT_TO_POINTER (0),
               fixture_set_up, test_bad_peer, fixture_tear_down);
   g_test_add ("/burrow/core/transfers/bad-peer/wrong-snd", Fixture, GINT_TO_POINTER (1),
+              fixture_set_up, test_bad_peer, fixture_tear_down);
+  g_test_add ("/burrow/core/transfers/bad-peer/empty-snd", Fixture, GINT_TO_POINTER (2),
               fixture_set_up, test_bad_peer, fixture_tear_down);
   g_test_add ("/burrow/core/transfers/disk-full", Fixture, NULL, fixture_set_up, test_disk_full,
               fixture_tear_down);
