@@ -691,6 +691,147 @@ test_outgoing (Fixture       *fixture,
 }
 
 
+
+/* ---- limits on answering: searches per searcher, datagrams per address -------------------- */
+
+/* bob, a raw client logged in to uhub; with @udp_port, active (UDP4, U4) */
+static BurrowTestAdcClient *
+raw_searcher (Fixture *fixture,
+              guint16  udp_port)
+{
+  g_autoptr(GError) error = NULL;
+  BurrowTestAdcClient *bob = burrow_test_adc_client_connect (burrow_test_hub_get_port (fixture->hub),
+                                                             "bob", NULL, &error);
+  BurrowUser *bob_user = NULL;
+  gint64 until = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+
+  g_assert_no_error (error);
+  if (udp_port != 0)
+    {
+      g_autofree gchar *inf = g_strdup_printf ("BINF %s SUSEGA,TCP4,UDP4 U4%u",
+                                               burrow_test_adc_client_get_sid (bob), udp_port);
+
+      g_assert_true (burrow_test_adc_client_send_line (bob, inf, &error));
+    }
+  while (bob_user == NULL && g_get_monotonic_time () < until)
+    {
+      g_main_context_iteration (NULL, FALSE);
+      bob_user = burrow_hub_session_lookup_nick (fixture->alice_session, "bob");
+    }
+  g_assert_nonnull (bob_user);
+  if (udp_port != 0)
+    g_assert_true (burrow_test_wait_until (user_has_udp, bob_user, 10000));
+  return bob;
+}
+
+static void
+test_udp_budget (Fixture       *fixture,
+                 gconstpointer  data)
+{
+  g_autoptr(BurrowTestAdcClient) bob = NULL;
+  g_autoptr(GSocket) udp = NULL;
+  g_autoptr(GSocketAddress) bind_address = NULL;
+  g_autoptr(GSocketAddress) local = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) via_hub = NULL;
+  g_autofree gchar *sch = NULL;
+  guint n_udp = 0;
+  gint64 deadline;
+
+  if (fixture->hub == NULL)
+    {
+      g_test_skip ("uhub is not installed");
+      return;
+    }
+
+  udp = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP, &error);
+  g_assert_no_error (error);
+  bind_address = g_inet_socket_address_new_from_string ("127.0.0.1", 0);
+  g_assert_true (g_socket_bind (udp, bind_address, FALSE, &error));
+  local = g_socket_get_local_address (udp, &error);
+  g_socket_set_blocking (udp, FALSE);
+  bob = raw_searcher (fixture, g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local)));
+
+  /* two searches with 12 matches each, at once: the address gets one answer's worth of
+   * datagrams; the second answer comes through the hub, as to a passive searcher */
+  sch = g_strdup_printf ("BSCH %s ANstuff TOv1", burrow_test_adc_client_get_sid (bob));
+  g_assert_true (burrow_test_adc_client_send_line (bob, sch, &error));
+  g_free (sch);
+  sch = g_strdup_printf ("BSCH %s ANstuff TOv2", burrow_test_adc_client_get_sid (bob));
+  via_hub = search_raw (bob, sch, "v2", BURROW_SEARCH_MAX_RESULTS_PASSIVE);
+  g_assert_cmpuint (via_hub->len, ==, BURROW_SEARCH_MAX_RESULTS_PASSIVE);
+
+  deadline = g_get_monotonic_time () + 1500 * 1000;
+  while (g_get_monotonic_time () < deadline)
+    {
+      gchar buf[2048];
+      gssize n;
+
+      g_main_context_iteration (NULL, FALSE);
+      n = g_socket_receive (udp, buf, sizeof buf, NULL, NULL);
+      if (n > 0)
+        {
+          n_udp++;
+          g_assert_nonnull (g_strstr_len (buf, n, "TOv1"));
+        }
+      else
+        g_usleep (2000);
+    }
+  g_assert_cmpuint (n_udp, ==, BURROW_SEARCH_RESPONDER_UDP_BURST);
+}
+
+typedef struct
+{
+  BurrowSearchResponder *responder;
+  guint64                total;
+} SeenWait;
+
+static gboolean
+all_seen (gpointer data)
+{
+  SeenWait *w = data;
+
+  return burrow_search_responder_get_n_searches (w->responder)
+         + burrow_search_responder_get_n_dropped (w->responder) >= w->total;
+}
+
+static void
+test_search_flood (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  g_autoptr(BurrowTestAdcClient) bob = NULL;
+  g_autoptr(GError) error = NULL;
+  const guint n = 3 * BURROW_SEARCH_RESPONDER_USER_BURST;
+  SeenWait w;
+
+  if (fixture->hub == NULL)
+    {
+      g_test_skip ("uhub is not installed");
+      return;
+    }
+  w.responder = burrow_share_get_responder (burrow_client_get_share (fixture->alice));
+  w.total = n;
+  bob = raw_searcher (fixture, 0);
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree gchar *sch = g_strdup_printf ("BSCH %s ANlinux TOf%u",
+                                               burrow_test_adc_client_get_sid (bob), i);
+
+      g_assert_true (burrow_test_adc_client_send_line (bob, sch, &error));
+    }
+  g_assert_true (burrow_test_wait_until (all_seen, &w, 20000));
+  /* the burst, and what trickled in meanwhile; the rest dropped unanswered */
+  g_assert_cmpuint (burrow_search_responder_get_n_searches (w.responder), >=,
+                    BURROW_SEARCH_RESPONDER_USER_BURST);
+  g_assert_cmpuint (burrow_search_responder_get_n_searches (w.responder), <=,
+                    BURROW_SEARCH_RESPONDER_USER_BURST + 2);
+  g_assert_cmpuint (burrow_search_responder_get_n_dropped (w.responder), >=,
+                    n - BURROW_SEARCH_RESPONDER_USER_BURST - 2);
+  g_assert_cmpuint (burrow_search_responder_get_n_results (w.responder), ==,
+                    burrow_search_responder_get_n_searches (w.responder));
+}
+
 /* ---- UDP results: only from the sender's hub-known address; CID look-ups ----------------- */
 
 static gboolean
@@ -948,6 +1089,10 @@ main (int   argc,
   g_test_add_func ("/burrow/core/search/index", test_index);
   g_test_add_func ("/burrow/core/search/query-parse", test_query_parse);
   g_test_add_func ("/burrow/core/search/cid-lookup", test_cid_lookup);
+  g_test_add ("/burrow/core/search/hub/udp-budget", Fixture, GINT_TO_POINTER (FALSE),
+              fixture_set_up, test_udp_budget, fixture_tear_down);
+  g_test_add ("/burrow/core/search/hub/search-flood", Fixture, GINT_TO_POINTER (FALSE),
+              fixture_set_up, test_search_flood, fixture_tear_down);
   g_test_add ("/burrow/core/search/hub/forged-ures", Fixture, GINT_TO_POINTER (FALSE),
               fixture_set_up, test_forged_ures, fixture_tear_down);
   g_test_add ("/burrow/core/search/hub/passive-dres", Fixture, GINT_TO_POINTER (FALSE),
