@@ -248,6 +248,10 @@ not_available (GError **error)
 
 /* Files up to this size go through a mini-slot, as in DC++. */
 #define MINI_SLOT_SIZE (64 * 1024)
+/* A connection over a cap waits this long for its first request (to answer it STA 153). */
+#define REFUSED_GRACE_MS 2000
+/* Set on a connection whose slot we took back when we closed it. */
+#define SLOT_RETURNED_KEY "burrow-slot-returned"
 
 static BurrowPeerSource *
 slots_full (GError **error)
@@ -300,7 +304,10 @@ up_conn_remove (UpConn *conn)
   g_signal_handlers_disconnect_by_func (conn->peer, on_up_conn_closed, conn);
   g_hash_table_remove (self->up_conns, conn->peer);
   if (conn->slot)
-    slot_release (self, conn);
+    {
+      slot_release (self, conn);
+      g_object_set_data (G_OBJECT (conn->peer), SLOT_RETURNED_KEY, GINT_TO_POINTER (TRUE));
+    }
   if (!conn->refused)
     cid_count_add (self->up_per_cid, conn->cid, -1);
   up_conn_free (conn);
@@ -364,7 +371,8 @@ sweep_cb (gpointer data)
           conn->last_sent = sent;
           conn->last_progress = now;
         }
-      else if (conn->refused || now - conn->last_progress >= (gint64) self->upload_idle_ms * 1000)
+      else if (now - conn->last_progress >= (gint64) (conn->refused ? REFUSED_GRACE_MS
+                                                                      : self->upload_idle_ms) * 1000)
         g_ptr_array_add (stale, g_object_ref (conn->peer));
     }
 
@@ -614,7 +622,8 @@ client_slot_func (BurrowPeerConnection *connection,
   if (!acquire)
     {
       /* a connection closed by the idle check gave its slot back already */
-      if (conn == NULL || conn->slot)
+      if (conn != NULL ? conn->slot
+                       : g_object_get_data (G_OBJECT (connection), SLOT_RETURNED_KEY) == NULL)
         slot_release (self, conn);
       return TRUE;
     }

@@ -31,8 +31,9 @@ G_BEGIN_DECLS
 #define BURROW_UPLOAD_CONNECTIONS_PER_USER    4   /* open upload connections of one CID */
 #define BURROW_UPLOAD_CONNECTIONS_MAX         64  /* open upload connections in all */
 /* An upload (or an idle upload connection) without progress this long is closed, its slot
- * freed. */
-#define BURROW_UPLOAD_IDLE_TIMEOUT_MS         (60 * 1000)
+ * freed. Progress is counted as data handed to the connection, which takes up to a megabyte
+ * at a time (and holds a few): this is long enough for a downloader at a few KiB/s. */
+#define BURROW_UPLOAD_IDLE_TIMEOUT_MS         (5 * 60 * 1000)
 /* Partial lists (GET list): a token bucket per CID, this many at once, one more per interval. */
 #define BURROW_UPLOAD_LIST_BURST              10
 #define BURROW_UPLOAD_LIST_REFILL_MS          2000
