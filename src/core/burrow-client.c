@@ -101,9 +101,6 @@ burrow_client_dispose (GObject *object)
 {
   BurrowClient *self = BURROW_CLIENT (object);
 
-  up_conns_clear (self);
-  g_clear_pointer (&self->list_cache, g_hash_table_unref);
-  g_clear_pointer (&self->list_cache_tree, burrow_file_tree_unref);
   g_clear_object (&self->transfers);
   g_clear_object (&self->download_queue);
   g_clear_object (&self->share);
@@ -111,6 +108,10 @@ burrow_client_dispose (GObject *object)
     burrow_client_disconnect_all (self);
   g_clear_object (&self->hubs);
   g_clear_object (&self->connector);
+  /* after the connector: its connections close through our slot function */
+  up_conns_clear (self);
+  g_clear_pointer (&self->list_cache, g_hash_table_unref);
+  g_clear_pointer (&self->list_cache_tree, burrow_file_tree_unref);
   g_clear_pointer (&self->file_list, g_bytes_unref);
   g_clear_object (&self->favorite_hubs);
   g_clear_object (&self->identity);
@@ -293,6 +294,14 @@ up_conn_free (UpConn *conn)
 }
 
 static void on_up_conn_closed (BurrowPeerConnection *peer, UpConn *conn);
+
+/* NULL also once we are disposed (connections may still close after that) */
+static UpConn *
+up_conn_of (BurrowClient         *self,
+            BurrowPeerConnection *connection)
+{
+  return self->up_conns != NULL ? g_hash_table_lookup (self->up_conns, connection) : NULL;
+}
 static void slot_release      (BurrowClient *self, UpConn *conn);
 
 /* Forgets @conn: its slot and its place in the per-CID count. */
@@ -420,7 +429,7 @@ on_upload_connection (BurrowNatConnector   *connector,
   const gchar *cid = burrow_peer_connection_get_peer_cid (peer);
   UpConn *conn;
 
-  if (g_hash_table_contains (self->up_conns, peer) || burrow_peer_connection_is_closed (peer))
+  if (self->up_conns == NULL || g_hash_table_contains (self->up_conns, peer) || burrow_peer_connection_is_closed (peer))
     return;
   if (g_hash_table_size (self->up_conns) >= 2 * BURROW_UPLOAD_CONNECTIONS_MAX)
     {
@@ -461,7 +470,7 @@ list_bucket_take (BurrowClient *self,
   gint64 now = g_get_monotonic_time ();
   ListBucket *bucket;
 
-  if (cid == NULL)
+  if (cid == NULL || self->list_buckets == NULL)
     return TRUE;
   bucket = g_hash_table_lookup (self->list_buckets, cid);
   if (bucket == NULL)
@@ -532,7 +541,7 @@ client_source_func (BurrowPeerConnection  *connection,
 {
   BurrowClient *self = user_data;
   BurrowFileTree *tree = self->share ? burrow_share_get_tree (self->share) : NULL;
-  UpConn *conn = g_hash_table_lookup (self->up_conns, connection);
+  UpConn *conn = up_conn_of (self, connection);
 
   if (conn != NULL)
     {
@@ -553,7 +562,7 @@ client_source_func (BurrowPeerConnection  *connection,
     {
       g_autoptr(GBytes) xml = NULL;
 
-      if (tree == NULL)
+      if (tree == NULL || self->list_cache == NULL)
         return not_available (error);
       if (!list_bucket_take (self, conn != NULL ? conn->cid : NULL))
         return slots_full (error);
@@ -617,7 +626,7 @@ client_slot_func (BurrowPeerConnection *connection,
                   gpointer              user_data)
 {
   BurrowClient *self = user_data;
-  UpConn *conn = g_hash_table_lookup (self->up_conns, connection);
+  UpConn *conn = up_conn_of (self, connection);
 
   if (!acquire)
     {
@@ -732,7 +741,8 @@ on_share_changed (BurrowShare  *share,
                   BurrowClient *self)
 {
   /* hashes may have been filled in: lists are made anew */
-  g_hash_table_remove_all (self->list_cache);
+  if (self->list_cache != NULL)
+    g_hash_table_remove_all (self->list_cache);
   g_clear_pointer (&self->list_cache_tree, burrow_file_tree_unref);
   update_share_info (self, NULL);
 }
