@@ -294,6 +294,7 @@ up_conn_free (UpConn *conn)
 }
 
 static void on_up_conn_closed (BurrowPeerConnection *peer, UpConn *conn);
+static void slot_release      (BurrowClient *self, UpConn *conn);
 
 /* NULL also once we are disposed (connections may still close after that) */
 static UpConn *
@@ -302,7 +303,6 @@ up_conn_of (BurrowClient         *self,
 {
   return self->up_conns != NULL ? g_hash_table_lookup (self->up_conns, connection) : NULL;
 }
-static void slot_release      (BurrowClient *self, UpConn *conn);
 
 /* Forgets @conn: its slot and its place in the per-CID count. */
 static void
