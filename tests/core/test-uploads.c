@@ -641,6 +641,44 @@ test_list_flood (Fixture       *f,
   g_assert_true (burrow_test_wait_until (no_uploads, f->b, DEADLINE_MS));
 }
 
+
+/* the cached partial list follows the share */
+static void
+test_list_cache_refresh (Fixture       *f,
+                         gconstpointer  data)
+{
+  BurrowFileListLimits limits = burrow_file_list_limits_default ();
+  BurrowShare *share;
+  g_autofree gchar *added = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (f->hub == NULL)
+    {
+      g_test_skip ("uhub is not installed");
+      return;
+    }
+  share = burrow_client_get_share (f->b);
+
+  for (guint round = 0; round < 2; round++)
+    {
+      g_autoptr(GBytes) xml = fetch (f, "list", "/Stuff/", 0, -1, FALSE, &error);
+      g_autoptr(BurrowFileTree) tree = NULL;
+
+      g_assert_no_error (error);
+      tree = burrow_file_list_parse (g_bytes_get_data (xml, NULL), g_bytes_get_size (xml), FALSE,
+                                     &limits, NULL, NULL, &error);
+      g_assert_no_error (error);
+      g_assert_cmpuint (burrow_file_tree_get_n_files (tree), ==, 2 + round);   /* not recursive */
+      g_assert_cmpuint (burrow_client_get_n_lists_generated (f->b), ==, 1 + round);
+      if (round == 0)
+        {
+          added = burrow_test_write_file (f->shared, "added.txt", 500, 10);
+          burrow_share_refresh (share);
+          g_assert_true (burrow_test_wait_share (share, 4, DEADLINE_MS));
+        }
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -656,6 +694,8 @@ main (int   argc,
   g_test_add ("/burrow/uploads/idle-upload", Fixture, &huge, set_up, test_idle_upload, tear_down);
   g_test_add ("/burrow/uploads/slots-per-user", Fixture, &huge, set_up, test_slots_per_user, tear_down);
   g_test_add ("/burrow/uploads/connection-cap", Fixture, &active, set_up, test_connection_cap, tear_down);
+  g_test_add ("/burrow/uploads/list-cache-refresh", Fixture, NULL, set_up, test_list_cache_refresh,
+              tear_down);
   g_test_add ("/burrow/uploads/list-flood", Fixture, &active, set_up, test_list_flood, tear_down);
 
   return g_test_run ();
