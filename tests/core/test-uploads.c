@@ -558,6 +558,12 @@ cap_reached (gpointer data)
 }
 
 static gboolean
+cap_passed (gpointer data)
+{
+  return burrow_client_get_n_upload_connections (data) == BURROW_UPLOAD_CONNECTIONS_PER_USER + 1;
+}
+
+static gboolean
 no_uploads (gpointer data)
 {
   return burrow_client_get_n_upload_connections (data) == 0;
@@ -595,6 +601,11 @@ test_connection_cap (Fixture       *f,
   g_ptr_array_add (f->more, extra);
   g_assert_null (fetch_on (extra, "file", "/Stuff/notes.txt", 0, -1, FALSE, &error));
   g_assert_error (error, BURROW_TRANSFER_ERROR, BURROW_TRANSFER_ERROR_NO_SLOTS);
+  g_assert_true (burrow_test_wait_until (cap_reached, f->b, DEADLINE_MS));
+
+  /* one more that asks for nothing: held briefly, then closed all the same */
+  g_ptr_array_add (f->more, connect_to_bob (f->a, f->sa));
+  g_assert_true (burrow_test_wait_until (cap_passed, f->b, DEADLINE_MS));
   g_assert_true (burrow_test_wait_until (cap_reached, f->b, DEADLINE_MS));
 
   /* the others still work */
