@@ -30,6 +30,7 @@ typedef struct
   GListStore           *users;
   GHashTable           *by_sid;          /* sid → BurrowUser (borrowed from users/pending) */
   GPtrArray            *pending_joins;   /* BurrowUser, not yet in users */
+  GHashTable           *by_cid;          /* cid → BurrowUser (a ref; checked against by_sid) */
   GListStore           *messages;
   BurrowUser           *me;
   BurrowIdentity       *identity;
@@ -113,6 +114,7 @@ burrow_hub_session_dispose (GObject *object)
   g_clear_object (&priv->me);
   g_clear_object (&priv->identity);
   g_clear_object (&priv->database);
+  g_clear_pointer (&priv->by_cid, g_hash_table_unref);
   g_clear_pointer (&priv->by_sid, g_hash_table_unref);
   g_clear_pointer (&priv->pending_joins, g_ptr_array_unref);
   g_clear_object (&priv->users);
@@ -282,6 +284,7 @@ burrow_hub_session_init (BurrowHubSession *self)
   priv->users = g_list_store_new (BURROW_TYPE_USER);
   priv->messages = g_list_store_new (BURROW_TYPE_CHAT_MESSAGE);
   priv->by_sid = g_hash_table_new_full (NULL, NULL, NULL, g_object_unref);
+  priv->by_cid = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
   priv->pending_joins = g_ptr_array_new ();
   priv->redirects = g_ptr_array_new_with_free_func (g_free);
   priv->auto_reconnect = TRUE;
@@ -601,6 +604,44 @@ burrow_hub_session_lookup_nick (BurrowHubSession *self,
   return lookup_by (self, burrow_user_get_nick, nick);
 }
 
+/* --- the CID index ---------------------------------------------------------------------- */
+
+/* by_cid maps a CID to the user that last announced it. Entries are refs and may be stale (the
+ * user changed its CID or left): a lookup checks the user against by_sid. Stale entries are
+ * dropped when they outnumber the users. Users still in pending_joins are not indexed yet. */
+static void
+cid_index_put (BurrowHubSessionPrivate *priv,
+               BurrowUser              *user)
+{
+  const gchar *cid = burrow_user_get_cid (user);
+
+  if (cid == NULL)
+    return;
+  if (g_hash_table_size (priv->by_cid) > 2 * g_hash_table_size (priv->by_sid) + 64)
+    {
+      GHashTableIter iter;
+      gpointer value;
+
+      g_hash_table_remove_all (priv->by_cid);
+      g_hash_table_iter_init (&iter, priv->by_sid);
+      while (g_hash_table_iter_next (&iter, NULL, &value))
+        if (burrow_user_get_cid (value) != NULL && !g_ptr_array_find (priv->pending_joins, value, NULL))
+          g_hash_table_replace (priv->by_cid, g_strdup (burrow_user_get_cid (value)),
+                                g_object_ref (value));
+    }
+  g_hash_table_replace (priv->by_cid, g_strdup (cid), g_object_ref (user));
+}
+
+static void
+cid_index_drop (BurrowHubSessionPrivate *priv,
+                BurrowUser              *user)
+{
+  const gchar *cid = burrow_user_get_cid (user);
+
+  if (cid != NULL && g_hash_table_lookup (priv->by_cid, cid) == user)
+    g_hash_table_remove (priv->by_cid, cid);
+}
+
 /**
  * burrow_hub_session_lookup_cid:
  *
@@ -610,7 +651,20 @@ BurrowUser *
 burrow_hub_session_lookup_cid (BurrowHubSession *self,
                                const gchar      *cid)
 {
-  return lookup_by (self, burrow_user_get_cid, cid);
+  BurrowHubSessionPrivate *priv = GET_PRIV (self);
+  BurrowUser *user;
+
+  if (cid == NULL)
+    return NULL;
+  user = g_hash_table_lookup (priv->by_cid, cid);
+  if (user != NULL && g_strcmp0 (burrow_user_get_cid (user), cid) == 0
+      && g_hash_table_lookup (priv->by_sid, GUINT_TO_POINTER (burrow_user_get_sid (user))) == user)
+    return user;
+  /* joins not flushed yet (a short batch) */
+  for (guint i = 0; i < priv->pending_joins->len; i++)
+    if (g_strcmp0 (burrow_user_get_cid (g_ptr_array_index (priv->pending_joins, i)), cid) == 0)
+      return g_ptr_array_index (priv->pending_joins, i);
+  return NULL;
 }
 
 /**
@@ -1017,6 +1071,8 @@ _burrow_hub_session_flush_joins (BurrowHubSession *self)
 
   batch = g_steal_pointer (&priv->pending_joins);
   priv->pending_joins = g_ptr_array_new ();
+  for (guint i = 0; i < batch->len; i++)
+    cid_index_put (priv, g_ptr_array_index (batch, i));
 
   g_list_store_splice (priv->users, g_list_model_get_n_items (G_LIST_MODEL (priv->users)), 0,
                        batch->pdata, batch->len);
@@ -1030,6 +1086,8 @@ void
 _burrow_hub_session_user_updated (BurrowHubSession *self,
                                   BurrowUser       *user)
 {
+  if (!g_ptr_array_find (GET_PRIV (self)->pending_joins, user, NULL))
+    cid_index_put (GET_PRIV (self), user);   /* its CID may be new */
   g_signal_emit (self, signals[SIGNAL_USER_UPDATED], 0, user);
 }
 
@@ -1045,6 +1103,7 @@ _burrow_hub_session_remove_user (BurrowHubSession *self,
   if (user == NULL)
     return;
   g_object_ref (user);
+  cid_index_drop (priv, user);
 
   if (g_ptr_array_remove (priv->pending_joins, user))
     {
@@ -1066,6 +1125,7 @@ _burrow_hub_session_clear_users (BurrowHubSession *self)
   BurrowHubSessionPrivate *priv = GET_PRIV (self);
 
   g_ptr_array_set_size (priv->pending_joins, 0);
+  g_hash_table_remove_all (priv->by_cid);
   g_list_store_remove_all (priv->users);
   g_hash_table_remove_all (priv->by_sid);
   g_clear_object (&priv->me);

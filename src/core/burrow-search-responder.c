@@ -21,6 +21,52 @@
 
 #include "burrow-search-responder.h"
 
+typedef struct
+{
+  gdouble tokens;
+  gint64  at;      /* monotonic µs of the last refill */
+} Bucket;
+
+/* Refills @bucket and takes @n tokens if it has them. */
+static gboolean
+bucket_take (Bucket *bucket,
+             guint   burst,
+             guint   rate,
+             guint   n)
+{
+  gint64 now = g_get_monotonic_time ();
+
+  if (bucket->at == 0)
+    bucket->tokens = burst;
+  else
+    bucket->tokens = MIN ((gdouble) burst,
+                          bucket->tokens + (gdouble) (now - bucket->at) * rate / G_USEC_PER_SEC);
+  bucket->at = now;
+  if (bucket->tokens < n)
+    return FALSE;
+  bucket->tokens -= n;
+  return TRUE;
+}
+
+static gboolean
+table_take (GHashTable  *table,
+            const gchar *key,
+            guint        burst,
+            guint        rate,
+            guint        n)
+{
+  Bucket *bucket = g_hash_table_lookup (table, key);
+
+  if (bucket == NULL)
+    {
+      if (g_hash_table_size (table) >= BURROW_SEARCH_RESPONDER_BUCKETS_MAX)
+        g_hash_table_remove_all (table);
+      bucket = g_new0 (Bucket, 1);
+      g_hash_table_insert (table, g_strdup (key), bucket);
+    }
+  return bucket_take (bucket, burst, rate, n);
+}
+
 /*
  * Listens to the "command" signal of every ADC session of the client and
  * answers searches from other users with what the share's search index finds
@@ -51,6 +97,11 @@ struct _BurrowSearchResponder
   guint         slots;
   guint64       n_searches;
   guint64       n_results;
+  guint64       n_dropped;
+
+  GHashTable   *user_buckets; /* searcher's CID → Bucket */
+  GHashTable   *udp_buckets;  /* destination IP → Bucket */
+  Bucket        all;
 };
 
 G_DEFINE_FINAL_TYPE (BurrowSearchResponder, burrow_search_responder, G_TYPE_OBJECT)
@@ -100,13 +151,19 @@ send_udp (BurrowSearchResponder *self,
     g_debug ("cannot send a result to %s:%u: %s", ip4, port, error->message);
 }
 
+/* Active: UDP4 with a unicast I4 (the one the hub relays, never one from the search). */
 static gboolean
 is_udp_searcher (BurrowUser *user)
 {
   const gchar *ip4 = burrow_user_get_ip4 (user);
+  g_autoptr(GInetAddress) address = NULL;
 
-  return burrow_user_has_feature (user, "UDP4") && ip4 != NULL && *ip4 != '\0'
-         && !g_str_equal (ip4, "0.0.0.0") && burrow_user_get_udp4_port (user) != 0;
+  if (!burrow_user_has_feature (user, "UDP4") || ip4 == NULL || burrow_user_get_udp4_port (user) == 0)
+    return FALSE;
+  address = g_inet_address_new_from_string (ip4);
+  return address != NULL && g_inet_address_get_family (address) == G_SOCKET_FAMILY_IPV4
+         && !g_inet_address_get_is_any (address) && !g_inet_address_get_is_multicast (address)
+         && !g_str_equal (ip4, "255.255.255.255");
 }
 
 static void
@@ -138,6 +195,22 @@ on_command (BurrowAdcHubSession   *session,
   if (index == NULL || user == NULL)
     return;
 
+  /* each search costs a walk of the index: a budget per searcher and one for all */
+  {
+    const gchar *who = burrow_user_get_cid (user);
+    g_autofree gchar *key = who != NULL ? NULL : g_strdup_printf ("%p/%u", session, sid);
+
+    if (!bucket_take (&self->all, BURROW_SEARCH_RESPONDER_ALL_BURST, BURROW_SEARCH_RESPONDER_ALL_RATE, 1)
+        || !table_take (self->user_buckets, who != NULL ? who : key,
+                        BURROW_SEARCH_RESPONDER_USER_BURST, BURROW_SEARCH_RESPONDER_USER_RATE, 1))
+      {
+        self->n_dropped++;
+        g_debug ("dropping a search from %s: too many searches (%" G_GUINT64_FORMAT " dropped)",
+                 burrow_user_get_nick (user), self->n_dropped);
+        return;
+      }
+  }
+
   self->n_searches++;
   query = burrow_search_query_new_from_adc (message, &error);
   if (query == NULL)
@@ -152,6 +225,17 @@ on_command (BurrowAdcHubSession   *session,
                               udp ? BURROW_SEARCH_MAX_RESULTS_ACTIVE
                                   : BURROW_SEARCH_MAX_RESULTS_PASSIVE,
                               nodes);
+  /* a stream of datagrams to one address goes through the hub instead */
+  if (udp && nodes->len > 0
+      && !table_take (self->udp_buckets, burrow_user_get_ip4 (user), BURROW_SEARCH_RESPONDER_UDP_BURST,
+                      BURROW_SEARCH_RESPONDER_UDP_RATE, nodes->len))
+    {
+      g_debug ("answering %s through the hub: its address had its share of datagrams",
+               burrow_user_get_nick (user));
+      udp = FALSE;
+      if (nodes->len > BURROW_SEARCH_MAX_RESULTS_PASSIVE)
+        g_ptr_array_set_size (nodes, BURROW_SEARCH_MAX_RESULTS_PASSIVE);
+    }
   g_snprintf (slots, sizeof slots, "%u", self->slots);
   cid = burrow_identity_get_cid (burrow_client_get_identity (self->client));
 
@@ -254,6 +338,8 @@ burrow_search_responder_dispose (GObject *object)
     g_clear_signal_handler (&self->items_changed_id, self->hubs);
   g_clear_object (&self->hubs);
   g_clear_object (&self->udp);
+  g_clear_pointer (&self->user_buckets, g_hash_table_unref);
+  g_clear_pointer (&self->udp_buckets, g_hash_table_unref);
   g_clear_weak_pointer (&self->client);
   g_clear_weak_pointer (&self->share);
 
@@ -271,6 +357,8 @@ burrow_search_responder_init (BurrowSearchResponder *self)
 {
   self->slots = BURROW_SEARCH_RESPONDER_DEFAULT_SLOTS;
   self->sessions = g_hash_table_new_full (NULL, NULL, g_object_unref, NULL);
+  self->user_buckets = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->udp_buckets = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
 }
 
 /**
@@ -340,4 +428,16 @@ burrow_search_responder_get_n_results (BurrowSearchResponder *self)
 {
   g_return_val_if_fail (BURROW_IS_SEARCH_RESPONDER (self), 0);
   return self->n_results;
+}
+
+/**
+ * burrow_search_responder_get_n_dropped:
+ *
+ * Returns: searches dropped unanswered because their searcher (or everyone) searched too often
+ */
+guint64
+burrow_search_responder_get_n_dropped (BurrowSearchResponder *self)
+{
+  g_return_val_if_fail (BURROW_IS_SEARCH_RESPONDER (self), 0);
+  return self->n_dropped;
 }

@@ -62,6 +62,7 @@ struct _BurrowSearch
   gboolean            registered;   /* in the UDP router */
   guint               n_hubs;
   guint               n_dropped;
+  guint               n_forged;     /* URES for a user, not from its address */
 };
 
 enum
@@ -106,10 +107,27 @@ udp_router_free (gpointer data)
   g_free (router);
 }
 
+/* Whether @user's hub-known address (I4, or I6) is @from: a result datagram is only taken
+ * from the address the hub vouches for, or anyone could forge results for any online CID. */
+static gboolean
+sender_is_user (BurrowUser  *user,
+                const gchar *from)
+{
+  const gchar *ip4 = burrow_user_get_ip4 (user);
+  const gchar *ip6 = burrow_user_get_ip6 (user);
+
+  if (from == NULL)
+    return FALSE;
+  if (g_str_has_prefix (from, "::ffff:") && strchr (from, '.') != NULL)
+    from += 7;   /* an IPv4-mapped sender on a dual-stack socket */
+  return (ip4 != NULL && g_str_equal (ip4, from)) || (ip6 != NULL && g_ascii_strcasecmp (ip6, from) == 0);
+}
+
 static void
 udp_router_dispatch (UdpRouter   *router,
                      const gchar *line,
-                     gsize        len)
+                     gsize        len,
+                     const gchar *from)
 {
   g_autoptr(BurrowAdcMessage) message = NULL;
   g_autoptr(GError) error = NULL;
@@ -141,9 +159,16 @@ udp_router_dispatch (UdpRouter   *router,
       g_autoptr(BurrowHubSession) session = g_list_model_get_item (hubs, i);
       BurrowUser *user = burrow_hub_session_lookup_cid (session, cid);
 
-      if (user != NULL)
+      if (user != NULL && sender_is_user (user, from))
         {
           add_result (search, session, user, message);
+          return;
+        }
+      if (user != NULL)
+        {
+          g_debug ("ignoring a result for %s sent from %s, not from its address",
+                   burrow_user_get_nick (user), from ? from : "?");
+          search->n_forged++;
           return;
         }
     }
@@ -161,7 +186,9 @@ on_udp_readable (GSocket      *socket,
   for (guint i = 0; i < 256; i++)
     {
       g_autoptr(GError) error = NULL;
-      gssize n = g_socket_receive_from (socket, NULL, buf, MAX_DATAGRAM, NULL, &error);
+      g_autoptr(GSocketAddress) sender = NULL;
+      g_autofree gchar *from = NULL;
+      gssize n = g_socket_receive_from (socket, &sender, buf, MAX_DATAGRAM, NULL, &error);
       const gchar *p;
       const gchar *end;
 
@@ -179,6 +206,9 @@ on_udp_readable (GSocket      *socket,
           return G_SOURCE_CONTINUE;
         }
       buf[n] = '\0';
+      if (G_IS_INET_SOCKET_ADDRESS (sender))
+        from = g_inet_address_to_string (
+          g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (sender)));
       /* one datagram may hold several lines */
       for (p = buf, end = buf + n; p < end;)
         {
@@ -186,7 +216,7 @@ on_udp_readable (GSocket      *socket,
           gsize len = nl ? (gsize) (nl - p) : (gsize) (end - p);
 
           if (len > 0)
-            udp_router_dispatch (router, p, len);
+            udp_router_dispatch (router, p, len, from);
           p += len + 1;
         }
     }
@@ -664,4 +694,17 @@ burrow_search_get_n_dropped (BurrowSearch *self)
 {
   g_return_val_if_fail (BURROW_IS_SEARCH (self), 0);
   return self->n_dropped;
+}
+
+/**
+ * burrow_search_get_n_forged:
+ *
+ * Returns: UDP results ignored because they did not come from the address the hub gives for
+ *   the user they name
+ */
+guint
+burrow_search_get_n_forged (BurrowSearch *self)
+{
+  g_return_val_if_fail (BURROW_IS_SEARCH (self), 0);
+  return self->n_forged;
 }

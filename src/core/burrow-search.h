@@ -49,6 +49,7 @@ gboolean      burrow_search_is_tth       (BurrowSearch             *self);
 gboolean      burrow_search_get_running  (BurrowSearch             *self);
 guint         burrow_search_get_n_hubs   (BurrowSearch             *self);
 guint         burrow_search_get_n_dropped (BurrowSearch            *self);
+guint         burrow_search_get_n_forged  (BurrowSearch            *self);
 
 gboolean      burrow_search_query_is_tth (const gchar              *query);
 

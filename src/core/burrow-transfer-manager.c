@@ -366,6 +366,38 @@ io_error_from_errno (gint         saved,
     }
 }
 
+/* Opens the part file at @path (@access: O_WRONLY or O_RDWR), creating it if it is not there.
+ * The name is predictable, so whatever is planted there is refused rather than written
+ * through: a symbolic link (ELOOP), or anything but a regular file of ours with one link
+ * (EPERM). Returns
+ * the descriptor, or -1 with errno set. */
+static gint
+open_part_file (const gchar *path,
+                gint         access)
+{
+  struct stat st = { 0, };
+  gint fd = open (path, access | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+  gint flags;
+
+  if (fd >= 0 || errno != EEXIST)
+    return fd;
+
+  /* resuming: the existing file, never followed, never blocking on a FIFO */
+  fd = open (path, access | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0)
+    return -1;
+  if (fstat (fd, &st) != 0 || !S_ISREG (st.st_mode) || st.st_uid != geteuid () || st.st_nlink != 1)
+    {
+      close (fd);
+      errno = EPERM;
+      return -1;
+    }
+  flags = fcntl (fd, F_GETFL);
+  if (flags >= 0)
+    fcntl (fd, F_SETFL, flags & ~O_NONBLOCK);
+  return fd;
+}
+
 /* --- idle connection pool --------------------------------------------------------------- */
 
 static void
@@ -1461,6 +1493,17 @@ on_segment_done (GObject      *source,
     }
   /* a peer may send less than asked: the rest of the segment goes back */
   job_flush_pieces (w);
+  if (w->dispatched == w->seg_start && w->seg_end > w->seg_start)
+    {
+      /* nothing usable (a zero-length SND, or less than one piece): asking again would get the
+       * same, as fast as the peer answers; the source is bad for this file */
+      g_autoptr(GError) empty = g_error_new_literal (BURROW_TRANSFER_ERROR,
+                                                     BURROW_TRANSFER_ERROR_BAD_PEER,
+                                                     _("The peer answered a request with no data"));
+
+      worker_failed (w, empty);
+      return;
+    }
   release_segment (w);
   if (w->download != NULL && w->download->n_jobs == 0 && all_verified (w->download))
     {
@@ -1937,7 +1980,7 @@ check_thread (GTask        *task,
   g_autofree guint8 *buffer = NULL;
   const guint8 *leaves = g_bytes_get_data (c->leaves, NULL);
   struct stat st;
-  gint fd = open (c->path, O_RDONLY | O_CLOEXEC);
+  gint fd = open (c->path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 
   if (fd < 0 || fstat (fd, &st) != 0)
     {
@@ -2188,7 +2231,7 @@ finish_empty (BurrowTransferManager *self,
       return;
     }
   if (g_mkdir_with_parents (burrow_queue_item_get_target_dir (item), 0755) != 0 ||
-      (fd = open (part, O_WRONLY | O_CREAT | O_CLOEXEC, 0644)) < 0)
+      (fd = open_part_file (part, O_WRONLY)) < 0)
     {
       g_autoptr(GError) io = io_error_from_errno (errno, part, IO_CREATE);
       burrow_download_queue_set_state (self->queue, item, BURROW_QUEUE_STATE_PAUSED, io->message);
@@ -2320,7 +2363,7 @@ download_start (BurrowTransferManager   *self,
   d->fd = -1;
 
   if (g_mkdir_with_parents (burrow_queue_item_get_target_dir (item), 0755) != 0 ||
-      (d->fd = open (d->part_path, O_RDWR | O_CREAT | O_CLOEXEC, 0644)) < 0)
+      (d->fd = open_part_file (d->part_path, O_RDWR)) < 0)
     {
       gint saved = errno;
       g_autoptr(GError) error = io_error_from_errno (saved, d->part_path, IO_CREATE);

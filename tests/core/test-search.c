@@ -690,6 +690,314 @@ test_outgoing (Fixture       *fixture,
   g_assert_finalize_object (g_steal_pointer (&dave));
 }
 
+
+
+/* ---- limits on answering: searches per searcher, datagrams per address -------------------- */
+
+/* bob, a raw client logged in to uhub; with @udp_port, active (UDP4, U4) */
+static BurrowTestAdcClient *
+raw_searcher (Fixture *fixture,
+              guint16  udp_port)
+{
+  g_autoptr(GError) error = NULL;
+  BurrowTestAdcClient *bob = burrow_test_adc_client_connect (burrow_test_hub_get_port (fixture->hub),
+                                                             "bob", NULL, &error);
+  BurrowUser *bob_user = NULL;
+  gint64 until = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+
+  g_assert_no_error (error);
+  if (udp_port != 0)
+    {
+      g_autofree gchar *inf = g_strdup_printf ("BINF %s SUSEGA,TCP4,UDP4 U4%u",
+                                               burrow_test_adc_client_get_sid (bob), udp_port);
+
+      g_assert_true (burrow_test_adc_client_send_line (bob, inf, &error));
+    }
+  while (bob_user == NULL && g_get_monotonic_time () < until)
+    {
+      g_main_context_iteration (NULL, FALSE);
+      bob_user = burrow_hub_session_lookup_nick (fixture->alice_session, "bob");
+    }
+  g_assert_nonnull (bob_user);
+  if (udp_port != 0)
+    g_assert_true (burrow_test_wait_until (user_has_udp, bob_user, 10000));
+  return bob;
+}
+
+static void
+test_udp_budget (Fixture       *fixture,
+                 gconstpointer  data)
+{
+  g_autoptr(BurrowTestAdcClient) bob = NULL;
+  g_autoptr(GSocket) udp = NULL;
+  g_autoptr(GSocketAddress) bind_address = NULL;
+  g_autoptr(GSocketAddress) local = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) via_hub = NULL;
+  g_autofree gchar *sch = NULL;
+  guint n_udp = 0;
+  gint64 deadline;
+
+  if (fixture->hub == NULL)
+    {
+      g_test_skip ("uhub is not installed");
+      return;
+    }
+
+  udp = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP, &error);
+  g_assert_no_error (error);
+  bind_address = g_inet_socket_address_new_from_string ("127.0.0.1", 0);
+  g_assert_true (g_socket_bind (udp, bind_address, FALSE, &error));
+  local = g_socket_get_local_address (udp, &error);
+  g_socket_set_blocking (udp, FALSE);
+  bob = raw_searcher (fixture, g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local)));
+
+  /* two searches with 12 matches each, at once: the address gets one answer's worth of
+   * datagrams; the second answer comes through the hub, as to a passive searcher */
+  sch = g_strdup_printf ("BSCH %s ANstuff TOv1", burrow_test_adc_client_get_sid (bob));
+  g_assert_true (burrow_test_adc_client_send_line (bob, sch, &error));
+  g_free (sch);
+  sch = g_strdup_printf ("BSCH %s ANstuff TOv2", burrow_test_adc_client_get_sid (bob));
+  via_hub = search_raw (bob, sch, "v2", BURROW_SEARCH_MAX_RESULTS_PASSIVE);
+  g_assert_cmpuint (via_hub->len, ==, BURROW_SEARCH_MAX_RESULTS_PASSIVE);
+
+  deadline = g_get_monotonic_time () + 1500 * 1000;
+  while (g_get_monotonic_time () < deadline)
+    {
+      gchar buf[2048];
+      gssize n;
+
+      g_main_context_iteration (NULL, FALSE);
+      n = g_socket_receive (udp, buf, sizeof buf, NULL, NULL);
+      if (n > 0)
+        {
+          n_udp++;
+          g_assert_nonnull (g_strstr_len (buf, n, "TOv1"));
+        }
+      else
+        g_usleep (2000);
+    }
+  g_assert_cmpuint (n_udp, ==, BURROW_SEARCH_RESPONDER_UDP_BURST);
+}
+
+typedef struct
+{
+  BurrowSearchResponder *responder;
+  guint64                total;
+} SeenWait;
+
+static gboolean
+all_seen (gpointer data)
+{
+  SeenWait *w = data;
+
+  return burrow_search_responder_get_n_searches (w->responder)
+         + burrow_search_responder_get_n_dropped (w->responder) >= w->total;
+}
+
+static void
+test_search_flood (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  g_autoptr(BurrowTestAdcClient) bob = NULL;
+  g_autoptr(GError) error = NULL;
+  const guint n = 3 * BURROW_SEARCH_RESPONDER_USER_BURST;
+  SeenWait w;
+
+  if (fixture->hub == NULL)
+    {
+      g_test_skip ("uhub is not installed");
+      return;
+    }
+  w.responder = burrow_share_get_responder (burrow_client_get_share (fixture->alice));
+  w.total = n;
+  bob = raw_searcher (fixture, 0);
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree gchar *sch = g_strdup_printf ("BSCH %s ANlinux TOf%u",
+                                               burrow_test_adc_client_get_sid (bob), i);
+
+      g_assert_true (burrow_test_adc_client_send_line (bob, sch, &error));
+    }
+  g_assert_true (burrow_test_wait_until (all_seen, &w, 20000));
+  /* the burst, and what trickled in meanwhile; the rest dropped unanswered */
+  g_assert_cmpuint (burrow_search_responder_get_n_searches (w.responder), >=,
+                    BURROW_SEARCH_RESPONDER_USER_BURST);
+  g_assert_cmpuint (burrow_search_responder_get_n_searches (w.responder), <=,
+                    BURROW_SEARCH_RESPONDER_USER_BURST + 2);
+  g_assert_cmpuint (burrow_search_responder_get_n_dropped (w.responder), >=,
+                    n - BURROW_SEARCH_RESPONDER_USER_BURST - 2);
+  g_assert_cmpuint (burrow_search_responder_get_n_results (w.responder), ==,
+                    burrow_search_responder_get_n_searches (w.responder));
+}
+
+/* ---- UDP results: only from the sender's hub-known address; CID look-ups ----------------- */
+
+static gboolean
+has_results_at_all (gpointer data)
+{
+  return g_list_model_get_n_items (burrow_search_get_results (data)) > 0;
+}
+
+static void
+send_datagram_from (const gchar *from_ip,
+                    guint16      to_port,
+                    const gchar *text)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSocket) udp = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM,
+                                         G_SOCKET_PROTOCOL_UDP, &error);
+  g_autoptr(GSocketAddress) local = g_inet_socket_address_new_from_string (from_ip, 0);
+  g_autoptr(GSocketAddress) to = g_inet_socket_address_new_from_string ("127.0.0.1", to_port);
+
+  g_assert_no_error (error);
+  g_assert_true (g_socket_bind (udp, local, FALSE, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (g_socket_send_to (udp, to, text, strlen (text), NULL, &error), ==,
+                   (gssize) strlen (text));
+}
+
+static void
+test_forged_ures (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  g_autoptr(BurrowClient) dave = NULL;
+  g_autoptr(BurrowSearch) search = NULL;
+  g_autoptr(BurrowSearchResult) r = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSocketAddress) dave_udp = NULL;
+  g_autofree gchar *forged = NULL;
+  g_autofree gchar *real = NULL;
+  BurrowHubSession *session;
+  guint16 port;
+
+  if (fixture->hub == NULL)
+    {
+      g_test_skip ("uhub is not installed");
+      return;
+    }
+
+  /* dave is active and searches for something alice does not have */
+  dave = burrow_test_new_client (fixture->dir, "dave", TRUE);
+  session = burrow_test_join_hub (dave, burrow_test_hub_get_uri (fixture->hub));
+  g_assert_true (burrow_test_wait_nick (session, "alice", 10000));
+  g_assert_cmpstr (burrow_user_get_ip4 (burrow_hub_session_lookup_nick (session, "alice")), ==,
+                   "127.0.0.1");
+  search = burrow_search_new (dave, "qqzzqq", NULL);
+  g_assert_true (burrow_search_start (search, &error));
+  g_assert_no_error (error);
+  dave_udp = g_socket_get_local_address (
+    burrow_nat_connector_get_udp_socket (burrow_client_get_connector (dave)), &error);
+  g_assert_no_error (error);
+  port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (dave_udp));
+
+  /* a result in alice's name from another address (127.0.0.2), then one from her address
+   * (127.0.0.1): the datagrams queue in this order on dave's socket; only the second counts */
+  forged = g_strdup_printf ("URES %s FN/Stuff/forged.bin SI100 SL3 TO%s\n",
+                            burrow_identity_get_cid (burrow_client_get_identity (fixture->alice)),
+                            burrow_search_get_token (search));
+  real = g_strdup_printf ("URES %s FN/Stuff/real.bin SI200 SL3 TO%s\n",
+                          burrow_identity_get_cid (burrow_client_get_identity (fixture->alice)),
+                          burrow_search_get_token (search));
+  send_datagram_from ("127.0.0.2", port, forged);
+  send_datagram_from ("127.0.0.1", port, real);
+  g_assert_true (burrow_test_wait_until (has_results_at_all, search, 10000));
+  r = g_list_model_get_item (burrow_search_get_results (search), 0);
+  g_assert_cmpstr (burrow_search_result_get_path (r), ==, "/Stuff/real.bin");
+  g_assert_cmpstr (burrow_search_result_get_nick (r), ==, "alice");
+  g_assert_cmpuint (g_list_model_get_n_items (burrow_search_get_results (search)), ==, 1);
+  g_assert_cmpuint (burrow_search_get_n_forged (search), ==, 1);
+
+  g_clear_object (&search);
+  burrow_client_disconnect_all (dave);
+}
+
+typedef struct
+{
+  BurrowHubSession *session;
+  const gchar      *cid;
+  gboolean          present;
+} CidWait;
+
+static gboolean
+cid_state (gpointer data)
+{
+  CidWait *w = data;
+
+  return (burrow_hub_session_lookup_cid (w->session, w->cid) != NULL) == w->present;
+}
+
+/* Every user of a large hub is found by CID through the index, which follows CID changes and
+ * departures. */
+static void
+test_cid_lookup (void)
+{
+  g_autoptr(BurrowTestFakeHub) fake = NULL;
+  g_autoptr(BurrowClient) client = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *dir = g_dir_make_tmp ("burrow-cid-XXXXXX", NULL);
+  g_autofree gchar *uri = NULL;
+  g_autofree gchar *first_cid = NULL;
+  g_autofree gchar *first_nick = NULL;
+  g_autofree gchar *change = NULL;
+  g_autofree gchar *quit = NULL;
+  const gchar *new_cid = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+  const guint n = 5000;
+  BurrowHubSession *session;
+  CidWait w;
+
+  fake = burrow_test_fake_hub_new (&error);
+  g_assert_no_error (error);
+  burrow_test_fake_hub_script_login (fake, n);
+  uri = burrow_test_fake_hub_dup_uri (fake);
+  client = burrow_test_new_client (dir, "looker", FALSE);
+  session = burrow_client_add_hub (client, uri, &error);
+  g_assert_no_error (error);
+  error = burrow_test_connect_hub (session);
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_list_model_get_n_items (burrow_hub_session_get_users (session)), ==, n + 1);
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree gchar *line = burrow_test_fake_hub_dup_flood_line (fake, i);
+      g_autoptr(BurrowAdcMessage) inf = burrow_adc_message_parse (line, -1, &error);
+      BurrowUser *user;
+
+      g_assert_no_error (error);
+      user = burrow_hub_session_lookup_cid (session, burrow_adc_message_get_named (inf, "ID"));
+      g_assert_nonnull (user);
+      g_assert_cmpstr (burrow_user_get_nick (user), ==, burrow_adc_message_get_named (inf, "NI"));
+      if (i == 0)
+        {
+          first_cid = g_strdup (burrow_adc_message_get_named (inf, "ID"));
+          first_nick = g_strdup (burrow_adc_message_get_named (inf, "NI"));
+          change = g_strdup_printf ("BINF %.4s ID%s\n", line + 5, new_cid);
+          quit = g_strdup_printf ("IQUI %.4s\n", line + 5);
+        }
+    }
+  g_assert_null (burrow_hub_session_lookup_cid (session, new_cid));
+
+  /* the first user takes another CID: found by the new one only */
+  burrow_test_fake_hub_send_raw (fake, change, strlen (change));
+  w = (CidWait) { session, new_cid, TRUE };
+  g_assert_true (burrow_test_wait_until (cid_state, &w, 10000));
+  g_assert_cmpstr (burrow_user_get_nick (burrow_hub_session_lookup_cid (session, new_cid)), ==,
+                   first_nick);
+  g_assert_null (burrow_hub_session_lookup_cid (session, first_cid));
+
+  /* and leaves */
+  burrow_test_fake_hub_send_raw (fake, quit, strlen (quit));
+  w = (CidWait) { session, new_cid, FALSE };
+  g_assert_true (burrow_test_wait_until (cid_state, &w, 10000));
+  g_assert_null (burrow_hub_session_lookup_cid (session, first_cid));
+  g_assert_cmpuint (g_list_model_get_n_items (burrow_hub_session_get_users (session)), ==, n);
+
+  burrow_client_disconnect_all (client);
+  g_clear_object (&client);
+  burrow_test_remove_tree (dir);
+}
+
 /* ---- burrow-cli hash / serve --share / search ------------------------------------------------ */
 
 static void
@@ -780,6 +1088,13 @@ main (int   argc,
 
   g_test_add_func ("/burrow/core/search/index", test_index);
   g_test_add_func ("/burrow/core/search/query-parse", test_query_parse);
+  g_test_add_func ("/burrow/core/search/cid-lookup", test_cid_lookup);
+  g_test_add ("/burrow/core/search/hub/udp-budget", Fixture, GINT_TO_POINTER (FALSE),
+              fixture_set_up, test_udp_budget, fixture_tear_down);
+  g_test_add ("/burrow/core/search/hub/search-flood", Fixture, GINT_TO_POINTER (FALSE),
+              fixture_set_up, test_search_flood, fixture_tear_down);
+  g_test_add ("/burrow/core/search/hub/forged-ures", Fixture, GINT_TO_POINTER (FALSE),
+              fixture_set_up, test_forged_ures, fixture_tear_down);
   g_test_add ("/burrow/core/search/hub/passive-dres", Fixture, GINT_TO_POINTER (FALSE),
               fixture_set_up, test_passive_dres, fixture_tear_down);
   g_test_add ("/burrow/core/search/hub/ures-from-active", Fixture, GINT_TO_POINTER (TRUE),

@@ -12,6 +12,7 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <gio/gunixinputstream.h>
 #include <glib/gstdio.h>
@@ -185,6 +186,7 @@ typedef struct
   GPtrArray        *seeders;
   GPtrArray        *finished;   /* BurrowQueueItem * */
   GPtrArray        *failed;
+  GError           *last_failure;   /* of download-failed */
   GPtrArray        *transfers;  /* every BurrowTransfer the leech showed */
 } Fixture;
 
@@ -204,6 +206,8 @@ on_failed (BurrowTransferManager *manager,
 {
   g_test_message ("download-failed: %s: %s", burrow_queue_item_get_name (item), error->message);
   g_ptr_array_add (f->failed, g_object_ref (item));
+  g_clear_error (&f->last_failure);
+  f->last_failure = g_error_copy (error);
 }
 
 static void
@@ -298,6 +302,7 @@ fixture_tear_down (Fixture       *f,
   g_ptr_array_unref (f->transfers);
   g_ptr_array_unref (f->finished);
   g_ptr_array_unref (f->failed);
+  g_clear_error (&f->last_failure);
   if (f->leech != NULL)
     {
       g_signal_handlers_disconnect_by_data (burrow_client_get_transfer_manager (f->leech), f);
@@ -938,7 +943,8 @@ raw_closed (RawPeer *p,
   return TRUE;
 }
 
-/* @mode: 0 = SND with more bytes than asked, 1 = SND for another file */
+/* @mode: 0 = SND with more bytes than asked, 1 = SND for another file, 2 = a zero-length SND
+ * for every GET */
 static void
 test_bad_peer (Fixture       *f,
                gconstpointer  data)
@@ -1010,15 +1016,43 @@ test_bad_peer (Fixture       *f,
   g_assert_true (g_str_has_prefix (get, "CGET file TTH/"));
 
   g_clear_pointer (&line, g_free);
-  if (mode == 0)
-    line = g_strdup_printf ("CSND file TTH/%s 0 %" G_GSIZE_FORMAT "\n", file->tth,
-                            g_bytes_get_size (content) + 100);
+  if (mode == 2)
+    {
+      /* every GET gets a zero-length SND: the leech must not ask again and again */
+      guint n_gets = 0;
+      gchar *request = g_steal_pointer (&get);
+
+      while (request != NULL && n_gets < 100)
+        {
+          g_auto(GStrv) words = g_strsplit (request, " ", -1);
+
+          if (g_str_equal (words[0], "CGET") && g_strv_length (words) >= 5)
+            {
+              g_autofree gchar *snd = g_strdup_printf ("CSND %s %s %s 0\n", words[1], words[2],
+                                                       words[3]);
+
+              n_gets++;
+              raw_send (&peer, snd, strlen (snd));
+            }
+          g_free (request);
+          request = raw_read_line (&peer, 3000);
+        }
+      g_free (request);
+      g_test_message ("GETs answered with nothing: %u", n_gets);
+      g_assert_cmpuint (n_gets, ==, 1);
+    }
   else
-    line = g_strdup_printf ("CSND file TTH/LWPNACQDBZRYXW3VHJVCJ64QBZNGHOHHHZWCLNQ 0 %" G_GSIZE_FORMAT "\n",
-                            g_bytes_get_size (content));
-  raw_send (&peer, line, strlen (line));
-  raw_send (&peer, g_bytes_get_data (content, NULL), g_bytes_get_size (content));
-  raw_send (&peer, "0123456789", 10);
+    {
+      if (mode == 0)
+        line = g_strdup_printf ("CSND file TTH/%s 0 %" G_GSIZE_FORMAT "\n", file->tth,
+                                g_bytes_get_size (content) + 100);
+      else
+        line = g_strdup_printf ("CSND file TTH/LWPNACQDBZRYXW3VHJVCJ64QBZNGHOHHHZWCLNQ 0 %" G_GSIZE_FORMAT "\n",
+                                g_bytes_get_size (content));
+      raw_send (&peer, line, strlen (line));
+      raw_send (&peer, g_bytes_get_data (content, NULL), g_bytes_get_size (content));
+      raw_send (&peer, "0123456789", 10);
+    }
 
   /* the leech hangs up and writes nothing */
   g_assert_true (raw_closed (&peer, 10000));
@@ -1095,6 +1129,74 @@ test_disk_full (Fixture       *f,
     const gchar *umount_argv[] = { "umount", mnt, NULL };
     g_spawn_sync (NULL, (gchar **) umount_argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL,
                   NULL, NULL);
+  }
+}
+
+
+/* ---- a symbolic link planted at the part file's name ------------------------------------- */
+
+static void
+test_part_symlink (Fixture       *f,
+                   gconstpointer  data)
+{
+  Seeder *s;
+  g_autoptr(GBytes) content = make_content (20 * KiB, 71);
+  g_autoptr(BurrowQueueItem) item = NULL;
+  g_autoptr(BurrowQueueItem) empty = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *victim = NULL;
+  g_autofree gchar *part = NULL;
+  g_autofree gchar *parent = NULL;
+  g_autofree gchar *empty_part = NULL;
+  g_autofree gchar *got = NULL;
+  SeedFile *file;
+  GStatBuf st;
+
+  if (f->hub == NULL)
+    {
+      g_test_skip ("uhub is not installed");
+      return;
+    }
+  victim = g_build_filename (f->dir, "victim.txt", NULL);
+  g_assert_true (g_file_set_contents (victim, "precious", -1, NULL));
+  s = add_seeder (f, "seeder");
+  file = seeder_add (s, content);
+
+  /* the link is there before the download opens its part file (the next main loop turn) */
+  item = enqueue (f, file, "linked.bin", s);
+  part = burrow_queue_item_dup_part_path (item);
+  parent = g_path_get_dirname (part);
+  g_assert_cmpint (g_mkdir_with_parents (parent, 0755), ==, 0);
+  g_assert_cmpint (symlink (victim, part), ==, 0);
+
+  g_assert_true (burrow_test_wait_until (item_done, item, 20000));
+  g_assert_cmpint (burrow_queue_item_get_state (item), ==, BURROW_QUEUE_STATE_PAUSED);
+  g_assert_cmpuint (f->failed->len, ==, 1);
+  g_assert_error (f->last_failure, BURROW_TRANSFER_ERROR, BURROW_TRANSFER_ERROR_UNWRITABLE);
+  /* not followed: the target is as it was, the link still a link */
+  g_assert_true (g_file_get_contents (victim, &got, NULL, NULL));
+  g_assert_cmpstr (got, ==, "precious");
+  g_assert_cmpint (g_lstat (part, &st), ==, 0);
+  g_assert_true (S_ISLNK (st.st_mode));
+
+  /* a zero-byte item's part file likewise (it has no data, but it would truncate nothing and
+   * move the link into place) */
+  empty = burrow_download_queue_add_file (burrow_client_get_download_queue (f->leech),
+                                          "LWPNACQDBZRYXW3VHJVCJ64QBZNGHOHHHZWCLNQ", 0, "empty.bin",
+                                          f->target, cid_of (s->client),
+                                          burrow_test_hub_get_uri (f->hub),
+                                          burrow_client_get_nick (s->client), &error);
+  g_assert_no_error (error);
+  empty_part = burrow_queue_item_dup_part_path (empty);
+  g_assert_cmpint (symlink (victim, empty_part), ==, 0);
+  g_assert_true (burrow_test_wait_until (item_done, empty, 20000));
+  g_assert_cmpint (burrow_queue_item_get_state (empty), ==, BURROW_QUEUE_STATE_PAUSED);
+  g_assert_cmpint (g_lstat (empty_part, &st), ==, 0);
+  g_assert_true (S_ISLNK (st.st_mode));
+  {
+    g_autofree gchar *final = g_build_filename (f->target, "empty.bin", NULL);
+
+    g_assert_false (g_file_test (final, G_FILE_TEST_EXISTS));
   }
 }
 
@@ -1396,6 +1498,10 @@ main (int   argc,
               fixture_set_up, test_bad_peer, fixture_tear_down);
   g_test_add ("/burrow/core/transfers/bad-peer/wrong-snd", Fixture, GINT_TO_POINTER (1),
               fixture_set_up, test_bad_peer, fixture_tear_down);
+  g_test_add ("/burrow/core/transfers/bad-peer/empty-snd", Fixture, GINT_TO_POINTER (2),
+              fixture_set_up, test_bad_peer, fixture_tear_down);
+  g_test_add ("/burrow/core/transfers/part-symlink", Fixture, NULL, fixture_set_up, test_part_symlink,
+              fixture_tear_down);
   g_test_add ("/burrow/core/transfers/disk-full", Fixture, NULL, fixture_set_up, test_disk_full,
               fixture_tear_down);
   g_test_add ("/burrow/core/transfers/cli-get-folder", Fixture, NULL, fixture_set_up,

@@ -9,7 +9,9 @@
 #include "config.h"
 
 #include <glib/gstdio.h>
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "burrow-core.h"
 #include "burrow-test-hub.h"
@@ -17,6 +19,9 @@
 
 #define DEADLINE_MS (60 * 1000)
 #define BIG_SIZE    (3 * 1024 * 1024 + 5)
+/* More than the socket buffers and the uploader's write queue hold: an upload of it stalls
+ * when the downloader stops reading. */
+#define HUGE_SIZE   ((gsize) 96 * 1024 * 1024)
 
 typedef struct
 {
@@ -27,7 +32,20 @@ typedef struct
   BurrowClient         *b;   /* shares */
   BurrowPeerConnection *peer;
   GBytes               *big;
+  BurrowHubSession     *sa;     /* alice's session */
+  BurrowClient         *c;      /* carol, when a test needs a third user */
+  GPtrArray            *more;   /* further connections (BurrowPeerConnection) */
+  gboolean              paused; /* stalled_download: the first bytes came, reading stopped */
+  gboolean              stalled_done;
+  GError               *stalled_error;
 } Fixture;
+
+/* set_up options */
+typedef struct
+{
+  gboolean huge;   /* also share huge.bin (HUGE_SIZE bytes, sparse) */
+  gboolean active; /* both in active mode: any number of connections between them */
+} Options;
 
 typedef struct
 {
@@ -47,10 +65,26 @@ on_peer (GObject      *source,
   r->done = TRUE;
 }
 
+/* A new connection from @from (logged in with @session) to bob, for fetching. */
+static BurrowPeerConnection *
+connect_to_bob (BurrowClient     *from,
+                BurrowHubSession *session)
+{
+  Result r = { 0, };
+
+  burrow_nat_connector_connect_async (burrow_client_get_connector (from), BURROW_ADC_HUB_SESSION (session),
+                                      burrow_hub_session_lookup_nick (session, "bob"), NULL, on_peer, &r);
+  g_assert_true (burrow_test_wait_for_flag (&r.done, DEADLINE_MS));
+  g_assert_no_error (r.error);
+  return r.value;
+}
+
 static void
 set_up (Fixture       *f,
         gconstpointer  data)
 {
+  const Options *options = data;
+  guint n_files = options != NULL && options->huge ? 4 : 3;
   g_autoptr(GError) error = NULL;
   g_autofree gchar *a_dir = NULL;
   g_autofree gchar *b_dir = NULL;
@@ -59,7 +93,6 @@ set_up (Fixture       *f,
   g_autofree gchar *small = NULL;
   g_autofree gchar *tiny = NULL;
   BurrowHubSession *sa;
-  Result r = { 0, };
   gchar *contents;
   gsize len;
 
@@ -75,6 +108,15 @@ set_up (Fixture       *f,
   big_path = burrow_test_write_file (f->shared, "big.bin", BIG_SIZE, 7);
   small = burrow_test_write_file (sub, "track01.flac", 70000, 8);
   tiny = burrow_test_write_file (f->shared, "notes.txt", 1000, 9);
+  if (options != NULL && options->huge)
+    {
+      g_autofree gchar *huge = g_build_filename (f->shared, "huge.bin", NULL);
+      FILE *file = fopen (huge, "w");
+
+      g_assert_nonnull (file);
+      g_assert_cmpint (ftruncate (fileno (file), (off_t) HUGE_SIZE), ==, 0);
+      fclose (file);
+    }
   g_assert_true (g_file_get_contents (big_path, &contents, &len, NULL));
   f->big = g_bytes_new_take (contents, len);
 
@@ -86,10 +128,15 @@ set_up (Fixture       *f,
   g_assert_no_error (error);
   burrow_client_set_nick (f->a, "alice");
   burrow_client_set_nick (f->b, "bob");
+  if (options != NULL && options->active)
+    {
+      burrow_client_set_mode (f->a, BURROW_CONNECTION_MODE_ACTIVE);
+      burrow_client_set_mode (f->b, BURROW_CONNECTION_MODE_ACTIVE);
+    }
 
   g_assert_true (burrow_share_add_root (burrow_client_get_share (f->b), f->shared, "Stuff", &error));
   g_assert_no_error (error);
-  g_assert_true (burrow_test_wait_share (burrow_client_get_share (f->b), 3, DEADLINE_MS));
+  g_assert_true (burrow_test_wait_share (burrow_client_get_share (f->b), n_files, DEADLINE_MS));
 
   sa = burrow_test_join_hub (f->a, burrow_test_hub_get_uri (f->hub));
   burrow_test_join_hub (f->b, burrow_test_hub_get_uri (f->hub));
@@ -97,12 +144,10 @@ set_up (Fixture       *f,
   /* bob's INF announces what he shares */
   g_assert_cmpuint (burrow_user_get_share_size (burrow_hub_session_lookup_nick (sa, "bob")), ==,
                     burrow_share_get_total_size (burrow_client_get_share (f->b)));
-  g_assert_cmpuint (burrow_user_get_shared_files (burrow_hub_session_lookup_nick (sa, "bob")), ==, 3);
-  burrow_nat_connector_connect_async (burrow_client_get_connector (f->a), BURROW_ADC_HUB_SESSION (sa),
-                                      burrow_hub_session_lookup_nick (sa, "bob"), NULL, on_peer, &r);
-  g_assert_true (burrow_test_wait_for_flag (&r.done, DEADLINE_MS));
-  g_assert_no_error (r.error);
-  f->peer = r.value;
+  g_assert_cmpuint (burrow_user_get_shared_files (burrow_hub_session_lookup_nick (sa, "bob")), ==, n_files);
+  f->sa = sa;
+  f->peer = connect_to_bob (f->a, sa);
+  f->more = g_ptr_array_new_with_free_func (g_object_unref);
 }
 
 static void
@@ -112,7 +157,13 @@ tear_down (Fixture       *f,
   if (f->peer != NULL)
     burrow_peer_connection_close (f->peer);
   g_clear_object (&f->peer);
+  if (f->more != NULL)
+    for (guint i = 0; i < f->more->len; i++)
+      burrow_peer_connection_close (g_ptr_array_index (f->more, i));
+  g_clear_pointer (&f->more, g_ptr_array_unref);
+  g_clear_object (&f->c);
   g_clear_object (&f->a);
+  g_clear_error (&f->stalled_error);
   g_clear_object (&f->b);
   while (g_main_context_iteration (NULL, FALSE))
     ;
@@ -146,7 +197,30 @@ on_download (GObject      *source,
   r->done = TRUE;
 }
 
-/* One GET; returns what arrived, or NULL with @error. */
+/* One GET on @peer; returns what arrived, or NULL with @error. */
+static GBytes *
+fetch_on (BurrowPeerConnection  *peer,
+          const gchar           *type,
+          const gchar           *identifier,
+          guint64                offset,
+          gint64                 length,
+          gboolean               compressed,
+          GError               **error)
+{
+  g_autoptr(GByteArray) data = g_byte_array_new ();
+  Result r = { 0, };
+
+  burrow_peer_connection_download_async (peer, type, identifier, offset, length, compressed, collect,
+                                         data, NULL, on_download, &r);
+  g_assert_true (burrow_test_wait_for_flag (&r.done, DEADLINE_MS));
+  if (r.error != NULL)
+    {
+      g_propagate_error (error, r.error);
+      return NULL;
+    }
+  return g_byte_array_free_to_bytes (g_steal_pointer (&data));
+}
+
 static GBytes *
 fetch (Fixture      *f,
        const gchar  *type,
@@ -156,18 +230,7 @@ fetch (Fixture      *f,
        gboolean      compressed,
        GError      **error)
 {
-  g_autoptr(GByteArray) data = g_byte_array_new ();
-  Result r = { 0, };
-
-  burrow_peer_connection_download_async (f->peer, type, identifier, offset, length, compressed, collect,
-                                         data, NULL, on_download, &r);
-  g_assert_true (burrow_test_wait_for_flag (&r.done, DEADLINE_MS));
-  if (r.error != NULL)
-    {
-      g_propagate_error (error, r.error);
-      return NULL;
-    }
-  return g_byte_array_free_to_bytes (g_steal_pointer (&data));
+  return fetch_on (f->peer, type, identifier, offset, length, compressed, error);
 }
 
 static gchar *
@@ -359,16 +422,292 @@ test_slots (Fixture       *f,
   g_assert_cmpuint (burrow_client_get_slots_used (f->b), ==, 0);
 }
 
+/* --- limits per peer ------------------------------------------------------------------------ */
+
+static gboolean
+stop_reading (BurrowPeerConnection  *connection,
+              const guint8          *data,
+              gsize                  len,
+              GError               **error,
+              gpointer               user_data)
+{
+  Fixture *f = user_data;
+
+  /* a peer that takes a slot and then reads nothing more */
+  burrow_peer_connection_set_receiving (connection, FALSE);
+  f->paused = TRUE;
+  return TRUE;
+}
+
+static void
+on_stalled_download (GObject      *source,
+                     GAsyncResult *result,
+                     gpointer      data)
+{
+  Fixture *f = data;
+
+  burrow_peer_connection_download_finish (BURROW_PEER_CONNECTION (source), result, NULL,
+                                          &f->stalled_error);
+  f->stalled_done = TRUE;
+}
+
+/* alice asks for huge.bin on f->peer and stops reading at its first bytes: she holds a slot. */
+static void
+stalled_download (Fixture *f)
+{
+  burrow_peer_connection_download_async (f->peer, "file", "/Stuff/huge.bin", 0, -1, FALSE,
+                                         stop_reading, f, NULL, on_stalled_download, f);
+  g_assert_true (burrow_test_wait_for_flag (&f->paused, DEADLINE_MS));
+  g_assert_cmpuint (burrow_client_get_slots_used (f->b), ==, 1);
+}
+
+static gboolean
+slots_free (gpointer data)
+{
+  return burrow_client_get_slots_used (data) == 0;
+}
+
+/* carol joins and connects to bob */
+static BurrowPeerConnection *
+carol_connects (Fixture *f)
+{
+  BurrowHubSession *sc;
+
+  f->c = burrow_test_new_client (f->dir, "carol", TRUE);
+  sc = burrow_test_join_hub (f->c, burrow_test_hub_get_uri (f->hub));
+  g_assert_true (burrow_test_wait_nick (sc, "bob", DEADLINE_MS));
+  return connect_to_bob (f->c, sc);
+}
+
+static void
+test_idle_upload (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_autoptr(BurrowPeerConnection) carol = NULL;
+  g_autoptr(GBytes) got = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (f->hub == NULL)
+    {
+      g_test_skip ("uhub is not installed");
+      return;
+    }
+
+  /* one slot, taken by a peer that stops reading */
+  burrow_client_set_slots (f->b, 1);
+  burrow_client_set_upload_idle_timeout (f->b, 1000);
+  stalled_download (f);
+
+  /* the stalled upload loses its slot within the deadline ... */
+  g_assert_true (burrow_test_wait_until (slots_free, f->b, DEADLINE_MS));
+  g_assert_cmpuint (burrow_client_get_n_upload_connections (f->b), ==, 0);
+
+  /* ... and another peer gets it */
+  carol = carol_connects (f);
+  got = fetch_on (carol, "file", "/Stuff/big.bin", 0, 200000, FALSE, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_bytes_get_size (got), ==, 200000);
+  g_assert_cmpuint (burrow_client_get_slots_used (f->b), ==, 0);
+}
+
+static void
+test_slots_per_user (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autoptr(BurrowPeerConnection) carol = NULL;
+  g_autoptr(GBytes) got = NULL;
+  g_autoptr(GError) error = NULL;
+  BurrowPeerConnection *second;
+
+  if (f->hub == NULL)
+    {
+      g_test_skip ("uhub is not installed");
+      return;
+    }
+
+  g_assert_cmpuint (burrow_client_get_slots (f->b), >, 2);
+  stalled_download (f);
+
+  /* alice holds one slot; a second one is refused although two are free */
+  second = connect_to_bob (f->a, f->sa);
+  g_ptr_array_add (f->more, second);
+  g_assert_null (fetch_on (second, "file", "/Stuff/big.bin", 0, 200000, FALSE, &error));
+  g_assert_error (error, BURROW_TRANSFER_ERROR, BURROW_TRANSFER_ERROR_NO_SLOTS);
+  g_clear_error (&error);
+  g_assert_cmpuint (burrow_client_get_slots_used (f->b), ==, 1);
+
+  /* lists and small files still go to her (mini-slots) */
+  g_ptr_array_add (f->more, connect_to_bob (f->a, f->sa));
+  got = fetch_on (g_ptr_array_index (f->more, 1), "file", "/Stuff/notes.txt", 0, -1, FALSE, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_bytes_get_size (got), ==, 1000);
+  g_clear_pointer (&got, g_bytes_unref);
+
+  /* another user gets a free slot */
+  carol = carol_connects (f);
+  got = fetch_on (carol, "file", "/Stuff/big.bin", 0, 200000, FALSE, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_bytes_get_size (got), ==, 200000);
+}
+
+/* bob closed the refused connection: the allowed ones are left */
+static gboolean
+cap_reached (gpointer data)
+{
+  return burrow_client_get_n_upload_connections (data) == BURROW_UPLOAD_CONNECTIONS_PER_USER;
+}
+
+static gboolean
+cap_passed (gpointer data)
+{
+  return burrow_client_get_n_upload_connections (data) == BURROW_UPLOAD_CONNECTIONS_PER_USER + 1;
+}
+
+static gboolean
+no_uploads (gpointer data)
+{
+  return burrow_client_get_n_upload_connections (data) == 0;
+}
+
+static void
+test_connection_cap (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  BurrowPeerConnection *extra;
+
+  if (f->hub == NULL)
+    {
+      g_test_skip ("uhub is not installed");
+      return;
+    }
+
+  /* f->peer and three more: all served */
+  for (guint i = 1; i < BURROW_UPLOAD_CONNECTIONS_PER_USER; i++)
+    {
+      g_autoptr(GBytes) got = NULL;
+      BurrowPeerConnection *peer = connect_to_bob (f->a, f->sa);
+
+      g_ptr_array_add (f->more, peer);
+      got = fetch_on (peer, "file", "/Stuff/notes.txt", 0, -1, FALSE, &error);
+      g_assert_no_error (error);
+      g_assert_cmpuint (g_bytes_get_size (got), ==, 1000);
+    }
+  g_assert_cmpuint (burrow_client_get_n_upload_connections (f->b), ==,
+                    BURROW_UPLOAD_CONNECTIONS_PER_USER);
+
+  /* one more from the same CID: refused with STA 153 and closed */
+  extra = connect_to_bob (f->a, f->sa);
+  g_ptr_array_add (f->more, extra);
+  g_assert_null (fetch_on (extra, "file", "/Stuff/notes.txt", 0, -1, FALSE, &error));
+  g_assert_error (error, BURROW_TRANSFER_ERROR, BURROW_TRANSFER_ERROR_NO_SLOTS);
+  g_assert_true (burrow_test_wait_until (cap_reached, f->b, DEADLINE_MS));
+
+  /* one more that asks for nothing: held briefly, then closed all the same */
+  g_ptr_array_add (f->more, connect_to_bob (f->a, f->sa));
+  g_assert_true (burrow_test_wait_until (cap_passed, f->b, DEADLINE_MS));
+  g_assert_true (burrow_test_wait_until (cap_reached, f->b, DEADLINE_MS));
+
+  /* the others still work */
+  {
+    g_autoptr(GBytes) got = NULL;
+
+    g_clear_error (&error);
+    got = fetch (f, "file", "/Stuff/notes.txt", 0, -1, FALSE, &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (g_bytes_get_size (got), ==, 1000);
+  }
+}
+
+static void
+test_list_flood (Fixture       *f,
+                 gconstpointer  data)
+{
+  g_autoptr(GBytes) first = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (f->hub == NULL)
+    {
+      g_test_skip ("uhub is not installed");
+      return;
+    }
+
+  /* the same partial list again and again: generated once */
+  g_assert_cmpuint (burrow_client_get_n_lists_generated (f->b), ==, 0);
+  for (guint i = 0; i < BURROW_UPLOAD_LIST_BURST; i++)
+    {
+      g_autoptr(GBytes) got = fetch (f, "list", "/", 0, -1, i % 2 == 1, &error);
+
+      g_assert_no_error (error);
+      if (first == NULL)
+        first = g_bytes_ref (got);
+      else
+        g_assert_true (g_bytes_equal (got, first));
+    }
+  g_assert_cmpuint (burrow_client_get_n_lists_generated (f->b), ==, 1);
+
+  /* past the burst: refused (STA 153) and the connection closed */
+  g_assert_null (fetch (f, "list", "/", 0, -1, FALSE, &error));
+  g_assert_error (error, BURROW_TRANSFER_ERROR, BURROW_TRANSFER_ERROR_NO_SLOTS);
+  g_assert_true (burrow_test_wait_until (no_uploads, f->b, DEADLINE_MS));
+}
+
+
+/* the cached partial list follows the share */
+static void
+test_list_cache_refresh (Fixture       *f,
+                         gconstpointer  data)
+{
+  BurrowFileListLimits limits = burrow_file_list_limits_default ();
+  BurrowShare *share;
+  g_autofree gchar *added = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (f->hub == NULL)
+    {
+      g_test_skip ("uhub is not installed");
+      return;
+    }
+  share = burrow_client_get_share (f->b);
+
+  for (guint round = 0; round < 2; round++)
+    {
+      g_autoptr(GBytes) xml = fetch (f, "list", "/Stuff/", 0, -1, FALSE, &error);
+      g_autoptr(BurrowFileTree) tree = NULL;
+
+      g_assert_no_error (error);
+      tree = burrow_file_list_parse (g_bytes_get_data (xml, NULL), g_bytes_get_size (xml), FALSE,
+                                     &limits, NULL, NULL, &error);
+      g_assert_no_error (error);
+      g_assert_cmpuint (burrow_file_tree_get_n_files (tree), ==, 2 + round);   /* not recursive */
+      g_assert_cmpuint (burrow_client_get_n_lists_generated (f->b), ==, 1 + round);
+      if (round == 0)
+        {
+          added = burrow_test_write_file (f->shared, "added.txt", 500, 10);
+          burrow_share_refresh (share);
+          g_assert_true (burrow_test_wait_share (share, 4, DEADLINE_MS));
+        }
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
 {
+  static const Options huge = { .huge = TRUE, .active = TRUE };
+  static const Options active = { .active = TRUE };
   g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
 
   g_test_add ("/burrow/uploads/files", Fixture, NULL, set_up, test_files, tear_down);
   g_test_add ("/burrow/uploads/lists", Fixture, NULL, set_up, test_lists, tear_down);
   g_test_add ("/burrow/uploads/refusals", Fixture, NULL, set_up, test_refusals, tear_down);
   g_test_add ("/burrow/uploads/slots", Fixture, NULL, set_up, test_slots, tear_down);
+  g_test_add ("/burrow/uploads/idle-upload", Fixture, &huge, set_up, test_idle_upload, tear_down);
+  g_test_add ("/burrow/uploads/slots-per-user", Fixture, &huge, set_up, test_slots_per_user, tear_down);
+  g_test_add ("/burrow/uploads/connection-cap", Fixture, &active, set_up, test_connection_cap, tear_down);
+  g_test_add ("/burrow/uploads/list-cache-refresh", Fixture, NULL, set_up, test_list_cache_refresh,
+              tear_down);
+  g_test_add ("/burrow/uploads/list-flood", Fixture, &active, set_up, test_list_flood, tear_down);
 
   return g_test_run ();
 }
