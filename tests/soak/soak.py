@@ -1322,7 +1322,6 @@ def main():
             failures.append('Burrow was not alive at the end')
         if code != 0:
             failures.append('exit status on SIGTERM: %s' % code)
-        hub_left = [s for s in burrow.hub_states[1:] if s not in ('normal',)]
         if [s for s in burrow.hub_states if s == 'normal'] != ['normal']:
             failures.append('Burrow left / rejoined the hub: %s' % burrow.hub_states)
         if final[1] > warm[1] + FD_TOLERANCE:
@@ -1393,7 +1392,7 @@ def main():
                 print('  %-42s %d' % (k, c[k]))
         print('refused / closed by Burrow (expected under caps and deadlines):')
         for k in sorted(c):
-            if k.startswith(('rcm.', 'conn.')) or '.sta' in k:
+            if k.startswith(('rcm.', 'ctm.', 'conn.', 'hub.')) or re.search(r'\.sta\d', k):
                 print('  %-42s %d' % (k, c[k]))
         print('bytes received by peers: %d (%.1f MB)' % (st.bytes_in, st.bytes_in / 1e6))
         print('Burrow upload transfers: %s, %d bytes' % (dict(burrow.uploads), burrow.upload_bytes))
