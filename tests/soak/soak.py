@@ -1283,7 +1283,6 @@ def main():
             'catalog %d files, %d small / %d medium / %d big'
             % (warm[0] / 1024, warm[1], warm[2], len(ctx.catalog.files), len(ctx.catalog.small),
                len(ctx.catalog.medium), len(ctx.catalog.big)))
-        warm_stats = dict(ctx.stats.c)
         ctx.stats = Stats()
 
         # --- the load -------------------------------------------------------------------
