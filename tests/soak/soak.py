@@ -1172,6 +1172,18 @@ async def slot_probe(ctx, first):
 
 # --- the run ------------------------------------------------------------------------------
 
+def exit_text(code):
+    """An exit status as a person reads it: 'killed by SIGSEGV' for -11."""
+    if code is not None and code < 0:
+        try:
+            return 'killed by %s (for a stack: run against an ASan build)' % signal.Signals(-code).name
+        except ValueError:
+            pass
+    if code is None:
+        return 'did not exit within %d s (killed)' % EXIT_TIMEOUT_S
+    return 'exit %s' % code
+
+
 def wait_settled(burrow, target_fds, deadline_s):
     """Poll until the fd count is <= target and unchanged for SETTLE_STABLE_S (or the deadline);
     returns (rss_kib, fds, seconds)."""
@@ -1277,7 +1289,7 @@ def main():
         ctx.idle_close_s = []
         asyncio.run(setup_catalog(ctx, 'share'))
         if not burrow.alive():
-            raise SoakError('Burrow died during the warm-up (exit %s)' % burrow.proc.returncode)
+            raise SoakError('Burrow died during the warm-up (%s)' % exit_text(burrow.proc.returncode))
         warm = wait_settled(burrow, cold[1], SETTLE_DEADLINE_S)
         log('baseline (warm, after one request of each kind): RSS %.1f MiB, %d fds (%.1f s); '
             'catalog %d files, %d small / %d medium / %d big'
@@ -1299,7 +1311,7 @@ def main():
             print('peer counts until then: %s' % dict(sorted(ctx.stats.c.items())))
             for e in ctx.stats.errors[:20]:
                 print('  peer error: ' + e)
-            raise SoakError('Burrow died during the load (exit %s)' % burrow.proc.returncode)
+            raise SoakError('Burrow died during the load (%s)' % exit_text(burrow.proc.returncode))
 
         settled = wait_settled(burrow, warm[1] + FD_TOLERANCE, SETTLE_DEADLINE_S)
         log('settled after %.1f s: RSS %.1f MiB, %d fds' % (settled[2], settled[0] / 1024,
@@ -1320,7 +1332,7 @@ def main():
         if not alive_before_stop:
             failures.append('Burrow was not alive at the end')
         if code != 0:
-            failures.append('exit status on SIGTERM: %s' % code)
+            failures.append('on SIGTERM: %s' % exit_text(code))
         if [s for s in burrow.hub_states if s == 'normal'] != ['normal']:
             failures.append('Burrow left / rejoined the hub: %s' % burrow.hub_states)
         if final[1] > warm[1] + FD_TOLERANCE:
@@ -1419,12 +1431,13 @@ def main():
                 burrow.stop(EXIT_TIMEOUT_S)
             elif burrow.proc.returncode not in (0, None) and not figures:
                 err = burrow.stderr_text()
-                failures.append('Burrow exited with %s' % burrow.proc.returncode)
+                if not any('Burrow died' in f for f in failures):
+                    failures.append('Burrow ended: %s' % exit_text(burrow.proc.returncode))
                 summary = stack_summary(err)
                 if summary:
                     print('--- stack summary (full report: %s) ---' % burrow.stderr_path)
                     print(summary)
-                else:
+                elif err.strip():
                     print('--- Burrow stderr (tail) ---')
                     print('\n'.join(err.splitlines()[-40:]))
         if hub is not None:
