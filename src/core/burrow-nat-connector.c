@@ -1216,6 +1216,10 @@ on_direct_connected (GObject      *source,
     }
 
   set_nodelay (g_socket_connection_get_socket (connection));
+  /* the client's timeout bounded the connect; left on the socket, it would fail every read
+   * of a connection that idles that long (a pooled download connection, an upload between
+   * requests) with G_IO_ERROR_TIMED_OUT */
+  g_socket_set_timeout (g_socket_connection_get_socket (connection), 0);
   burrow_punch_attempt_add_step (e->attempt, BURROW_PUNCH_STEP_TCP_ESTABLISHED, "connected");
   {
     g_autoptr(GSocketAddress) local = g_socket_connection_get_local_address (connection, NULL);

@@ -619,6 +619,45 @@ test_connection_cap (Fixture       *f,
   }
 }
 
+/* A connection that bob made to an active alice (bob's side is the connecting one) and that
+ * idles longer than the connect timeout stays open: the socket client's timeout bounded the
+ * connect only, not every later read. It used to fail bob's read with "Socket I/O timed out"
+ * after 15 s, closing an idle upload connection (or an idle pooled download connection). */
+static gboolean
+peer_closed (gpointer data)
+{
+  return burrow_peer_connection_is_closed (data);
+}
+
+static void
+test_idle_connection_kept (Fixture       *f,
+                           gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) got = NULL;
+  BurrowPeerConnection *peer;
+
+  if (f->hub == NULL)
+    {
+      g_test_skip ("uhub is not installed");
+      return;
+    }
+  peer = connect_to_bob (f->a, f->sa);
+  g_ptr_array_add (f->more, peer);
+  /* alice is active: bob connected to her */
+  g_assert_cmpint (burrow_peer_connection_get_side (peer), ==, BURROW_PEER_SIDE_ACCEPTING);
+  got = fetch_on (peer, "file", "/Stuff/notes.txt", 0, -1, FALSE, &error);
+  g_assert_no_error (error);
+  g_clear_pointer (&got, g_bytes_unref);
+
+  /* nothing to read for longer than BURROW_NAT_REQUEST_TIMEOUT_MS */
+  g_assert_false (burrow_test_wait_until (peer_closed, peer, BURROW_NAT_REQUEST_TIMEOUT_MS + 3000));
+  g_assert_cmpuint (burrow_client_get_n_upload_connections (f->b), ==, 2);
+  got = fetch_on (peer, "file", "/Stuff/notes.txt", 0, -1, FALSE, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_bytes_get_size (got), ==, 1000);
+}
+
 static void
 test_list_flood (Fixture       *f,
                  gconstpointer  data)
@@ -705,6 +744,8 @@ main (int   argc,
   g_test_add ("/burrow/uploads/idle-upload", Fixture, &huge, set_up, test_idle_upload, tear_down);
   g_test_add ("/burrow/uploads/slots-per-user", Fixture, &huge, set_up, test_slots_per_user, tear_down);
   g_test_add ("/burrow/uploads/connection-cap", Fixture, &active, set_up, test_connection_cap, tear_down);
+  g_test_add ("/burrow/uploads/idle-connection-kept", Fixture, &active, set_up, test_idle_connection_kept,
+              tear_down);
   g_test_add ("/burrow/uploads/list-cache-refresh", Fixture, NULL, set_up, test_list_cache_refresh,
               tear_down);
   g_test_add ("/burrow/uploads/list-flood", Fixture, &active, set_up, test_list_flood, tear_down);
