@@ -37,7 +37,9 @@
  * (the term is in every descendant's path too), so the subtree is checked
  * against every condition. Any path containing the term has such a node:
  * the term's longest run of letters and digits lies inside one run of one path
- * component.
+ * component. A term with a '/' may continue past that component into the names
+ * below it ("20/track" in "/album 20/track.mp3"), so then the subtree of every
+ * entry holding the token is checked.
  */
 
 typedef struct
@@ -737,6 +739,7 @@ burrow_search_index_search (BurrowSearchIndex       *index,
   const gchar *best_term = NULL;
   guint32 covered_until = 0;
   guint budget = BURROW_SEARCH_MAX_VISITS;
+  gboolean term_crosses;
   guint n = 0;
 
   g_return_val_if_fail (index != NULL, 0);
@@ -779,6 +782,8 @@ burrow_search_index_search (BurrowSearchIndex       *index,
       return n;
     }
 
+  term_crosses = strchr (best_term, '/') != NULL;
+
   /* The budget counts candidates gathered and entries checked. The
    * candidates kept are a subset, still in tree order once sorted. */
   candidates = g_array_new (FALSE, FALSE, sizeof (guint32));
@@ -804,7 +809,9 @@ burrow_search_index_search (BurrowSearchIndex       *index,
         continue;   /* inside a subtree already looked at (or a repeat) */
       budget--;
       build_path (index, i, path);
-      if (strstr (path->str, best_term) == NULL)
+      /* a term with a '/' may go on into the names below: then the
+       * subtree is checked even though the path itself lacks the term */
+      if (!term_crosses && strstr (path->str, best_term) == NULL)
         continue;
       end = g_array_index (index->entries, Entry, i).end;
       if (end - i > budget)

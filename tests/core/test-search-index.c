@@ -85,6 +85,31 @@ test_visit_budget (void)
   g_assert_cmpuint (search (index, "ANf123 EXdat"), ==, BURROW_SEARCH_MAX_RESULTS_ACTIVE);
 }
 
+/* A term may span names: "20/track" is in "/Album 20/track.mp3" although
+ * no single name holds it (the index looks up "track" or "20", then checks
+ * paths). */
+static void
+test_term_across_names (void)
+{
+  g_autoptr(BurrowFileTree) tree = burrow_file_tree_new ();
+  g_autoptr(BurrowSearchIndex) index = NULL;
+  BurrowFileNode *album = burrow_file_tree_add_directory (tree, burrow_file_tree_get_root (tree),
+                                                          "Album 20");
+  BurrowFileNode *sub = burrow_file_tree_add_directory (tree, album, "CD1");
+  guint8 tth[BURROW_TTH_SIZE] = { 1 };
+
+  burrow_file_tree_add_file (tree, album, "track.mp3", 1, 0, tth);
+  tth[0] = 2;
+  burrow_file_tree_add_file (tree, sub, "x.mp3", 1, 0, tth);
+  burrow_file_tree_finish (tree);
+  index = burrow_search_index_new (tree);
+
+  g_assert_cmpuint (search (index, "AN20/track"), ==, 1);    /* "track" looked up */
+  g_assert_cmpuint (search (index, "AN20/"), ==, 3);         /* "20": CD1, track, x */
+  g_assert_cmpuint (search (index, "ANm\\s20/cd1/x"), ==, 1); /* "cd1", then on into CD1 */
+  g_assert_cmpuint (search (index, "AN20/cd2"), ==, 0);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -92,6 +117,7 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/burrow/search/index/visit-budget", test_visit_budget);
+  g_test_add_func ("/burrow/search/index/term-across-names", test_term_across_names);
 
   return g_test_run ();
 }
