@@ -20,7 +20,7 @@
  *   0-3  file size (little-endian, modulo MAX_FILE + 1)
  *   4    block size of the hasher: 1024 << (b % 8)
  *   5    how the hasher is fed: chunks of 1 + (b * 97) bytes
- *   6-13 eight (offset, length) probes, one byte pair each, scaled to the file
+ *   6-13 four (offset, length) probes, one byte pair each, scaled to the block size
  *   14-  pattern of the content, and raw leaves for a hostile tree
  * Properties: the hasher's leaves rebuild its root and burrow_tth_buffer()'s;
  * the tree built from them accepts exactly the true blocks at block offsets
