@@ -600,9 +600,15 @@ burrow_download_sanitize_name (const gchar *name)
   strip_ends (out);
   if (out->len == 0)
     g_string_append_c (out, '_');
-  if (is_reserved (out->str))
-    g_string_prepend_c (out, '_');
+  /* shortening can uncover a device name ("CON" + spaces + more), so check
+   * after it; the '_' may make the name too long again, but then a name that
+   * starts with '_' is shortened, which no device name does */
   truncate_keeping_extension (out, BURROW_DOWNLOAD_MAX_NAME);
+  if (is_reserved (out->str))
+    {
+      g_string_prepend_c (out, '_');
+      truncate_keeping_extension (out, BURROW_DOWNLOAD_MAX_NAME);
+    }
   return g_string_free (g_steal_pointer (&out), FALSE);
 }
 
@@ -664,36 +670,51 @@ burrow_download_build_path (const gchar         *target_dir,
   return g_steal_pointer (&canonical);
 }
 
+/* Shortens @s to at most @max bytes without splitting a UTF-8 character. */
+static void
+truncate_utf8 (GString *s,
+               gsize    max)
+{
+  gsize keep = max;
+
+  if (s->len <= max)
+    return;
+  while (keep > 0 && ((guchar) s->str[keep] & 0xc0) == 0x80)
+    keep--;
+  g_string_truncate (s, keep);
+}
+
 /**
  * burrow_download_numbered_name:
  * @name: a sanitised name
  * @n: the number, from 1
  *
- * Returns: (transfer full): "name (n).ext" (still at most 255 bytes)
+ * The number goes before the extension ("name (n).ext") when the extension
+ * leaves room for at least one character of the stem; after a longer one it
+ * goes at the end ("name.very-long-ext (n)"). The stem, or the whole name, is
+ * shortened at a character boundary so that the result never exceeds
+ * %BURROW_DOWNLOAD_MAX_NAME bytes.
+ *
+ * Returns: (transfer full): the numbered name, at most 255 bytes
  */
 gchar *
 burrow_download_numbered_name (const gchar *name,
                                guint        n)
 {
+  g_autofree gchar *number = g_strdup_printf (" (%u)", n);
   const gchar *dot = strrchr (name, '.');
-  g_autofree gchar *suffix = NULL;
+  const gchar *ext;
   g_autoptr(GString) stem = NULL;
-  gsize max;
 
-  if (dot == NULL || dot == name)
+  /* room for the stem's first character, whatever its length */
+  if (dot == NULL || dot == name ||
+      strlen (number) + strlen (dot) + 4 > BURROW_DOWNLOAD_MAX_NAME)
     dot = name + strlen (name);
-  suffix = g_strdup_printf (" (%u)%s", n, dot);
+  ext = dot;
   stem = g_string_new_len (name, dot - name);
-  max = BURROW_DOWNLOAD_MAX_NAME - strlen (suffix);
-  if (stem->len > max)
-    {
-      gsize keep = max;
-
-      while (keep > 0 && ((guchar) stem->str[keep] & 0xc0) == 0x80)
-        keep--;
-      g_string_truncate (stem, keep);
-    }
-  g_string_append (stem, suffix);
+  truncate_utf8 (stem, BURROW_DOWNLOAD_MAX_NAME - strlen (number) - strlen (ext));
+  g_string_append (stem, number);
+  g_string_append (stem, ext);
   return g_string_free (g_steal_pointer (&stem), FALSE);
 }
 

@@ -1921,6 +1921,102 @@ _burrow_file_list_parse_chunked (const gchar                *xml,
   return tree;
 }
 
+typedef struct
+{
+  const gchar *data;
+  gsize        len;
+  gsize        off;
+  const gsize *cuts;
+  guint        n_cuts;
+  guint        next_cut;
+} PiecesInput;
+
+/* The next piece of the input: up to the next cut point past the offset. */
+static void
+pieces_next (PiecesInput  *in,
+             const gchar **data,
+             gsize        *len)
+{
+  gsize end = in->len;
+
+  while (in->next_cut < in->n_cuts && in->cuts[in->next_cut] <= in->off)
+    in->next_cut++;
+  if (in->next_cut < in->n_cuts && in->cuts[in->next_cut] < in->len)
+    end = in->cuts[in->next_cut];
+  *data = in->data + in->off;
+  *len = end - in->off;
+  in->off = end;
+}
+
+static gboolean
+pieces_input (gpointer      user_data,
+              const gchar **data,
+              gsize        *len,
+              GError      **error)
+{
+  pieces_next (user_data, data, len);
+  return TRUE;
+}
+
+BurrowFileTree *
+_burrow_file_list_parse_pieces (const void                 *data,
+                                gsize                       len,
+                                gboolean                    compressed,
+                                const gsize                *cuts,
+                                guint                       n_cuts,
+                                gsize                       out_chunk_size,
+                                const BurrowFileListLimits *limits,
+                                guint                      *out_n_duplicates,
+                                GError                    **error)
+{
+  PiecesInput in = { data, len, 0, cuts, n_cuts, 0 };
+  Parser ps;
+  BurrowFileTree *tree = NULL;
+  gboolean ok = TRUE;
+
+  g_return_val_if_fail (data != NULL || len == 0, NULL);
+  g_return_val_if_fail (cuts != NULL || n_cuts == 0, NULL);
+
+  if (out_chunk_size == 0 || out_chunk_size > CHUNK_SIZE)
+    out_chunk_size = CHUNK_SIZE;
+  parser_init (&ps, limits);
+  if (!compressed)
+    {
+      while (ok && in.off < len)
+        {
+          const gchar *piece;
+          gsize n;
+
+          pieces_next (&in, &piece, &n);
+          ok = parser_feed (&ps, piece, n);
+        }
+    }
+  else
+    {
+      Decompressor d;
+      g_autofree gchar *chunk = g_malloc (out_chunk_size);
+      gboolean done = FALSE;
+
+      decompressor_init (&d, pieces_input, &in);
+      while (ok && !done)
+        {
+          gsize produced;
+
+          ok = decompressor_fill (&d, chunk, out_chunk_size, &produced, &done, &ps.error) &&
+               parser_feed (&ps, chunk, produced);
+        }
+      decompressor_clear (&d);
+    }
+  if (ok)
+    tree = parser_end (&ps);
+  if (tree != NULL && out_n_duplicates != NULL)
+    *out_n_duplicates = ps.n_duplicates;
+  if (tree == NULL)
+    g_propagate_error (error, g_steal_pointer (&ps.error));
+  parser_clear (&ps);
+  return tree;
+}
+
 /* Async load -------------------------------------------------------------- */
 
 typedef struct

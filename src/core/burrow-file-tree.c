@@ -100,16 +100,115 @@ _burrow_file_name_compare (const gchar *a,
     }
 }
 
+/* Duplicate detection hashes names a peer chose, so an unkeyed hash would let
+ * a list make every name of a big directory collide and turn building into
+ * quadratic work. fold_hash() is SipHash-1-3 (Aumasson and Bernstein) of the
+ * case-folded name, keyed with 128 random bits drawn once per process. */
+
+static guint64 fold_hash_key[2];
+
+static gpointer
+fold_hash_key_init (gpointer data)
+{
+  for (guint i = 0; i < 2; i++)
+    fold_hash_key[i] = ((guint64) g_random_int () << 32) | g_random_int ();
+  return NULL;
+}
+
+typedef struct
+{
+  guint64 v0, v1, v2, v3;
+  guint64 word;   /* bytes not yet compressed, little-endian */
+  guint64 n;      /* bytes so far */
+} SipState;
+
+#define SIP_ROTL(x, b) (((x) << (b)) | ((x) >> (64 - (b))))
+
+static inline void
+sip_round (SipState *s)
+{
+  s->v0 += s->v1;
+  s->v1 = SIP_ROTL (s->v1, 13);
+  s->v1 ^= s->v0;
+  s->v0 = SIP_ROTL (s->v0, 32);
+  s->v2 += s->v3;
+  s->v3 = SIP_ROTL (s->v3, 16);
+  s->v3 ^= s->v2;
+  s->v0 += s->v3;
+  s->v3 = SIP_ROTL (s->v3, 21);
+  s->v3 ^= s->v0;
+  s->v2 += s->v1;
+  s->v1 = SIP_ROTL (s->v1, 17);
+  s->v1 ^= s->v2;
+  s->v2 = SIP_ROTL (s->v2, 32);
+}
+
+static inline void
+sip_compress (SipState *s,
+              guint64   m)
+{
+  s->v3 ^= m;
+  sip_round (s);
+  s->v0 ^= m;
+}
+
+static inline void
+sip_byte (SipState *s,
+          guchar    b)
+{
+  s->word |= (guint64) b << (8 * (s->n & 7));
+  if ((++s->n & 7) == 0)
+    {
+      sip_compress (s, s->word);
+      s->word = 0;
+    }
+}
+
 static guint
 fold_hash (gconstpointer key)
 {
+  static GOnce once = G_ONCE_INIT;
   const BurrowFileNode *node = key;
   const gchar *p = node->name;
-  guint h = 5381;
+  SipState s;
+  guint64 h;
 
+  g_once (&once, fold_hash_key_init, NULL);
+  s.v0 = fold_hash_key[0] ^ G_GUINT64_CONSTANT (0x736f6d6570736575);
+  s.v1 = fold_hash_key[1] ^ G_GUINT64_CONSTANT (0x646f72616e646f6d);
+  s.v2 = fold_hash_key[0] ^ G_GUINT64_CONSTANT (0x6c7967656e657261);
+  s.v3 = fold_hash_key[1] ^ G_GUINT64_CONSTANT (0x7465646279746573);
+  s.word = 0;
+  s.n = 0;
+
+  /* the bytes hashed are the UTF-8 of the folded code points, so that names
+   * equal under fold_equal() hash alike */
   while (*p != '\0')
-    h = h * 33 + fold_next (&p);
-  return h;
+    {
+      guchar c = (guchar) *p;
+
+      if (c < 0x80)
+        {
+          sip_byte (&s, (c >= 'A' && c <= 'Z') ? c + ('a' - 'A') : c);
+          p++;
+        }
+      else
+        {
+          gchar buf[6];
+          gint len = g_unichar_to_utf8 (fold_next (&p), buf);
+
+          for (gint i = 0; i < len; i++)
+            sip_byte (&s, (guchar) buf[i]);
+        }
+    }
+
+  sip_compress (&s, s.word | (s.n << 56));
+  s.v2 ^= 0xff;
+  sip_round (&s);
+  sip_round (&s);
+  sip_round (&s);
+  h = s.v0 ^ s.v1 ^ s.v2 ^ s.v3;
+  return (guint) (h ^ (h >> 32));
 }
 
 static gboolean

@@ -37,7 +37,9 @@
  * (the term is in every descendant's path too), so the subtree is checked
  * against every condition. Any path containing the term has such a node:
  * the term's longest run of letters and digits lies inside one run of one path
- * component.
+ * component. A term with a '/' may continue past that component into the names
+ * below it ("20/track" in "/album 20/track.mp3"), so then the subtree of every
+ * entry holding the token is checked.
  */
 
 typedef struct
@@ -660,7 +662,7 @@ matches (BurrowSearchIndex       *index,
         return FALSE;
       if ((query->extensions->len > 0 || query->groups != 0)
           && !in_list (query->extensions, ext)
-          && (burrow_search_groups_of_extension (ext) & query->groups) == 0)
+          && (query->groups == 0 || (burrow_search_groups_of_extension (ext) & query->groups) == 0))
         return FALSE;
     }
 
@@ -720,6 +722,8 @@ compare_guint32 (gconstpointer a,
  * virtual path and no NO term may be (case-insensitively); EX/GR restrict to
  * files with those extensions, size limits to files; directories come before
  * their content. Empty queries (burrow_search_query_is_empty()) match nothing.
+ * A search looks at no more than %BURROW_SEARCH_MAX_VISITS entries (candidate
+ * entries and the entries checked), and answers with what it found by then.
  *
  * Returns: the number of nodes appended
  */
@@ -734,6 +738,8 @@ burrow_search_index_search (BurrowSearchIndex       *index,
   LongestToken longest = { NULL, 0 };
   const gchar *best_term = NULL;
   guint32 covered_until = 0;
+  guint budget = BURROW_SEARCH_MAX_VISITS;
+  gboolean term_crosses;
   guint n = 0;
 
   g_return_val_if_fail (index != NULL, 0);
@@ -765,7 +771,9 @@ burrow_search_index_search (BurrowSearchIndex       *index,
   if (best_term == NULL)
     {
       /* nothing to look up (no AN, or only punctuation): look at everything */
-      for (guint32 i = 1; i < index->entries->len && n < max_results; i++)
+      guint32 last = MIN (index->entries->len, (guint32) BURROW_SEARCH_MAX_VISITS + 1);
+
+      for (guint32 i = 1; i < last && n < max_results; i++)
         if (matches (index, query, i, path))
           {
             g_ptr_array_add (results, g_array_index (index->entries, Entry, i).node);
@@ -774,28 +782,41 @@ burrow_search_index_search (BurrowSearchIndex       *index,
       return n;
     }
 
+  term_crosses = strchr (best_term, '/') != NULL;
+
+  /* The budget counts candidates gathered and entries checked. The
+   * candidates kept are a subset, still in tree order once sorted. */
   candidates = g_array_new (FALSE, FALSE, sizeof (guint32));
-  for (guint v = 0; v < index->vocab->len; v++)
+  for (guint v = 0; v < index->vocab->len && budget > 0; v++)
     if (strstr (g_ptr_array_index (index->vocab, v), longest.best) != NULL)
       {
         GArray *posting = g_ptr_array_index (index->postings, v);
+        guint take = MIN (posting->len, budget);
 
-        g_array_append_vals (candidates, posting->data, posting->len);
+        g_array_append_vals (candidates, posting->data, take);
+        budget -= take;
       }
   g_free (longest.best);
   g_array_sort (candidates, compare_guint32);
+  budget = BURROW_SEARCH_MAX_VISITS;
 
-  for (guint c = 0; c < candidates->len && n < max_results; c++)
+  for (guint c = 0; c < candidates->len && n < max_results && budget > 0; c++)
     {
       guint32 i = g_array_index (candidates, guint32, c);
       guint32 end;
 
       if (i < covered_until)
         continue;   /* inside a subtree already looked at (or a repeat) */
+      budget--;
       build_path (index, i, path);
-      if (strstr (path->str, best_term) == NULL)
+      /* a term with a '/' may go on into the names below: then the
+       * subtree is checked even though the path itself lacks the term */
+      if (!term_crosses && strstr (path->str, best_term) == NULL)
         continue;
       end = g_array_index (index->entries, Entry, i).end;
+      if (end - i > budget)
+        end = i + budget;
+      budget -= end - i;
       for (guint32 j = i; j < end && n < max_results; j++)
         if (matches (index, query, j, path))
           {

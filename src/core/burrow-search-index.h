@@ -52,6 +52,11 @@ typedef enum /*< flags >*/
 #define BURROW_SEARCH_MAX_RESULTS_PASSIVE 5
 /* Most AN/NO/EX/RX terms of one search we look at; more is refused. */
 #define BURROW_SEARCH_MAX_TERMS           32
+/* Most entries one search looks at. Anyone on a hub may search, and a search
+ * that matches almost nothing ("ANshare NOshare", a rare extension alone)
+ * would otherwise check every entry of the share, on the main thread; this
+ * bounds it to tens of milliseconds. Entries past it are not found. */
+#define BURROW_SEARCH_MAX_VISITS          250000
 
 /* A parsed search. Terms are case-folded (burrow_search_fold()). */
 typedef struct

@@ -118,6 +118,29 @@ test_sanitize (void)
     check_safe (n);
     g_assert_cmpuint (strlen (n), ==, 255);    /* 85 whole characters */
   }
+
+  /* shortening must not uncover a Windows device name, and the '_' added
+   * for one must not push the name over 255 bytes */
+  {
+    g_autoptr(GString) con = g_string_new ("CON");
+    g_autoptr(GString) con_ext = g_string_new ("con.");
+    g_autofree gchar *c = NULL;
+    g_autofree gchar *e = NULL;
+
+    for (guint i = 0; i < 300; i++)
+      g_string_append_c (con, ' ');
+    g_string_append (con, "x.txt");
+    c = burrow_download_sanitize_name (con->str);
+    check_safe (c);
+    g_assert_cmpstr (c, ==, "_CON.txt");
+
+    for (guint i = 0; i < 251; i++)
+      g_string_append_c (con_ext, 'y');
+    e = burrow_download_sanitize_name (con_ext->str);
+    check_safe (e);
+    g_assert_cmpuint (strlen (e), ==, 255);
+    g_assert_true (g_str_has_prefix (e, "_con.yyy"));
+  }
 }
 
 static void
@@ -176,6 +199,48 @@ test_numbered_name (void)
     out = burrow_download_numbered_name (long_name, 12);
     g_assert_cmpuint (strlen (out), <=, 255);
     g_assert_true (g_str_has_suffix (out, " (12).xxxx"));
+  }
+  /* A long extension used to leave no room (an unsigned underflow): the
+   * numbered name went past 255 bytes, the final rename failed with
+   * ENAMETOOLONG and a verified download stayed a hidden part file. */
+  {
+    static const gchar * const fills[] = { "x", "é", "日", "\xf0\x9f\x8e\xb5" };
+
+    for (guint f = 0; f < G_N_ELEMENTS (fills); f++)
+      for (guint ext_len = 1; ext_len < BURROW_DOWNLOAD_MAX_NAME; ext_len += 7)
+        {
+          g_autoptr(GString) name = g_string_new (fills[f]);
+          g_autofree gchar *safe = NULL;
+
+          g_string_append_c (name, '.');
+          do
+            g_string_append (name, fills[f]);
+          while (name->len + strlen (fills[f]) <= 1 + 1 + ext_len);
+          safe = burrow_download_sanitize_name (name->str);
+          g_assert_cmpstr (safe, ==, name->str);
+
+          for (guint n = 1; n < 100000; n *= 7)
+            {
+              g_autofree gchar *out = burrow_download_numbered_name (safe, n);
+              g_autofree gchar *number = g_strdup_printf (" (%u)", n);
+
+              check_safe (out);
+              g_assert_nonnull (strstr (out, number));
+              g_assert_cmpstr (out, !=, safe);
+            }
+        }
+  }
+  {
+    /* the extension that cannot keep the number before it: "a.xxx… (1)" */
+    g_autofree gchar *long_ext = g_strnfill (255, 'x');
+    g_autofree gchar *out = NULL;
+
+    long_ext[1] = '.';
+    out = burrow_download_numbered_name (long_ext, 1);
+    check_safe (out);
+    g_assert_cmpuint (strlen (out), ==, 255);
+    g_assert_true (g_str_has_prefix (out, "x.xxx"));
+    g_assert_true (g_str_has_suffix (out, "x (1)"));
   }
 }
 

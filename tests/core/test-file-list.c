@@ -813,6 +813,77 @@ test_too_many_entries (void)
   g_assert_error (error, BURROW_SHARE_ERROR, BURROW_SHARE_ERROR_TOO_MANY_ENTRIES);
 }
 
+/* Names that all collide under the former unkeyed duplicate-detection hash
+ * (h = h * 33 + lower (c), from 5381): "a[" and "b:" add the same value to
+ * the hash (97·33 + 91 == 98·33 + 58) and case-folding leaves both alone, so
+ * the 2^k names built from k such blocks share one hash. */
+#define COLLIDING_BLOCKS 13
+
+static gchar *
+sibling_list_xml (gboolean colliding,
+                  GRand   *rand)
+{
+  GString *s = g_string_new ("<FileListing Version=\"1\" Base=\"/\"><Directory Name=\"d\">");
+
+  for (guint i = 0; i < 1u << COLLIDING_BLOCKS; i++)
+    {
+      g_string_append (s, "<File Name=\"");
+      for (guint b = 0; b < COLLIDING_BLOCKS; b++)
+        {
+          if (colliding)
+            g_string_append (s, (i >> b) & 1 ? "b:" : "a[");
+          else
+            {
+              g_string_append_c (s, 'a' + g_rand_int_range (rand, 0, 26));
+              g_string_append_c (s, 'a' + g_rand_int_range (rand, 0, 26));
+            }
+        }
+      g_string_append (s, "\" Size=\"1\"/>");
+    }
+  g_string_append (s, "</Directory></FileListing>");
+  return g_string_free (s, FALSE);
+}
+
+/* Parse time in µs; every name must come out as a distinct file. */
+static gint64
+time_parse (const gchar *xml)
+{
+  g_autoptr(GError) error = NULL;
+  gint64 start = g_get_monotonic_time ();
+  BurrowFileTree *tree = parse_xml (xml, &error);
+  gint64 elapsed = g_get_monotonic_time () - start;
+
+  g_assert_no_error (error);
+  /* random names may repeat (rarely): those are duplicates, dropped */
+  g_assert_cmpuint (burrow_file_tree_get_n_files (tree), >, (1u << COLLIDING_BLOCKS) - 8);
+  burrow_file_tree_unref (tree);
+  return MAX (elapsed, 1);
+}
+
+static void
+test_hash_collisions (void)
+{
+  g_autoptr(GRand) rand = g_rand_new_with_seed (4);
+  g_autofree gchar *colliding = sibling_list_xml (TRUE, rand);
+  g_autofree gchar *random = sibling_list_xml (FALSE, rand);
+  gint64 t_colliding = G_MAXINT64;
+  gint64 t_random = G_MAXINT64;
+
+  /* Timings on a loaded machine are noisy: the best of up to three
+   * interleaved runs of each counts. Quadratic behaviour is hundreds of
+   * times slower here, far beyond the factor allowed. */
+  for (guint attempt = 0; attempt < 3; attempt++)
+    {
+      t_random = MIN (t_random, time_parse (random));
+      t_colliding = MIN (t_colliding, time_parse (colliding));
+      g_test_message ("%u names: colliding %" G_GINT64_FORMAT " us, random %" G_GINT64_FORMAT " us",
+                      1u << COLLIDING_BLOCKS, t_colliding, t_random);
+      if (t_colliding <= 5 * t_random)
+        break;
+    }
+  g_assert_cmpint (t_colliding, <=, 5 * t_random);
+}
+
 static void
 test_bad_bzip2 (void)
 {
@@ -1268,6 +1339,7 @@ main (int   argc,
   g_test_add_func ("/burrow/share/file-list/hostile/bad-lists", test_bad_lists);
   g_test_add_func ("/burrow/share/file-list/hostile/deep", test_deep);
   g_test_add_func ("/burrow/share/file-list/hostile/too-many-entries", test_too_many_entries);
+  g_test_add_func ("/burrow/share/file-list/hostile/hash-collisions", test_hash_collisions);
   g_test_add_func ("/burrow/share/file-list/hostile/bad-bzip2", test_bad_bzip2);
   g_test_add_func ("/burrow/share/file-list/hostile/bomb", test_bomb);
   g_test_add_func ("/burrow/share/file-list/hostile/bomb-default-limits",
