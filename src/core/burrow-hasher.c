@@ -1086,7 +1086,7 @@ static void
 deliver_results (BurrowHasher *self,
                  GQueue       *results)
 {
-  g_autoptr(BurrowHasher) keep = g_object_ref (self);
+  g_autoptr(BurrowHasher) keep G_GNUC_UNUSED = g_object_ref (self); /* results may end the last ref */
   Result *result;
 
   while ((result = g_queue_pop_head (results)) != NULL)

@@ -2021,7 +2021,6 @@ check_thread (GTask        *task,
     {
       guint64 start = b * c->block_size;
       guint64 end = MIN (start + c->block_size, c->file_size);
-      g_autoptr(BurrowTthTree) dummy = NULL;
       BurrowTthHasher *hasher;
       guint8 node[BURROW_TTH_SIZE];
       guint64 offset = start;
