@@ -837,6 +837,14 @@ item_waits_for_slot (gpointer data)
          g_strcmp0 (burrow_queue_item_get_error (item), "No free upload slots; waiting") == 0;
 }
 
+static gboolean
+refused_twice (gpointer data)
+{
+  Seeder *s = data;
+
+  return s->n_refused >= 2;
+}
+
 static void
 test_slots (Fixture       *f,
             gconstpointer  data)
@@ -858,11 +866,11 @@ test_slots (Fixture       *f,
   item = enqueue (f, file, "wait.bin", s);
 
   g_assert_true (burrow_test_wait_until (item_waits_for_slot, item, 20000));
-  /* still waiting a while later (retried, never failed) */
-  g_assert_true (burrow_test_wait_until (item_done, item, 1500) == FALSE);
+  /* asked again, refused again, and waiting again: retried, never failed */
+  g_assert_true (burrow_test_wait_until (refused_twice, s, 60000));
+  g_assert_true (burrow_test_wait_until (item_waits_for_slot, item, 60000));
   refused = s->n_refused;
   g_assert_cmpuint (refused, >=, 2);
-  g_assert_cmpint (burrow_queue_item_get_state (item), ==, BURROW_QUEUE_STATE_QUEUED);
   g_assert_cmpuint (f->failed->len, ==, 0);
 
   s->slots_full = FALSE;
