@@ -822,9 +822,8 @@ test_throughput (void)
                   total_us / 1000.0, n_lines * 1e6 / total_us);
   if (g_test_perf ())
     g_test_minimized_result (parse_us / 1e6, "parse %u BINF lines", n_lines);
-
-  /* generous bound: the hub join of 100,000 users must stay well under a second */
-  g_assert_cmpint (parse_us, <, G_USEC_PER_SEC);
+  /* No time bound here: a unit test is no benchmark (it failed under ASan on a loaded
+   * machine). The hub join of 100,000 users is measured by tests/bench/hub-join. */
 }
 
 int
