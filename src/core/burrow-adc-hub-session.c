@@ -1104,6 +1104,8 @@ on_line (BurrowLineChannel *channel,
 {
   BurrowAdcHubSession *self = user_data;
   g_autoptr(BurrowAdcMessage) msg = NULL;
+  /* what a line makes us emit may drop the last reference */
+  g_autoptr(BurrowAdcHubSession) keep G_GNUC_UNUSED = g_object_ref (self);
   g_autoptr(GError) error = NULL;
   gchar type;
 
@@ -1169,6 +1171,8 @@ on_channel_error (BurrowLineChannel *channel,
                   gpointer           user_data)
 {
   BurrowAdcHubSession *self = user_data;
+  /* what an error makes us emit may drop the last reference */
+  g_autoptr(BurrowAdcHubSession) keep G_GNUC_UNUSED = g_object_ref (self);
 
   if (!fatal)
     {
@@ -1202,6 +1206,8 @@ static gboolean
 login_timeout_cb (gpointer data)
 {
   BurrowAdcHubSession *self = data;
+  /* the "error" handlers of the failed login may drop the last reference */
+  g_autoptr(BurrowAdcHubSession) keep G_GNUC_UNUSED = g_object_ref (self);
 
   self->login_timeout_id = 0;
   fail_literal (self, BURROW_HUB_ERROR, BURROW_HUB_ERROR_TIMED_OUT,

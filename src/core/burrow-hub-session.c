@@ -420,9 +420,12 @@ burrow_hub_session_disconnect (BurrowHubSession *self)
 {
   BurrowHubSessionPrivate *priv = GET_PRIV (self);
   g_autoptr(GError) error = NULL;
+  g_autoptr(BurrowHubSession) keep = NULL;
 
   g_return_if_fail (BURROW_IS_HUB_SESSION (self));
 
+  /* state and connect callbacks may drop the last reference */
+  keep = g_object_ref (self);
   g_clear_handle_id (&priv->reconnect_id, g_source_remove);
   if (priv->state != BURROW_HUB_STATE_DISCONNECTED)
     BURROW_HUB_SESSION_GET_CLASS (self)->stop (self, TRUE);
@@ -1234,6 +1237,8 @@ _burrow_hub_session_lost (BurrowHubSession *self,
                           const GError     *error,
                           gint64            reconnect_after_ms)
 {
+  /* the "error" handlers may drop the last reference (a face closing the hub) */
+  g_autoptr(BurrowHubSession) keep G_GNUC_UNUSED = g_object_ref (self);
   BurrowHubSessionPrivate *priv = GET_PRIV (self);
   gboolean was_logged_in = priv->state == BURROW_HUB_STATE_NORMAL;
 

@@ -1158,6 +1158,62 @@ test_inf_field_limits (Fixture       *f,
   g_signal_handlers_disconnect_by_data (s, &c);
 }
 
+/* A handler of the fatal "error" signal may drop the last reference of the session that
+ * emits it (here: the app closes the hub's page, which removes it from the client). The
+ * session must not touch itself after that: under ASan this was a heap-use-after-free in
+ * _burrow_hub_session_lost (). */
+typedef struct
+{
+  BurrowClient *client;
+  gboolean      removed;
+  GError       *error;
+} RemoveOnError;
+
+static void
+remove_on_error (BurrowHubSession *session,
+                 const GError     *error,
+                 gboolean          fatal,
+                 RemoveOnError    *r)
+{
+  if (!fatal || r->removed)
+    return;
+  r->removed = TRUE;
+  r->error = g_error_copy (error);
+  burrow_client_remove_hub (r->client, session);
+}
+
+static void
+test_error_handler_drops_session (Fixture       *f,
+                                  gconstpointer  data)
+{
+  const gchar * const registered[] = { "bob:hunter2", NULL };
+  BurrowTestHubOptions opts = { .registered = registered };
+  g_autoptr(BurrowTestHub) hub = start_hub (&opts);
+  g_autoptr(GError) error = NULL;
+  RemoveOnError r = { f->bob, FALSE, NULL };
+  GWeakRef weak;
+  BurrowHubSession *s;
+
+  if (hub == NULL)
+    return;
+
+  s = burrow_client_add_hub (f->bob, burrow_test_hub_get_uri (hub), &error);
+  g_assert_no_error (error);
+  burrow_hub_session_set_password (s, "wrong");
+  g_signal_connect (s, "error", G_CALLBACK (remove_on_error), &r);
+  g_weak_ref_init (&weak, s);
+  burrow_hub_session_connect (s);
+  g_assert_true (burrow_test_wait_for_flag (&r.removed, DEADLINE_MS));
+  g_assert_error (r.error, BURROW_HUB_ERROR, BURROW_HUB_ERROR_BAD_PASSWORD);
+  g_clear_error (&r.error);
+  /* the client held the only reference: the session is gone */
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  g_assert_null (g_weak_ref_get (&weak));
+  g_weak_ref_clear (&weak);
+  g_assert_cmpuint (g_list_model_get_n_items (burrow_client_get_hubs (f->bob)), ==, 0);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1186,6 +1242,7 @@ main (int   argc,
   ADD ("/burrow/hub/adc/sup-flood", test_sup_flood);
   ADD ("/burrow/hub/adc/user-cap-keeps-us", test_user_cap_keeps_us);
   ADD ("/burrow/hub/adc/inf-field-limits", test_inf_field_limits);
+  ADD ("/burrow/hub/adc/error-handler-drops-session", test_error_handler_drops_session);
 #undef ADD
 
   return g_test_run ();
