@@ -188,14 +188,12 @@ unref_later (gpointer object)
 static void
 expect_free (Expect *e)
 {
+  g_autoptr(GTask) task = NULL;
+
   g_cancellable_cancel (e->cancellable);
   g_clear_handle_id (&e->timeout_id, g_source_remove);
   g_clear_pointer (&e->punch, punch_free);
-  if (e->task != NULL)
-    {
-      g_task_return_new_error (e->task, G_IO_ERROR, G_IO_ERROR_CANCELLED, _("Cancelled"));
-      g_clear_object (&e->task);
-    }
+  task = g_steal_pointer (&e->task);
   if (e->attempt != NULL)
     burrow_punch_attempt_finish (e->attempt, BURROW_PUNCH_RESULT_CANCELLED, _("Cancelled"));
   g_clear_object (&e->attempt);
@@ -216,6 +214,9 @@ expect_free (Expect *e)
   g_free (e->peer_keyprint);
   g_free (e->protocol);
   g_free (e);
+  /* last: the callback may call back into the connector */
+  if (task != NULL)
+    g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED, _("Cancelled"));
 }
 
 static gchar *
@@ -295,10 +296,11 @@ expect_fail (Expect      *e,
 
   burrow_punch_attempt_add_step (e->attempt, BURROW_PUNCH_STEP_FAILED, "%s", diagnosis);
   burrow_punch_attempt_finish (e->attempt, BURROW_PUNCH_RESULT_FAILED, diagnosis);
-  if (task != NULL)
-    g_task_return_new_error (task, BURROW_NAT_ERROR, code, "%s", diagnosis);
   e->state = EXPECT_DONE;
   expect_drop (e);
+  /* last: the callback may run now and remove the session, and with it any expect */
+  if (task != NULL)
+    g_task_return_new_error (task, BURROW_NAT_ERROR, code, "%s", diagnosis);
 }
 
 static gboolean
@@ -1021,9 +1023,7 @@ on_handshake_done (GObject      *source,
   e->state = EXPECT_DONE;
 
   task = g_steal_pointer (&e->task);
-  if (task != NULL)
-    g_task_return_pointer (task, g_object_ref (peer), g_object_unref);
-  else
+  if (task == NULL)
     {
       /* the peer wanted this connection: it will ask us for files */
       burrow_peer_connection_set_source_func (peer, e->connector->source_func,
@@ -1033,6 +1033,9 @@ on_handshake_done (GObject      *source,
       g_signal_emit (e->connector, signals[SIGNAL_UPLOAD_CONNECTION], 0, peer, e->attempt);
     }
   expect_drop (e);
+  /* last: the callback may remove the session, and with it any expect */
+  if (task != NULL)
+    g_task_return_pointer (task, g_object_ref (peer), g_object_unref);
 }
 
 static void
@@ -1444,6 +1447,7 @@ on_incoming_handshake (GObject      *source,
   BurrowNatConnector *self = in->connector;
   BurrowPeerConnection *peer = BURROW_PEER_CONNECTION (source);
   g_autoptr(GError) error = NULL;
+  g_autoptr(GTask) task = NULL;
   Expect *e;
 
   if (!burrow_peer_connection_handshake_finish (peer, result, &error))
@@ -1486,12 +1490,8 @@ on_incoming_handshake (GObject      *source,
                                      burrow_peer_connection_get_peer_cid (peer));
       burrow_punch_attempt_finish (e->attempt, BURROW_PUNCH_RESULT_CONNECTED, _("Connected"));
       e->state = EXPECT_DONE;
-      if (e->task != NULL)
-        {
-          g_autoptr(GTask) task = g_steal_pointer (&e->task);
-          g_task_return_pointer (task, g_object_ref (peer), g_object_unref);
-        }
-      else
+      task = g_steal_pointer (&e->task);
+      if (task == NULL)
         {
           burrow_peer_connection_set_source_func (peer, self->source_func, self->slot_func,
                                                   self->source_data);
@@ -1500,6 +1500,9 @@ on_incoming_handshake (GObject      *source,
           g_signal_emit (self, signals[SIGNAL_UPLOAD_CONNECTION], 0, peer, e->attempt);
         }
       expect_drop (e);
+      /* last: the callback may remove the session, and with it any expect */
+      if (task != NULL)
+        g_task_return_pointer (task, g_object_ref (peer), g_object_unref);
     }
   else
     burrow_peer_connection_close (peer); /* its expect ended meanwhile */

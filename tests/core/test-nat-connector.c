@@ -1178,6 +1178,56 @@ test_accept_certificate_after_end (Fixture       *f,
   g_object_unref (server.listening);
 }
 
+/* A connect callback may remove the hub (and with it every expect of that session) when the
+ * attempt fails from a hub message. The connector must not touch the expect after the
+ * callback: before, this was a heap-use-after-free in expect_fail () under ASan. */
+typedef struct
+{
+  Fixture          *f;
+  BurrowHubSession *session;
+  Result            r;
+} RemoveOnFail;
+
+static void
+on_peer_remove_hub (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      data)
+{
+  RemoveOnFail *rf = data;
+
+  on_peer (source, result, &rf->r);
+  if (rf->r.error != NULL)
+    burrow_client_remove_hub (rf->f->a, rf->session);
+}
+
+static void
+test_callback_removes_session (Fixture       *f,
+                               gconstpointer  data)
+{
+  BurrowNatConnector *connector = burrow_client_get_connector (f->a);
+  BurrowAdcHubSession *sa;
+  g_auto(GStrv) rcm = NULL;
+  g_autofree gchar *ctm = NULL;
+  RemoveOnFail rf = { f, NULL, { 0, } };
+
+  /* mallory's I4 is a name: its CTM fails the attempt from the hub's line handler */
+  sa = join_fake (f, FALSE, "TCP4", "localhost", NULL);
+  rf.session = BURROW_HUB_SESSION (sa);
+  burrow_nat_connector_connect_async (connector, sa, wait_user (sa, "mallory"), NULL,
+                                      on_peer_remove_hub, &rf);
+  rcm = wait_request (f, "DRCM");
+  ctm = g_strdup_printf ("DCTM AAAC AAAB %s 9 %s\n", rcm[3], rcm[4]);
+  burrow_test_fake_hub_send_raw (f->fake, ctm, strlen (ctm));
+  g_assert_true (burrow_test_wait_for_flag (&rf.r.done, DEADLINE_MS));
+  g_assert_error (rf.r.error, BURROW_NAT_ERROR, BURROW_NAT_ERROR_BAD_ADDRESS);
+  g_clear_error (&rf.r.error);
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  g_assert_cmpuint (g_list_model_get_n_items (burrow_client_get_hubs (f->a)), ==, 0);
+  /* the record of the attempt is kept */
+  g_assert_cmpuint (g_list_model_get_n_items (burrow_nat_connector_get_attempts (connector)), ==, 1);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1206,6 +1256,8 @@ main (int   argc,
               test_ip4_host_name, tear_down);
   g_test_add ("/burrow/nat/accept-certificate-after-attempt-ended", Fixture, NULL, set_up_fake,
               test_accept_certificate_after_end, tear_down);
+  g_test_add ("/burrow/nat/callback-removes-session", Fixture, NULL, set_up_fake,
+              test_callback_removes_session, tear_down);
   g_test_add ("/burrow/nat/ip4-host-name-nat-answer", Fixture, NULL, set_up_fake,
               test_ip4_host_name_nat, tear_down);
 
