@@ -1776,6 +1776,30 @@ memory_input (gpointer      user_data,
   return TRUE;
 }
 
+/* Feeds @ps what @input gives, bzip2-decompressed in pieces of @chunk_size. */
+static gboolean
+parse_decompressed (Parser    *ps,
+                    InputFunc  input,
+                    gpointer   input_data,
+                    gsize      chunk_size)
+{
+  Decompressor d;
+  g_autofree gchar *chunk = g_malloc (chunk_size);
+  gboolean done = FALSE;
+  gboolean ok = TRUE;
+
+  decompressor_init (&d, input, input_data);
+  while (ok && !done)
+    {
+      gsize produced;
+
+      ok = decompressor_fill (&d, chunk, chunk_size, &produced, &done, &ps->error) &&
+           parser_feed (ps, chunk, produced);
+    }
+  decompressor_clear (&d);
+  return ok;
+}
+
 static BurrowFileTree *
 parse_internal (const void                 *data,
                 gsize                       len,
@@ -1797,22 +1821,9 @@ parse_internal (const void                 *data,
     }
   else
     {
-      Decompressor d;
       MemoryInput in = { data, len };
-      g_autofree gchar *chunk = g_malloc (CHUNK_SIZE);
-      gboolean done = FALSE;
-      gboolean ok = TRUE;
 
-      decompressor_init (&d, memory_input, &in);
-      while (ok && !done)
-        {
-          gsize produced;
-
-          ok = decompressor_fill (&d, chunk, CHUNK_SIZE, &produced, &done, &ps.error) &&
-               parser_feed (&ps, chunk, produced);
-        }
-      decompressor_clear (&d);
-      if (ok)
+      if (parse_decompressed (&ps, memory_input, &in, CHUNK_SIZE))
         tree = parser_end (&ps);
     }
 
@@ -1992,21 +2003,7 @@ _burrow_file_list_parse_pieces (const void                 *data,
         }
     }
   else
-    {
-      Decompressor d;
-      g_autofree gchar *chunk = g_malloc (out_chunk_size);
-      gboolean done = FALSE;
-
-      decompressor_init (&d, pieces_input, &in);
-      while (ok && !done)
-        {
-          gsize produced;
-
-          ok = decompressor_fill (&d, chunk, out_chunk_size, &produced, &done, &ps.error) &&
-               parser_feed (&ps, chunk, produced);
-        }
-      decompressor_clear (&d);
-    }
+    ok = parse_decompressed (&ps, pieces_input, &in, out_chunk_size);
   if (ok)
     tree = parser_end (&ps);
   if (tree != NULL && out_n_duplicates != NULL)

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "burrow-core.h"
+#include "fuzz-common.h"
 #include "burrow-file-list-private.h"
 #include "burrow-file-tree-private.h"
 
@@ -33,17 +34,6 @@
 
 int LLVMFuzzerTestOneInput (const uint8_t *data,
                             size_t         size);
-
-static void
-check (gboolean     condition,
-       const gchar *what)
-{
-  if (!condition)
-    {
-      g_printerr ("fuzz-file-list: property violated: %s\n", what);
-      abort ();
-    }
-}
 
 static gint
 compare_gsize (gconstpointer a,

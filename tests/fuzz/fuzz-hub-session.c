@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "burrow-core.h"
+#include "fuzz-common.h"
 #include "burrow-adc-hub-session-private.h"
 #include "burrow-hub-session-private.h"
 #include "burrow-tls.h"
@@ -44,17 +45,6 @@ typedef struct
 
 static BurrowDatabase *database;
 static BurrowIdentity *identity;
-
-static void
-check (gboolean     condition,
-       const gchar *what)
-{
-  if (!condition)
-    {
-      g_printerr ("fuzz-hub-session: property violated: %s\n", what);
-      abort ();
-    }
-}
 
 static void
 init_once (void)

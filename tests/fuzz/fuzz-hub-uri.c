@@ -14,20 +14,10 @@
 #include <string.h>
 
 #include "burrow-core.h"
+#include "fuzz-common.h"
 
 int LLVMFuzzerTestOneInput (const uint8_t *data,
                             size_t         size);
-
-static void
-check (gboolean     condition,
-       const gchar *what)
-{
-  if (!condition)
-    {
-      g_printerr ("fuzz-hub-uri: property violated: %s\n", what);
-      abort ();
-    }
-}
 
 int
 LLVMFuzzerTestOneInput (const uint8_t *data,

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "burrow-core.h"
+#include "fuzz-common.h"
 
 /* Input: one byte choosing the download folder and the copy number, then
  * path components separated by NUL bytes (each may hold '/', "..", invalid
@@ -34,17 +35,6 @@ int LLVMFuzzerTestOneInput (const uint8_t *data,
                             size_t         size);
 
 static BurrowFileTree *tree_;
-
-static void
-check (gboolean     condition,
-       const gchar *what)
-{
-  if (!condition)
-    {
-      g_printerr ("fuzz-names: property violated: %s\n", what);
-      abort ();
-    }
-}
 
 static gboolean
 is_device_name (const gchar *name)

@@ -27,6 +27,7 @@
 #include <sys/socket.h>
 
 #include "burrow-core.h"
+#include "fuzz-common.h"
 
 int LLVMFuzzerTestOneInput (const uint8_t *data,
                             size_t         size);
@@ -61,17 +62,6 @@ typedef struct
 
 static BurrowIdentity *identity;
 static GBytes         *served;
-
-static void
-check (gboolean     condition,
-       const gchar *what)
-{
-  if (!condition)
-    {
-      g_printerr ("fuzz-peer-connection: property violated: %s\n", what);
-      abort ();
-    }
-}
 
 static void
 drop (Run *run)

@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "burrow-core.h"
+#include "fuzz-common.h"
 
 /* Input: the parameters of an ADC search ("ANfoo NObar EXmkv TO1 …", as after
  * "BSCH AAAA "). If they do not parse as ADC, the input is NUL-separated
@@ -35,17 +36,6 @@ int LLVMFuzzerTestOneInput (const uint8_t *data,
 
 static BurrowSearchIndex *index_;
 static BurrowFileTree *tree_;
-
-static void
-check (gboolean     condition,
-       const gchar *what)
-{
-  if (!condition)
-    {
-      g_printerr ("fuzz-search: property violated: %s\n", what);
-      abort ();
-    }
-}
 
 static const gchar * const words[] = {
   "Midnight", "River", "Echo", "Golden", "Ångström", "Straße", "東京", "Москва", "Ελλάδα",

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "burrow-core.h"
+#include "fuzz-common.h"
 
 /* Input: a header, then bytes that both seed the file content and serve as
  * raw `tthl` leaves.
@@ -32,17 +33,6 @@
 
 int LLVMFuzzerTestOneInput (const uint8_t *data,
                             size_t         size);
-
-static void
-check (gboolean     condition,
-       const gchar *what)
-{
-  if (!condition)
-    {
-      g_printerr ("fuzz-tthl: property violated: %s\n", what);
-      abort ();
-    }
-}
 
 static void
 check_error (GError      *error,
