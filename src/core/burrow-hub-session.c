@@ -284,7 +284,9 @@ burrow_hub_session_init (BurrowHubSession *self)
   priv->users = g_list_store_new (BURROW_TYPE_USER);
   priv->messages = g_list_store_new (BURROW_TYPE_CHAT_MESSAGE);
   priv->by_sid = g_hash_table_new_full (NULL, NULL, NULL, g_object_unref);
-  priv->by_cid = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
+  /* keys are the users' own CID strings (GRefStrings), shared, not copied: 100,000 users */
+  priv->by_cid = g_hash_table_new_full (g_str_hash, g_str_equal, (GDestroyNotify) g_ref_string_release,
+                                        g_object_unref);
   priv->pending_joins = g_ptr_array_new ();
   priv->redirects = g_ptr_array_new_with_free_func (g_free);
   priv->auto_reconnect = TRUE;
@@ -629,10 +631,10 @@ cid_index_put (BurrowHubSessionPrivate *priv,
       g_hash_table_iter_init (&iter, priv->by_sid);
       while (g_hash_table_iter_next (&iter, NULL, &value))
         if (burrow_user_get_cid (value) != NULL && !g_ptr_array_find (priv->pending_joins, value, NULL))
-          g_hash_table_replace (priv->by_cid, g_strdup (burrow_user_get_cid (value)),
+          g_hash_table_replace (priv->by_cid, g_ref_string_acquire ((gchar *) burrow_user_get_cid (value)),
                                 g_object_ref (value));
     }
-  g_hash_table_replace (priv->by_cid, g_strdup (cid), g_object_ref (user));
+  g_hash_table_replace (priv->by_cid, g_ref_string_acquire ((gchar *) cid), g_object_ref (user));
 }
 
 static void
