@@ -14,7 +14,12 @@
 #include <glib/gstdio.h>
 #include <sys/stat.h>
 
-#include "burrow-enums.h"
+#include "burrow-util-enums.h"
+#include "burrow-protocol-enums.h"
+#include "burrow-hub-enums.h"
+#include "burrow-share-enums.h"
+#include "burrow-peer-enums.h"
+#include "burrow-transfer-enums.h"
 #include "burrow-error.h"
 #include "burrow-hub-session-private.h"
 #include "burrow-tiger.h"

@@ -8,7 +8,12 @@
 #pragma once
 
 #include "burrow-types.h"
-#include "burrow-enums.h"
+#include "burrow-util-enums.h"
+#include "burrow-protocol-enums.h"
+#include "burrow-hub-enums.h"
+#include "burrow-share-enums.h"
+#include "burrow-peer-enums.h"
+#include "burrow-transfer-enums.h"
 #include "burrow-error.h"
 #include "burrow-base32.h"
 #include "burrow-tiger.h"

@@ -17,7 +17,7 @@
 #include <sqlite3.h>
 
 #include "burrow-base32.h"
-#include "burrow-enums.h"
+#include "burrow-transfer-enums.h"
 #include "burrow-error.h"
 
 #include "burrow-download-queue.h"

@@ -9,7 +9,8 @@
 
 #include "config.h"
 
-#include "burrow-enums.h"
+#include "burrow-peer-enums.h"
+#include "burrow-transfer-enums.h"
 #include "burrow-json.h"
 
 #include "burrow-transfer-private.h"

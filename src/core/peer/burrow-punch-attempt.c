@@ -9,7 +9,7 @@
 
 #include "config.h"
 
-#include "burrow-enums.h"
+#include "burrow-peer-enums.h"
 #include "burrow-json.h"
 
 #include "burrow-punch-attempt.h"

@@ -9,7 +9,7 @@
 
 #include "config.h"
 
-#include "burrow-enums.h"
+#include "burrow-hub-enums.h"
 
 #include "burrow-chat-message.h"
 

@@ -22,7 +22,8 @@
 
 #include "burrow-adc-hub-session.h"
 #include "burrow-client.h"
-#include "burrow-enums.h"
+#include "burrow-peer-enums.h"
+#include "burrow-transfer-enums.h"
 #include "burrow-error.h"
 #include "burrow-identity.h"
 #include "burrow-nat-connector.h"

@@ -13,7 +13,7 @@
 
 #include "burrow-adc-message.h"
 #include "burrow-base32.h"
-#include "burrow-enums.h"
+#include "burrow-hub-enums.h"
 
 #include "burrow-user.h"
 

@@ -12,7 +12,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "burrow-adc-hub-session.h"
-#include "burrow-enums.h"
+#include "burrow-hub-enums.h"
 #include "burrow-error.h"
 
 #include "burrow-hub-session-private.h"
