@@ -17,7 +17,6 @@
 #include "burrow-util-enums.h"
 #include "burrow-protocol-enums.h"
 #include "burrow-hub-enums.h"
-#include "burrow-share-enums.h"
 #include "burrow-peer-enums.h"
 #include "burrow-transfer-enums.h"
 #include "burrow-error.h"

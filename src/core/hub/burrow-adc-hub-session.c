@@ -1057,6 +1057,235 @@ dispatch_verify (BurrowAdcHubSession *self,
     }
 }
 
+/* ---- the typed hub services (BurrowHubSession vfuncs and signals) -------------------------- */
+
+static const guint32 connect_commands[] = {
+  [BURROW_CONNECT_KIND_CONNECT] = BURROW_ADC_CMD_CTM,
+  [BURROW_CONNECT_KIND_REVERSE] = BURROW_ADC_CMD_RCM,
+  [BURROW_CONNECT_KIND_NAT] = BURROW_ADC_CMD_NAT,
+  [BURROW_CONNECT_KIND_NAT_REPLY] = BURROW_ADC_CMD_RNT,
+};
+
+/* A client-client message addressed to us by a known, identified user. */
+static BurrowUser *
+direct_sender (BurrowAdcHubSession *self,
+               BurrowAdcMessage    *msg)
+{
+  gchar type = burrow_adc_message_get_type_char (msg);
+  BurrowUser *user;
+
+  if ((type != 'D' && type != 'E') || self->sid == 0 || burrow_adc_message_get_target (msg) != self->sid)
+    return NULL;
+  user = burrow_hub_session_lookup_sid (BURROW_HUB_SESSION (self), burrow_adc_message_get_sid (msg));
+  if (user == NULL || burrow_user_get_cid (user) == NULL)
+    return NULL;
+  return user;
+}
+
+/* CTM/NAT/RNT: protocol port token; RCM: protocol token; STA with TO: a refusal. */
+static void
+handle_connect_request (BurrowAdcHubSession *self,
+                        BurrowAdcMessage    *msg,
+                        BurrowConnectKind    kind)
+{
+  g_autoptr(BurrowConnectRequest) request = NULL;
+  BurrowUser *user = direct_sender (self, msg);
+  const gchar *protocol;
+  const gchar *token;
+  guint64 port = 0;
+
+  if (user == NULL)
+    return;
+  if (kind == BURROW_CONNECT_KIND_REFUSED)
+    {
+      token = burrow_adc_message_get_named (msg, "TO");
+      protocol = burrow_adc_message_get_named (msg, "PR");
+    }
+  else if (kind == BURROW_CONNECT_KIND_REVERSE)
+    {
+      protocol = burrow_adc_message_get_param (msg, 0);
+      token = burrow_adc_message_get_param (msg, 1);
+    }
+  else
+    {
+      const gchar *port_text = burrow_adc_message_get_param (msg, 1);
+
+      protocol = burrow_adc_message_get_param (msg, 0);
+      token = burrow_adc_message_get_param (msg, 2);
+      if (port_text == NULL || !g_ascii_string_to_unsigned (port_text, 10, 1, 65535, &port, NULL))
+        return;
+    }
+  if (token == NULL || token[0] == '\0' || strlen (token) > BURROW_CONNECT_MAX_TOKEN
+      || (protocol == NULL && kind != BURROW_CONNECT_KIND_REFUSED))
+    return;
+
+  request = burrow_connect_request_new (kind, user, protocol, (guint16) port, token);
+  request->tls = protocol != NULL && g_str_has_prefix (protocol, "ADCS/");
+  if (kind == BURROW_CONNECT_KIND_REFUSED)
+    request->reason = g_strdup (burrow_adc_message_get_param (msg, 1));
+  _burrow_hub_session_emit_connect_request (BURROW_HUB_SESSION (self), request);
+}
+
+/* Active searchers (UDP4 with a unicast I4 as the hub relays it) get results by UDP. */
+static void
+set_udp_reply_address (BurrowUser        *user,
+                       BurrowSearchQuery *query)
+{
+  const gchar *ip4 = burrow_user_get_ip4 (user);
+  g_autoptr(GInetAddress) address = NULL;
+
+  if (!burrow_user_has_feature (user, "UDP4") || ip4 == NULL || burrow_user_get_udp4_port (user) == 0)
+    return;
+  address = g_inet_address_new_from_string (ip4);
+  if (address == NULL || g_inet_address_get_family (address) != G_SOCKET_FAMILY_IPV4
+      || g_inet_address_get_is_any (address) || g_inet_address_get_is_multicast (address)
+      || g_str_equal (ip4, "255.255.255.255"))
+    return;
+  query->udp_host = g_strdup (ip4);
+  query->udp_port = (guint16) burrow_user_get_udp4_port (user);
+}
+
+static void
+handle_sch (BurrowAdcHubSession *self,
+            BurrowAdcMessage    *msg)
+{
+  g_autoptr(BurrowSearchQuery) query = NULL;
+  g_autoptr(GError) error = NULL;
+  gchar type = burrow_adc_message_get_type_char (msg);
+  guint32 sid = burrow_adc_message_get_sid (msg);
+  BurrowUser *user;
+
+  if ((type != 'B' && type != 'D' && type != 'F' && type != 'E') || sid == self->sid)
+    return;
+  user = burrow_hub_session_lookup_sid (BURROW_HUB_SESSION (self), sid);
+  if (user == NULL)
+    return;
+  query = burrow_search_query_new_from_adc (msg, &error);
+  if (query == NULL)
+    {
+      g_debug ("ignoring a search from %s: %s", burrow_user_get_nick (user), error->message);
+      return;
+    }
+  set_udp_reply_address (user, query);
+  _burrow_hub_session_emit_search_request (BURROW_HUB_SESSION (self), user, query);
+}
+
+static void
+handle_res (BurrowAdcHubSession *self,
+            BurrowAdcMessage    *msg)
+{
+  g_autoptr(BurrowSearchReply) reply = NULL;
+  g_autoptr(GError) error = NULL;
+  BurrowUser *user = burrow_hub_session_lookup_sid (BURROW_HUB_SESSION (self),
+                                                    burrow_adc_message_get_sid (msg));
+
+  if (user == NULL)
+    return;
+  reply = burrow_search_reply_new_from_adc (msg, &error);
+  if (reply == NULL)
+    {
+      g_debug ("ignoring a result from %s: %s", burrow_user_get_nick (user), error->message);
+      return;
+    }
+  _burrow_hub_session_emit_search_result (BURROW_HUB_SESSION (self), user, reply);
+}
+
+/* What other clients send us through the hub. */
+static void
+dispatch_relayed (BurrowAdcHubSession *self,
+                  BurrowAdcMessage    *msg)
+{
+  switch (burrow_adc_message_get_command (msg))
+    {
+    case BURROW_ADC_CMD_CTM: handle_connect_request (self, msg, BURROW_CONNECT_KIND_CONNECT); break;
+    case BURROW_ADC_CMD_RCM: handle_connect_request (self, msg, BURROW_CONNECT_KIND_REVERSE); break;
+    case BURROW_ADC_CMD_NAT: handle_connect_request (self, msg, BURROW_CONNECT_KIND_NAT); break;
+    case BURROW_ADC_CMD_RNT: handle_connect_request (self, msg, BURROW_CONNECT_KIND_NAT_REPLY); break;
+    case BURROW_ADC_CMD_STA:
+      if (burrow_adc_message_has_named (msg, "TO"))
+        handle_connect_request (self, msg, BURROW_CONNECT_KIND_REFUSED);
+      break;
+    case BURROW_ADC_CMD_SCH: handle_sch (self, msg); break;
+    case BURROW_ADC_CMD_RES: handle_res (self, msg); break;
+    default: break;
+    }
+}
+
+static gboolean
+adc_send_connect_request (BurrowHubSession           *session,
+                          const BurrowConnectRequest *request,
+                          GError                    **error)
+{
+  BurrowAdcHubSession *self = BURROW_ADC_HUB_SESSION (session);
+  g_autoptr(BurrowAdcMessage) msg = NULL;
+  guint32 to = burrow_user_get_sid (request->user);
+
+  if (request->kind == BURROW_CONNECT_KIND_REFUSED)
+    {
+      /* 141: protocol unknown; ADC's answer to a request we cannot take */
+      msg = burrow_adc_message_new_direct ('D', BURROW_ADC_CMD_STA, self->sid, to);
+      burrow_adc_message_add_param (msg, "141");
+      burrow_adc_message_add_param (msg, request->reason != NULL ? request->reason : "Protocol unknown");
+      if (request->protocol != NULL)
+        burrow_adc_message_add_named (msg, "PR", request->protocol);
+      burrow_adc_message_add_named (msg, "TO", request->token);
+      return send_message (self, msg, TRUE, error);
+    }
+
+  msg = burrow_adc_message_new_direct ('D', connect_commands[request->kind], self->sid, to);
+  burrow_adc_message_add_param (msg, request->protocol);
+  if (request->kind != BURROW_CONNECT_KIND_REVERSE)
+    {
+      gchar port[8];
+
+      g_snprintf (port, sizeof port, "%u", request->port);
+      burrow_adc_message_add_param (msg, port);
+    }
+  burrow_adc_message_add_param (msg, request->token);
+  return send_message (self, msg, TRUE, error);
+}
+
+static gboolean
+adc_send_search (BurrowHubSession         *session,
+                 const BurrowSearchQuery  *query,
+                 GError                  **error)
+{
+  BurrowAdcHubSession *self = BURROW_ADC_HUB_SESSION (session);
+  g_autoptr(BurrowAdcMessage) msg = burrow_adc_message_new_broadcast (BURROW_ADC_CMD_SCH, self->sid);
+
+  burrow_search_query_to_adc (query, msg);
+  return send_message (self, msg, TRUE, error);
+}
+
+static gboolean
+adc_send_search_reply (BurrowHubSession         *session,
+                       BurrowUser               *to,
+                       const BurrowSearchReply  *reply,
+                       GError                  **error)
+{
+  BurrowAdcHubSession *self = BURROW_ADC_HUB_SESSION (session);
+  g_autoptr(BurrowAdcMessage) msg = NULL;
+
+  msg = burrow_adc_message_new_direct ('D', BURROW_ADC_CMD_RES, self->sid, burrow_user_get_sid (to));
+  burrow_search_reply_to_adc (reply, msg);
+  return send_message (self, msg, TRUE, error);
+}
+
+static GBytes *
+adc_format_udp_search_reply (BurrowHubSession        *session,
+                             const BurrowSearchReply *reply)
+{
+  BurrowIdentity *identity = _burrow_hub_session_get_identity (session);
+  g_autoptr(BurrowAdcMessage) msg = burrow_adc_message_new ('U', BURROW_ADC_CMD_RES);
+  GString *line = g_string_new (NULL);
+
+  if (identity != NULL)
+    burrow_adc_message_set_cid (msg, burrow_identity_get_cid (identity));
+  burrow_search_reply_to_adc (reply, msg);
+  burrow_adc_message_append_to (msg, line);   /* with its '\n', as ADC lines are */
+  return g_string_free_to_bytes (line);
+}
+
 static void
 dispatch_normal (BurrowAdcHubSession *self,
                  BurrowAdcMessage    *msg,
@@ -1079,7 +1308,10 @@ dispatch_normal (BurrowAdcHubSession *self,
       if (type == 'I')
         handle_sta (self, msg);
       else
-        g_signal_emit (self, signals[SIGNAL_COMMAND], 0, msg);
+        {
+          dispatch_relayed (self, msg);
+          g_signal_emit (self, signals[SIGNAL_COMMAND], 0, msg);
+        }
       break;
     case BURROW_ADC_CMD_SUP:
       break;
@@ -1091,6 +1323,7 @@ dispatch_normal (BurrowAdcHubSession *self,
       /* searches, results, connection requests (CTM RCM NAT RNT), direct
        * STAs: for the search and connectivity parts of the engine. Anything
        * nobody handles is ignored, as ADC says. */
+      dispatch_relayed (self, msg);
       g_signal_emit (self, signals[SIGNAL_COMMAND], 0, msg);
       break;
     }
@@ -1697,6 +1930,10 @@ burrow_adc_hub_session_class_init (BurrowAdcHubSessionClass *klass)
   session_class->send_chat = burrow_adc_hub_session_send_chat;
   session_class->send_private = burrow_adc_hub_session_send_private;
   session_class->info_changed = burrow_adc_hub_session_info_changed;
+  session_class->send_connect_request = adc_send_connect_request;
+  session_class->send_search = adc_send_search;
+  session_class->send_search_reply = adc_send_search_reply;
+  session_class->format_udp_search_reply = adc_format_udp_search_reply;
 
   /**
    * BurrowAdcHubSession::command:

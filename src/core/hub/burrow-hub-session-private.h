@@ -71,6 +71,16 @@ void               _burrow_hub_session_logged_in         (BurrowHubSession  *sel
 guint              _burrow_hub_session_get_reconnect_delay (BurrowHubSession *self);
 gboolean           _burrow_hub_error_is_final            (const GError      *error);
 
+/* The typed signals, emitted by the protocol subclasses (logged in only). */
+void               _burrow_hub_session_emit_connect_request (BurrowHubSession           *self,
+                                                             const BurrowConnectRequest *request);
+void               _burrow_hub_session_emit_search_request  (BurrowHubSession           *self,
+                                                             BurrowUser                 *from,
+                                                             const BurrowSearchQuery    *query);
+void               _burrow_hub_session_emit_search_result   (BurrowHubSession           *self,
+                                                             BurrowUser                 *from,
+                                                             const BurrowSearchReply    *reply);
+
 /* Test hook: lowers the user cap (default BURROW_HUB_MAX_USERS) so tests reach it fast. */
 void               _burrow_hub_session_set_max_users     (BurrowHubSession  *self,
                                                           guint              max_users);

@@ -88,6 +88,9 @@ enum {
   SIGNAL_USER_LEFT,
   SIGNAL_MESSAGE,
   SIGNAL_ERROR,
+  SIGNAL_CONNECT_REQUEST,
+  SIGNAL_SEARCH_REQUEST,
+  SIGNAL_SEARCH_RESULT,
   N_SIGNALS
 };
 
@@ -274,6 +277,35 @@ burrow_hub_session_class_init (BurrowHubSessionClass *klass)
   signals[SIGNAL_ERROR] =
     g_signal_new ("error", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
                   NULL, G_TYPE_NONE, 2, G_TYPE_ERROR, G_TYPE_BOOLEAN);
+
+  /**
+   * BurrowHubSession::connect-request:
+   * @request: a validated request from a user of this hub, addressed to us
+   *
+   * A peer asks for a connection (or answers or refuses ours). Emitted in
+   * the logged-in state only.
+   */
+  signals[SIGNAL_CONNECT_REQUEST] =
+    g_signal_new ("connect-request", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                  NULL, G_TYPE_NONE, 1, BURROW_TYPE_CONNECT_REQUEST | G_SIGNAL_TYPE_STATIC_SCOPE);
+  /**
+   * BurrowHubSession::search-request:
+   * @from: the searcher (a user of this hub, never us)
+   * @query: what it searches for (terms case-folded)
+   */
+  signals[SIGNAL_SEARCH_REQUEST] =
+    g_signal_new ("search-request", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                  NULL, G_TYPE_NONE, 2, BURROW_TYPE_USER,
+                  BURROW_TYPE_SEARCH_QUERY | G_SIGNAL_TYPE_STATIC_SCOPE);
+  /**
+   * BurrowHubSession::search-result:
+   * @from: the user who answered
+   * @reply: one result, relayed by the hub (UDP results go to the search router)
+   */
+  signals[SIGNAL_SEARCH_RESULT] =
+    g_signal_new ("search-result", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                  NULL, G_TYPE_NONE, 2, BURROW_TYPE_USER,
+                  BURROW_TYPE_SEARCH_REPLY | G_SIGNAL_TYPE_STATIC_SCOPE);
 }
 
 static void
@@ -670,6 +702,23 @@ burrow_hub_session_lookup_cid (BurrowHubSession *self,
     if (g_strcmp0 (burrow_user_get_cid (g_ptr_array_index (priv->pending_joins, i)), cid) == 0)
       return g_ptr_array_index (priv->pending_joins, i);
   return NULL;
+}
+
+/**
+ * burrow_hub_session_lookup_user:
+ * @user_id: a protocol-neutral user id (burrow_user_get_id())
+ *
+ * Returns: (transfer none) (nullable): the user of this hub with that id
+ */
+BurrowUser *
+burrow_hub_session_lookup_user (BurrowHubSession *self,
+                                const gchar      *user_id)
+{
+  g_return_val_if_fail (BURROW_IS_HUB_SESSION (self), NULL);
+
+  if (user_id == NULL)
+    return NULL;
+  return burrow_hub_session_lookup_cid (self, user_id);
 }
 
 /**
@@ -1295,4 +1344,194 @@ _burrow_hub_session_logged_in (BurrowHubSession *self)
   _burrow_hub_session_flush_joins (self);
   _burrow_hub_session_set_state (self, BURROW_HUB_STATE_NORMAL);
   complete_connect_task (self, NULL);
+}
+
+/* ---- typed hub services -------------------------------------------------------------------- */
+
+BurrowConnectRequest *
+burrow_connect_request_new (BurrowConnectKind  kind,
+                            BurrowUser        *user,
+                            const gchar       *protocol,
+                            guint16            port,
+                            const gchar       *token)
+{
+  BurrowConnectRequest *request = g_new0 (BurrowConnectRequest, 1);
+
+  request->kind = kind;
+  request->user = user != NULL ? g_object_ref (user) : NULL;
+  request->protocol = g_strdup (protocol);
+  request->port = port;
+  request->token = g_strdup (token);
+  return request;
+}
+
+BurrowConnectRequest *
+burrow_connect_request_copy (const BurrowConnectRequest *request)
+{
+  BurrowConnectRequest *copy;
+
+  g_return_val_if_fail (request != NULL, NULL);
+
+  copy = burrow_connect_request_new (request->kind, request->user, request->protocol,
+                                     request->port, request->token);
+  copy->tls = request->tls;
+  copy->reason = g_strdup (request->reason);
+  return copy;
+}
+
+void
+burrow_connect_request_free (BurrowConnectRequest *request)
+{
+  if (request == NULL)
+    return;
+  g_clear_object (&request->user);
+  g_free (request->protocol);
+  g_free (request->token);
+  g_free (request->reason);
+  g_free (request);
+}
+
+G_DEFINE_BOXED_TYPE (BurrowConnectRequest, burrow_connect_request,
+                     burrow_connect_request_copy, burrow_connect_request_free)
+
+static gboolean
+check_logged_in (BurrowHubSession  *self,
+                 GError           **error)
+{
+  if (GET_PRIV (self)->state == BURROW_HUB_STATE_NORMAL)
+    return TRUE;
+  g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED, _("Not logged in to the hub"));
+  return FALSE;
+}
+
+/**
+ * burrow_hub_session_send_connect_request:
+ * @request: what to send; @request->user is the peer
+ *
+ * Sends a connection request (or its answer, or a refusal) to a user of
+ * this hub, in the hub's protocol.
+ *
+ * Returns: whether it was queued
+ */
+gboolean
+burrow_hub_session_send_connect_request (BurrowHubSession           *self,
+                                         const BurrowConnectRequest *request,
+                                         GError                    **error)
+{
+  BurrowHubSessionClass *klass;
+
+  g_return_val_if_fail (BURROW_IS_HUB_SESSION (self), FALSE);
+  g_return_val_if_fail (request != NULL && BURROW_IS_USER (request->user), FALSE);
+
+  klass = BURROW_HUB_SESSION_GET_CLASS (self);
+  if (!check_logged_in (self, error))
+    return FALSE;
+  if (klass->send_connect_request == NULL)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                           _("This hub cannot carry connection requests"));
+      return FALSE;
+    }
+  return klass->send_connect_request (self, request, error);
+}
+
+/**
+ * burrow_hub_session_send_search:
+ *
+ * Sends @query to every user of the hub.
+ */
+gboolean
+burrow_hub_session_send_search (BurrowHubSession        *self,
+                                const BurrowSearchQuery *query,
+                                GError                 **error)
+{
+  BurrowHubSessionClass *klass;
+
+  g_return_val_if_fail (BURROW_IS_HUB_SESSION (self), FALSE);
+  g_return_val_if_fail (query != NULL, FALSE);
+
+  klass = BURROW_HUB_SESSION_GET_CLASS (self);
+  if (!check_logged_in (self, error))
+    return FALSE;
+  if (klass->send_search == NULL)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                           _("This hub cannot carry searches"));
+      return FALSE;
+    }
+  return klass->send_search (self, query, error);
+}
+
+/**
+ * burrow_hub_session_send_search_reply:
+ * @to: the searcher
+ *
+ * Answers a search through the hub.
+ */
+gboolean
+burrow_hub_session_send_search_reply (BurrowHubSession        *self,
+                                      BurrowUser              *to,
+                                      const BurrowSearchReply *reply,
+                                      GError                 **error)
+{
+  BurrowHubSessionClass *klass;
+
+  g_return_val_if_fail (BURROW_IS_HUB_SESSION (self), FALSE);
+  g_return_val_if_fail (BURROW_IS_USER (to), FALSE);
+  g_return_val_if_fail (reply != NULL, FALSE);
+
+  klass = BURROW_HUB_SESSION_GET_CLASS (self);
+  if (!check_logged_in (self, error))
+    return FALSE;
+  if (klass->send_search_reply == NULL)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                           _("This hub cannot carry searches"));
+      return FALSE;
+    }
+  return klass->send_search_reply (self, to, reply, error);
+}
+
+/**
+ * burrow_hub_session_format_udp_search_reply:
+ *
+ * Returns: (transfer full) (nullable): @reply as the datagram this hub's
+ *   protocol sends to an active searcher, or %NULL when it has none
+ */
+GBytes *
+burrow_hub_session_format_udp_search_reply (BurrowHubSession        *self,
+                                            const BurrowSearchReply *reply)
+{
+  BurrowHubSessionClass *klass;
+
+  g_return_val_if_fail (BURROW_IS_HUB_SESSION (self), NULL);
+  g_return_val_if_fail (reply != NULL, NULL);
+
+  klass = BURROW_HUB_SESSION_GET_CLASS (self);
+  if (klass->format_udp_search_reply == NULL)
+    return NULL;
+  return klass->format_udp_search_reply (self, reply);
+}
+
+void
+_burrow_hub_session_emit_connect_request (BurrowHubSession           *self,
+                                          const BurrowConnectRequest *request)
+{
+  g_signal_emit (self, signals[SIGNAL_CONNECT_REQUEST], 0, request);
+}
+
+void
+_burrow_hub_session_emit_search_request (BurrowHubSession        *self,
+                                         BurrowUser              *from,
+                                         const BurrowSearchQuery *query)
+{
+  g_signal_emit (self, signals[SIGNAL_SEARCH_REQUEST], 0, from, query);
+}
+
+void
+_burrow_hub_session_emit_search_result (BurrowHubSession        *self,
+                                        BurrowUser              *from,
+                                        const BurrowSearchReply *reply)
+{
+  g_signal_emit (self, signals[SIGNAL_SEARCH_RESULT], 0, from, reply);
 }

@@ -11,6 +11,7 @@
 
 #include "burrow-chat-message.h"
 #include "burrow-hub-uri.h"
+#include "burrow-search-query.h"
 #include "burrow-user.h"
 
 G_BEGIN_DECLS
@@ -47,6 +48,69 @@ typedef enum
   BURROW_CONNECTION_MODE_ACTIVE,
 } BurrowConnectionMode;
 
+/**
+ * BurrowConnectKind:
+ * @BURROW_CONNECT_KIND_CONNECT: the sender listens on @port: connect to it
+ *   (ADC `CTM`, NMDC `$ConnectToMe`)
+ * @BURROW_CONNECT_KIND_REVERSE: the sender cannot listen and asks us to start
+ *   (ADC `RCM`, NMDC `$RevConnectToMe`)
+ * @BURROW_CONNECT_KIND_NAT: NAT traversal: the sender punches from its hub
+ *   connection's port @port (ADC `NAT`, NMDC `$ConnectToMe … N`)
+ * @BURROW_CONNECT_KIND_NAT_REPLY: the answer to a @BURROW_CONNECT_KIND_NAT:
+ *   punch to @port too (ADC `RNT`, NMDC `$ConnectToMe … R`)
+ * @BURROW_CONNECT_KIND_REFUSED: the peer refused the request with @token
+ *   (ADC `STA` with `TO`); @reason says why
+ *
+ * What a connection request relayed by a hub asks for, in either protocol.
+ */
+typedef enum
+{
+  BURROW_CONNECT_KIND_CONNECT,
+  BURROW_CONNECT_KIND_REVERSE,
+  BURROW_CONNECT_KIND_NAT,
+  BURROW_CONNECT_KIND_NAT_REPLY,
+  BURROW_CONNECT_KIND_REFUSED,
+} BurrowConnectKind;
+
+/**
+ * BurrowConnectRequest:
+ * @kind: what is asked
+ * @user: the peer: the sender of a received request, the target of a sent one
+ * @protocol: the client-client protocol (ADC: `ADC/1.0` or `ADCS/0.10`)
+ * @tls: whether @protocol is the TLS one
+ * @port: the port to connect to (CONNECT, NAT, NAT_REPLY); 0 otherwise
+ * @token: the token both sides use to match the connection (at most
+ *   %BURROW_CONNECT_MAX_TOKEN bytes in a received request)
+ * @reason: (nullable): why the peer refused (REFUSED only)
+ *
+ * A connection request, the same for ADC and NMDC. A session validates
+ * what it receives before it emits #BurrowHubSession::connect-request: the
+ * sender is a known user, the port is 1–65535, the token is present and short.
+ */
+typedef struct
+{
+  BurrowConnectKind  kind;
+  BurrowUser        *user;
+  gchar             *protocol;
+  gboolean           tls;
+  guint16            port;
+  gchar             *token;
+  gchar             *reason;
+} BurrowConnectRequest;
+
+#define BURROW_CONNECT_MAX_TOKEN 64
+
+#define BURROW_TYPE_CONNECT_REQUEST (burrow_connect_request_get_type ())
+GType                 burrow_connect_request_get_type (void) G_GNUC_CONST;
+BurrowConnectRequest *burrow_connect_request_new      (BurrowConnectKind           kind,
+                                                       BurrowUser                 *user,
+                                                       const gchar                *protocol,
+                                                       guint16                     port,
+                                                       const gchar                *token);
+BurrowConnectRequest *burrow_connect_request_copy     (const BurrowConnectRequest *request);
+void                  burrow_connect_request_free     (BurrowConnectRequest       *request);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (BurrowConnectRequest, burrow_connect_request_free)
+
 /* Bounds (DESIGN.md principle 7). */
 #define BURROW_HUB_MAX_USERS          500000
 #define BURROW_HUB_MAX_CHAT_MESSAGES  2000
@@ -79,7 +143,21 @@ struct _BurrowHubSessionClass
                             GError           **error);
   void     (*info_changed) (BurrowHubSession  *self);
 
-  gpointer padding[8];
+  /* What the rest of the core needs from a hub, protocol-neutral. */
+  gboolean (*send_connect_request) (BurrowHubSession           *self,
+                                    const BurrowConnectRequest *request,
+                                    GError                    **error);
+  gboolean (*send_search)          (BurrowHubSession           *self,
+                                    const BurrowSearchQuery    *query,
+                                    GError                    **error);
+  gboolean (*send_search_reply)    (BurrowHubSession           *self,
+                                    BurrowUser                 *to,
+                                    const BurrowSearchReply    *reply,
+                                    GError                    **error);
+  GBytes  *(*format_udp_search_reply) (BurrowHubSession        *self,
+                                    const BurrowSearchReply    *reply);
+
+  gpointer padding[4];
 };
 
 BurrowHubSession *burrow_hub_session_new              (const gchar        *uri,
@@ -117,6 +195,23 @@ BurrowUser       *burrow_hub_session_lookup_nick      (BurrowHubSession   *self,
 BurrowUser       *burrow_hub_session_lookup_cid       (BurrowHubSession   *self,
                                                        const gchar        *cid);
 BurrowUser       *burrow_hub_session_get_me           (BurrowHubSession   *self);
+BurrowUser       *burrow_hub_session_lookup_user      (BurrowHubSession   *self,
+                                                       const gchar        *user_id);
+
+/* The typed hub services (see the class vfuncs). Each fails with
+ * G_IO_ERROR_NOT_CONNECTED when the session is not logged in. */
+gboolean          burrow_hub_session_send_connect_request (BurrowHubSession           *self,
+                                                       const BurrowConnectRequest *request,
+                                                       GError                    **error);
+gboolean          burrow_hub_session_send_search      (BurrowHubSession        *self,
+                                                       const BurrowSearchQuery *query,
+                                                       GError                 **error);
+gboolean          burrow_hub_session_send_search_reply (BurrowHubSession       *self,
+                                                       BurrowUser              *to,
+                                                       const BurrowSearchReply *reply,
+                                                       GError                 **error);
+GBytes           *burrow_hub_session_format_udp_search_reply (BurrowHubSession *self,
+                                                       const BurrowSearchReply *reply);
 guint16           burrow_hub_session_get_local_port   (BurrowHubSession   *self);
 const gchar      *burrow_hub_session_get_local_address (BurrowHubSession  *self);
 const gchar      *burrow_hub_session_get_tls_cipher   (BurrowHubSession   *self);

@@ -429,6 +429,11 @@ burrow_user_apply_inf_full (BurrowUser       *self,
 
 guint32 burrow_user_get_sid (BurrowUser *self) { return self->sid; }
 const gchar *burrow_user_get_cid (BurrowUser *self) { return self->cid; }
+
+/* burrow_user_get_id: a protocol-neutral key for the user across hubs: the CID
+ * on ADC (NMDC users, who have no CID, will get one from hub and nick). NULL
+ * before the user is identified. */
+const gchar *burrow_user_get_id (BurrowUser *self) { return self->cid; }
 const gchar *burrow_user_get_nick (BurrowUser *self) { return self->nick; }
 const gchar *burrow_user_get_description (BurrowUser *self) { return self->description; }
 const gchar *burrow_user_get_email (BurrowUser *self) { return self->email; }

@@ -62,6 +62,7 @@ gboolean        burrow_user_apply_inf_full     (BurrowUser       *self,
 guint32         burrow_user_get_sid            (BurrowUser       *self);
 /* a GRefString: g_ref_string_acquire () keeps it without a copy */
 const gchar    *burrow_user_get_cid            (BurrowUser       *self);
+const gchar    *burrow_user_get_id             (BurrowUser       *self);
 const gchar    *burrow_user_get_nick           (BurrowUser       *self);
 const gchar    *burrow_user_get_description    (BurrowUser       *self);
 const gchar    *burrow_user_get_email          (BurrowUser       *self);
