@@ -28,6 +28,7 @@
 #include "burrow-tth.h"
 
 #include "burrow-client.h"
+#include "burrow-connector-dialer.h"
 
 struct _BurrowClient
 {
@@ -42,6 +43,8 @@ struct _BurrowClient
   gchar                *nick;
   gchar                *description;
   BurrowNatConnector   *connector;
+  BurrowPeerDialer     *dialer;        /* over the connector */
+  BurrowPeerPool       *pool;          /* idle peer connections */
   GBytes               *file_list;     /* our files.xml.bz2 */
   BurrowShare          *share;
   BurrowDownloadQueue  *download_queue;
@@ -106,11 +109,13 @@ burrow_client_dispose (GObject *object)
   BurrowClient *self = BURROW_CLIENT (object);
 
   g_clear_object (&self->transfers);
+  g_clear_object (&self->pool);
   g_clear_object (&self->download_queue);
   g_clear_object (&self->share);
   if (self->hubs != NULL)
     burrow_client_disconnect_all (self);
   g_clear_object (&self->hubs);
+  g_clear_object (&self->dialer);
   g_clear_object (&self->connector);
   /* after the connector: its connections close through our slot function */
   up_conns_clear (self);
@@ -853,6 +858,14 @@ burrow_client_set_port (BurrowClient  *self,
   return TRUE;
 }
 
+/* The transfer manager's alternate-source searches (until searches take the router). */
+static BurrowSearch *
+client_search_func (const gchar *tth,
+                    gpointer     user_data)
+{
+  return burrow_search_new (user_data, tth, NULL);
+}
+
 /**
  * burrow_client_new:
  * @data_dir: (nullable): where state lives; %NULL for `$XDG_DATA_HOME/burrow`
@@ -930,7 +943,12 @@ burrow_client_new (const gchar  *data_dir,
   self->download_queue = burrow_download_queue_new (self->database, error);
   if (self->download_queue == NULL)
     return NULL;
-  self->transfers = burrow_transfer_manager_new (self, self->download_queue);
+  self->dialer = burrow_connector_dialer_new (self->connector, G_LIST_MODEL (self->hubs));
+  self->pool = burrow_peer_pool_new ();
+  self->transfers = burrow_transfer_manager_new (self->download_queue, self->dialer, self->pool,
+                                                 self->share, NULL,
+                                                 burrow_identity_get_cid (self->identity));
+  burrow_transfer_manager_set_search_func (self->transfers, client_search_func, self);
 
   return g_steal_pointer (&self);
 }
@@ -1316,9 +1334,8 @@ on_browse_list_received (GObject      *source,
        * could not be made while this one lives */
       BurrowClient *self = g_task_get_source_object (task);
 
-      burrow_transfer_manager_keep_connection (self->transfers,
-                                               burrow_peer_connection_get_peer_cid (peer),
-                                               g_object_ref (peer));
+      burrow_peer_pool_keep (self->pool, burrow_peer_connection_get_peer_cid (peer),
+                             g_object_ref (peer));
     }
   else
     burrow_peer_connection_close (peer);
@@ -1372,8 +1389,7 @@ on_browse_borrowed (GObject      *source,
   GCancellable *cancellable = g_task_get_cancellable (task);
   g_autoptr(GError) error = NULL;
 
-  b->peer = burrow_transfer_manager_borrow_connection_finish (BURROW_TRANSFER_MANAGER (source),
-                                                              result, &error);
+  b->peer = burrow_peer_pool_borrow_finish (BURROW_PEER_POOL (source), result, &error);
   if (error != NULL)
     {
       g_task_return_error (task, g_steal_pointer (&error));
@@ -1429,9 +1445,8 @@ burrow_client_browse_async (BurrowClient        *self,
   g_task_set_task_data (task, browse_data_new (session, user), browse_data_free);
 
   /* a download's connection to the user, if any (idle, or between two of its requests) */
-  burrow_transfer_manager_borrow_connection_async (self->transfers, burrow_user_get_cid (user),
-                                                   cancellable, on_browse_borrowed,
-                                                   g_steal_pointer (&task));
+  burrow_peer_pool_borrow_async (self->pool, burrow_user_get_cid (user), cancellable,
+                                 on_browse_borrowed, g_steal_pointer (&task));
 }
 
 /**

@@ -20,14 +20,13 @@
 #include <glib/gi18n-lib.h>
 #include <glib/gstdio.h>
 
-#include "burrow-adc-hub-session.h"
-#include "burrow-client.h"
-#include "burrow-peer-enums.h"
-#include "burrow-transfer-enums.h"
 #include "burrow-error.h"
-#include "burrow-identity.h"
-#include "burrow-nat-connector.h"
+#include "burrow-peer-dialer.h"
+#include "burrow-peer-enums.h"
+#include "burrow-peer-pool.h"
 #include "burrow-search.h"
+#include "burrow-share.h"
+#include "burrow-transfer-enums.h"
 #include "burrow-transfer-private.h"
 
 #include "burrow-transfer-manager.h"
@@ -51,16 +50,18 @@ struct _BurrowTransferManager
 {
   GObject              parent_instance;
 
-  /* borrowed: the client owns us */
-  BurrowClient        *client;
-
   /* owned */
+  BurrowPeerDialer    *dialer;
+  BurrowPeerPool      *pool;
+  BurrowShare         *share;         /* nullable: names of uploads by TTH */
+  BurrowSearchRouter  *router;        /* nullable */
+  gchar               *own_id;
+  BurrowTransferSearchFunc search_func;
+  gpointer             search_data;
   BurrowDownloadQueue *queue;
   GListStore          *transfers;
   GHashTable          *downloads;     /* gint64 item id → Download */
   GHashTable          *busy_cids;     /* cid → GUINT count of workers */
-  GHashTable          *pool;          /* cid → PoolEntry (idle connections) */
-  GHashTable          *borrowers;     /* cid → GQueue of GTask: waiting for a download's connection */
   GHashTable          *lent;          /* BurrowPeerConnection → Worker: lent out between segments */
   GHashTable          *retry_at;      /* gint64 item id → gint64 monotonic µs */
   GHashTable          *retry_delay;   /* gint64 item id → guint ms (current back-off) */
@@ -159,14 +160,6 @@ typedef struct
   guint8  *roots;
 } Pieces;
 
-typedef struct
-{
-  BurrowTransferManager *manager;
-  gchar                 *cid;
-  BurrowPeerConnection  *peer;
-  guint                  timeout_id;
-} PoolEntry;
-
 enum {
   PROP_0,
   PROP_TRANSFERS,
@@ -188,8 +181,6 @@ G_DEFINE_FINAL_TYPE (BurrowTransferManager, burrow_transfer_manager, G_TYPE_OBJE
 
 static void schedule_soon      (BurrowTransferManager *self);
 static void worker_next        (Worker *w);
-static void serve_borrowers    (BurrowTransferManager *self,
-                                const gchar           *cid);
 static void worker_end         (Worker *w, const GError *error);
 static void download_stop      (Download *d, BurrowQueueState state, const gchar *error_text);
 static void download_finish    (Download *d);
@@ -220,41 +211,13 @@ unref_later (gpointer object)
     g_idle_add_full (G_PRIORITY_DEFAULT, drop_cb, object, g_object_unref);
 }
 
-static const gchar *
-own_cid (BurrowTransferManager *self)
-{
-  return burrow_identity_get_cid (burrow_client_get_identity (self->client));
-}
-
-/* The user with @cid on a logged-in hub, preferring @hub. */
+/* The user with @cid online, preferring the hub @hub. */
 static BurrowUser *
-find_user (BurrowTransferManager  *self,
-           const gchar            *cid,
-           const gchar            *hub,
-           BurrowAdcHubSession   **out_session)
+find_user (BurrowTransferManager *self,
+           const gchar           *cid,
+           const gchar           *hub)
 {
-  GListModel *hubs = burrow_client_get_hubs (self->client);
-  guint n = g_list_model_get_n_items (hubs);
-  BurrowUser *found = NULL;
-
-  for (guint pass = 0; pass < 2 && found == NULL; pass++)
-    for (guint i = 0; i < n && found == NULL; i++)
-      {
-        g_autoptr(BurrowHubSession) session = g_list_model_get_item (hubs, i);
-        gboolean same_hub = g_strcmp0 (burrow_hub_session_get_uri (session), hub) == 0;
-        BurrowUser *user;
-
-        if ((pass == 0) != same_hub || !BURROW_IS_ADC_HUB_SESSION (session) ||
-            burrow_hub_session_get_state (session) != BURROW_HUB_STATE_NORMAL)
-          continue;
-        user = burrow_hub_session_lookup_cid (session, cid);
-        if (user != NULL)
-          {
-            found = user;
-            *out_session = BURROW_ADC_HUB_SESSION (session);
-          }
-      }
-  return found;
+  return burrow_peer_dialer_lookup (self->dialer, cid, hub);
 }
 
 static gchar *
@@ -399,117 +362,12 @@ open_part_file (const gchar *path,
   return fd;
 }
 
-/* --- idle connection pool --------------------------------------------------------------- */
-
-static void
-pool_entry_free (PoolEntry *entry)
-{
-  g_clear_handle_id (&entry->timeout_id, g_source_remove);
-  if (entry->peer != NULL)
-    {
-      g_signal_handlers_disconnect_by_data (entry->peer, entry);
-      burrow_peer_connection_close (entry->peer);
-      unref_later (g_steal_pointer (&entry->peer));
-    }
-  g_free (entry->cid);
-  g_free (entry);
-}
-
-static gboolean
-pool_timeout_cb (gpointer data)
-{
-  PoolEntry *entry = data;
-
-  entry->timeout_id = 0;
-  g_hash_table_remove (entry->manager->pool, entry->cid);
-  return G_SOURCE_REMOVE;
-}
-
-static void
-on_pool_peer_closed (BurrowPeerConnection *peer,
-                     PoolEntry            *entry)
-{
-  g_hash_table_remove (entry->manager->pool, entry->cid);
-}
-
-static void
-pool_put (BurrowTransferManager *self,
-          const gchar           *cid,
-          BurrowPeerConnection  *peer)
-{
-  PoolEntry *entry;
-
-  if (self->disposed || burrow_peer_connection_is_closed (peer) ||
-      g_hash_table_contains (self->pool, cid))
-    {
-      burrow_peer_connection_close (peer);
-      unref_later (peer);
-      return;
-    }
-  entry = g_new0 (PoolEntry, 1);
-  entry->manager = self;
-  entry->cid = g_strdup (cid);
-  entry->peer = peer;
-  entry->timeout_id = g_timeout_add (BURROW_DOWNLOAD_IDLE_KEEP_MS, pool_timeout_cb, entry);
-  g_signal_connect (peer, "closed", G_CALLBACK (on_pool_peer_closed), entry);
-  g_hash_table_replace (self->pool, entry->cid, entry);
-  serve_borrowers (self, cid);
-}
-
-static BurrowPeerConnection *
-pool_take (BurrowTransferManager *self,
-           const gchar           *cid)
-{
-  PoolEntry *entry = g_hash_table_lookup (self->pool, cid);
-  BurrowPeerConnection *peer;
-
-  if (entry == NULL)
-    return NULL;
-  g_signal_handlers_disconnect_by_data (entry->peer, entry);
-  peer = g_steal_pointer (&entry->peer);
-  g_hash_table_remove (self->pool, cid);
-  if (burrow_peer_connection_is_closed (peer))
-    {
-      unref_later (peer);
-      return NULL;
-    }
-  return peer;
-}
-
 /* --- lending a download's connection ------------------------------------------------------ */
 
 /* Between two passive users every connection is made by NAT traversal from the same two hub
  * ports: while a download from a user holds one, no other can be made to that user. A file
- * list wanted meanwhile borrows the download's connection between two of its requests. */
-
-/* The next borrower of @cid still waiting (one cancelled meanwhile is answered so). */
-static GTask *
-borrower_pop (BurrowTransferManager *self,
-              const gchar           *cid)
-{
-  for (;;)
-    {
-      GQueue *queue = self->borrowers ? g_hash_table_lookup (self->borrowers, cid) : NULL;
-      GTask *task;
-
-      if (queue == NULL)
-        return NULL;
-      task = g_queue_pop_head (queue);
-      if (g_queue_is_empty (queue))
-        g_hash_table_remove (self->borrowers, cid);
-      if (!g_task_return_error_if_cancelled (task))
-        return task;
-      g_object_unref (task);
-    }
-}
-
-static void
-borrower_give (GTask                *task,
-               BurrowPeerConnection *peer)
-{
-  g_task_return_pointer (task, peer, peer ? g_object_unref : NULL);
-  g_object_unref (task);
-}
+ * list wanted meanwhile borrows the download's connection (through the pool) between two of
+ * its requests. */
 
 static Worker *
 find_worker (BurrowTransferManager *self,
@@ -552,12 +410,10 @@ static gboolean
 worker_lend (Worker *w)
 {
   BurrowTransferManager *self = w->manager;
-  GTask *task;
 
   if (w->peer == NULL || w->lent || w->pending || burrow_peer_connection_is_closed (w->peer))
     return FALSE;
-  task = borrower_pop (self, w->cid);
-  if (task == NULL)
+  if (!burrow_peer_pool_has_borrower (self->pool, w->cid))
     return FALSE;
   w->lent = TRUE;
   if (w->rx_paused)
@@ -569,7 +425,7 @@ worker_lend (Worker *w)
   g_signal_connect (w->peer, "closed", G_CALLBACK (on_lent_closed), w);
   g_hash_table_insert (self->lent, w->peer, w);
   g_debug ("connection to %s lent between two requests", w->nick);
-  borrower_give (task, g_object_ref (w->peer));
+  burrow_peer_pool_lend (self->pool, w->cid, w->peer);
   return TRUE;
 }
 
@@ -582,166 +438,45 @@ on_lent_closed (BurrowPeerConnection *peer,
   worker_next (w);
 }
 
-/* Answers those waiting for @cid's connection: with an idle one, with the running worker's
- * (@lend: only where the worker is certainly between two requests: its worker_next() or an
- * idle callback; elsewhere it lends at its next step), else with nothing (no connection to
- * that user is left: they may make their own). */
-static void
-serve_borrowers_full (BurrowTransferManager *self,
-                      const gchar           *cid,
-                      gboolean               lend)
+/* The pool asks whether a download has a connection to @cid (and, @lend_now, to lend it
+ * where the worker is certainly between two requests: an idle callback; elsewhere it lends
+ * at its next step). */
+static gboolean
+lend_func (BurrowPeerPool *pool,
+           const gchar    *cid,
+           gboolean        lend_now,
+           gpointer        user_data)
+{
+  BurrowTransferManager *self = user_data;
+  Worker *w;
+
+  if (self->disposed)
+    return FALSE;
+  w = find_worker (self, cid);
+  if (w == NULL)
+    return FALSE;
+  if (lend_now)
+    worker_lend (w);
+  return TRUE;
+}
+
+/* A borrowed connection given back to the pool: the download goes on. */
+static gboolean
+on_pool_returned (BurrowPeerPool        *pool,
+                  const gchar           *cid,
+                  BurrowPeerConnection  *peer,
+                  BurrowTransferManager *self)
 {
   Worker *w;
-  GTask *task;
 
-  if (self->disposed || self->borrowers == NULL || !g_hash_table_contains (self->borrowers, cid))
-    return;
-  if (g_hash_table_contains (self->pool, cid))
-    {
-      task = borrower_pop (self, cid);
-      if (task != NULL)
-        borrower_give (task, pool_take (self, cid));
-      return;
-    }
-  w = find_worker (self, cid);
-  if (w != NULL)
-    {
-      if (lend)
-        worker_lend (w);
-      return;
-    }
-  while ((task = borrower_pop (self, cid)) != NULL)
-    borrower_give (task, NULL);
-}
-
-static void
-serve_borrowers (BurrowTransferManager *self,
-                 const gchar           *cid)
-{
-  serve_borrowers_full (self, cid, FALSE);
-}
-
-typedef struct
-{
-  BurrowTransferManager *manager;
-  gchar                 *cid;
-} ServeLater;
-
-static void
-serve_later_free (gpointer data)
-{
-  ServeLater *later = data;
-
-  g_object_unref (later->manager);
-  g_free (later->cid);
-  g_free (later);
-}
-
-static gboolean
-serve_later_cb (gpointer data)
-{
-  ServeLater *later = data;
-
-  serve_borrowers_full (later->manager, later->cid, TRUE);
-  return G_SOURCE_REMOVE;
-}
-
-/**
- * burrow_transfer_manager_borrow_connection_async:
- * @cid: a user's CID
- * @cancellable: (nullable): stops waiting
- *
- * Gets a connection to @cid that a download has: the idle one it left, else the running
- * download's own, between two of its requests (the download waits until it is given back with
- * burrow_transfer_manager_keep_connection()). Completes with %NULL at once when no download
- * has a connection to @cid.
- */
-void
-burrow_transfer_manager_borrow_connection_async (BurrowTransferManager *self,
-                                                 const gchar           *cid,
-                                                 GCancellable          *cancellable,
-                                                 GAsyncReadyCallback    callback,
-                                                 gpointer               user_data)
-{
-  g_autoptr(GTask) task = NULL;
-  GQueue *queue;
-
-  g_return_if_fail (BURROW_IS_TRANSFER_MANAGER (self));
-  g_return_if_fail (cid != NULL);
-
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, burrow_transfer_manager_borrow_connection_async);
-  if (self->disposed || (!g_hash_table_contains (self->pool, cid) && find_worker (self, cid) == NULL))
-    {
-      g_task_return_pointer (task, NULL, NULL);
-      return;
-    }
-  queue = g_hash_table_lookup (self->borrowers, cid);
-  if (queue == NULL)
-    {
-      queue = g_queue_new ();
-      g_hash_table_insert (self->borrowers, g_strdup (cid), queue);
-    }
-  g_queue_push_tail (queue, g_steal_pointer (&task));
-  {
-    /* a worker idle now (checking, or waiting for its jobs) lends at once, but not from
-     * inside whatever called here */
-    ServeLater *later = g_new0 (ServeLater, 1);
-
-    later->manager = g_object_ref (self);
-    later->cid = g_strdup (cid);
-    g_idle_add_full (G_PRIORITY_DEFAULT, serve_later_cb, later, serve_later_free);
-  }
-}
-
-/**
- * burrow_transfer_manager_borrow_connection_finish:
- *
- * Returns: (transfer full) (nullable): the connection, now the caller's until it gives it back
- *   with burrow_transfer_manager_keep_connection() (or closes it); %NULL without @error when
- *   no download had one; %NULL with %G_IO_ERROR_CANCELLED
- */
-BurrowPeerConnection *
-burrow_transfer_manager_borrow_connection_finish (BurrowTransferManager  *self,
-                                                  GAsyncResult           *result,
-                                                  GError                **error)
-{
-  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
-
-  return g_task_propagate_pointer (G_TASK (result), error);
-}
-
-/**
- * burrow_transfer_manager_keep_connection:
- * @cid: the CID of @peer's user
- * @peer: (transfer full): an idle connection
- *
- * Keeps @peer for the next request to @cid (closed after a while unused). A connection
- * borrowed from a running download goes back to it.
- */
-void
-burrow_transfer_manager_keep_connection (BurrowTransferManager *self,
-                                         const gchar           *cid,
-                                         BurrowPeerConnection  *peer)
-{
-  g_return_if_fail (BURROW_IS_TRANSFER_MANAGER (self));
-  g_return_if_fail (cid != NULL);
-  g_return_if_fail (BURROW_IS_PEER_CONNECTION (peer));
-
-  if (!self->disposed && self->lent != NULL)
-    {
-      Worker *w = g_hash_table_lookup (self->lent, peer);
-
-      if (w != NULL)
-        {
-          /* given back: the download goes on */
-          worker_unlend (w);
-          g_object_unref (peer);
-          worker_next (w);
-          return;
-        }
-    }
-  pool_put (self, cid, peer);
+  if (self->disposed || self->lent == NULL)
+    return FALSE;
+  w = g_hash_table_lookup (self->lent, peer);
+  if (w == NULL)
+    return FALSE;
+  worker_unlend (w);
+  worker_next (w);
+  return TRUE;
 }
 
 /* --- blocks ------------------------------------------------------------------------------- */
@@ -892,8 +627,7 @@ on_upload_started (BurrowPeerConnection  *peer,
   if (g_str_has_prefix (identifier, "TTH/"))
     {
       /* a request by TTH: show the shared file's name */
-      BurrowShare *share = burrow_client_get_share (self->client);
-      BurrowSearchIndex *index = share ? burrow_share_get_search_index (share) : NULL;
+      BurrowSearchIndex *index = self->share ? burrow_share_get_search_index (self->share) : NULL;
       guint8 tth[BURROW_TTH_SIZE];
       BurrowFileNode *node = NULL;
 
@@ -950,7 +684,7 @@ on_upload_closed (BurrowPeerConnection  *peer,
 }
 
 static void
-on_upload_connection (BurrowNatConnector    *connector,
+on_upload_connection (BurrowPeerDialer      *dialer,
                       BurrowPeerConnection  *peer,
                       BurrowPunchAttempt    *attempt,
                       BurrowTransferManager *self)
@@ -992,7 +726,7 @@ worker_free (Worker *w)
   g_clear_pointer (&w->cid, g_free);
   g_clear_pointer (&w->hub, g_free);
   g_clear_pointer (&w->nick, g_free);
-  serve_borrowers (self, cid);
+  burrow_peer_pool_serve (self->pool, cid);
   if (w->n_jobs > 0)
     {
       w->zombie = TRUE;   /* the last job frees the struct */
@@ -1084,7 +818,7 @@ worker_end (Worker       *w,
     burrow_peer_connection_set_receiving (w->peer, TRUE);
   w->rx_paused = FALSE;
   if (error == NULL && w->peer != NULL)
-    pool_put (self, w->cid, g_steal_pointer (&w->peer));
+    burrow_peer_pool_keep (self->pool, w->cid, g_steal_pointer (&w->peer));
 
   if (d != NULL && error != NULL)
     {
@@ -1753,8 +1487,7 @@ on_connected (GObject      *source,
   BurrowPeerConnection *peer;
 
   w->pending = FALSE;
-  peer = burrow_nat_connector_connect_finish (BURROW_NAT_CONNECTOR (source), result, &attempt,
-                                              &error);
+  peer = burrow_peer_dialer_connect_finish (BURROW_PEER_DIALER (source), result, &attempt, &error);
   if (w->aborted)
     {
       if (peer != NULL)
@@ -1781,7 +1514,6 @@ spawn_worker (Download    *d,
 {
   BurrowTransferManager *self = d->manager;
   Worker *w = g_new0 (Worker, 1);
-  BurrowAdcHubSession *session = NULL;
   BurrowUser *user;
   BurrowPeerConnection *peer;
 
@@ -1790,13 +1522,8 @@ spawn_worker (Download    *d,
   w->cid = g_strdup (cid);
   w->hub = g_strdup (hub);
   w->cancellable = g_cancellable_new ();
-  user = find_user (self, cid, hub, &session);
+  user = find_user (self, cid, hub);
   w->nick = g_strdup (user ? burrow_user_get_nick (user) : nick);
-  if (session != NULL)
-    {
-      g_free (w->hub);
-      w->hub = g_strdup (burrow_hub_session_get_uri (BURROW_HUB_SESSION (session)));
-    }
   w->transfer = _burrow_transfer_new (BURROW_TRANSFER_DIRECTION_DOWNLOAD, w->nick, cid, w->hub,
                                       burrow_queue_item_get_name (d->item),
                                       burrow_queue_item_get_size (d->item),
@@ -1808,7 +1535,7 @@ spawn_worker (Download    *d,
   g_list_store_append (self->transfers, w->transfer);
   sampler_ensure (self);
 
-  peer = pool_take (self, cid);
+  peer = burrow_peer_pool_take (self->pool, cid);
   if (peer != NULL)
     {
       worker_connected (w, peer, NULL);
@@ -1822,8 +1549,7 @@ spawn_worker (Download    *d,
       return;
     }
   w->pending = TRUE;
-  burrow_nat_connector_connect_async (burrow_client_get_connector (self->client), session, user,
-                                      w->cancellable, on_connected, w);
+  burrow_peer_dialer_connect_async (self->dialer, cid, w->hub, w->cancellable, on_connected, w);
 }
 
 /* --- downloads ---------------------------------------------------------------------------- */
@@ -2272,7 +1998,7 @@ on_search_results (GListModel *results,
           g_ascii_strcasecmp (tth, burrow_queue_item_get_tth (d->item)) != 0 ||
           burrow_search_result_get_size (r) != burrow_queue_item_get_size (d->item) ||
           burrow_search_result_get_cid (r) == NULL ||
-          g_strcmp0 (burrow_search_result_get_cid (r), own_cid (self)) == 0)
+          g_strcmp0 (burrow_search_result_get_cid (r), self->own_id) == 0)
         continue;
       if (burrow_queue_item_find_source (d->item, burrow_search_result_get_cid (r)) == NULL)
         {
@@ -2302,9 +2028,12 @@ download_search_sources (Download *d)
 {
   g_autoptr(GError) error = NULL;
 
-  if (!d->manager->auto_search || d->search != NULL)
+  if (!d->manager->auto_search || d->search != NULL || d->manager->search_func == NULL)
     return;
-  d->search = burrow_search_new (d->manager->client, burrow_queue_item_get_tth (d->item), NULL);
+  d->search = d->manager->search_func (burrow_queue_item_get_tth (d->item),
+                                       d->manager->search_data);
+  if (d->search == NULL)
+    return;
   g_signal_connect (burrow_search_get_results (d->search), "items-changed",
                     G_CALLBACK (on_search_results), d);
   if (!burrow_search_start (d->search, &error))
@@ -2322,12 +2051,10 @@ source_usable (BurrowTransferManager   *self,
                BurrowQueueItem         *item,
                const BurrowQueueSource *source)
 {
-  BurrowAdcHubSession *session = NULL;
-
   return !source->bad && !cid_busy (self, source->cid) && !source_resting (self, item,
                                                                            source->cid) &&
-         g_strcmp0 (source->cid, own_cid (self)) != 0 &&
-         find_user (self, source->cid, source->hub, &session) != NULL;
+         g_strcmp0 (source->cid, self->own_id) != 0 &&
+         find_user (self, source->cid, source->hub) != NULL;
 }
 
 static gboolean
@@ -2614,25 +2341,6 @@ burrow_transfer_manager_dispose (GObject *object)
 {
   BurrowTransferManager *self = BURROW_TRANSFER_MANAGER (object);
 
-  if (self->borrowers != NULL)
-    {
-      /* nobody is left to lend them a connection */
-      GList *cids = g_hash_table_get_keys (self->borrowers);
-
-      for (GList *l = cids; l != NULL; l = l->next)
-        {
-          g_autofree gchar *cid = g_strdup (l->data);
-          GTask *task;
-
-          while ((task = borrower_pop (self, cid)) != NULL)
-            {
-              g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED,
-                                       _("Burrow is shutting down"));
-              g_object_unref (task);
-            }
-        }
-      g_list_free (cids);
-    }
   if (!self->disposed && self->downloads != NULL)
     {
       GList *downloads = g_hash_table_get_values (self->downloads);
@@ -2656,9 +2364,18 @@ burrow_transfer_manager_dispose (GObject *object)
       g_signal_handlers_disconnect_by_data (self->queue, self);
       burrow_download_queue_flush (self->queue, NULL);
     }
-  g_clear_pointer (&self->borrowers, g_hash_table_unref);
+  if (self->pool != NULL)
+    {
+      burrow_peer_pool_set_lend_func (self->pool, NULL, NULL);
+      g_signal_handlers_disconnect_by_data (self->pool, self);
+    }
+  if (self->dialer != NULL)
+    g_signal_handlers_disconnect_by_data (self->dialer, self);
   g_clear_pointer (&self->lent, g_hash_table_unref);
-  g_clear_pointer (&self->pool, g_hash_table_unref);
+  g_clear_object (&self->pool);
+  g_clear_object (&self->dialer);
+  g_clear_object (&self->share);
+  g_clear_object (&self->router);
   g_clear_object (&self->queue);
   g_clear_object (&self->transfers);
 
@@ -2676,6 +2393,7 @@ burrow_transfer_manager_finalize (GObject *object)
   g_clear_pointer (&self->retry_delay, g_hash_table_unref);
   g_clear_pointer (&self->source_wait, g_hash_table_unref);
   g_clear_pointer (&self->spare_buffers, g_ptr_array_unref);
+  g_clear_pointer (&self->own_id, g_free);
   if (self->uploads != NULL)
     {
       GHashTableIter iter;
@@ -2755,10 +2473,6 @@ burrow_transfer_manager_init (BurrowTransferManager *self)
   self->uploads = g_hash_table_new_full (NULL, NULL, g_object_unref, (GDestroyNotify) upload_free);
   self->downloads = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
   self->busy_cids = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  self->pool = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
-                                      (GDestroyNotify) pool_entry_free);
-  self->borrowers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
-                                           (GDestroyNotify) g_queue_free);
   self->lent = g_hash_table_new (NULL, NULL);
   self->retry_at = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
   self->retry_delay = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
@@ -2772,27 +2486,65 @@ burrow_transfer_manager_init (BurrowTransferManager *self)
 
 /**
  * burrow_transfer_manager_new:
- * @client: the engine (borrowed: it owns the manager)
  * @queue: the download queue to run
+ * @dialer: reaches the sources; its #BurrowPeerDialer::upload-connection are the uploads shown
+ * @pool: where idle connections wait for the next file (and file lists borrow them)
+ * @share: (nullable): names the files uploaded by TTH
+ * @router: (nullable): where alternate-source searches go (%NULL: none)
+ * @own_id: our user id (never a source of ours)
  *
  * Returns: (transfer full): the manager; it starts queued items whose
  *   sources are online and keeps trying every couple of seconds
  */
 BurrowTransferManager *
-burrow_transfer_manager_new (BurrowClient        *client,
-                             BurrowDownloadQueue *queue)
+burrow_transfer_manager_new (BurrowDownloadQueue *queue,
+                             BurrowPeerDialer    *dialer,
+                             BurrowPeerPool      *pool,
+                             BurrowShare         *share,
+                             BurrowSearchRouter  *router,
+                             const gchar         *own_id)
 {
-  BurrowTransferManager *self = g_object_new (BURROW_TYPE_TRANSFER_MANAGER, NULL);
+  BurrowTransferManager *self;
 
-  self->client = client;
+  g_return_val_if_fail (BURROW_IS_DOWNLOAD_QUEUE (queue), NULL);
+  g_return_val_if_fail (BURROW_IS_PEER_DIALER (dialer), NULL);
+  g_return_val_if_fail (BURROW_IS_PEER_POOL (pool), NULL);
+  g_return_val_if_fail (share == NULL || BURROW_IS_SHARE (share), NULL);
+  g_return_val_if_fail (own_id != NULL, NULL);
+
+  self = g_object_new (BURROW_TYPE_TRANSFER_MANAGER, NULL);
   self->queue = g_object_ref (queue);
+  self->dialer = g_object_ref (dialer);
+  self->pool = g_object_ref (pool);
+  self->share = share ? g_object_ref (share) : NULL;
+  self->router = router ? g_object_ref (router) : NULL;
+  self->own_id = g_strdup (own_id);
   g_signal_connect (queue, "items-changed", G_CALLBACK (on_queue_items_changed), self);
   g_signal_connect (queue, "item-removed", G_CALLBACK (on_item_removed), self);
-  g_signal_connect_object (burrow_client_get_connector (client), "upload-connection",
-                           G_CALLBACK (on_upload_connection), self, 0);
+  g_signal_connect (dialer, "upload-connection", G_CALLBACK (on_upload_connection), self);
+  g_signal_connect (pool, "returned", G_CALLBACK (on_pool_returned), self);
+  burrow_peer_pool_set_lend_func (pool, lend_func, self);
   self->tick_id = g_timeout_add (1000, tick_cb, self);
   schedule_soon (self);
   return self;
+}
+
+/**
+ * burrow_transfer_manager_set_search_func:
+ * @func: (nullable): starts the alternate-source search for a TTH (%NULL: none)
+ * @user_data: (nullable): for @func; it must outlive the manager or be unset
+ *
+ * Until #BurrowSearch is built from the #BurrowSearchRouter, whoever owns the
+ * manager makes its searches.
+ */
+void
+burrow_transfer_manager_set_search_func (BurrowTransferManager    *self,
+                                         BurrowTransferSearchFunc  func,
+                                         gpointer                  user_data)
+{
+  g_return_if_fail (BURROW_IS_TRANSFER_MANAGER (self));
+  self->search_func = func;
+  self->search_data = user_data;
 }
 
 /**

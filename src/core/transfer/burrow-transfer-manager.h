@@ -11,11 +11,14 @@
 
 #include "burrow-download-queue.h"
 #include "burrow-peer-connection.h"
+#include "burrow-peer-dialer.h"
+#include "burrow-peer-pool.h"
+#include "burrow-search.h"
+#include "burrow-search-router.h"
+#include "burrow-share.h"
 #include "burrow-transfer.h"
 
 G_BEGIN_DECLS
-
-typedef struct _BurrowClient BurrowClient;
 
 /* One GET asks for at most this much (whole tree blocks). */
 #define BURROW_DOWNLOAD_SEGMENT_MAX      (8 * 1024 * 1024)
@@ -29,8 +32,8 @@ typedef struct _BurrowClient BurrowClient;
 #define BURROW_DOWNLOAD_MAX_TREE_BYTES   (24 * 1024 * 1024)
 /* How often transfers publish position, rate and ETA (≤ 4 Hz). */
 #define BURROW_TRANSFER_SAMPLE_MS        250
-/* An idle connection to a source is kept this long for its next file. */
-#define BURROW_DOWNLOAD_IDLE_KEEP_MS     (10 * 1000)
+/* An idle connection to a source is kept this long for its next file (by the pool). */
+#define BURROW_DOWNLOAD_IDLE_KEEP_MS     BURROW_PEER_POOL_IDLE_KEEP_MS
 /* Default first retry delay after "no slots" or no source online; doubles up to the max. */
 #define BURROW_DOWNLOAD_RETRY_MS         (10 * 1000)
 #define BURROW_DOWNLOAD_RETRY_MAX_MS     (5 * 60 * 1000)
@@ -41,8 +44,19 @@ typedef struct _BurrowClient BurrowClient;
 
 G_DECLARE_FINAL_TYPE (BurrowTransferManager, burrow_transfer_manager, BURROW, TRANSFER_MANAGER, GObject)
 
-BurrowTransferManager *burrow_transfer_manager_new         (BurrowClient          *client,
-                                                            BurrowDownloadQueue   *queue);
+/* Starts a search for @tth whose results may name other sources (transfer full; nullable). */
+typedef BurrowSearch *(*BurrowTransferSearchFunc) (const gchar *tth,
+                                                   gpointer     user_data);
+
+BurrowTransferManager *burrow_transfer_manager_new         (BurrowDownloadQueue   *queue,
+                                                            BurrowPeerDialer      *dialer,
+                                                            BurrowPeerPool        *pool,
+                                                            BurrowShare           *share,
+                                                            BurrowSearchRouter    *router,
+                                                            const gchar           *own_id);
+void                 burrow_transfer_manager_set_search_func (BurrowTransferManager  *self,
+                                                            BurrowTransferSearchFunc func,
+                                                            gpointer               user_data);
 GListModel          *burrow_transfer_manager_get_transfers (BurrowTransferManager *self);
 BurrowDownloadQueue *burrow_transfer_manager_get_queue     (BurrowTransferManager *self);
 void                 burrow_transfer_manager_set_retry_delay (BurrowTransferManager *self,
@@ -55,22 +69,6 @@ void                 burrow_transfer_manager_set_running   (BurrowTransferManage
                                                             gboolean               running);
 /* Wakes the scheduler now (after adding items or sources). */
 void                 burrow_transfer_manager_kick          (BurrowTransferManager *self);
-/* A connection to a user that a download has (idle, or between two requests of a running one),
- * for another request to that user: two connections between the same hub ports cannot exist
- * (NAT traversal binds them). Given back with burrow_transfer_manager_keep_connection(). */
-void                 burrow_transfer_manager_borrow_connection_async  (BurrowTransferManager  *self,
-                                                                       const gchar            *cid,
-                                                                       GCancellable           *cancellable,
-                                                                       GAsyncReadyCallback     callback,
-                                                                       gpointer                user_data);
-BurrowPeerConnection *burrow_transfer_manager_borrow_connection_finish (BurrowTransferManager  *self,
-                                                                       GAsyncResult           *result,
-                                                                       GError                **error);
-/* Keeps @peer (transfer full) as the idle connection to @cid, for the next file (or gives a
- * borrowed connection back to its download). */
-void                 burrow_transfer_manager_keep_connection (BurrowTransferManager *self,
-                                                            const gchar           *cid,
-                                                            BurrowPeerConnection  *peer);
 /* Statistics (for tests and the benchmark). */
 guint64              burrow_transfer_manager_get_bytes_downloaded (BurrowTransferManager *self);
 guint                burrow_transfer_manager_get_n_corrupt_blocks (BurrowTransferManager *self);
