@@ -682,7 +682,7 @@ print_queue (Cli *cli)
                      "#size", (gint64) size, "#verified", (gint64) verified,
                      "tth", burrow_queue_item_get_tth (item),
                      "sources", sources->str,
-                     "error", burrow_queue_item_get_error (item) ? burrow_queue_item_get_error (item) : "",
+                     "error", burrow_queue_item_get_error_message (item) ? burrow_queue_item_get_error_message (item) : "",
                      NULL);
         }
       else
@@ -693,8 +693,8 @@ print_queue (Cli *cli)
                    queue_state_name (burrow_queue_item_get_state (item)),
                    size > 0 ? 100.0 * (gdouble) verified / (gdouble) size : 100.0, size_text,
                    burrow_queue_item_get_name (item), sources->str,
-                   burrow_queue_item_get_error (item) ? "  " : "",
-                   burrow_queue_item_get_error (item) ? burrow_queue_item_get_error (item) : "");
+                   burrow_queue_item_get_error_message (item) ? "  " : "",
+                   burrow_queue_item_get_error_message (item) ? burrow_queue_item_get_error_message (item) : "");
         }
     }
   if (n == 0 && !cli->json)

@@ -462,7 +462,7 @@ update_queue_cell (Column           column,
       break;
     case COLUMN_QUEUE_STATE:
       set_label (widget, burrow_transfers_format_queue_state (burrow_queue_item_get_state (item)));
-      gtk_widget_set_tooltip_text (widget, burrow_queue_item_get_error (item));
+      gtk_widget_set_tooltip_text (widget, burrow_queue_item_get_error_message (item));
       break;
     case COLUMN_QUEUE_SOURCES:
       text = g_strdup_printf ("%u", burrow_queue_item_get_n_sources (item));

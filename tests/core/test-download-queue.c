@@ -513,6 +513,51 @@ test_folder (Fixture       *f,
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (f->queue)), ==, 3);
 }
 
+/* An item's error keeps its domain and code across a restart (the UI shows its message). */
+static void
+test_error_persist (Fixture       *f,
+                    gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GError) full = g_error_new_literal (BURROW_TRANSFER_ERROR,
+                                                BURROW_TRANSFER_ERROR_DISK_FULL, "disk full");
+  g_autoptr(GError) io = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED, "denied");
+  g_autoptr(BurrowQueueItem) item = NULL;
+  BurrowQueueItem *loaded;   /* (transfer none) */
+  g_autofree gchar *tth = g_strnfill (39, 'A');
+  gint64 id;
+
+  item = burrow_download_queue_add_file (f->queue, tth, 1000, "a.bin", f->target, CID_A, HUB,
+                                         "alice", &error);
+  g_assert_no_error (error);
+  id = burrow_queue_item_get_id (item);
+  g_assert_null (burrow_queue_item_get_error (item));
+  g_assert_null (burrow_queue_item_get_error_message (item));
+
+  burrow_download_queue_set_state (f->queue, item, BURROW_QUEUE_STATE_PAUSED, full);
+  g_assert_error ((GError *) burrow_queue_item_get_error (item), BURROW_TRANSFER_ERROR,
+                  BURROW_TRANSFER_ERROR_DISK_FULL);
+  g_clear_object (&item);
+  reopen (f);
+  loaded = burrow_download_queue_lookup (f->queue, id);
+  g_assert_nonnull (loaded);
+  g_assert_cmpint (burrow_queue_item_get_state (loaded), ==, BURROW_QUEUE_STATE_PAUSED);
+  g_assert_error ((GError *) burrow_queue_item_get_error (loaded), BURROW_TRANSFER_ERROR,
+                  BURROW_TRANSFER_ERROR_DISK_FULL);
+  g_assert_cmpstr (burrow_queue_item_get_error_message (loaded), ==, "disk full");
+
+  /* another domain, then none */
+  burrow_download_queue_set_error (f->queue, loaded, io);
+  reopen (f);
+  loaded = burrow_download_queue_lookup (f->queue, id);
+  g_assert_error ((GError *) burrow_queue_item_get_error (loaded), G_IO_ERROR,
+                  G_IO_ERROR_PERMISSION_DENIED);
+  burrow_download_queue_set_state (f->queue, loaded, BURROW_QUEUE_STATE_QUEUED, NULL);
+  reopen (f);
+  loaded = burrow_download_queue_lookup (f->queue, id);
+  g_assert_null (burrow_queue_item_get_error (loaded));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -529,6 +574,8 @@ main (int   argc,
               fixture_tear_down);
   g_test_add ("/burrow/core/download-queue/folder", Fixture, NULL, fixture_set_up, test_folder,
               fixture_tear_down);
+  g_test_add ("/burrow/core/download-queue/error-persist", Fixture, NULL, fixture_set_up,
+              test_error_persist, fixture_tear_down);
 
   return g_test_run ();
 }

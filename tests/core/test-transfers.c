@@ -376,7 +376,7 @@ wait_done (BurrowQueueItem *item,
   g_assert_true (burrow_test_wait_until (item_done, item, timeout_ms));
   if (burrow_queue_item_get_state (item) != BURROW_QUEUE_STATE_DONE)
     g_test_message ("item %s ended in state %d: %s", burrow_queue_item_get_name (item),
-                    burrow_queue_item_get_state (item), burrow_queue_item_get_error (item));
+                    burrow_queue_item_get_state (item), burrow_queue_item_get_error_message (item));
   g_assert_cmpint (burrow_queue_item_get_state (item), ==, BURROW_QUEUE_STATE_DONE);
 }
 
@@ -834,7 +834,8 @@ item_waits_for_slot (gpointer data)
   BurrowQueueItem *item = data;
 
   return burrow_queue_item_get_state (item) == BURROW_QUEUE_STATE_QUEUED &&
-         g_strcmp0 (burrow_queue_item_get_error (item), "No free upload slots; waiting") == 0;
+         g_error_matches (burrow_queue_item_get_error (item), BURROW_TRANSFER_ERROR,
+                          BURROW_TRANSFER_ERROR_NO_SLOTS);
 }
 
 static gboolean
@@ -1122,10 +1123,10 @@ test_disk_full (Fixture       *f,
   part = burrow_queue_item_dup_part_path (item);
   g_assert_true (burrow_test_wait_until (item_done, item, 30000));
   g_test_message ("state %d: %s", burrow_queue_item_get_state (item),
-                  burrow_queue_item_get_error (item));
+                  burrow_queue_item_get_error_message (item));
   g_assert_cmpint (burrow_queue_item_get_state (item), ==, BURROW_QUEUE_STATE_PAUSED);
-  g_assert_nonnull (burrow_queue_item_get_error (item));
-  g_assert_true (strstr (burrow_queue_item_get_error (item), "full") != NULL);
+  g_assert_error ((GError *) burrow_queue_item_get_error (item), BURROW_TRANSFER_ERROR,
+                  BURROW_TRANSFER_ERROR_DISK_FULL);
   g_assert_cmpuint (f->failed->len, ==, 1);
   /* the data that fitted is still there, and what was verified stays verified */
   g_assert_cmpint (g_stat (part, &st), ==, 0);

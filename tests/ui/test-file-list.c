@@ -290,7 +290,7 @@ assert_downloaded (BurrowQueueItem  *item,
   gsize downloaded_len = 0;
 
   g_assert_true (burrow_test_wait_until (item_done, item, 60000));
-  g_assert_cmpstr (burrow_queue_item_get_error (item), ==, NULL);
+  g_assert_cmpstr (burrow_queue_item_get_error_message (item), ==, NULL);
   g_assert_cmpint (burrow_queue_item_get_state (item), ==, BURROW_QUEUE_STATE_DONE);
   g_assert_cmpstr (burrow_queue_item_get_final_path (item), ==, expected_path);
   g_assert_true (g_file_get_contents (expected_path, &downloaded, &downloaded_len, NULL));

@@ -535,7 +535,7 @@ test_download (void)
   burrow_transfer_manager_kick (burrow_client_get_transfer_manager (my_client ()));
 
   g_assert_true (burrow_test_wait_until (item_done, item, 60000));
-  g_assert_cmpstr (burrow_queue_item_get_error (item), ==, NULL);
+  g_assert_cmpstr (burrow_queue_item_get_error_message (item), ==, NULL);
   g_assert_cmpint (burrow_queue_item_get_state (item), ==, BURROW_QUEUE_STATE_DONE);
   g_signal_handler_disconnect (burrow_transfers_page_get_transfers (page), id);
 

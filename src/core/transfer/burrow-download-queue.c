@@ -33,7 +33,7 @@ struct _BurrowQueueItem
   gchar               *target_dir;
   gchar               *final_path;
   gchar               *tth;
-  gchar               *error;
+  GError              *error;         /* why it stopped or waits */
   guint8               root[BURROW_TTH_SIZE];
   guint64              size;
   BurrowQueuePriority  priority;
@@ -85,7 +85,7 @@ burrow_queue_item_finalize (GObject *object)
   g_free (self->target_dir);
   g_free (self->final_path);
   g_free (self->tth);
-  g_free (self->error);
+  g_clear_error (&self->error);
   g_ptr_array_unref (self->sources);
   g_clear_pointer (&self->tree, burrow_tth_tree_free);
   g_free (self->verified);
@@ -108,7 +108,7 @@ burrow_queue_item_get_property (GObject    *object,
     case ITEM_PROP_TTH: g_value_set_string (value, self->tth); break;
     case ITEM_PROP_PRIORITY: g_value_set_enum (value, self->priority); break;
     case ITEM_PROP_STATE: g_value_set_enum (value, self->state); break;
-    case ITEM_PROP_ERROR: g_value_set_string (value, self->error); break;
+    case ITEM_PROP_ERROR: g_value_set_string (value, self->error ? self->error->message : NULL); break;
     case ITEM_PROP_VERIFIED_BYTES: g_value_set_uint64 (value,
                                                        burrow_queue_item_get_verified_bytes (self)); break;
     case ITEM_PROP_N_SOURCES: g_value_set_uint (value, self->sources->len); break;
@@ -161,7 +161,19 @@ const gchar *burrow_queue_item_get_tth (BurrowQueueItem *self) { return self->tt
 const guint8 *burrow_queue_item_get_root (BurrowQueueItem *self) { return self->root; }
 BurrowQueuePriority burrow_queue_item_get_priority (BurrowQueueItem *self) { return self->priority; }
 BurrowQueueState burrow_queue_item_get_state (BurrowQueueItem *self) { return self->state; }
-const gchar *burrow_queue_item_get_error (BurrowQueueItem *self) { return self->error; }
+const GError *burrow_queue_item_get_error (BurrowQueueItem *self) { return self->error; }
+
+/**
+ * burrow_queue_item_get_error_message:
+ *
+ * Returns: (nullable): why the item stopped or waits, for the user (the
+ *   message of burrow_queue_item_get_error())
+ */
+const gchar *
+burrow_queue_item_get_error_message (BurrowQueueItem *self)
+{
+  return self->error ? self->error->message : NULL;
+}
 gint64 burrow_queue_item_get_added (BurrowQueueItem *self) { return self->added; }
 guint burrow_queue_item_get_n_sources (BurrowQueueItem *self) { return self->sources->len; }
 const BurrowTthTree *burrow_queue_item_get_tree (BurrowQueueItem *self) { return self->tree; }
@@ -390,7 +402,8 @@ load (BurrowDownloadQueue  *self,
 
   if (sqlite3_prepare_v2 (db (self),
                           "SELECT id, target_dir, name, size, tth, priority, state, error, added,"
-                          "       leaves, verified, final_path FROM download_queue ORDER BY id",
+                          "       leaves, verified, final_path, error_domain, error_code"
+                          "  FROM download_queue ORDER BY id",
                           -1, &stmt, NULL) != SQLITE_OK)
     {
       set_db_error (self, error, _("loading the queue"));
@@ -401,6 +414,7 @@ load (BurrowDownloadQueue  *self,
       BurrowQueueItem *item = g_object_new (BURROW_TYPE_QUEUE_ITEM, NULL);
       const gchar *error_text = (const gchar *) sqlite3_column_text (stmt, 7);
       const gchar *final_path = (const gchar *) sqlite3_column_text (stmt, 11);
+      const gchar *error_domain = (const gchar *) sqlite3_column_text (stmt, 12);
       gint state = sqlite3_column_int (stmt, 6);
       gint priority = sqlite3_column_int (stmt, 5);
 
@@ -415,7 +429,12 @@ load (BurrowDownloadQueue  *self,
       /* a download that was running when we stopped (or were killed) waits again */
       if (item->state == BURROW_QUEUE_STATE_RUNNING)
         item->state = BURROW_QUEUE_STATE_QUEUED;
-      item->error = g_strdup (error_text);
+      if (error_text != NULL)
+        item->error = g_error_new_literal (error_domain ? g_quark_from_string (error_domain)
+                                                        : BURROW_TRANSFER_ERROR,
+                                           error_domain ? sqlite3_column_int (stmt, 13)
+                                                        : BURROW_TRANSFER_ERROR_FAILED,
+                                           error_text);
       item->added = sqlite3_column_int64 (stmt, 8);
       item->final_path = g_strdup (final_path);
       if (item->tth == NULL || !burrow_tth_from_base32 (item->tth, item->root, NULL) ||
@@ -1090,10 +1109,19 @@ burrow_download_queue_remove (BurrowDownloadQueue  *self,
   return TRUE;
 }
 
+static gboolean
+error_equal (const GError *a,
+             const GError *b)
+{
+  if (a == NULL || b == NULL)
+    return a == b;
+  return a->domain == b->domain && a->code == b->code && g_strcmp0 (a->message, b->message) == 0;
+}
+
 static void
 item_set_state (BurrowQueueItem  *item,
                 BurrowQueueState  state,
-                const gchar      *error_text)
+                const GError     *error)
 {
   g_object_freeze_notify (G_OBJECT (item));
   if (item->state != state)
@@ -1101,10 +1129,10 @@ item_set_state (BurrowQueueItem  *item,
       item->state = state;
       g_object_notify_by_pspec (G_OBJECT (item), item_properties[ITEM_PROP_STATE]);
     }
-  if (g_strcmp0 (item->error, error_text) != 0)
+  if (!error_equal (item->error, error))
     {
-      g_free (item->error);
-      item->error = g_strdup (error_text);
+      g_clear_error (&item->error);
+      item->error = error ? g_error_copy (error) : NULL;
       g_object_notify_by_pspec (G_OBJECT (item), item_properties[ITEM_PROP_ERROR]);
     }
   g_object_thaw_notify (G_OBJECT (item));
@@ -1117,13 +1145,17 @@ write_state (BurrowDownloadQueue *self,
   sqlite3_stmt *stmt = NULL;
 
   if (sqlite3_prepare_v2 (db (self),
-                          "UPDATE download_queue SET state = ?2, error = ?3, priority = ?4 "
-                                     "WHERE id = ?1", -1, &stmt, NULL) != SQLITE_OK)
+                          "UPDATE download_queue SET state = ?2, error = ?3, priority = ?4,"
+                          "       error_domain = ?5, error_code = ?6 WHERE id = ?1",
+                          -1, &stmt, NULL) != SQLITE_OK)
     return;
   sqlite3_bind_int64 (stmt, 1, item->id);
   sqlite3_bind_int (stmt, 2, item->state);
-  sqlite3_bind_text (stmt, 3, item->error, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 3, item->error ? item->error->message : NULL, -1, SQLITE_STATIC);
   sqlite3_bind_int (stmt, 4, item->priority);
+  sqlite3_bind_text (stmt, 5, item->error ? g_quark_to_string (item->error->domain) : NULL, -1,
+                     SQLITE_STATIC);
+  sqlite3_bind_int (stmt, 6, item->error ? item->error->code : 0);
   if (sqlite3_step (stmt) != SQLITE_DONE)
     g_debug ("cannot store the state of %s: %s", item->name, sqlite3_errmsg (db (self)));
   sqlite3_finalize (stmt);
@@ -1131,20 +1163,20 @@ write_state (BurrowDownloadQueue *self,
 
 /**
  * burrow_download_queue_set_state:
- * @error_text: (nullable): why (shown to the user), or %NULL
+ * @error: (nullable): why (its message is shown to the user), or %NULL
  */
 void
 burrow_download_queue_set_state (BurrowDownloadQueue *self,
                                  BurrowQueueItem     *item,
                                  BurrowQueueState     state,
-                                 const gchar         *error_text)
+                                 const GError        *error)
 {
   g_return_if_fail (BURROW_IS_DOWNLOAD_QUEUE (self));
   g_return_if_fail (BURROW_IS_QUEUE_ITEM (item));
 
-  if (item->state == state && g_strcmp0 (item->error, error_text) == 0)
+  if (item->state == state && error_equal (item->error, error))
     return;
-  item_set_state (item, state, error_text);
+  item_set_state (item, state, error);
   /* "running" is not worth a disk write on its own; it reads as queued after a restart anyway */
   write_state (self, item);
 }
@@ -1152,14 +1184,14 @@ burrow_download_queue_set_state (BurrowDownloadQueue *self,
 /**
  * burrow_download_queue_set_error:
  *
- * Updates the error text without changing the state ("No slots", …).
+ * Updates the error without changing the state ("No slots", …).
  */
 void
 burrow_download_queue_set_error (BurrowDownloadQueue *self,
                                  BurrowQueueItem     *item,
-                                 const gchar         *error_text)
+                                 const GError        *error)
 {
-  burrow_download_queue_set_state (self, item, item->state, error_text);
+  burrow_download_queue_set_state (self, item, item->state, error);
 }
 
 gboolean

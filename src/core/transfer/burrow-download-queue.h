@@ -86,7 +86,8 @@ const gchar         *burrow_queue_item_get_tth           (BurrowQueueItem *self)
 const guint8        *burrow_queue_item_get_root          (BurrowQueueItem *self);
 BurrowQueuePriority  burrow_queue_item_get_priority      (BurrowQueueItem *self);
 BurrowQueueState     burrow_queue_item_get_state         (BurrowQueueItem *self);
-const gchar         *burrow_queue_item_get_error         (BurrowQueueItem *self);
+const GError        *burrow_queue_item_get_error         (BurrowQueueItem *self);
+const gchar         *burrow_queue_item_get_error_message (BurrowQueueItem *self);
 gint64               burrow_queue_item_get_added         (BurrowQueueItem *self);
 guint64              burrow_queue_item_get_verified_bytes (BurrowQueueItem *self);
 guint                burrow_queue_item_get_n_sources     (BurrowQueueItem *self);
@@ -153,10 +154,10 @@ guint                burrow_download_queue_count_unfinished (BurrowDownloadQueue
 void                 burrow_download_queue_set_state     (BurrowDownloadQueue  *self,
                                                           BurrowQueueItem      *item,
                                                           BurrowQueueState      state,
-                                                          const gchar          *error_text);
+                                                          const GError         *error);
 void                 burrow_download_queue_set_error     (BurrowDownloadQueue  *self,
                                                           BurrowQueueItem      *item,
-                                                          const gchar          *error_text);
+                                                          const GError         *error);
 gboolean             burrow_download_queue_set_tree      (BurrowDownloadQueue  *self,
                                                           BurrowQueueItem      *item,
                                                           BurrowTthTree        *tree,

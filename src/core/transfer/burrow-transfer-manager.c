@@ -97,7 +97,7 @@ struct _Download
   gboolean               checked;
   gboolean               finishing;
   gboolean               stopped;
-  gchar                 *last_error;
+  GError                *last_error;
   BurrowSearch          *search;
   guint                  search_stop_id;
   gulong                 state_handler;
@@ -182,7 +182,7 @@ G_DEFINE_FINAL_TYPE (BurrowTransferManager, burrow_transfer_manager, G_TYPE_OBJE
 static void schedule_soon      (BurrowTransferManager *self);
 static void worker_next        (Worker *w);
 static void worker_end         (Worker *w, const GError *error);
-static void download_stop      (Download *d, BurrowQueueState state, const gchar *error_text);
+static void download_stop      (Download *d, BurrowQueueState state, const GError *error);
 static void download_finish    (Download *d);
 static void spawn_worker       (Download *d, const gchar *cid, const gchar *hub, const gchar *nick);
 static void sampler_ensure     (BurrowTransferManager *self);
@@ -789,8 +789,10 @@ download_orphaned (Download     *d,
     {
       gboolean slots = g_error_matches (error, BURROW_TRANSFER_ERROR,
                                         BURROW_TRANSFER_ERROR_NO_SLOTS);
-      g_autofree gchar *why = g_strdup (slots ? _("No free upload slots; waiting")
-                                              : d->last_error);
+      g_autoptr(GError) why = slots ? g_error_new_literal (BURROW_TRANSFER_ERROR,
+                                                           BURROW_TRANSFER_ERROR_NO_SLOTS,
+                                                           _("No free upload slots; waiting"))
+                                    : (d->last_error ? g_error_copy (d->last_error) : NULL);
 
       download_stop (d, BURROW_QUEUE_STATE_QUEUED, why);
     }
@@ -822,8 +824,8 @@ worker_end (Worker       *w,
 
   if (d != NULL && error != NULL)
     {
-      g_free (d->last_error);
-      d->last_error = g_strdup (error->message);
+      g_clear_error (&d->last_error);
+      d->last_error = g_error_copy (error);
     }
   if (d != NULL && !d->finishing && !d->stopped && d->workers->len == 0 && !d->checking)
     download_orphaned (d, w->cid, error);
@@ -855,7 +857,7 @@ worker_failed (Worker *w,
           g_error_matches (error, BURROW_TRANSFER_ERROR, BURROW_TRANSFER_ERROR_UNWRITABLE))
         {
           /* a local problem: pause with the reason and keep the data (this frees @w) */
-          download_stop (d, BURROW_QUEUE_STATE_PAUSED, error->message);
+          download_stop (d, BURROW_QUEUE_STATE_PAUSED, error);
           return;
         }
     }
@@ -1070,7 +1072,7 @@ on_job_done (GObject      *source,
         burrow_download_queue_mark_source_bad (self->queue, d->item, job->cid);
       if (g_error_matches (error, BURROW_TRANSFER_ERROR, BURROW_TRANSFER_ERROR_DISK_FULL) ||
           g_error_matches (error, BURROW_TRANSFER_ERROR, BURROW_TRANSFER_ERROR_UNWRITABLE))
-        download_stop (d, BURROW_QUEUE_STATE_PAUSED, error->message);
+        download_stop (d, BURROW_QUEUE_STATE_PAUSED, error);
       else if (d->workers->len == 0)
         download_orphaned (d, job->cid, error);
     }
@@ -1543,7 +1545,7 @@ spawn_worker (Download    *d,
     }
   if (user == NULL)
     {
-      g_autoptr(GError) error = g_error_new (BURROW_TRANSFER_ERROR, BURROW_TRANSFER_ERROR_FAILED,
+      g_autoptr(GError) error = g_error_new (BURROW_TRANSFER_ERROR, BURROW_TRANSFER_ERROR_NO_SOURCE,
                                              _("%s is not online"), w->nick ? w->nick : cid);
       worker_failed (w, error);
       return;
@@ -1573,7 +1575,7 @@ download_free (Download *d)
   g_free (d->assigned);
   g_clear_pointer (&d->pieces, g_hash_table_unref);
   g_free (d->part_path);
-  g_free (d->last_error);
+  g_clear_error (&d->last_error);
   g_object_unref (d->item);
   g_free (d);
 }
@@ -1591,7 +1593,7 @@ download_release (Download *d)
 static void
 download_stop (Download         *d,
                BurrowQueueState  state,
-               const gchar      *error_text)
+               const GError     *error)
 {
   BurrowTransferManager *self = d->manager;
   g_autoptr(GPtrArray) workers = g_ptr_array_copy (d->workers, NULL, NULL);
@@ -1599,7 +1601,8 @@ download_stop (Download         *d,
 
   if (d->stopped)
     return;
-  g_debug ("%s: stopped (%d: %s)", burrow_queue_item_get_name (d->item), state, error_text);
+  g_debug ("%s: stopped (%d: %s)", burrow_queue_item_get_name (d->item), state,
+           error ? error->message : "");
   d->stopped = TRUE;
   for (guint i = 0; i < workers->len; i++)
     worker_abort (g_ptr_array_index (workers, i));
@@ -1610,17 +1613,11 @@ download_stop (Download         *d,
     }
   burrow_download_queue_flush (self->queue, NULL);
   if (state != BURROW_QUEUE_STATE_DONE)
-    burrow_download_queue_set_state (self->queue, d->item, state, error_text);
+    burrow_download_queue_set_state (self->queue, d->item, state, error);
   if (state == BURROW_QUEUE_STATE_QUEUED)
     retry_later (self, d->item);
-  if (state == BURROW_QUEUE_STATE_PAUSED || state == BURROW_QUEUE_STATE_FAILED)
-    {
-      g_autoptr(GError) error = g_error_new_literal (BURROW_TRANSFER_ERROR,
-                                                     BURROW_TRANSFER_ERROR_FAILED,
-                                                     error_text ? error_text : "");
-      if (error_text != NULL)
-        g_signal_emit (self, signals[SIGNAL_DOWNLOAD_FAILED], 0, d->item, error);
-    }
+  if ((state == BURROW_QUEUE_STATE_PAUSED || state == BURROW_QUEUE_STATE_FAILED) && error != NULL)
+    g_signal_emit (self, signals[SIGNAL_DOWNLOAD_FAILED], 0, d->item, error);
   g_hash_table_remove (self->downloads, &id);
   download_release (d);
   schedule_soon (self);
@@ -1827,7 +1824,7 @@ on_resume_checked (GObject      *source,
     }
   if (!g_task_propagate_boolean (G_TASK (result), &error))
     {
-      download_stop (d, BURROW_QUEUE_STATE_PAUSED, error->message);
+      download_stop (d, BURROW_QUEUE_STATE_PAUSED, error);
       return;
     }
   for (guint64 b = 0; b < d->n_blocks; b++)
@@ -1885,10 +1882,10 @@ on_final_checked (GObject      *source,
           /* cannot happen with verified blocks unless the disk lies: start the check over */
           for (guint64 b = 0; b < d->n_blocks; b++)
             burrow_download_queue_set_block_verified (self->queue, item, b, FALSE);
-          download_stop (d, BURROW_QUEUE_STATE_QUEUED, error->message);
+          download_stop (d, BURROW_QUEUE_STATE_QUEUED, error);
         }
       else
-        download_stop (d, BURROW_QUEUE_STATE_PAUSED, error->message);
+        download_stop (d, BURROW_QUEUE_STATE_PAUSED, error);
       return;
     }
 
@@ -1901,7 +1898,7 @@ on_final_checked (GObject      *source,
                            burrow_queue_item_get_name (item), &error);
   if (final == NULL)
     {
-      download_stop (d, BURROW_QUEUE_STATE_PAUSED, error->message);
+      download_stop (d, BURROW_QUEUE_STATE_PAUSED, error);
       return;
     }
   d->stopped = TRUE;
@@ -1952,15 +1949,16 @@ finish_empty (BurrowTransferManager *self,
   burrow_tth_buffer ("", 0, root);
   if (memcmp (root, burrow_queue_item_get_root (item), BURROW_TTH_SIZE) != 0)
     {
-      burrow_download_queue_set_state (self->queue, item, BURROW_QUEUE_STATE_FAILED,
-                                       _("An empty file cannot have this TTH"));
+      error = g_error_new_literal (BURROW_TRANSFER_ERROR, BURROW_TRANSFER_ERROR_CORRUPT,
+                                   _("An empty file cannot have this TTH"));
+      burrow_download_queue_set_state (self->queue, item, BURROW_QUEUE_STATE_FAILED, error);
       return;
     }
   if (g_mkdir_with_parents (burrow_queue_item_get_target_dir (item), 0755) != 0 ||
       (fd = open_part_file (part, O_WRONLY)) < 0)
     {
       g_autoptr(GError) io = io_error_from_errno (errno, part, IO_CREATE);
-      burrow_download_queue_set_state (self->queue, item, BURROW_QUEUE_STATE_PAUSED, io->message);
+      burrow_download_queue_set_state (self->queue, item, BURROW_QUEUE_STATE_PAUSED, io);
       return;
     }
   close (fd);
@@ -1969,8 +1967,7 @@ finish_empty (BurrowTransferManager *self,
                            &error);
   if (final == NULL)
     {
-      burrow_download_queue_set_state (self->queue, item, BURROW_QUEUE_STATE_PAUSED,
-                                       error->message);
+      burrow_download_queue_set_state (self->queue, item, BURROW_QUEUE_STATE_PAUSED, error);
       return;
     }
   burrow_download_queue_set_final_path (self->queue, item, final);
@@ -2095,8 +2092,7 @@ download_start (BurrowTransferManager   *self,
       gint saved = errno;
       g_autoptr(GError) error = io_error_from_errno (saved, d->part_path, IO_CREATE);
 
-      burrow_download_queue_set_state (self->queue, item, BURROW_QUEUE_STATE_PAUSED,
-                                       error->message);
+      burrow_download_queue_set_state (self->queue, item, BURROW_QUEUE_STATE_PAUSED, error);
       g_signal_emit (self, signals[SIGNAL_DOWNLOAD_FAILED], 0, item, error);
       download_free (d);
       return;
@@ -2173,8 +2169,14 @@ schedule (BurrowTransferManager *self)
                   spawn_worker (d, source->cid, source->hub, source->nick);
               }
           if (d->workers->len == 0 && !d->checking && !d->finishing && !d->stopped)
-            download_stop (d, BURROW_QUEUE_STATE_QUEUED,
-                           d->last_error ? d->last_error : _("No source available"));
+            {
+              g_autoptr(GError) none = NULL;
+
+              if (d->last_error == NULL)
+                none = g_error_new_literal (BURROW_TRANSFER_ERROR, BURROW_TRANSFER_ERROR_NO_SOURCE,
+                                            _("No source available"));
+              download_stop (d, BURROW_QUEUE_STATE_QUEUED, d->last_error ? d->last_error : none);
+            }
           continue;
         }
 
@@ -2190,14 +2192,12 @@ schedule (BurrowTransferManager *self)
       }
       if (all_sources_bad (item))
         {
-          burrow_download_queue_set_state (self->queue, item, BURROW_QUEUE_STATE_FAILED,
-                                           _("Every source sent bad data"));
-          {
-            g_autoptr(GError) error = g_error_new_literal (BURROW_TRANSFER_ERROR,
-                                                           BURROW_TRANSFER_ERROR_CORRUPT,
-                                                           _("Every source sent bad data"));
-            g_signal_emit (self, signals[SIGNAL_DOWNLOAD_FAILED], 0, item, error);
-          }
+          g_autoptr(GError) error = g_error_new_literal (BURROW_TRANSFER_ERROR,
+                                                         BURROW_TRANSFER_ERROR_CORRUPT,
+                                                         _("Every source sent bad data"));
+
+          burrow_download_queue_set_state (self->queue, item, BURROW_QUEUE_STATE_FAILED, error);
+          g_signal_emit (self, signals[SIGNAL_DOWNLOAD_FAILED], 0, item, error);
           continue;
         }
       for (guint s = 0; s < n_sources; s++)
@@ -2213,7 +2213,13 @@ schedule (BurrowTransferManager *self)
       if (!g_hash_table_contains (self->downloads, &id) &&
           burrow_queue_item_get_state (item) == BURROW_QUEUE_STATE_QUEUED &&
           burrow_queue_item_get_error (item) == NULL)
-        burrow_download_queue_set_error (self->queue, item, _("No source available"));
+        {
+          g_autoptr(GError) none = g_error_new_literal (BURROW_TRANSFER_ERROR,
+                                                        BURROW_TRANSFER_ERROR_NO_SOURCE,
+                                                        _("No source available"));
+
+          burrow_download_queue_set_error (self->queue, item, none);
+        }
     }
 }
 

@@ -51,6 +51,9 @@ static const gchar * const migrations[] = {
   "CREATE TABLE download_sources (item INTEGER NOT NULL REFERENCES download_queue (id) ON DELETE CASCADE,"
   "                               cid TEXT NOT NULL, hub TEXT NOT NULL, nick TEXT,"
   "                               bad INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (item, cid));",
+  /* BurrowDownloadQueue: why an item stopped, as a GError (domain quark string + code). */
+  "ALTER TABLE download_queue ADD COLUMN error_domain TEXT;"
+  "ALTER TABLE download_queue ADD COLUMN error_code INTEGER NOT NULL DEFAULT 0;",
 };
 
 static void

@@ -124,6 +124,7 @@ typedef enum
   BURROW_TRANSFER_ERROR_BAD_PEER,
   BURROW_TRANSFER_ERROR_BAD_PATH,
   BURROW_TRANSFER_ERROR_DATABASE,
+  BURROW_TRANSFER_ERROR_NO_SOURCE,     /* no source of the file is online (or usable) */
 } BurrowTransferError;
 
 GQuark burrow_protocol_error_quark (void);
