@@ -20,6 +20,8 @@
 #include <glib/gi18n-lib.h>
 #include <glib/gstdio.h>
 
+#include "burrow-download-file.h"
+#include "burrow-download-writer.h"
 #include "burrow-error.h"
 #include "burrow-peer-dialer.h"
 #include "burrow-peer-enums.h"
@@ -31,16 +33,8 @@
 
 #include "burrow-transfer-manager.h"
 
-/* Reads of the resume check. */
-#define CHECK_CHUNK (1024 * 1024)
-
-/* Received file data is copied into jobs of at most this many bytes (whole pieces of
- * blocks); a thread writes each job to the part file and hashes it, so decrypting the next
- * bytes overlaps hashing the last ones. */
-#define JOB_BYTES         (4 * 1024 * 1024)
-/* Jobs one worker may have in flight; beyond that its connection stops reading. */
-#define JOB_MAX_IN_FLIGHT 4
-#define CACHE_LAG         (64 * 1024 * 1024)  /* written data dropped from the cache this far behind */
+#define JOB_BYTES         BURROW_DOWNLOAD_JOB_BYTES
+#define JOB_MAX_IN_FLIGHT BURROW_DOWNLOAD_JOB_MAX_IN_FLIGHT
 
 typedef struct _Download Download;
 typedef struct _Worker   Worker;
@@ -93,7 +87,7 @@ struct _Download
   GPtrArray             *tried;         /* cids started in this run */
   gboolean               checking;      /* a check thread holds a reference */
   guint                  n_jobs;        /* write-and-hash jobs in flight (each holds @d and @fd) */
-  GHashTable            *pieces;        /* block → Pieces: blocks larger than a job, in parts */
+  BurrowBlockPieces     *pieces;        /* blocks larger than a job, in parts */
   gboolean               checked;
   gboolean               finishing;
   gboolean               stopped;
@@ -130,35 +124,15 @@ struct _Worker
   GByteArray            *tree_buf;
 };
 
-/* A run of received bytes: whole pieces of P = MIN (block size, JOB_BYTES) bytes (the last
- * piece of the file may be shorter). The thread writes it and computes each piece's TTH; the
- * main thread compares (a piece that is a whole block) or combines pieces into the block's
- * root (burrow_tth_root_from_nodes: aligned power-of-two pieces are subtrees). */
+/* A write-and-hash job (burrow-download-writer.h) and whose data it is. */
 struct _Job
 {
-  Download *download;      /* borrowed: d->n_jobs */
-  Worker   *worker;        /* borrowed: w->n_jobs */
-  gint      fd;
-  guint64   offset;
-  guint64   piece_size;
-  guint8   *data;
-  gsize     len;
-  gsize     cap;
-  gchar    *cid;           /* the source, for the verdict */
-  gchar    *nick;
-  guint8   *roots;         /* out: 24 bytes per hashed piece */
-  gsize     written;       /* out: bytes written */
-  gsize     n_hashed;      /* out: pieces hashed (all, or those written in full) */
-  gint      saved_errno;   /* out: the write failed */
+  BurrowDownloadJob  io;
+  Download          *download;      /* borrowed: d->n_jobs */
+  Worker            *worker;        /* borrowed: w->n_jobs */
+  gchar             *cid;           /* the source, for the verdict */
+  gchar             *nick;
 };
-
-/* The piece roots of one block that spans several jobs. */
-typedef struct
-{
-  guint    n_pieces;
-  guint    n_done;
-  guint8  *roots;
-} Pieces;
 
 enum {
   PROP_0,
@@ -291,75 +265,6 @@ retry_later (BurrowTransferManager *self,
   *at = now_us () + (gint64) delay * 1000;
   g_hash_table_replace (self->retry_delay, g_memdup2 (&id, sizeof id), GUINT_TO_POINTER (delay));
   g_hash_table_replace (self->retry_at, key, at);
-}
-
-typedef enum
-{
-  IO_CREATE,
-  IO_READ,
-  IO_WRITE,
-  IO_MOVE,
-} IoOp;
-
-/* Whole sentences per operation, so that translators never assemble verbs. */
-static GError *
-io_error_from_errno (gint         saved,
-                     const gchar *path,
-                     IoOp         op)
-{
-  gint code = saved == ENOSPC || saved == EDQUOT ? BURROW_TRANSFER_ERROR_DISK_FULL
-                                                 : BURROW_TRANSFER_ERROR_UNWRITABLE;
-  const gchar *why = g_strerror (saved);
-
-  if (code == BURROW_TRANSFER_ERROR_DISK_FULL)
-    return g_error_new (BURROW_TRANSFER_ERROR, code,
-                        _("The disk is full while writing %s; the download is paused and its data kept"),
-                        path);
-  switch (op)
-    {
-    case IO_CREATE:
-      return g_error_new (BURROW_TRANSFER_ERROR, code, _("Cannot create %s: %s"), path, why);
-    case IO_READ:
-      return g_error_new (BURROW_TRANSFER_ERROR, code, _("Cannot read %s: %s"), path, why);
-    case IO_MOVE:
-      return g_error_new (BURROW_TRANSFER_ERROR, code, _("Cannot move the download to %s: %s"), path,
-                          why);
-    case IO_WRITE:
-    default:
-      return g_error_new (BURROW_TRANSFER_ERROR, code, _("Cannot write %s: %s"), path, why);
-    }
-}
-
-/* Opens the part file at @path (@access: O_WRONLY or O_RDWR), creating it if it is not there.
- * The name is predictable, so whatever is planted there is refused rather than written
- * through: a symbolic link (ELOOP), or anything but a regular file of ours with one link
- * (EPERM). Returns
- * the descriptor, or -1 with errno set. */
-static gint
-open_part_file (const gchar *path,
-                gint         access)
-{
-  struct stat st = { 0, };
-  gint fd = open (path, access | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-  gint flags;
-
-  if (fd >= 0 || errno != EEXIST)
-    return fd;
-
-  /* resuming: the existing file, never followed, never blocking on a FIFO */
-  fd = open (path, access | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-  if (fd < 0)
-    return -1;
-  if (fstat (fd, &st) != 0 || !S_ISREG (st.st_mode) || st.st_uid != geteuid () || st.st_nlink != 1)
-    {
-      close (fd);
-      errno = EPERM;
-      return -1;
-    }
-  flags = fcntl (fd, F_GETFL);
-  if (flags >= 0)
-    fcntl (fd, F_SETFL, flags & ~O_NONBLOCK);
-  return fd;
 }
 
 /* --- lending a download's connection ------------------------------------------------------ */
@@ -568,8 +473,7 @@ release_segment (Worker *w)
     {
       guint64 block = w->dispatched / bs;
 
-      if (d->pieces != NULL)
-        g_hash_table_remove (d->pieces, &block);
+      burrow_block_pieces_forget (d->pieces, block);
       d->assigned[block] = 0;
     }
   w->seg_start = w->seg_end = 0;
@@ -871,117 +775,10 @@ static void download_release (Download *d);
 static void
 job_free (Job *job)
 {
-  g_free (job->data);
-  g_free (job->roots);
+  burrow_download_job_clear (&job->io);
   g_free (job->cid);
   g_free (job->nick);
   g_free (job);
-}
-
-static void
-pieces_free (gpointer data)
-{
-  Pieces *p = data;
-
-  g_free (p->roots);
-  g_free (p);
-}
-
-/* Thread. Written data goes to the disk now (asynchronously), and what was written
- * CACHE_LAG bytes before leaves the page cache once it is there: a large download does not
- * push out what the desktop uses, and its next writes reuse the pages just freed rather
- * than fresh ones (copying into fresh pages costs several times more; in a VM whose host
- * reclaims free memory, as much CPU as the hashing). */
-static void
-job_recycle_cache (Job *job)
-{
-#ifdef SYNC_FILE_RANGE_WRITE
-  if (job->written > 0)
-    sync_file_range (job->fd, (off_t) job->offset, (off_t) job->written, SYNC_FILE_RANGE_WRITE);
-#endif
-  if (job->offset >= CACHE_LAG)
-    posix_fadvise (job->fd, (off_t) (job->offset - CACHE_LAG), (off_t) job->len,
-                   POSIX_FADV_DONTNEED);
-}
-
-/* Thread: the job's data and fd are its own until it returns. Pieces written in full are
- * hashed even when a later write failed (disk full): what fitted can still verify. */
-static void
-job_thread (GTask        *task,
-            gpointer      source,
-            gpointer      task_data,
-            GCancellable *cancellable)
-{
-  Job *job = task_data;
-  gsize n_pieces;
-
-  while (job->written < job->len)
-    {
-      ssize_t n = pwrite (job->fd, job->data + job->written, job->len - job->written,
-                          (off_t) (job->offset + job->written));
-
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n <= 0)
-        {
-          job->saved_errno = n < 0 ? errno : ENOSPC;
-          break;
-        }
-      job->written += (gsize) n;
-    }
-  job_recycle_cache (job);
-  n_pieces = job->written == job->len ? (job->len + job->piece_size - 1) / job->piece_size
-                                      : job->written / job->piece_size;
-  job->roots = g_malloc (MAX (n_pieces, 1) * BURROW_TTH_SIZE);
-  for (gsize i = 0; i < n_pieces; i++)
-    {
-      gsize start = i * job->piece_size;
-
-      burrow_tth_buffer (job->data + start, MIN (job->piece_size, job->len - start),
-                         job->roots + i * BURROW_TTH_SIZE);
-    }
-  job->n_hashed = n_pieces;
-  g_task_return_boolean (task, TRUE);
-}
-
-/* A piece's root for @block arrived; TRUE with @done set once the block's verdict is known. */
-static gboolean
-block_piece_done (Download     *d,
-                  guint64       block,
-                  guint64       piece,
-                  const guint8 *root,
-                  gboolean     *verified)
-{
-  const BurrowTthTree *tree = tree_of (d);
-  const guint8 *leaf = (const guint8 *) g_bytes_get_data (tree->leaves, NULL) +
-                       block * BURROW_TTH_SIZE;
-  guint64 piece_size = MIN (tree->block_size, (guint64) JOB_BYTES);
-  guint64 block_len = MIN (tree->block_size, tree->file_size - block * tree->block_size);
-  Pieces *p;
-  guint8 combined[BURROW_TTH_SIZE];
-
-  if (piece_size == tree->block_size)
-    {
-      *verified = memcmp (root, leaf, BURROW_TTH_SIZE) == 0;
-      return TRUE;
-    }
-  if (d->pieces == NULL)
-    d->pieces = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, pieces_free);
-  p = g_hash_table_lookup (d->pieces, &block);
-  if (p == NULL)
-    {
-      p = g_new0 (Pieces, 1);
-      p->n_pieces = (guint) ((block_len + piece_size - 1) / piece_size);
-      p->roots = g_malloc0 ((gsize) p->n_pieces * BURROW_TTH_SIZE);
-      g_hash_table_insert (d->pieces, g_memdup2 (&block, sizeof block), p);
-    }
-  memcpy (p->roots + piece * BURROW_TTH_SIZE, root, BURROW_TTH_SIZE);
-  if (++p->n_done < p->n_pieces)
-    return FALSE;
-  burrow_tth_root_from_nodes (p->roots, p->n_pieces, combined);
-  g_hash_table_remove (d->pieces, &block);
-  *verified = memcmp (combined, leaf, BURROW_TTH_SIZE) == 0;
-  return TRUE;
 }
 
 static void
@@ -989,7 +786,7 @@ on_job_done (GObject      *source,
              GAsyncResult *result,
              gpointer      user_data)
 {
-  Job *job = g_task_get_task_data (G_TASK (result));
+  Job *job = user_data;
   Download *d = job->download;
   Worker *w = job->worker;
   BurrowTransferManager *self = d->manager;
@@ -1000,30 +797,30 @@ on_job_done (GObject      *source,
   w->n_jobs--;
   /* fresh memory costs page faults: buffers go round */
   if (self->spare_buffers->len < 2 * JOB_MAX_IN_FLIGHT)
-    g_ptr_array_add (self->spare_buffers, g_steal_pointer (&job->data));
+    g_ptr_array_add (self->spare_buffers, g_steal_pointer (&job->io.data));
 
   if (!d->stopped && !d->finishing)
     {
       const BurrowTthTree *tree = tree_of (d);
       guint64 bs = tree->block_size;
-      guint64 n_pieces = (job->len + job->piece_size - 1) / job->piece_size;
+      guint64 n_pieces = (job->io.len + job->io.piece_size - 1) / job->io.piece_size;
 
       for (guint64 i = 0; i < n_pieces; i++)
         {
-          guint64 offset = job->offset + i * job->piece_size;
+          guint64 offset = job->io.offset + i * job->io.piece_size;
           guint64 block = offset / bs;
           gboolean verified;
 
-          if (i >= job->n_hashed)
+          if (i >= job->io.n_hashed)
             {
               /* not written: the block goes back, with whatever pieces it had */
-              if (d->pieces != NULL)
-                g_hash_table_remove (d->pieces, &block);
+              burrow_block_pieces_forget (d->pieces, block);
               d->assigned[block] = 0;
               continue;
             }
-          if (!block_piece_done (d, block, (offset % bs) / job->piece_size,
-                                 job->roots + i * BURROW_TTH_SIZE, &verified))
+          if (!burrow_download_verify_piece (&d->pieces, tree, block,
+                                             (offset % bs) / job->io.piece_size,
+                                             job->io.roots + i * BURROW_TTH_SIZE, &verified))
             continue;
           d->assigned[block] = 0;
           if (verified)
@@ -1040,10 +837,10 @@ on_job_done (GObject      *source,
             }
         }
       /* a local write error outweighs a bad block */
-      if (job->saved_errno != 0)
+      if (job->io.saved_errno != 0)
         {
           g_clear_error (&error);
-          error = io_error_from_errno (job->saved_errno, d->part_path, IO_WRITE);
+          error = burrow_download_file_io_error (job->io.saved_errno, d->part_path, BURROW_DOWNLOAD_IO_WRITE);
         }
     }
 
@@ -1098,14 +895,12 @@ static void
 job_dispatch (Worker *w)
 {
   Job *job = g_steal_pointer (&w->job);
-  /* the task holds the manager: on_job_done () may run after its last other reference went */
-  g_autoptr(GTask) task = g_task_new (w->manager, NULL, on_job_done, NULL);
 
-  w->dispatched = job->offset + job->len;
+  w->dispatched = job->io.offset + job->io.len;
   w->n_jobs++;
   job->download->n_jobs++;
-  g_task_set_task_data (task, job, NULL);
-  g_task_run_in_thread (task, job_thread);
+  /* the task holds the manager: on_job_done () may run after its last other reference went */
+  burrow_download_job_run_async (&job->io, G_OBJECT (w->manager), on_job_done, job);
 }
 
 static Job *
@@ -1117,18 +912,18 @@ job_new (Worker *w)
 
   job->download = d;
   job->worker = w;
-  job->fd = d->fd;
-  job->offset = w->pos;
-  job->piece_size = MIN (tree->block_size, (guint64) JOB_BYTES);
+  job->io.fd = d->fd;
+  job->io.offset = w->pos;
+  job->io.piece_size = MIN (tree->block_size, (guint64) JOB_BYTES);
   /* whole blocks when they fit, else one piece */
-  job->cap = (gsize) MIN (w->seg_end - w->pos,
-                          MAX (job->piece_size,
-                               (guint64) JOB_BYTES / job->piece_size * job->piece_size));
+  job->io.cap = (gsize) MIN (w->seg_end - w->pos,
+                          MAX (job->io.piece_size,
+                               (guint64) JOB_BYTES / job->io.piece_size * job->io.piece_size));
   if (w->manager->spare_buffers->len > 0)
-    job->data = g_ptr_array_steal_index_fast (w->manager->spare_buffers,
+    job->io.data = g_ptr_array_steal_index_fast (w->manager->spare_buffers,
                                               w->manager->spare_buffers->len - 1);
   else
-    job->data = g_malloc (JOB_BYTES);
+    job->io.data = g_malloc (JOB_BYTES);
   job->cid = g_strdup (w->cid);
   job->nick = g_strdup (w->nick);
   return job;
@@ -1166,13 +961,13 @@ file_sink (BurrowPeerConnection  *connection,
 
       if (w->job == NULL)
         w->job = job_new (w);
-      n = MIN (len, w->job->cap - w->job->len);
-      memcpy (w->job->data + w->job->len, data, n);
-      w->job->len += n;
+      n = MIN (len, w->job->io.cap - w->job->io.len);
+      memcpy (w->job->io.data + w->job->io.len, data, n);
+      w->job->io.len += n;
       w->pos += n;
       data += n;
       len -= n;
-      if (w->job->len == w->job->cap)
+      if (w->job->io.len == w->job->io.cap)
         job_dispatch (w);
     }
   if (w->n_jobs >= JOB_MAX_IN_FLIGHT && !w->rx_paused)
@@ -1192,10 +987,10 @@ job_flush_pieces (Worker *w)
 
   if (job == NULL)
     return;
-  end = job->offset + job->len;
+  end = job->io.offset + job->io.len;
   if (end != tree_of (w->download)->file_size)
-    job->len -= (gsize) ((end - job->offset) % job->piece_size);
-  if (job->len == 0)
+    job->io.len -= (gsize) ((end - job->io.offset) % job->io.piece_size);
+  if (job->io.len == 0)
     g_clear_pointer (&w->job, job_free);
   else
     job_dispatch (w);
@@ -1573,7 +1368,7 @@ download_free (Download *d)
   g_ptr_array_unref (d->workers);
   g_ptr_array_unref (d->tried);
   g_free (d->assigned);
-  g_clear_pointer (&d->pieces, g_hash_table_unref);
+  g_clear_pointer (&d->pieces, burrow_block_pieces_free);
   g_free (d->part_path);
   g_clear_error (&d->last_error);
   g_object_unref (d->item);
@@ -1634,176 +1429,17 @@ on_item_state (BurrowQueueItem *item,
 }
 
 /* Moves the part file to the first free name: never overwrites. */
-static gchar *
-move_into_place (const gchar  *part,
-                 const gchar  *dir,
-                 const gchar  *name,
-                 GError      **error)
-{
-  for (guint n = 0; n < 10000; n++)
-    {
-      g_autofree gchar *candidate = n == 0 ? g_strdup (name) : burrow_download_numbered_name (name,
-                                                                                              n);
-      g_autofree gchar *path = g_build_filename (dir, candidate, NULL);
-      gint saved;
-
-      if (renameat2 (AT_FDCWD, part, AT_FDCWD, path, RENAME_NOREPLACE) == 0)
-        return g_steal_pointer (&path);
-      saved = errno;
-      if (saved == EEXIST)
-        continue;
-      if (saved == EINVAL || saved == ENOSYS)
-        {
-          /* no RENAME_NOREPLACE here: link() fails on an existing name just as well */
-          if (link (part, path) == 0)
-            {
-              g_unlink (part);
-              return g_steal_pointer (&path);
-            }
-          saved = errno;
-          if (saved == EEXIST)
-            continue;
-        }
-      g_propagate_error (error, io_error_from_errno (saved, path, IO_MOVE));
-      return NULL;
-    }
-  g_set_error (error, BURROW_TRANSFER_ERROR, BURROW_TRANSFER_ERROR_UNWRITABLE,
-               _("No free name for %s in %s"), name, dir);
-  return NULL;
-}
-
-typedef struct
-{
-  gchar          *path;
-  guint64         file_size;
-  guint64         block_size;
-  guint8          root[BURROW_TTH_SIZE];
-  GBytes         *leaves;
-  gboolean        final;       /* whole-root check (else per-block resume check) */
-  guint8         *bitmap;      /* result of the resume check */
-  guint64         n_blocks;
-} CheckData;
-
+/* Checks the part file on a thread: @final, the finished file's size and root; else which
+ * blocks on disk already match their leaves (resuming). The manager stays alive meanwhile. */
 static void
-check_data_free (CheckData *c)
-{
-  g_free (c->path);
-  g_bytes_unref (c->leaves);
-  g_free (c->bitmap);
-  g_free (c);
-}
-
-/* Worker thread: immutable input, result through the task. */
-static void
-check_thread (GTask        *task,
-              gpointer      source,
-              gpointer      task_data,
-              GCancellable *cancellable)
-{
-  CheckData *c = task_data;
-  g_autofree guint8 *buffer = NULL;
-  const guint8 *leaves = g_bytes_get_data (c->leaves, NULL);
-  struct stat st;
-  gint fd = open (c->path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-
-  if (fd < 0 || fstat (fd, &st) != 0)
-    {
-      gint saved = errno;
-
-      if (fd >= 0)
-        close (fd);
-      if (!c->final && saved == ENOENT)
-        {
-          g_task_return_boolean (task, TRUE);   /* nothing on disk: nothing verified */
-          return;
-        }
-      g_task_return_error (task, io_error_from_errno (saved, c->path, IO_READ));
-      return;
-    }
-
-  g_debug ("check thread for %s (final %d)", c->path, c->final);
-  if (c->final)
-    {
-      guint8 root[BURROW_TTH_SIZE];
-
-      /* Every block was hashed as it arrived (or on disk by the resume check) and matched its
-       * leaf; the leaves must still make the root, and the file must have its size. Reading
-       * the whole file back would only hash it a second time. */
-      close (fd);
-      burrow_tth_root_from_nodes (leaves, g_bytes_get_size (c->leaves) / BURROW_TTH_SIZE, root);
-      if ((guint64) st.st_size != c->file_size || memcmp (root, c->root, BURROW_TTH_SIZE) != 0)
-        g_task_return_new_error (task, BURROW_TRANSFER_ERROR, BURROW_TRANSFER_ERROR_CORRUPT,
-                                 _("The finished file does not match its TTH"));
-      else
-        g_task_return_boolean (task, TRUE);
-      return;
-    }
-
-  /* resume: which blocks on disk match their leaves (data written before a kill counts too) */
-  buffer = g_malloc (CHECK_CHUNK);
-  for (guint64 b = 0; b < c->n_blocks; b++)
-    {
-      guint64 start = b * c->block_size;
-      guint64 end = MIN (start + c->block_size, c->file_size);
-      BurrowTthHasher *hasher;
-      guint8 node[BURROW_TTH_SIZE];
-      guint64 offset = start;
-      gboolean complete = TRUE;
-      off_t data;
-
-      if (g_cancellable_is_cancelled (cancellable))
-        break;
-      if (end > (guint64) st.st_size)
-        break;
-      /* holes (never written) cannot verify: skip them without reading */
-      data = lseek (fd, (off_t) start, SEEK_DATA);
-      if (data < 0 || (guint64) data >= end)
-        continue;
-      hasher = burrow_tth_hasher_new (c->block_size);
-      while (offset < end)
-        {
-          ssize_t n = pread (fd, buffer, (gsize) MIN (end - offset, (guint64) CHECK_CHUNK),
-                             (off_t) offset);
-
-          if (n < 0 && errno == EINTR)
-            continue;
-          if (n <= 0)
-            {
-              complete = FALSE;
-              break;
-            }
-          burrow_tth_hasher_update (hasher, buffer, (gsize) n);
-          offset += (guint64) n;
-        }
-      burrow_tth_hasher_finish (hasher, node);
-      burrow_tth_hasher_free (hasher);
-      if (complete && memcmp (node, leaves + b * BURROW_TTH_SIZE, BURROW_TTH_SIZE) == 0)
-        c->bitmap[b / 8] |= (guint8) (1u << (b % 8));
-    }
-  close (fd);
-  g_task_return_boolean (task, TRUE);
-}
-
-static GTask *
-check_task_new (Download            *d,
+download_check (Download            *d,
                 gboolean             final,
                 GAsyncReadyCallback  callback)
 {
-  const BurrowTthTree *tree = tree_of (d);
-  CheckData *c = g_new0 (CheckData, 1);
-  GTask *task = g_task_new (d->manager, NULL, callback, d);
-
-  c->path = g_strdup (d->part_path);
-  c->file_size = tree->file_size;
-  c->block_size = tree->block_size;
-  memcpy (c->root, tree->root, BURROW_TTH_SIZE);
-  c->leaves = g_bytes_ref (tree->leaves);
-  c->final = final;
-  c->n_blocks = d->n_blocks;
-  c->bitmap = g_malloc0 ((d->n_blocks + 7) / 8 + 1);
-  g_task_set_task_data (task, c, (GDestroyNotify) check_data_free);
   d->checking = TRUE;
-  return task;
+  g_object_ref (d->manager);
+  burrow_download_file_check_async (d->part_path, tree_of (d), d->n_blocks, final, NULL, callback,
+                                    d);
 }
 
 static void
@@ -1812,7 +1448,8 @@ on_resume_checked (GObject      *source,
                    gpointer      user_data)
 {
   Download *d = user_data;
-  CheckData *c = g_task_get_task_data (G_TASK (result));
+  g_autoptr(BurrowTransferManager) hold = d->manager;   /* download_check()'s reference */
+  g_autofree guint8 *bitmap = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) waiting = NULL;
 
@@ -1822,14 +1459,14 @@ on_resume_checked (GObject      *source,
       download_release (d);
       return;
     }
-  if (!g_task_propagate_boolean (G_TASK (result), &error))
+  if (!burrow_download_file_check_finish (result, &bitmap, &error))
     {
       download_stop (d, BURROW_QUEUE_STATE_PAUSED, error);
       return;
     }
   for (guint64 b = 0; b < d->n_blocks; b++)
     burrow_download_queue_set_block_verified (d->manager->queue, d->item, b,
-                                              (c->bitmap[b / 8] & (1u << (b % 8))) != 0);
+                                              (bitmap[b / 8] & (1u << (b % 8))) != 0);
   burrow_download_queue_flush (d->manager->queue, NULL);
   d->checked = TRUE;
   g_debug ("%s: %" G_GUINT64_FORMAT " bytes on disk verified", burrow_queue_item_get_name (d->item),
@@ -1863,6 +1500,7 @@ on_final_checked (GObject      *source,
 {
   Download *d = user_data;
   BurrowTransferManager *self = d->manager;
+  g_autoptr(BurrowTransferManager) hold = self;   /* download_check()'s reference */
   g_autoptr(GError) error = NULL;
   g_autofree gchar *final = NULL;
   g_autoptr(BurrowQueueItem) item = g_object_ref (d->item);
@@ -1874,7 +1512,7 @@ on_final_checked (GObject      *source,
       download_release (d);
       return;
     }
-  if (!g_task_propagate_boolean (G_TASK (result), &error))
+  if (!burrow_download_file_check_finish (result, NULL, &error))
     {
       g_debug ("%s: final check failed: %s", burrow_queue_item_get_name (item), error->message);
       if (g_error_matches (error, BURROW_TRANSFER_ERROR, BURROW_TRANSFER_ERROR_CORRUPT))
@@ -1894,7 +1532,7 @@ on_final_checked (GObject      *source,
       close (d->fd);
       d->fd = -1;
     }
-  final = move_into_place (d->part_path, burrow_queue_item_get_target_dir (item),
+  final = burrow_download_file_move_into_place (d->part_path, burrow_queue_item_get_target_dir (item),
                            burrow_queue_item_get_name (item), &error);
   if (final == NULL)
     {
@@ -1921,8 +1559,6 @@ static void
 download_finish (Download *d)
 {
   g_autoptr(GPtrArray) workers = g_ptr_array_copy (d->workers, NULL, NULL);
-  g_autoptr(GTask) task = NULL;
-
   if (d->finishing || d->n_jobs > 0)
     return;   /* (the last job calls again) */
   g_debug ("%s: every block verified, checking its size and root",
@@ -1931,8 +1567,7 @@ download_finish (Download *d)
   for (guint i = 0; i < workers->len; i++)
     worker_abort (g_ptr_array_index (workers, i));
   burrow_download_queue_flush (d->manager->queue, NULL);
-  task = check_task_new (d, TRUE, on_final_checked);
-  g_task_run_in_thread (task, check_thread);
+  download_check (d, TRUE, on_final_checked);
 }
 
 /* Creates the empty file of a zero-byte item (its TTH must be the empty file's). */
@@ -1955,14 +1590,14 @@ finish_empty (BurrowTransferManager *self,
       return;
     }
   if (g_mkdir_with_parents (burrow_queue_item_get_target_dir (item), 0755) != 0 ||
-      (fd = open_part_file (part, O_WRONLY)) < 0)
+      (fd = burrow_download_file_open_part (part, O_WRONLY)) < 0)
     {
-      g_autoptr(GError) io = io_error_from_errno (errno, part, IO_CREATE);
+      g_autoptr(GError) io = burrow_download_file_io_error (errno, part, BURROW_DOWNLOAD_IO_CREATE);
       burrow_download_queue_set_state (self->queue, item, BURROW_QUEUE_STATE_PAUSED, io);
       return;
     }
   close (fd);
-  final = move_into_place (part, burrow_queue_item_get_target_dir (item),
+  final = burrow_download_file_move_into_place (part, burrow_queue_item_get_target_dir (item),
                            burrow_queue_item_get_name (item),
                            &error);
   if (final == NULL)
@@ -2087,10 +1722,10 @@ download_start (BurrowTransferManager   *self,
   d->fd = -1;
 
   if (g_mkdir_with_parents (burrow_queue_item_get_target_dir (item), 0755) != 0 ||
-      (d->fd = open_part_file (d->part_path, O_RDWR)) < 0)
+      (d->fd = burrow_download_file_open_part (d->part_path, O_RDWR)) < 0)
     {
       gint saved = errno;
-      g_autoptr(GError) error = io_error_from_errno (saved, d->part_path, IO_CREATE);
+      g_autoptr(GError) error = burrow_download_file_io_error (saved, d->part_path, BURROW_DOWNLOAD_IO_CREATE);
 
       burrow_download_queue_set_state (self->queue, item, BURROW_QUEUE_STATE_PAUSED, error);
       g_signal_emit (self, signals[SIGNAL_DOWNLOAD_FAILED], 0, item, error);
@@ -2105,11 +1740,8 @@ download_start (BurrowTransferManager   *self,
 
   if (burrow_queue_item_get_tree (item) != NULL)
     {
-      g_autoptr(GTask) task = NULL;
-
       download_alloc_blocks (d);
-      task = check_task_new (d, FALSE, on_resume_checked);
-      g_task_run_in_thread (task, check_thread);
+      download_check (d, FALSE, on_resume_checked);
     }
   spawn_worker (d, source->cid, source->hub, source->nick);
 }
