@@ -45,7 +45,7 @@ struct _BurrowClient
   BurrowNatConnector   *connector;
   BurrowPeerDialer     *dialer;        /* over the connector */
   BurrowPeerPool       *pool;          /* idle peer connections */
-  GBytes               *file_list;     /* our files.xml.bz2 */
+  BurrowUploadService  *uploads;       /* what we serve, slots and caps */
   BurrowShare          *share;
   BurrowDownloadQueue  *download_queue;
   BurrowTransferManager *transfers;
@@ -53,38 +53,7 @@ struct _BurrowClient
 
   BurrowConnectionMode  mode;
   guint16               port;          /* wanted port in active mode, 0 = any */
-  guint                 slots;
-  guint                 slots_used;
-
-  /* upload limits per peer (see BURROW_UPLOAD_* in the header) */
-  guint                 upload_idle_ms;
-  GHashTable           *up_conns;        /* BurrowPeerConnection (borrowed) → UpConn */
-  GHashTable           *up_per_cid;      /* cid → GUINT accepted upload connections */
-  GHashTable           *slots_per_cid;   /* cid → GUINT normal slots held */
-  GHashTable           *list_buckets;    /* cid → ListBucket */
-  GHashTable           *list_cache;      /* "0/1" + identifier → GBytes (a partial list) */
-  BurrowFileTree       *list_cache_tree; /* the tree list_cache was made from (a ref) */
-  guint64               n_lists_generated;
-  guint                 sweep_id;
 };
-
-/* An upload connection: what it holds and when it last moved. */
-typedef struct
-{
-  BurrowClient         *client;
-  BurrowPeerConnection *peer;            /* borrowed: removed when it closes */
-  gchar                *cid;
-  gboolean              refused;         /* over a connection cap: every request gets STA 153 */
-  gboolean              slot;            /* holds a normal slot */
-  guint64               last_sent;
-  gint64                last_progress;   /* monotonic µs */
-} UpConn;
-
-typedef struct
-{
-  gdouble tokens;
-  gint64  at;                            /* monotonic µs of the last refill */
-} ListBucket;
 
 enum {
   PROP_0,
@@ -101,8 +70,6 @@ static GParamSpec *properties[N_PROPS];
 
 G_DEFINE_FINAL_TYPE (BurrowClient, burrow_client, G_TYPE_OBJECT)
 
-static void up_conns_clear (BurrowClient *self);
-
 static void
 burrow_client_dispose (GObject *object)
 {
@@ -117,11 +84,8 @@ burrow_client_dispose (GObject *object)
   g_clear_object (&self->hubs);
   g_clear_object (&self->dialer);
   g_clear_object (&self->connector);
-  /* after the connector: its connections close through our slot function */
-  up_conns_clear (self);
-  g_clear_pointer (&self->list_cache, g_hash_table_unref);
-  g_clear_pointer (&self->list_cache_tree, burrow_file_tree_unref);
-  g_clear_pointer (&self->file_list, g_bytes_unref);
+  /* after the connector: its connections close through the service's slot function */
+  g_clear_object (&self->uploads);
   g_clear_object (&self->favorite_hubs);
   g_clear_object (&self->identity);
   g_clear_object (&self->database);
@@ -207,15 +171,7 @@ burrow_client_class_init (BurrowClientClass *klass)
 static void
 burrow_client_init (BurrowClient *self)
 {
-  self->slots = BURROW_CLIENT_DEFAULT_SLOTS;
   self->hubs = g_list_store_new (BURROW_TYPE_HUB_SESSION);
-  self->upload_idle_ms = BURROW_UPLOAD_IDLE_TIMEOUT_MS;
-  self->up_conns = g_hash_table_new (NULL, NULL);
-  self->up_per_cid = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  self->slots_per_cid = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  self->list_buckets = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-  self->list_cache = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
-                                            (GDestroyNotify) g_bytes_unref);
 }
 
 /**
@@ -248,421 +204,6 @@ typedef void (*SessionSetter) (BurrowHubSession *session, gconstpointer value);
 static void for_each_session (BurrowClient *self, SessionSetter setter, gconstpointer value);
 static void set_session_port (BurrowHubSession *session, gconstpointer value);
 
-static BurrowPeerSource *
-not_available (GError **error)
-{
-  g_set_error_literal (error, BURROW_TRANSFER_ERROR, BURROW_TRANSFER_ERROR_FILE_NOT_AVAILABLE,
-                       _("File not available"));
-  return NULL;
-}
-
-/* Files up to this size go through a mini-slot, as in DC++. */
-#define MINI_SLOT_SIZE (64 * 1024)
-/* A connection over a cap waits this long for its first request (to answer it STA 153). */
-#define REFUSED_GRACE_MS 2000
-/* Set on a connection whose slot we took back when we closed it. */
-#define SLOT_RETURNED_KEY "burrow-slot-returned"
-
-static BurrowPeerSource *
-slots_full (GError **error)
-{
-  g_set_error_literal (error, BURROW_TRANSFER_ERROR, BURROW_TRANSFER_ERROR_NO_SLOTS,
-                       _("No free upload slots; waiting"));
-  return NULL;
-}
-
-static guint
-cid_count (GHashTable  *table,
-           const gchar *cid)
-{
-  return cid != NULL ? GPOINTER_TO_UINT (g_hash_table_lookup (table, cid)) : 0;
-}
-
-static void
-cid_count_add (GHashTable  *table,
-               const gchar *cid,
-               gint         delta)
-{
-  guint n = cid_count (table, cid);
-
-  if (cid == NULL)
-    return;
-  if (delta < 0 && n <= (guint) -delta)
-    g_hash_table_remove (table, cid);
-  else
-    g_hash_table_replace (table, g_strdup (cid), GUINT_TO_POINTER ((guint) ((gint) n + delta)));
-}
-
-/* --- upload connections: caps and the idle check ------------------------------------------ */
-
-static void
-up_conn_free (UpConn *conn)
-{
-  g_free (conn->cid);
-  g_free (conn);
-}
-
-static void on_up_conn_closed (BurrowPeerConnection *peer, UpConn *conn);
-static void slot_release      (BurrowClient *self, UpConn *conn);
-
-/* NULL also once we are disposed (connections may still close after that) */
-static UpConn *
-up_conn_of (BurrowClient         *self,
-            BurrowPeerConnection *connection)
-{
-  return self->up_conns != NULL ? g_hash_table_lookup (self->up_conns, connection) : NULL;
-}
-
-/* Forgets @conn: its slot and its place in the per-CID count. */
-static void
-up_conn_remove (UpConn *conn)
-{
-  BurrowClient *self = conn->client;
-
-  g_signal_handlers_disconnect_by_func (conn->peer, on_up_conn_closed, conn);
-  g_hash_table_remove (self->up_conns, conn->peer);
-  if (conn->slot)
-    {
-      slot_release (self, conn);
-      g_object_set_data (G_OBJECT (conn->peer), SLOT_RETURNED_KEY, GINT_TO_POINTER (TRUE));
-    }
-  if (!conn->refused)
-    cid_count_add (self->up_per_cid, conn->cid, -1);
-  up_conn_free (conn);
-}
-
-static void
-on_up_conn_closed (BurrowPeerConnection *peer,
-                   UpConn               *conn)
-{
-  BurrowClient *self = conn->client;
-
-  up_conn_remove (conn);
-  if (g_hash_table_size (self->up_conns) == 0)
-    g_clear_handle_id (&self->sweep_id, g_source_remove);
-}
-
-static void
-up_conns_clear (BurrowClient *self)
-{
-  if (self->up_conns != NULL)
-    {
-      GHashTableIter iter;
-      gpointer value;
-
-      g_hash_table_iter_init (&iter, self->up_conns);
-      while (g_hash_table_iter_next (&iter, NULL, &value))
-        {
-          UpConn *conn = value;
-
-          g_signal_handlers_disconnect_by_func (conn->peer, on_up_conn_closed, conn);
-          g_hash_table_iter_remove (&iter);
-          up_conn_free (conn);
-        }
-      g_clear_pointer (&self->up_conns, g_hash_table_unref);
-    }
-  g_clear_handle_id (&self->sweep_id, g_source_remove);
-  g_clear_pointer (&self->up_per_cid, g_hash_table_unref);
-  g_clear_pointer (&self->slots_per_cid, g_hash_table_unref);
-  g_clear_pointer (&self->list_buckets, g_hash_table_unref);
-}
-
-/* Closes upload connections that made no progress for upload_idle_ms (a peer that stopped
- * reading keeps no slot), and refused ones that linger. */
-static gboolean
-sweep_cb (gpointer data)
-{
-  BurrowClient *self = data;
-  g_autoptr(GPtrArray) stale = g_ptr_array_new_with_free_func (g_object_unref);
-  gint64 now = g_get_monotonic_time ();
-  GHashTableIter iter;
-  gpointer value;
-
-  g_hash_table_iter_init (&iter, self->up_conns);
-  while (g_hash_table_iter_next (&iter, NULL, &value))
-    {
-      UpConn *conn = value;
-      guint64 sent = burrow_peer_connection_get_bytes_sent (conn->peer);
-
-      if (sent != conn->last_sent)
-        {
-          conn->last_sent = sent;
-          conn->last_progress = now;
-        }
-      else if (now - conn->last_progress >= (gint64) (conn->refused ? REFUSED_GRACE_MS
-                                                                      : self->upload_idle_ms) * 1000)
-        g_ptr_array_add (stale, g_object_ref (conn->peer));
-    }
-
-  for (guint i = 0; i < stale->len; i++)
-    {
-      BurrowPeerConnection *peer = g_ptr_array_index (stale, i);
-      UpConn *conn = g_hash_table_lookup (self->up_conns, peer);
-
-      if (conn == NULL)
-        continue;
-      g_debug ("upload: closing the connection of %s (%s)", conn->cid,
-               conn->refused ? "over the connection cap" : "no progress");
-      /* closing does not give the slot back: forget the connection first */
-      up_conn_remove (conn);
-      burrow_peer_connection_close (peer);
-    }
-
-  if (g_hash_table_size (self->up_conns) == 0)
-    {
-      self->sweep_id = 0;
-      return G_SOURCE_REMOVE;
-    }
-  return G_SOURCE_CONTINUE;
-}
-
-static void
-sweep_ensure (BurrowClient *self)
-{
-  if (self->sweep_id == 0)
-    {
-      guint period = CLAMP (self->upload_idle_ms / 4, 50, 1000);
-
-      self->sweep_id = g_timeout_add (period, sweep_cb, self);
-      g_source_set_static_name (g_main_context_find_source_by_id (NULL, self->sweep_id),
-                                "[burrow] upload idle check");
-    }
-}
-
-static void
-on_upload_connection (BurrowNatConnector   *connector,
-                      BurrowPeerConnection *peer,
-                      gpointer              attempt,
-                      BurrowClient         *self)
-{
-  const gchar *cid = burrow_peer_connection_get_peer_cid (peer);
-  UpConn *conn;
-
-  if (self->up_conns == NULL || g_hash_table_contains (self->up_conns, peer) || burrow_peer_connection_is_closed (peer))
-    return;
-  if (g_hash_table_size (self->up_conns) >= 2 * BURROW_UPLOAD_CONNECTIONS_MAX)
-    {
-      /* refused ones are not even kept */
-      g_debug ("upload: too many connections, dropping one from %s", cid);
-      burrow_peer_connection_close (peer);
-      return;
-    }
-
-  conn = g_new0 (UpConn, 1);
-  conn->client = self;
-  conn->peer = peer;
-  conn->cid = g_strdup (cid != NULL ? cid : "");
-  conn->last_sent = burrow_peer_connection_get_bytes_sent (peer);
-  conn->last_progress = g_get_monotonic_time ();
-  if (cid_count (self->up_per_cid, conn->cid) >= BURROW_UPLOAD_CONNECTIONS_PER_USER
-      || g_hash_table_size (self->up_conns) >= BURROW_UPLOAD_CONNECTIONS_MAX)
-    {
-      /* its first request gets STA 153 and the connection closes; the idle check closes it
-       * if it asks nothing */
-      g_debug ("upload: refusing a connection from %s (connection cap)", conn->cid);
-      conn->refused = TRUE;
-    }
-  else
-    cid_count_add (self->up_per_cid, conn->cid, 1);
-  g_hash_table_insert (self->up_conns, peer, conn);
-  g_signal_connect (peer, "closed", G_CALLBACK (on_up_conn_closed), conn);
-  sweep_ensure (self);
-}
-
-/* --- partial lists ------------------------------------------------------------------------ */
-
-/* Takes a token from @cid's bucket of list requests; FALSE when it is empty. */
-static gboolean
-list_bucket_take (BurrowClient *self,
-                  const gchar  *cid)
-{
-  gint64 now = g_get_monotonic_time ();
-  ListBucket *bucket;
-
-  if (cid == NULL || self->list_buckets == NULL)
-    return TRUE;
-  bucket = g_hash_table_lookup (self->list_buckets, cid);
-  if (bucket == NULL)
-    {
-      if (g_hash_table_size (self->list_buckets) >= 4 * BURROW_UPLOAD_CONNECTIONS_MAX)
-        g_hash_table_remove_all (self->list_buckets);   /* bounded; only resets the budgets */
-      bucket = g_new0 (ListBucket, 1);
-      bucket->tokens = BURROW_UPLOAD_LIST_BURST;
-      bucket->at = now;
-      g_hash_table_insert (self->list_buckets, g_strdup (cid), bucket);
-    }
-  bucket->tokens = MIN ((gdouble) BURROW_UPLOAD_LIST_BURST,
-                        bucket->tokens + (gdouble) (now - bucket->at) /
-                                         (BURROW_UPLOAD_LIST_REFILL_MS * 1000.0));
-  bucket->at = now;
-  if (bucket->tokens < 1.0)
-    {
-      g_debug ("upload: %s asks for partial lists too often; refused", cid);
-      return FALSE;
-    }
-  bucket->tokens -= 1.0;
-  return TRUE;
-}
-
-/* The partial list of @identifier, generated once per share tree (a bounded cache). */
-static GBytes *
-partial_list (BurrowClient   *self,
-              BurrowFileTree *tree,
-              const gchar    *identifier,
-              gboolean        recursive)
-{
-  g_autofree gchar *generator = NULL;
-  g_autofree gchar *key = g_strconcat (recursive ? "1" : "0", identifier, NULL);
-  GBytes *xml;
-
-  if (self->list_cache_tree != tree)
-    {
-      g_hash_table_remove_all (self->list_cache);
-      g_clear_pointer (&self->list_cache_tree, burrow_file_tree_unref);
-      self->list_cache_tree = burrow_file_tree_ref (tree);
-    }
-  xml = g_hash_table_lookup (self->list_cache, key);
-  if (xml != NULL)
-    return g_bytes_ref (xml);
-
-  generator = g_strdup_printf ("Burrow %s", PACKAGE_VERSION);
-  xml = burrow_file_list_generate (tree, burrow_identity_get_cid (self->identity), generator,
-                                   identifier, recursive, NULL);
-  if (xml == NULL)
-    return NULL;
-  self->n_lists_generated++;
-  if (g_hash_table_size (self->list_cache) >= BURROW_UPLOAD_LIST_CACHE_MAX)
-    g_hash_table_remove_all (self->list_cache);
-  g_hash_table_insert (self->list_cache, g_steal_pointer (&key), g_bytes_ref (xml));
-  return xml;
-}
-
-/* What we hand out for GETs: our file list (full and partial), Tiger tree
- * leaves, and shared files by TTH or share path. Every file is resolved by
- * the share, which only answers for files inside its roots. */
-static BurrowPeerSource *
-client_source_func (BurrowPeerConnection  *connection,
-                    const gchar           *type,
-                    const gchar           *identifier,
-                    gboolean               recursive,
-                    GError               **error,
-                    gpointer               user_data)
-{
-  BurrowClient *self = user_data;
-  BurrowFileTree *tree = self->share ? burrow_share_get_tree (self->share) : NULL;
-  UpConn *conn = up_conn_of (self, connection);
-
-  if (conn != NULL)
-    {
-      /* a request is progress; a connection over a cap gets nothing */
-      conn->last_progress = g_get_monotonic_time ();
-      if (conn->refused)
-        return slots_full (error);
-    }
-
-  if (g_str_equal (type, "file") && g_str_equal (identifier, "files.xml.bz2"))
-    {
-      if (self->file_list == NULL)
-        return not_available (error);
-      return burrow_peer_source_new_bytes (self->file_list, TRUE);
-    }
-
-  if (g_str_equal (type, "list"))
-    {
-      g_autoptr(GBytes) xml = NULL;
-
-      if (tree == NULL || self->list_cache == NULL)
-        return not_available (error);
-      if (!list_bucket_take (self, conn != NULL ? conn->cid : NULL))
-        return slots_full (error);
-      xml = partial_list (self, tree, identifier, recursive);
-      if (xml == NULL)
-        return not_available (error);
-      return burrow_peer_source_new_bytes (xml, TRUE);
-    }
-
-  if (g_str_equal (type, "tthl") && g_str_has_prefix (identifier, "TTH/"))
-    {
-      guint8 root[BURROW_TIGER_SIZE];
-      g_autoptr(BurrowTthTree) tth_tree = NULL;
-
-      if (self->share == NULL || !burrow_tth_from_base32 (identifier + 4, root, NULL))
-        return not_available (error);
-      tth_tree = burrow_hash_store_dup_tree (burrow_share_get_hash_store (self->share), root);
-      if (tth_tree == NULL || tth_tree->leaves == NULL)
-        return not_available (error);
-      return burrow_peer_source_new_bytes (tth_tree->leaves, TRUE);
-    }
-
-  if (g_str_equal (type, "file") && self->share != NULL)
-    {
-      g_autofree gchar *path = burrow_share_resolve (self->share, identifier, NULL);
-      BurrowPeerSource *source;
-      GStatBuf st;
-
-      if (path == NULL || g_stat (path, &st) != 0 || !S_ISREG (st.st_mode))
-        return not_available (error);
-      source = burrow_peer_source_new_file (path, (guint64) st.st_size,
-                                            (guint64) st.st_size <= MINI_SLOT_SIZE);
-      if (g_str_has_prefix (identifier, "TTH/"))
-        source->tth = g_strdup (identifier + 4);
-      else
-        source->virtual_path = g_strdup (identifier);
-      return source;
-    }
-
-  return not_available (error);
-}
-
-static void
-slot_release (BurrowClient *self,
-              UpConn       *conn)
-{
-  g_return_if_fail (self->slots_used > 0);
-  self->slots_used--;
-  if (conn != NULL)
-    {
-      conn->slot = FALSE;
-      cid_count_add (self->slots_per_cid, conn->cid, -1);
-    }
-}
-
-/* Upload slots: a fixed number, at most BURROW_UPLOAD_SLOTS_PER_USER of them for one CID;
- * lists, trees and small files use mini-slots. */
-static gboolean
-client_slot_func (BurrowPeerConnection *connection,
-                  gboolean              acquire,
-                  gpointer              user_data)
-{
-  BurrowClient *self = user_data;
-  UpConn *conn = up_conn_of (self, connection);
-
-  if (!acquire)
-    {
-      /* a connection closed by the idle check gave its slot back already */
-      if (conn != NULL ? conn->slot
-                       : g_object_get_data (G_OBJECT (connection), SLOT_RETURNED_KEY) == NULL)
-        slot_release (self, conn);
-      return TRUE;
-    }
-  if (self->slots_used >= self->slots)
-    return FALSE;
-  if (conn != NULL)
-    {
-      if (conn->slot || cid_count (self->slots_per_cid, conn->cid) >= BURROW_UPLOAD_SLOTS_PER_USER)
-        {
-          g_debug ("upload: %s already holds its %u slot(s)", conn->cid, BURROW_UPLOAD_SLOTS_PER_USER);
-          return FALSE;
-        }
-      conn->slot = TRUE;
-      conn->last_sent = burrow_peer_connection_get_bytes_sent (connection);
-      conn->last_progress = g_get_monotonic_time ();
-      cid_count_add (self->slots_per_cid, conn->cid, 1);
-    }
-  self->slots_used++;
-  return TRUE;
-}
-
 /**
  * burrow_client_set_file_list:
  * @tree: (nullable): what we share; %NULL for nothing
@@ -676,6 +217,7 @@ burrow_client_set_file_list (BurrowClient    *self,
 {
   g_autoptr(BurrowFileTree) empty = NULL;
   g_autoptr(GBytes) xml = NULL;
+  g_autoptr(GBytes) compressed = NULL;
   g_autofree gchar *generator = g_strdup_printf ("Burrow %s", PACKAGE_VERSION);
 
   g_return_val_if_fail (BURROW_IS_CLIENT (self), FALSE);
@@ -689,9 +231,11 @@ burrow_client_set_file_list (BurrowClient    *self,
                                    TRUE, error);
   if (xml == NULL)
     return FALSE;
-  g_clear_pointer (&self->file_list, g_bytes_unref);
-  self->file_list = burrow_file_list_compress (xml, error);
-  return self->file_list != NULL;
+  compressed = burrow_file_list_compress (xml, error);
+  if (compressed == NULL)
+    return FALSE;
+  burrow_upload_service_set_file_list (self->uploads, compressed);
+  return TRUE;
 }
 
 /**
@@ -707,8 +251,7 @@ burrow_client_set_file_list_bytes (BurrowClient *self,
   g_return_if_fail (BURROW_IS_CLIENT (self));
   g_return_if_fail (compressed != NULL);
 
-  g_clear_pointer (&self->file_list, g_bytes_unref);
-  self->file_list = g_bytes_ref (compressed);
+  burrow_upload_service_set_file_list (self->uploads, compressed);
 }
 
 /**
@@ -730,18 +273,20 @@ update_share_info (BurrowClient     *self,
 {
   guint64 size = self->share ? burrow_share_get_total_size (self->share) : 0;
   guint64 files = self->share ? burrow_share_get_n_files (self->share) : 0;
-  guint free_slots = self->slots > self->slots_used ? self->slots - self->slots_used : 0;
+  guint slots = burrow_upload_service_get_slots (self->uploads);
+  guint slots_used = burrow_upload_service_get_slots_used (self->uploads);
+  guint free_slots = slots > slots_used ? slots - slots_used : 0;
   guint n = g_list_model_get_n_items (G_LIST_MODEL (self->hubs));
 
   if (only != NULL)
     {
-      burrow_hub_session_set_share_info (only, size, files, self->slots, free_slots);
+      burrow_hub_session_set_share_info (only, size, files, slots, free_slots);
       return;
     }
   for (guint i = 0; i < n; i++)
     {
       g_autoptr(BurrowHubSession) session = g_list_model_get_item (G_LIST_MODEL (self->hubs), i);
-      burrow_hub_session_set_share_info (session, size, files, self->slots, free_slots);
+      burrow_hub_session_set_share_info (session, size, files, slots, free_slots);
     }
 }
 
@@ -749,10 +294,7 @@ static void
 on_share_changed (BurrowShare  *share,
                   BurrowClient *self)
 {
-  /* hashes may have been filled in: lists are made anew */
-  if (self->list_cache != NULL)
-    g_hash_table_remove_all (self->list_cache);
-  g_clear_pointer (&self->list_cache_tree, burrow_file_tree_unref);
+  /* (the upload service makes its partial lists anew itself) */
   update_share_info (self, NULL);
 }
 
@@ -765,7 +307,7 @@ burrow_client_set_slots (BurrowClient *self,
                          guint         slots)
 {
   g_return_if_fail (BURROW_IS_CLIENT (self));
-  self->slots = slots;
+  burrow_upload_service_set_slots (self->uploads, slots);
   update_share_info (self, NULL);
 }
 
@@ -779,12 +321,7 @@ burrow_client_set_upload_idle_timeout (BurrowClient *self,
                                        guint         ms)
 {
   g_return_if_fail (BURROW_IS_CLIENT (self));
-  self->upload_idle_ms = MAX (ms, 1);
-  if (self->sweep_id != 0)
-    {
-      g_clear_handle_id (&self->sweep_id, g_source_remove);
-      sweep_ensure (self);
-    }
+  burrow_upload_service_set_idle_timeout (self->uploads, ms);
 }
 
 /**
@@ -796,7 +333,7 @@ guint
 burrow_client_get_n_upload_connections (BurrowClient *self)
 {
   g_return_val_if_fail (BURROW_IS_CLIENT (self), 0);
-  return g_hash_table_size (self->up_conns);
+  return burrow_upload_service_get_n_connections (self->uploads);
 }
 
 /**
@@ -808,21 +345,21 @@ guint64
 burrow_client_get_n_lists_generated (BurrowClient *self)
 {
   g_return_val_if_fail (BURROW_IS_CLIENT (self), 0);
-  return self->n_lists_generated;
+  return burrow_upload_service_get_n_lists_generated (self->uploads);
 }
 
 guint
 burrow_client_get_slots (BurrowClient *self)
 {
   g_return_val_if_fail (BURROW_IS_CLIENT (self), 0);
-  return self->slots;
+  return burrow_upload_service_get_slots (self->uploads);
 }
 
 guint
 burrow_client_get_slots_used (BurrowClient *self)
 {
   g_return_val_if_fail (BURROW_IS_CLIENT (self), 0);
-  return self->slots_used;
+  return burrow_upload_service_get_slots_used (self->uploads);
 }
 
 /**
@@ -914,9 +451,9 @@ burrow_client_new (const gchar  *data_dir,
   self->description = burrow_database_dup_setting (self->database, "description");
 
   self->connector = burrow_nat_connector_new (self->identity);
-  burrow_nat_connector_set_source_func (self->connector, client_source_func, client_slot_func, self);
-  g_signal_connect_object (self->connector, "upload-connection", G_CALLBACK (on_upload_connection),
-                           self, 0);
+  self->dialer = burrow_connector_dialer_new (self->connector, G_LIST_MODEL (self->hubs));
+  self->uploads = burrow_upload_service_new (self->dialer,
+                                             burrow_identity_get_cid (self->identity));
   if (!burrow_client_set_file_list (self, NULL, error))
     return NULL;
 
@@ -938,16 +475,16 @@ burrow_client_new (const gchar  *data_dir,
   if (self->share == NULL)
     return NULL;
   g_signal_connect_object (self->share, "changed", G_CALLBACK (on_share_changed), self, 0);
+  burrow_upload_service_set_share (self->uploads, self->share);
 
   self->download_dir = burrow_database_dup_setting (self->database, "download-dir");
   self->download_queue = burrow_download_queue_new (self->database, error);
   if (self->download_queue == NULL)
     return NULL;
-  self->dialer = burrow_connector_dialer_new (self->connector, G_LIST_MODEL (self->hubs));
   self->pool = burrow_peer_pool_new ();
   self->transfers = burrow_transfer_manager_new (self->download_queue, self->dialer, self->pool,
-                                                 self->share, NULL,
-                                                 burrow_identity_get_cid (self->identity));
+                                                 NULL, burrow_identity_get_cid (self->identity));
+  burrow_transfer_manager_show_uploads (self->transfers, self->uploads);
   burrow_transfer_manager_set_search_func (self->transfers, client_search_func, self);
 
   return g_steal_pointer (&self);
@@ -1209,6 +746,18 @@ burrow_client_get_transfer_manager (BurrowClient *self)
 {
   g_return_val_if_fail (BURROW_IS_CLIENT (self), NULL);
   return self->transfers;
+}
+
+/**
+ * burrow_client_get_upload_service:
+ *
+ * Returns: (transfer none): what serves uploads (slots, caps, the file list)
+ */
+BurrowUploadService *
+burrow_client_get_upload_service (BurrowClient *self)
+{
+  g_return_val_if_fail (BURROW_IS_CLIENT (self), NULL);
+  return self->uploads;
 }
 
 /**

@@ -23,22 +23,10 @@ G_BEGIN_DECLS
 
 #define BURROW_TYPE_CLIENT (burrow_client_get_type ())
 
-#define BURROW_CLIENT_DEFAULT_SLOTS 3
+#define BURROW_CLIENT_DEFAULT_SLOTS BURROW_UPLOAD_DEFAULT_SLOTS
 
-/* What one peer (CID) may make us do as an uploader. A request over a limit is refused with
- * ADC STA 153 (slots full) and the connection closed: the peer queues and comes back. */
-#define BURROW_UPLOAD_SLOTS_PER_USER          1   /* normal slots; mini-slots are not counted */
-#define BURROW_UPLOAD_CONNECTIONS_PER_USER    4   /* open upload connections of one CID */
-#define BURROW_UPLOAD_CONNECTIONS_MAX         64  /* open upload connections in all */
-/* An upload (or an idle upload connection) without progress this long is closed, its slot
- * freed. Progress is counted as data handed to the connection, which takes up to a megabyte
- * at a time (and holds a few): this is long enough for a downloader at a few KiB/s. */
-#define BURROW_UPLOAD_IDLE_TIMEOUT_MS         (5 * 60 * 1000)
-/* Partial lists (GET list): a token bucket per CID, this many at once, one more per interval. */
-#define BURROW_UPLOAD_LIST_BURST              10
-#define BURROW_UPLOAD_LIST_REFILL_MS          2000
-/* Generated partial lists kept for the current share tree. */
-#define BURROW_UPLOAD_LIST_CACHE_MAX          16
+/* The limits of what peers may make us do as an uploader (BURROW_UPLOAD_*) are in
+ * burrow-upload-service.h. */
 
 G_DECLARE_FINAL_TYPE (BurrowClient, burrow_client, BURROW, CLIENT, GObject)
 
@@ -87,6 +75,7 @@ guint64           burrow_client_get_n_lists_generated (BurrowClient   *self);
 
 BurrowDownloadQueue *burrow_client_get_download_queue (BurrowClient   *self);
 BurrowTransferManager *burrow_client_get_transfer_manager (BurrowClient *self);
+BurrowUploadService *burrow_client_get_upload_service (BurrowClient   *self);
 GListModel       *burrow_client_get_transfers   (BurrowClient         *self);
 const gchar      *burrow_client_get_download_dir (BurrowClient        *self);
 void              burrow_client_set_download_dir (BurrowClient        *self,

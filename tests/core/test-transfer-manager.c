@@ -367,7 +367,7 @@ set_up (Fixture       *f,
   f->seeders = g_ptr_array_new_with_free_func ((GDestroyNotify) seeder_free);
   f->failed = g_ptr_array_new_with_free_func ((GDestroyNotify) g_error_free);
   f->manager = burrow_transfer_manager_new (f->queue, BURROW_PEER_DIALER (f->dialer), f->pool,
-                                            NULL, NULL, burrow_identity_get_cid (f->identity));
+                                            NULL, burrow_identity_get_cid (f->identity));
   burrow_transfer_manager_set_retry_delay (f->manager, 50);
   burrow_transfer_manager_set_auto_search (f->manager, FALSE);
   g_signal_connect (f->manager, "download-failed", G_CALLBACK (on_download_failed), f);
@@ -611,6 +611,199 @@ test_disk_full (Fixture       *f,
                 NULL, NULL);
 }
 
+/* ---- the pool ------------------------------------------------------------------------------ */
+
+typedef struct
+{
+  gboolean              done;
+  BurrowPeerConnection *peer;
+  GError               *error;
+} Borrowed;
+
+static void
+on_borrowed (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  Borrowed *b = user_data;
+
+  b->peer = burrow_peer_pool_borrow_finish (BURROW_PEER_POOL (source), result, &b->error);
+  b->done = TRUE;
+}
+
+/* A file list borrows the idle connection a download left, and gives it back; nobody has one
+ * to a stranger. */
+static void
+test_borrow_idle (Fixture       *f,
+                  gconstpointer  data)
+{
+  Seeder *s = add_seeder (f, "seeder");
+  SeedFile *file = seeder_add (s, 10 * KiB, 8);
+  g_autoptr(BurrowQueueItem) item = queue_file (f, file, f->downloads, s);
+  Borrowed b = { 0, };
+  Borrowed none = { 0, };
+
+  g_assert_true (burrow_test_wait_until (item_settled, item, DEADLINE_MS));
+  assert_downloaded (item, file);
+  g_assert_cmpuint (burrow_peer_pool_get_n_idle (f->pool), ==, 1);
+
+  burrow_peer_pool_borrow_async (f->pool, seeder_id (s), NULL, on_borrowed, &b);
+  g_assert_true (burrow_test_wait_for_flag (&b.done, DEADLINE_MS));
+  g_assert_no_error (b.error);
+  g_assert_nonnull (b.peer);
+  g_assert_false (burrow_peer_connection_is_closed (b.peer));
+  g_assert_cmpuint (burrow_peer_pool_get_n_idle (f->pool), ==, 0);
+  burrow_peer_pool_keep (f->pool, seeder_id (s), g_steal_pointer (&b.peer));
+  g_assert_cmpuint (burrow_peer_pool_get_n_idle (f->pool), ==, 1);
+
+  burrow_peer_pool_borrow_async (f->pool, "NOBODYNOBODYNOBODYNOBODYNOBODYNOBODYNOB", NULL,
+                                 on_borrowed, &none);
+  g_assert_true (burrow_test_wait_for_flag (&none.done, DEADLINE_MS));
+  g_assert_no_error (none.error);
+  g_assert_null (none.peer);
+}
+
+/* ---- uploads ----------------------------------------------------------------------------- */
+
+typedef struct
+{
+  Fixture              *f;
+  BurrowPeerConnection *ours;      /* serving */
+  BurrowPeerConnection *theirs;    /* the downloader */
+  gboolean              ours_ready;
+  gboolean              theirs_ready;
+  gboolean              got;
+  GBytes               *list;
+  GError               *error;
+  guint                 n_started;
+} UploadCase;
+
+static void
+on_ours_ready (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  UploadCase *u = user_data;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (burrow_peer_connection_handshake_finish (BURROW_PEER_CONNECTION (source), result,
+                                                          &error));
+  g_assert_no_error (error);
+  /* as a connector would: a peer connected to download from us */
+  g_signal_emit_by_name (u->f->dialer, "upload-connection", u->ours, NULL);
+  u->ours_ready = TRUE;
+}
+
+static void
+on_theirs_ready (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  UploadCase *u = user_data;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (burrow_peer_connection_handshake_finish (BURROW_PEER_CONNECTION (source), result,
+                                                          &error));
+  g_assert_no_error (error);
+  u->theirs_ready = TRUE;
+}
+
+static void
+on_list (GObject      *source,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  UploadCase *u = user_data;
+
+  u->list = burrow_peer_connection_get_file_list_finish (BURROW_PEER_CONNECTION (source), result,
+                                                         &u->error);
+  u->got = TRUE;
+}
+
+static void
+on_upload_started (BurrowTransferManager *manager,
+                   BurrowTransfer        *transfer,
+                   UploadCase            *u)
+{
+  g_assert_cmpint (burrow_transfer_get_direction (transfer), ==, BURROW_TRANSFER_DIRECTION_UPLOAD);
+  u->n_started++;
+}
+
+static gboolean
+both_ready (gpointer data)
+{
+  UploadCase *u = data;
+
+  return u->ours_ready && u->theirs_ready;
+}
+
+static gboolean
+no_transfers (gpointer data)
+{
+  return g_list_model_get_n_items (data) == 0;
+}
+
+static gboolean
+no_upload_connections (gpointer data)
+{
+  return burrow_upload_service_get_n_connections (data) == 0;
+}
+
+/* The upload service serves our file list on a connection the dialer hands it, without a
+ * client; the manager lists the upload while it runs. */
+static void
+test_upload_file_list (Fixture       *f,
+                       gconstpointer  data)
+{
+  Seeder *peer = add_seeder (f, "downloader");
+  g_autoptr(BurrowUploadService) uploads = NULL;
+  g_autoptr(GBytes) list = g_bytes_new_static ("BZh91AY&SY not really a list", 28);
+  g_autoptr(GIOStream) ours = NULL;
+  g_autoptr(GIOStream) theirs = NULL;
+  UploadCase u = { 0, };
+  int fds[2];
+
+  u.f = f;
+  uploads = burrow_upload_service_new (BURROW_PEER_DIALER (f->dialer),
+                                       burrow_identity_get_cid (f->identity));
+  burrow_upload_service_set_file_list (uploads, list);
+  burrow_transfer_manager_show_uploads (f->manager, uploads);
+  g_signal_connect (f->manager, "upload-started", G_CALLBACK (on_upload_started), &u);
+
+  g_assert_cmpint (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds), ==, 0);
+  ours = stream_from_fd (fds[0]);
+  theirs = stream_from_fd (fds[1]);
+  u.ours = burrow_peer_connection_new (ours, BURROW_PEER_SIDE_ACCEPTING, f->identity, NULL);
+  burrow_peer_connection_set_token_func (u.ours, accept_token, NULL);
+  u.theirs = burrow_peer_connection_new (theirs, BURROW_PEER_SIDE_CONNECTING, peer->identity,
+                                         TOKEN);
+  burrow_peer_connection_handshake_async (u.ours, NULL, on_ours_ready, &u);
+  burrow_peer_connection_handshake_async (u.theirs, NULL, on_theirs_ready, &u);
+  g_assert_true (burrow_test_wait_until (both_ready, &u, DEADLINE_MS));
+  g_assert_cmpuint (burrow_upload_service_get_n_connections (uploads), ==, 1);
+
+  burrow_peer_connection_get_file_list_async (u.theirs, NULL, on_list, &u);
+  g_assert_true (burrow_test_wait_for_flag (&u.got, DEADLINE_MS));
+  g_assert_no_error (u.error);
+  g_assert_nonnull (u.list);
+  g_assert_true (g_bytes_equal (u.list, list));
+  g_assert_cmpuint (u.n_started, ==, 1);
+  /* the upload is over: it leaves the list */
+  g_assert_true (burrow_test_wait_until (no_transfers,
+                                         burrow_transfer_manager_get_transfers (f->manager),
+                                         DEADLINE_MS));
+
+  /* the downloader goes: the connection is forgotten */
+  burrow_peer_connection_close (u.theirs);
+  g_assert_true (burrow_test_wait_until (no_upload_connections, uploads, DEADLINE_MS));
+
+  g_signal_handlers_disconnect_by_data (f->manager, &u);
+  burrow_peer_connection_close (u.ours);
+  g_clear_object (&u.ours);
+  g_clear_object (&u.theirs);
+  g_clear_pointer (&u.list, g_bytes_unref);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -628,6 +821,10 @@ main (int   argc,
               tear_down);
   g_test_add ("/burrow/transfer/manager/disk-full", Fixture, NULL, set_up, test_disk_full,
               tear_down);
+  g_test_add ("/burrow/transfer/manager/borrow-idle", Fixture, NULL, set_up, test_borrow_idle,
+              tear_down);
+  g_test_add ("/burrow/transfer/manager/upload-file-list", Fixture, NULL, set_up,
+              test_upload_file_list, tear_down);
 
   return g_test_run ();
 }

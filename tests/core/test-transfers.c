@@ -263,8 +263,8 @@ add_seeder (Fixture     *f,
   s->files = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) seed_file_free);
   s->corrupt_block = -1;
   s->uploads = g_ptr_array_new_with_free_func (g_object_unref);
-  burrow_nat_connector_set_source_func (burrow_client_get_connector (s->client), seeder_source,
-                                        seeder_slot, s);
+  burrow_upload_service_set_source_func (burrow_client_get_upload_service (s->client),
+                                         seeder_source, seeder_slot, s);
   s->session = burrow_test_join_hub (s->client, burrow_test_hub_get_uri (f->hub));
   g_ptr_array_add (f->seeders, s);
   return s;

@@ -27,7 +27,6 @@
 #include "burrow-peer-enums.h"
 #include "burrow-peer-pool.h"
 #include "burrow-search.h"
-#include "burrow-share.h"
 #include "burrow-transfer-enums.h"
 #include "burrow-transfer-private.h"
 
@@ -47,7 +46,7 @@ struct _BurrowTransferManager
   /* owned */
   BurrowPeerDialer    *dialer;
   BurrowPeerPool      *pool;
-  BurrowShare         *share;         /* nullable: names of uploads by TTH */
+  BurrowUploadService *uploads;       /* nullable: its transfers are listed too */
   BurrowSearchRouter  *router;        /* nullable */
   gchar               *own_id;
   BurrowTransferSearchFunc search_func;
@@ -60,7 +59,6 @@ struct _BurrowTransferManager
   GHashTable          *retry_at;      /* gint64 item id → gint64 monotonic µs */
   GHashTable          *retry_delay;   /* gint64 item id → guint ms (current back-off) */
   GHashTable          *source_wait;   /* "id cid" → gint64 monotonic µs before which the source rests */
-  GHashTable          *uploads;       /* BurrowPeerConnection → Upload */
 
   guint                schedule_id;
   guint                tick_id;
@@ -477,129 +475,6 @@ release_segment (Worker *w)
       d->assigned[block] = 0;
     }
   w->seg_start = w->seg_end = 0;
-}
-
-/* --- uploads ------------------------------------------------------------------------------ */
-
-/* An upload in progress: its transfer follows the connection's byte counter. */
-typedef struct
-{
-  BurrowTransfer     *transfer;
-  BurrowPunchAttempt *attempt;
-  guint64             sent_at_start;
-  guint64             sent_seen;
-} Upload;
-
-static void
-upload_free (Upload *u)
-{
-  g_clear_object (&u->transfer);
-  g_clear_object (&u->attempt);
-  g_free (u);
-}
-
-static void sampler_ensure (BurrowTransferManager *self);
-
-static void
-upload_account (Upload               *u,
-                BurrowPeerConnection *peer)
-{
-  guint64 sent = burrow_peer_connection_get_bytes_sent (peer);
-
-  if (u->transfer == NULL)
-    return;
-  _burrow_transfer_add_bytes (u->transfer, sent - u->sent_seen);
-  _burrow_transfer_set_position_quiet (u->transfer, sent - u->sent_at_start);
-  u->sent_seen = sent;
-}
-
-static void
-on_upload_started (BurrowPeerConnection  *peer,
-                   const gchar           *type,
-                   const gchar           *identifier,
-                   guint64                offset,
-                   guint64                length,
-                   BurrowTransferManager *self)
-{
-  Upload *u = g_hash_table_lookup (self->uploads, peer);
-  const gchar *name = strrchr (identifier, '/');
-  g_autofree gchar *shared_name = NULL;
-
-  if (u == NULL)
-    return;
-  g_clear_object (&u->transfer);
-  if (g_str_has_prefix (identifier, "TTH/"))
-    {
-      /* a request by TTH: show the shared file's name */
-      BurrowSearchIndex *index = self->share ? burrow_share_get_search_index (self->share) : NULL;
-      guint8 tth[BURROW_TTH_SIZE];
-      BurrowFileNode *node = NULL;
-
-      if (index != NULL && burrow_tth_from_base32 (identifier + 4, tth, NULL))
-        node = burrow_search_index_lookup_tth (index, tth);
-      if (node != NULL)
-        shared_name = g_strdup (node->name);
-    }
-  if (shared_name != NULL)
-    name = shared_name;
-  else
-    name = (name != NULL && name[1] != '\0' && !g_str_has_prefix (identifier, "TTH/")) ? name + 1
-                                                                                     : identifier;
-  u->transfer = _burrow_transfer_new (BURROW_TRANSFER_DIRECTION_UPLOAD,
-                                      burrow_punch_attempt_get_peer_nick (u->attempt),
-                                      burrow_peer_connection_get_peer_cid (peer),
-                                      burrow_punch_attempt_get_hub (u->attempt), name, length, -1);
-  _burrow_transfer_set_method (u->transfer, burrow_punch_attempt_get_method (u->attempt),
-                               burrow_peer_connection_is_tls (peer));
-  _burrow_transfer_set_state (u->transfer, BURROW_TRANSFER_STATE_RUNNING, NULL);
-  u->sent_at_start = u->sent_seen = burrow_peer_connection_get_bytes_sent (peer);
-  g_list_store_append (self->transfers, u->transfer);
-  sampler_ensure (self);
-  g_signal_emit (self, signals[SIGNAL_UPLOAD_STARTED], 0, u->transfer);
-}
-
-static void
-on_upload_done (BurrowPeerConnection  *peer,
-                gboolean               complete,
-                BurrowTransferManager *self)
-{
-  Upload *u = g_hash_table_lookup (self->uploads, peer);
-  guint position;
-
-  if (u == NULL || u->transfer == NULL)
-    return;
-  upload_account (u, peer);
-  _burrow_transfer_sample (u->transfer, g_get_monotonic_time ());
-  _burrow_transfer_set_state (u->transfer, complete ? BURROW_TRANSFER_STATE_FINISHED
-                                                    : BURROW_TRANSFER_STATE_FAILED,
-                              complete ? NULL : _("The upload was interrupted"));
-  if (g_list_store_find (self->transfers, u->transfer, &position))
-    g_list_store_remove (self->transfers, position);
-  g_clear_object (&u->transfer);
-}
-
-static void
-on_upload_closed (BurrowPeerConnection  *peer,
-                  BurrowTransferManager *self)
-{
-  on_upload_done (peer, FALSE, self);
-  g_signal_handlers_disconnect_by_data (peer, self);
-  g_hash_table_remove (self->uploads, peer);
-}
-
-static void
-on_upload_connection (BurrowPeerDialer      *dialer,
-                      BurrowPeerConnection  *peer,
-                      BurrowPunchAttempt    *attempt,
-                      BurrowTransferManager *self)
-{
-  Upload *u = g_new0 (Upload, 1);
-
-  u->attempt = g_object_ref (attempt);
-  g_hash_table_insert (self->uploads, g_object_ref (peer), u);
-  g_signal_connect (peer, "upload-started", G_CALLBACK (on_upload_started), self);
-  g_signal_connect (peer, "upload-done", G_CALLBACK (on_upload_done), self);
-  g_signal_connect (peer, "closed", G_CALLBACK (on_upload_closed), self);
 }
 
 /* --- workers ------------------------------------------------------------------------------ */
@@ -1914,19 +1789,14 @@ sample_cb (gpointer data)
           _burrow_transfer_set_eta_rate (w->transfer, file_rate);
         }
     }
-  {
-    GHashTableIter up_iter;
-    gpointer peer, upload;
-
-    g_hash_table_iter_init (&up_iter, self->uploads);
-    while (g_hash_table_iter_next (&up_iter, &peer, &upload))
-      upload_account (upload, peer);
-  }
   for (guint i = 0; i < n; i++)
     {
       g_autoptr(BurrowTransfer) transfer = g_list_model_get_item (G_LIST_MODEL (self->transfers),
                                                                   i);
-      _burrow_transfer_sample (transfer, now);
+
+      /* uploads are sampled by their service */
+      if (burrow_transfer_get_direction (transfer) != BURROW_TRANSFER_DIRECTION_UPLOAD)
+        _burrow_transfer_sample (transfer, now);
     }
   if (n == 0)
     {
@@ -2012,7 +1882,9 @@ burrow_transfer_manager_dispose (GObject *object)
   g_clear_pointer (&self->lent, g_hash_table_unref);
   g_clear_object (&self->pool);
   g_clear_object (&self->dialer);
-  g_clear_object (&self->share);
+  if (self->uploads != NULL)
+    g_signal_handlers_disconnect_by_data (self->uploads, self);
+  g_clear_object (&self->uploads);
   g_clear_object (&self->router);
   g_clear_object (&self->queue);
   g_clear_object (&self->transfers);
@@ -2032,16 +1904,6 @@ burrow_transfer_manager_finalize (GObject *object)
   g_clear_pointer (&self->source_wait, g_hash_table_unref);
   g_clear_pointer (&self->spare_buffers, g_ptr_array_unref);
   g_clear_pointer (&self->own_id, g_free);
-  if (self->uploads != NULL)
-    {
-      GHashTableIter iter;
-      gpointer peer;
-
-      g_hash_table_iter_init (&iter, self->uploads);
-      while (g_hash_table_iter_next (&iter, &peer, NULL))
-        g_signal_handlers_disconnect_by_data (peer, self);
-      g_clear_pointer (&self->uploads, g_hash_table_unref);
-    }
 
   G_OBJECT_CLASS (burrow_transfer_manager_parent_class)->finalize (object);
 }
@@ -2108,7 +1970,6 @@ static void
 burrow_transfer_manager_init (BurrowTransferManager *self)
 {
   self->transfers = g_list_store_new (BURROW_TYPE_TRANSFER);
-  self->uploads = g_hash_table_new_full (NULL, NULL, g_object_unref, (GDestroyNotify) upload_free);
   self->downloads = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
   self->busy_cids = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->lent = g_hash_table_new (NULL, NULL);
@@ -2125,9 +1986,8 @@ burrow_transfer_manager_init (BurrowTransferManager *self)
 /**
  * burrow_transfer_manager_new:
  * @queue: the download queue to run
- * @dialer: reaches the sources; its #BurrowPeerDialer::upload-connection are the uploads shown
+ * @dialer: reaches the sources
  * @pool: where idle connections wait for the next file (and file lists borrow them)
- * @share: (nullable): names the files uploaded by TTH
  * @router: (nullable): where alternate-source searches go (%NULL: none)
  * @own_id: our user id (never a source of ours)
  *
@@ -2138,7 +1998,6 @@ BurrowTransferManager *
 burrow_transfer_manager_new (BurrowDownloadQueue *queue,
                              BurrowPeerDialer    *dialer,
                              BurrowPeerPool      *pool,
-                             BurrowShare         *share,
                              BurrowSearchRouter  *router,
                              const gchar         *own_id)
 {
@@ -2147,24 +2006,62 @@ burrow_transfer_manager_new (BurrowDownloadQueue *queue,
   g_return_val_if_fail (BURROW_IS_DOWNLOAD_QUEUE (queue), NULL);
   g_return_val_if_fail (BURROW_IS_PEER_DIALER (dialer), NULL);
   g_return_val_if_fail (BURROW_IS_PEER_POOL (pool), NULL);
-  g_return_val_if_fail (share == NULL || BURROW_IS_SHARE (share), NULL);
   g_return_val_if_fail (own_id != NULL, NULL);
 
   self = g_object_new (BURROW_TYPE_TRANSFER_MANAGER, NULL);
   self->queue = g_object_ref (queue);
   self->dialer = g_object_ref (dialer);
   self->pool = g_object_ref (pool);
-  self->share = share ? g_object_ref (share) : NULL;
   self->router = router ? g_object_ref (router) : NULL;
   self->own_id = g_strdup (own_id);
   g_signal_connect (queue, "items-changed", G_CALLBACK (on_queue_items_changed), self);
   g_signal_connect (queue, "item-removed", G_CALLBACK (on_item_removed), self);
-  g_signal_connect (dialer, "upload-connection", G_CALLBACK (on_upload_connection), self);
   g_signal_connect (pool, "returned", G_CALLBACK (on_pool_returned), self);
   burrow_peer_pool_set_lend_func (pool, lend_func, self);
   self->tick_id = g_timeout_add (1000, tick_cb, self);
   schedule_soon (self);
   return self;
+}
+
+static void
+on_upload_started (BurrowUploadService   *uploads,
+                   BurrowTransfer        *transfer,
+                   BurrowTransferManager *self)
+{
+  g_list_store_append (self->transfers, transfer);
+  sampler_ensure (self);
+  g_signal_emit (self, signals[SIGNAL_UPLOAD_STARTED], 0, transfer);
+}
+
+static void
+on_upload_ended (BurrowUploadService   *uploads,
+                 BurrowTransfer        *transfer,
+                 BurrowTransferManager *self)
+{
+  guint position;
+
+  if (g_list_store_find (self->transfers, transfer, &position))
+    g_list_store_remove (self->transfers, position);
+}
+
+/**
+ * burrow_transfer_manager_show_uploads:
+ * @uploads: the service whose upload transfers #BurrowTransferManager:transfers lists too
+ *
+ * Lists @uploads' transfers next to the downloads (and re-emits
+ * #BurrowTransferManager::upload-started).
+ */
+void
+burrow_transfer_manager_show_uploads (BurrowTransferManager *self,
+                                      BurrowUploadService   *uploads)
+{
+  g_return_if_fail (BURROW_IS_TRANSFER_MANAGER (self));
+  g_return_if_fail (BURROW_IS_UPLOAD_SERVICE (uploads));
+  g_return_if_fail (self->uploads == NULL);
+
+  self->uploads = g_object_ref (uploads);
+  g_signal_connect (uploads, "upload-started", G_CALLBACK (on_upload_started), self);
+  g_signal_connect (uploads, "upload-ended", G_CALLBACK (on_upload_ended), self);
 }
 
 /**

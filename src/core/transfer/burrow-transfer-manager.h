@@ -15,8 +15,8 @@
 #include "burrow-peer-pool.h"
 #include "burrow-search.h"
 #include "burrow-search-router.h"
-#include "burrow-share.h"
 #include "burrow-transfer.h"
+#include "burrow-upload-service.h"
 
 G_BEGIN_DECLS
 
@@ -30,8 +30,6 @@ G_BEGIN_DECLS
 #define BURROW_DOWNLOAD_TREE_MIN_SIZE    (64 * 1024)
 /* Largest `tthl` answer we take (24 bytes per leaf). */
 #define BURROW_DOWNLOAD_MAX_TREE_BYTES   (24 * 1024 * 1024)
-/* How often transfers publish position, rate and ETA (≤ 4 Hz). */
-#define BURROW_TRANSFER_SAMPLE_MS        250
 /* An idle connection to a source is kept this long for its next file (by the pool). */
 #define BURROW_DOWNLOAD_IDLE_KEEP_MS     BURROW_PEER_POOL_IDLE_KEEP_MS
 /* Default first retry delay after "no slots" or no source online; doubles up to the max. */
@@ -51,9 +49,10 @@ typedef BurrowSearch *(*BurrowTransferSearchFunc) (const gchar *tth,
 BurrowTransferManager *burrow_transfer_manager_new         (BurrowDownloadQueue   *queue,
                                                             BurrowPeerDialer      *dialer,
                                                             BurrowPeerPool        *pool,
-                                                            BurrowShare           *share,
                                                             BurrowSearchRouter    *router,
                                                             const gchar           *own_id);
+void                 burrow_transfer_manager_show_uploads  (BurrowTransferManager *self,
+                                                            BurrowUploadService   *uploads);
 void                 burrow_transfer_manager_set_search_func (BurrowTransferManager  *self,
                                                             BurrowTransferSearchFunc func,
                                                             gpointer               user_data);

@@ -13,6 +13,9 @@
 
 G_BEGIN_DECLS
 
+/* How often transfers publish position, rate and ETA (≤ 4 Hz). */
+#define BURROW_TRANSFER_SAMPLE_MS        250
+
 /**
  * BurrowTransferDirection:
  * @BURROW_TRANSFER_DIRECTION_DOWNLOAD: we receive
