@@ -440,7 +440,7 @@ start_search (Cli *cli)
 {
   g_autoptr(GError) error = NULL;
 
-  cli->search = burrow_search_new (cli->client, cli->args[1], NULL);
+  cli->search = burrow_client_new_search (cli->client, cli->args[1], NULL);
   g_signal_connect (burrow_search_get_results (cli->search), "items-changed",
                     G_CALLBACK (on_results_changed), cli);
   if (!burrow_search_start (cli->search, &error))

@@ -38,7 +38,9 @@ struct _BurrowClient
   BurrowDatabase       *database;
   BurrowIdentity       *identity;
   BurrowFavoriteHubs   *favorite_hubs;
-  GListStore           *hubs;
+  BurrowHubList        *hubs;
+  BurrowSearchRouter   *search_router;
+  BurrowSearchResponder *responder;
   gchar                *nick;
   gchar                *description;
   BurrowNatConnector   *connector;
@@ -107,6 +109,8 @@ burrow_client_dispose (GObject *object)
 
   g_clear_object (&self->transfers);
   g_clear_object (&self->download_queue);
+  g_clear_object (&self->responder);
+  g_clear_object (&self->search_router);
   g_clear_object (&self->share);
   if (self->hubs != NULL)
     burrow_client_disconnect_all (self);
@@ -203,7 +207,6 @@ static void
 burrow_client_init (BurrowClient *self)
 {
   self->slots = BURROW_CLIENT_DEFAULT_SLOTS;
-  self->hubs = g_list_store_new (BURROW_TYPE_HUB_SESSION);
   self->upload_idle_ms = BURROW_UPLOAD_IDLE_TIMEOUT_MS;
   self->up_conns = g_hash_table_new (NULL, NULL);
   self->up_per_cid = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
@@ -239,9 +242,6 @@ default_nick (void)
   return g_string_free (g_steal_pointer (&nick), FALSE);
 }
 
-typedef void (*SessionSetter) (BurrowHubSession *session, gconstpointer value);
-static void for_each_session (BurrowClient *self, SessionSetter setter, gconstpointer value);
-static void set_session_port (BurrowHubSession *session, gconstpointer value);
 
 static BurrowPeerSource *
 not_available (GError **error)
@@ -720,24 +720,14 @@ burrow_client_get_share (BurrowClient *self)
 
 /* What each hub's INF says about our share and slots. */
 static void
-update_share_info (BurrowClient     *self,
-                   BurrowHubSession *only)
+update_share_info (BurrowClient *self)
 {
   guint64 size = self->share ? burrow_share_get_total_size (self->share) : 0;
   guint64 files = self->share ? burrow_share_get_n_files (self->share) : 0;
   guint free_slots = self->slots > self->slots_used ? self->slots - self->slots_used : 0;
-  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->hubs));
 
-  if (only != NULL)
-    {
-      burrow_hub_session_set_share_info (only, size, files, self->slots, free_slots);
-      return;
-    }
-  for (guint i = 0; i < n; i++)
-    {
-      g_autoptr(BurrowHubSession) session = g_list_model_get_item (G_LIST_MODEL (self->hubs), i);
-      burrow_hub_session_set_share_info (session, size, files, self->slots, free_slots);
-    }
+  if (self->hubs != NULL)
+    burrow_hub_list_set_share_info (self->hubs, size, files, self->slots, free_slots);
 }
 
 static void
@@ -748,7 +738,7 @@ on_share_changed (BurrowShare  *share,
   if (self->list_cache != NULL)
     g_hash_table_remove_all (self->list_cache);
   g_clear_pointer (&self->list_cache_tree, burrow_file_tree_unref);
-  update_share_info (self, NULL);
+  update_share_info (self);
 }
 
 /**
@@ -761,7 +751,7 @@ burrow_client_set_slots (BurrowClient *self,
 {
   g_return_if_fail (BURROW_IS_CLIENT (self));
   self->slots = slots;
-  update_share_info (self, NULL);
+  update_share_info (self);
 }
 
 /**
@@ -832,6 +822,15 @@ burrow_client_get_connector (BurrowClient *self)
   return self->connector;
 }
 
+/* The listening port (and UDP socket) changed: tell the hubs and the search router. */
+static void
+connectivity_changed (BurrowClient *self)
+{
+  burrow_hub_list_set_port (self->hubs, burrow_nat_connector_get_port (self->connector));
+  burrow_search_router_set_udp_socket (self->search_router,
+                                       burrow_nat_connector_get_udp_socket (self->connector));
+}
+
 /**
  * burrow_client_set_port:
  * @port: the TCP/UDP port for active mode, 0 for any free one
@@ -848,8 +847,7 @@ burrow_client_set_port (BurrowClient  *self,
     return TRUE;
   if (!burrow_nat_connector_set_active (self->connector, TRUE, port, error))
     return FALSE;
-  for_each_session (self, set_session_port,
-                    GUINT_TO_POINTER (burrow_nat_connector_get_port (self->connector)));
+  connectivity_changed (self);
   return TRUE;
 }
 
@@ -900,6 +898,10 @@ burrow_client_new (const gchar  *data_dir,
     self->nick = default_nick ();
   self->description = burrow_database_dup_setting (self->database, "description");
 
+  self->hubs = burrow_hub_list_new (self->identity, self->database);
+  burrow_hub_list_set_nick (self->hubs, self->nick);
+  burrow_hub_list_set_description (self->hubs, self->description);
+  self->search_router = burrow_search_router_new (self->hubs);
   self->connector = burrow_nat_connector_new (self->identity);
   burrow_nat_connector_set_source_func (self->connector, client_source_func, client_slot_func, self);
   g_signal_connect_object (self->connector, "upload-connection", G_CALLBACK (on_upload_connection),
@@ -925,6 +927,7 @@ burrow_client_new (const gchar  *data_dir,
   if (self->share == NULL)
     return NULL;
   g_signal_connect_object (self->share, "changed", G_CALLBACK (on_share_changed), self, 0);
+  self->responder = burrow_search_responder_new (self->search_router, self->share);
 
   self->download_dir = burrow_database_dup_setting (self->database, "download-dir");
   self->download_queue = burrow_download_queue_new (self->database, error);
@@ -1004,25 +1007,14 @@ burrow_client_add_hub (BurrowClient  *self,
                        const gchar   *uri,
                        GError       **error)
 {
-  g_autoptr(BurrowHubSession) session = NULL;
+  BurrowHubSession *session;
 
   g_return_val_if_fail (BURROW_IS_CLIENT (self), NULL);
   g_return_val_if_fail (uri != NULL, NULL);
 
-  session = burrow_hub_session_new (uri, error);
-  if (session == NULL)
-    return NULL;
-
-  _burrow_hub_session_set_context (session, self->identity, self->database);
-  burrow_hub_session_set_nick (session, self->nick);
-  burrow_hub_session_set_description (session, self->description);
-  burrow_hub_session_set_mode (session, self->mode);
-  burrow_hub_session_set_port (session, burrow_nat_connector_get_port (self->connector));
-  update_share_info (self, session);
-  if (BURROW_IS_ADC_HUB_SESSION (session))
+  session = burrow_hub_list_add (self->hubs, uri, error);
+  if (session != NULL && BURROW_IS_ADC_HUB_SESSION (session))
     burrow_nat_connector_add_session (self->connector, BURROW_ADC_HUB_SESSION (session));
-  g_list_store_append (self->hubs, session);
-
   return session;
 }
 
@@ -1030,66 +1022,20 @@ void
 burrow_client_remove_hub (BurrowClient     *self,
                           BurrowHubSession *session)
 {
-  guint position;
-
   g_return_if_fail (BURROW_IS_CLIENT (self));
   g_return_if_fail (BURROW_IS_HUB_SESSION (session));
 
-  burrow_hub_session_disconnect (session);
   if (BURROW_IS_ADC_HUB_SESSION (session))
     burrow_nat_connector_remove_session (self->connector, BURROW_ADC_HUB_SESSION (session));
-  if (g_list_store_find (self->hubs, session, &position))
-    g_list_store_remove (self->hubs, position);
+  burrow_hub_list_remove (self->hubs, session);
 }
 
 void
 burrow_client_disconnect_all (BurrowClient *self)
 {
-  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->hubs));
+  g_return_if_fail (BURROW_IS_CLIENT (self));
 
-  for (guint i = 0; i < n; i++)
-    {
-      g_autoptr(BurrowHubSession) session = g_list_model_get_item (G_LIST_MODEL (self->hubs), i);
-      burrow_hub_session_disconnect (session);
-    }
-}
-
-static void
-for_each_session (BurrowClient  *self,
-                  SessionSetter  setter,
-                  gconstpointer  value)
-{
-  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->hubs));
-
-  for (guint i = 0; i < n; i++)
-    {
-      g_autoptr(BurrowHubSession) session = g_list_model_get_item (G_LIST_MODEL (self->hubs), i);
-      setter (session, value);
-    }
-}
-
-static void
-set_session_nick (BurrowHubSession *session, gconstpointer value)
-{
-  burrow_hub_session_set_nick (session, value);
-}
-
-static void
-set_session_description (BurrowHubSession *session, gconstpointer value)
-{
-  burrow_hub_session_set_description (session, value);
-}
-
-static void
-set_session_mode (BurrowHubSession *session, gconstpointer value)
-{
-  burrow_hub_session_set_mode (session, GPOINTER_TO_INT (value));
-}
-
-static void
-set_session_port (BurrowHubSession *session, gconstpointer value)
-{
-  burrow_hub_session_set_port (session, (guint16) GPOINTER_TO_UINT (value));
+  burrow_hub_list_disconnect_all (self->hubs);
 }
 
 void
@@ -1104,7 +1050,7 @@ burrow_client_set_nick (BurrowClient *self,
   g_free (self->nick);
   self->nick = g_strdup (nick);
   burrow_database_set_setting (self->database, "nick", nick, NULL);
-  for_each_session (self, set_session_nick, nick);
+  burrow_hub_list_set_nick (self->hubs, nick);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_NICK]);
 }
 
@@ -1126,7 +1072,7 @@ burrow_client_set_description (BurrowClient *self,
   g_free (self->description);
   self->description = g_strdup (description);
   burrow_database_set_setting (self->database, "description", description ? description : "", NULL);
-  for_each_session (self, set_session_description, description);
+  burrow_hub_list_set_description (self->hubs, description);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DESCRIPTION]);
 }
 
@@ -1156,9 +1102,8 @@ burrow_client_set_mode (BurrowClient         *self,
         return;
     }
   self->mode = mode;
-  for_each_session (self, set_session_port,
-                    GUINT_TO_POINTER (burrow_nat_connector_get_port (self->connector)));
-  for_each_session (self, set_session_mode, GINT_TO_POINTER (mode));
+  connectivity_changed (self);
+  burrow_hub_list_set_mode (self->hubs, mode);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MODE]);
 }
 
@@ -1450,4 +1395,47 @@ burrow_client_browse_finish (BurrowClient  *self,
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);
 
   return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/**
+ * burrow_client_new_search:
+ * @query: a TTH (39 base32 characters) or keywords separated by white space
+ *   (a keyword starting with '-' excludes)
+ * @filter: (nullable): type and size limits
+ *
+ * A search on the engine's hubs; send it with burrow_search_start().
+ *
+ * Returns: (transfer full): the search
+ */
+BurrowSearch *
+burrow_client_new_search (BurrowClient             *self,
+                          const gchar              *query,
+                          const BurrowSearchFilter *filter)
+{
+  g_return_val_if_fail (BURROW_IS_CLIENT (self), NULL);
+  return burrow_search_new (self->search_router, query, filter);
+}
+
+/**
+ * burrow_client_get_search_router:
+ *
+ * Returns: (transfer none): where searches go out and results come in
+ */
+BurrowSearchRouter *
+burrow_client_get_search_router (BurrowClient *self)
+{
+  g_return_val_if_fail (BURROW_IS_CLIENT (self), NULL);
+  return self->search_router;
+}
+
+/**
+ * burrow_client_get_search_responder:
+ *
+ * Returns: (transfer none): what answers other users' searches from our share
+ */
+BurrowSearchResponder *
+burrow_client_get_search_responder (BurrowClient *self)
+{
+  g_return_val_if_fail (BURROW_IS_CLIENT (self), NULL);
+  return self->responder;
 }

@@ -14,8 +14,12 @@
 #include "burrow-file-tree.h"
 #include "burrow-nat-connector.h"
 #include "burrow-favorite-hubs.h"
+#include "burrow-hub-list.h"
 #include "burrow-hub-session.h"
 #include "burrow-identity.h"
+#include "burrow-search.h"
+#include "burrow-search-responder.h"
+#include "burrow-search-router.h"
 #include "burrow-share.h"
 #include "burrow-transfer-manager.h"
 
@@ -103,6 +107,12 @@ void              burrow_client_browse_async    (BurrowClient         *self,
 BurrowFileTree   *burrow_client_browse_finish   (BurrowClient         *self,
                                                  GAsyncResult         *result,
                                                  GError              **error);
+
+BurrowSearch     *burrow_client_new_search      (BurrowClient         *self,
+                                                 const gchar          *query,
+                                                 const BurrowSearchFilter *filter);
+BurrowSearchRouter *burrow_client_get_search_router (BurrowClient     *self);
+BurrowSearchResponder *burrow_client_get_search_responder (BurrowClient *self);
 
 gchar            *burrow_client_default_data_dir (void);
 

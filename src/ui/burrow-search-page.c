@@ -540,7 +540,7 @@ burrow_search_page_search (BurrowSearchPage *self,
   gtk_revealer_set_reveal_child (self->message_revealer, FALSE);
 
   get_filter (self, &filter);
-  self->search = burrow_search_new (self->client, text, &filter);
+  self->search = burrow_client_new_search (self->client, text, &filter);
   if (!burrow_search_start (self->search, &error))
     {
       g_autofree char *message = NULL;

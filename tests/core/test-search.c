@@ -387,7 +387,7 @@ test_passive_dres (Fixture       *fixture,
       g_test_skip ("uhub is not installed");
       return;
     }
-  responder = burrow_share_get_responder (burrow_client_get_share (fixture->alice));
+  responder = burrow_client_get_search_responder (fixture->alice);
   bob = burrow_test_adc_client_connect (burrow_test_hub_get_port (fixture->hub), "bob", NULL,
                                         &error);
   g_assert_no_error (error);
@@ -612,18 +612,18 @@ test_outgoing (Fixture       *fixture,
       g_test_skip ("uhub is not installed");
       return;
     }
-  responder = burrow_share_get_responder (burrow_client_get_share (fixture->alice));
+  responder = burrow_client_get_search_responder (fixture->alice);
 
   /* carol is passive: results come through the hub (DRES) */
   carol = burrow_test_new_client (fixture->dir, "carol", FALSE);
-  s1 = burrow_search_new (carol, "linux", NULL);
+  s1 = burrow_client_new_search (carol, "linux", NULL);
   g_assert_false (burrow_search_start (s1, &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED);
   g_clear_error (&error);
   g_clear_object (&s1);
   burrow_test_join_hub (carol, burrow_test_hub_get_uri (fixture->hub));
 
-  s1 = burrow_search_new (carol, "  Linux  ", NULL);
+  s1 = burrow_client_new_search (carol, "  Linux  ", NULL);
   g_assert_false (burrow_search_is_tth (s1));
   g_assert_true (burrow_search_start (s1, &error));
   g_assert_no_error (error);
@@ -644,7 +644,7 @@ test_outgoing (Fixture       *fixture,
   g_assert_false (burrow_search_get_running (s1));
 
   /* by TTH (the session paces SCH: this one waits for the flood window) */
-  s2 = burrow_search_new (carol, fixture->tth_flac, NULL);
+  s2 = burrow_client_new_search (carol, fixture->tth_flac, NULL);
   g_assert_true (burrow_search_is_tth (s2));
   g_assert_true (burrow_search_start (s2, &error));
   r = wait_result (s2, 1);
@@ -656,7 +656,7 @@ test_outgoing (Fixture       *fixture,
   dave = burrow_test_new_client (fixture->dir, "dave", TRUE);
   burrow_test_join_hub (dave, burrow_test_hub_get_uri (fixture->hub));
   answered = burrow_search_responder_get_n_results (responder);
-  s3 = burrow_search_new (dave, "music", &dirs);
+  s3 = burrow_client_new_search (dave, "music", &dirs);
   g_assert_true (burrow_search_start (s3, &error));
   r = wait_result (s3, 1);
   g_assert_cmpstr (burrow_search_result_get_path (r), ==, "/Stuff/Music/");
@@ -669,7 +669,7 @@ test_outgoing (Fixture       *fixture,
 
   /* alice never answers herself */
   answered = burrow_search_responder_get_n_searches (responder);
-  own = burrow_search_new (fixture->alice, "linux", NULL);
+  own = burrow_client_new_search (fixture->alice, "linux", NULL);
   g_assert_true (burrow_search_start (own, &error));
   {
     gint64 until = g_get_monotonic_time () + 1500 * 1000;
@@ -809,7 +809,7 @@ test_search_flood (Fixture       *fixture,
       g_test_skip ("uhub is not installed");
       return;
     }
-  w.responder = burrow_share_get_responder (burrow_client_get_share (fixture->alice));
+  w.responder = burrow_client_get_search_responder (fixture->alice);
   w.total = n;
   bob = raw_searcher (fixture, 0);
 
@@ -884,7 +884,7 @@ test_forged_ures (Fixture       *fixture,
   g_assert_true (burrow_test_wait_nick (session, "alice", 10000));
   g_assert_cmpstr (burrow_user_get_ip4 (burrow_hub_session_lookup_nick (session, "alice")), ==,
                    "127.0.0.1");
-  search = burrow_search_new (dave, "qqzzqq", NULL);
+  search = burrow_client_new_search (dave, "qqzzqq", NULL);
   g_assert_true (burrow_search_start (search, &error));
   g_assert_no_error (error);
   dave_udp = g_socket_get_local_address (

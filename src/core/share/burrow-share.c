@@ -29,7 +29,6 @@
 #include "burrow-error.h"
 #include "burrow-file-list.h"
 #include "burrow-file-tree-private.h"
-#include "burrow-search-responder.h"
 #include "burrow-tth.h"
 
 #include "burrow-share.h"
@@ -94,7 +93,6 @@ struct _BurrowShare
   BurrowDatabase     *database;
   BurrowHashStore    *store;
   BurrowHasher       *hasher;
-  BurrowSearchResponder *responder;
   GCancellable       *cancellable;
   GPtrArray          *roots;        /* Root */
   BurrowFileTree     *tree;
@@ -1311,7 +1309,6 @@ burrow_share_dispose (GObject *object)
 
   if (self->cancellable != NULL)
     g_cancellable_cancel (self->cancellable);
-  g_clear_object (&self->responder);
   g_clear_handle_id (&self->debounce_id, g_source_remove);
   g_clear_handle_id (&self->periodic_id, g_source_remove);
   g_clear_pointer (&self->monitors, g_hash_table_unref);
@@ -1533,7 +1530,6 @@ burrow_share_new (BurrowClient  *client,
   self->list_path = g_build_filename (burrow_client_get_data_dir (client), "files.xml.bz2", NULL);
   if (!load_roots (self, error))
     return NULL;
-  self->responder = burrow_search_responder_new (client, self);
 
   return g_steal_pointer (&self);
 }
@@ -1878,18 +1874,6 @@ burrow_share_get_hash_store (BurrowShare *self)
 {
   g_return_val_if_fail (BURROW_IS_SHARE (self), NULL);
   return self->store;
-}
-
-/**
- * burrow_share_get_responder:
- *
- * Returns: (transfer none): what answers other users' searches
- */
-BurrowSearchResponder *
-burrow_share_get_responder (BurrowShare *self)
-{
-  g_return_val_if_fail (BURROW_IS_SHARE (self), NULL);
-  return self->responder;
 }
 
 /**

@@ -13,9 +13,10 @@
 #include "burrow-hash-store.h"
 #include "burrow-hasher.h"
 #include "burrow-search-index.h"
-#include "burrow-search-responder.h"
 
 G_BEGIN_DECLS
+
+typedef struct _BurrowClient BurrowClient;   /* TEMPORARY: until the share is built without a client */
 
 /* After a change seen by a directory monitor, rescan this long after the last
  * event, but at most BURROW_SHARE_DEBOUNCE_MAX_MS after the first. */
@@ -80,7 +81,6 @@ gboolean           burrow_share_get_scanning        (BurrowShare   *self);
 gboolean           burrow_share_get_busy            (BurrowShare   *self);
 BurrowHasher      *burrow_share_get_hasher          (BurrowShare   *self);
 BurrowHashStore   *burrow_share_get_hash_store      (BurrowShare   *self);
-BurrowSearchResponder *burrow_share_get_responder   (BurrowShare   *self);
 GPtrArray         *burrow_share_dup_problems        (BurrowShare   *self);
 guint              burrow_share_get_rescan_interval (BurrowShare   *self);
 void               burrow_share_set_rescan_interval (BurrowShare   *self,

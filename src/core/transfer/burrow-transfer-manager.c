@@ -2304,7 +2304,7 @@ download_search_sources (Download *d)
 
   if (!d->manager->auto_search || d->search != NULL)
     return;
-  d->search = burrow_search_new (d->manager->client, burrow_queue_item_get_tth (d->item), NULL);
+  d->search = burrow_client_new_search (d->manager->client, burrow_queue_item_get_tth (d->item), NULL);
   g_signal_connect (burrow_search_get_results (d->search), "items-changed",
                     G_CALLBACK (on_search_results), d);
   if (!burrow_search_start (d->search, &error))
