@@ -25,6 +25,7 @@
 #include "burrow-file-list.h"
 #include "burrow-hash-store.h"
 #include "burrow-tls.h"
+#include "burrow-base32.h"
 #include "burrow-tth.h"
 
 #include "burrow-client.h"
@@ -1196,6 +1197,7 @@ typedef struct
   BurrowHubSession     *session;
   BurrowUser           *user;
   BurrowPeerConnection *peer;    /* kept alive until the list is in */
+  GBytes               *list;    /* as received (files.xml.bz2) */
 } BrowseData;
 
 static BrowseData *
@@ -1217,6 +1219,7 @@ browse_data_free (gpointer data)
   g_clear_object (&b->session);
   g_clear_object (&b->user);
   g_clear_object (&b->peer);
+  g_clear_pointer (&b->list, g_bytes_unref);
   g_free (b);
 }
 
@@ -1274,6 +1277,7 @@ on_browse_list_received (GObject      *source,
     }
   if (g_task_return_error_if_cancelled (task))
     return;
+  ((BrowseData *) g_task_get_task_data (task))->list = g_bytes_ref (list);
   /* Decompressing and parsing (up to millions of entries) run in worker threads. */
   burrow_file_list_load_async (NULL, list, TRUE, &limits, cancellable, on_browse_loaded,
                                g_steal_pointer (&task));
@@ -1381,6 +1385,8 @@ burrow_client_browse_async (BurrowClient        *self,
 
 /**
  * burrow_client_browse_finish:
+ * @list: (out) (optional) (transfer full): the list as received (files.xml.bz2), when it
+ *   parsed
  *
  * Returns: (transfer full): the user's list, a finished tree whose root is the list's root,
  *   or %NULL with @error set (the connector's, the peer connection's, a #BURROW_SHARE_ERROR
@@ -1389,12 +1395,83 @@ burrow_client_browse_async (BurrowClient        *self,
 BurrowFileTree *
 burrow_client_browse_finish (BurrowClient  *self,
                              GAsyncResult  *result,
+                             GBytes       **list,
                              GError       **error)
 {
+  BurrowFileTree *tree;
+
   g_return_val_if_fail (BURROW_IS_CLIENT (self), NULL);
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);
 
-  return g_task_propagate_pointer (G_TASK (result), error);
+  if (list != NULL)
+    *list = NULL;
+  tree = g_task_propagate_pointer (G_TASK (result), error);
+  if (tree != NULL && list != NULL)
+    {
+      BrowseData *b = g_task_get_task_data (G_TASK (result));
+
+      *list = b->list != NULL ? g_bytes_ref (b->list) : NULL;
+    }
+  return tree;
+}
+
+/**
+ * burrow_client_download_node:
+ * @node: a file or folder of a user's file list (burrow_client_browse_finish())
+ * @target_dir: (nullable): where to save; %NULL for the download folder
+ * @user_id: the source (burrow_user_get_id())
+ * @hub_uri: the hub the source is on
+ * @nick: the source's nick, for display
+ *
+ * Queues @node (a file, or every file under a folder, keeping the folder's layout) from
+ * @user_id and wakes the transfer manager: what "Download" does in a file list, the same
+ * for the app and burrow-cli. A connection the browse left to @user_id is used first.
+ *
+ * Returns: (transfer container) (element-type BurrowQueueItem): the items queued (empty
+ *   for an empty folder), or %NULL with @error set (%BURROW_TRANSFER_ERROR_FILE_NOT_AVAILABLE
+ *   for a file the list gives without a TTH, or the queue's error)
+ */
+GPtrArray *
+burrow_client_download_node (BurrowClient          *self,
+                             const BurrowFileNode  *node,
+                             const gchar           *target_dir,
+                             const gchar           *user_id,
+                             const gchar           *hub_uri,
+                             const gchar           *nick,
+                             GError               **error)
+{
+  g_autoptr(GPtrArray) items = NULL;
+
+  g_return_val_if_fail (BURROW_IS_CLIENT (self), NULL);
+  g_return_val_if_fail (node != NULL, NULL);
+  g_return_val_if_fail (user_id != NULL, NULL);
+
+  if (target_dir == NULL)
+    target_dir = burrow_client_get_download_dir (self);
+  if (node->is_dir)
+    items = burrow_download_queue_add_folder (self->download_queue, node, target_dir, user_id,
+                                              hub_uri, nick, error);
+  else if (!node->has_tth)
+    {
+      g_set_error (error, BURROW_TRANSFER_ERROR, BURROW_TRANSFER_ERROR_FILE_NOT_AVAILABLE,
+                   _("%s's list has no TTH for “%s”"), nick, node->name);
+      return NULL;
+    }
+  else
+    {
+      g_autofree gchar *tth = burrow_base32_encode (node->tth, BURROW_TTH_SIZE);
+      BurrowQueueItem *item = burrow_download_queue_add_file (self->download_queue, tth, node->size,
+                                                              node->name, target_dir, user_id,
+                                                              hub_uri, nick, error);
+      if (item != NULL)
+        {
+          items = g_ptr_array_new_with_free_func (g_object_unref);
+          g_ptr_array_add (items, item);
+        }
+    }
+  if (items != NULL && items->len > 0)
+    burrow_transfer_manager_kick (self->transfers);
+  return g_steal_pointer (&items);
 }
 
 /**

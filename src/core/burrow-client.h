@@ -106,6 +106,14 @@ void              burrow_client_browse_async    (BurrowClient         *self,
                                                  gpointer              user_data);
 BurrowFileTree   *burrow_client_browse_finish   (BurrowClient         *self,
                                                  GAsyncResult         *result,
+                                                 GBytes              **list,
+                                                 GError              **error);
+GPtrArray        *burrow_client_download_node   (BurrowClient         *self,
+                                                 const BurrowFileNode *node,
+                                                 const gchar          *target_dir,
+                                                 const gchar          *user_id,
+                                                 const gchar          *hub_uri,
+                                                 const gchar          *nick,
                                                  GError              **error);
 
 BurrowSearch     *burrow_client_new_search      (BurrowClient         *self,

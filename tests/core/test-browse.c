@@ -95,7 +95,7 @@ on_browsed (GObject      *source,
 {
   Result *r = data;
 
-  r->tree = burrow_client_browse_finish (BURROW_CLIENT (source), result, &r->error);
+  r->tree = burrow_client_browse_finish (BURROW_CLIENT (source), result, NULL, &r->error);
   r->done = TRUE;
 }
 
