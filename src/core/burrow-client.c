@@ -94,6 +94,9 @@ enum {
   PROP_NICK,
   PROP_DESCRIPTION,
   PROP_MODE,
+  PROP_PORT,
+  PROP_SLOTS,
+  PROP_DOWNLOAD_DIR,
   N_PROPS
 };
 
@@ -158,6 +161,9 @@ burrow_client_get_property (GObject    *object,
     case PROP_NICK: g_value_set_string (value, self->nick); break;
     case PROP_DESCRIPTION: g_value_set_string (value, self->description); break;
     case PROP_MODE: g_value_set_enum (value, self->mode); break;
+    case PROP_PORT: g_value_set_uint (value, self->port); break;
+    case PROP_SLOTS: g_value_set_uint (value, self->slots); break;
+    case PROP_DOWNLOAD_DIR: g_value_set_string (value, burrow_client_get_download_dir (self)); break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -176,6 +182,16 @@ burrow_client_set_property (GObject      *object,
     case PROP_NICK: burrow_client_set_nick (self, g_value_get_string (value)); break;
     case PROP_DESCRIPTION: burrow_client_set_description (self, g_value_get_string (value)); break;
     case PROP_MODE: burrow_client_set_mode (self, g_value_get_enum (value)); break;
+    case PROP_PORT:
+      {
+        g_autoptr(GError) error = NULL;
+
+        if (!burrow_client_set_port (self, (guint16) g_value_get_uint (value), &error))
+          g_warning ("cannot listen on port %u: %s", g_value_get_uint (value), error->message);
+      }
+      break;
+    case PROP_SLOTS: burrow_client_set_slots (self, g_value_get_uint (value)); break;
+    case PROP_DOWNLOAD_DIR: burrow_client_set_download_dir (self, g_value_get_string (value)); break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -201,6 +217,25 @@ burrow_client_class_init (BurrowClientClass *klass)
   properties[PROP_DESCRIPTION] = g_param_spec_string ("description", NULL, NULL, NULL, RW);
   properties[PROP_MODE] = g_param_spec_enum ("mode", NULL, NULL, BURROW_TYPE_CONNECTION_MODE,
                                              BURROW_CONNECTION_MODE_PASSIVE, RW);
+  /**
+   * BurrowClient:port:
+   *
+   * The TCP/UDP port for active mode; 0 for any free one. Kept in the engine's database.
+   */
+  properties[PROP_PORT] = g_param_spec_uint ("port", NULL, NULL, 0, G_MAXUINT16, 0, RW);
+  /**
+   * BurrowClient:slots:
+   *
+   * How many uploads may run at once (mini-slots come on top). Kept in the engine's database.
+   */
+  properties[PROP_SLOTS] = g_param_spec_uint ("slots", NULL, NULL, 0, 1000,
+                                              BURROW_CLIENT_DEFAULT_SLOTS, RW);
+  /**
+   * BurrowClient:download-dir:
+   *
+   * Where downloads go (an absolute path). Kept in the engine's database.
+   */
+  properties[PROP_DOWNLOAD_DIR] = g_param_spec_string ("download-dir", NULL, NULL, NULL, RW);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
@@ -742,6 +777,33 @@ on_share_changed (BurrowShare  *share,
   update_share_info (self);
 }
 
+static void
+save_uint_setting (BurrowClient *self,
+                   const gchar  *key,
+                   guint         value)
+{
+  g_autofree gchar *text = g_strdup_printf ("%u", value);
+  g_autoptr(GError) error = NULL;
+
+  if (!burrow_database_set_setting (self->database, key, text, &error))
+    g_warning ("cannot save the setting %s: %s", key, error->message);
+}
+
+static gboolean
+load_uint_setting (BurrowClient *self,
+                   const gchar  *key,
+                   guint         max,
+                   guint        *value)
+{
+  g_autofree gchar *text = burrow_database_dup_setting (self->database, key);
+  guint64 v;
+
+  if (text == NULL || !g_ascii_string_to_unsigned (text, 10, 0, max, &v, NULL))
+    return FALSE;
+  *value = (guint) v;
+  return TRUE;
+}
+
 /**
  * burrow_client_set_slots:
  * @slots: how many uploads may run at once (mini-slots come on top)
@@ -751,8 +813,14 @@ burrow_client_set_slots (BurrowClient *self,
                          guint         slots)
 {
   g_return_if_fail (BURROW_IS_CLIENT (self));
+
+  if (self->slots == slots)
+    return;
   self->slots = slots;
+  if (self->database != NULL)
+    save_uint_setting (self, "slots", slots);
   update_share_info (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SLOTS]);
 }
 
 /**
@@ -843,7 +911,12 @@ burrow_client_set_port (BurrowClient  *self,
 {
   g_return_val_if_fail (BURROW_IS_CLIENT (self), FALSE);
 
-  self->port = port;
+  if (self->port != port)
+    {
+      self->port = port;
+      save_uint_setting (self, "port", port);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PORT]);
+    }
   if (self->mode != BURROW_CONNECTION_MODE_ACTIVE)
     return TRUE;
   if (!burrow_nat_connector_set_active (self->connector, TRUE, port, error))
@@ -935,6 +1008,18 @@ burrow_client_new (const gchar  *data_dir,
   if (self->download_queue == NULL)
     return NULL;
   self->transfers = burrow_transfer_manager_new (self, self->download_queue);
+
+  /* the rest of what the last run left: slots, port and mode (which may start listening) */
+  {
+    guint value;
+
+    if (load_uint_setting (self, "slots", 1000, &value))
+      burrow_client_set_slots (self, value);
+    if (load_uint_setting (self, "port", G_MAXUINT16, &value))
+      self->port = (guint16) value;
+    if (load_uint_setting (self, "mode", BURROW_CONNECTION_MODE_ACTIVE, &value))
+      burrow_client_set_mode (self, (BurrowConnectionMode) value);
+  }
 
   return g_steal_pointer (&self);
 }
@@ -1094,6 +1179,8 @@ burrow_client_set_mode (BurrowClient         *self,
 
   if (self->mode == mode)
     return;
+  /* the user's choice is kept even when the port cannot be had right now */
+  save_uint_setting (self, "mode", mode);
   if (!burrow_nat_connector_set_active (self->connector, mode == BURROW_CONNECTION_MODE_ACTIVE,
                                         self->port, &error))
     {
@@ -1183,9 +1270,12 @@ burrow_client_set_download_dir (BurrowClient *self,
   g_return_if_fail (BURROW_IS_CLIENT (self));
   g_return_if_fail (dir == NULL || g_path_is_absolute (dir));
 
+  if (g_strcmp0 (self->download_dir, dir) == 0)
+    return;
   g_free (self->download_dir);
   self->download_dir = g_strdup (dir);
   burrow_database_set_setting (self->database, "download-dir", dir ? dir : "", NULL);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DOWNLOAD_DIR]);
 }
 
 /* ---- browsing a peer's file list ------------------------------------------------------------ */
