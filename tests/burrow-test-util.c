@@ -95,16 +95,6 @@ burrow_test_run_capture (const gchar * const *argv,
   return g_steal_pointer (&out);
 }
 
-gchar *
-burrow_test_data_path (const gchar *name)
-{
-  const gchar *dir = g_getenv ("BURROW_TEST_DATA");
-
-  if (dir == NULL)
-    dir = SRCDIR_TESTS_DATA;
-  return g_build_filename (dir, name, NULL);
-}
-
 void
 burrow_test_remove_tree (const gchar *path)
 {

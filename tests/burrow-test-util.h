@@ -58,9 +58,6 @@ gboolean  burrow_test_rhash_tth      (const gchar *rhash,
                                       const gchar *path,
                                       guint8       root[24]);
 
-/* Path of a file in tests/data. */
-gchar    *burrow_test_data_path      (const gchar *name);
-
 /* A new BurrowClient with its data in @parent_dir/@nick, named @nick; @active switches it to
  * active mode (asserted). */
 BurrowClient *burrow_test_new_client (const gchar *parent_dir,
