@@ -166,34 +166,20 @@ burrow_test_ui_find_label (GtkWidget  *root,
   return burrow_test_ui_find (root, is_label_with_text, text);
 }
 
-typedef struct
-{
-  char     *text;
-  gboolean  done;
-} ClipboardRead;
-
-static void
-on_clipboard_read_cb (GObject      *source,
-                      GAsyncResult *result,
-                      gpointer      user_data)
-{
-  ClipboardRead *read = user_data;
-  g_autoptr(GError) error = NULL;
-
-  read->text = gdk_clipboard_read_text_finish (GDK_CLIPBOARD (source), result, &error);
-  g_assert_no_error (error);
-  read->done = TRUE;
-}
-
 char *
 burrow_test_ui_read_clipboard (GtkWidget *widget)
 {
-  ClipboardRead read = { NULL, FALSE };
+  GdkClipboard *clipboard = gtk_widget_get_clipboard (widget);
+  g_auto(BurrowTestResult) r = BURROW_TEST_RESULT_INIT;
+  g_autoptr(GError) error = NULL;
+  char *text;
 
-  gdk_clipboard_read_text_async (gtk_widget_get_clipboard (widget), NULL, on_clipboard_read_cb,
-                                 &read);
-  g_assert_true (burrow_test_wait_for_flag (&read.done, BURROW_TEST_UI_WAIT_MS));
-  return read.text;
+  gdk_clipboard_read_text_async (clipboard, NULL, burrow_test_result_cb, &r);
+  text = gdk_clipboard_read_text_finish (clipboard,
+                                         burrow_test_result_wait (&r, BURROW_TEST_UI_WAIT_MS),
+                                         &error);
+  g_assert_no_error (error);
+  return text;
 }
 
 gboolean
