@@ -53,6 +53,18 @@ burrow_test_wait_for_flag (const gboolean *flag,
   return burrow_test_wait_until (flag_is_set, (gpointer) flag, timeout_ms);
 }
 
+static gboolean
+never (gpointer data)
+{
+  return FALSE;
+}
+
+void
+burrow_test_iterate_for (guint ms)
+{
+  burrow_test_wait_until (never, NULL, ms);
+}
+
 void
 burrow_test_result_cb (GObject      *source,
                        GAsyncResult *result,

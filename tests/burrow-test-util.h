@@ -26,6 +26,10 @@ gboolean  burrow_test_wait_until     (BurrowTestPredicate predicate,
                                       gpointer            user_data,
                                       guint               timeout_ms);
 
+/* Runs the default main context for @ms (blocking between events): to check that something does
+ * not happen. */
+void      burrow_test_iterate_for    (guint               ms);
+
 /* The outcome of one asynchronous call. Pass burrow_test_result_cb () as its callback and a
  * BurrowTestResult (initialised with BURROW_TEST_RESULT_INIT) as its user data, then call its
  * _finish function on burrow_test_result_wait ():
