@@ -287,23 +287,31 @@ burrow_test_ui_get_window (GApplication *app)
   return BURROW_WINDOW (window);
 }
 
-static gboolean
-name_has_owner (gpointer data)
+static void
+on_name_appeared_cb (GDBusConnection *bus,
+                     const char      *name,
+                     const char      *owner,
+                     gpointer         user_data)
 {
-  GDBusConnection *bus = data;
-  g_autoptr(GVariant) reply = NULL;
-  gboolean owned = FALSE;
+  gboolean *appeared = user_data;
 
-  reply = g_dbus_connection_call_sync (bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
-                                       "org.freedesktop.DBus", "NameHasOwner",
-                                       g_variant_new ("(s)", "org.freedesktop.Notifications"),
-                                       G_VARIANT_TYPE ("(b)"), G_DBUS_CALL_FLAGS_NONE, 1000, NULL,
-                                       NULL);
-  if (reply != NULL)
-    g_variant_get (reply, "(b)", &owned);
-  if (!owned)
-    g_usleep (20000);
-  return owned;
+  *appeared = TRUE;
+}
+
+/* Waits until @name has an owner on @bus (told by the bus, no polling). */
+static gboolean
+wait_bus_name (GDBusConnection *bus,
+               const char      *name,
+               guint            timeout_ms)
+{
+  gboolean appeared = FALSE;
+  guint watch;
+
+  watch = g_bus_watch_name_on_connection (bus, name, G_BUS_NAME_WATCHER_FLAGS_NONE,
+                                          on_name_appeared_cb, NULL, &appeared, NULL);
+  burrow_test_wait_for_flag (&appeared, timeout_ms);
+  g_bus_unwatch_name (watch);
+  return appeared;
 }
 
 GSubprocess *
@@ -328,9 +336,9 @@ burrow_test_ui_start_notification_daemon (const char *log_path,
                                         NULL);
   if (daemon == NULL)
     return NULL;
-  if (!burrow_test_wait_until (name_has_owner, bus, timeout_ms))
+  if (!wait_bus_name (bus, "org.freedesktop.Notifications", timeout_ms))
     {
-      g_subprocess_force_exit (daemon);
+      burrow_test_ui_stop_notification_daemon (g_steal_pointer (&daemon));
       return NULL;
     }
   return g_steal_pointer (&daemon);
@@ -339,10 +347,13 @@ burrow_test_ui_start_notification_daemon (const char *log_path,
 void
 burrow_test_ui_stop_notification_daemon (GSubprocess *daemon)
 {
+  g_auto(BurrowTestResult) r = BURROW_TEST_RESULT_INIT;
+
   if (daemon == NULL)
     return;
   g_subprocess_force_exit (daemon);
-  g_subprocess_wait (daemon, NULL, NULL);
+  g_subprocess_wait_async (daemon, NULL, burrow_test_result_cb, &r);
+  g_subprocess_wait_finish (daemon, burrow_test_result_wait (&r, BURROW_TEST_UI_WAIT_MS), NULL);
   g_object_unref (daemon);
 }
 
@@ -434,31 +445,6 @@ burrow_test_ui_install_folder_handler (const char *dir,
 }
 
 static gboolean
-bus_name_has_owner (GDBusConnection *bus,
-                    const char      *name)
-{
-  g_autoptr(GVariant) reply = NULL;
-  gboolean owned = FALSE;
-
-  reply = g_dbus_connection_call_sync (bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
-                                       "org.freedesktop.DBus", "NameHasOwner",
-                                       g_variant_new ("(s)", name), G_VARIANT_TYPE ("(b)"),
-                                       G_DBUS_CALL_FLAGS_NONE, 1000, NULL, NULL);
-  if (reply != NULL)
-    g_variant_get (reply, "(b)", &owned);
-  return owned;
-}
-
-static gboolean
-portal_has_owner (gpointer data)
-{
-  if (bus_name_has_owner (data, "org.freedesktop.portal.Desktop"))
-    return TRUE;
-  g_usleep (20000);
-  return FALSE;
-}
-
-static gboolean
 on_poll_tick_cb (gpointer data)
 {
   return G_SOURCE_CONTINUE;
@@ -491,7 +477,6 @@ burrow_test_ui_start_notification_portal (const char *log_path,
   g_autoptr(GDBusConnection) bus = NULL;
   g_autoptr(GSubprocess) portal = NULL;
   gboolean ready;
-  guint tick;
 
   if (g_getenv ("DBUS_SESSION_BUS_ADDRESS") == NULL ||
       !g_file_test ("/usr/bin/python3", G_FILE_TEST_IS_EXECUTABLE))
@@ -508,10 +493,7 @@ burrow_test_ui_start_notification_portal (const char *log_path,
                                         NULL);
   if (portal == NULL)
     return NULL;
-  /* Also when nothing else wakes the main context up (before the application runs). */
-  tick = g_timeout_add (25, on_poll_tick_cb, NULL);
-  ready = burrow_test_wait_until (portal_has_owner, bus, timeout_ms);
-  g_source_remove (tick);
+  ready = wait_bus_name (bus, name, timeout_ms);
   /* libnotify reads the version property when it makes its proxy: all of it before that. */
   if (!ready ||
       !mock_call (bus, name, path, "AddMethod",
@@ -521,8 +503,7 @@ burrow_test_ui_start_notification_portal (const char *log_path,
       !mock_call (bus, name, path, "AddProperty",
                   g_variant_new ("(ssv)", "", "version", g_variant_new_uint32 (1))))
     {
-      g_subprocess_force_exit (portal);
-      g_subprocess_wait (portal, NULL, NULL);
+      burrow_test_ui_stop_notification_daemon (g_steal_pointer (&portal));
       return NULL;
     }
   return g_steal_pointer (&portal);
