@@ -275,6 +275,51 @@ burrow_test_ui_run_app (GApplication     *app,
   return run.status;
 }
 
+int
+burrow_test_ui_main (int                        argc,
+                     char                     **argv,
+                     const BurrowTestUiProgram *program)
+{
+  int status = 0;
+
+  if (program->data_dir != NULL)
+    {
+      g_autofree char *tmpl = g_strdup_printf ("burrow-test-%s-XXXXXX", program->name);
+
+      *program->data_dir = burrow_test_ui_make_data_dir (tmpl);
+    }
+  if (program->prepare != NULL)
+    program->prepare ();
+
+  if (!burrow_test_ui_init (&argc, &argv))
+    goto out;
+  if (program->hub != NULL)
+    {
+      *program->hub = burrow_test_ui_start_hub ();
+      if (*program->hub == NULL)
+        goto out;
+    }
+  if (!program->add_cases ())
+    goto out;
+
+  *program->app = burrow_application_new ();
+  status = burrow_test_ui_run_app (G_APPLICATION (*program->app), program->before,
+                                   program->after);
+  *program->app = NULL;   /* finalized (asserted) */
+
+out:
+  if (program->cleanup != NULL)
+    program->cleanup ();
+  if (program->hub != NULL)
+    g_clear_pointer (program->hub, burrow_test_hub_free);
+  if (program->data_dir != NULL && *program->data_dir != NULL)
+    {
+      burrow_test_remove_tree (*program->data_dir);
+      g_clear_pointer (program->data_dir, g_free);
+    }
+  return status;
+}
+
 BurrowWindow *
 burrow_test_ui_get_window (GApplication *app)
 {

@@ -368,32 +368,29 @@ after_tests (GApplication *application)
     }
 }
 
-int
-main (int   argc,
-      char *argv[])
+static gboolean
+add_cases (void)
 {
-  int test_status;
-
-  if (!burrow_test_ui_init (&argc, &argv))
-    return 0;
-
-  hub = burrow_test_ui_start_hub ();
-  if (hub == NULL)
-    return 0;
-
-  data_dir = burrow_test_ui_make_data_dir ("burrow-test-connectivity-XXXXXX");
-
   g_test_add_func ("/burrow/ui/connectivity/empty", test_empty);
   g_test_add_func ("/burrow/ui/connectivity/nat-traversal", test_nat_traversal);
   g_test_add_func ("/burrow/ui/connectivity/copy-json", test_copy_json);
   g_test_add_func ("/burrow/ui/connectivity/filter", test_filter);
+  return TRUE;
+}
 
-  app = burrow_application_new ();
-  test_status = burrow_test_ui_run_app (G_APPLICATION (app), before_tests, after_tests);
+int
+main (int   argc,
+      char *argv[])
+{
+  const BurrowTestUiProgram program = {
+    .name = "connectivity",
+    .app = &app,
+    .hub = &hub,
+    .data_dir = &data_dir,
+    .add_cases = add_cases,
+    .before = before_tests,
+    .after = after_tests,
+  };
 
-  burrow_test_hub_free (hub);
-  burrow_test_remove_tree (data_dir);
-  g_free (data_dir);
-
-  return test_status;
+  return burrow_test_ui_main (argc, argv, &program);
 }
