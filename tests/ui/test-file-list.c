@@ -753,21 +753,9 @@ after_tests (GApplication *application)
   g_clear_object (&carol);
 }
 
-int
-main (int   argc,
-      char *argv[])
+static gboolean
+add_cases (void)
 {
-  int test_status;
-
-  if (!burrow_test_ui_init (&argc, &argv))
-    return 0;
-
-  hub = burrow_test_ui_start_hub ();
-  if (hub == NULL)
-    return 0;
-
-  data_dir = burrow_test_ui_make_data_dir ("burrow-test-file-list-XXXXXX");
-
   g_test_add_func ("/burrow/ui/file-list/browse-user", test_browse_user);
   g_test_add_func ("/burrow/ui/file-list/tree", test_tree);
   g_test_add_func ("/burrow/ui/file-list/folder", test_folder);
@@ -777,15 +765,30 @@ main (int   argc,
   g_test_add_func ("/burrow/ui/file-list/download-folder", test_download_folder);
   g_test_add_func ("/burrow/ui/file-list/own", test_own);
   g_test_add_func ("/burrow/ui/file-list/error", test_error);
+  return TRUE;
+}
 
-  app = burrow_application_new ();
-  test_status = burrow_test_ui_run_app (G_APPLICATION (app), before_tests, after_tests);
+static void
+cleanup (void)
+{
+  g_clear_pointer (&bob_dir, g_free);
+  g_clear_pointer (&download_dir, g_free);
+}
 
-  burrow_test_hub_free (hub);
-  burrow_test_remove_tree (data_dir);
-  g_free (bob_dir);
-  g_free (download_dir);
-  g_free (data_dir);
+int
+main (int   argc,
+      char *argv[])
+{
+  const BurrowTestUiProgram program = {
+    .name = "file-list",
+    .app = &app,
+    .hub = &hub,
+    .data_dir = &data_dir,
+    .add_cases = add_cases,
+    .before = before_tests,
+    .after = after_tests,
+    .cleanup = cleanup,
+  };
 
-  return test_status;
+  return burrow_test_ui_main (argc, argv, &program);
 }
