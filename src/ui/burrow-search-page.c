@@ -13,7 +13,7 @@
 
 #include <glib/gi18n-lib.h>
 
-#include "burrow-search-model.h"
+#include "burrow-search-hits.h"
 
 #include "burrow-search-page.h"
 

@@ -16,7 +16,7 @@
 #include <gtk/gtk.h>
 
 #include "burrow-application.h"
-#include "burrow-search-model.h"
+#include "burrow-search-hits.h"
 #include "burrow-search-page.h"
 #include "burrow-test-hub.h"
 #include "burrow-test-ui.h"
