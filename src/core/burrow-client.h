@@ -16,6 +16,7 @@
 #include "burrow-favorite-hubs.h"
 #include "burrow-hub-session.h"
 #include "burrow-identity.h"
+#include "burrow-search-responder.h"
 #include "burrow-share.h"
 #include "burrow-transfer-manager.h"
 
@@ -70,12 +71,10 @@ gboolean          burrow_client_set_port        (BurrowClient         *self,
                                                  guint16               port,
                                                  GError              **error);
 BurrowNatConnector *burrow_client_get_connector (BurrowClient         *self);
-gboolean          burrow_client_set_file_list   (BurrowClient         *self,
-                                                 BurrowFileTree       *tree,
-                                                 GError              **error);
 void              burrow_client_set_file_list_bytes (BurrowClient     *self,
                                                  GBytes               *compressed);
 BurrowShare      *burrow_client_get_share       (BurrowClient         *self);
+BurrowSearchResponder *burrow_client_get_search_responder (BurrowClient *self);
 void              burrow_client_set_slots       (BurrowClient         *self,
                                                  guint                 slots);
 guint             burrow_client_get_slots       (BurrowClient         *self);

@@ -387,7 +387,7 @@ test_passive_dres (Fixture       *fixture,
       g_test_skip ("uhub is not installed");
       return;
     }
-  responder = burrow_share_get_responder (burrow_client_get_share (fixture->alice));
+  responder = burrow_client_get_search_responder (fixture->alice);
   bob = burrow_test_adc_client_connect (burrow_test_hub_get_port (fixture->hub), "bob", NULL,
                                         &error);
   g_assert_no_error (error);
@@ -612,7 +612,7 @@ test_outgoing (Fixture       *fixture,
       g_test_skip ("uhub is not installed");
       return;
     }
-  responder = burrow_share_get_responder (burrow_client_get_share (fixture->alice));
+  responder = burrow_client_get_search_responder (fixture->alice);
 
   /* carol is passive: results come through the hub (DRES) */
   carol = burrow_test_new_client (fixture->dir, "carol", FALSE);
@@ -809,7 +809,7 @@ test_search_flood (Fixture       *fixture,
       g_test_skip ("uhub is not installed");
       return;
     }
-  w.responder = burrow_share_get_responder (burrow_client_get_share (fixture->alice));
+  w.responder = burrow_client_get_search_responder (fixture->alice);
   w.total = n;
   bob = raw_searcher (fixture, 0);
 

@@ -24,12 +24,10 @@
 #include <sqlite3.h>
 
 #include "burrow-base32.h"
-#include "burrow-client.h"
 #include "burrow-database.h"
 #include "burrow-error.h"
 #include "burrow-file-list.h"
 #include "burrow-file-tree-private.h"
-#include "burrow-search-responder.h"
 #include "burrow-tth.h"
 
 #include "burrow-share.h"
@@ -53,7 +51,7 @@
  * through a digest of everything in it: an unchanged share keeps its tree,
  * index and list. A changed one gets a new search index and a new
  * files.xml.bz2, written atomically to the data dir (temporary file, fsync,
- * rename) and handed to the client to serve.
+ * rename) and published as BurrowShare:file-list for the client to serve.
  *
  * When the hasher goes idle, a scan without queueing rebuilds the tree from
  * the store (files that failed wait for the next change or periodic rescan,
@@ -87,14 +85,10 @@ struct _BurrowShare
 {
   GObject             parent_instance;
 
-  /* borrowed (weak pointer: cleared when the client goes) */
-  BurrowClient       *client;
-
   /* owned */
   BurrowDatabase     *database;
   BurrowHashStore    *store;
   BurrowHasher       *hasher;
-  BurrowSearchResponder *responder;
   GCancellable       *cancellable;
   GPtrArray          *roots;        /* Root */
   BurrowFileTree     *tree;
@@ -104,7 +98,9 @@ struct _BurrowShare
   GHashTable         *queued;       /* path → HashItem (on the hasher) */
   GHashTable         *recent;       /* path → HashItem hashed while a scan ran (inode = scan seq) */
   GHashTable         *monitors;     /* directory path → GFileMonitor */
+  GBytes             *file_list;    /* our files.xml.bz2, as published */
   gchar              *list_path;
+  gchar              *cid;          /* ours, for the list's CID attribute */
 
   guint64             digest;
   gboolean            has_digest;
@@ -127,6 +123,7 @@ enum
 {
   PROP_0,
   PROP_TREE,
+  PROP_FILE_LIST,
   PROP_N_FILES,
   PROP_TOTAL_SIZE,
   PROP_SCANNING,
@@ -1018,11 +1015,33 @@ set_scanning (BurrowShare *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SCANNING]);
 }
 
+/* The full list of @tree (%NULL: an empty one), compressed. */
+static GBytes *
+generate_file_list (BurrowFileTree  *tree,
+                    const gchar     *cid,
+                    GError         **error)
+{
+  g_autoptr(BurrowFileTree) empty = NULL;
+  g_autoptr(GBytes) xml = NULL;
+  g_autofree gchar *generator = g_strdup_printf ("Burrow %s", PACKAGE_VERSION);
+
+  if (tree == NULL)
+    {
+      tree = empty = burrow_file_tree_new ();
+      burrow_file_tree_finish (empty);
+    }
+  xml = burrow_file_list_generate (tree, cid, generator, "/", TRUE, error);
+  if (xml == NULL)
+    return NULL;
+  return burrow_file_list_compress (xml, error);
+}
+
 static void
 publish (BurrowShare *self,
          ScanResult  *result)
 {
   g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) list = NULL;
   guint old_files = self->tree ? burrow_file_tree_get_n_files (self->tree) : 0;
   guint64 old_size = self->tree ? burrow_file_tree_get_total_size (self->tree) : 0;
 
@@ -1033,21 +1052,25 @@ publish (BurrowShare *self,
   self->digest = result->digest;
   self->has_digest = TRUE;
 
-  if (self->client != NULL)
+  if (result->list != NULL)
+    list = g_steal_pointer (&result->list);
+  else
     {
-      if (result->list != NULL)
-        burrow_client_set_file_list_bytes (self->client, result->list);
-      else
-        {
-          g_debug ("cannot write the file list: %s",
-                   result->list_error ? result->list_error->message : "?");
-          if (!burrow_client_set_file_list (self->client, self->tree, &error))
-            g_debug ("cannot generate the file list: %s", error->message);
-        }
+      g_debug ("cannot write the file list: %s",
+               result->list_error ? result->list_error->message : "?");
+      list = generate_file_list (self->tree, self->cid, &error);
+      if (list == NULL)
+        g_debug ("cannot generate the file list: %s", error->message);
     }
 
   g_object_freeze_notify (G_OBJECT (self));
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TREE]);
+  if (list != NULL)
+    {
+      g_clear_pointer (&self->file_list, g_bytes_unref);
+      self->file_list = g_steal_pointer (&list);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_FILE_LIST]);
+    }
   if (old_files != burrow_file_tree_get_n_files (self->tree))
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_FILES]);
   if (old_size != burrow_file_tree_get_total_size (self->tree))
@@ -1176,8 +1199,7 @@ start_scan (BurrowShare *self,
       g_hash_table_insert (data->failed, g_strdup (key), copy);
     }
   data->queue = queue;
-  if (self->client != NULL)
-    data->cid = g_strdup (burrow_identity_get_cid (burrow_client_get_identity (self->client)));
+  data->cid = g_strdup (self->cid);
   data->list_path = g_strdup (self->list_path);
   data->prev_digest = self->digest;
   data->has_prev = self->has_digest;
@@ -1311,7 +1333,6 @@ burrow_share_dispose (GObject *object)
 
   if (self->cancellable != NULL)
     g_cancellable_cancel (self->cancellable);
-  g_clear_object (&self->responder);
   g_clear_handle_id (&self->debounce_id, g_source_remove);
   g_clear_handle_id (&self->periodic_id, g_source_remove);
   g_clear_pointer (&self->monitors, g_hash_table_unref);
@@ -1326,7 +1347,7 @@ burrow_share_dispose (GObject *object)
   g_clear_object (&self->cancellable);
   g_clear_pointer (&self->tree, burrow_file_tree_unref);
   g_clear_pointer (&self->index, burrow_search_index_unref);
-  g_clear_weak_pointer (&self->client);
+  g_clear_pointer (&self->file_list, g_bytes_unref);
 
   G_OBJECT_CLASS (burrow_share_parent_class)->dispose (object);
 }
@@ -1342,6 +1363,7 @@ burrow_share_finalize (GObject *object)
   g_hash_table_unref (self->queued);
   g_hash_table_unref (self->recent);
   g_free (self->list_path);
+  g_free (self->cid);
 
   G_OBJECT_CLASS (burrow_share_parent_class)->finalize (object);
 }
@@ -1357,6 +1379,7 @@ burrow_share_get_property (GObject    *object,
   switch (prop_id)
     {
     case PROP_TREE: g_value_set_boxed (value, self->tree); break;
+    case PROP_FILE_LIST: g_value_set_boxed (value, self->file_list); break;
     case PROP_N_FILES: g_value_set_uint (value, burrow_share_get_n_files (self)); break;
     case PROP_TOTAL_SIZE: g_value_set_uint64 (value, burrow_share_get_total_size (self)); break;
     case PROP_SCANNING: g_value_set_boolean (value, self->scanning); break;
@@ -1406,6 +1429,16 @@ burrow_share_class_init (BurrowShareClass *klass)
    */
   properties[PROP_TREE] =
     g_param_spec_boxed ("tree", NULL, NULL, BURROW_TYPE_FILE_TREE, ro);
+  /**
+   * BurrowShare:file-list:
+   *
+   * Our full file list as peers download it (files.xml.bz2): a #GBytes of
+   * bzip2-compressed XML, never %NULL. Until the first scan it is the list the
+   * last run left in the data dir, or an empty list. Replaced (and notified)
+   * whenever a scan publishes a new tree.
+   */
+  properties[PROP_FILE_LIST] =
+    g_param_spec_boxed ("file-list", NULL, NULL, G_TYPE_BYTES, ro);
   properties[PROP_N_FILES] =
     g_param_spec_uint ("n-files", NULL, NULL, 0, G_MAXUINT, 0, ro);
   properties[PROP_TOTAL_SIZE] =
@@ -1502,27 +1535,48 @@ load_roots (BurrowShare  *self,
   return TRUE;
 }
 
+/* The list the last run wrote (atomically, so whole or absent), if any. */
+static GBytes *
+load_cached_file_list (const gchar *path)
+{
+  g_autofree gchar *contents = NULL;
+  gsize len = 0;
+
+  if (!g_file_get_contents (path, &contents, &len, NULL) || len == 0)
+    return NULL;
+  return g_bytes_new_take (g_steal_pointer (&contents), len);
+}
+
 /**
  * burrow_share_new:
- * @client: the engine (owns the share; see burrow_client_get_share())
+ * @database: the engine's database (hash store and shared folders)
+ * @data_dir: where files.xml.bz2 is kept
+ * @cid: our CID (base32), written into the file list
+ * @error: return location for an error
  *
- * Opens the hash store (the client's database), loads the roots and starts
- * answering searches on the client's hubs. Nothing is scanned until
- * burrow_share_refresh() or a root is added, removed or renamed.
+ * Opens the hash store, loads the roots and publishes a first file list
+ * (the one the last run left in @data_dir, or an empty one). Nothing is
+ * scanned until burrow_share_refresh() or a root is added, removed or
+ * renamed.
  *
  * Returns: (transfer full): the share, or %NULL with @error set
  */
 BurrowShare *
-burrow_share_new (BurrowClient  *client,
-                  GError       **error)
+burrow_share_new (BurrowDatabase  *database,
+                  const gchar     *data_dir,
+                  const gchar     *cid,
+                  GError         **error)
 {
   g_autoptr(BurrowShare) self = NULL;
 
-  g_return_val_if_fail (BURROW_IS_CLIENT (client), NULL);
+  g_return_val_if_fail (BURROW_IS_DATABASE (database), NULL);
+  g_return_val_if_fail (data_dir != NULL, NULL);
+  g_return_val_if_fail (cid != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
   self = g_object_new (BURROW_TYPE_SHARE, NULL);
-  g_set_weak_pointer (&self->client, client);
-  self->database = g_object_ref (burrow_client_get_database (client));
+  self->database = g_object_ref (database);
+  self->cid = g_strdup (cid);
   self->store = burrow_hash_store_open (burrow_database_get_path (self->database), error);
   if (self->store == NULL)
     return NULL;
@@ -1530,10 +1584,16 @@ burrow_share_new (BurrowClient  *client,
   g_signal_connect (self->hasher, "file-hashed", G_CALLBACK (on_file_hashed), self);
   g_signal_connect (self->hasher, "file-failed", G_CALLBACK (on_file_failed), self);
   g_signal_connect (self->hasher, "notify::busy", G_CALLBACK (on_hasher_busy), self);
-  self->list_path = g_build_filename (burrow_client_get_data_dir (client), "files.xml.bz2", NULL);
+  self->list_path = g_build_filename (data_dir, "files.xml.bz2", NULL);
+  self->file_list = load_cached_file_list (self->list_path);
+  if (self->file_list == NULL)
+    {
+      self->file_list = generate_file_list (NULL, self->cid, error);
+      if (self->file_list == NULL)
+        return NULL;
+    }
   if (!load_roots (self, error))
     return NULL;
-  self->responder = burrow_search_responder_new (client, self);
 
   return g_steal_pointer (&self);
 }
@@ -1817,6 +1877,19 @@ burrow_share_get_tree (BurrowShare *self)
 }
 
 /**
+ * burrow_share_get_file_list:
+ *
+ * Returns: (transfer none): our full file list, bzip2-compressed
+ *   (files.xml.bz2); see BurrowShare:file-list
+ */
+GBytes *
+burrow_share_get_file_list (BurrowShare *self)
+{
+  g_return_val_if_fail (BURROW_IS_SHARE (self), NULL);
+  return self->file_list;
+}
+
+/**
  * burrow_share_get_search_index:
  *
  * Returns: (transfer none) (nullable): the index of burrow_share_get_tree()
@@ -1878,18 +1951,6 @@ burrow_share_get_hash_store (BurrowShare *self)
 {
   g_return_val_if_fail (BURROW_IS_SHARE (self), NULL);
   return self->store;
-}
-
-/**
- * burrow_share_get_responder:
- *
- * Returns: (transfer none): what answers other users' searches
- */
-BurrowSearchResponder *
-burrow_share_get_responder (BurrowShare *self)
-{
-  g_return_val_if_fail (BURROW_IS_SHARE (self), NULL);
-  return self->responder;
 }
 
 /**
