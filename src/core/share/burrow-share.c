@@ -80,6 +80,7 @@ burrow_share_problem_free (BurrowShareProblem *problem)
   g_clear_error (&problem->error);
   g_free (problem);
 }
+
 /* ---- state and publishing -------------------------------------------------------------------- */
 
 void
@@ -169,6 +170,7 @@ _burrow_share_publish (BurrowShare       *self,
   g_object_thaw_notify (G_OBJECT (self));
   g_signal_emit (self, signals[SIGNAL_CHANGED], 0);
 }
+
 void
 _burrow_share_emit_problem (BurrowShare              *self,
                             const BurrowShareProblem *problem)
@@ -362,6 +364,7 @@ burrow_share_init (BurrowShare *self)
   self->cancellable = g_cancellable_new ();
   self->rescan_interval = BURROW_SHARE_RESCAN_INTERVAL_S;
 }
+
 /* The list the last run wrote (atomically, so whole or absent), if any. */
 static GBytes *
 load_cached_file_list (const gchar *path)
