@@ -956,6 +956,11 @@ test_file_list_add_root (Fixture       *fixture,
       g_assert_cmpmem (in_list->tth, sizeof in_list->tth, in_share->tth, sizeof in_share->tth);
       g_assert_cmpuint (in_list->size, ==, in_share->size);
     }
+
+  /* a rescan that finds nothing new keeps the list: no notification */
+  watch.n_notify = 0;
+  refresh_and_wait (fixture->share);
+  g_assert_cmpuint (watch.n_notify, ==, 0);
   list_watch_clear (&watch);
 }
 
