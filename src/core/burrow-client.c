@@ -45,7 +45,7 @@ struct _BurrowClient
   gchar                *nick;
   gchar                *description;
   BurrowNatConnector   *connector;
-  GBytes               *file_list;     /* our files.xml.bz2 */
+  GBytes               *file_list;     /* our files.xml.bz2 (the share's, see on_share_file_list) */
   BurrowShare          *share;
   BurrowDownloadQueue  *download_queue;
   BurrowTransferManager *transfers;
@@ -695,41 +695,11 @@ client_slot_func (BurrowPeerConnection *connection,
 }
 
 /**
- * burrow_client_set_file_list:
- * @tree: (nullable): what we share; %NULL for nothing
- *
- * Generates the file list peers download from us.
- */
-gboolean
-burrow_client_set_file_list (BurrowClient    *self,
-                             BurrowFileTree  *tree,
-                             GError         **error)
-{
-  g_autoptr(BurrowFileTree) empty = NULL;
-  g_autoptr(GBytes) xml = NULL;
-  g_autofree gchar *generator = g_strdup_printf ("Burrow %s", PACKAGE_VERSION);
-
-  g_return_val_if_fail (BURROW_IS_CLIENT (self), FALSE);
-
-  if (tree == NULL)
-    {
-      tree = empty = burrow_file_tree_new ();
-      burrow_file_tree_finish (empty);
-    }
-  xml = burrow_file_list_generate (tree, burrow_identity_get_cid (self->identity), generator, "/",
-                                   TRUE, error);
-  if (xml == NULL)
-    return FALSE;
-  g_clear_pointer (&self->file_list, g_bytes_unref);
-  self->file_list = burrow_file_list_compress (xml, error);
-  return self->file_list != NULL;
-}
-
-/**
  * burrow_client_set_file_list_bytes:
- * @compressed: a files.xml.bz2 generated elsewhere (the share's worker thread)
+ * @compressed: a files.xml.bz2
  *
- * Serves @compressed as our file list.
+ * Serves @compressed as our file list until the share publishes its next
+ * one (BurrowShare:file-list).
  */
 void
 burrow_client_set_file_list_bytes (BurrowClient *self,
@@ -752,6 +722,26 @@ burrow_client_get_share (BurrowClient *self)
 {
   g_return_val_if_fail (BURROW_IS_CLIENT (self), NULL);
   return self->share;
+}
+
+/**
+ * burrow_client_get_search_responder:
+ *
+ * Returns: (transfer none): what answers other users' searches from the share
+ */
+BurrowSearchResponder *
+burrow_client_get_search_responder (BurrowClient *self)
+{
+  g_return_val_if_fail (BURROW_IS_CLIENT (self), NULL);
+  return self->responder;
+}
+
+static void
+on_share_file_list (BurrowShare  *share,
+                    GParamSpec   *pspec,
+                    BurrowClient *self)
+{
+  burrow_client_set_file_list_bytes (self, burrow_share_get_file_list (share));
 }
 
 /* What each hub's INF says about our share and slots. */
@@ -980,27 +970,14 @@ burrow_client_new (const gchar  *data_dir,
   burrow_nat_connector_set_source_func (self->connector, client_source_func, client_slot_func, self);
   g_signal_connect_object (self->connector, "upload-connection", G_CALLBACK (on_upload_connection),
                            self, 0);
-  if (!burrow_client_set_file_list (self, NULL, error))
-    return NULL;
-
-  /* Until the first scan finishes, serve the list the last run left behind
-   * (written atomically by the share, so it is whole or absent). */
-  {
-    g_autofree gchar *cached_path = g_build_filename (self->data_dir, "files.xml.bz2", NULL);
-    g_autofree gchar *cached = NULL;
-    gsize cached_len = 0;
-
-    if (g_file_get_contents (cached_path, &cached, &cached_len, NULL) && cached_len > 0)
-      {
-        g_autoptr(GBytes) bytes = g_bytes_new_take (g_steal_pointer (&cached), cached_len);
-        burrow_client_set_file_list_bytes (self, bytes);
-      }
-  }
-
-  self->share = burrow_share_new (self, error);
+  self->share = burrow_share_new (self->database, self->data_dir,
+                                  burrow_identity_get_cid (self->identity), error);
   if (self->share == NULL)
     return NULL;
   g_signal_connect_object (self->share, "changed", G_CALLBACK (on_share_changed), self, 0);
+  g_signal_connect_object (self->share, "notify::file-list", G_CALLBACK (on_share_file_list),
+                           self, 0);
+  on_share_file_list (self->share, NULL, self);
   self->responder = burrow_search_responder_new (self->search_router, self->share);
 
   self->download_dir = burrow_database_dup_setting (self->database, "download-dir");
@@ -1595,14 +1572,3 @@ burrow_client_get_search_router (BurrowClient *self)
   return self->search_router;
 }
 
-/**
- * burrow_client_get_search_responder:
- *
- * Returns: (transfer none): what answers other users' searches from our share
- */
-BurrowSearchResponder *
-burrow_client_get_search_responder (BurrowClient *self)
-{
-  g_return_val_if_fail (BURROW_IS_CLIENT (self), NULL);
-  return self->responder;
-}

@@ -74,12 +74,10 @@ gboolean          burrow_client_set_port        (BurrowClient         *self,
                                                  guint16               port,
                                                  GError              **error);
 BurrowNatConnector *burrow_client_get_connector (BurrowClient         *self);
-gboolean          burrow_client_set_file_list   (BurrowClient         *self,
-                                                 BurrowFileTree       *tree,
-                                                 GError              **error);
 void              burrow_client_set_file_list_bytes (BurrowClient     *self,
                                                  GBytes               *compressed);
 BurrowShare      *burrow_client_get_share       (BurrowClient         *self);
+BurrowSearchResponder *burrow_client_get_search_responder (BurrowClient *self);
 void              burrow_client_set_slots       (BurrowClient         *self,
                                                  guint                 slots);
 guint             burrow_client_get_slots       (BurrowClient         *self);
@@ -120,7 +118,6 @@ BurrowSearch     *burrow_client_new_search      (BurrowClient         *self,
                                                  const gchar          *query,
                                                  const BurrowSearchFilter *filter);
 BurrowSearchRouter *burrow_client_get_search_router (BurrowClient     *self);
-BurrowSearchResponder *burrow_client_get_search_responder (BurrowClient *self);
 
 gchar            *burrow_client_default_data_dir (void);
 

@@ -9,14 +9,13 @@
 
 #include <gio/gio.h>
 
+#include "burrow-database.h"
 #include "burrow-file-tree.h"
 #include "burrow-hash-store.h"
 #include "burrow-hasher.h"
 #include "burrow-search-index.h"
 
 G_BEGIN_DECLS
-
-typedef struct _BurrowClient BurrowClient;   /* TEMPORARY: until the share is built without a client */
 
 /* After a change seen by a directory monitor, rescan this long after the last
  * event, but at most BURROW_SHARE_DEBOUNCE_MAX_MS after the first. */
@@ -53,8 +52,10 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (BurrowShareProblem, burrow_share_problem_free)
 
 G_DECLARE_FINAL_TYPE (BurrowShare, burrow_share, BURROW, SHARE, GObject)
 
-BurrowShare       *burrow_share_new                 (BurrowClient  *client,
-                                                     GError       **error);
+BurrowShare       *burrow_share_new                 (BurrowDatabase  *database,
+                                                     const gchar     *data_dir,
+                                                     const gchar     *cid,
+                                                     GError         **error);
 
 gboolean           burrow_share_add_root            (BurrowShare   *self,
                                                      const gchar   *path,
@@ -74,6 +75,7 @@ const gchar       *burrow_share_get_root_path       (BurrowShare   *self,
 void               burrow_share_refresh             (BurrowShare   *self);
 
 BurrowFileTree    *burrow_share_get_tree            (BurrowShare   *self);
+GBytes            *burrow_share_get_file_list       (BurrowShare   *self);
 BurrowSearchIndex *burrow_share_get_search_index    (BurrowShare   *self);
 guint              burrow_share_get_n_files         (BurrowShare   *self);
 guint64            burrow_share_get_total_size      (BurrowShare   *self);
