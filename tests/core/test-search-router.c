@@ -11,12 +11,15 @@
 
 #include <string.h>
 
+#include <glib/gstdio.h>
+
 #include "burrow-adc-message.h"
 #include "burrow-base32.h"
 #include "burrow-error.h"
 #include "burrow-hub-list.h"
 #include "burrow-hub-session-private.h"
 #include "burrow-search.h"
+#include "burrow-search-responder.h"
 #include "burrow-test-util.h"
 
 /* ---- an in-memory hub ----------------------------------------------------------------------- */
@@ -55,6 +58,16 @@ test_hub_send_search_reply (BurrowHubSession         *session,
   return TRUE;
 }
 
+/* Our stand-in protocol's datagram: "RES <path>". */
+static GBytes *
+test_hub_format_udp_search_reply (BurrowHubSession        *session,
+                                  const BurrowSearchReply *reply)
+{
+  g_autofree gchar *line = g_strdup_printf ("RES %s\n", reply->path);
+
+  return g_bytes_new (line, strlen (line));
+}
+
 static void
 test_hub_finalize (GObject *object)
 {
@@ -75,6 +88,7 @@ test_hub_class_init (TestHubClass *klass)
   session_class->stop = test_hub_stop;
   session_class->send_search = test_hub_send_search;
   session_class->send_search_reply = test_hub_send_search_reply;
+  session_class->format_udp_search_reply = test_hub_format_udp_search_reply;
 }
 
 static void
@@ -391,6 +405,119 @@ test_search_request (void)
   burrow_search_query_free (q);
 }
 
+typedef struct
+{
+  gchar          *dir;
+  BurrowDatabase *database;
+  BurrowShare    *share;
+} ShareFixture;
+
+/* A real share of two files in a temporary folder, without a client. */
+static void
+share_fixture_init (ShareFixture *f)
+{
+  g_autofree gchar *root = NULL;
+  g_autofree gchar *db_path = NULL;
+  g_autofree gchar *a = NULL;
+  g_autofree gchar *b = NULL;
+  g_autoptr(GError) error = NULL;
+
+  f->dir = g_dir_make_tmp ("burrow-responder-XXXXXX", &error);
+  g_assert_no_error (error);
+  root = g_build_filename (f->dir, "music", NULL);
+  g_assert_cmpint (g_mkdir (root, 0755), ==, 0);
+  a = burrow_test_write_file (root, "linux talk.ogg", 70000, 1);
+  b = burrow_test_write_file (root, "other.txt", 100, 2);
+  db_path = g_build_filename (f->dir, "burrow.db", NULL);
+  f->database = burrow_database_open (db_path, &error);
+  g_assert_no_error (error);
+  f->share = burrow_share_new (f->database, f->dir, CID_B, &error);
+  g_assert_no_error (error);
+  g_assert_true (burrow_share_add_root (f->share, root, "Music", &error));
+  g_assert_no_error (error);
+  g_assert_true (burrow_test_wait_share (f->share, 2, 30000));
+}
+
+static void
+share_fixture_clear (ShareFixture *f)
+{
+  g_clear_object (&f->share);
+  g_clear_object (&f->database);
+  burrow_test_remove_tree (f->dir);
+  g_free (f->dir);
+}
+
+typedef struct
+{
+  GSocket *socket;
+  GString *received;
+} Listener;
+
+static gboolean
+got_datagram (gpointer data)
+{
+  Listener *l = data;
+  gchar buf[2048];
+  gssize n;
+
+  while ((n = g_socket_receive (l->socket, buf, sizeof buf, NULL, NULL)) > 0)
+    g_string_append_len (l->received, buf, n);
+  return l->received->len > 0;
+}
+
+/* The responder answers a passive searcher through its hub and an active one by UDP to the
+ * address the hub vouched for, from the share's index; what does not match gets nothing. */
+static void
+test_responder (void)
+{
+  g_autoptr(BurrowHubList) hubs = burrow_hub_list_new (NULL, NULL);
+  g_autoptr(TestHub) hub = test_hub_new ("adc://hub.example:1511", TRUE);
+  g_autoptr(BurrowSearchRouter) router = burrow_search_router_new (hubs);
+  g_autoptr(BurrowSearchResponder) responder = NULL;
+  g_autoptr(BurrowSearchQuery) query = burrow_search_query_new ();
+  g_autoptr(BurrowSearchQuery) nothing = burrow_search_query_new ();
+  g_autoptr(GString) received = g_string_new (NULL);
+  ShareFixture f = { 0 };
+  Udp searcher = { 0 };
+  BurrowSearchReply *reply;
+  BurrowUser *alice;
+  Listener l;
+
+  share_fixture_init (&f);
+  burrow_hub_list_add_session (hubs, BURROW_HUB_SESSION (hub));
+  alice = test_hub_add_user (hub, 2, "ID" CID_A " NIalice");
+  responder = burrow_search_responder_new (router, f.share);
+  burrow_search_query_add_include (query, "Linux");
+  query->token = g_strdup ("tok1");
+  burrow_search_query_add_include (nothing, "absent");
+
+  /* passive: through the hub, with the file's TTH and our token */
+  _burrow_hub_session_emit_search_request (BURROW_HUB_SESSION (hub), alice, nothing);
+  g_assert_cmpuint (hub->replies->len, ==, 0);
+  _burrow_hub_session_emit_search_request (BURROW_HUB_SESSION (hub), alice, query);
+  g_assert_cmpuint (hub->replies->len, ==, 1);
+  reply = g_ptr_array_index (hub->replies, 0);
+  g_assert_cmpstr (reply->path, ==, "/Music/linux talk.ogg");
+  g_assert_cmpuint (reply->size, ==, 70000);
+  g_assert_true (reply->has_tth);
+  g_assert_cmpstr (reply->token, ==, "tok1");
+  g_assert_cmpuint (burrow_search_responder_get_n_results (responder), ==, 1);
+
+  /* active: a datagram to the address in the query, none through the hub */
+  udp_open (&searcher);
+  query->udp_host = g_strdup ("127.0.0.1");
+  query->udp_port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (searcher.address));
+  _burrow_hub_session_emit_search_request (BURROW_HUB_SESSION (hub), alice, query);
+  l = (Listener) { searcher.socket, received };
+  g_assert_true (burrow_test_wait_until (got_datagram, &l, 10000));
+  g_assert_cmpstr (received->str, ==, "RES /Music/linux talk.ogg\n");
+  g_assert_cmpuint (hub->replies->len, ==, 1);
+
+  udp_close (&searcher);
+  g_clear_object (&responder);
+  share_fixture_clear (&f);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -402,5 +529,6 @@ main (int   argc,
   g_test_add_func ("/burrow/search/router/tth-results", test_tth_results);
   g_test_add_func ("/burrow/search/router/udp-results", test_udp_results);
   g_test_add_func ("/burrow/search/query/from-adc", test_search_request);
+  g_test_add_func ("/burrow/search/responder/answers", test_responder);
   return g_test_run ();
 }
