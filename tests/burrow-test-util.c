@@ -53,6 +53,56 @@ burrow_test_wait_for_flag (const gboolean *flag,
   return burrow_test_wait_until (flag_is_set, (gpointer) flag, timeout_ms);
 }
 
+static gboolean
+never (gpointer data)
+{
+  return FALSE;
+}
+
+void
+burrow_test_iterate_for (guint ms)
+{
+  burrow_test_wait_until (never, NULL, ms);
+}
+
+void
+burrow_test_result_cb (GObject      *source,
+                       GAsyncResult *result,
+                       gpointer      user_data)
+{
+  BurrowTestResult *self = user_data;
+
+  g_assert_null (self->result);
+  self->result = g_object_ref (result);
+}
+
+gboolean
+burrow_test_result_done (BurrowTestResult *self)
+{
+  return self->result != NULL;
+}
+
+static gboolean
+result_is_done (gpointer data)
+{
+  return burrow_test_result_done (data);
+}
+
+GAsyncResult *
+burrow_test_result_wait (BurrowTestResult *self,
+                         guint             timeout_ms)
+{
+  if (!burrow_test_wait_until (result_is_done, self, timeout_ms))
+    g_error ("no result from the asynchronous call within %u ms", timeout_ms);
+  return self->result;
+}
+
+void
+burrow_test_result_clear (BurrowTestResult *self)
+{
+  g_clear_object (&self->result);
+}
+
 gchar *
 burrow_test_write_file (const gchar *dir,
                         const gchar *name,
@@ -95,16 +145,6 @@ burrow_test_run_capture (const gchar * const *argv,
   return g_steal_pointer (&out);
 }
 
-gchar *
-burrow_test_data_path (const gchar *name)
-{
-  const gchar *dir = g_getenv ("BURROW_TEST_DATA");
-
-  if (dir == NULL)
-    dir = SRCDIR_TESTS_DATA;
-  return g_build_filename (dir, name, NULL);
-}
-
 void
 burrow_test_remove_tree (const gchar *path)
 {
@@ -120,31 +160,16 @@ burrow_test_remove_tree (const gchar *path)
   g_remove (path);
 }
 
-typedef struct
-{
-  gboolean  done;
-  GError   *error;
-} ConnectResult;
-
-static void
-on_hub_connected (GObject      *source,
-                  GAsyncResult *result,
-                  gpointer      data)
-{
-  ConnectResult *r = data;
-
-  burrow_hub_session_connect_finish (BURROW_HUB_SESSION (source), result, &r->error);
-  r->done = TRUE;
-}
-
 GError *
 burrow_test_connect_hub (BurrowHubSession *session)
 {
-  ConnectResult r = { FALSE, NULL };
+  g_auto(BurrowTestResult) r = BURROW_TEST_RESULT_INIT;
+  GError *error = NULL;
 
-  burrow_hub_session_connect_async (session, NULL, on_hub_connected, &r);
-  g_assert_true (burrow_test_wait_for_flag (&r.done, HUB_DEADLINE_MS));
-  return r.error;
+  burrow_hub_session_connect_async (session, NULL, burrow_test_result_cb, &r);
+  burrow_hub_session_connect_finish (session, burrow_test_result_wait (&r, HUB_DEADLINE_MS),
+                                     &error);
+  return error;
 }
 
 typedef struct
@@ -252,37 +277,21 @@ burrow_test_spawn_cli (const gchar * const *args)
   return proc;
 }
 
-typedef struct
-{
-  BurrowTestCliRun *run;
-  gboolean          done;
-} CliWait;
-
-static void
-on_cli_communicate_cb (GObject      *source,
-                       GAsyncResult *result,
-                       gpointer      data)
-{
-  CliWait *wait = data;
-  g_autoptr(GError) error = NULL;
-
-  g_subprocess_communicate_utf8_finish (G_SUBPROCESS (source), result, &wait->run->out,
-                                        &wait->run->err, &error);
-  g_assert_no_error (error);
-  wait->run->status = g_subprocess_get_exit_status (G_SUBPROCESS (source));
-  wait->done = TRUE;
-}
-
 BurrowTestCliRun *
 burrow_test_run_cli (const gchar * const *args,
                      guint                timeout_ms)
 {
   g_autoptr(GSubprocess) proc = burrow_test_spawn_cli (args);
-  CliWait wait = { g_new0 (BurrowTestCliRun, 1), FALSE };
+  g_auto(BurrowTestResult) r = BURROW_TEST_RESULT_INIT;
+  g_autoptr(GError) error = NULL;
+  BurrowTestCliRun *run = g_new0 (BurrowTestCliRun, 1);
 
-  g_subprocess_communicate_utf8_async (proc, NULL, NULL, on_cli_communicate_cb, &wait);
-  g_assert_true (burrow_test_wait_for_flag (&wait.done, timeout_ms));
-  return wait.run;
+  g_subprocess_communicate_utf8_async (proc, NULL, NULL, burrow_test_result_cb, &r);
+  g_subprocess_communicate_utf8_finish (proc, burrow_test_result_wait (&r, timeout_ms), &run->out,
+                                        &run->err, &error);
+  g_assert_no_error (error);
+  run->status = g_subprocess_get_exit_status (proc);
+  return run;
 }
 
 void

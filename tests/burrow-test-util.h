@@ -18,11 +18,49 @@ G_BEGIN_DECLS
 gboolean  burrow_test_wait_for_flag  (const gboolean *flag,
                                       guint           timeout_ms);
 
-/* Same, with a predicate. */
+/* Same, with a predicate. The context is iterated blocking: the predicate is checked again after
+ * each dispatched event, so its state must change in a main-context callback (or a source must
+ * wake the context up). */
 typedef gboolean (*BurrowTestPredicate) (gpointer user_data);
 gboolean  burrow_test_wait_until     (BurrowTestPredicate predicate,
                                       gpointer            user_data,
                                       guint               timeout_ms);
+
+/* Runs the default main context for @ms (blocking between events): to check that something does
+ * not happen. */
+void      burrow_test_iterate_for    (guint               ms);
+
+/* The outcome of one asynchronous call. Pass burrow_test_result_cb () as its callback and a
+ * BurrowTestResult (initialised with BURROW_TEST_RESULT_INIT) as its user data, then call its
+ * _finish function on burrow_test_result_wait ():
+ *
+ *   g_auto(BurrowTestResult) r = BURROW_TEST_RESULT_INIT;
+ *
+ *   burrow_client_browse_async (client, session, user, NULL, burrow_test_result_cb, &r);
+ *   tree = burrow_client_browse_finish (client, burrow_test_result_wait (&r, DEADLINE_MS), NULL, &error);
+ */
+typedef struct
+{
+  GAsyncResult *result;   /* owned; NULL until the callback ran */
+} BurrowTestResult;
+
+#define BURROW_TEST_RESULT_INIT { NULL }
+
+/* A GAsyncReadyCallback: keeps a reference to @result in the BurrowTestResult @user_data
+ * (asserts it is the first one). */
+void          burrow_test_result_cb    (GObject          *source,
+                                        GAsyncResult     *result,
+                                        gpointer          user_data);
+/* TRUE once the callback ran. */
+gboolean      burrow_test_result_done  (BurrowTestResult *self);
+/* Iterates the default main context until the callback ran; fails the test when it has not
+ * after @timeout_ms. Returns the stored result (owned by @self). */
+GAsyncResult *burrow_test_result_wait  (BurrowTestResult *self,
+                                        guint             timeout_ms);
+/* Drops the stored result: @self can be used for another call. */
+void          burrow_test_result_clear (BurrowTestResult *self);
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (BurrowTestResult, burrow_test_result_clear)
 
 /* Writes @len bytes of deterministic pseudo-random data to a new file in @dir. */
 gchar    *burrow_test_write_file     (const gchar *dir,
@@ -57,9 +95,6 @@ gboolean  burrow_test_wait_share     (BurrowShare      *share,
 gboolean  burrow_test_rhash_tth      (const gchar *rhash,
                                       const gchar *path,
                                       guint8       root[24]);
-
-/* Path of a file in tests/data. */
-gchar    *burrow_test_data_path      (const gchar *name);
 
 /* A new BurrowClient with its data in @parent_dir/@nick, named @nick; @active switches it to
  * active mode (asserted). */

@@ -44,6 +44,8 @@ typedef struct
   gboolean      interrupted;
   GPtrArray    *get_items;   /* get: the BurrowQueueItems we wait for */
   gchar        *out_dir;     /* get: download folder */
+  BurrowHubSession *source_session; /* get: the hub of the user we browse */
+  BurrowUser   *source;      /* get: that user */
   guint         progress_id;
   GHashTable   *last_json;   /* get: transfer → last JSON line printed */
   gint64        last_text;   /* get: when the last text progress line went out */
@@ -311,25 +313,15 @@ on_list_received (GObject      *source,
                   gpointer      data)
 {
   Cli *cli = data;
-  BurrowPeerConnection *peer = BURROW_PEER_CONNECTION (source);
   g_autoptr(GError) error = NULL;
-  g_autoptr(GBytes) list = burrow_peer_connection_get_file_list_finish (peer, result, &error);
+  g_autoptr(GBytes) list = NULL;
   g_autoptr(BurrowFileTree) tree = NULL;
-  BurrowFileListLimits limits = burrow_file_list_limits_default ();
 
-  burrow_peer_connection_close (peer);
-  if (list == NULL)
-    {
-      fail (cli, error->message);
-      return;
-    }
-  /* verify before keeping: it must decompress and parse within the limits */
-  tree = burrow_file_list_parse (g_bytes_get_data (list, NULL), g_bytes_get_size (list), TRUE,
-                                 &limits, NULL, NULL, &error);
+  /* the list is kept only once it decompressed and parsed within the limits */
+  tree = burrow_client_browse_finish (BURROW_CLIENT (source), result, &list, &error);
   if (tree == NULL)
     {
-      g_autofree gchar *msg = g_strdup_printf (_("The file list is not valid: %s"), error->message);
-      fail (cli, msg);
+      fail (cli, error->message);
       return;
     }
   if (!g_file_set_contents (cli->out_path, g_bytes_get_data (list, NULL), g_bytes_get_size (list),
@@ -348,24 +340,6 @@ on_list_received (GObject      *source,
     g_print (_("File list saved to %s (%u files, %u folders)\n"), cli->out_path,
              burrow_file_tree_get_n_files (tree), burrow_file_tree_get_n_directories (tree));
   quit (cli, EXIT_SUCCESS);
-}
-
-static void
-on_peer_connected (GObject      *source,
-                   GAsyncResult *result,
-                   gpointer      data)
-{
-  Cli *cli = data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(BurrowPeerConnection) peer = NULL;
-
-  peer = burrow_nat_connector_connect_finish (BURROW_NAT_CONNECTOR (source), result, NULL, &error);
-  if (peer == NULL)
-    {
-      fail (cli, error->message);
-      return;
-    }
-  burrow_peer_connection_get_file_list_async (peer, cli->cancellable, on_list_received, cli);
 }
 
 static gboolean
@@ -440,7 +414,7 @@ start_search (Cli *cli)
 {
   g_autoptr(GError) error = NULL;
 
-  cli->search = burrow_search_new (cli->client, cli->args[1], NULL);
+  cli->search = burrow_client_new_search (cli->client, cli->args[1], NULL);
   g_signal_connect (burrow_search_get_results (cli->search), "items-changed",
                     G_CALLBACK (on_results_changed), cli);
   if (!burrow_search_start (cli->search, &error))
@@ -893,29 +867,16 @@ on_get_list_received (GObject      *source,
                       gpointer      data)
 {
   Cli *cli = data;
-  BurrowPeerConnection *peer = BURROW_PEER_CONNECTION (source);
-  BurrowDownloadQueue *queue = burrow_client_get_download_queue (cli->client);
   g_autoptr(GError) error = NULL;
-  g_autoptr(GBytes) list = burrow_peer_connection_get_file_list_finish (peer, result, &error);
   g_autoptr(BurrowFileTree) tree = NULL;
   g_autoptr(GPtrArray) items = NULL;
-  BurrowFileListLimits limits = burrow_file_list_limits_default ();
   BurrowFileNode *node;
-  const gchar *cid = burrow_peer_connection_get_peer_cid (peer);
-  BurrowHubSession *session = g_object_get_data (G_OBJECT (peer), "burrow-cli-session");
 
-  burrow_peer_connection_close (peer);
-  if (list == NULL)
-    {
-      fail (cli, error->message);
-      return;
-    }
-  tree = burrow_file_list_parse (g_bytes_get_data (list, NULL), g_bytes_get_size (list), TRUE,
-                                 &limits, NULL, NULL, &error);
+  /* the connection that brought the list stays with the transfer manager for the download */
+  tree = burrow_client_browse_finish (BURROW_CLIENT (source), result, NULL, &error);
   if (tree == NULL)
     {
-      g_autofree gchar *msg = g_strdup_printf (_("The file list is not valid: %s"), error->message);
-      fail (cli, msg);
+      fail (cli, error->message);
       return;
     }
   node = burrow_file_tree_lookup (tree, cli->args[2]);
@@ -930,55 +891,16 @@ on_get_list_received (GObject      *source,
       fail (cli, msg);
       return;
     }
-  if (node->is_dir)
-    items = burrow_download_queue_add_folder (queue, node, cli->out_dir, cid,
-                                              burrow_hub_session_get_uri (session), cli->args[1], &error);
-  else if (!node->has_tth)
-    {
-      g_autofree gchar *msg = g_strdup_printf (_("%s's list has no TTH for “%s”"), cli->args[1], cli->args[2]);
-      fail (cli, msg);
-      return;
-    }
-  else
-    {
-      g_autofree gchar *tth = burrow_base32_encode (node->tth, BURROW_TTH_SIZE);
-      BurrowQueueItem *item = burrow_download_queue_add_file (queue, tth, node->size, node->name,
-                                                              cli->out_dir, cid,
-                                                              burrow_hub_session_get_uri (session),
-                                                              cli->args[1], &error);
-      if (item != NULL)
-        {
-          items = g_ptr_array_new_with_free_func (g_object_unref);
-          g_ptr_array_add (items, item);
-        }
-    }
+  items = burrow_client_download_node (cli->client, node, cli->out_dir,
+                                       burrow_user_get_id (cli->source),
+                                       burrow_hub_session_get_uri (cli->source_session),
+                                       cli->args[1], &error);
   if (items == NULL)
     {
       fail (cli, error->message);
       return;
     }
   get_enqueued (cli, items);
-}
-
-static void
-on_get_peer_connected (GObject      *source,
-                       GAsyncResult *result,
-                       gpointer      data)
-{
-  Cli *cli = data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(BurrowPeerConnection) peer = NULL;
-
-  peer = burrow_nat_connector_connect_finish (BURROW_NAT_CONNECTOR (source), result, NULL, &error);
-  if (peer == NULL)
-    {
-      fail (cli, error->message);
-      return;
-    }
-  g_object_set_data_full (G_OBJECT (peer), "burrow-cli-session",
-                          g_object_ref (g_object_get_data (G_OBJECT (cli->client), "burrow-cli-session")),
-                          g_object_unref);
-  burrow_peer_connection_get_file_list_async (peer, cli->cancellable, on_get_list_received, cli);
 }
 
 static void
@@ -1025,12 +947,11 @@ start_get (Cli              *cli,
       get_enqueued (cli, items);
       return;
     }
-  /* a path: resolve it in the user's file list first */
-  g_object_set_data_full (G_OBJECT (cli->client), "burrow-cli-session", g_object_ref (session),
-                          g_object_unref);
-  burrow_nat_connector_connect_async (burrow_client_get_connector (cli->client),
-                                      BURROW_ADC_HUB_SESSION (session), user, cli->cancellable,
-                                      on_get_peer_connected, cli);
+  /* a path: resolve it in the user's file list first (one connection for both) */
+  g_set_object (&cli->source_session, session);
+  g_set_object (&cli->source, user);
+  burrow_client_browse_async (cli->client, session, user, cli->cancellable,
+                              on_get_list_received, cli);
 }
 
 static void
@@ -1069,9 +990,8 @@ logged_in (Cli              *cli,
           fail (cli, msg);
           return;
         }
-      burrow_nat_connector_connect_async (burrow_client_get_connector (cli->client),
-                                          BURROW_ADC_HUB_SESSION (session), user, cli->cancellable,
-                                          on_peer_connected, cli);
+      burrow_client_browse_async (cli->client, session, user, cli->cancellable,
+                                  on_list_received, cli);
     }
   else if (g_str_equal (cli->command, "pm"))
     {
@@ -1168,6 +1088,8 @@ cli_clear (Cli *cli)
   if (cli->search != NULL)
     g_signal_handlers_disconnect_by_data (burrow_search_get_results (cli->search), cli);
   g_clear_object (&cli->search);
+  g_clear_object (&cli->source_session);
+  g_clear_object (&cli->source);
   g_clear_pointer (&cli->last_progress, g_free);
   if (cli->get_items != NULL)
     {

@@ -25,6 +25,7 @@
 #include "burrow-file-list.h"
 #include "burrow-hash-store.h"
 #include "burrow-tls.h"
+#include "burrow-base32.h"
 #include "burrow-tth.h"
 
 #include "burrow-client.h"
@@ -39,13 +40,15 @@ struct _BurrowClient
   BurrowDatabase       *database;
   BurrowIdentity       *identity;
   BurrowFavoriteHubs   *favorite_hubs;
-  GListStore           *hubs;
+  BurrowHubList        *hubs;
+  BurrowSearchRouter   *search_router;
+  BurrowSearchResponder *responder;
   gchar                *nick;
   gchar                *description;
   BurrowNatConnector   *connector;
   BurrowPeerDialer     *dialer;        /* over the connector */
   BurrowPeerPool       *pool;          /* idle peer connections */
-  BurrowUploadService  *uploads;       /* what we serve, slots and caps */
+  BurrowUploadService  *uploads;       /* what we serve, slots and caps; our file list */
   BurrowShare          *share;
   BurrowDownloadQueue  *download_queue;
   BurrowTransferManager *transfers;
@@ -63,6 +66,9 @@ enum {
   PROP_NICK,
   PROP_DESCRIPTION,
   PROP_MODE,
+  PROP_PORT,
+  PROP_SLOTS,
+  PROP_DOWNLOAD_DIR,
   N_PROPS
 };
 
@@ -78,11 +84,13 @@ burrow_client_dispose (GObject *object)
   g_clear_object (&self->transfers);
   g_clear_object (&self->pool);
   g_clear_object (&self->download_queue);
+  g_clear_object (&self->responder);
+  g_clear_object (&self->search_router);
   g_clear_object (&self->share);
   if (self->hubs != NULL)
     burrow_client_disconnect_all (self);
-  g_clear_object (&self->hubs);
   g_clear_object (&self->dialer);
+  g_clear_object (&self->hubs);
   g_clear_object (&self->connector);
   /* after the connector: its connections close through the service's slot function */
   g_clear_object (&self->uploads);
@@ -122,6 +130,9 @@ burrow_client_get_property (GObject    *object,
     case PROP_NICK: g_value_set_string (value, self->nick); break;
     case PROP_DESCRIPTION: g_value_set_string (value, self->description); break;
     case PROP_MODE: g_value_set_enum (value, self->mode); break;
+    case PROP_PORT: g_value_set_uint (value, self->port); break;
+    case PROP_SLOTS: g_value_set_uint (value, burrow_client_get_slots (self)); break;
+    case PROP_DOWNLOAD_DIR: g_value_set_string (value, burrow_client_get_download_dir (self)); break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -140,6 +151,16 @@ burrow_client_set_property (GObject      *object,
     case PROP_NICK: burrow_client_set_nick (self, g_value_get_string (value)); break;
     case PROP_DESCRIPTION: burrow_client_set_description (self, g_value_get_string (value)); break;
     case PROP_MODE: burrow_client_set_mode (self, g_value_get_enum (value)); break;
+    case PROP_PORT:
+      {
+        g_autoptr(GError) error = NULL;
+
+        if (!burrow_client_set_port (self, (guint16) g_value_get_uint (value), &error))
+          g_warning ("cannot listen on port %u: %s", g_value_get_uint (value), error->message);
+      }
+      break;
+    case PROP_SLOTS: burrow_client_set_slots (self, g_value_get_uint (value)); break;
+    case PROP_DOWNLOAD_DIR: burrow_client_set_download_dir (self, g_value_get_string (value)); break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -165,13 +186,31 @@ burrow_client_class_init (BurrowClientClass *klass)
   properties[PROP_DESCRIPTION] = g_param_spec_string ("description", NULL, NULL, NULL, RW);
   properties[PROP_MODE] = g_param_spec_enum ("mode", NULL, NULL, BURROW_TYPE_CONNECTION_MODE,
                                              BURROW_CONNECTION_MODE_PASSIVE, RW);
+  /**
+   * BurrowClient:port:
+   *
+   * The TCP/UDP port for active mode; 0 for any free one. Kept in the engine's database.
+   */
+  properties[PROP_PORT] = g_param_spec_uint ("port", NULL, NULL, 0, G_MAXUINT16, 0, RW);
+  /**
+   * BurrowClient:slots:
+   *
+   * How many uploads may run at once (mini-slots come on top). Kept in the engine's database.
+   */
+  properties[PROP_SLOTS] = g_param_spec_uint ("slots", NULL, NULL, 0, 1000,
+                                              BURROW_CLIENT_DEFAULT_SLOTS, RW);
+  /**
+   * BurrowClient:download-dir:
+   *
+   * Where downloads go (an absolute path). Kept in the engine's database.
+   */
+  properties[PROP_DOWNLOAD_DIR] = g_param_spec_string ("download-dir", NULL, NULL, NULL, RW);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
 static void
 burrow_client_init (BurrowClient *self)
 {
-  self->hubs = g_list_store_new (BURROW_TYPE_HUB_SESSION);
 }
 
 /**
@@ -200,49 +239,13 @@ default_nick (void)
   return g_string_free (g_steal_pointer (&nick), FALSE);
 }
 
-typedef void (*SessionSetter) (BurrowHubSession *session, gconstpointer value);
-static void for_each_session (BurrowClient *self, SessionSetter setter, gconstpointer value);
-static void set_session_port (BurrowHubSession *session, gconstpointer value);
-
-/**
- * burrow_client_set_file_list:
- * @tree: (nullable): what we share; %NULL for nothing
- *
- * Generates the file list peers download from us.
- */
-gboolean
-burrow_client_set_file_list (BurrowClient    *self,
-                             BurrowFileTree  *tree,
-                             GError         **error)
-{
-  g_autoptr(BurrowFileTree) empty = NULL;
-  g_autoptr(GBytes) xml = NULL;
-  g_autoptr(GBytes) compressed = NULL;
-  g_autofree gchar *generator = g_strdup_printf ("Burrow %s", PACKAGE_VERSION);
-
-  g_return_val_if_fail (BURROW_IS_CLIENT (self), FALSE);
-
-  if (tree == NULL)
-    {
-      tree = empty = burrow_file_tree_new ();
-      burrow_file_tree_finish (empty);
-    }
-  xml = burrow_file_list_generate (tree, burrow_identity_get_cid (self->identity), generator, "/",
-                                   TRUE, error);
-  if (xml == NULL)
-    return FALSE;
-  compressed = burrow_file_list_compress (xml, error);
-  if (compressed == NULL)
-    return FALSE;
-  burrow_upload_service_set_file_list (self->uploads, compressed);
-  return TRUE;
-}
 
 /**
  * burrow_client_set_file_list_bytes:
- * @compressed: a files.xml.bz2 generated elsewhere (the share's worker thread)
+ * @compressed: a files.xml.bz2
  *
- * Serves @compressed as our file list.
+ * Serves @compressed as our file list until the share publishes its next
+ * one (BurrowShare:file-list).
  */
 void
 burrow_client_set_file_list_bytes (BurrowClient *self,
@@ -266,28 +269,38 @@ burrow_client_get_share (BurrowClient *self)
   return self->share;
 }
 
+/**
+ * burrow_client_get_search_responder:
+ *
+ * Returns: (transfer none): what answers other users' searches from the share
+ */
+BurrowSearchResponder *
+burrow_client_get_search_responder (BurrowClient *self)
+{
+  g_return_val_if_fail (BURROW_IS_CLIENT (self), NULL);
+  return self->responder;
+}
+
+static void
+on_share_file_list (BurrowShare  *share,
+                    GParamSpec   *pspec,
+                    BurrowClient *self)
+{
+  burrow_client_set_file_list_bytes (self, burrow_share_get_file_list (share));
+}
+
 /* What each hub's INF says about our share and slots. */
 static void
-update_share_info (BurrowClient     *self,
-                   BurrowHubSession *only)
+update_share_info (BurrowClient *self)
 {
   guint64 size = self->share ? burrow_share_get_total_size (self->share) : 0;
   guint64 files = self->share ? burrow_share_get_n_files (self->share) : 0;
-  guint slots = burrow_upload_service_get_slots (self->uploads);
-  guint slots_used = burrow_upload_service_get_slots_used (self->uploads);
+  guint slots = burrow_client_get_slots (self);
+  guint slots_used = burrow_client_get_slots_used (self);
   guint free_slots = slots > slots_used ? slots - slots_used : 0;
-  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->hubs));
 
-  if (only != NULL)
-    {
-      burrow_hub_session_set_share_info (only, size, files, slots, free_slots);
-      return;
-    }
-  for (guint i = 0; i < n; i++)
-    {
-      g_autoptr(BurrowHubSession) session = g_list_model_get_item (G_LIST_MODEL (self->hubs), i);
-      burrow_hub_session_set_share_info (session, size, files, slots, free_slots);
-    }
+  if (self->hubs != NULL)
+    burrow_hub_list_set_share_info (self->hubs, size, files, slots, free_slots);
 }
 
 static void
@@ -295,7 +308,34 @@ on_share_changed (BurrowShare  *share,
                   BurrowClient *self)
 {
   /* (the upload service makes its partial lists anew itself) */
-  update_share_info (self, NULL);
+  update_share_info (self);
+}
+
+static void
+save_uint_setting (BurrowClient *self,
+                   const gchar  *key,
+                   guint         value)
+{
+  g_autofree gchar *text = g_strdup_printf ("%u", value);
+  g_autoptr(GError) error = NULL;
+
+  if (!burrow_database_set_setting (self->database, key, text, &error))
+    g_warning ("cannot save the setting %s: %s", key, error->message);
+}
+
+static gboolean
+load_uint_setting (BurrowClient *self,
+                   const gchar  *key,
+                   guint         max,
+                   guint        *value)
+{
+  g_autofree gchar *text = burrow_database_dup_setting (self->database, key);
+  guint64 v;
+
+  if (text == NULL || !g_ascii_string_to_unsigned (text, 10, 0, max, &v, NULL))
+    return FALSE;
+  *value = (guint) v;
+  return TRUE;
 }
 
 /**
@@ -307,8 +347,14 @@ burrow_client_set_slots (BurrowClient *self,
                          guint         slots)
 {
   g_return_if_fail (BURROW_IS_CLIENT (self));
+
+  if (burrow_upload_service_get_slots (self->uploads) == slots)
+    return;
   burrow_upload_service_set_slots (self->uploads, slots);
-  update_share_info (self, NULL);
+  if (self->database != NULL)
+    save_uint_setting (self, "slots", slots);
+  update_share_info (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SLOTS]);
 }
 
 /**
@@ -352,14 +398,15 @@ guint
 burrow_client_get_slots (BurrowClient *self)
 {
   g_return_val_if_fail (BURROW_IS_CLIENT (self), 0);
-  return burrow_upload_service_get_slots (self->uploads);
+  return self->uploads ? burrow_upload_service_get_slots (self->uploads)
+                       : BURROW_CLIENT_DEFAULT_SLOTS;
 }
 
 guint
 burrow_client_get_slots_used (BurrowClient *self)
 {
   g_return_val_if_fail (BURROW_IS_CLIENT (self), 0);
-  return burrow_upload_service_get_slots_used (self->uploads);
+  return self->uploads ? burrow_upload_service_get_slots_used (self->uploads) : 0;
 }
 
 /**
@@ -374,6 +421,15 @@ burrow_client_get_connector (BurrowClient *self)
   return self->connector;
 }
 
+/* The listening port (and UDP socket) changed: tell the hubs and the search router. */
+static void
+connectivity_changed (BurrowClient *self)
+{
+  burrow_hub_list_set_port (self->hubs, burrow_nat_connector_get_port (self->connector));
+  burrow_search_router_set_udp_socket (self->search_router,
+                                       burrow_nat_connector_get_udp_socket (self->connector));
+}
+
 /**
  * burrow_client_set_port:
  * @port: the TCP/UDP port for active mode, 0 for any free one
@@ -385,22 +441,18 @@ burrow_client_set_port (BurrowClient  *self,
 {
   g_return_val_if_fail (BURROW_IS_CLIENT (self), FALSE);
 
-  self->port = port;
+  if (self->port != port)
+    {
+      self->port = port;
+      save_uint_setting (self, "port", port);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PORT]);
+    }
   if (self->mode != BURROW_CONNECTION_MODE_ACTIVE)
     return TRUE;
   if (!burrow_nat_connector_set_active (self->connector, TRUE, port, error))
     return FALSE;
-  for_each_session (self, set_session_port,
-                    GUINT_TO_POINTER (burrow_nat_connector_get_port (self->connector)));
+  connectivity_changed (self);
   return TRUE;
-}
-
-/* The transfer manager's alternate-source searches (until searches take the router). */
-static BurrowSearch *
-client_search_func (const gchar *tth,
-                    gpointer     user_data)
-{
-  return burrow_search_new (user_data, tth, NULL);
 }
 
 /**
@@ -450,32 +502,24 @@ burrow_client_new (const gchar  *data_dir,
     self->nick = default_nick ();
   self->description = burrow_database_dup_setting (self->database, "description");
 
+  self->hubs = burrow_hub_list_new (self->identity, self->database);
+  burrow_hub_list_set_nick (self->hubs, self->nick);
+  burrow_hub_list_set_description (self->hubs, self->description);
+  self->search_router = burrow_search_router_new (self->hubs);
   self->connector = burrow_nat_connector_new (self->identity);
   self->dialer = burrow_connector_dialer_new (self->connector, G_LIST_MODEL (self->hubs));
   self->uploads = burrow_upload_service_new (self->dialer,
                                              burrow_identity_get_cid (self->identity));
-  if (!burrow_client_set_file_list (self, NULL, error))
-    return NULL;
-
-  /* Until the first scan finishes, serve the list the last run left behind
-   * (written atomically by the share, so it is whole or absent). */
-  {
-    g_autofree gchar *cached_path = g_build_filename (self->data_dir, "files.xml.bz2", NULL);
-    g_autofree gchar *cached = NULL;
-    gsize cached_len = 0;
-
-    if (g_file_get_contents (cached_path, &cached, &cached_len, NULL) && cached_len > 0)
-      {
-        g_autoptr(GBytes) bytes = g_bytes_new_take (g_steal_pointer (&cached), cached_len);
-        burrow_client_set_file_list_bytes (self, bytes);
-      }
-  }
-
-  self->share = burrow_share_new (self, error);
+  self->share = burrow_share_new (self->database, self->data_dir,
+                                  burrow_identity_get_cid (self->identity), error);
   if (self->share == NULL)
     return NULL;
   g_signal_connect_object (self->share, "changed", G_CALLBACK (on_share_changed), self, 0);
   burrow_upload_service_set_share (self->uploads, self->share);
+  g_signal_connect_object (self->share, "notify::file-list", G_CALLBACK (on_share_file_list),
+                           self, 0);
+  on_share_file_list (self->share, NULL, self);
+  self->responder = burrow_search_responder_new (self->search_router, self->share);
 
   self->download_dir = burrow_database_dup_setting (self->database, "download-dir");
   self->download_queue = burrow_download_queue_new (self->database, error);
@@ -483,9 +527,21 @@ burrow_client_new (const gchar  *data_dir,
     return NULL;
   self->pool = burrow_peer_pool_new ();
   self->transfers = burrow_transfer_manager_new (self->download_queue, self->dialer, self->pool,
-                                                 NULL, burrow_identity_get_cid (self->identity));
+                                                 self->search_router,
+                                                 burrow_identity_get_cid (self->identity));
   burrow_transfer_manager_show_uploads (self->transfers, self->uploads);
-  burrow_transfer_manager_set_search_func (self->transfers, client_search_func, self);
+
+  /* the rest of what the last run left: slots, port and mode (which may start listening) */
+  {
+    guint value;
+
+    if (load_uint_setting (self, "slots", 1000, &value))
+      burrow_client_set_slots (self, value);
+    if (load_uint_setting (self, "port", G_MAXUINT16, &value))
+      self->port = (guint16) value;
+    if (load_uint_setting (self, "mode", BURROW_CONNECTION_MODE_ACTIVE, &value))
+      burrow_client_set_mode (self, (BurrowConnectionMode) value);
+  }
 
   return g_steal_pointer (&self);
 }
@@ -559,25 +615,14 @@ burrow_client_add_hub (BurrowClient  *self,
                        const gchar   *uri,
                        GError       **error)
 {
-  g_autoptr(BurrowHubSession) session = NULL;
+  BurrowHubSession *session;
 
   g_return_val_if_fail (BURROW_IS_CLIENT (self), NULL);
   g_return_val_if_fail (uri != NULL, NULL);
 
-  session = burrow_hub_session_new (uri, error);
-  if (session == NULL)
-    return NULL;
-
-  _burrow_hub_session_set_context (session, self->identity, self->database);
-  burrow_hub_session_set_nick (session, self->nick);
-  burrow_hub_session_set_description (session, self->description);
-  burrow_hub_session_set_mode (session, self->mode);
-  burrow_hub_session_set_port (session, burrow_nat_connector_get_port (self->connector));
-  update_share_info (self, session);
-  if (BURROW_IS_ADC_HUB_SESSION (session))
+  session = burrow_hub_list_add (self->hubs, uri, error);
+  if (session != NULL && BURROW_IS_ADC_HUB_SESSION (session))
     burrow_nat_connector_add_session (self->connector, BURROW_ADC_HUB_SESSION (session));
-  g_list_store_append (self->hubs, session);
-
   return session;
 }
 
@@ -585,66 +630,20 @@ void
 burrow_client_remove_hub (BurrowClient     *self,
                           BurrowHubSession *session)
 {
-  guint position;
-
   g_return_if_fail (BURROW_IS_CLIENT (self));
   g_return_if_fail (BURROW_IS_HUB_SESSION (session));
 
-  burrow_hub_session_disconnect (session);
   if (BURROW_IS_ADC_HUB_SESSION (session))
     burrow_nat_connector_remove_session (self->connector, BURROW_ADC_HUB_SESSION (session));
-  if (g_list_store_find (self->hubs, session, &position))
-    g_list_store_remove (self->hubs, position);
+  burrow_hub_list_remove (self->hubs, session);
 }
 
 void
 burrow_client_disconnect_all (BurrowClient *self)
 {
-  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->hubs));
+  g_return_if_fail (BURROW_IS_CLIENT (self));
 
-  for (guint i = 0; i < n; i++)
-    {
-      g_autoptr(BurrowHubSession) session = g_list_model_get_item (G_LIST_MODEL (self->hubs), i);
-      burrow_hub_session_disconnect (session);
-    }
-}
-
-static void
-for_each_session (BurrowClient  *self,
-                  SessionSetter  setter,
-                  gconstpointer  value)
-{
-  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->hubs));
-
-  for (guint i = 0; i < n; i++)
-    {
-      g_autoptr(BurrowHubSession) session = g_list_model_get_item (G_LIST_MODEL (self->hubs), i);
-      setter (session, value);
-    }
-}
-
-static void
-set_session_nick (BurrowHubSession *session, gconstpointer value)
-{
-  burrow_hub_session_set_nick (session, value);
-}
-
-static void
-set_session_description (BurrowHubSession *session, gconstpointer value)
-{
-  burrow_hub_session_set_description (session, value);
-}
-
-static void
-set_session_mode (BurrowHubSession *session, gconstpointer value)
-{
-  burrow_hub_session_set_mode (session, GPOINTER_TO_INT (value));
-}
-
-static void
-set_session_port (BurrowHubSession *session, gconstpointer value)
-{
-  burrow_hub_session_set_port (session, (guint16) GPOINTER_TO_UINT (value));
+  burrow_hub_list_disconnect_all (self->hubs);
 }
 
 void
@@ -659,7 +658,7 @@ burrow_client_set_nick (BurrowClient *self,
   g_free (self->nick);
   self->nick = g_strdup (nick);
   burrow_database_set_setting (self->database, "nick", nick, NULL);
-  for_each_session (self, set_session_nick, nick);
+  burrow_hub_list_set_nick (self->hubs, nick);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_NICK]);
 }
 
@@ -681,7 +680,7 @@ burrow_client_set_description (BurrowClient *self,
   g_free (self->description);
   self->description = g_strdup (description);
   burrow_database_set_setting (self->database, "description", description ? description : "", NULL);
-  for_each_session (self, set_session_description, description);
+  burrow_hub_list_set_description (self->hubs, description);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DESCRIPTION]);
 }
 
@@ -702,6 +701,8 @@ burrow_client_set_mode (BurrowClient         *self,
 
   if (self->mode == mode)
     return;
+  /* the user's choice is kept even when the port cannot be had right now */
+  save_uint_setting (self, "mode", mode);
   if (!burrow_nat_connector_set_active (self->connector, mode == BURROW_CONNECTION_MODE_ACTIVE,
                                         self->port, &error))
     {
@@ -711,9 +712,8 @@ burrow_client_set_mode (BurrowClient         *self,
         return;
     }
   self->mode = mode;
-  for_each_session (self, set_session_port,
-                    GUINT_TO_POINTER (burrow_nat_connector_get_port (self->connector)));
-  for_each_session (self, set_session_mode, GINT_TO_POINTER (mode));
+  connectivity_changed (self);
+  burrow_hub_list_set_mode (self->hubs, mode);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MODE]);
 }
 
@@ -804,9 +804,12 @@ burrow_client_set_download_dir (BurrowClient *self,
   g_return_if_fail (BURROW_IS_CLIENT (self));
   g_return_if_fail (dir == NULL || g_path_is_absolute (dir));
 
+  if (g_strcmp0 (self->download_dir, dir) == 0)
+    return;
   g_free (self->download_dir);
   self->download_dir = g_strdup (dir);
   burrow_database_set_setting (self->database, "download-dir", dir ? dir : "", NULL);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DOWNLOAD_DIR]);
 }
 
 /* ---- browsing a peer's file list ------------------------------------------------------------ */
@@ -818,6 +821,7 @@ typedef struct
   BurrowHubSession     *session;
   BurrowUser           *user;
   BurrowPeerConnection *peer;    /* kept alive until the list is in */
+  GBytes               *list;    /* as received (files.xml.bz2) */
 } BrowseData;
 
 static BrowseData *
@@ -839,6 +843,7 @@ browse_data_free (gpointer data)
   g_clear_object (&b->session);
   g_clear_object (&b->user);
   g_clear_object (&b->peer);
+  g_clear_pointer (&b->list, g_bytes_unref);
   g_free (b);
 }
 
@@ -895,6 +900,7 @@ on_browse_list_received (GObject      *source,
     }
   if (g_task_return_error_if_cancelled (task))
     return;
+  ((BrowseData *) g_task_get_task_data (task))->list = g_bytes_ref (list);
   /* Decompressing and parsing (up to millions of entries) run in worker threads. */
   burrow_file_list_load_async (NULL, list, TRUE, &limits, cancellable, on_browse_loaded,
                                g_steal_pointer (&task));
@@ -1000,6 +1006,8 @@ burrow_client_browse_async (BurrowClient        *self,
 
 /**
  * burrow_client_browse_finish:
+ * @list: (out) (optional) (transfer full): the list as received (files.xml.bz2), when it
+ *   parsed
  *
  * Returns: (transfer full): the user's list, a finished tree whose root is the list's root,
  *   or %NULL with @error set (the connector's, the peer connection's, a #BURROW_SHARE_ERROR
@@ -1008,10 +1016,113 @@ burrow_client_browse_async (BurrowClient        *self,
 BurrowFileTree *
 burrow_client_browse_finish (BurrowClient  *self,
                              GAsyncResult  *result,
+                             GBytes       **list,
                              GError       **error)
 {
+  BurrowFileTree *tree;
+
   g_return_val_if_fail (BURROW_IS_CLIENT (self), NULL);
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);
 
-  return g_task_propagate_pointer (G_TASK (result), error);
+  if (list != NULL)
+    *list = NULL;
+  tree = g_task_propagate_pointer (G_TASK (result), error);
+  if (tree != NULL && list != NULL)
+    {
+      BrowseData *b = g_task_get_task_data (G_TASK (result));
+
+      *list = b->list != NULL ? g_bytes_ref (b->list) : NULL;
+    }
+  return tree;
 }
+
+/**
+ * burrow_client_download_node:
+ * @node: a file or folder of a user's file list (burrow_client_browse_finish())
+ * @target_dir: (nullable): where to save; %NULL for the download folder
+ * @user_id: the source (burrow_user_get_id())
+ * @hub_uri: the hub the source is on
+ * @nick: the source's nick, for display
+ *
+ * Queues @node (a file, or every file under a folder, keeping the folder's layout) from
+ * @user_id and wakes the transfer manager: what "Download" does in a file list, the same
+ * for the app and burrow-cli. A connection the browse left to @user_id is used first.
+ *
+ * Returns: (transfer container) (element-type BurrowQueueItem): the items queued (empty
+ *   for an empty folder), or %NULL with @error set (%BURROW_TRANSFER_ERROR_FILE_NOT_AVAILABLE
+ *   for a file the list gives without a TTH, or the queue's error)
+ */
+GPtrArray *
+burrow_client_download_node (BurrowClient          *self,
+                             const BurrowFileNode  *node,
+                             const gchar           *target_dir,
+                             const gchar           *user_id,
+                             const gchar           *hub_uri,
+                             const gchar           *nick,
+                             GError               **error)
+{
+  g_autoptr(GPtrArray) items = NULL;
+
+  g_return_val_if_fail (BURROW_IS_CLIENT (self), NULL);
+  g_return_val_if_fail (node != NULL, NULL);
+  g_return_val_if_fail (user_id != NULL, NULL);
+
+  if (target_dir == NULL)
+    target_dir = burrow_client_get_download_dir (self);
+  if (node->is_dir)
+    items = burrow_download_queue_add_folder (self->download_queue, node, target_dir, user_id,
+                                              hub_uri, nick, error);
+  else if (!node->has_tth)
+    {
+      g_set_error (error, BURROW_TRANSFER_ERROR, BURROW_TRANSFER_ERROR_FILE_NOT_AVAILABLE,
+                   _("%s's list has no TTH for “%s”"), nick, node->name);
+      return NULL;
+    }
+  else
+    {
+      g_autofree gchar *tth = burrow_base32_encode (node->tth, BURROW_TTH_SIZE);
+      BurrowQueueItem *item = burrow_download_queue_add_file (self->download_queue, tth, node->size,
+                                                              node->name, target_dir, user_id,
+                                                              hub_uri, nick, error);
+      if (item != NULL)
+        {
+          items = g_ptr_array_new_with_free_func (g_object_unref);
+          g_ptr_array_add (items, item);
+        }
+    }
+  if (items != NULL && items->len > 0)
+    burrow_transfer_manager_kick (self->transfers);
+  return g_steal_pointer (&items);
+}
+
+/**
+ * burrow_client_new_search:
+ * @query: a TTH (39 base32 characters) or keywords separated by white space
+ *   (a keyword starting with '-' excludes)
+ * @filter: (nullable): type and size limits
+ *
+ * A search on the engine's hubs; send it with burrow_search_start().
+ *
+ * Returns: (transfer full): the search
+ */
+BurrowSearch *
+burrow_client_new_search (BurrowClient             *self,
+                          const gchar              *query,
+                          const BurrowSearchFilter *filter)
+{
+  g_return_val_if_fail (BURROW_IS_CLIENT (self), NULL);
+  return burrow_search_new (self->search_router, query, filter);
+}
+
+/**
+ * burrow_client_get_search_router:
+ *
+ * Returns: (transfer none): where searches go out and results come in
+ */
+BurrowSearchRouter *
+burrow_client_get_search_router (BurrowClient *self)
+{
+  g_return_val_if_fail (BURROW_IS_CLIENT (self), NULL);
+  return self->search_router;
+}
+

@@ -14,8 +14,12 @@
 #include "burrow-file-tree.h"
 #include "burrow-nat-connector.h"
 #include "burrow-favorite-hubs.h"
+#include "burrow-hub-list.h"
 #include "burrow-hub-session.h"
 #include "burrow-identity.h"
+#include "burrow-search.h"
+#include "burrow-search-responder.h"
+#include "burrow-search-router.h"
 #include "burrow-share.h"
 #include "burrow-transfer-manager.h"
 
@@ -58,12 +62,10 @@ gboolean          burrow_client_set_port        (BurrowClient         *self,
                                                  guint16               port,
                                                  GError              **error);
 BurrowNatConnector *burrow_client_get_connector (BurrowClient         *self);
-gboolean          burrow_client_set_file_list   (BurrowClient         *self,
-                                                 BurrowFileTree       *tree,
-                                                 GError              **error);
 void              burrow_client_set_file_list_bytes (BurrowClient     *self,
                                                  GBytes               *compressed);
 BurrowShare      *burrow_client_get_share       (BurrowClient         *self);
+BurrowSearchResponder *burrow_client_get_search_responder (BurrowClient *self);
 void              burrow_client_set_slots       (BurrowClient         *self,
                                                  guint                 slots);
 guint             burrow_client_get_slots       (BurrowClient         *self);
@@ -91,7 +93,20 @@ void              burrow_client_browse_async    (BurrowClient         *self,
                                                  gpointer              user_data);
 BurrowFileTree   *burrow_client_browse_finish   (BurrowClient         *self,
                                                  GAsyncResult         *result,
+                                                 GBytes              **list,
                                                  GError              **error);
+GPtrArray        *burrow_client_download_node   (BurrowClient         *self,
+                                                 const BurrowFileNode *node,
+                                                 const gchar          *target_dir,
+                                                 const gchar          *user_id,
+                                                 const gchar          *hub_uri,
+                                                 const gchar          *nick,
+                                                 GError              **error);
+
+BurrowSearch     *burrow_client_new_search      (BurrowClient         *self,
+                                                 const gchar          *query,
+                                                 const BurrowSearchFilter *filter);
+BurrowSearchRouter *burrow_client_get_search_router (BurrowClient     *self);
 
 gchar            *burrow_client_default_data_dir (void);
 

@@ -45,6 +45,7 @@
 #include "burrow-search-index.h"
 #include "burrow-search-query.h"
 #include "burrow-search-responder.h"
+#include "burrow-search-hits.h"
 #include "burrow-search-result.h"
 #include "burrow-search.h"
 #include "burrow-share.h"

@@ -720,16 +720,17 @@ static void
 update_summary (BurrowConnectivityPage *self)
 {
   BurrowNatConnector *connector;
-  g_autoptr(GString) addresses = g_string_new (NULL);
-  g_autoptr(GString) seen_by = g_string_new (NULL);
+  g_auto(GStrv) addresses = NULL;
+  g_auto(GStrv) seen_by = NULL;
   g_autofree char *rate_detail = NULL;
   g_autofree char *count = NULL;
+  BurrowPunchTally tally = { 0 };
   GListModel *hubs;
   gboolean passive;
-  guint connected = 0;
-  guint failed = 0;
-  guint pending = 0;
+  guint connected;
+  guint pending;
   guint finished;
+  gint percent;
   guint n_hubs_connected = 0;
   guint n_shown;
   guint n;
@@ -772,42 +773,17 @@ update_summary (BurrowConnectivityPage *self)
 
   /* What the hubs see */
   hubs = burrow_client_get_hubs (self->client);
-  n = g_list_model_get_n_items (hubs);
-  for (guint i = 0; i < n; i++)
-    {
-      g_autoptr(BurrowHubSession) session = g_list_model_get_item (hubs, i);
-      BurrowUser *me;
-      const char *ip;
-      const char *name;
-
-      if (burrow_hub_session_get_state (session) != BURROW_HUB_STATE_NORMAL)
-        continue;
-      n_hubs_connected++;
-      me = burrow_hub_session_get_me (session);
-      ip = me != NULL ? burrow_user_get_ip4 (me) : NULL;
-      name = burrow_hub_session_get_hub_name (session);
-      if (name == NULL || *name == '\0')
-        name = burrow_hub_session_get_uri (session);
-      if (ip != NULL && *ip != '\0' && strstr (addresses->str, ip) == NULL)
-        {
-          if (addresses->len > 0)
-            g_string_append (addresses, ", ");
-          g_string_append (addresses, ip);
-        }
-      if (ip != NULL && *ip != '\0')
-        {
-          if (seen_by->len > 0)
-            g_string_append (seen_by, ", ");
-          g_string_append (seen_by, name);
-        }
-    }
-  if (addresses->len > 0)
+  addresses = burrow_hub_list_dup_own_addresses (BURROW_HUB_LIST (hubs), &seen_by);
+  n_hubs_connected = burrow_hub_list_get_n_logged_in (BURROW_HUB_LIST (hubs));
+  if (addresses[0] != NULL)
     {
       g_autofree char *detail = NULL;
+      g_autofree char *address_text = g_strjoinv (", ", addresses);
+      g_autofree char *hub_text = g_strjoinv (", ", seen_by);
 
-      gtk_label_set_text (self->address_label, addresses->str);
+      gtk_label_set_text (self->address_label, address_text);
       /* Translators: %s is a list of hub names */
-      detail = g_strdup_printf (_("As seen by %s."), seen_by->str);
+      detail = g_strdup_printf (_("As seen by %s."), hub_text);
       gtk_label_set_text (self->address_detail_label, detail);
     }
   else if (n_hubs_connected > 0)
@@ -825,26 +801,15 @@ update_summary (BurrowConnectivityPage *self)
 
   /* How well it works */
   n = self->attempts != NULL ? g_list_model_get_n_items (self->attempts) : 0;
-  for (guint i = 0; i < n; i++)
+  if (self->attempts != NULL)
+    burrow_punch_attempts_tally (self->attempts, &tally);
+  connected = tally.connected;
+  pending = tally.pending;
+  finished = tally.connected + tally.failed;
+  percent = burrow_punch_tally_get_percent (&tally);
+  if (percent >= 0)
     {
-      g_autoptr(BurrowPunchAttempt) attempt = g_list_model_get_item (self->attempts, i);
-
-      switch (burrow_punch_attempt_get_result (attempt))
-        {
-        case BURROW_PUNCH_RESULT_CONNECTED: connected++; break;
-        case BURROW_PUNCH_RESULT_PENDING: pending++; break;
-        case BURROW_PUNCH_RESULT_FAILED:
-        case BURROW_PUNCH_RESULT_CANCELLED:
-        default:
-          failed++;
-          break;
-        }
-    }
-  finished = connected + failed;
-  if (finished > 0)
-    {
-      guint percent = (connected * 100 + finished / 2) / finished;
-      g_autofree char *rate = g_strdup_printf ("%u %%", percent);
+      g_autofree char *rate = g_strdup_printf ("%d %%", percent);
 
       gtk_label_set_text (self->rate_label, rate);
       gtk_level_bar_set_value (self->rate_bar, (double) connected / finished);

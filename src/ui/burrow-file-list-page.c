@@ -740,49 +740,27 @@ static void
 download_nodes (BurrowFileListPage *self,
                 GPtrArray          *nodes)
 {
-  BurrowDownloadQueue *queue;
   g_autoptr(GError) error = NULL;
   g_autofree char *text = NULL;
   const char *failed_name = NULL;
-  const char *target_dir;
   guint n_queued = 0;
 
   if (!can_download (self))
     return;
-  queue = burrow_client_get_download_queue (self->client);
-  target_dir = burrow_client_get_download_dir (self->client);
-
   for (guint i = 0; i < nodes->len && error == NULL; i++)
     {
       BurrowFileNode *node = g_ptr_array_index (nodes, i);
+      g_autoptr(GPtrArray) items = NULL;
 
-      if (node->is_dir)
-        {
-          g_autoptr(GPtrArray) items = NULL;
-
-          items = burrow_download_queue_add_folder (queue, node, target_dir, self->cid,
-                                                    self->hub_uri, self->nick, &error);
-          if (items != NULL)
-            n_queued += items->len;
-          else
-            failed_name = node->name;
-        }
-      else if (node->has_tth)
-        {
-          g_autofree char *tth = burrow_tth_to_base32 (node->tth);
-          g_autoptr(BurrowQueueItem) item = NULL;
-
-          item = burrow_download_queue_add_file (queue, tth, node->size, node->name, target_dir,
-                                                 self->cid, self->hub_uri, self->nick, &error);
-          if (item != NULL)
-            n_queued++;
-          else
-            failed_name = node->name;
-        }
+      if (!node->is_dir && !node->has_tth)
+        continue;
+      items = burrow_client_download_node (self->client, node, NULL, self->cid, self->hub_uri,
+                                           self->nick, &error);
+      if (items != NULL)
+        n_queued += items->len;
+      else
+        failed_name = node->name;
     }
-
-  if (n_queued > 0)
-    burrow_transfer_manager_kick (burrow_client_get_transfer_manager (self->client));
 
   if (error != NULL)
     {
@@ -1132,7 +1110,7 @@ on_browse_done_cb (GObject      *source,
   g_autoptr(GError) error = NULL;
   g_autofree char *path = NULL;
 
-  tree = burrow_client_browse_finish (BURROW_CLIENT (source), result, &error);
+  tree = burrow_client_browse_finish (BURROW_CLIENT (source), result, NULL, &error);
   /* A newer load, or the page is gone (even if this one finished before it was cancelled). */
   if (data->cancellable != self->cancellable)
     return;

@@ -13,7 +13,7 @@
 
 #include <glib/gi18n-lib.h>
 
-#include "burrow-search-model.h"
+#include "burrow-search-hits.h"
 
 #include "burrow-search-page.h"
 
@@ -540,7 +540,7 @@ burrow_search_page_search (BurrowSearchPage *self,
   gtk_revealer_set_reveal_child (self->message_revealer, FALSE);
 
   get_filter (self, &filter);
-  self->search = burrow_search_new (self->client, text, &filter);
+  self->search = burrow_client_new_search (self->client, text, &filter);
   if (!burrow_search_start (self->search, &error))
     {
       g_autofree char *message = NULL;

@@ -10,7 +10,7 @@
 #include <gtk/gtk.h>
 
 #include "burrow-core.h"
-#include "burrow-search-model.h"
+#include "burrow-search-hits.h"
 #include "burrow-ui-types.h"
 
 G_BEGIN_DECLS

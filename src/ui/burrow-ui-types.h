@@ -21,7 +21,6 @@ typedef struct _BurrowHubPage        BurrowHubPage;
 typedef struct _BurrowHubsPage       BurrowHubsPage;
 typedef struct _BurrowNotifier       BurrowNotifier;
 typedef struct _BurrowPreferencesWindow BurrowPreferencesWindow;
-typedef struct _BurrowSearchModel    BurrowSearchModel;
 typedef struct _BurrowSearchPage     BurrowSearchPage;
 typedef struct _BurrowTransfersPage  BurrowTransfersPage;
 typedef struct _BurrowUserList       BurrowUserList;

@@ -26,13 +26,6 @@ typedef struct
   gchar            *track;     /* path of a shared file */
 } Fixture;
 
-typedef struct
-{
-  gboolean        done;
-  BurrowFileTree *tree;
-  GError         *error;
-} Result;
-
 static void
 set_up (Fixture       *f,
         gconstpointer  data)
@@ -88,35 +81,28 @@ tear_down (Fixture       *f,
   g_free (f->track);
 }
 
-static void
-on_browsed (GObject      *source,
-            GAsyncResult *result,
-            gpointer      data)
+/* a's list of bob's files */
+static BurrowFileTree *
+browse (Fixture       *f,
+        GCancellable  *cancellable,
+        GError       **error)
 {
-  Result *r = data;
-
-  r->tree = burrow_client_browse_finish (BURROW_CLIENT (source), result, &r->error);
-  r->done = TRUE;
-}
-
-static void
-browse (Fixture      *f,
-        GCancellable *cancellable,
-        Result       *r)
-{
+  g_auto(BurrowTestResult) r = BURROW_TEST_RESULT_INIT;
   BurrowUser *bob = burrow_hub_session_lookup_nick (f->session, "bob");
 
   g_assert_nonnull (bob);
-  burrow_client_browse_async (f->a, f->session, bob, cancellable, on_browsed, r);
-  g_assert_false (r->done);   /* never completes before returning */
-  g_assert_true (burrow_test_wait_for_flag (&r->done, DEADLINE_MS));
+  burrow_client_browse_async (f->a, f->session, bob, cancellable, burrow_test_result_cb, &r);
+  g_assert_false (burrow_test_result_done (&r));   /* never completes before returning */
+  return burrow_client_browse_finish (f->a, burrow_test_result_wait (&r, DEADLINE_MS), NULL,
+                                      error);
 }
 
 static void
 test_browse (Fixture       *f,
              gconstpointer  data)
 {
-  Result r = { 0, };
+  g_autoptr(GError) error = NULL;
+  BurrowFileTree *tree;
   g_autofree gchar *contents = NULL;
   BurrowFileNode *track;
   BurrowFileNode *notes;
@@ -128,16 +114,16 @@ test_browse (Fixture       *f,
       g_test_skip ("uhub is not installed");
       return;
     }
-  browse (f, NULL, &r);
-  g_assert_no_error (r.error);
-  g_assert_nonnull (r.tree);
-  g_assert_true (burrow_file_tree_is_finished (r.tree));
-  g_assert_cmpuint (burrow_file_tree_get_n_files (r.tree), ==, 2);
-  g_assert_cmpuint (burrow_file_tree_get_n_directories (r.tree), ==, 2);  /* Stuff, Music */
-  g_assert_cmpuint (burrow_file_tree_get_total_size (r.tree), ==, 70001 + 1000);
+  tree = browse (f, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (tree);
+  g_assert_true (burrow_file_tree_is_finished (tree));
+  g_assert_cmpuint (burrow_file_tree_get_n_files (tree), ==, 2);
+  g_assert_cmpuint (burrow_file_tree_get_n_directories (tree), ==, 2);  /* Stuff, Music */
+  g_assert_cmpuint (burrow_file_tree_get_total_size (tree), ==, 70001 + 1000);
 
   /* The file, with its size and the TTH of its bytes (computed here independently). */
-  track = burrow_file_tree_lookup (r.tree, "/Stuff/Music/track01.flac");
+  track = burrow_file_tree_lookup (tree, "/Stuff/Music/track01.flac");
   g_assert_nonnull (track);
   g_assert_false (track->is_dir);
   g_assert_cmpuint (track->size, ==, 70001);
@@ -145,11 +131,11 @@ test_browse (Fixture       *f,
   g_assert_true (g_file_get_contents (f->track, &contents, &len, NULL));
   burrow_tth_buffer (contents, len, root);
   g_assert_cmpmem (track->tth, 24, root, 24);
-  notes = burrow_file_tree_lookup (r.tree, "/Stuff/notes.txt");
+  notes = burrow_file_tree_lookup (tree, "/Stuff/notes.txt");
   g_assert_nonnull (notes);
   g_assert_cmpuint (notes->size, ==, 1000);
 
-  burrow_file_tree_unref (r.tree);
+  burrow_file_tree_unref (tree);
 }
 
 static gboolean
@@ -165,8 +151,8 @@ static void
 test_browse_download_browse (Fixture       *f,
                              gconstpointer  data)
 {
-  Result first = { 0, };
-  Result again = { 0, };
+  BurrowFileTree *first;
+  BurrowFileTree *again;
   GListModel *attempts = burrow_nat_connector_get_attempts (burrow_client_get_connector (f->a));
   BurrowUser *bob;
   BurrowFileNode *track;
@@ -181,13 +167,13 @@ test_browse_download_browse (Fixture       *f,
       g_test_skip ("uhub is not installed");
       return;
     }
-  browse (f, NULL, &first);
-  g_assert_no_error (first.error);
+  first = browse (f, NULL, &error);
+  g_assert_no_error (error);
   n_attempts = g_list_model_get_n_items (attempts);
   g_assert_cmpuint (n_attempts, >=, 1);
 
   bob = burrow_hub_session_lookup_nick (f->session, "bob");
-  track = burrow_file_tree_lookup (first.tree, "/Stuff/Music/track01.flac");
+  track = burrow_file_tree_lookup (first, "/Stuff/Music/track01.flac");
   g_assert_nonnull (track);
   tth = burrow_base32_encode (track->tth, 24);
   target = g_build_filename (f->dir, "downloads", NULL);
@@ -198,14 +184,14 @@ test_browse_download_browse (Fixture       *f,
   burrow_transfer_manager_kick (burrow_client_get_transfer_manager (f->a));
   g_assert_true (burrow_test_wait_until (item_done, item, DEADLINE_MS));
 
-  browse (f, NULL, &again);
-  g_assert_no_error (again.error);
-  g_assert_cmpuint (burrow_file_tree_get_n_files (again.tree), ==, 2);
+  again = browse (f, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (burrow_file_tree_get_n_files (again), ==, 2);
   /* no new connection was needed for the download or the second list */
   g_assert_cmpuint (g_list_model_get_n_items (attempts), ==, n_attempts);
 
-  burrow_file_tree_unref (first.tree);
-  burrow_file_tree_unref (again.tree);
+  burrow_file_tree_unref (first);
+  burrow_file_tree_unref (again);
 }
 
 /* A list asked for while a download from the same user runs. Between two passive users the
@@ -216,7 +202,7 @@ typedef struct
   Fixture         *f;
   BurrowQueueItem *item;
   GPtrArray       *watched;      /* BurrowTransfer: notify::state connected */
-  Result           result;
+  BurrowTestResult result;
   gboolean         asked;
   BurrowQueueState item_state;   /* when the list was asked for */
 } DuringDownload;
@@ -236,7 +222,8 @@ on_download_state (BurrowTransfer *transfer,
   dd->item_state = burrow_queue_item_get_state (dd->item);
   bob = burrow_hub_session_lookup_nick (dd->f->session, "bob");
   g_assert_nonnull (bob);
-  burrow_client_browse_async (dd->f->a, dd->f->session, bob, NULL, on_browsed, &dd->result);
+  burrow_client_browse_async (dd->f->a, dd->f->session, bob, NULL, burrow_test_result_cb,
+                              &dd->result);
 }
 
 static void
@@ -265,12 +252,13 @@ test_browse_during_download (Fixture       *f,
 {
   GListModel *attempts = burrow_nat_connector_get_attempts (burrow_client_get_connector (f->a));
   GListModel *transfers = burrow_transfer_manager_get_transfers (burrow_client_get_transfer_manager (f->a));
-  DuringDownload dd = { f, NULL, NULL, { 0, }, FALSE, 0 };
+  DuringDownload dd = { f, NULL, NULL, BURROW_TEST_RESULT_INIT, FALSE, 0 };
   g_autofree gchar *contents = NULL;
   g_autofree gchar *got = NULL;
   g_autofree gchar *tth = NULL;
   g_autofree gchar *target = NULL;
   g_autoptr(GError) error = NULL;
+  BurrowFileTree *tree;
   BurrowUser *bob;
   guint8 root[24];
   gsize len = 0, got_len = 0;
@@ -295,12 +283,13 @@ test_browse_during_download (Fixture       *f,
   g_assert_no_error (error);
   burrow_transfer_manager_kick (burrow_client_get_transfer_manager (f->a));
 
-  g_assert_true (burrow_test_wait_for_flag (&dd.result.done, DEADLINE_MS));
+  tree = burrow_client_browse_finish (f->a, burrow_test_result_wait (&dd.result, DEADLINE_MS),
+                                      NULL, &error);
   g_assert_true (dd.asked);
   g_assert_cmpint (dd.item_state, ==, BURROW_QUEUE_STATE_RUNNING);
-  g_assert_no_error (dd.result.error);
-  g_assert_nonnull (dd.result.tree);
-  g_assert_cmpuint (burrow_file_tree_get_n_files (dd.result.tree), ==, 2);
+  g_assert_no_error (error);
+  g_assert_nonnull (tree);
+  g_assert_cmpuint (burrow_file_tree_get_n_files (tree), ==, 2);
 
   /* the download finished after it got its connection back, and no other was made */
   g_assert_true (burrow_test_wait_until (item_done, dd.item, DEADLINE_MS));
@@ -314,7 +303,8 @@ test_browse_during_download (Fixture       *f,
     g_signal_handlers_disconnect_by_data (g_ptr_array_index (dd.watched, i), &dd);
   g_ptr_array_unref (dd.watched);
   g_clear_object (&dd.item);
-  burrow_file_tree_unref (dd.result.tree);
+  burrow_test_result_clear (&dd.result);
+  burrow_file_tree_unref (tree);
 }
 
 static void
@@ -322,7 +312,7 @@ test_cancelled (Fixture       *f,
                 gconstpointer  data)
 {
   g_autoptr(GCancellable) cancellable = g_cancellable_new ();
-  Result r = { 0, };
+  g_autoptr(GError) error = NULL;
 
   if (f->hub == NULL)
     {
@@ -330,10 +320,8 @@ test_cancelled (Fixture       *f,
       return;
     }
   g_cancellable_cancel (cancellable);
-  browse (f, cancellable, &r);
-  g_assert_null (r.tree);
-  g_assert_error (r.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
-  g_clear_error (&r.error);
+  g_assert_null (browse (f, cancellable, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
 }
 
 /* bob serves a list that is not a file list: an error, not a tree. */
@@ -345,7 +333,6 @@ test_bad_list (Fixture       *f,
   g_autoptr(GBytes) plain = g_bytes_new_static (not_a_list, strlen (not_a_list));
   g_autoptr(GBytes) compressed = NULL;
   g_autoptr(GError) error = NULL;
-  Result r = { 0, };
 
   if (f->hub == NULL)
     {
@@ -356,10 +343,8 @@ test_bad_list (Fixture       *f,
   g_assert_no_error (error);
   burrow_client_set_file_list_bytes (f->b, compressed);
 
-  browse (f, NULL, &r);
-  g_assert_null (r.tree);
-  g_assert_error (r.error, BURROW_SHARE_ERROR, BURROW_SHARE_ERROR_BAD_LIST);
-  g_clear_error (&r.error);
+  g_assert_null (browse (f, NULL, &error));
+  g_assert_error (error, BURROW_SHARE_ERROR, BURROW_SHARE_ERROR_BAD_LIST);
 }
 
 int

@@ -1244,6 +1244,52 @@ cancel_soon (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+/* The pure parser (bytes in memory) and the loader (worker threads, the
+ * bzip2 producer thread) give the same tree, CID, Base and duplicate count. */
+static void
+test_parser_and_loader_agree (void)
+{
+  static const gchar xml[] =
+    "<?xml version=\"1.0\" encoding=\"utf-8\" standalone=\"yes\"?>\n"
+    "<FileListing Version=\"1\" CID=\"" TEST_CID "\" Base=\"/Share/\">"
+    "<Directory Name=\"Dir\"><File Name=\"a\" Size=\"1\"/></Directory>"
+    "<Directory Name=\"DIR\"><File Name=\"b\" Size=\"2\"/><File Name=\"A\" Size=\"9\"/>"
+    "</Directory>"
+    "<File Name=\"x.txt\" Size=\"3\"/><File Name=\"X.TXT\" Size=\"4\"/>"
+    "</FileListing>\n";
+  g_autoptr(GBytes) plain = g_bytes_new_static (xml, strlen (xml));
+  g_autoptr(GBytes) bz = bzip2_of (xml, strlen (xml));
+
+  for (guint compressed = 0; compressed < 2; compressed++)
+    {
+      GBytes *input = compressed ? bz : plain;
+      g_autoptr(BurrowFileTree) parsed = NULL;
+      g_autoptr(GError) error = NULL;
+      g_autofree gchar *cid = NULL;
+      g_autofree gchar *base = NULL;
+      guint n_dups = 0;
+      LoadResult r;
+
+      parsed = burrow_file_list_parse_full (g_bytes_get_data (input, NULL),
+                                            g_bytes_get_size (input), compressed, NULL, &cid,
+                                            &base, &n_dups, &error);
+      g_assert_no_error (error);
+      g_assert_cmpstr (cid, ==, TEST_CID);
+      g_assert_cmpstr (base, ==, "/Share/");
+      g_assert_cmpuint (n_dups, ==, 2);
+      g_assert_cmpuint (burrow_file_tree_get_n_files (parsed), ==, 3);
+
+      run_load (NULL, input, compressed, NULL, NULL, &r);
+      g_assert_no_error (r.error);
+      g_assert_cmpstr (r.cid, ==, cid);
+      g_assert_cmpstr (r.base, ==, base);
+      g_assert_cmpuint (r.n_duplicates, ==, n_dups);
+      assert_same_node_full (burrow_file_tree_get_root (parsed), burrow_file_tree_get_root (r.tree),
+                             FALSE);
+      load_result_clear (&r);
+    }
+}
+
 static void
 test_async_cancel (void)
 {
@@ -1346,6 +1392,8 @@ main (int   argc,
                    test_bomb_default_limits);
   g_test_add_func ("/burrow/share/file-list/async", test_async);
   g_test_add_func ("/burrow/share/file-list/async-cancel", test_async_cancel);
+  g_test_add_func ("/burrow/share/file-list/parser-and-loader-agree",
+                   test_parser_and_loader_agree);
   g_test_add_func ("/burrow/share/file-list/large-round-trip", test_large_round_trip);
 
   return g_test_run ();

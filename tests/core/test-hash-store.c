@@ -434,14 +434,25 @@ test_persistence (Fixture       *fixture,
 
 /* ---- kill -9 ---- */
 
-/* Child mode: writes rows from @start on, forever, until killed. */
+/* For each wait on a writer child: generous, a loaded machine is slow. */
+#define WRITER_DEADLINE_MS (60 * 1000)
+
+/* Child mode: writes rows from @start on, forever, until killed. The first one is committed at
+ * once, then "started" is printed: every round commits something. */
 static int
 run_writer (const gchar *db_path,
             guint64      start)
 {
   g_autoptr(BurrowHashStore) store = open_store (db_path);
+  g_autoptr(GError) error = NULL;
 
-  for (guint64 i = start;; i++)
+  put_fake_row (store, start);
+  g_assert_true (burrow_hash_store_flush (store, &error));
+  g_assert_no_error (error);
+  printf ("started\n");
+  fflush (stdout);
+
+  for (guint64 i = start + 1;; i++)
     {
       put_fake_row (store, i);
       /* Pauses, so the flusher thread's commits get killed too. */
@@ -485,16 +496,30 @@ test_kill9 (Fixture       *fixture,
       g_autofree gchar *start = g_strdup_printf ("%u", round * 1000000);
       const gchar *argv[] = { exe, "--writer", fixture->db_path, start, NULL };
       g_autoptr(GSubprocess) child = NULL;
+      g_autoptr(GDataInputStream) out = NULL;
       g_autoptr(GError) error = NULL;
+      g_autofree gchar *line = NULL;
+      g_auto(BurrowTestResult) r = BURROW_TEST_RESULT_INIT;
       gint64 committed;
 
-      child = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_NONE, &error);
+      child = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error);
       g_assert_no_error (error);
+      out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (child));
+      g_data_input_stream_read_line_async (out, G_PRIORITY_DEFAULT, NULL, burrow_test_result_cb,
+                                           &r);
+      line = g_data_input_stream_read_line_finish (out,
+                                                   burrow_test_result_wait (&r, WRITER_DEADLINE_MS),
+                                                   NULL, &error);
+      g_assert_no_error (error);
+      g_assert_cmpstr (line, ==, "started");
+      burrow_test_result_clear (&r);
 
-      /* Let it run a random while, then kill -9 it. */
+      /* Deliberate: a random kill point within 150-900 ms of writing (nothing below depends on
+       * how much was written in that time). */
       g_usleep (g_test_rand_int_range (150, 900) * 1000);
       kill (atoi (g_subprocess_get_identifier (child)), SIGKILL);
-      g_subprocess_wait (child, NULL, &error);
+      g_subprocess_wait_async (child, NULL, burrow_test_result_cb, &r);
+      g_subprocess_wait_finish (child, burrow_test_result_wait (&r, WRITER_DEADLINE_MS), &error);
       g_assert_no_error (error);
       g_assert_true (g_subprocess_get_if_signaled (child));
       g_assert_cmpint (g_subprocess_get_term_sig (child), ==, SIGKILL);

@@ -576,8 +576,10 @@ test_cancel (Fixture       *fixture,
 
 /* ---- kill -9 mid-hash, then restart ---- */
 
-#define KILL_FILES     12
-#define KILL_FILE_SIZE (256 * KiB)
+#define KILL_FILES       12
+#define KILL_FILE_SIZE   (256 * KiB)
+/* For each wait on a child: generous, a loaded machine is slow. */
+#define CHILD_DEADLINE_MS (60 * 1000)
 
 typedef struct
 {
@@ -684,6 +686,68 @@ check_integrity (const gchar *db_path)
   sqlite3_close (db);
 }
 
+/* The next line the child writes (NULL at its end); fails the test after CHILD_DEADLINE_MS. */
+static gchar *
+read_child_line (GDataInputStream *lines)
+{
+  g_auto(BurrowTestResult) r = BURROW_TEST_RESULT_INIT;
+  g_autoptr(GError) error = NULL;
+  gchar *line;
+
+  g_data_input_stream_read_line_async (lines, G_PRIORITY_DEFAULT, NULL, burrow_test_result_cb, &r);
+  line = g_data_input_stream_read_line_finish (lines, burrow_test_result_wait (&r, CHILD_DEADLINE_MS),
+                                               NULL, &error);
+  g_assert_no_error (error);
+  return line;
+}
+
+/* Waits for @child to end (fails the test after CHILD_DEADLINE_MS). */
+static void
+wait_child (GSubprocess *child)
+{
+  g_auto(BurrowTestResult) r = BURROW_TEST_RESULT_INIT;
+  g_autoptr(GError) error = NULL;
+
+  g_subprocess_wait_async (child, NULL, burrow_test_result_cb, &r);
+  g_subprocess_wait_finish (child, burrow_test_result_wait (&r, CHILD_DEADLINE_MS), &error);
+  g_assert_no_error (error);
+}
+
+typedef struct
+{
+  BurrowHashStore *store;
+  const gchar     *dir;
+  GHashTable      *names;
+} CommittedWait;
+
+/* Whether another process committed every file of @names (in @dir) to the database: this
+ * connection reads the latest committed state. */
+static gboolean
+all_committed (gpointer data)
+{
+  CommittedWait *wait = data;
+  GHashTableIter iter;
+  gpointer name;
+
+  g_hash_table_iter_init (&iter, wait->names);
+  while (g_hash_table_iter_next (&iter, &name, NULL))
+    {
+      g_autofree gchar *path = g_build_filename (wait->dir, name, NULL);
+      GStatBuf st;
+
+      stat_file (path, &st);
+      if (!burrow_hash_store_lookup (wait->store, path, st.st_size, st.st_mtime, NULL))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+on_tick_cb (gpointer data)
+{
+  return G_SOURCE_CONTINUE;
+}
+
 /* Names listed in @out after @prefix ("hashed ", "skip "). */
 static GHashTable *
 names_with_prefix (const gchar *out,
@@ -713,8 +777,11 @@ test_kill9_restart (Fixture       *fixture,
   g_autoptr(GDataInputStream) lines = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree gchar *out = NULL;
+  g_auto(BurrowTestResult) r = BURROW_TEST_RESULT_INIT;
+  CommittedWait committed;
   GHashTableIter iter;
   gpointer key;
+  guint tick;
 
   /* The fixture's own store and hasher stay idle; the children do the work. */
   for (guint i = 0; i < KILL_FILES; i++)
@@ -730,20 +797,22 @@ test_kill9_restart (Fixture       *fixture,
   lines = g_data_input_stream_new (g_subprocess_get_stdout_pipe (child));
   while (g_hash_table_size (first_hashed) < 3)
     {
-      g_autofree gchar *line = g_data_input_stream_read_line (lines, NULL, NULL, &error);
+      g_autofree gchar *line = read_child_line (lines);
 
-      g_assert_no_error (error);
       g_assert_nonnull (line);
       g_assert_false (g_str_has_prefix (line, "failed"));
       g_assert_false (g_str_has_prefix (line, "done"));
       if (g_str_has_prefix (line, "hashed "))
         g_hash_table_add (first_hashed, g_strdup (line + 7));
     }
-  /* More than one batch interval: those three are committed now. */
-  g_usleep (600 * 1000);
+  /* Until the child's batch with those three is committed (BURROW_HASH_STORE_BATCH_MS): the
+   * database is looked at again on every tick, as a commit wakes nothing up here. */
+  committed = (CommittedWait) { fixture->store, fixture->share, first_hashed };
+  tick = g_timeout_add (20, on_tick_cb, NULL);
+  g_assert_true (burrow_test_wait_until (all_committed, &committed, CHILD_DEADLINE_MS));
+  g_source_remove (tick);
   kill (atoi (g_subprocess_get_identifier (child)), SIGKILL);
-  g_subprocess_wait (child, NULL, &error);
-  g_assert_no_error (error);
+  wait_child (child);
   g_assert_true (g_subprocess_get_if_signaled (child));
   g_clear_object (&lines);
   g_clear_object (&child);
@@ -770,7 +839,9 @@ test_kill9_restart (Fixture       *fixture,
   /* Restart: the stored files are skipped, only the others are hashed. */
   child = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error);
   g_assert_no_error (error);
-  g_subprocess_communicate_utf8 (child, NULL, NULL, &out, NULL, &error);
+  g_subprocess_communicate_utf8_async (child, NULL, NULL, burrow_test_result_cb, &r);
+  g_subprocess_communicate_utf8_finish (child, burrow_test_result_wait (&r, CHILD_DEADLINE_MS),
+                                        &out, NULL, &error);
   g_assert_no_error (error);
   g_assert_true (g_subprocess_get_if_exited (child));
   g_assert_cmpint (g_subprocess_get_exit_status (child), ==, 0);

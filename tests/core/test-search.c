@@ -387,7 +387,7 @@ test_passive_dres (Fixture       *fixture,
       g_test_skip ("uhub is not installed");
       return;
     }
-  responder = burrow_share_get_responder (burrow_client_get_share (fixture->alice));
+  responder = burrow_client_get_search_responder (fixture->alice);
   bob = burrow_test_adc_client_connect (burrow_test_hub_get_port (fixture->hub), "bob", NULL,
                                         &error);
   g_assert_no_error (error);
@@ -454,6 +454,96 @@ user_has_udp (gpointer data)
   return burrow_user_get_udp4_port (user) != 0 && burrow_user_has_feature (user, "UDP4");
 }
 
+/* Datagrams that arrive on a UDP socket while the main context runs. */
+typedef struct
+{
+  GSocket        *socket;
+  GSource        *source;
+  GPtrArray      *datagrams;   /* GBytes */
+  GSocketAddress *first_from;
+} UdpCollector;
+
+static gboolean
+on_udp_readable_cb (GSocket      *socket,
+                    GIOCondition  condition,
+                    gpointer      data)
+{
+  UdpCollector *c = data;
+  gchar buf[2048];
+  gssize n;
+
+  for (;;)
+    {
+      g_autoptr(GSocketAddress) from = NULL;
+
+      n = g_socket_receive_from (socket, &from, buf, sizeof buf, NULL, NULL);
+      if (n < 0)
+        break;
+      if (c->first_from == NULL)
+        c->first_from = g_steal_pointer (&from);
+      g_ptr_array_add (c->datagrams, g_bytes_new (buf, n));
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+udp_collector_start (UdpCollector *c,
+                     GSocket      *socket)
+{
+  g_socket_set_blocking (socket, FALSE);
+  c->socket = g_object_ref (socket);
+  c->datagrams = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+  c->first_from = NULL;
+  c->source = g_socket_create_source (socket, G_IO_IN, NULL);
+  g_source_set_callback (c->source, G_SOURCE_FUNC (on_udp_readable_cb), c, NULL);
+  g_source_attach (c->source, NULL);
+}
+
+static void
+udp_collector_clear (UdpCollector *c)
+{
+  g_source_destroy (c->source);
+  g_clear_pointer (&c->source, g_source_unref);
+  g_clear_pointer (&c->datagrams, g_ptr_array_unref);
+  g_clear_object (&c->first_from);
+  g_clear_object (&c->socket);
+}
+
+typedef struct
+{
+  UdpCollector *collector;
+  guint         n;
+} UdpWait;
+
+static gboolean
+udp_has_datagrams (gpointer data)
+{
+  UdpWait *wait = data;
+
+  return wait->collector->datagrams->len >= wait->n;
+}
+
+/* Waits until @c got @n datagrams (at most @timeout_ms), then runs the main context for
+ * @quiet_ms more to catch any extra: a late one can only make the test pass wrongly, never
+ * fail wrongly. */
+static void
+udp_collector_wait (UdpCollector *c,
+                    guint         n,
+                    guint         timeout_ms,
+                    guint         quiet_ms)
+{
+  UdpWait wait = { c, n };
+
+  burrow_test_wait_until (udp_has_datagrams, &wait, timeout_ms);
+  burrow_test_iterate_for (quiet_ms);
+}
+
+static gboolean
+session_has_bob (gpointer data)
+{
+  return burrow_hub_session_lookup_nick (data, "bob") != NULL;
+}
+
 static void
 test_active_ures (Fixture       *fixture,
                   gconstpointer  data)
@@ -469,9 +559,9 @@ test_active_ures (Fixture       *fixture,
   g_autofree gchar *sch = NULL;
   GInetAddress *loopback;
   BurrowUser *bob_user;
+  UdpCollector collector;
   guint16 port;
   guint16 from_port = 0;
-  gint64 deadline;
 
   if (fixture->hub == NULL)
     {
@@ -497,48 +587,33 @@ test_active_ures (Fixture       *fixture,
   inf = g_strdup_printf ("BINF %s SUSEGA,TCP4,UDP4 U4%u", burrow_test_adc_client_get_sid (bob),
                          port);
   g_assert_true (burrow_test_adc_client_send_line (bob, inf, &error));
-  {
-    gpointer found = NULL;
-    gint64 until = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
-
-    while (found == NULL && g_get_monotonic_time () < until)
-      {
-        g_main_context_iteration (NULL, FALSE);
-        found = burrow_hub_session_lookup_nick (fixture->alice_session, "bob");
-      }
-    bob_user = found;
-  }
+  g_assert_true (burrow_test_wait_until (session_has_bob, fixture->alice_session, 10000));
+  bob_user = burrow_hub_session_lookup_nick (fixture->alice_session, "bob");
   g_assert_nonnull (bob_user);
   g_assert_true (burrow_test_wait_until (user_has_udp, bob_user, 10000));
   g_assert_cmpstr (burrow_user_get_ip4 (bob_user), ==, "127.0.0.1");
 
+  udp_collector_start (&collector, udp);
   sch = g_strdup_printf ("BSCH %s ANstuff TOu1", burrow_test_adc_client_get_sid (bob));
   g_assert_true (burrow_test_adc_client_send_line (bob, sch, &error));
 
   /* active searchers get up to 10 (of 12) */
-  deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
-  while (g_get_monotonic_time () < deadline)
+  udp_collector_wait (&collector, BURROW_SEARCH_MAX_RESULTS_ACTIVE, 10000, 1500);
+  for (guint i = 0; i < collector.datagrams->len; i++)
     {
-      gchar buf[2048];
-      g_autoptr(GSocketAddress) from = NULL;
-      gssize n;
+      gsize len;
+      const gchar *buf = g_bytes_get_data (collector.datagrams->pdata[i], &len);
+      g_autofree gchar *line = NULL;
 
-      g_main_context_iteration (NULL, FALSE);
-      n = g_socket_receive_from (udp, &from, buf, sizeof buf - 1, NULL, NULL);
-      if (n <= 0)
-        {
-          g_usleep (2000);
-          continue;
-        }
-      if (results->len == 0)   /* then a little longer, to catch extras */
-        deadline = g_get_monotonic_time () + 1500 * 1000;
-      buf[n] = '\0';
-      g_assert_true (g_str_has_suffix (buf, "\n"));
-      buf[n - 1] = '\0';
-      g_ptr_array_add (results, burrow_adc_message_parse (buf, -1, &error));
+      g_assert_cmpuint (len, >, 0);
+      g_assert_cmpint (buf[len - 1], ==, '\n');
+      line = g_strndup (buf, len - 1);
+      g_ptr_array_add (results, burrow_adc_message_parse (line, -1, &error));
       g_assert_no_error (error);
-      from_port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (from));
     }
+  if (collector.first_from != NULL)
+    from_port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (collector.first_from));
+  udp_collector_clear (&collector);
   g_assert_cmpuint (results->len, ==, BURROW_SEARCH_MAX_RESULTS_ACTIVE);
   for (guint i = 0; i < results->len; i++)
     {
@@ -612,18 +687,18 @@ test_outgoing (Fixture       *fixture,
       g_test_skip ("uhub is not installed");
       return;
     }
-  responder = burrow_share_get_responder (burrow_client_get_share (fixture->alice));
+  responder = burrow_client_get_search_responder (fixture->alice);
 
   /* carol is passive: results come through the hub (DRES) */
   carol = burrow_test_new_client (fixture->dir, "carol", FALSE);
-  s1 = burrow_search_new (carol, "linux", NULL);
+  s1 = burrow_client_new_search (carol, "linux", NULL);
   g_assert_false (burrow_search_start (s1, &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED);
   g_clear_error (&error);
   g_clear_object (&s1);
   burrow_test_join_hub (carol, burrow_test_hub_get_uri (fixture->hub));
 
-  s1 = burrow_search_new (carol, "  Linux  ", NULL);
+  s1 = burrow_client_new_search (carol, "  Linux  ", NULL);
   g_assert_false (burrow_search_is_tth (s1));
   g_assert_true (burrow_search_start (s1, &error));
   g_assert_no_error (error);
@@ -644,7 +719,7 @@ test_outgoing (Fixture       *fixture,
   g_assert_false (burrow_search_get_running (s1));
 
   /* by TTH (the session paces SCH: this one waits for the flood window) */
-  s2 = burrow_search_new (carol, fixture->tth_flac, NULL);
+  s2 = burrow_client_new_search (carol, fixture->tth_flac, NULL);
   g_assert_true (burrow_search_is_tth (s2));
   g_assert_true (burrow_search_start (s2, &error));
   r = wait_result (s2, 1);
@@ -656,7 +731,7 @@ test_outgoing (Fixture       *fixture,
   dave = burrow_test_new_client (fixture->dir, "dave", TRUE);
   burrow_test_join_hub (dave, burrow_test_hub_get_uri (fixture->hub));
   answered = burrow_search_responder_get_n_results (responder);
-  s3 = burrow_search_new (dave, "music", &dirs);
+  s3 = burrow_client_new_search (dave, "music", &dirs);
   g_assert_true (burrow_search_start (s3, &error));
   r = wait_result (s3, 1);
   g_assert_cmpstr (burrow_search_result_get_path (r), ==, "/Stuff/Music/");
@@ -669,14 +744,9 @@ test_outgoing (Fixture       *fixture,
 
   /* alice never answers herself */
   answered = burrow_search_responder_get_n_searches (responder);
-  own = burrow_search_new (fixture->alice, "linux", NULL);
+  own = burrow_client_new_search (fixture->alice, "linux", NULL);
   g_assert_true (burrow_search_start (own, &error));
-  {
-    gint64 until = g_get_monotonic_time () + 1500 * 1000;
-    while (g_get_monotonic_time () < until)
-      if (!g_main_context_iteration (NULL, FALSE))
-        g_usleep (1000);
-  }
+  burrow_test_iterate_for (1500);
   g_assert_cmpuint (g_list_model_get_n_items (burrow_search_get_results (own)), ==, 0);
   g_assert_cmpuint (burrow_search_responder_get_n_searches (responder), ==, answered);
 
@@ -702,8 +772,7 @@ raw_searcher (Fixture *fixture,
   g_autoptr(GError) error = NULL;
   BurrowTestAdcClient *bob = burrow_test_adc_client_connect (burrow_test_hub_get_port (fixture->hub),
                                                              "bob", NULL, &error);
-  BurrowUser *bob_user = NULL;
-  gint64 until = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  BurrowUser *bob_user;
 
   g_assert_no_error (error);
   if (udp_port != 0)
@@ -713,11 +782,8 @@ raw_searcher (Fixture *fixture,
 
       g_assert_true (burrow_test_adc_client_send_line (bob, inf, &error));
     }
-  while (bob_user == NULL && g_get_monotonic_time () < until)
-    {
-      g_main_context_iteration (NULL, FALSE);
-      bob_user = burrow_hub_session_lookup_nick (fixture->alice_session, "bob");
-    }
+  g_assert_true (burrow_test_wait_until (session_has_bob, fixture->alice_session, 10000));
+  bob_user = burrow_hub_session_lookup_nick (fixture->alice_session, "bob");
   g_assert_nonnull (bob_user);
   if (udp_port != 0)
     g_assert_true (burrow_test_wait_until (user_has_udp, bob_user, 10000));
@@ -735,8 +801,7 @@ test_udp_budget (Fixture       *fixture,
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) via_hub = NULL;
   g_autofree gchar *sch = NULL;
-  guint n_udp = 0;
-  gint64 deadline;
+  UdpCollector collector;
 
   if (fixture->hub == NULL)
     {
@@ -749,7 +814,7 @@ test_udp_budget (Fixture       *fixture,
   bind_address = g_inet_socket_address_new_from_string ("127.0.0.1", 0);
   g_assert_true (g_socket_bind (udp, bind_address, FALSE, &error));
   local = g_socket_get_local_address (udp, &error);
-  g_socket_set_blocking (udp, FALSE);
+  udp_collector_start (&collector, udp);
   bob = raw_searcher (fixture, g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local)));
 
   /* two searches with 12 matches each, at once: the address gets one answer's worth of
@@ -761,23 +826,16 @@ test_udp_budget (Fixture       *fixture,
   via_hub = search_raw (bob, sch, "v2", BURROW_SEARCH_MAX_RESULTS_PASSIVE);
   g_assert_cmpuint (via_hub->len, ==, BURROW_SEARCH_MAX_RESULTS_PASSIVE);
 
-  deadline = g_get_monotonic_time () + 1500 * 1000;
-  while (g_get_monotonic_time () < deadline)
+  udp_collector_wait (&collector, BURROW_SEARCH_RESPONDER_UDP_BURST, 10000, 1500);
+  g_assert_cmpuint (collector.datagrams->len, ==, BURROW_SEARCH_RESPONDER_UDP_BURST);
+  for (guint i = 0; i < collector.datagrams->len; i++)
     {
-      gchar buf[2048];
-      gssize n;
+      gsize len;
+      const gchar *buf = g_bytes_get_data (collector.datagrams->pdata[i], &len);
 
-      g_main_context_iteration (NULL, FALSE);
-      n = g_socket_receive (udp, buf, sizeof buf, NULL, NULL);
-      if (n > 0)
-        {
-          n_udp++;
-          g_assert_nonnull (g_strstr_len (buf, n, "TOv1"));
-        }
-      else
-        g_usleep (2000);
+      g_assert_nonnull (g_strstr_len (buf, len, "TOv1"));
     }
-  g_assert_cmpuint (n_udp, ==, BURROW_SEARCH_RESPONDER_UDP_BURST);
+  udp_collector_clear (&collector);
 }
 
 typedef struct
@@ -809,7 +867,7 @@ test_search_flood (Fixture       *fixture,
       g_test_skip ("uhub is not installed");
       return;
     }
-  w.responder = burrow_share_get_responder (burrow_client_get_share (fixture->alice));
+  w.responder = burrow_client_get_search_responder (fixture->alice);
   w.total = n;
   bob = raw_searcher (fixture, 0);
 
@@ -884,7 +942,7 @@ test_forged_ures (Fixture       *fixture,
   g_assert_true (burrow_test_wait_nick (session, "alice", 10000));
   g_assert_cmpstr (burrow_user_get_ip4 (burrow_hub_session_lookup_nick (session, "alice")), ==,
                    "127.0.0.1");
-  search = burrow_search_new (dave, "qqzzqq", NULL);
+  search = burrow_client_new_search (dave, "qqzzqq", NULL);
   g_assert_true (burrow_search_start (search, &error));
   g_assert_no_error (error);
   dave_udp = g_socket_get_local_address (

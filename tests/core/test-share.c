@@ -18,7 +18,11 @@
 
 #include <glib/gstdio.h>
 
-#include "burrow-core.h"
+#include "burrow-base32.h"
+#include "burrow-database.h"
+#include "burrow-error.h"
+#include "burrow-file-list.h"
+#include "burrow-share.h"
 #include "burrow-test-util.h"
 
 /* Interrupted hashing (kill -9 in the middle, then a restart that hashes only
@@ -26,14 +30,62 @@
  * test-hasher.c: the share relies on the store having no row for a file whose
  * hashing did not finish, which is what that test checks. */
 
+/* The share is built alone: a database in a temporary data dir and a CID, no BurrowClient. */
+#define TEST_CID "TESTCIDTESTCIDTESTCIDTESTCIDTESTCIDABCD"
+
 typedef struct
 {
-  gchar        *dir;
-  gchar        *data_dir;
-  gchar        *root;       /* <dir>/Stuff, shared as "Stuff" */
-  BurrowClient *client;
-  BurrowShare  *share;
+  gchar          *dir;
+  gchar          *data_dir;
+  gchar          *root;       /* <dir>/Stuff, shared as "Stuff" */
+  BurrowDatabase *database;
+  BurrowShare    *share;
 } Fixture;
+
+/* A share on the database and files.xml.bz2 in @data_dir (created if need be). */
+static BurrowShare *
+open_share (const gchar     *data_dir,
+            BurrowDatabase **out_database)
+{
+  g_autofree gchar *db_path = g_build_filename (data_dir, "burrow.db", NULL);
+  g_autoptr(BurrowDatabase) database = NULL;
+  g_autoptr(GError) error = NULL;
+  BurrowShare *share;
+
+  g_assert_cmpint (g_mkdir_with_parents (data_dir, 0700), ==, 0);
+  database = burrow_database_open (db_path, &error);
+  g_assert_no_error (error);
+  share = burrow_share_new (database, data_dir, TEST_CID, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (share);
+  *out_database = g_steal_pointer (&database);
+  return share;
+}
+
+static gboolean
+wake_up (gpointer data)
+{
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+holds_only_ref (gpointer data)
+{
+  return g_atomic_int_get (&G_OBJECT (data)->ref_count) == 1;
+}
+
+/* A scan's worker thread drops its reference to the share a moment after the scan's result
+ * reached the main context, and nothing wakes the context then: poll for it (so the share is
+ * never finalized in that thread), then drop ours and check that the share is gone. */
+static void
+finalize_share (BurrowShare *share)
+{
+  guint poll_id = g_timeout_add (10, wake_up, NULL);
+
+  g_assert_true (burrow_test_wait_until (holds_only_ref, share, 10000));
+  g_source_remove (poll_id);
+  g_assert_finalize_object (share);
+}
 
 static void
 fixture_set_up (Fixture       *fixture,
@@ -46,10 +98,7 @@ fixture_set_up (Fixture       *fixture,
   fixture->data_dir = g_build_filename (fixture->dir, "data", NULL);
   fixture->root = g_build_filename (fixture->dir, "Stuff", NULL);
   g_assert_cmpint (g_mkdir (fixture->root, 0755), ==, 0);
-  fixture->client = burrow_client_new (fixture->data_dir, &error);
-  g_assert_no_error (error);
-  fixture->share = burrow_client_get_share (fixture->client);
-  g_assert_nonnull (fixture->share);
+  fixture->share = open_share (fixture->data_dir, &fixture->database);
 }
 
 static void
@@ -67,8 +116,10 @@ static void
 fixture_tear_down (Fixture       *fixture,
                    gconstpointer  data)
 {
-  if (fixture->client != NULL)
-    g_assert_finalize_object (fixture->client);
+  if (fixture->share != NULL)
+    finalize_share (fixture->share);
+  if (fixture->database != NULL)
+    g_assert_finalize_object (fixture->database);
   remove_all (fixture->dir);
   g_free (fixture->dir);
   g_free (fixture->data_dir);
@@ -499,11 +550,14 @@ test_persistence (Fixture       *fixture,
                   gconstpointer  data)
 {
   g_autofree gchar *sub = g_build_filename (fixture->root, "x", NULL);
+  g_autofree gchar *list_path = g_build_filename (fixture->data_dir, "files.xml.bz2", NULL);
+  g_autofree gchar *last_list = NULL;
   g_autoptr(GError) error = NULL;
-  g_autoptr(BurrowClient) client = NULL;
+  g_autoptr(BurrowDatabase) database = NULL;
+  g_autoptr(BurrowShare) share = NULL;
   g_auto(GStrv) names = NULL;
-  BurrowShare *share;
   BurrowHasher *hasher;
+  gsize last_len;
 
   g_assert_cmpint (g_mkdir (sub, 0755), ==, 0);
   for (guint i = 0; i < 20; i++)
@@ -515,11 +569,15 @@ test_persistence (Fixture       *fixture,
   g_assert_true (burrow_share_add_root (fixture->share, fixture->root, "Renamed", &error));
   wait_idle (fixture->share);
   g_assert_cmpuint (burrow_share_get_n_files (fixture->share), ==, 20);
-  g_assert_finalize_object (g_steal_pointer (&fixture->client));
-
-  client = burrow_client_new (fixture->data_dir, &error);
+  finalize_share (g_steal_pointer (&fixture->share));
+  g_assert_finalize_object (g_steal_pointer (&fixture->database));
+  g_assert_true (g_file_get_contents (list_path, &last_list, &last_len, &error));
   g_assert_no_error (error);
-  share = burrow_client_get_share (client);
+
+  share = open_share (fixture->data_dir, &database);
+  /* until its first scan, it serves the list the last run left */
+  g_assert_cmpmem (g_bytes_get_data (burrow_share_get_file_list (share), NULL),
+                   g_bytes_get_size (burrow_share_get_file_list (share)), last_list, last_len);
   hasher = burrow_share_get_hasher (share);
   names = burrow_share_dup_root_names (share);
   g_assert_cmpuint (g_strv_length (names), ==, 1);
@@ -531,7 +589,8 @@ test_persistence (Fixture       *fixture,
   g_assert_cmpuint (burrow_share_get_n_queued (share), ==, 0);
   g_assert_cmpuint (burrow_hasher_get_files_total (hasher), ==, 0);
   g_assert_nonnull (lookup (share, "/Renamed/x/f01.bin"));
-  g_assert_finalize_object (g_steal_pointer (&client));
+  finalize_share (g_steal_pointer (&share));
+  g_assert_finalize_object (g_steal_pointer (&database));
 }
 
 static gboolean
@@ -581,7 +640,7 @@ test_file_list_round_trip (Fixture       *fixture,
   g_assert_no_error (error);
   parsed = burrow_file_list_parse (contents, len, TRUE, NULL, &cid, NULL, &error);
   g_assert_no_error (error);
-  g_assert_cmpstr (cid, ==, burrow_identity_get_cid (burrow_client_get_identity (fixture->client)));
+  g_assert_cmpstr (cid, ==, TEST_CID);
   g_assert_true (trees_equal (burrow_file_tree_get_root (parsed),
                               burrow_file_tree_get_root (burrow_share_get_tree (fixture->share))));
   g_assert_nonnull (burrow_file_tree_lookup (parsed, "/Stuff/empty/"));
@@ -744,6 +803,222 @@ test_roots (Fixture       *fixture,
   g_assert_cmpstr (names[0], ==, "Elsewhere");
 }
 
+/* ---- the published file list (BurrowShare:file-list) ---------------------------------- */
+
+typedef struct
+{
+  BurrowShare    *share;
+  guint           n_notify;
+  guint           n_parsed;     /* n_notify when tree was parsed */
+  BurrowFileTree *tree;         /* the last published list, parsed */
+  gchar          *cid;
+} ListWatch;
+
+static void
+on_file_list_notify (BurrowShare *share,
+                     GParamSpec  *pspec,
+                     ListWatch   *watch)
+{
+  watch->n_notify++;
+}
+
+static void
+list_watch_init (ListWatch   *watch,
+                 BurrowShare *share)
+{
+  memset (watch, 0, sizeof *watch);
+  watch->share = share;
+  g_signal_connect (share, "notify::file-list", G_CALLBACK (on_file_list_notify), watch);
+}
+
+static void
+list_watch_clear (ListWatch *watch)
+{
+  g_signal_handlers_disconnect_by_data (watch->share, watch);
+  g_clear_pointer (&watch->tree, burrow_file_tree_unref);
+  g_clear_pointer (&watch->cid, g_free);
+}
+
+/* Parses the share's current list, as a peer would after downloading it. */
+static BurrowFileTree *
+parse_published (BurrowShare  *share,
+                 gchar       **out_cid)
+{
+  GBytes *list = burrow_share_get_file_list (share);
+  g_autoptr(GError) error = NULL;
+  BurrowFileTree *tree;
+  gsize len;
+  const void *data;
+
+  g_assert_nonnull (list);
+  data = g_bytes_get_data (list, &len);
+  tree = burrow_file_list_parse (data, len, TRUE, NULL, out_cid, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (tree);
+  return tree;
+}
+
+typedef struct
+{
+  ListWatch   *watch;
+  const gchar *path;
+  gboolean     present;
+} ListWait;
+
+/* A list was published since the wait began, the share is done, and @path is in it (or not). */
+static gboolean
+list_has_path (gpointer data)
+{
+  ListWait *wait = data;
+  ListWatch *watch = wait->watch;
+
+  if (watch->n_notify == 0 || burrow_share_get_busy (watch->share))
+    return FALSE;
+  if (watch->n_parsed != watch->n_notify)
+    {
+      g_clear_pointer (&watch->tree, burrow_file_tree_unref);
+      g_clear_pointer (&watch->cid, g_free);
+      watch->tree = parse_published (watch->share, &watch->cid);
+      watch->n_parsed = watch->n_notify;
+    }
+  return (burrow_file_tree_lookup (watch->tree, wait->path) != NULL) == wait->present;
+}
+
+/* Waits until the share notifies a new file list in which @path is present (or absent). */
+static void
+wait_list_path (ListWatch   *watch,
+                const gchar *path,
+                gboolean     present)
+{
+  ListWait wait = { watch, path, present };
+
+  watch->n_notify = 0;
+  watch->n_parsed = 0;
+  g_assert_true (burrow_test_wait_until (list_has_path, &wait, 60000));
+}
+
+static void
+test_file_list_initial (Fixture       *fixture,
+                        gconstpointer  data)
+{
+  g_autoptr(BurrowFileTree) tree = NULL;
+  g_autoptr(GBytes) by_property = NULL;
+  g_autofree gchar *cid = NULL;
+
+  /* a new share serves an empty list with our CID before anything is scanned */
+  tree = parse_published (fixture->share, &cid);
+  g_assert_cmpstr (cid, ==, TEST_CID);
+  g_assert_cmpuint (burrow_file_tree_get_n_files (tree), ==, 0);
+  g_assert_cmpuint (burrow_file_tree_get_root (tree)->children->len, ==, 0);
+
+  g_object_get (fixture->share, "file-list", &by_property, NULL);
+  g_assert_true (by_property == burrow_share_get_file_list (fixture->share));
+}
+
+static void
+test_file_list_add_root (Fixture       *fixture,
+                         gconstpointer  data)
+{
+  g_autofree gchar *sub = g_build_filename (fixture->root, "Sub", NULL);
+  g_autoptr(GBytes) before = g_bytes_ref (burrow_share_get_file_list (fixture->share));
+  g_autoptr(GBytes) by_property = NULL;
+  g_autoptr(GError) error = NULL;
+  ListWatch watch;
+  BurrowFileTree *shared;
+
+  g_assert_cmpint (g_mkdir (sub, 0755), ==, 0);
+  g_free (burrow_test_write_file (fixture->root, "one.bin", 5000, 1));
+  g_free (burrow_test_write_file (sub, "two.bin", 70000, 2));
+
+  list_watch_init (&watch, fixture->share);
+  g_assert_true (burrow_share_add_root (fixture->share, fixture->root, NULL, &error));
+  g_assert_no_error (error);
+  wait_list_path (&watch, "/Stuff/Sub/two.bin", TRUE);
+
+  g_assert_false (g_bytes_equal (before, burrow_share_get_file_list (fixture->share)));
+  g_object_get (fixture->share, "file-list", &by_property, NULL);
+  g_assert_true (by_property == burrow_share_get_file_list (fixture->share));
+  g_assert_cmpstr (watch.cid, ==, TEST_CID);
+
+  /* the list holds what the share holds: both files, with their TTHs */
+  shared = burrow_share_get_tree (fixture->share);
+  g_assert_cmpuint (burrow_file_tree_get_n_files (watch.tree), ==, 2);
+  g_assert_cmpuint (burrow_file_tree_get_total_size (watch.tree), ==, 75000);
+  for (guint i = 0; i < 2; i++)
+    {
+      const gchar *path = i == 0 ? "/Stuff/one.bin" : "/Stuff/Sub/two.bin";
+      BurrowFileNode *in_list = burrow_file_tree_lookup (watch.tree, path);
+      BurrowFileNode *in_share = burrow_file_tree_lookup (shared, path);
+
+      g_assert_nonnull (in_list);
+      g_assert_nonnull (in_share);
+      g_assert_true (in_list->has_tth);
+      g_assert_cmpmem (in_list->tth, sizeof in_list->tth, in_share->tth, sizeof in_share->tth);
+      g_assert_cmpuint (in_list->size, ==, in_share->size);
+    }
+
+  /* a rescan that finds nothing new keeps the list: no notification */
+  watch.n_notify = 0;
+  refresh_and_wait (fixture->share);
+  g_assert_cmpuint (watch.n_notify, ==, 0);
+  list_watch_clear (&watch);
+}
+
+static void
+test_file_list_rename_root (Fixture       *fixture,
+                            gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  ListWatch watch;
+
+  g_free (burrow_test_write_file (fixture->root, "kept.bin", 3000, 1));
+  list_watch_init (&watch, fixture->share);
+  g_assert_true (burrow_share_add_root (fixture->share, fixture->root, NULL, &error));
+  g_assert_no_error (error);
+  wait_list_path (&watch, "/Stuff/kept.bin", TRUE);
+
+  g_assert_true (burrow_share_rename_root (fixture->share, "Stuff", "Things", &error));
+  g_assert_no_error (error);
+  wait_list_path (&watch, "/Things/kept.bin", TRUE);
+  g_assert_null (burrow_file_tree_lookup (watch.tree, "/Stuff/"));
+  g_assert_cmpuint (burrow_file_tree_get_n_files (watch.tree), ==, 1);
+  list_watch_clear (&watch);
+}
+
+static void
+test_file_list_remove_root (Fixture       *fixture,
+                            gconstpointer  data)
+{
+  g_autofree gchar *other = g_build_filename (fixture->dir, "Other", NULL);
+  g_autoptr(GError) error = NULL;
+  ListWatch watch;
+
+  g_assert_cmpint (g_mkdir (other, 0755), ==, 0);
+  g_free (burrow_test_write_file (fixture->root, "s.bin", 3000, 1));
+  g_free (burrow_test_write_file (other, "o.bin", 4000, 2));
+  list_watch_init (&watch, fixture->share);
+  g_assert_true (burrow_share_add_root (fixture->share, fixture->root, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (burrow_share_add_root (fixture->share, other, NULL, &error));
+  g_assert_no_error (error);
+  wait_list_path (&watch, "/Other/o.bin", TRUE);
+  g_assert_nonnull (burrow_file_tree_lookup (watch.tree, "/Stuff/s.bin"));
+
+  g_assert_true (burrow_share_remove_root (fixture->share, "Stuff", &error));
+  g_assert_no_error (error);
+  wait_list_path (&watch, "/Stuff/", FALSE);
+  g_assert_nonnull (burrow_file_tree_lookup (watch.tree, "/Other/o.bin"));
+  g_assert_cmpuint (burrow_file_tree_get_n_files (watch.tree), ==, 1);
+
+  /* the last root gone: an empty list */
+  g_assert_true (burrow_share_remove_root (fixture->share, "Other", &error));
+  g_assert_no_error (error);
+  wait_list_path (&watch, "/Other/", FALSE);
+  g_assert_cmpuint (burrow_file_tree_get_n_files (watch.tree), ==, 0);
+  g_assert_cmpuint (burrow_file_tree_get_root (watch.tree)->children->len, ==, 0);
+  list_watch_clear (&watch);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -751,7 +1026,7 @@ main (int   argc,
   g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
 
 #define ADD(path, func) \
-  g_test_add ("/burrow/core/share/" path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
+  g_test_add ("/burrow/share/share/" path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
   ADD ("hash-matches-rhash", test_hash_matches_rhash);
   ADD ("rescan-changes", test_rescan_changes);
   ADD ("monitor", test_monitor);
@@ -761,6 +1036,10 @@ main (int   argc,
   ADD ("file-list-round-trip", test_file_list_round_trip);
   ADD ("resolve", test_resolve);
   ADD ("roots", test_roots);
+  ADD ("publishes-empty-list", test_file_list_initial);
+  ADD ("add-root-publishes", test_file_list_add_root);
+  ADD ("rename-root-republishes", test_file_list_rename_root);
+  ADD ("remove-root-republishes", test_file_list_remove_root);
 #undef ADD
 
   return g_test_run ();

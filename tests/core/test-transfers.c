@@ -459,42 +459,6 @@ test_file (Fixture       *f,
 
 /* ---- folder ---------------------------------------------------------------------------------- */
 
-typedef struct
-{
-  GBytes         *list;
-  gboolean        done;
-  GError         *error;
-} ListWait;
-
-static void
-on_list (GObject      *source,
-         GAsyncResult *result,
-         gpointer      data)
-{
-  ListWait *w = data;
-
-  w->list = burrow_peer_connection_get_file_list_finish (BURROW_PEER_CONNECTION (source), result,
-                                                         &w->error);
-  w->done = TRUE;
-}
-
-static void
-on_list_peer (GObject      *source,
-              GAsyncResult *result,
-              gpointer      data)
-{
-  ListWait *w = data;
-  g_autoptr(BurrowPeerConnection) peer = burrow_nat_connector_connect_finish (BURROW_NAT_CONNECTOR (source),
-                                                                              result, NULL, &w->error);
-
-  if (peer == NULL)
-    {
-      w->done = TRUE;
-      return;
-    }
-  burrow_peer_connection_get_file_list_async (peer, NULL, on_list, w);
-}
-
 static void
 seeder_set_list (Seeder *s)
 {
@@ -538,7 +502,9 @@ test_folder (Fixture       *f,
   g_autoptr(GError) error = NULL;
   BurrowFileNode *share, *album, *disc, *node;
   BurrowUser *user;
-  ListWait wait = { 0, };
+  g_auto(BurrowTestResult) r = BURROW_TEST_RESULT_INIT;
+  g_autoptr(BurrowPeerConnection) peer = NULL;
+  g_autoptr(GBytes) list = NULL;
   BurrowFileListLimits limits = burrow_file_list_limits_default ();
 
   if (f->hub == NULL)
@@ -563,15 +529,19 @@ test_folder (Fixture       *f,
   user = burrow_hub_session_lookup_cid (f->leech_session, cid_of (s->client));
   g_assert_nonnull (user);
   burrow_nat_connector_connect_async (burrow_client_get_connector (f->leech),
-                                      BURROW_ADC_HUB_SESSION (f->leech_session), user, NULL, on_list_peer,
-                                      &wait);
-  g_assert_true (burrow_test_wait_for_flag (&wait.done, 20000));
-  g_assert_no_error (wait.error);
-  tree = burrow_file_list_parse (g_bytes_get_data (wait.list, NULL), g_bytes_get_size (wait.list),
-                                 TRUE,
+                                      BURROW_ADC_HUB_SESSION (f->leech_session), user, NULL,
+                                      burrow_test_result_cb, &r);
+  peer = burrow_nat_connector_connect_finish (burrow_client_get_connector (f->leech),
+                                              burrow_test_result_wait (&r, 20000), NULL, &error);
+  g_assert_no_error (error);
+  burrow_test_result_clear (&r);
+  burrow_peer_connection_get_file_list_async (peer, NULL, burrow_test_result_cb, &r);
+  list = burrow_peer_connection_get_file_list_finish (peer, burrow_test_result_wait (&r, 20000),
+                                                      &error);
+  g_assert_no_error (error);
+  tree = burrow_file_list_parse (g_bytes_get_data (list, NULL), g_bytes_get_size (list), TRUE,
                                  &limits, NULL, NULL, &error);
   g_assert_no_error (error);
-  g_bytes_unref (wait.list);
   node = burrow_file_tree_lookup (tree, "/Share/Album. /");
   g_assert_nonnull (node);
 
@@ -887,6 +857,19 @@ typedef struct
   GString           *buf;
 } RawPeer;
 
+static gboolean
+on_raw_readable_cb (GSocket      *socket,
+                    GIOCondition  condition,
+                    gpointer      data)
+{
+  gboolean *readable = data;
+
+  *readable = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+/* The next line from the leech, or NULL at the end of the stream or after @timeout_ms; the main
+ * context (the leech's) runs meanwhile. */
 static gchar *
 raw_read_line (RawPeer *p,
                guint    timeout_ms)
@@ -895,7 +878,7 @@ raw_read_line (RawPeer *p,
   gint64 until = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
 
   g_socket_set_blocking (socket, FALSE);
-  while (g_get_monotonic_time () < until)
+  for (;;)
     {
       const gchar *nl = memchr (p->buf->str, '\n', p->buf->len);
       gchar chunk[4096];
@@ -916,10 +899,22 @@ raw_read_line (RawPeer *p,
         }
       if (n == 0)
         return NULL;
-      if (!g_main_context_iteration (NULL, FALSE))
-        g_usleep (1000);
+
+      /* nothing yet: until the socket is readable (or the deadline) */
+      {
+        g_autoptr(GSource) source = g_socket_create_source (socket,
+                                                            G_IO_IN | G_IO_HUP | G_IO_ERR, NULL);
+        gint64 left_ms = (until - g_get_monotonic_time ()) / 1000;
+        gboolean readable = FALSE;
+
+        if (left_ms <= 0)
+          return NULL;
+        g_source_set_callback (source, G_SOURCE_FUNC (on_raw_readable_cb), &readable, NULL);
+        g_source_attach (source, NULL);
+        burrow_test_wait_for_flag (&readable, (guint) left_ms);
+        g_source_destroy (source);
+      }
     }
-  return NULL;
 }
 
 static void
@@ -952,6 +947,20 @@ raw_closed (RawPeer *p,
   return TRUE;
 }
 
+typedef struct
+{
+  BurrowHubSession *session;
+  const gchar      *cid;
+} CidWait;
+
+static gboolean
+session_has_cid (gpointer data)
+{
+  CidWait *wait = data;
+
+  return burrow_hub_session_lookup_cid (wait->session, wait->cid) != NULL;
+}
+
 /* @mode: 0 = SND with more bytes than asked, 1 = SND for another file, 2 = a zero-length SND
  * for every GET */
 static void
@@ -973,6 +982,7 @@ test_bad_peer (Fixture       *f,
   g_auto(GStrv) fields = NULL;
   RawPeer peer = { NULL, g_string_new (NULL) };
   SeedFile *file = seed_file_new (content);
+  CidWait wait;
   guint64 port;
   GStatBuf st;
 
@@ -985,13 +995,8 @@ test_bad_peer (Fixture       *f,
     }
   evil = burrow_test_adc_client_connect (burrow_test_hub_get_port (f->hub), "evil", NULL, &error);
   g_assert_no_error (error);
-  {
-    gint64 until = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
-    while (burrow_hub_session_lookup_cid (f->leech_session,
-                                          burrow_test_adc_client_get_cid (evil)) == NULL &&
-           g_get_monotonic_time () < until)
-      g_main_context_iteration (NULL, FALSE) || (g_usleep (1000), TRUE);
-  }
+  wait = (CidWait) { f->leech_session, burrow_test_adc_client_get_cid (evil) };
+  g_assert_true (burrow_test_wait_until (session_has_cid, &wait, 10000));
   item = burrow_download_queue_add_file (burrow_client_get_download_queue (f->leech), file->tth,
                                          g_bytes_get_size (content), "victim.bin", f->target,
                                          burrow_test_adc_client_get_cid (evil),
@@ -1220,6 +1225,7 @@ typedef struct
   gboolean      finished;
   gboolean      exited;
   gchar        *final_path;
+  GSource      *out_source;    /* reads the output as it comes */
 } Child;
 
 static void
@@ -1258,8 +1264,8 @@ json_str (const gchar *line,
   return end ? g_strndup (p, end - p) : NULL;
 }
 
-/* Reads what the child printed so far, without blocking. */
-static void
+/* Reads what the child printed so far, without blocking; FALSE at the end of its output. */
+static gboolean
 child_poll (Child *c)
 {
   gchar chunk[8192];
@@ -1285,6 +1291,28 @@ child_poll (Child *c)
           c->final_path = json_str (line, "path");
         }
     }
+  return n != 0;
+}
+
+static gboolean
+on_child_output_cb (GObject  *stream,
+                    gpointer  data)
+{
+  return child_poll (data) ? G_SOURCE_CONTINUE : G_SOURCE_REMOVE;
+}
+
+static gboolean
+child_exited (gpointer data)
+{
+  return ((Child *) data)->exited;
+}
+
+static gboolean
+child_finished_or_exited (gpointer data)
+{
+  Child *c = data;
+
+  return c->finished || c->exited;
 }
 
 static void
@@ -1308,11 +1336,19 @@ child_start (Child       *c,
   c->finished = FALSE;
   c->exited = FALSE;
   g_subprocess_wait_async (c->process, NULL, on_child_exited, c);
+  c->out_source = g_pollable_input_stream_create_source (G_POLLABLE_INPUT_STREAM (c->out), NULL);
+  g_source_set_callback (c->out_source, G_SOURCE_FUNC (on_child_output_cb), c, NULL);
+  g_source_attach (c->out_source, NULL);
 }
 
 static void
 child_clear (Child *c)
 {
+  if (c->out_source != NULL)
+    {
+      g_source_destroy (c->out_source);
+      g_clear_pointer (&c->out_source, g_source_unref);
+    }
   g_clear_object (&c->process);
   if (c->buf != NULL)
     g_string_free (g_steal_pointer (&c->buf), TRUE);
@@ -1347,7 +1383,9 @@ test_kill_resume (Fixture       *f,
   file = seeder_add (s, content);
   magnet = burrow_magnet_build (file->tth, g_bytes_get_size (content), "resumed.bin");
 
-  /* run 1: serve slowly (the test's main loop is the uploader's: iterate it sparingly) */
+  /* run 1: serve slowly (the test's main loop is the uploader's: iterate it sparingly). The sleep
+   * is the upload's rate limit, not a wait for an event: the loop ends on the child's progress
+   * line, or at the deadline. */
   child_start (&c, f, "slow", magnet);
   until = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
   while (c.verified <= 0 && !c.finished && g_get_monotonic_time () < until)
@@ -1362,8 +1400,7 @@ test_kill_resume (Fixture       *f,
   /* the uploader stops here: the downloader waits mid-file, some blocks verified */
   verified_at_kill = c.verified;
   g_subprocess_send_signal (c.process, SIGKILL);
-  while (!c.exited)
-    g_main_context_iteration (NULL, TRUE);
+  g_assert_true (burrow_test_wait_until (child_exited, &c, 30000));
   g_assert_true (g_subprocess_get_if_signaled (c.process));
   g_assert_cmpint (g_subprocess_get_term_sig (c.process), ==, SIGKILL);
   child_clear (&c);
@@ -1374,15 +1411,8 @@ test_kill_resume (Fixture       *f,
 
   /* run 2: full speed; the verified part is kept, the tree too */
   child_start (&c, f, "slow", magnet);
-  until = g_get_monotonic_time () + 90 * G_USEC_PER_SEC;
-  while (!c.finished && !c.exited && g_get_monotonic_time () < until)
-    {
-      if (!g_main_context_iteration (NULL, FALSE))
-        g_usleep (1000);
-      child_poll (&c);
-    }
-  while (!c.exited && g_get_monotonic_time () < until)
-    g_main_context_iteration (NULL, TRUE);
+  burrow_test_wait_until (child_finished_or_exited, &c, 90000);
+  burrow_test_wait_until (child_exited, &c, 30000);
   child_poll (&c);
   if (g_subprocess_get_if_signaled (c.process))
     g_test_message ("the downloader died of signal %d", g_subprocess_get_term_sig (c.process));
@@ -1418,7 +1448,6 @@ test_cli_get_folder (Fixture       *f,
   g_autofree gchar *data_dir = NULL;
   BurrowFileNode *dir, *sub;
   Child c = { 0, };
-  gint64 until;
 
   if (f->hub == NULL || g_getenv ("BURROW_CLI") == NULL)
     {
@@ -1434,14 +1463,8 @@ test_cli_get_folder (Fixture       *f,
   seeder_set_list (s);
 
   child_start (&c, f, "lister", "/Pics/");
-  until = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
-  while (!c.exited && g_get_monotonic_time () < until)
-    {
-      if (!g_main_context_iteration (NULL, FALSE))
-        g_usleep (1000);
-      child_poll (&c);
-    }
-  g_assert_true (c.exited);
+  g_assert_true (burrow_test_wait_until (child_exited, &c, 60000));
+  child_poll (&c);
   g_assert_true (g_subprocess_get_if_exited (c.process));
   g_assert_cmpint (g_subprocess_get_exit_status (c.process), ==, 0);
   g_assert_true (c.finished);
@@ -1471,14 +1494,7 @@ test_cli_get_folder (Fixture       *f,
 
   /* a path the user does not have: exit 1 */
   child_start (&c, f, "lister", "/Nope/x.bin");
-  until = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
-  while (!c.exited && g_get_monotonic_time () < until)
-    {
-      if (!g_main_context_iteration (NULL, FALSE))
-        g_usleep (1000);
-      child_poll (&c);
-    }
-  g_assert_true (c.exited);
+  g_assert_true (burrow_test_wait_until (child_exited, &c, 60000));
   g_assert_cmpint (g_subprocess_get_exit_status (c.process), ==, 1);
   child_clear (&c);
 }

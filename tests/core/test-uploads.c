@@ -47,36 +47,23 @@ typedef struct
   gboolean active; /* both in active mode: any number of connections between them */
 } Options;
 
-typedef struct
-{
-  gboolean  done;
-  gpointer  value;
-  GError   *error;
-} Result;
-
-static void
-on_peer (GObject      *source,
-         GAsyncResult *result,
-         gpointer      data)
-{
-  Result *r = data;
-
-  r->value = burrow_nat_connector_connect_finish (BURROW_NAT_CONNECTOR (source), result, NULL, &r->error);
-  r->done = TRUE;
-}
-
 /* A new connection from @from (logged in with @session) to bob, for fetching. */
 static BurrowPeerConnection *
 connect_to_bob (BurrowClient     *from,
                 BurrowHubSession *session)
 {
-  Result r = { 0, };
+  BurrowNatConnector *connector = burrow_client_get_connector (from);
+  g_auto(BurrowTestResult) r = BURROW_TEST_RESULT_INIT;
+  g_autoptr(GError) error = NULL;
+  BurrowPeerConnection *peer;
 
-  burrow_nat_connector_connect_async (burrow_client_get_connector (from), BURROW_ADC_HUB_SESSION (session),
-                                      burrow_hub_session_lookup_nick (session, "bob"), NULL, on_peer, &r);
-  g_assert_true (burrow_test_wait_for_flag (&r.done, DEADLINE_MS));
-  g_assert_no_error (r.error);
-  return r.value;
+  burrow_nat_connector_connect_async (connector, BURROW_ADC_HUB_SESSION (session),
+                                      burrow_hub_session_lookup_nick (session, "bob"), NULL,
+                                      burrow_test_result_cb, &r);
+  peer = burrow_nat_connector_connect_finish (connector, burrow_test_result_wait (&r, DEADLINE_MS),
+                                              NULL, &error);
+  g_assert_no_error (error);
+  return peer;
 }
 
 static void
@@ -189,17 +176,6 @@ collect (BurrowPeerConnection  *connection,
   return TRUE;
 }
 
-static void
-on_download (GObject      *source,
-             GAsyncResult *result,
-             gpointer      data)
-{
-  Result *r = data;
-
-  burrow_peer_connection_download_finish (BURROW_PEER_CONNECTION (source), result, NULL, &r->error);
-  r->done = TRUE;
-}
-
 /* One GET on @peer; returns what arrived, or NULL with @error. */
 static GBytes *
 fetch_on (BurrowPeerConnection  *peer,
@@ -211,16 +187,13 @@ fetch_on (BurrowPeerConnection  *peer,
           GError               **error)
 {
   g_autoptr(GByteArray) data = g_byte_array_new ();
-  Result r = { 0, };
+  g_auto(BurrowTestResult) r = BURROW_TEST_RESULT_INIT;
 
   burrow_peer_connection_download_async (peer, type, identifier, offset, length, compressed, collect,
-                                         data, NULL, on_download, &r);
-  g_assert_true (burrow_test_wait_for_flag (&r.done, DEADLINE_MS));
-  if (r.error != NULL)
-    {
-      g_propagate_error (error, r.error);
-      return NULL;
-    }
+                                         data, NULL, burrow_test_result_cb, &r);
+  if (!burrow_peer_connection_download_finish (peer, burrow_test_result_wait (&r, DEADLINE_MS), NULL,
+                                               error))
+    return NULL;
   return g_byte_array_free_to_bytes (g_steal_pointer (&data));
 }
 

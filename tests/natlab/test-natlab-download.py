@@ -95,6 +95,11 @@ def main ():
     connected = [p for p in punches if p.get('result') == 'connected']
     if not connected:
       problems.append('no connected punch record (records: %s)' % json.dumps(punches)[:2000])
+    elif len(punches) != 1:
+      # the list and the file come over one connection: a second punch would be a second
+      # chance to fail between two NATs
+      problems.append('get made %d connection attempts, not one: %s' %
+                      (len(punches), [(p.get('method'), p.get('result')) for p in punches]))
     elif any(p.get('method') != 'nat-traversal' for p in connected):
       problems.append('a connection was not made by NAT traversal: %s' %
                       [p.get('method') for p in connected])

@@ -166,34 +166,20 @@ burrow_test_ui_find_label (GtkWidget  *root,
   return burrow_test_ui_find (root, is_label_with_text, text);
 }
 
-typedef struct
-{
-  char     *text;
-  gboolean  done;
-} ClipboardRead;
-
-static void
-on_clipboard_read_cb (GObject      *source,
-                      GAsyncResult *result,
-                      gpointer      user_data)
-{
-  ClipboardRead *read = user_data;
-  g_autoptr(GError) error = NULL;
-
-  read->text = gdk_clipboard_read_text_finish (GDK_CLIPBOARD (source), result, &error);
-  g_assert_no_error (error);
-  read->done = TRUE;
-}
-
 char *
 burrow_test_ui_read_clipboard (GtkWidget *widget)
 {
-  ClipboardRead read = { NULL, FALSE };
+  GdkClipboard *clipboard = gtk_widget_get_clipboard (widget);
+  g_auto(BurrowTestResult) r = BURROW_TEST_RESULT_INIT;
+  g_autoptr(GError) error = NULL;
+  char *text;
 
-  gdk_clipboard_read_text_async (gtk_widget_get_clipboard (widget), NULL, on_clipboard_read_cb,
-                                 &read);
-  g_assert_true (burrow_test_wait_for_flag (&read.done, BURROW_TEST_UI_WAIT_MS));
-  return read.text;
+  gdk_clipboard_read_text_async (clipboard, NULL, burrow_test_result_cb, &r);
+  text = gdk_clipboard_read_text_finish (clipboard,
+                                         burrow_test_result_wait (&r, BURROW_TEST_UI_WAIT_MS),
+                                         &error);
+  g_assert_no_error (error);
+  return text;
 }
 
 gboolean
@@ -289,6 +275,51 @@ burrow_test_ui_run_app (GApplication     *app,
   return run.status;
 }
 
+int
+burrow_test_ui_main (int                        argc,
+                     char                     **argv,
+                     const BurrowTestUiProgram *program)
+{
+  int status = 0;
+
+  if (program->data_dir != NULL)
+    {
+      g_autofree char *tmpl = g_strdup_printf ("burrow-test-%s-XXXXXX", program->name);
+
+      *program->data_dir = burrow_test_ui_make_data_dir (tmpl);
+    }
+  if (program->prepare != NULL)
+    program->prepare ();
+
+  if (!burrow_test_ui_init (&argc, &argv))
+    goto out;
+  if (program->hub != NULL)
+    {
+      *program->hub = burrow_test_ui_start_hub ();
+      if (*program->hub == NULL)
+        goto out;
+    }
+  if (!program->add_cases ())
+    goto out;
+
+  *program->app = burrow_application_new ();
+  status = burrow_test_ui_run_app (G_APPLICATION (*program->app), program->before,
+                                   program->after);
+  *program->app = NULL;   /* finalized (asserted) */
+
+out:
+  if (program->cleanup != NULL)
+    program->cleanup ();
+  if (program->hub != NULL)
+    g_clear_pointer (program->hub, burrow_test_hub_free);
+  if (program->data_dir != NULL && *program->data_dir != NULL)
+    {
+      burrow_test_remove_tree (*program->data_dir);
+      g_clear_pointer (program->data_dir, g_free);
+    }
+  return status;
+}
+
 BurrowWindow *
 burrow_test_ui_get_window (GApplication *app)
 {
@@ -301,23 +332,31 @@ burrow_test_ui_get_window (GApplication *app)
   return BURROW_WINDOW (window);
 }
 
-static gboolean
-name_has_owner (gpointer data)
+static void
+on_name_appeared_cb (GDBusConnection *bus,
+                     const char      *name,
+                     const char      *owner,
+                     gpointer         user_data)
 {
-  GDBusConnection *bus = data;
-  g_autoptr(GVariant) reply = NULL;
-  gboolean owned = FALSE;
+  gboolean *appeared = user_data;
 
-  reply = g_dbus_connection_call_sync (bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
-                                       "org.freedesktop.DBus", "NameHasOwner",
-                                       g_variant_new ("(s)", "org.freedesktop.Notifications"),
-                                       G_VARIANT_TYPE ("(b)"), G_DBUS_CALL_FLAGS_NONE, 1000, NULL,
-                                       NULL);
-  if (reply != NULL)
-    g_variant_get (reply, "(b)", &owned);
-  if (!owned)
-    g_usleep (20000);
-  return owned;
+  *appeared = TRUE;
+}
+
+/* Waits until @name has an owner on @bus (told by the bus, no polling). */
+static gboolean
+wait_bus_name (GDBusConnection *bus,
+               const char      *name,
+               guint            timeout_ms)
+{
+  gboolean appeared = FALSE;
+  guint watch;
+
+  watch = g_bus_watch_name_on_connection (bus, name, G_BUS_NAME_WATCHER_FLAGS_NONE,
+                                          on_name_appeared_cb, NULL, &appeared, NULL);
+  burrow_test_wait_for_flag (&appeared, timeout_ms);
+  g_bus_unwatch_name (watch);
+  return appeared;
 }
 
 GSubprocess *
@@ -342,9 +381,9 @@ burrow_test_ui_start_notification_daemon (const char *log_path,
                                         NULL);
   if (daemon == NULL)
     return NULL;
-  if (!burrow_test_wait_until (name_has_owner, bus, timeout_ms))
+  if (!wait_bus_name (bus, "org.freedesktop.Notifications", timeout_ms))
     {
-      g_subprocess_force_exit (daemon);
+      burrow_test_ui_stop_notification_daemon (g_steal_pointer (&daemon));
       return NULL;
     }
   return g_steal_pointer (&daemon);
@@ -353,10 +392,13 @@ burrow_test_ui_start_notification_daemon (const char *log_path,
 void
 burrow_test_ui_stop_notification_daemon (GSubprocess *daemon)
 {
+  g_auto(BurrowTestResult) r = BURROW_TEST_RESULT_INIT;
+
   if (daemon == NULL)
     return;
   g_subprocess_force_exit (daemon);
-  g_subprocess_wait (daemon, NULL, NULL);
+  g_subprocess_wait_async (daemon, NULL, burrow_test_result_cb, &r);
+  g_subprocess_wait_finish (daemon, burrow_test_result_wait (&r, BURROW_TEST_UI_WAIT_MS), NULL);
   g_object_unref (daemon);
 }
 
@@ -448,31 +490,6 @@ burrow_test_ui_install_folder_handler (const char *dir,
 }
 
 static gboolean
-bus_name_has_owner (GDBusConnection *bus,
-                    const char      *name)
-{
-  g_autoptr(GVariant) reply = NULL;
-  gboolean owned = FALSE;
-
-  reply = g_dbus_connection_call_sync (bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
-                                       "org.freedesktop.DBus", "NameHasOwner",
-                                       g_variant_new ("(s)", name), G_VARIANT_TYPE ("(b)"),
-                                       G_DBUS_CALL_FLAGS_NONE, 1000, NULL, NULL);
-  if (reply != NULL)
-    g_variant_get (reply, "(b)", &owned);
-  return owned;
-}
-
-static gboolean
-portal_has_owner (gpointer data)
-{
-  if (bus_name_has_owner (data, "org.freedesktop.portal.Desktop"))
-    return TRUE;
-  g_usleep (20000);
-  return FALSE;
-}
-
-static gboolean
 on_poll_tick_cb (gpointer data)
 {
   return G_SOURCE_CONTINUE;
@@ -505,7 +522,6 @@ burrow_test_ui_start_notification_portal (const char *log_path,
   g_autoptr(GDBusConnection) bus = NULL;
   g_autoptr(GSubprocess) portal = NULL;
   gboolean ready;
-  guint tick;
 
   if (g_getenv ("DBUS_SESSION_BUS_ADDRESS") == NULL ||
       !g_file_test ("/usr/bin/python3", G_FILE_TEST_IS_EXECUTABLE))
@@ -522,10 +538,7 @@ burrow_test_ui_start_notification_portal (const char *log_path,
                                         NULL);
   if (portal == NULL)
     return NULL;
-  /* Also when nothing else wakes the main context up (before the application runs). */
-  tick = g_timeout_add (25, on_poll_tick_cb, NULL);
-  ready = burrow_test_wait_until (portal_has_owner, bus, timeout_ms);
-  g_source_remove (tick);
+  ready = wait_bus_name (bus, name, timeout_ms);
   /* libnotify reads the version property when it makes its proxy: all of it before that. */
   if (!ready ||
       !mock_call (bus, name, path, "AddMethod",
@@ -535,8 +548,7 @@ burrow_test_ui_start_notification_portal (const char *log_path,
       !mock_call (bus, name, path, "AddProperty",
                   g_variant_new ("(ssv)", "", "version", g_variant_new_uint32 (1))))
     {
-      g_subprocess_force_exit (portal);
-      g_subprocess_wait (portal, NULL, NULL);
+      burrow_test_ui_stop_notification_daemon (g_steal_pointer (&portal));
       return NULL;
     }
   return g_steal_pointer (&portal);

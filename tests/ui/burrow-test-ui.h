@@ -9,6 +9,7 @@
 
 #include <gtk/gtk.h>
 
+#include "burrow-application.h"
 #include "burrow-test-hub.h"
 #include "burrow-window.h"
 
@@ -37,6 +38,34 @@ typedef void (*BurrowTestUiHook) (GApplication *app);
 int            burrow_test_ui_run_app                    (GApplication     *app,
                                                           BurrowTestUiHook  before,
                                                           BurrowTestUiHook  after);
+/* One UI test program, for burrow_test_ui_main (). The pointers are the program's own globals,
+ * which its cases read. */
+typedef struct
+{
+  const char          *name;        /* "hubs": its data directory is burrow-test-hubs-XXXXXX */
+  BurrowApplication  **app;         /* the application while the cases run, NULL after */
+  BurrowTestHub      **hub;         /* NULL: none; else a test hub (the program skips without) */
+  char               **data_dir;    /* NULL: none; else a new data directory, BURROW_DATA_DIR */
+  /* Before gtk_test_init (), once the data directory exists: environment that GTK and GIO read
+   * when they start. May be NULL. */
+  void               (*prepare)     (void);
+  /* Once GTK (and the hub) are up: registers the cases with g_test_add_func (). Returns FALSE
+   * after printing a TAP skip when the program cannot run. */
+  gboolean           (*add_cases)   (void);
+  BurrowTestUiHook     before;      /* as in burrow_test_ui_run_app () */
+  BurrowTestUiHook     after;
+  /* At the end, also after a skip: frees the program's other globals. May be NULL. */
+  void               (*cleanup)     (void);
+} BurrowTestUiProgram;
+
+/* The whole main () of a UI test program: the data directory, prepare (), gtk_test_init () (a
+ * TAP skip without a display), the hub, add_cases (), a new BurrowApplication run with
+ * burrow_test_ui_run_app (), then cleanup () and the removal of the hub and the data
+ * directory. Returns the exit status for main (). */
+int            burrow_test_ui_main                       (int                        argc,
+                                                          char                     **argv,
+                                                          const BurrowTestUiProgram *program);
+
 /* Activates @app and returns its active window, a mapped BurrowWindow (asserted). */
 BurrowWindow  *burrow_test_ui_get_window                 (GApplication   *app);
 

@@ -85,32 +85,23 @@ n_listed (BurrowConnectivityPage *page)
   return g_list_model_get_n_items (burrow_connectivity_page_get_model (page));
 }
 
-typedef struct
-{
-  gboolean            done;
-  GError             *error;
-  BurrowPeerConnection *peer;
-} ConnectResult;
-
+/* Starts a connection to @nick; finish it with connect_finish (). */
 static void
-on_connected_cb (GObject      *source,
-                 GAsyncResult *result,
-                 gpointer      user_data)
-{
-  ConnectResult *r = user_data;
-
-  r->peer = burrow_nat_connector_connect_finish (BURROW_NAT_CONNECTOR (source), result, NULL,
-                                                 &r->error);
-  r->done = TRUE;
-}
-
-static void
-connect_to (const char    *nick,
-            ConnectResult *result)
+connect_to (const char       *nick,
+            BurrowTestResult *result)
 {
   burrow_nat_connector_connect_async (burrow_client_get_connector (my_client ()),
                                       BURROW_ADC_HUB_SESSION (session), wait_user (nick), NULL,
-                                      on_connected_cb, result);
+                                      burrow_test_result_cb, result);
+}
+
+static BurrowPeerConnection *
+connect_finish (BurrowTestResult  *result,
+                GError           **error)
+{
+  return burrow_nat_connector_connect_finish (burrow_client_get_connector (my_client ()),
+                                              burrow_test_result_wait (result, WAIT_MS), NULL,
+                                              error);
 }
 
 /* ---------------------------------------------------------------------------------------------- */
@@ -141,7 +132,8 @@ test_nat_traversal (void)
   g_autofree char *summary = NULL;
   g_autofree char *timeline = NULL;
   g_autofree char *bob_dir = NULL;
-  ConnectResult result = { FALSE, NULL, NULL };
+  g_auto(BurrowTestResult) result = BURROW_TEST_RESULT_INIT;
+  g_autoptr(BurrowPeerConnection) peer = NULL;
   BurrowPunchAttempt *attempt;
   const char *method_text;
 
@@ -178,11 +170,11 @@ test_nat_traversal (void)
   g_assert_nonnull (attempt);
   g_assert_cmpint (burrow_punch_attempt_get_result (attempt), ==, BURROW_PUNCH_RESULT_PENDING);
 
-  g_assert_true (burrow_test_wait_for_flag (&result.done, WAIT_MS));
-  g_assert_no_error (result.error);
-  g_assert_true (BURROW_IS_PEER_CONNECTION (result.peer));
-  burrow_peer_connection_close (result.peer);
-  g_clear_object (&result.peer);
+  peer = connect_finish (&result, &error);
+  g_assert_no_error (error);
+  g_assert_true (BURROW_IS_PEER_CONNECTION (peer));
+  burrow_peer_connection_close (peer);
+  g_clear_object (&peer);
 
   /* Connected now: the Pending filter drops it by itself. */
   g_assert_cmpint (burrow_punch_attempt_get_result (attempt), ==, BURROW_PUNCH_RESULT_CONNECTED);
@@ -271,7 +263,7 @@ static void
 test_filter (void)
 {
   BurrowConnectivityPage *page = get_page ();
-  ConnectResult result = { FALSE, NULL, NULL };
+  g_auto(BurrowTestResult) result = BURROW_TEST_RESULT_INIT;
   g_autoptr(GError) error = NULL;
   g_autofree char *screenshot = NULL;
   BurrowPunchAttempt *failed;
@@ -294,9 +286,9 @@ test_filter (void)
   }
   g_assert_true (burrow_test_wait_until (user_lacks_nat_traversal, (gpointer) "carol", WAIT_MS));
   connect_to ("carol", &result);
-  g_assert_true (burrow_test_wait_for_flag (&result.done, WAIT_MS));
-  g_assert_error (result.error, BURROW_NAT_ERROR, BURROW_NAT_ERROR_PEER_PASSIVE);
-  g_clear_error (&result.error);
+  g_assert_null (connect_finish (&result, &error));
+  g_assert_error (error, BURROW_NAT_ERROR, BURROW_NAT_ERROR_PEER_PASSIVE);
+  g_clear_error (&error);
 
   burrow_connectivity_page_set_filter (page, "all");
   g_assert_cmpuint (n_listed (page), ==, 2);
@@ -376,32 +368,29 @@ after_tests (GApplication *application)
     }
 }
 
-int
-main (int   argc,
-      char *argv[])
+static gboolean
+add_cases (void)
 {
-  int test_status;
-
-  if (!burrow_test_ui_init (&argc, &argv))
-    return 0;
-
-  hub = burrow_test_ui_start_hub ();
-  if (hub == NULL)
-    return 0;
-
-  data_dir = burrow_test_ui_make_data_dir ("burrow-test-connectivity-XXXXXX");
-
   g_test_add_func ("/burrow/ui/connectivity/empty", test_empty);
   g_test_add_func ("/burrow/ui/connectivity/nat-traversal", test_nat_traversal);
   g_test_add_func ("/burrow/ui/connectivity/copy-json", test_copy_json);
   g_test_add_func ("/burrow/ui/connectivity/filter", test_filter);
+  return TRUE;
+}
 
-  app = burrow_application_new ();
-  test_status = burrow_test_ui_run_app (G_APPLICATION (app), before_tests, after_tests);
+int
+main (int   argc,
+      char *argv[])
+{
+  const BurrowTestUiProgram program = {
+    .name = "connectivity",
+    .app = &app,
+    .hub = &hub,
+    .data_dir = &data_dir,
+    .add_cases = add_cases,
+    .before = before_tests,
+    .after = after_tests,
+  };
 
-  burrow_test_hub_free (hub);
-  burrow_test_remove_tree (data_dir);
-  g_free (data_dir);
-
-  return test_status;
+  return burrow_test_ui_main (argc, argv, &program);
 }

@@ -643,9 +643,8 @@ test_file_without_tth (void)
 
   /* bob's real list again, and the folder shown stays open across the reload */
   g_assert_true (burrow_file_list_page_open_path (page, "/"));
-  g_assert_true (burrow_client_set_file_list (bob, burrow_share_get_tree (
-                                                burrow_client_get_share (bob)), &error));
-  g_assert_no_error (error);
+  burrow_client_set_file_list_bytes (bob,
+                                     burrow_share_get_file_list (burrow_client_get_share (bob)));
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (page), "filelist.reload", NULL));
   g_assert_true (burrow_test_wait_until (page_settled, page, WAIT_MS));
   g_assert_cmpstr (burrow_file_list_page_get_error (page), ==, NULL);
@@ -753,21 +752,9 @@ after_tests (GApplication *application)
   g_clear_object (&carol);
 }
 
-int
-main (int   argc,
-      char *argv[])
+static gboolean
+add_cases (void)
 {
-  int test_status;
-
-  if (!burrow_test_ui_init (&argc, &argv))
-    return 0;
-
-  hub = burrow_test_ui_start_hub ();
-  if (hub == NULL)
-    return 0;
-
-  data_dir = burrow_test_ui_make_data_dir ("burrow-test-file-list-XXXXXX");
-
   g_test_add_func ("/burrow/ui/file-list/browse-user", test_browse_user);
   g_test_add_func ("/burrow/ui/file-list/tree", test_tree);
   g_test_add_func ("/burrow/ui/file-list/folder", test_folder);
@@ -777,15 +764,30 @@ main (int   argc,
   g_test_add_func ("/burrow/ui/file-list/download-folder", test_download_folder);
   g_test_add_func ("/burrow/ui/file-list/own", test_own);
   g_test_add_func ("/burrow/ui/file-list/error", test_error);
+  return TRUE;
+}
 
-  app = burrow_application_new ();
-  test_status = burrow_test_ui_run_app (G_APPLICATION (app), before_tests, after_tests);
+static void
+cleanup (void)
+{
+  g_clear_pointer (&bob_dir, g_free);
+  g_clear_pointer (&download_dir, g_free);
+}
 
-  burrow_test_hub_free (hub);
-  burrow_test_remove_tree (data_dir);
-  g_free (bob_dir);
-  g_free (download_dir);
-  g_free (data_dir);
+int
+main (int   argc,
+      char *argv[])
+{
+  const BurrowTestUiProgram program = {
+    .name = "file-list",
+    .app = &app,
+    .hub = &hub,
+    .data_dir = &data_dir,
+    .add_cases = add_cases,
+    .before = before_tests,
+    .after = after_tests,
+    .cleanup = cleanup,
+  };
 
-  return test_status;
+  return burrow_test_ui_main (argc, argv, &program);
 }

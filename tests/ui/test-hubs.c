@@ -948,21 +948,9 @@ after_tests (GApplication *application)
   g_clear_pointer (&dave, burrow_test_adc_client_free);
 }
 
-int
-main (int   argc,
-      char *argv[])
+static gboolean
+add_cases (void)
 {
-  int test_status;
-
-  if (!burrow_test_ui_init (&argc, &argv))
-    return 0;
-
-  hub = burrow_test_ui_start_hub ();
-  if (hub == NULL)
-    return 0;
-
-  data_dir = burrow_test_ui_make_data_dir ("burrow-test-hubs-XXXXXX");
-
   g_test_add_func ("/burrow/ui/hubs/format", test_format);
   g_test_add_func ("/burrow/ui/hubs/connect-invalid", test_connect_invalid);
   g_test_add_func ("/burrow/ui/hubs/connect-and-chat", test_connect_and_chat);
@@ -974,16 +962,30 @@ main (int   argc,
   g_test_add_func ("/burrow/ui/hubs/favorites", test_favorites);
   g_test_add_func ("/burrow/ui/hubs/keyprint-changed", test_keyprint_changed);
   g_test_add_func ("/burrow/ui/hubs/connection-lost", test_connection_lost);
+  return TRUE;
+}
 
-  app = burrow_application_new ();
-  test_status = burrow_test_ui_run_app (G_APPLICATION (app), NULL, after_tests);
-
+static void
+cleanup (void)
+{
   burrow_test_ui_stop_notification_daemon (g_steal_pointer (&notify_daemon));
-  burrow_test_hub_free (hub);
-  burrow_test_remove_tree (data_dir);
-  g_free (notify_log);
-  g_free (my_sid);
-  g_free (data_dir);
+  g_clear_pointer (&notify_log, g_free);
+  g_clear_pointer (&my_sid, g_free);
+}
 
-  return test_status;
+int
+main (int   argc,
+      char *argv[])
+{
+  const BurrowTestUiProgram program = {
+    .name = "hubs",
+    .app = &app,
+    .hub = &hub,
+    .data_dir = &data_dir,
+    .add_cases = add_cases,
+    .after = after_tests,
+    .cleanup = cleanup,
+  };
+
+  return burrow_test_ui_main (argc, argv, &program);
 }

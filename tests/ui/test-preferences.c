@@ -216,16 +216,9 @@ test_drop_folder (void)
 
 /* ---------------------------------------------------------------------------------------------- */
 
-int
-main (int   argc,
-      char *argv[])
+static gboolean
+add_cases (void)
 {
-  int test_status;
-
-  if (!burrow_test_ui_init (&argc, &argv))
-    return 0;
-
-  data_dir = burrow_test_ui_make_data_dir ("burrow-test-preferences-XXXXXX");
   music_dir = g_build_filename (data_dir, "Music", NULL);
   g_assert_cmpint (g_mkdir_with_parents (music_dir, 0755), ==, 0);
   g_free (burrow_test_write_file (music_dir, "a.flac", 30000, 1));
@@ -236,13 +229,26 @@ main (int   argc,
   g_test_add_func ("/burrow/ui/preferences/settings-reach-client", test_settings_reach_client);
   g_test_add_func ("/burrow/ui/preferences/share-folder", test_share_folder);
   g_test_add_func ("/burrow/ui/preferences/drop-folder", test_drop_folder);
+  return TRUE;
+}
 
-  app = burrow_application_new ();
-  test_status = burrow_test_ui_run_app (G_APPLICATION (app), NULL, NULL);
+static void
+cleanup (void)
+{
+  g_clear_pointer (&music_dir, g_free);
+}
 
-  burrow_test_remove_tree (data_dir);
-  g_free (music_dir);
-  g_free (data_dir);
+int
+main (int   argc,
+      char *argv[])
+{
+  const BurrowTestUiProgram program = {
+    .name = "preferences",
+    .app = &app,
+    .data_dir = &data_dir,
+    .add_cases = add_cases,
+    .cleanup = cleanup,
+  };
 
-  return test_status;
+  return burrow_test_ui_main (argc, argv, &program);
 }

@@ -16,7 +16,7 @@
 #include <gtk/gtk.h>
 
 #include "burrow-application.h"
-#include "burrow-search-model.h"
+#include "burrow-search-hits.h"
 #include "burrow-search-page.h"
 #include "burrow-test-hub.h"
 #include "burrow-test-ui.h"
@@ -260,33 +260,36 @@ after_tests (GApplication *application)
   g_clear_object (&carol);
 }
 
-int
-main (int   argc,
-      char *argv[])
+static gboolean
+add_cases (void)
 {
-  int test_status;
-
-  if (!burrow_test_ui_init (&argc, &argv))
-    return 0;
-
-  hub = burrow_test_ui_start_hub ();
-  if (hub == NULL)
-    return 0;
-
-  data_dir = burrow_test_ui_make_data_dir ("burrow-test-search-XXXXXX");
-
   g_test_add_func ("/burrow/ui/search/not-connected", test_not_connected);
   g_test_add_func ("/burrow/ui/search/grouped-results", test_grouped_results);
   g_test_add_func ("/burrow/ui/search/download", test_download);
   g_test_add_func ("/burrow/ui/search/open-magnet", test_open_magnet);
+  return TRUE;
+}
 
-  app = burrow_application_new ();
-  test_status = burrow_test_ui_run_app (G_APPLICATION (app), before_tests, after_tests);
+static void
+cleanup (void)
+{
+  g_clear_pointer (&iso_tth, g_free);
+}
 
-  burrow_test_hub_free (hub);
-  burrow_test_remove_tree (data_dir);
-  g_free (iso_tth);
-  g_free (data_dir);
+int
+main (int   argc,
+      char *argv[])
+{
+  const BurrowTestUiProgram program = {
+    .name = "search",
+    .app = &app,
+    .hub = &hub,
+    .data_dir = &data_dir,
+    .add_cases = add_cases,
+    .before = before_tests,
+    .after = after_tests,
+    .cleanup = cleanup,
+  };
 
-  return test_status;
+  return burrow_test_ui_main (argc, argv, &program);
 }

@@ -779,27 +779,10 @@ add_case (const char *name,
   g_test_add_func (path, func);
 }
 
+/* Before GTK and GIO read the environment. */
 static void
-free_globals (void)
+prepare (void)
 {
-  if (data_dir != NULL)
-    burrow_test_remove_tree (data_dir);
-  g_clear_object (&finished_item);
-  g_free (finished_uri);
-  g_free (daemon_log);
-  g_free (portal_log);
-  g_free (open_log);
-  g_free (shared_dir);
-  g_free (download_dir);
-  g_free (data_dir);
-}
-
-int
-main (int   argc,
-      char *argv[])
-{
-  int test_status;
-
 #ifdef BURROW_TEST_TRANSFERS_PORTAL
   portal_mode = TRUE;
 #else
@@ -809,33 +792,19 @@ main (int   argc,
   if (portal_mode)
     g_setenv ("NOTIFY_FORCE_PORTAL", "1", TRUE);
 
-  /* Before GTK and GIO look at XDG_DATA_HOME and XDG_CONFIG_HOME: the folder handler. */
-  data_dir = burrow_test_ui_make_data_dir ("burrow-test-transfers-XXXXXX");
+  /* XDG_DATA_HOME and XDG_CONFIG_HOME: the folder handler. */
   open_log = g_build_filename (data_dir, "opened-folders.log", NULL);
   burrow_test_ui_install_folder_handler (data_dir, open_log);
+}
 
-  if (!burrow_test_ui_init (&argc, &argv))
-    {
-      free_globals ();
-      return 0;
-    }
-
-  hub = burrow_test_ui_start_hub ();
-  if (hub == NULL)
-    {
-      free_globals ();
-      return 0;
-    }
-
+static gboolean
+add_cases (void)
+{
   /* Without the mocks the portal run would check nothing of its own. */
   if (portal_mode && !start_notification_daemon ())
     {
       printf ("1..0 # SKIP no session bus or python3-dbusmock for the notification portal\n");
-      burrow_test_ui_stop_notification_daemon (g_steal_pointer (&notify_portal));
-      burrow_test_ui_stop_notification_daemon (g_steal_pointer (&notify_daemon));
-      burrow_test_hub_free (hub);
-      free_globals ();
-      return 0;
+      return FALSE;
     }
   if (portal_mode)
     connect_libnotify_to_portal ();
@@ -847,14 +816,38 @@ main (int   argc,
   add_case ("open-folder-button", test_open_folder_button);
   add_case ("open-folder-notification", test_open_folder_notification);
   add_case ("notifications-setting", test_notifications_setting);
+  return TRUE;
+}
 
-  app = burrow_application_new ();
-  test_status = burrow_test_ui_run_app (G_APPLICATION (app), before_tests, after_tests);
-
+static void
+cleanup (void)
+{
   burrow_test_ui_stop_notification_daemon (g_steal_pointer (&notify_portal));
   burrow_test_ui_stop_notification_daemon (g_steal_pointer (&notify_daemon));
-  burrow_test_hub_free (hub);
-  free_globals ();
+  g_clear_object (&finished_item);
+  g_clear_pointer (&finished_uri, g_free);
+  g_clear_pointer (&daemon_log, g_free);
+  g_clear_pointer (&portal_log, g_free);
+  g_clear_pointer (&open_log, g_free);
+  g_clear_pointer (&shared_dir, g_free);
+  g_clear_pointer (&download_dir, g_free);
+}
 
-  return test_status;
+int
+main (int   argc,
+      char *argv[])
+{
+  const BurrowTestUiProgram program = {
+    .name = "transfers",
+    .app = &app,
+    .hub = &hub,
+    .data_dir = &data_dir,
+    .prepare = prepare,
+    .add_cases = add_cases,
+    .before = before_tests,
+    .after = after_tests,
+    .cleanup = cleanup,
+  };
+
+  return burrow_test_ui_main (argc, argv, &program);
 }

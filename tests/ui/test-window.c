@@ -310,15 +310,9 @@ test_window_screenshot (void)
   burrow_window_hide_banner (window);
 }
 
-int
-main (int   argc,
-      char *argv[])
+static gboolean
+add_cases (void)
 {
-  int test_status;
-
-  if (!burrow_test_ui_init (&argc, &argv))
-    return 0;
-
   g_test_add_func ("/burrow/ui/window/basics", test_window_basics);
   g_test_add_func ("/burrow/ui/window/pages", test_window_pages);
   g_test_add_func ("/burrow/ui/window/banner", test_window_banner);
@@ -326,9 +320,18 @@ main (int   argc,
   g_test_add_func ("/burrow/ui/application/actions", test_app_actions);
   g_test_add_func ("/burrow/ui/application/about", test_app_about);
   g_test_add_func ("/burrow/ui/application/open", test_app_open);
+  return TRUE;
+}
 
-  app = burrow_application_new ();
-  test_status = burrow_test_ui_run_app (G_APPLICATION (app), NULL, NULL);
+int
+main (int   argc,
+      char *argv[])
+{
+  const BurrowTestUiProgram program = {
+    .name = "window",
+    .app = &app,
+    .add_cases = add_cases,
+  };
 
-  return test_status;
+  return burrow_test_ui_main (argc, argv, &program);
 }

@@ -363,6 +363,50 @@ burrow_hub_list_get_n_logged_in (BurrowHubList *self)
   return n;
 }
 
+/**
+ * burrow_hub_list_dup_own_addresses:
+ * @seen_by: (out) (optional) (transfer full): the names of the logged-in hubs that report
+ *   an address for us (the hub's name, or its address when it has none)
+ *
+ * The addresses the logged-in hubs see for us (our own INF's I4), each once.
+ *
+ * Returns: (transfer full): the addresses, possibly none
+ */
+GStrv
+burrow_hub_list_dup_own_addresses (BurrowHubList *self,
+                                   GStrv         *seen_by)
+{
+  g_autoptr(GStrvBuilder) addresses = g_strv_builder_new ();
+  g_autoptr(GStrvBuilder) hubs = g_strv_builder_new ();
+  g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+
+  g_return_val_if_fail (BURROW_IS_HUB_LIST (self), NULL);
+
+  for (guint i = 0; i < self->sessions->len; i++)
+    {
+      BurrowHubSession *session = g_ptr_array_index (self->sessions, i);
+      BurrowUser *me;
+      const gchar *ip;
+      const gchar *name;
+
+      if (burrow_hub_session_get_state (session) != BURROW_HUB_STATE_NORMAL)
+        continue;
+      me = burrow_hub_session_get_me (session);
+      ip = me != NULL ? burrow_user_get_ip4 (me) : NULL;
+      if (ip == NULL || *ip == '\0')
+        continue;
+      name = burrow_hub_session_get_hub_name (session);
+      if (name == NULL || *name == '\0')
+        name = burrow_hub_session_get_uri (session);
+      g_strv_builder_add (hubs, name);
+      if (g_hash_table_add (seen, (gpointer) ip))
+        g_strv_builder_add (addresses, ip);
+    }
+  if (seen_by != NULL)
+    *seen_by = g_strv_builder_end (hubs);
+  return g_strv_builder_end (addresses);
+}
+
 #define FOR_EACH_SESSION(self, session) \
   for (guint i_ = 0; i_ < (self)->sessions->len; i_++) \
     for (BurrowHubSession *session = g_ptr_array_index ((self)->sessions, i_); session != NULL; session = NULL)

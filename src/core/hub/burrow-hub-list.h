@@ -33,6 +33,8 @@ BurrowUser       *burrow_hub_list_lookup_user      (BurrowHubList        *self,
                                                     const gchar          *hub_uri,
                                                     BurrowHubSession    **session);
 guint             burrow_hub_list_get_n_logged_in  (BurrowHubList        *self);
+GStrv             burrow_hub_list_dup_own_addresses (BurrowHubList       *self,
+                                                    GStrv               *seen_by);
 
 /* What we announce on every hub; a change goes to each session (and the
  * sessions added later start with it). */

@@ -448,3 +448,54 @@ burrow_punch_attempt_to_json (BurrowPunchAttempt *self)
 
   return g_string_free (g_steal_pointer (&out), FALSE);
 }
+
+/**
+ * burrow_punch_attempts_tally:
+ * @attempts: a #GListModel of #BurrowPunchAttempt
+ * @tally: (out caller-allocates): how many connected, failed (or were cancelled) and still run
+ */
+void
+burrow_punch_attempts_tally (GListModel       *attempts,
+                             BurrowPunchTally *tally)
+{
+  guint n;
+
+  g_return_if_fail (G_IS_LIST_MODEL (attempts));
+  g_return_if_fail (tally != NULL);
+
+  *tally = (BurrowPunchTally) { 0 };
+  n = g_list_model_get_n_items (attempts);
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(BurrowPunchAttempt) attempt = g_list_model_get_item (attempts, i);
+
+      switch (burrow_punch_attempt_get_result (attempt))
+        {
+        case BURROW_PUNCH_RESULT_CONNECTED: tally->connected++; break;
+        case BURROW_PUNCH_RESULT_PENDING: tally->pending++; break;
+        case BURROW_PUNCH_RESULT_FAILED:
+        case BURROW_PUNCH_RESULT_CANCELLED:
+        default:
+          tally->failed++;
+          break;
+        }
+    }
+}
+
+/**
+ * burrow_punch_tally_get_percent:
+ *
+ * Returns: the share of finished attempts that connected, rounded, 0–100; -1 when none finished
+ */
+gint
+burrow_punch_tally_get_percent (const BurrowPunchTally *tally)
+{
+  guint finished;
+
+  g_return_val_if_fail (tally != NULL, -1);
+
+  finished = tally->connected + tally->failed;
+  if (finished == 0)
+    return -1;
+  return (gint) ((tally->connected * 100 + finished / 2) / finished);
+}

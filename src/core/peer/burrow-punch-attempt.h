@@ -136,4 +136,16 @@ const gchar        *burrow_punch_method_to_string       (BurrowPunchMethod    me
 const gchar        *burrow_punch_result_to_string       (BurrowPunchResult    result);
 const gchar        *burrow_punch_step_kind_to_string    (BurrowPunchStepKind  kind);
 
+/* How a list of attempts went: what the Connectivity page and burrow-cli summarise. */
+typedef struct
+{
+  guint connected;
+  guint failed;      /* failed or cancelled */
+  guint pending;
+} BurrowPunchTally;
+
+void                burrow_punch_attempts_tally         (GListModel          *attempts,
+                                                         BurrowPunchTally    *tally);
+gint                burrow_punch_tally_get_percent      (const BurrowPunchTally *tally);
+
 G_END_DECLS

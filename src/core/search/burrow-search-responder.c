@@ -11,13 +11,8 @@
 
 #include <string.h>
 
-#include "burrow-adc-hub-session.h"
-#include "burrow-adc-message.h"
-#include "burrow-base32.h"
-#include "burrow-client.h"
 #include "burrow-search-index.h"
 #include "burrow-share.h"
-#include "burrow-tth.h"
 
 #include "burrow-search-responder.h"
 
@@ -68,32 +63,29 @@ table_take (GHashTable  *table,
 }
 
 /*
- * Listens to the "command" signal of every ADC session of the client and
- * answers searches from other users with what the share's search index finds
- * (PROTOCOL.md §1.14):
- *  - a searcher that announces UDP4 with an I4 address and a U4 port is
- *    active: up to BURROW_SEARCH_MAX_RESULTS_ACTIVE results, each a datagram
- *    `URES <our CID> FN… SI… SL… [TR…] [TO…]` to I4:U4, sent from the
- *    connector's UDP socket when we are active, else from a socket of our own;
- *  - anyone else gets up to BURROW_SEARCH_MAX_RESULTS_PASSIVE results as
- *    `DRES <our SID> <their SID> …` through the hub (uhub routes only DRES).
- * Our own searches (our SID, echoed by the hub) are never answered.
+ * Hears every hub's search requests (the hub list's typed "search-request")
+ * and answers them with what the share's search index finds (PROTOCOL.md
+ * §1.14):
+ *  - a searcher whose hub vouches for a UDP address (ADC: UDP4 with an I4
+ *    and a U4 port) is active: up to BURROW_SEARCH_MAX_RESULTS_ACTIVE
+ *    results, each a datagram in the hub's protocol (ADC `URES <our CID> …`),
+ *    sent from our UDP socket when we are active, else from one of our own;
+ *  - anyone else gets up to BURROW_SEARCH_MAX_RESULTS_PASSIVE results through
+ *    the hub (ADC `DRES`; uhub routes only DRES).
+ * The session never reports our own searches (the hub's echo).
  */
 
 struct _BurrowSearchResponder
 {
   GObject       parent_instance;
 
-  /* borrowed (weak pointers) */
-  BurrowClient *client;
+  /* borrowed (weak pointer) */
   BurrowShare  *share;
 
   /* owned */
-  GListModel   *hubs;
-  GHashTable   *sessions;    /* BurrowAdcHubSession (ref) → "command" handler id */
+  BurrowSearchRouter *router;
   GSocket      *udp;         /* for answering while passive */
 
-  gulong        items_changed_id;
   guint         slots;
   guint64       n_searches;
   guint64       n_results;
@@ -112,8 +104,7 @@ get_udp_socket (BurrowSearchResponder *self)
   g_autoptr(GError) error = NULL;
   GSocket *socket = NULL;
 
-  if (self->client != NULL)
-    socket = burrow_nat_connector_get_udp_socket (burrow_client_get_connector (self->client));
+  socket = burrow_search_router_get_udp_socket (self->router);
   if (socket != NULL)
     return socket;
   if (self->udp == NULL)
@@ -132,73 +123,46 @@ get_udp_socket (BurrowSearchResponder *self)
 
 static void
 send_udp (BurrowSearchResponder *self,
-          BurrowAdcMessage      *message,
-          const gchar           *ip4,
+          GBytes                *datagram,
+          const gchar           *host,
           guint                  port)
 {
-  g_autoptr(GSocketAddress) address = g_inet_socket_address_new_from_string (ip4, port);
-  g_autoptr(GString) line = g_string_new (NULL);
+  g_autoptr(GSocketAddress) address = g_inet_socket_address_new_from_string (host, port);
   g_autoptr(GError) error = NULL;
   GSocket *socket;
+  gsize size;
+  const gchar *data = g_bytes_get_data (datagram, &size);
 
   if (address == NULL)
     return;
   socket = get_udp_socket (self);
   if (socket == NULL)
     return;
-  burrow_adc_message_append_to (message, line);   /* with its '\n', as ADC lines are */
-  if (g_socket_send_to (socket, address, line->str, line->len, NULL, &error) < 0)
-    g_debug ("cannot send a result to %s:%u: %s", ip4, port, error->message);
-}
-
-/* Active: UDP4 with a unicast I4 (the one the hub relays, never one from the search). */
-static gboolean
-is_udp_searcher (BurrowUser *user)
-{
-  const gchar *ip4 = burrow_user_get_ip4 (user);
-  g_autoptr(GInetAddress) address = NULL;
-
-  if (!burrow_user_has_feature (user, "UDP4") || ip4 == NULL || burrow_user_get_udp4_port (user) == 0)
-    return FALSE;
-  address = g_inet_address_new_from_string (ip4);
-  return address != NULL && g_inet_address_get_family (address) == G_SOCKET_FAMILY_IPV4
-         && !g_inet_address_get_is_any (address) && !g_inet_address_get_is_multicast (address)
-         && !g_str_equal (ip4, "255.255.255.255");
+  if (g_socket_send_to (socket, address, data, size, NULL, &error) < 0)
+    g_debug ("cannot send a result to %s:%u: %s", host, port, error->message);
 }
 
 static void
-on_command (BurrowAdcHubSession   *session,
-            BurrowAdcMessage      *message,
-            BurrowSearchResponder *self)
+on_search_request (BurrowHubList           *hubs,
+                   BurrowHubSession        *session,
+                   BurrowUser              *user,
+                   const BurrowSearchQuery *query,
+                   BurrowSearchResponder   *self)
 {
-  g_autoptr(BurrowSearchQuery) query = NULL;
   g_autoptr(GPtrArray) nodes = NULL;
-  g_autoptr(GError) error = NULL;
   BurrowSearchIndex *index;
-  BurrowUser *user;
-  gchar type = burrow_adc_message_get_type_char (message);
-  guint32 sid;
-  guint32 my_sid;
   gboolean udp;
-  const gchar *cid;
-  gchar slots[16];
 
-  if (burrow_adc_message_get_command (message) != BURROW_ADC_CMD_SCH
-      || (type != 'B' && type != 'D' && type != 'F' && type != 'E'))
-    return;
-  sid = burrow_adc_message_get_sid (message);
-  my_sid = burrow_adc_hub_session_get_sid (session);
-  if (sid == my_sid || self->share == NULL || self->client == NULL)
+  if (self->share == NULL)
     return;
   index = burrow_share_get_search_index (self->share);
-  user = burrow_hub_session_lookup_sid (BURROW_HUB_SESSION (session), sid);
-  if (index == NULL || user == NULL)
+  if (index == NULL)
     return;
 
   /* each search costs a walk of the index: a budget per searcher and one for all */
   {
-    const gchar *who = burrow_user_get_cid (user);
-    g_autofree gchar *key = who != NULL ? NULL : g_strdup_printf ("%p/%u", session, sid);
+    const gchar *who = burrow_user_get_id (user);
+    g_autofree gchar *key = who != NULL ? NULL : g_strdup_printf ("%p/%p", session, user);
 
     if (!bucket_take (&self->all, BURROW_SEARCH_RESPONDER_ALL_BURST, BURROW_SEARCH_RESPONDER_ALL_RATE, 1)
         || !table_take (self->user_buckets, who != NULL ? who : key,
@@ -212,14 +176,7 @@ on_command (BurrowAdcHubSession   *session,
   }
 
   self->n_searches++;
-  query = burrow_search_query_new_from_adc (message, &error);
-  if (query == NULL)
-    {
-      g_debug ("ignoring a search from %s: %s", burrow_user_get_nick (user), error->message);
-      return;
-    }
-
-  udp = is_udp_searcher (user);
+  udp = query->udp_host != NULL && query->udp_port != 0;
   nodes = g_ptr_array_new ();
   burrow_search_index_search (index, query,
                               udp ? BURROW_SEARCH_MAX_RESULTS_ACTIVE
@@ -227,7 +184,7 @@ on_command (BurrowAdcHubSession   *session,
                               nodes);
   /* a stream of datagrams to one address goes through the hub instead */
   if (udp && nodes->len > 0
-      && !table_take (self->udp_buckets, burrow_user_get_ip4 (user), BURROW_SEARCH_RESPONDER_UDP_BURST,
+      && !table_take (self->udp_buckets, query->udp_host, BURROW_SEARCH_RESPONDER_UDP_BURST,
                       BURROW_SEARCH_RESPONDER_UDP_RATE, nodes->len))
     {
       g_debug ("answering %s through the hub: its address had its share of datagrams",
@@ -236,111 +193,50 @@ on_command (BurrowAdcHubSession   *session,
       if (nodes->len > BURROW_SEARCH_MAX_RESULTS_PASSIVE)
         g_ptr_array_set_size (nodes, BURROW_SEARCH_MAX_RESULTS_PASSIVE);
     }
-  g_snprintf (slots, sizeof slots, "%u", self->slots);
-  cid = burrow_identity_get_cid (burrow_client_get_identity (self->client));
 
   for (guint i = 0; i < nodes->len; i++)
     {
       BurrowFileNode *node = g_ptr_array_index (nodes, i);
-      g_autoptr(BurrowAdcMessage) res = NULL;
-      g_autofree gchar *path = burrow_file_node_dup_path (node);
+      g_autoptr(GError) error = NULL;
+      BurrowSearchReply reply = {
+        .path = burrow_file_node_dup_path (node),
+        .size = node->size,
+        .free_slots = self->slots,
+        .has_tth = !node->is_dir && node->has_tth,
+        .token = query->token,
+      };
 
+      if (reply.has_tth)
+        memcpy (reply.tth, node->tth, sizeof reply.tth);
       if (udp)
         {
-          res = burrow_adc_message_new ('U', BURROW_ADC_CMD_RES);
-          burrow_adc_message_set_cid (res, cid);
+          g_autoptr(GBytes) datagram = burrow_hub_session_format_udp_search_reply (session, &reply);
+
+          if (datagram != NULL)
+            send_udp (self, datagram, query->udp_host, query->udp_port);
         }
-      else
-        res = burrow_adc_message_new_direct ('D', BURROW_ADC_CMD_RES, my_sid, sid);
-
-      burrow_adc_message_add_named (res, "FN", path);
-      burrow_adc_message_add_named_int (res, "SI", (gint64) node->size);
-      burrow_adc_message_add_named (res, "SL", slots);
-      if (!node->is_dir && node->has_tth)
-        {
-          gchar tth[BURROW_TTH_BASE32_LEN + 1];
-
-          burrow_base32_encode_into (node->tth, BURROW_TTH_SIZE, tth);
-          tth[BURROW_TTH_BASE32_LEN] = '\0';
-          burrow_adc_message_add_named (res, "TR", tth);
-        }
-      if (query->token != NULL)
-        burrow_adc_message_add_named (res, "TO", query->token);
-
-      if (udp)
-        send_udp (self, res, burrow_user_get_ip4 (user), burrow_user_get_udp4_port (user));
-      else if (!burrow_adc_hub_session_send (session, res, &error))
+      else if (!burrow_hub_session_send_search_reply (session, user, &reply, &error))
         {
           g_debug ("cannot send a result: %s", error->message);
+          g_free (reply.path);
           break;
         }
+      g_free (reply.path);
       self->n_results++;
     }
-}
-
-static void
-sync_sessions (BurrowSearchResponder *self)
-{
-  g_autoptr(GHashTable) current = g_hash_table_new (NULL, NULL);
-  GHashTableIter iter;
-  gpointer key, value;
-  guint n = g_list_model_get_n_items (self->hubs);
-
-  for (guint i = 0; i < n; i++)
-    {
-      g_autoptr(GObject) session = g_list_model_get_item (self->hubs, i);
-
-      if (!BURROW_IS_ADC_HUB_SESSION (session))
-        continue;
-      g_hash_table_add (current, session);
-      if (!g_hash_table_contains (self->sessions, session))
-        {
-          gulong id = g_signal_connect (session, "command", G_CALLBACK (on_command), self);
-
-          g_hash_table_insert (self->sessions, g_object_ref (session), GSIZE_TO_POINTER (id));
-        }
-    }
-
-  g_hash_table_iter_init (&iter, self->sessions);
-  while (g_hash_table_iter_next (&iter, &key, &value))
-    if (!g_hash_table_contains (current, key))
-      {
-        g_signal_handler_disconnect (key, GPOINTER_TO_SIZE (value));
-        g_hash_table_iter_remove (&iter);
-      }
-}
-
-static void
-on_hubs_changed (GListModel            *hubs,
-                 guint                  position,
-                 guint                  removed,
-                 guint                  added,
-                 BurrowSearchResponder *self)
-{
-  sync_sessions (self);
 }
 
 static void
 burrow_search_responder_dispose (GObject *object)
 {
   BurrowSearchResponder *self = BURROW_SEARCH_RESPONDER (object);
-  GHashTableIter iter;
-  gpointer key, value;
 
-  if (self->sessions != NULL)
-    {
-      g_hash_table_iter_init (&iter, self->sessions);
-      while (g_hash_table_iter_next (&iter, &key, &value))
-        g_signal_handler_disconnect (key, GPOINTER_TO_SIZE (value));
-      g_clear_pointer (&self->sessions, g_hash_table_unref);
-    }
-  if (self->hubs != NULL)
-    g_clear_signal_handler (&self->items_changed_id, self->hubs);
-  g_clear_object (&self->hubs);
+  if (self->router != NULL)
+    g_signal_handlers_disconnect_by_data (burrow_search_router_get_hubs (self->router), self);
+  g_clear_object (&self->router);
   g_clear_object (&self->udp);
   g_clear_pointer (&self->user_buckets, g_hash_table_unref);
   g_clear_pointer (&self->udp_buckets, g_hash_table_unref);
-  g_clear_weak_pointer (&self->client);
   g_clear_weak_pointer (&self->share);
 
   G_OBJECT_CLASS (burrow_search_responder_parent_class)->dispose (object);
@@ -356,34 +252,31 @@ static void
 burrow_search_responder_init (BurrowSearchResponder *self)
 {
   self->slots = BURROW_SEARCH_RESPONDER_DEFAULT_SLOTS;
-  self->sessions = g_hash_table_new_full (NULL, NULL, g_object_unref, NULL);
   self->user_buckets = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->udp_buckets = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
 }
 
 /**
  * burrow_search_responder_new:
- * @client: whose hubs to listen on
+ * @router: the hubs to listen on, and the UDP socket to answer from
  * @share: what to answer from
  *
  * Returns: (transfer full): a responder, answering until it is disposed
  */
 BurrowSearchResponder *
-burrow_search_responder_new (BurrowClient *client,
-                             BurrowShare  *share)
+burrow_search_responder_new (BurrowSearchRouter *router,
+                             BurrowShare        *share)
 {
   BurrowSearchResponder *self;
 
-  g_return_val_if_fail (BURROW_IS_CLIENT (client), NULL);
+  g_return_val_if_fail (BURROW_IS_SEARCH_ROUTER (router), NULL);
   g_return_val_if_fail (BURROW_IS_SHARE (share), NULL);
 
   self = g_object_new (BURROW_TYPE_SEARCH_RESPONDER, NULL);
-  g_set_weak_pointer (&self->client, client);
+  self->router = g_object_ref (router);
   g_set_weak_pointer (&self->share, share);
-  self->hubs = g_object_ref (burrow_client_get_hubs (client));
-  self->items_changed_id = g_signal_connect (self->hubs, "items-changed",
-                                             G_CALLBACK (on_hubs_changed), self);
-  sync_sessions (self);
+  g_signal_connect (burrow_search_router_get_hubs (router), "search-request",
+                    G_CALLBACK (on_search_request), self);
   return self;
 }
 

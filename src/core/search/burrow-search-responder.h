@@ -9,10 +9,11 @@
 
 #include <gio/gio.h>
 
+#include "burrow-search-router.h"
+#include "burrow-share.h"
+
 G_BEGIN_DECLS
 
-typedef struct _BurrowClient BurrowClient;
-typedef struct _BurrowShare  BurrowShare;
 
 /* Free slots we announce in results (SL) until the upload side counts them. */
 #define BURROW_SEARCH_RESPONDER_DEFAULT_SLOTS 3
@@ -36,7 +37,7 @@ typedef struct _BurrowShare  BurrowShare;
 G_DECLARE_FINAL_TYPE (BurrowSearchResponder, burrow_search_responder, BURROW, SEARCH_RESPONDER,
                       GObject)
 
-BurrowSearchResponder *burrow_search_responder_new            (BurrowClient          *client,
+BurrowSearchResponder *burrow_search_responder_new            (BurrowSearchRouter    *router,
                                                                BurrowShare           *share);
 guint                  burrow_search_responder_get_free_slots (BurrowSearchResponder *self);
 void                   burrow_search_responder_set_free_slots (BurrowSearchResponder *self,

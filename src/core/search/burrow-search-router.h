@@ -15,7 +15,7 @@
 G_BEGIN_DECLS
 
 /* Largest datagram we read (one UDP result, or a few). */
-#define BURROW_SEARCH_ROUTER_MAX_DATAGRAM 8192
+#define BURROW_SEARCH_ROUTER_MAX_DATAGRAM (64 * 1024)
 
 #define BURROW_TYPE_SEARCH_ROUTER (burrow_search_router_get_type ())
 G_DECLARE_FINAL_TYPE (BurrowSearchRouter, burrow_search_router, BURROW, SEARCH_ROUTER, GObject)
@@ -49,6 +49,7 @@ void                burrow_search_router_unregister     (BurrowSearchRouter     
 guint               burrow_search_router_send           (BurrowSearchRouter     *self,
                                                          const BurrowSearchQuery *query,
                                                          GError                **error);
-guint64             burrow_search_router_get_n_forged   (BurrowSearchRouter     *self);
+guint64             burrow_search_router_get_n_forged   (BurrowSearchRouter     *self,
+                                                         const gchar            *token);
 
 G_END_DECLS

@@ -11,10 +11,10 @@
 
 #include "burrow-search-index.h"
 #include "burrow-search-result.h"
+#include "burrow-search-router.h"
 
 G_BEGIN_DECLS
 
-typedef struct _BurrowClient BurrowClient;
 
 /* Results kept per search; later ones are dropped. */
 #define BURROW_SEARCH_MAX_RESULTS 1000
@@ -36,7 +36,7 @@ typedef struct
 
 G_DECLARE_FINAL_TYPE (BurrowSearch, burrow_search, BURROW, SEARCH, GObject)
 
-BurrowSearch *burrow_search_new          (BurrowClient             *client,
+BurrowSearch *burrow_search_new          (BurrowSearchRouter       *router,
                                           const gchar              *query,
                                           const BurrowSearchFilter *filter);
 gboolean      burrow_search_start        (BurrowSearch             *self,

@@ -9,11 +9,11 @@
 
 #include <gio/gio.h>
 
+#include "burrow-database.h"
 #include "burrow-file-tree.h"
 #include "burrow-hash-store.h"
 #include "burrow-hasher.h"
 #include "burrow-search-index.h"
-#include "burrow-search-responder.h"
 
 G_BEGIN_DECLS
 
@@ -52,8 +52,10 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (BurrowShareProblem, burrow_share_problem_free)
 
 G_DECLARE_FINAL_TYPE (BurrowShare, burrow_share, BURROW, SHARE, GObject)
 
-BurrowShare       *burrow_share_new                 (BurrowClient  *client,
-                                                     GError       **error);
+BurrowShare       *burrow_share_new                 (BurrowDatabase  *database,
+                                                     const gchar     *data_dir,
+                                                     const gchar     *cid,
+                                                     GError         **error);
 
 gboolean           burrow_share_add_root            (BurrowShare   *self,
                                                      const gchar   *path,
@@ -73,6 +75,7 @@ const gchar       *burrow_share_get_root_path       (BurrowShare   *self,
 void               burrow_share_refresh             (BurrowShare   *self);
 
 BurrowFileTree    *burrow_share_get_tree            (BurrowShare   *self);
+GBytes            *burrow_share_get_file_list       (BurrowShare   *self);
 BurrowSearchIndex *burrow_share_get_search_index    (BurrowShare   *self);
 guint              burrow_share_get_n_files         (BurrowShare   *self);
 guint64            burrow_share_get_total_size      (BurrowShare   *self);
@@ -80,7 +83,6 @@ gboolean           burrow_share_get_scanning        (BurrowShare   *self);
 gboolean           burrow_share_get_busy            (BurrowShare   *self);
 BurrowHasher      *burrow_share_get_hasher          (BurrowShare   *self);
 BurrowHashStore   *burrow_share_get_hash_store      (BurrowShare   *self);
-BurrowSearchResponder *burrow_share_get_responder   (BurrowShare   *self);
 GPtrArray         *burrow_share_dup_problems        (BurrowShare   *self);
 guint              burrow_share_get_rescan_interval (BurrowShare   *self);
 void               burrow_share_set_rescan_interval (BurrowShare   *self,

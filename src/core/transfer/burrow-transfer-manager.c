@@ -49,8 +49,6 @@ struct _BurrowTransferManager
   BurrowUploadService *uploads;       /* nullable: its transfers are listed too */
   BurrowSearchRouter  *router;        /* nullable */
   gchar               *own_id;
-  BurrowTransferSearchFunc search_func;
-  gpointer             search_data;
   BurrowDownloadQueue *queue;
   GListStore          *transfers;
   GHashTable          *downloads;     /* gint64 item id → Download */
@@ -1535,12 +1533,9 @@ download_search_sources (Download *d)
 {
   g_autoptr(GError) error = NULL;
 
-  if (!d->manager->auto_search || d->search != NULL || d->manager->search_func == NULL)
+  if (!d->manager->auto_search || d->search != NULL || d->manager->router == NULL)
     return;
-  d->search = d->manager->search_func (burrow_queue_item_get_tth (d->item),
-                                       d->manager->search_data);
-  if (d->search == NULL)
-    return;
+  d->search = burrow_search_new (d->manager->router, burrow_queue_item_get_tth (d->item), NULL);
   g_signal_connect (burrow_search_get_results (d->search), "items-changed",
                     G_CALLBACK (on_search_results), d);
   if (!burrow_search_start (d->search, &error))
@@ -2062,24 +2057,6 @@ burrow_transfer_manager_show_uploads (BurrowTransferManager *self,
   self->uploads = g_object_ref (uploads);
   g_signal_connect (uploads, "upload-started", G_CALLBACK (on_upload_started), self);
   g_signal_connect (uploads, "upload-ended", G_CALLBACK (on_upload_ended), self);
-}
-
-/**
- * burrow_transfer_manager_set_search_func:
- * @func: (nullable): starts the alternate-source search for a TTH (%NULL: none)
- * @user_data: (nullable): for @func; it must outlive the manager or be unset
- *
- * Until #BurrowSearch is built from the #BurrowSearchRouter, whoever owns the
- * manager makes its searches.
- */
-void
-burrow_transfer_manager_set_search_func (BurrowTransferManager    *self,
-                                         BurrowTransferSearchFunc  func,
-                                         gpointer                  user_data)
-{
-  g_return_if_fail (BURROW_IS_TRANSFER_MANAGER (self));
-  self->search_func = func;
-  self->search_data = user_data;
 }
 
 /**

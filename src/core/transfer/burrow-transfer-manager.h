@@ -42,10 +42,6 @@ G_BEGIN_DECLS
 
 G_DECLARE_FINAL_TYPE (BurrowTransferManager, burrow_transfer_manager, BURROW, TRANSFER_MANAGER, GObject)
 
-/* Starts a search for @tth whose results may name other sources (transfer full; nullable). */
-typedef BurrowSearch *(*BurrowTransferSearchFunc) (const gchar *tth,
-                                                   gpointer     user_data);
-
 BurrowTransferManager *burrow_transfer_manager_new         (BurrowDownloadQueue   *queue,
                                                             BurrowPeerDialer      *dialer,
                                                             BurrowPeerPool        *pool,
@@ -53,9 +49,6 @@ BurrowTransferManager *burrow_transfer_manager_new         (BurrowDownloadQueue 
                                                             const gchar           *own_id);
 void                 burrow_transfer_manager_show_uploads  (BurrowTransferManager *self,
                                                             BurrowUploadService   *uploads);
-void                 burrow_transfer_manager_set_search_func (BurrowTransferManager  *self,
-                                                            BurrowTransferSearchFunc func,
-                                                            gpointer               user_data);
 GListModel          *burrow_transfer_manager_get_transfers (BurrowTransferManager *self);
 BurrowDownloadQueue *burrow_transfer_manager_get_queue     (BurrowTransferManager *self);
 void                 burrow_transfer_manager_set_retry_delay (BurrowTransferManager *self,

@@ -1,4 +1,4 @@
-/* burrow-search-model.h — search results grouped by file (TTH), one row per file with its sources
+/* burrow-search-hits.h — search results grouped by file (TTH), one row per file with its sources
  *
  * Copyright 2026 The Burrow authors
  *
@@ -9,8 +9,7 @@
 
 #include <gio/gio.h>
 
-#include "burrow-core.h"
-#include "burrow-ui-types.h"
+#include "burrow-search-result.h"
 
 G_BEGIN_DECLS
 

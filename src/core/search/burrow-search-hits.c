@@ -1,15 +1,17 @@
-/* burrow-search-model.c
+/* burrow-search-hits.c
  *
  * Copyright 2026 The Burrow authors
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 
-#define G_LOG_DOMAIN "burrow-search-model"
+#define G_LOG_DOMAIN "burrow-search-hits"
 
 #include "config.h"
 
-#include "burrow-search-model.h"
+#include "burrow-magnet.h"
+
+#include "burrow-search-hits.h"
 
 /* A search returns one BurrowSearchResult per user and file. The page shows one row per file:
  * results with the same TTH are one BurrowSearchHit whose sources are those results. Folders
