@@ -108,7 +108,9 @@ burrow_queue_item_get_property (GObject    *object,
     case ITEM_PROP_TTH: g_value_set_string (value, self->tth); break;
     case ITEM_PROP_PRIORITY: g_value_set_enum (value, self->priority); break;
     case ITEM_PROP_STATE: g_value_set_enum (value, self->state); break;
-    case ITEM_PROP_ERROR: g_value_set_string (value, self->error ? self->error->message : NULL); break;
+    case ITEM_PROP_ERROR:
+      g_value_set_string (value, self->error ? self->error->message : NULL);
+      break;
     case ITEM_PROP_VERIFIED_BYTES: g_value_set_uint64 (value,
                                                        burrow_queue_item_get_verified_bytes (self)); break;
     case ITEM_PROP_N_SOURCES: g_value_set_uint (value, self->sources->len); break;

@@ -12,13 +12,10 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <glib/gi18n-lib.h>
-#include <glib/gstdio.h>
 
 #include "burrow-download-file.h"
 #include "burrow-download-writer.h"
@@ -641,7 +638,7 @@ worker_failed (Worker *w,
   worker_end (w, error);
 }
 
-/* --- write-and-hash jobs ------------------------------------------------------------------ */
+/* --- segments: received data into write-and-hash jobs, their verdicts, the tree ----------- */
 
 static void download_release (Download *d);
 
@@ -713,7 +710,8 @@ on_job_done (GObject      *source,
       if (job->io.saved_errno != 0)
         {
           g_clear_error (&error);
-          error = burrow_download_file_io_error (job->io.saved_errno, d->part_path, BURROW_DOWNLOAD_IO_WRITE);
+          error = burrow_download_file_io_error (job->io.saved_errno, d->part_path,
+                                                 BURROW_DOWNLOAD_IO_WRITE);
         }
     }
 
@@ -1405,8 +1403,9 @@ on_final_checked (GObject      *source,
       close (d->fd);
       d->fd = -1;
     }
-  final = burrow_download_file_move_into_place (d->part_path, burrow_queue_item_get_target_dir (item),
-                           burrow_queue_item_get_name (item), &error);
+  final = burrow_download_file_move_into_place (d->part_path,
+                                                burrow_queue_item_get_target_dir (item),
+                                                burrow_queue_item_get_name (item), &error);
   if (final == NULL)
     {
       download_stop (d, BURROW_QUEUE_STATE_PAUSED, error);
@@ -1471,8 +1470,7 @@ finish_empty (BurrowTransferManager *self,
     }
   close (fd);
   final = burrow_download_file_move_into_place (part, burrow_queue_item_get_target_dir (item),
-                           burrow_queue_item_get_name (item),
-                           &error);
+                                                burrow_queue_item_get_name (item), &error);
   if (final == NULL)
     {
       burrow_download_queue_set_state (self->queue, item, BURROW_QUEUE_STATE_PAUSED, error);
@@ -1595,7 +1593,8 @@ download_start (BurrowTransferManager   *self,
       (d->fd = burrow_download_file_open_part (d->part_path, O_RDWR)) < 0)
     {
       gint saved = errno;
-      g_autoptr(GError) error = burrow_download_file_io_error (saved, d->part_path, BURROW_DOWNLOAD_IO_CREATE);
+      g_autoptr(GError) error = burrow_download_file_io_error (saved, d->part_path,
+                                                               BURROW_DOWNLOAD_IO_CREATE);
 
       burrow_download_queue_set_state (self->queue, item, BURROW_QUEUE_STATE_PAUSED, error);
       g_signal_emit (self, signals[SIGNAL_DOWNLOAD_FAILED], 0, item, error);
