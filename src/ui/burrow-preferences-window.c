@@ -505,6 +505,26 @@ on_mode_selected_notify_cb (BurrowPreferencesWindow *self)
                             gtk_drop_down_get_selected (self->mode_dropdown) == 1);
 }
 
+/* Runs after the binding handed the choice to the client. The engine falls back to passive
+ * when it cannot listen on its port (and only logs why): say so, and show the mode it uses. */
+static void
+on_mode_chosen_cb (BurrowPreferencesWindow *self)
+{
+  g_autofree char *text = NULL;
+  guint port = 0;
+
+  if (self->client == NULL ||
+      gtk_drop_down_get_selected (self->mode_dropdown) != 1 ||
+      burrow_client_get_mode (self->client) == BURROW_CONNECTION_MODE_ACTIVE)
+    return;
+
+  g_object_get (self->client, "port", &port, NULL);
+  /* Translators: %u is a TCP port number */
+  text = g_strdup_printf (_("Cannot listen on port %u: Burrow stays passive"), port);
+  show_connection_error (self, text);
+  gtk_drop_down_set_selected (self->mode_dropdown, 0);
+}
+
 static void
 on_client_mode_notify_cb (BurrowPreferencesWindow *self)
 {
@@ -538,6 +558,9 @@ bind_client (BurrowPreferencesWindow *self)
                            self, G_CONNECT_SWAPPED);
   g_signal_connect_swapped (self->port_spin, "value-changed",
                             G_CALLBACK (on_port_value_changed_cb), self);
+  /* After the binding's own handler (connected when the source was set). */
+  g_signal_connect_swapped (self->mode_dropdown, "notify::selected",
+                            G_CALLBACK (on_mode_chosen_cb), self);
 
   /* The one UI-only preference here. */
   if (self->settings != NULL)
