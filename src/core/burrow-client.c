@@ -699,10 +699,11 @@ burrow_client_set_mode (BurrowClient         *self,
 
   g_return_if_fail (BURROW_IS_CLIENT (self));
 
+  /* the user's choice is kept even when the port cannot be had right now (and a
+   * choice of Passive after such a failure is kept too) */
+  save_uint_setting (self, "mode", mode);
   if (self->mode == mode)
     return;
-  /* the user's choice is kept even when the port cannot be had right now */
-  save_uint_setting (self, "mode", mode);
   if (!burrow_nat_connector_set_active (self->connector, mode == BURROW_CONNECTION_MODE_ACTIVE,
                                         self->port, &error))
     {

@@ -30,7 +30,6 @@
 #include "burrow-user.h"
 #include "burrow-chat-message.h"
 #include "burrow-hub-session.h"
-#include "burrow-adc-hub-session.h"
 #include "burrow-client.h"
 #include "burrow-file-tree.h"
 #include "burrow-file-list.h"

@@ -132,8 +132,9 @@ burrow_application_get_notifier (BurrowApplication *self)
 /**
  * burrow_application_get_settings:
  *
- * Returns: (transfer none) (nullable): the app's settings; %NULL when the schema is not
- *   installed (an uninstalled build without GSETTINGS_SCHEMA_DIR)
+ * Returns: (transfer none) (nullable): the app's UI-only preferences (notifications, window
+ *   size); %NULL when the schema is not installed (an uninstalled build without
+ *   GSETTINGS_SCHEMA_DIR). The engine's settings are properties of the client.
  */
 GSettings *
 burrow_application_get_settings (BurrowApplication *self)
@@ -539,60 +540,6 @@ burrow_application_preferences_action (GSimpleAction *action,
   gtk_window_present (GTK_WINDOW (burrow_preferences_window_new (self, GTK_WINDOW (window))));
 }
 
-static void
-apply_nick_setting (BurrowApplication *self)
-{
-  g_autofree char *nick = g_settings_get_string (self->settings, "nick");
-
-  /* Empty means "not chosen yet": the client keeps its own (stored or derived) nick. */
-  g_strstrip (nick);
-  if (*nick != '\0')
-    burrow_client_set_nick (self->client, nick);
-}
-
-static void
-on_settings_nick_changed_cb (GSettings         *settings,
-                             const char        *key,
-                             BurrowApplication *self)
-{
-  apply_nick_setting (self);
-}
-
-static void
-apply_engine_settings (BurrowApplication *self,
-                       const char        *key)
-{
-  g_autoptr(GError) error = NULL;
-
-  if (key == NULL || g_str_equal (key, "tcp-port"))
-    {
-      guint16 port = 0;
-
-      g_settings_get (self->settings, "tcp-port", "q", &port);
-      if (!burrow_client_set_port (self->client, port, &error))
-        g_message ("Cannot listen on the chosen port: %s", error->message);
-    }
-  if (key == NULL || g_str_equal (key, "upload-slots"))
-    burrow_client_set_slots (self->client, g_settings_get_uint (self->settings, "upload-slots"));
-  if (key == NULL || g_str_equal (key, "download-dir"))
-    {
-      g_autofree char *dir = g_settings_get_string (self->settings, "download-dir");
-
-      /* Empty, or not an absolute path: the XDG download folder. At startup an empty key
-       * leaves the folder the engine remembers (burrow-cli may have set it). */
-      if (key != NULL || g_path_is_absolute (dir))
-        burrow_client_set_download_dir (self->client, g_path_is_absolute (dir) ? dir : NULL);
-    }
-}
-
-static void
-on_settings_engine_changed_cb (GSettings         *settings,
-                               const char        *key,
-                               BurrowApplication *self)
-{
-  apply_engine_settings (self, key);
-}
-
 static GSettings *
 load_settings (void)
 {
@@ -630,26 +577,9 @@ burrow_application_start_engine (BurrowApplication *self)
       return;
     }
 
+  /* UI-only preferences. The engine's settings (nick, description, mode, port, slots,
+   * download folder) live in its database, and the preferences window binds to the client. */
   self->settings = load_settings ();
-  if (self->settings != NULL)
-    {
-      apply_nick_setting (self);
-      g_signal_connect (self->settings, "changed::nick", G_CALLBACK (on_settings_nick_changed_cb),
-                        self);
-      /* The port first: switching to active mode (below) listens on it. */
-      apply_engine_settings (self, NULL);
-      g_signal_connect (self->settings, "changed::tcp-port",
-                        G_CALLBACK (on_settings_engine_changed_cb), self);
-      g_signal_connect (self->settings, "changed::upload-slots",
-                        G_CALLBACK (on_settings_engine_changed_cb), self);
-      g_signal_connect (self->settings, "changed::download-dir",
-                        G_CALLBACK (on_settings_engine_changed_cb), self);
-      g_settings_bind (self->settings, "description", self->client, "description",
-                       G_SETTINGS_BIND_GET);
-      g_settings_bind (self->settings, "connection-mode", self->client, "mode",
-                       G_SETTINGS_BIND_GET);
-    }
-
   self->notifier = burrow_notifier_new (self->client, self->settings);
 
   favorites = burrow_client_get_favorite_hubs (self->client);

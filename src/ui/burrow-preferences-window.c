@@ -16,10 +16,12 @@
 
 #include "burrow-preferences-window.h"
 
-/* The widgets are bound to GSettings; the application applies the settings to the engine
- * (burrow-application.c), so what is changed here reaches the client the same way a change
- * made with `gsettings` would. Shared folders are not settings: the share keeps its roots in
- * the database, and this window calls it directly. */
+/* One setting, one home (DESIGN.md principle 8). The engine's settings (nick, description,
+ * connection mode, port, upload slots, download folder) are properties of the client, which
+ * keeps them in its database: the widgets are bound to those properties, so a change made
+ * here reaches the engine at once, and a change made to the engine shows here. Shared
+ * folders are the share's roots, also in the database; this window calls the share directly.
+ * Only the notifications switch is a GSettings key (a UI-only preference). */
 
 struct _BurrowPreferencesWindow
 {
@@ -27,6 +29,7 @@ struct _BurrowPreferencesWindow
 
   /* template widgets */
   GtkButton         *add_folder_button;
+  GtkLabel          *connection_error_label;
   GtkEntry          *description_entry;
   GtkLabel          *download_dir_label;
   GtkProgressBar    *hash_progress;
@@ -46,6 +49,7 @@ struct _BurrowPreferencesWindow
   BurrowApplication *app;
   BurrowClient      *client;
   GSettings         *settings;
+  GBindingGroup     *client_bindings;
   GCancellable      *cancellable;
   GSignalGroup      *share_signals;
   GSignalGroup      *hasher_signals;
@@ -319,22 +323,6 @@ add_folder_action (GtkWidget  *widget,
 /* ---------------------------------------------------------------------------------------------- */
 
 static void
-update_download_dir (BurrowPreferencesWindow *self)
-{
-  const char *dir = burrow_client_get_download_dir (self->client);
-  g_autofree char *display = g_filename_display_name (dir);
-
-  gtk_label_set_text (self->download_dir_label, display);
-}
-
-static void
-on_settings_download_dir_changed_cb (BurrowPreferencesWindow *self)
-{
-  /* The application applied it to the engine first (it connected earlier). */
-  update_download_dir (self);
-}
-
-static void
 on_download_dir_chosen_cb (GObject      *source,
                            GAsyncResult *result,
                            gpointer      user_data)
@@ -343,13 +331,10 @@ on_download_dir_chosen_cb (GObject      *source,
   g_autoptr(GFile) folder = burrow_file_chooser_select_folder_finish (result, NULL);
   g_autofree char *path = folder != NULL ? g_file_get_path (folder) : NULL;
 
-  if (path == NULL)
+  if (path == NULL || self->client == NULL)
     return;
-  if (self->settings != NULL)
-    g_settings_set_string (self->settings, "download-dir", path);
-  else
-    burrow_client_set_download_dir (self->client, path);
-  update_download_dir (self);
+  /* The label follows the client's property. */
+  burrow_client_set_download_dir (self->client, path);
 }
 
 static void
@@ -376,21 +361,141 @@ copy_keyprint_action (GtkWidget  *widget,
     gdk_clipboard_set_text (gtk_widget_get_clipboard (widget), keyprint);
 }
 
+/* ---------------------------------------------------------------------------------------------- */
+/* Engine settings: bindings to the client's properties                                           */
+/* ---------------------------------------------------------------------------------------------- */
+
+/* A nullable string property to an entry's text, which must not be NULL. */
 static gboolean
-mode_get_mapping (GValue   *value,
-                  GVariant *variant,
-                  gpointer  user_data)
+string_to_text (GBinding     *binding,
+                const GValue *from_value,
+                GValue       *to_value,
+                gpointer      user_data)
 {
-  g_value_set_uint (value, g_strcmp0 (g_variant_get_string (variant, NULL), "active") == 0);
+  const char *text = g_value_get_string (from_value);
+
+  g_value_set_string (to_value, text != NULL ? text : "");
   return TRUE;
 }
 
-static GVariant *
-mode_set_mapping (const GValue       *value,
-                  const GVariantType *expected_type,
-                  gpointer            user_data)
+/* The nick entry to the client: surrounding spaces are dropped, and an empty nick is not
+ * applied (the client keeps the one it uses, which the entry shows as its placeholder). */
+static gboolean
+text_to_nick (GBinding     *binding,
+              const GValue *from_value,
+              GValue       *to_value,
+              gpointer      user_data)
 {
-  return g_variant_new_string (g_value_get_uint (value) == 1 ? "active" : "passive");
+  g_autofree char *nick = g_strdup (g_value_get_string (from_value));
+
+  if (nick == NULL)
+    return FALSE;
+  g_strstrip (nick);
+  if (*nick == '\0')
+    return FALSE;
+  g_value_take_string (to_value, g_steal_pointer (&nick));
+  return TRUE;
+}
+
+/* A spin button's value (double) and a uint property. */
+static gboolean
+uint_to_double (GBinding     *binding,
+                const GValue *from_value,
+                GValue       *to_value,
+                gpointer      user_data)
+{
+  g_value_set_double (to_value, g_value_get_uint (from_value));
+  return TRUE;
+}
+
+static gboolean
+double_to_uint (GBinding     *binding,
+                const GValue *from_value,
+                GValue       *to_value,
+                gpointer      user_data)
+{
+  double value = g_value_get_double (from_value);
+
+  if (value < 0 || value > G_MAXUINT)
+    return FALSE;
+  g_value_set_uint (to_value, (guint) (value + 0.5));
+  return TRUE;
+}
+
+/* The mode dropdown lists Passive, then Active (burrow-preferences-window.ui). */
+static gboolean
+mode_to_selected (GBinding     *binding,
+                  const GValue *from_value,
+                  GValue       *to_value,
+                  gpointer      user_data)
+{
+  g_value_set_uint (to_value, g_value_get_enum (from_value) == BURROW_CONNECTION_MODE_ACTIVE);
+  return TRUE;
+}
+
+static gboolean
+selected_to_mode (GBinding     *binding,
+                  const GValue *from_value,
+                  GValue       *to_value,
+                  gpointer      user_data)
+{
+  switch (g_value_get_uint (from_value))
+    {
+    case 0:
+      g_value_set_enum (to_value, BURROW_CONNECTION_MODE_PASSIVE);
+      return TRUE;
+    case 1:
+      g_value_set_enum (to_value, BURROW_CONNECTION_MODE_ACTIVE);
+      return TRUE;
+    default:
+      return FALSE;   /* nothing selected */
+    }
+}
+
+/* The download folder as shown: its display name. */
+static gboolean
+dir_to_label (GBinding     *binding,
+              const GValue *from_value,
+              GValue       *to_value,
+              gpointer      user_data)
+{
+  const char *dir = g_value_get_string (from_value);
+
+  g_value_take_string (to_value, g_filename_display_name (dir != NULL ? dir : ""));
+  return TRUE;
+}
+
+static void
+show_connection_error (BurrowPreferencesWindow *self,
+                       const char              *text)
+{
+  gtk_label_set_text (self->connection_error_label, text != NULL ? text : "");
+  gtk_widget_set_visible (GTK_WIDGET (self->connection_error_label), text != NULL);
+}
+
+/* The port goes to the client by a call, not through the binding: setting the "port"
+ * property cannot report that the port could not be listened on, and the reason is shown
+ * here. */
+static void
+on_port_value_changed_cb (BurrowPreferencesWindow *self)
+{
+  g_autoptr(GError) error = NULL;
+  guint port = (guint) gtk_spin_button_get_value_as_int (self->port_spin);
+  guint current = 0;
+
+  if (self->client == NULL)
+    return;
+  g_object_get (self->client, "port", &current, NULL);
+  /* The binding showing the client's port; setting it again would restart the listener. */
+  if (port == current)
+    return;
+  if (!burrow_client_set_port (self->client, (guint16) port, &error))
+    {
+      g_message ("Cannot listen on the chosen port: %s", error->message);
+      show_connection_error (self, error->message);
+      return;
+    }
+  show_connection_error (self, NULL);
 }
 
 static void
@@ -400,61 +505,69 @@ on_mode_selected_notify_cb (BurrowPreferencesWindow *self)
                             gtk_drop_down_get_selected (self->mode_dropdown) == 1);
 }
 
-/* Without a schema (an uninstalled build run by hand) the widgets talk to the client. */
+/* Runs after the binding handed the choice to the client. The engine falls back to passive
+ * when it cannot listen on its port (and only logs why): say so, and show the mode it uses. */
 static void
-on_nick_entry_changed_cb (BurrowPreferencesWindow *self)
+on_mode_chosen_cb (BurrowPreferencesWindow *self)
 {
-  const char *nick = gtk_editable_get_text (GTK_EDITABLE (self->nick_entry));
+  g_autofree char *text = NULL;
+  guint port = 0;
 
-  if (self->settings == NULL && nick != NULL && *nick != '\0')
-    burrow_client_set_nick (self->client, nick);
+  if (self->client == NULL ||
+      gtk_drop_down_get_selected (self->mode_dropdown) != 1 ||
+      burrow_client_get_mode (self->client) == BURROW_CONNECTION_MODE_ACTIVE)
+    return;
+
+  g_object_get (self->client, "port", &port, NULL);
+  /* Translators: %u is a TCP port number */
+  text = g_strdup_printf (_("Cannot listen on port %u: Burrow stays passive"), port);
+  show_connection_error (self, text);
+  gtk_drop_down_set_selected (self->mode_dropdown, 0);
 }
 
 static void
-on_slots_value_changed_cb (BurrowPreferencesWindow *self)
+on_client_mode_notify_cb (BurrowPreferencesWindow *self)
 {
-  if (self->settings == NULL)
-    burrow_client_set_slots (self->client, gtk_spin_button_get_value_as_int (self->slots_spin));
+  /* A new mode: a port problem shown for the old one no longer applies. */
+  show_connection_error (self, NULL);
 }
 
 static void
-bind_settings (BurrowPreferencesWindow *self)
+bind_client (BurrowPreferencesWindow *self)
 {
-  if (self->settings == NULL)
-    {
-      gtk_editable_set_text (GTK_EDITABLE (self->nick_entry),
-                             burrow_client_get_nick (self->client));
-      gtk_spin_button_set_value (self->slots_spin, burrow_client_get_slots (self->client));
-      g_signal_connect_swapped (self->nick_entry, "changed",
-                                G_CALLBACK (on_nick_entry_changed_cb), self);
-      g_signal_connect_swapped (self->slots_spin, "value-changed",
-                                G_CALLBACK (on_slots_value_changed_cb), self);
-      gtk_widget_set_sensitive (GTK_WIDGET (self->description_entry), FALSE);
-      gtk_widget_set_sensitive (GTK_WIDGET (self->mode_dropdown), FALSE);
-      gtk_widget_set_sensitive (GTK_WIDGET (self->port_spin), FALSE);
-      gtk_widget_set_sensitive (GTK_WIDGET (self->notifications_switch), FALSE);
-      return;
-    }
+  GBindingFlags both = G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE;
 
-  g_settings_bind (self->settings, "nick", self->nick_entry, "text", G_SETTINGS_BIND_DEFAULT);
-  g_settings_bind (self->settings, "description", self->description_entry, "text",
-                   G_SETTINGS_BIND_DEFAULT);
-  g_settings_bind (self->settings, "tcp-port", self->port_spin, "value", G_SETTINGS_BIND_DEFAULT);
-  g_settings_bind (self->settings, "upload-slots", self->slots_spin, "value",
-                   G_SETTINGS_BIND_DEFAULT);
-  g_settings_bind (self->settings, "notifications", self->notifications_switch, "active",
-                   G_SETTINGS_BIND_DEFAULT);
-  g_settings_bind_with_mapping (self->settings, "connection-mode", self->mode_dropdown,
-                                "selected", G_SETTINGS_BIND_DEFAULT,
-                                mode_get_mapping, mode_set_mapping, NULL, NULL);
+  g_binding_group_bind_full (self->client_bindings, "nick", self->nick_entry, "text", both,
+                             string_to_text, text_to_nick, NULL, NULL);
+  /* An emptied entry shows the nick still in use. */
+  g_binding_group_bind (self->client_bindings, "nick", self->nick_entry, "placeholder-text",
+                        G_BINDING_SYNC_CREATE);
+  g_binding_group_bind_full (self->client_bindings, "description", self->description_entry,
+                             "text", both, string_to_text, NULL, NULL, NULL);
+  g_binding_group_bind_full (self->client_bindings, "mode", self->mode_dropdown, "selected",
+                             both, mode_to_selected, selected_to_mode, NULL, NULL);
+  g_binding_group_bind_full (self->client_bindings, "port", self->port_spin, "value",
+                             G_BINDING_SYNC_CREATE, uint_to_double, NULL, NULL, NULL);
+  g_binding_group_bind_full (self->client_bindings, "slots", self->slots_spin, "value", both,
+                             uint_to_double, double_to_uint, NULL, NULL);
+  g_binding_group_bind_full (self->client_bindings, "download-dir", self->download_dir_label,
+                             "label", G_BINDING_SYNC_CREATE, dir_to_label, NULL, NULL, NULL);
+  g_binding_group_set_source (self->client_bindings, self->client);
 
-  g_signal_connect_object (self->settings, "changed::download-dir",
-                           G_CALLBACK (on_settings_download_dir_changed_cb), self,
-                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->client, "notify::mode", G_CALLBACK (on_client_mode_notify_cb),
+                           self, G_CONNECT_SWAPPED);
+  g_signal_connect_swapped (self->port_spin, "value-changed",
+                            G_CALLBACK (on_port_value_changed_cb), self);
+  /* After the binding's own handler (connected when the source was set). */
+  g_signal_connect_swapped (self->mode_dropdown, "notify::selected",
+                            G_CALLBACK (on_mode_chosen_cb), self);
 
-  /* An empty nick setting means "not chosen": show the one the engine uses. */
-  if (*gtk_editable_get_text (GTK_EDITABLE (self->nick_entry)) == '\0')
-    gtk_entry_set_placeholder_text (self->nick_entry, burrow_client_get_nick (self->client));
+  /* The one UI-only preference here. */
+  if (self->settings != NULL)
+    g_settings_bind (self->settings, "notifications", self->notifications_switch, "active",
+                     G_SETTINGS_BIND_DEFAULT);
+  else
+    gtk_widget_set_sensitive (GTK_WIDGET (self->notifications_switch), FALSE);
 }
 
 /* ---------------------------------------------------------------------------------------------- */
@@ -463,7 +576,8 @@ bind_settings (BurrowPreferencesWindow *self)
 
 /**
  * burrow_preferences_window_new:
- * @app: the application (its client and settings)
+ * @app: the application (its client, whose settings the window shows and changes, and its
+ *   UI-only preferences)
  * @parent: (nullable): the window it is modal for
  *
  * Returns: (transfer none): a new preferences window, owned by GTK's list of toplevels
@@ -487,10 +601,9 @@ burrow_preferences_window_new (BurrowApplication *app,
   if (burrow_application_get_settings (app) != NULL)
     self->settings = g_object_ref (burrow_application_get_settings (app));
 
-  bind_settings (self);
+  bind_client (self);
   on_mode_selected_notify_cb (self);
   gtk_label_set_text (self->keyprint_label, burrow_preferences_window_get_keyprint (self));
-  update_download_dir (self);
 
   share = burrow_client_get_share (self->client);
   g_signal_group_set_target (self->share_signals, share);
@@ -575,6 +688,22 @@ burrow_preferences_window_get_error (BurrowPreferencesWindow *self)
 }
 
 /**
+ * burrow_preferences_window_get_connection_error:
+ *
+ * Returns: (nullable): the problem shown with the connection settings (a port that cannot
+ *   be listened on), if any
+ */
+const char *
+burrow_preferences_window_get_connection_error (BurrowPreferencesWindow *self)
+{
+  g_return_val_if_fail (BURROW_IS_PREFERENCES_WINDOW (self), NULL);
+
+  if (!gtk_widget_get_visible (GTK_WIDGET (self->connection_error_label)))
+    return NULL;
+  return gtk_label_get_text (self->connection_error_label);
+}
+
+/**
  * burrow_preferences_window_get_nick_entry:
  *
  * Returns: (transfer none): the nick entry
@@ -631,15 +760,13 @@ burrow_preferences_window_dispose (GObject *object)
     g_signal_group_set_target (self->hasher_signals, NULL);
   g_clear_object (&self->share_signals);
   g_clear_object (&self->hasher_signals);
+  if (self->client_bindings != NULL)
+    g_binding_group_set_source (self->client_bindings, NULL);
+  g_clear_object (&self->client_bindings);
+  if (self->client != NULL)
+    g_signal_handlers_disconnect_by_func (self->client, on_client_mode_notify_cb, self);
   if (self->settings != NULL)
-    {
-      g_settings_unbind (self->nick_entry, "text");
-      g_settings_unbind (self->description_entry, "text");
-      g_settings_unbind (self->port_spin, "value");
-      g_settings_unbind (self->slots_spin, "value");
-      g_settings_unbind (self->notifications_switch, "active");
-      g_settings_unbind (self->mode_dropdown, "selected");
-    }
+    g_settings_unbind (self->notifications_switch, "active");
   g_clear_object (&self->settings);
   g_clear_object (&self->client);
   g_clear_object (&self->app);
@@ -659,6 +786,8 @@ burrow_preferences_window_class_init (BurrowPreferencesWindowClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class, BURROW_RESOURCE_PATH
                                                "/ui/burrow-preferences-window.ui");
   gtk_widget_class_bind_template_child (widget_class, BurrowPreferencesWindow, add_folder_button);
+  gtk_widget_class_bind_template_child (widget_class, BurrowPreferencesWindow,
+                                        connection_error_label);
   gtk_widget_class_bind_template_child (widget_class, BurrowPreferencesWindow, description_entry);
   gtk_widget_class_bind_template_child (widget_class, BurrowPreferencesWindow, download_dir_label);
   gtk_widget_class_bind_template_child (widget_class, BurrowPreferencesWindow, hash_label);
@@ -690,6 +819,7 @@ burrow_preferences_window_init (BurrowPreferencesWindow *self)
   gtk_widget_init_template (GTK_WIDGET (self));
 
   self->cancellable = g_cancellable_new ();
+  self->client_bindings = g_binding_group_new ();
 
   gtk_label_set_selectable (self->keyprint_label, TRUE);
   gtk_label_set_wrap_mode (self->keyprint_label, PANGO_WRAP_CHAR);

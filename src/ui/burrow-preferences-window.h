@@ -30,6 +30,8 @@ char                    *burrow_preferences_window_dup_roots_text (BurrowPrefere
 const char              *burrow_preferences_window_get_share_summary
                                                                (BurrowPreferencesWindow *self);
 const char              *burrow_preferences_window_get_error   (BurrowPreferencesWindow *self);
+const char              *burrow_preferences_window_get_connection_error
+                                                               (BurrowPreferencesWindow *self);
 GtkEditable             *burrow_preferences_window_get_nick_entry (BurrowPreferencesWindow *self);
 GtkSpinButton           *burrow_preferences_window_get_slots_spin (BurrowPreferencesWindow *self);
 const char              *burrow_preferences_window_get_keyprint (BurrowPreferencesWindow *self);

@@ -832,20 +832,20 @@ main (int    argc,
 {
   g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
 
-  g_test_add_func ("/burrow/adc/message/round-trip-corpus", test_round_trip_corpus);
-  g_test_add_func ("/burrow/adc/message/header-fields", test_header_fields);
-  g_test_add_func ("/burrow/adc/message/commands", test_commands);
-  g_test_add_func ("/burrow/adc/message/named-positional", test_named_positional);
-  g_test_add_func ("/burrow/adc/message/errors", test_errors);
-  g_test_add_func ("/burrow/adc/message/embedded-nul", test_embedded_nul);
-  g_test_add_func ("/burrow/adc/message/max-length", test_max_length);
-  g_test_add_func ("/burrow/adc/message/max-params", test_max_params);
-  g_test_add_func ("/burrow/adc/message/build", test_build);
-  g_test_add_func ("/burrow/adc/message/refcount-boxed", test_refcount_boxed);
-  g_test_add_func ("/burrow/adc/message/throughput", test_throughput);
-  g_test_add_func ("/burrow/adc/escape/vectors", test_escape);
-  g_test_add_func ("/burrow/adc/escape/random-round-trip", test_escape_random);
-  g_test_add_func ("/burrow/adc/sid/parse-format", test_sid);
+  g_test_add_func ("/burrow/protocol/adc-message/round-trip-corpus", test_round_trip_corpus);
+  g_test_add_func ("/burrow/protocol/adc-message/header-fields", test_header_fields);
+  g_test_add_func ("/burrow/protocol/adc-message/commands", test_commands);
+  g_test_add_func ("/burrow/protocol/adc-message/named-positional", test_named_positional);
+  g_test_add_func ("/burrow/protocol/adc-message/errors", test_errors);
+  g_test_add_func ("/burrow/protocol/adc-message/embedded-nul", test_embedded_nul);
+  g_test_add_func ("/burrow/protocol/adc-message/max-length", test_max_length);
+  g_test_add_func ("/burrow/protocol/adc-message/max-params", test_max_params);
+  g_test_add_func ("/burrow/protocol/adc-message/build", test_build);
+  g_test_add_func ("/burrow/protocol/adc-message/refcount-boxed", test_refcount_boxed);
+  g_test_add_func ("/burrow/protocol/adc-message/throughput", test_throughput);
+  g_test_add_func ("/burrow/protocol/adc-escape/vectors", test_escape);
+  g_test_add_func ("/burrow/protocol/adc-escape/random-round-trip", test_escape_random);
+  g_test_add_func ("/burrow/protocol/adc-sid/parse-format", test_sid);
 
   return g_test_run ();
 }

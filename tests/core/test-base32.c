@@ -274,15 +274,15 @@ main (int   argc,
 {
   g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
 
-  g_test_add_func ("/burrow/core/base32/encode-rfc4648", test_encode_rfc4648);
-  g_test_add_func ("/burrow/core/base32/decode-rfc4648", test_decode_rfc4648);
-  g_test_add_func ("/burrow/core/base32/decode-lower-case", test_decode_lower_case);
-  g_test_add_func ("/burrow/core/base32/decode-explicit-length", test_decode_explicit_length);
-  g_test_add_func ("/burrow/core/base32/invalid-char", test_decode_invalid_char);
-  g_test_add_func ("/burrow/core/base32/padding-rejected", test_decode_padding_rejected);
-  g_test_add_func ("/burrow/core/base32/wrong-length", test_decode_wrong_length);
-  g_test_add_func ("/burrow/core/base32/trailing-bits", test_decode_trailing_bits);
-  g_test_add_func ("/burrow/core/base32/random-round-trip", test_random_round_trip);
+  g_test_add_func ("/burrow/protocol/base32/encode-rfc4648", test_encode_rfc4648);
+  g_test_add_func ("/burrow/protocol/base32/decode-rfc4648", test_decode_rfc4648);
+  g_test_add_func ("/burrow/protocol/base32/decode-lower-case", test_decode_lower_case);
+  g_test_add_func ("/burrow/protocol/base32/decode-explicit-length", test_decode_explicit_length);
+  g_test_add_func ("/burrow/protocol/base32/invalid-char", test_decode_invalid_char);
+  g_test_add_func ("/burrow/protocol/base32/padding-rejected", test_decode_padding_rejected);
+  g_test_add_func ("/burrow/protocol/base32/wrong-length", test_decode_wrong_length);
+  g_test_add_func ("/burrow/protocol/base32/trailing-bits", test_decode_trailing_bits);
+  g_test_add_func ("/burrow/protocol/base32/random-round-trip", test_random_round_trip);
 
   return g_test_run ();
 }

@@ -353,14 +353,14 @@ main (int   argc,
 {
   g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
 
-  g_test_add ("/burrow/core/client/browse", Fixture, NULL, set_up, test_browse, tear_down);
-  g_test_add ("/burrow/core/client/browse-download-browse", Fixture, NULL, set_up,
+  g_test_add ("/burrow/client/browse/browse", Fixture, NULL, set_up, test_browse, tear_down);
+  g_test_add ("/burrow/client/browse/browse-download-browse", Fixture, NULL, set_up,
               test_browse_download_browse, tear_down);
-  g_test_add ("/burrow/core/client/browse-during-download", Fixture, NULL, set_up,
+  g_test_add ("/burrow/client/browse/browse-during-download", Fixture, NULL, set_up,
               test_browse_during_download, tear_down);
-  g_test_add ("/burrow/core/client/browse-cancelled", Fixture, NULL, set_up, test_cancelled,
+  g_test_add ("/burrow/client/browse/browse-cancelled", Fixture, NULL, set_up, test_cancelled,
               tear_down);
-  g_test_add ("/burrow/core/client/browse-bad-list", Fixture, NULL, set_up, test_bad_list,
+  g_test_add ("/burrow/client/browse/browse-bad-list", Fixture, NULL, set_up, test_bad_list,
               tear_down);
 
   return g_test_run ();

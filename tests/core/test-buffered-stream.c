@@ -188,8 +188,8 @@ main (int   argc,
 {
   g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
 
-  g_test_add_func ("/burrow/core/buffered-stream/blocking", test_blocking);
-  g_test_add_func ("/burrow/core/buffered-stream/pollable", test_pollable);
+  g_test_add_func ("/burrow/util/buffered-stream/blocking", test_blocking);
+  g_test_add_func ("/burrow/util/buffered-stream/pollable", test_pollable);
 
   return g_test_run ();
 }

@@ -96,9 +96,9 @@ main (int   argc,
 {
   g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
 
-  g_test_add_func ("/burrow/core/cid/vector", test_cid_vector);
-  g_test_add_func ("/burrow/core/cid/pid-generate", test_pid_generate);
-  g_test_add_func ("/burrow/core/cid/pid-distinct-many", test_pid_distinct_many);
+  g_test_add_func ("/burrow/protocol/cid/vector", test_cid_vector);
+  g_test_add_func ("/burrow/protocol/cid/pid-generate", test_pid_generate);
+  g_test_add_func ("/burrow/protocol/cid/pid-distinct-many", test_pid_distinct_many);
 
   return g_test_run ();
 }

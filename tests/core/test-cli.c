@@ -294,10 +294,10 @@ main (int   argc,
 {
   g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
 
-  g_test_add ("/burrow/cli/usage-errors", Fixture, NULL, set_up, test_usage_errors, tear_down);
-  g_test_add ("/burrow/cli/runtime-failure", Fixture, NULL, set_up, test_runtime_failure, tear_down);
-  g_test_add ("/burrow/cli/users-and-chat", Fixture, NULL, set_up, test_users_and_chat, tear_down);
-  g_test_add ("/burrow/cli/serve-until-signal", Fixture, NULL, set_up, test_serve_until_signal, tear_down);
+  g_test_add ("/burrow/cli/commands/usage-errors", Fixture, NULL, set_up, test_usage_errors, tear_down);
+  g_test_add ("/burrow/cli/commands/runtime-failure", Fixture, NULL, set_up, test_runtime_failure, tear_down);
+  g_test_add ("/burrow/cli/commands/users-and-chat", Fixture, NULL, set_up, test_users_and_chat, tear_down);
+  g_test_add ("/burrow/cli/commands/serve-until-signal", Fixture, NULL, set_up, test_serve_until_signal, tear_down);
 
   return g_test_run ();
 }

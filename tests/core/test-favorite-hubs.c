@@ -178,9 +178,9 @@ main (int   argc,
 {
   g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
 
-  g_test_add ("/burrow/core/favorite-hubs/persist", Fixture, NULL, fixture_set_up, test_persist,
+  g_test_add ("/burrow/hub/favorite-hubs/persist", Fixture, NULL, fixture_set_up, test_persist,
               fixture_tear_down);
-  g_test_add ("/burrow/core/favorite-hubs/invalid", Fixture, NULL, fixture_set_up, test_invalid,
+  g_test_add ("/burrow/hub/favorite-hubs/invalid", Fixture, NULL, fixture_set_up, test_invalid,
               fixture_tear_down);
 
   return g_test_run ();

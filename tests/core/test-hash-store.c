@@ -586,15 +586,15 @@ main (int    argc,
 
   g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
 
-  g_test_add ("/burrow/core/hash-store/put-lookup", Fixture, NULL,
+  g_test_add ("/burrow/share/hash-store/put-lookup", Fixture, NULL,
               fixture_set_up, test_put_lookup, fixture_tear_down);
-  g_test_add ("/burrow/core/hash-store/tree", Fixture, NULL,
+  g_test_add ("/burrow/share/hash-store/tree", Fixture, NULL,
               fixture_set_up, test_tree, fixture_tear_down);
-  g_test_add ("/burrow/core/hash-store/remove-missing", Fixture, NULL,
+  g_test_add ("/burrow/share/hash-store/remove-missing", Fixture, NULL,
               fixture_set_up, test_remove_missing, fixture_tear_down);
-  g_test_add ("/burrow/core/hash-store/persistence", Fixture, NULL,
+  g_test_add ("/burrow/share/hash-store/persistence", Fixture, NULL,
               fixture_set_up, test_persistence, fixture_tear_down);
-  g_test_add ("/burrow/core/hash-store/kill9", Fixture, NULL,
+  g_test_add ("/burrow/share/hash-store/kill9", Fixture, NULL,
               fixture_set_up, test_kill9, fixture_tear_down);
 
   return g_test_run ();

@@ -894,7 +894,7 @@ main (int    argc,
   g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
 
 #define ADD(path, func) \
-  g_test_add ("/burrow/core/hasher/" path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
+  g_test_add ("/burrow/share/hasher/" path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
   ADD ("sizes", test_sizes);
   ADD ("split", test_split);
   ADD ("changed", test_changed);

@@ -326,11 +326,11 @@ main (int    argc,
 {
   g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
 
-  g_test_add_func ("/burrow/hub-uri/parse/good", test_good);
-  g_test_add_func ("/burrow/hub-uri/parse/flags", test_flags);
-  g_test_add_func ("/burrow/hub-uri/parse/bad", test_bad);
-  g_test_add_func ("/burrow/hub-uri/parse/hostile", test_hostile);
-  g_test_add_func ("/burrow/hub-uri/types", test_enum_type);
+  g_test_add_func ("/burrow/protocol/hub-uri/parse-good", test_good);
+  g_test_add_func ("/burrow/protocol/hub-uri/parse-flags", test_flags);
+  g_test_add_func ("/burrow/protocol/hub-uri/parse-bad", test_bad);
+  g_test_add_func ("/burrow/protocol/hub-uri/parse-hostile", test_hostile);
+  g_test_add_func ("/burrow/protocol/hub-uri/types", test_enum_type);
 
   return g_test_run ();
 }

@@ -361,13 +361,13 @@ main (int   argc,
 {
   g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
 
-  g_test_add ("/burrow/core/line-channel/split", Fixture, NULL, set_up, test_split, tear_down);
-  g_test_add ("/burrow/core/line-channel/exact-limit", Fixture, NULL, set_up, test_exact_limit, tear_down);
-  g_test_add ("/burrow/core/line-channel/endless-line", Fixture, NULL, set_up, test_endless_line, tear_down);
-  g_test_add ("/burrow/core/line-channel/eof", Fixture, NULL, set_up, test_eof, tear_down);
-  g_test_add ("/burrow/core/line-channel/write-queue", Fixture, NULL, set_up, test_write_queue, tear_down);
-  g_test_add ("/burrow/core/line-channel/write-bytes", Fixture, NULL, set_up, test_write_bytes, tear_down);
-  g_test_add ("/burrow/core/line-channel/flush-and-close", Fixture, NULL, set_up, test_flush_and_close, tear_down);
+  g_test_add ("/burrow/net/line-channel/split", Fixture, NULL, set_up, test_split, tear_down);
+  g_test_add ("/burrow/net/line-channel/exact-limit", Fixture, NULL, set_up, test_exact_limit, tear_down);
+  g_test_add ("/burrow/net/line-channel/endless-line", Fixture, NULL, set_up, test_endless_line, tear_down);
+  g_test_add ("/burrow/net/line-channel/eof", Fixture, NULL, set_up, test_eof, tear_down);
+  g_test_add ("/burrow/net/line-channel/write-queue", Fixture, NULL, set_up, test_write_queue, tear_down);
+  g_test_add ("/burrow/net/line-channel/write-bytes", Fixture, NULL, set_up, test_write_bytes, tear_down);
+  g_test_add ("/burrow/net/line-channel/flush-and-close", Fixture, NULL, set_up, test_flush_and_close, tear_down);
 
   return g_test_run ();
 }

@@ -262,12 +262,12 @@ main (int    argc,
 {
   g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
 
-  g_test_add_func ("/burrow/magnet/parse/good", test_good);
-  g_test_add_func ("/burrow/magnet/parse/bad", test_bad);
-  g_test_add_func ("/burrow/magnet/parse/too-long", test_too_long);
-  g_test_add_func ("/burrow/magnet/build/vectors", test_build);
-  g_test_add_func ("/burrow/magnet/build/hostile-names", test_hostile_names);
-  g_test_add_func ("/burrow/magnet/build/random-names", test_random_names);
+  g_test_add_func ("/burrow/protocol/magnet/parse-good", test_good);
+  g_test_add_func ("/burrow/protocol/magnet/parse-bad", test_bad);
+  g_test_add_func ("/burrow/protocol/magnet/parse-too-long", test_too_long);
+  g_test_add_func ("/burrow/protocol/magnet/build/vectors", test_build);
+  g_test_add_func ("/burrow/protocol/magnet/build/hostile-names", test_hostile_names);
+  g_test_add_func ("/burrow/protocol/magnet/build/random-names", test_random_names);
 
   return g_test_run ();
 }

@@ -116,8 +116,8 @@ main (int   argc,
 {
   g_test_init (&argc, &argv, NULL);
 
-  g_test_add_func ("/burrow/search/index/visit-budget", test_visit_budget);
-  g_test_add_func ("/burrow/search/index/term-across-names", test_term_across_names);
+  g_test_add_func ("/burrow/share/search-index/visit-budget", test_visit_budget);
+  g_test_add_func ("/burrow/share/search-index/term-across-names", test_term_across_names);
 
   return g_test_run ();
 }

@@ -528,7 +528,7 @@ main (int   argc,
   g_test_add_func ("/burrow/search/router/relayed-results", test_relayed_results);
   g_test_add_func ("/burrow/search/router/tth-results", test_tth_results);
   g_test_add_func ("/burrow/search/router/udp-results", test_udp_results);
-  g_test_add_func ("/burrow/search/query/from-adc", test_search_request);
+  g_test_add_func ("/burrow/protocol/search-query/from-adc", test_search_request);
   g_test_add_func ("/burrow/search/responder/answers", test_responder);
   return g_test_run ();
 }

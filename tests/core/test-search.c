@@ -1144,24 +1144,24 @@ main (int   argc,
 {
   g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
 
-  g_test_add_func ("/burrow/core/search/index", test_index);
-  g_test_add_func ("/burrow/core/search/query-parse", test_query_parse);
-  g_test_add_func ("/burrow/core/search/cid-lookup", test_cid_lookup);
-  g_test_add ("/burrow/core/search/hub/udp-budget", Fixture, GINT_TO_POINTER (FALSE),
+  g_test_add_func ("/burrow/search/uhub/index", test_index);
+  g_test_add_func ("/burrow/search/uhub/query-parse", test_query_parse);
+  g_test_add_func ("/burrow/search/uhub/cid-lookup", test_cid_lookup);
+  g_test_add ("/burrow/search/uhub/hub/udp-budget", Fixture, GINT_TO_POINTER (FALSE),
               fixture_set_up, test_udp_budget, fixture_tear_down);
-  g_test_add ("/burrow/core/search/hub/search-flood", Fixture, GINT_TO_POINTER (FALSE),
+  g_test_add ("/burrow/search/uhub/hub/search-flood", Fixture, GINT_TO_POINTER (FALSE),
               fixture_set_up, test_search_flood, fixture_tear_down);
-  g_test_add ("/burrow/core/search/hub/forged-ures", Fixture, GINT_TO_POINTER (FALSE),
+  g_test_add ("/burrow/search/uhub/hub/forged-ures", Fixture, GINT_TO_POINTER (FALSE),
               fixture_set_up, test_forged_ures, fixture_tear_down);
-  g_test_add ("/burrow/core/search/hub/passive-dres", Fixture, GINT_TO_POINTER (FALSE),
+  g_test_add ("/burrow/search/uhub/hub/passive-dres", Fixture, GINT_TO_POINTER (FALSE),
               fixture_set_up, test_passive_dres, fixture_tear_down);
-  g_test_add ("/burrow/core/search/hub/ures-from-active", Fixture, GINT_TO_POINTER (TRUE),
+  g_test_add ("/burrow/search/uhub/hub/ures-from-active", Fixture, GINT_TO_POINTER (TRUE),
               fixture_set_up, test_active_ures, fixture_tear_down);
-  g_test_add ("/burrow/core/search/hub/ures-from-passive", Fixture, GINT_TO_POINTER (FALSE),
+  g_test_add ("/burrow/search/uhub/hub/ures-from-passive", Fixture, GINT_TO_POINTER (FALSE),
               fixture_set_up, test_active_ures, fixture_tear_down);
-  g_test_add ("/burrow/core/search/hub/outgoing", Fixture, GINT_TO_POINTER (FALSE),
+  g_test_add ("/burrow/search/uhub/hub/outgoing", Fixture, GINT_TO_POINTER (FALSE),
               fixture_set_up, test_outgoing, fixture_tear_down);
-  g_test_add ("/burrow/core/search/hub/cli", Fixture, GINT_TO_POINTER (FALSE),
+  g_test_add ("/burrow/search/uhub/hub/cli", Fixture, GINT_TO_POINTER (FALSE),
               fixture_set_up, test_cli, fixture_tear_down);
 
   return g_test_run ();

@@ -26,7 +26,7 @@
 #include "burrow-test-util.h"
 
 /* Interrupted hashing (kill -9 in the middle, then a restart that hashes only
- * what is missing) is covered by /burrow/core/hasher/kill9-restart in
+ * what is missing) is covered by /burrow/share/hasher/kill9-restart in
  * test-hasher.c: the share relies on the store having no row for a file whose
  * hashing did not finish, which is what that test checks. */
 

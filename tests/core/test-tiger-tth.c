@@ -953,22 +953,22 @@ main (int   argc,
 {
   g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
 
-  g_test_add_func ("/burrow/core/tiger/vectors", test_tiger_vectors);
-  g_test_add_func ("/burrow/core/tiger/leaf-node", test_tiger_leaf_node);
-  g_test_add_func ("/burrow/core/tiger/threads", test_tiger_threads);
-  g_test_add_func ("/burrow/core/tiger/gcrypt", test_tiger_gcrypt);
-  g_test_add_func ("/burrow/core/tiger/leaf-node-gcrypt", test_tiger_leaf_node_gcrypt);
-  g_test_add_func ("/burrow/core/tiger/first-use", test_tiger_first_use);
-  g_test_add_func ("/burrow/core/tth/vectors", test_tth_vectors);
-  g_test_add_func ("/burrow/core/tth/manual-shape", test_tth_manual_shape);
-  g_test_add_func ("/burrow/core/tth/base32-errors", test_tth_base32_errors);
-  g_test_add_func ("/burrow/core/tth/rhash", test_tth_rhash);
-  g_test_add_func ("/burrow/core/tth/empty-hasher", test_tth_empty_hasher);
-  g_test_add_func ("/burrow/core/tth/leaves-and-trees", test_tth_leaves_and_trees);
-  g_test_add_func ("/burrow/core/tth/tree-rejects", test_tth_tree_rejects);
-  g_test_add_func ("/burrow/core/tth/verify-params", test_tth_verify_params);
-  g_test_add_func ("/burrow/core/tth/parallel-combine", test_tth_parallel_combine);
-  g_test_add_func ("/burrow/core/tth/block-sizes", test_tth_block_sizes);
+  g_test_add_func ("/burrow/protocol/tiger/vectors", test_tiger_vectors);
+  g_test_add_func ("/burrow/protocol/tiger/leaf-node", test_tiger_leaf_node);
+  g_test_add_func ("/burrow/protocol/tiger/threads", test_tiger_threads);
+  g_test_add_func ("/burrow/protocol/tiger/gcrypt", test_tiger_gcrypt);
+  g_test_add_func ("/burrow/protocol/tiger/leaf-node-gcrypt", test_tiger_leaf_node_gcrypt);
+  g_test_add_func ("/burrow/protocol/tiger/first-use", test_tiger_first_use);
+  g_test_add_func ("/burrow/protocol/tth/vectors", test_tth_vectors);
+  g_test_add_func ("/burrow/protocol/tth/manual-shape", test_tth_manual_shape);
+  g_test_add_func ("/burrow/protocol/tth/base32-errors", test_tth_base32_errors);
+  g_test_add_func ("/burrow/protocol/tth/rhash", test_tth_rhash);
+  g_test_add_func ("/burrow/protocol/tth/empty-hasher", test_tth_empty_hasher);
+  g_test_add_func ("/burrow/protocol/tth/leaves-and-trees", test_tth_leaves_and_trees);
+  g_test_add_func ("/burrow/protocol/tth/tree-rejects", test_tth_tree_rejects);
+  g_test_add_func ("/burrow/protocol/tth/verify-params", test_tth_verify_params);
+  g_test_add_func ("/burrow/protocol/tth/parallel-combine", test_tth_parallel_combine);
+  g_test_add_func ("/burrow/protocol/tth/block-sizes", test_tth_block_sizes);
 
   return g_test_run ();
 }

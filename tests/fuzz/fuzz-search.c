@@ -17,6 +17,60 @@
 #include "burrow-core.h"
 #include "fuzz-common.h"
 
+/* The same parameters read as a search result (RES): a reply that parses writes back to
+ * fields that parse to the same reply. */
+static void
+check_reply_round_trip (const uint8_t *data,
+                        size_t         size)
+{
+  g_autofree gchar *line = g_strdup_printf ("DRES AAAA BBBB %.*s", (gint) size, (const gchar *) data);
+  g_autoptr(BurrowAdcMessage) message = NULL;
+  g_autoptr(BurrowAdcMessage) again = NULL;
+  g_autoptr(BurrowSearchReply) reply = NULL;
+  g_autoptr(BurrowSearchReply) back = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (memchr (data, '\0', size) != NULL)
+    return;
+  message = burrow_adc_message_parse (line, -1, NULL);
+  if (message == NULL)
+    return;
+  reply = burrow_search_reply_new_from_adc (message, &error);
+  if (reply == NULL)
+    {
+      check (error != NULL && error->domain == BURROW_PROTOCOL_ERROR, "reply error domain");
+      return;
+    }
+  again = burrow_adc_message_new_direct ('D', BURROW_ADC_CMD_RES, 1, 2);
+  burrow_search_reply_to_adc (reply, again);
+  back = burrow_search_reply_new_from_adc (again, NULL);
+  check (back != NULL, "a written reply parses");
+  check (g_strcmp0 (back->path, reply->path) == 0 && back->size == reply->size
+         && back->free_slots == reply->free_slots && back->has_tth == reply->has_tth
+         && (!reply->has_tth || memcmp (back->tth, reply->tth, sizeof reply->tth) == 0)
+         && g_strcmp0 (back->token, reply->token) == 0, "reply round trip");
+}
+
+/* A parsed query written back as ADC fields parses to the same terms and limits. */
+static void
+check_query_round_trip (const BurrowSearchQuery *query)
+{
+  g_autoptr(BurrowAdcMessage) message = burrow_adc_message_new_broadcast (BURROW_ADC_CMD_SCH, 1);
+  g_autoptr(BurrowSearchQuery) back = NULL;
+
+  burrow_search_query_to_adc (query, message);
+  back = burrow_search_query_new_from_adc (message, NULL);
+  check (back != NULL, "a written query parses");
+  check (back->has_tth == query->has_tth && back->type == query->type
+         && g_strcmp0 (back->token, query->token) == 0, "query round trip: kind");
+  if (query->has_tth)
+    return;
+  check (back->include->len == query->include->len && back->exclude->len == query->exclude->len
+         && back->extensions->len == query->extensions->len
+         && back->min_size == query->min_size && back->max_size == query->max_size
+         && back->groups == query->groups, "query round trip: terms and limits");
+}
+
 /* Input: the parameters of an ADC search ("ANfoo NObar EXmkv TO1 …", as after
  * "BSCH AAAA "). If they do not parse as ADC, the input is NUL-separated
  * terms instead, each led by a kind byte (A include, N exclude, E extension),
@@ -294,6 +348,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
   if (size > MAX_QUERY_INPUT)
     return 0;
 
+  check_reply_round_trip (data, size);
   line = g_strdup_printf ("BSCH AAAA %.*s", (gint) size, (const gchar *) data);
   if (memchr (data, '\0', size) == NULL)
     message = burrow_adc_message_parse (line, -1, NULL);
@@ -307,6 +362,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
           check (error != NULL && error->domain == BURROW_PROTOCOL_ERROR, "query error domain");
           return 0;
         }
+      check_query_round_trip (query);
     }
   else
     query = query_from_terms ((const gchar *) data, size);

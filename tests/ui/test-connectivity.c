@@ -127,7 +127,6 @@ static void
 test_nat_traversal (void)
 {
   BurrowConnectivityPage *page = get_page ();
-  g_autoptr(GSettings) settings = g_settings_new ("io.github.burrowdc.Burrow");
   g_autoptr(GError) error = NULL;
   g_autofree char *summary = NULL;
   g_autofree char *timeline = NULL;
@@ -144,7 +143,7 @@ test_nat_traversal (void)
     }
 
   /* alice is the app's engine (passive: the default), bob a second engine (passive too). */
-  g_settings_set_string (settings, "nick", MY_NICK);
+  burrow_client_set_nick (my_client (), MY_NICK);
   g_action_group_activate_action (G_ACTION_GROUP (app), "connect",
                                   g_variant_new_string (burrow_test_hub_get_uri (hub)));
   g_assert_cmpuint (g_list_model_get_n_items (burrow_client_get_hubs (my_client ())), ==, 1);

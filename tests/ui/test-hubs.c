@@ -296,7 +296,6 @@ test_connect_and_chat (void)
   BurrowWindow *window = get_window ();
   BurrowHubsPage *hubs = burrow_window_get_hubs_page (window);
   g_autoptr(GError) error = NULL;
-  g_autoptr(GSettings) settings = g_settings_new ("io.github.burrowdc.Burrow");
   g_autofree char *bob_line = NULL;
   g_autofree char *expected = NULL;
   BurrowHubPage *page;
@@ -305,8 +304,8 @@ test_connect_and_chat (void)
   TextWait text_wait;
   char sid[5];
 
-  /* The nick comes from GSettings. */
-  g_settings_set_string (settings, "nick", MY_NICK);
+  /* The nick is the engine's (kept in its database). */
+  burrow_client_set_nick (burrow_application_get_client (app), MY_NICK);
   g_assert_cmpstr (burrow_client_get_nick (burrow_application_get_client (app)), ==, MY_NICK);
 
   bob = burrow_test_adc_client_connect (burrow_test_hub_get_port (hub), "bob", NULL, &error);

@@ -110,7 +110,6 @@ test_grouped_results (void)
   static const guint bob_seeds[] = { 1, 2 };
   static const char *carol_files[] = { "debian-linux-copy.iso", "linux-song.mp3", NULL };
   static const guint carol_seeds[] = { 1, 3 };     /* seed 1: the same bytes as bob's ISO */
-  g_autoptr(GSettings) settings = g_settings_new ("io.github.burrowdc.Burrow");
   BurrowSearchPage *page = get_page ();
   BurrowClient *client = burrow_application_get_client (app);
   BurrowHubSession *session;
@@ -118,7 +117,7 @@ test_grouped_results (void)
   BurrowSearchHit *hit;
   g_autofree char *screenshot = NULL;
 
-  g_settings_set_string (settings, "nick", "alice");
+  burrow_client_set_nick (client, "alice");
   g_action_group_activate_action (G_ACTION_GROUP (app), "connect",
                                   g_variant_new_string (burrow_test_hub_get_uri (hub)));
   session = g_list_model_get_item (burrow_client_get_hubs (client), 0);

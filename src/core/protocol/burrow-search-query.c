@@ -364,6 +364,18 @@ burrow_search_query_copy (const BurrowSearchQuery *query)
 G_DEFINE_BOXED_TYPE (BurrowSearchQuery, burrow_search_query,
                      burrow_search_query_copy, burrow_search_query_free)
 
+/* Sizes are unsigned 64-bit: beyond G_MAXINT64 too. */
+static void
+add_size (BurrowAdcMessage *message,
+          const gchar      *name,
+          guint64           value)
+{
+  gchar text[24];
+
+  g_snprintf (text, sizeof text, "%" G_GUINT64_FORMAT, value);
+  burrow_adc_message_add_named (message, name, text);
+}
+
 static void
 add_terms (BurrowAdcMessage *message,
            const gchar      *name,
@@ -402,9 +414,9 @@ burrow_search_query_to_adc (const BurrowSearchQuery *query,
       if (query->groups != 0)
         burrow_adc_message_add_named_int (message, "GR", (gint64) query->groups);
       if (query->min_size > 0)
-        burrow_adc_message_add_named_int (message, "GE", (gint64) query->min_size);
-      if (query->max_size > 0 && query->max_size != G_MAXUINT64)
-        burrow_adc_message_add_named_int (message, "LE", (gint64) query->max_size);
+        add_size (message, "GE", query->min_size);
+      if (query->max_size != G_MAXUINT64)
+        add_size (message, "LE", query->max_size);
     }
   if (query->type == BURROW_SEARCH_TYPE_FILE)
     burrow_adc_message_add_named (message, "TY", "1");
@@ -512,7 +524,7 @@ burrow_search_reply_to_adc (const BurrowSearchReply *reply,
 
   g_snprintf (slots, sizeof slots, "%u", reply->free_slots);
   burrow_adc_message_add_named (message, "FN", reply->path);
-  burrow_adc_message_add_named_int (message, "SI", (gint64) reply->size);
+  add_size (message, "SI", reply->size);
   burrow_adc_message_add_named (message, "SL", slots);
   if (reply->has_tth && !g_str_has_suffix (reply->path, "/"))
     {
