@@ -564,17 +564,17 @@ main (int   argc,
 {
   g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
 
-  g_test_add_func ("/burrow/core/download-queue/sanitize", test_sanitize);
-  g_test_add_func ("/burrow/core/download-queue/build-path", test_build_path);
-  g_test_add_func ("/burrow/core/download-queue/numbered-name", test_numbered_name);
-  g_test_add ("/burrow/core/download-queue/persist", Fixture, NULL, fixture_set_up, test_persist,
+  g_test_add_func ("/burrow/transfer/download-queue/sanitize", test_sanitize);
+  g_test_add_func ("/burrow/transfer/download-queue/build-path", test_build_path);
+  g_test_add_func ("/burrow/transfer/download-queue/numbered-name", test_numbered_name);
+  g_test_add ("/burrow/transfer/download-queue/persist", Fixture, NULL, fixture_set_up, test_persist,
               fixture_tear_down);
-  g_test_add ("/burrow/core/download-queue/bad-input", Fixture, NULL, fixture_set_up,
+  g_test_add ("/burrow/transfer/download-queue/bad-input", Fixture, NULL, fixture_set_up,
               test_bad_input,
               fixture_tear_down);
-  g_test_add ("/burrow/core/download-queue/folder", Fixture, NULL, fixture_set_up, test_folder,
+  g_test_add ("/burrow/transfer/download-queue/folder", Fixture, NULL, fixture_set_up, test_folder,
               fixture_tear_down);
-  g_test_add ("/burrow/core/download-queue/error-persist", Fixture, NULL, fixture_set_up,
+  g_test_add ("/burrow/transfer/download-queue/error-persist", Fixture, NULL, fixture_set_up,
               test_error_persist, fixture_tear_down);
 
   return g_test_run ();

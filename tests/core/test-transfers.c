@@ -1505,34 +1505,34 @@ main (int   argc,
 {
   g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
 
-  g_test_add ("/burrow/core/transfers/file", Fixture, NULL, fixture_set_up, test_file,
+  g_test_add ("/burrow/transfer/transfers/file", Fixture, NULL, fixture_set_up, test_file,
               fixture_tear_down);
-  g_test_add ("/burrow/core/transfers/folder", Fixture, NULL, fixture_set_up, test_folder,
+  g_test_add ("/burrow/transfer/transfers/folder", Fixture, NULL, fixture_set_up, test_folder,
               fixture_tear_down);
-  g_test_add ("/burrow/core/transfers/corrupt-block", Fixture, NULL, fixture_set_up, test_corrupt,
+  g_test_add ("/burrow/transfer/transfers/corrupt-block", Fixture, NULL, fixture_set_up, test_corrupt,
               fixture_tear_down);
-  g_test_add ("/burrow/core/transfers/root-only", Fixture, NULL, fixture_set_up, test_root_only,
+  g_test_add ("/burrow/transfer/transfers/root-only", Fixture, NULL, fixture_set_up, test_root_only,
               fixture_tear_down);
-  g_test_add ("/burrow/core/transfers/alternate-source", Fixture, NULL, fixture_set_up,
+  g_test_add ("/burrow/transfer/transfers/alternate-source", Fixture, NULL, fixture_set_up,
               test_alternate_source, fixture_tear_down);
-  g_test_add ("/burrow/core/transfers/segmented", Fixture, NULL, fixture_set_up, test_segmented,
+  g_test_add ("/burrow/transfer/transfers/segmented", Fixture, NULL, fixture_set_up, test_segmented,
               fixture_tear_down);
-  g_test_add ("/burrow/core/transfers/slots-full", Fixture, NULL, fixture_set_up, test_slots,
+  g_test_add ("/burrow/transfer/transfers/slots-full", Fixture, NULL, fixture_set_up, test_slots,
               fixture_tear_down);
-  g_test_add ("/burrow/core/transfers/bad-peer/too-many-bytes", Fixture, GINT_TO_POINTER (0),
+  g_test_add ("/burrow/transfer/transfers/bad-peer/too-many-bytes", Fixture, GINT_TO_POINTER (0),
               fixture_set_up, test_bad_peer, fixture_tear_down);
-  g_test_add ("/burrow/core/transfers/bad-peer/wrong-snd", Fixture, GINT_TO_POINTER (1),
+  g_test_add ("/burrow/transfer/transfers/bad-peer/wrong-snd", Fixture, GINT_TO_POINTER (1),
               fixture_set_up, test_bad_peer, fixture_tear_down);
-  g_test_add ("/burrow/core/transfers/bad-peer/empty-snd", Fixture, GINT_TO_POINTER (2),
+  g_test_add ("/burrow/transfer/transfers/bad-peer/empty-snd", Fixture, GINT_TO_POINTER (2),
               fixture_set_up, test_bad_peer, fixture_tear_down);
-  g_test_add ("/burrow/core/transfers/part-symlink", Fixture, NULL, fixture_set_up, test_part_symlink,
+  g_test_add ("/burrow/transfer/transfers/part-symlink", Fixture, NULL, fixture_set_up, test_part_symlink,
               fixture_tear_down);
-  g_test_add ("/burrow/core/transfers/disk-full", Fixture, NULL, fixture_set_up, test_disk_full,
+  g_test_add ("/burrow/transfer/transfers/disk-full", Fixture, NULL, fixture_set_up, test_disk_full,
               fixture_tear_down);
-  g_test_add ("/burrow/core/transfers/cli-get-folder", Fixture, NULL, fixture_set_up,
+  g_test_add ("/burrow/transfer/transfers/cli-get-folder", Fixture, NULL, fixture_set_up,
               test_cli_get_folder,
               fixture_tear_down);
-  g_test_add ("/burrow/core/transfers/kill-resume", Fixture, NULL, fixture_set_up, test_kill_resume,
+  g_test_add ("/burrow/transfer/transfers/kill-resume", Fixture, NULL, fixture_set_up, test_kill_resume,
               fixture_tear_down);
 
   return g_test_run ();

@@ -713,18 +713,18 @@ main (int   argc,
   static const Options active = { .active = TRUE };
   g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
 
-  g_test_add ("/burrow/uploads/files", Fixture, NULL, set_up, test_files, tear_down);
-  g_test_add ("/burrow/uploads/lists", Fixture, NULL, set_up, test_lists, tear_down);
-  g_test_add ("/burrow/uploads/refusals", Fixture, NULL, set_up, test_refusals, tear_down);
-  g_test_add ("/burrow/uploads/slots", Fixture, NULL, set_up, test_slots, tear_down);
-  g_test_add ("/burrow/uploads/idle-upload", Fixture, &huge, set_up, test_idle_upload, tear_down);
-  g_test_add ("/burrow/uploads/slots-per-user", Fixture, &huge, set_up, test_slots_per_user, tear_down);
-  g_test_add ("/burrow/uploads/connection-cap", Fixture, &active, set_up, test_connection_cap, tear_down);
-  g_test_add ("/burrow/uploads/idle-connection-kept", Fixture, &active, set_up, test_idle_connection_kept,
+  g_test_add ("/burrow/transfer/uploads/files", Fixture, NULL, set_up, test_files, tear_down);
+  g_test_add ("/burrow/transfer/uploads/lists", Fixture, NULL, set_up, test_lists, tear_down);
+  g_test_add ("/burrow/transfer/uploads/refusals", Fixture, NULL, set_up, test_refusals, tear_down);
+  g_test_add ("/burrow/transfer/uploads/slots", Fixture, NULL, set_up, test_slots, tear_down);
+  g_test_add ("/burrow/transfer/uploads/idle-upload", Fixture, &huge, set_up, test_idle_upload, tear_down);
+  g_test_add ("/burrow/transfer/uploads/slots-per-user", Fixture, &huge, set_up, test_slots_per_user, tear_down);
+  g_test_add ("/burrow/transfer/uploads/connection-cap", Fixture, &active, set_up, test_connection_cap, tear_down);
+  g_test_add ("/burrow/transfer/uploads/idle-connection-kept", Fixture, &active, set_up, test_idle_connection_kept,
               tear_down);
-  g_test_add ("/burrow/uploads/list-cache-refresh", Fixture, NULL, set_up, test_list_cache_refresh,
+  g_test_add ("/burrow/transfer/uploads/list-cache-refresh", Fixture, NULL, set_up, test_list_cache_refresh,
               tear_down);
-  g_test_add ("/burrow/uploads/list-flood", Fixture, &active, set_up, test_list_flood, tear_down);
+  g_test_add ("/burrow/transfer/uploads/list-flood", Fixture, &active, set_up, test_list_flood, tear_down);
 
   return g_test_run ();
 }
