@@ -1029,7 +1029,7 @@ start_get (Cli              *cli,
   g_object_set_data_full (G_OBJECT (cli->client), "burrow-cli-session", g_object_ref (session),
                           g_object_unref);
   burrow_nat_connector_connect_async (burrow_client_get_connector (cli->client),
-                                      BURROW_ADC_HUB_SESSION (session), user, cli->cancellable,
+                                      session, user, cli->cancellable,
                                       on_get_peer_connected, cli);
 }
 
@@ -1070,7 +1070,7 @@ logged_in (Cli              *cli,
           return;
         }
       burrow_nat_connector_connect_async (burrow_client_get_connector (cli->client),
-                                          BURROW_ADC_HUB_SESSION (session), user, cli->cancellable,
+                                          session, user, cli->cancellable,
                                           on_peer_connected, cli);
     }
   else if (g_str_equal (cli->command, "pm"))

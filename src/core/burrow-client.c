@@ -20,6 +20,7 @@
 #include "burrow-peer-enums.h"
 #include "burrow-transfer-enums.h"
 #include "burrow-error.h"
+#include "burrow-adc-hub-session.h"
 #include "burrow-hub-session-private.h"
 #include "burrow-tiger.h"
 #include "burrow-file-list.h"
@@ -38,7 +39,7 @@ struct _BurrowClient
   BurrowDatabase       *database;
   BurrowIdentity       *identity;
   BurrowFavoriteHubs   *favorite_hubs;
-  GListStore           *hubs;
+  BurrowHubList        *hubs;
   gchar                *nick;
   gchar                *description;
   BurrowNatConnector   *connector;
@@ -203,7 +204,6 @@ static void
 burrow_client_init (BurrowClient *self)
 {
   self->slots = BURROW_CLIENT_DEFAULT_SLOTS;
-  self->hubs = g_list_store_new (BURROW_TYPE_HUB_SESSION);
   self->upload_idle_ms = BURROW_UPLOAD_IDLE_TIMEOUT_MS;
   self->up_conns = g_hash_table_new (NULL, NULL);
   self->up_per_cid = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
@@ -900,7 +900,8 @@ burrow_client_new (const gchar  *data_dir,
     self->nick = default_nick ();
   self->description = burrow_database_dup_setting (self->database, "description");
 
-  self->connector = burrow_nat_connector_new (self->identity);
+  self->hubs = burrow_hub_list_new (self->identity, self->database);
+  self->connector = burrow_nat_connector_new (self->identity, self->hubs);
   burrow_nat_connector_set_source_func (self->connector, client_source_func, client_slot_func, self);
   g_signal_connect_object (self->connector, "upload-connection", G_CALLBACK (on_upload_connection),
                            self, 0);
@@ -1004,24 +1005,20 @@ burrow_client_add_hub (BurrowClient  *self,
                        const gchar   *uri,
                        GError       **error)
 {
-  g_autoptr(BurrowHubSession) session = NULL;
+  BurrowHubSession *session;
 
   g_return_val_if_fail (BURROW_IS_CLIENT (self), NULL);
   g_return_val_if_fail (uri != NULL, NULL);
 
-  session = burrow_hub_session_new (uri, error);
+  session = burrow_hub_list_add (self->hubs, uri, error);
   if (session == NULL)
     return NULL;
 
-  _burrow_hub_session_set_context (session, self->identity, self->database);
   burrow_hub_session_set_nick (session, self->nick);
   burrow_hub_session_set_description (session, self->description);
   burrow_hub_session_set_mode (session, self->mode);
   burrow_hub_session_set_port (session, burrow_nat_connector_get_port (self->connector));
   update_share_info (self, session);
-  if (BURROW_IS_ADC_HUB_SESSION (session))
-    burrow_nat_connector_add_session (self->connector, BURROW_ADC_HUB_SESSION (session));
-  g_list_store_append (self->hubs, session);
 
   return session;
 }
@@ -1030,16 +1027,10 @@ void
 burrow_client_remove_hub (BurrowClient     *self,
                           BurrowHubSession *session)
 {
-  guint position;
-
   g_return_if_fail (BURROW_IS_CLIENT (self));
   g_return_if_fail (BURROW_IS_HUB_SESSION (session));
 
-  burrow_hub_session_disconnect (session);
-  if (BURROW_IS_ADC_HUB_SESSION (session))
-    burrow_nat_connector_remove_session (self->connector, BURROW_ADC_HUB_SESSION (session));
-  if (g_list_store_find (self->hubs, session, &position))
-    g_list_store_remove (self->hubs, position);
+  burrow_hub_list_remove (self->hubs, session);
 }
 
 void
@@ -1391,7 +1382,7 @@ on_browse_borrowed (GObject      *source,
                                _("File lists can only be fetched from users of ADC hubs"));
       return;
     }
-  burrow_nat_connector_connect_async (self->connector, BURROW_ADC_HUB_SESSION (b->session),
+  burrow_nat_connector_connect_async (self->connector, b->session,
                                       b->user, cancellable, on_browse_connected,
                                       g_steal_pointer (&task));
 }

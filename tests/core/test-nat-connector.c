@@ -154,7 +154,7 @@ reach_and_fetch_list (Fixture             *f,
   BurrowFileListLimits limits = burrow_file_list_limits_default ();
   g_autofree gchar *cid = NULL;
 
-  burrow_nat_connector_connect_async (connector, a_session, b_user, NULL, on_peer, &peer);
+  burrow_nat_connector_connect_async (connector, BURROW_HUB_SESSION (a_session), b_user, NULL, on_peer, &peer);
   g_assert_true (burrow_test_wait_for_flag (&peer.done, DEADLINE_MS));
   g_assert_no_error (peer.error);
   g_assert_true (BURROW_IS_PEER_CONNECTION (peer.object));
@@ -359,7 +359,7 @@ test_passive_peer_without_nat0 (Fixture       *f,
 
   /* no 30 s wait: the diagnosis comes at once */
   start = g_get_monotonic_time ();
-  burrow_nat_connector_connect_async (burrow_client_get_connector (f->a), sa, old, NULL, on_peer, &peer);
+  burrow_nat_connector_connect_async (burrow_client_get_connector (f->a), BURROW_HUB_SESSION (sa), old, NULL, on_peer, &peer);
   g_assert_true (burrow_test_wait_for_flag (&peer.done, DEADLINE_MS));
   g_assert_error (peer.error, BURROW_NAT_ERROR, BURROW_NAT_ERROR_PEER_PASSIVE);
   g_assert_cmpint (g_get_monotonic_time () - start, <, G_USEC_PER_SEC);
@@ -709,7 +709,7 @@ test_inbound_caps (Fixture       *f,
     g_assert_true (still_open (g_ptr_array_index (stalled, i)));
 
   /* mallory, from 127.0.0.1, answers alice's CTM (plain: it announces no TLS) */
-  burrow_nat_connector_connect_async (connector, sa, wait_user (sa, "mallory"), NULL, on_peer, &peer);
+  burrow_nat_connector_connect_async (connector, BURROW_HUB_SESSION (sa), wait_user (sa, "mallory"), NULL, on_peer, &peer);
   ctm = wait_request (f, "DCTM");
   g_assert_cmpstr (ctm[3], ==, "ADC/1.0");
   legit = connect_from ("127.0.0.1", (guint16) g_ascii_strtoull (ctm[4], NULL, 10));
@@ -893,7 +893,7 @@ test_inbound_plain_refused (Fixture       *f,
       return;
     }
   sa = join_fake (f, TRUE, "TCP4,ADC0", "127.0.0.1", STRANGER_KP);
-  burrow_nat_connector_connect_async (connector, sa, wait_user (sa, "mallory"), NULL, on_peer, &peer);
+  burrow_nat_connector_connect_async (connector, BURROW_HUB_SESSION (sa), wait_user (sa, "mallory"), NULL, on_peer, &peer);
   ctm = wait_request (f, "DCTM");
   g_assert_cmpstr (ctm[3], ==, "ADCS/0.10");
 
@@ -941,7 +941,7 @@ test_inbound_wrong_key (Fixture       *f,
       Result peer = { 0, };
 
       /* round 0: mallory published another key than bob's certificate; round 1: bob's */
-      burrow_nat_connector_connect_async (connector, sa, wait_user (sa, "mallory"), NULL, on_peer, &peer);
+      burrow_nat_connector_connect_async (connector, BURROW_HUB_SESSION (sa), wait_user (sa, "mallory"), NULL, on_peer, &peer);
       ctm = wait_request (f, "DCTM");
       g_assert_cmpstr (ctm[3], ==, "ADCS/0.10");
       tls = tls_hello (connect_from ("127.0.0.1", (guint16) g_ascii_strtoull (ctm[4], NULL, 10)),
@@ -993,7 +993,7 @@ test_nat_no_downgrade (Fixture       *f,
       return;
     }
   sa = join_fake (f, FALSE, "NAT0,ADC0", "127.0.0.1", STRANGER_KP);
-  burrow_nat_connector_connect_async (connector, sa, wait_user (sa, "mallory"), NULL, on_peer, &peer);
+  burrow_nat_connector_connect_async (connector, BURROW_HUB_SESSION (sa), wait_user (sa, "mallory"), NULL, on_peer, &peer);
   rcm = wait_request (f, "DRCM");
   g_assert_cmpstr (rcm[3], ==, "ADCS/0.10");
   nat = g_strdup_printf ("DNAT AAAC AAAB ADC/1.0 9 %s\n", rcm[4]);
@@ -1033,7 +1033,7 @@ test_ip4_host_name (Fixture       *f,
   g_assert_no_error (error);
 
   sa = join_fake (f, FALSE, "TCP4", "localhost", NULL);
-  burrow_nat_connector_connect_async (connector, sa, wait_user (sa, "mallory"), NULL, on_peer, &peer);
+  burrow_nat_connector_connect_async (connector, BURROW_HUB_SESSION (sa), wait_user (sa, "mallory"), NULL, on_peer, &peer);
   rcm = wait_request (f, "DRCM");
   ctm = g_strdup_printf ("DCTM AAAC AAAB %s %u %s\n", rcm[3],
                          g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound)), rcm[4]);
@@ -1061,7 +1061,7 @@ test_ip4_host_name_nat (Fixture       *f,
   Result peer = { 0, };
 
   sa = join_fake (f, FALSE, "NAT0", "localhost", NULL);
-  burrow_nat_connector_connect_async (connector, sa, wait_user (sa, "mallory"), NULL, on_peer, &peer);
+  burrow_nat_connector_connect_async (connector, BURROW_HUB_SESSION (sa), wait_user (sa, "mallory"), NULL, on_peer, &peer);
   rcm = wait_request (f, "DRCM");
   nat = g_strdup_printf ("DNAT AAAC AAAB %s 9 %s\n", rcm[3], rcm[4]);
   burrow_test_fake_hub_send_raw (f->fake, nat, strlen (nat));
@@ -1147,7 +1147,7 @@ test_accept_certificate_after_end (Fixture       *f,
   thread = g_thread_new ("tls-server", tls_server_thread, &server);
 
   sa = join_fake (f, FALSE, "TCP4,ADC0", "127.0.0.1", STRANGER_KP);
-  burrow_nat_connector_connect_async (connector, sa, wait_user (sa, "mallory"), NULL, on_peer, &peer);
+  burrow_nat_connector_connect_async (connector, BURROW_HUB_SESSION (sa), wait_user (sa, "mallory"), NULL, on_peer, &peer);
   rcm = wait_request (f, "DRCM");
   g_assert_cmpstr (rcm[3], ==, "ADCS/0.10");
   ctm = g_strdup_printf ("DCTM AAAC AAAB ADCS/0.10 %u %s\n",
@@ -1168,7 +1168,7 @@ test_accept_certificate_after_end (Fixture       *f,
   g_assert_true (g_main_context_pending (NULL));
 
   /* the attempt ends (its hub goes away) before the question is answered */
-  burrow_nat_connector_remove_session (connector, sa);
+  burrow_client_remove_hub (f->a, BURROW_HUB_SESSION (sa));
   g_main_context_release (NULL);
   g_assert_true (burrow_test_wait_for_flag (&peer.done, DEADLINE_MS));
   g_assert_error (peer.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
@@ -1213,7 +1213,7 @@ test_callback_removes_session (Fixture       *f,
   /* mallory's I4 is a name: its CTM fails the attempt from the hub's line handler */
   sa = join_fake (f, FALSE, "TCP4", "localhost", NULL);
   rf.session = BURROW_HUB_SESSION (sa);
-  burrow_nat_connector_connect_async (connector, sa, wait_user (sa, "mallory"), NULL,
+  burrow_nat_connector_connect_async (connector, BURROW_HUB_SESSION (sa), wait_user (sa, "mallory"), NULL,
                                       on_peer_remove_hub, &rf);
   rcm = wait_request (f, "DRCM");
   ctm = g_strdup_printf ("DCTM AAAC AAAB %s 9 %s\n", rcm[3], rcm[4]);

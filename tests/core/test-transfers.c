@@ -563,7 +563,7 @@ test_folder (Fixture       *f,
   user = burrow_hub_session_lookup_cid (f->leech_session, cid_of (s->client));
   g_assert_nonnull (user);
   burrow_nat_connector_connect_async (burrow_client_get_connector (f->leech),
-                                      BURROW_ADC_HUB_SESSION (f->leech_session), user, NULL, on_list_peer,
+                                      f->leech_session, user, NULL, on_list_peer,
                                       &wait);
   g_assert_true (burrow_test_wait_for_flag (&wait.done, 20000));
   g_assert_no_error (wait.error);

@@ -72,7 +72,7 @@ connect_to_bob (BurrowClient     *from,
 {
   Result r = { 0, };
 
-  burrow_nat_connector_connect_async (burrow_client_get_connector (from), BURROW_ADC_HUB_SESSION (session),
+  burrow_nat_connector_connect_async (burrow_client_get_connector (from), session,
                                       burrow_hub_session_lookup_nick (session, "bob"), NULL, on_peer, &r);
   g_assert_true (burrow_test_wait_for_flag (&r.done, DEADLINE_MS));
   g_assert_no_error (r.error);

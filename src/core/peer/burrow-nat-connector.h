@@ -9,9 +9,10 @@
 
 #include <gio/gio.h>
 
-#include "burrow-adc-hub-session.h"
+#include "burrow-hub-list.h"
 #include "burrow-identity.h"
 #include "burrow-peer-connection.h"
+#include "burrow-peer-dialer.h"
 #include "burrow-punch-attempt.h"
 #include "burrow-user.h"
 
@@ -23,9 +24,6 @@ G_BEGIN_DECLS
  * 30 s; a pair that connects at all does so in well under a second, so we
  * give up early with a diagnosis. */
 #define BURROW_NAT_PUNCH_WINDOW_MS      3500
-/* Delay between connect() tries after a refusal or an unreachable. */
-#define BURROW_NAT_RETRY_MIN_MS         150
-#define BURROW_NAT_RETRY_MAX_MS         350
 /* Requests the peer started that may wait at once (bounded work for strangers). */
 #define BURROW_NAT_MAX_INCOMING         32
 #define BURROW_NAT_MAX_INCOMING_PER_PEER 4
@@ -49,11 +47,8 @@ G_BEGIN_DECLS
 
 G_DECLARE_FINAL_TYPE (BurrowNatConnector, burrow_nat_connector, BURROW, NAT_CONNECTOR, GObject)
 
-BurrowNatConnector   *burrow_nat_connector_new            (BurrowIdentity        *identity);
-void                  burrow_nat_connector_add_session    (BurrowNatConnector    *self,
-                                                           BurrowAdcHubSession   *session);
-void                  burrow_nat_connector_remove_session (BurrowNatConnector    *self,
-                                                           BurrowAdcHubSession   *session);
+BurrowNatConnector   *burrow_nat_connector_new            (BurrowIdentity        *identity,
+                                                           BurrowHubList         *hubs);
 gboolean              burrow_nat_connector_set_active     (BurrowNatConnector    *self,
                                                            gboolean               active,
                                                            guint16                port,
@@ -73,7 +68,7 @@ guint                 burrow_nat_connector_get_n_unidentified  (BurrowNatConnect
 guint64               burrow_nat_connector_get_n_inbound_refused (BurrowNatConnector *self);
 
 void                  burrow_nat_connector_connect_async  (BurrowNatConnector    *self,
-                                                           BurrowAdcHubSession   *session,
+                                                           BurrowHubSession      *session,
                                                            BurrowUser            *user,
                                                            GCancellable          *cancellable,
                                                            GAsyncReadyCallback    callback,
