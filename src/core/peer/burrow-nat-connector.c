@@ -15,6 +15,7 @@
 #include <sys/socket.h>
 
 #include "burrow-error.h"
+#include "burrow-inbound.h"
 #include "burrow-listener.h"
 #include "burrow-path-probe.h"
 #include "burrow-peer-handshake.h"
@@ -97,9 +98,7 @@ struct _BurrowNatConnector
   GHashTable           *ttl_cache;      /* peer ip → TtlCacheEntry */
   GPtrArray            *uploads;        /* BurrowPeerConnection serving the peer */
   BurrowListener       *listener;       /* active mode */
-  GPtrArray            *inbound;        /* Inbound (ref): connections to our port not yet identified */
-  guint                 inbound_timeout_ms;
-  guint64               n_inbound_refused;
+  BurrowInbound        *inbound;        /* connections to our port not yet identified */
   gboolean              plain_only;     /* ask for ADC/1.0 even when TLS is possible */
   BurrowPeerSourceFunc  source_func;
   BurrowPeerSlotFunc    slot_func;
@@ -721,157 +720,25 @@ connect_directly (Expect  *e,
                                  on_direct_connected, e);
 }
 
-/* --- incoming connections on our listener (active mode) --------------------------------- */
+/* --- incoming connections on our listener (active mode; burrow-inbound.c) ---------------- */
 
-/*
- * An inbound connection is nobody's until its CINF names an expect's token:
- * until then it is an Inbound, counted against BURROW_NAT_MAX_UNIDENTIFIED
- * (and per source address), and each stage — the first byte, the TLS
- * handshake, SUP/INF — has inbound_timeout_ms. A stage that runs out shuts
- * the socket down, which ends whatever is reading it.
- *
- * An Inbound is reference counted: the connector's list holds one reference
- * while it counts; each async step in flight holds one. A step that comes
- * back to an Inbound the connector let go of (connector NULL) only releases.
- */
-
-typedef enum
-{
-  INBOUND_PEEK,   /* waiting for the first byte (0x16 = TLS) */
-  INBOUND_TLS,
-  INBOUND_ADC,    /* SUP/INF until the token is known */
-} InboundStage;
-
-typedef struct
-{
-  BurrowNatConnector   *connector;   /* NULL once let go of */
-  GSocketConnection    *connection;
-  gchar                *address;     /* the source address */
-  InboundStage          stage;
-  gboolean              identified;  /* its token named an expect: no longer counted */
-  GSource              *source;      /* INBOUND_PEEK */
-  GCancellable         *cancellable;
-  GIOStream            *tls;         /* INBOUND_TLS and later, on TLS connections */
-  BurrowPeerConnection *peer;        /* INBOUND_ADC */
-  guint                 timeout_id;
-  gint64                accepted_at;  /* monotonic */
-  gint64                tls_done_at;  /* monotonic; 0 = no TLS (yet) */
-} Inbound;
-
-static void
-inbound_clear (gpointer data)
-{
-  Inbound *in = data;
-
-  g_assert (in->source == NULL && in->timeout_id == 0);
-  g_clear_object (&in->connection);
-  g_clear_object (&in->cancellable);
-  g_clear_object (&in->tls);
-  g_clear_object (&in->peer);
-  g_free (in->address);
-}
-
-static Inbound *
-inbound_ref (Inbound *in)
-{
-  return g_rc_box_acquire (in);
-}
-
-static void
-inbound_unref (Inbound *in)
-{
-  g_rc_box_release_full (in, inbound_clear);
-}
-
-/* From the SUP/INF callback: the peer connection may still be running its
- * own failure handling (see burrow_peer_handshake_unref_later()). */
-static void
-inbound_unref_later (Inbound *in)
-{
-  g_idle_add_once ((GSourceOnceFunc) inbound_unref, in);
-}
-
-/* Lets @in go: not counted any more, no timer; when @kill, the socket is
- * shut down so that a TLS or SUP/INF step still reading it ends. */
-static void
-inbound_detach (Inbound  *in,
-                gboolean  kill)
-{
-  BurrowNatConnector *self = in->connector;
-
-  if (self == NULL)
-    return;
-  in->connector = NULL;
-  g_clear_handle_id (&in->timeout_id, g_source_remove);
-  if (in->source != NULL)
-    {
-      g_source_destroy (in->source);
-      g_clear_pointer (&in->source, g_source_unref);
-    }
-  if (kill)
-    {
-      g_cancellable_cancel (in->cancellable);
-      g_socket_shutdown (g_socket_connection_get_socket (in->connection), TRUE, TRUE, NULL);
-    }
-  if (g_ptr_array_remove (self->inbound, in))
-    inbound_unref (in);
-}
-
-static const gchar *
-inbound_stage_name (InboundStage stage)
-{
-  switch (stage)
-    {
-    case INBOUND_PEEK: return "first byte";
-    case INBOUND_TLS:  return "TLS handshake";
-    case INBOUND_ADC:
-    default:           return "SUP/INF";
-    }
-}
-
+/* The token an inbound connection names must be an expect's that waits for
+ * the peer on our port. The connection must be what the expect asked for:
+ * TLS (with the published key) for ADCS, plain for ADC — never less than
+ * that, whoever knows the token and CID. */
 static gboolean
-inbound_timeout_cb (gpointer data)
+inbound_token_func (const gchar    *token,
+                    const gchar    *cid,
+                    GTlsConnection *tls,
+                    gpointer        data)
 {
-  Inbound *in = data;
+  BurrowNatConnector *self = data;
+  Expect *e = g_hash_table_lookup (self->expects, token);
 
-  in->timeout_id = 0;
-  g_debug ("inbound connection from %s: no %s within %u ms, closed", in->address,
-           inbound_stage_name (in->stage), in->connector->inbound_timeout_ms);
-  inbound_detach (in, TRUE);
-  return G_SOURCE_REMOVE;
-}
-
-static void
-inbound_set_stage (Inbound      *in,
-                   InboundStage  stage)
-{
-  in->stage = stage;
-  g_clear_handle_id (&in->timeout_id, g_source_remove);
-  in->timeout_id = g_timeout_add (in->connector->inbound_timeout_ms, inbound_timeout_cb, in);
-}
-
-/* Until CINF arrives we do not know which expect this is: a throwaway one
- * that the token function swaps for the real one. The connection must be
- * what the expect asked for: TLS (with the published key) for ADCS, plain
- * for ADC — never less than that, whoever knows the token and CID. */
-static gboolean
-incoming_token_func (BurrowPeerConnection *peer,
-                     const gchar          *token,
-                     const gchar          *cid,
-                     gpointer              data)
-{
-  Inbound *in = data;
-  BurrowNatConnector *self = in->connector;
-  Expect *e;
-  gboolean tls = in->tls != NULL;
-
-  if (self == NULL)
-    return FALSE;
-  e = g_hash_table_lookup (self->expects, token);
   if (e == NULL || e->state != EXPECT_INCOMING || g_strcmp0 (cid, e->peer_cid) != 0)
     return FALSE;
 
-  if (tls != protocol_is_tls (e->protocol))
+  if ((tls != NULL) != protocol_is_tls (e->protocol))
     {
       g_autofree gchar *why = g_strdup_printf (_("%s used %s instead of %s, the protocol we asked "
                                                  "for: connection refused"),
@@ -879,8 +746,8 @@ incoming_token_func (BurrowPeerConnection *peer,
       expect_fail (e, BURROW_NAT_ERROR_PROTOCOL_MISMATCH, why);
       return FALSE;
     }
-  if (tls && !burrow_peer_handshake_keyprint_matches (e->peer_keyprint,
-                                                      g_tls_connection_get_peer_certificate (G_TLS_CONNECTION (in->tls))))
+  if (tls != NULL && !burrow_peer_handshake_keyprint_matches (e->peer_keyprint,
+                                                              g_tls_connection_get_peer_certificate (tls)))
     {
       g_autofree gchar *why = g_strdup_printf (_("%s's certificate does not match the keyprint it "
                                                  "published on the hub"), e->peer_nick);
@@ -889,8 +756,6 @@ incoming_token_func (BurrowPeerConnection *peer,
     }
 
   /* identified: the expect's own timeout takes over */
-  in->identified = TRUE;
-  g_clear_handle_id (&in->timeout_id, g_source_remove);
   e->state = EXPECT_CONNECTING;
   burrow_punch_attempt_add_step (e->attempt, BURROW_PUNCH_STEP_ACCEPTED,
                                  "the peer connected to our port with our token");
@@ -898,191 +763,41 @@ incoming_token_func (BurrowPeerConnection *peer,
 }
 
 static void
-on_incoming_handshake (GObject      *source,
-                       GAsyncResult *result,
-                       gpointer      data)
+inbound_done_func (BurrowPeerConnection *peer,
+                   gint64                accepted_at,
+                   GTlsConnection       *tls,
+                   gint64                tls_done_at,
+                   gpointer              data)
 {
-  Inbound *in = data;
-  BurrowNatConnector *self = in->connector;
-  BurrowPeerConnection *peer = BURROW_PEER_CONNECTION (source);
-  g_autoptr(GError) error = NULL;
-  Expect *e;
+  BurrowNatConnector *self = data;
+  Expect *e = g_hash_table_lookup (self->expects, burrow_peer_connection_get_token (peer));
 
-  if (!burrow_peer_connection_handshake_finish (peer, result, &error))
+  if (e == NULL)
     {
-      g_debug ("incoming connection from %s dropped: %s", in->address, error->message);
-      burrow_peer_connection_close (peer);
-      inbound_detach (in, TRUE);
-      inbound_unref_later (in);
+      burrow_peer_connection_close (peer); /* its expect ended meanwhile */
       return;
     }
-  if (self == NULL)
+  /* the connection came to our port before we knew whose it was */
+  burrow_punch_attempt_add_step_at (e->attempt, BURROW_PUNCH_STEP_TCP_ESTABLISHED, accepted_at,
+                                    "the peer connected to our port %u",
+                                    burrow_nat_connector_get_port (self));
+  if (tls != NULL)
     {
-      burrow_peer_connection_close (peer);
-      inbound_unref_later (in);
-      return;
+      g_autofree gchar *cipher = g_tls_connection_get_ciphersuite_name (tls);
+      burrow_punch_attempt_add_step_at (e->attempt, BURROW_PUNCH_STEP_TLS_DONE, tls_done_at,
+                                        "TLS as server, %s", cipher ? cipher : "?");
     }
-  inbound_detach (in, FALSE);
-
-  e = g_hash_table_lookup (self->expects, burrow_peer_connection_get_token (peer));
-  if (e != NULL)
-    {
-      /* the connection came to our port before we knew whose it was */
-      burrow_punch_attempt_add_step_at (e->attempt, BURROW_PUNCH_STEP_TCP_ESTABLISHED, in->accepted_at,
-                                        "the peer connected to our port %u",
-                                        burrow_nat_connector_get_port (self));
-      if (in->tls_done_at != 0)
-        {
-          g_autofree gchar *cipher = g_tls_connection_get_ciphersuite_name (G_TLS_CONNECTION (in->tls));
-          burrow_punch_attempt_add_step_at (e->attempt, BURROW_PUNCH_STEP_TLS_DONE, in->tls_done_at,
-                                            "TLS as server, %s", cipher ? cipher : "?");
-        }
-      expect_deliver (e, peer);
-    }
-  else
-    burrow_peer_connection_close (peer); /* its expect ended meanwhile */
-  inbound_unref_later (in);
+  expect_deliver (e, peer);
 }
 
 static void
-start_incoming (Inbound   *in,
-                GIOStream *stream)
-{
-  BurrowNatConnector *self = in->connector;
-
-  in->peer = burrow_peer_connection_new (stream, BURROW_PEER_SIDE_ACCEPTING, self->identity, NULL);
-  burrow_peer_connection_set_token_func (in->peer, incoming_token_func, in);
-  inbound_set_stage (in, INBOUND_ADC);
-  burrow_peer_connection_handshake_async (in->peer, NULL, on_incoming_handshake, inbound_ref (in));
-}
-
-static void
-on_incoming_tls_done (GObject      *source,
-                      GAsyncResult *result,
-                      gpointer      data)
-{
-  Inbound *in = data;
-  g_autoptr(GError) error = NULL;
-
-  if (!g_tls_connection_handshake_finish (G_TLS_CONNECTION (source), result, &error))
-    {
-      g_debug ("incoming TLS from %s failed: %s", in->address, error->message);
-      inbound_detach (in, TRUE);
-    }
-  else if (in->connector != NULL)
-    {
-      in->tls_done_at = g_get_monotonic_time ();
-      start_incoming (in, G_IO_STREAM (source));
-    }
-  inbound_unref (in);
-}
-
-static gboolean
-accept_any_certificate (GTlsConnection       *conn,
-                        GTlsCertificate      *peer_cert,
-                        GTlsCertificateFlags  errors,
-                        gpointer              data)
-{
-  /* checked against the peer's KP once its INF names it */
-  return TRUE;
-}
-
-static gboolean
-on_incoming_readable (GSocket      *socket,
-                      GIOCondition  condition,
-                      gpointer      data)
-{
-  Inbound *in = data;
-  BurrowNatConnector *self = in->connector;
-  guint8 first = 0;
-  gssize n;
-
-  n = recv (g_socket_get_fd (socket), &first, 1, MSG_PEEK | MSG_DONTWAIT);
-  if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
-    return G_SOURCE_CONTINUE;
-  g_clear_pointer (&in->source, g_source_unref);
-
-  if (n == 1 && first == 0x16 && burrow_identity_get_certificate (self->identity) != NULL)
-    {
-      g_autoptr(GError) error = NULL;
-
-      in->tls = burrow_peer_handshake_new_tls (G_IO_STREAM (in->connection), self->identity, FALSE,
-                                               &error);
-      if (in->tls == NULL)
-        {
-          g_debug ("incoming TLS from %s: %s", in->address, error->message);
-          inbound_detach (in, TRUE);
-          return G_SOURCE_REMOVE;
-        }
-      /* connected to a stream only this Inbound holds: no expect is referenced */
-      g_signal_connect (in->tls, "accept-certificate", G_CALLBACK (accept_any_certificate), NULL);
-      inbound_set_stage (in, INBOUND_TLS);
-      g_tls_connection_handshake_async (G_TLS_CONNECTION (in->tls), G_PRIORITY_DEFAULT, in->cancellable,
-                                        on_incoming_tls_done, inbound_ref (in));
-    }
-  else if (n == 1)
-    start_incoming (in, G_IO_STREAM (in->connection));
-  else
-    inbound_detach (in, TRUE); /* closed before saying anything */
-  return G_SOURCE_REMOVE;
-}
-
-static guint
-count_unidentified (BurrowNatConnector *self,
-                    const gchar        *address)
-{
-  guint n = 0;
-
-  for (guint i = 0; i < self->inbound->len; i++)
-    {
-      Inbound *in = g_ptr_array_index (self->inbound, i);
-
-      if (!in->identified && (address == NULL || g_strcmp0 (in->address, address) == 0))
-        n++;
-    }
-  return n;
-}
-
-static void
-on_listener_incoming (BurrowListener    *listener,
-                      GSocketConnection *connection,
+on_listener_incoming (BurrowListener     *listener,
+                      GSocketConnection  *connection,
                       BurrowNatConnector *self)
 {
-  g_autoptr(GSocketAddress) from = g_socket_connection_get_remote_address (connection, NULL);
-  g_autofree gchar *address = NULL;
-  Inbound *in;
-
-  if (G_IS_INET_SOCKET_ADDRESS (from))
-    address = g_inet_address_to_string (g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (from)));
-  else
-    address = g_strdup ("?");
-
-  if (count_unidentified (self, NULL) >= BURROW_NAT_MAX_UNIDENTIFIED ||
-      count_unidentified (self, address) >= BURROW_NAT_MAX_UNIDENTIFIED_PER_ADDRESS)
-    {
-      self->n_inbound_refused++;
-      g_debug ("inbound connection from %s refused: %u connections not yet identified (%u from "
-               "there); %" G_GUINT64_FORMAT " refused so far",
-               address, count_unidentified (self, NULL), count_unidentified (self, address),
-               self->n_inbound_refused);
-      g_io_stream_close (G_IO_STREAM (connection), NULL, NULL);
-      return;
-    }
-
-  /* wait for the first byte to tell TLS (0x16) from plain ADC */
-  in = g_rc_box_new0 (Inbound);
-  in->connector = self;
-  in->connection = g_object_ref (connection);
-  in->address = g_steal_pointer (&address);
-  in->cancellable = g_cancellable_new ();
-  g_ptr_array_add (self->inbound, in);
-  burrow_punch_set_nodelay (g_socket_connection_get_socket (connection));
-  in->accepted_at = g_get_monotonic_time ();
-  in->source = g_socket_create_source (g_socket_connection_get_socket (connection), G_IO_IN, NULL);
-  g_source_set_callback (in->source, (GSourceFunc) on_incoming_readable, in, NULL);
-  g_source_attach (in->source, g_main_context_get_thread_default ());
-  inbound_set_stage (in, INBOUND_PEEK);
+  burrow_inbound_take (self->inbound, connection);
 }
+
 /* --- requests from peers (via the hub list) ---------------------------------------------- */
 
 static guint
@@ -1445,12 +1160,7 @@ burrow_nat_connector_dispose (GObject *object)
   if (self->hubs != NULL)
     g_signal_handlers_disconnect_by_data (self->hubs, self);
   drop_expects (self, NULL);
-  if (self->inbound != NULL)
-    {
-      while (self->inbound->len > 0)
-        inbound_detach (g_ptr_array_index (self->inbound, 0), TRUE);
-      g_clear_pointer (&self->inbound, g_ptr_array_unref);
-    }
+  g_clear_pointer (&self->inbound, burrow_inbound_free);
   g_clear_pointer (&self->expects, g_hash_table_unref);
   g_clear_pointer (&self->punch_listeners, burrow_punch_listeners_free);
   if (self->uploads != NULL)
@@ -1524,8 +1234,6 @@ burrow_nat_connector_init (BurrowNatConnector *self)
   self->punch_listeners = burrow_punch_listeners_new ();
   self->ttl_cache = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->uploads = g_ptr_array_new_with_free_func (g_object_unref);
-  self->inbound = g_ptr_array_new ();
-  self->inbound_timeout_ms = BURROW_NAT_INBOUND_STAGE_TIMEOUT_MS;
 }
 
 /**
@@ -1547,6 +1255,7 @@ burrow_nat_connector_new (BurrowIdentity *identity,
   self = g_object_new (BURROW_TYPE_NAT_CONNECTOR, NULL);
   self->identity = g_object_ref (identity);
   self->hubs = g_object_ref (hubs);
+  self->inbound = burrow_inbound_new (identity, inbound_token_func, inbound_done_func, self);
   g_signal_connect_object (hubs, "connect-request", G_CALLBACK (on_connect_request), self, 0);
   g_signal_connect_object (hubs, "items-changed", G_CALLBACK (on_hubs_changed), self, 0);
   return self;
@@ -1662,7 +1371,7 @@ burrow_nat_connector_set_inbound_timeout (BurrowNatConnector *self,
 {
   g_return_if_fail (BURROW_IS_NAT_CONNECTOR (self));
 
-  self->inbound_timeout_ms = ms > 0 ? ms : BURROW_NAT_INBOUND_STAGE_TIMEOUT_MS;
+  burrow_inbound_set_timeout (self->inbound, ms);
 }
 
 /**
@@ -1676,7 +1385,7 @@ burrow_nat_connector_get_n_unidentified (BurrowNatConnector *self)
 {
   g_return_val_if_fail (BURROW_IS_NAT_CONNECTOR (self), 0);
 
-  return count_unidentified (self, NULL);
+  return burrow_inbound_get_n_unidentified (self->inbound);
 }
 
 /**
@@ -1690,5 +1399,5 @@ burrow_nat_connector_get_n_inbound_refused (BurrowNatConnector *self)
 {
   g_return_val_if_fail (BURROW_IS_NAT_CONNECTOR (self), 0);
 
-  return self->n_inbound_refused;
+  return burrow_inbound_get_n_refused (self->inbound);
 }

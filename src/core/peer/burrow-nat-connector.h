@@ -11,6 +11,7 @@
 
 #include "burrow-hub-list.h"
 #include "burrow-identity.h"
+#include "burrow-inbound.h"
 #include "burrow-peer-connection.h"
 #include "burrow-peer-dialer.h"
 #include "burrow-punch-attempt.h"
@@ -27,19 +28,6 @@ G_BEGIN_DECLS
 /* Requests the peer started that may wait at once (bounded work for strangers). */
 #define BURROW_NAT_MAX_INCOMING         32
 #define BURROW_NAT_MAX_INCOMING_PER_PEER 4
-/* Connections to our port that have not yet said who they are (TCP accepted,
- * TLS and SUP/INF not done). Each costs a file descriptor and, once TLS
- * starts, ~180 KB: 64 bound that to ~12 MB and 6 % of the usual 1,024-fd
- * limit. 64 is twice BURROW_NAT_MAX_INCOMING (requests from peers that we
- * answer with CTM), which leaves room for our own CTMs; a legitimate peer
- * identifies itself within a round trip or two, so few are ever unidentified. Several users behind one
- * router share an address, hence 8 per address rather than 1 or 2. Over a
- * cap, a new connection is closed at once. */
-#define BURROW_NAT_MAX_UNIDENTIFIED             64
-#define BURROW_NAT_MAX_UNIDENTIFIED_PER_ADDRESS 8
-/* Each stage of an inbound connection (first byte, TLS handshake, SUP/INF
- * until the peer is identified) must finish within this. */
-#define BURROW_NAT_INBOUND_STAGE_TIMEOUT_MS     (10 * 1000)
 /* Attempts kept for the punch panel. */
 #define BURROW_NAT_MAX_ATTEMPTS         500
 
