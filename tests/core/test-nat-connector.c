@@ -1228,6 +1228,118 @@ test_callback_removes_session (Fixture       *f,
   g_assert_cmpuint (g_list_model_get_n_items (burrow_nat_connector_get_attempts (connector)), ==, 1);
 }
 
+/* The connector as the transfer side sees it: a BurrowPeerDialer that finds users by their
+ * protocol-neutral id on the hub list, and whose upload-connection tells the peer's side. */
+typedef struct
+{
+  gboolean  seen;
+  guint     n;
+  gchar    *cid;
+} Uploads;
+
+static void
+on_upload_connection (BurrowPeerDialer     *dialer,
+                      BurrowPeerConnection *peer,
+                      BurrowPunchAttempt   *attempt,
+                      Uploads              *u)
+{
+  g_assert_true (BURROW_IS_PUNCH_ATTEMPT (attempt));
+  g_assert_cmpint (burrow_punch_attempt_get_role (attempt), ==, BURROW_PUNCH_ROLE_RESPONDER);
+  u->seen = TRUE;
+  u->n++;
+  g_free (u->cid);
+  u->cid = g_strdup (burrow_peer_connection_get_peer_cid (peer));
+}
+
+typedef struct
+{
+  gboolean              done;
+  BurrowPeerConnection *peer;
+  BurrowPunchAttempt   *attempt;
+  GError               *error;
+} DialResult;
+
+static void
+on_dialed (GObject      *source,
+           GAsyncResult *result,
+           gpointer      data)
+{
+  DialResult *r = data;
+
+  r->peer = burrow_peer_dialer_connect_finish (BURROW_PEER_DIALER (source), result, &r->attempt,
+                                               &r->error);
+  r->done = TRUE;
+}
+
+static void
+test_dialer (Fixture       *f,
+             gconstpointer  data)
+{
+  BurrowNatConnector *connector;
+  BurrowPeerDialer *dialer;
+  BurrowAdcHubSession *sa;
+  const gchar *bob_id;
+  const gchar *alice_id;
+  g_autoptr(GListModel) attempts = NULL;
+  DialResult offline = { 0, };
+  DialResult reached = { 0, };
+  Uploads uploads = { 0, };
+  gulong handler;
+
+  if (f->hub == NULL)
+    {
+      g_test_skip ("uhub is not installed");
+      return;
+    }
+  connector = burrow_client_get_connector (f->a);
+  g_assert_true (BURROW_IS_PEER_DIALER (connector));
+  dialer = BURROW_PEER_DIALER (connector);
+  g_object_get (connector, "attempts", &attempts, NULL);
+  g_assert_true (attempts == burrow_nat_connector_get_attempts (connector));
+
+  sa = join (f, f->a);
+  join (f, f->b);
+  bob_id = burrow_user_get_id (wait_user (sa, "bob"));
+  alice_id = burrow_identity_get_cid (burrow_client_get_identity (f->a));
+  g_assert_nonnull (bob_id);
+
+  g_assert_true (burrow_peer_dialer_lookup (dialer, bob_id, NULL) == wait_user (sa, "bob"));
+  g_assert_true (burrow_peer_dialer_lookup (dialer, bob_id, burrow_test_hub_get_uri (f->hub)) ==
+                 wait_user (sa, "bob"));
+  g_assert_null (burrow_peer_dialer_lookup (dialer, "NOBODYNOBODYNOBODYNOBODYNOBODYNOBODYNOB", NULL));
+
+  /* a user on none of our hubs */
+  burrow_peer_dialer_connect_async (dialer, "NOBODYNOBODYNOBODYNOBODYNOBODYNOBODYNOB", NULL, NULL,
+                                    on_dialed, &offline);
+  g_assert_true (burrow_test_wait_for_flag (&offline.done, DEADLINE_MS));
+  g_assert_null (offline.peer);
+  g_assert_null (offline.attempt);
+  g_assert_error (offline.error, BURROW_NAT_ERROR, BURROW_NAT_ERROR_OFFLINE);
+  g_clear_error (&offline.error);
+
+  /* bob by his id: the same path as burrow_nat_connector_connect_async(); bob's side hears
+   * of the connection through its own dialer's upload-connection */
+  handler = g_signal_connect (burrow_client_get_connector (f->b), "upload-connection",
+                              G_CALLBACK (on_upload_connection), &uploads);
+  burrow_peer_dialer_connect_async (dialer, bob_id, NULL, NULL, on_dialed, &reached);
+  g_assert_true (burrow_test_wait_for_flag (&reached.done, DEADLINE_MS));
+  g_assert_no_error (reached.error);
+  g_assert_true (BURROW_IS_PEER_CONNECTION (reached.peer));
+  g_assert_cmpstr (burrow_peer_connection_get_peer_cid (reached.peer), ==, bob_id);
+  g_assert_true (BURROW_IS_PUNCH_ATTEMPT (reached.attempt));
+  g_assert_cmpint (burrow_punch_attempt_get_result (reached.attempt), ==, BURROW_PUNCH_RESULT_CONNECTED);
+  g_assert_cmpuint (g_list_model_get_n_items (attempts), ==, 1);
+  g_assert_true (burrow_test_wait_for_flag (&uploads.seen, DEADLINE_MS));
+  g_assert_cmpuint (uploads.n, ==, 1);
+  g_assert_cmpstr (uploads.cid, ==, alice_id);
+
+  g_signal_handler_disconnect (burrow_client_get_connector (f->b), handler);
+  burrow_peer_connection_close (reached.peer);
+  g_clear_object (&reached.peer);
+  g_clear_object (&reached.attempt);
+  g_free (uploads.cid);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1260,6 +1372,7 @@ main (int   argc,
               test_callback_removes_session, tear_down);
   g_test_add ("/burrow/nat/ip4-host-name-nat-answer", Fixture, NULL, set_up_fake,
               test_ip4_host_name_nat, tear_down);
+  g_test_add ("/burrow/peer/nat-connector/dialer", Fixture, NULL, set_up, test_dialer, tear_down);
 
   return g_test_run ();
 }
