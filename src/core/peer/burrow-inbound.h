@@ -19,9 +19,10 @@ G_BEGIN_DECLS
  * starts, ~180 KB: 64 bound that to ~12 MB and 6 % of the usual 1,024-fd
  * limit. 64 is twice BURROW_NAT_MAX_INCOMING (requests from peers that we
  * answer with CTM), which leaves room for our own CTMs; a legitimate peer
- * identifies itself within a round trip or two, so few are ever unidentified. Several users behind one
- * router share an address, hence 8 per address rather than 1 or 2. Over a
- * cap, a new connection is closed at once. */
+ * identifies itself within a round trip or two, so few are ever
+ * unidentified. Several users behind one router share an address, hence 8
+ * per address rather than 1 or 2. Over a cap, a new connection is closed at
+ * once. */
 #define BURROW_NAT_MAX_UNIDENTIFIED             64
 #define BURROW_NAT_MAX_UNIDENTIFIED_PER_ADDRESS 8
 /* Each stage of an inbound connection (first byte, TLS handshake, SUP/INF

@@ -167,7 +167,8 @@ on_peer_handshake_done (GObject      *source,
       return;
     }
 
-  if (hs->peer_cid != NULL && g_strcmp0 (burrow_peer_connection_get_peer_cid (peer), hs->peer_cid) != 0)
+  if (hs->peer_cid != NULL &&
+      g_strcmp0 (burrow_peer_connection_get_peer_cid (peer), hs->peer_cid) != 0)
     {
       g_task_return_new_error (task, BURROW_NAT_ERROR, BURROW_NAT_ERROR_FAILED,
                                _("The peer that answered is not %s (its CID differs)"), hs->peer_name);
@@ -229,7 +230,8 @@ on_tls_done (GObject      *source,
     }
 
   /* accept-certificate does not run for a certificate that validates normally */
-  if (!burrow_peer_handshake_keyprint_matches (hs->peer_keyprint, g_tls_connection_get_peer_certificate (tls)))
+  if (!burrow_peer_handshake_keyprint_matches (hs->peer_keyprint,
+                                               g_tls_connection_get_peer_certificate (tls)))
     {
       g_task_return_new_error (task, BURROW_NAT_ERROR, BURROW_NAT_ERROR_KEYPRINT_MISMATCH,
                                _("%s's certificate does not match the keyprint it published on the hub"),

@@ -77,8 +77,23 @@ struct _BurrowPunch
 static void port_listener_remove_punch (PortListener *l, BurrowPunch *p);
 static void punch_try (BurrowPunch *p);
 
-#define step(p, kind, ...) \
-  G_STMT_START { if ((p)->attempt != NULL) burrow_punch_attempt_add_step ((p)->attempt, kind, __VA_ARGS__); } G_STMT_END
+/* A step of the record, when there is one. */
+static void G_GNUC_PRINTF (3, 4)
+step (BurrowPunch         *p,
+      BurrowPunchStepKind  kind,
+      const gchar         *format,
+      ...)
+{
+  g_autofree gchar *text = NULL;
+  va_list args;
+
+  if (p->attempt == NULL)
+    return;
+  va_start (args, format);
+  text = g_strdup_vprintf (format, args);
+  va_end (args);
+  burrow_punch_attempt_add_step (p->attempt, kind, "%s", text);
+}
 
 /* --- helpers ------------------------------------------------------------------------- */
 
@@ -229,7 +244,8 @@ punch_succeeded (BurrowPunch *p,
   burrow_punch_set_nodelay (socket);
   if (socket == p->socket)
     {
-      step (p, BURROW_PUNCH_STEP_TCP_ESTABLISHED, "our connect() went through (try %u)", p->n_tries);
+      step (p, BURROW_PUNCH_STEP_TCP_ESTABLISHED, "our connect() went through (try %u)",
+            p->n_tries);
       g_clear_object (&p->socket); /* the caller owns it now */
     }
   else
@@ -299,7 +315,8 @@ punch_listen (BurrowPunch *p)
 
       if (socket == NULL || !g_socket_listen (socket, &error))
         {
-          step (p, BURROW_PUNCH_STEP_NOTE, "cannot listen on port %u: %s", p->local_port, error->message);
+          step (p, BURROW_PUNCH_STEP_NOTE, "cannot listen on port %u: %s", p->local_port,
+                error->message);
           return;
         }
       l = g_new0 (PortListener, 1);
@@ -404,7 +421,8 @@ punch_retry_later (BurrowPunch *p)
 {
   g_socket_close (p->socket, NULL);
   g_clear_object (&p->socket);
-  p->retry_id = g_timeout_add (g_random_int_range (BURROW_NAT_RETRY_MIN_MS, BURROW_NAT_RETRY_MAX_MS), punch_retry_cb, p);
+  p->retry_id = g_timeout_add (g_random_int_range (BURROW_NAT_RETRY_MIN_MS, BURROW_NAT_RETRY_MAX_MS),
+                               punch_retry_cb, p);
 }
 
 static gboolean
