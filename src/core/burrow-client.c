@@ -20,6 +20,7 @@
 #include "burrow-peer-enums.h"
 #include "burrow-transfer-enums.h"
 #include "burrow-error.h"
+#include "burrow-adc-hub-session.h"
 #include "burrow-hub-session-private.h"
 #include "burrow-tiger.h"
 #include "burrow-file-list.h"
@@ -966,7 +967,7 @@ burrow_client_new (const gchar  *data_dir,
   burrow_hub_list_set_nick (self->hubs, self->nick);
   burrow_hub_list_set_description (self->hubs, self->description);
   self->search_router = burrow_search_router_new (self->hubs);
-  self->connector = burrow_nat_connector_new (self->identity);
+  self->connector = burrow_nat_connector_new (self->identity, self->hubs);
   burrow_nat_connector_set_source_func (self->connector, client_source_func, client_slot_func, self);
   g_signal_connect_object (self->connector, "upload-connection", G_CALLBACK (on_upload_connection),
                            self, 0);
@@ -1076,8 +1077,6 @@ burrow_client_add_hub (BurrowClient  *self,
   g_return_val_if_fail (uri != NULL, NULL);
 
   session = burrow_hub_list_add (self->hubs, uri, error);
-  if (session != NULL && BURROW_IS_ADC_HUB_SESSION (session))
-    burrow_nat_connector_add_session (self->connector, BURROW_ADC_HUB_SESSION (session));
   return session;
 }
 
@@ -1088,8 +1087,6 @@ burrow_client_remove_hub (BurrowClient     *self,
   g_return_if_fail (BURROW_IS_CLIENT (self));
   g_return_if_fail (BURROW_IS_HUB_SESSION (session));
 
-  if (BURROW_IS_ADC_HUB_SESSION (session))
-    burrow_nat_connector_remove_session (self->connector, BURROW_ADC_HUB_SESSION (session));
   burrow_hub_list_remove (self->hubs, session);
 }
 
@@ -1402,13 +1399,7 @@ on_browse_borrowed (GObject      *source,
                                                   g_steal_pointer (&task));
       return;
     }
-  if (!BURROW_IS_ADC_HUB_SESSION (b->session))
-    {
-      g_task_return_new_error (task, BURROW_NAT_ERROR, BURROW_NAT_ERROR_UNSUPPORTED,
-                               _("File lists can only be fetched from users of ADC hubs"));
-      return;
-    }
-  burrow_nat_connector_connect_async (self->connector, BURROW_ADC_HUB_SESSION (b->session),
+  burrow_nat_connector_connect_async (self->connector, b->session,
                                       b->user, cancellable, on_browse_connected,
                                       g_steal_pointer (&task));
 }

@@ -1822,7 +1822,8 @@ spawn_worker (Download    *d,
       return;
     }
   w->pending = TRUE;
-  burrow_nat_connector_connect_async (burrow_client_get_connector (self->client), session, user,
+  burrow_nat_connector_connect_async (burrow_client_get_connector (self->client),
+                                      BURROW_HUB_SESSION (session), user,
                                       w->cancellable, on_connected, w);
 }
 
