@@ -20,6 +20,7 @@
 #include "burrow-peer-enums.h"
 #include "burrow-transfer-enums.h"
 #include "burrow-error.h"
+#include "burrow-adc-hub-session.h"
 #include "burrow-hub-session-private.h"
 #include "burrow-tiger.h"
 #include "burrow-file-list.h"
@@ -29,7 +30,6 @@
 #include "burrow-tth.h"
 
 #include "burrow-client.h"
-#include "burrow-connector-dialer.h"
 
 struct _BurrowClient
 {
@@ -46,7 +46,6 @@ struct _BurrowClient
   gchar                *nick;
   gchar                *description;
   BurrowNatConnector   *connector;
-  BurrowPeerDialer     *dialer;        /* over the connector */
   BurrowPeerPool       *pool;          /* idle peer connections */
   BurrowUploadService  *uploads;       /* what we serve, slots and caps; our file list */
   BurrowShare          *share;
@@ -89,7 +88,6 @@ burrow_client_dispose (GObject *object)
   g_clear_object (&self->share);
   if (self->hubs != NULL)
     burrow_client_disconnect_all (self);
-  g_clear_object (&self->dialer);
   g_clear_object (&self->hubs);
   g_clear_object (&self->connector);
   /* after the connector: its connections close through the service's slot function */
@@ -506,9 +504,8 @@ burrow_client_new (const gchar  *data_dir,
   burrow_hub_list_set_nick (self->hubs, self->nick);
   burrow_hub_list_set_description (self->hubs, self->description);
   self->search_router = burrow_search_router_new (self->hubs);
-  self->connector = burrow_nat_connector_new (self->identity);
-  self->dialer = burrow_connector_dialer_new (self->connector, G_LIST_MODEL (self->hubs));
-  self->uploads = burrow_upload_service_new (self->dialer,
+  self->connector = burrow_nat_connector_new (self->identity, self->hubs);
+  self->uploads = burrow_upload_service_new (BURROW_PEER_DIALER (self->connector),
                                              burrow_identity_get_cid (self->identity));
   self->share = burrow_share_new (self->database, self->data_dir,
                                   burrow_identity_get_cid (self->identity), error);
@@ -526,7 +523,8 @@ burrow_client_new (const gchar  *data_dir,
   if (self->download_queue == NULL)
     return NULL;
   self->pool = burrow_peer_pool_new ();
-  self->transfers = burrow_transfer_manager_new (self->download_queue, self->dialer, self->pool,
+  self->transfers = burrow_transfer_manager_new (self->download_queue,
+                                                 BURROW_PEER_DIALER (self->connector), self->pool,
                                                  self->search_router,
                                                  burrow_identity_get_cid (self->identity));
   burrow_transfer_manager_show_uploads (self->transfers, self->uploads);
@@ -621,8 +619,6 @@ burrow_client_add_hub (BurrowClient  *self,
   g_return_val_if_fail (uri != NULL, NULL);
 
   session = burrow_hub_list_add (self->hubs, uri, error);
-  if (session != NULL && BURROW_IS_ADC_HUB_SESSION (session))
-    burrow_nat_connector_add_session (self->connector, BURROW_ADC_HUB_SESSION (session));
   return session;
 }
 
@@ -633,8 +629,6 @@ burrow_client_remove_hub (BurrowClient     *self,
   g_return_if_fail (BURROW_IS_CLIENT (self));
   g_return_if_fail (BURROW_IS_HUB_SESSION (session));
 
-  if (BURROW_IS_ADC_HUB_SESSION (session))
-    burrow_nat_connector_remove_session (self->connector, BURROW_ADC_HUB_SESSION (session));
   burrow_hub_list_remove (self->hubs, session);
 }
 
@@ -957,13 +951,7 @@ on_browse_borrowed (GObject      *source,
                                                   g_steal_pointer (&task));
       return;
     }
-  if (!BURROW_IS_ADC_HUB_SESSION (b->session))
-    {
-      g_task_return_new_error (task, BURROW_NAT_ERROR, BURROW_NAT_ERROR_UNSUPPORTED,
-                               _("File lists can only be fetched from users of ADC hubs"));
-      return;
-    }
-  burrow_nat_connector_connect_async (self->connector, BURROW_ADC_HUB_SESSION (b->session),
+  burrow_nat_connector_connect_async (self->connector, b->session,
                                       b->user, cancellable, on_browse_connected,
                                       g_steal_pointer (&task));
 }

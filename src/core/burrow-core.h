@@ -41,6 +41,8 @@
 #include "burrow-peer-connection.h"
 #include "burrow-path-probe.h"
 #include "burrow-nat-connector.h"
+#include "burrow-peer-handshake.h"
+#include "burrow-punch.h"
 #include "burrow-search-index.h"
 #include "burrow-search-query.h"
 #include "burrow-search-responder.h"

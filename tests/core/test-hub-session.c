@@ -14,6 +14,7 @@
 #include "burrow-core.h"
 #include "burrow-hub-session-private.h"
 #include "burrow-test-hub.h"
+#include "burrow-adc-hub-session.h"
 #include "burrow-test-util.h"
 
 #define DEADLINE_MS (20 * 1000)

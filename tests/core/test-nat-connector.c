@@ -14,6 +14,7 @@
 #include <glib/gstdio.h>
 #include <string.h>
 
+#include "burrow-adc-hub-session.h"
 #include "burrow-core.h"
 #include "burrow-test-hub.h"
 #include "burrow-test-util.h"
@@ -154,7 +155,7 @@ reach_and_fetch_list (Fixture             *f,
   BurrowFileListLimits limits = burrow_file_list_limits_default ();
   g_autofree gchar *cid = NULL;
 
-  burrow_nat_connector_connect_async (connector, a_session, b_user, NULL, on_peer, &peer);
+  burrow_nat_connector_connect_async (connector, BURROW_HUB_SESSION (a_session), b_user, NULL, on_peer, &peer);
   g_assert_true (burrow_test_wait_for_flag (&peer.done, DEADLINE_MS));
   g_assert_no_error (peer.error);
   g_assert_true (BURROW_IS_PEER_CONNECTION (peer.object));
@@ -359,7 +360,7 @@ test_passive_peer_without_nat0 (Fixture       *f,
 
   /* no 30 s wait: the diagnosis comes at once */
   start = g_get_monotonic_time ();
-  burrow_nat_connector_connect_async (burrow_client_get_connector (f->a), sa, old, NULL, on_peer, &peer);
+  burrow_nat_connector_connect_async (burrow_client_get_connector (f->a), BURROW_HUB_SESSION (sa), old, NULL, on_peer, &peer);
   g_assert_true (burrow_test_wait_for_flag (&peer.done, DEADLINE_MS));
   g_assert_error (peer.error, BURROW_NAT_ERROR, BURROW_NAT_ERROR_PEER_PASSIVE);
   g_assert_cmpint (g_get_monotonic_time () - start, <, G_USEC_PER_SEC);
@@ -709,7 +710,7 @@ test_inbound_caps (Fixture       *f,
     g_assert_true (still_open (g_ptr_array_index (stalled, i)));
 
   /* mallory, from 127.0.0.1, answers alice's CTM (plain: it announces no TLS) */
-  burrow_nat_connector_connect_async (connector, sa, wait_user (sa, "mallory"), NULL, on_peer, &peer);
+  burrow_nat_connector_connect_async (connector, BURROW_HUB_SESSION (sa), wait_user (sa, "mallory"), NULL, on_peer, &peer);
   ctm = wait_request (f, "DCTM");
   g_assert_cmpstr (ctm[3], ==, "ADC/1.0");
   legit = connect_from ("127.0.0.1", (guint16) g_ascii_strtoull (ctm[4], NULL, 10));
@@ -893,7 +894,7 @@ test_inbound_plain_refused (Fixture       *f,
       return;
     }
   sa = join_fake (f, TRUE, "TCP4,ADC0", "127.0.0.1", STRANGER_KP);
-  burrow_nat_connector_connect_async (connector, sa, wait_user (sa, "mallory"), NULL, on_peer, &peer);
+  burrow_nat_connector_connect_async (connector, BURROW_HUB_SESSION (sa), wait_user (sa, "mallory"), NULL, on_peer, &peer);
   ctm = wait_request (f, "DCTM");
   g_assert_cmpstr (ctm[3], ==, "ADCS/0.10");
 
@@ -941,7 +942,7 @@ test_inbound_wrong_key (Fixture       *f,
       Result peer = { 0, };
 
       /* round 0: mallory published another key than bob's certificate; round 1: bob's */
-      burrow_nat_connector_connect_async (connector, sa, wait_user (sa, "mallory"), NULL, on_peer, &peer);
+      burrow_nat_connector_connect_async (connector, BURROW_HUB_SESSION (sa), wait_user (sa, "mallory"), NULL, on_peer, &peer);
       ctm = wait_request (f, "DCTM");
       g_assert_cmpstr (ctm[3], ==, "ADCS/0.10");
       tls = tls_hello (connect_from ("127.0.0.1", (guint16) g_ascii_strtoull (ctm[4], NULL, 10)),
@@ -993,7 +994,7 @@ test_nat_no_downgrade (Fixture       *f,
       return;
     }
   sa = join_fake (f, FALSE, "NAT0,ADC0", "127.0.0.1", STRANGER_KP);
-  burrow_nat_connector_connect_async (connector, sa, wait_user (sa, "mallory"), NULL, on_peer, &peer);
+  burrow_nat_connector_connect_async (connector, BURROW_HUB_SESSION (sa), wait_user (sa, "mallory"), NULL, on_peer, &peer);
   rcm = wait_request (f, "DRCM");
   g_assert_cmpstr (rcm[3], ==, "ADCS/0.10");
   nat = g_strdup_printf ("DNAT AAAC AAAB ADC/1.0 9 %s\n", rcm[4]);
@@ -1033,7 +1034,7 @@ test_ip4_host_name (Fixture       *f,
   g_assert_no_error (error);
 
   sa = join_fake (f, FALSE, "TCP4", "localhost", NULL);
-  burrow_nat_connector_connect_async (connector, sa, wait_user (sa, "mallory"), NULL, on_peer, &peer);
+  burrow_nat_connector_connect_async (connector, BURROW_HUB_SESSION (sa), wait_user (sa, "mallory"), NULL, on_peer, &peer);
   rcm = wait_request (f, "DRCM");
   ctm = g_strdup_printf ("DCTM AAAC AAAB %s %u %s\n", rcm[3],
                          g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound)), rcm[4]);
@@ -1061,7 +1062,7 @@ test_ip4_host_name_nat (Fixture       *f,
   Result peer = { 0, };
 
   sa = join_fake (f, FALSE, "NAT0", "localhost", NULL);
-  burrow_nat_connector_connect_async (connector, sa, wait_user (sa, "mallory"), NULL, on_peer, &peer);
+  burrow_nat_connector_connect_async (connector, BURROW_HUB_SESSION (sa), wait_user (sa, "mallory"), NULL, on_peer, &peer);
   rcm = wait_request (f, "DRCM");
   nat = g_strdup_printf ("DNAT AAAC AAAB %s 9 %s\n", rcm[3], rcm[4]);
   burrow_test_fake_hub_send_raw (f->fake, nat, strlen (nat));
@@ -1147,7 +1148,7 @@ test_accept_certificate_after_end (Fixture       *f,
   thread = g_thread_new ("tls-server", tls_server_thread, &server);
 
   sa = join_fake (f, FALSE, "TCP4,ADC0", "127.0.0.1", STRANGER_KP);
-  burrow_nat_connector_connect_async (connector, sa, wait_user (sa, "mallory"), NULL, on_peer, &peer);
+  burrow_nat_connector_connect_async (connector, BURROW_HUB_SESSION (sa), wait_user (sa, "mallory"), NULL, on_peer, &peer);
   rcm = wait_request (f, "DRCM");
   g_assert_cmpstr (rcm[3], ==, "ADCS/0.10");
   ctm = g_strdup_printf ("DCTM AAAC AAAB ADCS/0.10 %u %s\n",
@@ -1168,7 +1169,7 @@ test_accept_certificate_after_end (Fixture       *f,
   g_assert_true (g_main_context_pending (NULL));
 
   /* the attempt ends (its hub goes away) before the question is answered */
-  burrow_nat_connector_remove_session (connector, sa);
+  burrow_client_remove_hub (f->a, BURROW_HUB_SESSION (sa));
   g_main_context_release (NULL);
   g_assert_true (burrow_test_wait_for_flag (&peer.done, DEADLINE_MS));
   g_assert_error (peer.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
@@ -1213,7 +1214,7 @@ test_callback_removes_session (Fixture       *f,
   /* mallory's I4 is a name: its CTM fails the attempt from the hub's line handler */
   sa = join_fake (f, FALSE, "TCP4", "localhost", NULL);
   rf.session = BURROW_HUB_SESSION (sa);
-  burrow_nat_connector_connect_async (connector, sa, wait_user (sa, "mallory"), NULL,
+  burrow_nat_connector_connect_async (connector, BURROW_HUB_SESSION (sa), wait_user (sa, "mallory"), NULL,
                                       on_peer_remove_hub, &rf);
   rcm = wait_request (f, "DRCM");
   ctm = g_strdup_printf ("DCTM AAAC AAAB %s 9 %s\n", rcm[3], rcm[4]);
@@ -1226,6 +1227,118 @@ test_callback_removes_session (Fixture       *f,
   g_assert_cmpuint (g_list_model_get_n_items (burrow_client_get_hubs (f->a)), ==, 0);
   /* the record of the attempt is kept */
   g_assert_cmpuint (g_list_model_get_n_items (burrow_nat_connector_get_attempts (connector)), ==, 1);
+}
+
+/* The connector as the transfer side sees it: a BurrowPeerDialer that finds users by their
+ * protocol-neutral id on the hub list, and whose upload-connection tells the peer's side. */
+typedef struct
+{
+  gboolean  seen;
+  guint     n;
+  gchar    *cid;
+} Uploads;
+
+static void
+on_upload_connection (BurrowPeerDialer     *dialer,
+                      BurrowPeerConnection *peer,
+                      BurrowPunchAttempt   *attempt,
+                      Uploads              *u)
+{
+  g_assert_true (BURROW_IS_PUNCH_ATTEMPT (attempt));
+  g_assert_cmpint (burrow_punch_attempt_get_role (attempt), ==, BURROW_PUNCH_ROLE_RESPONDER);
+  u->seen = TRUE;
+  u->n++;
+  g_free (u->cid);
+  u->cid = g_strdup (burrow_peer_connection_get_peer_cid (peer));
+}
+
+typedef struct
+{
+  gboolean              done;
+  BurrowPeerConnection *peer;
+  BurrowPunchAttempt   *attempt;
+  GError               *error;
+} DialResult;
+
+static void
+on_dialed (GObject      *source,
+           GAsyncResult *result,
+           gpointer      data)
+{
+  DialResult *r = data;
+
+  r->peer = burrow_peer_dialer_connect_finish (BURROW_PEER_DIALER (source), result, &r->attempt,
+                                               &r->error);
+  r->done = TRUE;
+}
+
+static void
+test_dialer (Fixture       *f,
+             gconstpointer  data)
+{
+  BurrowNatConnector *connector;
+  BurrowPeerDialer *dialer;
+  BurrowAdcHubSession *sa;
+  const gchar *bob_id;
+  const gchar *alice_id;
+  g_autoptr(GListModel) attempts = NULL;
+  DialResult offline = { 0, };
+  DialResult reached = { 0, };
+  Uploads uploads = { 0, };
+  gulong handler;
+
+  if (f->hub == NULL)
+    {
+      g_test_skip ("uhub is not installed");
+      return;
+    }
+  connector = burrow_client_get_connector (f->a);
+  g_assert_true (BURROW_IS_PEER_DIALER (connector));
+  dialer = BURROW_PEER_DIALER (connector);
+  g_object_get (connector, "attempts", &attempts, NULL);
+  g_assert_true (attempts == burrow_nat_connector_get_attempts (connector));
+
+  sa = join (f, f->a);
+  join (f, f->b);
+  bob_id = burrow_user_get_id (wait_user (sa, "bob"));
+  alice_id = burrow_identity_get_cid (burrow_client_get_identity (f->a));
+  g_assert_nonnull (bob_id);
+
+  g_assert_true (burrow_peer_dialer_lookup (dialer, bob_id, NULL) == wait_user (sa, "bob"));
+  g_assert_true (burrow_peer_dialer_lookup (dialer, bob_id, burrow_test_hub_get_uri (f->hub)) ==
+                 wait_user (sa, "bob"));
+  g_assert_null (burrow_peer_dialer_lookup (dialer, "NOBODYNOBODYNOBODYNOBODYNOBODYNOBODYNOB", NULL));
+
+  /* a user on none of our hubs */
+  burrow_peer_dialer_connect_async (dialer, "NOBODYNOBODYNOBODYNOBODYNOBODYNOBODYNOB", NULL, NULL,
+                                    on_dialed, &offline);
+  g_assert_true (burrow_test_wait_for_flag (&offline.done, DEADLINE_MS));
+  g_assert_null (offline.peer);
+  g_assert_null (offline.attempt);
+  g_assert_error (offline.error, BURROW_NAT_ERROR, BURROW_NAT_ERROR_OFFLINE);
+  g_clear_error (&offline.error);
+
+  /* bob by his id: the same path as burrow_nat_connector_connect_async(); bob's side hears
+   * of the connection through its own dialer's upload-connection */
+  handler = g_signal_connect (burrow_client_get_connector (f->b), "upload-connection",
+                              G_CALLBACK (on_upload_connection), &uploads);
+  burrow_peer_dialer_connect_async (dialer, bob_id, NULL, NULL, on_dialed, &reached);
+  g_assert_true (burrow_test_wait_for_flag (&reached.done, DEADLINE_MS));
+  g_assert_no_error (reached.error);
+  g_assert_true (BURROW_IS_PEER_CONNECTION (reached.peer));
+  g_assert_cmpstr (burrow_peer_connection_get_peer_cid (reached.peer), ==, bob_id);
+  g_assert_true (BURROW_IS_PUNCH_ATTEMPT (reached.attempt));
+  g_assert_cmpint (burrow_punch_attempt_get_result (reached.attempt), ==, BURROW_PUNCH_RESULT_CONNECTED);
+  g_assert_cmpuint (g_list_model_get_n_items (attempts), ==, 1);
+  g_assert_true (burrow_test_wait_for_flag (&uploads.seen, DEADLINE_MS));
+  g_assert_cmpuint (uploads.n, ==, 1);
+  g_assert_cmpstr (uploads.cid, ==, alice_id);
+
+  g_signal_handler_disconnect (burrow_client_get_connector (f->b), handler);
+  burrow_peer_connection_close (reached.peer);
+  g_clear_object (&reached.peer);
+  g_clear_object (&reached.attempt);
+  g_free (uploads.cid);
 }
 
 int
@@ -1260,6 +1373,7 @@ main (int   argc,
               test_callback_removes_session, tear_down);
   g_test_add ("/burrow/nat/ip4-host-name-nat-answer", Fixture, NULL, set_up_fake,
               test_ip4_host_name_nat, tear_down);
+  g_test_add ("/burrow/peer/nat-connector/dialer", Fixture, NULL, set_up, test_dialer, tear_down);
 
   return g_test_run ();
 }

@@ -529,7 +529,7 @@ test_folder (Fixture       *f,
   user = burrow_hub_session_lookup_cid (f->leech_session, cid_of (s->client));
   g_assert_nonnull (user);
   burrow_nat_connector_connect_async (burrow_client_get_connector (f->leech),
-                                      BURROW_ADC_HUB_SESSION (f->leech_session), user, NULL,
+                                      f->leech_session, user, NULL,
                                       burrow_test_result_cb, &r);
   peer = burrow_nat_connector_connect_finish (burrow_client_get_connector (f->leech),
                                               burrow_test_result_wait (&r, 20000), NULL, &error);

@@ -57,7 +57,7 @@ connect_to_bob (BurrowClient     *from,
   g_autoptr(GError) error = NULL;
   BurrowPeerConnection *peer;
 
-  burrow_nat_connector_connect_async (connector, BURROW_ADC_HUB_SESSION (session),
+  burrow_nat_connector_connect_async (connector, session,
                                       burrow_hub_session_lookup_nick (session, "bob"), NULL,
                                       burrow_test_result_cb, &r);
   peer = burrow_nat_connector_connect_finish (connector, burrow_test_result_wait (&r, DEADLINE_MS),

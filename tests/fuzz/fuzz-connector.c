@@ -5,13 +5,14 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * A BurrowClient logs in to a scripted hub on 127.0.0.1 (in this process) that knows five
- * other users with assorted INFs (numeric and non-numeric I4, TLS or not, active, NAT0).
- * Each input is a few connection commands from those users to us; the hub relays them as
- * ADC lines, and the client's own connector handles them exactly as from a real hub. A
- * sentinel line after them tells when all were handled. Then every attempt is dropped
- * (the session is removed from the connector and added back), so inputs do not pile up;
- * when the session's pacing queue (our RCM/CTM/NAT answers) grows, it logs in anew.
+ * A hub list with one session logs in to a scripted hub on 127.0.0.1 (in this process) that
+ * knows five other users with assorted INFs (numeric and non-numeric I4, TLS or not, active,
+ * NAT0). Each input is a few connection commands from those users to us; the hub relays them
+ * as ADC lines, the session turns them into typed connect requests, and a connector made for
+ * the input handles them exactly as from a real hub. A sentinel request after them (a refusal
+ * with a token of its own, seen on the hub list's connect-request) tells when all were
+ * handled. Then the connector is disposed, which ends every attempt, so inputs do not pile
+ * up; when the session's pacing queue (our RCM/CTM/NAT answers) grows, it logs in anew.
  *
  * Input: byte 0 bit 0: first ask for a connection to user (byte 1 % 5) ourselves; a
  * parameter ending in "$T" (such as "TO$T") then ends in that request's token. The rest:
@@ -35,6 +36,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "burrow-adc-hub-session.h"
 #include "burrow-core.h"
 
 int LLVMFuzzerInitialize     (int     *argc,
@@ -71,11 +73,12 @@ typedef struct
   GSource          *hub_source;
   GString          *in;           /* what the client sent, not yet split into lines */
   gchar            *last_token;   /* of our own request in this input */
-  BurrowClient     *client;
+  BurrowDatabase   *database;
+  BurrowIdentity   *identity;
+  BurrowHubList    *hubs;
   BurrowHubSession *session;
   GSocket          *dead;         /* bound, not listening */
   guint16           dead_port;
-  guint32           sentinel_cmd;
   guint             sentinel_seq;
   gboolean          sentinel_seen;
   gchar            *dir;
@@ -230,23 +233,23 @@ sentinel_seen (void)
 }
 
 static void
-on_command (BurrowAdcHubSession *session,
-            BurrowAdcMessage    *msg,
-            gpointer             data)
+on_connect_request (BurrowHubList              *hubs,
+                    BurrowHubSession           *session,
+                    const BurrowConnectRequest *request,
+                    gpointer                    data)
 {
-  g_autofree gchar *seq = NULL;
+  g_autofree gchar *token = g_strdup_printf ("sentinel%u", h.sentinel_seq);
 
-  if (burrow_adc_message_get_command (msg) != h.sentinel_cmd)
-    return;
-  seq = g_strdup_printf ("%u", h.sentinel_seq);
-  if (g_strcmp0 (burrow_adc_message_get_param (msg, 0), seq) == 0)
+  if (request->kind == BURROW_CONNECT_KIND_REFUSED && g_strcmp0 (request->token, token) == 0)
     h.sentinel_seen = TRUE;
 }
 
 static void
 remove_dir (void)
 {
-  g_clear_object (&h.client);
+  g_clear_object (&h.hubs);
+  g_clear_object (&h.identity);
+  g_clear_object (&h.database);
   if (h.dir != NULL)
     {
       g_autofree gchar *argv0 = g_find_program_in_path ("rm");
@@ -267,9 +270,8 @@ LLVMFuzzerInitialize (int     *argc,
   g_autoptr(GSocketAddress) any_port = g_inet_socket_address_new (loopback, 0);
   g_autoptr(GSocketAddress) hub_address = NULL;
   g_autoptr(GSocketAddress) dead_address = NULL;
-  g_autoptr(BurrowAdcMessage) sentinel = NULL;
   g_autofree gchar *uri = NULL;
-  g_autofree gchar *data_dir = NULL;
+  g_autofree gchar *db_path = NULL;
   GSource *source;
 
   h.in = g_string_new (NULL);
@@ -295,22 +297,21 @@ LLVMFuzzerInitialize (int     *argc,
   g_source_attach (source, NULL);
   g_source_unref (source);
 
-  sentinel = burrow_adc_message_parse ("DSNT AAAC AAAB 0", -1, &error);
-  if (sentinel == NULL)
-    die ("sentinel");
-  h.sentinel_cmd = burrow_adc_message_get_command (sentinel);
-
-  data_dir = g_build_filename (h.dir, "client", NULL);
-  h.client = burrow_client_new (data_dir, &error);
-  if (h.client == NULL)
-    die ("no client");
-  burrow_client_set_nick (h.client, "fuzzer");
+  db_path = g_build_filename (h.dir, "burrow.db", NULL);
+  h.database = burrow_database_open (db_path, &error);
+  if (h.database == NULL)
+    die ("no database");
+  h.identity = burrow_identity_load (h.database, h.dir, &error);
+  if (h.identity == NULL)
+    die ("no identity");
+  h.hubs = burrow_hub_list_new (h.identity, h.database);
+  burrow_hub_list_set_nick (h.hubs, "fuzzer");
   uri = g_strdup_printf ("adc://127.0.0.1:%u",
                          g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (hub_address)));
-  h.session = burrow_client_add_hub (h.client, uri, &error);
+  h.session = burrow_hub_list_add (h.hubs, uri, &error);
   if (h.session == NULL)
     die ("no session");
-  g_signal_connect_after (h.session, "command", G_CALLBACK (on_command), NULL);
+  g_signal_connect_after (h.hubs, "connect-request", G_CALLBACK (on_connect_request), NULL);
   burrow_hub_session_connect (h.session);
   if (!wait_for (logged_in))
     die ("login to the scripted hub failed");
@@ -404,7 +405,7 @@ int
 LLVMFuzzerTestOneInput (const uint8_t *data,
                         size_t         size)
 {
-  BurrowNatConnector *connector = burrow_client_get_connector (h.client);
+  g_autoptr(BurrowNatConnector) connector = NULL;
   const gchar *text = (const gchar *) data;
   gsize pos = 2;
   guint n_lines = 0;
@@ -414,6 +415,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
     return 0;
 
   g_clear_pointer (&h.last_token, g_free);
+  connector = burrow_nat_connector_new (h.identity, h.hubs);
   connect_done = TRUE;
   if (data[0] & 1)
     {
@@ -423,8 +425,8 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
       g_autoptr(BurrowPunchAttempt) attempt = NULL;
 
       connect_done = FALSE;
-      burrow_nat_connector_connect_async (connector, BURROW_ADC_HUB_SESSION (h.session), user, NULL,
-                                          on_connected, &connect_done);
+      burrow_nat_connector_connect_async (connector, h.session, user, NULL, on_connected,
+                                          &connect_done);
       /* its token (the request itself may wait in the session's pacing queue) */
       attempt = g_list_model_get_item (attempts, g_list_model_get_n_items (attempts) - 1);
       h.last_token = g_strdup (burrow_punch_attempt_get_token (attempt));
@@ -442,7 +444,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
 
   h.sentinel_seen = FALSE;
   h.sentinel_seq++;
-  sentinel = g_strdup_printf ("DSNT AAAC AAAB %u\n", h.sentinel_seq);
+  sentinel = g_strdup_printf ("DSTA AAAC AAAB 141 Sentinel TOsentinel%u\n", h.sentinel_seq);
   hub_send (sentinel);
   if (!wait_for (sentinel_seen))
     die ("the client stopped handling the hub's lines");
@@ -450,8 +452,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
     die ("the session left the hub");
 
   /* every attempt of this input ends (ours completes as cancelled) */
-  burrow_nat_connector_remove_session (connector, BURROW_ADC_HUB_SESSION (h.session));
-  burrow_nat_connector_add_session (connector, BURROW_ADC_HUB_SESSION (h.session));
+  g_object_run_dispose (G_OBJECT (connector));
   if (!wait_for (connect_finished))
     die ("our request never completed");
   while (g_main_context_iteration (NULL, FALSE))

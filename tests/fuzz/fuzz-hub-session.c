@@ -23,6 +23,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "burrow-adc-hub-session.h"
 #include "burrow-core.h"
 #include "fuzz-common.h"
 #include "burrow-adc-hub-session-private.h"

@@ -91,7 +91,7 @@ connect_to (const char       *nick,
             BurrowTestResult *result)
 {
   burrow_nat_connector_connect_async (burrow_client_get_connector (my_client ()),
-                                      BURROW_ADC_HUB_SESSION (session), wait_user (nick), NULL,
+                                      session, wait_user (nick), NULL,
                                       burrow_test_result_cb, result);
 }
 

@@ -99,13 +99,6 @@ struct _BurrowAdcHubSession
   gboolean           too_many_users_reported;
 };
 
-enum {
-  SIGNAL_COMMAND,
-  N_SIGNALS
-};
-
-static guint signals[N_SIGNALS];
-
 G_DEFINE_FINAL_TYPE (BurrowAdcHubSession, burrow_adc_hub_session, BURROW_TYPE_HUB_SESSION)
 
 static void try_next_address (BurrowAdcHubSession *self);
@@ -1308,10 +1301,7 @@ dispatch_normal (BurrowAdcHubSession *self,
       if (type == 'I')
         handle_sta (self, msg);
       else
-        {
-          dispatch_relayed (self, msg);
-          g_signal_emit (self, signals[SIGNAL_COMMAND], 0, msg);
-        }
+        dispatch_relayed (self, msg);
       break;
     case BURROW_ADC_CMD_SUP:
       break;
@@ -1321,10 +1311,9 @@ dispatch_normal (BurrowAdcHubSession *self,
       break;
     default:
       /* searches, results, connection requests (CTM RCM NAT RNT), direct
-       * STAs: for the search and connectivity parts of the engine. Anything
-       * nobody handles is ignored, as ADC says. */
+       * STAs: the typed hub services (connect-request, search-request,
+       * search-result). Anything else is ignored, as ADC says. */
       dispatch_relayed (self, msg);
-      g_signal_emit (self, signals[SIGNAL_COMMAND], 0, msg);
       break;
     }
 }
@@ -1934,17 +1923,6 @@ burrow_adc_hub_session_class_init (BurrowAdcHubSessionClass *klass)
   session_class->send_search = adc_send_search;
   session_class->send_search_reply = adc_send_search_reply;
   session_class->format_udp_search_reply = adc_format_udp_search_reply;
-
-  /**
-   * BurrowAdcHubSession::command:
-   * @message: a message from another client, relayed by the hub, that the
-   *   session does not handle itself (SCH, RES, CTM, RCM, NAT, RNT, DSTA, …)
-   *
-   * Emitted in NORMAL state; switch on burrow_adc_message_get_command().
-   */
-  signals[SIGNAL_COMMAND] =
-    g_signal_new ("command", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
-                  G_TYPE_NONE, 1, BURROW_TYPE_ADC_MESSAGE | G_SIGNAL_TYPE_STATIC_SCOPE);
 }
 
 static void

@@ -9,9 +9,11 @@
 
 #include <gio/gio.h>
 
-#include "burrow-adc-hub-session.h"
+#include "burrow-hub-list.h"
 #include "burrow-identity.h"
+#include "burrow-inbound.h"
 #include "burrow-peer-connection.h"
+#include "burrow-peer-dialer.h"
 #include "burrow-punch-attempt.h"
 #include "burrow-user.h"
 
@@ -23,25 +25,9 @@ G_BEGIN_DECLS
  * 30 s; a pair that connects at all does so in well under a second, so we
  * give up early with a diagnosis. */
 #define BURROW_NAT_PUNCH_WINDOW_MS      3500
-/* Delay between connect() tries after a refusal or an unreachable. */
-#define BURROW_NAT_RETRY_MIN_MS         150
-#define BURROW_NAT_RETRY_MAX_MS         350
 /* Requests the peer started that may wait at once (bounded work for strangers). */
 #define BURROW_NAT_MAX_INCOMING         32
 #define BURROW_NAT_MAX_INCOMING_PER_PEER 4
-/* Connections to our port that have not yet said who they are (TCP accepted,
- * TLS and SUP/INF not done). Each costs a file descriptor and, once TLS
- * starts, ~180 KB: 64 bound that to ~12 MB and 6 % of the usual 1,024-fd
- * limit. 64 is twice BURROW_NAT_MAX_INCOMING (requests from peers that we
- * answer with CTM), which leaves room for our own CTMs; a legitimate peer
- * identifies itself within a round trip or two, so few are ever unidentified. Several users behind one
- * router share an address, hence 8 per address rather than 1 or 2. Over a
- * cap, a new connection is closed at once. */
-#define BURROW_NAT_MAX_UNIDENTIFIED             64
-#define BURROW_NAT_MAX_UNIDENTIFIED_PER_ADDRESS 8
-/* Each stage of an inbound connection (first byte, TLS handshake, SUP/INF
- * until the peer is identified) must finish within this. */
-#define BURROW_NAT_INBOUND_STAGE_TIMEOUT_MS     (10 * 1000)
 /* Attempts kept for the punch panel. */
 #define BURROW_NAT_MAX_ATTEMPTS         500
 
@@ -49,11 +35,8 @@ G_BEGIN_DECLS
 
 G_DECLARE_FINAL_TYPE (BurrowNatConnector, burrow_nat_connector, BURROW, NAT_CONNECTOR, GObject)
 
-BurrowNatConnector   *burrow_nat_connector_new            (BurrowIdentity        *identity);
-void                  burrow_nat_connector_add_session    (BurrowNatConnector    *self,
-                                                           BurrowAdcHubSession   *session);
-void                  burrow_nat_connector_remove_session (BurrowNatConnector    *self,
-                                                           BurrowAdcHubSession   *session);
+BurrowNatConnector   *burrow_nat_connector_new            (BurrowIdentity        *identity,
+                                                           BurrowHubList         *hubs);
 gboolean              burrow_nat_connector_set_active     (BurrowNatConnector    *self,
                                                            gboolean               active,
                                                            guint16                port,
@@ -73,7 +56,7 @@ guint                 burrow_nat_connector_get_n_unidentified  (BurrowNatConnect
 guint64               burrow_nat_connector_get_n_inbound_refused (BurrowNatConnector *self);
 
 void                  burrow_nat_connector_connect_async  (BurrowNatConnector    *self,
-                                                           BurrowAdcHubSession   *session,
+                                                           BurrowHubSession      *session,
                                                            BurrowUser            *user,
                                                            GCancellable          *cancellable,
                                                            GAsyncReadyCallback    callback,

@@ -95,6 +95,7 @@ typedef enum
   BURROW_NAT_ERROR_PROTOCOL_MISMATCH,  /* the peer used another protocol than we asked for
                                         * (e.g. plain ADC where we asked for ADCS) */
   BURROW_NAT_ERROR_BAD_ADDRESS,        /* the peer's I4 is not a numeric IPv4 address */
+  BURROW_NAT_ERROR_OFFLINE,            /* the user is on none of our hubs */
 } BurrowNatError;
 
 typedef enum

@@ -1,0 +1,410 @@
+/* burrow-inbound.c
+ *
+ * Copyright 2026 The Burrow authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#define G_LOG_DOMAIN "burrow-inbound"
+
+#include "config.h"
+
+#include <errno.h>
+#include <sys/socket.h>
+
+#include "burrow-peer-handshake.h"
+#include "burrow-punch.h"
+
+#include "burrow-inbound.h"
+
+struct _BurrowInbound
+{
+  BurrowIdentity         *identity;
+  BurrowInboundTokenFunc  token_func;
+  BurrowInboundDoneFunc   done_func;
+  gpointer                data;
+  GPtrArray              *connections;  /* Inbound (ref) */
+  guint                   timeout_ms;
+  guint64                 n_refused;
+};
+
+/*
+ * An inbound connection is nobody's until its CINF names an expect's token:
+ * until then it is an Inbound, counted against BURROW_NAT_MAX_UNIDENTIFIED
+ * (and per source address), and each stage — the first byte, the TLS
+ * handshake, SUP/INF — has the owner's timeout_ms. A stage that runs out shuts
+ * the socket down, which ends whatever is reading it.
+ *
+ * An Inbound is reference counted: the owner's list holds one reference
+ * while it counts; each async step in flight holds one. A step that comes
+ * back to an Inbound the owner let go of (owner NULL) only releases.
+ */
+
+typedef enum
+{
+  INBOUND_PEEK,   /* waiting for the first byte (0x16 = TLS) */
+  INBOUND_TLS,
+  INBOUND_ADC,    /* SUP/INF until the token is known */
+} InboundStage;
+
+typedef struct
+{
+  BurrowInbound        *owner;       /* NULL once let go of */
+  GSocketConnection    *connection;
+  gchar                *address;     /* the source address */
+  InboundStage          stage;
+  gboolean              identified;  /* its token named an expect: no longer counted */
+  GSource              *source;      /* INBOUND_PEEK */
+  GCancellable         *cancellable;
+  GIOStream            *tls;         /* INBOUND_TLS and later, on TLS connections */
+  BurrowPeerConnection *peer;        /* INBOUND_ADC */
+  guint                 timeout_id;
+  gint64                accepted_at;  /* monotonic */
+  gint64                tls_done_at;  /* monotonic; 0 = no TLS (yet) */
+} Inbound;
+
+static void
+inbound_clear (gpointer data)
+{
+  Inbound *in = data;
+
+  g_assert (in->source == NULL && in->timeout_id == 0);
+  g_clear_object (&in->connection);
+  g_clear_object (&in->cancellable);
+  g_clear_object (&in->tls);
+  g_clear_object (&in->peer);
+  g_free (in->address);
+}
+
+static Inbound *
+inbound_ref (Inbound *in)
+{
+  return g_rc_box_acquire (in);
+}
+
+static void
+inbound_unref (Inbound *in)
+{
+  g_rc_box_release_full (in, inbound_clear);
+}
+
+/* From the SUP/INF callback: the peer connection may still be running its
+ * own failure handling (see burrow_peer_handshake_unref_later()). */
+static void
+inbound_unref_later (Inbound *in)
+{
+  g_idle_add_once ((GSourceOnceFunc) inbound_unref, in);
+}
+
+/* Lets @in go: not counted any more, no timer; when @kill, the socket is
+ * shut down so that a TLS or SUP/INF step still reading it ends. */
+static void
+inbound_detach (Inbound  *in,
+                gboolean  kill)
+{
+  BurrowInbound *self = in->owner;
+
+  if (self == NULL)
+    return;
+  in->owner = NULL;
+  g_clear_handle_id (&in->timeout_id, g_source_remove);
+  if (in->source != NULL)
+    {
+      g_source_destroy (in->source);
+      g_clear_pointer (&in->source, g_source_unref);
+    }
+  if (kill)
+    {
+      g_cancellable_cancel (in->cancellable);
+      g_socket_shutdown (g_socket_connection_get_socket (in->connection), TRUE, TRUE, NULL);
+    }
+  if (g_ptr_array_remove (self->connections, in))
+    inbound_unref (in);
+}
+
+static const gchar *
+inbound_stage_name (InboundStage stage)
+{
+  switch (stage)
+    {
+    case INBOUND_PEEK: return "first byte";
+    case INBOUND_TLS:  return "TLS handshake";
+    case INBOUND_ADC:
+    default:           return "SUP/INF";
+    }
+}
+
+static gboolean
+inbound_timeout_cb (gpointer data)
+{
+  Inbound *in = data;
+
+  in->timeout_id = 0;
+  g_debug ("inbound connection from %s: no %s within %u ms, closed", in->address,
+           inbound_stage_name (in->stage), in->owner->timeout_ms);
+  inbound_detach (in, TRUE);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+inbound_set_stage (Inbound      *in,
+                   InboundStage  stage)
+{
+  in->stage = stage;
+  g_clear_handle_id (&in->timeout_id, g_source_remove);
+  in->timeout_id = g_timeout_add (in->owner->timeout_ms, inbound_timeout_cb, in);
+}
+
+/* Until CINF arrives we do not know which expected connection this is: the
+ * owner's token function decides, and the connection is identified (no
+ * longer counted, no stage timeout) when it says yes. */
+static gboolean
+incoming_token_func (BurrowPeerConnection *peer,
+                     const gchar          *token,
+                     const gchar          *cid,
+                     gpointer              data)
+{
+  Inbound *in = data;
+  BurrowInbound *self = in->owner;
+
+  if (self == NULL || !self->token_func (token, cid, in->tls ? G_TLS_CONNECTION (in->tls) : NULL,
+                                         self->data))
+    return FALSE;
+  in->identified = TRUE;
+  g_clear_handle_id (&in->timeout_id, g_source_remove);
+  return TRUE;
+}
+
+static void
+on_incoming_handshake (GObject      *source,
+                       GAsyncResult *result,
+                       gpointer      data)
+{
+  Inbound *in = data;
+  BurrowInbound *self = in->owner;
+  BurrowPeerConnection *peer = BURROW_PEER_CONNECTION (source);
+  g_autoptr(GError) error = NULL;
+
+  if (!burrow_peer_connection_handshake_finish (peer, result, &error))
+    {
+      g_debug ("incoming connection from %s dropped: %s", in->address, error->message);
+      burrow_peer_connection_close (peer);
+      inbound_detach (in, TRUE);
+      inbound_unref_later (in);
+      return;
+    }
+  if (self == NULL)
+    {
+      burrow_peer_connection_close (peer);
+      inbound_unref_later (in);
+      return;
+    }
+  inbound_detach (in, FALSE);
+  self->done_func (peer, in->accepted_at, in->tls ? G_TLS_CONNECTION (in->tls) : NULL, in->tls_done_at,
+                   self->data);
+  inbound_unref_later (in);
+}
+
+static void
+start_incoming (Inbound   *in,
+                GIOStream *stream)
+{
+  BurrowInbound *self = in->owner;
+
+  in->peer = burrow_peer_connection_new (stream, BURROW_PEER_SIDE_ACCEPTING, self->identity, NULL);
+  burrow_peer_connection_set_token_func (in->peer, incoming_token_func, in);
+  inbound_set_stage (in, INBOUND_ADC);
+  burrow_peer_connection_handshake_async (in->peer, NULL, on_incoming_handshake, inbound_ref (in));
+}
+
+static void
+on_incoming_tls_done (GObject      *source,
+                      GAsyncResult *result,
+                      gpointer      data)
+{
+  Inbound *in = data;
+  g_autoptr(GError) error = NULL;
+
+  if (!g_tls_connection_handshake_finish (G_TLS_CONNECTION (source), result, &error))
+    {
+      g_debug ("incoming TLS from %s failed: %s", in->address, error->message);
+      inbound_detach (in, TRUE);
+    }
+  else if (in->owner != NULL)
+    {
+      in->tls_done_at = g_get_monotonic_time ();
+      start_incoming (in, G_IO_STREAM (source));
+    }
+  inbound_unref (in);
+}
+
+static gboolean
+accept_any_certificate (GTlsConnection       *conn,
+                        GTlsCertificate      *peer_cert,
+                        GTlsCertificateFlags  errors,
+                        gpointer              data)
+{
+  /* checked against the peer's KP once its INF names it */
+  return TRUE;
+}
+
+static gboolean
+on_incoming_readable (GSocket      *socket,
+                      GIOCondition  condition,
+                      gpointer      data)
+{
+  Inbound *in = data;
+  BurrowInbound *self = in->owner;
+  guint8 first = 0;
+  gssize n;
+
+  n = recv (g_socket_get_fd (socket), &first, 1, MSG_PEEK | MSG_DONTWAIT);
+  if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+    return G_SOURCE_CONTINUE;
+  g_clear_pointer (&in->source, g_source_unref);
+
+  if (n == 1 && first == 0x16 && burrow_identity_get_certificate (self->identity) != NULL)
+    {
+      g_autoptr(GError) error = NULL;
+
+      in->tls = burrow_peer_handshake_new_tls (G_IO_STREAM (in->connection), self->identity, FALSE,
+                                               &error);
+      if (in->tls == NULL)
+        {
+          g_debug ("incoming TLS from %s: %s", in->address, error->message);
+          inbound_detach (in, TRUE);
+          return G_SOURCE_REMOVE;
+        }
+      /* connected to a stream only this Inbound holds: no expect is referenced */
+      g_signal_connect (in->tls, "accept-certificate", G_CALLBACK (accept_any_certificate), NULL);
+      inbound_set_stage (in, INBOUND_TLS);
+      g_tls_connection_handshake_async (G_TLS_CONNECTION (in->tls), G_PRIORITY_DEFAULT, in->cancellable,
+                                        on_incoming_tls_done, inbound_ref (in));
+    }
+  else if (n == 1)
+    start_incoming (in, G_IO_STREAM (in->connection));
+  else
+    inbound_detach (in, TRUE); /* closed before saying anything */
+  return G_SOURCE_REMOVE;
+}
+
+static guint
+count_unidentified (BurrowInbound *self,
+                    const gchar   *address)
+{
+  guint n = 0;
+
+  for (guint i = 0; i < self->connections->len; i++)
+    {
+      Inbound *in = g_ptr_array_index (self->connections, i);
+
+      if (!in->identified && (address == NULL || g_strcmp0 (in->address, address) == 0))
+        n++;
+    }
+  return n;
+}
+
+/**
+ * burrow_inbound_take:
+ * @connection: a connection to our port
+ *
+ * Keeps @connection until it names a token (or closes it at once when a cap
+ * is reached).
+ */
+void
+burrow_inbound_take (BurrowInbound     *self,
+                     GSocketConnection *connection)
+{
+  g_autoptr(GSocketAddress) from = g_socket_connection_get_remote_address (connection, NULL);
+  g_autofree gchar *address = NULL;
+  Inbound *in;
+
+  if (G_IS_INET_SOCKET_ADDRESS (from))
+    address = g_inet_address_to_string (g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (from)));
+  else
+    address = g_strdup ("?");
+
+  if (count_unidentified (self, NULL) >= BURROW_NAT_MAX_UNIDENTIFIED ||
+      count_unidentified (self, address) >= BURROW_NAT_MAX_UNIDENTIFIED_PER_ADDRESS)
+    {
+      self->n_refused++;
+      g_debug ("inbound connection from %s refused: %u connections not yet identified (%u from "
+               "there); %" G_GUINT64_FORMAT " refused so far",
+               address, count_unidentified (self, NULL), count_unidentified (self, address),
+               self->n_refused);
+      g_io_stream_close (G_IO_STREAM (connection), NULL, NULL);
+      return;
+    }
+
+  /* wait for the first byte to tell TLS (0x16) from plain ADC */
+  in = g_rc_box_new0 (Inbound);
+  in->owner = self;
+  in->connection = g_object_ref (connection);
+  in->address = g_steal_pointer (&address);
+  in->cancellable = g_cancellable_new ();
+  g_ptr_array_add (self->connections, in);
+  burrow_punch_set_nodelay (g_socket_connection_get_socket (connection));
+  in->accepted_at = g_get_monotonic_time ();
+  in->source = g_socket_create_source (g_socket_connection_get_socket (connection), G_IO_IN, NULL);
+  g_source_set_callback (in->source, (GSourceFunc) on_incoming_readable, in, NULL);
+  g_source_attach (in->source, g_main_context_get_thread_default ());
+  inbound_set_stage (in, INBOUND_PEEK);
+}
+
+/**
+ * burrow_inbound_new:
+ * @identity: ours (the TLS certificate)
+ * @token_func: decides whether a token is expected
+ * @done_func: gets each identified connection
+ *
+ * Returns: (transfer full): an empty set of inbound connections
+ */
+BurrowInbound *
+burrow_inbound_new (BurrowIdentity         *identity,
+                    BurrowInboundTokenFunc  token_func,
+                    BurrowInboundDoneFunc   done_func,
+                    gpointer                data)
+{
+  BurrowInbound *self = g_new0 (BurrowInbound, 1);
+
+  self->identity = g_object_ref (identity);
+  self->token_func = token_func;
+  self->done_func = done_func;
+  self->data = data;
+  self->connections = g_ptr_array_new ();
+  self->timeout_ms = BURROW_NAT_INBOUND_STAGE_TIMEOUT_MS;
+  return self;
+}
+
+/* Closes every connection not yet identified; steps still in flight only release. */
+void
+burrow_inbound_free (BurrowInbound *self)
+{
+  if (self == NULL)
+    return;
+  while (self->connections->len > 0)
+    inbound_detach (g_ptr_array_index (self->connections, 0), TRUE);
+  g_ptr_array_unref (self->connections);
+  g_object_unref (self->identity);
+  g_free (self);
+}
+
+/* @ms: 0 = the default (%BURROW_NAT_INBOUND_STAGE_TIMEOUT_MS); applies to stages that start afterwards */
+void
+burrow_inbound_set_timeout (BurrowInbound *self,
+                            guint          ms)
+{
+  self->timeout_ms = ms > 0 ? ms : BURROW_NAT_INBOUND_STAGE_TIMEOUT_MS;
+}
+
+guint
+burrow_inbound_get_n_unidentified (BurrowInbound *self)
+{
+  return count_unidentified (self, NULL);
+}
+
+guint64
+burrow_inbound_get_n_refused (BurrowInbound *self)
+{
+  return self->n_refused;
+}
