@@ -663,6 +663,42 @@ test_borrow_idle (Fixture       *f,
   g_assert_null (none.peer);
 }
 
+static gboolean
+has_transfers (gpointer data)
+{
+  return g_list_model_get_n_items (data) > 0;
+}
+
+/* A file list wanted while a download holds the only connection to the user borrows it between
+ * two of the download's requests; given back, the download goes on over it. */
+static void
+test_borrow_running (Fixture       *f,
+                     gconstpointer  data)
+{
+  Seeder *s = add_seeder (f, "seeder");
+  SeedFile *file = seeder_add (s, 300 * KiB, 9);
+  g_autoptr(BurrowQueueItem) item = queue_file (f, file, f->downloads, s);
+  Borrowed b = { 0, };
+
+  /* the download's worker exists (it is still connecting): a borrower waits for it */
+  g_assert_true (burrow_test_wait_until (has_transfers,
+                                         burrow_transfer_manager_get_transfers (f->manager),
+                                         DEADLINE_MS));
+  burrow_peer_pool_borrow_async (f->pool, seeder_id (s), NULL, on_borrowed, &b);
+  g_assert_true (burrow_test_wait_for_flag (&b.done, DEADLINE_MS));
+  g_assert_no_error (b.error);
+  g_assert_nonnull (b.peer);
+  g_assert_false (burrow_peer_connection_is_closed (b.peer));
+  /* lent before the download asked for anything; it waits */
+  g_assert_cmpint (burrow_queue_item_get_state (item), ==, BURROW_QUEUE_STATE_RUNNING);
+  g_assert_cmpuint (burrow_queue_item_get_verified_bytes (item), ==, 0);
+
+  burrow_peer_pool_keep (f->pool, seeder_id (s), g_steal_pointer (&b.peer));
+  g_assert_true (burrow_test_wait_until (item_settled, item, DEADLINE_MS));
+  assert_downloaded (item, file);
+  g_assert_cmpuint (s->n_connects, ==, 1);
+}
+
 /* ---- uploads ----------------------------------------------------------------------------- */
 
 typedef struct
@@ -823,6 +859,8 @@ main (int   argc,
               tear_down);
   g_test_add ("/burrow/transfer/manager/borrow-idle", Fixture, NULL, set_up, test_borrow_idle,
               tear_down);
+  g_test_add ("/burrow/transfer/manager/borrow-running", Fixture, NULL, set_up,
+              test_borrow_running, tear_down);
   g_test_add ("/burrow/transfer/manager/upload-file-list", Fixture, NULL, set_up,
               test_upload_file_list, tear_down);
 
