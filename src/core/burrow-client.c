@@ -20,7 +20,6 @@
 #include "burrow-peer-enums.h"
 #include "burrow-transfer-enums.h"
 #include "burrow-error.h"
-#include "burrow-adc-hub-session.h"
 #include "burrow-hub-session-private.h"
 #include "burrow-tiger.h"
 #include "burrow-file-list.h"

@@ -154,6 +154,35 @@ reply_new (const gchar *path,
 #define TTH_1 "LWPNACQDBZRYXW3VHJVCJ64QBZNGHOHHHZWCLNQ"
 #define TTH_2 "UDRJ6EGCH3CGWIIU2V6CH7VLFN4N2PCZKSPTBQA"
 
+/* A logged-in in-memory hub with one user, alice, in a hub list with its search router. */
+typedef struct
+{
+  BurrowHubList      *hubs;
+  TestHub            *hub;
+  BurrowSearchRouter *router;
+  BurrowUser         *alice;
+} Fixture;
+
+static void
+fixture_set_up (Fixture       *f,
+                gconstpointer  data)
+{
+  f->hubs = burrow_hub_list_new (NULL, NULL);
+  f->hub = test_hub_new ("adc://hub.example:1511", TRUE);
+  f->router = burrow_search_router_new (f->hubs);
+  burrow_hub_list_add_session (f->hubs, BURROW_HUB_SESSION (f->hub));
+  f->alice = test_hub_add_user (f->hub, 2, data != NULL ? data : "ID" CID_A " NIalice");
+}
+
+static void
+fixture_tear_down (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_clear_object (&f->router);
+  g_clear_object (&f->hubs);
+  g_clear_object (&f->hub);
+}
+
 /* ---- cases ---------------------------------------------------------------------------------- */
 
 /* A search goes to the logged-in hubs only, as the user typed it, and fails
@@ -205,32 +234,27 @@ test_send (void)
 /* Results a hub relays reach the search with their token, once per user and
  * path; others' results and results after stop() do not. */
 static void
-test_relayed_results (void)
+test_relayed_results (Fixture       *f,
+                      gconstpointer  data)
 {
-  g_autoptr(BurrowHubList) hubs = burrow_hub_list_new (NULL, NULL);
-  g_autoptr(TestHub) hub = test_hub_new ("adc://hub.example:1511", TRUE);
-  g_autoptr(BurrowSearchRouter) router = burrow_search_router_new (hubs);
   g_autoptr(BurrowSearch) search = NULL;
   g_autoptr(BurrowSearchReply) mine = NULL;
   g_autoptr(BurrowSearchReply) other = NULL;
   g_autoptr(BurrowSearchReply) dir = NULL;
   g_autoptr(BurrowSearchResult) result = NULL;
-  BurrowUser *alice;
   GListModel *results;
 
-  burrow_hub_list_add_session (hubs, BURROW_HUB_SESSION (hub));
-  alice = test_hub_add_user (hub, 2, "ID" CID_A " NIalice");
-  search = burrow_search_new (router, "linux", NULL);
+  search = burrow_search_new (f->router, "linux", NULL);
   g_assert_true (burrow_search_start (search, NULL));
   results = burrow_search_get_results (search);
 
   mine = reply_new ("/iso/linux.iso", 4096, TTH_1, burrow_search_get_token (search));
   other = reply_new ("/iso/other.iso", 1, NULL, "NOTOURS");
   dir = reply_new ("/iso/", 4096, NULL, burrow_search_get_token (search));
-  _burrow_hub_session_emit_search_result (BURROW_HUB_SESSION (hub), alice, mine);
-  _burrow_hub_session_emit_search_result (BURROW_HUB_SESSION (hub), alice, mine);
-  _burrow_hub_session_emit_search_result (BURROW_HUB_SESSION (hub), alice, other);
-  _burrow_hub_session_emit_search_result (BURROW_HUB_SESSION (hub), alice, dir);
+  _burrow_hub_session_emit_search_result (BURROW_HUB_SESSION (f->hub), f->alice, mine);
+  _burrow_hub_session_emit_search_result (BURROW_HUB_SESSION (f->hub), f->alice, mine);
+  _burrow_hub_session_emit_search_result (BURROW_HUB_SESSION (f->hub), f->alice, other);
+  _burrow_hub_session_emit_search_result (BURROW_HUB_SESSION (f->hub), f->alice, dir);
   g_assert_cmpuint (g_list_model_get_n_items (results), ==, 2);
 
   result = g_list_model_get_item (results, 0);
@@ -246,36 +270,31 @@ test_relayed_results (void)
   burrow_search_stop (search);
   g_free (mine->path);
   mine->path = g_strdup ("/iso/late.iso");
-  _burrow_hub_session_emit_search_result (BURROW_HUB_SESSION (hub), alice, mine);
+  _burrow_hub_session_emit_search_result (BURROW_HUB_SESSION (f->hub), f->alice, mine);
   g_assert_cmpuint (g_list_model_get_n_items (results), ==, 2);
 }
 
 /* A TTH search keeps only results with that TTH. */
 static void
-test_tth_results (void)
+test_tth_results (Fixture       *f,
+                  gconstpointer  data)
 {
-  g_autoptr(BurrowHubList) hubs = burrow_hub_list_new (NULL, NULL);
-  g_autoptr(TestHub) hub = test_hub_new ("adc://hub.example:1511", TRUE);
-  g_autoptr(BurrowSearchRouter) router = burrow_search_router_new (hubs);
   g_autoptr(BurrowSearch) search = NULL;
   g_autoptr(BurrowSearchReply) right = NULL;
   g_autoptr(BurrowSearchReply) wrong = NULL;
   BurrowSearchQuery *sent;
-  BurrowUser *alice;
 
-  burrow_hub_list_add_session (hubs, BURROW_HUB_SESSION (hub));
-  alice = test_hub_add_user (hub, 2, "ID" CID_A " NIalice");
-  search = burrow_search_new (router, "  " TTH_1 " ", NULL);
+  search = burrow_search_new (f->router, "  " TTH_1 " ", NULL);
   g_assert_true (burrow_search_is_tth (search));
   g_assert_true (burrow_search_start (search, NULL));
-  sent = g_ptr_array_index (hub->searches, 0);
+  sent = g_ptr_array_index (f->hub->searches, 0);
   g_assert_true (sent->has_tth);
   g_assert_cmpuint (sent->include->len, ==, 0);
 
   right = reply_new ("/a.bin", 10, TTH_1, burrow_search_get_token (search));
   wrong = reply_new ("/b.bin", 10, TTH_2, burrow_search_get_token (search));
-  _burrow_hub_session_emit_search_result (BURROW_HUB_SESSION (hub), alice, wrong);
-  _burrow_hub_session_emit_search_result (BURROW_HUB_SESSION (hub), alice, right);
+  _burrow_hub_session_emit_search_result (BURROW_HUB_SESSION (f->hub), f->alice, wrong);
+  _burrow_hub_session_emit_search_result (BURROW_HUB_SESSION (f->hub), f->alice, right);
   g_assert_cmpuint (g_list_model_get_n_items (burrow_search_get_results (search)), ==, 1);
 }
 
@@ -341,11 +360,9 @@ got_results_or_forged (gpointer data)
 /* A UDP result is taken from the address the hub gives for the CID it names,
  * and counted as forged from anywhere else. */
 static void
-test_udp_results (void)
+test_udp_results (Fixture       *f,
+                  gconstpointer  data)
 {
-  g_autoptr(BurrowHubList) hubs = burrow_hub_list_new (NULL, NULL);
-  g_autoptr(TestHub) hub = test_hub_new ("adc://hub.example:1511", TRUE);
-  g_autoptr(BurrowSearchRouter) router = burrow_search_router_new (hubs);
   g_autoptr(BurrowSearch) search = NULL;
   g_autofree gchar *good = NULL;
   g_autofree gchar *forged = NULL;
@@ -355,12 +372,10 @@ test_udp_results (void)
 
   udp_open (&ours);
   udp_open (&theirs);
-  burrow_search_router_set_udp_socket (router, ours.socket);
-  g_assert_true (burrow_search_router_get_active (router));
-  burrow_hub_list_add_session (hubs, BURROW_HUB_SESSION (hub));
-  test_hub_add_user (hub, 2, "ID" CID_A " NIalice I4127.0.0.1 U41234 SUADC0,UDP4");
-  test_hub_add_user (hub, 3, "ID" CID_B " NIbob I4192.0.2.7 U41234 SUADC0,UDP4");
-  search = burrow_search_new (router, "linux", NULL);
+  burrow_search_router_set_udp_socket (f->router, ours.socket);
+  g_assert_true (burrow_search_router_get_active (f->router));
+  test_hub_add_user (f->hub, 3, "ID" CID_B " NIbob I4192.0.2.7 U41234 SUADC0,UDP4");
+  search = burrow_search_new (f->router, "linux", NULL);
   g_assert_true (burrow_search_start (search, NULL));
 
   good = g_strdup_printf ("URES " CID_A " FN/linux.iso SI4096 SL1 TO%s\n",
@@ -374,14 +389,14 @@ test_udp_results (void)
   udp_send (&theirs, &ours, "not an ADC line at all\n");
   udp_send (&theirs, &ours, good);
 
-  e = (Expect) { search, router, 1, 1 };
+  e = (Expect) { search, f->router, 1, 1 };
   g_assert_true (burrow_test_wait_until (got_results_or_forged, &e, 10000));
   g_assert_cmpuint (g_list_model_get_n_items (burrow_search_get_results (search)), ==, 1);
   g_assert_cmpuint (burrow_search_get_n_forged (search), ==, 1);
 
   g_clear_object (&search);
-  burrow_search_router_set_udp_socket (router, NULL);
-  g_assert_false (burrow_search_router_get_active (router));
+  burrow_search_router_set_udp_socket (f->router, NULL);
+  g_assert_false (burrow_search_router_get_active (f->router));
   udp_close (&ours);
   udp_close (&theirs);
 }
@@ -468,54 +483,49 @@ got_datagram (gpointer data)
 /* The responder answers a passive searcher through its hub and an active one by UDP to the
  * address the hub vouched for, from the share's index; what does not match gets nothing. */
 static void
-test_responder (void)
+test_responder (Fixture       *f,
+                gconstpointer  data)
 {
-  g_autoptr(BurrowHubList) hubs = burrow_hub_list_new (NULL, NULL);
-  g_autoptr(TestHub) hub = test_hub_new ("adc://hub.example:1511", TRUE);
-  g_autoptr(BurrowSearchRouter) router = burrow_search_router_new (hubs);
   g_autoptr(BurrowSearchResponder) responder = NULL;
   g_autoptr(BurrowSearchQuery) query = burrow_search_query_new ();
   g_autoptr(BurrowSearchQuery) nothing = burrow_search_query_new ();
   g_autoptr(GString) received = g_string_new (NULL);
-  ShareFixture f = { 0 };
+  ShareFixture sf = { 0 };
   Udp searcher = { 0 };
   BurrowSearchReply *reply;
-  BurrowUser *alice;
   Listener l;
 
-  share_fixture_init (&f);
-  burrow_hub_list_add_session (hubs, BURROW_HUB_SESSION (hub));
-  alice = test_hub_add_user (hub, 2, "ID" CID_A " NIalice");
-  responder = burrow_search_responder_new (router, f.share);
+  share_fixture_init (&sf);
+  responder = burrow_search_responder_new (f->router, sf.share);
   burrow_search_query_add_include (query, "Linux");
   query->token = g_strdup ("tok1");
   burrow_search_query_add_include (nothing, "absent");
 
-  /* passive: through the hub, with the file's TTH and our token */
-  _burrow_hub_session_emit_search_request (BURROW_HUB_SESSION (hub), alice, nothing);
-  g_assert_cmpuint (hub->replies->len, ==, 0);
-  _burrow_hub_session_emit_search_request (BURROW_HUB_SESSION (hub), alice, query);
-  g_assert_cmpuint (hub->replies->len, ==, 1);
-  reply = g_ptr_array_index (hub->replies, 0);
+  /* passive: through the f->hub, with the file's TTH and our token */
+  _burrow_hub_session_emit_search_request (BURROW_HUB_SESSION (f->hub), f->alice, nothing);
+  g_assert_cmpuint (f->hub->replies->len, ==, 0);
+  _burrow_hub_session_emit_search_request (BURROW_HUB_SESSION (f->hub), f->alice, query);
+  g_assert_cmpuint (f->hub->replies->len, ==, 1);
+  reply = g_ptr_array_index (f->hub->replies, 0);
   g_assert_cmpstr (reply->path, ==, "/Music/linux talk.ogg");
   g_assert_cmpuint (reply->size, ==, 70000);
   g_assert_true (reply->has_tth);
   g_assert_cmpstr (reply->token, ==, "tok1");
   g_assert_cmpuint (burrow_search_responder_get_n_results (responder), ==, 1);
 
-  /* active: a datagram to the address in the query, none through the hub */
+  /* active: a datagram to the address in the query, none through the f->hub */
   udp_open (&searcher);
   query->udp_host = g_strdup ("127.0.0.1");
   query->udp_port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (searcher.address));
-  _burrow_hub_session_emit_search_request (BURROW_HUB_SESSION (hub), alice, query);
+  _burrow_hub_session_emit_search_request (BURROW_HUB_SESSION (f->hub), f->alice, query);
   l = (Listener) { searcher.socket, received };
   g_assert_true (burrow_test_wait_until (got_datagram, &l, 10000));
   g_assert_cmpstr (received->str, ==, "RES /Music/linux talk.ogg\n");
-  g_assert_cmpuint (hub->replies->len, ==, 1);
+  g_assert_cmpuint (f->hub->replies->len, ==, 1);
 
   udp_close (&searcher);
   g_clear_object (&responder);
-  share_fixture_clear (&f);
+  share_fixture_clear (&sf);
 }
 
 int
@@ -525,10 +535,15 @@ main (int   argc,
   g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
 
   g_test_add_func ("/burrow/search/router/send", test_send);
-  g_test_add_func ("/burrow/search/router/relayed-results", test_relayed_results);
-  g_test_add_func ("/burrow/search/router/tth-results", test_tth_results);
-  g_test_add_func ("/burrow/search/router/udp-results", test_udp_results);
+  g_test_add ("/burrow/search/router/relayed-results", Fixture, NULL,
+              fixture_set_up, test_relayed_results, fixture_tear_down);
+  g_test_add ("/burrow/search/router/tth-results", Fixture, NULL,
+              fixture_set_up, test_tth_results, fixture_tear_down);
+  g_test_add ("/burrow/search/router/udp-results", Fixture,
+              "ID" CID_A " NIalice I4127.0.0.1 U41234 SUADC0,UDP4",
+              fixture_set_up, test_udp_results, fixture_tear_down);
   g_test_add_func ("/burrow/protocol/search-query/from-adc", test_search_request);
-  g_test_add_func ("/burrow/search/responder/answers", test_responder);
+  g_test_add ("/burrow/search/responder/answers", Fixture, NULL,
+              fixture_set_up, test_responder, fixture_tear_down);
   return g_test_run ();
 }

@@ -1394,14 +1394,24 @@ burrow_connect_request_free (BurrowConnectRequest *request)
 G_DEFINE_BOXED_TYPE (BurrowConnectRequest, burrow_connect_request,
                      burrow_connect_request_copy, burrow_connect_request_free)
 
+/* Whether a typed service can be used now: logged in, and the protocol has it. */
 static gboolean
-check_logged_in (BurrowHubSession  *self,
-                 GError           **error)
+service_ready (BurrowHubSession  *self,
+               gboolean           implemented,
+               const gchar       *missing,
+               GError           **error)
 {
-  if (GET_PRIV (self)->state == BURROW_HUB_STATE_NORMAL)
-    return TRUE;
-  g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED, _("Not logged in to the hub"));
-  return FALSE;
+  if (GET_PRIV (self)->state != BURROW_HUB_STATE_NORMAL)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED, _("Not logged in to the hub"));
+      return FALSE;
+    }
+  if (!implemented)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED, missing);
+      return FALSE;
+    }
+  return TRUE;
 }
 
 /**
@@ -1424,14 +1434,9 @@ burrow_hub_session_send_connect_request (BurrowHubSession           *self,
   g_return_val_if_fail (request != NULL && BURROW_IS_USER (request->user), FALSE);
 
   klass = BURROW_HUB_SESSION_GET_CLASS (self);
-  if (!check_logged_in (self, error))
+  if (!service_ready (self, klass->send_connect_request != NULL,
+                      _("This hub cannot carry connection requests"), error))
     return FALSE;
-  if (klass->send_connect_request == NULL)
-    {
-      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
-                           _("This hub cannot carry connection requests"));
-      return FALSE;
-    }
   return klass->send_connect_request (self, request, error);
 }
 
@@ -1451,14 +1456,8 @@ burrow_hub_session_send_search (BurrowHubSession        *self,
   g_return_val_if_fail (query != NULL, FALSE);
 
   klass = BURROW_HUB_SESSION_GET_CLASS (self);
-  if (!check_logged_in (self, error))
+  if (!service_ready (self, klass->send_search != NULL, _("This hub cannot carry searches"), error))
     return FALSE;
-  if (klass->send_search == NULL)
-    {
-      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
-                           _("This hub cannot carry searches"));
-      return FALSE;
-    }
   return klass->send_search (self, query, error);
 }
 
@@ -1481,14 +1480,9 @@ burrow_hub_session_send_search_reply (BurrowHubSession        *self,
   g_return_val_if_fail (reply != NULL, FALSE);
 
   klass = BURROW_HUB_SESSION_GET_CLASS (self);
-  if (!check_logged_in (self, error))
+  if (!service_ready (self, klass->send_search_reply != NULL, _("This hub cannot carry searches"),
+                      error))
     return FALSE;
-  if (klass->send_search_reply == NULL)
-    {
-      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
-                           _("This hub cannot carry searches"));
-      return FALSE;
-    }
   return klass->send_search_reply (self, to, reply, error);
 }
 
