@@ -504,14 +504,13 @@ burrow_client_new (const gchar  *data_dir,
   burrow_hub_list_set_description (self->hubs, self->description);
   self->search_router = burrow_search_router_new (self->hubs);
   self->connector = burrow_nat_connector_new (self->identity, self->hubs);
-  self->uploads = burrow_upload_service_new (BURROW_PEER_DIALER (self->connector),
-                                             burrow_identity_get_cid (self->identity));
   self->share = burrow_share_new (self->database, self->data_dir,
                                   burrow_identity_get_cid (self->identity), error);
   if (self->share == NULL)
     return NULL;
+  self->uploads = burrow_upload_service_new (BURROW_PEER_DIALER (self->connector), self->share,
+                                             burrow_identity_get_cid (self->identity));
   g_signal_connect_object (self->share, "changed", G_CALLBACK (on_share_changed), self, 0);
-  burrow_upload_service_set_share (self->uploads, self->share);
   g_signal_connect_object (self->share, "notify::file-list", G_CALLBACK (on_share_file_list),
                            self, 0);
   on_share_file_list (self->share, NULL, self);

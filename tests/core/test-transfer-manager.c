@@ -800,7 +800,7 @@ test_upload_file_list (Fixture       *f,
   int fds[2];
 
   u.f = f;
-  uploads = burrow_upload_service_new (BURROW_PEER_DIALER (f->dialer),
+  uploads = burrow_upload_service_new (BURROW_PEER_DIALER (f->dialer), NULL,
                                        burrow_identity_get_cid (f->identity));
   burrow_upload_service_set_file_list (uploads, list);
   burrow_transfer_manager_show_uploads (f->manager, uploads);

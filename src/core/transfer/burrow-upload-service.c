@@ -775,44 +775,32 @@ burrow_upload_service_init (BurrowUploadService *self)
 /**
  * burrow_upload_service_new:
  * @dialer: its #BurrowPeerDialer::upload-connection are the connections we serve
+ * @share: (nullable): what we serve (files by TTH or path, trees, partial lists); %NULL: only
+ *   the file list
  * @own_id: our user id (named in the partial lists we generate)
  *
- * Returns: (transfer full): the service; it serves our file list (once set), and the
- *   share's files and trees (once a share is set)
+ * Returns: (transfer full): the service; it serves our file list once set
+ *   (burrow_upload_service_set_file_list()), and @share's files and trees
  */
 BurrowUploadService *
 burrow_upload_service_new (BurrowPeerDialer *dialer,
+                           BurrowShare      *share,
                            const gchar      *own_id)
 {
   BurrowUploadService *self;
 
   g_return_val_if_fail (BURROW_IS_PEER_DIALER (dialer), NULL);
+  g_return_val_if_fail (share == NULL || BURROW_IS_SHARE (share), NULL);
   g_return_val_if_fail (own_id != NULL, NULL);
 
   self = g_object_new (BURROW_TYPE_UPLOAD_SERVICE, NULL);
   self->dialer = g_object_ref (dialer);
+  self->share = share ? g_object_ref (share) : NULL;
   self->own_id = g_strdup (own_id);
   g_signal_connect (dialer, "upload-connection", G_CALLBACK (on_upload_connection), self);
-  return self;
-}
-
-/**
- * burrow_upload_service_set_share:
- * @share: (nullable): what we serve (files by TTH or path, trees, partial lists)
- */
-void
-burrow_upload_service_set_share (BurrowUploadService *self,
-                                 BurrowShare         *share)
-{
-  g_return_if_fail (BURROW_IS_UPLOAD_SERVICE (self));
-  g_return_if_fail (share == NULL || BURROW_IS_SHARE (share));
-
-  if (self->share != NULL)
-    g_signal_handlers_disconnect_by_data (self->share, self);
-  g_set_object (&self->share, share);
   if (share != NULL)
     g_signal_connect (share, "changed", G_CALLBACK (on_share_changed), self);
-  burrow_upload_service_forget_lists (self);
+  return self;
 }
 
 /**

@@ -37,9 +37,8 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (BurrowUploadService, burrow_upload_service, BURROW, UPLOAD_SERVICE, GObject)
 
 BurrowUploadService *burrow_upload_service_new                 (BurrowPeerDialer    *dialer,
+                                                                BurrowShare         *share,
                                                                 const gchar         *own_id);
-void                 burrow_upload_service_set_share           (BurrowUploadService *self,
-                                                                BurrowShare         *share);
 void                 burrow_upload_service_set_source_func     (BurrowUploadService *self,
                                                                 BurrowPeerSourceFunc func,
                                                                 BurrowPeerSlotFunc   slot_func,
