@@ -13,7 +13,7 @@
 
 G_BEGIN_DECLS
 
-/* Engine-wide context a session needs; set by BurrowClient (or a test). */
+/* Engine-wide context a session needs; set by the hub list (or a test). */
 void               _burrow_hub_session_set_context       (BurrowHubSession  *self,
                                                           BurrowIdentity    *identity,
                                                           BurrowDatabase    *database);
