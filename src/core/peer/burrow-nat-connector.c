@@ -273,6 +273,7 @@ expect_deliver (Expect               *e,
   burrow_punch_attempt_add_step (e->attempt, BURROW_PUNCH_STEP_PEER_INF, "peer %s identified",
                                  burrow_peer_connection_get_peer_cid (peer));
   burrow_punch_attempt_finish (e->attempt, BURROW_PUNCH_RESULT_CONNECTED, _("Connected"));
+  burrow_peer_connection_set_attempt (peer, e->attempt);
   e->state = EXPECT_DONE;
   if (task == NULL)
     {

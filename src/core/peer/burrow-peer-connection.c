@@ -46,6 +46,7 @@ struct _BurrowPeerConnection
   GIOStream           *stream;
   BurrowLineChannel   *channel;
   BurrowIdentity      *identity;
+  BurrowPunchAttempt  *attempt;      /* how the connection came about, or NULL */
   gchar               *token;
   gchar               *peer_cid;
   GTask               *handshake_task;
@@ -115,6 +116,7 @@ burrow_peer_connection_dispose (GObject *object)
   g_clear_object (&self->channel);
   g_clear_object (&self->stream);
   g_clear_object (&self->identity);
+  g_clear_object (&self->attempt);
 
   G_OBJECT_CLASS (burrow_peer_connection_parent_class)->dispose (object);
 }
@@ -1305,4 +1307,34 @@ gboolean
 burrow_peer_connection_is_tls (BurrowPeerConnection *self)
 {
   return G_IS_TLS_CONNECTION (self->stream);
+}
+
+/**
+ * burrow_peer_connection_set_attempt:
+ * @attempt: (nullable): the record of how the connection came about
+ *
+ * Set by the connector when it hands the connection over, so whoever uses the
+ * connection later (a download after a browse) can show how it was made.
+ */
+void
+burrow_peer_connection_set_attempt (BurrowPeerConnection *self,
+                                    BurrowPunchAttempt   *attempt)
+{
+  g_return_if_fail (BURROW_IS_PEER_CONNECTION (self));
+  g_return_if_fail (attempt == NULL || BURROW_IS_PUNCH_ATTEMPT (attempt));
+
+  g_set_object (&self->attempt, attempt);
+}
+
+/**
+ * burrow_peer_connection_get_attempt:
+ *
+ * Returns: (transfer none) (nullable): the record of how the connection came about
+ */
+BurrowPunchAttempt *
+burrow_peer_connection_get_attempt (BurrowPeerConnection *self)
+{
+  g_return_val_if_fail (BURROW_IS_PEER_CONNECTION (self), NULL);
+
+  return self->attempt;
 }

@@ -10,6 +10,7 @@
 #include <gio/gio.h>
 
 #include "burrow-identity.h"
+#include "burrow-punch-attempt.h"
 
 G_BEGIN_DECLS
 
@@ -168,6 +169,9 @@ const gchar          *burrow_peer_connection_get_peer_cid (BurrowPeerConnection 
 const gchar          *burrow_peer_connection_get_token    (BurrowPeerConnection *self);
 BurrowPeerSide        burrow_peer_connection_get_side     (BurrowPeerConnection *self);
 gboolean              burrow_peer_connection_is_tls       (BurrowPeerConnection *self);
+void                  burrow_peer_connection_set_attempt  (BurrowPeerConnection *self,
+                                                           BurrowPunchAttempt   *attempt);
+BurrowPunchAttempt   *burrow_peer_connection_get_attempt  (BurrowPeerConnection *self);
 gboolean              burrow_peer_connection_is_closed    (BurrowPeerConnection *self);
 
 G_END_DECLS
