@@ -33,6 +33,8 @@ void               _burrow_hub_session_set_keyprint      (BurrowHubSession  *sel
                                                           const gchar       *pending);
 void               _burrow_hub_session_set_uri           (BurrowHubSession  *self,
                                                           const BurrowHubUri *uri);
+void               _burrow_hub_session_set_hub_software  (BurrowHubSession  *self,
+                                                          const gchar       *software);
 void               _burrow_hub_session_set_tls_cipher    (BurrowHubSession  *self,
                                                           const gchar       *cipher);
 guint              _burrow_hub_session_count_redirect    (BurrowHubSession  *self,

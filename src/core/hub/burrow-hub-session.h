@@ -245,5 +245,18 @@ void              burrow_hub_session_get_share_info   (BurrowHubSession   *self,
 void              burrow_hub_session_set_port         (BurrowHubSession   *self,
                                                        guint16             port);
 guint16           burrow_hub_session_get_port         (BurrowHubSession   *self);
+/* NMDC has no charset negotiation: each hub has its own ("encoding" property, default
+ * BURROW_NMDC_DEFAULT_CHARSET; an iconv name such as "CP1251" or "UTF-8"). ADC is always UTF-8
+ * and ignores it. Fails with G_CONVERT_ERROR_NO_CONVERSION for a charset iconv does not know.
+ * Takes effect on the next connect. */
+gboolean          burrow_hub_session_set_encoding     (BurrowHubSession   *self,
+                                                       const gchar        *encoding,
+                                                       GError            **error);
+const gchar      *burrow_hub_session_get_encoding     (BurrowHubSession   *self);
+/* The hub software when the hub says it (NMDC: the lock's Pk=, or $HubINFO; ADC: the hub's INF
+ * AP and VE); NULL when unknown. Property "hub-software". */
+const gchar      *burrow_hub_session_get_hub_software (BurrowHubSession   *self);
+/* ADC, ADCS, NMDC or NMDCS (from the URI). */
+BurrowHubProtocol burrow_hub_session_get_protocol     (BurrowHubSession   *self);
 
 G_END_DECLS

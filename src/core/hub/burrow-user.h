@@ -9,6 +9,7 @@
 
 #include <gio/gio.h>
 
+#include "burrow-nmdc.h"
 #include "burrow-types.h"
 
 G_BEGIN_DECLS
@@ -52,6 +53,27 @@ typedef enum
 #define BURROW_USER_MAX_ADDRESS_BYTES     64     /* I4 and I6 */
 
 BurrowUser     *burrow_user_new                (guint32           sid);
+/* An NMDC user: @id is its protocol-neutral id (see burrow_user_get_id()), @nick its nick. */
+BurrowUser     *burrow_user_new_nmdc           (guint32           sid,
+                                                const gchar      *id,
+                                                const gchar      *nick);
+/* Applies a parsed $MyINFO: description, client ("<tag name> <V:>"), mode (tag M:, else the
+ * one-byte field: 'A' active, anything else passive), share, slots, hubs, e-mail, and the status
+ * byte (away 0x02, TLS 0x10, NAT traversal 0x20 only together with passive mode). Text fields
+ * are bounded as for INF. Returns whether anything changed. */
+gboolean        burrow_user_apply_nmdc_info    (BurrowUser           *self,
+                                                const BurrowNmdcInfo *info,
+                                                gboolean              notify);
+/* NMDC's $OpList / $BotList / $UserIP set these (ADC has them in INF). */
+void            burrow_user_set_operator       (BurrowUser       *self,
+                                                gboolean          operator);
+void            burrow_user_set_bot            (BurrowUser       *self,
+                                                gboolean          bot);
+void            burrow_user_set_ip4            (BurrowUser       *self,
+                                                const gchar      *ip4);
+gboolean        burrow_user_is_nmdc            (BurrowUser       *self);
+/* The raw NMDC status byte (BURROW_NMDC_STATUS_*), 0 for ADC users. */
+guint           burrow_user_get_nmdc_status    (BurrowUser       *self);
 gboolean        burrow_user_apply_inf          (BurrowUser       *self,
                                                 BurrowAdcMessage *inf,
                                                 gboolean          notify);
