@@ -33,4 +33,10 @@ gboolean           burrow_favorite_hub_get_auto_connect (BurrowFavoriteHub *self
 void               burrow_favorite_hub_set_auto_connect (BurrowFavoriteHub *self,
                                                          gboolean           auto_connect);
 
+/* NMDC hubs: the hub's charset (NULL = the default, BURROW_NMDC_DEFAULT_CHARSET); ADC ignores it.
+ * Property "encoding"; kept in the favourites table. */
+const gchar       *burrow_favorite_hub_get_encoding     (BurrowFavoriteHub *self);
+void               burrow_favorite_hub_set_encoding     (BurrowFavoriteHub *self,
+                                                         const gchar       *encoding);
+
 G_END_DECLS
