@@ -57,29 +57,16 @@ typedef struct
   GQueue  lines;    /* GBytes */
 } Pacer;
 
-typedef enum
-{
-  KP_UNCHECKED,
-  KP_OK,
-  KP_OK_NEW,        /* first use: pin it once the handshake is done */
-  KP_MISMATCH,      /* differs from the kp= in the URL */
-  KP_CHANGED,       /* differs from the pinned one */
-} KeyprintVerdict;
-
 struct _BurrowAdcHubSession
 {
   BurrowHubSession   parent_instance;
 
   /* owned */
   GCancellable      *cancellable;
-  GSocket           *socket;
   GIOStream         *stream;          /* plain connection or TLS over it */
   BurrowLineChannel *channel;
   GHashTable        *sent_inf;        /* field name → value we announced */
   GPtrArray         *hub_features;
-  GList             *addresses;       /* GInetSocketAddress, still to try */
-  GSource           *connect_source;  /* waits for a non-blocking connect() */
-  gchar             *peer_keyprint;
   Pacer              pacers[N_PACE];
 
   guint32            sid;
@@ -95,13 +82,11 @@ struct _BurrowAdcHubSession
   guint              sup_lines;           /* ISUP lines before ISID */
   BurrowAdcStreamFunc stream_func;        /* test hook: replaces resolve + connect */
   gpointer           stream_func_data;
-  KeyprintVerdict    kp_verdict;
   gboolean           too_many_users_reported;
 };
 
 G_DEFINE_FINAL_TYPE (BurrowAdcHubSession, burrow_adc_hub_session, BURROW_TYPE_HUB_SESSION)
 
-static void try_next_address (BurrowAdcHubSession *self);
 static void start_protocol   (BurrowAdcHubSession *self);
 
 /* --- helpers ---------------------------------------------------------------------------- */
@@ -122,14 +107,6 @@ fail_with (BurrowAdcHubSession *self,
            const GError        *error)
 {
   _burrow_hub_session_lost (BURROW_HUB_SESSION (self), error, 0);
-}
-
-static gchar *
-hub_address (BurrowAdcHubSession *self)
-{
-  const BurrowHubUri *uri = burrow_hub_session_get_hub_uri (BURROW_HUB_SESSION (self));
-
-  return g_strdup_printf ("%s:%u", uri->host, uri->port);
 }
 
 static void
@@ -158,11 +135,6 @@ stop_connection (BurrowAdcHubSession *self,
   g_clear_handle_id (&self->keepalive_id, g_source_remove);
   g_clear_handle_id (&self->over_long_timer_id, g_source_remove);
   self->over_long_count = 0;
-  if (self->connect_source != NULL)
-    {
-      g_source_destroy (self->connect_source);
-      g_clear_pointer (&self->connect_source, g_source_unref);
-    }
   pacers_clear (self);
 
   if (self->channel != NULL)
@@ -178,14 +150,10 @@ stop_connection (BurrowAdcHubSession *self,
     g_io_stream_close_async (self->stream, G_PRIORITY_DEFAULT, NULL, NULL, NULL);
 
   g_clear_object (&self->stream);
-  g_clear_object (&self->socket);
-  g_list_free_full (g_steal_pointer (&self->addresses), g_object_unref);
   g_hash_table_remove_all (self->sent_inf);
   g_ptr_array_set_size (self->hub_features, 0);
-  g_clear_pointer (&self->peer_keyprint, g_free);
   self->sid = 0;
   self->sup_lines = 0;
-  self->kp_verdict = KP_UNCHECKED;
   self->too_many_users_reported = FALSE;
 }
 
@@ -1477,342 +1445,39 @@ start_protocol (BurrowAdcHubSession *self)
   burrow_line_channel_start (self->channel);
 }
 
-/* --- TLS and keyprints ------------------------------------------------------------------ */
-
-static KeyprintVerdict
-judge_keyprint (BurrowAdcHubSession *self,
-                const gchar         *keyprint)
-{
-  BurrowHubSession *session = BURROW_HUB_SESSION (self);
-  const BurrowHubUri *uri = burrow_hub_session_get_hub_uri (session);
-  BurrowDatabase *db = _burrow_hub_session_get_database (session);
-  g_autofree gchar *address = NULL;
-  g_autofree gchar *pinned = NULL;
-
-  if (uri->keyprint != NULL)
-    return burrow_tls_keyprint_equal (uri->keyprint, keyprint) ? KP_OK : KP_MISMATCH;
-
-  if (db == NULL)
-    return KP_OK;
-
-  address = hub_address (self);
-  pinned = burrow_database_dup_hub_keyprint (db, address);
-  if (pinned == NULL)
-    return KP_OK_NEW;
-  return burrow_tls_keyprint_equal (pinned, keyprint) ? KP_OK : KP_CHANGED;
-}
-
-static gboolean
-on_accept_certificate (GTlsConnection       *conn,
-                       GTlsCertificate      *peer_cert,
-                       GTlsCertificateFlags  errors,
-                       gpointer              user_data)
-{
-  BurrowAdcHubSession *self = user_data;
-
-  g_free (self->peer_keyprint);
-  self->peer_keyprint = burrow_tls_certificate_keyprint (peer_cert);
-  self->kp_verdict = judge_keyprint (self, self->peer_keyprint);
-
-  return self->kp_verdict == KP_OK || self->kp_verdict == KP_OK_NEW;
-}
+/* --- connecting -------------------------------------------------------------------------- */
 
 static void
-fail_keyprint (BurrowAdcHubSession *self)
+on_opened_cb (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
 {
-  BurrowHubSession *session = BURROW_HUB_SESSION (self);
-  const BurrowHubUri *uri = burrow_hub_session_get_hub_uri (session);
   g_autoptr(GError) error = NULL;
-
-  if (self->kp_verdict == KP_MISMATCH)
-    {
-      error = g_error_new (BURROW_HUB_ERROR, BURROW_HUB_ERROR_KEYPRINT_MISMATCH,
-                           _("The hub's certificate (%s) does not match the keyprint in its address (%s)"),
-                           self->peer_keyprint, uri->keyprint);
-      _burrow_hub_session_set_keyprint (session, NULL, NULL);
-    }
-  else
-    {
-      error = g_error_new (BURROW_HUB_ERROR, BURROW_HUB_ERROR_KEYPRINT_CHANGED,
-                           _("The hub's certificate changed (now %s); accept it only if you trust "
-                             "the change"), self->peer_keyprint);
-      _burrow_hub_session_set_keyprint (session, NULL, self->peer_keyprint);
-    }
-  _burrow_hub_session_lost (session, error, -1);
-}
-
-static void
-on_handshake_cb (GObject      *source,
-                 GAsyncResult *result,
-                 gpointer      user_data)
-{
-  BurrowAdcHubSession *self = user_data;
-  BurrowHubSession *session;
-  g_autoptr(GError) error = NULL;
-  GTlsCertificate *peer;
-
-  if (!g_tls_connection_handshake_finish (G_TLS_CONNECTION (source), result, &error))
-    {
-      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        return;
-      if (self->kp_verdict == KP_MISMATCH || self->kp_verdict == KP_CHANGED)
-        fail_keyprint (self);
-      else
-        {
-          g_autoptr(GError) tls = g_error_new (BURROW_HUB_ERROR, BURROW_HUB_ERROR_TLS,
-                                               _("TLS handshake with the hub failed: %s"),
-                                               error->message);
-          fail_with (self, tls);
-        }
-      return;
-    }
-
-  session = BURROW_HUB_SESSION (self);
-
-  /* accept-certificate only runs for certificates that fail ordinary
-   * validation; a CA-signed hub certificate must match the pin too. */
-  peer = g_tls_connection_get_peer_certificate (G_TLS_CONNECTION (source));
-  if (self->kp_verdict == KP_UNCHECKED && peer != NULL)
-    {
-      g_free (self->peer_keyprint);
-      self->peer_keyprint = burrow_tls_certificate_keyprint (peer);
-      self->kp_verdict = judge_keyprint (self, self->peer_keyprint);
-    }
-  if (self->kp_verdict == KP_MISMATCH || self->kp_verdict == KP_CHANGED)
-    {
-      fail_keyprint (self);
-      return;
-    }
-  if (self->kp_verdict == KP_OK_NEW)
-    {
-      g_autofree gchar *address = hub_address (self);
-      g_autoptr(GError) db_error = NULL;
-
-      if (!burrow_database_set_hub_keyprint (_burrow_hub_session_get_database (session), address,
-                                             self->peer_keyprint, &db_error))
-        g_signal_emit_by_name (self, "error", db_error, FALSE);
-    }
-  _burrow_hub_session_set_keyprint (session, self->peer_keyprint, NULL);
-  {
-    g_autofree gchar *cipher = g_tls_connection_get_ciphersuite_name (G_TLS_CONNECTION (source));
-    _burrow_hub_session_set_tls_cipher (session, cipher);
-  }
-  start_protocol (self);
-}
-
-static void
-start_tls (BurrowAdcHubSession *self)
-{
-  BurrowHubSession *session = BURROW_HUB_SESSION (self);
-  const BurrowHubUri *uri = burrow_hub_session_get_hub_uri (session);
-  BurrowIdentity *identity = _burrow_hub_session_get_identity (session);
-  g_autoptr(GSocketConnectable) server = g_network_address_new (uri->host, uri->port);
-  g_autoptr(GIOStream) tls = NULL;
-  g_autoptr(GError) error = NULL;
-
-  tls = g_tls_client_connection_new (self->stream, server, &error);
-  if (tls == NULL)
-    {
-      g_autoptr(GError) e = g_error_new (BURROW_HUB_ERROR, BURROW_HUB_ERROR_TLS,
-                                         _("TLS is not available: %s"), error->message);
-      fail_with (self, e);
-      return;
-    }
-
-  if (identity != NULL && burrow_identity_get_certificate (identity) != NULL)
-    g_tls_connection_set_certificate (G_TLS_CONNECTION (tls),
-                                      burrow_identity_get_certificate (identity));
-  g_signal_connect_object (tls, "accept-certificate", G_CALLBACK (on_accept_certificate), self, 0);
-
-  g_set_object (&self->stream, tls);
-  g_tls_connection_handshake_async (G_TLS_CONNECTION (tls), G_PRIORITY_DEFAULT, self->cancellable,
-                                    on_handshake_cb, self);
-}
-
-/* --- TCP -------------------------------------------------------------------------------- */
-
-static void
-connected (BurrowAdcHubSession *self)
-{
-  BurrowHubSession *session = BURROW_HUB_SESSION (self);
-  g_autoptr(GSocketAddress) local = g_socket_get_local_address (self->socket, NULL);
-
-  if (G_IS_INET_SOCKET_ADDRESS (local))
-    {
-      GInetSocketAddress *inet = G_INET_SOCKET_ADDRESS (local);
-      g_autofree gchar *ip = g_inet_address_to_string (g_inet_socket_address_get_address (inet));
-
-      _burrow_hub_session_set_local_port (session, ip, g_inet_socket_address_get_port (inet));
-    }
-  g_list_free_full (g_steal_pointer (&self->addresses), g_object_unref);
-
-  self->stream = G_IO_STREAM (g_socket_connection_factory_create_connection (self->socket));
-  if (burrow_hub_uri_is_tls (burrow_hub_session_get_hub_uri (session)))
-    start_tls (self);
-  else
-    start_protocol (self);
-}
-
-static gboolean
-on_socket_writable (GSocket      *socket,
-                    GIOCondition  condition,
-                    gpointer      user_data)
-{
-  BurrowAdcHubSession *self = user_data;
-  g_autoptr(GError) error = NULL;
-
-  g_clear_pointer (&self->connect_source, g_source_unref);
-  if (!g_socket_check_connect_result (socket, &error))
-    {
-      g_debug ("connect failed: %s", error->message);
-      g_clear_object (&self->socket);
-      if (self->addresses == NULL)
-        {
-          g_autoptr(GError) e = g_error_new (BURROW_HUB_ERROR, BURROW_HUB_ERROR_CONNECTION_LOST,
-                                             _("Cannot connect to the hub: %s"), error->message);
-          fail_with (self, e);
-        }
-      else
-        try_next_address (self);
-      return G_SOURCE_REMOVE;
-    }
-
-  connected (self);
-  return G_SOURCE_REMOVE;
-}
-
-/* An explicit bind (to any address, port 0) before connect(): the kernel then picks a port no
- * other socket uses, and no other program's connect() will share it later. A port chosen by
- * connect() alone can be shared with other programs' connections to other hosts, and NAT
- * traversal's bind to it would then fail with EADDRINUSE. bind(2), not g_socket_bind (), which
- * clears SO_REUSEPORT on TCP sockets. */
-static gboolean
-bind_any_port (GSocket        *socket,
-               GSocketFamily   family,
-               GError        **error)
-{
-  struct sockaddr_storage storage;
-  socklen_t len;
-
-  memset (&storage, 0, sizeof storage);
-  if (family == G_SOCKET_FAMILY_IPV6)
-    {
-      ((struct sockaddr_in6 *) &storage)->sin6_family = AF_INET6;
-      len = sizeof (struct sockaddr_in6);
-    }
-  else
-    {
-      ((struct sockaddr_in *) &storage)->sin_family = AF_INET;
-      len = sizeof (struct sockaddr_in);
-    }
-  if (bind (g_socket_get_fd (socket), (struct sockaddr *) &storage, len) != 0)
-    {
-      gint saved = errno;
-
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved), "bind: %s",
-                   g_strerror (saved));
-      return FALSE;
-    }
-  return TRUE;
-}
-
-/* The hub socket is made by hand (not GSocketClient) so that SO_REUSEADDR and
- * SO_REUSEPORT are set, and its port bound, before connect(): NAT traversal later binds a
- * second socket to this same local port (PROTOCOL.md §2.3, §2.9). */
-static void
-try_next_address (BurrowAdcHubSession *self)
-{
-  g_autoptr(GSocketAddress) address = NULL;
-  g_autoptr(GError) error = NULL;
-  GSocketFamily family;
-
-  g_assert (self->addresses != NULL);
-  address = self->addresses->data;
-  self->addresses = g_list_delete_link (self->addresses, self->addresses);
-
-  family = g_socket_address_get_family (address);
-  self->socket = g_socket_new (family, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, &error);
-  if (self->socket == NULL ||
-      !g_socket_set_option (self->socket, SOL_SOCKET, SO_REUSEADDR, 1, &error) ||
-      !g_socket_set_option (self->socket, SOL_SOCKET, SO_REUSEPORT, 1, &error) ||
-      !bind_any_port (self->socket, family, &error))
-    {
-      g_autoptr(GError) e = g_error_new (BURROW_HUB_ERROR, BURROW_HUB_ERROR_FAILED,
-                                         _("Cannot create a socket: %s"), error->message);
-      fail_with (self, e);
-      return;
-    }
-  g_socket_set_keepalive (self->socket, TRUE);
-  g_socket_set_blocking (self->socket, FALSE);
-
-  if (g_socket_connect (self->socket, address, self->cancellable, &error))
-    {
-      connected (self);
-      return;
-    }
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_PENDING))
-    {
-      self->connect_source = g_socket_create_source (self->socket, G_IO_OUT, NULL);
-      g_source_set_callback (self->connect_source, (GSourceFunc) on_socket_writable, self, NULL);
-      g_source_attach (self->connect_source, g_main_context_get_thread_default ());
-      return;
-    }
-
-  g_clear_object (&self->socket);
-  if (self->addresses != NULL)
-    {
-      try_next_address (self);
-      return;
-    }
-  {
-    g_autoptr(GError) e = g_error_new (BURROW_HUB_ERROR, BURROW_HUB_ERROR_CONNECTION_LOST,
-                                       _("Cannot connect to the hub: %s"), error->message);
-    fail_with (self, e);
-  }
-}
-
-static void
-on_resolved_cb (GObject      *source,
-                GAsyncResult *result,
-                gpointer      user_data)
-{
+  GIOStream *stream;
   BurrowAdcHubSession *self;
-  g_autoptr(GError) error = NULL;
-  GList *list;
-  guint16 port;
 
-  list = g_resolver_lookup_by_name_finish (G_RESOLVER (source), result, &error);
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return;
+  stream = _burrow_hub_session_open_finish (user_data, result, &error);
+  if (stream == NULL && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;   /* stopped or gone: do not touch the session */
 
   self = user_data;
-  if (list == NULL)
+  if (stream == NULL)
     {
-      g_autoptr(GError) e = g_error_new (BURROW_HUB_ERROR, BURROW_HUB_ERROR_CONNECTION_LOST,
-                                         _("Cannot find the hub: %s"), error->message);
-      fail_with (self, e);
+      /* a certificate that does not match its pin is final: no reconnect */
+      _burrow_hub_session_lost (BURROW_HUB_SESSION (self), error,
+                                g_error_matches (error, BURROW_HUB_ERROR, BURROW_HUB_ERROR_KEYPRINT_MISMATCH)
+                                || g_error_matches (error, BURROW_HUB_ERROR, BURROW_HUB_ERROR_KEYPRINT_CHANGED)
+                                ? -1 : 0);
       return;
     }
-
-  port = burrow_hub_session_get_hub_uri (BURROW_HUB_SESSION (self))->port;
-  /* IPv4 first: NAT traversal and most hubs are IPv4 */
-  for (GList *l = list; l != NULL; l = l->next)
-    if (g_inet_address_get_family (l->data) == G_SOCKET_FAMILY_IPV4)
-      self->addresses = g_list_append (self->addresses, g_inet_socket_address_new (l->data, port));
-  for (GList *l = list; l != NULL; l = l->next)
-    if (g_inet_address_get_family (l->data) != G_SOCKET_FAMILY_IPV4)
-      self->addresses = g_list_append (self->addresses, g_inet_socket_address_new (l->data, port));
-  g_resolver_free_addresses (list);
-
-  try_next_address (self);
+  self->stream = stream;
+  start_protocol (self);
 }
 
 static void
 burrow_adc_hub_session_start (BurrowHubSession *session)
 {
   BurrowAdcHubSession *self = BURROW_ADC_HUB_SESSION (session);
-  const BurrowHubUri *uri = burrow_hub_session_get_hub_uri (session);
-  g_autoptr(GResolver) resolver = g_resolver_get_default ();
 
   stop_connection (self, FALSE);
 
@@ -1824,26 +1489,17 @@ burrow_adc_hub_session_start (BurrowHubSession *session)
     }
 
   self->login_timeout_id = g_timeout_add (BURROW_ADC_LOGIN_TIMEOUT_MS, login_timeout_cb, self);
+  _burrow_hub_session_open_async (session, self->cancellable, on_opened_cb, self);
+}
 
-  if (self->stream_func != NULL)
-    {
-      g_autoptr(GError) error = NULL;
+static GIOStream *
+adc_stream_adapter (BurrowHubSession  *session,
+                    gpointer           user_data,
+                    GError           **error)
+{
+  BurrowAdcHubSession *self = BURROW_ADC_HUB_SESSION (session);
 
-      self->stream = self->stream_func (self, self->stream_func_data, &error);
-      if (self->stream == NULL)
-        {
-          g_autoptr(GError) e = g_error_new (BURROW_HUB_ERROR, BURROW_HUB_ERROR_CONNECTION_LOST,
-                                             _("Cannot connect to the hub: %s"), error->message);
-          fail_with (self, e);
-        }
-      else if (burrow_hub_uri_is_tls (uri))
-        start_tls (self);
-      else
-        start_protocol (self);
-      return;
-    }
-
-  g_resolver_lookup_by_name_async (resolver, uri->host, self->cancellable, on_resolved_cb, self);
+  return self->stream_func (self, self->stream_func_data, error);
 }
 
 /**
@@ -1860,6 +1516,7 @@ _burrow_adc_hub_session_set_stream_func (BurrowAdcHubSession *self,
 
   self->stream_func = func;
   self->stream_func_data = user_data;
+  _burrow_hub_session_set_stream_func (BURROW_HUB_SESSION (self), func ? adc_stream_adapter : NULL, NULL);
 }
 
 static void

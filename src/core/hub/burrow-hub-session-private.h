@@ -83,6 +83,29 @@ void               _burrow_hub_session_emit_search_result   (BurrowHubSession   
                                                              BurrowUser                 *from,
                                                              const BurrowSearchReply    *reply);
 
+/* The connection under the session (burrow-hub-transport.c): resolve, connect from a port
+ * bound with SO_REUSEPORT, TLS with the keyprint pin for adcs:// and nmdcs://. @cancellable is
+ * the session's: cancelling it (on stop and dispose) ends the open with G_IO_ERROR_CANCELLED,
+ * and the callback must then not touch the session. */
+void               _burrow_hub_session_open_async        (BurrowHubSession    *self,
+                                                          GCancellable        *cancellable,
+                                                          GAsyncReadyCallback  callback,
+                                                          gpointer             user_data);
+GIOStream         *_burrow_hub_session_open_finish       (BurrowHubSession    *self,
+                                                          GAsyncResult        *result,
+                                                          GError             **error);
+
+/* Test and fuzzing hook: makes the connection to the hub instead of resolving and connecting
+ * (a socket pair, no network). */
+typedef GIOStream *(*BurrowHubStreamFunc) (BurrowHubSession  *session,
+                                           gpointer           user_data,
+                                           GError           **error);
+void               _burrow_hub_session_set_stream_func   (BurrowHubSession    *self,
+                                                          BurrowHubStreamFunc  func,
+                                                          gpointer             user_data);
+BurrowHubStreamFunc _burrow_hub_session_get_stream_func  (BurrowHubSession    *self,
+                                                          gpointer            *user_data);
+
 /* Test hook: lowers the user cap (default BURROW_HUB_MAX_USERS) so tests reach it fast. */
 void               _burrow_hub_session_set_max_users     (BurrowHubSession  *self,
                                                           guint              max_users);

@@ -30,7 +30,7 @@ typedef struct
   GListStore           *users;
   GHashTable           *by_sid;          /* sid → BurrowUser (borrowed from users/pending) */
   GPtrArray            *pending_joins;   /* BurrowUser, not yet in users */
-  GHashTable           *by_cid;          /* cid → BurrowUser (a ref; checked against by_sid) */
+  GHashTable           *by_id;           /* user id → BurrowUser (a ref; checked against by_sid) */
   GListStore           *messages;
   BurrowUser           *me;
   BurrowIdentity       *identity;
@@ -45,6 +45,10 @@ typedef struct
   gchar                *description;
   gchar                *local_address;
   gchar                *tls_cipher;
+  gchar                *encoding;
+  gchar                *hub_software;
+  BurrowHubStreamFunc   stream_func;     /* test hook: replaces resolve + connect */
+  gpointer              stream_func_data;
 
   BurrowHubState        state;
   BurrowConnectionMode  mode;
@@ -79,6 +83,8 @@ enum {
   PROP_MODE,
   PROP_AUTO_RECONNECT,
   PROP_RECONNECT_DELAY,
+  PROP_ENCODING,
+  PROP_HUB_SOFTWARE,
   N_PROPS
 };
 
@@ -117,7 +123,7 @@ burrow_hub_session_dispose (GObject *object)
   g_clear_object (&priv->me);
   g_clear_object (&priv->identity);
   g_clear_object (&priv->database);
-  g_clear_pointer (&priv->by_cid, g_hash_table_unref);
+  g_clear_pointer (&priv->by_id, g_hash_table_unref);
   g_clear_pointer (&priv->by_sid, g_hash_table_unref);
   g_clear_pointer (&priv->pending_joins, g_ptr_array_unref);
   g_clear_object (&priv->users);
@@ -144,6 +150,8 @@ burrow_hub_session_finalize (GObject *object)
   g_clear_pointer (&priv->description, g_free);
   g_clear_pointer (&priv->local_address, g_free);
   g_clear_pointer (&priv->tls_cipher, g_free);
+  g_clear_pointer (&priv->encoding, g_free);
+  g_clear_pointer (&priv->hub_software, g_free);
 
   G_OBJECT_CLASS (burrow_hub_session_parent_class)->finalize (object);
 }
@@ -174,6 +182,8 @@ burrow_hub_session_get_property (GObject    *object,
     case PROP_MODE: g_value_set_enum (value, priv->mode); break;
     case PROP_AUTO_RECONNECT: g_value_set_boolean (value, priv->auto_reconnect); break;
     case PROP_RECONNECT_DELAY: g_value_set_uint (value, priv->reconnect_delay_ms); break;
+    case PROP_ENCODING: g_value_set_string (value, priv->encoding); break;
+    case PROP_HUB_SOFTWARE: g_value_set_string (value, priv->hub_software); break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -215,6 +225,14 @@ burrow_hub_session_set_property (GObject      *object,
           g_object_notify_by_pspec (object, pspec);
         }
       break;
+    case PROP_ENCODING:
+      {
+        g_autoptr(GError) error = NULL;
+
+        if (!burrow_hub_session_set_encoding (self, g_value_get_string (value), &error))
+          g_warning ("%s", error->message);
+      }
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -255,6 +273,9 @@ burrow_hub_session_class_init (BurrowHubSessionClass *klass)
   properties[PROP_RECONNECT_DELAY] =
     g_param_spec_uint ("reconnect-delay", NULL, NULL, 10, MAX_RECONNECT_DELAY_MS,
                        DEFAULT_RECONNECT_DELAY_MS, RW);
+  properties[PROP_ENCODING] =
+    g_param_spec_string ("encoding", NULL, NULL, BURROW_NMDC_DEFAULT_CHARSET, RW);
+  properties[PROP_HUB_SOFTWARE] = g_param_spec_string ("hub-software", NULL, NULL, NULL, RO);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   signals[SIGNAL_USER_JOINED] =
@@ -317,7 +338,7 @@ burrow_hub_session_init (BurrowHubSession *self)
   priv->messages = g_list_store_new (BURROW_TYPE_CHAT_MESSAGE);
   priv->by_sid = g_hash_table_new_full (NULL, NULL, NULL, g_object_unref);
   /* keys are the users' own CID strings (GRefStrings), shared, not copied: 100,000 users */
-  priv->by_cid = g_hash_table_new_full (g_str_hash, g_str_equal, (GDestroyNotify) g_ref_string_release,
+  priv->by_id = g_hash_table_new_full (g_str_hash, g_str_equal, (GDestroyNotify) g_ref_string_release,
                                         g_object_unref);
   priv->pending_joins = g_ptr_array_new ();
   priv->redirects = g_ptr_array_new_with_free_func (g_free);
@@ -325,6 +346,7 @@ burrow_hub_session_init (BurrowHubSession *self)
   priv->max_users = BURROW_HUB_MAX_USERS;
   priv->reconnect_delay_ms = DEFAULT_RECONNECT_DELAY_MS;
   priv->nick = g_strdup ("burrow");
+  priv->encoding = g_strdup (BURROW_NMDC_DEFAULT_CHARSET);
   priv->slots = 3;
   priv->free_slots = 3;
 }
@@ -641,48 +663,49 @@ burrow_hub_session_lookup_nick (BurrowHubSession *self,
   return lookup_by (self, burrow_user_get_nick, nick);
 }
 
-/* --- the CID index ---------------------------------------------------------------------- */
+/* --- the id index (CIDs on ADC, hub and nick on NMDC) ---------------------------------------------------------------------- */
 
-/* by_cid maps a CID to the user that last announced it. Entries are refs and may be stale (the
+/* by_id maps a user id (burrow_user_get_id(): the CID on ADC) to the user that last announced it.
+ * Entries are refs and may be stale (the
  * user changed its CID or left): a lookup checks the user against by_sid. Stale entries are
  * dropped when they outnumber the users. Users still in pending_joins are not indexed yet. */
 static void
-cid_index_put (BurrowHubSessionPrivate *priv,
+id_index_put (BurrowHubSessionPrivate *priv,
                BurrowUser              *user)
 {
-  const gchar *cid = burrow_user_get_cid (user);
+  const gchar *cid = burrow_user_get_id (user);
 
   if (cid == NULL)
     return;
-  if (g_hash_table_size (priv->by_cid) > 2 * g_hash_table_size (priv->by_sid) + 64)
+  if (g_hash_table_size (priv->by_id) > 2 * g_hash_table_size (priv->by_sid) + 64)
     {
       GHashTableIter iter;
       gpointer value;
 
-      g_hash_table_remove_all (priv->by_cid);
+      g_hash_table_remove_all (priv->by_id);
       g_hash_table_iter_init (&iter, priv->by_sid);
       while (g_hash_table_iter_next (&iter, NULL, &value))
-        if (burrow_user_get_cid (value) != NULL && !g_ptr_array_find (priv->pending_joins, value, NULL))
-          g_hash_table_replace (priv->by_cid, g_ref_string_acquire ((gchar *) burrow_user_get_cid (value)),
+        if (burrow_user_get_id (value) != NULL && !g_ptr_array_find (priv->pending_joins, value, NULL))
+          g_hash_table_replace (priv->by_id, g_ref_string_acquire ((gchar *) burrow_user_get_id (value)),
                                 g_object_ref (value));
     }
-  g_hash_table_replace (priv->by_cid, g_ref_string_acquire ((gchar *) cid), g_object_ref (user));
+  g_hash_table_replace (priv->by_id, g_ref_string_acquire ((gchar *) cid), g_object_ref (user));
 }
 
 static void
-cid_index_drop (BurrowHubSessionPrivate *priv,
+id_index_drop (BurrowHubSessionPrivate *priv,
                 BurrowUser              *user)
 {
-  const gchar *cid = burrow_user_get_cid (user);
+  const gchar *cid = burrow_user_get_id (user);
 
-  if (cid != NULL && g_hash_table_lookup (priv->by_cid, cid) == user)
-    g_hash_table_remove (priv->by_cid, cid);
+  if (cid != NULL && g_hash_table_lookup (priv->by_id, cid) == user)
+    g_hash_table_remove (priv->by_id, cid);
 }
 
 /**
  * burrow_hub_session_lookup_cid:
  *
- * Returns: (transfer none) (nullable): the user with that CID
+ * Returns: (transfer none) (nullable): the user with that CID (ADC) or id
  */
 BurrowUser *
 burrow_hub_session_lookup_cid (BurrowHubSession *self,
@@ -693,13 +716,13 @@ burrow_hub_session_lookup_cid (BurrowHubSession *self,
 
   if (cid == NULL)
     return NULL;
-  user = g_hash_table_lookup (priv->by_cid, cid);
-  if (user != NULL && g_strcmp0 (burrow_user_get_cid (user), cid) == 0
+  user = g_hash_table_lookup (priv->by_id, cid);
+  if (user != NULL && g_strcmp0 (burrow_user_get_id (user), cid) == 0
       && g_hash_table_lookup (priv->by_sid, GUINT_TO_POINTER (burrow_user_get_sid (user))) == user)
     return user;
   /* joins not flushed yet (a short batch) */
   for (guint i = 0; i < priv->pending_joins->len; i++)
-    if (g_strcmp0 (burrow_user_get_cid (g_ptr_array_index (priv->pending_joins, i)), cid) == 0)
+    if (g_strcmp0 (burrow_user_get_id (g_ptr_array_index (priv->pending_joins, i)), cid) == 0)
       return g_ptr_array_index (priv->pending_joins, i);
   return NULL;
 }
@@ -1126,7 +1149,7 @@ _burrow_hub_session_flush_joins (BurrowHubSession *self)
   batch = g_steal_pointer (&priv->pending_joins);
   priv->pending_joins = g_ptr_array_new ();
   for (guint i = 0; i < batch->len; i++)
-    cid_index_put (priv, g_ptr_array_index (batch, i));
+    id_index_put (priv, g_ptr_array_index (batch, i));
 
   g_list_store_splice (priv->users, g_list_model_get_n_items (G_LIST_MODEL (priv->users)), 0,
                        batch->pdata, batch->len);
@@ -1141,7 +1164,7 @@ _burrow_hub_session_user_updated (BurrowHubSession *self,
                                   BurrowUser       *user)
 {
   if (!g_ptr_array_find (GET_PRIV (self)->pending_joins, user, NULL))
-    cid_index_put (GET_PRIV (self), user);   /* its CID may be new */
+    id_index_put (GET_PRIV (self), user);   /* its id may be new */
   g_signal_emit (self, signals[SIGNAL_USER_UPDATED], 0, user);
 }
 
@@ -1157,7 +1180,7 @@ _burrow_hub_session_remove_user (BurrowHubSession *self,
   if (user == NULL)
     return;
   g_object_ref (user);
-  cid_index_drop (priv, user);
+  id_index_drop (priv, user);
 
   if (g_ptr_array_remove (priv->pending_joins, user))
     {
@@ -1179,7 +1202,7 @@ _burrow_hub_session_clear_users (BurrowHubSession *self)
   BurrowHubSessionPrivate *priv = GET_PRIV (self);
 
   g_ptr_array_set_size (priv->pending_joins, 0);
-  g_hash_table_remove_all (priv->by_cid);
+  g_hash_table_remove_all (priv->by_id);
   g_list_store_remove_all (priv->users);
   g_hash_table_remove_all (priv->by_sid);
   g_clear_object (&priv->me);
@@ -1528,4 +1551,98 @@ _burrow_hub_session_emit_search_result (BurrowHubSession        *self,
                                         const BurrowSearchReply *reply)
 {
   g_signal_emit (self, signals[SIGNAL_SEARCH_RESULT], 0, from, reply);
+}
+
+/**
+ * burrow_hub_session_set_encoding:
+ * @encoding: (nullable): an iconv charset name; %NULL for %BURROW_NMDC_DEFAULT_CHARSET
+ *
+ * Sets the charset of an NMDC hub (ADC is always UTF-8 and ignores it). Takes
+ * effect on the next connect.
+ *
+ * Returns: %FALSE with @error (G_CONVERT_ERROR_NO_CONVERSION) for a charset
+ *   iconv does not know
+ */
+gboolean
+burrow_hub_session_set_encoding (BurrowHubSession  *self,
+                                 const gchar       *encoding,
+                                 GError           **error)
+{
+  BurrowHubSessionPrivate *priv;
+  g_autofree gchar *name = NULL;
+  GIConv probe;
+
+  g_return_val_if_fail (BURROW_IS_HUB_SESSION (self), FALSE);
+
+  priv = GET_PRIV (self);
+  name = g_ascii_strup (encoding != NULL && *encoding != '\0' ? encoding : BURROW_NMDC_DEFAULT_CHARSET, -1);
+  probe = g_iconv_open ("UTF-8", name);
+  if (probe == (GIConv) -1)
+    {
+      g_set_error (error, G_CONVERT_ERROR, G_CONVERT_ERROR_NO_CONVERSION,
+                   _("Unknown character set: %s"), name);
+      return FALSE;
+    }
+  g_iconv_close (probe);
+  if (g_strcmp0 (priv->encoding, name) != 0)
+    {
+      g_free (priv->encoding);
+      priv->encoding = g_steal_pointer (&name);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ENCODING]);
+    }
+  return TRUE;
+}
+
+const gchar *
+burrow_hub_session_get_encoding (BurrowHubSession *self)
+{
+  g_return_val_if_fail (BURROW_IS_HUB_SESSION (self), NULL);
+  return GET_PRIV (self)->encoding;
+}
+
+const gchar *
+burrow_hub_session_get_hub_software (BurrowHubSession *self)
+{
+  g_return_val_if_fail (BURROW_IS_HUB_SESSION (self), NULL);
+  return GET_PRIV (self)->hub_software;
+}
+
+void
+_burrow_hub_session_set_hub_software (BurrowHubSession *self,
+                                      const gchar      *software)
+{
+  BurrowHubSessionPrivate *priv = GET_PRIV (self);
+
+  if (software != NULL && *software == '\0')
+    software = NULL;
+  if (g_strcmp0 (priv->hub_software, software) == 0)
+    return;
+  g_free (priv->hub_software);
+  priv->hub_software = g_strdup (software);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_HUB_SOFTWARE]);
+}
+
+BurrowHubProtocol
+burrow_hub_session_get_protocol (BurrowHubSession *self)
+{
+  g_return_val_if_fail (BURROW_IS_HUB_SESSION (self), BURROW_HUB_PROTOCOL_ADC);
+  return GET_PRIV (self)->hub_uri != NULL ? GET_PRIV (self)->hub_uri->protocol
+                                          : BURROW_HUB_PROTOCOL_ADC;
+}
+
+void
+_burrow_hub_session_set_stream_func (BurrowHubSession    *self,
+                                     BurrowHubStreamFunc  func,
+                                     gpointer             user_data)
+{
+  GET_PRIV (self)->stream_func = func;
+  GET_PRIV (self)->stream_func_data = user_data;
+}
+
+BurrowHubStreamFunc
+_burrow_hub_session_get_stream_func (BurrowHubSession *self,
+                                     gpointer         *user_data)
+{
+  *user_data = GET_PRIV (self)->stream_func_data;
+  return GET_PRIV (self)->stream_func;
 }
