@@ -577,58 +577,7 @@ handle_qui (BurrowAdcHubSession *self,
   has_tl = burrow_adc_message_get_named_int (msg, "TL", &tl);
   if (redirect != NULL && *redirect != '\0')
     {
-      g_autoptr(BurrowHubUri) target = burrow_hub_uri_parse (redirect, &error);
-      g_autofree gchar *canonical = NULL;
-      const BurrowHubUri *current;
-      guint n;
-
-      if (target == NULL || !burrow_hub_uri_is_adc (target))
-        {
-          g_clear_error (&error);
-          error = g_error_new (BURROW_HUB_ERROR, BURROW_HUB_ERROR_FAILED,
-                               _("The hub redirected us to an address we cannot use: %s"), redirect);
-          _burrow_hub_session_lost (session, error, -1);
-          return;
-        }
-
-      canonical = burrow_hub_uri_to_string (target);
-      current = burrow_hub_session_get_hub_uri (session);
-
-      /* From TLS to plain: everything after it, the password hash included, would be readable
-       * (and changeable) on the way. */
-      if (burrow_hub_uri_is_tls (current) && !burrow_hub_uri_is_tls (target))
-        {
-          error = g_error_new (BURROW_HUB_ERROR, BURROW_HUB_ERROR_INSECURE_REDIRECT,
-                               _("The hub redirected us to an unencrypted address: %s"), canonical);
-          _burrow_hub_session_lost (session, error, -1);
-          return;
-        }
-
-      n = _burrow_hub_session_count_redirect (session, canonical);
-      if (n == G_MAXUINT || n > BURROW_HUB_MAX_REDIRECTS)
-        {
-          error = g_error_new (BURROW_HUB_ERROR, BURROW_HUB_ERROR_REDIRECT_LOOP,
-                               _("Stopped following redirects at %s (a loop, or more than %u)"),
-                               canonical, BURROW_HUB_MAX_REDIRECTS);
-          _burrow_hub_session_lost (session, error, -1);
-          return;
-        }
-
-      g_debug ("redirected to %s", canonical);
-      {
-        g_autofree gchar *status = g_strdup_printf (_("Redirected to %s"), canonical);
-        _burrow_hub_session_status (session, status);
-      }
-      stop_connection (self, FALSE);
-      _burrow_hub_session_clear_users (session);
-      /* The password is for this hub: another host would get Tiger (password ‖ nonce), enough to
-       * guess the password offline. It then asks for a password we do not have, and the login
-       * fails with BURROW_HUB_ERROR_PASSWORD_REQUIRED. */
-      if (g_ascii_strcasecmp (target->host, current->host) != 0)
-        burrow_hub_session_set_password (session, NULL);
-      _burrow_hub_session_set_uri (session, target);
-      _burrow_hub_session_set_state (session, BURROW_HUB_STATE_CONNECTING);
-      BURROW_HUB_SESSION_GET_CLASS (self)->start (session);
+      _burrow_hub_session_redirect (session, redirect);
       return;
     }
 

@@ -37,6 +37,8 @@ void               _burrow_hub_session_set_hub_software  (BurrowHubSession  *sel
                                                           const gchar       *software);
 void               _burrow_hub_session_set_tls_cipher    (BurrowHubSession  *self,
                                                           const gchar       *cipher);
+void               _burrow_hub_session_redirect          (BurrowHubSession  *self,
+                                                          const gchar       *address);
 guint              _burrow_hub_session_count_redirect    (BurrowHubSession  *self,
                                                           const gchar       *target);
 

@@ -9,6 +9,8 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include <glib/gi18n-lib.h>
 
 #include "burrow-adc-hub-session.h"
@@ -1645,4 +1647,76 @@ _burrow_hub_session_get_stream_func (BurrowHubSession *self,
 {
   *user_data = GET_PRIV (self)->stream_func_data;
   return GET_PRIV (self)->stream_func;
+}
+
+/**
+ * _burrow_hub_session_redirect:
+ * @address: where the hub sends us (ADC `QUI RD`, NMDC `$ForceMove`); an NMDC address without
+ *   a scheme is taken as `dchub://`
+ *
+ * Follows a redirect: to the same protocol family only, never from TLS to plain, at most
+ * %BURROW_HUB_MAX_REDIRECTS times and never in a loop. Otherwise the session stops with an error
+ * (no reconnect).
+ */
+void
+_burrow_hub_session_redirect (BurrowHubSession *self,
+                              const gchar      *address)
+{
+  BurrowHubSession *session = self;
+  const BurrowHubUri *current = burrow_hub_session_get_hub_uri (self);
+  g_autoptr(BurrowHubUri) target = NULL;
+  g_autofree gchar *canonical = NULL;
+  g_autofree gchar *with_scheme = NULL;
+  g_autoptr(GError) error = NULL;
+  guint n;
+
+  if (!burrow_hub_uri_is_adc (current) && strstr (address, "://") == NULL)
+    address = with_scheme = g_strconcat ("dchub://", address, NULL);
+  target = burrow_hub_uri_parse (address, &error);
+  if (target == NULL || burrow_hub_uri_is_adc (target) != burrow_hub_uri_is_adc (current))
+    {
+      g_clear_error (&error);
+      error = g_error_new (BURROW_HUB_ERROR, BURROW_HUB_ERROR_FAILED,
+                           _("The hub redirected us to an address we cannot use: %s"), address);
+      _burrow_hub_session_lost (session, error, -1);
+      return;
+    }
+
+  canonical = burrow_hub_uri_to_string (target);
+
+  /* From TLS to plain: everything after it, the password included, would be readable (and
+   * changeable) on the way. */
+  if (burrow_hub_uri_is_tls (current) && !burrow_hub_uri_is_tls (target))
+    {
+      error = g_error_new (BURROW_HUB_ERROR, BURROW_HUB_ERROR_INSECURE_REDIRECT,
+                           _("The hub redirected us to an unencrypted address: %s"), canonical);
+      _burrow_hub_session_lost (session, error, -1);
+      return;
+    }
+
+  n = _burrow_hub_session_count_redirect (session, canonical);
+  if (n == G_MAXUINT || n > BURROW_HUB_MAX_REDIRECTS)
+    {
+      error = g_error_new (BURROW_HUB_ERROR, BURROW_HUB_ERROR_REDIRECT_LOOP,
+                           _("Stopped following redirects at %s (a loop, or more than %u)"),
+                           canonical, BURROW_HUB_MAX_REDIRECTS);
+      _burrow_hub_session_lost (session, error, -1);
+      return;
+    }
+
+  g_debug ("redirected to %s", canonical);
+  {
+    g_autofree gchar *status = g_strdup_printf (_("Redirected to %s"), canonical);
+    _burrow_hub_session_status (session, status);
+  }
+  BURROW_HUB_SESSION_GET_CLASS (self)->stop (session, FALSE);
+  _burrow_hub_session_clear_users (session);
+  /* The password is for this hub: another host would get it (NMDC sends it in clear, ADC a hash
+   * of it with a nonce, enough to guess it offline). It then asks for a password we do not have,
+   * and the login fails with BURROW_HUB_ERROR_PASSWORD_REQUIRED. */
+  if (g_ascii_strcasecmp (target->host, current->host) != 0)
+    burrow_hub_session_set_password (session, NULL);
+  _burrow_hub_session_set_uri (session, target);
+  _burrow_hub_session_set_state (session, BURROW_HUB_STATE_CONNECTING);
+  BURROW_HUB_SESSION_GET_CLASS (self)->start (session);
 }
