@@ -1120,6 +1120,7 @@ main (int   argc,
   g_autofree gchar *nick = NULL;
   g_autofree gchar *password = NULL;
   g_autofree gchar *mode = NULL;
+  g_autofree gchar *encoding = NULL;
   g_auto(GStrv) shares = NULL;
   g_autofree gchar *out = NULL;
   gint port = 0;
@@ -1136,6 +1137,7 @@ main (int   argc,
     { "share", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &shares, N_("Share a folder (repeatable)"), N_("DIR") },
     { "mode", 0, 0, G_OPTION_ARG_STRING, &mode, N_("Connectivity: active or passive (default)"), N_("MODE") },
     { "port", 0, 0, G_OPTION_ARG_INT, &port, N_("TCP/UDP port in active mode (0: random)"), N_("N") },
+    { "encoding", 0, 0, G_OPTION_ARG_STRING, &encoding, N_("Character set of NMDC hubs (default CP1252)"), N_("NAME") },
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("One JSON event per line on stdout"), NULL },
     { "no-peer-tls", 0, 0, G_OPTION_ARG_NONE, &no_peer_tls, N_("Ask peers for plain (unencrypted) connections"), NULL },
     { "out", 0, 0, G_OPTION_ARG_FILENAME, &out, N_("get-list: where to save the list; get: download folder"), N_("PATH") },
@@ -1276,6 +1278,12 @@ main (int   argc,
         }
       if (password != NULL)
         burrow_hub_session_set_password (session, password);
+      if (encoding != NULL && !burrow_hub_session_set_encoding (session, encoding, &error))
+        {
+          g_printerr ("burrow-cli: %s\n", error->message);
+          cli_clear (&cli);
+          return EXIT_USAGE;
+        }
 
       g_signal_connect (session, "notify::state", G_CALLBACK (on_state_changed), &cli);
       g_signal_connect (session, "message", G_CALLBACK (on_message), &cli);

@@ -49,6 +49,11 @@ guint              _burrow_hub_session_count_redirect    (BurrowHubSession  *sel
 BurrowUser        *_burrow_hub_session_add_user          (BurrowHubSession  *self,
                                                           guint32            sid,
                                                           gboolean           ours);
+/* The same for a user made by the session (NMDC: burrow_user_new_nmdc()); takes @user, which
+ * must have a SID not in use. */
+BurrowUser        *_burrow_hub_session_add_user_object   (BurrowHubSession  *self,
+                                                          BurrowUser        *user,
+                                                          gboolean           ours);
 guint              _burrow_hub_session_get_max_users     (BurrowHubSession  *self);
 void               _burrow_hub_session_flush_joins       (BurrowHubSession  *self);
 void               _burrow_hub_session_user_updated      (BurrowHubSession  *self,

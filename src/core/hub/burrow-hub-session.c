@@ -14,6 +14,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "burrow-adc-hub-session.h"
+#include "burrow-nmdc-hub-session.h"
 #include "burrow-hub-enums.h"
 #include "burrow-error.h"
 
@@ -371,15 +372,10 @@ burrow_hub_session_new (const gchar  *uri,
   if (parsed == NULL)
     return NULL;
 
-  if (!burrow_hub_uri_is_adc (parsed))
-    {
-      g_set_error (error, BURROW_PROTOCOL_ERROR, BURROW_PROTOCOL_ERROR_UNSUPPORTED_SCHEME,
-                   _("NMDC hubs are not supported yet: %s"), uri);
-      return NULL;
-    }
-
   canonical = burrow_hub_uri_to_string (parsed);
-  return g_object_new (BURROW_TYPE_ADC_HUB_SESSION, "uri", canonical, NULL);
+  return g_object_new (burrow_hub_uri_is_adc (parsed) ? BURROW_TYPE_ADC_HUB_SESSION
+                                                      : BURROW_TYPE_NMDC_HUB_SESSION,
+                       "uri", canonical, NULL);
 }
 
 /* --- public API ------------------------------------------------------------------------- */
@@ -1103,15 +1099,29 @@ _burrow_hub_session_add_user (BurrowHubSession *self,
                               gboolean          ours)
 {
   BurrowHubSessionPrivate *priv = GET_PRIV (self);
-  BurrowUser *user;
-
-  g_assert (!g_hash_table_contains (priv->by_sid, GUINT_TO_POINTER (sid)));
 
   /* Our own entry is always admitted, even with the list full. */
   if (!ours && g_hash_table_size (priv->by_sid) >= priv->max_users)
     return NULL;
 
-  user = burrow_user_new (sid);
+  return _burrow_hub_session_add_user_object (self, burrow_user_new (sid), ours);
+}
+
+BurrowUser *
+_burrow_hub_session_add_user_object (BurrowHubSession *self,
+                                     BurrowUser       *user,
+                                     gboolean          ours)
+{
+  BurrowHubSessionPrivate *priv = GET_PRIV (self);
+  guint32 sid = burrow_user_get_sid (user);
+
+  g_assert (!g_hash_table_contains (priv->by_sid, GUINT_TO_POINTER (sid)));
+
+  if (!ours && g_hash_table_size (priv->by_sid) >= priv->max_users)
+    {
+      g_object_unref (user);
+      return NULL;
+    }
   g_hash_table_insert (priv->by_sid, GUINT_TO_POINTER (sid), user);
   g_ptr_array_add (priv->pending_joins, user);
   return user;
@@ -1719,4 +1729,30 @@ _burrow_hub_session_redirect (BurrowHubSession *self,
   _burrow_hub_session_set_uri (session, target);
   _burrow_hub_session_set_state (session, BURROW_HUB_STATE_CONNECTING);
   BURROW_HUB_SESSION_GET_CLASS (self)->start (session);
+}
+
+/**
+ * burrow_hub_session_parse_udp_search_reply:
+ * @line: one line of a datagram (without its terminator)
+ * @from: (out) (transfer none): the user who answered
+ *
+ * Returns: (transfer full) (nullable): the reply, its token set to the search it answers, or
+ *   %NULL when the line is not an answer to one of our searches on this hub
+ */
+BurrowSearchReply *
+burrow_hub_session_parse_udp_search_reply (BurrowHubSession  *self,
+                                           const gchar       *line,
+                                           gsize              len,
+                                           BurrowUser       **from)
+{
+  BurrowHubSessionClass *klass;
+
+  g_return_val_if_fail (BURROW_IS_HUB_SESSION (self), NULL);
+  g_return_val_if_fail (from != NULL, NULL);
+
+  klass = BURROW_HUB_SESSION_GET_CLASS (self);
+  *from = NULL;
+  if (klass->parse_udp_search_reply == NULL)
+    return NULL;
+  return klass->parse_udp_search_reply (self, line, len, from);
 }

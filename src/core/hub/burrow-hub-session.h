@@ -156,8 +156,12 @@ struct _BurrowHubSessionClass
                                     GError                    **error);
   GBytes  *(*format_udp_search_reply) (BurrowHubSession        *self,
                                     const BurrowSearchReply    *reply);
+  BurrowSearchReply *(*parse_udp_search_reply) (BurrowHubSession *self,
+                                    const gchar                *line,
+                                    gsize                       len,
+                                    BurrowUser                **from);
 
-  gpointer padding[4];
+  gpointer padding[3];
 };
 
 BurrowHubSession *burrow_hub_session_new              (const gchar        *uri,
@@ -212,6 +216,13 @@ gboolean          burrow_hub_session_send_search_reply (BurrowHubSession       *
                                                        GError                 **error);
 GBytes           *burrow_hub_session_format_udp_search_reply (BurrowHubSession *self,
                                                        const BurrowSearchReply *reply);
+/* A UDP datagram line in this hub's protocol that answers one of our searches (NMDC `$SR`;
+ * ADC's URES names a CID and goes to the search router directly). Returns the reply, with the
+ * token of the search it answers, and its sender, or NULL when it is not for this hub. */
+BurrowSearchReply *burrow_hub_session_parse_udp_search_reply (BurrowHubSession *self,
+                                                       const gchar        *line,
+                                                       gsize               len,
+                                                       BurrowUser        **from);
 guint16           burrow_hub_session_get_local_port   (BurrowHubSession   *self);
 const gchar      *burrow_hub_session_get_local_address (BurrowHubSession  *self);
 const gchar      *burrow_hub_session_get_tls_cipher   (BurrowHubSession   *self);

@@ -86,6 +86,45 @@ sender_is_user (BurrowUser  *user,
   return (ip4 != NULL && g_str_equal (ip4, from)) || (ip6 != NULL && g_ascii_strcasecmp (ip6, from) == 0);
 }
 
+/* One line of a datagram that starts with '$': an NMDC $SR, which only a session can read (it is
+ * in the hub's charset and names a nick, not a CID). Other NMDC lines are not for us. */
+static void
+dispatch_nmdc_line (BurrowSearchRouter *self,
+                    const gchar        *line,
+                    gsize               len,
+                    const gchar        *from)
+{
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->hubs));
+
+  if (len < 4 || memcmp (line, "$SR ", 4) != 0)
+    return;
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(BurrowHubSession) session = g_list_model_get_item (G_LIST_MODEL (self->hubs), i);
+      g_autoptr(BurrowSearchReply) reply = NULL;
+      BurrowUser *user = NULL;
+      Registration *r;
+
+      reply = burrow_hub_session_parse_udp_search_reply (session, line, len, &user);
+      if (reply == NULL)
+        continue;
+      r = g_hash_table_lookup (self->registrations, reply->token);
+      if (r == NULL)
+        return;
+      /* NMDC hubs tell a user's address only with $UserIP: check it when we have it */
+      if (burrow_user_get_ip4 (user) != NULL && !sender_is_user (user, from))
+        {
+          g_debug ("ignoring a result for %s sent from %s, not from its address",
+                   burrow_user_get_nick (user), from ? from : "?");
+          self->n_forged++;
+          r->n_forged++;
+          return;
+        }
+      deliver (self, session, user, reply);
+      return;
+    }
+}
+
 /* One line of a datagram: an ADC URES. */
 static void
 dispatch_datagram_line (BurrowSearchRouter *self,
@@ -174,13 +213,16 @@ on_udp_readable (GSocket      *socket,
       if (G_IS_INET_SOCKET_ADDRESS (sender))
         from = g_inet_address_to_string (
           g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (sender)));
-      /* one datagram may hold several lines */
+      /* one datagram may hold several lines: ADC ends them with '\n', NMDC with '|' */
       for (p = buf, end = buf + n; p < end;)
         {
-          const gchar *nl = memchr (p, '\n', (gsize) (end - p));
+          gchar terminator = *p == '$' ? '|' : '\n';
+          const gchar *nl = memchr (p, terminator, (gsize) (end - p));
           gsize len = nl ? (gsize) (nl - p) : (gsize) (end - p);
 
-          if (len > 0)
+          if (len > 0 && terminator == '|')
+            dispatch_nmdc_line (self, p, len, from);
+          else if (len > 0)
             dispatch_datagram_line (self, p, len, from);
           p += len + 1;
         }
