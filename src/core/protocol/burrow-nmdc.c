@@ -730,7 +730,8 @@ parse_tag (const gchar    *tag,
               info->version = g_strndup (value, value_len);
               break;
             case 'M':
-              info->mode = value_len > 0 ? value[0] : 0;
+              /* a letter or digit; anything else is no mode we know */
+              info->mode = value_len > 0 && g_ascii_isalnum (value[0]) ? value[0] : 0;
               break;
             case 'H':
               {
@@ -993,6 +994,19 @@ burrow_nmdc_format_myinfo (const BurrowNmdcInfo  *info,
   g_return_val_if_fail (burrow_nmdc_nick_is_valid (info->nick), NULL);
 
   tag = format_tag (info);
+
+  /* the line without a description must fit */
+  line = build_myinfo (info, charset, "", tag);
+  if (line->len > max_bytes)
+    {
+      g_string_free (line, TRUE);
+      g_set_error (error, BURROW_PROTOCOL_ERROR, BURROW_PROTOCOL_ERROR_TOO_LONG,
+                   _("NMDC %s line exceeds the limit of %d bytes"), "$MyINFO",
+                   (gint) MIN (max_bytes, G_MAXINT));
+      return NULL;
+    }
+  g_string_free (line, TRUE);
+
   desc = info->description != NULL ? g_utf8_make_valid (info->description, -1) : g_strdup ("");
 
   /* every character takes at least one byte: no more characters than bytes can fit */
@@ -1007,16 +1021,9 @@ burrow_nmdc_format_myinfo (const BurrowNmdcInfo  *info,
   for (;;)
     {
       line = build_myinfo (info, charset, desc, tag);
-      if (line->len <= max_bytes)
+      /* it fits at the latest with an empty description */
+      if (line->len <= max_bytes || n_chars == 0)
         break;
-      if (n_chars == 0)
-        {
-          g_string_free (line, TRUE);
-          g_set_error (error, BURROW_PROTOCOL_ERROR, BURROW_PROTOCOL_ERROR_TOO_LONG,
-                       _("NMDC %s line exceeds the limit of %d bytes"), "$MyINFO",
-                       (gint) MIN (max_bytes, G_MAXINT));
-          return NULL;
-        }
       g_string_free (line, TRUE);
       n_chars--;
       *g_utf8_offset_to_pointer (desc, n_chars) = '\0';
@@ -1541,8 +1548,7 @@ burrow_nmdc_format_sr (const BurrowNmdcSearchResult *result)
     }
   else if (result->hub_name != NULL)
     g_string_append (out, result->hub_name);
-  if (result->hub_address != NULL)
-    g_string_append_printf (out, " (%s)", result->hub_address);
+  g_string_append_printf (out, " (%s)", result->hub_address != NULL ? result->hub_address : "");
   if (result->target != NULL)
     g_string_append_printf (out, "\x05%s", result->target);
   return g_string_free (out, FALSE);
