@@ -14,6 +14,7 @@
 #include "burrow-adc-hub-session.h"
 #include "burrow-hub-enums.h"
 #include "burrow-error.h"
+#include "burrow-nmdc.h"
 
 #include "burrow-hub-session-private.h"
 
@@ -45,6 +46,8 @@ typedef struct
   gchar                *description;
   gchar                *local_address;
   gchar                *tls_cipher;
+  gchar                *encoding;        /* NMDC charset, canonical upper case */
+  gchar                *hub_software;
 
   BurrowHubState        state;
   BurrowConnectionMode  mode;
@@ -79,6 +82,8 @@ enum {
   PROP_MODE,
   PROP_AUTO_RECONNECT,
   PROP_RECONNECT_DELAY,
+  PROP_ENCODING,
+  PROP_HUB_SOFTWARE,
   N_PROPS
 };
 
@@ -144,6 +149,8 @@ burrow_hub_session_finalize (GObject *object)
   g_clear_pointer (&priv->description, g_free);
   g_clear_pointer (&priv->local_address, g_free);
   g_clear_pointer (&priv->tls_cipher, g_free);
+  g_clear_pointer (&priv->encoding, g_free);
+  g_clear_pointer (&priv->hub_software, g_free);
 
   G_OBJECT_CLASS (burrow_hub_session_parent_class)->finalize (object);
 }
@@ -174,6 +181,8 @@ burrow_hub_session_get_property (GObject    *object,
     case PROP_MODE: g_value_set_enum (value, priv->mode); break;
     case PROP_AUTO_RECONNECT: g_value_set_boolean (value, priv->auto_reconnect); break;
     case PROP_RECONNECT_DELAY: g_value_set_uint (value, priv->reconnect_delay_ms); break;
+    case PROP_ENCODING: g_value_set_string (value, priv->encoding); break;
+    case PROP_HUB_SOFTWARE: g_value_set_string (value, priv->hub_software); break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -215,6 +224,14 @@ burrow_hub_session_set_property (GObject      *object,
           g_object_notify_by_pspec (object, pspec);
         }
       break;
+    case PROP_ENCODING:
+      {
+        g_autoptr(GError) error = NULL;
+
+        if (!burrow_hub_session_set_encoding (self, g_value_get_string (value), &error))
+          g_warning ("%s", error->message);
+      }
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -255,6 +272,9 @@ burrow_hub_session_class_init (BurrowHubSessionClass *klass)
   properties[PROP_RECONNECT_DELAY] =
     g_param_spec_uint ("reconnect-delay", NULL, NULL, 10, MAX_RECONNECT_DELAY_MS,
                        DEFAULT_RECONNECT_DELAY_MS, RW);
+  properties[PROP_ENCODING] =
+    g_param_spec_string ("encoding", NULL, NULL, BURROW_NMDC_DEFAULT_CHARSET, RW);
+  properties[PROP_HUB_SOFTWARE] = g_param_spec_string ("hub-software", NULL, NULL, NULL, RO);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   signals[SIGNAL_USER_JOINED] =
@@ -325,6 +345,7 @@ burrow_hub_session_init (BurrowHubSession *self)
   priv->max_users = BURROW_HUB_MAX_USERS;
   priv->reconnect_delay_ms = DEFAULT_RECONNECT_DELAY_MS;
   priv->nick = g_strdup ("burrow");
+  priv->encoding = g_strdup (BURROW_NMDC_DEFAULT_CHARSET);
   priv->slots = 3;
   priv->free_slots = 3;
 }
@@ -949,6 +970,86 @@ burrow_hub_session_get_port (BurrowHubSession *self)
   return GET_PRIV (self)->port;
 }
 
+/**
+ * burrow_hub_session_set_encoding:
+ * @encoding: (nullable): an iconv charset name; %NULL means BURROW_NMDC_DEFAULT_CHARSET
+ *
+ * Sets an NMDC hub's charset (ADC ignores it). Takes effect on the next connect.
+ *
+ * Returns: %FALSE with G_CONVERT_ERROR_NO_CONVERSION when iconv does not know @encoding
+ */
+gboolean
+burrow_hub_session_set_encoding (BurrowHubSession  *self,
+                                 const gchar       *encoding,
+                                 GError           **error)
+{
+  g_autofree gchar *name = NULL;
+  GIConv conv;
+
+  g_return_val_if_fail (BURROW_IS_HUB_SESSION (self), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (encoding == NULL || *encoding == '\0')
+    encoding = BURROW_NMDC_DEFAULT_CHARSET;
+  name = g_ascii_strup (encoding, -1);
+  g_strstrip (name);
+
+  conv = g_iconv_open ("UTF-8", name);
+  if (conv == (GIConv) -1)
+    {
+      g_set_error (error, G_CONVERT_ERROR, G_CONVERT_ERROR_NO_CONVERSION,
+                   _("Unknown character encoding: %s"), encoding);
+      return FALSE;
+    }
+  g_iconv_close (conv);
+
+  if (set_str (&GET_PRIV (self)->encoding, name))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ENCODING]);
+  return TRUE;
+}
+
+/**
+ * burrow_hub_session_get_encoding:
+ *
+ * Returns: the NMDC charset (canonical upper-case name)
+ */
+const gchar *
+burrow_hub_session_get_encoding (BurrowHubSession *self)
+{
+  g_return_val_if_fail (BURROW_IS_HUB_SESSION (self), NULL);
+
+  return GET_PRIV (self)->encoding;
+}
+
+/**
+ * burrow_hub_session_get_hub_software:
+ *
+ * Returns: (nullable): the hub software, as the hub tells it; %NULL when unknown
+ */
+const gchar *
+burrow_hub_session_get_hub_software (BurrowHubSession *self)
+{
+  g_return_val_if_fail (BURROW_IS_HUB_SESSION (self), NULL);
+
+  return GET_PRIV (self)->hub_software;
+}
+
+/**
+ * burrow_hub_session_get_protocol:
+ *
+ * Returns: the hub's protocol, from its address
+ */
+BurrowHubProtocol
+burrow_hub_session_get_protocol (BurrowHubSession *self)
+{
+  BurrowHubSessionPrivate *priv;
+
+  g_return_val_if_fail (BURROW_IS_HUB_SESSION (self), BURROW_HUB_PROTOCOL_ADC);
+
+  priv = GET_PRIV (self);
+  return priv->hub_uri != NULL ? priv->hub_uri->protocol : BURROW_HUB_PROTOCOL_ADC;
+}
+
 /* --- for subclasses --------------------------------------------------------------------- */
 
 void
@@ -1048,6 +1149,16 @@ _burrow_hub_session_set_uri (BurrowHubSession   *self,
   g_free (priv->uri);
   priv->uri = burrow_hub_uri_to_string (uri);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_URI]);
+}
+
+void
+_burrow_hub_session_set_hub_software (BurrowHubSession *self,
+                                      const gchar      *software)
+{
+  g_return_if_fail (BURROW_IS_HUB_SESSION (self));
+
+  if (set_str (&GET_PRIV (self)->hub_software, software))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_HUB_SOFTWARE]);
 }
 
 /**
