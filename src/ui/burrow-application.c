@@ -225,7 +225,7 @@ burrow_application_open_hub (BurrowApplication  *self,
  * connection).
  *
  * Returns: (transfer none): the session, or %NULL with @error set (invalid address, unknown
- *   encoding, unsupported protocol)
+ *   encoding for an NMDC hub, unsupported protocol)
  */
 BurrowHubSession *
 burrow_application_open_hub_full (BurrowApplication  *self,
@@ -260,9 +260,17 @@ burrow_application_open_hub_full (BurrowApplication  *self,
                                               canonical);
   if (encoding == NULL && favorite != NULL)
     encoding = burrow_favorite_hub_get_encoding (favorite);
-  /* Checked before a session exists, so that a wrong charset leaves nothing behind. */
-  if (!burrow_encoding_check_name (encoding, error))
-    return NULL;
+  /* Checked before a session exists, so that a wrong charset leaves nothing behind. ADC is
+   * always UTF-8 and ignores the setting: there a wrong one is dropped, not an error. */
+  if (burrow_hub_uri_is_adc (parsed))
+    {
+      if (!burrow_encoding_check_name (encoding, NULL))
+        encoding = NULL;
+    }
+  else if (!burrow_encoding_check_name (encoding, error))
+    {
+      return NULL;
+    }
 
   hubs = burrow_client_get_hubs (self->client);
   n = g_list_model_get_n_items (hubs);

@@ -95,13 +95,19 @@ burrow_favorite_dialog_save (BurrowFavoriteDialog *self)
     }
   canonical = burrow_hub_uri_to_string (parsed);
 
-  /* ADC is always UTF-8: the field is insensitive then, and what it holds is kept as it is. */
-  if (!burrow_encoding_entry_check (self->encoding_entry, &error))
+  /* ADC is always UTF-8: the field is insensitive then, so a wrong charset in it is no error
+   * (it is dropped); a known one is kept for when the address changes back. */
+  encoding = burrow_encoding_entry_dup_encoding (self->encoding_entry);
+  if (burrow_hub_uri_is_adc (parsed))
+    {
+      if (!burrow_encoding_check_name (encoding, NULL))
+        g_clear_pointer (&encoding, g_free);
+    }
+  else if (!burrow_encoding_entry_check (self->encoding_entry, &error))
     {
       show_encoding_error (self, error->message);
       return FALSE;
     }
-  encoding = burrow_encoding_entry_dup_encoding (self->encoding_entry);
 
   existing = burrow_favorite_hubs_lookup_uri (self->favorites, canonical);
   if (existing != NULL && existing != self->favorite)

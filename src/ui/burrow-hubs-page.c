@@ -178,7 +178,7 @@ connect_with_encoding (BurrowHubsPage *self,
  *
  * Connects to @uri (or reuses its open session) and shows its page, with the encoding of the
  * connect bar's options (if set; else a favourite's, else the default). Errors, such as an
- * invalid address or an unknown encoding, are shown under the entry.
+ * invalid address or an unknown encoding for an NMDC hub, are shown under the entry.
  *
  * Returns: %TRUE if a session is now open for @uri
  */
@@ -186,13 +186,20 @@ gboolean
 burrow_hubs_page_connect (BurrowHubsPage *self,
                           const char     *uri)
 {
+  g_autoptr(BurrowHubUri) parsed = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *encoding = NULL;
+  g_autofree char *text = NULL;
 
   g_return_val_if_fail (BURROW_IS_HUBS_PAGE (self), FALSE);
   g_return_val_if_fail (uri != NULL, FALSE);
 
-  if (!burrow_encoding_entry_check (self->connect_encoding_entry, &error))
+  /* For an ADC address the field is insensitive: what it holds cannot be an error there. A
+   * wrong address is reported first (by connect_with_encoding). */
+  text = g_strstrip (g_strdup (uri));
+  parsed = burrow_hub_uri_parse (text, NULL);
+  if (parsed != NULL && !burrow_hub_uri_is_adc (parsed) &&
+      !burrow_encoding_entry_check (self->connect_encoding_entry, &error))
     {
       show_connect_error (self, error->message);
       gtk_widget_remove_css_class (GTK_WIDGET (self->connect_entry), "error");
