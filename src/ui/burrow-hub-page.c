@@ -127,7 +127,8 @@ update_details (BurrowHubPage *self)
     {
       g_autofree char *text = NULL;
 
-      /* Translators: %s is the hub's software and version as the hub says it, “PtokaX 0.5.3.0” */
+      /* Translators: %s is the hub's software and version, as the hub says it:
+       * “PtokaX 0.5.3.0” */
       text = g_strdup_printf (_("Hub software: %s"), software);
       gtk_label_set_text (self->software_label, text);
     }

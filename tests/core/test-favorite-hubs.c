@@ -244,7 +244,8 @@ test_encoding (Fixture       *fixture,
 
   /* A database from before the column: the migration adds it, old rows read as the default. */
   version = user_version (db);
-  g_assert_true (burrow_database_exec (db, "ALTER TABLE favorite_hubs DROP COLUMN encoding;", &error));
+  g_assert_true (burrow_database_exec (db, "ALTER TABLE favorite_hubs DROP COLUMN encoding;",
+                                       &error));
   g_assert_no_error (error);
   {
     g_autofree gchar *sql = g_strdup_printf ("PRAGMA user_version = %d;", version - 1);
