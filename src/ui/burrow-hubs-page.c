@@ -157,13 +157,9 @@ connect_with_encoding (BurrowHubsPage *self,
   session = burrow_application_open_hub_full (app, text, encoding, &error);
   if (session == NULL)
     {
+      /* (The bar's own encoding was checked by burrow_hubs_page_connect (); a favourite's
+       * wrong one is named in the message.) */
       show_connect_error (self, error->message);
-      if (g_error_matches (error, G_CONVERT_ERROR, G_CONVERT_ERROR_NO_CONVERSION))
-        {
-          /* The address is fine: point at the encoding instead. */
-          gtk_widget_remove_css_class (GTK_WIDGET (self->connect_entry), "error");
-          gtk_expander_set_expanded (self->connect_options_expander, TRUE);
-        }
       return FALSE;
     }
 

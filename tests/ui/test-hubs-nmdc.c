@@ -396,6 +396,19 @@ test_connect_encoding (void)
   burrow_encoding_entry_set_encoding (encoding, NULL);
   gtk_expander_set_expanded (expander, FALSE);
   g_assert_true (burrow_favorite_hubs_remove (favorites, favorite, NULL));
+
+  /* A favourite NMDC hub with a charset this system does not know: refused, no session. */
+  {
+    g_autoptr(BurrowFavoriteHub) bad = burrow_favorite_hub_new ("Bad", nmdc_uri);
+    g_autoptr(GError) error = NULL;
+
+    burrow_favorite_hub_set_encoding (bad, "NO-SUCH-CHARSET");
+    g_assert_true (burrow_favorite_hubs_add (favorites, bad, NULL));
+    g_assert_null (burrow_application_open_hub (app, nmdc_uri, &error));
+    g_assert_error (error, G_CONVERT_ERROR, G_CONVERT_ERROR_NO_CONVERSION);
+    g_assert_null (find_session (nmdc_uri));
+    g_assert_true (burrow_favorite_hubs_remove (favorites, bad, NULL));
+  }
   burrow_hubs_page_show_overview (hubs);
 }
 
