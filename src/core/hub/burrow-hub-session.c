@@ -1603,7 +1603,7 @@ burrow_hub_session_set_encoding (BurrowHubSession  *self,
   if (probe == (GIConv) -1)
     {
       g_set_error (error, G_CONVERT_ERROR, G_CONVERT_ERROR_NO_CONVERSION,
-                   _("Unknown character set: %s"), name);
+                   _("Unknown character encoding: %s"), name);
       return FALSE;
     }
   g_iconv_close (probe);
