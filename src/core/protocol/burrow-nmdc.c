@@ -941,7 +941,8 @@ build_myinfo (const BurrowNmdcInfo *info,
               const gchar          *tag)
 {
   g_autofree gchar *escaped_desc = burrow_nmdc_escape (desc);
-  g_autofree gchar *escaped_conn = burrow_nmdc_escape (info->connection != NULL ? info->connection : "");
+  g_autofree gchar *escaped_conn =
+    burrow_nmdc_escape (info->connection != NULL ? info->connection : "");
   g_autofree gchar *escaped_email = burrow_nmdc_escape (info->email != NULL ? info->email : "");
   g_autofree gchar *head = NULL;
   g_autofree gchar *tail = NULL;
