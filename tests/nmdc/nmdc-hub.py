@@ -37,6 +37,7 @@
 
 import argparse
 import asyncio
+import os
 import random
 import ssl
 import sys
@@ -364,6 +365,12 @@ class Hub:
         slot = b' '
         active = mode == b'A'
       conn = rnd.choice(conns)
+      line = b'$MyINFO $ALL %s %s%s$%s$%s%c$%s$%d$' % (nick, desc, tag, slot, conn, status, mail,
+                                                        share)
+      # lengths like real hubs' lists: 150..230 bytes (short forms shorter)
+      want = rnd.randrange(150, 231) if tag else rnd.randrange(60, 120)
+      if len(line) < want:
+        desc += (b' ' + b'lorem ipsum dolor sit amet ' * 8)[:want - len(line)]
       line = b'$MyINFO $ALL %s %s%s$%s$%s%c$%s$%d$' % (nick, desc, tag, slot, conn, status, mail,
                                                         share)
       if self.px:
@@ -1352,6 +1359,7 @@ def main ():
   ap.add_argument('--log')
   ap.add_argument('--motd', default='')
   args = ap.parse_args()
+  sys.stdout.reconfigure(encoding='utf-8')
   try:
     ''.encode(args.charset)
   except LookupError:
@@ -1360,6 +1368,11 @@ def main ():
     asyncio.run(main_async(args))
   except KeyboardInterrupt:
     pass
+  # the stdin reader thread may sit in a read(): leave without the interpreter's shutdown (which
+  # would wait for stdin's lock)
+  sys.stdout.flush()
+  sys.stderr.flush()
+  os._exit(0)
 
 
 if __name__ == '__main__':

@@ -83,7 +83,7 @@ class Hub:
   def start (self, timeout=30):
     os.makedirs(self.dir, exist_ok=True)
     self.p = subprocess.Popen(self.argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                              text=True, bufsize=1)
+                              text=True, encoding='utf-8', bufsize=1)
     # the READY line is the event; a deadline guards a hub that never prints it
     import selectors
     sel = selectors.DefaultSelector()
