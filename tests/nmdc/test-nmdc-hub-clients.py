@@ -708,13 +708,272 @@ def run_protocol (only=None):
   return 0
 
 
+
+# --- real clients ---------------------------------------------------------------------------------
+
+def conn_entries (entries, nick):
+  """The log entries of the connection that validated `nick`: (dir, line) in order."""
+  addr = None
+  for d, w, l in entries:
+    if d == '<<' and l == '$ValidateNick ' + nick:
+      addr = w
+  out = []
+  for d, w, l in entries:
+    if w == addr or w == nick:
+      out.append((d, l))
+  return addr, out
+
+
+def index_of (seq, pred, start=0):
+  for i in range(start, len(seq)):
+    if pred(seq[i]):
+      return i
+  return -1
+
+
+def check_login_order (profile, entries, nick, quack):
+  """The hub's lines to one real client, in the order NMDC.md §1.2 gives for the profile."""
+  addr, seq = conn_entries(entries, nick)
+  check(addr is not None, '%s never sent $ValidateNick' % nick)
+  sent = [l for d, l in seq if d == '>>']
+  got = [l for d, l in seq if d == '<<']
+  check(sent and sent[0].startswith('$Lock '), '%s: first line %r' % (nick, sent[:1]))
+  myinfo_in = index_of(seq, lambda e: e[0] == '<<' and e[1].startswith('$MyINFO $ALL ' + nick))
+  check(myinfo_in >= 0, '%s sent no $MyINFO' % nick)
+  after = [l for d, l in seq[myinfo_in:] if d == '>>']
+  before = [l for d, l in seq[:myinfo_in] if d == '>>']
+  if profile == 'ptokax':
+    check(re.fullmatch(rb'\$Lock EXTENDEDPROTOCOL[\x30-\x79]{27}nix Pk=PtokaX', unesc(sent[0]))
+          is not None, 'PtokaX lock %r' % sent[0])
+    sup = [l for l in before if l.startswith('$Supports')]
+    check(len(sup) == 1 and ('UserIP2' in sup[0]) == (not quack),
+          '%s: PtokaX $Supports echo %r (quack %s)' % (nick, sup, quack))
+    check(not any(l.startswith('$HubName') for l in before),
+          '%s: PtokaX sent $HubName before the first $MyINFO' % nick)
+    check(after and after[0].startswith('$HubName '), '%s: PtokaX burst starts %r' % (nick, after[:2]))
+    check(after[1].startswith('<PtokaX> This hub is running PtokaX'), 'PtokaX banner: %r' % after[1])
+    own = index_of(after, lambda l: l.startswith('$MyINFO $ALL ' + nick + ' '))
+    ops = index_of(after, lambda l: l.startswith('$OpList '))
+    bot = index_of(after, lambda l: l == '$MyINFO $ALL PtokaX $ $$$$')
+    check(0 <= bot < ops and 0 <= own < ops, '%s: PtokaX burst order: %r' % (nick, after[:12]))
+    check(not any(l.startswith('$NickList') for l in after),
+          '%s: PtokaX sent $NickList to a NoHello client' % nick)
+    uip = [l for l in after if l.startswith('$UserIP')]
+    check(uip == ([] if quack else ['$UserIP %s 127.0.0.1' % nick]),
+          '%s: PtokaX own $UserIP %r (quack %s)' % (nick, uip, quack))
+    # the lock delay: a timer tick
+    t = [float(x.split()[0]) for x in open(HUB_LOG[0]).read().splitlines()
+         if (' -- %s connected' % addr) in x or (' >> %s $Lock' % addr) in x]
+    check(len(t) == 2 and t[1] - t[0] >= 0.8, '%s: PtokaX lock delay %r' % (nick, t))
+  else:
+    check(re.fullmatch(r'\$Lock EXTENDEDPROTOCOL_NMDC_\d{4} Pk=Verlihub 1\.7\.0\.0', sent[0])
+          is not None, 'Verlihub lock %r' % sent[0])
+    check(sent[1].startswith('$Supports ') and sent[1].endswith(' '),
+          '%s: Verlihub $Supports echo %r (keeps order, trailing space)' % (nick, sent[1]))
+    client_sup = [l for l in got if l.startswith('$Supports ')][0].split()[1:]
+    echo = sent[1].split()[1:]
+    check(echo == [w for w in client_sup if w in echo], 'Verlihub echo order %r' % echo)
+    hn = index_of(before, lambda l: l.startswith('$HubName '))
+    he = index_of(before, lambda l: l == '$Hello ' + nick)
+    check(0 <= hn < he, '%s: Verlihub $HubName not before $Hello: %r' % (nick, before))
+    for w in ('$Supports', '$Key', '$Version'):
+      check(any(l.startswith(w) for l in got[:got.index(
+        [l for l in got if l.startswith('$MyINFO')][0])]),
+        '%s: %s not before $MyINFO' % (nick, w))
+    check(not any(l.startswith('$UserIP') for l in sent), '%s: Verlihub sent $UserIP' % nick)
+    check(not any(l.startswith('$Hello ') and l != '$Hello ' + nick for l in sent),
+          '%s: Verlihub broadcast a $Hello' % nick)
+
+
+def check_keys (entries, nick):
+  """The hub's lock → the client's $Key: the real client agrees with lock_to_key (the algorithm
+  the ptokax profile checks clients without $Supports with)."""
+  addr, seq = conn_entries(entries, nick)
+  lock = [l for d, l in seq if d == '>>' and l.startswith('$Lock ')][0][6:].split(' Pk=')[0]
+  key = [l for d, l in seq if d == '<<' and l.startswith('$Key ')][0][5:]
+  check(unesc(key) == lock_to_key(unesc(lock)),
+        '%s answered the lock with another key than lock_to_key' % nick)
+
+
+HUB_LOG = [None]
+
+
+def run_clients (profile, preset):
+  for tool in ('eiskaltdcpp-daemon', 'ncdc', 'tmux'):
+    if shutil.which(tool) is None:
+      print('SKIP: %s is not installed (apt-get install eiskaltdcpp-daemon ncdc tmux)' % tool)
+      return 77
+  t_start = time.monotonic()
+  tmp = tempfile.mkdtemp(prefix='nmdc-clients-%s-%s-' % (profile, preset))
+  hub = P.Hub(tmp, profile, preset, ['--topic', 'lab topic', '--motd', 'welcome to the lab'])
+  HUB_LOG[0] = hub.log
+  ek = P.LoopEiskalt(os.path.join(tmp, 'eiskalt'), 'ekuser')
+  nc = P.LoopNcdc(os.path.join(tmp, 'ncdc'), 'ncuser')
+  ek_share = os.path.join(tmp, 'ekshare')
+  nc_share = os.path.join(tmp, 'ncshare')
+  ek_file = 'nmdcprobe-eiskalt-file.txt'
+  nc_file = 'ncdc-shared-file.txt'
+  P.dcpeers.make_payload(ek_share, ek_file, 4096)
+  P.dcpeers.make_payload(nc_share, nc_file, 3000)
+  ok = False
+  step = 'start'
+  try:
+    step = 'hub'
+    hub.start()
+    url = hub.url()
+    bots = BOTS[profile]
+    step = 'eiskalt start and share'
+    ek.start(timeout=30)
+    ek.configure_passive()
+    ek.share(ek_share, 'ekshare', timeout=60)
+    step = 'ncdc start and share'
+    nc.start(timeout=30)
+    nc_port = P.free_port()
+    nc.configure(active=True, port=nc_port)
+    nc.set('active_ip', '127.0.0.1')
+    nc.share_and_restart('ncshare', nc_share, [nc_file], timeout=90)
+    step = 'eiskalt joins'
+    ek.add_hub(url)
+    check(P.wait_for(lambda: 'ekuser' in hub.users(), 60), 'eiskalt did not log in: %s'
+          % hub.ctl('users'))
+    step = 'ncdc joins'
+    nc.join_nmdc(url, len(bots) + 2, timeout=60)
+    check(P.wait_for(lambda: set(hub.users()) >= {'ekuser', 'ncuser'}, 30), 'hub users: %s'
+          % hub.ctl('users'))
+    step = 'user lists'
+    have = ek.wait_users(url, ['ncuser'] + bots, timeout=30)
+    print('  eiskalt lists %s' % have, flush=True)
+    # what the hub relays, and what eiskalt made of it
+    ek_mi = hub.ctl('myinfo ekuser')[3:]
+    nc_mi = hub.ctl('myinfo ncuser')[3:]
+    entries = hub.log_entries()
+    ek_orig = [l for d, w, l in entries if d == '<<' and l.startswith('$MyINFO $ALL ekuser ')][-1]
+    nc_orig = [l for d, w, l in entries if d == '<<' and l.startswith('$MyINFO $ALL ncuser ')][-1]
+    print('  eiskalt sent   %s\n  hub relays     %s' % (ek_orig, ek_mi), flush=True)
+    print('  ncdc sent      %s\n  hub relays     %s' % (nc_orig, nc_mi), flush=True)
+    nc_share_size = int(nc_orig.rstrip('$').rsplit('$', 1)[1])
+    ek_share_size = int(ek_orig.rstrip('$').rsplit('$', 1)[1])
+    check(ek_share_size > 0 and nc_share_size > 0, 'a client logged in with share 0')
+
+    def status_of (mi):
+      conn = unesc(mi).split(b'$')[4]
+      return conn[-1]
+    info = ek.user_info(url, 'ncuser')
+    print('  eiskalt sees ncuser: %s' % info, flush=True)
+    check(str(info.get('Shared')) == str(nc_share_size), 'eiskalt sees ncdc share %r, hub '
+          'relayed %d' % (info.get('Shared'), nc_share_size))
+    if profile == 'ptokax':
+      for orig, rel, mode in ((ek_orig, ek_mi, 'P'), (nc_orig, nc_mi, 'A')):
+        check('<' not in rel.split('$')[2], 'PtokaX relayed a tag to a normal user: %s' % rel)
+        check(rel.split('$')[3] == mode, 'PtokaX short form mode slot: %s (want %s)' % (rel, mode))
+        want = (status_of(orig) & ~0x30) | 0x40
+        check(status_of(rel) == want, 'PtokaX status byte %#x, expected %#x' % (
+          status_of(rel), want))
+      check(info.get('Tag', '') == '', 'eiskalt sees a tag on PtokaX: %r' % info.get('Tag'))
+    else:
+      check(unesc(ek_mi) == unesc(ek_orig) and unesc(nc_mi) == unesc(nc_orig),
+            'Verlihub changed a $MyINFO: %s / %s' % (ek_mi, nc_mi))
+      check('M:A' in info.get('Tag', ''), 'eiskalt sees ncdc\'s tag %r' % info.get('Tag'))
+    # ncdc's view of eiskalt: its user list's opt column (o = op, p = passive, t = TLS)
+    nc.key('M-2')
+    nc.send('/userlist')
+    s = nc.wait_screen(lambda s: re.search(r'(?m)^(..)(...) ekuser\s', s) is not None, 30)
+    check(s is not None, 'ncdc\'s user list lacks ekuser:\n%s' % nc.screen())
+    row = re.search(r'(?m)^(..)(...) ekuser\s.*$', s)
+    check(row is not None, 'ncdc user list row for ekuser not found:\n%s' % s)
+    opt = row.group(2)
+    print('  ncdc lists ekuser as %r' % row.group(0).rstrip(), flush=True)
+    check('p' in opt, 'ncdc does not see eiskalt as passive: %r' % row.group(0))
+    if profile == 'ptokax':
+      check('t' not in opt, 'ncdc sees TLS on PtokaX (0x10 should be cleared): %r' % row.group(0))
+    else:
+      check('t' in opt, 'ncdc does not see eiskalt\'s TLS bit on Verlihub: %r' % row.group(0))
+    for b in bots:
+      check(re.search(r'(?m)^..o.. %s\s' % b, s), 'ncdc does not list bot %s as op:\n%s' % (b, s))
+    step = 'chat'
+    nc.key('M-2')
+    nc.wait_screen(lambda s: '#lab>' in s, 10)
+    ek.say(url, 'hello from eiskalt')
+    check(nc.wait_screen(lambda s: '<ekuser> hello from eiskalt' in s, 30),
+          'ncdc did not show eiskalt\'s chat:\n%s' % nc.screen())
+    nc.send('hello from ncdc')
+    check(P.wait_for(lambda: '<ncuser> hello from ncdc' in ek.chat(url), 30),
+          'eiskalt did not get ncdc\'s chat: %s' % ek.chat(url))
+    entries = hub.log_entries()
+    for who in ('ekuser', 'ncuser'):
+      check(('>>', who, '<ekuser> hello from eiskalt') in entries,
+            'chat not echoed/relayed to %s' % who)
+    step = 'pm'
+    nc.send('/msg ekuser pm from ncdc')
+    check(ek.wait_output(lambda l: 'pm from ncdc' in l, 30),
+          'eiskalt did not print ncdc\'s PM: %s' % ek.proc.stdout_text()[-1500:])
+    ek.pm(url, 'ncuser', 'pm from eiskalt')
+    # ncdc's /msg switched to its PM tab with ekuser: the answer shows there
+    check(nc.wait_screen(lambda s: '~ekuser' in s and '<ekuser> pm from eiskalt' in s, 30),
+          'ncdc did not show eiskalt\'s PM:\n%s' % nc.screen())
+    entries = hub.log_entries()
+    pm1 = [(d, w) for d, w, l in entries if d == '>>' and l.startswith('$To: ekuser From: ncuser')]
+    pm2 = [(d, w) for d, w, l in entries if d == '>>' and l.startswith('$To: ncuser From: ekuser')]
+    check(pm1 == [('>>', 'ekuser')] and pm2 == [('>>', 'ncuser')],
+          'PMs delivered to %r / %r (only the target expected)' % (pm1, pm2))
+    step = 'search'
+    nc.key('M-2')
+    nc.wait_screen(lambda s: '#lab>' in s, 10)
+    nc.send('/search nmdcprobe')
+    check(hub.wait_log(lambda d, w, l: d == '>>' and w == 'ekuser' and l.startswith('$Search ')
+                       and 'nmdcprobe' in l, 30), 'the hub did not route ncdc\'s search to eiskalt')
+    check(nc.wait_screen(lambda s: ek_file in s, 45),
+          'ncdc found nothing for nmdcprobe:\n%s' % nc.screen())
+    srch = [l for d, w, l in hub.log_entries() if d == '>>' and w == 'ekuser'
+            and l.startswith('$Search ')][0]
+    check(srch.startswith('$Search 127.0.0.1:%d ' % nc_port), 'search as relayed: %s' % srch)
+    step = 'log checks'
+    entries = hub.log_entries()
+    check_login_order(profile, entries, 'ekuser', quack=True)
+    check_login_order(profile, entries, 'ncuser', quack=False)
+    check_keys(entries, 'ekuser')
+    check_keys(entries, 'ncuser')
+    closes = [l for d, w, l in entries if d == '--' and l.startswith('close:')]
+    check(not closes, 'the hub closed a real client: %r' % closes)
+    ok = True
+  except (Fail, P.PeerError) as e:
+    print('FAIL at %s: %s' % (step, e), flush=True)
+  except Exception:  # noqa: BLE001
+    print('FAIL at %s:' % step, flush=True)
+    traceback.print_exc()
+  finally:
+    try:
+      nc.stop()
+    except Exception:  # noqa: BLE001
+      pass
+    try:
+      ek.stop()
+    except Exception:  # noqa: BLE001
+      pass
+    hub.stop()
+  if not ok:
+    print('--- hub log (tail)\n%s' % '\n'.join(hub.log_lines()[-80:]))
+    if ek.proc is not None:
+      print('--- eiskalt (tail)\n%s' % ek.proc.stdout_text()[-2000:])
+    print('(files kept in %s)' % tmp)
+    return 1
+  shutil.rmtree(tmp, ignore_errors=True)
+  print('PASS: %s/%s with eiskaltdcpp-daemon and ncdc in %.1f s' % (
+    profile, preset, time.monotonic() - t_start))
+  return 0
+
+
 def main ():
   ap = argparse.ArgumentParser()
   ap.add_argument('--protocol', action='store_true', help='the hub\'s rules with a raw client')
   ap.add_argument('--only', nargs='*', help='protocol tests to run (names)')
+  ap.add_argument('--clients', choices=('ptokax', 'verlihub'))
+  ap.add_argument('--preset', choices=('tests', 'real'), default='tests')
   args = ap.parse_args()
   if args.protocol:
     return run_protocol(args.only)
+  if args.clients:
+    return run_clients(args.clients, args.preset)
   ap.error('--protocol or --clients PROFILE')
 
 
