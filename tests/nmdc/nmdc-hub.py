@@ -180,6 +180,7 @@ class User:
     self.sr_budget = 0
     self.rates = {}
     self.getnicklist_count = 0
+    self.warns = 0
     self.is_fake = False
 
   # --- what the others need to know
@@ -493,6 +494,10 @@ class Hub:
       self.log('--', u.who(), ('connection error: %s' % e).encode())
     except Closed:
       pass
+    except Exception as e:  # noqa: BLE001 — a hub bug must not take the hub down
+      import traceback
+      self.log('--', u.who(), ('HUB BUG, closing: %r' % e).encode())
+      self.logf.write(traceback.format_exc())
     finally:
       if not u.closed:
         u.closed = True
@@ -555,6 +560,10 @@ class Hub:
       u.close('flood')
     elif action == 'close':
       u.close('flood ' + what)
+    elif action == 'warn':
+      u.warns += 1
+      if u.warns >= 6:  # PtokaX: the 6th warning disconnects (§1.7)
+        u.close('flood ' + what + ' (6 warnings)')
     return True
 
   # --- login
@@ -777,6 +786,8 @@ class Hub:
         return
       if self.flood(u, 'myinfo-6', 6, 60, 'warn'):
         u.send(self.bot_chat(b'Please don\'t flood with MyINFO!'))
+        if u.closed:
+          return
     elif self.vh:
       if not info.ok:
         return u.close('malformed $MyINFO')
@@ -935,8 +946,6 @@ class Hub:
     if self.px:
       if len(line) > 300 + len(u.nick) + 3 or line.count(b'\n') >= 5:
         return u.send(self.bot_chat(b'Your message is too long.'))
-      if self.flood(u, 'chat', 5, 3, 'drop'):
-        return
     elif self.vh:
       if len(line) > 256 + len(u.nick) + 3 or line.count(b'\n') >= 5:
         return u.send(self.bot_chat(b'Your message is too long.'))
@@ -964,6 +973,8 @@ class Hub:
         return
       if self.flood(u, 'pm', 10, 10, 'warn'):
         u.send(self.bot_chat(b'Please don\'t flood with private messages!'))
+        if u.closed:
+          return
     elif self.vh and self.flood(u, 'pm', 5, 10):
       return
     t = self.users.get(target)

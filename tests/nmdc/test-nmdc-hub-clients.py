@@ -674,10 +674,38 @@ def t_charset (tmp):
     c.expect(b'$To: ' + nick + b' From: Verlihub $<Verlihub> ' + 'привет'.encode('cp1251'))
 
 
+def t_garbage (tmp):
+  """Malformed lines never take the hub down (each profile answers control commands after)."""
+  import random
+  rnd = random.Random(7)
+  cmds = [b'$ConnectToMe', b'$RevConnectToMe', b'$Search', b'$SR', b'$To:', b'$MyINFO',
+          b'$GetINFO', b'$Kick', b'$OpForceMove', b'$SA', b'$SP', b'$MultiConnectToMe', b'<',
+          b'$ValidateNick', b'$MyPass', b'$Supports', b'$Key', b'$BotINFO', b'$Close']
+  for prof in ('ptokax', 'verlihub', 'lenient'):
+    with HubRun(tmp, prof) as h:
+      for i in range(12):
+        c = h.raw().login(b'g%d' % i) if i % 2 else h.raw()
+        junk = []
+        for _ in range(30):
+          parts = [rnd.choice(cmds)] + [bytes(rnd.choice(b'ab $:?\x05<>12.') for _ in
+                                              range(rnd.randrange(0, 12)))
+                                        for _ in range(rnd.randrange(0, 4))]
+          junk.append(b' '.join(parts).replace(b'|', b''))
+        try:
+          c.send(*junk)
+        except OSError:
+          pass
+        c.closed(timeout=0.5)
+        c.close()
+      check(h.hub.ctl('count $Supports').startswith('OK'), '%s: hub stopped answering' % prof)
+      bugs = [l for l in h.hub.log_lines() if 'HUB BUG' in l]
+      check(not bugs, '%s: %s' % (prof, bugs[:3]))
+
+
 PROTOCOL_TESTS = [t_ptokax_lock, t_verlihub_lock, t_ptokax_key, t_quack, t_verlihub_supports,
                   t_fake_tag_and_caps, t_unknown_command, t_registered, t_nick_rules, t_hub_full,
                   t_login_burst, t_ctm_rcm, t_search_sr, t_chat_pm, t_control, t_reconnect,
-                  t_fake_users, t_tls, t_charset]
+                  t_fake_users, t_tls, t_charset, t_garbage]
 
 
 def run_protocol (only=None):
@@ -860,6 +888,8 @@ def run_clients (profile, preset):
       return conn[-1]
     info = ek.user_info(url, 'ncuser')
     print('  eiskalt sees ncuser: %s' % info, flush=True)
+    check(not str(info.get('Icon', '')).endswith('-fw'), 'eiskalt sees active ncdc as passive: '
+          '%r' % info.get('Icon'))
     check(str(info.get('Shared')) == str(nc_share_size), 'eiskalt sees ncdc share %r, hub '
           'relayed %d' % (info.get('Shared'), nc_share_size))
     if profile == 'ptokax':
