@@ -957,6 +957,24 @@ def run_clients (profile, preset):
     srch = [l for d, w, l in hub.log_entries() if d == '>>' and w == 'ekuser'
             and l.startswith('$Search ')][0]
     check(srch.startswith('$Search 127.0.0.1:%d ' % nc_port), 'search as relayed: %s' % srch)
+    step = 'rcm/ctm'
+    # eiskalt (passive) asks ncdc (active) for its list: RCM → ncdc's CTM, routed by the hub's
+    # rules; ncdc adds S only when the relayed status has 0x10 (kept by Verlihub, which forwards
+    # S when both sent TLS and both have 0x10; cleared by PtokaX, so a plain CTM).
+    ek.download_list(url, 'ncuser')
+    ctm = hub.wait_log(lambda d, w, l: d == '>>' and w == 'ekuser'
+                       and l.startswith('$ConnectToMe ekuser '), 30)
+    check(ctm, 'no $ConnectToMe reached eiskalt after its list request')
+    check(('>>', 'ncuser', '$RevConnectToMe ekuser ncuser') in hub.log_entries(),
+          'the hub did not forward eiskalt\'s $RevConnectToMe')
+    print('  ncdc answered with %s' % ctm[2], flush=True)
+    if profile == 'verlihub':
+      check(ctm[2] == '$ConnectToMe ekuser 127.0.0.1:%dS' % nc_port, 'CTM on Verlihub: %s' % ctm[2])
+      got = ek.wait_list('ncuser', 60)
+      check(got is not None and nc_file in got[3], 'eiskalt got no list from ncdc over TLS: %r'
+            % (got,))
+    else:
+      check(ctm[2] == '$ConnectToMe ekuser 127.0.0.1:%d' % nc_port, 'CTM on PtokaX: %s' % ctm[2])
     step = 'log checks'
     entries = hub.log_entries()
     check_login_order(profile, entries, 'ekuser', quack=True)
