@@ -181,6 +181,7 @@ class User:
     self.rates = {}
     self.getnicklist_count = 0
     self.warns = 0
+    self.login_time = 0.0
     self.is_fake = False
 
   # --- what the others need to know
@@ -724,15 +725,14 @@ class Hub:
 
   def c_GetNickList (self, u, line):
     if self.px:
-      u.getnicklist_count += 1
+      if not u.validated:
+        return u.close('$GetNickList before $ValidateNick')
       if self.flood(u, 'getnicklist', 1, 120, 'close'):
         return
-      if not u.online:
-        u.want_list = True
+      if not u.online or time.monotonic() - u.login_time < 1.0:
+        # before login, or within the login's timer tick: the login burst holds the list
         return
-      if u.list_sent:
-        return  # the login burst already held the list
-      return self.send_list(u)
+      return self.send_list(u)  # later: the whole list again
     if self.vh and self.flood(u, 'getnicklist', 3, 60):
       return
     u.want_list = True
@@ -852,6 +852,7 @@ class Hub:
     u.online = True
     u.deadline = None
     u.last_broadcast = now
+    u.login_time = now
     self.users[u.nick] = u
     self.reals[u.nick] = u
     if self.vh and self.reconnect:
@@ -1152,7 +1153,8 @@ class Hub:
       u.sr_budget = 100 if self.px else 25 if self.vh else 1 << 30
     out = b'$Search ' + who + b' ' + pattern
     for o in list(self.real_users()):
-      if o is u or o.closed:
+      # PtokaX's global search queue has no sender: a seeker that qualifies gets its own search
+      if (o is u and not self.px) or o.closed:
         continue
       if not self.lenient:
         if o.share() <= 0:
