@@ -574,6 +574,8 @@ class Hub:
       if self.px:
         return u.close('$Supports twice or after $Key')
       return
+    if self.px and len(line) + 1 < 13:
+      return u.close('$Supports too short')
     u.quack = line.endswith(b' ')
     u.supports = [w for w in line.split(b' ')[1:] if w]
     if self.vh:
@@ -604,7 +606,7 @@ class Hub:
       echo.append(b'NoHello')
     elif b'NoGetINFO' in s:
       echo.append(b'NoGetINFO')
-    for w in (b'IP64', b'IPv4', b'UserCommand'):
+    for w in (b'IP64', b'UserCommand'):  # IPv4: echoed only to IPv6-connected clients
       if w in s:
         echo.append(w)
     if b'UserIP2' in s and not u.quack:
