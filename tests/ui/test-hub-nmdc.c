@@ -355,8 +355,8 @@ test_hub (gconstpointer data)
   burrow_client_set_nick (client, MY_NICK);
   burrow_window_set_page (window, "hubs");
   burrow_hubs_page_show_overview (hubs);
-  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (burrow_encoding_entry_get_entry (encoding))),
-                   ==, "");
+  g_assert_cmpstr (gtk_editable_get_text (
+                     GTK_EDITABLE (burrow_encoding_entry_get_entry (encoding))), ==, "");
   g_assert_cmpstr (gtk_entry_get_placeholder_text (burrow_encoding_entry_get_entry (encoding)), ==,
                    "CP1252");
   gtk_editable_set_text (GTK_EDITABLE (burrow_hubs_page_get_connect_entry (hubs)),
@@ -495,6 +495,12 @@ test_hub (gconstpointer data)
                      ==, "bob");
     g_assert_true (gtk_widget_get_mapped (template_child (page, BURROW_TYPE_HUB_PAGE,
                                                           "chat_switcher")));
+    /* With the switcher the header is narrower and the hub software may be cut short (it is in
+     * German at the default size): its tooltip still says all of it. */
+    text = g_strdup_printf (_("Hub software: %s"), burrow_hub_session_get_hub_software (session));
+    label = burrow_hub_page_get_software_label (page);
+    g_assert_cmpstr (gtk_widget_get_tooltip_text (GTK_WIDGET (label)), ==, text);
+    g_clear_pointer (&text, g_free);
 
     /* The user opens it (as clicking its tab does). */
     gtk_stack_set_visible_child (chat_stack, GTK_WIDGET (pm));
