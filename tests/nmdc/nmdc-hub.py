@@ -422,8 +422,10 @@ class Hub:
     if myinfos:
       mi = [line for _, line in self.bots] + [self.relayed(u, to.op) for u in self.real_users()]
       if self.fake:
-        block += b''.join(l + b'|' for l in mi)
+        # the synthetic users count as logged in before every real one: the newcomer's own
+        # $MyINFO (PtokaX lists users in login order) comes last, after the whole list
         block += self.fake_blocks['long' if (to.op or not self.px) else 'short']
+        block += b''.join(l + b'|' for l in mi)
       else:
         lines += mi
     return lines, block

@@ -33,6 +33,7 @@ typedef struct
   GListStore           *users;
   GHashTable           *by_sid;          /* sid → BurrowUser (borrowed from users/pending) */
   GPtrArray            *pending_joins;   /* BurrowUser, not yet in users */
+  guint                 n_pending_unindexed; /* of them, added before they had an id (ADC) */
   GHashTable           *by_id;           /* user id → BurrowUser (a ref; checked against by_sid) */
   GListStore           *messages;
   BurrowUser           *me;
@@ -661,19 +662,19 @@ burrow_hub_session_lookup_nick (BurrowHubSession *self,
   return lookup_by (self, burrow_user_get_nick, nick);
 }
 
-/* --- the id index (CIDs on ADC, hub and nick on NMDC) ---------------------------------------------------------------------- */
+/* --- the id index (CIDs on ADC, hub and nick on NMDC) ---------------------------------------- */
 
 /* by_id maps a user id (burrow_user_get_id(): the CID on ADC) to the user that last announced it.
- * Entries are refs and may be stale (the
- * user changed its CID or left): a lookup checks the user against by_sid. Stale entries are
- * dropped when they outnumber the users. Users still in pending_joins are not indexed yet. */
+ * Entries are refs and may be stale (the user changed its CID or left): a lookup checks the user
+ * against by_sid. Stale entries are dropped when they outnumber the users. An ADC user is indexed
+ * once its INF gave it a CID (when its join is flushed); an NMDC user as soon as it is added. */
 static void
 id_index_put (BurrowHubSessionPrivate *priv,
-               BurrowUser              *user)
+              BurrowUser              *user)
 {
-  const gchar *cid = burrow_user_get_id (user);
+  const gchar *id = burrow_user_get_id (user);
 
-  if (cid == NULL)
+  if (id == NULL)
     return;
   if (g_hash_table_size (priv->by_id) > 2 * g_hash_table_size (priv->by_sid) + 64)
     {
@@ -683,16 +684,16 @@ id_index_put (BurrowHubSessionPrivate *priv,
       g_hash_table_remove_all (priv->by_id);
       g_hash_table_iter_init (&iter, priv->by_sid);
       while (g_hash_table_iter_next (&iter, NULL, &value))
-        if (burrow_user_get_id (value) != NULL && !g_ptr_array_find (priv->pending_joins, value, NULL))
+        if (burrow_user_get_id (value) != NULL)
           g_hash_table_replace (priv->by_id, g_ref_string_acquire ((gchar *) burrow_user_get_id (value)),
                                 g_object_ref (value));
     }
-  g_hash_table_replace (priv->by_id, g_ref_string_acquire ((gchar *) cid), g_object_ref (user));
+  g_hash_table_replace (priv->by_id, g_ref_string_acquire ((gchar *) id), g_object_ref (user));
 }
 
 static void
 id_index_drop (BurrowHubSessionPrivate *priv,
-                BurrowUser              *user)
+               BurrowUser              *user)
 {
   const gchar *cid = burrow_user_get_id (user);
 
@@ -718,8 +719,8 @@ burrow_hub_session_lookup_cid (BurrowHubSession *self,
   if (user != NULL && g_strcmp0 (burrow_user_get_id (user), cid) == 0
       && g_hash_table_lookup (priv->by_sid, GUINT_TO_POINTER (burrow_user_get_sid (user))) == user)
     return user;
-  /* joins not flushed yet (a short batch) */
-  for (guint i = 0; i < priv->pending_joins->len; i++)
+  /* joins not flushed yet (a short batch) whose id came after they were added */
+  for (guint i = 0; priv->n_pending_unindexed > 0 && i < priv->pending_joins->len; i++)
     if (g_strcmp0 (burrow_user_get_id (g_ptr_array_index (priv->pending_joins, i)), cid) == 0)
       return g_ptr_array_index (priv->pending_joins, i);
   return NULL;
@@ -1135,6 +1136,12 @@ _burrow_hub_session_add_user_object (BurrowHubSession *self,
     }
   g_hash_table_insert (priv->by_sid, GUINT_TO_POINTER (sid), user);
   g_ptr_array_add (priv->pending_joins, user);
+  /* an NMDC user's id (hub and nick) is known from the start: index it now, a 100,000-user
+   * list must not be looked up by scanning the pending joins */
+  if (burrow_user_get_id (user) != NULL)
+    id_index_put (priv, user);
+  else
+    priv->n_pending_unindexed++;
   return user;
 }
 
@@ -1171,6 +1178,7 @@ _burrow_hub_session_flush_joins (BurrowHubSession *self)
 
   batch = g_steal_pointer (&priv->pending_joins);
   priv->pending_joins = g_ptr_array_new ();
+  priv->n_pending_unindexed = 0;
   for (guint i = 0; i < batch->len; i++)
     id_index_put (priv, g_ptr_array_index (batch, i));
 
@@ -1225,6 +1233,7 @@ _burrow_hub_session_clear_users (BurrowHubSession *self)
   BurrowHubSessionPrivate *priv = GET_PRIV (self);
 
   g_ptr_array_set_size (priv->pending_joins, 0);
+  priv->n_pending_unindexed = 0;
   g_hash_table_remove_all (priv->by_id);
   g_list_store_remove_all (priv->users);
   g_hash_table_remove_all (priv->by_sid);
