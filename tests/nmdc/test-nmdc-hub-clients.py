@@ -24,6 +24,7 @@ import sys
 import tempfile
 import time
 import traceback
+import zlib
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
@@ -78,6 +79,7 @@ class Raw:
     self.eof = False
     self.nick = None
     self.lock = None
+    self.zblocks = 0
 
   def send (self, *lines):
     self.s.sendall(b''.join(l + b'|' for l in lines))
@@ -103,8 +105,31 @@ class Raw:
         continue
       self.buf += d
     l, self.buf = self.buf.split(b'|', 1)
+    if l == b'$ZOn':
+      self.inflate(deadline)
+      self.zblocks += 1
+      return self.line(max(0.1, deadline - time.monotonic()))
     self.seen.append(l)
     return l
+
+  def inflate (self, deadline):
+    """$ZOn|: one zlib stream follows; its text goes in front of whatever comes after it."""
+    d = zlib.decompressobj()
+    out = b''
+    data = self.buf
+    self.buf = b''
+    while True:
+      out += d.decompress(data)
+      if d.eof:
+        self.buf = out + d.unused_data + self.buf
+        return
+      left = deadline - time.monotonic()
+      if left <= 0:
+        raise Fail('zlib stream after $ZOn did not end')
+      self.s.settimeout(left)
+      data = self.s.recv(1 << 20)
+      if not data:
+        raise Fail('connection closed inside a $ZOn stream')
 
   def expect (self, pred, timeout=10, what=None):
     """Reads until pred(line); returns that line. EOF or timeout → Fail."""
@@ -250,7 +275,7 @@ def t_quack (tmp):
     a = h.raw()
     a.hello(b'quacker', supports=b'UserCommand NoGetINFO NoHello UserIP2 TTHSearch ZPipe0 TLS DHT0 ')
     sup = [l for l in a.seen if l.startswith(b'$Supports')]
-    check(sup == [b'$Supports NoHello UserCommand'], 'quack echo %r' % sup)
+    check(sup == [b'$Supports ZPipe0 NoHello UserCommand'], 'quack echo %r' % sup)
     a.send(b'$Version 1,0091', b'$GetNickList', a.myinfo(b'quacker'))
     a.expect(b'$OpList')
     check(a.no_line(lambda l: l.startswith(b'$UserIP'), 0.3), 'quack client got a $UserIP')
@@ -713,10 +738,28 @@ def t_garbage (tmp):
       check(not bugs, '%s: %s' % (prof, bugs[:3]))
 
 
+def t_zpipe (tmp):
+  with HubRun(tmp, 'ptokax', 'tests', '--fake-users', '300') as h:
+    c = h.raw()
+    c.hello(b'zipper', supports=b'NoHello NoGetINFO ZPipe0 UserIP2')
+    check(b'$Supports ZPipe0 NoHello UserIP2' in c.seen, 'ZPipe echo: %r' % c.seen)
+    c.send(b'$Version 1,0091', b'$GetNickList', c.myinfo(b'zipper'))
+    c.expect(b'$OpList')
+    c.expect(b'$UserIP zipper')
+    check(c.zblocks == 1, 'expected the $MyINFO block compressed, got %d $ZOn' % c.zblocks)
+    n = sum(1 for l in c.seen if l.startswith(b'$MyINFO $ALL user'))
+    check(n == 300, '%d fake $MyINFOs after inflating' % n)
+    check(b'$MyINFO $ALL zipper raw$A$100A$$1000$' in c.seen, 'own $MyINFO in the block')
+  with HubRun(tmp, 'verlihub') as h:
+    c = h.raw().login(b'zipper', supports=b'NoHello ZPipe0')
+    check(c.zblocks == 0 and b'$Supports NoHello ZPipe0 ' in c.seen,
+          'Verlihub: ZPipe0 echoed, nothing compressed (%d)' % c.zblocks)
+
+
 PROTOCOL_TESTS = [t_ptokax_lock, t_verlihub_lock, t_ptokax_key, t_quack, t_verlihub_supports,
                   t_fake_tag_and_caps, t_unknown_command, t_registered, t_nick_rules, t_hub_full,
                   t_login_burst, t_ctm_rcm, t_search_sr, t_chat_pm, t_control, t_reconnect,
-                  t_fake_users, t_tls, t_charset, t_garbage]
+                  t_fake_users, t_tls, t_charset, t_garbage, t_zpipe]
 
 
 def run_protocol (only=None):
@@ -846,7 +889,8 @@ def run_clients (profile, preset):
       return 77
   t_start = time.monotonic()
   tmp = tempfile.mkdtemp(prefix='nmdc-clients-%s-%s-' % (profile, preset))
-  hub = P.Hub(tmp, profile, preset, ['--topic', 'lab topic', '--motd', 'welcome to the lab'])
+  hub = P.Hub(tmp, profile, preset, ['--topic', 'lab topic', '--motd', 'welcome to the lab',
+                                     '--fake-users', '20'])
   HUB_LOG[0] = hub.log
   ek = P.LoopEiskalt(os.path.join(tmp, 'eiskalt'), 'ekuser')
   nc = P.LoopNcdc(os.path.join(tmp, 'ncdc'), 'ncuser')
@@ -882,8 +926,12 @@ def run_clients (profile, preset):
     check(P.wait_for(lambda: set(hub.users()) >= {'ekuser', 'ncuser'}, 30), 'hub users: %s'
           % hub.ctl('users'))
     step = 'user lists'
-    have = ek.wait_users(url, ['ncuser'] + bots, timeout=30)
-    print('  eiskalt lists %s' % have, flush=True)
+    have = ek.wait_users(url, ['ncuser', 'user000001', 'user000020'] + bots, timeout=30)
+    print('  eiskalt lists %d users' % len(have), flush=True)
+    if profile == 'ptokax':
+      # eiskalt sent ZPipe0: its login $MyINFO block came compressed, and it read it
+      check(hub.wait_log(lambda d, w, l: d == '--' and w == 'ekuser' and l.startswith('($ZOn:'), 5),
+            'PtokaX sent eiskalt no $ZOn block')
     # what the hub relays, and what eiskalt made of it
     ek_mi = hub.ctl('myinfo ekuser')[3:]
     nc_mi = hub.ctl('myinfo ncuser')[3:]
