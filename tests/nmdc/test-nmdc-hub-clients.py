@@ -75,6 +75,7 @@ class Raw:
     self.s = s
     self.t0 = time.monotonic()
     self.buf = b''
+    self.pos = 0
     self.seen = []
     self.eof = False
     self.nick = None
@@ -87,7 +88,8 @@ class Raw:
   def line (self, timeout):
     """The next line, or None on EOF; raises Fail on timeout."""
     deadline = time.monotonic() + timeout
-    while b'|' not in self.buf:
+    i = self.buf.find(b'|', self.pos)
+    while i < 0:
       if self.eof:
         return None
       left = deadline - time.monotonic()
@@ -103,8 +105,11 @@ class Raw:
       if not d:
         self.eof = True
         continue
-      self.buf += d
-    l, self.buf = self.buf.split(b'|', 1)
+      self.buf = self.buf[self.pos:] + d
+      self.pos = 0
+      i = self.buf.find(b'|')
+    l = self.buf[self.pos:i]
+    self.pos = i + 1
     if l == b'$ZOn':
       self.inflate(deadline)
       self.zblocks += 1
@@ -115,13 +120,13 @@ class Raw:
   def inflate (self, deadline):
     """$ZOn|: one zlib stream follows; its text goes in front of whatever comes after it."""
     d = zlib.decompressobj()
-    out = b''
-    data = self.buf
-    self.buf = b''
+    out = []
+    data = self.buf[self.pos:]
     while True:
-      out += d.decompress(data)
+      out.append(d.decompress(data))
       if d.eof:
-        self.buf = out + d.unused_data + self.buf
+        self.buf = b''.join(out) + d.unused_data
+        self.pos = 0
         return
       left = deadline - time.monotonic()
       if left <= 0:
