@@ -1023,6 +1023,25 @@ def run_clients (profile, preset):
     srch = [l for d, w, l in hub.log_entries() if d == '>>' and w == 'ekuser'
             and l.startswith('$Search ')][0]
     check(srch.startswith('$Search 127.0.0.1:%d ' % nc_port), 'search as relayed: %s' % srch)
+    step = 'passive search and $SR'
+    # eiskalt (passive) searches: Hub:ekuser; the hub routes it to ncdc (active, share > 0), ncdc
+    # answers through the hub with $SR …\x05ekuser, the hub cuts the target and forwards it
+    r = ek.rpc('search.send', {'searchstring': 'shared', 'searchtype': 0, 'sizemode': 0,
+                               'sizetype': 0, 'size': 0, 'huburls': url})
+    check(hub.wait_log(lambda d, w, l: d == '>>' and w == 'ncuser'
+                       and l.startswith('$Search Hub:ekuser ') and 'shared' in l, 30),
+          'eiskalt\'s passive search did not reach ncdc (search.send said %r)' % (r,))
+    sr_in = hub.wait_log(lambda d, w, l: d == '<<' and w == 'ncuser' and l.startswith('$SR ncuser ')
+                         and nc_file in l, 30)
+    check(sr_in, 'ncdc sent no $SR for its file')
+    check(sr_in[2].endswith('\\x05ekuser'), 'ncdc\'s $SR target: %s' % sr_in[2])
+    sr_out = hub.wait_log(lambda d, w, l: d == '>>' and w == 'ekuser' and l.startswith('$SR ncuser '),
+                          10)
+    check(sr_out and sr_out[2] == sr_in[2][:-len('\\x05ekuser')],
+          '$SR as forwarded to eiskalt: %r' % (sr_out,))
+    res = P.wait_for(lambda: nc_file in str(ek.rpc('search.getresults', {'huburl': url})), 20)
+    check(res, 'eiskalt lists no result for ncdc\'s file: %r'
+          % (ek.rpc('search.getresults', {'huburl': url}),))
     step = 'rcm/ctm'
     # eiskalt (passive) asks ncdc (active) for its list: RCM → ncdc's CTM, routed by the hub's
     # rules; ncdc adds S only when the relayed status has 0x10 (kept by Verlihub, which forwards
