@@ -7,7 +7,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
 #   test-nmdc-hub-clients.py --protocol             the hub's rules, raw client, both profiles
-#   test-nmdc-hub-clients.py --clients PROFILE [--preset tests|real]
+#   test-nmdc-hub-clients.py --clients PROFILE [--preset tests|real] [--tls]
 #
 # Exit 0 pass, 1 fail, 77 when a real client (eiskaltdcpp-daemon, ncdc, tmux) is missing.
 # Every wait is on an event (a line from the hub, a log line, an RPC answer, ncdc's screen) with
@@ -855,7 +855,7 @@ def check_login_order (profile, entries, nick, quack):
          if (' -- %s connected' % addr) in x or (' >> %s $Lock' % addr) in x]
     check(len(t) == 2 and t[1] - t[0] >= 0.8, '%s: PtokaX lock delay %r' % (nick, t))
   else:
-    check(re.fullmatch(r'\$Lock EXTENDEDPROTOCOL_NMDC_\d{4} Pk=Verlihub 1\.7\.0\.0', sent[0])
+    check(re.fullmatch(r'\$Lock EXTENDEDPROTOCOL_NMDC_(TLS_)?\d{4} Pk=Verlihub 1\.7\.0\.0', sent[0])
           is not None, 'Verlihub lock %r' % sent[0])
     check(sent[1].startswith('$Supports ') and sent[1].endswith(' '),
           '%s: Verlihub $Supports echo %r (keeps order, trailing space)' % (nick, sent[1]))
@@ -887,15 +887,22 @@ def check_keys (entries, nick):
 HUB_LOG = [None]
 
 
-def run_clients (profile, preset):
-  for tool in ('eiskaltdcpp-daemon', 'ncdc', 'tmux'):
+def run_clients (profile, preset, tls=False):
+  for tool in ('eiskaltdcpp-daemon', 'ncdc', 'tmux') + (('openssl',) if tls else ()):
     if shutil.which(tool) is None:
       print('SKIP: %s is not installed (apt-get install eiskaltdcpp-daemon ncdc tmux)' % tool)
       return 77
   t_start = time.monotonic()
   tmp = tempfile.mkdtemp(prefix='nmdc-clients-%s-%s-' % (profile, preset))
-  hub = P.Hub(tmp, profile, preset, ['--topic', 'lab topic', '--motd', 'welcome to the lab',
-                                     '--fake-users', '20'])
+  extra = ['--topic', 'lab topic', '--motd', 'welcome to the lab', '--fake-users', '20']
+  if tls:
+    # nmdcs: TLS from the first byte (Verlihub's TLS proxy; §1.3), a fresh self-signed cert
+    cert, key = os.path.join(tmp, 'hub-cert.pem'), os.path.join(tmp, 'hub-key.pem')
+    subprocess.run(['openssl', 'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1',
+                    '-subj', '/CN=localhost', '-keyout', key, '-out', cert], check=True,
+                   capture_output=True, timeout=60)
+    extra += ['--tls', cert, key]
+  hub = P.Hub(tmp, profile, preset, extra)
   HUB_LOG[0] = hub.log
   ek = P.LoopEiskalt(os.path.join(tmp, 'eiskalt'), 'ekuser')
   nc = P.LoopNcdc(os.path.join(tmp, 'ncdc'), 'ncuser')
@@ -910,7 +917,7 @@ def run_clients (profile, preset):
   try:
     step = 'hub'
     hub.start()
-    url = hub.url()
+    url = hub.url('nmdcs' if tls else 'dchub')
     bots = BOTS[profile]
     step = 'eiskalt start and share'
     ek.start(timeout=30)
@@ -1091,8 +1098,8 @@ def run_clients (profile, preset):
     print('(files kept in %s)' % tmp)
     return 1
   shutil.rmtree(tmp, ignore_errors=True)
-  print('PASS: %s/%s with eiskaltdcpp-daemon and ncdc in %.1f s' % (
-    profile, preset, time.monotonic() - t_start))
+  print('PASS: %s/%s%s with eiskaltdcpp-daemon and ncdc in %.1f s' % (
+    profile, preset, ' (nmdcs)' if tls else '', time.monotonic() - t_start))
   return 0
 
 
@@ -1102,11 +1109,12 @@ def main ():
   ap.add_argument('--only', nargs='*', help='protocol tests to run (names)')
   ap.add_argument('--clients', choices=('ptokax', 'verlihub'))
   ap.add_argument('--preset', choices=('tests', 'real'), default='tests')
+  ap.add_argument('--tls', action='store_true', help='the hub speaks nmdcs (TLS from byte one)')
   args = ap.parse_args()
   if args.protocol:
     return run_protocol(args.only)
   if args.clients:
-    return run_clients(args.clients, args.preset)
+    return run_clients(args.clients, args.preset, args.tls)
   ap.error('--protocol or --clients PROFILE')
 
 
