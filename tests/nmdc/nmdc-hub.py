@@ -182,7 +182,6 @@ class User:
     self.last_search_time = 0.0
     self.sr_budget = 0
     self.rates = {}
-    self.getnicklist_count = 0
     self.warns = 0
     self.login_time = 0.0
     self.is_fake = False

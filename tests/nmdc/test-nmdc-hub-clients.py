@@ -17,6 +17,7 @@ import argparse
 import os
 import re
 import shutil
+import signal
 import socket
 import ssl
 import subprocess
@@ -508,7 +509,7 @@ def t_ctm_rcm (tmp):
     check(b.closed(), 'PtokaX kept an RCM sender with another nick')
   with HubRun(tmp, 'verlihub') as h:
     p1 = h.raw().login(b'p1', mode=b'P', status=0x01)
-    p2 = h.raw().login(b'p2', mode=b'P', status=0x01)
+    h.raw().login(b'p2', mode=b'P', status=0x01)
     p1.send(b'$RevConnectToMe p1 p2')
     p1.expect(b"<Verlihub> You can't download from this user, because he is also in passive mode: p2")
     n1 = h.raw().login(b'n1', mode=b'P', status=0x31, supports=b'NoHello TLS')
@@ -582,6 +583,16 @@ def t_search_sr (tmp):
     got = [l for l in plain.seen if l.startswith(b'$Search')]
     check(got == [b'$Search 127.0.0.1:9 F?T?0?1?abcd'],
           'Verlihub: < 4 chars and identical repeats dropped, got %r' % got)
+    # $SR: at most 25 per passive search reach the seeker (§1.6)
+    ps = h.raw().login(b'pseek', mode=b'A', supports=b'NoHello')
+    ps.send(b'$Search Hub:pseek F?T?0?1?results')
+    plain.expect(b'$Search Hub:pseek F?T?0?1?results')
+    plain.send(*[b'$SR plain f%d.txt\x0510 1/1\x05Hub (127.0.0.1:1)\x05pseek' % i for i in range(30)])
+    plain.send(b'<plain> sent')
+    ps.expect(b'<plain> sent')
+    got = [l for l in ps.seen if l.startswith(b'$SR ')]
+    check(len(got) == 25 and not any(b'pseek' in l for l in got),
+          'Verlihub: %d $SR forwarded (25 expected, target cut)' % len(got))
     plain.send(b'$SA ' + tth + b' 127.0.0.1:9')
     check(plain.closed(), 'Verlihub kept a non-TTHS client sending $SA')
   with HubRun(tmp, 'verlihub', 'real') as h:
@@ -1111,6 +1122,8 @@ def main ():
   ap.add_argument('--preset', choices=('tests', 'real'), default='tests')
   ap.add_argument('--tls', action='store_true', help='the hub speaks nmdcs (TLS from byte one)')
   args = ap.parse_args()
+  # meson's timeout sends SIGTERM: leave through the finally blocks that stop the clients
+  signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
   if args.protocol:
     return run_protocol(args.only)
   if args.clients:
