@@ -21,6 +21,7 @@
 #include "burrow-adc-message.h"
 #include "burrow-hub-uri.h"
 #include "burrow-magnet.h"
+#include "burrow-nmdc.h"
 #include "burrow-line-channel.h"
 #include "burrow-database.h"
 #include "burrow-hash-store.h"

@@ -26,6 +26,7 @@ struct _BurrowUser
 
   guint32  sid;
   gchar   *cid;
+  gchar   *id;           /* NMDC: the id given at construction (ADC users use the CID) */
   gchar   *nick;
   gchar   *description;
   gchar   *email;
@@ -46,6 +47,10 @@ struct _BurrowUser
   guint    hubs_operator;
   guint    client_type;  /* CT bitmask */
   guint    away;
+
+  gboolean nmdc;
+  guint8   nmdc_status;  /* BURROW_NMDC_STATUS_* bits of the last $MyINFO */
+  gchar    nmdc_mode;    /* 'A', 'P', '5', … or 0 */
 };
 
 enum {
@@ -85,6 +90,7 @@ burrow_user_finalize (GObject *object)
   BurrowUser *self = BURROW_USER (object);
 
   g_clear_pointer (&self->cid, g_ref_string_release);
+  g_clear_pointer (&self->id, g_ref_string_release);
   g_clear_pointer (&self->nick, g_ref_string_release);
   g_clear_pointer (&self->description, g_ref_string_release);
   g_clear_pointer (&self->email, g_ref_string_release);
@@ -427,13 +433,173 @@ burrow_user_apply_inf_full (BurrowUser       *self,
   return any;
 }
 
+/* ---- NMDC --------------------------------------------------------------------------------- */
+
+/**
+ * burrow_user_new_nmdc:
+ * @sid: the user's number on its hub session
+ * @id: its protocol-neutral id (burrow_user_get_id())
+ * @nick: its nick
+ *
+ * Returns: (transfer full): an NMDC user with no $MyINFO yet (passive, no TLS)
+ */
+BurrowUser *
+burrow_user_new_nmdc (guint32      sid,
+                      const gchar *id,
+                      const gchar *nick)
+{
+  BurrowUser *self;
+  guint over = 0;
+
+  g_return_val_if_fail (id != NULL, NULL);
+  g_return_val_if_fail (nick != NULL, NULL);
+
+  self = g_object_new (BURROW_TYPE_USER, NULL);
+  self->sid = sid;
+  self->nmdc = TRUE;
+  self->id = g_ref_string_new (id);
+  set_text (&self->nick, nick, BURROW_USER_MAX_NICK_BYTES, FALSE, &over);
+  return self;
+}
+
+static gboolean
+set_guint (guint *field,
+           guint  value)
+{
+  if (*field == value)
+    return FALSE;
+  *field = value;
+  return TRUE;
+}
+
+/**
+ * burrow_user_apply_nmdc_info:
+ * @info: a parsed $MyINFO of this user
+ * @notify: whether to emit property notifications (not while joining)
+ *
+ * Returns: whether anything changed
+ */
+gboolean
+burrow_user_apply_nmdc_info (BurrowUser           *self,
+                             const BurrowNmdcInfo *info,
+                             gboolean              notify)
+{
+  gboolean changed[N_PROPS] = { FALSE, };
+  gboolean any = FALSE;
+  gboolean client_changed = FALSE;
+  BurrowUserMode old_mode;
+  gboolean old_tls;
+  guint64 share;
+  guint over = 0;
+
+  g_return_val_if_fail (BURROW_IS_USER (self), FALSE);
+  g_return_val_if_fail (info != NULL, FALSE);
+
+  old_mode = burrow_user_get_mode (self);
+  old_tls = burrow_user_supports_tls (self);
+
+  changed[PROP_DESCRIPTION] = set_text (&self->description, info->description ? info->description : "",
+                                        BURROW_USER_MAX_DESCRIPTION_BYTES, TRUE, &over);
+  changed[PROP_EMAIL] = set_text (&self->email, info->email ? info->email : "",
+                                  BURROW_USER_MAX_EMAIL_BYTES, FALSE, &over);
+  client_changed |= set_text (&self->app, info->client ? info->client : "",
+                              BURROW_USER_MAX_CLIENT_BYTES, TRUE, &over);
+  client_changed |= set_text (&self->version, info->version ? info->version : "",
+                              BURROW_USER_MAX_CLIENT_BYTES, TRUE, &over);
+  if (client_changed)
+    changed[PROP_CLIENT] = update_client (self);
+
+  share = info->share_valid ? info->share : 0;
+  if (self->share_size != share)
+    {
+      self->share_size = share;
+      changed[PROP_SHARE_SIZE] = TRUE;
+    }
+  changed[PROP_SLOTS] = set_guint (&self->slots, info->slots);
+  changed[PROP_HUBS_NORMAL] = set_guint (&self->hubs_normal, info->hubs_normal);
+  changed[PROP_HUBS_REGISTERED] = set_guint (&self->hubs_registered, info->hubs_registered);
+  changed[PROP_HUBS_OPERATOR] = set_guint (&self->hubs_operator, info->hubs_operator);
+  changed[PROP_AWAY] = set_guint (&self->away, (info->status & BURROW_NMDC_STATUS_AWAY) ? 1 : 0);
+
+  self->nmdc_mode = info->mode;
+  self->nmdc_status = info->status;
+  changed[PROP_MODE] = burrow_user_get_mode (self) != old_mode;
+
+  for (guint p = 1; p < N_PROPS; p++)
+    any |= changed[p];
+  /* TLS has no property of its own: it still counts as a change */
+  any |= burrow_user_supports_tls (self) != old_tls;
+
+  if (notify && any)
+    {
+      g_object_freeze_notify (G_OBJECT (self));
+      for (guint p = 1; p < N_PROPS; p++)
+        if (changed[p])
+          g_object_notify_by_pspec (G_OBJECT (self), properties[p]);
+      g_object_thaw_notify (G_OBJECT (self));
+    }
+  return any;
+}
+
+static void
+set_client_type_bit (BurrowUser *self,
+                     guint       bit,
+                     gboolean    on)
+{
+  guint type = on ? (self->client_type | bit) : (self->client_type & ~bit);
+  gboolean was_operator = burrow_user_is_operator (self);
+
+  if (type == self->client_type)
+    return;
+  self->client_type = type;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CLIENT_TYPE]);
+  if (burrow_user_is_operator (self) != was_operator)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_IS_OPERATOR]);
+}
+
+/* NMDC's $OpList: client type bit 4, as ADC's CT. */
+void
+burrow_user_set_operator (BurrowUser *self,
+                          gboolean    operator)
+{
+  g_return_if_fail (BURROW_IS_USER (self));
+
+  set_client_type_bit (self, 4, operator);
+}
+
+/* NMDC's $BotList: client type bit 1. */
+void
+burrow_user_set_bot (BurrowUser *self,
+                     gboolean    bot)
+{
+  g_return_if_fail (BURROW_IS_USER (self));
+
+  set_client_type_bit (self, 1, bot);
+}
+
+/* NMDC's $UserIP. An over-long value is ignored. */
+void
+burrow_user_set_ip4 (BurrowUser  *self,
+                     const gchar *ip4)
+{
+  guint over = 0;
+
+  g_return_if_fail (BURROW_IS_USER (self));
+
+  if (set_bounded (&self->ip4, ip4 != NULL ? ip4 : "", BURROW_USER_MAX_ADDRESS_BYTES, FALSE, &over))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_IP4]);
+}
+
+gboolean burrow_user_is_nmdc (BurrowUser *self) { return self->nmdc; }
+guint burrow_user_get_nmdc_status (BurrowUser *self) { return self->nmdc ? self->nmdc_status : 0; }
+
 guint32 burrow_user_get_sid (BurrowUser *self) { return self->sid; }
 const gchar *burrow_user_get_cid (BurrowUser *self) { return self->cid; }
 
 /* burrow_user_get_id: a protocol-neutral key for the user across hubs: the CID
- * on ADC (NMDC users, who have no CID, will get one from hub and nick). NULL
- * before the user is identified. */
-const gchar *burrow_user_get_id (BurrowUser *self) { return self->cid; }
+ * on ADC, the id given to burrow_user_new_nmdc() on NMDC. NULL before an ADC
+ * user is identified. */
+const gchar *burrow_user_get_id (BurrowUser *self) { return self->nmdc ? self->id : self->cid; }
 const gchar *burrow_user_get_nick (BurrowUser *self) { return self->nick; }
 const gchar *burrow_user_get_description (BurrowUser *self) { return self->description; }
 const gchar *burrow_user_get_email (BurrowUser *self) { return self->email; }
@@ -491,23 +657,31 @@ burrow_user_has_feature (BurrowUser  *self,
   return FALSE;
 }
 
+/* NMDC: the mode letter of the $MyINFO ('A' active, anything else passive). */
 gboolean
 burrow_user_is_active (BurrowUser *self)
 {
+  if (self->nmdc)
+    return self->nmdc_mode == 'A';
   return burrow_user_has_feature (self, "TCP4") || burrow_user_has_feature (self, "TCP6");
 }
 
-/* Every NATT implementation says NAT0; the spec says NATT. Accept both. */
+/* Every NATT implementation says NAT0; the spec says NATT. Accept both. NMDC: status byte 0x20,
+ * which counts only for passive users (NMDC.md §2.2). */
 gboolean
 burrow_user_supports_nat_traversal (BurrowUser *self)
 {
+  if (self->nmdc)
+    return !burrow_user_is_active (self) && (self->nmdc_status & BURROW_NMDC_STATUS_NAT) != 0;
   return burrow_user_has_feature (self, "NAT0") || burrow_user_has_feature (self, "NATT");
 }
 
-/* DC++ announces ADC0; the spec says ADCS. */
+/* DC++ announces ADC0; the spec says ADCS. NMDC: status byte 0x10. */
 gboolean
 burrow_user_supports_tls (BurrowUser *self)
 {
+  if (self->nmdc)
+    return (self->nmdc_status & BURROW_NMDC_STATUS_TLS) != 0;
   return burrow_user_has_feature (self, "ADC0") || burrow_user_has_feature (self, "ADCS");
 }
 

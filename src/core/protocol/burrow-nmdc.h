@@ -31,6 +31,8 @@ G_BEGIN_DECLS
 /* Longest nick accepted in any line (both hubsofts allow 64; room for odd scripts). */
 #define BURROW_NMDC_MAX_NICK_BYTES    256
 /* Most search words looked at (as BURROW_SEARCH_MAX_TERMS). */
+#define BURROW_NMDC_MAX_SEARCH_TERMS  BURROW_SEARCH_MAX_TERMS
+/* A hub's charset when none is configured. */
 #define BURROW_NMDC_DEFAULT_CHARSET   "CP1252"
 
 /**
