@@ -311,13 +311,25 @@ burrow_test_nmdc_hub_wait_log (BurrowTestNmdcHub *hub,
                                const gchar       *text,
                                guint              timeout_ms)
 {
+  return burrow_test_nmdc_hub_wait_log_count (hub, text, 1, timeout_ms);
+}
+
+gboolean
+burrow_test_nmdc_hub_wait_log_count (BurrowTestNmdcHub *hub,
+                                     const gchar       *text,
+                                     guint              n,
+                                     guint              timeout_ms)
+{
   gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
 
   while (g_get_monotonic_time () < deadline)
     {
       g_autofree gchar *log = burrow_test_nmdc_hub_dup_log (hub);
+      guint found = 0;
 
-      if (strstr (log, text) != NULL)
+      for (const gchar *p = strstr (log, text); p != NULL; p = strstr (p + 1, text))
+        found++;
+      if (found >= n)
         return TRUE;
       burrow_test_iterate_for (20);
     }

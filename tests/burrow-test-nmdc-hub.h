@@ -58,6 +58,11 @@ gchar             *burrow_test_nmdc_hub_dup_log   (BurrowTestNmdcHub *hub);
 gboolean           burrow_test_nmdc_hub_wait_log  (BurrowTestNmdcHub *hub,
                                                    const gchar       *text,
                                                    guint              timeout_ms);
+/* Waits until the log contains @text at least @n times. */
+gboolean           burrow_test_nmdc_hub_wait_log_count (BurrowTestNmdcHub *hub,
+                                                   const gchar       *text,
+                                                   guint              n,
+                                                   guint              timeout_ms);
 void               burrow_test_nmdc_hub_free      (BurrowTestNmdcHub *hub);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (BurrowTestNmdcHub, burrow_test_nmdc_hub_free)

@@ -1003,13 +1003,17 @@ logged_in (Cli              *cli,
           fail (cli, msg);
           return;
         }
+      /* set first: NMDC hubs do not echo private messages, the session keeps its own copy at
+       * once (ADC hubs echo them later) */
+      cli->echo_text = g_strdup (g_str_has_prefix (cli->args[2], "/me ") ? cli->args[2] + 4
+                                                                          : cli->args[2]);
       if (!burrow_hub_session_send_private (session, user, cli->args[2], &error))
         {
           fail (cli, error->message);
           return;
         }
-      cli->echo_text = g_strdup (g_str_has_prefix (cli->args[2], "/me ") ? cli->args[2] + 4
-                                                                          : cli->args[2]);
+      if (cli->echo_text == NULL)
+        return;   /* done already */
       cli->timeout_id = g_timeout_add (ECHO_TIMEOUT_MS, on_echo_timeout, cli);
     }
 }

@@ -13,6 +13,7 @@
 #include <libnotify/notify.h>
 
 #include "burrow-core.h"
+#include "burrow-encoding-entry.h"
 #include "burrow-file-list-window.h"
 #include "burrow-notifier.h"
 #include "burrow-preferences-window.h"
@@ -39,7 +40,9 @@ struct _BurrowApplication
 G_DEFINE_FINAL_TYPE (BurrowApplication, burrow_application, GTK_TYPE_APPLICATION)
 
 /* URI schemes that Burrow registers for (see the desktop file's MimeType). */
-static const char * const handled_schemes[] = { "adc", "adcs", "dchub", "magnet", NULL };
+static const char * const handled_schemes[] = {
+  "adc", "adcs", "dchub", "nmdc", "nmdcs", "magnet", NULL
+};
 
 /**
  * burrow_application_new:
@@ -62,8 +65,8 @@ burrow_application_new (void)
  * burrow_application_handles_uri:
  * @uri: (nullable): a URI, as received by #GApplication::open
  *
- * Whether @uri is a Direct Connect hub address (adc://, adcs://, dchub://) or a magnet link, the
- * schemes that the desktop file claims.
+ * Whether @uri is a Direct Connect hub address (adc://, adcs://, dchub://, nmdc://, nmdcs://) or
+ * a magnet link, the schemes that the desktop file claims.
  *
  * Returns: %TRUE if Burrow handles @uri
  */
@@ -199,7 +202,7 @@ same_hub (const char *a,
  *
  * Connects to @uri: reuses the open session for that address if there is one (reconnecting it
  * when it is not connected), otherwise adds one. A favourite with the same address gives its
- * nick and password.
+ * nick, password and encoding.
  *
  * Returns: (transfer none): the session, or %NULL with @error set (invalid address,
  *   unsupported protocol)
@@ -208,6 +211,27 @@ BurrowHubSession *
 burrow_application_open_hub (BurrowApplication  *self,
                              const char         *uri,
                              GError            **error)
+{
+  return burrow_application_open_hub_full (self, uri, NULL, error);
+}
+
+/**
+ * burrow_application_open_hub_full:
+ * @uri: a hub address
+ * @encoding: (nullable): the NMDC charset to use; %NULL for the favourite's, else the default
+ *
+ * As burrow_application_open_hub(), with the charset the user chose for an NMDC hub. It is set
+ * on the session before it connects (an open, connected session uses it from its next
+ * connection).
+ *
+ * Returns: (transfer none): the session, or %NULL with @error set (invalid address, unknown
+ *   encoding for an NMDC hub, unsupported protocol)
+ */
+BurrowHubSession *
+burrow_application_open_hub_full (BurrowApplication  *self,
+                                  const char         *uri,
+                                  const char         *encoding,
+                                  GError            **error)
 {
   g_autoptr(BurrowHubUri) parsed = NULL;
   g_autofree char *canonical = NULL;
@@ -232,6 +256,22 @@ burrow_application_open_hub (BurrowApplication  *self,
     return NULL;
   canonical = burrow_hub_uri_to_string (parsed);
 
+  favorite = burrow_favorite_hubs_lookup_uri (burrow_client_get_favorite_hubs (self->client),
+                                              canonical);
+  if (encoding == NULL && favorite != NULL)
+    encoding = burrow_favorite_hub_get_encoding (favorite);
+  /* Checked before a session exists, so that a wrong charset leaves nothing behind. ADC is
+   * always UTF-8 and ignores the setting: there a wrong one is dropped, not an error. */
+  if (burrow_hub_uri_is_adc (parsed))
+    {
+      if (!burrow_encoding_check_name (encoding, NULL))
+        encoding = NULL;
+    }
+  else if (!burrow_encoding_check_name (encoding, error))
+    {
+      return NULL;
+    }
+
   hubs = burrow_client_get_hubs (self->client);
   n = g_list_model_get_n_items (hubs);
   for (guint i = 0; i < n && session == NULL; i++)
@@ -248,8 +288,8 @@ burrow_application_open_hub (BurrowApplication  *self,
         return NULL;
     }
 
-  favorite = burrow_favorite_hubs_lookup_uri (burrow_client_get_favorite_hubs (self->client),
-                                              canonical);
+  if (encoding != NULL && !burrow_hub_session_set_encoding (session, encoding, error))
+    return NULL;
   if (favorite != NULL && burrow_favorite_hub_get_nick (favorite) != NULL)
     burrow_hub_session_set_nick (session, burrow_favorite_hub_get_nick (favorite));
   if (favorite != NULL && burrow_favorite_hub_get_password (favorite) != NULL)

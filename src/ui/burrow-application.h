@@ -29,5 +29,9 @@ gboolean           burrow_application_share_folder (BurrowApplication  *self,
 BurrowHubSession  *burrow_application_open_hub     (BurrowApplication  *self,
                                                     const char         *uri,
                                                     GError            **error);
+BurrowHubSession  *burrow_application_open_hub_full (BurrowApplication  *self,
+                                                    const char         *uri,
+                                                    const char         *encoding,
+                                                    GError            **error);
 
 G_END_DECLS

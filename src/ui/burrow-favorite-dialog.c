@@ -11,25 +11,30 @@
 
 #include <glib/gi18n-lib.h>
 
+#include "burrow-encoding-entry.h"
+
 #include "burrow-favorite-dialog.h"
 
 struct _BurrowFavoriteDialog
 {
-  GtkWindow           parent_instance;
+  GtkWindow            parent_instance;
 
   /* template widgets */
-  GtkSwitch          *auto_connect_switch;
-  GtkButton          *cancel_button;
-  GtkLabel           *error_label;
-  GtkEntry           *name_entry;
-  GtkEntry           *nick_entry;
-  GtkPasswordEntry   *password_entry;
-  GtkButton          *save_button;
-  GtkEntry           *uri_entry;
+  GtkSwitch           *auto_connect_switch;
+  GtkButton           *cancel_button;
+  BurrowEncodingEntry *encoding_entry;
+  GtkLabel            *encoding_error_label;
+  GtkLabel            *encoding_label;
+  GtkLabel            *error_label;
+  GtkEntry            *name_entry;
+  GtkEntry            *nick_entry;
+  GtkPasswordEntry    *password_entry;
+  GtkButton           *save_button;
+  GtkEntry            *uri_entry;
 
   /* owned */
-  BurrowFavoriteHubs *favorites;
-  BurrowFavoriteHub  *favorite;   /* NULL when adding */
+  BurrowFavoriteHubs  *favorites;
+  BurrowFavoriteHub   *favorite;   /* NULL when adding */
 };
 
 G_DEFINE_FINAL_TYPE (BurrowFavoriteDialog, burrow_favorite_dialog, GTK_TYPE_WINDOW)
@@ -44,6 +49,14 @@ show_error (BurrowFavoriteDialog *self,
     gtk_widget_add_css_class (GTK_WIDGET (self->uri_entry), "error");
   else
     gtk_widget_remove_css_class (GTK_WIDGET (self->uri_entry), "error");
+}
+
+static void
+show_encoding_error (BurrowFavoriteDialog *self,
+                     const char           *message)
+{
+  gtk_label_set_text (self->encoding_error_label, message ? message : "");
+  gtk_widget_set_visible (GTK_WIDGET (self->encoding_error_label), message != NULL);
 }
 
 static const char *
@@ -68,6 +81,7 @@ burrow_favorite_dialog_save (BurrowFavoriteDialog *self)
   g_autoptr(GError) error = NULL;
   g_autofree char *uri = NULL;
   g_autofree char *canonical = NULL;
+  g_autofree char *encoding = NULL;
   BurrowFavoriteHub *existing;
 
   g_return_val_if_fail (BURROW_IS_FAVORITE_DIALOG (self), FALSE);
@@ -80,6 +94,20 @@ burrow_favorite_dialog_save (BurrowFavoriteDialog *self)
       return FALSE;
     }
   canonical = burrow_hub_uri_to_string (parsed);
+
+  /* ADC is always UTF-8: the field is insensitive then, so a wrong charset in it is no error
+   * (it is dropped); a known one is kept for when the address changes back. */
+  encoding = burrow_encoding_entry_dup_encoding (self->encoding_entry);
+  if (burrow_hub_uri_is_adc (parsed))
+    {
+      if (!burrow_encoding_check_name (encoding, NULL))
+        g_clear_pointer (&encoding, g_free);
+    }
+  else if (!burrow_encoding_entry_check (self->encoding_entry, &error))
+    {
+      show_encoding_error (self, error->message);
+      return FALSE;
+    }
 
   existing = burrow_favorite_hubs_lookup_uri (self->favorites, canonical);
   if (existing != NULL && existing != self->favorite)
@@ -99,6 +127,7 @@ burrow_favorite_dialog_save (BurrowFavoriteDialog *self)
 
       burrow_favorite_hub_set_nick (favorite, entry_text (self->nick_entry));
       burrow_favorite_hub_set_password (favorite, entry_text (self->password_entry));
+      burrow_favorite_hub_set_encoding (favorite, encoding);
       burrow_favorite_hub_set_auto_connect (favorite,
                                             gtk_switch_get_active (self->auto_connect_switch));
       if (!burrow_favorite_hubs_add (self->favorites, favorite, &error))
@@ -115,6 +144,7 @@ burrow_favorite_dialog_save (BurrowFavoriteDialog *self)
       burrow_favorite_hub_set_uri (self->favorite, canonical);
       burrow_favorite_hub_set_nick (self->favorite, entry_text (self->nick_entry));
       burrow_favorite_hub_set_password (self->favorite, entry_text (self->password_entry));
+      burrow_favorite_hub_set_encoding (self->favorite, encoding);
       burrow_favorite_hub_set_auto_connect (self->favorite,
                                             gtk_switch_get_active (self->auto_connect_switch));
     }
@@ -161,8 +191,25 @@ static void
 on_uri_entry_changed_cb (BurrowFavoriteDialog *self,
                          GtkEntry             *entry)
 {
+  g_autoptr(BurrowHubUri) parsed = NULL;
+  const char *text = entry_text (entry);
+  gboolean adc;
+
   show_error (self, NULL);
-  gtk_widget_set_sensitive (GTK_WIDGET (self->save_button), entry_text (entry) != NULL);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->save_button), text != NULL);
+
+  /* The encoding is for NMDC hubs only; while the address is incomplete, keep it open. */
+  parsed = text != NULL ? burrow_hub_uri_parse (text, NULL) : NULL;
+  adc = parsed != NULL && burrow_hub_uri_is_adc (parsed);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->encoding_label), !adc);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->encoding_entry), !adc);
+}
+
+static void
+on_encoding_entry_changed_cb (BurrowFavoriteDialog *self,
+                              BurrowEncodingEntry  *entry)
+{
+  show_encoding_error (self, NULL);
 }
 
 /**
@@ -201,6 +248,8 @@ burrow_favorite_dialog_new (GtkWindow          *parent,
                              burrow_favorite_hub_get_password (favorite) ?: "");
       gtk_switch_set_active (self->auto_connect_switch,
                              burrow_favorite_hub_get_auto_connect (favorite));
+      burrow_encoding_entry_set_encoding (self->encoding_entry,
+                                          burrow_favorite_hub_get_encoding (favorite));
     }
   else
     {
@@ -230,16 +279,22 @@ burrow_favorite_dialog_class_init (BurrowFavoriteDialogClass *klass)
 
   object_class->dispose = burrow_favorite_dialog_dispose;
 
+  g_type_ensure (BURROW_TYPE_ENCODING_ENTRY);
+
   gtk_widget_class_set_template_from_resource (
     widget_class, BURROW_RESOURCE_PATH "/ui/burrow-favorite-dialog.ui");
   gtk_widget_class_bind_template_child (widget_class, BurrowFavoriteDialog, auto_connect_switch);
   gtk_widget_class_bind_template_child (widget_class, BurrowFavoriteDialog, cancel_button);
+  gtk_widget_class_bind_template_child (widget_class, BurrowFavoriteDialog, encoding_entry);
+  gtk_widget_class_bind_template_child (widget_class, BurrowFavoriteDialog, encoding_error_label);
+  gtk_widget_class_bind_template_child (widget_class, BurrowFavoriteDialog, encoding_label);
   gtk_widget_class_bind_template_child (widget_class, BurrowFavoriteDialog, error_label);
   gtk_widget_class_bind_template_child (widget_class, BurrowFavoriteDialog, name_entry);
   gtk_widget_class_bind_template_child (widget_class, BurrowFavoriteDialog, nick_entry);
   gtk_widget_class_bind_template_child (widget_class, BurrowFavoriteDialog, password_entry);
   gtk_widget_class_bind_template_child (widget_class, BurrowFavoriteDialog, save_button);
   gtk_widget_class_bind_template_child (widget_class, BurrowFavoriteDialog, uri_entry);
+  gtk_widget_class_bind_template_callback (widget_class, on_encoding_entry_changed_cb);
   gtk_widget_class_bind_template_callback (widget_class, on_save_button_clicked_cb);
   gtk_widget_class_bind_template_callback (widget_class, on_uri_entry_changed_cb);
 

@@ -28,10 +28,13 @@ struct _BurrowHubPage
   GtkRevealer      *banner_revealer;
   GtkStack         *chat_stack;
   GtkStackSwitcher *chat_switcher;
+  GtkLabel         *encoding_label;
   GtkLabel         *keyprint_label;
   GtkMenuButton    *menu_button;
   GtkPaned         *paned;
+  GtkLabel         *protocol_label;
   GtkButton        *reconnect_button;
+  GtkLabel         *software_label;
   GtkLabel         *state_label;
   GtkLabel         *subtitle_label;
   GtkLabel         *title_label;
@@ -96,6 +99,52 @@ update_actions (BurrowHubPage *self)
                           state == BURROW_HUB_STATE_DISCONNECTED);
 }
 
+static const char *
+protocol_name (BurrowHubProtocol protocol)
+{
+  /* Protocol names, the same in every language. */
+  switch (protocol)
+    {
+    case BURROW_HUB_PROTOCOL_ADC: return "ADC";
+    case BURROW_HUB_PROTOCOL_ADCS: return "ADCS";
+    case BURROW_HUB_PROTOCOL_NMDC: return "NMDC";
+    case BURROW_HUB_PROTOCOL_NMDCS: return "NMDCS";
+    default: return "";
+    }
+}
+
+/* The protocol, the hub software once the hub tells it, and an NMDC hub's encoding. */
+static void
+update_details (BurrowHubPage *self)
+{
+  BurrowHubProtocol protocol = burrow_hub_session_get_protocol (self->session);
+  const char *software = burrow_hub_session_get_hub_software (self->session);
+  gboolean nmdc = protocol == BURROW_HUB_PROTOCOL_NMDC || protocol == BURROW_HUB_PROTOCOL_NMDCS;
+
+  gtk_label_set_text (self->protocol_label, protocol_name (protocol));
+
+  if (software != NULL)
+    {
+      g_autofree char *text = NULL;
+
+      /* Translators: %s is the hub's software and version, as the hub says it:
+       * “PtokaX 0.5.3.0” */
+      text = g_strdup_printf (_("Hub software: %s"), software);
+      gtk_label_set_text (self->software_label, text);
+    }
+  gtk_widget_set_visible (GTK_WIDGET (self->software_label), software != NULL);
+
+  if (nmdc)
+    {
+      g_autofree char *text = NULL;
+
+      /* Translators: %s is an NMDC hub's character set, “CP1252” */
+      text = g_strdup_printf (_("Encoding: %s"), burrow_hub_session_get_encoding (self->session));
+      gtk_label_set_text (self->encoding_label, text);
+    }
+  gtk_widget_set_visible (GTK_WIDGET (self->encoding_label), nmdc);
+}
+
 static void
 update_header (BurrowHubPage *self)
 {
@@ -145,6 +194,7 @@ update_header (BurrowHubPage *self)
       gtk_widget_set_visible (GTK_WIDGET (self->keyprint_label), FALSE);
     }
 
+  update_details (self);
   update_actions (self);
 }
 
@@ -370,6 +420,11 @@ hub_add_favorite_action (GtkWidget  *widget,
 
   favorite = burrow_favorite_hub_new (burrow_hub_session_get_hub_name (self->session),
                                       burrow_hub_session_get_uri (self->session));
+  /* An NMDC hub keeps the encoding it was opened with (NULL stays the default). */
+  if (!burrow_hub_uri_is_adc (burrow_hub_session_get_hub_uri (self->session)) &&
+      g_strcmp0 (burrow_hub_session_get_encoding (self->session),
+                 BURROW_NMDC_DEFAULT_CHARSET) != 0)
+    burrow_favorite_hub_set_encoding (favorite, burrow_hub_session_get_encoding (self->session));
   if (!burrow_favorite_hubs_add (burrow_client_get_favorite_hubs (self->client), favorite, &error))
     show_banner (self, error->message, FALSE);
   update_actions (self);
@@ -465,6 +520,42 @@ burrow_hub_page_get_title (BurrowHubPage *self)
 {
   g_return_val_if_fail (BURROW_IS_HUB_PAGE (self), NULL);
   return gtk_label_get_text (self->title_label);
+}
+
+/**
+ * burrow_hub_page_get_protocol_label:
+ *
+ * Returns: (transfer none): the label with the hub's protocol (ADC, ADCS, NMDC, NMDCS)
+ */
+GtkLabel *
+burrow_hub_page_get_protocol_label (BurrowHubPage *self)
+{
+  g_return_val_if_fail (BURROW_IS_HUB_PAGE (self), NULL);
+  return self->protocol_label;
+}
+
+/**
+ * burrow_hub_page_get_software_label:
+ *
+ * Returns: (transfer none): the label with the hub software; hidden while it is unknown
+ */
+GtkLabel *
+burrow_hub_page_get_software_label (BurrowHubPage *self)
+{
+  g_return_val_if_fail (BURROW_IS_HUB_PAGE (self), NULL);
+  return self->software_label;
+}
+
+/**
+ * burrow_hub_page_get_encoding_label:
+ *
+ * Returns: (transfer none): the label with an NMDC hub's encoding; hidden for ADC
+ */
+GtkLabel *
+burrow_hub_page_get_encoding_label (BurrowHubPage *self)
+{
+  g_return_val_if_fail (BURROW_IS_HUB_PAGE (self), NULL);
+  return self->encoding_label;
 }
 
 const char *
@@ -605,10 +696,13 @@ burrow_hub_page_class_init (BurrowHubPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, BurrowHubPage, banner_revealer);
   gtk_widget_class_bind_template_child (widget_class, BurrowHubPage, chat_stack);
   gtk_widget_class_bind_template_child (widget_class, BurrowHubPage, chat_switcher);
+  gtk_widget_class_bind_template_child (widget_class, BurrowHubPage, encoding_label);
   gtk_widget_class_bind_template_child (widget_class, BurrowHubPage, keyprint_label);
   gtk_widget_class_bind_template_child (widget_class, BurrowHubPage, menu_button);
   gtk_widget_class_bind_template_child (widget_class, BurrowHubPage, paned);
+  gtk_widget_class_bind_template_child (widget_class, BurrowHubPage, protocol_label);
   gtk_widget_class_bind_template_child (widget_class, BurrowHubPage, reconnect_button);
+  gtk_widget_class_bind_template_child (widget_class, BurrowHubPage, software_label);
   gtk_widget_class_bind_template_child (widget_class, BurrowHubPage, state_label);
   gtk_widget_class_bind_template_child (widget_class, BurrowHubPage, subtitle_label);
   gtk_widget_class_bind_template_child (widget_class, BurrowHubPage, title_label);
@@ -650,6 +744,10 @@ burrow_hub_page_init (BurrowHubPage *self)
   g_signal_group_connect_object (self->session_signals, "notify::pending-keyprint",
                                  G_CALLBACK (on_session_info_notify_cb), self, G_CONNECT_SWAPPED);
   g_signal_group_connect_object (self->session_signals, "notify::uri",
+                                 G_CALLBACK (on_session_info_notify_cb), self, G_CONNECT_SWAPPED);
+  g_signal_group_connect_object (self->session_signals, "notify::hub-software",
+                                 G_CALLBACK (on_session_info_notify_cb), self, G_CONNECT_SWAPPED);
+  g_signal_group_connect_object (self->session_signals, "notify::encoding",
                                  G_CALLBACK (on_session_info_notify_cb), self, G_CONNECT_SWAPPED);
   g_signal_group_connect_object (self->session_signals, "error",
                                  G_CALLBACK (on_session_error_cb), self, G_CONNECT_SWAPPED);

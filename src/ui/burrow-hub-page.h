@@ -33,5 +33,8 @@ const char       *burrow_hub_page_get_banner_text    (BurrowHubPage    *self);
 GtkButton        *burrow_hub_page_get_trust_button   (BurrowHubPage    *self);
 const char       *burrow_hub_page_get_title          (BurrowHubPage    *self);
 const char       *burrow_hub_page_get_subtitle       (BurrowHubPage    *self);
+GtkLabel         *burrow_hub_page_get_protocol_label (BurrowHubPage    *self);
+GtkLabel         *burrow_hub_page_get_software_label (BurrowHubPage    *self);
+GtkLabel         *burrow_hub_page_get_encoding_label (BurrowHubPage    *self);
 
 G_END_DECLS

@@ -13,6 +13,7 @@
 
 #include "burrow-application.h"
 #include "burrow-chat-view.h"
+#include "burrow-encoding-entry.h"
 #include "burrow-favorite-dialog.h"
 #include "burrow-hub-page.h"
 #include "burrow-ui-format.h"
@@ -34,26 +35,29 @@ static const char * const template_strings[] G_GNUC_UNUSED = {
 
 struct _BurrowHubsPage
 {
-  GtkWidget           parent_instance;
+  GtkWidget            parent_instance;
 
   /* template widgets */
-  GtkButton          *add_favorite_button;
-  GtkButton          *connect_button;
-  GtkEntry           *connect_entry;
-  GtkLabel           *connect_error_label;
-  GtkRevealer        *connect_error_revealer;
-  GtkStack           *favorites_stack;
-  GtkListView        *favorites_view;
-  GtkStack           *sessions_stack;
-  GtkListView        *sessions_view;
-  GtkStack           *stack;
+  GtkButton           *add_favorite_button;
+  GtkButton           *connect_button;
+  BurrowEncodingEntry *connect_encoding_entry;
+  GtkLabel            *connect_encoding_label;
+  GtkEntry            *connect_entry;
+  GtkLabel            *connect_error_label;
+  GtkRevealer         *connect_error_revealer;
+  GtkExpander         *connect_options_expander;
+  GtkStack            *favorites_stack;
+  GtkListView         *favorites_view;
+  GtkStack            *sessions_stack;
+  GtkListView         *sessions_view;
+  GtkStack            *stack;
 
   /* owned */
-  BurrowClient       *client;
-  GHashTable         *pages;            /* BurrowHubSession → BurrowHubPage (owned by stack) */
-  GSignalGroup       *hubs_signals;
-  GSignalGroup       *favorites_signals;
-  guint               page_serial;
+  BurrowClient        *client;
+  GHashTable          *pages;           /* BurrowHubSession → BurrowHubPage (owned by stack) */
+  GSignalGroup        *hubs_signals;
+  GSignalGroup        *favorites_signals;
+  guint                page_serial;
 };
 
 enum {
@@ -128,32 +132,21 @@ get_application (BurrowHubsPage *self)
   return BURROW_IS_APPLICATION (app) ? BURROW_APPLICATION (app) : NULL;
 }
 
-/**
- * burrow_hubs_page_connect:
- * @uri: what the user typed
- *
- * Connects to @uri (or reuses its open session) and shows its page. Errors, such as an invalid
- * address, are shown under the entry.
- *
- * Returns: %TRUE if a session is now open for @uri
- */
-gboolean
-burrow_hubs_page_connect (BurrowHubsPage *self,
-                          const char     *uri)
+static gboolean
+connect_with_encoding (BurrowHubsPage *self,
+                       const char     *uri,
+                       const char     *encoding)
 {
   g_autoptr(GError) error = NULL;
   g_autofree char *text = NULL;
   BurrowApplication *app;
   BurrowHubSession *session;
 
-  g_return_val_if_fail (BURROW_IS_HUBS_PAGE (self), FALSE);
-  g_return_val_if_fail (uri != NULL, FALSE);
-
   text = g_strstrip (g_strdup (uri));
   if (*text == '\0')
     {
-      show_connect_error (self,
-                          _("Enter the address of a hub, for example adc://hub.example.org:1511"));
+      show_connect_error (self, _("Enter the address of a hub, for example "
+                                  "adc://hub.example.org:1511 or dchub://hub.example.org"));
       return FALSE;
     }
 
@@ -161,9 +154,11 @@ burrow_hubs_page_connect (BurrowHubsPage *self,
   if (app == NULL)
     return FALSE;
 
-  session = burrow_application_open_hub (app, text, &error);
+  session = burrow_application_open_hub_full (app, text, encoding, &error);
   if (session == NULL)
     {
+      /* (The bar's own encoding was checked by burrow_hubs_page_connect (); a favourite's
+       * wrong one is named in the message.) */
       show_connect_error (self, error->message);
       return FALSE;
     }
@@ -171,6 +166,45 @@ burrow_hubs_page_connect (BurrowHubsPage *self,
   show_connect_error (self, NULL);
   burrow_hubs_page_show_hub (self, session);
   return TRUE;
+}
+
+/**
+ * burrow_hubs_page_connect:
+ * @uri: what the user typed
+ *
+ * Connects to @uri (or reuses its open session) and shows its page, with the encoding of the
+ * connect bar's options (if set; else a favourite's, else the default). Errors, such as an
+ * invalid address or an unknown encoding for an NMDC hub, are shown under the entry.
+ *
+ * Returns: %TRUE if a session is now open for @uri
+ */
+gboolean
+burrow_hubs_page_connect (BurrowHubsPage *self,
+                          const char     *uri)
+{
+  g_autoptr(BurrowHubUri) parsed = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *encoding = NULL;
+  g_autofree char *text = NULL;
+
+  g_return_val_if_fail (BURROW_IS_HUBS_PAGE (self), FALSE);
+  g_return_val_if_fail (uri != NULL, FALSE);
+
+  /* For an ADC address the field is insensitive: what it holds cannot be an error there. A
+   * wrong address is reported first (by connect_with_encoding). */
+  text = g_strstrip (g_strdup (uri));
+  parsed = burrow_hub_uri_parse (text, NULL);
+  if (parsed != NULL && !burrow_hub_uri_is_adc (parsed) &&
+      !burrow_encoding_entry_check (self->connect_encoding_entry, &error))
+    {
+      show_connect_error (self, error->message);
+      gtk_widget_remove_css_class (GTK_WIDGET (self->connect_entry), "error");
+      gtk_expander_set_expanded (self->connect_options_expander, TRUE);
+      return FALSE;
+    }
+  encoding = burrow_encoding_entry_dup_encoding (self->connect_encoding_entry);
+
+  return connect_with_encoding (self, uri, encoding);
 }
 
 static void
@@ -192,6 +226,22 @@ static void
 on_connect_entry_changed_cb (BurrowHubsPage *self,
                              GtkEntry       *entry)
 {
+  g_autoptr(BurrowHubUri) parsed = NULL;
+  gboolean adc;
+
+  show_connect_error (self, NULL);
+
+  /* The encoding is for NMDC hubs only; while the address is incomplete, keep it open. */
+  parsed = burrow_hub_uri_parse (gtk_editable_get_text (GTK_EDITABLE (entry)), NULL);
+  adc = parsed != NULL && burrow_hub_uri_is_adc (parsed);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->connect_encoding_label), !adc);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->connect_encoding_entry), !adc);
+}
+
+static void
+on_connect_encoding_entry_changed_cb (BurrowHubsPage      *self,
+                                      BurrowEncodingEntry *entry)
+{
   show_connect_error (self, NULL);
 }
 
@@ -211,7 +261,8 @@ static void
 connect_favorite (BurrowHubsPage    *self,
                   BurrowFavoriteHub *favorite)
 {
-  burrow_hubs_page_connect (self, burrow_favorite_hub_get_uri (favorite));
+  /* The favourite's own encoding, not the connect bar's. */
+  connect_with_encoding (self, burrow_favorite_hub_get_uri (favorite), NULL);
 }
 
 static void
@@ -510,6 +561,18 @@ burrow_hubs_page_get_connect_entry (BurrowHubsPage *self)
 }
 
 /**
+ * burrow_hubs_page_get_connect_encoding_entry:
+ *
+ * Returns: (transfer none): the connect bar's encoding, under its options expander
+ */
+BurrowEncodingEntry *
+burrow_hubs_page_get_connect_encoding_entry (BurrowHubsPage *self)
+{
+  g_return_val_if_fail (BURROW_IS_HUBS_PAGE (self), NULL);
+  return self->connect_encoding_entry;
+}
+
+/**
  * burrow_hubs_page_get_connect_error:
  *
  * Returns: (nullable): the error shown under the connect entry, %NULL when there is none
@@ -613,14 +676,18 @@ burrow_hubs_page_class_init (BurrowHubsPageClass *klass)
 
   g_type_ensure (BURROW_TYPE_HUB_SESSION);
   g_type_ensure (BURROW_TYPE_FAVORITE_HUB);
+  g_type_ensure (BURROW_TYPE_ENCODING_ENTRY);
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                BURROW_RESOURCE_PATH "/ui/burrow-hubs-page.ui");
   gtk_widget_class_bind_template_child (widget_class, BurrowHubsPage, add_favorite_button);
   gtk_widget_class_bind_template_child (widget_class, BurrowHubsPage, connect_button);
+  gtk_widget_class_bind_template_child (widget_class, BurrowHubsPage, connect_encoding_entry);
+  gtk_widget_class_bind_template_child (widget_class, BurrowHubsPage, connect_encoding_label);
   gtk_widget_class_bind_template_child (widget_class, BurrowHubsPage, connect_entry);
   gtk_widget_class_bind_template_child (widget_class, BurrowHubsPage, connect_error_label);
   gtk_widget_class_bind_template_child (widget_class, BurrowHubsPage, connect_error_revealer);
+  gtk_widget_class_bind_template_child (widget_class, BurrowHubsPage, connect_options_expander);
   gtk_widget_class_bind_template_child (widget_class, BurrowHubsPage, favorites_stack);
   gtk_widget_class_bind_template_child (widget_class, BurrowHubsPage, favorites_view);
   gtk_widget_class_bind_template_child (widget_class, BurrowHubsPage, sessions_stack);
@@ -628,6 +695,7 @@ burrow_hubs_page_class_init (BurrowHubsPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, BurrowHubsPage, stack);
   gtk_widget_class_bind_template_callback (widget_class, hub_title);
   gtk_widget_class_bind_template_callback (widget_class, on_connect_button_clicked_cb);
+  gtk_widget_class_bind_template_callback (widget_class, on_connect_encoding_entry_changed_cb);
   gtk_widget_class_bind_template_callback (widget_class, on_connect_entry_activate_cb);
   gtk_widget_class_bind_template_callback (widget_class, on_connect_entry_changed_cb);
   gtk_widget_class_bind_template_callback (widget_class, on_favorite_connect_clicked_cb);

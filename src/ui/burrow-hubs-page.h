@@ -32,6 +32,7 @@ gboolean       burrow_hubs_page_connect           (BurrowHubsPage   *self,
 GtkWidget     *burrow_hubs_page_edit_favorite     (BurrowHubsPage   *self,
                                                    BurrowFavoriteHub *favorite);
 GtkEntry      *burrow_hubs_page_get_connect_entry (BurrowHubsPage   *self);
+BurrowEncodingEntry *burrow_hubs_page_get_connect_encoding_entry (BurrowHubsPage *self);
 const char    *burrow_hubs_page_get_connect_error (BurrowHubsPage   *self);
 GtkListView   *burrow_hubs_page_get_favorites_view (BurrowHubsPage  *self);
 GtkListView   *burrow_hubs_page_get_sessions_view (BurrowHubsPage   *self);

@@ -16,6 +16,7 @@ typedef struct _BurrowApplication    BurrowApplication;
 typedef struct _BurrowChatRow        BurrowChatRow;
 typedef struct _BurrowChatView       BurrowChatView;
 typedef struct _BurrowConnectivityPage BurrowConnectivityPage;
+typedef struct _BurrowEncodingEntry  BurrowEncodingEntry;
 typedef struct _BurrowFavoriteDialog BurrowFavoriteDialog;
 typedef struct _BurrowHubPage        BurrowHubPage;
 typedef struct _BurrowHubsPage       BurrowHubsPage;

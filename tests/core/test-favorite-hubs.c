@@ -172,6 +172,100 @@ test_invalid (Fixture       *fixture,
   g_assert_finalize_object (db);
 }
 
+static gint
+user_version (BurrowDatabase *db)
+{
+  sqlite3_stmt *stmt = NULL;
+  gint version;
+
+  g_assert_cmpint (sqlite3_prepare_v2 (burrow_database_get_handle (db), "PRAGMA user_version", -1,
+                                       &stmt, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  version = sqlite3_column_int (stmt, 0);
+  sqlite3_finalize (stmt);
+  return version;
+}
+
+static void
+test_encoding (Fixture       *fixture,
+               gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  BurrowDatabase *db = NULL;
+  BurrowFavoriteHubs *store = open_store (fixture, &db);
+  g_autoptr(BurrowFavoriteHub) nmdc = burrow_favorite_hub_new ("Russian", "dchub://ru.example.org");
+  g_autoptr(BurrowFavoriteHub) plain = burrow_favorite_hub_new ("Plain", "nmdc://example.org:4111");
+  g_autoptr(BurrowFavoriteHub) adc = burrow_favorite_hub_new ("ADC", "adc://example.org:1511");
+  g_autoptr(BurrowFavoriteHub) loaded = NULL;
+  g_autofree gchar *encoding = NULL;
+  gint version;
+
+  /* NULL means the default charset; "" is the same as NULL. */
+  g_assert_null (burrow_favorite_hub_get_encoding (nmdc));
+  burrow_favorite_hub_set_encoding (nmdc, "CP1251");
+  g_object_get (nmdc, "encoding", &encoding, NULL);
+  g_assert_cmpstr (encoding, ==, "CP1251");
+  burrow_favorite_hub_set_encoding (plain, "");
+  g_assert_null (burrow_favorite_hub_get_encoding (plain));
+
+  g_assert_true (burrow_favorite_hubs_add (store, nmdc, &error));
+  g_assert_no_error (error);
+  g_assert_true (burrow_favorite_hubs_add (store, plain, &error));
+  g_assert_no_error (error);
+  g_assert_true (burrow_favorite_hubs_add (store, adc, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (burrow_favorite_hub_get_uri (nmdc), ==, "dchub://ru.example.org:411");
+  /* An edit of a stored favourite is written at once. */
+  burrow_favorite_hub_set_encoding (plain, "UTF-8");
+
+  g_object_unref (store);
+  g_object_unref (db);
+  store = open_store (fixture, &db);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (store)), ==, 3);
+  loaded = g_list_model_get_item (G_LIST_MODEL (store), 0);
+  g_assert_cmpstr (burrow_favorite_hub_get_encoding (loaded), ==, "CP1251");
+  g_clear_object (&loaded);
+  loaded = g_list_model_get_item (G_LIST_MODEL (store), 1);
+  g_assert_cmpstr (burrow_favorite_hub_get_encoding (loaded), ==, "UTF-8");
+  /* Back to the default: stored as NULL. */
+  burrow_favorite_hub_set_encoding (loaded, NULL);
+  g_clear_object (&loaded);
+  loaded = g_list_model_get_item (G_LIST_MODEL (store), 2);
+  g_assert_null (burrow_favorite_hub_get_encoding (loaded));
+  g_clear_object (&loaded);
+
+  g_object_unref (store);
+  g_object_unref (db);
+  store = open_store (fixture, &db);
+  loaded = g_list_model_get_item (G_LIST_MODEL (store), 1);
+  g_assert_null (burrow_favorite_hub_get_encoding (loaded));
+  g_clear_object (&loaded);
+  g_object_unref (store);
+
+  /* A database from before the column: the migration adds it, old rows read as the default. */
+  version = user_version (db);
+  g_assert_true (burrow_database_exec (db, "ALTER TABLE favorite_hubs DROP COLUMN encoding;",
+                                       &error));
+  g_assert_no_error (error);
+  {
+    g_autofree gchar *sql = g_strdup_printf ("PRAGMA user_version = %d;", version - 1);
+
+    g_assert_true (burrow_database_exec (db, sql, &error));
+    g_assert_no_error (error);
+  }
+  g_object_unref (db);
+  store = open_store (fixture, &db);
+  g_assert_cmpint (user_version (db), ==, version);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (store)), ==, 3);
+  loaded = g_list_model_get_item (G_LIST_MODEL (store), 0);
+  g_assert_null (burrow_favorite_hub_get_encoding (loaded));
+  burrow_favorite_hub_set_encoding (loaded, "KOI8-R");
+  g_clear_object (&loaded);
+
+  g_assert_finalize_object (store);
+  g_assert_finalize_object (db);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -179,6 +273,8 @@ main (int   argc,
   g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
 
   g_test_add ("/burrow/hub/favorite-hubs/persist", Fixture, NULL, fixture_set_up, test_persist,
+              fixture_tear_down);
+  g_test_add ("/burrow/hub/favorite-hubs/encoding", Fixture, NULL, fixture_set_up, test_encoding,
               fixture_tear_down);
   g_test_add ("/burrow/hub/favorite-hubs/invalid", Fixture, NULL, fixture_set_up, test_invalid,
               fixture_tear_down);

@@ -22,6 +22,7 @@ struct _BurrowFavoriteHub
   gchar    *uri;
   gchar    *nick;
   gchar    *password;
+  gchar    *encoding;
   gboolean  auto_connect;
 };
 
@@ -32,6 +33,7 @@ enum {
   PROP_NICK,
   PROP_PASSWORD,
   PROP_AUTO_CONNECT,
+  PROP_ENCODING,
   N_PROPS
 };
 
@@ -62,6 +64,7 @@ burrow_favorite_hub_finalize (GObject *object)
   g_free (self->uri);
   g_free (self->nick);
   g_free (self->password);
+  g_free (self->encoding);
 
   G_OBJECT_CLASS (burrow_favorite_hub_parent_class)->finalize (object);
 }
@@ -81,6 +84,7 @@ burrow_favorite_hub_get_property (GObject    *object,
     case PROP_NICK: g_value_set_string (value, self->nick); break;
     case PROP_PASSWORD: g_value_set_string (value, self->password); break;
     case PROP_AUTO_CONNECT: g_value_set_boolean (value, self->auto_connect); break;
+    case PROP_ENCODING: g_value_set_string (value, self->encoding); break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -103,6 +107,7 @@ burrow_favorite_hub_set_property (GObject      *object,
     case PROP_AUTO_CONNECT:
       burrow_favorite_hub_set_auto_connect (self, g_value_get_boolean (value));
       break;
+    case PROP_ENCODING: burrow_favorite_hub_set_encoding (self, g_value_get_string (value)); break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -124,6 +129,7 @@ burrow_favorite_hub_class_init (BurrowFavoriteHubClass *klass)
   properties[PROP_NICK] = g_param_spec_string ("nick", NULL, NULL, NULL, RW);
   properties[PROP_PASSWORD] = g_param_spec_string ("password", NULL, NULL, NULL, RW);
   properties[PROP_AUTO_CONNECT] = g_param_spec_boolean ("auto-connect", NULL, NULL, FALSE, RW);
+  properties[PROP_ENCODING] = g_param_spec_string ("encoding", NULL, NULL, NULL, RW);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
@@ -252,4 +258,32 @@ burrow_favorite_hub_set_auto_connect (BurrowFavoriteHub *self,
     return;
   self->auto_connect = auto_connect;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_AUTO_CONNECT]);
+}
+
+/**
+ * burrow_favorite_hub_get_encoding:
+ *
+ * Returns: (nullable): an NMDC hub's charset; %NULL for the default (BURROW_NMDC_DEFAULT_CHARSET)
+ */
+const gchar *
+burrow_favorite_hub_get_encoding (BurrowFavoriteHub *self)
+{
+  g_return_val_if_fail (BURROW_IS_FAVORITE_HUB (self), NULL);
+  return self->encoding;
+}
+
+/**
+ * burrow_favorite_hub_set_encoding:
+ * @encoding: (nullable): an iconv charset name, or %NULL (or "") for the default
+ *
+ * Sets the charset to use on this hub. The name is not checked here: the session checks it when
+ * the favourite is connected (burrow_hub_session_set_encoding()).
+ */
+void
+burrow_favorite_hub_set_encoding (BurrowFavoriteHub *self,
+                                  const gchar       *encoding)
+{
+  g_return_if_fail (BURROW_IS_FAVORITE_HUB (self));
+  if (set_str (&self->encoding, encoding))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ENCODING]);
 }

@@ -107,11 +107,11 @@ save_hub (BurrowFavoriteHubs  *self,
   gint rc;
 
   if (id == 0)
-    sql = "INSERT INTO favorite_hubs (name, uri, nick, password, auto_connect) "
-          "VALUES (?1, ?2, ?3, ?4, ?5)";
+    sql = "INSERT INTO favorite_hubs (name, uri, nick, password, auto_connect, encoding) "
+          "VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
   else
     sql = "UPDATE favorite_hubs SET name = ?1, uri = ?2, nick = ?3, password = ?4, "
-          "auto_connect = ?5 WHERE id = ?6";
+          "auto_connect = ?5, encoding = ?6 WHERE id = ?7";
 
   if (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL) != SQLITE_OK)
     {
@@ -123,8 +123,9 @@ save_hub (BurrowFavoriteHubs  *self,
   sqlite3_bind_text (stmt, 3, burrow_favorite_hub_get_nick (hub), -1, SQLITE_TRANSIENT);
   sqlite3_bind_text (stmt, 4, burrow_favorite_hub_get_password (hub), -1, SQLITE_TRANSIENT);
   sqlite3_bind_int (stmt, 5, burrow_favorite_hub_get_auto_connect (hub) ? 1 : 0);
+  sqlite3_bind_text (stmt, 6, burrow_favorite_hub_get_encoding (hub), -1, SQLITE_TRANSIENT);
   if (id != 0)
-    sqlite3_bind_int64 (stmt, 6, id);
+    sqlite3_bind_int64 (stmt, 7, id);
   rc = sqlite3_step (stmt);
   sqlite3_finalize (stmt);
   if (rc != SQLITE_DONE)
@@ -166,7 +167,8 @@ load (BurrowFavoriteHubs  *self,
   sqlite3_stmt *stmt = NULL;
   gint rc;
 
-  if (sqlite3_prepare_v2 (db, "SELECT id, name, uri, nick, password, auto_connect "
+  if (sqlite3_prepare_v2 (db, "SELECT id, name, uri, nick, password, auto_connect, "
+                              "encoding "
                               "FROM favorite_hubs ORDER BY id", -1, &stmt, NULL) != SQLITE_OK)
     {
       burrow_database_set_error (self->database, error, _("reading the favourite hubs"));
@@ -181,6 +183,7 @@ load (BurrowFavoriteHubs  *self,
       burrow_favorite_hub_set_nick (hub, (const gchar *) sqlite3_column_text (stmt, 3));
       burrow_favorite_hub_set_password (hub, (const gchar *) sqlite3_column_text (stmt, 4));
       burrow_favorite_hub_set_auto_connect (hub, sqlite3_column_int (stmt, 5) != 0);
+      burrow_favorite_hub_set_encoding (hub, (const gchar *) sqlite3_column_text (stmt, 6));
       _burrow_favorite_hub_set_id (hub, sqlite3_column_int64 (stmt, 0));
       track (self, hub);
     }

@@ -930,6 +930,13 @@ burrow_hub_session_set_share_info (BurrowHubSession *self,
   info_changed (self);
 }
 
+/**
+ * burrow_hub_session_get_share_info:
+ * @share_size: (out) (optional):
+ * @shared_files: (out) (optional):
+ * @slots: (out) (optional):
+ * @free_slots: (out) (optional):
+ */
 void
 burrow_hub_session_get_share_info (BurrowHubSession *self,
                                    guint64          *share_size,
@@ -939,10 +946,14 @@ burrow_hub_session_get_share_info (BurrowHubSession *self,
 {
   BurrowHubSessionPrivate *priv = GET_PRIV (self);
 
-  *share_size = priv->share_size;
-  *shared_files = priv->shared_files;
-  *slots = priv->slots;
-  *free_slots = priv->free_slots;
+  if (share_size != NULL)
+    *share_size = priv->share_size;
+  if (shared_files != NULL)
+    *shared_files = priv->shared_files;
+  if (slots != NULL)
+    *slots = priv->slots;
+  if (free_slots != NULL)
+    *free_slots = priv->free_slots;
 }
 
 /**
@@ -1592,7 +1603,7 @@ burrow_hub_session_set_encoding (BurrowHubSession  *self,
   if (probe == (GIConv) -1)
     {
       g_set_error (error, G_CONVERT_ERROR, G_CONVERT_ERROR_NO_CONVERSION,
-                   _("Unknown character set: %s"), name);
+                   _("Unknown character encoding: %s"), name);
       return FALSE;
     }
   g_iconv_close (probe);

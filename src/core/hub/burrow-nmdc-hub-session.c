@@ -39,8 +39,8 @@
 
 #define KEEPALIVE_DEFAULT_S     120
 #define KEEPALIVE_CHECK_MAX_MS  (30 * 1000)
-/* NORMAL at the latest this long after our $MyINFO went out, when the hub sent nothing that
- * marks the end of its list. */
+/* NORMAL once the hub has been quiet this long after our $MyINFO, when it sent nothing that marks
+ * the end of its list. */
 #define LIST_QUIET_MS           2000
 #define REPORT_US               G_USEC_PER_SEC
 /* Our $Supports (NMDC.md §5.2 item 3): no ZPipe0 (not implemented), no trailing space. */
@@ -1156,7 +1156,8 @@ handle_hello (BurrowNmdcHubSession *self,
   self->list_timer_id = g_timeout_add (LIST_QUIET_MS, list_timer_cb, self);
 }
 
-/* Why the hub is about to close (or just closed) on us, from what its bot said last. */
+/* How long a ban lasts, from the hub's text ("for 60 seconds", "2 min"); -1 when it does not
+ * say. */
 static gint64
 ban_wait_ms (const gchar *text)
 {
@@ -1176,9 +1177,10 @@ ban_wait_ms (const gchar *text)
           return (gint64) MIN (n, 24 * 60) * 60 * 1000 + 1000;
         p = end - 1;
       }
-  return DEFAULT_BAN_WAIT_MS;
+  return -1;
 }
 
+/* Why the hub closed the connection, from what its bot said last (NMDC has no reason field). */
 static void
 lost_with_hub_reason (BurrowNmdcHubSession *self,
                       const gchar          *fallback)
@@ -1189,9 +1191,13 @@ lost_with_hub_reason (BurrowNmdcHubSession *self,
   gint64 reconnect = 0;
 
   if (folded != NULL && (strstr (folded, "too fast") != NULL || strstr (folded, "wait") != NULL
-                         || strstr (folded, "temporar") != NULL))
+                         || strstr (folded, "temporar") != NULL
+                         || (strstr (folded, "banned") != NULL && ban_wait_ms (text) > 0)))
     {
+      /* a reconnect ban or a temporary one: wait it out, do not hammer the hub */
       reconnect = ban_wait_ms (text);
+      if (reconnect < 0)
+        reconnect = DEFAULT_BAN_WAIT_MS;
       error = g_error_new (BURROW_HUB_ERROR, BURROW_HUB_ERROR_TEMP_BANNED,
                            _("The hub asks us to wait %lld s before reconnecting: %s"),
                            (long long) (reconnect / 1000), text);
@@ -1501,9 +1507,15 @@ on_batch (BurrowLineChannel *channel,
 {
   BurrowNmdcHubSession *self = user_data;
 
-  /* during the login the joins wait for the end of the list (one splice) */
+  /* during the login the joins wait for the end of the list (one splice); the list is over
+   * when the hub has been quiet for a while, if nothing else marked its end */
   if (self->state == NMDC_NORMAL)
     _burrow_hub_session_flush_joins (BURROW_HUB_SESSION (self));
+  else if (self->state == NMDC_LIST)
+    {
+      g_clear_handle_id (&self->list_timer_id, g_source_remove);
+      self->list_timer_id = g_timeout_add (LIST_QUIET_MS, list_timer_cb, self);
+    }
 }
 
 static gboolean

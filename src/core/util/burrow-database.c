@@ -54,6 +54,8 @@ static const gchar * const migrations[] = {
   /* BurrowDownloadQueue: why an item stopped, as a GError (domain quark string + code). */
   "ALTER TABLE download_queue ADD COLUMN error_domain TEXT;"
   "ALTER TABLE download_queue ADD COLUMN error_code INTEGER NOT NULL DEFAULT 0;",
+  /* BurrowFavoriteHubs: an NMDC hub's charset (NULL: the default). */
+  "ALTER TABLE favorite_hubs ADD COLUMN encoding TEXT;",
 };
 
 static void
