@@ -935,7 +935,7 @@ start_get (Cli              *cli,
         }
       item = burrow_download_queue_add_file (burrow_client_get_download_queue (cli->client), magnet->tth,
                                              magnet->size, magnet->name ? magnet->name : magnet->tth,
-                                             cli->out_dir, burrow_user_get_cid (user),
+                                             cli->out_dir, burrow_user_get_id (user),
                                              burrow_hub_session_get_uri (session), cli->args[1], &error);
       if (item == NULL)
         {

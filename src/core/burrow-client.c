@@ -987,7 +987,7 @@ burrow_client_browse_async (BurrowClient        *self,
   g_task_set_task_data (task, browse_data_new (session, user), browse_data_free);
 
   /* a download's connection to the user, if any (idle, or between two of its requests) */
-  burrow_peer_pool_borrow_async (self->pool, burrow_user_get_cid (user), cancellable,
+  burrow_peer_pool_borrow_async (self->pool, burrow_user_get_id (user), cancellable,
                                  on_browse_borrowed, g_steal_pointer (&task));
 }
 

@@ -1246,7 +1246,7 @@ burrow_file_list_page_browse_user (BurrowFileListPage *self,
   forget_source (self);
   clear_tree (self);
   self->session = g_object_ref (session);
-  self->cid = g_strdup (burrow_user_get_cid (user));
+  self->cid = g_strdup (burrow_user_get_id (user));
   self->hub_uri = g_strdup (burrow_hub_session_get_uri (session));
   self->nick = g_strdup (burrow_user_get_nick (user));
   gtk_widget_set_visible (GTK_WIDGET (self->reload_button), TRUE);

@@ -173,9 +173,9 @@ burrow_file_list_window_browse_user (GtkWindow        *parent,
   g_return_val_if_fail (BURROW_IS_HUB_SESSION (session), NULL);
   g_return_val_if_fail (BURROW_IS_USER (user), NULL);
 
-  cid = burrow_user_get_cid (user);
-  if (cid != NULL &&
-      g_strcmp0 (cid, burrow_identity_get_cid (burrow_client_get_identity (client))) == 0)
+  cid = burrow_user_get_id (user);
+  if (user == burrow_hub_session_get_me (session) ||
+      (cid != NULL && g_strcmp0 (cid, burrow_identity_get_cid (burrow_client_get_identity (client))) == 0))
     return burrow_file_list_window_browse_own (parent, client);
 
   /* (a user without a CID gets a window of their own each time) */

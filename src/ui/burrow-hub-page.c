@@ -131,6 +131,9 @@ update_details (BurrowHubPage *self)
        * “PtokaX 0.5.3.0” */
       text = g_strdup_printf (_("Hub software: %s"), software);
       gtk_label_set_text (self->software_label, text);
+      /* The label gives way first when the header is narrow (the encoding beside it does not
+       * ellipsize, and a private conversation's switcher takes room): the whole text on hover. */
+      gtk_widget_set_tooltip_text (GTK_WIDGET (self->software_label), text);
     }
   gtk_widget_set_visible (GTK_WIDGET (self->software_label), software != NULL);
 

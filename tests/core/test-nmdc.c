@@ -17,8 +17,8 @@
 /* nmdc-captures/capture-hub-1.log: our hub's lock and eiskaltdcpp 2.4.2's real $Key for it (the
  * log shows the key as a Python repr of the bytes read as latin-1). */
 #define CAPTURED_LOCK "EXTENDEDPROTOCOL_pyhub_1234 Pk=pyhub"
-#define CAPTURED_KEY  "\x74\xd1\xc0\x11\xb0\xa0\x10\x10\x41\x20\xd1\xb1\xb1\xc0\xc0\x30\x31\xf2\x90" \
-                      "\x11\xd1\x71\xd3\xe6\x30\x10\x70"
+#define CAPTURED_KEY  "\x74\xd1\xc0\x11\xb0\xa0\x10\x10\x41\x20\xd1\xb1\xb1\xc0\xc0\x30\x31" \
+                      "\xf2\x90\x11\xd1\x71\xd3\xe6\x30\x10\x70"
 
 #define TTH_B32 "ETWN4RDWXOKMA4LTVEJURVCSBKXQKRIXGRTGUVA"
 
@@ -62,7 +62,8 @@ test_key_captured (void)
   gsize len;
   const gchar *data;
 
-  g_assert_true (burrow_nmdc_parse_lock (CAPTURED_LOCK, strlen (CAPTURED_LOCK), &lock, &pk, &error));
+  g_assert_true (burrow_nmdc_parse_lock (CAPTURED_LOCK, strlen (CAPTURED_LOCK), &lock, &pk,
+                                         &error));
   g_assert_no_error (error);
   g_assert_cmpstr (pk, ==, "pyhub");
   data = g_bytes_get_data (lock, &len);
@@ -180,7 +181,8 @@ static void
 test_charset_names (void)
 {
   static const struct { const gchar *name; const gchar *canonical; } names[] = {
-    { NULL, "CP1252" }, { "cp1252", "CP1252" }, { "windows-1251", "CP1251" }, { "CP1251", "CP1251" },
+    { NULL, "CP1252" }, { "cp1252", "CP1252" }, { "windows-1251", "CP1251" },
+    { "CP1251", "CP1251" },
     { "utf8", "UTF-8" }, { "utf-8", "UTF-8" }, { "koi8-r", "KOI8-R" },
   };
   g_autoptr(GError) error = NULL;
@@ -578,7 +580,8 @@ test_search_kinds (void)
     {
       g_autofree gchar *n = NULL;
       g_autoptr(BurrowSearchQuery) query = parse_search (round_trips[i], &n);
-      g_autofree gchar *again = burrow_nmdc_format_search (query, query->udp_host, query->udp_port, n);
+      g_autofree gchar *again =
+        burrow_nmdc_format_search (query, query->udp_host, query->udp_port, n);
 
       g_assert_cmpstr (again, ==, round_trips[i]);
     }
@@ -840,7 +843,8 @@ test_chat (void)
   g_clear_pointer (&text, g_free);
 
   /* hub bots use spaces in their chat names */
-  g_assert_true (burrow_nmdc_parse_chat ("<-= Hub Bot =-> multi\nline", &nick, &text, NULL, &error));
+  g_assert_true (burrow_nmdc_parse_chat ("<-= Hub Bot =-> multi\nline", &nick, &text, NULL,
+                                         &error));
   g_assert_cmpstr (nick, ==, "-= Hub Bot =-");
   g_assert_cmpstr (text, ==, "multi\nline");
   g_clear_pointer (&nick, g_free);
@@ -913,7 +917,8 @@ test_lists (void)
   g_autoptr(GPtrArray) nicks = burrow_nmdc_split_nick_list ("alice$$bob$$$$bad nick$$carol$$", 100);
   g_autoptr(GPtrArray) capped = burrow_nmdc_split_nick_list ("a$$b$$c$$d$$", 2);
   g_autoptr(GPtrArray) ops = burrow_nmdc_split_nick_list ("pyhub$$", 100);
-  g_autoptr(GPtrArray) ips = burrow_nmdc_split_user_ip ("alice 127.0.0.1$$bob 10.0.0.2$$x y$$", 100);
+  g_autoptr(GPtrArray) ips =
+    burrow_nmdc_split_user_ip ("alice 127.0.0.1$$bob 10.0.0.2$$x y$$", 100);
   g_autoptr(GPtrArray) ptokax = burrow_nmdc_split_user_ip ("carol 192.168.1.5", 100);
   g_autoptr(GPtrArray) empty = burrow_nmdc_split_nick_list ("", 100);
 

@@ -132,7 +132,8 @@ check_myinfo (const gchar *args)
   user = burrow_user_new_nmdc (1, "id", info.nick);
   burrow_user_apply_nmdc_info (user, &info, TRUE);
   check (burrow_user_is_active (user) == (info.mode == 'A'), "user mode");
-  check (!burrow_user_supports_nat_traversal (user) || !burrow_user_is_active (user), "NAT passive");
+  check (!burrow_user_supports_nat_traversal (user) || !burrow_user_is_active (user),
+         "NAT only when passive");
 
   line = burrow_nmdc_format_myinfo (&info, utf8_, BURROW_NMDC_MAX_MYINFO_BYTES, &len, &error);
   if (line == NULL)
@@ -245,8 +246,9 @@ check_sr (const gchar *args)
   check (burrow_nmdc_parse_sr (again, &back, NULL), "formatted $SR parses");
   check (g_strcmp0 (back.nick, result.nick) == 0, "round trip: nick");
   check (g_strcmp0 (back.reply->path, result.reply->path) == 0, "round trip: path");
-  check (back.reply->size == result.reply->size && back.reply->free_slots == result.reply->free_slots
-         && back.slots == result.slots, "round trip: numbers");
+  check (back.reply->size == result.reply->size
+         && back.reply->free_slots == result.reply->free_slots && back.slots == result.slots,
+         "round trip: numbers");
   check (back.reply->has_tth == result.reply->has_tth
          && (!result.reply->has_tth || memcmp (back.reply->tth, result.reply->tth, 24) == 0),
          "round trip: TTH");

@@ -887,10 +887,8 @@ burrow_nmdc_hub_session_parse_udp_search_reply (BurrowHubSession  *session,
   if (burrow_nmdc_split_command (text, &args) != BURROW_NMDC_CMD_SR
       || !burrow_nmdc_parse_sr (args, &result, NULL))
     return NULL;
-  /* "(hub ip:port)" names the hub the answer is for; without it, the nick decides */
-  if (result.hub_address != NULL && self->hub_address != NULL
-      && !g_str_equal (result.hub_address, self->hub_address))
-    goto out;
+  /* "(hub ip:port)" names the hub as the answering client reaches it, which need not be how we
+   * reach it (a name, NAT): the nick, known on this hub, decides (as eiskaltdcpp does) */
   user = lookup_nick (self, result.nick);
   if (user == NULL || !assign_token (self, result.reply))
     goto out;

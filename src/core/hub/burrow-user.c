@@ -498,7 +498,8 @@ burrow_user_apply_nmdc_info (BurrowUser           *self,
   old_mode = burrow_user_get_mode (self);
   old_tls = burrow_user_supports_tls (self);
 
-  changed[PROP_DESCRIPTION] = set_text (&self->description, info->description ? info->description : "",
+  changed[PROP_DESCRIPTION] = set_text (&self->description,
+                                        info->description ? info->description : "",
                                         BURROW_USER_MAX_DESCRIPTION_BYTES, TRUE, &over);
   changed[PROP_EMAIL] = set_text (&self->email, info->email ? info->email : "",
                                   BURROW_USER_MAX_EMAIL_BYTES, FALSE, &over);

@@ -475,6 +475,7 @@ burrow_nmdc_charset_decode (BurrowNmdcCharset *charset,
   GString *out;
   gsize n;
   gsize i = 0;
+  gssize next_nul = -1;   /* the first NUL at or after i; -1: not looked for yet */
 
   g_return_val_if_fail (charset != NULL, NULL);
   g_return_val_if_fail (bytes != NULL || len <= 0, NULL);
@@ -515,7 +516,7 @@ burrow_nmdc_charset_decode (BurrowNmdcCharset *charset,
     {
       gchar buffer[1024];
       gchar *inbuf = (gchar *) bytes + i;
-      gsize inleft = n - i;
+      gsize inleft;
       gchar *outbuf = buffer;
       gsize outleft = sizeof buffer;
       gsize r;
@@ -527,12 +528,13 @@ burrow_nmdc_charset_decode (BurrowNmdcCharset *charset,
           continue;
         }
       /* Stop at a NUL: iconv would turn it into U+0000. */
-      {
-        const gchar *nul = memchr (inbuf, '\0', inleft);
+      if (next_nul < (gssize) i)
+        {
+          const gchar *nul = memchr (bytes + i, '\0', n - i);
 
-        if (nul != NULL)
-          inleft = (gsize) (nul - inbuf);
-      }
+          next_nul = nul != NULL ? nul - bytes : (gssize) n;
+        }
+      inleft = (gsize) next_nul - i;
       r = g_iconv (charset->to_utf8, &inbuf, &inleft, &outbuf, &outleft);
       g_string_append_len (out, buffer, outbuf - buffer);
       i = (gsize) (inbuf - bytes);
@@ -941,7 +943,8 @@ build_myinfo (const BurrowNmdcInfo *info,
               const gchar          *tag)
 {
   g_autofree gchar *escaped_desc = burrow_nmdc_escape (desc);
-  g_autofree gchar *escaped_conn = burrow_nmdc_escape (info->connection != NULL ? info->connection : "");
+  g_autofree gchar *escaped_conn =
+    burrow_nmdc_escape (info->connection != NULL ? info->connection : "");
   g_autofree gchar *escaped_email = burrow_nmdc_escape (info->email != NULL ? info->email : "");
   g_autofree gchar *head = NULL;
   g_autofree gchar *tail = NULL;

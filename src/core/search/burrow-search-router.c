@@ -183,7 +183,7 @@ on_udp_readable (GSocket      *socket,
 {
   BurrowSearchRouter *self = user_data;
   g_autofree gchar *buf = g_malloc (BURROW_SEARCH_ROUTER_MAX_DATAGRAM + 1);
-  g_autoptr(BurrowSearchRouter) keep = g_object_ref (self);
+  g_autoptr(BurrowSearchRouter) keep G_GNUC_UNUSED = g_object_ref (self);
 
   /* a bounded batch per wake-up; the rest waits for the next one */
   for (guint i = 0; i < 256 && self->socket == socket; i++)
