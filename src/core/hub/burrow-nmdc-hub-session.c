@@ -403,16 +403,19 @@ burrow_nmdc_hub_session_info_changed (BurrowHubSession *session)
 
 /* --- users ------------------------------------------------------------------------------ */
 
+/* Adds @nick (whose id is @id, or NULL to compute it) to the list. */
 static BurrowUser *
-add_user (BurrowNmdcHubSession *self,
-          const gchar          *nick)
+add_user_with_id (BurrowNmdcHubSession *self,
+                  const gchar          *nick,
+                  const gchar          *id)
 {
   BurrowHubSession *session = BURROW_HUB_SESSION (self);
-  g_autofree gchar *id = user_id (self, nick);
+  g_autofree gchar *own_id = id == NULL ? user_id (self, nick) : NULL;
   BurrowUser *user;
 
   user = _burrow_hub_session_add_user_object (session,
-                                              burrow_user_new_nmdc (++self->next_sid, id, nick),
+                                              burrow_user_new_nmdc (++self->next_sid,
+                                                                    id ? id : own_id, nick),
                                               is_me (self, nick));
   if (user == NULL && !self->too_many_users_reported)
     {
@@ -425,6 +428,13 @@ add_user (BurrowNmdcHubSession *self,
   return user;
 }
 
+static BurrowUser *
+add_user (BurrowNmdcHubSession *self,
+          const gchar          *nick)
+{
+  return add_user_with_id (self, nick, NULL);
+}
+
 static void check_list_done (BurrowNmdcHubSession *self);
 
 static void
@@ -433,6 +443,7 @@ handle_myinfo (BurrowNmdcHubSession *self,
 {
   BurrowHubSession *session = BURROW_HUB_SESSION (self);
   g_autoptr(GError) error = NULL;
+  g_autofree gchar *id = NULL;
   BurrowNmdcInfo info;
   BurrowUser *user;
   gboolean is_new = FALSE;
@@ -442,10 +453,11 @@ handle_myinfo (BurrowNmdcHubSession *self,
       report_malformed (self, error);
       return;
     }
-  user = lookup_nick (self, info.nick);
+  id = user_id (self, info.nick);
+  user = burrow_hub_session_lookup_cid (session, id);
   if (user == NULL)
     {
-      user = add_user (self, info.nick);
+      user = add_user_with_id (self, info.nick, id);
       is_new = TRUE;
     }
   if (user != NULL)
