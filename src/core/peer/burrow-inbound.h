@@ -33,8 +33,9 @@ typedef struct _BurrowInbound BurrowInbound;
 
 /**
  * BurrowInboundTokenFunc:
- * @token: the token the peer's INF names
- * @cid: the CID it presents
+ * @token: the token the peer's INF names (NMDC: the nick of its `$MyNick`; inbound tells the two
+ *   protocols apart by the first byte, '$' for NMDC, and TLS from plain by it too)
+ * @cid: the CID it presents (NULL on NMDC)
  * @tls: (nullable): the TLS connection (its peer certificate), %NULL on plain ADC
  * @data: the user data
  *

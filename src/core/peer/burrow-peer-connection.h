@@ -20,6 +20,19 @@ G_BEGIN_DECLS
  * @BURROW_PEER_SIDE_ACCEPTING: the peer connected to our listener: it sends SUP first and TO
  * @BURROW_PEER_SIDE_NAT: a NAT-traversal connection: both send SUP first and TO (as DC++ does)
  */
+/**
+ * BurrowPeerProtocol:
+ * @BURROW_PEER_PROTOCOL_ADC: ADC client-client (SUP, INF, GET, SND, STA)
+ * @BURROW_PEER_PROTOCOL_NMDC: NMDC client-client: `$MyNick`, `$Lock`, `$Supports`, `$Direction`,
+ *   `$Key`, then `$ADCGET`/`$ADCSND` (ADC's GET and SND with NMDC framing), `$Error`, `$MaxedOut`
+ *   (../shared/NMDC.md §2.4)
+ */
+typedef enum
+{
+  BURROW_PEER_PROTOCOL_ADC,
+  BURROW_PEER_PROTOCOL_NMDC,
+} BurrowPeerProtocol;
+
 typedef enum
 {
   BURROW_PEER_SIDE_CONNECTING,
@@ -120,6 +133,30 @@ BurrowPeerConnection *burrow_peer_connection_new          (GIOStream            
                                                            BurrowPeerSide        side,
                                                            BurrowIdentity       *identity,
                                                            const gchar          *token);
+/* An NMDC connection. Its token is the peer's nick.
+ * @our_nick: our nick on the hub that brokered it (UTF-8; @charset, the hub's, encodes it in
+ *   `$MyNick`; `$ADCGET` paths are always UTF-8)
+ * @peer_nick: (nullable): the nick we expect (connecting and NAT sides); NULL on the accepting
+ *   side, where the token func gets the nick of the peer's `$MyNick` (and a NULL cid)
+ * @want_download: whether we mean to download on it (`$Direction Download`); when both sides
+ *   want to, the higher random number downloads and the other serves (equal numbers: closed).
+ * On the NAT side both send `$MyNick` and `$Lock` at once. A peer without `ADCGet` and `TTHF` in
+ * its `$Supports` is refused with a clear error, as eiskaltdcpp does. */
+BurrowPeerConnection *burrow_peer_connection_new_nmdc     (GIOStream            *stream,
+                                                           BurrowPeerSide        side,
+                                                           const gchar          *our_nick,
+                                                           const gchar          *peer_nick,
+                                                           const gchar          *charset,
+                                                           gboolean              want_download);
+BurrowPeerProtocol    burrow_peer_connection_get_protocol (BurrowPeerConnection *self);
+/* NMDC: the peer's nick from its `$MyNick` (NULL before the handshake); ADC: NULL. */
+const gchar          *burrow_peer_connection_get_peer_nick (BurrowPeerConnection *self);
+/* Whether this side downloads: always on ADC; on NMDC once the `$Direction` exchange made us the
+ * downloader. */
+gboolean              burrow_peer_connection_can_download (BurrowPeerConnection *self);
+/* "SHA256/<base32>" of the peer's TLS certificate, NULL on plain connections (NMDC has no
+ * keyprints: it is recorded and shown, not checked). */
+gchar                *burrow_peer_connection_dup_peer_keyprint (BurrowPeerConnection *self);
 void                  burrow_peer_connection_set_token_func (BurrowPeerConnection *self,
                                                            BurrowPeerTokenFunc   func,
                                                            gpointer              user_data);

@@ -39,6 +39,12 @@ typedef struct
   const gchar        *peer_cid;
   const gchar        *peer_keyprint;
   const gchar        *peer_name;
+  /* NMDC (protocol BURROW_PEER_PROTOCOL_NMDC): token = the peer's nick; peer_cid and
+   * peer_keyprint unused */
+  BurrowPeerProtocol  protocol;
+  const gchar        *our_nick;
+  const gchar        *charset;
+  gboolean            want_download;
   BurrowPunchAttempt *attempt;
 } BurrowPeerHandshake;
 
