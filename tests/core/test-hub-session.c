@@ -748,7 +748,7 @@ test_keepalive (Fixture       *f,
 
   /* an idle logged-in session sends an empty line (the ADC keep-alive) */
   s = burrow_client_add_hub (f->alice, uri, &error);
-  burrow_adc_hub_session_set_keepalive_interval (BURROW_ADC_HUB_SESSION (s), 1);
+  burrow_hub_session_set_keepalive_interval (s, 1);
   error = connect_and_wait (s);
   g_assert_no_error (error);
   g_assert_false (got_empty_line (fake));

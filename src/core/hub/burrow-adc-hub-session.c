@@ -26,8 +26,6 @@
 #include "burrow-adc-hub-session.h"
 #include "burrow-adc-hub-session-private.h"
 
-#define KEEPALIVE_CHECK_MAX_MS  (30 * 1000)
-#define KEEPALIVE_DEFAULT_S     120
 #define NONCE_MAX_BYTES     256
 #define MALFORMED_REPORT_US G_USEC_PER_SEC
 #define ADC_FEATURE_LENGTH  4
@@ -70,10 +68,7 @@ struct _BurrowAdcHubSession
   Pacer              pacers[N_PACE];
 
   guint32            sid;
-  guint              login_timeout_id;
-  guint              keepalive_id;
   guint              pace_timer_id;
-  guint              keepalive_interval;   /* seconds without sending before an empty line */
   guint              malformed_count;
   gint64             malformed_reported;
   guint              over_long_count;     /* INF fields over their limit, not yet reported */
@@ -131,8 +126,7 @@ stop_connection (BurrowAdcHubSession *self,
   g_clear_object (&self->cancellable);
   self->cancellable = g_cancellable_new ();
 
-  g_clear_handle_id (&self->login_timeout_id, g_source_remove);
-  g_clear_handle_id (&self->keepalive_id, g_source_remove);
+  _burrow_hub_session_arm_login_timeout (BURROW_HUB_SESSION (self), 0);
   g_clear_handle_id (&self->over_long_timer_id, g_source_remove);
   self->over_long_count = 0;
   pacers_clear (self);
@@ -340,21 +334,6 @@ guint32
 burrow_adc_hub_session_get_sid (BurrowAdcHubSession *self)
 {
   return self->sid;
-}
-
-/**
- * burrow_adc_hub_session_set_keepalive_interval:
- * @seconds: send an empty line after this long without traffic from us
- *   (default 120, as DC++); takes effect on the next connection
- */
-void
-burrow_adc_hub_session_set_keepalive_interval (BurrowAdcHubSession *self,
-                                               guint                seconds)
-{
-  g_return_if_fail (BURROW_IS_ADC_HUB_SESSION (self));
-  g_return_if_fail (seconds > 0);
-
-  self->keepalive_interval = seconds;
 }
 
 /* --- our INF ---------------------------------------------------------------------------- */
@@ -698,7 +677,6 @@ handle_inf (BurrowAdcHubSession *self,
       _burrow_hub_session_set_me (session, user);
       if (burrow_hub_session_get_state (session) != BURROW_HUB_STATE_NORMAL)
         {
-          g_clear_handle_id (&self->login_timeout_id, g_source_remove);
           _burrow_hub_session_logged_in (session);
         }
     }
@@ -1341,34 +1319,6 @@ on_batch (BurrowLineChannel *channel,
     _burrow_hub_session_flush_joins (BURROW_HUB_SESSION (self));
 }
 
-static gboolean
-login_timeout_cb (gpointer data)
-{
-  BurrowAdcHubSession *self = data;
-  /* the "error" handlers of the failed login may drop the last reference */
-  g_autoptr(BurrowAdcHubSession) keep G_GNUC_UNUSED = g_object_ref (self);
-
-  self->login_timeout_id = 0;
-  fail_literal (self, BURROW_HUB_ERROR, BURROW_HUB_ERROR_TIMED_OUT,
-                _("The hub did not complete the login in time"));
-  return G_SOURCE_REMOVE;
-}
-
-static gboolean
-keepalive_cb (gpointer data)
-{
-  BurrowAdcHubSession *self = data;
-  gint64 last;
-
-  if (self->channel == NULL)
-    return G_SOURCE_CONTINUE;
-
-  last = burrow_line_channel_get_last_write_time (self->channel);
-  if (g_get_monotonic_time () - last >= (gint64) self->keepalive_interval * G_USEC_PER_SEC)
-    burrow_line_channel_send (self->channel, "\n", 1, NULL);
-  return G_SOURCE_CONTINUE;
-}
-
 static void
 start_protocol (BurrowAdcHubSession *self)
 {
@@ -1380,8 +1330,12 @@ start_protocol (BurrowAdcHubSession *self)
                                            BURROW_HUB_MAX_QUEUED_BYTES);
   burrow_line_channel_set_handlers (self->channel, on_line, on_channel_error, on_batch, self);
   _burrow_hub_session_set_state (session, BURROW_HUB_STATE_PROTOCOL);
-  self->keepalive_id = g_timeout_add (MIN (KEEPALIVE_CHECK_MAX_MS, self->keepalive_interval * 250u),
-                                      keepalive_cb, self);
+  {
+    g_autoptr(GBytes) empty_line = g_bytes_new_static ("\n", 1);
+
+    burrow_line_channel_set_keepalive (self->channel, burrow_hub_session_get_keepalive_interval (session),
+                                       empty_line);
+  }
 
   sup = burrow_adc_message_new ('H', BURROW_ADC_CMD_SUP);
   burrow_adc_message_add_named (sup, "AD", "BASE");
@@ -1412,11 +1366,8 @@ on_opened_cb (GObject      *source,
   self = user_data;
   if (stream == NULL)
     {
-      /* a certificate that does not match its pin is final: no reconnect */
-      _burrow_hub_session_lost (BURROW_HUB_SESSION (self), error,
-                                g_error_matches (error, BURROW_HUB_ERROR, BURROW_HUB_ERROR_KEYPRINT_MISMATCH)
-                                || g_error_matches (error, BURROW_HUB_ERROR, BURROW_HUB_ERROR_KEYPRINT_CHANGED)
-                                ? -1 : 0);
+      /* a certificate that does not match its pin is final (no reconnect) */
+      _burrow_hub_session_lost (BURROW_HUB_SESSION (self), error, 0);
       return;
     }
   self->stream = stream;
@@ -1437,7 +1388,7 @@ burrow_adc_hub_session_start (BurrowHubSession *session)
       return;
     }
 
-  self->login_timeout_id = g_timeout_add (BURROW_ADC_LOGIN_TIMEOUT_MS, login_timeout_cb, self);
+  _burrow_hub_session_arm_login_timeout (session, BURROW_ADC_LOGIN_TIMEOUT_MS);
   _burrow_hub_session_open_async (session, self->cancellable, on_opened_cb, self);
 }
 
@@ -1534,7 +1485,6 @@ burrow_adc_hub_session_class_init (BurrowAdcHubSessionClass *klass)
 static void
 burrow_adc_hub_session_init (BurrowAdcHubSession *self)
 {
-  self->keepalive_interval = KEEPALIVE_DEFAULT_S;
   self->cancellable = g_cancellable_new ();
   self->sent_inf = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->hub_features = g_ptr_array_new_with_free_func (g_free);

@@ -28,8 +28,6 @@ G_DECLARE_FINAL_TYPE (BurrowAdcHubSession, burrow_adc_hub_session, BURROW, ADC_H
 #define BURROW_ADC_MAX_PACED_MESSAGES 256
 
 guint32   burrow_adc_hub_session_get_sid  (BurrowAdcHubSession  *self);
-void      burrow_adc_hub_session_set_keepalive_interval (BurrowAdcHubSession *self,
-                                                         guint                seconds);
 gboolean  burrow_adc_hub_session_send     (BurrowAdcHubSession  *self,
                                            BurrowAdcMessage     *message,
                                            GError              **error);

@@ -76,6 +76,8 @@ void               _burrow_hub_session_lost              (BurrowHubSession  *sel
                                                           const GError      *error,
                                                           gint64             reconnect_after_ms);
 void               _burrow_hub_session_logged_in         (BurrowHubSession  *self);
+void               _burrow_hub_session_arm_login_timeout (BurrowHubSession  *self,
+                                                          guint              timeout_ms);
 /* How long the session waits before its planned reconnect (ms); 0 when none is planned. */
 guint              _burrow_hub_session_get_reconnect_delay (BurrowHubSession *self);
 gboolean           _burrow_hub_error_is_final            (const GError      *error);

@@ -51,6 +51,8 @@ typedef struct
   gchar                *tls_cipher;
   gchar                *encoding;
   gchar                *hub_software;
+  guint                 login_timeout_id;
+  guint                 keepalive_s;     /* seconds without sending before a keep-alive */
   BurrowHubStreamFunc   stream_func;     /* test hook: replaces resolve + connect */
   gpointer              stream_func_data;
 
@@ -118,6 +120,7 @@ burrow_hub_session_dispose (GObject *object)
   BurrowHubSessionPrivate *priv = GET_PRIV (self);
 
   g_clear_handle_id (&priv->reconnect_id, g_source_remove);
+  g_clear_handle_id (&priv->login_timeout_id, g_source_remove);
   if (priv->connect_task != NULL)
     {
       g_task_return_new_error (priv->connect_task, G_IO_ERROR, G_IO_ERROR_CANCELLED,
@@ -351,6 +354,7 @@ burrow_hub_session_init (BurrowHubSession *self)
   priv->reconnect_delay_ms = DEFAULT_RECONNECT_DELAY_MS;
   priv->nick = g_strdup ("burrow");
   priv->encoding = g_strdup (BURROW_NMDC_DEFAULT_CHARSET);
+  priv->keepalive_s = BURROW_HUB_KEEPALIVE_DEFAULT_S;
   priv->slots = 3;
   priv->free_slots = 3;
 }
@@ -1348,6 +1352,7 @@ _burrow_hub_session_lost (BurrowHubSession *self,
   BurrowHubSessionPrivate *priv = GET_PRIV (self);
   gboolean was_logged_in = priv->state == BURROW_HUB_STATE_NORMAL;
 
+  g_clear_handle_id (&priv->login_timeout_id, g_source_remove);
   g_clear_error (&priv->error);
   priv->error = g_error_copy (error);
   g_debug ("%s: lost: %s", priv->uri, error->message);
@@ -1394,6 +1399,7 @@ _burrow_hub_session_logged_in (BurrowHubSession *self)
 {
   BurrowHubSessionPrivate *priv = GET_PRIV (self);
 
+  g_clear_handle_id (&priv->login_timeout_id, g_source_remove);
   priv->failures = 0;
   g_ptr_array_set_size (priv->redirects, 0);
   _burrow_hub_session_flush_joins (self);
@@ -1775,4 +1781,59 @@ burrow_hub_session_parse_udp_search_reply (BurrowHubSession  *self,
   if (klass->parse_udp_search_reply == NULL)
     return NULL;
   return klass->parse_udp_search_reply (self, line, len, from);
+}
+
+static gboolean
+login_timeout_cb (gpointer data)
+{
+  BurrowHubSession *self = data;
+  /* the "error" handlers of the failed login may drop the last reference */
+  g_autoptr(BurrowHubSession) keep G_GNUC_UNUSED = g_object_ref (self);
+  g_autoptr(GError) error = NULL;
+
+  GET_PRIV (self)->login_timeout_id = 0;
+  error = g_error_new_literal (BURROW_HUB_ERROR, BURROW_HUB_ERROR_TIMED_OUT,
+                               _("The hub did not complete the login in time"));
+  _burrow_hub_session_lost (self, error, 0);
+  return G_SOURCE_REMOVE;
+}
+
+/**
+ * _burrow_hub_session_arm_login_timeout:
+ * @timeout_ms: how long the login may take; 0 disarms
+ *
+ * The login fails with BURROW_HUB_ERROR_TIMED_OUT unless it completes
+ * (_burrow_hub_session_logged_in(), which disarms it) or the connection is lost first.
+ */
+void
+_burrow_hub_session_arm_login_timeout (BurrowHubSession *self,
+                                       guint             timeout_ms)
+{
+  BurrowHubSessionPrivate *priv = GET_PRIV (self);
+
+  g_clear_handle_id (&priv->login_timeout_id, g_source_remove);
+  if (timeout_ms > 0)
+    priv->login_timeout_id = g_timeout_add (timeout_ms, login_timeout_cb, self);
+}
+
+/**
+ * burrow_hub_session_set_keepalive_interval:
+ * @seconds: seconds without sending anything before the session sends a keep-alive (ADC: an
+ *   empty line; NMDC: a bare '|'); applies from the next connection
+ */
+void
+burrow_hub_session_set_keepalive_interval (BurrowHubSession *self,
+                                           guint             seconds)
+{
+  g_return_if_fail (BURROW_IS_HUB_SESSION (self));
+  g_return_if_fail (seconds > 0);
+
+  GET_PRIV (self)->keepalive_s = seconds;
+}
+
+guint
+burrow_hub_session_get_keepalive_interval (BurrowHubSession *self)
+{
+  g_return_val_if_fail (BURROW_IS_HUB_SESSION (self), 0);
+  return GET_PRIV (self)->keepalive_s;
 }

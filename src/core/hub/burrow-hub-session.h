@@ -116,6 +116,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (BurrowConnectRequest, burrow_connect_request_free
 #define BURROW_HUB_MAX_CHAT_MESSAGES  2000
 #define BURROW_HUB_MAX_QUEUED_BYTES   (4 * 1024 * 1024)
 #define BURROW_HUB_MAX_REDIRECTS      5
+#define BURROW_HUB_KEEPALIVE_DEFAULT_S 120
 /* The longest reconnect delay a hub may ask for (ADC STA 232 / QUI TL, in
  * seconds): a longer (or absurd) temporary ban is waited out in steps of a
  * day, each retry asking the hub again. */
@@ -256,6 +257,9 @@ void              burrow_hub_session_get_share_info   (BurrowHubSession   *self,
 void              burrow_hub_session_set_port         (BurrowHubSession   *self,
                                                        guint16             port);
 guint16           burrow_hub_session_get_port         (BurrowHubSession   *self);
+void              burrow_hub_session_set_keepalive_interval (BurrowHubSession *self,
+                                                       guint               seconds);
+guint             burrow_hub_session_get_keepalive_interval (BurrowHubSession *self);
 /* NMDC has no charset negotiation: each hub has its own ("encoding" property, default
  * BURROW_NMDC_DEFAULT_CHARSET; an iconv name such as "CP1251" or "UTF-8"). ADC is always UTF-8
  * and ignores it. Fails with G_CONVERT_ERROR_NO_CONVERSION for a charset iconv does not know.

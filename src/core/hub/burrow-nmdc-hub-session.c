@@ -37,8 +37,6 @@
 
 #include "burrow-hub-session-private.h"
 
-#define KEEPALIVE_DEFAULT_S     120
-#define KEEPALIVE_CHECK_MAX_MS  (30 * 1000)
 /* NORMAL once the hub has been quiet this long after our $MyINFO, when it sent nothing that marks
  * the end of its list. */
 #define LIST_QUIET_MS           2000
@@ -84,9 +82,6 @@ struct _BurrowNmdcHubSession
 
   NmdcState          state;
   guint32            next_sid;
-  guint              login_timeout_id;
-  guint              keepalive_id;
-  guint              keepalive_interval;
   guint              list_timer_id;
   guint              myinfo_timer_id;
   guint              myinfo_interval_ms;
@@ -251,8 +246,7 @@ stop_connection (BurrowNmdcHubSession *self,
   g_clear_object (&self->cancellable);
   self->cancellable = g_cancellable_new ();
 
-  g_clear_handle_id (&self->login_timeout_id, g_source_remove);
-  g_clear_handle_id (&self->keepalive_id, g_source_remove);
+  _burrow_hub_session_arm_login_timeout (BURROW_HUB_SESSION (self), 0);
   g_clear_handle_id (&self->list_timer_id, g_source_remove);
   g_clear_handle_id (&self->myinfo_timer_id, g_source_remove);
   g_clear_handle_id (&self->search_timer_id, g_source_remove);
@@ -1143,7 +1137,8 @@ handle_hello (BurrowNmdcHubSession *self,
   if (self->state != NMDC_NICK && self->state != NMDC_PASSWORD)
     return;   /* ncdc ignores a repeated $Hello too (NMDC.md §2.1) */
 
-  g_clear_handle_id (&self->login_timeout_id, g_source_remove);
+  /* the list may be long: the login gets its time again from here */
+  _burrow_hub_session_arm_login_timeout (session, BURROW_NMDC_LOGIN_TIMEOUT_MS);
   self->state = NMDC_LIST;
   if (!send_line (self, "$Version 1,0091", &error) || !send_line (self, "$GetNickList", &error))
     {
@@ -1528,33 +1523,6 @@ on_batch (BurrowLineChannel *channel,
     }
 }
 
-static gboolean
-login_timeout_cb (gpointer data)
-{
-  BurrowNmdcHubSession *self = data;
-  /* the "error" handlers of the failed login may drop the last reference */
-  g_autoptr(BurrowNmdcHubSession) keep G_GNUC_UNUSED = g_object_ref (self);
-
-  self->login_timeout_id = 0;
-  fail_literal (self, BURROW_HUB_ERROR_TIMED_OUT, _("The hub did not complete the login in time"), 0);
-  return G_SOURCE_REMOVE;
-}
-
-static gboolean
-keepalive_cb (gpointer data)
-{
-  BurrowNmdcHubSession *self = data;
-  gint64 last;
-
-  if (self->channel == NULL)
-    return G_SOURCE_CONTINUE;
-  last = burrow_line_channel_get_last_write_time (self->channel);
-  /* a bare '|' is NMDC's keep-alive (PtokaX, Verlihub) */
-  if (g_get_monotonic_time () - last >= (gint64) self->keepalive_interval * G_USEC_PER_SEC)
-    burrow_line_channel_send (self->channel, "|", 1, NULL);
-  return G_SOURCE_CONTINUE;
-}
-
 /* The remote address of the hub as "ip:port", for our $SR lines. */
 static gchar *
 remote_address (GIOStream *stream)
@@ -1597,8 +1565,13 @@ start_protocol (BurrowNmdcHubSession *self)
   self->state = NMDC_LOCK;
   g_string_truncate (self->last_hub_text, 0);
   _burrow_hub_session_set_state (session, BURROW_HUB_STATE_PROTOCOL);
-  self->keepalive_id = g_timeout_add (MIN (KEEPALIVE_CHECK_MAX_MS, self->keepalive_interval * 250u),
-                                      keepalive_cb, self);
+  {
+    /* a bare '|' is NMDC's keep-alive (PtokaX, Verlihub) */
+    g_autoptr(GBytes) bar = g_bytes_new_static ("|", 1);
+
+    burrow_line_channel_set_keepalive (self->channel, burrow_hub_session_get_keepalive_interval (session),
+                                       bar);
+  }
   /* nothing goes out before the hub's $Lock */
   burrow_line_channel_start (self->channel);
 }
@@ -1619,10 +1592,8 @@ on_opened_cb (GObject      *source,
   self = user_data;
   if (stream == NULL)
     {
-      _burrow_hub_session_lost (BURROW_HUB_SESSION (self), error,
-                                g_error_matches (error, BURROW_HUB_ERROR, BURROW_HUB_ERROR_KEYPRINT_MISMATCH)
-                                || g_error_matches (error, BURROW_HUB_ERROR, BURROW_HUB_ERROR_KEYPRINT_CHANGED)
-                                ? -1 : 0);
+      /* a certificate that does not match its pin is final (no reconnect) */
+      _burrow_hub_session_lost (BURROW_HUB_SESSION (self), error, 0);
       return;
     }
   self->stream = stream;
@@ -1653,7 +1624,7 @@ burrow_nmdc_hub_session_start (BurrowHubSession *session)
       return;
     }
 
-  self->login_timeout_id = g_timeout_add (BURROW_NMDC_LOGIN_TIMEOUT_MS, login_timeout_cb, self);
+  _burrow_hub_session_arm_login_timeout (session, BURROW_NMDC_LOGIN_TIMEOUT_MS);
   _burrow_hub_session_open_async (session, self->cancellable, on_opened_cb, self);
 }
 
@@ -1727,7 +1698,6 @@ burrow_nmdc_hub_session_init (BurrowNmdcHubSession *self)
   self->cancellable = g_cancellable_new ();
   self->hub_supports = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->last_hub_text = g_string_new (NULL);
-  self->keepalive_interval = KEEPALIVE_DEFAULT_S;
   self->myinfo_interval_ms = BURROW_NMDC_MYINFO_INTERVAL_MS;
   g_queue_init (&self->search_queue);
   g_queue_init (&self->recent);
@@ -1763,15 +1733,6 @@ burrow_nmdc_hub_session_set_myinfo_interval (BurrowNmdcHubSession *self,
 {
   g_return_if_fail (BURROW_IS_NMDC_HUB_SESSION (self));
   self->myinfo_interval_ms = interval_ms;
-}
-
-void
-burrow_nmdc_hub_session_set_keepalive_interval (BurrowNmdcHubSession *self,
-                                                guint                 seconds)
-{
-  g_return_if_fail (BURROW_IS_NMDC_HUB_SESSION (self));
-  g_return_if_fail (seconds > 0);
-  self->keepalive_interval = seconds;
 }
 
 gboolean

@@ -46,8 +46,6 @@ guint     burrow_nmdc_hub_session_get_n_queued_searches (BurrowNmdcHubSession *s
  * BURROW_NMDC_MYINFO_INTERVAL_MS). */
 void      burrow_nmdc_hub_session_set_myinfo_interval  (BurrowNmdcHubSession *self,
                                                         guint                 interval_ms);
-void      burrow_nmdc_hub_session_set_keepalive_interval (BurrowNmdcHubSession *self,
-                                                        guint                 seconds);
 /* Whether the hub echoed @feature in its $Supports. */
 gboolean  burrow_nmdc_hub_session_hub_supports         (BurrowNmdcHubSession *self,
                                                         const gchar          *feature);

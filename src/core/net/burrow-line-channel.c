@@ -49,6 +49,9 @@ struct _BurrowLineChannel
   BurrowLineBatchFunc  drain_func;
   gpointer             drain_data;
   gsize                low_water;
+  GBytes              *keepalive;   /* sent after keepalive_s seconds without a write */
+  guint                keepalive_s;
+  guint                keepalive_id;
 
   gsize                len;         /* bytes in buf */
   gsize                cap;
@@ -92,6 +95,7 @@ burrow_line_channel_finalize (GObject *object)
   if (self->chunks != NULL)
     g_queue_free_full (g_steal_pointer (&self->chunks), (GDestroyNotify) g_bytes_unref);
   g_clear_pointer (&self->in_flight, g_bytes_unref);
+  g_clear_pointer (&self->keepalive, g_bytes_unref);
 
   G_OBJECT_CLASS (burrow_line_channel_parent_class)->finalize (object);
 }
@@ -749,6 +753,7 @@ burrow_line_channel_close (BurrowLineChannel *self)
     return;
 
   self->closed = TRUE;
+  g_clear_handle_id (&self->keepalive_id, g_source_remove);
   g_cancellable_cancel (self->cancellable);
   g_byte_array_set_size (self->pending, 0);
   while (!g_queue_is_empty (self->chunks))
@@ -810,4 +815,42 @@ burrow_line_channel_get_last_write_time (BurrowLineChannel *self)
   g_return_val_if_fail (BURROW_IS_LINE_CHANNEL (self), 0);
 
   return self->last_write_time;
+}
+
+/* A keep-alive check runs at least this often. */
+#define KEEPALIVE_CHECK_MAX_MS (30 * 1000)
+
+static gboolean
+keepalive_cb (gpointer data)
+{
+  BurrowLineChannel *self = data;
+
+  if (g_get_monotonic_time () - self->last_write_time >= (gint64) self->keepalive_s * G_USEC_PER_SEC)
+    burrow_line_channel_send_bytes (self, self->keepalive, NULL);
+  return G_SOURCE_CONTINUE;
+}
+
+/**
+ * burrow_line_channel_set_keepalive:
+ * @idle_s: seconds without a write before @bytes go out; 0 turns it off
+ * @bytes: (nullable): what to send (ADC: an empty line, NMDC: a bare '|')
+ *
+ * Keeps an idle connection alive (hubs and NATs drop silent ones). Stops when the channel
+ * closes.
+ */
+void
+burrow_line_channel_set_keepalive (BurrowLineChannel *self,
+                                   guint              idle_s,
+                                   GBytes            *bytes)
+{
+  g_return_if_fail (BURROW_IS_LINE_CHANNEL (self));
+  g_return_if_fail (idle_s == 0 || bytes != NULL);
+
+  g_clear_handle_id (&self->keepalive_id, g_source_remove);
+  g_clear_pointer (&self->keepalive, g_bytes_unref);
+  self->keepalive_s = idle_s;
+  if (idle_s == 0 || self->closed)
+    return;
+  self->keepalive = g_bytes_ref (bytes);
+  self->keepalive_id = g_timeout_add (MIN (KEEPALIVE_CHECK_MAX_MS, idle_s * 250u), keepalive_cb, self);
 }

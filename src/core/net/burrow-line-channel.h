@@ -110,5 +110,8 @@ gsize              burrow_line_channel_get_queued     (BurrowLineChannel   *self
 GIOStream         *burrow_line_channel_get_stream     (BurrowLineChannel   *self);
 guint64            burrow_line_channel_get_bytes_read (BurrowLineChannel   *self);
 gint64             burrow_line_channel_get_last_write_time (BurrowLineChannel *self);
+void               burrow_line_channel_set_keepalive  (BurrowLineChannel   *self,
+                                                       guint                idle_s,
+                                                       GBytes              *bytes);
 
 G_END_DECLS
