@@ -1351,25 +1351,11 @@ start_protocol (BurrowAdcHubSession *self)
 /* --- connecting -------------------------------------------------------------------------- */
 
 static void
-on_opened_cb (GObject      *source,
-              GAsyncResult *result,
-              gpointer      user_data)
+stream_opened (BurrowHubSession *session,
+               GIOStream        *stream)
 {
-  g_autoptr(GError) error = NULL;
-  GIOStream *stream;
-  BurrowAdcHubSession *self;
+  BurrowAdcHubSession *self = BURROW_ADC_HUB_SESSION (session);
 
-  stream = _burrow_hub_session_open_finish (user_data, result, &error);
-  if (stream == NULL && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return;   /* stopped or gone: do not touch the session */
-
-  self = user_data;
-  if (stream == NULL)
-    {
-      /* a certificate that does not match its pin is final (no reconnect) */
-      _burrow_hub_session_lost (BURROW_HUB_SESSION (self), error, 0);
-      return;
-    }
   self->stream = stream;
   start_protocol (self);
 }
@@ -1389,7 +1375,7 @@ burrow_adc_hub_session_start (BurrowHubSession *session)
     }
 
   _burrow_hub_session_arm_login_timeout (session, BURROW_ADC_LOGIN_TIMEOUT_MS);
-  _burrow_hub_session_open_async (session, self->cancellable, on_opened_cb, self);
+  _burrow_hub_session_open (session, self->cancellable, stream_opened);
 }
 
 static GIOStream *

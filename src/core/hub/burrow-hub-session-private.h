@@ -104,6 +104,14 @@ GIOStream         *_burrow_hub_session_open_finish       (BurrowHubSession    *s
                                                           GAsyncResult        *result,
                                                           GError             **error);
 
+/* The same, for a protocol: @func gets the stream (transfer full) once it is open; a failure
+ * ends the connection (_burrow_hub_session_lost()), a cancelled open calls nothing. */
+typedef void (*BurrowHubOpenedFunc) (BurrowHubSession *self,
+                                     GIOStream        *stream);
+void               _burrow_hub_session_open              (BurrowHubSession    *self,
+                                                          GCancellable        *cancellable,
+                                                          BurrowHubOpenedFunc  func);
+
 /* Test and fuzzing hook: makes the connection to the hub instead of resolving and connecting
  * (a socket pair, no network). */
 typedef GIOStream *(*BurrowHubStreamFunc) (BurrowHubSession  *session,

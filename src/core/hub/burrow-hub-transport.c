@@ -504,3 +504,49 @@ _burrow_hub_session_open_finish (BurrowHubSession  *self,
 
   return g_task_propagate_pointer (G_TASK (result), error);
 }
+
+typedef struct
+{
+  BurrowHubSession    *session;   /* not a reference (see OpenData) */
+  BurrowHubOpenedFunc  func;
+} Opening;
+
+static void
+on_opened_cb (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autofree Opening *opening = user_data;
+  g_autoptr(GError) error = NULL;
+  GIOStream *stream;
+
+  stream = _burrow_hub_session_open_finish (opening->session, result, &error);
+  if (stream == NULL && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;   /* stopped or gone: do not touch the session */
+  if (stream == NULL)
+    {
+      /* a certificate that does not match its pin is final: its error code says so */
+      _burrow_hub_session_lost (opening->session, error, 0);
+      return;
+    }
+  opening->func (opening->session, stream);
+}
+
+/**
+ * _burrow_hub_session_open:
+ * @func: called with the stream (transfer full) once it is open
+ *
+ * _burrow_hub_session_open_async() for a session's protocol: a failure ends the connection
+ * (_burrow_hub_session_lost()); a cancelled open calls nothing.
+ */
+void
+_burrow_hub_session_open (BurrowHubSession    *self,
+                          GCancellable        *cancellable,
+                          BurrowHubOpenedFunc  func)
+{
+  Opening *opening = g_new0 (Opening, 1);
+
+  opening->session = self;
+  opening->func = func;
+  _burrow_hub_session_open_async (self, cancellable, on_opened_cb, opening);
+}
