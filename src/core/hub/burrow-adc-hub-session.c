@@ -1291,15 +1291,8 @@ on_channel_error (BurrowLineChannel *channel,
   /* what an error makes us emit may drop the last reference */
   g_autoptr(BurrowAdcHubSession) keep G_GNUC_UNUSED = g_object_ref (self);
 
-  if (!fatal)
-    {
-      g_signal_emit_by_name (self, "error", error, FALSE);
-      return;
-    }
-
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+  if (!_burrow_hub_session_channel_failed (BURROW_HUB_SESSION (self), error, fatal))
     return;
-
   {
     g_autoptr(GError) lost = g_error_new (BURROW_HUB_ERROR, BURROW_HUB_ERROR_CONNECTION_LOST,
                                           _("Lost the connection to the hub: %s"), error->message);

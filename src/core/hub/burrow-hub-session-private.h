@@ -76,6 +76,9 @@ void               _burrow_hub_session_lost              (BurrowHubSession  *sel
                                                           const GError      *error,
                                                           gint64             reconnect_after_ms);
 void               _burrow_hub_session_logged_in         (BurrowHubSession  *self);
+gboolean           _burrow_hub_session_channel_failed    (BurrowHubSession  *self,
+                                                          const GError      *error,
+                                                          gboolean           fatal);
 void               _burrow_hub_session_arm_login_timeout (BurrowHubSession  *self,
                                                           guint              timeout_ms);
 /* How long the session waits before its planned reconnect (ms); 0 when none is planned. */

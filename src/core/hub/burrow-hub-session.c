@@ -1837,3 +1837,23 @@ burrow_hub_session_get_keepalive_interval (BurrowHubSession *self)
   g_return_val_if_fail (BURROW_IS_HUB_SESSION (self), 0);
   return GET_PRIV (self)->keepalive_s;
 }
+
+/**
+ * _burrow_hub_session_channel_failed:
+ *
+ * What a hub session does with its line channel's error: a non-fatal one is reported (the
+ * "error" signal) and a cancellation ignored, both returning %FALSE; a fatal one returns %TRUE,
+ * and the caller ends the connection with its protocol's reason.
+ */
+gboolean
+_burrow_hub_session_channel_failed (BurrowHubSession *self,
+                                    const GError     *error,
+                                    gboolean          fatal)
+{
+  if (!fatal)
+    {
+      g_signal_emit (self, signals[SIGNAL_ERROR], 0, error, FALSE);
+      return FALSE;
+    }
+  return !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+}
