@@ -329,3 +329,72 @@ burrow_test_rhash_tth (const gchar *rhash,
     }
   return TRUE;
 }
+
+typedef struct
+{
+  BurrowHubSession *session;
+  const gchar      *nick;
+  gboolean          present;
+} NickWait;
+
+static gboolean
+nick_presence_is (gpointer data)
+{
+  NickWait *w = data;
+
+  return (burrow_hub_session_lookup_nick (w->session, w->nick) != NULL) == w->present;
+}
+
+gboolean
+burrow_test_wait_nick_presence (BurrowHubSession *session,
+                                const gchar      *nick,
+                                gboolean          present,
+                                guint             timeout_ms)
+{
+  NickWait w = { session, nick, present };
+
+  return burrow_test_wait_until (nick_presence_is, &w, timeout_ms);
+}
+
+BurrowChatMessage *
+burrow_test_find_message (GListModel     *messages,
+                          BurrowChatKind  kind,
+                          const gchar    *text)
+{
+  for (guint i = 0; i < g_list_model_get_n_items (messages); i++)
+    {
+      g_autoptr(BurrowChatMessage) m = g_list_model_get_item (messages, i);
+
+      if (burrow_chat_message_get_kind (m) == kind && g_strcmp0 (burrow_chat_message_get_text (m), text) == 0)
+        return m;   /* the model keeps it */
+    }
+  return NULL;
+}
+
+typedef struct
+{
+  GListModel     *messages;
+  BurrowChatKind  kind;
+  const gchar    *text;
+} MessageWait;
+
+static gboolean
+message_arrived (gpointer data)
+{
+  MessageWait *w = data;
+
+  return burrow_test_find_message (w->messages, w->kind, w->text) != NULL;
+}
+
+BurrowChatMessage *
+burrow_test_wait_message (BurrowHubSession *session,
+                          BurrowChatKind    kind,
+                          const gchar      *text,
+                          guint             timeout_ms)
+{
+  MessageWait w = { burrow_hub_session_get_messages (session), kind, text };
+
+  if (!burrow_test_wait_until (message_arrived, &w, timeout_ms))
+    return NULL;
+  return burrow_test_find_message (w.messages, kind, text);
+}

@@ -123,4 +123,19 @@ void              burrow_test_cli_run_free (BurrowTestCliRun    *run);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (BurrowTestCliRun, burrow_test_cli_run_free)
 
+/* Waits until @nick is (@present) or is no longer listed on @session. */
+gboolean           burrow_test_wait_nick_presence (BurrowHubSession *session,
+                                                   const gchar      *nick,
+                                                   gboolean          present,
+                                                   guint             timeout_ms);
+/* The first message of @kind with exactly @text in @messages, or NULL. */
+BurrowChatMessage *burrow_test_find_message       (GListModel       *messages,
+                                                   BurrowChatKind    kind,
+                                                   const gchar      *text);
+/* Waits until @session's messages hold one of @kind with @text; returns it (or NULL). */
+BurrowChatMessage *burrow_test_wait_message       (BurrowHubSession *session,
+                                                   BurrowChatKind    kind,
+                                                   const gchar      *text,
+                                                   guint             timeout_ms);
+
 G_END_DECLS

@@ -95,29 +95,12 @@ join (BurrowClient *client,
   return burrow_test_join_hub (client, uri);
 }
 
-typedef struct
-{
-  BurrowHubSession *session;
-  const gchar      *nick;
-  gboolean          present;
-} NickWait;
-
-static gboolean
-nick_presence_is (gpointer data)
-{
-  NickWait *w = data;
-
-  return (burrow_hub_session_lookup_nick (w->session, w->nick) != NULL) == w->present;
-}
-
 static gboolean
 wait_nick (BurrowHubSession *session,
            const gchar      *nick,
            gboolean          present)
 {
-  NickWait w = { session, nick, present };
-
-  return burrow_test_wait_until (nick_presence_is, &w, DEADLINE_MS);
+  return burrow_test_wait_nick_presence (session, nick, present, DEADLINE_MS);
 }
 
 static gboolean
@@ -135,46 +118,12 @@ user_in_model (BurrowHubSession *session,
   return FALSE;
 }
 
-typedef struct
-{
-  GListModel     *messages;
-  BurrowChatKind  kind;
-  const gchar    *text;
-} MessageWait;
-
-static BurrowChatMessage *
-find_message (GListModel     *messages,
-              BurrowChatKind  kind,
-              const gchar    *text)
-{
-  for (guint i = 0; i < g_list_model_get_n_items (messages); i++)
-    {
-      g_autoptr(BurrowChatMessage) m = g_list_model_get_item (messages, i);
-      if (burrow_chat_message_get_kind (m) == kind &&
-          g_strcmp0 (burrow_chat_message_get_text (m), text) == 0)
-        return m;
-    }
-  return NULL;
-}
-
-static gboolean
-message_arrived (gpointer data)
-{
-  MessageWait *w = data;
-
-  return find_message (w->messages, w->kind, w->text) != NULL;
-}
-
 static BurrowChatMessage *
 wait_message (BurrowHubSession *session,
               BurrowChatKind    kind,
               const gchar      *text)
 {
-  MessageWait w = { burrow_hub_session_get_messages (session), kind, text };
-
-  if (!burrow_test_wait_until (message_arrived, &w, DEADLINE_MS))
-    return NULL;
-  return find_message (w.messages, kind, text);
+  return burrow_test_wait_message (session, kind, text, DEADLINE_MS);
 }
 
 static gboolean
@@ -588,7 +537,7 @@ test_pacing (Fixture       *f,
       g_assert_nonnull (wait_message (b, BURROW_CHAT_KIND_MAIN, text));
     }
   g_assert_cmpuint (n_hub_errors, ==, 0);
-  g_assert_null (find_message (burrow_hub_session_get_messages (a), BURROW_CHAT_KIND_STATUS,
+  g_assert_null (burrow_test_find_message (burrow_hub_session_get_messages (a), BURROW_CHAT_KIND_STATUS,
                                "Flood detected."));
 }
 

@@ -98,59 +98,12 @@ join (BurrowClient *client,
   return session;
 }
 
-typedef struct
-{
-  BurrowHubSession *session;
-  const gchar      *nick;
-  gboolean          present;
-} NickWait;
-
-static gboolean
-nick_presence_is (gpointer data)
-{
-  NickWait *w = data;
-
-  return (burrow_hub_session_lookup_nick (w->session, w->nick) != NULL) == w->present;
-}
-
 static gboolean
 wait_nick (BurrowHubSession *session,
            const gchar      *nick,
            gboolean          present)
 {
-  NickWait w = { session, nick, present };
-
-  return burrow_test_wait_until (nick_presence_is, &w, DEADLINE_MS);
-}
-
-typedef struct
-{
-  GListModel     *messages;
-  BurrowChatKind  kind;
-  const gchar    *text;
-} MessageWait;
-
-static BurrowChatMessage *
-find_message (GListModel     *messages,
-              BurrowChatKind  kind,
-              const gchar    *text)
-{
-  for (guint i = 0; i < g_list_model_get_n_items (messages); i++)
-    {
-      g_autoptr(BurrowChatMessage) m = g_list_model_get_item (messages, i);
-
-      if (burrow_chat_message_get_kind (m) == kind && g_strcmp0 (burrow_chat_message_get_text (m), text) == 0)
-        return m;
-    }
-  return NULL;
-}
-
-static gboolean
-message_arrived (gpointer data)
-{
-  MessageWait *w = data;
-
-  return find_message (w->messages, w->kind, w->text) != NULL;
+  return burrow_test_wait_nick_presence (session, nick, present, DEADLINE_MS);
 }
 
 static BurrowChatMessage *
@@ -158,11 +111,7 @@ wait_message (BurrowHubSession *session,
               BurrowChatKind    kind,
               const gchar      *text)
 {
-  MessageWait w = { burrow_hub_session_get_messages (session), kind, text };
-
-  if (!burrow_test_wait_until (message_arrived, &w, DEADLINE_MS))
-    return NULL;
-  return find_message (w.messages, kind, text);
+  return burrow_test_wait_message (session, kind, text, DEADLINE_MS);
 }
 
 typedef struct
@@ -524,7 +473,7 @@ test_chat (Fixture       *f,
                                                   "back", &error));
   g_assert_nonnull (wait_message (a, BURROW_CHAT_KIND_PRIVATE, "back"));
   /* our own copy is kept (the hub does not echo private messages) */
-  g_assert_nonnull (find_message (burrow_hub_session_get_messages (a), BURROW_CHAT_KIND_PRIVATE,
+  g_assert_nonnull (burrow_test_find_message (burrow_hub_session_get_messages (a), BURROW_CHAT_KIND_PRIVATE,
                                   "psst | $secret"));
 
   /* the hub's own chat */
