@@ -24,7 +24,6 @@
 #include "burrow-tls.h"
 
 #include "burrow-adc-hub-session.h"
-#include "burrow-adc-hub-session-private.h"
 
 #define NONCE_MAX_BYTES     256
 #define MALFORMED_REPORT_US G_USEC_PER_SEC
@@ -75,8 +74,6 @@ struct _BurrowAdcHubSession
   gint64             over_long_reported;
   guint              over_long_timer_id;  /* reports the rest of the count */
   guint              sup_lines;           /* ISUP lines before ISID */
-  BurrowAdcStreamFunc stream_func;        /* test hook: replaces resolve + connect */
-  gpointer           stream_func_data;
   gboolean           too_many_users_reported;
 };
 
@@ -1369,33 +1366,6 @@ burrow_adc_hub_session_start (BurrowHubSession *session)
 
   _burrow_hub_session_arm_login_timeout (session, BURROW_ADC_LOGIN_TIMEOUT_MS);
   _burrow_hub_session_open (session, self->cancellable, stream_opened);
-}
-
-static GIOStream *
-adc_stream_adapter (BurrowHubSession  *session,
-                    gpointer           user_data,
-                    GError           **error)
-{
-  BurrowAdcHubSession *self = BURROW_ADC_HUB_SESSION (session);
-
-  return self->stream_func (self, self->stream_func_data, error);
-}
-
-/**
- * _burrow_adc_hub_session_set_stream_func:
- * @func: (nullable): makes the connection to the hub instead of resolving and
- *   connecting to the URI's host (tests and fuzzing: a socket pair, no network)
- */
-void
-_burrow_adc_hub_session_set_stream_func (BurrowAdcHubSession *self,
-                                         BurrowAdcStreamFunc  func,
-                                         gpointer             user_data)
-{
-  g_return_if_fail (BURROW_IS_ADC_HUB_SESSION (self));
-
-  self->stream_func = func;
-  self->stream_func_data = user_data;
-  _burrow_hub_session_set_stream_func (BURROW_HUB_SESSION (self), func ? adc_stream_adapter : NULL, NULL);
 }
 
 static void
