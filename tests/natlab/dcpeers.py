@@ -190,12 +190,10 @@ class Eiskalt:
   def start (self, timeout=15):
     os.makedirs(self.dir, exist_ok=True)
     # line-buffered stdout (stdbuf) so that its log lines arrive as they are printed
-    argv = ['eiskaltdcpp-daemon', '-v', '-c', self.dir, '-l', self.dir,
-            '-u', os.path.join(self.dir, 'rpc.log')]
+    argv = self._argv()
     if shutil.which('stdbuf'):
       argv = ['stdbuf', '-oL', '-eL'] + argv
-    self.proc = self.lab.popen('lan' + self.side, argv, name='eiskalt-' + self.side,
-                               stderr_to_stdout=True)
+    self.proc = self._popen(argv)
     # there is no readiness event we can rely on: retry the RPC connect every 10 ms
     deadline = time.monotonic() + timeout
     while True:
@@ -209,12 +207,25 @@ class Eiskalt:
         time.sleep(0.01)
     return self
 
+  # Hooks that a variant outside the lab overrides (tests/nmdc/nmdcpeers.py runs on plain loopback)
+
+  def _argv (self):
+    return ['eiskaltdcpp-daemon', '-v', '-c', self.dir, '-l', self.dir,
+            '-u', os.path.join(self.dir, 'rpc.log')]
+
+  def _popen (self, argv):
+    return self.lab.popen('lan' + self.side, argv, name='eiskalt-' + self.side,
+                          stderr_to_stdout=True)
+
+  def _rpc_socket (self, timeout):
+    return ns_connect(self.ns, '127.0.0.1', RPC_PORT, timeout)
+
   def rpc (self, method, params=None, timeout=10):
     self._id += 1
     body = json.dumps({'jsonrpc': '2.0', 'id': self._id, 'method': method,
                        'params': params or {}})
     conn = http.client.HTTPConnection('127.0.0.1', RPC_PORT, timeout=timeout)
-    conn.sock = ns_connect(self.ns, '127.0.0.1', RPC_PORT, timeout)
+    conn.sock = self._rpc_socket(timeout)
     try:
       conn.request('POST', RPC_PATH, body, {'Content-Type': 'application/json',
                                             'Connection': 'close'})
@@ -380,10 +391,14 @@ class Ncdc:
     return subprocess.run(['tmux', '-L', self.socket, '-f', '/dev/null'] + list(args),
                           capture_output=True, text=True, check=check, timeout=10)
 
+  def _shell_command (self):
+    """The tmux session's command (a variant outside the lab overrides it)."""
+    return 'exec ip netns exec %s ncdc -c %s' % (shlex.quote(self.ns), shlex.quote(self.dir))
+
   def start (self, timeout=15):
     os.makedirs(self.dir, exist_ok=True)
-    cmd = 'exec ip netns exec %s ncdc -c %s' % (shlex.quote(self.ns), shlex.quote(self.dir))
-    self.tmux('new-session', '-d', '-s', self.session, '-x', '200', '-y', '50', cmd, check=True)
+    self.tmux('new-session', '-d', '-s', self.session, '-x', '200', '-y', '50',
+              self._shell_command(), check=True)
     self.started = True
     if not self.wait_screen(lambda s: 'ncdc' in s, timeout):
       raise PeerError('ncdc UI did not come up:\n%s' % self.screen())
