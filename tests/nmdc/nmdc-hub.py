@@ -25,8 +25,9 @@
 # lenient: no checks, immediate lock, everything echoed, nothing throttled (unit tests).
 # --preset tests relaxes search intervals, reconnect bans and $MyINFO windows (CI speed);
 # --preset real (default) keeps the real defaults.
-# Not modelled: ZPipe (never echoed by the ptokax profile, echoed without compression by
-# verlihub as the real one does), $NickRule/$BadNick, hub commands in chat, user commands,
+# ZPipe: ptokax echoes ZPipe0/ZPipe and compresses the login blocks ($ZOn|+zlib); verlihub echoes
+# ZPipe0 and never compresses, as the real ones do (§9).
+# Not modelled: $NickRule/$BadNick, hub commands in chat, user commands,
 # Verlihub's TLS proxy ($MyIP), lock-out after repeated bad passwords.
 #
 # Control (stdin, one command a line; each answered by one `OK …`/`ERR …` line on stdout):
@@ -43,6 +44,7 @@ import ssl
 import sys
 import threading
 import time
+import zlib
 
 PROFILES = ('ptokax', 'verlihub', 'lenient')
 
@@ -161,6 +163,7 @@ class User:
     self.lock_sent = False
     self.supports = None          # list of bytes, or None before $Supports
     self.quack = False
+    self.zpipe = False
     self.got_key = False
     self.got_version = False
     self.want_list = False        # sent $GetNickList
@@ -179,7 +182,6 @@ class User:
     self.last_search_time = 0.0
     self.sr_budget = 0
     self.rates = {}
-    self.getnicklist_count = 0
     self.warns = 0
     self.login_time = 0.0
     self.is_fake = False
@@ -327,6 +329,7 @@ class Hub:
       self.reconnect = 0
     self.fake = []
     self.fake_blocks = {}
+    self.zcache = {}         # PtokaX ZPipe: block key → (fixed prefix, compressor after it, output)
     if args.fake_users:
       self.make_fake(args.fake_users)
 
@@ -427,6 +430,49 @@ class Hub:
       else:
         lines += mi
     return lines, block
+
+  def px_user_list (self, u):
+    """PtokaX's AddUserList for u: the $NickList block (non-NoHello), the block of every $MyINFO
+    (own included), the $OpList block; each compressed as `$ZOn|`+zlib for ZPipe clients when it
+    is at least 100 bytes and compression makes it smaller (§1.2 step 5, §9). The bots' and fake
+    users' part of a block is fixed, so its compressor state is kept and copied."""
+    form = 'long' if u.op else 'short'
+    reals = self.real_users()
+    blocks = []
+    if not u.sup(b'NoHello'):
+      prefix = b'$NickList ' + b''.join(b + b'$$' for b, _ in self.bots)
+      if self.fake:
+        prefix += self.fake_blocks['nicks']
+      blocks.append(('nicklist', prefix, b''.join(r.nick + b'$$' for r in reals) + b'|',
+                     [prefix[:200] + (b'...' if self.fake else b'') +
+                      b''.join(r.nick + b'$$' for r in reals)]))
+    prefix = b''.join(line + b'|' for _, line in self.bots)
+    if self.fake:
+      prefix += self.fake_blocks[form]
+    mi = [self.relayed(r, u.op) for r in reals]
+    blocks.append(('myinfos-' + form, prefix, b''.join(l + b'|' for l in mi),
+                   [line for _, line in self.bots] + mi))
+    ol = self.oplist()
+    blocks.append(('oplist', b'', ol + b'|', [ol]))
+    for key, prefix, tail, shown in blocks:
+      for l in shown:
+        self.log('>>', u.who(), l)
+      if self.fake and key != 'oplist':
+        self.log('--', u.who(), b'(+ %d fake users in that block)' % len(self.fake))
+      data = prefix + tail
+      if u.zpipe and len(data) >= 100:
+        c = self.zcache.get(key)
+        if c is None or c[0] != prefix:
+          z = zlib.compressobj(9)
+          head = z.compress(prefix)
+          c = self.zcache[key] = (prefix, z, head)
+        z2 = c[1].copy()
+        comp = c[2] + z2.compress(tail) + z2.flush()
+        if 5 + len(comp) < len(data):
+          self.log('--', u.who(), b'($ZOn: %d bytes as %d)' % (len(data), 5 + len(comp)))
+          u.writer.write(b'$ZOn|' + comp)
+          continue
+      u.writer.write(data)
 
   def broadcast (self, line, skip=None, only=None):
     for u in list(self.real_users()):
@@ -578,6 +624,7 @@ class Hub:
       return u.close('$Supports too short')
     u.quack = line.endswith(b' ')
     u.supports = [w for w in line.split(b' ')[1:] if w]
+    u.zpipe = self.px and (b'ZPipe0' in u.supports or b'ZPipe' in u.supports)
     if self.vh:
       if len(line) > 512:
         return u.close('$Supports too long')
@@ -598,8 +645,10 @@ class Hub:
   def ptokax_supports_echo (self, u):
     s = u.supports
     echo = []
-    if b'ZPipe0' in s or b'ZPipe' in s:
-      pass  # ZPipe not modelled: not echoed (so the client never expects $ZOn)
+    if b'ZPipe0' in s:
+      echo.append(b'ZPipe0')
+    elif b'ZPipe' in s:
+      echo.append(b'ZPipe')
     if b'QuickList' in s:
       echo.append(b'QuickList')
     elif b'NoHello' in s:
@@ -744,9 +793,8 @@ class Hub:
   def send_list (self, u):
     u.list_sent = True
     if self.px:
-      lines, block = self.list_block(u, not u.sup(b'NoHello'), True)
-      lines.append(self.oplist())
-    elif self.vh:
+      return self.px_user_list(u)
+    if self.vh:
       if u.sup(b'NoHello'):
         lines, block = self.list_block(u, False, True)
       elif u.sup(b'NoGetINFO'):
@@ -877,19 +925,14 @@ class Hub:
           ls.append(b'$UserIP ' + u.nick + b' ' + u.ip)
         o.send_lines(ls)
       # the newcomer's burst: $NickList, all $MyINFOs incl. own, $OpList, own $UserIP, MOTD
-      lines, block = self.list_block(u, not u.sup(b'NoHello'), True)
-      tail = [self.oplist()]
+      u.list_sent = True
+      self.px_user_list(u)
+      tail = []
       if u.sup(b'UserIP2') and not u.quack:
         tail.append(b'$UserIP ' + u.nick + b' ' + u.ip)
       if self.motd:
         tail.append(self.bot_chat(self.motd))
-      u.list_sent = True
-      if block:
-        u.send_lines(lines, block, '(login block: %d bytes, %d fake users)'
-                     % (len(block), len(self.fake)))
-        u.send_lines(tail)
-      else:
-        u.send_lines(lines + tail)
+      u.send_lines(tail)
     elif self.vh:
       if self.topic:
         u.send(b'$HubName ' + self.name + b' - ' + self.topic)

@@ -20,6 +20,7 @@
 
 import os
 import re
+import selectors
 import socket
 import subprocess
 import sys
@@ -85,7 +86,6 @@ class Hub:
     self.p = subprocess.Popen(self.argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                               text=True, encoding='utf-8', bufsize=1)
     # the READY line is the event; a deadline guards a hub that never prints it
-    import selectors
     sel = selectors.DefaultSelector()
     sel.register(self.p.stdout, selectors.EVENT_READ)
     if not sel.select(timeout):

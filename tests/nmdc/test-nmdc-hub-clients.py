@@ -7,7 +7,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
 #   test-nmdc-hub-clients.py --protocol             the hub's rules, raw client, both profiles
-#   test-nmdc-hub-clients.py --clients PROFILE [--preset tests|real]
+#   test-nmdc-hub-clients.py --clients PROFILE [--preset tests|real] [--tls]
 #
 # Exit 0 pass, 1 fail, 77 when a real client (eiskaltdcpp-daemon, ncdc, tmux) is missing.
 # Every wait is on an event (a line from the hub, a log line, an RPC answer, ncdc's screen) with
@@ -17,6 +17,7 @@ import argparse
 import os
 import re
 import shutil
+import signal
 import socket
 import ssl
 import subprocess
@@ -24,6 +25,7 @@ import sys
 import tempfile
 import time
 import traceback
+import zlib
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
@@ -74,10 +76,12 @@ class Raw:
     self.s = s
     self.t0 = time.monotonic()
     self.buf = b''
+    self.pos = 0
     self.seen = []
     self.eof = False
     self.nick = None
     self.lock = None
+    self.zblocks = 0
 
   def send (self, *lines):
     self.s.sendall(b''.join(l + b'|' for l in lines))
@@ -85,7 +89,8 @@ class Raw:
   def line (self, timeout):
     """The next line, or None on EOF; raises Fail on timeout."""
     deadline = time.monotonic() + timeout
-    while b'|' not in self.buf:
+    i = self.buf.find(b'|', self.pos)
+    while i < 0:
       if self.eof:
         return None
       left = deadline - time.monotonic()
@@ -101,10 +106,36 @@ class Raw:
       if not d:
         self.eof = True
         continue
-      self.buf += d
-    l, self.buf = self.buf.split(b'|', 1)
+      self.buf = self.buf[self.pos:] + d
+      self.pos = 0
+      i = self.buf.find(b'|')
+    l = self.buf[self.pos:i]
+    self.pos = i + 1
+    if l == b'$ZOn':
+      self.inflate(deadline)
+      self.zblocks += 1
+      return self.line(max(0.1, deadline - time.monotonic()))
     self.seen.append(l)
     return l
+
+  def inflate (self, deadline):
+    """$ZOn|: one zlib stream follows; its text goes in front of whatever comes after it."""
+    d = zlib.decompressobj()
+    out = []
+    data = self.buf[self.pos:]
+    while True:
+      out.append(d.decompress(data))
+      if d.eof:
+        self.buf = b''.join(out) + d.unused_data
+        self.pos = 0
+        return
+      left = deadline - time.monotonic()
+      if left <= 0:
+        raise Fail('zlib stream after $ZOn did not end')
+      self.s.settimeout(left)
+      data = self.s.recv(1 << 20)
+      if not data:
+        raise Fail('connection closed inside a $ZOn stream')
 
   def expect (self, pred, timeout=10, what=None):
     """Reads until pred(line); returns that line. EOF or timeout → Fail."""
@@ -250,7 +281,7 @@ def t_quack (tmp):
     a = h.raw()
     a.hello(b'quacker', supports=b'UserCommand NoGetINFO NoHello UserIP2 TTHSearch ZPipe0 TLS DHT0 ')
     sup = [l for l in a.seen if l.startswith(b'$Supports')]
-    check(sup == [b'$Supports NoHello UserCommand'], 'quack echo %r' % sup)
+    check(sup == [b'$Supports ZPipe0 NoHello UserCommand'], 'quack echo %r' % sup)
     a.send(b'$Version 1,0091', b'$GetNickList', a.myinfo(b'quacker'))
     a.expect(b'$OpList')
     check(a.no_line(lambda l: l.startswith(b'$UserIP'), 0.3), 'quack client got a $UserIP')
@@ -478,7 +509,7 @@ def t_ctm_rcm (tmp):
     check(b.closed(), 'PtokaX kept an RCM sender with another nick')
   with HubRun(tmp, 'verlihub') as h:
     p1 = h.raw().login(b'p1', mode=b'P', status=0x01)
-    p2 = h.raw().login(b'p2', mode=b'P', status=0x01)
+    h.raw().login(b'p2', mode=b'P', status=0x01)
     p1.send(b'$RevConnectToMe p1 p2')
     p1.expect(b"<Verlihub> You can't download from this user, because he is also in passive mode: p2")
     n1 = h.raw().login(b'n1', mode=b'P', status=0x31, supports=b'NoHello TLS')
@@ -552,6 +583,16 @@ def t_search_sr (tmp):
     got = [l for l in plain.seen if l.startswith(b'$Search')]
     check(got == [b'$Search 127.0.0.1:9 F?T?0?1?abcd'],
           'Verlihub: < 4 chars and identical repeats dropped, got %r' % got)
+    # $SR: at most 25 per passive search reach the seeker (§1.6)
+    ps = h.raw().login(b'pseek', mode=b'A', supports=b'NoHello')
+    ps.send(b'$Search Hub:pseek F?T?0?1?results')
+    plain.expect(b'$Search Hub:pseek F?T?0?1?results')
+    plain.send(*[b'$SR plain f%d.txt\x0510 1/1\x05Hub (127.0.0.1:1)\x05pseek' % i for i in range(30)])
+    plain.send(b'<plain> sent')
+    ps.expect(b'<plain> sent')
+    got = [l for l in ps.seen if l.startswith(b'$SR ')]
+    check(len(got) == 25 and not any(b'pseek' in l for l in got),
+          'Verlihub: %d $SR forwarded (25 expected, target cut)' % len(got))
     plain.send(b'$SA ' + tth + b' 127.0.0.1:9')
     check(plain.closed(), 'Verlihub kept a non-TTHS client sending $SA')
   with HubRun(tmp, 'verlihub', 'real') as h:
@@ -713,10 +754,28 @@ def t_garbage (tmp):
       check(not bugs, '%s: %s' % (prof, bugs[:3]))
 
 
+def t_zpipe (tmp):
+  with HubRun(tmp, 'ptokax', 'tests', '--fake-users', '300') as h:
+    c = h.raw()
+    c.hello(b'zipper', supports=b'NoHello NoGetINFO ZPipe0 UserIP2')
+    check(b'$Supports ZPipe0 NoHello UserIP2' in c.seen, 'ZPipe echo: %r' % c.seen)
+    c.send(b'$Version 1,0091', b'$GetNickList', c.myinfo(b'zipper'))
+    c.expect(b'$OpList')
+    c.expect(b'$UserIP zipper')
+    check(c.zblocks == 1, 'expected the $MyINFO block compressed, got %d $ZOn' % c.zblocks)
+    n = sum(1 for l in c.seen if l.startswith(b'$MyINFO $ALL user'))
+    check(n == 300, '%d fake $MyINFOs after inflating' % n)
+    check(b'$MyINFO $ALL zipper raw$A$100A$$1000$' in c.seen, 'own $MyINFO in the block')
+  with HubRun(tmp, 'verlihub') as h:
+    c = h.raw().login(b'zipper', supports=b'NoHello ZPipe0')
+    check(c.zblocks == 0 and b'$Supports NoHello ZPipe0 ' in c.seen,
+          'Verlihub: ZPipe0 echoed, nothing compressed (%d)' % c.zblocks)
+
+
 PROTOCOL_TESTS = [t_ptokax_lock, t_verlihub_lock, t_ptokax_key, t_quack, t_verlihub_supports,
                   t_fake_tag_and_caps, t_unknown_command, t_registered, t_nick_rules, t_hub_full,
                   t_login_burst, t_ctm_rcm, t_search_sr, t_chat_pm, t_control, t_reconnect,
-                  t_fake_users, t_tls, t_charset, t_garbage]
+                  t_fake_users, t_tls, t_charset, t_garbage, t_zpipe]
 
 
 def run_protocol (only=None):
@@ -807,7 +866,7 @@ def check_login_order (profile, entries, nick, quack):
          if (' -- %s connected' % addr) in x or (' >> %s $Lock' % addr) in x]
     check(len(t) == 2 and t[1] - t[0] >= 0.8, '%s: PtokaX lock delay %r' % (nick, t))
   else:
-    check(re.fullmatch(r'\$Lock EXTENDEDPROTOCOL_NMDC_\d{4} Pk=Verlihub 1\.7\.0\.0', sent[0])
+    check(re.fullmatch(r'\$Lock EXTENDEDPROTOCOL_NMDC_(TLS_)?\d{4} Pk=Verlihub 1\.7\.0\.0', sent[0])
           is not None, 'Verlihub lock %r' % sent[0])
     check(sent[1].startswith('$Supports ') and sent[1].endswith(' '),
           '%s: Verlihub $Supports echo %r (keeps order, trailing space)' % (nick, sent[1]))
@@ -839,14 +898,22 @@ def check_keys (entries, nick):
 HUB_LOG = [None]
 
 
-def run_clients (profile, preset):
-  for tool in ('eiskaltdcpp-daemon', 'ncdc', 'tmux'):
+def run_clients (profile, preset, tls=False):
+  for tool in ('eiskaltdcpp-daemon', 'ncdc', 'tmux') + (('openssl',) if tls else ()):
     if shutil.which(tool) is None:
       print('SKIP: %s is not installed (apt-get install eiskaltdcpp-daemon ncdc tmux)' % tool)
       return 77
   t_start = time.monotonic()
   tmp = tempfile.mkdtemp(prefix='nmdc-clients-%s-%s-' % (profile, preset))
-  hub = P.Hub(tmp, profile, preset, ['--topic', 'lab topic', '--motd', 'welcome to the lab'])
+  extra = ['--topic', 'lab topic', '--motd', 'welcome to the lab', '--fake-users', '20']
+  if tls:
+    # nmdcs: TLS from the first byte (Verlihub's TLS proxy; §1.3), a fresh self-signed cert
+    cert, key = os.path.join(tmp, 'hub-cert.pem'), os.path.join(tmp, 'hub-key.pem')
+    subprocess.run(['openssl', 'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1',
+                    '-subj', '/CN=localhost', '-keyout', key, '-out', cert], check=True,
+                   capture_output=True, timeout=60)
+    extra += ['--tls', cert, key]
+  hub = P.Hub(tmp, profile, preset, extra)
   HUB_LOG[0] = hub.log
   ek = P.LoopEiskalt(os.path.join(tmp, 'eiskalt'), 'ekuser')
   nc = P.LoopNcdc(os.path.join(tmp, 'ncdc'), 'ncuser')
@@ -861,7 +928,7 @@ def run_clients (profile, preset):
   try:
     step = 'hub'
     hub.start()
-    url = hub.url()
+    url = hub.url('nmdcs' if tls else 'dchub')
     bots = BOTS[profile]
     step = 'eiskalt start and share'
     ek.start(timeout=30)
@@ -882,8 +949,12 @@ def run_clients (profile, preset):
     check(P.wait_for(lambda: set(hub.users()) >= {'ekuser', 'ncuser'}, 30), 'hub users: %s'
           % hub.ctl('users'))
     step = 'user lists'
-    have = ek.wait_users(url, ['ncuser'] + bots, timeout=30)
-    print('  eiskalt lists %s' % have, flush=True)
+    have = ek.wait_users(url, ['ncuser', 'user000001', 'user000020'] + bots, timeout=30)
+    print('  eiskalt lists %d users' % len(have), flush=True)
+    if profile == 'ptokax':
+      # eiskalt sent ZPipe0: its login $MyINFO block came compressed, and it read it
+      check(hub.wait_log(lambda d, w, l: d == '--' and w == 'ekuser' and l.startswith('($ZOn:'), 5),
+            'PtokaX sent eiskalt no $ZOn block')
     # what the hub relays, and what eiskalt made of it
     ek_mi = hub.ctl('myinfo ekuser')[3:]
     nc_mi = hub.ctl('myinfo ncuser')[3:]
@@ -970,6 +1041,25 @@ def run_clients (profile, preset):
     srch = [l for d, w, l in hub.log_entries() if d == '>>' and w == 'ekuser'
             and l.startswith('$Search ')][0]
     check(srch.startswith('$Search 127.0.0.1:%d ' % nc_port), 'search as relayed: %s' % srch)
+    step = 'passive search and $SR'
+    # eiskalt (passive) searches: Hub:ekuser; the hub routes it to ncdc (active, share > 0), ncdc
+    # answers through the hub with $SR …\x05ekuser, the hub cuts the target and forwards it
+    r = ek.rpc('search.send', {'searchstring': 'shared', 'searchtype': 0, 'sizemode': 0,
+                               'sizetype': 0, 'size': 0, 'huburls': url})
+    check(hub.wait_log(lambda d, w, l: d == '>>' and w == 'ncuser'
+                       and l.startswith('$Search Hub:ekuser ') and 'shared' in l, 30),
+          'eiskalt\'s passive search did not reach ncdc (search.send said %r)' % (r,))
+    sr_in = hub.wait_log(lambda d, w, l: d == '<<' and w == 'ncuser' and l.startswith('$SR ncuser ')
+                         and nc_file in l, 30)
+    check(sr_in, 'ncdc sent no $SR for its file')
+    check(sr_in[2].endswith('\\x05ekuser'), 'ncdc\'s $SR target: %s' % sr_in[2])
+    sr_out = hub.wait_log(lambda d, w, l: d == '>>' and w == 'ekuser' and l.startswith('$SR ncuser '),
+                          10)
+    check(sr_out and sr_out[2] == sr_in[2][:-len('\\x05ekuser')],
+          '$SR as forwarded to eiskalt: %r' % (sr_out,))
+    res = P.wait_for(lambda: nc_file in str(ek.rpc('search.getresults', {'huburl': url})), 20)
+    check(res, 'eiskalt lists no result for ncdc\'s file: %r'
+          % (ek.rpc('search.getresults', {'huburl': url}),))
     step = 'rcm/ctm'
     # eiskalt (passive) asks ncdc (active) for its list: RCM → ncdc's CTM, routed by the hub's
     # rules; ncdc adds S only when the relayed status has 0x10 (kept by Verlihub, which forwards
@@ -1019,8 +1109,8 @@ def run_clients (profile, preset):
     print('(files kept in %s)' % tmp)
     return 1
   shutil.rmtree(tmp, ignore_errors=True)
-  print('PASS: %s/%s with eiskaltdcpp-daemon and ncdc in %.1f s' % (
-    profile, preset, time.monotonic() - t_start))
+  print('PASS: %s/%s%s with eiskaltdcpp-daemon and ncdc in %.1f s' % (
+    profile, preset, ' (nmdcs)' if tls else '', time.monotonic() - t_start))
   return 0
 
 
@@ -1030,11 +1120,14 @@ def main ():
   ap.add_argument('--only', nargs='*', help='protocol tests to run (names)')
   ap.add_argument('--clients', choices=('ptokax', 'verlihub'))
   ap.add_argument('--preset', choices=('tests', 'real'), default='tests')
+  ap.add_argument('--tls', action='store_true', help='the hub speaks nmdcs (TLS from byte one)')
   args = ap.parse_args()
+  # meson's timeout sends SIGTERM: leave through the finally blocks that stop the clients
+  signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
   if args.protocol:
     return run_protocol(args.only)
   if args.clients:
-    return run_clients(args.clients, args.preset)
+    return run_clients(args.clients, args.preset, args.tls)
   ap.error('--protocol or --clients PROFILE')
 
 
