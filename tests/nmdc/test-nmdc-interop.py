@@ -273,7 +273,8 @@ class Cell:
                          30)
     check(u is not None, 'Burrow sees %s as %r (want mode %s, share %d as relayed)' % (
       nick, self.b.last_user(nick), want_mode, rel.share))
-    return '%s share %d' % (want_mode, rel.share)
+    return '%s share %d (client %r, description %r, tls %s)' % (
+      want_mode, rel.share, u.get('client'), u.get('description'), u.get('tls'))
 
   def eiskalt_sees (self, nick, want_mode):
     rel = self.check_relay_form(nick, want_mode)
