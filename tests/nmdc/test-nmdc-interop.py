@@ -22,13 +22,15 @@
 #              hub relays; eiskalt (hub.getuserinfo) and ncdc (its user list) see burrow active,
 #              burrowp passive, with their shares. PtokaX relays the short $MyINFO (mode letter in
 #              the one-byte field, no tag, 0x10/0x20 cleared, 0x40 set); Verlihub the original.
-#   2. chat    Burrow ↔ eiskalt, Burrow ↔ ncdc, both ways; PMs the same.
+#   2. chat    Burrow ↔ eiskalt, Burrow ↔ ncdc, both ways; PMs the same; and lines with $ | &
+#              and non-ASCII text (UTF-8, the clients' charset; Burrow with --encoding UTF-8).
 #   3. search  Burrow finds ekuser's file by TTH (computed by rhash) and by words: passive (through
 #              the hub, eiskalt's $SR comes back through the hub) and active (eiskalt answers by
 #              UDP to Burrow's port).
 #   4. search  eiskalt (search.send / search.getresults) finds Burrow's file by words and by TTH:
 #              from burrow (active, UDP answer) and burrowp (passive, $SR through the hub).
-# Exit 0 pass, 1 fail, 77 when eiskaltdcpp-daemon, ncdc, tmux or rhash is missing. Every wait is on
+# Exit 0 pass, 1 fail, 77 when eiskaltdcpp-daemon, ncdc, tmux or rhash is missing. The temporary
+# directory goes away at the end, also after a failure unless NMDC_INTEROP_KEEP=1. Every wait is on
 # an event (a JSON line, a hub log line, an RPC answer polled, ncdc's screen) with a deadline.
 
 import argparse
@@ -49,6 +51,7 @@ import nmdcpeers as P  # noqa: E402
 
 natlab = P.natlab
 CELLS = ('ptokax', 'verlihub')
+SPECIAL = 'grüße привет $5 | a&b &amp; <x>'
 BOTS = {'ptokax': ['PtokaX'], 'verlihub': ['Verlihub', 'OpChat']}
 
 
@@ -246,6 +249,15 @@ class Cell:
     check(sent, '%s sent no $MyINFO' % nick)
     return Info(unesc(ans[3:])), Info(unesc(sent[-1]))
 
+  def nc_log (self, tab):
+    """ncdc's log of a tab (logs/#lab.log, logs/~nick.log), '' while there is none."""
+    try:
+      with open(os.path.join(self.nc.dir, 'logs', tab + '.log'), encoding='utf-8',
+                errors='replace') as f:
+        return f.read()
+    except FileNotFoundError:
+      return ''
+
   # --- 1. users ---
 
   def check_relay_form (self, nick, want_mode):
@@ -362,9 +374,10 @@ class Cell:
       self.b_port = P.free_port()
       self.b = self.burrow('serve-active', 'burrow', [
         '--mode', 'active', '--port', str(self.b_port), '--share', os.path.join(tmp, 'bshare'),
-        'serve', url])
+        '--encoding', 'UTF-8', 'serve', url])
       self.bp = self.burrow('serve-passive', 'burrowp', [
-        '--mode', 'passive', '--share', os.path.join(tmp, 'bshare'), 'serve', url])
+        '--mode', 'passive', '--share', os.path.join(tmp, 'bshare'), '--encoding', 'UTF-8',
+        'serve', url])
       for b in (self.b, self.bp):
         ev = b.wait_event(lambda e: e['event'] == 'hub-state' and e['state'] == 'normal', 60)
         check(ev is not None, '%s did not log in:\n%s' % (b.nick, b.tail()))
@@ -418,7 +431,11 @@ class Cell:
         print('--- %s\n%s' % (b.name, b.tail(40)))
       if self.ek.proc is not None:
         print('--- eiskalt (tail)\n%s' % self.ek.proc.stdout_text()[-1500:])
-      print('(files kept in %s)' % tmp)
+      if os.environ.get('NMDC_INTEROP_KEEP') == '1':
+        print('(files kept in %s)' % tmp)
+      else:
+        print('(NMDC_INTEROP_KEEP=1 keeps the hub log, the clients\' dirs and logs in /tmp)')
+        shutil.rmtree(tmp, ignore_errors=True)
       print('FAIL: %s: %d of %d assertions failed (%.1f s)' % (
         self.profile, sum(1 for r in self.results if not r[1]), len(self.results), dt))
       return 1
@@ -465,6 +482,31 @@ class Cell:
     self.assertion('chat: ncdc → Burrow', nc_to_burrow)
     self.assertion('chat: Burrow → eiskalt and ncdc', burrow_to_both)
 
+    # NMDC's escapes ($ → &#36;, | → &#124;, & → &amp;) and UTF-8 (the clients' charset; Burrow
+    # with --encoding UTF-8), both ways
+    def special_both_ways ():
+      self.ek.say(url, 'ek ' + SPECIAL)
+      ev = self.b.wait_event(lambda e: e['event'] == 'chat' and e['nick'] == 'ekuser'
+                             and e['text'].startswith('ek '), 30)
+      check(ev is not None and ev['text'] == 'ek ' + SPECIAL,
+            'Burrow got eiskalt\'s line as %r' % (ev and ev['text']))
+      self.nc.key('M-2')
+      self.nc.send('nc ' + SPECIAL)
+      ev = self.b.wait_event(lambda e: e['event'] == 'chat' and e['nick'] == 'ncuser'
+                             and e['text'].startswith('nc '), 30)
+      check(ev is not None and ev['text'] == 'nc ' + SPECIAL,
+            'Burrow got ncdc\'s line as %r' % (ev and ev['text']))
+      rc, b = self.burrow_once('say-special', 'burrowsay2', ['--encoding', 'UTF-8', 'say', url,
+                                                              'bu ' + SPECIAL])
+      check(rc == 0, 'burrow-cli say exited %s:\n%s' % (rc, b.tail()))
+      line = '<burrowsay2> bu ' + SPECIAL
+      check(P.wait_for(lambda: line in self.ek.chat(url), 30, 0.2),
+            'eiskalt\'s chat lacks %r: %r' % (line, self.ek.chat(url)[-300:]))
+      check(P.wait_for(lambda: line in self.nc_log('#lab'), 30, 0.1),
+            'ncdc\'s #lab.log lacks %r: %r' % (line, self.nc_log('#lab')[-300:]))
+      return repr(SPECIAL)
+    self.assertion('chat: $ | & and UTF-8 both ways with eiskalt and ncdc', special_both_ways)
+
   def pms (self):
     url = self.url
 
@@ -495,20 +537,25 @@ class Cell:
             'the hub did not deliver Burrow\'s PM to ncdc')
       # the PM opened a tab of its own in ncdc, which logs it to logs/~burrowpm2.log (the tab
       # cannot be focused with /msg: burrowpm2 has left)
-      log = os.path.join(self.nc.dir, 'logs', '~burrowpm2.log')
+      check(P.wait_for(lambda: '<burrowpm2> pm from burrow to nc' in self.nc_log('~burrowpm2'),
+                       30, 0.1), 'ncdc did not log Burrow\'s PM:\n%s' % self.nc.screen())
 
-      def logged ():
-        try:
-          with open(log, encoding='utf-8', errors='replace') as f:
-            return '<burrowpm2> pm from burrow to nc' in f.read()
-        except FileNotFoundError:
-          return False
-      check(P.wait_for(logged, 30, 0.1), 'ncdc did not log Burrow\'s PM in %s:\n%s' % (
-        log, self.nc.screen()))
+    def special_pms ():
+      self.ek.pm(url, 'burrow', 'pm ' + SPECIAL)
+      ev = self.b.wait_event(lambda e: e['event'] == 'pm' and e['nick'] == 'ekuser'
+                             and e['text'].startswith('pm ' + SPECIAL[:3]), 30)
+      check(ev is not None and ev['text'] == 'pm ' + SPECIAL,
+            'Burrow got eiskalt\'s PM as %r' % (ev and ev['text']))
+      rc, b = self.burrow_once('pm-special', 'burrowpm3', ['--encoding', 'UTF-8', 'pm', url,
+                                                            'ncuser', 'pm ' + SPECIAL])
+      check(rc == 0, 'burrow-cli pm exited %s:\n%s' % (rc, b.tail()))
+      check(P.wait_for(lambda: '<burrowpm3> pm ' + SPECIAL in self.nc_log('~burrowpm3'), 30, 0.1),
+            'ncdc logged Burrow\'s PM as %r' % self.nc_log('~burrowpm3')[-300:])
     self.assertion('pm: eiskalt → Burrow', ek_to_burrow)
     self.assertion('pm: ncdc → Burrow', nc_to_burrow)
     self.assertion('pm: Burrow → eiskalt', burrow_to_ek)
     self.assertion('pm: Burrow → ncdc', burrow_to_nc)
+    self.assertion('pm: $ | & and UTF-8, eiskalt → Burrow → ncdc', special_pms)
 
   def burrow_searches (self, ek_name, ek_tth, tag):
     url = self.url
