@@ -27,8 +27,12 @@
 #   3. search  Burrow finds ekuser's file by TTH (computed by rhash) and by words: passive (through
 #              the hub, eiskalt's $SR comes back through the hub) and active (eiskalt answers by
 #              UDP to Burrow's port).
-#   4. search  eiskalt (search.send / search.getresults) finds Burrow's file by words and by TTH:
-#              from burrow (active, UDP answer) and burrowp (passive, $SR through the hub).
+#   4. search  eiskalt (search.send / search.getresults) finds Burrow's file: an active search by
+#              words (burrow and burrowp both answer by UDP) and a passive one by TTH
+#              (SearchPassiveAlways=1: only burrow gets it, its $SR goes through the hub). eiskalt
+#              queues its searches (MinimumSearchInterval, 10 s here; ~60 s by default).
+#   also       Burrow (active) finds passive ncdc's file (UDP answer, path with a leading '\'), and
+#              ncdc's passive search finds Burrow's file (burrow's $SR through the hub).
 # Exit 0 pass, 1 fail, 77 when eiskaltdcpp-daemon, ncdc, tmux or rhash is missing. The temporary
 # directory goes away at the end, also after a failure unless NMDC_INTEROP_KEEP=1. Every wait is on
 # an event (a JSON line, a hub log line, an RPC answer polled, ncdc's screen) with a deadline.
@@ -353,7 +357,8 @@ class Cell:
     nc_name = 'interopnc%s.txt' % tag
     ek_path, _ = P.dcpeers.make_payload(os.path.join(tmp, 'ekshare'), ek_name, 150000)
     b_path, _ = P.dcpeers.make_payload(os.path.join(tmp, 'bshare'), b_name, 70000)
-    P.dcpeers.make_payload(os.path.join(tmp, 'ncshare'), nc_name, 3000)
+    nc_path, _ = P.dcpeers.make_payload(os.path.join(tmp, 'ncshare'), nc_name, 3000)
+    self.nc_tth = P.dcpeers.tth_of(nc_path)
     ek_tth = P.dcpeers.tth_of(ek_path)
     b_tth = P.dcpeers.tth_of(b_path)
     step = 'setup'
@@ -395,6 +400,7 @@ class Cell:
       self.chat()
       self.pms()
       self.burrow_searches(ek_name, ek_tth, tag)
+      self.ncdc_searches(nc_name, b_name, tag)
       self.eiskalt_search('search: eiskalt (passive search) finds Burrow\'s file by TTH',
                           b_tth, True, True, b_name, b_tth)
       ok = all(r[1] for r in self.results)
@@ -571,7 +577,7 @@ class Cell:
       b.stop()
       check(ev is not None, 'Burrow (%s) found nothing from eiskalt for %r:\n%s' % (
         mode, query, b.tail()))
-      check(ev['path'].replace('\\', '/').endswith('/' + ek_name) and ev['size'] == 150000,
+      check(ev['path'] == '/ekshare/' + ek_name and ev['size'] == 150000,
             'result %r' % ev)
       # the route the search and the answer took, from the hub's log
       entries = self.hub.log_entries()
@@ -599,6 +605,43 @@ class Cell:
                    lambda: one('active', ek_tth, 'burrowsa1', 'tth'))
     self.assertion('search: Burrow active finds eiskalt\'s file by words',
                    lambda: one('active', words, 'burrowsa2', 'words'))
+
+  def ncdc_searches (self, nc_name, b_name, tag):
+    """Beyond eiskalt: ncdc (passive) answers Burrow's active search by UDP, and finds Burrow's
+    file with a passive search (only active users get it: burrow, whose $SR goes through the
+    hub). ncdc sends no TTHSearch, so words only."""
+    url = self.url
+
+    def burrow_finds_nc ():
+      query = 'interopnc%s' % tag
+      b = self.burrow('search-active-ncdc', 'burrowsa3', [
+        '--mode', 'active', '--port', str(P.free_port()), 'search', url, query, '--wait', '90'])
+      ev = b.wait_event(lambda e: e['event'] == 'search-result' and e['nick'] == 'ncuser', 60)
+      b.stop()
+      check(ev is not None, 'Burrow (active) found nothing from ncdc for %r:\n%s' % (
+        query, b.tail()))
+      # ncdc writes its paths with a leading separator ("\\ncshare\\file"): one root, not two
+      check(ev['path'] == '/ncshare/' + nc_name and ev['size'] == 3000
+            and ev['tth'] == self.nc_tth, 'result %r (rhash TTH %s)' % (ev, self.nc_tth))
+      return ev['path']
+
+    def nc_finds_burrow ():
+      mark = len(self.hub.log_entries())
+      self.nc.key('M-2')
+      self.nc.send('/search interopburrow%s' % tag)
+      s = self.nc.wait_screen(lambda s: re.search(r'(?m)^.*burrow\s.*%s' % re.escape(b_name), s)
+                              is not None, 45)
+      check(s is not None, 'ncdc shows no result from burrow:\n%s' % self.nc.screen())
+      entries = self.hub.log_entries()[mark:]
+      sr = [l for d, w, l in entries if d == '<<' and w == 'burrow' and l.startswith('$SR ')]
+      check(sr and sr[-1].endswith('\\x05ncuser'), 'burrow\'s $SR to ncdc: %r' % sr)
+      check(('>>', 'ncuser') in {(d, w) for d, w, l in entries if l.startswith('$SR burrow ')},
+            'the hub did not forward burrow\'s $SR to ncdc')
+      return sr[-1]
+    self.assertion('search: Burrow active finds ncdc\'s file by words (UDP from passive ncdc)',
+                   burrow_finds_nc)
+    self.assertion('search: ncdc (passive) finds Burrow\'s file ($SR through the hub)',
+                   nc_finds_burrow)
 
   def eiskalt_search (self, name, query, tth, passive, b_name, b_tth):
     """eiskalt searches for Burrow's file. Active: every user with share > 0 gets the search,
