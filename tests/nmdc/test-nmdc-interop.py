@@ -451,14 +451,17 @@ class Cell:
     return 0
 
   def users (self):
-    self.assertion('users: Burrow sees eiskalt (active)', lambda: self.burrow_sees('ekuser', 'active'))
-    self.assertion('users: Burrow sees ncdc (passive)', lambda: self.burrow_sees('ncuser', 'passive'))
+    self.assertion('users: Burrow sees eiskalt (active)',
+                   lambda: self.burrow_sees('ekuser', 'active'))
+    self.assertion('users: Burrow sees ncdc (passive)',
+                   lambda: self.burrow_sees('ncuser', 'passive'))
     self.assertion('users: eiskalt sees Burrow (active)',
                    lambda: self.eiskalt_sees('burrow', 'active'))
     self.assertion('users: eiskalt sees Burrow (passive)',
                    lambda: self.eiskalt_sees('burrowp', 'passive'))
     self.assertion('users: ncdc sees Burrow (active)', lambda: self.ncdc_sees('burrow', 'active'))
-    self.assertion('users: ncdc sees Burrow (passive)', lambda: self.ncdc_sees('burrowp', 'passive'))
+    self.assertion('users: ncdc sees Burrow (passive)',
+                   lambda: self.ncdc_sees('burrowp', 'passive'))
 
   def chat (self):
     url = self.url
@@ -540,7 +543,9 @@ class Cell:
       check(rc == 0, 'burrow-cli pm exited %s:\n%s' % (rc, b.tail()))
       check(self.hub.wait_log(lambda d, w, l: d == '>>' and w == 'ncuser'
                               and l.startswith('$To: ncuser From: burrowpm2 '), 30),
-            'the hub did not deliver Burrow\'s PM to ncdc')
+            'the hub did not deliver Burrow\'s PM to ncdc; the hub\'s lines of burrowpm2:\n%s\n'
+            'burrow-cli pm:\n%s' % ('\n'.join(l for l in self.hub.log_lines() if 'burrowpm2' in l),
+                                    b.tail()))
       # the PM opened a tab of its own in ncdc, which logs it to logs/~burrowpm2.log (the tab
       # cannot be focused with /msg: burrowpm2 has left)
       check(P.wait_for(lambda: '<burrowpm2> pm from burrow to nc' in self.nc_log('~burrowpm2'),
@@ -646,7 +651,8 @@ class Cell:
   def eiskalt_search (self, name, query, tth, passive, b_name, b_tth):
     """eiskalt searches for Burrow's file. Active: every user with share > 0 gets the search,
     burrow (active) and burrowp (passive) both answer by UDP to eiskalt's port. Passive
-    (SearchPassiveAlways=1): only active users get it; burrow answers with an $SR through the hub."""
+    (SearchPassiveAlways=1): only active users get it; burrow answers with an $SR through the
+    hub."""
     url = self.url
     want = {'burrow'} if passive else {'burrow', 'burrowp'}
     mark = len(self.hub.log_entries())

@@ -1320,7 +1320,8 @@ burrow_nmdc_search_result_clear (BurrowNmdcSearchResult *result)
 
 /* "a\\b" → "/a/b" ("/a/b/" for a directory: burrow_nmdc_format_sr() writes exactly @path back).
  * ncdc starts its paths with a separator ("\\share\\file", captured from ncdc 1.23.1): leading
- * separators, and a directory's trailing ones, are dropped, not doubled. NULL when nothing is left. */
+ * separators, and a directory's trailing ones, are dropped, not doubled. NULL when nothing is
+ * left. */
 static gchar *
 path_from_nmdc (const gchar *path,
                 gsize        len,
