@@ -703,6 +703,20 @@ test_sr (void)
   burrow_nmdc_search_result_clear (&result);
   g_clear_pointer (&again, g_free);
 
+  /* ncdc 1.23.1 starts its paths with a separator (captured UDP answer): not doubled */
+  g_assert_true (burrow_nmdc_parse_sr ("ncuser \\ncshare\\probencfile.txt\x05" "3000 10/10\x05TTH:"
+                                       TTH_B32 " (127.0.0.1:40183)", &result, &error));
+  g_assert_cmpstr (result.reply->path, ==, "/ncshare/probencfile.txt");
+  again = burrow_nmdc_format_sr (&result);
+  g_assert_cmpstr (again, ==, "ncuser ncshare\\probencfile.txt\x05" "3000 10/10\x05TTH:" TTH_B32
+                   " (127.0.0.1:40183)");
+  burrow_nmdc_search_result_clear (&result);
+  g_clear_pointer (&again, g_free);
+  g_assert_true (burrow_nmdc_parse_sr ("ncuser \\ncshare\\sub\\ 0/10\x05Hub (127.0.0.1:411)",
+                                       &result, &error));
+  g_assert_cmpstr (result.reply->path, ==, "/ncshare/sub/");
+  burrow_nmdc_search_result_clear (&result);
+
   /* a passive answer through the hub: the target after the last \x05 */
   g_assert_true (burrow_nmdc_parse_sr ("bob a b.mkv\x05" "7 1/3\x05TTH:" TTH_B32
                                        " (127.0.0.1:4111)\x05" "alice", &result, &error));
@@ -719,6 +733,7 @@ test_sr (void)
       "bob file\x05" "1 3\x05h (a)", "bob file\x05" "1 3/3\x05TTH:SHORT (a)",
       "bob dir\\\x05" "1 3/3\x05h (a)", "bob a\x05" "1\x05" "2 3/3\x05h (a)",
       "bob file\x05" "1 3/3\x05h (a)\x05not a nick",
+      "bob \\\x05" "1 3/3\x05h (a)", "bob \\ 3/3\x05h (a)",
     };
 
     for (gsize i = 0; i < G_N_ELEMENTS (bad); i++)

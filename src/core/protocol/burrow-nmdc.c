@@ -1318,14 +1318,27 @@ burrow_nmdc_search_result_clear (BurrowNmdcSearchResult *result)
   memset (result, 0, sizeof *result);
 }
 
-/* "a\\b" → "/a/b" ("/a/b/" for a directory: burrow_nmdc_format_sr() writes exactly @path back). */
+/* "a\\b" → "/a/b" ("/a/b/" for a directory: burrow_nmdc_format_sr() writes exactly @path back).
+ * ncdc starts its paths with a separator ("\\share\\file", captured from ncdc 1.23.1): leading
+ * separators, and a directory's trailing ones, are dropped, not doubled. NULL when nothing is
+ * left. */
 static gchar *
 path_from_nmdc (const gchar *path,
                 gsize        len,
                 gboolean     directory)
 {
-  GString *out = g_string_sized_new (len + 2);
+  GString *out;
 
+  while (len > 0 && (path[0] == '\\' || path[0] == '/'))
+    {
+      path++;
+      len--;
+    }
+  while (directory && len > 0 && (path[len - 1] == '\\' || path[len - 1] == '/'))
+    len--;
+  if (len == 0)
+    return NULL;
+  out = g_string_sized_new (len + 2);
   g_string_append_c (out, '/');
   g_string_append_len (out, path, (gssize) len);
   g_strdelimit (out->str, "\\", '/');
@@ -1433,6 +1446,8 @@ burrow_nmdc_parse_sr (const gchar             *args,
       if (!g_ascii_string_to_unsigned (size, 10, 0, G_MAXUINT64, &reply->size, NULL))
         goto fail;
       reply->path = path_from_nmdc (p, (gsize) (first05 - p), FALSE);
+      if (reply->path == NULL)
+        goto fail;
       slots_start = size_end + 1;
     }
   else
@@ -1448,6 +1463,8 @@ burrow_nmdc_parse_sr (const gchar             *args,
       if (dir_end == NULL || dir_end == p)
         goto fail;
       reply->path = path_from_nmdc (p, (gsize) (dir_end - p), TRUE);
+      if (reply->path == NULL)
+        goto fail;
       slots_start = dir_end + 1;
     }
   slots_end = memchr (slots_start, '\x05', (gsize) (end - slots_start));
