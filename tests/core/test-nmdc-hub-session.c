@@ -375,6 +375,30 @@ test_kick (Fixture       *f,
   g_assert_error ((GError *) burrow_hub_session_get_error (a), BURROW_HUB_ERROR, BURROW_HUB_ERROR_KICKED);
 }
 
+/* NMDC has no reason field: the hub's bot says why before it closes. A ban is final. */
+static void
+test_banned (Fixture       *f,
+             gconstpointer  data)
+{
+  BurrowTestNmdcHubOptions opts = { .profile = data };
+  g_autoptr(BurrowTestNmdcHub) hub = start_hub (&opts);
+  BurrowHubSession *a;
+  g_autoptr(GError) error = NULL;
+
+  if (hub == NULL)
+    return;
+  a = join (f->alice, burrow_test_nmdc_hub_get_uri (hub));
+  g_object_set (a, "reconnect-delay", 100, NULL);
+  g_free (burrow_test_nmdc_hub_control (hub, "say You are banned from this hub. Reason: testing", &error));
+  g_assert_no_error (error);
+  g_assert_nonnull (wait_message (a, BURROW_CHAT_KIND_MAIN, "You are banned from this hub. Reason: testing"));
+  g_free (burrow_test_nmdc_hub_control (hub, "drop alice", &error));
+  g_assert_no_error (error);
+  g_assert_true (burrow_test_wait_until (has_error, a, DEADLINE_MS));
+  g_assert_error ((GError *) burrow_hub_session_get_error (a), BURROW_HUB_ERROR, BURROW_HUB_ERROR_BANNED);
+  g_assert_cmpint (burrow_hub_session_get_state (a), ==, BURROW_HUB_STATE_DISCONNECTED);
+}
+
 static void
 test_reconnect (Fixture       *f,
                 gconstpointer  data)
@@ -792,6 +816,7 @@ main (int   argc,
       g_autofree gchar *redirect = g_strdup_printf ("/burrow/hub/nmdc/redirect/%s", p);
       g_autofree gchar *kick = g_strdup_printf ("/burrow/hub/nmdc/kick/%s", p);
       g_autofree gchar *reconnect = g_strdup_printf ("/burrow/hub/nmdc/reconnect/%s", p);
+      g_autofree gchar *banned = g_strdup_printf ("/burrow/hub/nmdc/banned/%s", p);
       g_autofree gchar *chat = g_strdup_printf ("/burrow/hub/nmdc/chat/%s", p);
       g_autofree gchar *cp1251 = g_strdup_printf ("/burrow/hub/nmdc/cp1251/%s", p);
       g_autofree gchar *myinfo = g_strdup_printf ("/burrow/hub/nmdc/myinfo/%s", p);
@@ -804,6 +829,7 @@ main (int   argc,
       g_test_add (redirect, Fixture, p, fixture_set_up, test_redirect, fixture_tear_down);
       g_test_add (kick, Fixture, p, fixture_set_up, test_kick, fixture_tear_down);
       g_test_add (reconnect, Fixture, p, fixture_set_up, test_reconnect, fixture_tear_down);
+      g_test_add (banned, Fixture, p, fixture_set_up, test_banned, fixture_tear_down);
       g_test_add (chat, Fixture, p, fixture_set_up, test_chat, fixture_tear_down);
       g_test_add (cp1251, Fixture, p, fixture_set_up, test_cp1251, fixture_tear_down);
       g_test_add (myinfo, Fixture, p, fixture_set_up, test_myinfo, fixture_tear_down);
