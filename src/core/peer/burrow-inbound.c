@@ -22,6 +22,7 @@ struct _BurrowInbound
   BurrowIdentity         *identity;
   BurrowInboundTokenFunc  token_func;
   BurrowInboundDoneFunc   done_func;
+  BurrowInboundNmdcFunc   nmdc_func;    /* NULL: ADC only */
   gpointer                data;
   GPtrArray              *connections;  /* Inbound (ref) */
   guint                   timeout_ms;
@@ -42,9 +43,9 @@ struct _BurrowInbound
 
 typedef enum
 {
-  INBOUND_PEEK,   /* waiting for the first byte (0x16 = TLS) */
+  INBOUND_PEEK,   /* waiting for the first byte (0x16 = TLS, '$' = NMDC) */
   INBOUND_TLS,
-  INBOUND_ADC,    /* SUP/INF until the token is known */
+  INBOUND_ADC,    /* SUP/INF (NMDC: $MyNick/$Lock) until the token is known */
 } InboundStage;
 
 typedef struct
@@ -130,7 +131,7 @@ inbound_stage_name (InboundStage stage)
     case INBOUND_PEEK: return "first byte";
     case INBOUND_TLS:  return "TLS handshake";
     case INBOUND_ADC:
-    default:           return "SUP/INF";
+    default:           return "SUP/INF or $MyNick";
     }
 }
 
@@ -205,13 +206,34 @@ on_incoming_handshake (GObject      *source,
   inbound_unref_later (in);
 }
 
+/* @nmdc: the connection spoke NMDC (plain: '$' first) or, on TLS, may (the owner decides) */
 static void
 start_incoming (Inbound   *in,
-                GIOStream *stream)
+                GIOStream *stream,
+                gboolean   nmdc)
 {
   BurrowInbound *self = in->owner;
+  g_autofree gchar *our_nick = NULL;
+  g_autofree gchar *charset = NULL;
+  gboolean want_download = FALSE;
+  gboolean tls = in->tls != NULL;
 
-  in->peer = burrow_peer_connection_new (stream, BURROW_PEER_SIDE_ACCEPTING, self->identity, NULL);
+  if (nmdc && (self->nmdc_func == NULL ||
+               !self->nmdc_func (tls, &our_nick, &charset, &want_download, self->data)))
+    {
+      if (!tls)
+        {
+          g_debug ("inbound NMDC connection from %s: none is expected, closed", in->address);
+          inbound_detach (in, TRUE);
+          return;
+        }
+      nmdc = FALSE; /* TLS: ADC unless an NMDC connection is expected */
+    }
+  if (nmdc)
+    in->peer = burrow_peer_connection_new_nmdc (stream, BURROW_PEER_SIDE_ACCEPTING, our_nick, NULL,
+                                                charset, want_download);
+  else
+    in->peer = burrow_peer_connection_new (stream, BURROW_PEER_SIDE_ACCEPTING, self->identity, NULL);
   burrow_peer_connection_set_token_func (in->peer, incoming_token_func, in);
   inbound_set_stage (in, INBOUND_ADC);
   burrow_peer_connection_handshake_async (in->peer, NULL, on_incoming_handshake, inbound_ref (in));
@@ -233,7 +255,7 @@ on_incoming_tls_done (GObject      *source,
   else if (in->owner != NULL)
     {
       in->tls_done_at = g_get_monotonic_time ();
-      start_incoming (in, G_IO_STREAM (source));
+      start_incoming (in, G_IO_STREAM (source), TRUE);
     }
   inbound_unref (in);
 }
@@ -282,7 +304,7 @@ on_incoming_readable (GSocket      *socket,
                                         on_incoming_tls_done, inbound_ref (in));
     }
   else if (n == 1)
-    start_incoming (in, G_IO_STREAM (in->connection));
+    start_incoming (in, G_IO_STREAM (in->connection), first == '$');
   else
     inbound_detach (in, TRUE); /* closed before saying anything */
   return G_SOURCE_REMOVE;
@@ -387,6 +409,14 @@ burrow_inbound_free (BurrowInbound *self)
   g_ptr_array_unref (self->connections);
   g_object_unref (self->identity);
   g_free (self);
+}
+
+/* @nmdc_func: (nullable): how NMDC connections are answered; NULL: every connection is ADC */
+void
+burrow_inbound_set_nmdc_func (BurrowInbound         *self,
+                              BurrowInboundNmdcFunc  nmdc_func)
+{
+  self->nmdc_func = nmdc_func;
 }
 
 /* @ms: 0 = the default (%BURROW_NAT_INBOUND_STAGE_TIMEOUT_MS); applies to stages that start afterwards */

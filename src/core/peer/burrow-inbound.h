@@ -63,6 +63,26 @@ typedef void (*BurrowInboundDoneFunc) (BurrowPeerConnection *peer,
                                        gint64                tls_done_at,
                                        gpointer              data);
 
+/**
+ * BurrowInboundNmdcFunc:
+ * @tls: whether the connection is TLS (then NMDC cannot be told from ADC by its first byte: it
+ *   is NMDC when an NMDC connection is expected and no ADC one)
+ * @our_nick: (out): our nick for the `$MyNick` answer (UTF-8)
+ * @charset: (out): the hub's charset for it
+ * @want_download: (out): whether we download on it
+ * @data: the user data
+ *
+ * Asked when a connection to our port turns out to be NMDC (`$` first on plain connections).
+ *
+ * Returns: whether an NMDC connection is expected at all (else it is closed, or taken for ADC
+ *   when @tls)
+ */
+typedef gboolean (*BurrowInboundNmdcFunc) (gboolean   tls,
+                                           gchar    **our_nick,
+                                           gchar    **charset,
+                                           gboolean  *want_download,
+                                           gpointer   data);
+
 BurrowInbound *burrow_inbound_new                (BurrowIdentity         *identity,
                                                   BurrowInboundTokenFunc  token_func,
                                                   BurrowInboundDoneFunc   done_func,
@@ -70,6 +90,8 @@ BurrowInbound *burrow_inbound_new                (BurrowIdentity         *identi
 void           burrow_inbound_free               (BurrowInbound          *self);
 void           burrow_inbound_take               (BurrowInbound          *self,
                                                   GSocketConnection      *connection);
+void           burrow_inbound_set_nmdc_func      (BurrowInbound          *self,
+                                                  BurrowInboundNmdcFunc   nmdc_func);
 void           burrow_inbound_set_timeout        (BurrowInbound          *self,
                                                   guint                   ms);
 guint          burrow_inbound_get_n_unidentified (BurrowInbound          *self);
