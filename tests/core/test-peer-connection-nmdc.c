@@ -689,7 +689,7 @@ test_upload_slots (void)
   g_autoptr(Wire) w = wire_new ();
   g_autoptr(Wire) w2 = wire_new ();
   g_autoptr(BurrowPeerConnection) conn = accept_from_script (w, FALSE, "$Direction Download 31000");
-  g_autoptr(BurrowPeerConnection) conn2 = accept_from_script (w2, TRUE, "$Direction Download 31000");
+  g_autoptr(BurrowPeerConnection) conn2 = accept_from_script (w2, FALSE, "$Direction Download 31000");
 
   slots_taken = 0;
   slots_max = 1;
