@@ -130,6 +130,11 @@ def main ():
               '%s: one %s connection over %s (%s)' % (label, method, want,
                                                     [(x.get('method'), x.get('protocol'), x.get('result'),
                                                       x.get('diagnosis')) for x in p]))
+        tls_steps = [s.get('detail') or '' for s in conn[0].get('steps', []) if 'TLS' in (s.get('detail') or '')]
+        # the connecting side is the TLS client
+        role = 'client' if b_mode == 'passive' else 'server'
+        check(bool(tls_steps) == tls and all(('as ' + role) in t for t in tls_steps),
+              '%s: %s (%s)' % (label, 'TLS with bert as the %s' % role if tls else 'no TLS step', tls_steps))
         with open(out, 'rb') as f:
           check(f.read(3) == b'BZh', '%s: the list is bzip2' % label)
         a.wait(lambda e: e.get('event') == 'punch' and e.get('result') == 'connected'
