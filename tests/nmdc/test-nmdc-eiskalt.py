@@ -74,13 +74,24 @@ def main ():
     tth = P.dcpeers.tth_of(src)
     hub.start()
     url = hub.url()
+    # ports of its own, in the settings file it reads at start: set by RPC, they would apply only
+    # after a restart (it would listen on the defaults 3000/3001, maybe another test's)
+    ports = {key: P.free_port() for key in ('InPort', 'UDPPort', 'TLSPort')}
+    os.makedirs(ek.dir, exist_ok=True)
+    with open(os.path.join(ek.dir, 'DCPlusPlus.xml'), 'w') as f:
+      f.write('<?xml version="1.0" encoding="utf-8" standalone="yes"?>\n<DCPlusPlus>\n<Settings>\n')
+      for key, value in list(ports.items()) + [('IncomingConnections', 0),
+                                               ('AutoDetectIncomingConnection', 0),
+                                               ('HashingStartDelay', 0)]:
+        f.write('<%s type="int">%d</%s>\n' % (key, value, key))
+      f.write('<Nick type="string">ekuser</Nick>\n</Settings>\n</DCPlusPlus>\n')
     ek.start(timeout=30)
     ek.set('Nick', 'ekuser')
     ek.set('IncomingConnections', 0)   # active, direct
     ek.set('AutoDetectIncomingConnection', 0)
     ek.set('HashingStartDelay', 0)
-    for key in ('InPort', 'UDPPort', 'TLSPort'):
-      ek.set(key, P.free_port())
+    for key, value in ports.items():
+      ek.set(key, value)
     ek.configure_uploads()
     ek.share(share, 'ekshare', timeout=60)
     ek.add_hub(url)
@@ -123,7 +134,10 @@ def main ():
   finally:
     ek.stop()
     hub.stop()
-    shutil.rmtree(tmp, ignore_errors=True)
+    if os.environ.get("BURROW_TEST_KEEP"):
+      print("# kept %s" % tmp)
+    else:
+      shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == '__main__':
