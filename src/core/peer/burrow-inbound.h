@@ -65,8 +65,10 @@ typedef void (*BurrowInboundDoneFunc) (BurrowPeerConnection *peer,
 
 /**
  * BurrowInboundNmdcFunc:
- * @tls: whether the connection is TLS (then NMDC cannot be told from ADC by its first byte: it
- *   is NMDC when an NMDC connection is expected and no ADC one)
+ * @tls: whether the connection is TLS and nothing was read yet (its first byte, below TLS, tells
+ *   nothing: it is NMDC when only NMDC connections are expected over TLS)
+ * @adc_too: (out): with @tls, whether an ADC connection over TLS is expected too (then inbound
+ *   reads the first decrypted byte: '$' = NMDC)
  * @our_nick: (out): our nick for the `$MyNick` answer (UTF-8)
  * @charset: (out): the hub's charset for it
  * @want_download: (out): whether we download on it
@@ -74,10 +76,11 @@ typedef void (*BurrowInboundDoneFunc) (BurrowPeerConnection *peer,
  *
  * Asked when a connection to our port turns out to be NMDC (`$` first on plain connections).
  *
- * Returns: whether an NMDC connection is expected at all (else it is closed, or taken for ADC
- *   when @tls)
+ * Returns: whether an NMDC connection (over TLS when @tls) is expected at all (else it is
+ *   closed, or taken for ADC when @tls)
  */
 typedef gboolean (*BurrowInboundNmdcFunc) (gboolean   tls,
+                                           gboolean  *adc_too,
                                            gchar    **our_nick,
                                            gchar    **charset,
                                            gboolean  *want_download,

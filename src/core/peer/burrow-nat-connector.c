@@ -894,9 +894,11 @@ inbound_done_func (BurrowPeerConnection *peer,
  * brokered it and whether we download on it, before its `$MyNick` says who it is. Both come
  * from the NMDC expects that wait for a peer on our port (our nick is the same on every hub
  * unless a hub renamed us); none: it is not expected and closed at once. A TLS connection
- * cannot be told by its first byte: it is NMDC when only NMDC ones are expected. */
+ * cannot be told by its first byte: it is NMDC when only NMDC ones are expected, and inbound
+ * reads its first line when ADC ones are expected too. */
 static gboolean
 inbound_nmdc_func (gboolean   tls,
+                   gboolean  *adc_too,
                    gchar    **our_nick,
                    gchar    **charset,
                    gboolean  *want_download,
@@ -917,7 +919,7 @@ inbound_nmdc_func (gboolean   tls,
       if (!e->nmdc)
         {
           if (tls)
-            return FALSE; /* an ADCS connection is expected too: ADC */
+            *adc_too = TRUE;
           continue;
         }
       if (first == NULL || strcmp (e->key, first->key) < 0)
