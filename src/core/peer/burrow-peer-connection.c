@@ -1052,7 +1052,11 @@ burrow_peer_connection_set_source_func (BurrowPeerConnection *self,
  * burrow_peer_connection_handshake_async:
  *
  * Runs SUP and INF. Completes once the peer is identified (its CID known and,
- * on the accepting side, its token accepted).
+ * on the accepting side, its token accepted). NMDC: runs `$MyNick` … `$Key`
+ * (burrow-peer-nmdc.c) and completes once the peer's nick is known (and, on the
+ * accepting side, accepted by the token func) and `$Direction` decided who
+ * downloads; a peer without ADCGet and TTHF fails with
+ * %BURROW_NAT_ERROR_PROTOCOL_MISMATCH.
  */
 void
 burrow_peer_connection_handshake_async (BurrowPeerConnection *self,
@@ -1091,7 +1095,8 @@ burrow_peer_connection_handshake_finish (BurrowPeerConnection  *self,
 
 /**
  * burrow_peer_connection_set_handshake_timeout:
- * @timeout_ms: how long the peer has for SUP and INF, in milliseconds (> 0)
+ * @timeout_ms: how long the peer has for SUP and INF (NMDC: the whole handshake), in
+ *   milliseconds (> 0)
  *
  * Overrides %BURROW_PEER_HANDSHAKE_TIMEOUT_MS; takes effect at the next
  * burrow_peer_connection_handshake_async().
@@ -1117,6 +1122,12 @@ burrow_peer_connection_set_handshake_timeout (BurrowPeerConnection *self,
  *
  * Sends one GET and feeds what the SND announces to @sink. Completes when
  * the range has arrived (or the peer refused with STA).
+ *
+ * NMDC: the GET goes as `$ADCGET` (with ZL1 only when the peer listed ZLIG),
+ * `$Error …`/`$MaxedOut` end it with the codes of STA 151/153. Fails at once
+ * with %G_IO_ERROR_NOT_SUPPORTED when `$Direction` made the peer the
+ * downloader, and with %BURROW_TRANSFER_ERROR_BAD_PATH for an identifier
+ * with '|' (it would end the line).
  */
 void
 burrow_peer_connection_download_async (BurrowPeerConnection *self,
