@@ -137,9 +137,10 @@ def main ():
               '%s: %s (%s)' % (label, 'TLS with bert as the %s' % role if tls else 'no TLS step', tls_steps))
         with open(out, 'rb') as f:
           check(f.read(3) == b'BZh', '%s: the list is bzip2' % label)
+        # a plain $ConnectToMe names no sender: anna learns the nick from bert's $MyNick
         a.wait(lambda e: e.get('event') == 'punch' and e.get('result') == 'connected'
-               and e.get('protocol') == want)
-        check(True, '%s: anna recorded the connection over %s' % (label, want))
+               and e.get('protocol') == want and e.get('peer') == 'bert')
+        check(True, '%s: anna recorded the connection with bert over %s' % (label, want))
 
         dest = os.path.join(work, 'down%d' % n)
         os.makedirs(dest)

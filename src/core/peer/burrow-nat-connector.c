@@ -302,6 +302,13 @@ expect_deliver (Expect               *e,
   burrow_punch_attempt_add_step (e->attempt, BURROW_PUNCH_STEP_PEER_INF, "peer %s identified",
                                  e->nmdc ? burrow_peer_connection_get_peer_nick (peer)
                                          : burrow_peer_connection_get_peer_cid (peer));
+  if (e->nick_unknown && burrow_peer_connection_get_peer_nick (peer) != NULL)
+    {
+      /* a plain $ConnectToMe named no sender: its $MyNick did */
+      g_free (e->peer_nick);
+      e->peer_nick = g_strdup (burrow_peer_connection_get_peer_nick (peer));
+      burrow_punch_attempt_set_peer_nick (e->attempt, e->peer_nick);
+    }
   burrow_punch_attempt_finish (e->attempt, BURROW_PUNCH_RESULT_CONNECTED, _("Connected"));
   burrow_peer_connection_set_attempt (peer, e->attempt);
   e->state = EXPECT_DONE;
