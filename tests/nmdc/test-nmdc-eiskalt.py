@@ -12,6 +12,8 @@
 # then active (Burrow's `$ConnectToMe …S`, eiskalt connects to Burrow's port):
 #   get-list  the list arrives (bzip2) over NMDCS
 #   get       the file, bytes and TTH (rhash) compared with the source, over NMDCS
+# and eiskalt downloads the list and a file from a passive Burrow's `serve` (its $ConnectToMe …S,
+# Burrow connects as the TLS client), bytes compared.
 # Exit 77 when eiskaltdcpp-daemon, rhash or the CLI is missing. Loopback only.
 #
 #   test-nmdc-eiskalt.py --cli BUILD/src/cli/burrow-cli
@@ -28,6 +30,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
+cli_test = __import__('test-nmdc-cli')
 
 NAME = 'eiskalt shared file.bin'
 SIZE = 900 * 1024 + 7
@@ -130,6 +133,31 @@ def main ():
       check(P.dcpeers.tth_of(got) == tth, '%s: the TTH matches (rhash)' % label)
       conn = [x for x in ev if x.get('event') == 'punch' and x.get('result') == 'connected']
       check(conn and all(x.get('protocol') == 'NMDCS' for x in conn), '%s: the file came over NMDCS' % label)
+
+    # the other way: eiskalt (active) downloads from a passive Burrow's `serve`: its
+    # $ConnectToMe …S, Burrow connects as the TLS client and serves
+    bshare = os.path.join(tmp, 'Lab')
+    bsrc, bdata = P.dcpeers.make_payload(bshare, 'served by burrow.bin', 600 * 1024 + 5)
+    dl = os.path.join(tmp, 'eiskalt-downloads')
+    os.makedirs(dl)
+    serve = cli_test.Serve(args.cli, os.path.join(tmp, 'burrow-serve'), 'server', url,
+                           ['--share', bshare, '--mode', 'passive'])
+    try:
+      serve.wait(lambda e: e.get('event') == 'hub-state' and e.get('state') == 'normal', 90)
+      ek.wait_users(url, ['server'])
+      ek.download_list(url, 'server')
+      check(ek.wait_list('server', 60) is not None, 'eiskalt got the list of a passive Burrow')
+      ek.add_magnet(P.dcpeers.magnet_link(P.dcpeers.tth_of(bsrc), len(bdata), 'served by burrow.bin'), dl)
+      ek.match_lists()
+      got = P.dcpeers.wait_file(os.path.join(dl, 'served by burrow.bin'), len(bdata), 120,
+                                alive=lambda: ek.proc.p.poll() is None)
+      check(got is not None and not P.dcpeers.same_bytes(os.path.join(dl, 'served by burrow.bin'), bdata),
+            'eiskalt downloaded the file from Burrow, bytes intact')
+      ev = serve.wait(lambda e: e.get('event') == 'punch' and e.get('result') == 'connected')
+      check(ev.get('protocol') == 'NMDCS' and ev.get('peer') == 'ekuser',
+            'Burrow served over NMDCS to ekuser (%s %s)' % (ev.get('protocol'), ev.get('peer')))
+    finally:
+      serve.stop()
     print('all passed')
   finally:
     ek.stop()
