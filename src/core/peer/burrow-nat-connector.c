@@ -789,6 +789,16 @@ connect_directly (Expect  *e,
  * the peer on our port. The connection must be what the expect asked for:
  * TLS (with the published key) for ADCS, plain for ADC — never less than
  * that, whoever knows the token and CID. */
+/* Whether NMDC expect @a was made before @b (its serial key is lower). */
+static gboolean
+nmdc_expect_older (const Expect *a,
+                   const Expect *b)
+{
+  gsize la = strlen (a->key), lb = strlen (b->key);
+
+  return la < lb || (la == lb && strcmp (a->key, b->key) < 0);
+}
+
 /* The NMDC expect that waits in @state for the peer @nick (any hub when @session is NULL), the
  * oldest first (the lowest serial). */
 static Expect *
@@ -811,8 +821,7 @@ find_nmdc_expect (BurrowNatConnector *self,
           (session != NULL && e->session != session) ||
           (nick != NULL && g_strcmp0 (e->token, nick) != 0))
         continue;
-      if (found == NULL || strlen (e->key) < strlen (found->key) ||
-          (strlen (e->key) == strlen (found->key) && strcmp (e->key, found->key) < 0))
+      if (found == NULL || nmdc_expect_older (e, found))
         found = e;
     }
   return found;
@@ -873,10 +882,8 @@ inbound_done_func (BurrowPeerConnection *peer,
   Expect *e;
 
   if (burrow_peer_connection_get_protocol (peer) == BURROW_PEER_PROTOCOL_NMDC)
-    {
     e = find_nmdc_expect (self, NULL, burrow_peer_connection_get_peer_nick (peer), EXPECT_CONNECTING,
                           TRUE);
-    }
   else
     e = g_hash_table_lookup (self->expects, burrow_peer_connection_get_token (peer));
   if (e == NULL)
@@ -929,7 +936,7 @@ inbound_nmdc_func (gboolean   tls,
             *adc_too = TRUE;
           continue;
         }
-      if (first == NULL || strcmp (e->key, first->key) < 0)
+      if (first == NULL || nmdc_expect_older (e, first))
         first = e;
     }
   if (first == NULL)
