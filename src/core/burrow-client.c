@@ -880,9 +880,10 @@ on_browse_list_received (GObject      *source,
       /* kept for a download from this user: a second connection between the same hub ports
        * could not be made while this one lives */
       BurrowClient *self = g_task_get_source_object (task);
+      BrowseData *b = g_task_get_task_data (task);
 
-      burrow_peer_pool_keep (self->pool, burrow_peer_connection_get_peer_cid (peer),
-                             g_object_ref (peer));
+      /* by the user's id: NMDC peers have no CID */
+      burrow_peer_pool_keep (self->pool, burrow_user_get_id (b->user), g_object_ref (peer));
     }
   else
     burrow_peer_connection_close (peer);
@@ -918,6 +919,15 @@ on_browse_connected (GObject      *source,
   if (g_task_return_error_if_cancelled (task))
     {
       burrow_peer_connection_close (peer);
+      return;
+    }
+  if (!burrow_peer_connection_can_download (peer))
+    {
+      /* NMDC: the `$Direction` exchange made us the uploader on it */
+      burrow_peer_connection_close (peer);
+      g_task_return_new_error (task, BURROW_TRANSFER_ERROR, BURROW_TRANSFER_ERROR_FAILED,
+                               _("%s wants to download on this connection: it cannot serve us"),
+                               burrow_user_get_nick (((BrowseData *) g_task_get_task_data (task))->user));
       return;
     }
   /* The task keeps the connection alive until the list is in. */

@@ -1,4 +1,4 @@
-/* fuzz-peer-connection.c — libFuzzer target for the ADC client-client protocol
+/* fuzz-peer-connection.c — libFuzzer target for the ADC and NMDC client-client protocols
  *
  * Copyright 2026 The Burrow authors
  *
@@ -11,7 +11,8 @@
  *
  * Input: byte 0 chooses the scenario, the rest is the peer's bytes.
  *   bits 0-2  mode: 0 accepting, 1 connecting, 2 NAT, 3 file list after a good handshake,
- *             4 ZL1 download after a good handshake, 5 accepting with uploads served
+ *             4 ZL1 download after a good handshake, 5 accepting with uploads served;
+ *             NMDC: 6 accepting with uploads served, 7 ZL1 download after a good handshake
  *   bit 3     the peer keeps the connection open: the owner closes it once the input is
  *             read (or the handshake times out); otherwise the peer hangs up after the input
  *   bits 4-7  the download's sink closes the connection after 2^(4 * n) bytes (0: never)
@@ -35,6 +36,8 @@ int LLVMFuzzerTestOneInput (const uint8_t *data,
 /* a valid CID: 24 zero bytes in base32 */
 #define PEER_CID      "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
 #define GOOD_HELLO    "CSUP ADBASE ADTIGR ADZLIG\nCINF ID" PEER_CID " TOtok\n"
+#define NMDC_HELLO    "$MyNick tok|$Lock EXTENDEDPROTOCOLABCABCABCABCABCABC Pk=fuzz|" \
+                      "$Supports MiniSlots XmlBZList ADCGet TTHL TTHF ZLIG|$Direction Upload 1|$Key k|"
 #define DEADLINE_US   (4 * G_USEC_PER_SEC)
 #define HANDSHAKE_MS  10
 
@@ -46,6 +49,8 @@ enum
   MODE_LIST,
   MODE_DOWNLOAD,
   MODE_UPLOADS,
+  MODE_NMDC_UPLOADS,
+  MODE_NMDC_DOWNLOAD,
   N_MODES
 };
 
@@ -146,7 +151,8 @@ on_handshake (GObject      *source,
       drop (run); /* the engine's pattern: the connection goes with its failed handshake */
       return;
     }
-  check (burrow_peer_connection_get_peer_cid (peer) != NULL, "an identified peer");
+  check (burrow_peer_connection_get_peer_cid (peer) != NULL ||
+         burrow_peer_connection_get_peer_nick (peer) != NULL, "an identified peer");
   g_signal_connect (peer, "closed", G_CALLBACK (on_closed), run);
 }
 
@@ -289,7 +295,9 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
   static const BurrowPeerSide sides[N_MODES] = {
     BURROW_PEER_SIDE_ACCEPTING, BURROW_PEER_SIDE_CONNECTING, BURROW_PEER_SIDE_NAT,
     BURROW_PEER_SIDE_CONNECTING, BURROW_PEER_SIDE_CONNECTING, BURROW_PEER_SIDE_ACCEPTING,
+    BURROW_PEER_SIDE_ACCEPTING, BURROW_PEER_SIDE_CONNECTING,
   };
+  gboolean nmdc;
   g_autoptr(GIOStream) ours = NULL;
   g_autoptr(GIOStream) theirs = NULL;
   g_autoptr(GSource) drainer = NULL;
@@ -319,19 +327,26 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
   g_source_set_callback (drainer, G_SOURCE_FUNC (drain_cb), theirs, NULL);
   g_source_attach (drainer, NULL);
 
-  run.peer = burrow_peer_connection_new (ours, sides[mode], identity, "tok");
+  nmdc = mode == MODE_NMDC_UPLOADS || mode == MODE_NMDC_DOWNLOAD;
+  if (nmdc)
+    run.peer = burrow_peer_connection_new_nmdc (ours, sides[mode], "me", "tok", "CP1251",
+                                                mode == MODE_NMDC_DOWNLOAD);
+  else
+    run.peer = burrow_peer_connection_new (ours, sides[mode], identity, "tok");
   run.owned = TRUE;
   g_object_add_weak_pointer (G_OBJECT (run.peer), (gpointer *) &run.peer);
   burrow_peer_connection_set_handshake_timeout (run.peer, HANDSHAKE_MS);
   burrow_peer_connection_set_token_func (run.peer, accept_token, NULL);
-  if (mode == MODE_UPLOADS)
+  if (mode == MODE_UPLOADS || mode == MODE_NMDC_UPLOADS)
     burrow_peer_connection_set_source_func (run.peer, serve, slot, &run);
   burrow_peer_connection_handshake_async (run.peer, NULL, on_handshake, &run);
 
-  if (mode == MODE_LIST || mode == MODE_DOWNLOAD)
+  if (mode == MODE_LIST || mode == MODE_DOWNLOAD || mode == MODE_NMDC_DOWNLOAD)
     {
+      const gchar *hello = nmdc ? NMDC_HELLO : GOOD_HELLO;
+
       /* a good handshake first: the input is what arrives while the download runs */
-      peer_send (theirs, GOOD_HELLO, strlen (GOOD_HELLO));
+      peer_send (theirs, hello, strlen (hello));
       check (iterate_until (handshake_done, &run, deadline), "the handshake ends");
       if (run.peer != NULL && run.handshake_ok)
         {

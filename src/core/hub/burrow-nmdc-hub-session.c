@@ -916,6 +916,7 @@ handle_connect_to_me (BurrowNmdcHubSession *self,
   BurrowNmdcConnectToMe ctm = { 0 };
   g_autoptr(BurrowConnectRequest) request = NULL;
   g_autoptr(GError) error = NULL;
+  g_autoptr(BurrowUser) stand_in = NULL;
   BurrowUser *user = NULL;
   BurrowConnectKind kind;
 
@@ -939,9 +940,15 @@ handle_connect_to_me (BurrowNmdcHubSession *self,
         {
           g_autoptr(BurrowUser) u = g_list_model_get_item (burrow_hub_session_get_users (BURROW_HUB_SESSION (self)), i);
 
-          if (g_strcmp0 (burrow_user_get_ip4 (u), ctm.host) == 0)
+          if (g_strcmp0 (burrow_user_get_ip4 (u), ctm.host) == 0 &&
+              !is_me (self, burrow_user_get_nick (u)))
             user = u;
         }
+      /* hubs tell only ops the users' addresses: most senders are known by the address alone
+       * (the connector matches it to the $RevConnectToMe it answers; the peer's $MyNick says
+       * who it is) */
+      if (user == NULL)
+        user = stand_in = address_user (self, ctm.host, ctm.port);
     }
   if (user == NULL)
     goto out;

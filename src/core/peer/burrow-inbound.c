@@ -22,6 +22,7 @@ struct _BurrowInbound
   BurrowIdentity         *identity;
   BurrowInboundTokenFunc  token_func;
   BurrowInboundDoneFunc   done_func;
+  BurrowInboundNmdcFunc   nmdc_func;    /* NULL: ADC only */
   gpointer                data;
   GPtrArray              *connections;  /* Inbound (ref) */
   guint                   timeout_ms;
@@ -42,9 +43,9 @@ struct _BurrowInbound
 
 typedef enum
 {
-  INBOUND_PEEK,   /* waiting for the first byte (0x16 = TLS) */
+  INBOUND_PEEK,   /* waiting for the first byte (0x16 = TLS, '$' = NMDC) */
   INBOUND_TLS,
-  INBOUND_ADC,    /* SUP/INF until the token is known */
+  INBOUND_ADC,    /* SUP/INF (NMDC: $MyNick/$Lock) until the token is known */
 } InboundStage;
 
 typedef struct
@@ -57,11 +58,241 @@ typedef struct
   GSource              *source;      /* INBOUND_PEEK */
   GCancellable         *cancellable;
   GIOStream            *tls;         /* INBOUND_TLS and later, on TLS connections */
+  guint8                first;       /* the first byte after TLS (read when both protocols may come) */
   BurrowPeerConnection *peer;        /* INBOUND_ADC */
   guint                 timeout_id;
   gint64                accepted_at;  /* monotonic */
   gint64                tls_done_at;  /* monotonic; 0 = no TLS (yet) */
 } Inbound;
+
+/* --- a TLS stream with its first byte read back in front --------------------------------------
+ *
+ * A TLS connection's first byte cannot be peeked at below TLS. When connections of both protocols
+ * are expected over TLS, the first decrypted byte is read and handed back by this stream (reads
+ * go to the TLS connection after it; writes and closing go straight to it). */
+
+#define BURROW_TYPE_PEEKED_INPUT (burrow_peeked_input_get_type ())
+G_DECLARE_FINAL_TYPE (BurrowPeekedInput, burrow_peeked_input, BURROW, PEEKED_INPUT, GInputStream)
+
+struct _BurrowPeekedInput
+{
+  GInputStream  parent_instance;
+  GInputStream *base;
+  guint8        first;
+  gboolean      pending;   /* @first not handed out yet */
+};
+
+G_DEFINE_FINAL_TYPE (BurrowPeekedInput, burrow_peeked_input, G_TYPE_INPUT_STREAM)
+
+static gssize
+peeked_read (GInputStream  *stream,
+             void          *buffer,
+             gsize          count,
+             GCancellable  *cancellable,
+             GError       **error)
+{
+  BurrowPeekedInput *self = BURROW_PEEKED_INPUT (stream);
+
+  if (self->pending && count > 0)
+    {
+      ((guint8 *) buffer)[0] = self->first;
+      self->pending = FALSE;
+      return 1;
+    }
+  return g_input_stream_read (self->base, buffer, count, cancellable, error);
+}
+
+static void
+on_peeked_base_read (GObject      *source,
+                     GAsyncResult *result,
+                     gpointer      data)
+{
+  g_autoptr(GTask) task = data;
+  GError *error = NULL;
+  gssize n = g_input_stream_read_finish (G_INPUT_STREAM (source), result, &error);
+
+  if (n < 0)
+    g_task_return_error (task, error);
+  else
+    g_task_return_int (task, n);
+}
+
+static void
+peeked_read_async (GInputStream        *stream,
+                   void                *buffer,
+                   gsize                count,
+                   int                  io_priority,
+                   GCancellable        *cancellable,
+                   GAsyncReadyCallback  callback,
+                   gpointer             user_data)
+{
+  BurrowPeekedInput *self = BURROW_PEEKED_INPUT (stream);
+  g_autoptr(GTask) task = g_task_new (stream, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, peeked_read_async);
+  if (self->pending && count > 0)
+    {
+      ((guint8 *) buffer)[0] = self->first;
+      self->pending = FALSE;
+      g_task_return_int (task, 1);
+      return;
+    }
+  g_input_stream_read_async (self->base, buffer, count, io_priority, cancellable, on_peeked_base_read,
+                             g_steal_pointer (&task));
+}
+
+static gssize
+peeked_read_finish (GInputStream  *stream,
+                    GAsyncResult  *result,
+                    GError       **error)
+{
+  return g_task_propagate_int (G_TASK (result), error);
+}
+
+static gboolean
+peeked_close (GInputStream  *stream,
+              GCancellable  *cancellable,
+              GError       **error)
+{
+  return TRUE; /* the TLS connection is closed by BurrowPeekedStream */
+}
+
+static void
+burrow_peeked_input_finalize (GObject *object)
+{
+  g_clear_object (&BURROW_PEEKED_INPUT (object)->base);
+  G_OBJECT_CLASS (burrow_peeked_input_parent_class)->finalize (object);
+}
+
+static void
+burrow_peeked_input_class_init (BurrowPeekedInputClass *klass)
+{
+  GInputStreamClass *in_class = G_INPUT_STREAM_CLASS (klass);
+
+  G_OBJECT_CLASS (klass)->finalize = burrow_peeked_input_finalize;
+  in_class->read_fn = peeked_read;
+  in_class->read_async = peeked_read_async;
+  in_class->read_finish = peeked_read_finish;
+  in_class->close_fn = peeked_close;
+}
+
+static void
+burrow_peeked_input_init (BurrowPeekedInput *self)
+{
+}
+
+#define BURROW_TYPE_PEEKED_STREAM (burrow_peeked_stream_get_type ())
+G_DECLARE_FINAL_TYPE (BurrowPeekedStream, burrow_peeked_stream, BURROW, PEEKED_STREAM, GIOStream)
+
+struct _BurrowPeekedStream
+{
+  GIOStream          parent_instance;
+  GIOStream         *base;    /* the TLS connection */
+  BurrowPeekedInput *input;
+};
+
+G_DEFINE_FINAL_TYPE (BurrowPeekedStream, burrow_peeked_stream, G_TYPE_IO_STREAM)
+
+static GInputStream *
+peeked_stream_get_input (GIOStream *stream)
+{
+  return G_INPUT_STREAM (BURROW_PEEKED_STREAM (stream)->input);
+}
+
+static GOutputStream *
+peeked_stream_get_output (GIOStream *stream)
+{
+  return g_io_stream_get_output_stream (BURROW_PEEKED_STREAM (stream)->base);
+}
+
+static gboolean
+peeked_stream_close (GIOStream     *stream,
+                     GCancellable  *cancellable,
+                     GError       **error)
+{
+  return g_io_stream_close (BURROW_PEEKED_STREAM (stream)->base, cancellable, error);
+}
+
+static void
+on_peeked_base_closed (GObject      *source,
+                       GAsyncResult *result,
+                       gpointer      data)
+{
+  g_autoptr(GTask) task = data;
+  GError *error = NULL;
+
+  if (g_io_stream_close_finish (G_IO_STREAM (source), result, &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+static void
+peeked_stream_close_async (GIOStream           *stream,
+                           int                  io_priority,
+                           GCancellable        *cancellable,
+                           GAsyncReadyCallback  callback,
+                           gpointer             user_data)
+{
+  GTask *task = g_task_new (stream, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, peeked_stream_close_async);
+  g_io_stream_close_async (BURROW_PEEKED_STREAM (stream)->base, io_priority, cancellable,
+                           on_peeked_base_closed, task);
+}
+
+static gboolean
+peeked_stream_close_finish (GIOStream     *stream,
+                            GAsyncResult  *result,
+                            GError       **error)
+{
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+static void
+burrow_peeked_stream_finalize (GObject *object)
+{
+  BurrowPeekedStream *self = BURROW_PEEKED_STREAM (object);
+
+  g_clear_object (&self->input);
+  g_clear_object (&self->base);
+  G_OBJECT_CLASS (burrow_peeked_stream_parent_class)->finalize (object);
+}
+
+static void
+burrow_peeked_stream_class_init (BurrowPeekedStreamClass *klass)
+{
+  GIOStreamClass *io_class = G_IO_STREAM_CLASS (klass);
+
+  G_OBJECT_CLASS (klass)->finalize = burrow_peeked_stream_finalize;
+  io_class->get_input_stream = peeked_stream_get_input;
+  io_class->get_output_stream = peeked_stream_get_output;
+  io_class->close_fn = peeked_stream_close;
+  io_class->close_async = peeked_stream_close_async;
+  io_class->close_finish = peeked_stream_close_finish;
+}
+
+static void
+burrow_peeked_stream_init (BurrowPeekedStream *self)
+{
+}
+
+/* @base with @first in front of what it reads */
+static GIOStream *
+peeked_stream_new (GIOStream *base,
+                   guint8     first)
+{
+  BurrowPeekedStream *self = g_object_new (BURROW_TYPE_PEEKED_STREAM, NULL);
+
+  self->base = g_object_ref (base);
+  self->input = g_object_new (BURROW_TYPE_PEEKED_INPUT, NULL);
+  self->input->base = g_object_ref (g_io_stream_get_input_stream (base));
+  self->input->first = first;
+  self->input->pending = TRUE;
+  return G_IO_STREAM (self);
+}
+
+/* --- inbound connections --------------------------------------------------------------------- */
 
 static void
 inbound_clear (gpointer data)
@@ -130,7 +361,7 @@ inbound_stage_name (InboundStage stage)
     case INBOUND_PEEK: return "first byte";
     case INBOUND_TLS:  return "TLS handshake";
     case INBOUND_ADC:
-    default:           return "SUP/INF";
+    default:           return "SUP/INF or $MyNick";
     }
 }
 
@@ -205,13 +436,73 @@ on_incoming_handshake (GObject      *source,
   inbound_unref_later (in);
 }
 
+static void start_incoming (Inbound *in, GIOStream *stream, gboolean nmdc, gboolean peeked);
+
+static void
+on_first_tls_byte (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      data)
+{
+  Inbound *in = data;
+  g_autoptr(GError) error = NULL;
+  gssize n = g_input_stream_read_finish (G_INPUT_STREAM (source), result, &error);
+
+  if (n != 1)
+    {
+      g_debug ("inbound TLS connection from %s: %s before its first line", in->address,
+               n == 0 ? "closed" : error->message);
+      inbound_detach (in, TRUE);
+    }
+  else if (in->owner != NULL)
+    {
+      g_autoptr(GIOStream) stream = peeked_stream_new (in->tls, in->first);
+
+      start_incoming (in, stream, in->first == '$', TRUE);
+    }
+  inbound_unref (in);
+}
+
+/* @nmdc: the connection spoke NMDC (plain: '$' first) or, on TLS, may (the owner decides, and
+ * when it expects both protocols over TLS the first byte is read: @peeked then) */
 static void
 start_incoming (Inbound   *in,
-                GIOStream *stream)
+                GIOStream *stream,
+                gboolean   nmdc,
+                gboolean   peeked)
 {
   BurrowInbound *self = in->owner;
+  g_autofree gchar *our_nick = NULL;
+  g_autofree gchar *charset = NULL;
+  gboolean want_download = FALSE;
+  gboolean adc_too = FALSE;
+  gboolean tls = in->tls != NULL;
 
-  in->peer = burrow_peer_connection_new (stream, BURROW_PEER_SIDE_ACCEPTING, self->identity, NULL);
+  if (nmdc && (self->nmdc_func == NULL ||
+               !self->nmdc_func (tls && !peeked, &adc_too, &our_nick, &charset, &want_download,
+                                 self->data)))
+    {
+      if (!tls || peeked)
+        {
+          g_debug ("inbound NMDC connection from %s: none is expected, closed", in->address);
+          inbound_detach (in, TRUE);
+          return;
+        }
+      nmdc = FALSE; /* TLS: ADC unless an NMDC connection is expected */
+    }
+  if (nmdc && tls && !peeked && adc_too)
+    {
+      /* both may come over TLS: the first byte tells ('$' = NMDC), within the stage deadline */
+      inbound_set_stage (in, INBOUND_ADC);
+      g_input_stream_read_async (g_io_stream_get_input_stream (in->tls), &in->first, 1,
+                                 G_PRIORITY_DEFAULT, in->cancellable, on_first_tls_byte,
+                                 inbound_ref (in));
+      return;
+    }
+  if (nmdc)
+    in->peer = burrow_peer_connection_new_nmdc (stream, BURROW_PEER_SIDE_ACCEPTING, our_nick, NULL,
+                                                charset, want_download);
+  else
+    in->peer = burrow_peer_connection_new (stream, BURROW_PEER_SIDE_ACCEPTING, self->identity, NULL);
   burrow_peer_connection_set_token_func (in->peer, incoming_token_func, in);
   inbound_set_stage (in, INBOUND_ADC);
   burrow_peer_connection_handshake_async (in->peer, NULL, on_incoming_handshake, inbound_ref (in));
@@ -233,7 +524,7 @@ on_incoming_tls_done (GObject      *source,
   else if (in->owner != NULL)
     {
       in->tls_done_at = g_get_monotonic_time ();
-      start_incoming (in, G_IO_STREAM (source));
+      start_incoming (in, G_IO_STREAM (source), TRUE, FALSE);
     }
   inbound_unref (in);
 }
@@ -282,7 +573,7 @@ on_incoming_readable (GSocket      *socket,
                                         on_incoming_tls_done, inbound_ref (in));
     }
   else if (n == 1)
-    start_incoming (in, G_IO_STREAM (in->connection));
+    start_incoming (in, G_IO_STREAM (in->connection), first == '$', FALSE);
   else
     inbound_detach (in, TRUE); /* closed before saying anything */
   return G_SOURCE_REMOVE;
@@ -387,6 +678,14 @@ burrow_inbound_free (BurrowInbound *self)
   g_ptr_array_unref (self->connections);
   g_object_unref (self->identity);
   g_free (self);
+}
+
+/* @nmdc_func: (nullable): how NMDC connections are answered; NULL: every connection is ADC */
+void
+burrow_inbound_set_nmdc_func (BurrowInbound         *self,
+                              BurrowInboundNmdcFunc  nmdc_func)
+{
+  self->nmdc_func = nmdc_func;
 }
 
 /* @ms: 0 = the default (%BURROW_NAT_INBOUND_STAGE_TIMEOUT_MS); applies to stages that start afterwards */

@@ -63,6 +63,29 @@ typedef void (*BurrowInboundDoneFunc) (BurrowPeerConnection *peer,
                                        gint64                tls_done_at,
                                        gpointer              data);
 
+/**
+ * BurrowInboundNmdcFunc:
+ * @tls: whether the connection is TLS and nothing was read yet (its first byte, below TLS, tells
+ *   nothing: it is NMDC when only NMDC connections are expected over TLS)
+ * @adc_too: (out): with @tls, whether an ADC connection over TLS is expected too (then inbound
+ *   reads the first decrypted byte: '$' = NMDC)
+ * @our_nick: (out): our nick for the `$MyNick` answer (UTF-8)
+ * @charset: (out): the hub's charset for it
+ * @want_download: (out): whether we download on it
+ * @data: the user data
+ *
+ * Asked when a connection to our port turns out to be NMDC (`$` first on plain connections).
+ *
+ * Returns: whether an NMDC connection (over TLS when @tls) is expected at all (else it is
+ *   closed, or taken for ADC when @tls)
+ */
+typedef gboolean (*BurrowInboundNmdcFunc) (gboolean   tls,
+                                           gboolean  *adc_too,
+                                           gchar    **our_nick,
+                                           gchar    **charset,
+                                           gboolean  *want_download,
+                                           gpointer   data);
+
 BurrowInbound *burrow_inbound_new                (BurrowIdentity         *identity,
                                                   BurrowInboundTokenFunc  token_func,
                                                   BurrowInboundDoneFunc   done_func,
@@ -70,6 +93,8 @@ BurrowInbound *burrow_inbound_new                (BurrowIdentity         *identi
 void           burrow_inbound_free               (BurrowInbound          *self);
 void           burrow_inbound_take               (BurrowInbound          *self,
                                                   GSocketConnection      *connection);
+void           burrow_inbound_set_nmdc_func      (BurrowInbound          *self,
+                                                  BurrowInboundNmdcFunc   nmdc_func);
 void           burrow_inbound_set_timeout        (BurrowInbound          *self,
                                                   guint                   ms);
 guint          burrow_inbound_get_n_unidentified (BurrowInbound          *self);

@@ -25,6 +25,8 @@
 
 #define PROTO_PLAIN "ADC/1.0"
 #define PROTO_TLS   "ADCS/0.10"
+#define PROTO_NMDC  "NMDC"
+#define PROTO_NMDCS "NMDCS"
 #define TTL_CACHE_US (10 * 60 * G_USEC_PER_SEC)
 
 /*
@@ -51,6 +53,15 @@
  *     what it saw (refusals, silence, ports), not after a silent 30 s.
  *
  * TLS and the ADC handshake on the connection are burrow-peer-handshake.c's.
+ *
+ * NMDC (../shared/NMDC.md §2.4, §2.5, §3.4) uses the first two paths only:
+ * `$ConnectToMe` and `$RevConnectToMe` carry no token, so the peer's nick
+ * stands in for it, and an NMDC expect is found by its hub session, its state
+ * and that nick (a plain `$ConnectToMe` does not even name its sender: its
+ * answer to our `$RevConnectToMe` is matched by the hub and the address).
+ * The connecting side is the TLS client; we ask for TLS (`S`) when the peer's
+ * status has 0x10 and we have a certificate. Two passive users fail at once:
+ * NMDC NAT traversal (`N`/`R`) is not built.
  */
 
 typedef enum
@@ -66,7 +77,11 @@ typedef enum
 typedef struct
 {
   BurrowNatConnector   *connector;   /* borrowed; the connector outlives its expects */
-  gchar                *token;
+  gchar                *key;         /* in the table: the token (ADC), a serial (NMDC) */
+  gchar                *token;       /* NMDC: the peer's nick */
+  gboolean              nmdc;
+  gboolean              accepted;    /* NMDC: the peer's connection to our port was matched */
+  gboolean              nick_unknown; /* NMDC: a plain $ConnectToMe does not name its sender */
   BurrowHubSession     *session;
   BurrowUser           *user;
   gchar                *peer_cid;
@@ -93,7 +108,8 @@ struct _BurrowNatConnector
   BurrowIdentity       *identity;
   BurrowHubList        *hubs;
   GListStore           *attempts;
-  GHashTable           *expects;        /* token → Expect */
+  GHashTable           *expects;        /* key → Expect (ADC: the token) */
+  guint64               nmdc_serial;    /* NMDC expects' keys */
   BurrowPunchListeners *punch_listeners;
   GHashTable           *ttl_cache;      /* peer ip → TtlCacheEntry */
   GPtrArray            *uploads;        /* BurrowPeerConnection serving the peer */
@@ -133,6 +149,13 @@ G_DEFINE_FINAL_TYPE_WITH_CODE (BurrowNatConnector, burrow_nat_connector, G_TYPE_
                                                       burrow_nat_connector_dialer_init))
 
 static void expect_fail        (Expect *e, gint code, const gchar *diagnosis);
+
+static gboolean
+protocol_is_tls (const gchar *protocol)
+{
+  return g_str_has_prefix (protocol, "ADCS/") || g_strcmp0 (protocol, PROTO_NMDCS) == 0;
+}
+
 static void expect_connected   (Expect *e, GSocketConnection *connection, BurrowPeerSide side,
                                 gboolean tls_client);
 static void punch_start        (Expect *e, guint16 remote_port);
@@ -156,6 +179,7 @@ expect_free (Expect *e)
   g_clear_object (&e->user);
   g_clear_object (&e->cancellable);
   g_clear_pointer (&e->probe, burrow_path_probe_free);
+  g_free (e->key);
   g_free (e->token);
   g_free (e->peer_cid);
   g_free (e->peer_nick);
@@ -218,6 +242,9 @@ expect_new (BurrowNatConnector *self,
 
   e->connector = self;
   e->token = g_strdup (token);
+  e->nmdc = burrow_user_is_nmdc (user);
+  /* NMDC tokens are nicks: several expects may name the same one */
+  e->key = e->nmdc ? g_strdup_printf ("nmdc#%" G_GUINT64_FORMAT, ++self->nmdc_serial) : g_strdup (token);
   e->session = g_object_ref (session);
   e->user = g_object_ref (user);
   e->peer_cid = g_strdup (burrow_user_get_cid (user));
@@ -229,7 +256,7 @@ expect_new (BurrowNatConnector *self,
   e->cancellable = g_cancellable_new ();
   e->attempt = burrow_punch_attempt_new (method, role, hub, e->peer_nick, e->peer_cid, token, protocol);
   add_attempt (self, e->attempt);
-  g_hash_table_insert (self->expects, e->token, e);
+  g_hash_table_insert (self->expects, e->key, e);
   return e;
 }
 
@@ -240,7 +267,7 @@ expect_drop (Expect *e)
   BurrowNatConnector *self = e->connector;
 
   g_signal_emit (self, signals[SIGNAL_ATTEMPT_FINISHED], 0, e->attempt);
-  if (!g_hash_table_remove (self->expects, e->token))
+  if (!g_hash_table_remove (self->expects, e->key))
     expect_free (e);
 }
 
@@ -269,13 +296,28 @@ expect_deliver (Expect               *e,
 {
   BurrowNatConnector *self = e->connector;
   g_autoptr(GTask) task = g_steal_pointer (&e->task);
+  g_autofree gchar *nick = g_strdup (e->peer_nick);
+  gboolean serve;
 
   burrow_punch_attempt_add_step (e->attempt, BURROW_PUNCH_STEP_PEER_INF, "peer %s identified",
-                                 burrow_peer_connection_get_peer_cid (peer));
+                                 e->nmdc ? burrow_peer_connection_get_peer_nick (peer)
+                                         : burrow_peer_connection_get_peer_cid (peer));
+  if (e->nick_unknown && burrow_peer_connection_get_peer_nick (peer) != NULL)
+    {
+      /* a plain $ConnectToMe named no sender: its $MyNick did */
+      g_free (e->peer_nick);
+      e->peer_nick = g_strdup (burrow_peer_connection_get_peer_nick (peer));
+      burrow_punch_attempt_set_peer_nick (e->attempt, e->peer_nick);
+    }
   burrow_punch_attempt_finish (e->attempt, BURROW_PUNCH_RESULT_CONNECTED, _("Connected"));
   burrow_peer_connection_set_attempt (peer, e->attempt);
   e->state = EXPECT_DONE;
-  if (task == NULL)
+  /* NMDC: when both sides want to download, `$Direction` decides; the loser serves */
+  serve = task == NULL || !burrow_peer_connection_can_download (peer);
+  if (serve && task != NULL)
+    burrow_punch_attempt_add_step (e->attempt, BURROW_PUNCH_STEP_NOTE,
+                                   "the peer downloads on this connection ($Direction)");
+  if (serve)
     {
       burrow_peer_connection_set_source_func (peer, self->source_func, self->slot_func,
                                               self->source_data);
@@ -285,7 +327,11 @@ expect_deliver (Expect               *e,
     }
   expect_drop (e);
   /* last: the callback may remove the session, and with it any expect */
-  if (task != NULL)
+  if (task != NULL && serve)
+    g_task_return_new_error (task, BURROW_NAT_ERROR, BURROW_NAT_ERROR_FAILED,
+                             _("%s wanted to download from us at the same time and won the draw "
+                               "for this connection; try again when its download ends"), nick);
+  else if (task != NULL)
     g_task_return_pointer (task, g_object_ref (peer), g_object_unref);
 }
 
@@ -299,8 +345,12 @@ expect_timeout_cb (gpointer data)
   switch (e->state)
     {
     case EXPECT_CTM:
-      why = g_strdup_printf (_("%s did not answer our connection request (no CTM within %u s)"),
-                             e->peer_nick, BURROW_NAT_REQUEST_TIMEOUT_MS / 1000);
+      if (e->nmdc)
+        why = g_strdup_printf (_("%s did not answer our connection request (no $ConnectToMe within "
+                                 "%u s)"), e->peer_nick, BURROW_NAT_REQUEST_TIMEOUT_MS / 1000);
+      else
+        why = g_strdup_printf (_("%s did not answer our connection request (no CTM within %u s)"),
+                               e->peer_nick, BURROW_NAT_REQUEST_TIMEOUT_MS / 1000);
       break;
     case EXPECT_NAT:
       why = g_strdup_printf (_("%s did not answer our NAT traversal request (no NAT within %u s); "
@@ -351,7 +401,7 @@ drop_expects (BurrowNatConnector *self,
   g_hash_table_iter_init (&iter, self->expects);
   while (g_hash_table_iter_next (&iter, NULL, &value))
     if (keep == NULL || !keep (self, value))
-      g_ptr_array_add (tokens, g_strdup (((Expect *) value)->token));
+      g_ptr_array_add (tokens, g_strdup (((Expect *) value)->key));
   for (guint i = 0; i < tokens->len && self->expects != NULL; i++)
     g_hash_table_remove (self->expects, g_ptr_array_index (tokens, i));
 }
@@ -367,7 +417,7 @@ send_request (Expect             *e,
   g_autoptr(BurrowConnectRequest) request = burrow_connect_request_new (kind, e->user, e->protocol,
                                                                         port, e->token);
 
-  request->tls = g_str_has_prefix (e->protocol, "ADCS/");
+  request->tls = protocol_is_tls (e->protocol);
   return burrow_hub_session_send_connect_request (e->session, request, error);
 }
 
@@ -375,6 +425,11 @@ static const gchar *
 choose_protocol (BurrowNatConnector *self,
                  BurrowUser         *user)
 {
+  /* NMDC: `S` when the peer's status has 0x10 and we have a certificate (NMDC.md §2.5); NMDC
+   * has no keyprints */
+  if (burrow_user_is_nmdc (user))
+    return !self->plain_only && burrow_identity_get_certificate (self->identity) != NULL &&
+           burrow_user_supports_tls (user) ? PROTO_NMDCS : PROTO_NMDC;
   /* a published keyprint means the peer has a key to prove: ask for TLS */
   if (!self->plain_only && burrow_identity_get_certificate (self->identity) != NULL &&
       (burrow_user_supports_tls (user) || burrow_user_get_keyprint (user) != NULL))
@@ -382,21 +437,22 @@ choose_protocol (BurrowNatConnector *self,
   return PROTO_PLAIN;
 }
 
+/* @nmdc: whether the request came from an NMDC hub (NMDC, NMDCS), else ADC's */
 static gboolean
-protocol_is_tls (const gchar *protocol)
+protocol_supported_on (BurrowNatConnector *self,
+                       const gchar        *protocol,
+                       gboolean            nmdc)
 {
-  return g_str_has_prefix (protocol, "ADCS/");
-}
-
-static gboolean
-protocol_supported (BurrowNatConnector *self,
-                    const gchar        *protocol)
-{
-  if (g_strcmp0 (protocol, PROTO_PLAIN) == 0)
+  if (g_strcmp0 (protocol, nmdc ? PROTO_NMDC : PROTO_PLAIN) == 0)
     return TRUE;
+  if (nmdc)
+    return g_strcmp0 (protocol, PROTO_NMDCS) == 0 &&
+           burrow_identity_get_certificate (self->identity) != NULL;
   return (g_strcmp0 (protocol, PROTO_TLS) == 0 || g_strcmp0 (protocol, "ADCS/1.0") == 0) &&
          burrow_identity_get_certificate (self->identity) != NULL;
 }
+
+#define protocol_supported(self, protocol) protocol_supported_on ((self), (protocol), FALSE)
 
 /* The peer's I4 as an address: only a numeric IPv4 address (never a name
  * for the resolver: a hub user chooses what its INF says). */
@@ -578,10 +634,10 @@ punch_start (Expect  *e,
   if (e->role == BURROW_PUNCH_ROLE_INITIATOR)
     {
       BurrowNatConnector *self = e->connector;
-      g_autofree gchar *token = g_strdup (e->token);
+      g_autofree gchar *key = g_strdup (e->key);
 
       burrow_punch_start (e->punch, remote_port, ttl, BURROW_NAT_PUNCH_WINDOW_MS);
-      e = g_hash_table_lookup (self->expects, token);
+      e = g_hash_table_lookup (self->expects, key);
       if (e != NULL && e->state == EXPECT_CONNECTING &&
           send_request (e, BURROW_CONNECT_KIND_NAT_REPLY, local_port, NULL))
         burrow_punch_attempt_add_step (e->attempt, BURROW_PUNCH_STEP_RNT_SENT, "RNT %s %u",
@@ -621,12 +677,18 @@ expect_connected (Expect            *e,
   BurrowPeerHandshake handshake = {
     .identity = e->connector->identity,
     .side = side,
-    .tls = g_strcmp0 (e->protocol, PROTO_PLAIN) != 0,
+    .tls = protocol_is_tls (e->protocol),
     .tls_client = tls_client,
-    .token = e->token,
-    .peer_cid = e->peer_cid,
-    .peer_keyprint = e->peer_keyprint,
+    /* NMDC: the nick we expect in the peer's $MyNick, unknown for a $ConnectToMe we did not ask for */
+    .token = e->nick_unknown ? NULL : e->token,
+    .peer_cid = e->nmdc ? NULL : e->peer_cid,
+    .peer_keyprint = e->nmdc ? NULL : e->peer_keyprint,
     .peer_name = e->peer_nick,
+    .protocol = e->nmdc ? BURROW_PEER_PROTOCOL_NMDC : BURROW_PEER_PROTOCOL_ADC,
+    .our_nick = burrow_hub_session_get_nick (e->session),
+    .charset = burrow_hub_session_get_encoding (e->session),
+    /* our own request: we download; the peer's: it does */
+    .want_download = e->task != NULL,
     .attempt = e->attempt,
   };
 
@@ -727,6 +789,44 @@ connect_directly (Expect  *e,
  * the peer on our port. The connection must be what the expect asked for:
  * TLS (with the published key) for ADCS, plain for ADC — never less than
  * that, whoever knows the token and CID. */
+/* Whether NMDC expect @a was made before @b (its serial key is lower). */
+static gboolean
+nmdc_expect_older (const Expect *a,
+                   const Expect *b)
+{
+  gsize la = strlen (a->key), lb = strlen (b->key);
+
+  return la < lb || (la == lb && strcmp (a->key, b->key) < 0);
+}
+
+/* The NMDC expect that waits in @state for the peer @nick (any hub when @session is NULL), the
+ * oldest first (the lowest serial). */
+static Expect *
+find_nmdc_expect (BurrowNatConnector *self,
+                  BurrowHubSession   *session,
+                  const gchar        *nick,
+                  ExpectState         state,
+                  gboolean            accepted)
+{
+  GHashTableIter iter;
+  gpointer value;
+  Expect *found = NULL;
+
+  g_hash_table_iter_init (&iter, self->expects);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      Expect *e = value;
+
+      if (!e->nmdc || e->state != state || (accepted && !e->accepted) ||
+          (session != NULL && e->session != session) ||
+          (nick != NULL && g_strcmp0 (e->token, nick) != 0))
+        continue;
+      if (found == NULL || nmdc_expect_older (e, found))
+        found = e;
+    }
+  return found;
+}
+
 static gboolean
 inbound_token_func (const gchar    *token,
                     const gchar    *cid,
@@ -734,20 +834,27 @@ inbound_token_func (const gchar    *token,
                     gpointer        data)
 {
   BurrowNatConnector *self = data;
-  Expect *e = g_hash_table_lookup (self->expects, token);
+  Expect *e;
 
-  if (e == NULL || e->state != EXPECT_INCOMING || g_strcmp0 (cid, e->peer_cid) != 0)
+  if (cid == NULL)
+    e = find_nmdc_expect (self, NULL, token, EXPECT_INCOMING, FALSE); /* NMDC: token = the nick */
+  else
+    e = g_hash_table_lookup (self->expects, token);
+  if (e == NULL || e->state != EXPECT_INCOMING || (!e->nmdc && g_strcmp0 (cid, e->peer_cid) != 0))
     return FALSE;
 
   if ((tls != NULL) != protocol_is_tls (e->protocol))
     {
       g_autofree gchar *why = g_strdup_printf (_("%s used %s instead of %s, the protocol we asked "
                                                  "for: connection refused"),
-                                               e->peer_nick, tls ? PROTO_TLS : PROTO_PLAIN, e->protocol);
+                                               e->peer_nick,
+                                               e->nmdc ? (tls ? PROTO_NMDCS : PROTO_NMDC)
+                                                       : (tls ? PROTO_TLS : PROTO_PLAIN),
+                                               e->protocol);
       expect_fail (e, BURROW_NAT_ERROR_PROTOCOL_MISMATCH, why);
       return FALSE;
     }
-  if (tls != NULL && !burrow_peer_handshake_keyprint_matches (e->peer_keyprint,
+  if (tls != NULL && !e->nmdc && !burrow_peer_handshake_keyprint_matches (e->peer_keyprint,
                                                               g_tls_connection_get_peer_certificate (tls)))
     {
       g_autofree gchar *why = g_strdup_printf (_("%s's certificate does not match the keyprint it "
@@ -758,6 +865,7 @@ inbound_token_func (const gchar    *token,
 
   /* identified: the expect's own timeout takes over */
   e->state = EXPECT_CONNECTING;
+  e->accepted = TRUE;
   burrow_punch_attempt_add_step (e->attempt, BURROW_PUNCH_STEP_ACCEPTED,
                                  "the peer connected to our port with our token");
   return TRUE;
@@ -771,8 +879,13 @@ inbound_done_func (BurrowPeerConnection *peer,
                    gpointer              data)
 {
   BurrowNatConnector *self = data;
-  Expect *e = g_hash_table_lookup (self->expects, burrow_peer_connection_get_token (peer));
+  Expect *e;
 
+  if (burrow_peer_connection_get_protocol (peer) == BURROW_PEER_PROTOCOL_NMDC)
+    e = find_nmdc_expect (self, NULL, burrow_peer_connection_get_peer_nick (peer), EXPECT_CONNECTING,
+                          TRUE);
+  else
+    e = g_hash_table_lookup (self->expects, burrow_peer_connection_get_token (peer));
   if (e == NULL)
     {
       burrow_peer_connection_close (peer); /* its expect ended meanwhile */
@@ -791,6 +904,57 @@ inbound_done_func (BurrowPeerConnection *peer,
   expect_deliver (e, peer);
 }
 
+/* An NMDC connection came to our port: its `$MyNick` answer needs our nick on the hub that
+ * brokered it and whether we download on it, before its `$MyNick` says who it is. Both come
+ * from the NMDC expects that wait for a peer on our port (our nick is the same on every hub
+ * unless a hub renamed us); none: it is not expected and closed at once. A TLS connection
+ * cannot be told by its first byte: it is NMDC when only NMDC ones are expected, and inbound
+ * reads its first line when ADC ones are expected too. */
+static gboolean
+inbound_nmdc_func (gboolean   tls,
+                   gboolean  *adc_too,
+                   gchar    **our_nick,
+                   gchar    **charset,
+                   gboolean  *want_download,
+                   gpointer   data)
+{
+  BurrowNatConnector *self = data;
+  Expect *first = NULL;
+  GHashTableIter iter;
+  gpointer value;
+
+  g_hash_table_iter_init (&iter, self->expects);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      Expect *e = value;
+
+      if (e->state != EXPECT_INCOMING || (tls && !protocol_is_tls (e->protocol)))
+        continue;
+      if (!e->nmdc)
+        {
+          if (tls)
+            *adc_too = TRUE;
+          continue;
+        }
+      if (first == NULL || nmdc_expect_older (e, first))
+        first = e;
+    }
+  if (first == NULL)
+    return FALSE;
+  *our_nick = g_strdup (burrow_hub_session_get_nick (first->session));
+  *charset = g_strdup (burrow_hub_session_get_encoding (first->session));
+  *want_download = FALSE;
+  g_hash_table_iter_init (&iter, self->expects);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      Expect *e = value;
+
+      if (e->nmdc && e->state == EXPECT_INCOMING && e->task != NULL)
+        *want_download = TRUE;
+    }
+  return TRUE;
+}
+
 static void
 on_listener_incoming (BurrowListener     *listener,
                       GSocketConnection  *connection,
@@ -803,7 +967,7 @@ on_listener_incoming (BurrowListener     *listener,
 
 static guint
 count_incoming (BurrowNatConnector *self,
-                const gchar        *cid)
+                const gchar        *user_id)
 {
   GHashTableIter iter;
   gpointer value;
@@ -813,7 +977,8 @@ count_incoming (BurrowNatConnector *self,
   while (g_hash_table_iter_next (&iter, NULL, &value))
     {
       Expect *e = value;
-      if (e->role == BURROW_PUNCH_ROLE_RESPONDER && (cid == NULL || g_strcmp0 (e->peer_cid, cid) == 0))
+      if (e->role == BURROW_PUNCH_ROLE_RESPONDER &&
+          (user_id == NULL || g_strcmp0 (burrow_user_get_id (e->user), user_id) == 0))
         n++;
     }
   return n;
@@ -838,7 +1003,7 @@ handle_answer (BurrowNatConnector         *self,
                     (request->kind == BURROW_CONNECT_KIND_NAT && e->state == EXPECT_NAT) ||
                     (request->kind == BURROW_CONNECT_KIND_NAT_REPLY && e->state == EXPECT_RNT);
 
-  if (g_strcmp0 (e->peer_cid, burrow_user_get_cid (request->user)) != 0)
+  if (!e->nmdc && g_strcmp0 (e->peer_cid, burrow_user_get_cid (request->user)) != 0)
     return;
   if (request->kind == BURROW_CONNECT_KIND_REFUSED)
     {
@@ -875,6 +1040,143 @@ handle_answer (BurrowNatConnector         *self,
     punch_start (e, request->port);
 }
 
+/* Fails @attempt at once with @why (nothing was sent) and records it. */
+static void
+attempt_fail_now (BurrowNatConnector *self,
+                  BurrowPunchAttempt *attempt,
+                  const gchar        *why)
+{
+  add_attempt (self, attempt);
+  burrow_punch_attempt_add_step (attempt, BURROW_PUNCH_STEP_FAILED, "%s", why);
+  burrow_punch_attempt_finish (attempt, BURROW_PUNCH_RESULT_FAILED, why);
+  g_signal_emit (self, signals[SIGNAL_ATTEMPT_FINISHED], 0, attempt);
+}
+
+static gchar *
+nmdc_both_passive (BurrowUser *user)
+{
+  return g_strdup_printf (_("Both you and %s are passive; NMDC NAT traversal is not built yet, "
+                            "so no connection is possible: one of you needs an open port"),
+                          burrow_user_get_nick (user));
+}
+
+/* NMDC requests (NMDC.md §3.4): `$ConnectToMe` (we connect; the answer to our `$RevConnectToMe`
+ * or a peer that wants to download from us) and `$RevConnectToMe` (active: our `$ConnectToMe`;
+ * passive: nothing is possible without NAT traversal, which NMDC does not get from us). */
+static void
+on_nmdc_request (BurrowNatConnector         *self,
+                 BurrowHubSession           *session,
+                 const BurrowConnectRequest *request)
+{
+  BurrowUser *user = request->user;
+  const gchar *protocol = request->protocol;
+  gboolean active = self->listener != NULL && burrow_listener_is_running (self->listener);
+  const gchar *ip = burrow_user_get_ip4 (user);
+  Expect *e;
+
+  if (request->kind == BURROW_CONNECT_KIND_CONNECT)
+    {
+      /* the answer to our $RevConnectToMe: the nick the session found for the address, else the
+       * address, else the oldest one waiting on this hub (a plain $ConnectToMe names no sender,
+       * and the hub rewrites its address) */
+      e = find_nmdc_expect (self, session, request->token, EXPECT_CTM, FALSE);
+      if (e == NULL && ip != NULL)
+        {
+          GHashTableIter iter;
+          gpointer value;
+
+          g_hash_table_iter_init (&iter, self->expects);
+          while (e == NULL && g_hash_table_iter_next (&iter, NULL, &value))
+            {
+              Expect *x = value;
+
+              if (x->nmdc && x->state == EXPECT_CTM && x->session == session &&
+                  g_strcmp0 (x->peer_ip, ip) == 0)
+                e = x;
+            }
+        }
+      if (e == NULL)
+        e = find_nmdc_expect (self, session, NULL, EXPECT_CTM, FALSE);
+      if (e != NULL)
+        {
+          burrow_punch_attempt_add_step (e->attempt, BURROW_PUNCH_STEP_REQUEST_RECEIVED,
+                                         "$ConnectToMe %s %s:%u", protocol, ip ? ip : "?", request->port);
+          if (!protocol_supported_on (self, protocol, TRUE))
+            {
+              g_autofree gchar *why = g_strdup_printf (_("%s asked for TLS, but we have no "
+                                                         "certificate: connection refused"),
+                                                       e->peer_nick);
+              expect_fail (e, BURROW_NAT_ERROR_PROTOCOL_MISMATCH, why);
+              return;
+            }
+          /* $RevConnectToMe cannot ask for TLS: the active side decides (NMDC.md §2.5) */
+          if (g_strcmp0 (protocol, e->protocol) != 0)
+            {
+              g_free (e->protocol);
+              e->protocol = g_strdup (protocol);
+              burrow_punch_attempt_set_protocol (e->attempt, protocol);
+            }
+          /* the address the hub gives is the one to use (it rewrites a wrong one) */
+          if (ip != NULL)
+            {
+              g_free (e->peer_ip);
+              e->peer_ip = g_strdup (ip);
+            }
+          connect_directly (e, request->port);
+          return;
+        }
+
+      /* the peer is active and wants to download from us: connect to it */
+      if (!protocol_supported_on (self, protocol, TRUE) || ip == NULL ||
+          count_incoming (self, NULL) >= BURROW_NAT_MAX_INCOMING ||
+          count_incoming (self, burrow_user_get_id (user)) >= BURROW_NAT_MAX_INCOMING_PER_PEER)
+        return;
+      e = expect_new (self, session, user, request->token, protocol, BURROW_PUNCH_ROLE_RESPONDER,
+                      BURROW_PUNCH_METHOD_INCOMING);
+      e->nick_unknown = TRUE;
+      burrow_punch_attempt_add_step (e->attempt, BURROW_PUNCH_STEP_REQUEST_RECEIVED,
+                                     "$ConnectToMe %s %s:%u", protocol, ip, request->port);
+      connect_directly (e, request->port);
+      return;
+    }
+
+  if (request->kind != BURROW_CONNECT_KIND_REVERSE)
+    return; /* N/R: NMDC NAT traversal is not built */
+  if (count_incoming (self, NULL) >= BURROW_NAT_MAX_INCOMING ||
+      count_incoming (self, burrow_user_get_id (user)) >= BURROW_NAT_MAX_INCOMING_PER_PEER)
+    return;
+  if (!active)
+    {
+      g_autoptr(BurrowPunchAttempt) attempt = NULL;
+      g_autofree gchar *why = nmdc_both_passive (user);
+
+      /* recorded, never answered: an N line would be NMDC NAT traversal */
+      attempt = burrow_punch_attempt_new (BURROW_PUNCH_METHOD_INCOMING, BURROW_PUNCH_ROLE_RESPONDER,
+                                          burrow_hub_session_get_uri (session),
+                                          burrow_user_get_nick (user), NULL, request->token, protocol);
+      burrow_punch_attempt_add_step (attempt, BURROW_PUNCH_STEP_REQUEST_RECEIVED, "$RevConnectToMe");
+      attempt_fail_now (self, attempt, why);
+      return;
+    }
+  /* we are active: $ConnectToMe, with `S` when the peer can do TLS and we can */
+  protocol = choose_protocol (self, user);
+  e = expect_new (self, session, user, request->token, protocol, BURROW_PUNCH_ROLE_RESPONDER,
+                  BURROW_PUNCH_METHOD_INCOMING);
+  burrow_punch_attempt_add_step (e->attempt, BURROW_PUNCH_STEP_REQUEST_RECEIVED, "$RevConnectToMe");
+  e->state = EXPECT_INCOMING;
+  expect_arm_timeout (e, BURROW_NAT_REQUEST_TIMEOUT_MS);
+  {
+    guint16 our_port = burrow_listener_get_port (self->listener);
+    g_autoptr(GError) error = NULL;
+
+    if (send_request (e, BURROW_CONNECT_KIND_CONNECT, our_port, &error))
+      burrow_punch_attempt_add_step (e->attempt, BURROW_PUNCH_STEP_REQUEST_SENT, "$ConnectToMe %s %u",
+                                     protocol, our_port);
+    else
+      expect_fail (e, BURROW_NAT_ERROR_FAILED, error->message);
+  }
+}
+
 static void
 on_connect_request (BurrowHubList              *hubs,
                     BurrowHubSession           *session,
@@ -884,7 +1186,14 @@ on_connect_request (BurrowHubList              *hubs,
   BurrowUser *user = request->user;
   const gchar *protocol = request->protocol;
   gboolean active = self->listener != NULL && burrow_listener_is_running (self->listener);
-  Expect *e = g_hash_table_lookup (self->expects, request->token);
+  Expect *e;
+
+  if (burrow_user_is_nmdc (user))
+    {
+      on_nmdc_request (self, session, request);
+      return;
+    }
+  e = g_hash_table_lookup (self->expects, request->token);
 
   if (e != NULL)
     {
@@ -905,7 +1214,7 @@ on_connect_request (BurrowHubList              *hubs,
       return;
     }
   if (count_incoming (self, NULL) >= BURROW_NAT_MAX_INCOMING ||
-      count_incoming (self, burrow_user_get_cid (user)) >= BURROW_NAT_MAX_INCOMING_PER_PEER)
+      count_incoming (self, burrow_user_get_id (user)) >= BURROW_NAT_MAX_INCOMING_PER_PEER)
     return;
 
   if (request->kind == BURROW_CONNECT_KIND_CONNECT)
@@ -1016,6 +1325,14 @@ burrow_nat_connector_connect_async (BurrowNatConnector  *self,
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, burrow_nat_connector_connect_async);
   protocol = choose_protocol (self, user);
+  if (burrow_user_is_nmdc (user))
+    {
+      /* NMDC requests carry no token: the peer's nick stands in for it */
+      g_free (token);
+      token = g_strdup (burrow_user_get_nick (user));
+      if (!active)
+        protocol = PROTO_NMDC; /* $RevConnectToMe cannot ask for TLS: the peer decides */
+    }
 
   if (burrow_hub_session_get_state (session) != BURROW_HUB_STATE_NORMAL)
     {
@@ -1037,6 +1354,20 @@ burrow_nat_connector_connect_async (BurrowNatConnector  *self,
       e = expect_new (self, session, user, token, protocol, BURROW_PUNCH_ROLE_INITIATOR,
                       BURROW_PUNCH_METHOD_REVERSE);
       e->state = EXPECT_CTM;
+    }
+  else if (burrow_user_is_nmdc (user))
+    {
+      g_autoptr(BurrowPunchAttempt) attempt = NULL;
+      g_autofree gchar *why = nmdc_both_passive (user);
+
+      /* never an N line: NMDC NAT traversal is not built (NMDC.md §3) */
+      attempt = burrow_punch_attempt_new (BURROW_PUNCH_METHOD_REVERSE, BURROW_PUNCH_ROLE_INITIATOR,
+                                          burrow_hub_session_get_uri (session), burrow_user_get_nick (user),
+                                          NULL, burrow_user_get_nick (user), protocol);
+      attempt_fail_now (self, attempt, why);
+      task_set_attempt (task, attempt);
+      g_task_return_new_error (task, BURROW_NAT_ERROR, BURROW_NAT_ERROR_PEER_PASSIVE, "%s", why);
+      return;
     }
   else if (burrow_user_supports_nat_traversal (user) && burrow_user_get_ip4 (user) != NULL)
     {
@@ -1073,9 +1404,11 @@ burrow_nat_connector_connect_async (BurrowNatConnector  *self,
       return;
     }
   if (kind == BURROW_CONNECT_KIND_CONNECT)
-    burrow_punch_attempt_add_step (e->attempt, BURROW_PUNCH_STEP_REQUEST_SENT, "CTM %s %u", protocol, port);
+    burrow_punch_attempt_add_step (e->attempt, BURROW_PUNCH_STEP_REQUEST_SENT, "%s %s %u",
+                                   e->nmdc ? "$ConnectToMe" : "CTM", protocol, port);
   else
-    burrow_punch_attempt_add_step (e->attempt, BURROW_PUNCH_STEP_REQUEST_SENT, "RCM %s", protocol);
+    burrow_punch_attempt_add_step (e->attempt, BURROW_PUNCH_STEP_REQUEST_SENT, "%s %s",
+                                   e->nmdc ? "$RevConnectToMe" : "RCM", protocol);
 }
 
 /**
@@ -1257,6 +1590,7 @@ burrow_nat_connector_new (BurrowIdentity *identity,
   self->identity = g_object_ref (identity);
   self->hubs = g_object_ref (hubs);
   self->inbound = burrow_inbound_new (identity, inbound_token_func, inbound_done_func, self);
+  burrow_inbound_set_nmdc_func (self->inbound, inbound_nmdc_func);
   g_signal_connect_object (hubs, "connect-request", G_CALLBACK (on_connect_request), self, 0);
   g_signal_connect_object (hubs, "items-changed", G_CALLBACK (on_hubs_changed), self, 0);
   return self;

@@ -17,82 +17,9 @@
 #include "burrow-base32.h"
 #include "burrow-error.h"
 #include "burrow-line-channel.h"
+#include "burrow-tls.h"
 
-#include "burrow-peer-connection.h"
-
-#define MAX_QUEUED_BYTES (8 * 1024 * 1024)
-/* Uploads: read this much per step, and keep at most HIGH_WATER queued. */
-#define UPLOAD_CHUNK     (1024 * 1024)
-#define HIGH_WATER       (4 * 1024 * 1024)
-#define LOW_WATER        (1024 * 1024)
-#define INFLATE_CHUNK    (256 * 1024)
-
-/* One state enum, one dispatch per state (DESIGN.md principle 4). */
-typedef enum
-{
-  STATE_SUP,       /* waiting for the peer's SUP */
-  STATE_INF,       /* waiting for the peer's INF */
-  STATE_IDLE,      /* identified: requests may flow */
-  STATE_RECEIVING, /* a SND announced binary data that is arriving */
-  STATE_SENDING,   /* we answered a GET and are sending its data */
-  STATE_CLOSED,
-} State;
-
-struct _BurrowPeerConnection
-{
-  GObject              parent_instance;
-
-  /* owned */
-  GIOStream           *stream;
-  BurrowLineChannel   *channel;
-  BurrowIdentity      *identity;
-  BurrowPunchAttempt  *attempt;      /* how the connection came about, or NULL */
-  gchar               *token;
-  gchar               *peer_cid;
-  GTask               *handshake_task;
-  GTask               *download_task;
-  GError              *error;
-
-  /* the download in flight */
-  gchar               *dl_type;
-  gchar               *dl_identifier;
-  guint64              dl_offset;
-  gint64               dl_length;
-  guint64              dl_expected;
-  guint64              dl_max;      /* most bytes the SND may announce; 0: any */
-  guint64              dl_received;
-  BurrowPeerSinkFunc   dl_sink;
-  gpointer             dl_sink_data;
-  z_stream            *dl_zstream;
-  guint8              *dl_zbuf;
-
-  /* the upload in flight */
-  BurrowPeerSource    *up_source;
-  GInputStream        *up_input;
-  GCancellable        *up_cancellable;
-  guint64              up_remaining;
-  guint64              up_position;
-  gboolean             up_reading;
-  gboolean             up_slot;
-
-  guint64              bytes_sent;
-  guint64              bytes_received;
-
-  /* borrowed / callbacks */
-  BurrowPeerTokenFunc  token_func;
-  gpointer             token_data;
-  BurrowPeerSourceFunc source_func;
-  BurrowPeerSlotFunc   slot_func;
-  gpointer             source_data;
-
-  BurrowPeerSide       side;
-  State                state;
-  guint                timeout_id;
-  guint                handshake_timeout_ms;
-  guint64              download_expected;
-  gboolean             sent_sup;
-  gboolean             sent_inf;
-};
+#include "burrow-peer-connection-private.h"
 
 enum {
   SIGNAL_CLOSED,
@@ -129,6 +56,7 @@ burrow_peer_connection_finalize (GObject *object)
   g_free (self->token);
   g_free (self->peer_cid);
   g_clear_error (&self->error);
+  _burrow_peer_nmdc_finalize (self);
 
   G_OBJECT_CLASS (burrow_peer_connection_parent_class)->finalize (object);
 }
@@ -176,6 +104,8 @@ static void
 burrow_peer_connection_init (BurrowPeerConnection *self)
 {
   self->handshake_timeout_ms = BURROW_PEER_HANDSHAKE_TIMEOUT_MS;
+  self->protocol = BURROW_PEER_PROTOCOL_ADC;
+  self->can_download = TRUE;
 }
 
 /**
@@ -232,6 +162,8 @@ send_message (BurrowPeerConnection *self,
   g_autoptr(GString) line = g_string_new (NULL);
   g_autoptr(GError) error = NULL;
 
+  if (self->protocol == BURROW_PEER_PROTOCOL_NMDC)
+    return _burrow_peer_nmdc_send_message (self, msg);
   burrow_adc_message_append_to (msg, line);
   if (!g_log_writer_default_would_drop (G_LOG_LEVEL_DEBUG, G_LOG_DOMAIN))
     g_debug ("→ %.*s", (gint) line->len - 1, line->str);
@@ -333,6 +265,29 @@ fail (BurrowPeerConnection *self,
   g_clear_error (&self->error);
   self->error = g_error_new_literal (domain, code, message);
   burrow_peer_connection_close (self);
+}
+
+void
+_burrow_peer_connection_fail (BurrowPeerConnection *self,
+                              GQuark                domain,
+                              gint                  code,
+                              const gchar          *message)
+{
+  fail (self, domain, code, message);
+}
+
+void
+_burrow_peer_connection_complete_handshake (BurrowPeerConnection *self,
+                                            const GError         *error)
+{
+  complete_handshake (self, error);
+}
+
+void
+_burrow_peer_connection_complete_download (BurrowPeerConnection *self,
+                                           const GError         *error)
+{
+  complete_download (self, error);
 }
 
 /* --- dispatch ----------------------------------------------------------------------------- */
@@ -643,8 +598,14 @@ send_sta_code (BurrowPeerConnection *self,
                const gchar          *code,
                const gchar          *text)
 {
-  g_autoptr(BurrowAdcMessage) sta = burrow_adc_message_new ('C', BURROW_ADC_CMD_STA);
+  g_autoptr(BurrowAdcMessage) sta = NULL;
 
+  if (self->protocol == BURROW_PEER_PROTOCOL_NMDC)
+    {
+      _burrow_peer_nmdc_send_error (self, code, text);
+      return;
+    }
+  sta = burrow_adc_message_new ('C', BURROW_ADC_CMD_STA);
   burrow_adc_message_add_param (sta, code);
   burrow_adc_message_add_param (sta, text);
   send_message (self, sta);
@@ -861,9 +822,9 @@ handle_snd (BurrowPeerConnection *self,
     burrow_line_channel_receive_raw (self->channel, n, on_raw, self);
 }
 
-static void
-dispatch_idle (BurrowPeerConnection *self,
-               BurrowAdcMessage     *msg)
+void
+_burrow_peer_connection_dispatch_idle (BurrowPeerConnection *self,
+                                       BurrowAdcMessage     *msg)
 {
   switch (burrow_adc_message_get_command (msg))
     {
@@ -945,8 +906,11 @@ on_line (BurrowLineChannel *channel,
       break;
     case STATE_IDLE:
     case STATE_SENDING:
-      dispatch_idle (self, msg);
+      _burrow_peer_connection_dispatch_idle (self, msg);
       break;
+    case STATE_NMDC_NICK:
+    case STATE_NMDC_LOCK:
+    case STATE_NMDC_KEY:
     case STATE_RECEIVING:
     case STATE_CLOSED:
     default:
@@ -972,8 +936,12 @@ handshake_timeout_cb (gpointer data)
   g_autoptr(BurrowPeerConnection) self = g_object_ref (data);
 
   self->timeout_id = 0;
-  fail (self, BURROW_NAT_ERROR, BURROW_NAT_ERROR_TIMED_OUT,
-        _("The peer did not complete the SUP/INF handshake in time"));
+  if (self->protocol == BURROW_PEER_PROTOCOL_NMDC)
+    fail (self, BURROW_NAT_ERROR, BURROW_NAT_ERROR_TIMED_OUT,
+          _("The peer did not complete the NMDC handshake in time"));
+  else
+    fail (self, BURROW_NAT_ERROR, BURROW_NAT_ERROR_TIMED_OUT,
+          _("The peer did not complete the SUP/INF handshake in time"));
   return G_SOURCE_REMOVE;
 }
 
@@ -1007,6 +975,54 @@ burrow_peer_connection_new (GIOStream      *stream,
   return self;
 }
 
+/**
+ * burrow_peer_connection_new_nmdc:
+ * @stream: a connected stream (TLS or not)
+ * @our_nick: our nick on the hub that brokered the connection (UTF-8)
+ * @peer_nick: (nullable): the nick we expect (connecting and NAT sides)
+ * @charset: (nullable): the hub's charset (NULL: %BURROW_NMDC_DEFAULT_CHARSET)
+ * @want_download: whether we say `$Direction Download`
+ *
+ * See burrow-peer-connection.h. Its token is the peer's nick.
+ *
+ * Returns: (transfer full): a connection; start it with
+ *   burrow_peer_connection_handshake_async()
+ */
+BurrowPeerConnection *
+burrow_peer_connection_new_nmdc (GIOStream      *stream,
+                                 BurrowPeerSide  side,
+                                 const gchar    *our_nick,
+                                 const gchar    *peer_nick,
+                                 const gchar    *charset,
+                                 gboolean        want_download)
+{
+  BurrowPeerConnection *self;
+  g_autoptr(GError) error = NULL;
+
+  g_return_val_if_fail (G_IS_IO_STREAM (stream), NULL);
+  g_return_val_if_fail (our_nick != NULL, NULL);
+
+  self = g_object_new (BURROW_TYPE_PEER_CONNECTION, NULL);
+  self->protocol = BURROW_PEER_PROTOCOL_NMDC;
+  self->state = STATE_NMDC_NICK;
+  self->can_download = FALSE;
+  self->stream = g_object_ref (stream);
+  self->side = side;
+  self->our_nick = g_strdup (our_nick);
+  self->token = g_strdup (peer_nick);
+  self->want_download = want_download;
+  self->charset = burrow_nmdc_charset_new (charset, &error);
+  if (self->charset == NULL)
+    {
+      g_debug ("charset %s unknown (%s): using %s", charset, error->message, BURROW_NMDC_DEFAULT_CHARSET);
+      self->charset = burrow_nmdc_charset_new (NULL, NULL);
+    }
+  self->channel = burrow_line_channel_new (stream, '|', BURROW_NMDC_MAX_LINE_LENGTH, MAX_QUEUED_BYTES);
+  burrow_line_channel_set_handlers (self->channel, _burrow_peer_nmdc_on_line, on_channel_error, NULL, self);
+  burrow_line_channel_set_drain_func (self->channel, LOW_WATER, on_drain, self);
+  return self;
+}
+
 void
 burrow_peer_connection_set_token_func (BurrowPeerConnection *self,
                                        BurrowPeerTokenFunc   func,
@@ -1036,7 +1052,11 @@ burrow_peer_connection_set_source_func (BurrowPeerConnection *self,
  * burrow_peer_connection_handshake_async:
  *
  * Runs SUP and INF. Completes once the peer is identified (its CID known and,
- * on the accepting side, its token accepted).
+ * on the accepting side, its token accepted). NMDC: runs `$MyNick` … `$Key`
+ * (burrow-peer-nmdc.c) and completes once the peer's nick is known (and, on the
+ * accepting side, accepted by the token func) and `$Direction` decided who
+ * downloads; a peer without ADCGet and TTHF fails with
+ * %BURROW_NAT_ERROR_PROTOCOL_MISMATCH.
  */
 void
 burrow_peer_connection_handshake_async (BurrowPeerConnection *self,
@@ -1047,15 +1067,19 @@ burrow_peer_connection_handshake_async (BurrowPeerConnection *self,
   g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
 
   g_task_set_source_tag (task, burrow_peer_connection_handshake_async);
-  if (self->handshake_task != NULL || self->state != STATE_SUP)
+  if (self->handshake_task != NULL ||
+      self->state != (self->protocol == BURROW_PEER_PROTOCOL_NMDC ? STATE_NMDC_NICK : STATE_SUP))
     {
       g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_PENDING, _("Handshake already started"));
       return;
     }
 
   self->handshake_task = g_steal_pointer (&task);
-  self->timeout_id = g_timeout_add (self->handshake_timeout_ms, handshake_timeout_cb, self);
-  if (self->side != BURROW_PEER_SIDE_ACCEPTING)
+  self->timeout_id = g_timeout_add (self->handshake_timeout_ms,
+                                    handshake_timeout_cb, self);
+  if (self->protocol == BURROW_PEER_PROTOCOL_NMDC)
+    _burrow_peer_nmdc_start (self);
+  else if (self->side != BURROW_PEER_SIDE_ACCEPTING)
     send_sup (self);
   burrow_line_channel_start (self->channel);
 }
@@ -1071,7 +1095,8 @@ burrow_peer_connection_handshake_finish (BurrowPeerConnection  *self,
 
 /**
  * burrow_peer_connection_set_handshake_timeout:
- * @timeout_ms: how long the peer has for SUP and INF, in milliseconds (> 0)
+ * @timeout_ms: how long the peer has for SUP and INF (NMDC: the whole handshake), in
+ *   milliseconds (> 0)
  *
  * Overrides %BURROW_PEER_HANDSHAKE_TIMEOUT_MS; takes effect at the next
  * burrow_peer_connection_handshake_async().
@@ -1097,6 +1122,12 @@ burrow_peer_connection_set_handshake_timeout (BurrowPeerConnection *self,
  *
  * Sends one GET and feeds what the SND announces to @sink. Completes when
  * the range has arrived (or the peer refused with STA).
+ *
+ * NMDC: the GET goes as `$ADCGET` (with ZL1 only when the peer listed ZLIG),
+ * `$Error …`/`$MaxedOut` end it with the codes of STA 151/153. Fails at once
+ * with %G_IO_ERROR_NOT_SUPPORTED when `$Direction` made the peer the
+ * downloader, and with %BURROW_TRANSFER_ERROR_BAD_PATH for an identifier
+ * with '|' (it would end the line).
  */
 void
 burrow_peer_connection_download_async (BurrowPeerConnection *self,
@@ -1122,6 +1153,25 @@ burrow_peer_connection_download_async (BurrowPeerConnection *self,
       g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_PENDING,
                                _("The connection is not ready for a download"));
       return;
+    }
+
+  if (self->protocol == BURROW_PEER_PROTOCOL_NMDC)
+    {
+      if (!self->can_download)
+        {
+          g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                                   _("The peer is the downloader on this NMDC connection"));
+          return;
+        }
+      /* '|' ends an NMDC line: such a path cannot be asked for */
+      if (strchr (identifier, '|') != NULL)
+        {
+          g_task_return_new_error (task, BURROW_TRANSFER_ERROR, BURROW_TRANSFER_ERROR_BAD_PATH,
+                                   _("An NMDC peer cannot be asked for a path with '|'"));
+          return;
+        }
+      /* ZL1 only to a peer that listed ZLIG */
+      compressed = compressed && self->peer_zlig;
     }
 
   self->download_task = g_steal_pointer (&task);
@@ -1296,6 +1346,9 @@ burrow_peer_connection_close (BurrowPeerConnection *self)
 }
 
 const gchar *burrow_peer_connection_get_peer_cid (BurrowPeerConnection *self) { return self->peer_cid; }
+BurrowPeerProtocol burrow_peer_connection_get_protocol (BurrowPeerConnection *self) { return self->protocol; }
+const gchar *burrow_peer_connection_get_peer_nick (BurrowPeerConnection *self) { return self->peer_nick; }
+gboolean burrow_peer_connection_can_download (BurrowPeerConnection *self) { return self->can_download; }
 guint64 burrow_peer_connection_get_bytes_sent (BurrowPeerConnection *self) { return self->bytes_sent; }
 guint64 burrow_peer_connection_get_bytes_received (BurrowPeerConnection *self) { return self->bytes_received; }
 gboolean burrow_peer_connection_is_uploading (BurrowPeerConnection *self) { return self->state == STATE_SENDING; }
@@ -1307,6 +1360,25 @@ gboolean
 burrow_peer_connection_is_tls (BurrowPeerConnection *self)
 {
   return G_IS_TLS_CONNECTION (self->stream);
+}
+
+/**
+ * burrow_peer_connection_dup_peer_keyprint:
+ *
+ * Returns: (transfer full) (nullable): "SHA256/<base32>" of the certificate the peer presented,
+ *   or %NULL (a plain connection, or a TLS peer without a certificate)
+ */
+gchar *
+burrow_peer_connection_dup_peer_keyprint (BurrowPeerConnection *self)
+{
+  GTlsCertificate *certificate;
+
+  g_return_val_if_fail (BURROW_IS_PEER_CONNECTION (self), NULL);
+
+  if (!G_IS_TLS_CONNECTION (self->stream))
+    return NULL;
+  certificate = g_tls_connection_get_peer_certificate (G_TLS_CONNECTION (self->stream));
+  return certificate != NULL ? burrow_tls_certificate_keyprint (certificate) : NULL;
 }
 
 /**

@@ -23,16 +23,24 @@
  * ADC handshake (SUP/INF) must name the CID we expect. The task completes with
  * the identified BurrowPeerConnection, or a BurrowNatError whose message is
  * the diagnosis.
+ *
+ * NMDC (protocol BURROW_PEER_PROTOCOL_NMDC): TLS the same way but without a
+ * keyprint (NMDC has none: any certificate, or none, is taken, as eiskaltdcpp
+ * does), then the NMDC handshake, where the token is the peer's nick.
  */
 
 typedef struct
 {
   BurrowIdentity       *identity;
+  BurrowPeerProtocol    protocol;
   BurrowPeerSide        side;
   gchar                *token;
   gchar                *peer_cid;
   gchar                *peer_keyprint;
   gchar                *peer_name;
+  gchar                *our_nick;
+  gchar                *charset;
+  gboolean              want_download;
   BurrowPunchAttempt   *attempt;
   GIOStream            *stream;
   BurrowPeerConnection *peer;
@@ -53,14 +61,20 @@ burrow_peer_handshake_unref_later (gpointer object)
 
 static gboolean accept_certificate_cb (GTlsConnection *conn, GTlsCertificate *peer_cert,
                                        GTlsCertificateFlags errors, gpointer data);
+static gboolean accept_any_certificate_cb (GTlsConnection *conn, GTlsCertificate *peer_cert,
+                                           GTlsCertificateFlags errors, gpointer data);
 
 static void
 handshake_free (Handshake *hs)
 {
   /* the TLS handshake may outlive us (it holds the stream) */
   if (hs->stream != NULL)
-    g_signal_handlers_disconnect_matched (hs->stream, G_SIGNAL_MATCH_FUNC, 0, 0, NULL,
-                                          accept_certificate_cb, NULL);
+    {
+      g_signal_handlers_disconnect_matched (hs->stream, G_SIGNAL_MATCH_FUNC, 0, 0, NULL,
+                                            accept_certificate_cb, NULL);
+      g_signal_handlers_disconnect_matched (hs->stream, G_SIGNAL_MATCH_FUNC, 0, 0, NULL,
+                                            accept_any_certificate_cb, NULL);
+    }
   g_clear_object (&hs->stream);
   if (hs->peer != NULL)
     burrow_peer_handshake_unref_later (g_steal_pointer (&hs->peer));
@@ -70,6 +84,8 @@ handshake_free (Handshake *hs)
   g_free (hs->peer_cid);
   g_free (hs->peer_keyprint);
   g_free (hs->peer_name);
+  g_free (hs->our_nick);
+  g_free (hs->charset);
   g_free (hs);
 }
 
@@ -106,6 +122,16 @@ accept_certificate_cb (GTlsConnection       *conn,
                        gpointer              data)
 {
   return burrow_peer_handshake_keyprint_matches (data, peer_cert);
+}
+
+/* NMDC: no keyprints, any certificate (NMDC.md §2.5) */
+static gboolean
+accept_any_certificate_cb (GTlsConnection       *conn,
+                           GTlsCertificate      *peer_cert,
+                           GTlsCertificateFlags  errors,
+                           gpointer              data)
+{
+  return TRUE;
 }
 
 /**
@@ -160,6 +186,12 @@ on_peer_handshake_done (GObject      *source,
     {
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         g_task_return_error (task, g_steal_pointer (&error));
+      else if (hs->protocol == BURROW_PEER_PROTOCOL_NMDC)
+        /* keeps PROTOCOL_MISMATCH (an old client) and TIMED_OUT apart from the rest */
+        g_task_return_new_error (task, BURROW_NAT_ERROR,
+                                 error->domain == BURROW_NAT_ERROR ? error->code : BURROW_NAT_ERROR_FAILED,
+                                 _("The connection to %s was made, but the NMDC handshake failed: %s"),
+                                 hs->peer_name, error->message);
       else
         g_task_return_new_error (task, BURROW_NAT_ERROR, BURROW_NAT_ERROR_FAILED,
                                  _("The connection to %s was made, but the ADC handshake failed: %s"),
@@ -167,7 +199,7 @@ on_peer_handshake_done (GObject      *source,
       return;
     }
 
-  if (hs->peer_cid != NULL &&
+  if (hs->protocol == BURROW_PEER_PROTOCOL_ADC && hs->peer_cid != NULL &&
       g_strcmp0 (burrow_peer_connection_get_peer_cid (peer), hs->peer_cid) != 0)
     {
       g_task_return_new_error (task, BURROW_NAT_ERROR, BURROW_NAT_ERROR_FAILED,
@@ -188,14 +220,37 @@ accepting_token_func (BurrowPeerConnection *peer,
   return g_strcmp0 (token, hs->token) == 0 && g_strcmp0 (cid, hs->peer_cid) == 0;
 }
 
+/* NMDC: the nick in the peer's $MyNick is the one we expect */
+static gboolean
+accepting_nick_func (BurrowPeerConnection *peer,
+                     const gchar          *nick,
+                     const gchar          *cid,
+                     gpointer              data)
+{
+  Handshake *hs = data;
+
+  return g_strcmp0 (nick, hs->token) == 0;
+}
+
 static void
 start_peer_handshake (GTask *task)
 {
   Handshake *hs = g_task_get_task_data (task);
 
-  hs->peer = burrow_peer_connection_new (hs->stream, hs->side, hs->identity, hs->token);
-  if (hs->side == BURROW_PEER_SIDE_ACCEPTING)
-    burrow_peer_connection_set_token_func (hs->peer, accepting_token_func, hs);
+  if (hs->protocol == BURROW_PEER_PROTOCOL_NMDC)
+    {
+      hs->peer = burrow_peer_connection_new_nmdc (hs->stream, hs->side, hs->our_nick,
+                                                  hs->side == BURROW_PEER_SIDE_ACCEPTING ? NULL : hs->token,
+                                                  hs->charset, hs->want_download);
+      if (hs->side == BURROW_PEER_SIDE_ACCEPTING)
+        burrow_peer_connection_set_token_func (hs->peer, accepting_nick_func, hs);
+    }
+  else
+    {
+      hs->peer = burrow_peer_connection_new (hs->stream, hs->side, hs->identity, hs->token);
+      if (hs->side == BURROW_PEER_SIDE_ACCEPTING)
+        burrow_peer_connection_set_token_func (hs->peer, accepting_token_func, hs);
+    }
   burrow_peer_connection_handshake_async (hs->peer, g_task_get_cancellable (task),
                                           on_peer_handshake_done, task);
 }
@@ -214,6 +269,8 @@ on_tls_done (GObject      *source,
   /* the key is checked once more below */
   g_signal_handlers_disconnect_matched (tls, G_SIGNAL_MATCH_FUNC, 0, 0, NULL,
                                         accept_certificate_cb, NULL);
+  g_signal_handlers_disconnect_matched (tls, G_SIGNAL_MATCH_FUNC, 0, 0, NULL,
+                                        accept_any_certificate_cb, NULL);
   if (!g_tls_connection_handshake_finish (tls, result, &error))
     {
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
@@ -230,7 +287,8 @@ on_tls_done (GObject      *source,
     }
 
   /* accept-certificate does not run for a certificate that validates normally */
-  if (!burrow_peer_handshake_keyprint_matches (hs->peer_keyprint,
+  if (hs->protocol == BURROW_PEER_PROTOCOL_ADC &&
+      !burrow_peer_handshake_keyprint_matches (hs->peer_keyprint,
                                                g_tls_connection_get_peer_certificate (tls)))
     {
       g_task_return_new_error (task, BURROW_NAT_ERROR, BURROW_NAT_ERROR_KEYPRINT_MISMATCH,
@@ -273,14 +331,19 @@ burrow_peer_handshake_async (GSocketConnection         *connection,
 
   g_return_if_fail (G_IS_SOCKET_CONNECTION (connection));
   g_return_if_fail (BURROW_IS_IDENTITY (handshake->identity));
+  g_return_if_fail (handshake->protocol != BURROW_PEER_PROTOCOL_NMDC || handshake->our_nick != NULL);
 
   g_task_set_source_tag (task, burrow_peer_handshake_async);
   hs->identity = g_object_ref (handshake->identity);
+  hs->protocol = handshake->protocol;
   hs->side = handshake->side;
   hs->token = g_strdup (handshake->token);
   hs->peer_cid = g_strdup (handshake->peer_cid);
   hs->peer_keyprint = g_strdup (handshake->peer_keyprint);
   hs->peer_name = g_strdup (handshake->peer_name);
+  hs->our_nick = g_strdup (handshake->our_nick);
+  hs->charset = g_strdup (handshake->charset);
+  hs->want_download = handshake->want_download;
   hs->attempt = handshake->attempt ? g_object_ref (handshake->attempt) : NULL;
   g_task_set_task_data (task, hs, (GDestroyNotify) handshake_free);
 
@@ -299,8 +362,11 @@ burrow_peer_handshake_async (GSocketConnection         *connection,
                                _("TLS is not available: %s"), error->message);
       return;
     }
-  g_signal_connect_data (hs->stream, "accept-certificate", G_CALLBACK (accept_certificate_cb),
-                         g_strdup (hs->peer_keyprint), (GClosureNotify) g_free, 0);
+  if (hs->protocol == BURROW_PEER_PROTOCOL_NMDC)
+    g_signal_connect (hs->stream, "accept-certificate", G_CALLBACK (accept_any_certificate_cb), NULL);
+  else
+    g_signal_connect_data (hs->stream, "accept-certificate", G_CALLBACK (accept_certificate_cb),
+                           g_strdup (hs->peer_keyprint), (GClosureNotify) g_free, 0);
   g_tls_connection_handshake_async (G_TLS_CONNECTION (hs->stream), G_PRIORITY_DEFAULT, cancellable,
                                     on_tls_done, g_steal_pointer (&task));
 }

@@ -297,6 +297,18 @@ burrow_punch_attempt_set_protocol (BurrowPunchAttempt *self,
 }
 
 /**
+ * burrow_punch_attempt_set_peer_nick:
+ * @peer_nick: who the peer turned out to be (NMDC: a plain `$ConnectToMe` names no sender; its
+ *   `$MyNick` does)
+ */
+void
+burrow_punch_attempt_set_peer_nick (BurrowPunchAttempt *self,
+                                    const gchar        *peer_nick)
+{
+  set_string (self, &self->peer_nick, peer_nick, PROP_PEER_NICK);
+}
+
+/**
  * burrow_punch_attempt_finish:
  * @diagnosis: (nullable): what happened, in plain words
  *

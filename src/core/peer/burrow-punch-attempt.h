@@ -108,6 +108,8 @@ void                burrow_punch_attempt_set_local      (BurrowPunchAttempt  *se
                                                          const gchar         *endpoint);
 void                burrow_punch_attempt_set_remote     (BurrowPunchAttempt  *self,
                                                          const gchar         *endpoint);
+void                burrow_punch_attempt_set_peer_nick  (BurrowPunchAttempt  *self,
+                                                         const gchar         *peer_nick);
 void                burrow_punch_attempt_set_protocol   (BurrowPunchAttempt  *self,
                                                          const gchar         *protocol);
 void                burrow_punch_attempt_finish         (BurrowPunchAttempt  *self,

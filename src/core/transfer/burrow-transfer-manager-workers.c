@@ -898,6 +898,18 @@ worker_connected (Worker               *w,
                   BurrowPeerConnection *peer,
                   BurrowPunchAttempt   *attempt)
 {
+  if (!burrow_peer_connection_can_download (peer))
+    {
+      /* NMDC: the `$Direction` exchange made us the uploader on it: no GET may go out */
+      g_autoptr(GError) error = g_error_new (BURROW_TRANSFER_ERROR, BURROW_TRANSFER_ERROR_FAILED,
+                                             _("%s wants to download on this connection: it cannot "
+                                               "serve us"), w->nick ? w->nick : w->cid);
+
+      burrow_peer_connection_close (peer);
+      _burrow_unref_later (peer);
+      worker_failed (w, error);
+      return;
+    }
   w->peer = peer;
   /* a connection from the pool (a browse's, or a previous file's) says how it was made */
   if (attempt == NULL)

@@ -274,7 +274,11 @@ static void
 up_conn_add (BurrowUploadService  *self,
              BurrowPeerConnection *peer)
 {
-  const gchar *cid = burrow_peer_connection_get_peer_cid (peer);
+  const gchar *peer_cid = burrow_peer_connection_get_peer_cid (peer);
+  const gchar *nick = burrow_peer_connection_get_peer_nick (peer);
+  /* NMDC peers have no CID: their caps count by nick */
+  g_autofree gchar *cid = peer_cid != NULL ? g_strdup (peer_cid)
+                        : nick != NULL ? g_strconcat ("nmdc/", nick, NULL) : NULL;
   UpConn *conn;
 
   if (self->up_conns == NULL || g_hash_table_contains (self->up_conns, peer) || burrow_peer_connection_is_closed (peer))

@@ -1,0 +1,172 @@
+#!/usr/bin/python3
+# test-nmdc-eiskalt.py — Burrow downloads from a real, active eiskaltdcpp-daemon over NMDC TLS
+#
+# Copyright 2026 The Burrow authors
+#
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+# On the test hub's verlihub profile (which relays 0x10): eiskaltdcpp-daemon active (its own TCP,
+# TLS and UDP ports) with its defaults otherwise — RequireTLS=1, so a plain transfer would get
+# `$Error Secure connection required!` (NMDC.md §0 fact 1) — sharing one file. Burrow, passive
+# (`$RevConnectToMe`, eiskalt answers `$ConnectToMe …S`, Burrow connects as the TLS client) and
+# then active (Burrow's `$ConnectToMe …S`, eiskalt connects to Burrow's port):
+#   get-list  the list arrives (bzip2) over NMDCS
+#   get       the file, bytes and TTH (rhash) compared with the source, over NMDCS
+# and eiskalt downloads the list and a file from a passive Burrow's `serve` (its $ConnectToMe …S,
+# Burrow connects as the TLS client), bytes compared.
+# Exit 77 when eiskaltdcpp-daemon, rhash or the CLI is missing. Loopback only.
+#
+#   test-nmdc-eiskalt.py --cli BUILD/src/cli/burrow-cli
+
+import argparse
+import filecmp
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+cli_test = __import__('test-nmdc-cli')
+
+NAME = 'eiskalt shared file.bin'
+SIZE = 900 * 1024 + 7
+
+
+def run_json (cli, datadir, nick, args, extra=(), timeout=120):
+  t0 = time.monotonic()
+  r = subprocess.run([cli, '--json', '--data-dir', datadir, '--nick', nick] + list(extra) + args,
+                     capture_output=True, text=True, timeout=timeout)
+  events = []
+  for line in r.stdout.splitlines():
+    try:
+      events.append(json.loads(line))
+    except ValueError:
+      pass
+  return r, events, time.monotonic() - t0
+
+
+def check (cond, what):
+  if not cond:
+    raise SystemExit('FAIL: ' + what)
+  print('ok - ' + what, flush=True)
+
+
+def main ():
+  parser = argparse.ArgumentParser()
+  parser.add_argument('--cli', required=True)
+  args = parser.parse_args()
+  for tool in ('eiskaltdcpp-daemon', 'rhash'):
+    if shutil.which(tool) is None:
+      print('SKIP: %s is missing' % tool)
+      sys.exit(77)
+  if not os.path.exists(args.cli):
+    print('SKIP: no burrow-cli')
+    sys.exit(77)
+  import nmdcpeers as P  # noqa: E402 (needs the lab helpers only once the tools are there)
+
+  tmp = tempfile.mkdtemp(prefix='burrow-nmdc-eiskalt-')
+  hub = P.Hub(os.path.join(tmp, 'hub'), 'verlihub')
+  ek = P.LoopEiskalt(os.path.join(tmp, 'eiskalt'), 'ekuser')
+  try:
+    share = os.path.join(tmp, 'ekshare')
+    src, data = P.dcpeers.make_payload(share, NAME, SIZE)
+    tth = P.dcpeers.tth_of(src)
+    hub.start()
+    url = hub.url()
+    # ports of its own, in the settings file it reads at start: set by RPC, they would apply only
+    # after a restart (it would listen on the defaults 3000/3001, maybe another test's)
+    ports = {key: P.free_port() for key in ('InPort', 'UDPPort', 'TLSPort')}
+    os.makedirs(ek.dir, exist_ok=True)
+    with open(os.path.join(ek.dir, 'DCPlusPlus.xml'), 'w') as f:
+      f.write('<?xml version="1.0" encoding="utf-8" standalone="yes"?>\n<DCPlusPlus>\n<Settings>\n')
+      for key, value in list(ports.items()) + [('IncomingConnections', 0),
+                                               ('AutoDetectIncomingConnection', 0),
+                                               ('HashingStartDelay', 0)]:
+        f.write('<%s type="int">%d</%s>\n' % (key, value, key))
+      f.write('<Nick type="string">ekuser</Nick>\n</Settings>\n</DCPlusPlus>\n')
+    ek.start(timeout=30)
+    ek.set('Nick', 'ekuser')
+    ek.set('IncomingConnections', 0)   # active, direct
+    ek.set('AutoDetectIncomingConnection', 0)
+    ek.set('HashingStartDelay', 0)
+    for key, value in ports.items():
+      ek.set(key, value)
+    ek.configure_uploads()
+    ek.share(share, 'ekshare', timeout=60)
+    ek.add_hub(url)
+    check(P.wait_for(lambda: 'ekuser' in hub.users(), 60), 'eiskalt (active, TLS) logged in')
+    info = hub.ctl('myinfo ekuser')
+    print('# eiskalt: %s' % info)
+
+    for mode in ('passive', 'active'):
+      extra = ['--mode', mode]
+      if mode == 'active':
+        extra += ['--port', str(P.free_port())]
+      method = 'reverse' if mode == 'passive' else 'direct'
+      label = 'Burrow %s' % mode
+      bdir = os.path.join(tmp, 'burrow-' + mode)
+      out = os.path.join(tmp, 'list-%s.xml.bz2' % mode)
+      r, ev, secs = run_json(args.cli, bdir, 'burrow', ['get-list', url, 'ekuser', '--out', out], extra)
+      p = [e for e in ev if e.get('event') == 'punch']
+      check(r.returncode == 0 and os.path.exists(out),
+            '%s: get-list from eiskalt exits 0 (%s; %s)' % (label, r.stderr.strip()[-600:],
+                                                           [(x.get('result'), x.get('diagnosis')) for x in p]))
+      with open(out, 'rb') as f:
+        check(f.read(3) == b'BZh', '%s: the list is bzip2' % label)
+      conn = [x for x in p if x.get('result') == 'connected']
+      check(len(conn) == 1 and conn[0].get('method') == method and conn[0].get('protocol') == 'NMDCS',
+            '%s: one %s connection over NMDCS (%s)' % (label, method,
+                                                     [(x.get('method'), x.get('protocol')) for x in p]))
+
+      dest = os.path.join(tmp, 'down-' + mode)
+      os.makedirs(dest)
+      r, ev, secs = run_json(args.cli, bdir, 'burrow', ['get', url, 'ekuser', '/ekshare/' + NAME,
+                                                        '--out', dest], extra)
+      got = os.path.join(dest, NAME)
+      check(r.returncode == 0 and os.path.exists(got),
+            '%s: get from eiskalt exits 0 in %.1f s (%s)' % (label, secs, r.stderr.strip()[-600:]))
+      check(filecmp.cmp(got, src, shallow=False), '%s: the bytes are the source\'s' % label)
+      check(P.dcpeers.tth_of(got) == tth, '%s: the TTH matches (rhash)' % label)
+      conn = [x for x in ev if x.get('event') == 'punch' and x.get('result') == 'connected']
+      check(conn and all(x.get('protocol') == 'NMDCS' for x in conn), '%s: the file came over NMDCS' % label)
+
+    # the other way: eiskalt (active) downloads from a passive Burrow's `serve`: its
+    # $ConnectToMe …S, Burrow connects as the TLS client and serves
+    bshare = os.path.join(tmp, 'Lab')
+    bsrc, bdata = P.dcpeers.make_payload(bshare, 'served by burrow.bin', 600 * 1024 + 5)
+    dl = os.path.join(tmp, 'eiskalt-downloads')
+    os.makedirs(dl)
+    serve = cli_test.Serve(args.cli, os.path.join(tmp, 'burrow-serve'), 'server', url,
+                           ['--share', bshare, '--mode', 'passive'])
+    try:
+      serve.wait(lambda e: e.get('event') == 'hub-state' and e.get('state') == 'normal', 90)
+      ek.wait_users(url, ['server'])
+      ek.download_list(url, 'server')
+      check(ek.wait_list('server', 60) is not None, 'eiskalt got the list of a passive Burrow')
+      ek.add_magnet(P.dcpeers.magnet_link(P.dcpeers.tth_of(bsrc), len(bdata), 'served by burrow.bin'), dl)
+      ek.match_lists()
+      got = P.dcpeers.wait_file(os.path.join(dl, 'served by burrow.bin'), len(bdata), 120,
+                                alive=lambda: ek.proc.p.poll() is None)
+      check(got is not None and not P.dcpeers.same_bytes(os.path.join(dl, 'served by burrow.bin'), bdata),
+            'eiskalt downloaded the file from Burrow, bytes intact')
+      ev = serve.wait(lambda e: e.get('event') == 'punch' and e.get('result') == 'connected')
+      check(ev.get('protocol') == 'NMDCS' and ev.get('peer') == 'ekuser',
+            'Burrow served over NMDCS to ekuser (%s %s)' % (ev.get('protocol'), ev.get('peer')))
+    finally:
+      serve.stop()
+    print('all passed')
+  finally:
+    ek.stop()
+    hub.stop()
+    if os.environ.get("BURROW_TEST_KEEP"):
+      print("# kept %s" % tmp)
+    else:
+      shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == '__main__':
+  main()

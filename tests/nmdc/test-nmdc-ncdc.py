@@ -1,0 +1,119 @@
+#!/usr/bin/python3
+# test-nmdc-ncdc.py — Burrow downloads from a real, active ncdc on an NMDC hub
+#
+# Copyright 2026 The Burrow authors
+#
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+# On the test hub's verlihub profile: ncdc (defaults: tls_policy "prefer", one port for plain and
+# TLS, NMDC.md §2.5) active, sharing one file. Burrow passive (`$RevConnectToMe`, ncdc answers
+# `$ConnectToMe …S`, Burrow connects as the TLS client) and active (Burrow's `$ConnectToMe …S`,
+# ncdc connects to Burrow's port): get-list and get, bytes and TTH (rhash) compared, NMDCS in
+# Burrow's records. Exit 77 when ncdc, tmux, rhash or the CLI is missing. Loopback only.
+#
+#   test-nmdc-ncdc.py --cli BUILD/src/cli/burrow-cli
+
+import argparse
+import filecmp
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+
+NAME = 'ncdc shared file.bin'
+SIZE = 500 * 1024 + 11
+
+
+def run_json (cli, datadir, nick, args, extra=(), timeout=120):
+  t0 = time.monotonic()
+  r = subprocess.run([cli, '--json', '--data-dir', datadir, '--nick', nick] + list(extra) + args,
+                     capture_output=True, text=True, timeout=timeout)
+  events = []
+  for line in r.stdout.splitlines():
+    try:
+      events.append(json.loads(line))
+    except ValueError:
+      pass
+  return r, events, time.monotonic() - t0
+
+
+def check (cond, what):
+  if not cond:
+    raise SystemExit('FAIL: ' + what)
+  print('ok - ' + what, flush=True)
+
+
+def main ():
+  parser = argparse.ArgumentParser()
+  parser.add_argument('--cli', required=True)
+  args = parser.parse_args()
+  for tool in ('ncdc', 'tmux', 'rhash'):
+    if shutil.which(tool) is None:
+      print('SKIP: %s is missing' % tool)
+      sys.exit(77)
+  if not os.path.exists(args.cli):
+    print('SKIP: no burrow-cli')
+    sys.exit(77)
+  import nmdcpeers as P  # noqa: E402
+
+  tmp = tempfile.mkdtemp(prefix='burrow-nmdc-ncdc-')
+  hub = P.Hub(os.path.join(tmp, 'hub'), 'verlihub')
+  nc = P.LoopNcdc(os.path.join(tmp, 'ncdc'), 'ncuser')
+  try:
+    share = os.path.join(tmp, 'ncshare')
+    src, data = P.dcpeers.make_payload(share, NAME, SIZE)
+    tth = P.dcpeers.tth_of(src)
+    hub.start()
+    url = hub.url()
+    nc.start(timeout=30)
+    nc.configure(active=True, port=P.free_port())
+    nc.set('active_ip', '127.0.0.1')
+    nc.share_and_restart('ncshare', share, [NAME], timeout=90)
+    nc.join_nmdc(url, 3, timeout=60)   # the hub's two bots and ncdc
+    check('ncuser' in hub.users(), 'ncdc (active) logged in')
+    print('# ncdc: %s' % hub.ctl('myinfo ncuser'))
+
+    for mode in ('passive', 'active'):
+      extra = ['--mode', mode]
+      if mode == 'active':
+        extra += ['--port', str(P.free_port())]
+      method = 'reverse' if mode == 'passive' else 'direct'
+      label = 'Burrow %s' % mode
+      bdir = os.path.join(tmp, 'burrow-' + mode)
+      out = os.path.join(tmp, 'list-%s.xml.bz2' % mode)
+      r, ev, secs = run_json(args.cli, bdir, 'burrow', ['get-list', url, 'ncuser', '--out', out], extra)
+      p = [e for e in ev if e.get('event') == 'punch']
+      check(r.returncode == 0 and os.path.exists(out),
+            '%s: get-list from ncdc exits 0 (%s; %s)' % (label, r.stderr.strip()[-600:],
+                                                        [(x.get('result'), x.get('diagnosis')) for x in p]))
+      conn = [x for x in p if x.get('result') == 'connected']
+      check(len(conn) == 1 and conn[0].get('method') == method and conn[0].get('protocol') == 'NMDCS',
+            '%s: one %s connection over NMDCS (%s)' % (label, method,
+                                                     [(x.get('method'), x.get('protocol')) for x in p]))
+      dest = os.path.join(tmp, 'down-' + mode)
+      os.makedirs(dest)
+      r, ev, secs = run_json(args.cli, bdir, 'burrow', ['get', url, 'ncuser', '/ncshare/' + NAME,
+                                                        '--out', dest], extra)
+      got = os.path.join(dest, NAME)
+      check(r.returncode == 0 and os.path.exists(got),
+            '%s: get from ncdc exits 0 in %.1f s (%s)' % (label, secs, r.stderr.strip()[-600:]))
+      check(filecmp.cmp(got, src, shallow=False), '%s: the bytes are the source\'s' % label)
+      check(P.dcpeers.tth_of(got) == tth, '%s: the TTH matches (rhash)' % label)
+    print('all passed')
+  finally:
+    nc.stop()
+    hub.stop()
+    if os.environ.get('BURROW_TEST_KEEP'):
+      print('# kept %s' % tmp)
+    else:
+      shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == '__main__':
+  main()

@@ -1,0 +1,193 @@
+#!/usr/bin/python3
+# test-nmdc-transfers.py — two Burrows on an NMDC hub: get-list and get by $ConnectToMe and
+# $RevConnectToMe, plain and TLS, and a plain diagnosis for two passive users
+#
+# Copyright 2026 The Burrow authors
+#
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+# For one profile of the NMDC test hub (nmdc-hub.py, preset "tests"): Burrow A ("anna",
+# `serve --share DIR`) and Burrow B ("bert", one-shot commands with --json):
+#   B active,  A passive: get-list    B sends $ConnectToMe, A connects to B
+#   B passive, A active:  get-list    B sends $RevConnectToMe, A answers $ConnectToMe, B connects
+#   B passive, A active:  get         the file, bytes and TTH (rhash) compared with the source
+#   B active,  A passive: get         the same the other way round
+# each with TLS where the hub lets the status byte's 0x10 through (verlihub: the punch record says
+# NMDCS) and plain (--no-peer-tls); on ptokax the hub clears 0x10, so every transfer is plain.
+#   B passive, A passive: get-list    fails within 5 s; the JSON punch record has the diagnosis;
+#                                     the hub saw no $ConnectToMe at all (so no N/R line)
+# Exit 77 when the CLI or rhash is missing. Loopback only, processes stopped by PID.
+#
+#   test-nmdc-transfers.py --cli BUILD/src/cli/burrow-cli [--profile ptokax|verlihub]
+
+import argparse
+import filecmp
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from importlib import import_module
+
+cli_test = import_module('test-nmdc-cli')
+Hub, Serve, free_port, tiger_tth, check = (cli_test.Hub, cli_test.Serve, cli_test.free_port,
+                                           cli_test.tiger_tth, cli_test.check)
+
+
+def run_json (cli, datadir, nick, args, extra=(), timeout=90):
+  started = time.monotonic()
+  r = subprocess.run([cli, '--json', '--data-dir', datadir, '--nick', nick] + list(extra) + args,
+                     capture_output=True, text=True, timeout=timeout)
+  events = []
+  for line in r.stdout.splitlines():
+    try:
+      events.append(json.loads(line))
+    except ValueError:
+      pass
+  return r, events, time.monotonic() - started
+
+
+def punches (events):
+  return [e for e in events if e.get('event') == 'punch']
+
+
+def main ():
+  parser = argparse.ArgumentParser()
+  parser.add_argument('--cli', required=True)
+  parser.add_argument('--profile', default='verlihub')
+  args = parser.parse_args()
+  if not os.path.exists(args.cli) or shutil.which('rhash') is None:
+    print('SKIP: needs burrow-cli and rhash')
+    sys.exit(77)
+  tls_possible = args.profile != 'ptokax'   # PtokaX clears 0x10 in relayed $MyINFOs
+
+  work = tempfile.mkdtemp(prefix='burrow-nmdc-transfers-')
+  hub = None
+  servers = []
+  try:
+    share = os.path.join(work, 'Music')
+    os.makedirs(share)
+    payload = os.path.join(share, 'Holiday Beach.ogg')
+    with open(payload, 'wb') as f:
+      f.write(os.urandom(700 * 1024 + 123))
+    tth = tiger_tth(payload)
+    hub = Hub(args.profile, work)
+    b_dir = os.path.join(work, 'bert')
+
+    def serve_a (mode, tls, name):
+      extra = ['--share', share, '--mode', mode]
+      if mode == 'active':
+        extra += ['--port', str(free_port())]
+      if not tls:
+        extra += ['--no-peer-tls']
+      a = Serve(args.cli, os.path.join(work, name), 'anna', hub.uri, extra)
+      servers.append(a)
+      a.wait(lambda e: e.get('event') == 'hub-state' and e.get('state') == 'normal', 90)
+      check(hub.wait_user('anna'), 'anna (%s, sharing) logged in' % mode)
+      return a
+
+    def stop_a (a):
+      a.stop()
+      servers.remove(a)
+      # the hubs refuse a fast reconnect of the same nick only at their real defaults
+      deadline = time.monotonic() + 10
+      while 'anna' in hub.control('users').split()[1:] and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+    def b_args (mode, tls):
+      extra = ['--mode', mode]
+      if mode == 'active':
+        extra += ['--port', str(free_port())]
+      if not tls:
+        extra += ['--no-peer-tls']
+      return extra
+
+    cases = []
+    for tls in ([True, False] if tls_possible else [False]):
+      cases.append(('active', 'passive', tls))
+      cases.append(('passive', 'active', tls))
+
+    n = 0
+    for b_mode, a_mode, tls in cases:
+      n += 1
+      want = 'NMDCS' if tls else 'NMDC'
+      label = 'B %s, A %s, %s' % (b_mode, a_mode, want)
+      a = serve_a(a_mode, tls, 'anna%d' % n)
+      try:
+        out = os.path.join(work, 'list%d.xml.bz2' % n)
+        r, ev, took = run_json(args.cli, b_dir, 'bert', ['get-list', hub.uri, 'anna', '--out', out],
+                               b_args(b_mode, tls))
+        p = punches(ev)
+        check(r.returncode == 0 and os.path.exists(out) and os.path.getsize(out) > 0,
+              '%s: get-list exits 0 with the list (%s)' % (label, r.stderr.strip()[-800:]))
+        conn = [x for x in p if x.get('result') == 'connected']
+        method = 'direct' if b_mode == 'active' else 'reverse'
+        check(len(conn) == 1 and conn[0].get('method') == method and conn[0].get('protocol') == want,
+              '%s: one %s connection over %s (%s)' % (label, method, want,
+                                                    [(x.get('method'), x.get('protocol'), x.get('result'),
+                                                      x.get('diagnosis')) for x in p]))
+        tls_steps = [s.get('detail') or '' for s in conn[0].get('steps', []) if 'TLS' in (s.get('detail') or '')]
+        # the connecting side is the TLS client
+        role = 'client' if b_mode == 'passive' else 'server'
+        check(bool(tls_steps) == tls and all(('as ' + role) in t for t in tls_steps),
+              '%s: %s (%s)' % (label, 'TLS with bert as the %s' % role if tls else 'no TLS step', tls_steps))
+        with open(out, 'rb') as f:
+          check(f.read(3) == b'BZh', '%s: the list is bzip2' % label)
+        # a plain $ConnectToMe names no sender: anna learns the nick from bert's $MyNick
+        a.wait(lambda e: e.get('event') == 'punch' and e.get('result') == 'connected'
+               and e.get('protocol') == want and e.get('peer') == 'bert')
+        check(True, '%s: anna recorded the connection with bert over %s' % (label, want))
+
+        dest = os.path.join(work, 'down%d' % n)
+        os.makedirs(dest)
+        r, ev, took = run_json(args.cli, b_dir, 'bert',
+                               ['get', hub.uri, 'anna', '/Music/Holiday Beach.ogg', '--out', dest],
+                               b_args(b_mode, tls), timeout=120)
+        got = os.path.join(dest, 'Holiday Beach.ogg')
+        check(r.returncode == 0 and os.path.exists(got),
+              '%s: get exits 0 with the file (%s)' % (label, r.stderr.strip()[-800:]))
+        check(filecmp.cmp(got, payload, shallow=False), '%s: the bytes are the source\'s' % label)
+        check(tiger_tth(got) == tth, '%s: the TTH matches (rhash)' % label)
+        conn = [x for x in punches(ev) if x.get('result') == 'connected']
+        check(conn and all(x.get('protocol') == want for x in conn),
+              '%s: the file came over %s' % (label, want))
+      finally:
+        stop_a(a)
+
+    # two passive users: a plain diagnosis at once, nothing sent (no N/R line)
+    before = int(hub.control('count $ConnectToMe').split()[1])
+    a = serve_a('passive', True, 'anna-passive')
+    try:
+      r, ev, took = run_json(args.cli, b_dir, 'bert',
+                             ['get-list', hub.uri, 'anna', '--out', os.path.join(work, 'none.xml.bz2')],
+                             ['--mode', 'passive'])
+      p = punches(ev)
+      check(r.returncode != 0 and took < 5, 'passive/passive: get-list fails in %.1f s (exit %d)'
+            % (took, r.returncode))
+      diag = ' '.join(x.get('diagnosis') or '' for x in p if x.get('result') == 'failed')
+      check('NMDC NAT traversal is not built yet' in diag,
+            'passive/passive: the punch record says why (%s)' % diag)
+      after = int(hub.control('count $ConnectToMe').split()[1])
+      check(after == before, 'passive/passive: no $ConnectToMe reached the hub (%d → %d)' % (before, after))
+      with open(os.path.join(work, 'hub-%s.log' % args.profile), 'rb') as f:
+        log = f.read()
+      bad = [l for l in log.splitlines() if b'$ConnectToMe' in l and
+             (l.rstrip(b'|').endswith((b'N', b'R', b'NS', b'RS')) or b'N anna' in l or b'NS anna' in l)]
+      check(not bad, 'passive/passive: no N/R line in the hub log (%s)' % bad[:3])
+    finally:
+      stop_a(a)
+    print('all passed')
+  finally:
+    for a in servers:
+      a.stop()
+    if hub:
+      hub.stop()
+    shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == '__main__':
+  main()
