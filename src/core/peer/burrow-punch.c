@@ -275,27 +275,30 @@ on_listener_readable (GSocket      *socket,
         continue;
       from_ip = g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (from));
 
-      /* only a peer we are punching towards; anyone else is closed at once */
-      for (GList *it = l->punches; it != NULL; it = it->next)
-        {
-          BurrowPunch *p = it->data;
-          GInetAddress *want = g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (p->remote));
-          guint16 want_port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (p->remote));
-          guint16 got_port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (from));
+      /* only a peer we are punching towards; anyone else is closed at once. A punch whose peer
+       * address is not known yet (NMDC) takes anyone, after those that know theirs: the
+       * handshake checks the nick */
+      for (guint pass = 0; pass < 2; pass++)
+        for (GList *it = l->punches; it != NULL; it = it->next)
+          {
+            BurrowPunch *p = it->data;
+            GInetAddress *want = g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (p->remote));
+            guint16 want_port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (p->remote));
+            guint16 got_port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (from));
 
-          if (!g_inet_address_equal (want, from_ip))
-            continue;
-          if (want_port != 0 && got_port != want_port)
-            {
-              p->n_wrong_port++;
-              p->seen_port = got_port;
-            }
-          step (p, BURROW_PUNCH_STEP_ACCEPTED, "the peer's SYN came in on our listener from port %u%s",
-                got_port, want_port != 0 && got_port != want_port ? " (not the announced port)" : "");
-          g_socket_set_blocking (accepted, FALSE);
-          punch_succeeded (p, accepted);
-          return G_SOURCE_CONTINUE; /* l may be gone now */
-        }
+            if (pass == 0 ? !g_inet_address_equal (want, from_ip) : !g_inet_address_get_is_any (want))
+              continue;
+            if (want_port != 0 && got_port != want_port)
+              {
+                p->n_wrong_port++;
+                p->seen_port = got_port;
+              }
+            step (p, BURROW_PUNCH_STEP_ACCEPTED, "the peer's SYN came in on our listener from port %u%s",
+                  got_port, want_port != 0 && got_port != want_port ? " (not the announced port)" : "");
+            g_socket_set_blocking (accepted, FALSE);
+            punch_succeeded (p, accepted);
+            return G_SOURCE_CONTINUE; /* l may be gone now */
+          }
       g_socket_close (accepted, NULL);
     }
   return G_SOURCE_CONTINUE;
@@ -341,7 +344,9 @@ punch_listen (BurrowPunch *p)
  * @listeners: the shared listeners (outlive the punch)
  * @local_ip: our hub connection's address
  * @local_port: its port
- * @remote_ip: the peer's address (IPv4)
+ * @remote_ip: (nullable): the peer's address (IPv4); %NULL when it is not known
+ *   yet (NMDC hubs do not tell users' addresses): the listener then takes a
+ *   connection from any address until burrow_punch_set_remote_ip()
  * @peer_name: how the diagnosis names the peer
  * @attempt: (nullable): where each step is recorded
  * @done: called with the result
@@ -367,13 +372,20 @@ burrow_punch_new (BurrowPunchListeners *listeners,
 
   g_return_val_if_fail (listeners != NULL, NULL);
   g_return_val_if_fail (G_IS_INET_ADDRESS (local_ip), NULL);
-  g_return_val_if_fail (G_IS_INET_ADDRESS (remote_ip), NULL);
+  g_return_val_if_fail (remote_ip == NULL || G_IS_INET_ADDRESS (remote_ip), NULL);
   g_return_val_if_fail (done != NULL, NULL);
 
   p->listeners = listeners;
   p->local_ip = g_object_ref (local_ip);
   p->local_port = local_port;
-  p->remote = g_inet_socket_address_new (remote_ip, 0);
+  if (remote_ip != NULL)
+    p->remote = g_inet_socket_address_new (remote_ip, 0);
+  else
+    {
+      g_autoptr(GInetAddress) any = g_inet_address_new_any (G_SOCKET_FAMILY_IPV4);
+
+      p->remote = g_inet_socket_address_new (any, 0);
+    }
   p->peer_name = g_strdup (peer_name);
   p->attempt = attempt ? g_object_ref (attempt) : NULL;
   p->done = done;
@@ -589,6 +601,24 @@ burrow_punch_start (BurrowPunch *p,
   p->window_ms = window_ms;
   p->deadline_id = g_timeout_add (window_ms, punch_deadline_cb, p);
   punch_try (p);
+}
+
+/**
+ * burrow_punch_set_remote_ip:
+ * @remote_ip: the peer's address, once known (before burrow_punch_start())
+ */
+void
+burrow_punch_set_remote_ip (BurrowPunch  *p,
+                            GInetAddress *remote_ip)
+{
+  guint16 port;
+
+  g_return_if_fail (p != NULL);
+  g_return_if_fail (G_IS_INET_ADDRESS (remote_ip));
+
+  port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (p->remote));
+  g_clear_object (&p->remote);
+  p->remote = g_inet_socket_address_new (remote_ip, port);
 }
 
 guint16 burrow_punch_get_local_port (BurrowPunch *p) { return p->local_port; }

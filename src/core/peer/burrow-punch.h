@@ -50,6 +50,8 @@ BurrowPunch *burrow_punch_new             (BurrowPunchListeners *listeners,
                                            BurrowPunchAttempt   *attempt,
                                            BurrowPunchDoneFunc   done,
                                            gpointer              data);
+void         burrow_punch_set_remote_ip   (BurrowPunch          *punch,
+                                           GInetAddress         *remote_ip);
 void         burrow_punch_start           (BurrowPunch          *punch,
                                            guint16               remote_port,
                                            guint                 ttl,
