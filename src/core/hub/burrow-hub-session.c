@@ -1437,6 +1437,7 @@ burrow_connect_request_copy (const BurrowConnectRequest *request)
                                      request->port, request->token);
   copy->tls = request->tls;
   copy->reason = g_strdup (request->reason);
+  copy->host = g_strdup (request->host);
   return copy;
 }
 
@@ -1449,6 +1450,7 @@ burrow_connect_request_free (BurrowConnectRequest *request)
   g_free (request->protocol);
   g_free (request->token);
   g_free (request->reason);
+  g_free (request->host);
   g_free (request);
 }
 

@@ -82,6 +82,8 @@ typedef enum
  * @token: the token both sides use to match the connection (at most
  *   %BURROW_CONNECT_MAX_TOKEN bytes in a received request)
  * @reason: (nullable): why the peer refused (REFUSED only)
+ * @host: (nullable): the address a received request names (NMDC `$ConnectToMe`, as the hub
+ *   relayed it: hubs rewrite it to the sender's real address); %NULL otherwise
  *
  * A connection request, the same for ADC and NMDC. A session validates
  * what it receives before it emits #BurrowHubSession::connect-request: the
@@ -96,6 +98,7 @@ typedef struct
   guint16            port;
   gchar             *token;
   gchar             *reason;
+  gchar             *host;
 } BurrowConnectRequest;
 
 #define BURROW_CONNECT_MAX_TOKEN 64

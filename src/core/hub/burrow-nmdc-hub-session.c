@@ -955,6 +955,7 @@ handle_connect_to_me (BurrowNmdcHubSession *self,
   request = burrow_connect_request_new (kind, user, ctm.tls ? "NMDCS" : "NMDC", ctm.port,
                                         burrow_user_get_nick (user));
   request->tls = ctm.tls;
+  request->host = g_strdup (ctm.host);
   _burrow_hub_session_emit_connect_request (BURROW_HUB_SESSION (self), request);
 out:
   burrow_nmdc_connect_to_me_clear (&ctm);
