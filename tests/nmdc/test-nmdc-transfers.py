@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 # test-nmdc-transfers.py — two Burrows on an NMDC hub: get-list and get by $ConnectToMe and
-# $RevConnectToMe, plain and TLS, and a plain diagnosis for two passive users
+# $RevConnectToMe, plain and TLS, NMDC NAT traversal between two passive users, or a plain diagnosis
 #
 # Copyright 2026 The Burrow authors
 #
@@ -14,8 +14,12 @@
 #   B active,  A passive: get         the same the other way round
 # each with TLS where the hub lets the status byte's 0x10 through (verlihub: the punch record says
 # NMDCS) and plain (--no-peer-tls); on ptokax the hub clears 0x10, so every transfer is plain.
-#   B passive, A passive: get-list    fails within 5 s; the JSON punch record has the diagnosis;
-#                                     the hub saw no $ConnectToMe at all (so no N/R line)
+#   B passive, A passive (verlihub, 0x20 relayed): get-list and get by NMDC NAT traversal
+#                                     ($RevConnectToMe, N, R), plain and TLS (anna, the N side, is
+#                                     the TLS server); the punch records say nat-traversal
+#   B passive, A passive (ptokax, 0x20 cleared): get-list fails within 5 s; the JSON punch record
+#                                     has the hub's diagnosis; the hub saw no $ConnectToMe at all
+#                                     (so no N/R line) and both users stay on the hub
 # Exit 77 when the CLI or rhash is missing. Loopback only, processes stopped by PID.
 #
 #   test-nmdc-transfers.py --cli BUILD/src/cli/burrow-cli [--profile ptokax|verlihub]
@@ -158,28 +162,92 @@ def main ():
       finally:
         stop_a(a)
 
-    # two passive users: a plain diagnosis at once, nothing sent (no N/R line)
-    before = int(hub.control('count $ConnectToMe').split()[1])
-    a = serve_a('passive', True, 'anna-passive')
-    try:
-      r, ev, took = run_json(args.cli, b_dir, 'bert',
-                             ['get-list', hub.uri, 'anna', '--out', os.path.join(work, 'none.xml.bz2')],
-                             ['--mode', 'passive'])
-      p = punches(ev)
-      check(r.returncode != 0 and took < 5, 'passive/passive: get-list fails in %.1f s (exit %d)'
-            % (took, r.returncode))
-      diag = ' '.join(x.get('diagnosis') or '' for x in p if x.get('result') == 'failed')
-      check('NMDC NAT traversal is not built yet' in diag,
-            'passive/passive: the punch record says why (%s)' % diag)
-      after = int(hub.control('count $ConnectToMe').split()[1])
-      check(after == before, 'passive/passive: no $ConnectToMe reached the hub (%d → %d)' % (before, after))
-      with open(os.path.join(work, 'hub-%s.log' % args.profile), 'rb') as f:
-        log = f.read()
-      bad = [l for l in log.splitlines() if b'$ConnectToMe' in l and
-             (l.rstrip(b'|').endswith((b'N', b'R', b'NS', b'RS')) or b'N anna' in l or b'NS anna' in l)]
-      check(not bad, 'passive/passive: no N/R line in the hub log (%s)' % bad[:3])
-    finally:
-      stop_a(a)
+    # two passive users
+    if args.profile == 'verlihub':
+      # the hub relays 0x20: NMDC NAT traversal (NMDC.md §3.1). bert (downloader) sends
+      # $RevConnectToMe, anna listens on her hub port and answers N, bert punches and answers R,
+      # anna punches back; anna (the N side) is the TLS server
+      for tls in (True, False):
+        n += 1
+        want = 'NMDCS' if tls else 'NMDC'
+        label = 'B passive, A passive, %s' % want
+        a = serve_a('passive', tls, 'anna%d' % n)
+        try:
+          out = os.path.join(work, 'list%d.xml.bz2' % n)
+          r, ev, took = run_json(args.cli, b_dir, 'bert', ['get-list', hub.uri, 'anna', '--out', out],
+                                 b_args('passive', tls))
+          p = punches(ev)
+          summary = [(x.get('method'), x.get('protocol'), x.get('result'), x.get('diagnosis'),
+                      [(st.get('step'), st.get('detail')) for st in x.get('steps', [])]) for x in p]
+          check(r.returncode == 0 and os.path.exists(out) and os.path.getsize(out) > 0,
+                '%s: get-list exits 0 with the list (%s %s)' % (label, r.stderr.strip()[-800:], summary))
+          conn = [x for x in p if x.get('result') == 'connected']
+          check(len(conn) == 1 and conn[0].get('method') == 'nat-traversal'
+                and conn[0].get('protocol') == want,
+                '%s: one nat-traversal connection over %s (%s)' % (label, want, summary))
+          steps = [st.get('step') for st in conn[0].get('steps', [])]
+          for s_ in ('request-sent', 'nat-received', 'rnt-sent', 'tcp-established', 'peer-inf'):
+            check(s_ in steps, '%s: the record has step %s (%s)' % (label, s_, steps))
+          tls_steps = [st.get('detail') or '' for st in conn[0].get('steps', [])
+                       if 'TLS' in (st.get('detail') or '')]
+          check(bool(tls_steps) == tls and all('as client' in t for t in tls_steps),
+                '%s: %s (%s)' % (label, 'TLS with bert (the R side) as the client' if tls
+                                 else 'no TLS step', tls_steps))
+          with open(out, 'rb') as f:
+            check(f.read(3) == b'BZh', '%s: the list is bzip2' % label)
+          a.wait(lambda e: e.get('event') == 'punch' and e.get('result') == 'connected'
+                 and e.get('protocol') == want and e.get('peer') == 'bert'
+                 and e.get('method') == 'nat-traversal')
+          check(True, '%s: anna recorded the nat-traversal connection with bert' % label)
+
+          dest = os.path.join(work, 'down%d' % n)
+          os.makedirs(dest)
+          r, ev, took = run_json(args.cli, b_dir, 'bert',
+                                 ['get', hub.uri, 'anna', '/Music/Holiday Beach.ogg', '--out', dest],
+                                 b_args('passive', tls), timeout=120)
+          got = os.path.join(dest, 'Holiday Beach.ogg')
+          check(r.returncode == 0 and os.path.exists(got),
+                '%s: get exits 0 with the file (%s)' % (label, r.stderr.strip()[-800:]))
+          check(filecmp.cmp(got, payload, shallow=False), '%s: the bytes are the source\'s' % label)
+          check(tiger_tth(got) == tth, '%s: the TTH matches (rhash)' % label)
+          conn = [x for x in punches(ev) if x.get('result') == 'connected']
+          check(conn and all(x.get('protocol') == want and x.get('method') == 'nat-traversal'
+                             for x in conn), '%s: the file came by nat-traversal over %s' % (label, want))
+          users = hub.control('users').split()[1:]
+          check('anna' in users, '%s: anna is still on the hub (%s)' % (label, users))
+        finally:
+          stop_a(a)
+    else:
+      # PtokaX clears 0x20 and disconnects whoever sends N or R: a plain diagnosis at once,
+      # nothing sent, nobody kicked
+      before = int(hub.control('count $ConnectToMe').split()[1])
+      a = serve_a('passive', True, 'anna-passive')
+      try:
+        r, ev, took = run_json(args.cli, b_dir, 'bert',
+                               ['get-list', hub.uri, 'anna', '--out', os.path.join(work, 'none.xml.bz2')],
+                               ['--mode', 'passive'])
+        p = punches(ev)
+        check(r.returncode != 0 and took < 5, 'passive/passive: get-list fails in %.1f s (exit %d)'
+              % (took, r.returncode))
+        diag = ' '.join(x.get('diagnosis') or '' for x in p if x.get('result') == 'failed')
+        check('this hub does not let passive users connect to each other' in diag,
+              'passive/passive: the punch record says why (%s)' % diag)
+        after = int(hub.control('count $ConnectToMe').split()[1])
+        check(after == before, 'passive/passive: no $ConnectToMe reached the hub (%d → %d)'
+              % (before, after))
+        with open(os.path.join(work, 'hub-%s.log' % args.profile), 'rb') as f:
+          log = f.read()
+        bad = [l for l in log.splitlines() if b'$ConnectToMe' in l and
+               (l.rstrip(b'|').endswith((b'N', b'R', b'NS', b'RS')) or b'N anna' in l or b'NS anna' in l
+                or b'N bert' in l or b'NS bert' in l)]
+        check(not bad, 'passive/passive: no N/R line in the hub log (%s)' % bad[:3])
+        users = hub.control('users').split()[1:]
+        check('anna' in users, 'passive/passive: anna is still on the hub, nobody kicked (%s)' % users)
+        kicked = [l for l in log.splitlines() if b'kicked' in l or b'bad $ConnectToMe' in l]
+        check(not kicked, 'passive/passive: nobody was kicked or closed for a $ConnectToMe (%s)'
+              % kicked[:3])
+      finally:
+        stop_a(a)
     print('all passed')
   finally:
     for a in servers:

@@ -54,14 +54,25 @@
  *
  * TLS and the ADC handshake on the connection are burrow-peer-handshake.c's.
  *
- * NMDC (../shared/NMDC.md §2.4, §2.5, §3.4) uses the first two paths only:
- * `$ConnectToMe` and `$RevConnectToMe` carry no token, so the peer's nick
- * stands in for it, and an NMDC expect is found by its hub session, its state
- * and that nick (a plain `$ConnectToMe` does not even name its sender: its
- * answer to our `$RevConnectToMe` is matched by the hub and the address).
- * The connecting side is the TLS client; we ask for TLS (`S`) when the peer's
- * status has 0x10 and we have a certificate. Two passive users fail at once:
- * NMDC NAT traversal (`N`/`R`) is not built.
+ * NMDC (../shared/NMDC.md §2.4, §2.5, §3): `$ConnectToMe` and
+ * `$RevConnectToMe` carry no token, so the peer's nick stands in for it, and
+ * an NMDC expect is found by its hub session, its state and that nick (a plain
+ * `$ConnectToMe` does not even name its sender: its answer to our
+ * `$RevConnectToMe` is matched by the hub and the address). The connecting side
+ * is the TLS client; we ask for TLS (`S`) when the peer's status has 0x10 and
+ * we have a certificate. Two passive users whose relayed status has 0x20 use
+ * NMDC NAT traversal (§3.1), the same three steps with NMDC's lines:
+ *
+ *   A: $RevConnectToMe A B                       (REVERSE)
+ *   B: listens on its hub port, $ConnectToMe A <B ip>:<B hub port>N[S] B  (NAT)
+ *   A: punches from its hub port, then $ConnectToMe B <A ip>:<A hub port>R[S]  (NAT_REPLY)
+ *   B: punches from its hub port to A's
+ *
+ * The side that receives `N` is the TLS client, the side that sent it the TLS
+ * server; both send `$MyNick`/`$Lock` at once. NMDC hubs do not tell users'
+ * addresses: B listens for any address until `R` names A's (the handshake
+ * checks the nick). Without 0x20 (PtokaX clears it; NMDC.md §0 facts 4–6)
+ * we fail at once with the reason and never send `N` or `R`.
  */
 
 typedef enum
@@ -353,11 +364,24 @@ expect_timeout_cb (gpointer data)
                                e->peer_nick, BURROW_NAT_REQUEST_TIMEOUT_MS / 1000);
       break;
     case EXPECT_NAT:
+      if (e->nmdc)
+        {
+          why = g_strdup_printf (_("%s did not answer our NAT traversal request (no $ConnectToMe "
+                                   "…N within %u s)"), e->peer_nick,
+                                 BURROW_NAT_REQUEST_TIMEOUT_MS / 1000);
+          break;
+        }
       why = g_strdup_printf (_("%s did not answer our NAT traversal request (no NAT within %u s); "
                                "its client may not support NAT traversal"),
                              e->peer_nick, BURROW_NAT_REQUEST_TIMEOUT_MS / 1000);
       break;
     case EXPECT_RNT:
+      if (e->nmdc)
+        {
+          why = g_strdup_printf (_("%s did not go on with NAT traversal (no $ConnectToMe …R within "
+                                   "%u s)"), e->peer_nick, BURROW_NAT_REQUEST_TIMEOUT_MS / 1000);
+          break;
+        }
       why = g_strdup_printf (_("%s did not go on with NAT traversal (no RNT within %u s)"),
                              e->peer_nick, BURROW_NAT_REQUEST_TIMEOUT_MS / 1000);
       break;
@@ -580,7 +604,8 @@ punch_prepare (Expect *e)
   g_autoptr(GInetAddress) peer = peer_ipv4 (e->peer_ip);
   g_autoptr(GInetAddress) local = NULL;
 
-  if (e->punch != NULL || peer == NULL)
+  /* NMDC: the address may come only with the peer's `$ConnectToMe` (listen for anyone) */
+  if (e->punch != NULL || (peer == NULL && !e->nmdc))
     return;
   local = hub_local_ip (e);
   e->punch = burrow_punch_new (e->connector->punch_listeners, local,
@@ -611,6 +636,12 @@ punch_start (Expect  *e,
     }
 
   punch_prepare (e);
+  if (e->punch == NULL)
+    {
+      expect_fail_bad_address (e);
+      return;
+    }
+  burrow_punch_set_remote_ip (e->punch, peer);
   local_port = burrow_punch_get_local_port (e->punch);
 
   /* Only the side that starts first (the RCM sender) sends a low-TTL first
@@ -640,8 +671,8 @@ punch_start (Expect  *e,
       e = g_hash_table_lookup (self->expects, key);
       if (e != NULL && e->state == EXPECT_CONNECTING &&
           send_request (e, BURROW_CONNECT_KIND_NAT_REPLY, local_port, NULL))
-        burrow_punch_attempt_add_step (e->attempt, BURROW_PUNCH_STEP_RNT_SENT, "RNT %s %u",
-                                       e->protocol, local_port);
+        burrow_punch_attempt_add_step (e->attempt, BURROW_PUNCH_STEP_RNT_SENT, "%s %s %u",
+                                       e->nmdc ? "$ConnectToMe …R" : "RNT", e->protocol, local_port);
       return;
     }
   burrow_punch_start (e->punch, remote_port, ttl, BURROW_NAT_PUNCH_WINDOW_MS);
@@ -1052,12 +1083,103 @@ attempt_fail_now (BurrowNatConnector *self,
   g_signal_emit (self, signals[SIGNAL_ATTEMPT_FINISHED], 0, attempt);
 }
 
+/* Why two passive NMDC users cannot connect on @session, or %NULL when NAT traversal can
+ * (NMDC.md §3.4, §3.5): PtokaX disconnects whoever sends `N` or `R` and clears 0x20 in what it
+ * relays, so a peer's status without 0x20 is either the hub's doing or its client's. */
 static gchar *
-nmdc_both_passive (BurrowUser *user)
+nmdc_both_passive (BurrowHubSession *session,
+                   BurrowUser       *user)
 {
-  return g_strdup_printf (_("Both you and %s are passive; NMDC NAT traversal is not built yet, "
-                            "so no connection is possible: one of you needs an open port"),
-                          burrow_user_get_nick (user));
+  const gchar *software = burrow_hub_session_get_hub_software (session);
+
+  if (software != NULL && g_str_has_prefix (software, "PtokaX"))
+    return g_strdup_printf (_("Both you and %s are passive, and this hub does not let passive users "
+                              "connect to each other: one of you needs an open port"),
+                            burrow_user_get_nick (user));
+  if (!burrow_user_supports_nat_traversal (user))
+    return g_strdup_printf (_("Both you and %s are passive, and the other user cannot do NAT "
+                              "traversal (no 0x20 in its status on this hub): one of you needs "
+                              "an open port"), burrow_user_get_nick (user));
+  return NULL;
+}
+
+/* The expect our `N` line started that the peer's `R` answers: `R` names no sender, so the
+ * nick the session found for the address, else the address, else the oldest on this hub. */
+static Expect *
+find_nmdc_rnt_expect (BurrowNatConnector         *self,
+                      BurrowHubSession           *session,
+                      const BurrowConnectRequest *request)
+{
+  Expect *e = find_nmdc_expect (self, session, request->token, EXPECT_RNT, FALSE);
+  GHashTableIter iter;
+  gpointer value;
+
+  if (e != NULL || request->host == NULL)
+    return e != NULL ? e : find_nmdc_expect (self, session, NULL, EXPECT_RNT, FALSE);
+  g_hash_table_iter_init (&iter, self->expects);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      Expect *x = value;
+
+      if (x->nmdc && x->state == EXPECT_RNT && x->session == session &&
+          g_strcmp0 (x->peer_ip, request->host) == 0 && (e == NULL || nmdc_expect_older (x, e)))
+        e = x;
+    }
+  return e != NULL ? e : find_nmdc_expect (self, session, NULL, EXPECT_RNT, FALSE);
+}
+
+/* NMDC NAT traversal (NMDC.md §3.1): the peer's `N` answers our `$RevConnectToMe` (we punch,
+ * then send `R`); its `R` answers our `N` (we punch). */
+static void
+on_nmdc_nat (BurrowNatConnector         *self,
+             BurrowHubSession           *session,
+             const BurrowConnectRequest *request)
+{
+  gboolean nat = request->kind == BURROW_CONNECT_KIND_NAT;
+  const gchar *ip = request->host != NULL ? request->host : burrow_user_get_ip4 (request->user);
+  Expect *e = nat ? find_nmdc_expect (self, session, request->token, EXPECT_NAT, FALSE)
+                  : find_nmdc_rnt_expect (self, session, request);
+
+  if (e == NULL)
+    return; /* not asked for: nothing is sent unasked */
+  burrow_punch_attempt_add_step (e->attempt,
+                                 nat ? BURROW_PUNCH_STEP_NAT_RECEIVED : BURROW_PUNCH_STEP_RNT_RECEIVED,
+                                 "$ConnectToMe %s:%u%s%s", ip ? ip : "?", request->port,
+                                 nat ? "N" : "R", request->tls ? "S" : "");
+  if (!protocol_supported_on (self, request->protocol, TRUE))
+    {
+      g_autofree gchar *why = g_strdup_printf (_("%s asked for TLS, but we have no "
+                                                 "certificate: connection refused"), e->peer_nick);
+      expect_fail (e, BURROW_NAT_ERROR_PROTOCOL_MISMATCH, why);
+      return;
+    }
+  if (nat)
+    {
+      /* $RevConnectToMe cannot ask for TLS: the side that sends `N` decides (NMDC.md §3.2) */
+      if (g_strcmp0 (request->protocol, e->protocol) != 0)
+        {
+          g_free (e->protocol);
+          e->protocol = g_strdup (request->protocol);
+          burrow_punch_attempt_set_protocol (e->attempt, e->protocol);
+        }
+    }
+  else if (protocol_is_tls (request->protocol) != protocol_is_tls (e->protocol))
+    {
+      g_autofree gchar *why = g_strdup_printf (_("%s used %s instead of %s, the protocol we asked "
+                                                 "for: connection refused"),
+                                               e->peer_nick, request->protocol, e->protocol);
+      expect_fail (e, BURROW_NAT_ERROR_PROTOCOL_MISMATCH, why);
+      return;
+    }
+  /* the address the hub relays is the one to use (it rewrites a wrong one) */
+  if (ip != NULL && g_strcmp0 (ip, e->peer_ip) != 0)
+    {
+      g_free (e->peer_ip);
+      e->peer_ip = g_strdup (ip);
+    }
+  if (nat && e->probe == NULL && !e->probing)
+    probe_path (e); /* the address came only now: measure for the low-TTL first SYN */
+  punch_start (e, request->port);
 }
 
 /* NMDC requests (NMDC.md §3.4): `$ConnectToMe` (we connect; the answer to our `$RevConnectToMe`
@@ -1140,22 +1262,48 @@ on_nmdc_request (BurrowNatConnector         *self,
       return;
     }
 
+  if (request->kind == BURROW_CONNECT_KIND_NAT || request->kind == BURROW_CONNECT_KIND_NAT_REPLY)
+    {
+      on_nmdc_nat (self, session, request);
+      return;
+    }
   if (request->kind != BURROW_CONNECT_KIND_REVERSE)
-    return; /* N/R: NMDC NAT traversal is not built */
+    return;
   if (count_incoming (self, NULL) >= BURROW_NAT_MAX_INCOMING ||
       count_incoming (self, burrow_user_get_id (user)) >= BURROW_NAT_MAX_INCOMING_PER_PEER)
     return;
   if (!active)
     {
-      g_autoptr(BurrowPunchAttempt) attempt = NULL;
-      g_autofree gchar *why = nmdc_both_passive (user);
+      g_autofree gchar *why = nmdc_both_passive (session, user);
+      guint16 our_port = burrow_hub_session_get_local_port (session);
+      g_autoptr(GError) error = NULL;
 
-      /* recorded, never answered: an N line would be NMDC NAT traversal */
-      attempt = burrow_punch_attempt_new (BURROW_PUNCH_METHOD_INCOMING, BURROW_PUNCH_ROLE_RESPONDER,
-                                          burrow_hub_session_get_uri (session),
-                                          burrow_user_get_nick (user), NULL, request->token, protocol);
-      burrow_punch_attempt_add_step (attempt, BURROW_PUNCH_STEP_REQUEST_RECEIVED, "$RevConnectToMe");
-      attempt_fail_now (self, attempt, why);
+      if (why != NULL)
+        {
+          g_autoptr(BurrowPunchAttempt) attempt = NULL;
+
+          /* recorded, never answered: no N line where the hub or the peer cannot take it */
+          attempt = burrow_punch_attempt_new (BURROW_PUNCH_METHOD_NAT_TRAVERSAL,
+                                              BURROW_PUNCH_ROLE_RESPONDER,
+                                              burrow_hub_session_get_uri (session),
+                                              burrow_user_get_nick (user), NULL, request->token, protocol);
+          burrow_punch_attempt_add_step (attempt, BURROW_PUNCH_STEP_REQUEST_RECEIVED, "$RevConnectToMe");
+          attempt_fail_now (self, attempt, why);
+          return;
+        }
+      /* NAT traversal: listen on our hub port first, then `N` (NMDC.md §5.2 item 8) */
+      protocol = choose_protocol (self, user);
+      e = expect_new (self, session, user, request->token, protocol, BURROW_PUNCH_ROLE_RESPONDER,
+                      BURROW_PUNCH_METHOD_NAT_TRAVERSAL);
+      burrow_punch_attempt_add_step (e->attempt, BURROW_PUNCH_STEP_REQUEST_RECEIVED, "$RevConnectToMe");
+      e->state = EXPECT_RNT;
+      expect_arm_timeout (e, BURROW_NAT_REQUEST_TIMEOUT_MS);
+      punch_prepare (e);
+      if (send_request (e, BURROW_CONNECT_KIND_NAT, our_port, &error))
+        burrow_punch_attempt_add_step (e->attempt, BURROW_PUNCH_STEP_NAT_SENT, "$ConnectToMe …N %s %u",
+                                       protocol, our_port);
+      else
+        expect_fail (e, BURROW_NAT_ERROR_UNSUPPORTED, error->message);
       return;
     }
   /* we are active: $ConnectToMe, with `S` when the peer can do TLS and we can */
@@ -1357,17 +1505,31 @@ burrow_nat_connector_connect_async (BurrowNatConnector  *self,
     }
   else if (burrow_user_is_nmdc (user))
     {
-      g_autoptr(BurrowPunchAttempt) attempt = NULL;
-      g_autofree gchar *why = nmdc_both_passive (user);
+      g_autofree gchar *why = nmdc_both_passive (session, user);
 
-      /* never an N line: NMDC NAT traversal is not built (NMDC.md §3) */
-      attempt = burrow_punch_attempt_new (BURROW_PUNCH_METHOD_REVERSE, BURROW_PUNCH_ROLE_INITIATOR,
-                                          burrow_hub_session_get_uri (session), burrow_user_get_nick (user),
-                                          NULL, burrow_user_get_nick (user), protocol);
-      attempt_fail_now (self, attempt, why);
-      task_set_attempt (task, attempt);
-      g_task_return_new_error (task, BURROW_NAT_ERROR, BURROW_NAT_ERROR_PEER_PASSIVE, "%s", why);
-      return;
+      if (why != NULL)
+        {
+          g_autoptr(BurrowPunchAttempt) attempt = NULL;
+
+          /* nothing sent: an N/R line would get us disconnected or refused (NMDC.md §3.5) */
+          attempt = burrow_punch_attempt_new (BURROW_PUNCH_METHOD_NAT_TRAVERSAL,
+                                              BURROW_PUNCH_ROLE_INITIATOR,
+                                              burrow_hub_session_get_uri (session),
+                                              burrow_user_get_nick (user), NULL,
+                                              burrow_user_get_nick (user), protocol);
+          attempt_fail_now (self, attempt, why);
+          task_set_attempt (task, attempt);
+          g_task_return_new_error (task, BURROW_NAT_ERROR, BURROW_NAT_ERROR_PEER_PASSIVE, "%s", why);
+          return;
+        }
+      /* NAT traversal (NMDC.md §3.1): $RevConnectToMe, the peer answers `N`; we listen on our
+       * hub port meanwhile */
+      e = expect_new (self, session, user, token, protocol, BURROW_PUNCH_ROLE_INITIATOR,
+                      BURROW_PUNCH_METHOD_NAT_TRAVERSAL);
+      e->state = EXPECT_NAT;
+      punch_prepare (e);
+      if (e->peer_ip != NULL)
+        probe_path (e);
     }
   else if (burrow_user_supports_nat_traversal (user) && burrow_user_get_ip4 (user) != NULL)
     {
