@@ -223,6 +223,59 @@ test_port_taken (void)
   side_clear (&nobody);
 }
 
+/* NMDC: the side that sends N listens before it knows the peer's address. A punch without one
+ * takes a connection from anyone, but only after the punches that know their peer's address. */
+static void
+test_address_unknown (void)
+{
+  g_autoptr(BurrowPunchListeners) listeners_a = burrow_punch_listeners_new ();
+  g_autoptr(BurrowPunchListeners) listeners_b = burrow_punch_listeners_new ();
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  Side a = { 0, }, b = { 0, }, known = { 0, }, later = { 0, };
+  Side pair[2];
+
+  side_init (&a);
+  side_init (&b);
+  side_init (&later);
+  b.punch = burrow_punch_new (listeners_b, loopback, b.port, NULL, "anyone", NULL, on_done, &b);
+  known.port = b.port; /* a second punch on B's port that knows its peer's address */
+  side_punch (&known, listeners_b, NULL);
+  side_punch (&a, listeners_a, NULL);
+  burrow_punch_start (a.punch, b.port, 0, BURROW_NAT_PUNCH_WINDOW_MS);
+  while (!a.done || !known.done)
+    g_main_context_iteration (NULL, TRUE);
+  assert_connected (&a, &known);
+  g_assert_false (b.done);
+
+  /* alone, it takes the next one, and burrow_punch_set_remote_ip() names the peer */
+  side_punch (&later, listeners_a, NULL);
+  burrow_punch_start (later.punch, b.port, 0, BURROW_NAT_PUNCH_WINDOW_MS);
+  g_assert_true (burrow_test_wait_for_flag (&b.done, DEADLINE_MS));
+  while (!later.done)
+    g_main_context_iteration (NULL, TRUE);
+  assert_connected (&later, &b);
+
+  /* an address set before the start is where it connects */
+  pair[0] = (Side) { 0, };
+  pair[1] = (Side) { 0, };
+  side_init (&pair[0]);
+  side_init (&pair[1]);
+  pair[1].punch = burrow_punch_new (listeners_b, loopback, pair[1].port, NULL, "anyone", NULL,
+                                    on_done, &pair[1]);
+  burrow_punch_set_remote_ip (pair[1].punch, loopback);
+  side_punch (&pair[0], listeners_a, NULL);
+  burrow_punch_start (pair[1].punch, pair[0].port, 0, BURROW_NAT_PUNCH_WINDOW_MS);
+  g_assert_true (burrow_test_wait_until (both_done, pair, DEADLINE_MS));
+  assert_connected (&pair[1], &pair[0]);
+
+  side_clear (&a);
+  side_clear (&b);
+  side_clear (&known);
+  side_clear (&later);
+  side_clear (&pair[0]);
+  side_clear (&pair[1]);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -233,6 +286,7 @@ main (int   argc,
   g_test_add_func ("/burrow/peer/punch/one-side-listening", test_one_side_listening);
   g_test_add_func ("/burrow/peer/punch/no-peer", test_no_peer);
   g_test_add_func ("/burrow/peer/punch/port-taken", test_port_taken);
+  g_test_add_func ("/burrow/peer/punch/address-unknown", test_address_unknown);
 
   return g_test_run ();
 }
