@@ -16,7 +16,8 @@
 # NMDCS) and plain (--no-peer-tls); on ptokax the hub clears 0x10, so every transfer is plain.
 #   B passive, A passive (verlihub, 0x20 relayed): get-list and get by NMDC NAT traversal
 #                                     ($RevConnectToMe, N, R), plain and TLS (anna, the N side, is
-#                                     the TLS server); the punch records say nat-traversal
+#                                     the TLS server); the punch records say nat-traversal; a
+#                                     passive peer without 0x20: a plain diagnosis, nothing sent
 #   B passive, A passive (ptokax, 0x20 cleared): get-list fails within 5 s; the JSON punch record
 #                                     has the hub's diagnosis; the hub saw no $ConnectToMe at all
 #                                     (so no N/R line) and both users stay on the hub
@@ -38,6 +39,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from importlib import import_module
 
 cli_test = import_module('test-nmdc-cli')
+Raw = import_module('test-nmdc-hub-clients').Raw
 Hub, Serve, free_port, tiger_tth, check = (cli_test.Hub, cli_test.Serve, cli_test.free_port,
                                            cli_test.tiger_tth, cli_test.check)
 
@@ -217,6 +219,22 @@ def main ():
           check('anna' in users, '%s: anna is still on the hub (%s)' % (label, users))
         finally:
           stop_a(a)
+      # a passive peer without 0x20 (an older client): a plain diagnosis at once, nothing sent
+      before = [int(hub.control('count ' + c).split()[1]) for c in ('$ConnectToMe', '$RevConnectToMe')]
+      raw = Raw(int(hub.uri.rsplit(':', 1)[1])).login(b'olddc', mode=b'P', status=1)
+      try:
+        r, ev, took = run_json(args.cli, b_dir, 'bert',
+                               ['get-list', hub.uri, 'olddc', '--out', os.path.join(work, 'old.xml.bz2')],
+                               ['--mode', 'passive'])
+        diag = ' '.join(x.get('diagnosis') or '' for x in punches(ev) if x.get('result') == 'failed')
+        check(r.returncode != 0 and took < 5, 'passive/passive without 0x20: get-list fails in %.1f s'
+              % took)
+        check('the other user cannot do NAT traversal' in diag,
+              'passive/passive without 0x20: the punch record says why (%s)' % diag)
+        after = [int(hub.control('count ' + c).split()[1]) for c in ('$ConnectToMe', '$RevConnectToMe')]
+        check(after == before, 'passive/passive without 0x20: nothing sent (%s → %s)' % (before, after))
+      finally:
+        raw.close()
     else:
       # PtokaX clears 0x20 and disconnects whoever sends N or R: a plain diagnosis at once,
       # nothing sent, nobody kicked
