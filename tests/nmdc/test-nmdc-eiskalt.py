@@ -14,9 +14,14 @@
 #   get       the file, bytes and TTH (rhash) compared with the source, over NMDCS
 # and eiskalt downloads the list and a file from a passive Burrow's `serve` (its $ConnectToMe …S,
 # Burrow connects as the TLS client), bytes compared.
+# With --eiskalt-passive, eiskalt is passive too (status 0x31: TLS and NAT traversal) and a passive
+# Burrow starts NMDC NAT traversal (NMDC.md §3.1: its `$RevConnectToMe`, eiskalt's `$ConnectToMe
+# …NS`, Burrow punches and sends `…RS`, eiskalt punches back; eiskalt is the TLS server): get-list
+# and get as above, the punch records say nat-traversal over NMDCS. (A passive eiskalt never
+# starts NAT traversal itself, NMDC.md §9, so the other way is not tried.)
 # Exit 77 when eiskaltdcpp-daemon, rhash or the CLI is missing. Loopback only.
 #
-#   test-nmdc-eiskalt.py --cli BUILD/src/cli/burrow-cli
+#   test-nmdc-eiskalt.py --cli BUILD/src/cli/burrow-cli [--eiskalt-passive]
 
 import argparse
 import filecmp
@@ -58,7 +63,9 @@ def check (cond, what):
 def main ():
   parser = argparse.ArgumentParser()
   parser.add_argument('--cli', required=True)
+  parser.add_argument('--eiskalt-passive', action='store_true')
   args = parser.parse_args()
+  incoming = 3 if args.eiskalt_passive else 0   # eiskalt's IncomingConnections: 3 passive, 0 direct
   for tool in ('eiskaltdcpp-daemon', 'rhash'):
     if shutil.which(tool) is None:
       print('SKIP: %s is missing' % tool)
@@ -83,14 +90,14 @@ def main ():
     os.makedirs(ek.dir, exist_ok=True)
     with open(os.path.join(ek.dir, 'DCPlusPlus.xml'), 'w') as f:
       f.write('<?xml version="1.0" encoding="utf-8" standalone="yes"?>\n<DCPlusPlus>\n<Settings>\n')
-      for key, value in list(ports.items()) + [('IncomingConnections', 0),
+      for key, value in list(ports.items()) + [('IncomingConnections', incoming),
                                                ('AutoDetectIncomingConnection', 0),
                                                ('HashingStartDelay', 0)]:
         f.write('<%s type="int">%d</%s>\n' % (key, value, key))
       f.write('<Nick type="string">ekuser</Nick>\n</Settings>\n</DCPlusPlus>\n')
     ek.start(timeout=30)
     ek.set('Nick', 'ekuser')
-    ek.set('IncomingConnections', 0)   # active, direct
+    ek.set('IncomingConnections', incoming)   # active, direct (or passive)
     ek.set('AutoDetectIncomingConnection', 0)
     ek.set('HashingStartDelay', 0)
     for key, value in ports.items():
@@ -98,15 +105,16 @@ def main ():
     ek.configure_uploads()
     ek.share(share, 'ekshare', timeout=60)
     ek.add_hub(url)
-    check(P.wait_for(lambda: 'ekuser' in hub.users(), 60), 'eiskalt (active, TLS) logged in')
+    check(P.wait_for(lambda: 'ekuser' in hub.users(), 60),
+          'eiskalt (%s, TLS) logged in' % ('passive' if args.eiskalt_passive else 'active'))
     info = hub.ctl('myinfo ekuser')
     print('# eiskalt: %s' % info)
 
-    for mode in ('passive', 'active'):
+    for mode in (('passive',) if args.eiskalt_passive else ('passive', 'active')):
       extra = ['--mode', mode]
       if mode == 'active':
         extra += ['--port', str(P.free_port())]
-      method = 'reverse' if mode == 'passive' else 'direct'
+      method = 'nat-traversal' if args.eiskalt_passive else 'reverse' if mode == 'passive' else 'direct'
       label = 'Burrow %s' % mode
       bdir = os.path.join(tmp, 'burrow-' + mode)
       out = os.path.join(tmp, 'list-%s.xml.bz2' % mode)
@@ -132,7 +140,12 @@ def main ():
       check(filecmp.cmp(got, src, shallow=False), '%s: the bytes are the source\'s' % label)
       check(P.dcpeers.tth_of(got) == tth, '%s: the TTH matches (rhash)' % label)
       conn = [x for x in ev if x.get('event') == 'punch' and x.get('result') == 'connected']
-      check(conn and all(x.get('protocol') == 'NMDCS' for x in conn), '%s: the file came over NMDCS' % label)
+      check(conn and all(x.get('protocol') == 'NMDCS' and x.get('method') == method for x in conn),
+            '%s: the file came by %s over NMDCS' % (label, method))
+
+    if args.eiskalt_passive:
+      print('all passed')
+      return
 
     # the other way: eiskalt (active) downloads from a passive Burrow's `serve`: its
     # $ConnectToMe …S, Burrow connects as the TLS client and serves
