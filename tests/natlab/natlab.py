@@ -490,6 +490,26 @@ table inet natlab {
     log('uhub up at %s' % url)
     return Hub(p, url, port, tls, d)
 
+  # --- the NMDC test hub (tests/nmdc/nmdc-hub.py) ------------------------------------------
+
+  def start_nmdc_hub (self, port=1511, profile='verlihub'):
+    """The NMDC test hub in the wan namespace (preset "tests"); its url is dchub://."""
+    d = os.path.join(self.workdir, 'nmdc-hub-%d' % port)
+    os.makedirs(d, exist_ok=True)
+    script = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'nmdc', 'nmdc-hub.py')
+    # stdin stays open: the hub quits at the end of its control input
+    p = self.popen('wan', ['/usr/bin/python3', script, '--host', HUB_IP, '--port', str(port),
+                           '--profile', profile, '--preset', 'tests',
+                           '--log', os.path.join(d, 'hub.log')],
+                   name='nmdc-hub', stdin=True, stderr_to_stdout=True)
+    if p.wait_line(lambda l: l.startswith('READY '), LAB_START_TIMEOUT) is None:
+      raise LabError('the NMDC test hub did not start: %s' % p.stdout_text())
+    if not self.tcp_ready('lanA', HUB_IP, port, LAB_START_TIMEOUT):
+      raise LabError('the NMDC test hub does not accept connections from lanA: %s' % p.stdout_text())
+    url = 'dchub://%s:%d' % (HUB_IP, port)
+    log('NMDC test hub (%s) up at %s' % (profile, url))
+    return Hub(p, url, port, False, d)
+
   # --- self check -------------------------------------------------------------------------
 
   def _helper (self, ns, *args, timeout=LAB_CMD_TIMEOUT):

@@ -6,7 +6,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
 # Each cell builds its own lab (routers A and B in the cell's modes), verifies the routers behave as
-# their modes say, starts uhub in the wan namespace, runs `burrow-cli serve` for B in lanB and
+# their modes say, starts uhub (nmdc-* cells: tests/nmdc/nmdc-hub.py) in the wan namespace, runs `burrow-cli serve` for B in lanB and
 # `burrow-cli --json get-list` for A in lanA, and checks the outcome and the punch records.
 # Exit 77 (meson: skipped) when not root or when namespaces / nftables are unusable.
 #
@@ -42,6 +42,11 @@ CELLS = {
   'cone+sym':      dict(a='cone', b='sym', expect='connect', method='nat-traversal'),
   'masq+sym':      dict(a='masq', b='sym', expect='fail', method='nat-traversal'),
   'sym+sym':       dict(a='sym', b='sym', expect='fail', method='nat-traversal'),
+  # NMDC (NMDC.md §3.1): the NMDC test hub (verlihub profile, relays 0x20) instead of uhub
+  'nmdc-masq+masq': dict(a='masq', b='masq', nmdc=True, expect='connect', method='nat-traversal'),
+  'nmdc-masq+masq-rst': dict(a='masq-rst', b='masq-rst', nmdc=True, expect='connect',
+                             method='nat-traversal'),
+  'nmdc-masq+sym':  dict(a='masq', b='sym', nmdc=True, expect='fail', method='nat-traversal'),
 }
 
 ACTIVE_PORT = 4000
@@ -149,13 +154,17 @@ def check_cell (name, cell, res):
               'peer-inf']
     elif cell['method'] == 'direct':
       want = ['request-sent', 'tls-done', 'peer-inf']
-    if a_rec.get('protocol') != 'ADCS/0.10':
-      problems.append('protocol %r between two Burrows, expected ADCS/0.10' % a_rec.get('protocol'))
+    want_protocol = 'NMDCS' if cell.get('nmdc') else 'ADCS/0.10'
+    if a_rec.get('protocol') != want_protocol:
+      problems.append('protocol %r between two Burrows, expected %s' % (a_rec.get('protocol'),
+                                                                        want_protocol))
     miss = missing_in_order(have, want)
     if miss:
       problems.append('A steps lack %s (have %s)' % (miss, have))
-    # B's side of the same attempt
+    # B's side of the same attempt (NMDC has no tokens: each side's record names the other's nick)
     token = a_rec.get('token')
+    if cell.get('nmdc'):
+      token = 'alice'
     b_recs = [r for r in res['b'] if r.get('token') == token]
     if not b_recs:
       problems.append('B printed no punch record for token %s' % token)
@@ -196,7 +205,10 @@ def run_cell (name, cli, self_check=True):
   with natlab.Lab(cell['a'], cell['b']) as lab:
     if self_check:
       lab.self_check()
-    hub = lab.start_hub(tls=cell.get('tls', False))
+    if cell.get('nmdc'):
+      hub = lab.start_nmdc_hub()
+    else:
+      hub = lab.start_hub(tls=cell.get('tls', False))
     res = run_burrow_pair(lab, hub, cli, cell)
     problems = check_cell(name, cell, res)
     for who in ('a', 'b'):
@@ -206,7 +218,10 @@ def run_cell (name, cli, self_check=True):
     if problems:
       print('A stderr: %s' % res['a_stderr'].strip())
       print('B stderr (tail): %s' % res['b_stderr'].strip()[-2000:])
-      print('uhub log (tail):\n%s' % hub.proc.stdout_text()[-2000:])
+      print('hub output (tail):\n%s' % hub.proc.stdout_text()[-2000:])
+      if cell.get('nmdc'):
+        with open(os.path.join(hub.dir, 'hub.log'), errors='replace') as f:
+          print('NMDC hub log (tail):\n%s' % f.read()[-3000:])
     return problems, res
 
 
