@@ -104,6 +104,21 @@ def main ():
       while 'anna' in hub.control('users').split()[1:] and time.monotonic() < deadline:
         time.sleep(0.05)
 
+    def get_and_check (n, label, extra):
+      """bert gets anna's file into a new folder: exit 0, the source's bytes and TTH; returns the
+      connected punch records."""
+      dest = os.path.join(work, 'down%d' % n)
+      os.makedirs(dest)
+      r, ev, took = run_json(args.cli, b_dir, 'bert',
+                             ['get', hub.uri, 'anna', '/Music/Holiday Beach.ogg', '--out', dest],
+                             extra, timeout=120)
+      got = os.path.join(dest, 'Holiday Beach.ogg')
+      check(r.returncode == 0 and os.path.exists(got),
+            '%s: get exits 0 with the file (%s)' % (label, r.stderr.strip()[-800:]))
+      check(filecmp.cmp(got, payload, shallow=False), '%s: the bytes are the source\'s' % label)
+      check(tiger_tth(got) == tth, '%s: the TTH matches (rhash)' % label)
+      return [x for x in punches(ev) if x.get('result') == 'connected']
+
     def b_args (mode, tls):
       extra = ['--mode', mode]
       if mode == 'active':
@@ -148,17 +163,7 @@ def main ():
                and e.get('protocol') == want and e.get('peer') == 'bert')
         check(True, '%s: anna recorded the connection with bert over %s' % (label, want))
 
-        dest = os.path.join(work, 'down%d' % n)
-        os.makedirs(dest)
-        r, ev, took = run_json(args.cli, b_dir, 'bert',
-                               ['get', hub.uri, 'anna', '/Music/Holiday Beach.ogg', '--out', dest],
-                               b_args(b_mode, tls), timeout=120)
-        got = os.path.join(dest, 'Holiday Beach.ogg')
-        check(r.returncode == 0 and os.path.exists(got),
-              '%s: get exits 0 with the file (%s)' % (label, r.stderr.strip()[-800:]))
-        check(filecmp.cmp(got, payload, shallow=False), '%s: the bytes are the source\'s' % label)
-        check(tiger_tth(got) == tth, '%s: the TTH matches (rhash)' % label)
-        conn = [x for x in punches(ev) if x.get('result') == 'connected']
+        conn = get_and_check(n, label, b_args(b_mode, tls))
         check(conn and all(x.get('protocol') == want for x in conn),
               '%s: the file came over %s' % (label, want))
       finally:
@@ -202,17 +207,7 @@ def main ():
                  and e.get('method') == 'nat-traversal')
           check(True, '%s: anna recorded the nat-traversal connection with bert' % label)
 
-          dest = os.path.join(work, 'down%d' % n)
-          os.makedirs(dest)
-          r, ev, took = run_json(args.cli, b_dir, 'bert',
-                                 ['get', hub.uri, 'anna', '/Music/Holiday Beach.ogg', '--out', dest],
-                                 b_args('passive', tls), timeout=120)
-          got = os.path.join(dest, 'Holiday Beach.ogg')
-          check(r.returncode == 0 and os.path.exists(got),
-                '%s: get exits 0 with the file (%s)' % (label, r.stderr.strip()[-800:]))
-          check(filecmp.cmp(got, payload, shallow=False), '%s: the bytes are the source\'s' % label)
-          check(tiger_tth(got) == tth, '%s: the TTH matches (rhash)' % label)
-          conn = [x for x in punches(ev) if x.get('result') == 'connected']
+          conn = get_and_check(n, label, b_args('passive', tls))
           check(conn and all(x.get('protocol') == want and x.get('method') == 'nat-traversal'
                              for x in conn), '%s: the file came by nat-traversal over %s' % (label, want))
           users = hub.control('users').split()[1:]
