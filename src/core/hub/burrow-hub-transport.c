@@ -45,6 +45,7 @@ typedef struct
   GSocket          *socket;
   GIOStream        *stream;
   GCancellable     *cancellable;
+  gulong            accept_id;      /* the TLS connection's accept-certificate handler */
   gchar            *peer_keyprint;
   KeyprintVerdict   kp_verdict;
 } OpenData;
@@ -186,6 +187,8 @@ on_handshake_cb (GObject      *source,
   GTlsCertificate *peer;
 
   g_tls_connection_handshake_finish (G_TLS_CONNECTION (source), result, &error);
+  /* the handler points at the task data, which ends with the task: the session keeps the stream */
+  g_clear_signal_handler (&data->accept_id, source);
   if (gone (task))
     return;
   if (error != NULL)
@@ -248,7 +251,8 @@ start_tls (GTask *task)
     g_tls_connection_set_certificate (G_TLS_CONNECTION (tls),
                                       burrow_identity_get_certificate (identity));
   /* the task data lives as long as the task, and the task until the handshake ends */
-  g_signal_connect (tls, "accept-certificate", G_CALLBACK (on_accept_certificate), data);
+  data->accept_id = g_signal_connect (tls, "accept-certificate", G_CALLBACK (on_accept_certificate),
+                                      data);
 
   g_set_object (&data->stream, tls);
   g_tls_connection_handshake_async (G_TLS_CONNECTION (tls), G_PRIORITY_DEFAULT,
