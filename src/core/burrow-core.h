@@ -22,6 +22,7 @@
 #include "burrow-hub-uri.h"
 #include "burrow-magnet.h"
 #include "burrow-nmdc.h"
+#include "burrow-portmap.h"
 #include "burrow-line-channel.h"
 #include "burrow-database.h"
 #include "burrow-hash-store.h"
