@@ -45,6 +45,8 @@
 #include "burrow-nat-connector.h"
 #include "burrow-peer-handshake.h"
 #include "burrow-punch.h"
+#include "burrow-port-mapping.h"
+#include "burrow-pcp-mapper.h"
 #include "burrow-search-index.h"
 #include "burrow-search-query.h"
 #include "burrow-search-responder.h"
