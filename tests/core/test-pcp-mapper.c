@@ -155,6 +155,44 @@ test_default_gateway (void)
   g_assert_false (burrow_default_gateway_parse ("Iface\nwlan0 zz yy\n", gw));
 }
 
+/* RFC 6887 §8.5: the epoch tells when the router lost its mappings (rebooted) */
+static void
+test_router_lost_state (void)
+{
+  static const struct
+  {
+    guint32  epoch_before;
+    guint32  epoch_after;
+    gint64   seconds_between;
+    gboolean lost;
+  } cases[] = {
+    { 100, 160, 60, FALSE },     /* both clocks ran a minute */
+    { 100, 100, 0, FALSE },      /* two answers at once */
+    { 100, 99, 0, FALSE },       /* a second of jitter backwards is tolerated */
+    { 100, 101, 3, FALSE },      /* within the two seconds of slack */
+    { 100, 5, 10, TRUE },        /* went backwards: rebooted */
+    { 3, 0, 1, TRUE },           /* rebooted right after our first answer */
+    { 10, 40, 3600, TRUE },      /* advanced 30 s in an hour: rebooted in between */
+    { 0, 1000, 10, TRUE },       /* advanced far faster than time: not the same state */
+    { 10000, 13600, 3600, FALSE },
+    { 10000, 13600 - 300, 3600, TRUE }, /* lagging by more than 1/16 */
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      BurrowPortMapping before = { .method = BURROW_MAPPING_METHOD_PCP };
+      BurrowPortMapping after = { .method = BURROW_MAPPING_METHOD_PCP };
+
+      before.epoch = cases[i].epoch_before;
+      before.obtained = 5 * G_USEC_PER_SEC;
+      after.epoch = cases[i].epoch_after;
+      after.obtained = before.obtained + cases[i].seconds_between * G_USEC_PER_SEC;
+      g_test_message ("epoch %u -> %u in %" G_GINT64_FORMAT " s", cases[i].epoch_before,
+                      cases[i].epoch_after, cases[i].seconds_between);
+      g_assert_cmpint (burrow_port_mapping_router_lost_state (&before, &after), ==, cases[i].lost);
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -165,6 +203,7 @@ main (int   argc,
   g_test_add_func ("/burrow/connectivity/pcp-mapper/silence", test_silence);
   g_test_add_func ("/burrow/connectivity/pcp-mapper/cancel", test_cancel);
   g_test_add_func ("/burrow/connectivity/pcp-mapper/default-gateway", test_default_gateway);
+  g_test_add_func ("/burrow/connectivity/pcp-mapper/router-lost-state", test_router_lost_state);
 
   return g_test_run ();
 }

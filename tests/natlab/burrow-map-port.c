@@ -13,7 +13,8 @@
  *
  * "ms" counts from the moment the request was started. --nat-pmp skips PCP. After both answers it reads commands
  * from stdin, one per line:
- *   renew   asks again for both, repeating an earlier mapping's nonce and ports ("action":"renew")
+ *   renew   asks again for both, repeating an earlier mapping's nonce and ports ("action":"renew",
+ *           and "router_restarted": whether the epoch says the router lost its mappings since)
  *   unmap   deletes both mappings ("action":"unmap", "ok":true or "error"), then exits 0
  * End of input counts as "unmap".
  */
@@ -150,6 +151,10 @@ on_mapped (GObject      *source,
                               ",\"lifetime\":%" G_GUINT32_FORMAT ",\"epoch\":%" G_GUINT32_FORMAT,
                               mapping->external_port, mapping->internal_port, mapping->lifetime,
                               mapping->epoch);
+      if (slot->mapping != NULL)
+        g_string_append_printf (line, ",\"router_restarted\":%s",
+                                burrow_port_mapping_router_lost_state (slot->mapping, mapping)
+                                ? "true" : "false");
       line_finish (slot, line);
       g_clear_pointer (&slot->mapping, burrow_port_mapping_free);
       slot->mapping = g_steal_pointer (&mapping);

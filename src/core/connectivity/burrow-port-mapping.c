@@ -56,3 +56,31 @@ burrow_mapping_method_to_string (BurrowMappingMethod method)
     default: return "none";
     }
 }
+
+/**
+ * burrow_port_mapping_router_lost_state:
+ * @previous: an earlier answer from this router (PCP or NAT-PMP)
+ * @current: a later answer from the same router
+ *
+ * Compares the router's epochs (seconds since its mapping state began) with the time that
+ * passed here, as RFC 6887 §8.5 says: an epoch that went back by more than a second, or that
+ * advanced much more or much less than our clock did, means the router restarted or lost its
+ * mappings, and every mapping on it must be made again at once.
+ *
+ * Returns: %TRUE when @current shows the router lost its state since @previous
+ */
+gboolean
+burrow_port_mapping_router_lost_state (const BurrowPortMapping *previous,
+                                       const BurrowPortMapping *current)
+{
+  gint64 client_delta, server_delta;
+
+  g_return_val_if_fail (previous != NULL && current != NULL, FALSE);
+
+  if ((gint64) current->epoch + 1 < (gint64) previous->epoch)
+    return TRUE;
+  client_delta = (current->obtained - previous->obtained) / G_USEC_PER_SEC;
+  server_delta = (gint64) current->epoch - (gint64) previous->epoch;
+  return client_delta + 2 < server_delta - server_delta / 16 ||
+         server_delta + 2 < client_delta - client_delta / 16;
+}

@@ -43,6 +43,8 @@ GType               burrow_port_mapping_get_type   (void) G_GNUC_CONST;
 BurrowPortMapping  *burrow_port_mapping_copy       (const BurrowPortMapping *mapping);
 void                burrow_port_mapping_free       (BurrowPortMapping       *mapping);
 const gchar        *burrow_mapping_method_to_string (BurrowMappingMethod    method);
+gboolean            burrow_port_mapping_router_lost_state (const BurrowPortMapping *previous,
+                                                           const BurrowPortMapping *current);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (BurrowPortMapping, burrow_port_mapping_free)
 
