@@ -47,6 +47,13 @@ ROUTER_WAN = '198.51.100.2'
 ROUTER_LAN = '192.168.1.1'
 LAN_HOST = '192.168.1.2'
 LAN2_HOST = '192.168.1.3'
+# IPv6: no NAT; the wan routes the LAN's prefix to the router, whose firewall drops inbound
+# traffic unless a PCP pinhole opens it
+WAN_HOST6 = '2001:db8::1'
+ROUTER_WAN6 = '2001:db8::2'
+ROUTER_LAN6 = '2001:db8:1::1'
+LAN_HOST6 = '2001:db8:1::2'
+LAN2_HOST6 = '2001:db8:1::3'
 STUN_PORT = 3478
 PCP_PORT = 5351
 PORT = 41234
@@ -73,24 +80,27 @@ def serve (name, ports):
     while True:
       c, peer = s.accept()
       try:
-        c.sendall(('%s %s:%d\n' % (name, peer[0], peer[1])).encode())
+        c.sendall(('%s %s %d\n' % (name, peer[0], peer[1])).encode())
       finally:
         c.close()
 
   def udp_loop (s):
     while True:
       data, peer = s.recvfrom(2048)
-      s.sendto(('%s %s:%d %s' % (name, peer[0], peer[1], data.decode(errors='replace'))).encode(),
+      s.sendto(('%s %s %d %s' % (name, peer[0], peer[1], data.decode(errors='replace'))).encode(),
                peer)
 
   threads = []
   for port in ports:
-    t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    # dual-stack: IPv4 (through the NAT) and IPv6 (through a pinhole)
+    t = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+    t.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
     t.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    t.bind(('0.0.0.0', port))
+    t.bind(('::', port))
     t.listen(16)
-    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    u.bind(('0.0.0.0', port))
+    u = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+    u.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+    u.bind(('::', port))
     threads += [threading.Thread(target=tcp_loop, args=(t,), daemon=True),
                 threading.Thread(target=udp_loop, args=(u,), daemon=True)]
   for t in threads:
@@ -132,6 +142,7 @@ table inet pmrtr {
     type filter hook forward priority filter; policy drop;
     ct state established,related accept
     ct state invalid drop
+    meta l4proto ipv6-icmp accept
     jump upnp_forward
     iifname "br0" accept
   }
@@ -154,7 +165,7 @@ table inet pmrtr {
     type filter hook input priority filter; policy accept;
 %(input)s
     iifname "wan0" ct state established,related accept
-    iifname "wan0" meta l4proto icmp accept
+    iifname "wan0" meta l4proto { icmp, ipv6-icmp } accept
     iifname "wan0" drop
   }
 }
@@ -213,18 +224,27 @@ class Lab:
     run(['ip', '-n', self.ns('rtr'), 'addr', 'add', ROUTER_WAN + '/24', 'dev', 'wan0'])
     run(['ip', '-n', self.ns('rtr'), 'addr', 'add', ROUTER_LAN + '/24', 'dev', 'br0'])
     run(['ip', '-n', self.ns('wan'), 'addr', 'add', WAN_HOST + '/24', 'dev', 'up0'])
+    for address, dev, ns in ((ROUTER_WAN6, 'wan0', 'rtr'), (ROUTER_LAN6, 'br0', 'rtr'),
+                             (WAN_HOST6, 'up0', 'wan')):
+      run(['ip', '-n', self.ns(ns), 'addr', 'add', address + '/64', 'dev', dev, 'nodad'])
     for dev, ns in (('wan0', 'rtr'), ('up0', 'wan'), ('br0', 'rtr')):
       run(['ip', '-n', self.ns(ns), 'link', 'set', dev, 'up'])
     run(['ip', '-n', self.ns('rtr'), 'route', 'add', 'default', 'via', WAN_HOST])
-    for i, (host, address) in enumerate(zip(hosts, (LAN_HOST, LAN2_HOST)), 1):
+    run(['ip', '-n', self.ns('rtr'), '-6', 'route', 'add', 'default', 'via', WAN_HOST6])
+    run(['ip', '-n', self.ns('wan'), '-6', 'route', 'add', '2001:db8:1::/64', 'via', ROUTER_WAN6])
+    for i, (host, address, address6) in enumerate(zip(hosts, (LAN_HOST, LAN2_HOST),
+                                                       (LAN_HOST6, LAN2_HOST6)), 1):
       port = 'l%d' % i
       run(['ip', '-n', self.ns('rtr'), 'link', 'add', port, 'type', 'veth', 'peer', 'name', 'eth0',
            'netns', self.ns(host)])
       run(['ip', '-n', self.ns('rtr'), 'link', 'set', port, 'master', 'br0', 'up'])
       run(['ip', '-n', self.ns(host), 'addr', 'add', address + '/24', 'dev', 'eth0'])
+      run(['ip', '-n', self.ns(host), 'addr', 'add', address6 + '/64', 'dev', 'eth0', 'nodad'])
       run(['ip', '-n', self.ns(host), 'link', 'set', 'eth0', 'up'])
       run(['ip', '-n', self.ns(host), 'route', 'add', 'default', 'via', ROUTER_LAN])
+      run(['ip', '-n', self.ns(host), '-6', 'route', 'add', 'default', 'via', ROUTER_LAN6])
     self.sh('rtr', 'sysctl', '-q', '-w', 'net.ipv4.ip_forward=1')
+    self.sh('rtr', 'sysctl', '-q', '-w', 'net.ipv6.conf.all.forwarding=1')
 
     drop = '    iifname "br0" udp dport %d drop' % PCP_PORT if self.drop_pcp else ''
     self.sh('rtr', 'nft', '-f', '-', input=RULESET % {'input': drop})
@@ -339,7 +359,7 @@ try:
     s.settimeout(3)
     answer = s.recv(200).decode().strip()
   else:
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s = socket.socket(socket.AF_INET6 if ':' in ip else socket.AF_INET, socket.SOCK_DGRAM)
     s.settimeout(1)
     for attempt in range(3):
       s.sendto(b'ping', (ip, port))
@@ -356,12 +376,12 @@ except OSError as e:
 '''
 
 
-def probe (lab, proto, port):
-  """Connects (TCP) or sends a datagram (UDP) from the wan namespace to the router's WAN
-  address; returns the answering host's name, or None."""
-  r = lab.sh('wan', sys.executable, '-c', PROBE, ROUTER_WAN, str(port), proto)
+def probe (lab, proto, port, address=ROUTER_WAN):
+  """Connects (TCP) or sends a datagram (UDP) from the wan namespace to ADDRESS (the router's
+  WAN address); returns the answering host's name, or None."""
+  r = lab.sh('wan', sys.executable, '-c', PROBE, address, str(port), proto)
   out = r.stdout.strip()
-  log('inbound %s to %s:%d: %s' % (proto, ROUTER_WAN, port, out))
+  log('inbound %s to [%s]:%d: %s' % (proto, address, port, out))
   return out.split()[1] if out.startswith('ok ') else None
 
 
@@ -427,13 +447,13 @@ def decision_ms (results):
   return max(r['ms'] for r in results.values())
 
 
-def check_mapped (results, port=None, method='pcp'):
+def check_mapped (results, port=None, method='pcp', external=ROUTER_WAN):
   for t in ('tcp', 'udp'):
     r = results[t]
     check('error' not in r, '%s mapped (%s)' % (t, r.get('message', r.get('method'))))
     check(r['method'] == method, '%s mapped by %s' % (t, method))
-    check(r['external_address'] == ROUTER_WAN,
-          '%s external address %s is the router\'s WAN address' % (t, r['external_address']))
+    check(r['external_address'] == external,
+          '%s external address %s is %s' % (t, r['external_address'], external))
     check(r['lifetime'] > 0, '%s lifetime %d > 0' % (t, r['lifetime']))
     if port is not None:
       check(r['external_port'] == port, '%s external port %d is the one asked for' %
@@ -468,6 +488,24 @@ def cell_pcp (lab, driver_bin):
   check(' dport %d ' % PORT not in lab.upnp_rules(),
         'the router\'s ruleset has no rule for port %d any more' % PORT)
   check(probe(lab, 'tcp', PORT) is None, 'inbound TCP fails after the unmap')
+
+
+def cell_pcp_ipv6 (lab, driver_bin):
+  lab.start_stun()
+  lab.start_miniupnpd(stun=True)
+  lab.serve('lan', 'lan', [PORT])
+  check(probe(lab, 'tcp', PORT, LAN_HOST6) is None, 'the router\'s firewall drops inbound IPv6')
+
+  d = Driver(lab, driver_bin, 'lan', PORT, gateway=ROUTER_LAN6)
+  got = d.results('map')
+  check_mapped(got, PORT, external=LAN_HOST6)
+  log('MEASURED pcp ipv6 decision: %.1f ms' % decision_ms(got))
+  check(probe(lab, 'tcp', PORT, LAN_HOST6) == 'lan', 'inbound IPv6 TCP through the pinhole')
+  check(probe(lab, 'udp', PORT, LAN_HOST6) == 'lan', 'an inbound IPv6 datagram through the pinhole')
+  gone = d.finish(expect_unmaps=True)
+  for t in ('tcp', 'udp'):
+    check(gone[t].get('ok') is True, '%s pinhole closed (%s)' % (t, gone[t].get('message', 'ok')))
+  check(probe(lab, 'tcp', PORT, LAN_HOST6) is None, 'inbound IPv6 TCP fails after the unmap')
 
 
 def cell_nat_pmp (lab, driver_bin):
@@ -616,6 +654,7 @@ def cell_reboot (lab, driver_bin):
 
 CELLS = {
   'pcp': (cell_pcp, {}),
+  'pcp-ipv6': (cell_pcp_ipv6, {}),
   'nat-pmp': (cell_nat_pmp, {}),
   'cgnat': (cell_cgnat, {}),
   'none': (cell_none, {}),
