@@ -7,21 +7,33 @@
 #
 # Topology (namespaces pm<PID>-*, nothing in the root namespace):
 #
-#   wan   198.51.100.1/24 (the "internet": STUN responder, inbound probes)
+#   wan   198.51.100.1/24, 2001:db8::1/64 (the "internet": STUN responder, inbound probes)
 #    |  up0 <-> wan0
-#   rtr   WAN wan0 198.51.100.2/24, LAN bridge br0 192.168.1.1/24; nftables masquerade with a
-#         drop-inbound firewall and empty chains miniupnpd fills; miniupnpd (PCP + NAT-PMP)
+#   rtr   WAN wan0 198.51.100.2/24 2001:db8::2/64, LAN bridge br0 192.168.1.1/24 2001:db8:1::1/64;
+#         nftables: IPv4 masquerade, a firewall that drops inbound traffic (both families), and
+#         empty chains miniupnpd fills; miniupnpd serving PCP and NAT-PMP on br0
 #    |  br0: l1 <-> eth0 (lan), l2 <-> eth0 (lan2)
-#   lan   192.168.1.2   burrow-map-port, TCP and UDP listeners
-#   lan2  192.168.1.3   (other-port only) a second host that takes the port first
+#   lan   192.168.1.2 2001:db8:1::2   burrow-map-port, TCP and UDP listeners
+#   lan2  192.168.1.3 2001:db8:1::3   (other-port only) a second host that takes the port first
 #
 # 198.51.100.2 is a documentation address, which miniupnpd counts as reserved: it refuses to
 # forward until a STUN check calls its WAN address public. The wan namespace runs a STUN
 # responder for that; the `cgnat` cell leaves the check off, as for a router behind
-# carrier-grade NAT.
+# carrier-grade NAT. miniupnpd runs as a daemon, without -d: its debug logging can stall it.
 #
-# Cells (--cell): pcp, cgnat, none, drop, other-port, reboot (see CELLS). Exit 0 pass, 1 fail,
-# 77 skip (not root, no ip/nft/miniupnpd). As root, a lab that cannot be built fails.
+# Cells (--cell, see CELLS):
+#   pcp         TCP+UDP mapped by PCP (default gateway found from the route table); inbound from
+#               the wan arrives; after "unmap" it does not, and the router has no rule left
+#   pcp-ipv6    the same for an IPv6 pinhole (PCP to the router's IPv6 LAN address)
+#   nat-pmp     the same by NAT-PMP
+#   cgnat       forwarding disabled on the router: no-public-address in under 1 s
+#   none        no miniupnpd: no-mapper within 100 ms (ICMP port unreachable)
+#   drop        the router drops UDP 5351: no-mapper at the 2.5 s deadline (<= 2.6 s)
+#   other-port  a second host holds the port: the router grants another, inbound on it works
+#   reboot      miniupnpd restarts and loses its rules: the renewal's epoch went backwards, the
+#               driver says so, the mapping works again; deleting a lost mapping succeeds
+# Exit 0 pass, 1 fail, 77 skip (not root, no network namespaces, no ip/nft/ss/miniupnpd). As
+# root, a lab that cannot be built fails.
 #
 # Helper modes (run inside a namespace by the test itself):
 #   test-portmap.py serve NAME PORT...   TCP and UDP listeners answering "NAME"
@@ -33,7 +45,6 @@ import shutil
 import signal
 import socket
 import struct
-import subprocess
 import sys
 import tempfile
 import threading
@@ -667,6 +678,8 @@ CELLS = {
 def usable ():
   if os.geteuid() != 0:
     return 'the port mapping lab needs root (network namespaces and nftables)'
+  if not os.path.exists('/proc/self/ns/net'):
+    return 'this kernel has no network namespaces'
   for tool in ('ip', 'nft', 'ss', 'miniupnpd'):
     if shutil.which(tool, path=os.environ.get('PATH', '') + ':/usr/sbin:/sbin') is None:
       return '%s is not installed (miniupnpd: apt-get install miniupnpd-nftables)' % tool
