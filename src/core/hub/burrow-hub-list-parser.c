@@ -211,8 +211,7 @@ check_utf8 (const gchar  *text,
   if (g_utf8_validate_len (text, length, &bad))
     return TRUE;
   g_set_error (error, BURROW_HUB_LIST_ERROR, BURROW_HUB_LIST_ERROR_INVALID_UTF8,
-               _("The hub list is not valid UTF-8 (at byte %" G_GSIZE_FORMAT ")"),
-               (gsize) (bad - text));
+               _("The hub list is not valid UTF-8 (at byte %lu)"), (gulong) (bad - text));
   return FALSE;
 }
 
