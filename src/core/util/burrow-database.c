@@ -57,7 +57,7 @@ static const gchar * const migrations[] = {
   /* BurrowFavoriteHubs: an NMDC hub's charset (NULL: the default). */
   "ALTER TABLE favorite_hubs ADD COLUMN encoding TEXT;",
   /* BurrowPublicHubs: each public hub list as downloaded (raw bytes) and when (Unix time). */
-  "CREATE TABLE hub_list_cache (url TEXT PRIMARY KEY NOT NULL, fetched INTEGER NOT NULL,"
+  "CREATE TABLE IF NOT EXISTS hub_list_cache (url TEXT PRIMARY KEY NOT NULL, fetched INTEGER NOT NULL,"
   "                             data BLOB NOT NULL);",
 };
 
