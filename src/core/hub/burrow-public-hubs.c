@@ -53,6 +53,7 @@ struct _BurrowPublicHubs
   GPtrArray      *hubs;       /* BurrowPublicHub, merged */
   GPtrArray      *sources;    /* BurrowPublicHubSource, last refresh */
   gboolean        refreshing;
+  guint           deadline_s;
 };
 
 static void list_model_iface_init (GListModelInterface *iface);
@@ -123,6 +124,7 @@ burrow_public_hubs_init (BurrowPublicHubs *self)
 {
   self->hubs = g_ptr_array_new_with_free_func (g_object_unref);
   self->sources = g_ptr_array_new_with_free_func ((GDestroyNotify) source_free);
+  self->deadline_s = BURROW_PUBLIC_HUBS_DEADLINE_S;
 }
 
 BurrowPublicHubs *
@@ -139,6 +141,27 @@ burrow_public_hubs_new (BurrowDatabase *database)
                                                  "user-agent", "Burrow/" PACKAGE_VERSION " ",
                                                  NULL);
   return self;
+}
+
+/**
+ * burrow_public_hubs_set_timeouts:
+ * @silence_s: seconds a list server may stay silent
+ * @deadline_s: seconds a whole download may take
+ *
+ * Changes the two limits of a download (%BURROW_PUBLIC_HUBS_TIMEOUT_S and
+ * %BURROW_PUBLIC_HUBS_DEADLINE_S by default) for the next refresh. Either hit fails the download
+ * with %G_IO_ERROR_TIMED_OUT (and the cached copy is shown).
+ */
+void
+burrow_public_hubs_set_timeouts (BurrowPublicHubs *self,
+                                 guint             silence_s,
+                                 guint             deadline_s)
+{
+  g_return_if_fail (BURROW_IS_PUBLIC_HUBS (self));
+  g_return_if_fail (silence_s > 0 && deadline_s > 0);
+
+  g_object_set (self->session, "timeout", silence_s, "idle-timeout", silence_s, NULL);
+  self->deadline_s = deadline_s;
 }
 
 /* --- servers ------------------------------------------------------------------------------ */
@@ -298,6 +321,10 @@ typedef struct
 {
   GTask        *refresh;     /* the refresh it belongs to (not a reference) */
   gchar        *url;
+  GCancellable *cancellable; /* the download's: the refresh's, or the deadline */
+  gulong        chain_id;    /* the refresh's cancellable → ours */
+  guint         deadline_id;
+  gboolean      timed_out;
   SoupMessage  *msg;
   GInputStream *stream;
   GByteArray   *buf;
@@ -321,9 +348,23 @@ typedef struct
   guint      n_skipped;
 } Parsed;
 
+/* The download is over (done, failed, or cancelled): its deadline and cancellable go. */
+static void
+download_over (Fetch *fetch)
+{
+  GCancellable *parent = g_task_get_cancellable (fetch->refresh);
+
+  g_clear_handle_id (&fetch->deadline_id, g_source_remove);
+  if (fetch->chain_id != 0)
+    g_cancellable_disconnect (parent, fetch->chain_id);
+  fetch->chain_id = 0;
+}
+
 static void
 fetch_free (Fetch *fetch)
 {
+  g_clear_handle_id (&fetch->deadline_id, g_source_remove);
+  g_clear_object (&fetch->cancellable);
   g_free (fetch->url);
   g_clear_object (&fetch->msg);
   g_clear_object (&fetch->stream);
@@ -356,6 +397,7 @@ fetch_done (Fetch *fetch)
   GTask *task = fetch->refresh;
   Refresh *refresh = g_task_get_task_data (task);
 
+  download_over (fetch);
   g_clear_object (&fetch->stream);
   g_clear_pointer (&fetch->buf, g_byte_array_unref);
   g_clear_pointer (&fetch->raw, g_bytes_unref);
@@ -397,10 +439,18 @@ fetch_failed (Fetch  *fetch,
   GBytes *cached;
   gint64 fetched = 0;
 
+  download_over (fetch);
+  if (fetch->timed_out && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      g_clear_error (&error);
+      error = g_error_new (G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
+                           _("The list server did not send the list within %u seconds"),
+                           self->deadline_s);
+    }
   g_debug ("%s: %s", fetch->url, error->message);
   g_clear_error (&fetch->error);
   fetch->error = error;
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ||
+  if (g_cancellable_is_cancelled (g_task_get_cancellable (fetch->refresh)) ||
       (cached = cache_load (self, fetch->url, &fetched)) == NULL)
     {
       fetch_done (fetch);
@@ -472,6 +522,7 @@ on_read (GObject      *source,
     }
   if (g_bytes_get_size (piece) == 0)
     {
+      download_over (fetch);
       g_clear_object (&fetch->stream);
       fetch->raw = g_byte_array_free_to_bytes (g_steal_pointer (&fetch->buf));
       parse_start (fetch);
@@ -493,7 +544,7 @@ static void
 read_more (Fetch *fetch)
 {
   g_input_stream_read_bytes_async (fetch->stream, READ_PIECE, G_PRIORITY_DEFAULT,
-                                   g_task_get_cancellable (fetch->refresh), on_read, fetch);
+                                   fetch->cancellable, on_read, fetch);
 }
 
 static void
@@ -535,9 +586,28 @@ on_sent (GObject      *source,
 }
 
 static void
+on_refresh_cancelled (GCancellable *parent,
+                      GCancellable *ours)
+{
+  g_cancellable_cancel (ours);
+}
+
+static gboolean
+on_deadline (gpointer data)
+{
+  Fetch *fetch = data;
+
+  fetch->deadline_id = 0;
+  fetch->timed_out = TRUE;
+  g_cancellable_cancel (fetch->cancellable);
+  return G_SOURCE_REMOVE;
+}
+
+static void
 fetch_start (BurrowPublicHubs *self,
              Fetch            *fetch)
 {
+  GCancellable *parent = g_task_get_cancellable (fetch->refresh);
   GError *error = NULL;
 
   if (!check_server_url (fetch->url, &error) ||
@@ -549,8 +619,13 @@ fetch_start (BurrowPublicHubs *self,
       fetch_failed (fetch, error);
       return;
     }
-  soup_session_send_async (self->session, fetch->msg, G_PRIORITY_DEFAULT,
-                           g_task_get_cancellable (fetch->refresh), on_sent, fetch);
+  fetch->cancellable = g_cancellable_new ();
+  if (parent != NULL)
+    fetch->chain_id = g_cancellable_connect (parent, G_CALLBACK (on_refresh_cancelled),
+                                             fetch->cancellable, NULL);
+  fetch->deadline_id = g_timeout_add_seconds (self->deadline_s, on_deadline, fetch);
+  soup_session_send_async (self->session, fetch->msg, G_PRIORITY_DEFAULT, fetch->cancellable,
+                           on_sent, fetch);
 }
 
 /* --- the refresh -------------------------------------------------------------------------- */

@@ -16,6 +16,8 @@ G_BEGIN_DECLS
 
 /* Seconds a list server may stay silent before its download fails. */
 #define BURROW_PUBLIC_HUBS_TIMEOUT_S 30
+/* Seconds a whole download may take (a server dripping bytes is stopped here). */
+#define BURROW_PUBLIC_HUBS_DEADLINE_S 120
 
 /**
  * BurrowPublicHubSource:
@@ -44,6 +46,9 @@ G_DECLARE_FINAL_TYPE (BurrowPublicHubs, burrow_public_hubs, BURROW, PUBLIC_HUBS,
 
 BurrowPublicHubs    *burrow_public_hubs_new                  (BurrowDatabase       *database);
 const gchar * const *burrow_public_hubs_get_default_servers  (void);
+void                 burrow_public_hubs_set_timeouts         (BurrowPublicHubs     *self,
+                                                              guint                 silence_s,
+                                                              guint                 deadline_s);
 GStrv                burrow_public_hubs_dup_servers          (BurrowPublicHubs     *self);
 gboolean             burrow_public_hubs_set_servers          (BurrowPublicHubs     *self,
                                                               const gchar * const  *servers,
