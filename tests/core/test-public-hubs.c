@@ -30,7 +30,8 @@ static const gchar other_list[] =
 /* A small HTTP/1.1 server on loopback, one worker thread per connection:
  *   /good.xml   good_list (500 once `failing` is set)
  *   /other      other_list
- *   /drip       a 200 whose body comes one byte every 200 ms until the client goes */
+ *   /drip       a 200 whose body comes one byte every 200 ms until the client goes
+ *   /huge, /huge-announced   a body over BURROW_HUB_LIST_MAX_DOWNLOAD, the second announced */
 typedef struct
 {
   GSocketService *service;
@@ -76,6 +77,23 @@ on_connection (GThreadedSocketService *service,
           if (!g_output_stream_write_all (out, " ", 1, NULL, NULL, NULL))
             break;
         }
+      return TRUE;
+    }
+  if (g_str_has_prefix (request, "GET /huge"))
+    {
+      /* more than a list may be: announced (Content-Length) or only sent */
+      gsize size = BURROW_HUB_LIST_MAX_DOWNLOAD + 64 * 1024;
+      g_autofree gchar *zeros = g_malloc0 (64 * 1024);
+
+      head = g_str_has_prefix (request, "GET /huge-announced ")
+             ? g_strdup_printf ("HTTP/1.1 200 OK\r\nContent-Length: %" G_GSIZE_FORMAT "\r\n"
+                                "Connection: close\r\n\r\n", size)
+             : g_strdup ("HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n");
+      if (!g_output_stream_write_all (out, head, strlen (head), NULL, NULL, NULL))
+        return TRUE;
+      for (gsize sent = 0; sent < size; sent += 64 * 1024)
+        if (!g_output_stream_write_all (out, zeros, 64 * 1024, NULL, NULL, NULL))
+          break;
       return TRUE;
     }
   if (g_str_has_prefix (request, "GET /good.xml ") && !g_atomic_int_get (&server->failing))
@@ -345,6 +363,22 @@ test_refresh_merge_cache (Fixture       *fixture,
 }
 
 static void
+test_download_cap (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  g_autofree gchar *huge = server_url (&fixture->server, "/huge");
+  g_autofree gchar *announced = server_url (&fixture->server, "/huge-announced");
+  const gchar * const urls[] = { huge, announced, NULL };
+  g_autoptr(GError) error = NULL;
+
+  g_assert_false (refresh (fixture->hubs, urls, &error));
+  g_assert_error (error, BURROW_HUB_LIST_ERROR, BURROW_HUB_LIST_ERROR_NO_LIST);
+  for (guint i = 0; i < 2; i++)
+    g_assert_error (source_at (fixture->hubs, i)->error, BURROW_HUB_LIST_ERROR,
+                    BURROW_HUB_LIST_ERROR_DOWNLOAD_TOO_LARGE);
+}
+
+static void
 test_deadline_pending_cancel (Fixture       *fixture,
                               gconstpointer  data)
 {
@@ -396,6 +430,8 @@ main (int    argc,
               fixture_set_up, test_servers, fixture_tear_down);
   g_test_add ("/burrow/hub/public-hubs/refresh-merge-cache", Fixture, NULL,
               fixture_set_up, test_refresh_merge_cache, fixture_tear_down);
+  g_test_add ("/burrow/hub/public-hubs/download-cap", Fixture, NULL,
+              fixture_set_up, test_download_cap, fixture_tear_down);
   g_test_add ("/burrow/hub/public-hubs/deadline-pending-cancel", Fixture, NULL,
               fixture_set_up, test_deadline_pending_cancel, fixture_tear_down);
 
