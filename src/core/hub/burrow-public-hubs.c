@@ -319,7 +319,7 @@ cache_load (BurrowPublicHubs *self,
 
 typedef struct
 {
-  GTask        *refresh;     /* the refresh it belongs to (not a reference) */
+  GTask        *refresh;     /* the refresh it belongs to (a reference, dropped by fetch_done) */
   gchar        *url;
   GCancellable *cancellable; /* the download's: the refresh's, or the deadline */
   gulong        chain_id;    /* the refresh's cancellable → ours */
