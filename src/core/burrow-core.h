@@ -50,6 +50,7 @@
 #include "burrow-punch.h"
 #include "burrow-port-mapping.h"
 #include "burrow-pcp-mapper.h"
+#include "burrow-upnp-mapper.h"
 #include "burrow-search-index.h"
 #include "burrow-search-query.h"
 #include "burrow-search-responder.h"
