@@ -26,6 +26,7 @@ burrow_port_mapping_copy (const BurrowPortMapping *mapping)
     g_object_ref (copy->gateway);
   if (copy->external_address != NULL)
     g_object_ref (copy->external_address);
+  copy->description_url = g_strdup (mapping->description_url);
   return copy;
 }
 
@@ -36,6 +37,7 @@ burrow_port_mapping_free (BurrowPortMapping *mapping)
     return;
   g_clear_object (&mapping->gateway);
   g_clear_object (&mapping->external_address);
+  g_free (mapping->description_url);
   g_free (mapping);
 }
 

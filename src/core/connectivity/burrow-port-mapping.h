@@ -37,6 +37,7 @@ struct _BurrowPortMapping
   guint32                 epoch;            /* PCP / NAT-PMP epoch of the answer */
   gint64                  obtained;         /* monotonic µs of the answer */
   guint8                  nonce[BURROW_PCP_NONCE_SIZE]; /* PCP: renew and delete repeat it */
+  gchar                  *description_url;  /* UPnP: the IGD's root description (cached) */
 };
 
 GType               burrow_port_mapping_get_type   (void) G_GNUC_CONST;
