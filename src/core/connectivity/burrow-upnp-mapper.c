@@ -32,6 +32,7 @@
 
 /* UPnP error codes of AddPortMapping (IGD:1 and IGD:2 specifications) */
 #define UPNP_ACTION_FAILED            501
+#define UPNP_NOT_AUTHORIZED           606
 #define UPNP_CONFLICT_IN_MAPPING      718
 #define UPNP_SAME_PORT_VALUES_REQUIRED 724
 #define UPNP_ONLY_PERMANENT_LEASES    725
@@ -140,8 +141,8 @@ mapping_error (int          code,
     return g_error_new (BURROW_CONNECTIVITY_ERROR, BURROW_CONNECTIVITY_ERROR_REFUSED,
                         _("The router offers only permanent UPnP mappings, which Burrow does not "
                           "make (UPnP error %d)"), code);
-  /* 606: action not authorized */
-  if (code == UPNP_CONFLICT_IN_MAPPING || code == UPNP_SAME_PORT_VALUES_REQUIRED || code == 606)
+  if (code == UPNP_CONFLICT_IN_MAPPING || code == UPNP_SAME_PORT_VALUES_REQUIRED ||
+      code == UPNP_NOT_AUTHORIZED)
     return g_error_new (BURROW_CONNECTIVITY_ERROR, BURROW_CONNECTIVITY_ERROR_REFUSED,
                         _("The router refused the port mapping (UPnP error %d: %s)"), code,
                         strupnperror (code) ? strupnperror (code) : "?");
@@ -182,16 +183,21 @@ map_in_thread (GTask        *task,
   code = UPNP_AddPortMapping (igd.urls.controlURL, igd.data.first.servicetype, external_port,
                               internal_port, igd.lan_address, DESCRIPTION, proto, NULL, lease);
   granted = (guint16) g_ascii_strtoull (external_port, NULL, 10);
-  if (code == UPNP_CONFLICT_IN_MAPPING)
+  if (code == UPNP_CONFLICT_IN_MAPPING || code == UPNP_NOT_AUTHORIZED)
     {
-      /* the port is someone else's: IGD:2 picks a free one for us */
+      /* the port is someone else's, or the router's rules keep it: IGD:2 picks one that is
+       * free and allowed (NAT-PMP and PCP do that by themselves). An IGD:1 router does not
+       * know the action: its refusal of our port is the answer. */
       char reserved[8] = "";
+      int any = UPNP_AddAnyPortMapping (igd.urls.controlURL, igd.data.first.servicetype,
+                                        external_port, internal_port, igd.lan_address,
+                                        DESCRIPTION, proto, NULL, lease, reserved);
 
-      code = UPNP_AddAnyPortMapping (igd.urls.controlURL, igd.data.first.servicetype,
-                                     external_port, internal_port, igd.lan_address, DESCRIPTION,
-                                     proto, NULL, lease, reserved);
-      if (code == UPNPCOMMAND_SUCCESS)
-        granted = (guint16) g_ascii_strtoull (reserved, NULL, 10);
+      if (any == UPNPCOMMAND_SUCCESS)
+        {
+          code = any;
+          granted = (guint16) g_ascii_strtoull (reserved, NULL, 10);
+        }
     }
   if (code != UPNPCOMMAND_SUCCESS || granted == 0)
     {
