@@ -1,4 +1,4 @@
-/* burrow-map-port.c — asks the router for a TCP and a UDP port mapping by PCP / NAT-PMP
+/* burrow-map-port.c — asks the router for a TCP and a UDP port mapping by PCP / NAT-PMP / UPnP
  *
  * Copyright 2026 The Burrow authors
  *
@@ -11,7 +11,9 @@
  *    "external_port":41234,"internal_port":41234,"lifetime":3600,"epoch":12,"ms":3.1}
  *   {"transport":"udp","action":"map","error":"no-mapper","message":"…","ms":2500.4}
  *
- * "ms" counts from the moment the request was started. --nat-pmp skips PCP. After both answers it reads commands
+ * "ms" counts from the moment the request was started. --nat-pmp skips PCP; --upnp asks by
+ * UPnP instead (SSDP discovery; a renewal reuses the "description_url" it printed, and UPnP
+ * answers carry no "epoch"). After both answers it reads commands
  * from stdin, one per line:
  *   renew   asks again for both, repeating an earlier mapping's nonce and ports ("action":"renew",
  *           and "router_restarted": whether the epoch says the router lost its mappings since)
@@ -48,6 +50,7 @@ struct _Driver
   guint32             lifetime;
   guint               deadline_ms;
   gboolean            nat_pmp;
+  gboolean            upnp;
   Slot                slots[2];
   guint               pending;
   gboolean            unmapping;
@@ -134,24 +137,42 @@ on_mapped (GObject      *source,
 {
   Slot *slot = data;
   g_autoptr(GError) error = NULL;
-  g_autoptr(BurrowPortMapping) mapping = burrow_pcp_mapper_map_finish (result, &error);
+  g_autoptr(BurrowPortMapping) mapping = NULL;
+
+  if (g_async_result_is_tagged (result, burrow_upnp_mapper_map_async))
+    mapping = burrow_upnp_mapper_map_finish (result, &error);
+  else
+    mapping = burrow_pcp_mapper_map_finish (result, &error);
 
   if (mapping == NULL)
     print_error (slot, error);
   else
     {
       GString *line = line_start (slot);
-      g_autofree gchar *address = g_inet_address_to_string (mapping->external_address);
 
       g_string_append_c (line, ',');
       burrow_json_append_member (line, "method", burrow_mapping_method_to_string (mapping->method));
-      g_string_append_c (line, ',');
-      burrow_json_append_member (line, "external_address", address);
+      /* UPnP: null when the router told no external address */
+      if (mapping->external_address != NULL)
+        {
+          g_autofree gchar *address = g_inet_address_to_string (mapping->external_address);
+
+          g_string_append_c (line, ',');
+          burrow_json_append_member (line, "external_address", address);
+        }
+      else
+        g_string_append (line, ",\"external_address\":null");
       g_string_append_printf (line, ",\"external_port\":%u,\"internal_port\":%u"
-                              ",\"lifetime\":%" G_GUINT32_FORMAT ",\"epoch\":%" G_GUINT32_FORMAT,
-                              mapping->external_port, mapping->internal_port, mapping->lifetime,
-                              mapping->epoch);
-      if (slot->mapping != NULL)
+                              ",\"lifetime\":%" G_GUINT32_FORMAT,
+                              mapping->external_port, mapping->internal_port, mapping->lifetime);
+      if (mapping->method == BURROW_MAPPING_METHOD_UPNP)
+        {
+          g_string_append_c (line, ',');
+          burrow_json_append_member (line, "description_url", mapping->description_url);
+        }
+      else
+        g_string_append_printf (line, ",\"epoch\":%" G_GUINT32_FORMAT, mapping->epoch);
+      if (slot->mapping != NULL && mapping->method != BURROW_MAPPING_METHOD_UPNP)
         g_string_append_printf (line, ",\"router_restarted\":%s",
                                 burrow_port_mapping_router_lost_state (slot->mapping, mapping)
                                 ? "true" : "false");
@@ -170,7 +191,13 @@ on_unmapped (GObject      *source,
   Slot *slot = data;
   g_autoptr(GError) error = NULL;
 
-  if (!burrow_pcp_mapper_unmap_finish (result, &error))
+  gboolean ok;
+
+  if (g_async_result_is_tagged (result, burrow_upnp_mapper_unmap_async))
+    ok = burrow_upnp_mapper_unmap_finish (result, &error);
+  else
+    ok = burrow_pcp_mapper_unmap_finish (result, &error);
+  if (!ok)
     print_error (slot, error);
   else
     {
@@ -200,6 +227,17 @@ map_all (Driver      *driver,
         renew = &nat_pmp;
       slot->action = action;
       slot->started = g_get_monotonic_time ();
+      if (driver->upnp)
+        {
+          /* a renewal reuses the cached description URL: no SSDP */
+          burrow_upnp_mapper_map_async (slot->mapping != NULL ? slot->mapping->description_url
+                                                              : NULL,
+                                        slot->transport, driver->port,
+                                        slot->mapping != NULL ? slot->mapping->external_port
+                                                              : driver->suggested_port,
+                                        driver->lifetime, 0, NULL, on_mapped, slot);
+          continue;
+        }
       burrow_pcp_mapper_map_async (driver->gateway, slot->transport, driver->port,
                                    slot->mapping != NULL ? slot->mapping->external_port
                                                          : driver->suggested_port,
@@ -222,7 +260,11 @@ unmap_all (Driver *driver)
       driver->pending++;
       slot->action = "unmap";
       slot->started = g_get_monotonic_time ();
-      burrow_pcp_mapper_unmap_async (slot->mapping, driver->deadline_ms, NULL, on_unmapped, slot);
+      if (slot->mapping->method == BURROW_MAPPING_METHOD_UPNP)
+        burrow_upnp_mapper_unmap_async (slot->mapping, NULL, on_unmapped, slot);
+      else
+        burrow_pcp_mapper_unmap_async (slot->mapping, driver->deadline_ms, NULL, on_unmapped,
+                                       slot);
     }
   request_done (driver);
 }
@@ -269,7 +311,7 @@ main (int   argc,
       char *argv[])
 {
   gint port = 0, suggested_port = -1, lifetime = 3600, deadline_ms = 0;
-  gboolean nat_pmp = FALSE;
+  gboolean nat_pmp = FALSE, upnp = FALSE;
   g_autofree gchar *gateway = NULL;
   GOptionEntry entries[] = {
     { "port", 0, 0, G_OPTION_ARG_INT, &port, "Internal port to map (TCP and UDP)", "PORT" },
@@ -279,6 +321,7 @@ main (int   argc,
       "The router's address (default: the IPv4 default gateway)", "IP" },
     { "lifetime", 0, 0, G_OPTION_ARG_INT, &lifetime, "Seconds to ask for (default 3600)", "S" },
     { "nat-pmp", 0, 0, G_OPTION_ARG_NONE, &nat_pmp, "Ask by NAT-PMP instead of PCP", NULL },
+    { "upnp", 0, 0, G_OPTION_ARG_NONE, &upnp, "Ask by UPnP (libminiupnpc) instead of PCP", NULL },
     { "deadline", 0, 0, G_OPTION_ARG_INT, &deadline_ms,
       "Give up on a request after this many ms (default: the mapper's own)", "MS" },
     { NULL }
@@ -328,6 +371,7 @@ main (int   argc,
   driver.lifetime = lifetime;
   driver.deadline_ms = deadline_ms;
   driver.nat_pmp = nat_pmp;
+  driver.upnp = upnp;
   driver.slots[0] = (Slot) { .driver = &driver, .transport = BURROW_PORTMAP_TCP };
   driver.slots[1] = (Slot) { .driver = &driver, .transport = BURROW_PORTMAP_UDP };
 

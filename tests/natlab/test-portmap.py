@@ -5,6 +5,8 @@
 #
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
+# (burrow-map-port --upnp also drives Burrow's UPnP mapper; those cells are named upnp-*.)
+#
 # Topology (namespaces pm<PID>-*, nothing in the root namespace):
 #
 #   wan   198.51.100.1/24, 2001:db8::1/64 (the "internet": STUN responder, inbound probes)
@@ -32,6 +34,11 @@
 #   other-port  a second host holds the port: the router grants another, inbound on it works
 #   reboot      miniupnpd restarts and loses its rules: the renewal's epoch went backwards, the
 #               driver says so, the mapping works again; deleting a lost mapping succeeds
+#   upnp        TCP+UDP mapped by UPnP (libminiupnpc, SSDP); the renewal uses the cached
+#               description URL (< 1 s); inbound works until the unmap
+#   upnp-cgnat  forwarding disabled: no-public-address (UPnP 501 without an external address)
+#   upnp-other-port  the external port asked for is outside the router's rules: another one
+#               is granted (AddAnyPortMapping), inbound on it works
 # Exit 0 pass, 1 fail, 77 skip (not root, no network namespaces, no ip/nft/ss/miniupnpd). As
 # root, a lab that cannot be built fails.
 #
@@ -67,6 +74,7 @@ LAN_HOST6 = '2001:db8:1::2'
 LAN2_HOST6 = '2001:db8:1::3'
 STUN_PORT = 3478
 PCP_PORT = 5351
+SSDP_PORT = 1900
 PORT = 41234
 
 # Lab set-up can take long on a busy machine (TESTING.md); the timings asserted are the driver's.
@@ -186,7 +194,7 @@ MINIUPNPD_CONF = '''
 ext_ifname=wan0
 listening_ip=br0
 http_port=0
-enable_upnp=no
+enable_upnp=yes
 enable_natpmp=yes
 secure_mode=yes
 system_uptime=no
@@ -294,7 +302,8 @@ class Lab:
           pid = int(f.read().strip())
       except (OSError, ValueError):
         pass
-      ready = pid is not None and self.listening_udp('rtr', PCP_PORT)
+      ready = (pid is not None and self.listening_udp('rtr', PCP_PORT) and
+               self.listening_udp('rtr', SSDP_PORT))
       if ready and stun:
         ready = self.stun_answers() - answered_before >= 4
       if ready:
@@ -401,8 +410,9 @@ def probe (lab, proto, port, address=ROUTER_WAN):
 
 class Driver:
   def __init__ (self, lab, binary, ns, port, external_port=None, deadline=None,
-                gateway=ROUTER_LAN, nat_pmp=False):
-    argv = [binary, '--port', str(port)] + (['--nat-pmp'] if nat_pmp else [])
+                gateway=ROUTER_LAN, nat_pmp=False, upnp=False):
+    argv = ([binary, '--port', str(port)] + (['--nat-pmp'] if nat_pmp else []) +
+            (['--upnp'] if upnp else []))
     if gateway is not None:
       argv += ['--gateway', gateway]
     if external_port is not None:
@@ -537,6 +547,66 @@ def cell_nat_pmp (lab, driver_bin):
   check(probe(lab, 'tcp', PORT) is None, 'inbound TCP fails after the unmap')
 
 
+def cell_upnp (lab, driver_bin):
+  lab.start_stun()
+  lab.start_miniupnpd(stun=True)
+  lab.serve('lan', 'lan', [PORT])
+  d = Driver(lab, driver_bin, 'lan', PORT, upnp=True)
+  got = d.results('map')
+  check_mapped(got, PORT, method='upnp')
+  log('MEASURED upnp decision with SSDP discovery: %.1f ms' % decision_ms(got))
+  check(decision_ms(got) < 5000, 'UPnP decided within 5 s (%.1f ms)' % decision_ms(got))
+  check(probe(lab, 'tcp', PORT) == 'lan', 'inbound TCP to the external port reaches the LAN host')
+  check(probe(lab, 'udp', PORT) == 'lan', 'an inbound UDP datagram reaches the LAN host')
+
+  # the renewal goes straight to the cached description URL
+  d.command('renew')
+  again = d.results('renew')
+  check_mapped(again, PORT, method='upnp')
+  log('MEASURED upnp renewal with the cached description URL: %.1f ms' % decision_ms(again))
+  check(decision_ms(again) < 1000, 'the renewal skipped the SSDP wait (%.1f ms)'
+        % decision_ms(again))
+
+  gone = d.finish(expect_unmaps=True)
+  for t in ('tcp', 'udp'):
+    check(gone[t].get('ok') is True, '%s mapping deleted (%s)' % (t, gone[t].get('message', 'ok')))
+  check(' dport %d ' % PORT not in lab.upnp_rules(),
+        'the router\'s ruleset has no rule for port %d any more' % PORT)
+  check(probe(lab, 'tcp', PORT) is None, 'inbound TCP fails after the unmap')
+
+
+def cell_upnp_other_port (lab, driver_bin):
+  """The router's rules keep the external port asked for (80: only 1024-65535 are allowed):
+  AddPortMapping says 606, and the mapper asks the router to pick one (AddAnyPortMapping)."""
+  lab.start_stun()
+  lab.start_miniupnpd(stun=True)
+  lab.serve('lan', 'lan', [PORT])
+  d = Driver(lab, driver_bin, 'lan', PORT, external_port=80, upnp=True)
+  got = d.results('map')
+  check_mapped(got, method='upnp')
+  for t in ('tcp', 'udp'):
+    check(got[t]['external_port'] >= 1024, '%s: the router granted an allowed port (%d), not 80'
+          % (t, got[t]['external_port']))
+  check(probe(lab, 'tcp', got['tcp']['external_port']) == 'lan',
+        'inbound TCP on the reported port reaches this host')
+  check(probe(lab, 'udp', got['udp']['external_port']) == 'lan',
+        'inbound UDP on the reported port reaches this host')
+  gone = d.finish(expect_unmaps=True)
+  check(all(gone[t].get('ok') is True for t in gone), 'both mappings deleted')
+
+
+def cell_upnp_cgnat (lab, driver_bin):
+  lab.start_miniupnpd(stun=False)
+  d = Driver(lab, driver_bin, 'lan', PORT, upnp=True)
+  got = d.results('map')
+  for t in ('tcp', 'udp'):
+    check(got[t].get('error') == 'no-public-address',
+          '%s: no-public-address (got %s)' % (t, got[t].get('error', 'a mapping')))
+  log('MEASURED upnp cgnat decision: %.1f ms' % decision_ms(got))
+  check(' dport %d ' % PORT not in lab.upnp_rules(), 'the router made no rule')
+  d.finish(expect_unmaps=False)
+
+
 def cell_cgnat (lab, driver_bin):
   lab.start_miniupnpd(stun=False)
   d = Driver(lab, driver_bin, 'lan', PORT)
@@ -667,6 +737,9 @@ CELLS = {
   'pcp': (cell_pcp, {}),
   'pcp-ipv6': (cell_pcp_ipv6, {}),
   'nat-pmp': (cell_nat_pmp, {}),
+  'upnp': (cell_upnp, {}),
+  'upnp-cgnat': (cell_upnp_cgnat, {}),
+  'upnp-other-port': (cell_upnp_other_port, {}),
   'cgnat': (cell_cgnat, {}),
   'none': (cell_none, {}),
   'drop': (cell_drop, {'drop_pcp': True}),
