@@ -31,7 +31,8 @@
 #   cgnat       forwarding disabled on the router: no-public-address in under 1 s
 #   none        no miniupnpd: no-mapper within 100 ms (ICMP port unreachable)
 #   drop        the router drops UDP 5351: no-mapper at the 2.5 s deadline (<= 2.6 s)
-#   other-port  a second host holds the port: the router grants another, inbound on it works
+#   other-port  a second host holds the port, or the router's rules forbid it (80): the router
+#               grants another, inbound on it works
 #   reboot      miniupnpd restarts and loses its rules: the renewal's epoch went backwards, the
 #               driver says so, the mapping works again; deleting a lost mapping succeeds
 #   upnp        TCP+UDP mapped by UPnP (libminiupnpc, SSDP); the renewal uses the cached
@@ -677,6 +678,18 @@ def cell_other_port (lab, driver_bin):
   check(probe(lab, 'tcp', got['tcp']['external_port']) is None,
         'inbound TCP on the reported port fails after the unmap')
   first.finish(expect_unmaps=True)
+
+  # a port outside the router's rules (only 1024-65535 may be forwarded): another one
+  ruled = Driver(lab, driver_bin, 'lan', PORT, external_port=80)
+  got = ruled.results('map')
+  check_mapped(got)
+  for t in ('tcp', 'udp'):
+    check(got[t]['external_port'] >= 1024, '%s: the router granted an allowed port (%d), not 80'
+          % (t, got[t]['external_port']))
+  check(probe(lab, 'tcp', got['tcp']['external_port']) == 'lan',
+        'inbound TCP on the port granted instead of 80 reaches this host')
+  gone = ruled.finish(expect_unmaps=True)
+  check(all(gone[t].get('ok') is True for t in gone), 'both mappings deleted')
 
 
 def cell_reboot (lab, driver_bin):
