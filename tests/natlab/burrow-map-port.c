@@ -190,7 +190,6 @@ on_unmapped (GObject      *source,
 {
   Slot *slot = data;
   g_autoptr(GError) error = NULL;
-
   gboolean ok;
 
   if (g_async_result_is_tagged (result, burrow_upnp_mapper_unmap_async))
@@ -218,7 +217,6 @@ map_all (Driver      *driver,
   for (guint i = 0; i < G_N_ELEMENTS (driver->slots); i++)
     {
       Slot *slot = &driver->slots[i];
-
       /* a NAT-PMP mapping is renewed by NAT-PMP: how the mapper is told to skip PCP */
       BurrowPortMapping nat_pmp = { .method = BURROW_MAPPING_METHOD_NAT_PMP };
       const BurrowPortMapping *renew = slot->mapping;
