@@ -49,6 +49,7 @@
 #include "burrow-peer-handshake.h"
 #include "burrow-punch.h"
 #include "burrow-port-mapping.h"
+#include "burrow-connectivity-decision.h"
 #include "burrow-pcp-mapper.h"
 #include "burrow-upnp-mapper.h"
 #include "burrow-search-index.h"
