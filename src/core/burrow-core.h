@@ -51,6 +51,7 @@
 #include "burrow-port-mapping.h"
 #include "burrow-connectivity-decision.h"
 #include "burrow-pcp-mapper.h"
+#include "burrow-port-mapper.h"
 #include "burrow-upnp-mapper.h"
 #include "burrow-search-index.h"
 #include "burrow-search-query.h"
