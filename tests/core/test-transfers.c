@@ -844,13 +844,17 @@ test_segmented_nmdc_adc (Fixture       *f,
   file = seeder_add (s1, content);
   seeder_add (s2, content);
 
+  /* the sources as the leech knows them: a CID on ADC, nmdc:<host>:<port>/<nick> on NMDC */
+  g_assert_true (burrow_test_wait_nick_presence (f->leech_session, "one", TRUE, 30000));
+  g_assert_cmpstr (burrow_user_get_id (burrow_hub_session_lookup_nick (f->leech_session, "one")), ==,
+                   cid_of (s1->client));
   leech_nmdc = burrow_test_join_hub (f->leech, burrow_test_nmdc_hub_get_uri (nmdc));
   g_assert_true (burrow_test_wait_nick_presence (leech_nmdc, "two", TRUE, 30000));
   two_user = burrow_hub_session_lookup_nick (leech_nmdc, "two");
   g_assert_nonnull (two_user);
   two_id = g_strdup (burrow_user_get_id (two_user));
-  g_assert_true (g_str_has_prefix (two_id, "nmdc:"));
-  g_assert_cmpstr (two_id, !=, cid_of (s1->client));
+  g_assert_true (g_str_has_prefix (two_id, "nmdc:127.0.0.1:"));
+  g_assert_true (g_str_has_suffix (two_id, "/two"));
 
   burrow_transfer_manager_set_running (burrow_client_get_transfer_manager (f->leech), FALSE);
   item = enqueue (f, file, "mixed.iso", s1);
