@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <sys/socket.h>
 
+#include "burrow-peer-connection-private.h"
 #include "burrow-peer-handshake.h"
 #include "burrow-punch.h"
 
@@ -503,6 +504,8 @@ start_incoming (Inbound   *in,
                                                 charset, want_download);
   else
     in->peer = burrow_peer_connection_new (stream, BURROW_PEER_SIDE_ACCEPTING, self->identity, NULL);
+  if (peeked)
+    _burrow_peer_connection_set_tls (in->peer, G_TLS_CONNECTION (in->tls));
   burrow_peer_connection_set_token_func (in->peer, incoming_token_func, in);
   inbound_set_stage (in, INBOUND_ADC);
   burrow_peer_connection_handshake_async (in->peer, NULL, on_incoming_handshake, inbound_ref (in));
