@@ -367,6 +367,7 @@ test_passive_peer_without_nat0 (Fixture       *f,
   g_clear_error (&peer.error);
   attempt = g_list_model_get_item (burrow_nat_connector_get_attempts (burrow_client_get_connector (f->a)), 0);
   g_assert_cmpint (burrow_punch_attempt_get_result (attempt), ==, BURROW_PUNCH_RESULT_FAILED);
+  g_assert_cmpint (burrow_punch_attempt_get_error_code (attempt), ==, BURROW_NAT_ERROR_PEER_PASSIVE);
   g_assert_nonnull (strstr (burrow_punch_attempt_get_diagnosis (attempt), "NAT0"));
 }
 

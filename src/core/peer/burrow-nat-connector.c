@@ -290,7 +290,7 @@ expect_fail (Expect      *e,
   g_autoptr(GTask) task = g_steal_pointer (&e->task);
 
   burrow_punch_attempt_add_step (e->attempt, BURROW_PUNCH_STEP_FAILED, "%s", diagnosis);
-  burrow_punch_attempt_finish (e->attempt, BURROW_PUNCH_RESULT_FAILED, diagnosis);
+  burrow_punch_attempt_fail (e->attempt, code, diagnosis);
   e->state = EXPECT_DONE;
   expect_drop (e);
   /* last: the callback may run now and remove the session, and with it any expect */
@@ -1075,27 +1075,33 @@ handle_answer (BurrowNatConnector         *self,
 static void
 attempt_fail_now (BurrowNatConnector *self,
                   BurrowPunchAttempt *attempt,
+                  gint                code,
                   const gchar        *why)
 {
   add_attempt (self, attempt);
   burrow_punch_attempt_add_step (attempt, BURROW_PUNCH_STEP_FAILED, "%s", why);
-  burrow_punch_attempt_finish (attempt, BURROW_PUNCH_RESULT_FAILED, why);
+  burrow_punch_attempt_fail (attempt, code, why);
   g_signal_emit (self, signals[SIGNAL_ATTEMPT_FINISHED], 0, attempt);
 }
 
 /* Why two passive NMDC users cannot connect on @session, or %NULL when NAT traversal can
  * (NMDC.md §3.4, §3.5): PtokaX disconnects whoever sends `N` or `R` and clears 0x20 in what it
- * relays, so a peer's status without 0x20 is either the hub's doing or its client's. */
+ * relays, so a peer's status without 0x20 is either the hub's doing or its client's. @code
+ * tells which: %BURROW_NAT_ERROR_UNSUPPORTED (the hub), %BURROW_NAT_ERROR_PEER_PASSIVE (the
+ * peer). */
 static gchar *
 nmdc_both_passive (BurrowHubSession *session,
-                   BurrowUser       *user)
+                   BurrowUser       *user,
+                   gint             *code)
 {
   const gchar *software = burrow_hub_session_get_hub_software (session);
 
+  *code = BURROW_NAT_ERROR_UNSUPPORTED;
   if (software != NULL && g_str_has_prefix (software, "PtokaX"))
     return g_strdup_printf (_("Both you and %s are passive, and this hub does not let passive users "
                               "connect to each other: one of you needs an open port"),
                             burrow_user_get_nick (user));
+  *code = BURROW_NAT_ERROR_PEER_PASSIVE;
   if (!burrow_user_supports_nat_traversal (user))
     return g_strdup_printf (_("Both you and %s are passive, and the other user cannot do NAT "
                               "traversal (no 0x20 in its status on this hub): one of you needs "
@@ -1274,7 +1280,8 @@ on_nmdc_request (BurrowNatConnector         *self,
     return;
   if (!active)
     {
-      g_autofree gchar *why = nmdc_both_passive (session, user);
+      gint code;
+      g_autofree gchar *why = nmdc_both_passive (session, user, &code);
       guint16 our_port = burrow_hub_session_get_local_port (session);
       g_autoptr(GError) error = NULL;
 
@@ -1288,7 +1295,7 @@ on_nmdc_request (BurrowNatConnector         *self,
                                               burrow_hub_session_get_uri (session),
                                               burrow_user_get_nick (user), NULL, request->token, protocol);
           burrow_punch_attempt_add_step (attempt, BURROW_PUNCH_STEP_REQUEST_RECEIVED, "$RevConnectToMe");
-          attempt_fail_now (self, attempt, why);
+          attempt_fail_now (self, attempt, code, why);
           return;
         }
       /* NAT traversal: listen on our hub port first, then `N` (NMDC.md §5.2 item 8) */
@@ -1505,7 +1512,8 @@ burrow_nat_connector_connect_async (BurrowNatConnector  *self,
     }
   else if (burrow_user_is_nmdc (user))
     {
-      g_autofree gchar *why = nmdc_both_passive (session, user);
+      gint code;
+      g_autofree gchar *why = nmdc_both_passive (session, user, &code);
 
       if (why != NULL)
         {
@@ -1517,9 +1525,9 @@ burrow_nat_connector_connect_async (BurrowNatConnector  *self,
                                               burrow_hub_session_get_uri (session),
                                               burrow_user_get_nick (user), NULL,
                                               burrow_user_get_nick (user), protocol);
-          attempt_fail_now (self, attempt, why);
+          attempt_fail_now (self, attempt, code, why);
           task_set_attempt (task, attempt);
-          g_task_return_new_error (task, BURROW_NAT_ERROR, BURROW_NAT_ERROR_PEER_PASSIVE, "%s", why);
+          g_task_return_new_error (task, BURROW_NAT_ERROR, code, "%s", why);
           return;
         }
       /* NAT traversal (NMDC.md §3.1): $RevConnectToMe, the peer answers `N`; we listen on our
@@ -1551,7 +1559,7 @@ burrow_nat_connector_connect_async (BurrowNatConnector  *self,
                                           burrow_user_get_cid (user), token, protocol);
       add_attempt (self, attempt);
       burrow_punch_attempt_add_step (attempt, BURROW_PUNCH_STEP_FAILED, "%s", why);
-      burrow_punch_attempt_finish (attempt, BURROW_PUNCH_RESULT_FAILED, why);
+      burrow_punch_attempt_fail (attempt, BURROW_NAT_ERROR_PEER_PASSIVE, why);
       g_signal_emit (self, signals[SIGNAL_ATTEMPT_FINISHED], 0, attempt);
       task_set_attempt (task, attempt);
       g_task_return_new_error (task, BURROW_NAT_ERROR, BURROW_NAT_ERROR_PEER_PASSIVE, "%s", why);
