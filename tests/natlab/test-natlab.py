@@ -245,6 +245,8 @@ def check_cell (name, cell, res):
       problems += list_problems(res['out'])
     if a_rec.get('result') != 'connected':
       problems.append('A result %r, expected connected' % a_rec.get('result'))
+    if a_rec.get('error') is not None:
+      problems.append('A error %r in a connected record' % a_rec.get('error'))
     want = []
     if cell['method'] == 'nat-traversal':
       want = NATT_A_STEPS
@@ -289,9 +291,12 @@ def check_cell (name, cell, res):
       problems.append('A result %r, expected failed' % a_rec.get('result'))
     if not isinstance(a_rec.get('duration_ms'), (int, float)) or a_rec['duration_ms'] >= 5000:
       problems.append('A duration_ms %r, expected < 5000' % a_rec.get('duration_ms'))
-    diag = a_rec.get('diagnosis') or ''
-    if not re.search(r'port|symmetric', diag, re.I):
-      problems.append('diagnosis does not name the port/symmetric cause: %r' % diag)
+    # the record's stable error code: the peers' routers change ports (BURROW_NAT_ERROR_SYMMETRIC)
+    if a_rec.get('error') != 'symmetric':
+      problems.append('A error %r, expected symmetric (diagnosis: %r)' %
+                      (a_rec.get('error'), a_rec.get('diagnosis')))
+    if not a_rec.get('diagnosis'):
+      problems.append('A record has no diagnosis')
     if not res['a_stderr'].strip():
       problems.append('get-list printed no diagnosis on stderr')
     if cell.get('nmdc') and a_rec.get('protocol') != want_protocol:
@@ -389,6 +394,11 @@ def hub_refuses_problems (res, a_rec):
     problems.append('a file list arrived although the hub forbids passive-to-passive')
   if a_rec.get('result') != 'failed':
     problems.append('A result %r, expected failed' % a_rec.get('result'))
+  # the stable code for "the hub does not let passive users connect to each other"
+  # (BURROW_NAT_ERROR_UNSUPPORTED; a peer without NAT traversal would be peer-passive)
+  if a_rec.get('error') != 'unsupported':
+    problems.append('A error %r, expected unsupported (diagnosis: %r)' %
+                    (a_rec.get('error'), a_rec.get('diagnosis')))
   if a_rec.get('protocol') not in ('NMDC', 'NMDCS'):
     problems.append('A protocol %r, expected NMDC or NMDCS' % a_rec.get('protocol'))
   # nothing to wait for: the hub's rules are known before anything is sent
