@@ -158,6 +158,7 @@ def run_burrow_pair (lab, hub, cli, cell, a_nick='alice', b_nick='bob', timeout=
     'a_stderr': a.stderr_text(), 'b_stderr': b.stderr_text(),
     'list_s': t_list, 'out': out, 'users_after': users_after,
     'hub_log': hub_log(hub) if cell.get('nmdc') else [],
+    'public': {'A': lab.public_ip('A'), 'B': lab.public_ip('B')},
   }
 
 
@@ -333,15 +334,23 @@ def nmdc_problems (cell, res, a_rec, b_rec):
       if not re.match(r'\$(Rev)?ConnectToMe\b', s.get('detail') or ''):
         problems.append('%s step %s does not carry the NMDC line: %r' %
                         (who, s.get('step'), s.get('detail')))
-  # the N and R lines as the peers received them (the detail is the relayed line's address)
-  if cell['method'] == 'nat-traversal':
-    for who, rec, step, letter in (('A', a_rec, 'nat-received', 'N'),
-                                   ('B', b_rec, 'rnt-received', 'R')):
-      got = [s.get('detail') for s in (rec or {}).get('steps', []) if s.get('step') == step]
-      want = letter + ('S' if tls else '')
-      if got and ctm_suffix(got[0]) != want:
-        problems.append('%s %s %r: port suffix %r, expected %r' %
-                        (who, step, got[0], ctm_suffix(got[0]), want))
+  # the $ConnectToMe lines as the peers received them: the address the hub put in (the sender's
+  # public one) and, on N/R lines, the port suffix
+  received = {'nat-traversal': (('A', a_rec, 'nat-received', 'N', 'B'),
+                                ('B', b_rec, 'rnt-received', 'R', 'A')),
+              'reverse': (('A', a_rec, 'request-received', '', 'B'),),
+              'direct': (('B', b_rec, 'request-received', '', 'A'),)}[cell['method']]
+  for who, rec, step, letter, sender in received:
+    got = [s.get('detail') for s in (rec or {}).get('steps', []) if s.get('step') == step]
+    if not got:
+      continue
+    want = letter + ('S' if tls else '')
+    if letter and ctm_suffix(got[0]) != want:
+      problems.append('%s %s %r: port suffix %r, expected %r' %
+                      (who, step, got[0], ctm_suffix(got[0]), want))
+    if not re.search(r'(^| )%s:\d+' % re.escape(res['public'][sender]), got[0]):
+      problems.append('%s %s %r does not carry %s\'s public address %s' %
+                      (who, step, got[0], sender, res['public'][sender]))
   # what the hub received from the two Burrows
   sent = {}
   for d, who, line in res['hub_log']:
