@@ -92,6 +92,7 @@ typedef struct
   gchar                *token;       /* NMDC: the peer's nick */
   gboolean              nmdc;
   gboolean              accepted;    /* NMDC: the peer's connection to our port was matched */
+  gint64                identified_at; /* when that connection named us (monotonic) */
   gboolean              nick_unknown; /* NMDC: a plain $ConnectToMe does not name its sender */
   BurrowHubSession     *session;
   BurrowUser           *user;
@@ -431,6 +432,18 @@ drop_expects (BurrowNatConnector *self,
 }
 
 /* --- sending requests ----------------------------------------------------------------- */
+
+/* "ip:port" of an IP socket address, %NULL for anything else */
+static gchar *
+endpoint_text (GSocketAddress *address)
+{
+  g_autofree gchar *ip = NULL;
+
+  if (!G_IS_INET_SOCKET_ADDRESS (address))
+    return NULL;
+  ip = g_inet_address_to_string (g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (address)));
+  return g_strdup_printf ("%s:%u", ip, g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (address)));
+}
 
 static gboolean
 send_request (Expect             *e,
@@ -775,14 +788,10 @@ on_direct_connected (GObject      *source,
   burrow_punch_attempt_add_step (e->attempt, BURROW_PUNCH_STEP_TCP_ESTABLISHED, "connected");
   {
     g_autoptr(GSocketAddress) local = g_socket_connection_get_local_address (connection, NULL);
-    if (G_IS_INET_SOCKET_ADDRESS (local))
-      {
-        g_autofree gchar *ip = g_inet_address_to_string (
-          g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (local)));
-        g_autofree gchar *text = g_strdup_printf ("%s:%u", ip,
-          g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local)));
-        burrow_punch_attempt_set_local (e->attempt, text);
-      }
+    g_autofree gchar *text = endpoint_text (local);
+
+    if (text != NULL)
+      burrow_punch_attempt_set_local (e->attempt, text);
   }
   expect_connected (e, connection, BURROW_PEER_SIDE_CONNECTING, TRUE);
 }
@@ -894,16 +903,17 @@ inbound_token_func (const gchar    *token,
       return FALSE;
     }
 
-  /* identified: the expect's own timeout takes over */
+  /* identified: the expect's own timeout takes over; the step comes after the TCP and TLS
+   * steps inbound_done_func() records, which happened before */
   e->state = EXPECT_CONNECTING;
   e->accepted = TRUE;
-  burrow_punch_attempt_add_step (e->attempt, BURROW_PUNCH_STEP_ACCEPTED,
-                                 "the peer connected to our port with our token");
+  e->identified_at = g_get_monotonic_time ();
   return TRUE;
 }
 
 static void
 inbound_done_func (BurrowPeerConnection *peer,
+                   GSocketConnection    *connection,
                    gint64                accepted_at,
                    GTlsConnection       *tls,
                    gint64                tls_done_at,
@@ -922,7 +932,17 @@ inbound_done_func (BurrowPeerConnection *peer,
       burrow_peer_connection_close (peer); /* its expect ended meanwhile */
       return;
     }
-  /* the connection came to our port before we knew whose it was */
+  /* the connection came to our port before we knew whose it was: its steps, in the order
+   * they happened */
+  {
+    g_autoptr(GSocketAddress) local = g_socket_connection_get_local_address (connection, NULL);
+    g_autoptr(GSocketAddress) remote = g_socket_connection_get_remote_address (connection, NULL);
+    g_autofree gchar *local_text = endpoint_text (local);
+    g_autofree gchar *remote_text = endpoint_text (remote);
+
+    burrow_punch_attempt_set_local (e->attempt, local_text);
+    burrow_punch_attempt_set_remote (e->attempt, remote_text);
+  }
   burrow_punch_attempt_add_step_at (e->attempt, BURROW_PUNCH_STEP_TCP_ESTABLISHED, accepted_at,
                                     "the peer connected to our port %u",
                                     burrow_nat_connector_get_port (self));
@@ -932,6 +952,8 @@ inbound_done_func (BurrowPeerConnection *peer,
       burrow_punch_attempt_add_step_at (e->attempt, BURROW_PUNCH_STEP_TLS_DONE, tls_done_at,
                                         "TLS as server, %s", cipher ? cipher : "?");
     }
+  burrow_punch_attempt_add_step_at (e->attempt, BURROW_PUNCH_STEP_ACCEPTED, e->identified_at,
+                                    "the peer connected to our port with our token");
   expect_deliver (e, peer);
 }
 
