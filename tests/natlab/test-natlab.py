@@ -264,6 +264,10 @@ def check_cell (name, cell, res):
     miss = missing_in_order(have, want)
     if miss:
       problems.append('A steps lack %s (have %s)' % (miss, have))
+    # the record shows the connection's ends: B as the internet sees it
+    if not (a_rec.get('remote') or '').startswith(res['public']['B'] + ':') or not a_rec.get('local'):
+      problems.append('A local %r / remote %r, expected a local address and B\'s public %s' %
+                      (a_rec.get('local'), a_rec.get('remote'), res['public']['B']))
     if not b_recs:
       problems.append('B printed no punch record for %s' % token)
     else:
@@ -302,6 +306,12 @@ def check_cell (name, cell, res):
       problems.append('get-list printed no diagnosis on stderr')
     if cell.get('nmdc') and a_rec.get('protocol') != want_protocol:
       problems.append('A protocol %r, expected %s' % (a_rec.get('protocol'), want_protocol))
+  # each record is one timeline: its steps in the order they happened
+  for who, rec in (('A', a_rec), ('B', b_recs[-1] if b_recs else None)):
+    offsets = [st.get('ms', 0) for st in (rec or {}).get('steps', [])]
+    if offsets != sorted(offsets):
+      problems.append('%s steps out of time order: %s' %
+                      (who, [(st.get('step'), st.get('ms')) for st in rec['steps']]))
   if cell.get('nmdc'):
     problems += nmdc_problems(cell, res, a_rec, b_recs[-1] if b_recs else None)
   return problems
