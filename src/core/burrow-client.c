@@ -39,6 +39,7 @@ struct _BurrowClient
   BurrowDatabase       *database;
   BurrowIdentity       *identity;
   BurrowFavoriteHubs   *favorite_hubs;
+  BurrowPublicHubs     *public_hubs;
   BurrowHubList        *hubs;
   BurrowSearchRouter   *search_router;
   BurrowSearchResponder *responder;
@@ -92,6 +93,7 @@ burrow_client_dispose (GObject *object)
   /* after the connector: its connections close through the service's slot function */
   g_clear_object (&self->uploads);
   g_clear_object (&self->favorite_hubs);
+  g_clear_object (&self->public_hubs);
   g_clear_object (&self->identity);
   g_clear_object (&self->database);
 
@@ -493,6 +495,7 @@ burrow_client_new (const gchar  *data_dir,
   self->favorite_hubs = burrow_favorite_hubs_new (self->database, error);
   if (self->favorite_hubs == NULL)
     return NULL;
+  self->public_hubs = burrow_public_hubs_new (self->database);
 
   self->nick = burrow_database_dup_setting (self->database, "nick");
   if (self->nick == NULL)
@@ -583,6 +586,19 @@ burrow_client_get_favorite_hubs (BurrowClient *self)
 {
   g_return_val_if_fail (BURROW_IS_CLIENT (self), NULL);
   return self->favorite_hubs;
+}
+
+/**
+ * burrow_client_get_public_hubs:
+ *
+ * Returns: (transfer none): the public hub lists (a #GListModel of #BurrowPublicHub), empty
+ *   until refreshed
+ */
+BurrowPublicHubs *
+burrow_client_get_public_hubs (BurrowClient *self)
+{
+  g_return_val_if_fail (BURROW_IS_CLIENT (self), NULL);
+  return self->public_hubs;
 }
 
 /**

@@ -309,6 +309,7 @@ expect_deliver (Expect               *e,
   BurrowNatConnector *self = e->connector;
   g_autoptr(GTask) task = g_steal_pointer (&e->task);
   g_autofree gchar *nick = g_strdup (e->peer_nick);
+  g_autofree gchar *keyprint = NULL;
   gboolean serve;
 
   burrow_punch_attempt_add_step (e->attempt, BURROW_PUNCH_STEP_PEER_INF, "peer %s identified",
@@ -321,6 +322,8 @@ expect_deliver (Expect               *e,
       e->peer_nick = g_strdup (burrow_peer_connection_get_peer_nick (peer));
       burrow_punch_attempt_set_peer_nick (e->attempt, e->peer_nick);
     }
+  keyprint = burrow_peer_connection_dup_peer_keyprint (peer);
+  burrow_punch_attempt_set_peer_keyprint (e->attempt, keyprint);
   burrow_punch_attempt_finish (e->attempt, BURROW_PUNCH_RESULT_CONNECTED, _("Connected"));
   burrow_peer_connection_set_attempt (peer, e->attempt);
   e->state = EXPECT_DONE;

@@ -30,6 +30,7 @@ struct _BurrowPunchAttempt
   gchar             *peer_cid;
   gchar             *token;
   gchar             *protocol;
+  gchar             *peer_keyprint; /* "SHA256/<base32>" of the peer's TLS certificate */
   gchar             *local;
   gchar             *remote;
   gchar             *diagnosis;
@@ -51,6 +52,7 @@ enum {
   PROP_PEER_CID,
   PROP_TOKEN,
   PROP_PROTOCOL,
+  PROP_PEER_KEYPRINT,
   PROP_LOCAL,
   PROP_REMOTE,
   PROP_DIAGNOSIS,
@@ -81,6 +83,7 @@ burrow_punch_attempt_finalize (GObject *object)
   g_free (self->peer_cid);
   g_free (self->token);
   g_free (self->protocol);
+  g_free (self->peer_keyprint);
   g_free (self->local);
   g_free (self->remote);
   g_free (self->diagnosis);
@@ -107,6 +110,7 @@ burrow_punch_attempt_get_property (GObject    *object,
     case PROP_PEER_CID: g_value_set_string (value, self->peer_cid); break;
     case PROP_TOKEN: g_value_set_string (value, self->token); break;
     case PROP_PROTOCOL: g_value_set_string (value, self->protocol); break;
+    case PROP_PEER_KEYPRINT: g_value_set_string (value, self->peer_keyprint); break;
     case PROP_LOCAL: g_value_set_string (value, self->local); break;
     case PROP_REMOTE: g_value_set_string (value, self->remote); break;
     case PROP_DIAGNOSIS: g_value_set_string (value, self->diagnosis); break;
@@ -140,6 +144,7 @@ burrow_punch_attempt_class_init (BurrowPunchAttemptClass *klass)
   properties[PROP_PEER_CID] = g_param_spec_string ("peer-cid", NULL, NULL, NULL, RO);
   properties[PROP_TOKEN] = g_param_spec_string ("token", NULL, NULL, NULL, RO);
   properties[PROP_PROTOCOL] = g_param_spec_string ("protocol", NULL, NULL, NULL, RO);
+  properties[PROP_PEER_KEYPRINT] = g_param_spec_string ("peer-keyprint", NULL, NULL, NULL, RO);
   properties[PROP_LOCAL] = g_param_spec_string ("local", NULL, NULL, NULL, RO);
   properties[PROP_REMOTE] = g_param_spec_string ("remote", NULL, NULL, NULL, RO);
   properties[PROP_DIAGNOSIS] = g_param_spec_string ("diagnosis", NULL, NULL, NULL, RO);
@@ -303,6 +308,19 @@ burrow_punch_attempt_set_protocol (BurrowPunchAttempt *self,
 }
 
 /**
+ * burrow_punch_attempt_set_peer_keyprint:
+ * @keyprint: (nullable): "SHA256/<base32>" of the certificate the peer presented. On ADC it was
+ *   checked against the keyprint the peer published; NMDC has none, so the record is the only
+ *   place a user can compare it.
+ */
+void
+burrow_punch_attempt_set_peer_keyprint (BurrowPunchAttempt *self,
+                                        const gchar        *keyprint)
+{
+  set_string (self, &self->peer_keyprint, keyprint, PROP_PEER_KEYPRINT);
+}
+
+/**
  * burrow_punch_attempt_set_peer_nick:
  * @peer_nick: who the peer turned out to be (NMDC: a plain `$ConnectToMe` names no sender; its
  *   `$MyNick` does)
@@ -373,6 +391,7 @@ const gchar *burrow_punch_attempt_get_peer_nick (BurrowPunchAttempt *self) { ret
 const gchar *burrow_punch_attempt_get_peer_cid (BurrowPunchAttempt *self) { return self->peer_cid; }
 const gchar *burrow_punch_attempt_get_token (BurrowPunchAttempt *self) { return self->token; }
 const gchar *burrow_punch_attempt_get_protocol (BurrowPunchAttempt *self) { return self->protocol; }
+const gchar *burrow_punch_attempt_get_peer_keyprint (BurrowPunchAttempt *self) { return self->peer_keyprint; }
 const gchar *burrow_punch_attempt_get_local (BurrowPunchAttempt *self) { return self->local; }
 const gchar *burrow_punch_attempt_get_remote (BurrowPunchAttempt *self) { return self->remote; }
 const gchar *burrow_punch_attempt_get_diagnosis (BurrowPunchAttempt *self) { return self->diagnosis; }
@@ -484,6 +503,8 @@ burrow_punch_attempt_to_json (BurrowPunchAttempt *self)
                                                                                        : "responder");
   g_string_append_c (out, ',');
   burrow_json_append_member (out, "protocol", self->protocol);
+  g_string_append_c (out, ',');
+  burrow_json_append_member (out, "peer_keyprint", self->peer_keyprint);
   g_string_append_c (out, ',');
   burrow_json_append_member (out, "local", self->local);
   g_string_append_c (out, ',');

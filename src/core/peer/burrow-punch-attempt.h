@@ -112,6 +112,8 @@ void                burrow_punch_attempt_set_peer_nick  (BurrowPunchAttempt  *se
                                                          const gchar         *peer_nick);
 void                burrow_punch_attempt_set_protocol   (BurrowPunchAttempt  *self,
                                                          const gchar         *protocol);
+void                burrow_punch_attempt_set_peer_keyprint (BurrowPunchAttempt *self,
+                                                         const gchar         *keyprint);
 void                burrow_punch_attempt_finish         (BurrowPunchAttempt  *self,
                                                          BurrowPunchResult    result,
                                                          const gchar         *diagnosis);
@@ -127,6 +129,7 @@ const gchar        *burrow_punch_attempt_get_peer_nick  (BurrowPunchAttempt  *se
 const gchar        *burrow_punch_attempt_get_peer_cid   (BurrowPunchAttempt  *self);
 const gchar        *burrow_punch_attempt_get_token      (BurrowPunchAttempt  *self);
 const gchar        *burrow_punch_attempt_get_protocol   (BurrowPunchAttempt  *self);
+const gchar        *burrow_punch_attempt_get_peer_keyprint (BurrowPunchAttempt *self);
 const gchar        *burrow_punch_attempt_get_local      (BurrowPunchAttempt  *self);
 const gchar        *burrow_punch_attempt_get_remote     (BurrowPunchAttempt  *self);
 const gchar        *burrow_punch_attempt_get_diagnosis  (BurrowPunchAttempt  *self);
