@@ -432,8 +432,8 @@ on_incoming_handshake (GObject      *source,
       return;
     }
   inbound_detach (in, FALSE);
-  self->done_func (peer, in->accepted_at, in->tls ? G_TLS_CONNECTION (in->tls) : NULL, in->tls_done_at,
-                   self->data);
+  self->done_func (peer, in->connection, in->accepted_at, in->tls ? G_TLS_CONNECTION (in->tls) : NULL,
+                   in->tls_done_at, self->data);
   inbound_unref_later (in);
 }
 
