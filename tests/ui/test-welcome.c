@@ -132,6 +132,23 @@ press_enter (gpointer entry)
   burrow_test_ui_flush ();
 }
 
+/* A drop of @file on @target, as GTK delivers it: a file list. */
+static gboolean
+drop_files (GtkDropTarget *target,
+            GFile         *file)
+{
+  g_auto(GValue) value = G_VALUE_INIT;
+  GSList *files = g_slist_prepend (NULL, file);
+  gboolean dropped = FALSE;
+
+  g_value_init (&value, GDK_TYPE_FILE_LIST);
+  g_value_take_boxed (&value, gdk_file_list_new_from_list (files));
+  g_slist_free (files);
+  g_signal_emit_by_name (target, "drop", &value, 10.0, 10.0, &dropped);
+  burrow_test_ui_flush ();
+  return dropped;
+}
+
 static guint16
 free_port (void)
 {
@@ -339,9 +356,6 @@ test_done (void)
   g_autoptr(GFile) pictures = NULL;
   g_autoptr(GFile) loose = NULL;
   g_auto(GStrv) names = NULL;
-  g_auto(GValue) value = G_VALUE_INIT;
-  GSList *files = NULL;
-  gboolean dropped = FALSE;
   guint port = 0;
   const char *summary;
 
@@ -377,7 +391,7 @@ test_done (void)
   g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (child (dialog, "nick_entry"))), ==,
                    burrow_client_get_nick (client));
 
-  set_nick (dialog, "  " CHOSEN_NICK " ");
+  set_nick (dialog, CHOSEN_NICK);
   gtk_editable_set_text (GTK_EDITABLE (child (dialog, "description_entry")), CHOSEN_DESCRIPTION);
 
   /* A folder is shared at once, and hashing starts. */
@@ -386,7 +400,7 @@ test_done (void)
   g_assert_true (g_strv_contains ((const char * const *) names, "Music"));
   g_clear_pointer (&names, g_strfreev);
 
-  /* A drop of a folder and a file: the folder is shared, the file refused with a reason. */
+  /* Drops: a file is refused with the reason, a folder is shared. */
   controllers = gtk_widget_observe_controllers (GTK_WIDGET (dialog));
   for (guint i = 0; i < g_list_model_get_n_items (controllers) && drop_target == NULL; i++)
     {
@@ -396,17 +410,16 @@ test_done (void)
         drop_target = GTK_DROP_TARGET (controller);
     }
   g_assert_nonnull (drop_target);
-  files = g_slist_append (files, pictures);
-  files = g_slist_append (files, loose);
-  g_value_init (&value, GDK_TYPE_FILE_LIST);
-  g_value_take_boxed (&value, gdk_file_list_new_from_list (files));
-  g_slist_free (files);
-  g_signal_emit_by_name (drop_target, "drop", &value, 10.0, 10.0, &dropped);
-  g_assert_true (dropped);
+  g_assert_false (drop_files (drop_target, loose));
+  g_assert_true (gtk_widget_get_visible (child (dialog, "share_error_label")));
+  names = burrow_share_dup_root_names (share);
+  g_assert_cmpuint (g_strv_length (names), ==, 1);
+  g_clear_pointer (&names, g_strfreev);
+  g_assert_true (drop_files (drop_target, pictures));
+  g_assert_false (gtk_widget_get_visible (child (dialog, "share_error_label")));
   names = burrow_share_dup_root_names (share);
   g_assert_cmpuint (g_strv_length (names), ==, 2);
   g_assert_true (g_strv_contains ((const char * const *) names, "Pictures"));
-  g_assert_true (gtk_widget_get_visible (child (dialog, "share_error_label")));
   g_assert_nonnull (strstr (gtk_label_get_text (child (dialog, "folders_label")), "Pictures"));
   g_assert_nonnull (strstr (gtk_label_get_text (child (dialog, "folders_label")), "Music"));
 
