@@ -75,6 +75,12 @@ child (BurrowWelcomeDialog *dialog,
 }
 
 static gboolean
+hash_progress_shown (gpointer dialog)
+{
+  return gtk_revealer_get_reveal_child (child (dialog, "hash_revealer"));
+}
+
+static gboolean
 is_close_button (GtkWidget     *widget,
                  gconstpointer  data)
 {
@@ -394,11 +400,17 @@ test_done (void)
   set_nick (dialog, CHOSEN_NICK);
   gtk_editable_set_text (GTK_EDITABLE (child (dialog, "description_entry")), CHOSEN_DESCRIPTION);
 
-  /* A folder is shared at once, and hashing starts. */
+  /* A folder is shared at once, and hashing starts with its progress shown (the hasher is
+   * paused meanwhile, so that the progress can be seen before it ends). */
+  burrow_hasher_set_paused (burrow_share_get_hasher (share), TRUE);
   g_assert_true (burrow_welcome_dialog_add_folder (dialog, music));
   names = burrow_share_dup_root_names (share);
   g_assert_true (g_strv_contains ((const char * const *) names, "Music"));
   g_clear_pointer (&names, g_strfreev);
+  g_assert_true (burrow_test_wait_until (hash_progress_shown, dialog, WAIT_MS));
+  g_assert_cmpstr (gtk_label_get_text (child (dialog, "hash_label")), !=, "");
+  g_assert_cmpfloat (gtk_progress_bar_get_fraction (child (dialog, "hash_progress")), <, 1.0);
+  burrow_hasher_set_paused (burrow_share_get_hasher (share), FALSE);
 
   /* Drops: a file is refused with the reason, a folder is shared. */
   controllers = gtk_widget_observe_controllers (GTK_WIDGET (dialog));
