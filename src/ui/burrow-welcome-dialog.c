@@ -376,7 +376,8 @@ on_done_button_clicked_cb (BurrowWelcomeDialog *self)
   if (!burrow_nick_validate (nick, NULL) || !apply_connection (self))
     return;
 
-  description = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->description_entry))));
+  description = g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->description_entry)));
+  g_strstrip (description);
   burrow_client_set_nick (self->client, nick);
   burrow_client_set_description (self->client, description);
   if (self->download_dir != NULL)

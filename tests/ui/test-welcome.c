@@ -235,7 +235,8 @@ test_first_run (void)
 
   /* The download folder in use is shown. */
   {
-    g_autofree char *display = g_filename_display_name (burrow_client_get_download_dir (get_client ()));
+    const char *download_dir = burrow_client_get_download_dir (get_client ());
+    g_autofree char *display = g_filename_display_name (download_dir);
 
     g_assert_cmpstr (gtk_label_get_text (child (dialog, "download_dir_label")), ==, display);
   }
@@ -246,7 +247,8 @@ test_first_run (void)
     {
       g_assert_cmpstr (gtk_window_get_title (GTK_WINDOW (dialog)), ==, "Willkommen bei Burrow");
       g_assert_cmpstr (gtk_button_get_label (child (dialog, "done_button")), ==, "_Fertig");
-      g_assert_cmpstr (gtk_button_get_label (GTK_BUTTON (find_skip_button (dialog))), ==, "Ü_berspringen");
+      g_assert_cmpstr (gtk_button_get_label (GTK_BUTTON (find_skip_button (dialog))), ==,
+                       "Ü_berspringen");
       g_assert_cmpstr (gtk_label_get_label (mnemonic_label (nick_entry)), ==, "_Nick");
     }
   else
