@@ -57,6 +57,22 @@ find_welcome (void)
   return NULL;
 }
 
+static guint
+count_welcomes (void)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+  guint n = 0;
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GtkWindow) window = g_list_model_get_item (toplevels, i);
+
+      if (BURROW_IS_WELCOME_DIALOG (window))
+        n++;
+    }
+  return n;
+}
+
 static gboolean
 welcome_gone (gpointer data)
 {
@@ -395,6 +411,10 @@ test_done (void)
   g_assert_null (find_welcome ());
   g_action_group_activate_action (G_ACTION_GROUP (app), "welcome", NULL);
   dialog = wait_welcome ();
+  /* One at a time: the menu item again brings the same dialog forward. */
+  g_action_group_activate_action (G_ACTION_GROUP (app), "welcome", NULL);
+  burrow_test_ui_flush ();
+  g_assert_cmpuint (count_welcomes (), ==, 1);
   /* Done before (skipped): the nick in use is shown. */
   g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (child (dialog, "nick_entry"))), ==,
                    burrow_client_get_nick (client));
