@@ -229,6 +229,7 @@ map_in_thread (GTask        *task,
  * router picks when that one is taken) to @internal_port on our LAN address. Completes with the
  * mapping: method UPnP, the external port granted, the router's external address (%NULL when
  * it reported none), and the description URL to cache. Errors are %BURROW_CONNECTIVITY_ERROR.
+ * Cancelling does not stop the call (see above): check the cancellable in the callback.
  */
 void
 burrow_upnp_mapper_map_async (const gchar            *description_url,
@@ -259,8 +260,9 @@ burrow_upnp_mapper_map_async (const gchar            *description_url,
   task = g_task_new (NULL, cancellable, callback, user_data);
   g_task_set_source_tag (task, burrow_upnp_mapper_map_async);
   g_task_set_task_data (task, r, (GDestroyNotify) request_free);
-  /* the worker cannot be interrupted: the caller gets its cancellation at once */
-  g_task_set_return_on_cancel (task, TRUE);
+  /* libminiupnpc cannot be interrupted: a cancelled call still completes with the mapping it
+   * made, so that the caller can delete it instead of leaving it on the router */
+  g_task_set_check_cancellable (task, FALSE);
   g_task_run_in_thread (task, map_in_thread);
 }
 
