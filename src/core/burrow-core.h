@@ -50,6 +50,7 @@
 #include "burrow-punch.h"
 #include "burrow-port-mapping.h"
 #include "burrow-connectivity-decision.h"
+#include "burrow-connectivity.h"
 #include "burrow-pcp-mapper.h"
 #include "burrow-port-mapper.h"
 #include "burrow-upnp-mapper.h"
