@@ -1227,6 +1227,25 @@ on_nmdc_request (BurrowNatConnector         *self,
   const gchar *ip = burrow_user_get_ip4 (user);
   Expect *e;
 
+  if (request->kind == BURROW_CONNECT_KIND_REFUSED)
+    {
+      /* the hub refused our $RevConnectToMe to this user (the session read its text) */
+      e = find_nmdc_expect (self, session, request->token, EXPECT_CTM, FALSE);
+      if (e == NULL)
+        e = find_nmdc_expect (self, session, request->token, EXPECT_NAT, FALSE);
+      if (e != NULL)
+        {
+          g_autofree gchar *why = g_strdup_printf (_("This hub does not let passive users connect "
+                                                     "to each other (it said: “%s”)"),
+                                                   request->reason ? request->reason : "");
+
+          burrow_punch_attempt_add_step (e->attempt, BURROW_PUNCH_STEP_NOTE, "hub: %s",
+                                         request->reason ? request->reason : "");
+          expect_fail (e, BURROW_NAT_ERROR_UNSUPPORTED, why);
+        }
+      return;
+    }
+
   if (request->kind == BURROW_CONNECT_KIND_CONNECT)
     {
       /* the answer to our $RevConnectToMe: the nick the session found for the address, else the
