@@ -361,6 +361,17 @@ def nmdc_problems (cell, res, a_rec, b_rec):
     if not re.search(r'(^| )%s:\d+' % re.escape(res['public'][sender]), got[0]):
       problems.append('%s %s %r does not carry %s\'s public address %s' %
                       (who, step, got[0], sender, res['public'][sender]))
+  # the lines a record says were sent are exactly the lines the hub got from that Burrow
+  got_by_hub = {}
+  for d, who, line in res['hub_log']:
+    if d == '<<':
+      got_by_hub.setdefault(who, set()).add(line)
+  for who, nick, rec in (('A', 'alice', a_rec), ('B', 'bob', b_rec)):
+    for st in (rec or {}).get('steps', []):
+      if st.get('step') in ('request-sent', 'nat-sent', 'rnt-sent') and \
+         st.get('detail') not in got_by_hub.get(nick, set()):
+        problems.append('%s step %s %r is not a line the hub got from %s' %
+                        (who, st.get('step'), st.get('detail'), nick))
   # what the hub received from the two Burrows
   sent = {}
   for d, who, line in res['hub_log']:

@@ -985,6 +985,7 @@ handle_connect_to_me (BurrowNmdcHubSession *self,
                                         burrow_user_get_nick (user));
   request->tls = ctm.tls;
   request->host = g_strdup (ctm.host);
+  request->line = g_strconcat ("$ConnectToMe ", args, NULL);
   _burrow_hub_session_emit_connect_request (BURROW_HUB_SESSION (self), request);
 out:
   burrow_nmdc_connect_to_me_clear (&ctm);
@@ -1008,12 +1009,13 @@ handle_rev_connect_to_me (BurrowNmdcHubSession *self,
   if (!is_me (self, target) || (user = lookup_nick (self, sender)) == NULL)
     return;
   request = burrow_connect_request_new (BURROW_CONNECT_KIND_REVERSE, user, "NMDC", 0, sender);
+  request->line = g_strconcat ("$RevConnectToMe ", args, NULL);
   _burrow_hub_session_emit_connect_request (BURROW_HUB_SESSION (self), request);
 }
 
 static gboolean
 burrow_nmdc_hub_session_send_connect_request (BurrowHubSession            *session,
-                                              const BurrowConnectRequest  *request,
+                                              BurrowConnectRequest        *request,
                                               GError                     **error)
 {
   BurrowNmdcHubSession *self = BURROW_NMDC_HUB_SESSION (session);
@@ -1033,7 +1035,7 @@ burrow_nmdc_hub_session_send_connect_request (BurrowHubSession            *sessi
     {
     case BURROW_CONNECT_KIND_REVERSE:
       line = g_strdup_printf ("$RevConnectToMe %s %s", burrow_hub_session_get_nick (session), nick);
-      return send_line (self, line, error);
+      break;
     case BURROW_CONNECT_KIND_NAT:
     case BURROW_CONNECT_KIND_NAT_REPLY:
       /* PtokaX closes anyone who sends N or R; others relay it only between 0x20 users
@@ -1061,13 +1063,18 @@ burrow_nmdc_hub_session_send_connect_request (BurrowHubSession            *sessi
       ctm.tls = request->tls;
       args = burrow_nmdc_format_connect_to_me (&ctm);
       line = g_strconcat ("$ConnectToMe ", args, NULL);
-      return send_line (self, line, error);
+      break;
     case BURROW_CONNECT_KIND_REFUSED:
     default:
       g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
                            _("NMDC has no way to refuse a connection request"));
       return FALSE;
     }
+  if (!send_line (self, line, error))
+    return FALSE;
+  g_free (request->line);
+  request->line = g_steal_pointer (&line);
+  return TRUE;
 }
 
 /* --- the login ---------------------------------------------------------------------------- */

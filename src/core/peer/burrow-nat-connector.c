@@ -100,6 +100,7 @@ typedef struct
   gchar                *peer_nick;
   gchar                *peer_ip;
   gchar                *peer_keyprint;
+  gchar                *sent_line;      /* NMDC: the last request line the hub got from us */
   gchar                *protocol;
   BurrowPunchRole       role;
   ExpectState           state;
@@ -197,6 +198,7 @@ expect_free (Expect *e)
   g_free (e->peer_nick);
   g_free (e->peer_ip);
   g_free (e->peer_keyprint);
+  g_free (e->sent_line);
   g_free (e->protocol);
   g_free (e);
   /* last: the callback may call back into the connector */
@@ -458,7 +460,55 @@ send_request (Expect             *e,
                                                                         port, e->token);
 
   request->tls = protocol_is_tls (e->protocol);
-  return burrow_hub_session_send_connect_request (e->session, request, error);
+  if (!burrow_hub_session_send_connect_request (e->session, request, error))
+    return FALSE;
+  g_free (e->sent_line);
+  e->sent_line = g_steal_pointer (&request->line);
+  return TRUE;
+}
+
+/* A step for the request send_request() just sent: on NMDC the line itself, as the hub got it
+ * (the record shows the protocol's own words); else @format's text. */
+static void G_GNUC_PRINTF (3, 4)
+add_sent_step (Expect              *e,
+               BurrowPunchStepKind  kind,
+               const gchar         *format,
+               ...)
+{
+  g_autofree gchar *text = NULL;
+  va_list args;
+
+  if (e->nmdc && e->sent_line != NULL)
+    {
+      burrow_punch_attempt_add_step (e->attempt, kind, "%s", e->sent_line);
+      return;
+    }
+  va_start (args, format);
+  text = g_strdup_vprintf (format, args);
+  va_end (args);
+  burrow_punch_attempt_add_step (e->attempt, kind, "%s", text);
+}
+
+/* A step for a request we received: its line as the hub relayed it (NMDC), else @format's. */
+static void G_GNUC_PRINTF (4, 5)
+add_received_step (BurrowPunchAttempt         *attempt,
+                   BurrowPunchStepKind         kind,
+                   const BurrowConnectRequest *request,
+                   const gchar                *format,
+                   ...)
+{
+  g_autofree gchar *text = NULL;
+  va_list args;
+
+  if (request->line != NULL)
+    {
+      burrow_punch_attempt_add_step (attempt, kind, "%s", request->line);
+      return;
+    }
+  va_start (args, format);
+  text = g_strdup_vprintf (format, args);
+  va_end (args);
+  burrow_punch_attempt_add_step (attempt, kind, "%s", text);
 }
 
 static const gchar *
@@ -687,8 +737,8 @@ punch_start (Expect  *e,
       e = g_hash_table_lookup (self->expects, key);
       if (e != NULL && e->state == EXPECT_CONNECTING &&
           send_request (e, BURROW_CONNECT_KIND_NAT_REPLY, local_port, NULL))
-        burrow_punch_attempt_add_step (e->attempt, BURROW_PUNCH_STEP_RNT_SENT, "%s %s %u",
-                                       e->nmdc ? "$ConnectToMe …R" : "RNT", e->protocol, local_port);
+        add_sent_step (e, BURROW_PUNCH_STEP_RNT_SENT, "%s %s %u",
+                       e->nmdc ? "$ConnectToMe …R" : "RNT", e->protocol, local_port);
       return;
     }
   burrow_punch_start (e->punch, remote_port, ttl, BURROW_NAT_PUNCH_WINDOW_MS);
@@ -1173,10 +1223,10 @@ on_nmdc_nat (BurrowNatConnector         *self,
 
   if (e == NULL)
     return; /* not asked for: nothing is sent unasked */
-  burrow_punch_attempt_add_step (e->attempt,
-                                 nat ? BURROW_PUNCH_STEP_NAT_RECEIVED : BURROW_PUNCH_STEP_RNT_RECEIVED,
-                                 "$ConnectToMe %s:%u%s%s", ip ? ip : "?", request->port,
-                                 nat ? "N" : "R", request->tls ? "S" : "");
+  add_received_step (e->attempt,
+                     nat ? BURROW_PUNCH_STEP_NAT_RECEIVED : BURROW_PUNCH_STEP_RNT_RECEIVED, request,
+                     "$ConnectToMe %s:%u%s%s", ip ? ip : "?", request->port,
+                     nat ? "N" : "R", request->tls ? "S" : "");
   if (!protocol_supported_on (self, request->protocol, TRUE))
     {
       g_autofree gchar *why = g_strdup_printf (_("%s asked for TLS, but we have no "
@@ -1271,8 +1321,8 @@ on_nmdc_request (BurrowNatConnector         *self,
         e = find_nmdc_expect (self, session, NULL, EXPECT_CTM, FALSE);
       if (e != NULL)
         {
-          burrow_punch_attempt_add_step (e->attempt, BURROW_PUNCH_STEP_REQUEST_RECEIVED,
-                                         "$ConnectToMe %s %s:%u", protocol, ip ? ip : "?", request->port);
+          add_received_step (e->attempt, BURROW_PUNCH_STEP_REQUEST_RECEIVED, request,
+                             "$ConnectToMe %s %s:%u", protocol, ip ? ip : "?", request->port);
           if (!protocol_supported_on (self, protocol, TRUE))
             {
               g_autofree gchar *why = g_strdup_printf (_("%s asked for TLS, but we have no "
@@ -1306,8 +1356,8 @@ on_nmdc_request (BurrowNatConnector         *self,
       e = expect_new (self, session, user, request->token, protocol, BURROW_PUNCH_ROLE_RESPONDER,
                       BURROW_PUNCH_METHOD_INCOMING);
       e->nick_unknown = TRUE;
-      burrow_punch_attempt_add_step (e->attempt, BURROW_PUNCH_STEP_REQUEST_RECEIVED,
-                                     "$ConnectToMe %s %s:%u", protocol, ip, request->port);
+      add_received_step (e->attempt, BURROW_PUNCH_STEP_REQUEST_RECEIVED, request,
+                         "$ConnectToMe %s %s:%u", protocol, ip, request->port);
       connect_directly (e, request->port);
       return;
     }
@@ -1338,7 +1388,7 @@ on_nmdc_request (BurrowNatConnector         *self,
                                               BURROW_PUNCH_ROLE_RESPONDER,
                                               burrow_hub_session_get_uri (session),
                                               burrow_user_get_nick (user), NULL, request->token, protocol);
-          burrow_punch_attempt_add_step (attempt, BURROW_PUNCH_STEP_REQUEST_RECEIVED, "$RevConnectToMe");
+          add_received_step (attempt, BURROW_PUNCH_STEP_REQUEST_RECEIVED, request, "$RevConnectToMe");
           attempt_fail_now (self, attempt, code, why);
           return;
         }
@@ -1346,13 +1396,12 @@ on_nmdc_request (BurrowNatConnector         *self,
       protocol = choose_protocol (self, user);
       e = expect_new (self, session, user, request->token, protocol, BURROW_PUNCH_ROLE_RESPONDER,
                       BURROW_PUNCH_METHOD_NAT_TRAVERSAL);
-      burrow_punch_attempt_add_step (e->attempt, BURROW_PUNCH_STEP_REQUEST_RECEIVED, "$RevConnectToMe");
+      add_received_step (e->attempt, BURROW_PUNCH_STEP_REQUEST_RECEIVED, request, "$RevConnectToMe");
       e->state = EXPECT_RNT;
       expect_arm_timeout (e, BURROW_NAT_REQUEST_TIMEOUT_MS);
       punch_prepare (e);
       if (send_request (e, BURROW_CONNECT_KIND_NAT, our_port, &error))
-        burrow_punch_attempt_add_step (e->attempt, BURROW_PUNCH_STEP_NAT_SENT, "$ConnectToMe …N %s %u",
-                                       protocol, our_port);
+        add_sent_step (e, BURROW_PUNCH_STEP_NAT_SENT, "$ConnectToMe …N %s %u", protocol, our_port);
       else
         expect_fail (e, BURROW_NAT_ERROR_UNSUPPORTED, error->message);
       return;
@@ -1361,7 +1410,7 @@ on_nmdc_request (BurrowNatConnector         *self,
   protocol = choose_protocol (self, user);
   e = expect_new (self, session, user, request->token, protocol, BURROW_PUNCH_ROLE_RESPONDER,
                   BURROW_PUNCH_METHOD_INCOMING);
-  burrow_punch_attempt_add_step (e->attempt, BURROW_PUNCH_STEP_REQUEST_RECEIVED, "$RevConnectToMe");
+  add_received_step (e->attempt, BURROW_PUNCH_STEP_REQUEST_RECEIVED, request, "$RevConnectToMe");
   e->state = EXPECT_INCOMING;
   expect_arm_timeout (e, BURROW_NAT_REQUEST_TIMEOUT_MS);
   {
@@ -1369,8 +1418,7 @@ on_nmdc_request (BurrowNatConnector         *self,
     g_autoptr(GError) error = NULL;
 
     if (send_request (e, BURROW_CONNECT_KIND_CONNECT, our_port, &error))
-      burrow_punch_attempt_add_step (e->attempt, BURROW_PUNCH_STEP_REQUEST_SENT, "$ConnectToMe %s %u",
-                                     protocol, our_port);
+      add_sent_step (e, BURROW_PUNCH_STEP_REQUEST_SENT, "$ConnectToMe %s %u", protocol, our_port);
     else
       expect_fail (e, BURROW_NAT_ERROR_FAILED, error->message);
   }
@@ -1618,11 +1666,11 @@ burrow_nat_connector_connect_async (BurrowNatConnector  *self,
       return;
     }
   if (kind == BURROW_CONNECT_KIND_CONNECT)
-    burrow_punch_attempt_add_step (e->attempt, BURROW_PUNCH_STEP_REQUEST_SENT, "%s %s %u",
-                                   e->nmdc ? "$ConnectToMe" : "CTM", protocol, port);
+    add_sent_step (e, BURROW_PUNCH_STEP_REQUEST_SENT, "%s %s %u",
+                   e->nmdc ? "$ConnectToMe" : "CTM", protocol, port);
   else
-    burrow_punch_attempt_add_step (e->attempt, BURROW_PUNCH_STEP_REQUEST_SENT, "%s %s",
-                                   e->nmdc ? "$RevConnectToMe" : "RCM", protocol);
+    add_sent_step (e, BURROW_PUNCH_STEP_REQUEST_SENT, "%s %s",
+                   e->nmdc ? "$RevConnectToMe" : "RCM", protocol);
 }
 
 /**
