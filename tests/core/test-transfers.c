@@ -1445,6 +1445,7 @@ child_finished_or_exited (gpointer data)
 static void
 child_start (Child       *c,
              Fixture     *f,
+             const gchar *hub_uri,
              const gchar *nick,
              const gchar *what)
 {
@@ -1455,7 +1456,7 @@ child_start (Child       *c,
   c->process = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error, cli, "--data-dir",
                                  data_dir,
                                  "--nick", "child", "--mode", "active", "--json", "get",
-                                 burrow_test_hub_get_uri (f->hub), nick, what, "--out", f->target, NULL);
+                                 hub_uri, nick, what, "--out", f->target, NULL);
   g_assert_no_error (error);
   c->out = g_subprocess_get_stdout_pipe (c->process);
   c->buf = g_string_new (NULL);
@@ -1486,6 +1487,10 @@ static void
 test_kill_resume (Fixture       *f,
                   gconstpointer  data)
 {
+  gboolean on_nmdc = GPOINTER_TO_INT (data);
+  BurrowTestNmdcHubOptions opts = { .profile = "verlihub" };
+  g_autoptr(BurrowTestNmdcHub) nmdc = NULL;
+  const gchar *uri;
   Seeder *s;
   g_autoptr(GBytes) content = make_content (64 * MiB + 1000, 71);
   g_autoptr(GError) error = NULL;
@@ -1506,14 +1511,31 @@ test_kill_resume (Fixture       *f,
       g_test_skip ("BURROW_CLI is not set");
       return;
     }
-  s = add_seeder (f, "slow");
+  /* on NMDC: the same through the NMDC test hub ($ConnectToMe, $ADCGET, NMDCS) */
+  if (on_nmdc)
+    {
+      nmdc = burrow_test_nmdc_hub_start (&opts, &error);
+      if (nmdc == NULL && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
+        {
+          g_test_skip (error->message);
+          return;
+        }
+      g_assert_no_error (error);
+      uri = burrow_test_nmdc_hub_get_uri (nmdc);
+      s = add_seeder_on (f, "slow", uri);
+    }
+  else
+    {
+      uri = burrow_test_hub_get_uri (f->hub);
+      s = add_seeder (f, "slow");
+    }
   file = seeder_add (s, content);
   magnet = burrow_magnet_build (file->tth, g_bytes_get_size (content), "resumed.bin");
 
   /* run 1: serve slowly (the test's main loop is the uploader's: iterate it sparingly). The sleep
    * is the upload's rate limit, not a wait for an event: the loop ends on the child's progress
    * line, or at the deadline. */
-  child_start (&c, f, "slow", magnet);
+  child_start (&c, f, uri, "slow", magnet);
   until = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
   while (c.verified <= 0 && !c.finished && g_get_monotonic_time () < until)
     {
@@ -1537,7 +1559,7 @@ test_kill_resume (Fixture       *f,
   g_assert_cmpuint (s->n_tthl_gets, ==, 1);
 
   /* run 2: full speed; the verified part is kept, the tree too */
-  child_start (&c, f, "slow", magnet);
+  child_start (&c, f, uri, "slow", magnet);
   burrow_test_wait_until (child_finished_or_exited, &c, 90000);
   burrow_test_wait_until (child_exited, &c, 30000);
   child_poll (&c);
@@ -1550,6 +1572,11 @@ test_kill_resume (Fixture       *f,
   second_run_bytes = seeder_bytes_sent (s) - first_run_bytes;
   g_test_message ("second run: %" G_GUINT64_FORMAT " bytes sent", second_run_bytes);
   g_assert_cmpuint (s->n_tthl_gets, ==, 1);                 /* leaves came from the database */
+  /* every upload connection was the protocol of the hub */
+  g_assert_cmpuint (s->uploads->len, >, 0);
+  for (guint i = 0; i < s->uploads->len; i++)
+    g_assert_cmpint (burrow_peer_connection_get_protocol (g_ptr_array_index (s->uploads, i)), ==,
+                     on_nmdc ? BURROW_PEER_PROTOCOL_NMDC : BURROW_PEER_PROTOCOL_ADC);
   g_assert_cmpuint (second_run_bytes, <=, g_bytes_get_size (content) - (guint64) verified_at_kill);
   g_assert_cmpuint (second_run_bytes, >, 0);
   {
@@ -1589,7 +1616,7 @@ test_cli_get_folder (Fixture       *f,
   tree_add (s, sub, "b.txt", c2);
   seeder_set_list (s);
 
-  child_start (&c, f, "lister", "/Pics/");
+  child_start (&c, f, burrow_test_hub_get_uri (f->hub), "lister", "/Pics/");
   g_assert_true (burrow_test_wait_until (child_exited, &c, 60000));
   child_poll (&c);
   g_assert_true (g_subprocess_get_if_exited (c.process));
@@ -1620,7 +1647,7 @@ test_cli_get_folder (Fixture       *f,
   g_assert_nonnull (strstr (queue_out, "\"state\":\"done\""));
 
   /* a path the user does not have: exit 1 */
-  child_start (&c, f, "lister", "/Nope/x.bin");
+  child_start (&c, f, burrow_test_hub_get_uri (f->hub), "lister", "/Nope/x.bin");
   g_assert_true (burrow_test_wait_until (child_exited, &c, 60000));
   g_assert_cmpint (g_subprocess_get_exit_status (c.process), ==, 1);
   child_clear (&c);
@@ -1661,8 +1688,10 @@ main (int   argc,
   g_test_add ("/burrow/transfer/transfers/cli-get-folder", Fixture, NULL, fixture_set_up,
               test_cli_get_folder,
               fixture_tear_down);
-  g_test_add ("/burrow/transfer/transfers/kill-resume", Fixture, NULL, fixture_set_up, test_kill_resume,
+  g_test_add ("/burrow/transfer/transfers/kill-resume", Fixture, GINT_TO_POINTER (FALSE), fixture_set_up, test_kill_resume,
               fixture_tear_down);
+  g_test_add ("/burrow/transfer/transfers/kill-resume-nmdc", Fixture, GINT_TO_POINTER (TRUE),
+              fixture_set_up, test_kill_resume, fixture_tear_down);
 
   return g_test_run ();
 }
