@@ -24,6 +24,7 @@
 #include "burrow-chat-view.h"
 #include "burrow-hub-page.h"
 #include "burrow-hubs-page.h"
+#include "burrow-preferences-window.h"
 #include "burrow-public-hubs-page.h"
 #include "burrow-test-nmdc-hub.h"
 #include "burrow-test-ui.h"
@@ -547,6 +548,83 @@ test_offline (void)
   g_assert_true (g_str_has_prefix (lines[1], missing_url));
 }
 
+static void
+test_preferences_servers (void)
+{
+  BurrowWindow *window = get_window ();
+  BurrowPublicHubs *hubs = burrow_client_get_public_hubs (burrow_application_get_client (app));
+  BurrowPreferencesWindow *prefs = burrow_preferences_window_new (app, GTK_WINDOW (window));
+  GtkWidget *entry = GTK_WIDGET (gtk_widget_get_template_child (GTK_WIDGET (prefs),
+                                                                BURROW_TYPE_PREFERENCES_WINDOW,
+                                                                "server_entry"));
+  const char *other = "https://lists.example.org/hublist.config";
+  g_autofree char *listed = NULL;
+  g_autofree char *expected = NULL;
+  g_autofree char *defaults = NULL;
+  g_autofree char *screenshot = NULL;
+  g_auto(GStrv) servers = NULL;
+
+  gtk_window_present (GTK_WINDOW (prefs));
+  g_assert_true (burrow_test_ui_wait_mapped (GTK_WIDGET (prefs)));
+
+  /* The configured servers, one row each. */
+  listed = burrow_preferences_window_dup_servers_text (prefs);
+  expected = g_strdup_printf ("%s\n%s\n", list_url, missing_url);
+  g_assert_cmpstr (listed, ==, expected);
+  g_assert_nonnull (burrow_test_ui_find_label (GTK_WIDGET (prefs), _("Public Hub Lists")));
+  assert_translated (_("Public Hub Lists"), "Public Hub Lists");
+
+  /* Typed and added with the Add List button (its action): stored after the others. */
+  gtk_editable_set_text (GTK_EDITABLE (entry), other);
+  gtk_widget_activate_action (GTK_WIDGET (prefs), "prefs.add-server", NULL);
+  g_assert_null (burrow_preferences_window_get_servers_error (prefs));
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (entry)), ==, "");
+  servers = burrow_public_hubs_dup_servers (hubs);
+  g_assert_cmpuint (g_strv_length (servers), ==, 3);
+  g_assert_cmpstr (servers[2], ==, other);
+  g_clear_pointer (&servers, g_strfreev);
+
+  /* Not an http(s) address: said so, nothing stored, the text stays to be fixed. */
+  gtk_editable_set_text (GTK_EDITABLE (entry), "ftp://lists.example.org/hublist.xml");
+  g_signal_emit_by_name (entry, "activate");
+  g_assert_nonnull (burrow_preferences_window_get_servers_error (prefs));
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (entry)), ==,
+                   "ftp://lists.example.org/hublist.xml");
+  servers = burrow_public_hubs_dup_servers (hubs);
+  g_assert_cmpuint (g_strv_length (servers), ==, 3);
+  g_clear_pointer (&servers, g_strfreev);
+  gtk_widget_grab_focus (entry);
+  screenshot = g_strdup_printf ("screenshot-preferences-hub-lists-%s.png",
+                                burrow_test_ui_expect_german () ? "de" : "C");
+  burrow_test_ui_screenshot (GTK_WIDGET (prefs), screenshot);
+
+  /* Removed with its row's button. */
+  g_assert_true (burrow_preferences_window_remove_server (prefs, other));
+  g_assert_null (burrow_preferences_window_get_servers_error (prefs));
+  g_clear_pointer (&listed, g_free);
+  listed = burrow_preferences_window_dup_servers_text (prefs);
+  g_assert_cmpstr (listed, ==, expected);
+
+  /* Reset to the defaults (never used by the test: nothing is downloaded here). */
+  gtk_widget_activate_action (GTK_WIDGET (prefs), "prefs.reset-servers", NULL);
+  servers = burrow_public_hubs_dup_servers (hubs);
+  g_assert_true (g_strv_equal ((const char * const *) servers,
+                               burrow_public_hubs_get_default_servers ()));
+  defaults = g_strjoinv ("\n", servers);
+  g_clear_pointer (&listed, g_free);
+  listed = burrow_preferences_window_dup_servers_text (prefs);
+  g_assert_true (g_str_has_prefix (listed, defaults));
+
+  /* Back to the local server for the cases after this one. */
+  {
+    const char * const local[] = { list_url, missing_url, NULL };
+
+    g_assert_true (burrow_public_hubs_set_servers (hubs, local, NULL));
+  }
+  gtk_window_destroy (GTK_WINDOW (prefs));
+  burrow_test_ui_flush ();
+}
+
 static gboolean
 add_cases (void)
 {
@@ -578,6 +656,7 @@ add_cases (void)
   g_test_add_func ("/burrow/ui/public-hubs/list", test_list);
   g_test_add_func ("/burrow/ui/public-hubs/favorites", test_favorites);
   g_test_add_func ("/burrow/ui/public-hubs/connect-and-chat", test_connect_and_chat);
+  g_test_add_func ("/burrow/ui/public-hubs/preferences", test_preferences_servers);
   g_test_add_func ("/burrow/ui/public-hubs/offline", test_offline);
   return TRUE;
 }
