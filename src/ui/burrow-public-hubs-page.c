@@ -14,34 +14,21 @@
 
 #include "burrow-application.h"
 #include "burrow-encoding-entry.h"
+#include "burrow-public-hub-model.h"
 #include "burrow-window.h"
 
 #include "burrow-public-hubs-page.h"
 
-/* The model chain: the client's BurrowPublicHubs → GtkSortListModel (the column view's sorter)
- * → GtkFilterListModel (the search text) → GtkSingleSelection → GtkColumnView. Sorting comes
- * before filtering, so that a keystroke only filters (and keeps the order) and a new sort order
- * re-filters, which is cheap. Each hub's search text (name, description, address, country,
- * case-folded) is computed once per hub and kept on it as qdata. */
+/* The rows: the client's BurrowPublicHubs, sorted and filtered by a BurrowPublicHubModel (see
+ * there why not GtkSortListModel and GtkFilterListModel), in a GtkSingleSelection shown by a
+ * GtkColumnView. */
 
-typedef enum
-{
-  COLUMN_NAME,
-  COLUMN_DESCRIPTION,
-  COLUMN_USERS,
-  COLUMN_SHARED,
-  COLUMN_COUNTRY,
-  COLUMN_PROTOCOL,
-  COLUMN_MIN_SHARE,
-  COLUMN_MIN_SLOTS,
-  COLUMN_RELIABILITY,
-  N_COLUMNS
-} Column;
+#define N_COLUMNS BURROW_PUBLIC_HUB_N_COLUMNS
 
 typedef struct
 {
-  BurrowPublicHubsPage *page;
-  Column                column;
+  BurrowPublicHubsPage  *page;
+  BurrowPublicHubColumn  column;
 } ColumnData;
 
 struct _BurrowPublicHubsPage
@@ -53,12 +40,9 @@ struct _BurrowPublicHubsPage
   GtkLabel            *count_label;
   GtkLabel            *empty_label;
   GtkLabel            *error_label;
-  GtkFilterListModel  *filter_model;
-  GtkCustomFilter     *hub_filter;
   GtkSpinner          *refresh_spinner;
   GtkSearchEntry      *search_entry;
   GtkSingleSelection  *selection;
-  GtkSortListModel    *sort_model;
   GtkStack            *stack;
   GtkBox              *status_box;
   GtkColumnViewColumn *columns[N_COLUMNS];
@@ -66,42 +50,20 @@ struct _BurrowPublicHubsPage
   /* owned */
   BurrowClient        *client;
   BurrowPublicHubs    *hubs;
+  BurrowPublicHubModel *model;
+  BurrowPublicHub     *probe_a;        /* see on_column_view_sorter_changed_cb () */
+  BurrowPublicHub     *probe_b;
+  BurrowPublicHubColumn probed_column;
   GCancellable        *cancellable;
   GHashTable          *name_cells;     /* GtkListItem of the name column, while bound */
   ColumnData           column_data[N_COLUMNS];
-  char                *needle;         /* the case-folded search text, NULL when empty */
   gboolean             refreshing;
   gboolean             refreshed;      /* a refresh was started once */
 };
 
 G_DEFINE_FINAL_TYPE (BurrowPublicHubsPage, burrow_public_hubs_page, GTK_TYPE_WIDGET)
 
-static GQuark search_key_quark;
-
 /* --- hubs ------------------------------------------------------------------------------------ */
-
-static const char *
-search_key (BurrowPublicHub *hub)
-{
-  const char *key = g_object_get_qdata (G_OBJECT (hub), search_key_quark);
-
-  if (key == NULL)
-    {
-      g_autofree char *joined = NULL;
-      char *folded;
-
-      joined = g_strjoin ("\n",
-                          burrow_public_hub_get_name (hub) ?: "",
-                          burrow_public_hub_get_description (hub) ?: "",
-                          burrow_public_hub_get_address (hub) ?: "",
-                          burrow_public_hub_get_country (hub) ?: "",
-                          NULL);
-      folded = g_utf8_casefold (joined, -1);
-      g_object_set_qdata_full (G_OBJECT (hub), search_key_quark, folded, g_free);
-      key = folded;
-    }
-  return key;
-}
 
 static gboolean
 is_nmdc (BurrowPublicHub *hub)
@@ -120,6 +82,15 @@ list_encoding (BurrowPublicHub *hub)
   if (!is_nmdc (hub) || encoding == NULL || !burrow_encoding_check_name (encoding, NULL))
     return NULL;
   return encoding;
+}
+
+/* The hub a list item shows now (its item is a row of the model, see there). */
+static BurrowPublicHub *
+item_hub (GtkListItem *item)
+{
+  BurrowPublicHubRow *row = gtk_list_item_get_item (item);
+
+  return row != NULL ? burrow_public_hub_row_get_hub (row) : NULL;
 }
 
 static const char *
@@ -193,7 +164,7 @@ static void
 update_name_cell (BurrowPublicHubsPage *self,
                   GtkListItem          *item)
 {
-  BurrowPublicHub *hub = gtk_list_item_get_item (item);
+  BurrowPublicHub *hub = item_hub (item);
   GtkWidget *box = gtk_list_item_get_child (item);
   GtkWidget *icon = gtk_widget_get_first_child (box);
   g_autofree char *reason = NULL;
@@ -202,10 +173,46 @@ update_name_cell (BurrowPublicHubsPage *self,
     return;
   reason = burrow_public_hubs_page_dup_unmet_reason (self, hub);
   gtk_widget_set_visible (icon, reason != NULL);
-  gtk_widget_set_tooltip_text (icon, reason);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (icon),
-                                  GTK_ACCESSIBLE_PROPERTY_LABEL, reason ?: "",
-                                  -1);
+  /* The tooltip is computed when shown (on_cell_query_tooltip_cb ()): setting one asks the
+   * display where the pointer is, a round trip on X11 for each row bound while scrolling or
+   * filtering. The accessible label is set when it changes. */
+  if (g_strcmp0 (g_object_get_data (G_OBJECT (icon), "burrow-reason"), reason) != 0)
+    {
+      gtk_accessible_update_property (GTK_ACCESSIBLE (icon),
+                                      GTK_ACCESSIBLE_PROPERTY_LABEL, reason ?: "",
+                                      -1);
+      g_object_set_data_full (G_OBJECT (icon), "burrow-reason", g_steal_pointer (&reason),
+                              g_free);
+    }
+}
+
+/* The tooltips of the cells, computed when shown rather than set at each bind (see
+ * update_name_cell ()): the unmet minimum of the warning icon, the address of the name, the
+ * whole description. */
+static gboolean
+on_cell_query_tooltip_cb (GtkWidget  *widget,
+                          int         x,
+                          int         y,
+                          gboolean    keyboard,
+                          GtkTooltip *tooltip,
+                          ColumnData *data)
+{
+  GtkListItem *item = g_object_get_data (G_OBJECT (widget), "burrow-list-item");
+  BurrowPublicHub *hub = item != NULL ? item_hub (item) : NULL;
+  const char *text;
+
+  if (hub == NULL)
+    return FALSE;
+  if (GTK_IS_IMAGE (widget))
+    text = g_object_get_data (G_OBJECT (widget), "burrow-reason");
+  else if (data->column == BURROW_PUBLIC_HUB_COLUMN_NAME)
+    text = burrow_public_hub_get_address (hub);
+  else
+    text = burrow_public_hub_get_description (hub);
+  if (text == NULL || *text == '\0')
+    return FALSE;
+  gtk_tooltip_set_text (tooltip, text);
+  return TRUE;
 }
 
 static void
@@ -213,42 +220,55 @@ on_cell_setup_cb (GtkSignalListItemFactory *factory,
                   GtkListItem              *item,
                   ColumnData               *data)
 {
-  GtkWidget *label = gtk_label_new (NULL);
+  /* GtkInscription rather than GtkLabel: it is measured without laying out its text, which
+   * matters for the rows made at each keystroke. */
+  GtkWidget *text = gtk_inscription_new (NULL);
 
-  gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
+  g_object_set_data (G_OBJECT (item), "burrow-column", data);
+
+  gtk_inscription_set_text_overflow (GTK_INSCRIPTION (text),
+                                     GTK_INSCRIPTION_OVERFLOW_ELLIPSIZE_END);
+  if (data->column == BURROW_PUBLIC_HUB_COLUMN_NAME ||
+      data->column == BURROW_PUBLIC_HUB_COLUMN_DESCRIPTION)
+    {
+      g_object_set_data (G_OBJECT (text), "burrow-list-item", item);
+      gtk_widget_set_has_tooltip (text, TRUE);
+      g_signal_connect (text, "query-tooltip", G_CALLBACK (on_cell_query_tooltip_cb), data);
+    }
   switch (data->column)
     {
-    case COLUMN_NAME:
+    case BURROW_PUBLIC_HUB_COLUMN_NAME:
       {
         GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
         GtkWidget *icon = gtk_image_new_from_icon_name ("dialog-warning-symbolic");
 
         gtk_widget_add_css_class (icon, "warning");
         gtk_widget_set_visible (icon, FALSE);
-        gtk_label_set_xalign (GTK_LABEL (label), 0);
-        gtk_widget_set_hexpand (label, TRUE);
+        g_object_set_data (G_OBJECT (icon), "burrow-list-item", item);
+        gtk_widget_set_has_tooltip (icon, TRUE);
+        g_signal_connect (icon, "query-tooltip", G_CALLBACK (on_cell_query_tooltip_cb), data);
+        gtk_widget_set_hexpand (text, TRUE);
         gtk_box_append (GTK_BOX (box), icon);
-        gtk_box_append (GTK_BOX (box), label);
+        gtk_box_append (GTK_BOX (box), text);
         gtk_list_item_set_child (item, box);
         return;
       }
-    case COLUMN_DESCRIPTION:
-    case COLUMN_COUNTRY:
-    case COLUMN_PROTOCOL:
-      gtk_label_set_xalign (GTK_LABEL (label), 0);
+    case BURROW_PUBLIC_HUB_COLUMN_DESCRIPTION:
+    case BURROW_PUBLIC_HUB_COLUMN_COUNTRY:
+    case BURROW_PUBLIC_HUB_COLUMN_PROTOCOL:
       break;
-    case COLUMN_USERS:
-    case COLUMN_SHARED:
-    case COLUMN_MIN_SHARE:
-    case COLUMN_MIN_SLOTS:
-    case COLUMN_RELIABILITY:
+    case BURROW_PUBLIC_HUB_COLUMN_USERS:
+    case BURROW_PUBLIC_HUB_COLUMN_SHARED:
+    case BURROW_PUBLIC_HUB_COLUMN_MIN_SHARE:
+    case BURROW_PUBLIC_HUB_COLUMN_MIN_SLOTS:
+    case BURROW_PUBLIC_HUB_COLUMN_RELIABILITY:
     case N_COLUMNS:
     default:
-      gtk_label_set_xalign (GTK_LABEL (label), 1);
-      gtk_widget_add_css_class (label, "numeric");
+      gtk_inscription_set_xalign (GTK_INSCRIPTION (text), 1);
+      gtk_widget_add_css_class (text, "numeric");
       break;
     }
-  gtk_list_item_set_child (item, label);
+  gtk_list_item_set_child (item, text);
 }
 
 static char *
@@ -258,52 +278,49 @@ format_size_or_empty (guint64 size)
 }
 
 static void
-on_cell_bind_cb (GtkSignalListItemFactory *factory,
-                 GtkListItem              *item,
-                 ColumnData               *data)
+fill_cell (ColumnData  *data,
+           GtkListItem *item)
 {
-  BurrowPublicHub *hub = gtk_list_item_get_item (item);
+  BurrowPublicHub *hub = item_hub (item);
   g_autofree char *text = NULL;
-  GtkWidget *label;
+  GtkWidget *cell;
 
   if (hub == NULL)
     return;
 
-  label = gtk_list_item_get_child (item);
+  cell = gtk_list_item_get_child (item);
   switch (data->column)
     {
-    case COLUMN_NAME:
-      label = gtk_widget_get_last_child (label);
-      gtk_label_set_text (GTK_LABEL (label), display_name (hub));
-      gtk_widget_set_tooltip_text (label, burrow_public_hub_get_address (hub));
+    case BURROW_PUBLIC_HUB_COLUMN_NAME:
+      gtk_inscription_set_text (GTK_INSCRIPTION (gtk_widget_get_last_child (cell)),
+                                display_name (hub));
       g_hash_table_add (data->page->name_cells, item);
       update_name_cell (data->page, item);
       return;
-    case COLUMN_DESCRIPTION:
-      gtk_label_set_text (GTK_LABEL (label), burrow_public_hub_get_description (hub) ?: "");
-      gtk_widget_set_tooltip_text (label, burrow_public_hub_get_description (hub));
+    case BURROW_PUBLIC_HUB_COLUMN_DESCRIPTION:
+      gtk_inscription_set_text (GTK_INSCRIPTION (cell), burrow_public_hub_get_description (hub));
       return;
-    case COLUMN_USERS:
+    case BURROW_PUBLIC_HUB_COLUMN_USERS:
       text = g_strdup_printf ("%u", burrow_public_hub_get_users (hub));
       break;
-    case COLUMN_SHARED:
+    case BURROW_PUBLIC_HUB_COLUMN_SHARED:
       text = format_size_or_empty (burrow_public_hub_get_shared (hub));
       break;
-    case COLUMN_COUNTRY:
+    case BURROW_PUBLIC_HUB_COLUMN_COUNTRY:
       text = g_strdup (burrow_public_hub_get_country (hub) ?: "");
       break;
-    case COLUMN_PROTOCOL:
+    case BURROW_PUBLIC_HUB_COLUMN_PROTOCOL:
       text = g_strdup (burrow_public_hub_protocol_name (burrow_public_hub_get_protocol (hub)));
       break;
-    case COLUMN_MIN_SHARE:
+    case BURROW_PUBLIC_HUB_COLUMN_MIN_SHARE:
       text = format_size_or_empty (burrow_public_hub_get_min_share (hub));
       break;
-    case COLUMN_MIN_SLOTS:
+    case BURROW_PUBLIC_HUB_COLUMN_MIN_SLOTS:
       text = burrow_public_hub_get_min_slots (hub) > 0
              ? g_strdup_printf ("%u", burrow_public_hub_get_min_slots (hub))
              : g_strdup ("");
       break;
-    case COLUMN_RELIABILITY:
+    case BURROW_PUBLIC_HUB_COLUMN_RELIABILITY:
       /* Translators: a hub's reliability (the share of the list server's checks it answered) */
       text = burrow_public_hub_get_reliability (hub) > 0
              ? g_strdup_printf (_("%.0f %%"), burrow_public_hub_get_reliability (hub))
@@ -313,7 +330,26 @@ on_cell_bind_cb (GtkSignalListItemFactory *factory,
     default:
       g_assert_not_reached ();
     }
-  gtk_label_set_text (GTK_LABEL (label), text);
+  gtk_inscription_set_text (GTK_INSCRIPTION (cell), text);
+}
+
+/* The row shows another hub (a new order or filter). */
+static void
+on_row_hub_notify_cb (BurrowPublicHubRow *row,
+                      GParamSpec         *pspec,
+                      GtkListItem        *item)
+{
+  fill_cell (g_object_get_data (G_OBJECT (item), "burrow-column"), item);
+}
+
+static void
+on_cell_bind_cb (GtkSignalListItemFactory *factory,
+                 GtkListItem              *item,
+                 ColumnData               *data)
+{
+  g_signal_connect (gtk_list_item_get_item (item), "notify::hub",
+                    G_CALLBACK (on_row_hub_notify_cb), item);
+  fill_cell (data, item);
 }
 
 static void
@@ -321,7 +357,9 @@ on_cell_unbind_cb (GtkSignalListItemFactory *factory,
                    GtkListItem              *item,
                    ColumnData               *data)
 {
-  if (data->column == COLUMN_NAME)
+  g_signal_handlers_disconnect_by_func (gtk_list_item_get_item (item), on_row_hub_notify_cb,
+                                        item);
+  if (data->column == BURROW_PUBLIC_HUB_COLUMN_NAME)
     g_hash_table_remove (data->page->name_cells, item);
 }
 
@@ -339,86 +377,60 @@ on_requirements_changed_cb (BurrowPublicHubsPage *self)
 
 /* --- sorting and filtering ------------------------------------------------------------------- */
 
+/* Each column has a GtkCustomSorter, so that its header can be clicked and shows the arrow, but
+ * the column view's sorter sorts nothing itself (GTK 4.8 has no API for its primary column
+ * either): when it changes, it compares two probe hubs; the first column sorter it asks records
+ * its column, and the sign of the result gives the direction. */
 static int
-compare_protocols (gconstpointer a,
-                   gconstpointer b,
-                   gpointer      user_data)
+probe_compare (gconstpointer a,
+               gconstpointer b,
+               gpointer      user_data)
 {
-  const char *pa = burrow_public_hub_protocol_name (burrow_public_hub_get_protocol ((gpointer) a));
-  const char *pb = burrow_public_hub_protocol_name (burrow_public_hub_get_protocol ((gpointer) b));
-  int cmp = strcmp (pa, pb);
+  ColumnData *data = user_data;
+  BurrowPublicHubsPage *self = data->page;
 
-  return cmp < 0 ? GTK_ORDERING_SMALLER : cmp > 0 ? GTK_ORDERING_LARGER : GTK_ORDERING_EQUAL;
+  if (a != self->probe_a && a != self->probe_b)
+    return GTK_ORDERING_EQUAL;
+  if (self->probed_column == N_COLUMNS)
+    self->probed_column = data->column;
+  return a == self->probe_a ? GTK_ORDERING_SMALLER : GTK_ORDERING_LARGER;
 }
 
-static GtkSorter *
-property_sorter (const char *property,
-                 gboolean    numeric)
+static void
+on_column_view_sorter_changed_cb (BurrowPublicHubsPage *self)
 {
-  GtkExpression *expression =
-    gtk_property_expression_new (BURROW_TYPE_PUBLIC_HUB, NULL, property);
+  GtkOrdering ordering;
 
-  if (numeric)
-    return GTK_SORTER (gtk_numeric_sorter_new (expression));
-  return GTK_SORTER (gtk_string_sorter_new (expression));
-}
-
-static GtkSorter *
-column_sorter (Column column)
-{
-  switch (column)
-    {
-    case COLUMN_NAME: return property_sorter ("name", FALSE);
-    case COLUMN_DESCRIPTION: return property_sorter ("description", FALSE);
-    case COLUMN_USERS: return property_sorter ("users", TRUE);
-    case COLUMN_SHARED: return property_sorter ("shared", TRUE);
-    case COLUMN_COUNTRY: return property_sorter ("country", FALSE);
-    case COLUMN_PROTOCOL:
-      return GTK_SORTER (gtk_custom_sorter_new (compare_protocols, NULL, NULL));
-    case COLUMN_MIN_SHARE: return property_sorter ("min-share", TRUE);
-    case COLUMN_MIN_SLOTS: return property_sorter ("min-slots", TRUE);
-    case COLUMN_RELIABILITY: return property_sorter ("reliability", TRUE);
-    case N_COLUMNS:
-    default:
-      g_assert_not_reached ();
-    }
-}
-
-static gboolean
-hub_matches (gpointer item,
-             gpointer user_data)
-{
-  BurrowPublicHubsPage *self = user_data;
-
-  return self->needle == NULL || strstr (search_key (item), self->needle) != NULL;
+  /* (The columns go in dispose: the sorter changes then too.) */
+  if (self->column_view == NULL || self->model == NULL)
+    return;
+  self->probed_column = N_COLUMNS;
+  ordering = gtk_sorter_compare (gtk_column_view_get_sorter (self->column_view),
+                                 self->probe_a, self->probe_b);
+  /* The rows stay and show other hubs: the selection would move to another hub. */
+  gtk_single_selection_set_selected (self->selection, GTK_INVALID_LIST_POSITION);
+  /* No column: the list's own order is users, busiest first. */
+  if (self->probed_column == N_COLUMNS)
+    burrow_public_hub_model_set_sort (self->model, BURROW_PUBLIC_HUB_COLUMN_USERS,
+                                      GTK_SORT_DESCENDING);
+  else
+    burrow_public_hub_model_set_sort (self->model, self->probed_column,
+                                      ordering == GTK_ORDERING_LARGER ? GTK_SORT_DESCENDING
+                                                                      : GTK_SORT_ASCENDING);
 }
 
 static void
 on_search_entry_search_changed_cb (BurrowPublicHubsPage *self,
                                    GtkSearchEntry       *entry)
 {
-  const char *text = gtk_editable_get_text (GTK_EDITABLE (entry));
-  g_autofree char *stripped = g_strstrip (g_strdup (text));
-  g_autofree char *old = g_steal_pointer (&self->needle);
-  GtkFilterChange change;
+  GtkWidget *scrolled = gtk_widget_get_ancestor (GTK_WIDGET (self->column_view),
+                                                 GTK_TYPE_SCROLLED_WINDOW);
 
-  self->needle = *stripped != '\0' ? g_utf8_casefold (stripped, -1) : NULL;
-  if (g_strcmp0 (old, self->needle) == 0)
-    return;
-
-  /* A longer text containing the old one only narrows the rows (and vice versa): the filter
-   * model then looks at the rows it shows (or hides) only. */
-  if (old == NULL)
-    change = GTK_FILTER_CHANGE_MORE_STRICT;
-  else if (self->needle == NULL)
-    change = GTK_FILTER_CHANGE_LESS_STRICT;
-  else if (strstr (self->needle, old) != NULL)
-    change = GTK_FILTER_CHANGE_MORE_STRICT;
-  else if (strstr (old, self->needle) != NULL)
-    change = GTK_FILTER_CHANGE_LESS_STRICT;
-  else
-    change = GTK_FILTER_CHANGE_DIFFERENT;
-  gtk_filter_changed (GTK_FILTER (self->hub_filter), change);
+  /* Other hubs: from the top, nothing selected (the selected row would show another hub). */
+  gtk_single_selection_set_selected (self->selection, GTK_INVALID_LIST_POSITION);
+  gtk_adjustment_set_value (gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (scrolled)),
+                            0);
+  burrow_public_hub_model_set_filter (self->model, gtk_editable_get_text (GTK_EDITABLE (entry)));
 }
 
 /* --- status ---------------------------------------------------------------------------------- */
@@ -506,8 +518,8 @@ update_sources (BurrowPublicHubsPage *self)
 static void
 update_count (BurrowPublicHubsPage *self)
 {
-  guint shown = g_list_model_get_n_items (G_LIST_MODEL (self->filter_model));
-  guint total = g_list_model_get_n_items (G_LIST_MODEL (self->sort_model));
+  guint shown = g_list_model_get_n_items (G_LIST_MODEL (self->model));
+  guint total = burrow_public_hub_model_get_n_total (self->model);
   g_autofree char *text = NULL;
 
   if (shown == 0)
@@ -639,7 +651,10 @@ static BurrowPublicHub *
 get_hub (BurrowPublicHubsPage *self,
          guint                 position)
 {
-  return g_list_model_get_item (G_LIST_MODEL (self->selection), position);
+  g_autoptr(BurrowPublicHubRow) row = g_list_model_get_item (G_LIST_MODEL (self->selection),
+                                                             position);
+
+  return row != NULL ? g_object_ref (burrow_public_hub_row_get_hub (row)) : NULL;
 }
 
 /**
@@ -787,24 +802,7 @@ add_favorite_action (GtkWidget  *widget,
 /* --- the client ------------------------------------------------------------------------------ */
 
 static void
-on_hubs_items_changed_cb (BurrowPublicHubsPage *self,
-                          guint                 position,
-                          guint                 removed,
-                          guint                 added,
-                          GListModel           *model)
-{
-  /* Runs before the sort model hears of the change (connected first): each new hub gets its
-   * search text now, while the list loads, not on the first keystroke. */
-  for (guint i = position; i < position + added; i++)
-    {
-      g_autoptr(BurrowPublicHub) hub = g_list_model_get_item (model, i);
-
-      search_key (hub);
-    }
-}
-
-static void
-on_filter_items_changed_cb (BurrowPublicHubsPage *self)
+on_model_items_changed_cb (BurrowPublicHubsPage *self)
 {
   update_count (self);
 }
@@ -829,9 +827,7 @@ burrow_public_hubs_page_set_client (BurrowPublicHubsPage *self,
   self->cancellable = g_cancellable_new ();
   self->refreshing = FALSE;
   self->refreshed = FALSE;
-  gtk_sort_list_model_set_model (self->sort_model, NULL);
-  if (self->hubs != NULL)
-    g_signal_handlers_disconnect_by_data (self->hubs, self);
+  burrow_public_hub_model_set_source (self->model, NULL);
   if (self->client != NULL)
     {
       g_signal_handlers_disconnect_by_data (self->client, self);
@@ -843,11 +839,7 @@ burrow_public_hubs_page_set_client (BurrowPublicHubsPage *self,
   if (client != NULL)
     {
       self->hubs = g_object_ref (burrow_client_get_public_hubs (client));
-      g_signal_connect_object (self->hubs, "items-changed",
-                               G_CALLBACK (on_hubs_items_changed_cb), self, G_CONNECT_SWAPPED);
-      on_hubs_items_changed_cb (self, 0, 0, g_list_model_get_n_items (G_LIST_MODEL (self->hubs)),
-                                G_LIST_MODEL (self->hubs));
-      gtk_sort_list_model_set_model (self->sort_model, G_LIST_MODEL (self->hubs));
+      burrow_public_hub_model_set_source (self->model, G_LIST_MODEL (self->hubs));
       g_signal_connect_object (client, "notify::slots",
                                G_CALLBACK (on_requirements_changed_cb), self, G_CONNECT_SWAPPED);
       g_signal_connect_object (burrow_client_get_share (client), "notify::total-size",
@@ -865,7 +857,8 @@ burrow_public_hubs_page_set_client (BurrowPublicHubsPage *self,
 /**
  * burrow_public_hubs_page_get_shown:
  *
- * Returns: (transfer none): the rows as shown: sorted and filtered (a #GtkSelectionModel)
+ * Returns: (transfer none): the rows as shown, sorted and filtered: a #GtkSelectionModel of
+ *   #BurrowPublicHubRow
  */
 GListModel *
 burrow_public_hubs_page_get_shown (BurrowPublicHubsPage *self)
@@ -940,6 +933,11 @@ burrow_public_hubs_page_dispose (GObject *object)
   if (self->client != NULL)
     burrow_public_hubs_page_set_client (self, NULL);
   g_clear_object (&self->cancellable);
+  if (self->model != NULL)
+    g_signal_handlers_disconnect_by_data (self->model, self);
+  g_clear_object (&self->model);
+  g_clear_object (&self->probe_a);
+  g_clear_object (&self->probe_b);
 
   gtk_widget_dispose_template (GTK_WIDGET (self), BURROW_TYPE_PUBLIC_HUBS_PAGE);
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL)
@@ -954,7 +952,6 @@ burrow_public_hubs_page_finalize (GObject *object)
   BurrowPublicHubsPage *self = BURROW_PUBLIC_HUBS_PAGE (object);
 
   g_hash_table_unref (self->name_cells);
-  g_free (self->needle);
 
   G_OBJECT_CLASS (burrow_public_hubs_page_parent_class)->finalize (object);
 }
@@ -969,40 +966,35 @@ burrow_public_hubs_page_class_init (BurrowPublicHubsPageClass *klass)
   object_class->finalize = burrow_public_hubs_page_finalize;
   widget_class->map = burrow_public_hubs_page_map;
 
-  search_key_quark = g_quark_from_static_string ("burrow-public-hubs-page-search-key");
-
   gtk_widget_class_set_template_from_resource (widget_class, BURROW_RESOURCE_PATH
                                                "/ui/burrow-public-hubs-page.ui");
   gtk_widget_class_bind_template_child (widget_class, BurrowPublicHubsPage, column_view);
   gtk_widget_class_bind_template_child (widget_class, BurrowPublicHubsPage, count_label);
   gtk_widget_class_bind_template_child (widget_class, BurrowPublicHubsPage, empty_label);
   gtk_widget_class_bind_template_child (widget_class, BurrowPublicHubsPage, error_label);
-  gtk_widget_class_bind_template_child (widget_class, BurrowPublicHubsPage, filter_model);
-  gtk_widget_class_bind_template_child (widget_class, BurrowPublicHubsPage, hub_filter);
   gtk_widget_class_bind_template_child (widget_class, BurrowPublicHubsPage, refresh_spinner);
   gtk_widget_class_bind_template_child (widget_class, BurrowPublicHubsPage, search_entry);
   gtk_widget_class_bind_template_child (widget_class, BurrowPublicHubsPage, selection);
-  gtk_widget_class_bind_template_child (widget_class, BurrowPublicHubsPage, sort_model);
   gtk_widget_class_bind_template_child (widget_class, BurrowPublicHubsPage, stack);
   gtk_widget_class_bind_template_child (widget_class, BurrowPublicHubsPage, status_box);
   gtk_widget_class_bind_template_child_full (widget_class, "name_column", FALSE,
-    G_STRUCT_OFFSET (BurrowPublicHubsPage, columns[COLUMN_NAME]));
+    G_STRUCT_OFFSET (BurrowPublicHubsPage, columns[BURROW_PUBLIC_HUB_COLUMN_NAME]));
   gtk_widget_class_bind_template_child_full (widget_class, "description_column", FALSE,
-    G_STRUCT_OFFSET (BurrowPublicHubsPage, columns[COLUMN_DESCRIPTION]));
+    G_STRUCT_OFFSET (BurrowPublicHubsPage, columns[BURROW_PUBLIC_HUB_COLUMN_DESCRIPTION]));
   gtk_widget_class_bind_template_child_full (widget_class, "users_column", FALSE,
-    G_STRUCT_OFFSET (BurrowPublicHubsPage, columns[COLUMN_USERS]));
+    G_STRUCT_OFFSET (BurrowPublicHubsPage, columns[BURROW_PUBLIC_HUB_COLUMN_USERS]));
   gtk_widget_class_bind_template_child_full (widget_class, "shared_column", FALSE,
-    G_STRUCT_OFFSET (BurrowPublicHubsPage, columns[COLUMN_SHARED]));
+    G_STRUCT_OFFSET (BurrowPublicHubsPage, columns[BURROW_PUBLIC_HUB_COLUMN_SHARED]));
   gtk_widget_class_bind_template_child_full (widget_class, "country_column", FALSE,
-    G_STRUCT_OFFSET (BurrowPublicHubsPage, columns[COLUMN_COUNTRY]));
+    G_STRUCT_OFFSET (BurrowPublicHubsPage, columns[BURROW_PUBLIC_HUB_COLUMN_COUNTRY]));
   gtk_widget_class_bind_template_child_full (widget_class, "protocol_column", FALSE,
-    G_STRUCT_OFFSET (BurrowPublicHubsPage, columns[COLUMN_PROTOCOL]));
+    G_STRUCT_OFFSET (BurrowPublicHubsPage, columns[BURROW_PUBLIC_HUB_COLUMN_PROTOCOL]));
   gtk_widget_class_bind_template_child_full (widget_class, "min_share_column", FALSE,
-    G_STRUCT_OFFSET (BurrowPublicHubsPage, columns[COLUMN_MIN_SHARE]));
+    G_STRUCT_OFFSET (BurrowPublicHubsPage, columns[BURROW_PUBLIC_HUB_COLUMN_MIN_SHARE]));
   gtk_widget_class_bind_template_child_full (widget_class, "min_slots_column", FALSE,
-    G_STRUCT_OFFSET (BurrowPublicHubsPage, columns[COLUMN_MIN_SLOTS]));
+    G_STRUCT_OFFSET (BurrowPublicHubsPage, columns[BURROW_PUBLIC_HUB_COLUMN_MIN_SLOTS]));
   gtk_widget_class_bind_template_child_full (widget_class, "reliability_column", FALSE,
-    G_STRUCT_OFFSET (BurrowPublicHubsPage, columns[COLUMN_RELIABILITY]));
+    G_STRUCT_OFFSET (BurrowPublicHubsPage, columns[BURROW_PUBLIC_HUB_COLUMN_RELIABILITY]));
   gtk_widget_class_bind_template_callback (widget_class, on_column_view_activate_cb);
   gtk_widget_class_bind_template_callback (widget_class, on_search_entry_search_changed_cb);
   gtk_widget_class_bind_template_callback (widget_class, on_selection_selected_notify_cb);
@@ -1023,10 +1015,17 @@ burrow_public_hubs_page_init (BurrowPublicHubsPage *self)
   self->name_cells = g_hash_table_new (NULL, NULL);
   self->cancellable = g_cancellable_new ();
 
+  self->model = burrow_public_hub_model_new ();
+  g_signal_connect_swapped (self->model, "items-changed", G_CALLBACK (on_model_items_changed_cb),
+                            self);
+  gtk_single_selection_set_model (self->selection, G_LIST_MODEL (self->model));
+
+  self->probe_a = burrow_public_hub_new_take (&(BurrowHubListEntry) { 0 }, NULL, 0);
+  self->probe_b = burrow_public_hub_new_take (&(BurrowHubListEntry) { 0 }, NULL, 0);
   for (guint i = 0; i < N_COLUMNS; i++)
     {
       g_autoptr(GtkListItemFactory) factory = gtk_signal_list_item_factory_new ();
-      g_autoptr(GtkSorter) sorter = column_sorter (i);
+      g_autoptr(GtkSorter) sorter = NULL;
 
       self->column_data[i] = (ColumnData) { self, i };
       g_signal_connect (factory, "setup", G_CALLBACK (on_cell_setup_cb), &self->column_data[i]);
@@ -1034,15 +1033,15 @@ burrow_public_hubs_page_init (BurrowPublicHubsPage *self)
       g_signal_connect (factory, "unbind", G_CALLBACK (on_cell_unbind_cb),
                         &self->column_data[i]);
       gtk_column_view_column_set_factory (self->columns[i], factory);
+      sorter = GTK_SORTER (gtk_custom_sorter_new (probe_compare, &self->column_data[i], NULL));
       gtk_column_view_column_set_sorter (self->columns[i], sorter);
     }
-  gtk_sort_list_model_set_sorter (self->sort_model, gtk_column_view_get_sorter (self->column_view));
-  gtk_custom_filter_set_filter_func (self->hub_filter, hub_matches, self, NULL);
-  g_signal_connect_object (self->filter_model, "items-changed",
-                           G_CALLBACK (on_filter_items_changed_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (gtk_column_view_get_sorter (self->column_view), "changed",
+                           G_CALLBACK (on_column_view_sorter_changed_cb), self,
+                           G_CONNECT_SWAPPED);
 
   /* The busiest hubs first. */
-  gtk_column_view_sort_by_column (self->column_view, self->columns[COLUMN_USERS],
+  gtk_column_view_sort_by_column (self->column_view, self->columns[BURROW_PUBLIC_HUB_COLUMN_USERS],
                                   GTK_SORT_DESCENDING);
 
   update_sources (self);

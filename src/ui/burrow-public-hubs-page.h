@@ -11,6 +11,7 @@
 #include <gtk/gtk.h>
 
 #include "burrow-core.h"
+#include "burrow-public-hub-model.h"
 
 G_BEGIN_DECLS
 

@@ -212,12 +212,11 @@ static BurrowPublicHub *
 shown_hub (BurrowPublicHubsPage *page,
            guint                 position)
 {
-  BurrowPublicHub *hub = g_list_model_get_item (burrow_public_hubs_page_get_shown (page),
-                                                position);
+  g_autoptr(BurrowPublicHubRow) row = g_list_model_get_item (burrow_public_hubs_page_get_shown (page),
+                                                              position);
 
-  g_assert_nonnull (hub);
-  g_object_unref (hub);   /* the model keeps it */
-  return hub;
+  g_assert_nonnull (row);
+  return burrow_public_hub_row_get_hub (row);   /* the model keeps it */
 }
 
 /* The position of the shown hub called @name. */
@@ -233,12 +232,14 @@ find_shown (BurrowPublicHubsPage *page,
   g_assert_not_reached ();
 }
 
+/* A shown warning icon, whose tooltip the page computes when asked. */
 static gboolean
-is_mapped_image_with_tooltip (GtkWidget     *widget,
-                              gconstpointer  data)
+is_warning_icon (GtkWidget     *widget,
+                 gconstpointer  data)
 {
   return GTK_IS_IMAGE (widget) && gtk_widget_get_mapped (widget) &&
-         g_strcmp0 (gtk_widget_get_tooltip_text (widget), data) == 0;
+         gtk_widget_get_has_tooltip (widget) &&
+         g_strcmp0 (gtk_image_get_icon_name (GTK_IMAGE (widget)), "dialog-warning-symbolic") == 0;
 }
 
 static void
@@ -344,22 +345,32 @@ test_list (void)
   filter (page, "alpha", 1);
   hub = shown_hub (page, 0);
   reason = burrow_public_hubs_page_dup_unmet_reason (page, hub);
-  g_assert_nonnull (reason);
-  g_assert_nonnull (strstr (reason, "\n"));
-  g_assert_nonnull (burrow_test_ui_find (GTK_WIDGET (view), is_mapped_image_with_tooltip,
-                                         reason));
-  /* Enough slots: only the share is missing. */
-  burrow_client_set_slots (client, 5);
-  burrow_test_ui_flush ();
-  g_clear_pointer (&reason, g_free);
-  reason = burrow_public_hubs_page_dup_unmet_reason (page, hub);
-  g_assert_nonnull (reason);
-  g_assert_null (strstr (reason, "\n"));
-  g_assert_nonnull (burrow_test_ui_find (GTK_WIDGET (view), is_mapped_image_with_tooltip,
-                                         reason));
+  {
+    g_autofree char *need = g_format_size (G_GUINT64_CONSTANT (1099511627776));
+    g_autofree char *have = g_format_size (0);
+    g_autofree char *share_line = g_strdup_printf (_("This hub asks for a share of at least %s; "
+                                                     "you share %s."), need, have);
+    g_autofree char *slots_line = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                                                "This hub asks for at least %u upload slot; you have %u.",
+                                                                "This hub asks for at least %u upload slots; you have %u.",
+                                                                3), 3, 1);
+    g_autofree char *both = g_strconcat (share_line, "\n", slots_line, NULL);
+
+    g_assert_cmpstr (reason, ==, both);
+    g_assert_nonnull (burrow_test_ui_find (GTK_WIDGET (view), is_warning_icon, NULL));
+
+    /* Enough slots: only the share is missing. */
+    burrow_client_set_slots (client, 5);
+    burrow_test_ui_flush ();
+    g_clear_pointer (&reason, g_free);
+    reason = burrow_public_hubs_page_dup_unmet_reason (page, hub);
+    g_assert_cmpstr (reason, ==, share_line);
+    g_assert_nonnull (burrow_test_ui_find (GTK_WIDGET (view), is_warning_icon, NULL));
+  }
   /* A hub without a minimum: no mark. */
   filter (page, "mid point", 1);
   g_assert_null (burrow_public_hubs_page_dup_unmet_reason (page, shown_hub (page, 0)));
+  g_assert_null (burrow_test_ui_find (GTK_WIDGET (view), is_warning_icon, NULL));
   filter (page, "", N_LIST_HUBS);
 
   gtk_column_view_sort_by_column (view, column (page, "users_column"), GTK_SORT_DESCENDING);
