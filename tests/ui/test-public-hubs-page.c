@@ -636,6 +636,13 @@ test_preferences_servers (void)
   burrow_test_ui_flush ();
 }
 
+static void
+before_tests (GApplication *application)
+{
+  /* Room for every column (also for the screenshot in data/screenshots). */
+  gtk_window_set_default_size (GTK_WINDOW (get_window ()), 1280, 760);
+}
+
 static gboolean
 add_cases (void)
 {
@@ -691,6 +698,7 @@ main (int   argc,
     .app = &app,
     .data_dir = &data_dir,
     .add_cases = add_cases,
+    .before = before_tests,
     .cleanup = cleanup,
   };
 
