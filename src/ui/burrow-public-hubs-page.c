@@ -221,7 +221,7 @@ on_cell_setup_cb (GtkSignalListItemFactory *factory,
                   ColumnData               *data)
 {
   /* GtkInscription rather than GtkLabel: it is measured without laying out its text, which
-   * matters for the rows made at each keystroke. */
+   * matters when many rows are made at once (a new list, a jump in the scrollbar). */
   GtkWidget *text = gtk_inscription_new (NULL);
 
   g_object_set_data (G_OBJECT (item), "burrow-column", data);
@@ -357,8 +357,10 @@ on_cell_unbind_cb (GtkSignalListItemFactory *factory,
                    GtkListItem              *item,
                    ColumnData               *data)
 {
-  g_signal_handlers_disconnect_by_func (gtk_list_item_get_item (item), on_row_hub_notify_cb,
-                                        item);
+  gpointer row = gtk_list_item_get_item (item);
+
+  if (row != NULL)
+    g_signal_handlers_disconnect_by_func (row, on_row_hub_notify_cb, item);
   if (data->column == BURROW_PUBLIC_HUB_COLUMN_NAME)
     g_hash_table_remove (data->page->name_cells, item);
 }

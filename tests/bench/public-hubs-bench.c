@@ -231,10 +231,11 @@ time_keystroke (BurrowPublicHubsPage *page,
   double t0;
   double t;
 
-  /* set-text starts the entry's typing delay; the filter runs on search-changed. */
-  gtk_editable_set_text (entry, text);
+  /* Setting a text starts the entry's typing delay (clearing it filters at once); the filter
+   * runs on search-changed, emitted here without the delay. */
   c0 = cpu_ms ();
   t0 = now_ms ();
+  gtk_editable_set_text (entry, text);
   g_signal_emit_by_name (entry, "search-changed");
   t = now_ms () - t0;
   *cpu = cpu_ms () - c0;
