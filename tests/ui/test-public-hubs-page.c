@@ -530,10 +530,22 @@ test_offline (void)
   BurrowPublicHubsPage *page = get_page ();
   g_autofree char *status = NULL;
   g_autofree char *from_cache = NULL;
+  g_autofree char *screenshot = NULL;
   g_auto(GStrv) lines = NULL;
+  g_autofree char *age = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u day ago",
+                                                       "%u days ago", 3), 3);
 
-  /* The server is gone: Refresh shows the saved copy, how old it is, and why. */
+  /* The server is gone, and the saved copy is three days old: Refresh shows the copy, how old
+   * it is, and why. */
   stop_http_server ();
+  {
+    g_autoptr(GError) error = NULL;
+
+    g_assert_true (burrow_database_exec (
+                     burrow_client_get_database (burrow_application_get_client (app)),
+                     "UPDATE hub_list_cache SET fetched = fetched - 3 * 86400", &error));
+    g_assert_no_error (error);
+  }
   burrow_window_set_page (window, "public-hubs");
   gtk_widget_activate_action (GTK_WIDGET (page), "public-hubs.refresh", NULL);
   g_assert_true (burrow_public_hubs_page_get_refreshing (page));
@@ -548,7 +560,7 @@ test_offline (void)
                                              "%s: %u hub from the saved copy of %s (download failed: %s)",
                                              "%s: %u hubs from the saved copy of %s (download failed: %s)",
                                              N_LIST_HUBS),
-                                list_url, N_LIST_HUBS, _("just now"), "");
+                                list_url, N_LIST_HUBS, age, "");
   /* Everything but the download's error message (libsoup's or GIO's) and the ")" after it. */
   g_assert_true (g_str_has_suffix (from_cache, ")"));
   from_cache[strlen (from_cache) - 1] = '\0';
@@ -557,6 +569,11 @@ test_offline (void)
   g_assert_cmpuint (strlen (lines[0]), >, strlen (from_cache) + 1);
   /* The other server has no copy: still an error line. */
   g_assert_true (g_str_has_prefix (lines[1], missing_url));
+  if (burrow_test_ui_expect_german ())
+    g_assert_cmpstr (age, ==, "vor 3 Tagen");
+  screenshot = g_strdup_printf ("screenshot-public-hubs-offline-%s.png",
+                                burrow_test_ui_expect_german () ? "de" : "C");
+  burrow_test_ui_screenshot (GTK_WIDGET (window), screenshot);
 }
 
 static void
