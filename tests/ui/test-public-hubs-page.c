@@ -16,7 +16,9 @@
 
 #include <glib/gi18n-lib.h>
 #include <glib/gstdio.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/prctl.h>
 
 #include <gtk/gtk.h>
 
@@ -91,6 +93,13 @@ write_list (void)
 
 #define N_LIST_HUBS 5
 
+/* The server dies with the test, also when an assertion aborts it. */
+static void
+child_setup (gpointer data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
+}
+
 /* python3 -m http.server on 127.0.0.1, a free port, serving list_dir; it says where it listens
  * ("Serving HTTP on 127.0.0.1 port N …") on its first line. */
 static gboolean
@@ -108,6 +117,7 @@ start_http_server (GError **error)
     }
   launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE |
                                         G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+  g_subprocess_launcher_set_child_setup (launcher, child_setup, NULL, NULL);
   http_server = g_subprocess_launcher_spawn (launcher, error, "/usr/bin/python3", "-u", "-m",
                                              "http.server", "0", "--bind", "127.0.0.1",
                                              "--directory", list_dir, NULL);
