@@ -244,6 +244,22 @@ time_keystroke (BurrowPublicHubsPage *page,
   return t;
 }
 
+/* Everything the run made goes: the window, the client, the server, the data directory. */
+static void
+finish (GtkWidget       *window,
+        BurrowClient   **client,
+        GSocketService  *server,
+        const char      *dir)
+{
+  gtk_window_destroy (GTK_WINDOW (window));
+  drain ();
+  g_clear_object (client);
+  g_socket_service_stop (server);
+  g_socket_listener_close (G_SOCKET_LISTENER (server));
+  burrow_test_remove_tree (dir);
+  g_clear_pointer (&list_body, g_free);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -318,6 +334,7 @@ main (int   argc,
       if (now_ms () - t0 > LOAD_WAIT_S * 1000.0)
         {
           printf ("public-hubs-bench: the list did not load in %d s\n", LOAD_WAIT_S);
+          finish (window, &client, server, dir);
           return 1;
         }
     }
@@ -328,6 +345,7 @@ main (int   argc,
       printf ("public-hubs-bench: %u hubs shown, %u expected (%s)\n",
               g_list_model_get_n_items (rows), n_hubs,
               burrow_public_hubs_page_get_error (page) ?: "");
+      finish (window, &client, server, dir);
       return 1;
     }
 
@@ -399,12 +417,6 @@ main (int   argc,
   if (ok)
     printf ("PASS\n");
 
-  gtk_window_destroy (GTK_WINDOW (window));
-  drain ();
-  g_clear_object (&client);
-  g_socket_service_stop (server);
-  g_socket_listener_close (G_SOCKET_LISTENER (server));
-  burrow_test_remove_tree (dir);
-  g_free (list_body);
+  finish (window, &client, server, dir);
   return ok ? 0 : 1;
 }
