@@ -821,6 +821,42 @@ burrow_client_set_download_dir (BurrowClient *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DOWNLOAD_DIR]);
 }
 
+/**
+ * burrow_client_get_welcome_done:
+ *
+ * Returns: %TRUE once the user finished or skipped the welcome of the first start with this
+ *   data directory
+ */
+gboolean
+burrow_client_get_welcome_done (BurrowClient *self)
+{
+  g_autofree gchar *text = NULL;
+
+  g_return_val_if_fail (BURROW_IS_CLIENT (self), FALSE);
+
+  text = burrow_database_dup_setting (self->database, "welcome-done");
+  return g_strcmp0 (text, "1") == 0;
+}
+
+/**
+ * burrow_client_set_welcome_done:
+ * @done: whether the welcome was finished or skipped
+ *
+ * Remembers in the database whether the welcome is behind us, so that the next start with
+ * the same data directory does not show it again.
+ */
+void
+burrow_client_set_welcome_done (BurrowClient *self,
+                                gboolean      done)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_return_if_fail (BURROW_IS_CLIENT (self));
+
+  if (!burrow_database_set_setting (self->database, "welcome-done", done ? "1" : "0", &error))
+    g_warning ("cannot save the setting welcome-done: %s", error->message);
+}
+
 /* ---- browsing a peer's file list ------------------------------------------------------------ */
 
 

@@ -84,6 +84,10 @@ GListModel       *burrow_client_get_transfers   (BurrowClient         *self);
 const gchar      *burrow_client_get_download_dir (BurrowClient        *self);
 void              burrow_client_set_download_dir (BurrowClient        *self,
                                                  const gchar          *dir);
+/* Whether the first-run welcome was completed or skipped (kept in the database). */
+gboolean          burrow_client_get_welcome_done (BurrowClient        *self);
+void              burrow_client_set_welcome_done (BurrowClient        *self,
+                                                 gboolean              done);
 
 /* A peer's full file list: connect (any path the connector knows), fetch files.xml.bz2, parse it
  * in worker threads with the default limits. */

@@ -155,6 +155,195 @@ test_default_gateway (void)
   g_assert_false (burrow_default_gateway_parse ("Iface\nwlan0 zz yy\n", gw));
 }
 
+/* A PCP router on loopback that answers every MAP request with @result, echoing the request's
+ * nonce, protocol and ports (as miniupnpd does, also for errors). */
+typedef struct
+{
+  GSocket *socket;
+  GSource *source;
+  guint8   result;
+  guint    requests;
+  guint32  last_lifetime;
+} FakeRouter;
+
+static gboolean
+fake_router_answer (GSocket      *socket,
+                    GIOCondition  condition,
+                    gpointer      data)
+{
+  FakeRouter *router = data;
+  g_autoptr(GSocketAddress) peer = NULL;
+  guint8 request[BURROW_PCP_MAP_REQUEST_SIZE + 4];
+  guint8 answer[BURROW_PCP_MAP_REQUEST_SIZE];
+  gssize n = g_socket_receive_from (socket, &peer, (gchar *) request, sizeof request, NULL, NULL);
+
+  if (n != BURROW_PCP_MAP_REQUEST_SIZE || request[0] != BURROW_PCP_VERSION ||
+      request[1] != BURROW_PCP_OP_MAP)
+    return G_SOURCE_CONTINUE;
+  router->requests++;
+  router->last_lifetime = ((guint32) request[4] << 24) | (request[5] << 16) | (request[6] << 8) |
+                          request[7];
+  memcpy (answer, request, sizeof answer);
+  answer[1] = BURROW_PCP_OP_MAP | 0x80;
+  answer[2] = 0;
+  answer[3] = router->result;
+  /* epoch 100 s; then 12 reserved bytes where the request had the client address */
+  memset (answer + 8, 0, 16);
+  answer[11] = 100;
+  g_assert_cmpint (g_socket_send_to (socket, peer, (const gchar *) answer, sizeof answer, NULL,
+                                     NULL), ==, sizeof answer);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+fake_router_start (FakeRouter *router,
+                   guint8      result)
+{
+  g_autoptr(GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) any = g_inet_socket_address_new (lo, 0);
+
+  router->result = result;
+  router->socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM,
+                                 G_SOCKET_PROTOCOL_UDP, NULL);
+  g_assert_true (g_socket_bind (router->socket, any, FALSE, NULL));
+  g_socket_set_blocking (router->socket, FALSE);
+  router->source = g_socket_create_source (router->socket, G_IO_IN, NULL);
+  g_source_set_callback (router->source, G_SOURCE_FUNC (fake_router_answer), router, NULL);
+  g_source_attach (router->source, NULL);
+}
+
+static void
+fake_router_stop (FakeRouter *router)
+{
+  g_source_destroy (router->source);
+  g_clear_pointer (&router->source, g_source_unref);
+  g_socket_close (router->socket, NULL);
+  g_clear_object (&router->socket);
+}
+
+/* A PCP mapping of ours on @router, as map_finish would have returned it. */
+static BurrowPortMapping *
+mapping_on (FakeRouter *router)
+{
+  g_autoptr(GSocketAddress) local = g_socket_get_local_address (router->socket, NULL);
+  BurrowPortMapping *mapping = g_new0 (BurrowPortMapping, 1);
+
+  mapping->method = BURROW_MAPPING_METHOD_PCP;
+  mapping->transport = BURROW_PORTMAP_TCP;
+  mapping->gateway = G_INET_SOCKET_ADDRESS (g_object_ref (local));
+  mapping->internal_port = 41234;
+  mapping->external_port = 41234;
+  mapping->lifetime = 3600;
+  for (guint i = 0; i < BURROW_PCP_NONCE_SIZE; i++)
+    mapping->nonce[i] = i + 1;
+  return mapping;
+}
+
+/* What a delete reports for the router's answer. miniupnpd answers NO_RESOURCES when it holds
+ * no such mapping (it restarted): the mapping is gone, the delete succeeded. It was reported as
+ * "the router has no public address". */
+static void
+test_unmap_results (void)
+{
+  static const struct
+  {
+    guint8 result;
+    gint   code; /* -1: success */
+  } cases[] = {
+    { BURROW_PCP_RESULT_SUCCESS, -1 },
+    { BURROW_PCP_RESULT_NO_RESOURCES, -1 },
+    { BURROW_PCP_RESULT_NOT_AUTHORIZED, BURROW_CONNECTIVITY_ERROR_REFUSED },
+    { BURROW_PCP_RESULT_NETWORK_FAILURE, BURROW_CONNECTIVITY_ERROR_FAILED },
+    { BURROW_PCP_RESULT_MALFORMED_REQUEST, BURROW_CONNECTIVITY_ERROR_FAILED },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      FakeRouter router = { 0, };
+      g_autoptr(BurrowPortMapping) mapping = NULL;
+      g_auto(BurrowTestResult) r = BURROW_TEST_RESULT_INIT;
+      g_autoptr(GError) error = NULL;
+      gboolean ok;
+
+      fake_router_start (&router, cases[i].result);
+      mapping = mapping_on (&router);
+      burrow_pcp_mapper_unmap_async (mapping, 5000, NULL, burrow_test_result_cb, &r);
+      ok = burrow_pcp_mapper_unmap_finish (burrow_test_result_wait (&r, 10000), &error);
+      g_test_message ("PCP result %u: %s", cases[i].result, ok ? "deleted" : error->message);
+      g_assert_cmpuint (router.requests, >=, 1);
+      g_assert_cmpuint (router.last_lifetime, ==, 0);
+      if (cases[i].code < 0)
+        {
+          g_assert_no_error (error);
+          g_assert_true (ok);
+        }
+      else
+        {
+          g_assert_false (ok);
+          g_assert_error (error, BURROW_CONNECTIVITY_ERROR, cases[i].code);
+        }
+      fake_router_stop (&router);
+    }
+}
+
+/* The same answer to a MAP still means carrier-grade NAT (what miniupnpd says without a
+ * public address). */
+static void
+test_map_no_resources (void)
+{
+  FakeRouter router = { 0, };
+  g_autoptr(BurrowPortMapping) template = NULL;
+  g_autoptr(BurrowPortMapping) mapping = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 took;
+
+  fake_router_start (&router, BURROW_PCP_RESULT_NO_RESOURCES);
+  template = mapping_on (&router);
+  mapping = map_and_wait (template->gateway, 5000, NULL, &took, &error);
+  g_assert_null (mapping);
+  g_assert_error (error, BURROW_CONNECTIVITY_ERROR, BURROW_CONNECTIVITY_ERROR_NO_PUBLIC_ADDRESS);
+  g_assert_cmpuint (router.last_lifetime, ==, 3600);
+  fake_router_stop (&router);
+}
+
+/* RFC 6887 §8.5: the epoch tells when the router lost its mappings (rebooted) */
+static void
+test_router_lost_state (void)
+{
+  static const struct
+  {
+    guint32  epoch_before;
+    guint32  epoch_after;
+    gint64   seconds_between;
+    gboolean lost;
+  } cases[] = {
+    { 100, 160, 60, FALSE },     /* both clocks ran a minute */
+    { 100, 100, 0, FALSE },      /* two answers at once */
+    { 100, 99, 0, FALSE },       /* a second of jitter backwards is tolerated */
+    { 100, 101, 3, FALSE },      /* within the two seconds of slack */
+    { 100, 5, 10, TRUE },        /* went backwards: rebooted */
+    { 3, 0, 1, TRUE },           /* rebooted right after our first answer */
+    { 10, 40, 3600, TRUE },      /* advanced 30 s in an hour: rebooted in between */
+    { 0, 1000, 10, TRUE },       /* advanced far faster than time: not the same state */
+    { 10000, 13600, 3600, FALSE },
+    { 10000, 13600 - 300, 3600, TRUE }, /* lagging by more than 1/16 */
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      BurrowPortMapping before = { .method = BURROW_MAPPING_METHOD_PCP };
+      BurrowPortMapping after = { .method = BURROW_MAPPING_METHOD_PCP };
+
+      before.epoch = cases[i].epoch_before;
+      before.obtained = 5 * G_USEC_PER_SEC;
+      after.epoch = cases[i].epoch_after;
+      after.obtained = before.obtained + cases[i].seconds_between * G_USEC_PER_SEC;
+      g_test_message ("epoch %u -> %u in %" G_GINT64_FORMAT " s", cases[i].epoch_before,
+                      cases[i].epoch_after, cases[i].seconds_between);
+      g_assert_cmpint (burrow_port_mapping_router_lost_state (&before, &after), ==, cases[i].lost);
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -165,6 +354,9 @@ main (int   argc,
   g_test_add_func ("/burrow/connectivity/pcp-mapper/silence", test_silence);
   g_test_add_func ("/burrow/connectivity/pcp-mapper/cancel", test_cancel);
   g_test_add_func ("/burrow/connectivity/pcp-mapper/default-gateway", test_default_gateway);
+  g_test_add_func ("/burrow/connectivity/pcp-mapper/router-lost-state", test_router_lost_state);
+  g_test_add_func ("/burrow/connectivity/pcp-mapper/unmap-results", test_unmap_results);
+  g_test_add_func ("/burrow/connectivity/pcp-mapper/map-no-resources", test_map_no_resources);
 
   return g_test_run ();
 }

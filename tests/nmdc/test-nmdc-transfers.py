@@ -237,6 +237,27 @@ def main ():
           check('anna' in users, '%s: anna is still on the hub (%s)' % (label, users))
         finally:
           stop_a(a)
+      # a hub whose policy forbids passive users connecting to each other, whatever their status:
+      # its refusal (Verlihub's words, in chat) ends the attempt at once with the hub's reason
+      check(hub.control('refuse-passive on').startswith('OK'), 'the hub now refuses passive->passive')
+      a = serve_a('passive', True, 'anna-refused')
+      try:
+        r, ev, took = run_json(args.cli, b_dir, 'bert',
+                               ['get-list', hub.uri, 'anna', '--out', os.path.join(work, 'refused.xml.bz2')],
+                               ['--mode', 'passive'])
+        failed = [x for x in punches(ev) if x.get('result') == 'failed']
+        check(r.returncode != 0 and took < 10, 'hub refuses passive->passive: get-list fails in %.1f s '
+              '(an unanswered request would wait 30 s)' % took)
+        check(failed and failed[-1].get('error') == 'unsupported',
+              'hub refuses passive->passive: the record has error "unsupported" (%s)'
+              % [(x.get('error'), x.get('diagnosis')) for x in failed])
+        check(failed and any('passive mode' in (st.get('detail') or '') for st in failed[-1].get('steps', [])),
+              'hub refuses passive->passive: the record keeps the hub\'s words as a step')
+        users = hub.control('users').split()[1:]
+        check('anna' in users, 'hub refuses passive->passive: anna is still on the hub (%s)' % users)
+      finally:
+        stop_a(a)
+        hub.control('refuse-passive off')
       # a passive peer without 0x20 (an older client): a plain diagnosis at once, nothing sent
       before = [int(hub.control('count ' + c).split()[1]) for c in ('$ConnectToMe', '$RevConnectToMe')]
       raw = Raw(int(hub.uri.rsplit(':', 1)[1])).login(b'olddc', mode=b'P', status=1)

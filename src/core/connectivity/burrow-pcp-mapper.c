@@ -121,12 +121,33 @@ op_return_mapping (GTask *task)
                            (GDestroyNotify) burrow_port_mapping_free);
 }
 
+/* Why the router turned down a delete: only "not yours" (another nonce holds the mapping) is a
+ * refusal; the rest is a failure. A result that means "no such mapping" never gets here. */
+static GError *
+unmap_result_error (guint16  result,
+                    gboolean pcp)
+{
+  if ((pcp && result == BURROW_PCP_RESULT_NOT_AUTHORIZED) ||
+      (!pcp && result == BURROW_NATPMP_RESULT_NOT_AUTHORIZED))
+    return g_error_new (BURROW_CONNECTIVITY_ERROR, BURROW_CONNECTIVITY_ERROR_REFUSED,
+                        /* Translators: %s is PCP or NAT-PMP */
+                        _("The router refused to delete the port mapping (%s result %u)"),
+                        pcp ? "PCP" : "NAT-PMP", result);
+  return g_error_new (BURROW_CONNECTIVITY_ERROR, BURROW_CONNECTIVITY_ERROR_FAILED,
+                      /* Translators: %s is PCP or NAT-PMP */
+                      _("The router did not delete the port mapping (%s result %u)"),
+                      pcp ? "PCP" : "NAT-PMP", result);
+}
+
 static GError *
 result_error (guint16  result,
-              gboolean pcp)
+              gboolean pcp,
+              gboolean unmap)
 {
   gint code = BURROW_CONNECTIVITY_ERROR_FAILED;
 
+  if (unmap)
+    return unmap_result_error (result, pcp);
   if (pcp)
     switch (result)
       {
@@ -303,7 +324,15 @@ handle_answer (GTask        *task,
         {
           if (r.has_external_address && memcmp (r.nonce, m->nonce, sizeof r.nonce) != 0)
             return FALSE;
-          op_return_error (task, result_error (r.result, TRUE));
+          /* miniupnpd answers a delete it finds no mapping for (the router restarted, or the
+           * lease ran out) with NO_RESOURCES: nothing of ours is forwarded, which is what the
+           * delete was for. NAT-PMP says success in that case. */
+          if (op->unmap && r.result == BURROW_PCP_RESULT_NO_RESOURCES)
+            {
+              op_return_mapping (task);
+              return TRUE;
+            }
+          op_return_error (task, result_error (r.result, TRUE, op->unmap));
           return TRUE;
         }
       if (memcmp (r.nonce, m->nonce, sizeof r.nonce) != 0 || r.internal_port != m->internal_port ||
@@ -323,7 +352,7 @@ handle_answer (GTask        *task,
         return FALSE;
       if (r.result != BURROW_NATPMP_RESULT_SUCCESS)
         {
-          op_return_error (task, result_error (r.result, FALSE));
+          op_return_error (task, result_error (r.result, FALSE, FALSE));
           return TRUE;
         }
       g_clear_object (&m->external_address);
@@ -339,7 +368,7 @@ handle_answer (GTask        *task,
         return FALSE;
       if (r.result != BURROW_NATPMP_RESULT_SUCCESS)
         {
-          op_return_error (task, result_error (r.result, FALSE));
+          op_return_error (task, result_error (r.result, FALSE, op->unmap));
           return TRUE;
         }
       if (r.internal_port != m->internal_port)
@@ -532,7 +561,11 @@ burrow_pcp_mapper_map_finish (GAsyncResult  *result,
  * burrow_pcp_mapper_unmap_async:
  * @mapping: a mapping this module made (PCP: the same nonce deletes it)
  *
- * Deletes the mapping on the router (lifetime 0).
+ * Deletes the mapping on the router (lifetime 0). A router that holds no such mapping any more
+ * (it restarted, or the lease ran out) counts as success: nothing is forwarded to us. Errors
+ * are %BURROW_CONNECTIVITY_ERROR: %BURROW_CONNECTIVITY_ERROR_REFUSED (the mapping is held under
+ * another nonce), %BURROW_CONNECTIVITY_ERROR_NO_MAPPER (no answer) or
+ * %BURROW_CONNECTIVITY_ERROR_FAILED.
  */
 void
 burrow_pcp_mapper_unmap_async (const BurrowPortMapping *mapping,

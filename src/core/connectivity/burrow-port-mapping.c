@@ -26,6 +26,7 @@ burrow_port_mapping_copy (const BurrowPortMapping *mapping)
     g_object_ref (copy->gateway);
   if (copy->external_address != NULL)
     g_object_ref (copy->external_address);
+  copy->description_url = g_strdup (mapping->description_url);
   return copy;
 }
 
@@ -36,6 +37,7 @@ burrow_port_mapping_free (BurrowPortMapping *mapping)
     return;
   g_clear_object (&mapping->gateway);
   g_clear_object (&mapping->external_address);
+  g_free (mapping->description_url);
   g_free (mapping);
 }
 
@@ -55,4 +57,32 @@ burrow_mapping_method_to_string (BurrowMappingMethod method)
     case BURROW_MAPPING_METHOD_NONE:
     default: return "none";
     }
+}
+
+/**
+ * burrow_port_mapping_router_lost_state:
+ * @previous: an earlier answer from this router (PCP or NAT-PMP)
+ * @current: a later answer from the same router
+ *
+ * Compares the router's epochs (seconds since its mapping state began) with the time that
+ * passed here, as RFC 6887 §8.5 says: an epoch that went back by more than a second, or that
+ * advanced much more or much less than our clock did, means the router restarted or lost its
+ * mappings, and every mapping on it must be made again at once.
+ *
+ * Returns: %TRUE when @current shows the router lost its state since @previous
+ */
+gboolean
+burrow_port_mapping_router_lost_state (const BurrowPortMapping *previous,
+                                       const BurrowPortMapping *current)
+{
+  gint64 client_delta, server_delta;
+
+  g_return_val_if_fail (previous != NULL && current != NULL, FALSE);
+
+  if ((gint64) current->epoch + 1 < (gint64) previous->epoch)
+    return TRUE;
+  client_delta = (current->obtained - previous->obtained) / G_USEC_PER_SEC;
+  server_delta = (gint64) current->epoch - (gint64) previous->epoch;
+  return client_delta + 2 < server_delta - server_delta / 16 ||
+         server_delta + 2 < client_delta - client_delta / 16;
 }

@@ -37,12 +37,15 @@ struct _BurrowPortMapping
   guint32                 epoch;            /* PCP / NAT-PMP epoch of the answer */
   gint64                  obtained;         /* monotonic µs of the answer */
   guint8                  nonce[BURROW_PCP_NONCE_SIZE]; /* PCP: renew and delete repeat it */
+  gchar                  *description_url;  /* UPnP: the IGD's root description (cached) */
 };
 
 GType               burrow_port_mapping_get_type   (void) G_GNUC_CONST;
 BurrowPortMapping  *burrow_port_mapping_copy       (const BurrowPortMapping *mapping);
 void                burrow_port_mapping_free       (BurrowPortMapping       *mapping);
 const gchar        *burrow_mapping_method_to_string (BurrowMappingMethod    method);
+gboolean            burrow_port_mapping_router_lost_state (const BurrowPortMapping *previous,
+                                                           const BurrowPortMapping *current);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (BurrowPortMapping, burrow_port_mapping_free)
 

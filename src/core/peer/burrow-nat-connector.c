@@ -92,6 +92,7 @@ typedef struct
   gchar                *token;       /* NMDC: the peer's nick */
   gboolean              nmdc;
   gboolean              accepted;    /* NMDC: the peer's connection to our port was matched */
+  gint64                identified_at; /* when that connection named us (monotonic) */
   gboolean              nick_unknown; /* NMDC: a plain $ConnectToMe does not name its sender */
   BurrowHubSession     *session;
   BurrowUser           *user;
@@ -290,7 +291,7 @@ expect_fail (Expect      *e,
   g_autoptr(GTask) task = g_steal_pointer (&e->task);
 
   burrow_punch_attempt_add_step (e->attempt, BURROW_PUNCH_STEP_FAILED, "%s", diagnosis);
-  burrow_punch_attempt_finish (e->attempt, BURROW_PUNCH_RESULT_FAILED, diagnosis);
+  burrow_punch_attempt_fail (e->attempt, code, diagnosis);
   e->state = EXPECT_DONE;
   expect_drop (e);
   /* last: the callback may run now and remove the session, and with it any expect */
@@ -434,6 +435,18 @@ drop_expects (BurrowNatConnector *self,
 }
 
 /* --- sending requests ----------------------------------------------------------------- */
+
+/* "ip:port" of an IP socket address, %NULL for anything else */
+static gchar *
+endpoint_text (GSocketAddress *address)
+{
+  g_autofree gchar *ip = NULL;
+
+  if (!G_IS_INET_SOCKET_ADDRESS (address))
+    return NULL;
+  ip = g_inet_address_to_string (g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (address)));
+  return g_strdup_printf ("%s:%u", ip, g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (address)));
+}
 
 static gboolean
 send_request (Expect             *e,
@@ -778,14 +791,10 @@ on_direct_connected (GObject      *source,
   burrow_punch_attempt_add_step (e->attempt, BURROW_PUNCH_STEP_TCP_ESTABLISHED, "connected");
   {
     g_autoptr(GSocketAddress) local = g_socket_connection_get_local_address (connection, NULL);
-    if (G_IS_INET_SOCKET_ADDRESS (local))
-      {
-        g_autofree gchar *ip = g_inet_address_to_string (
-          g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (local)));
-        g_autofree gchar *text = g_strdup_printf ("%s:%u", ip,
-          g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local)));
-        burrow_punch_attempt_set_local (e->attempt, text);
-      }
+    g_autofree gchar *text = endpoint_text (local);
+
+    if (text != NULL)
+      burrow_punch_attempt_set_local (e->attempt, text);
   }
   expect_connected (e, connection, BURROW_PEER_SIDE_CONNECTING, TRUE);
 }
@@ -897,16 +906,17 @@ inbound_token_func (const gchar    *token,
       return FALSE;
     }
 
-  /* identified: the expect's own timeout takes over */
+  /* identified: the expect's own timeout takes over; the step comes after the TCP and TLS
+   * steps inbound_done_func() records, which happened before */
   e->state = EXPECT_CONNECTING;
   e->accepted = TRUE;
-  burrow_punch_attempt_add_step (e->attempt, BURROW_PUNCH_STEP_ACCEPTED,
-                                 "the peer connected to our port with our token");
+  e->identified_at = g_get_monotonic_time ();
   return TRUE;
 }
 
 static void
 inbound_done_func (BurrowPeerConnection *peer,
+                   GSocketConnection    *connection,
                    gint64                accepted_at,
                    GTlsConnection       *tls,
                    gint64                tls_done_at,
@@ -925,7 +935,17 @@ inbound_done_func (BurrowPeerConnection *peer,
       burrow_peer_connection_close (peer); /* its expect ended meanwhile */
       return;
     }
-  /* the connection came to our port before we knew whose it was */
+  /* the connection came to our port before we knew whose it was: its steps, in the order
+   * they happened */
+  {
+    g_autoptr(GSocketAddress) local = g_socket_connection_get_local_address (connection, NULL);
+    g_autoptr(GSocketAddress) remote = g_socket_connection_get_remote_address (connection, NULL);
+    g_autofree gchar *local_text = endpoint_text (local);
+    g_autofree gchar *remote_text = endpoint_text (remote);
+
+    burrow_punch_attempt_set_local (e->attempt, local_text);
+    burrow_punch_attempt_set_remote (e->attempt, remote_text);
+  }
   burrow_punch_attempt_add_step_at (e->attempt, BURROW_PUNCH_STEP_TCP_ESTABLISHED, accepted_at,
                                     "the peer connected to our port %u",
                                     burrow_nat_connector_get_port (self));
@@ -935,6 +955,8 @@ inbound_done_func (BurrowPeerConnection *peer,
       burrow_punch_attempt_add_step_at (e->attempt, BURROW_PUNCH_STEP_TLS_DONE, tls_done_at,
                                         "TLS as server, %s", cipher ? cipher : "?");
     }
+  burrow_punch_attempt_add_step_at (e->attempt, BURROW_PUNCH_STEP_ACCEPTED, e->identified_at,
+                                    "the peer connected to our port with our token");
   expect_deliver (e, peer);
 }
 
@@ -1078,27 +1100,33 @@ handle_answer (BurrowNatConnector         *self,
 static void
 attempt_fail_now (BurrowNatConnector *self,
                   BurrowPunchAttempt *attempt,
+                  gint                code,
                   const gchar        *why)
 {
   add_attempt (self, attempt);
   burrow_punch_attempt_add_step (attempt, BURROW_PUNCH_STEP_FAILED, "%s", why);
-  burrow_punch_attempt_finish (attempt, BURROW_PUNCH_RESULT_FAILED, why);
+  burrow_punch_attempt_fail (attempt, code, why);
   g_signal_emit (self, signals[SIGNAL_ATTEMPT_FINISHED], 0, attempt);
 }
 
 /* Why two passive NMDC users cannot connect on @session, or %NULL when NAT traversal can
  * (NMDC.md §3.4, §3.5): PtokaX disconnects whoever sends `N` or `R` and clears 0x20 in what it
- * relays, so a peer's status without 0x20 is either the hub's doing or its client's. */
+ * relays, so a peer's status without 0x20 is either the hub's doing or its client's. @code
+ * tells which: %BURROW_NAT_ERROR_UNSUPPORTED (the hub), %BURROW_NAT_ERROR_PEER_PASSIVE (the
+ * peer). */
 static gchar *
 nmdc_both_passive (BurrowHubSession *session,
-                   BurrowUser       *user)
+                   BurrowUser       *user,
+                   gint             *code)
 {
   const gchar *software = burrow_hub_session_get_hub_software (session);
 
+  *code = BURROW_NAT_ERROR_UNSUPPORTED;
   if (software != NULL && g_str_has_prefix (software, "PtokaX"))
     return g_strdup_printf (_("Both you and %s are passive, and this hub does not let passive users "
                               "connect to each other: one of you needs an open port"),
                             burrow_user_get_nick (user));
+  *code = BURROW_NAT_ERROR_PEER_PASSIVE;
   if (!burrow_user_supports_nat_traversal (user))
     return g_strdup_printf (_("Both you and %s are passive, and the other user cannot do NAT "
                               "traversal (no 0x20 in its status on this hub): one of you needs "
@@ -1199,6 +1227,25 @@ on_nmdc_request (BurrowNatConnector         *self,
   const gchar *ip = burrow_user_get_ip4 (user);
   Expect *e;
 
+  if (request->kind == BURROW_CONNECT_KIND_REFUSED)
+    {
+      /* the hub refused our $RevConnectToMe to this user (the session read its text) */
+      e = find_nmdc_expect (self, session, request->token, EXPECT_CTM, FALSE);
+      if (e == NULL)
+        e = find_nmdc_expect (self, session, request->token, EXPECT_NAT, FALSE);
+      if (e != NULL)
+        {
+          g_autofree gchar *why = g_strdup_printf (_("This hub does not let passive users connect "
+                                                     "to each other (it said: “%s”)"),
+                                                   request->reason ? request->reason : "");
+
+          burrow_punch_attempt_add_step (e->attempt, BURROW_PUNCH_STEP_NOTE, "hub: %s",
+                                         request->reason ? request->reason : "");
+          expect_fail (e, BURROW_NAT_ERROR_UNSUPPORTED, why);
+        }
+      return;
+    }
+
   if (request->kind == BURROW_CONNECT_KIND_CONNECT)
     {
       /* the answer to our $RevConnectToMe: the nick the session found for the address, else the
@@ -1277,7 +1324,8 @@ on_nmdc_request (BurrowNatConnector         *self,
     return;
   if (!active)
     {
-      g_autofree gchar *why = nmdc_both_passive (session, user);
+      gint code;
+      g_autofree gchar *why = nmdc_both_passive (session, user, &code);
       guint16 our_port = burrow_hub_session_get_local_port (session);
       g_autoptr(GError) error = NULL;
 
@@ -1291,7 +1339,7 @@ on_nmdc_request (BurrowNatConnector         *self,
                                               burrow_hub_session_get_uri (session),
                                               burrow_user_get_nick (user), NULL, request->token, protocol);
           burrow_punch_attempt_add_step (attempt, BURROW_PUNCH_STEP_REQUEST_RECEIVED, "$RevConnectToMe");
-          attempt_fail_now (self, attempt, why);
+          attempt_fail_now (self, attempt, code, why);
           return;
         }
       /* NAT traversal: listen on our hub port first, then `N` (NMDC.md §5.2 item 8) */
@@ -1508,7 +1556,8 @@ burrow_nat_connector_connect_async (BurrowNatConnector  *self,
     }
   else if (burrow_user_is_nmdc (user))
     {
-      g_autofree gchar *why = nmdc_both_passive (session, user);
+      gint code;
+      g_autofree gchar *why = nmdc_both_passive (session, user, &code);
 
       if (why != NULL)
         {
@@ -1520,9 +1569,9 @@ burrow_nat_connector_connect_async (BurrowNatConnector  *self,
                                               burrow_hub_session_get_uri (session),
                                               burrow_user_get_nick (user), NULL,
                                               burrow_user_get_nick (user), protocol);
-          attempt_fail_now (self, attempt, why);
+          attempt_fail_now (self, attempt, code, why);
           task_set_attempt (task, attempt);
-          g_task_return_new_error (task, BURROW_NAT_ERROR, BURROW_NAT_ERROR_PEER_PASSIVE, "%s", why);
+          g_task_return_new_error (task, BURROW_NAT_ERROR, code, "%s", why);
           return;
         }
       /* NAT traversal (NMDC.md §3.1): $RevConnectToMe, the peer answers `N`; we listen on our
@@ -1554,7 +1603,7 @@ burrow_nat_connector_connect_async (BurrowNatConnector  *self,
                                           burrow_user_get_cid (user), token, protocol);
       add_attempt (self, attempt);
       burrow_punch_attempt_add_step (attempt, BURROW_PUNCH_STEP_FAILED, "%s", why);
-      burrow_punch_attempt_finish (attempt, BURROW_PUNCH_RESULT_FAILED, why);
+      burrow_punch_attempt_fail (attempt, BURROW_NAT_ERROR_PEER_PASSIVE, why);
       g_signal_emit (self, signals[SIGNAL_ATTEMPT_FINISHED], 0, attempt);
       task_set_attempt (task, attempt);
       g_task_return_new_error (task, BURROW_NAT_ERROR, BURROW_NAT_ERROR_PEER_PASSIVE, "%s", why);

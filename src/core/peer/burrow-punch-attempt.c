@@ -10,6 +10,7 @@
 #include "config.h"
 
 #include "burrow-peer-enums.h"
+#include "burrow-error.h"
 #include "burrow-json.h"
 
 #include "burrow-punch-attempt.h"
@@ -33,6 +34,7 @@ struct _BurrowPunchAttempt
   gchar             *local;
   gchar             *remote;
   gchar             *diagnosis;
+  gint               error_code;   /* a BurrowNatError once failed with one, else -1 */
   gint64             started;      /* wall clock, µs */
   gint64             started_mono; /* monotonic, µs */
   gint64             duration_us;  /* set when finished */
@@ -54,6 +56,7 @@ enum {
   PROP_LOCAL,
   PROP_REMOTE,
   PROP_DIAGNOSIS,
+  PROP_ERROR_CODE,
   PROP_STARTED,
   PROP_DURATION,
   PROP_N_STEPS,
@@ -111,6 +114,7 @@ burrow_punch_attempt_get_property (GObject    *object,
     case PROP_LOCAL: g_value_set_string (value, self->local); break;
     case PROP_REMOTE: g_value_set_string (value, self->remote); break;
     case PROP_DIAGNOSIS: g_value_set_string (value, self->diagnosis); break;
+    case PROP_ERROR_CODE: g_value_set_int (value, self->error_code); break;
     case PROP_STARTED: g_value_set_int64 (value, self->started); break;
     case PROP_DURATION: g_value_set_int64 (value, burrow_punch_attempt_get_duration_us (self)); break;
     case PROP_N_STEPS: g_value_set_uint (value, self->steps->len); break;
@@ -144,6 +148,7 @@ burrow_punch_attempt_class_init (BurrowPunchAttemptClass *klass)
   properties[PROP_LOCAL] = g_param_spec_string ("local", NULL, NULL, NULL, RO);
   properties[PROP_REMOTE] = g_param_spec_string ("remote", NULL, NULL, NULL, RO);
   properties[PROP_DIAGNOSIS] = g_param_spec_string ("diagnosis", NULL, NULL, NULL, RO);
+  properties[PROP_ERROR_CODE] = g_param_spec_int ("error-code", NULL, NULL, -1, G_MAXINT, -1, RO);
   properties[PROP_STARTED] = g_param_spec_int64 ("started", NULL, NULL, 0, G_MAXINT64, 0, RO);
   properties[PROP_DURATION] = g_param_spec_int64 ("duration", NULL, NULL, 0, G_MAXINT64, 0, RO);
   properties[PROP_N_STEPS] = g_param_spec_uint ("n-steps", NULL, NULL, 0, G_MAXUINT, 0, RO);
@@ -158,6 +163,7 @@ burrow_punch_attempt_init (BurrowPunchAttempt *self)
   self->started = g_get_real_time ();
   self->started_mono = g_get_monotonic_time ();
   self->duration_us = -1;
+  self->error_code = -1;
 }
 
 /**
@@ -352,6 +358,31 @@ burrow_punch_attempt_finish (BurrowPunchAttempt *self,
   g_object_thaw_notify (G_OBJECT (self));
 }
 
+/**
+ * burrow_punch_attempt_fail:
+ * @code: the #BurrowNatError the attempt failed with
+ * @diagnosis: what happened, in plain words
+ *
+ * Ends the attempt as failed, keeping @code: a stable name for the cause that
+ * burrow_punch_attempt_to_json() exports next to the (translated) diagnosis.
+ * Ignored when the attempt has already ended.
+ */
+void
+burrow_punch_attempt_fail (BurrowPunchAttempt *self,
+                           gint                code,
+                           const gchar        *diagnosis)
+{
+  g_return_if_fail (BURROW_IS_PUNCH_ATTEMPT (self));
+  g_return_if_fail (code >= 0);
+
+  if (self->result != BURROW_PUNCH_RESULT_PENDING)
+    return;
+
+  self->error_code = code;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ERROR_CODE]);
+  burrow_punch_attempt_finish (self, BURROW_PUNCH_RESULT_FAILED, diagnosis);
+}
+
 BurrowPunchMethod burrow_punch_attempt_get_method (BurrowPunchAttempt *self) { return self->method; }
 BurrowPunchRole burrow_punch_attempt_get_role (BurrowPunchAttempt *self) { return self->role; }
 BurrowPunchResult burrow_punch_attempt_get_result (BurrowPunchAttempt *self) { return self->result; }
@@ -364,6 +395,7 @@ const gchar *burrow_punch_attempt_get_peer_keyprint (BurrowPunchAttempt *self) {
 const gchar *burrow_punch_attempt_get_local (BurrowPunchAttempt *self) { return self->local; }
 const gchar *burrow_punch_attempt_get_remote (BurrowPunchAttempt *self) { return self->remote; }
 const gchar *burrow_punch_attempt_get_diagnosis (BurrowPunchAttempt *self) { return self->diagnosis; }
+gint burrow_punch_attempt_get_error_code (BurrowPunchAttempt *self) { return self->error_code; }
 gint64 burrow_punch_attempt_get_started (BurrowPunchAttempt *self) { return self->started; }
 guint burrow_punch_attempt_get_n_steps (BurrowPunchAttempt *self) { return self->steps->len; }
 
@@ -420,6 +452,24 @@ burrow_punch_step_kind_to_string (BurrowPunchStepKind kind)
   return enum_nick (BURROW_TYPE_PUNCH_STEP_KIND, kind);
 }
 
+/* Stable names of the BurrowNatError codes, for records read by programs. */
+static const gchar *const nat_error_names[] = {
+  [BURROW_NAT_ERROR_FAILED] = "failed",
+  [BURROW_NAT_ERROR_TIMED_OUT] = "timed-out",
+  [BURROW_NAT_ERROR_REFUSED] = "refused",
+  [BURROW_NAT_ERROR_UNREACHABLE] = "unreachable",
+  [BURROW_NAT_ERROR_PEER_PASSIVE] = "peer-passive",
+  [BURROW_NAT_ERROR_UNSUPPORTED] = "unsupported",
+  [BURROW_NAT_ERROR_SYMMETRIC] = "symmetric",
+  [BURROW_NAT_ERROR_BIND_FAILED] = "bind-failed",
+  [BURROW_NAT_ERROR_KEYPRINT_MISMATCH] = "keyprint-mismatch",
+  [BURROW_NAT_ERROR_TOO_MANY] = "too-many",
+  [BURROW_NAT_ERROR_PROTOCOL_MISMATCH] = "protocol-mismatch",
+  [BURROW_NAT_ERROR_BAD_ADDRESS] = "bad-address",
+  [BURROW_NAT_ERROR_OFFLINE] = "offline",
+};
+G_STATIC_ASSERT (G_N_ELEMENTS (nat_error_names) == BURROW_NAT_ERROR_OFFLINE + 1);
+
 /**
  * burrow_punch_attempt_to_json:
  *
@@ -463,6 +513,10 @@ burrow_punch_attempt_to_json (BurrowPunchAttempt *self)
   burrow_json_append_member (out, "result", burrow_punch_result_to_string (self->result));
   g_string_append_c (out, ',');
   burrow_json_append_member (out, "diagnosis", self->diagnosis);
+  g_string_append_c (out, ',');
+  burrow_json_append_member (out, "error",
+                             self->error_code >= 0 && self->error_code < (gint) G_N_ELEMENTS (nat_error_names)
+                               ? nat_error_names[self->error_code] : NULL);
   g_string_append_printf (out, ",\"duration_ms\":%.1f,\"steps\":[",
                           burrow_punch_attempt_get_duration_us (self) / 1000.0);
   for (guint i = 0; i < self->steps->len; i++)

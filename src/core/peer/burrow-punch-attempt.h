@@ -117,6 +117,9 @@ void                burrow_punch_attempt_set_peer_keyprint (BurrowPunchAttempt *
 void                burrow_punch_attempt_finish         (BurrowPunchAttempt  *self,
                                                          BurrowPunchResult    result,
                                                          const gchar         *diagnosis);
+void                burrow_punch_attempt_fail           (BurrowPunchAttempt  *self,
+                                                         gint                 code,
+                                                         const gchar         *diagnosis);
 
 BurrowPunchMethod   burrow_punch_attempt_get_method     (BurrowPunchAttempt  *self);
 BurrowPunchRole     burrow_punch_attempt_get_role       (BurrowPunchAttempt  *self);
@@ -130,6 +133,7 @@ const gchar        *burrow_punch_attempt_get_peer_keyprint (BurrowPunchAttempt *
 const gchar        *burrow_punch_attempt_get_local      (BurrowPunchAttempt  *self);
 const gchar        *burrow_punch_attempt_get_remote     (BurrowPunchAttempt  *self);
 const gchar        *burrow_punch_attempt_get_diagnosis  (BurrowPunchAttempt  *self);
+gint                burrow_punch_attempt_get_error_code (BurrowPunchAttempt  *self);
 gint64              burrow_punch_attempt_get_started    (BurrowPunchAttempt  *self);
 gint64              burrow_punch_attempt_get_duration_us (BurrowPunchAttempt *self);
 guint               burrow_punch_attempt_get_n_steps    (BurrowPunchAttempt  *self);
