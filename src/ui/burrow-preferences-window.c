@@ -42,6 +42,9 @@ struct _BurrowPreferencesWindow
   GtkSwitch         *notifications_switch;
   GtkSpinButton     *port_spin;
   GtkListBox        *roots_list;
+  GtkEntry          *server_entry;
+  GtkListBox        *servers_list;
+  GtkLabel          *servers_error_label;
   GtkLabel          *share_error_label;
   GtkLabel          *share_summary_label;
   GtkSpinButton     *slots_spin;
@@ -573,6 +576,208 @@ bind_client (BurrowPreferencesWindow *self)
 }
 
 /* ---------------------------------------------------------------------------------------------- */
+/* Public hub lists                                                                               */
+/* ---------------------------------------------------------------------------------------------- */
+
+static void
+show_servers_error (BurrowPreferencesWindow *self,
+                    const char              *text)
+{
+  gtk_label_set_text (self->servers_error_label, text != NULL ? text : "");
+  gtk_widget_set_visible (GTK_WIDGET (self->servers_error_label), text != NULL);
+}
+
+static void
+on_remove_server_clicked_cb (GtkButton               *button,
+                             BurrowPreferencesWindow *self)
+{
+  burrow_preferences_window_remove_server (self,
+                                           g_object_get_data (G_OBJECT (button),
+                                                              "burrow-server-url"));
+}
+
+static GtkWidget *
+create_server_row (BurrowPreferencesWindow *self,
+                   const char              *url)
+{
+  GtkWidget *row = gtk_list_box_row_new ();
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
+  GtkWidget *label = gtk_label_new (url);
+  GtkWidget *remove = gtk_button_new_from_icon_name ("user-trash-symbolic");
+  g_autofree char *tooltip = NULL;
+
+  gtk_widget_add_css_class (box, "burrow-pref-row");
+  gtk_widget_set_hexpand (label, TRUE);
+  gtk_label_set_xalign (GTK_LABEL (label), 0);
+  gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_MIDDLE);
+  gtk_label_set_selectable (GTK_LABEL (label), TRUE);
+  gtk_box_append (GTK_BOX (box), label);
+
+  /* Translators: tooltip of the button that removes a hub list server; %s is its address */
+  tooltip = g_strdup_printf (_("Remove “%s”"), url);
+  gtk_widget_set_tooltip_text (remove, tooltip);
+  gtk_widget_set_valign (remove, GTK_ALIGN_CENTER);
+  gtk_widget_add_css_class (remove, "flat");
+  g_object_set_data_full (G_OBJECT (remove), "burrow-server-url", g_strdup (url), g_free);
+  g_signal_connect (remove, "clicked", G_CALLBACK (on_remove_server_clicked_cb), self);
+  gtk_box_append (GTK_BOX (box), remove);
+
+  gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), FALSE);
+  gtk_list_box_row_set_child (GTK_LIST_BOX_ROW (row), box);
+  g_object_set_data_full (G_OBJECT (row), "burrow-server-url", g_strdup (url), g_free);
+  return row;
+}
+
+static void
+rebuild_servers (BurrowPreferencesWindow *self)
+{
+  g_auto(GStrv) servers = NULL;
+  GtkWidget *child;
+
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->servers_list))) != NULL)
+    gtk_list_box_remove (self->servers_list, child);
+  if (self->client == NULL)
+    return;
+
+  servers = burrow_public_hubs_dup_servers (burrow_client_get_public_hubs (self->client));
+  for (guint i = 0; servers[i] != NULL; i++)
+    gtk_list_box_append (self->servers_list, create_server_row (self, servers[i]));
+}
+
+static gboolean
+store_servers (BurrowPreferencesWindow *self,
+               const char * const      *servers)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!burrow_public_hubs_set_servers (burrow_client_get_public_hubs (self->client), servers,
+                                       &error))
+    {
+      show_servers_error (self, error->message);
+      return FALSE;
+    }
+  show_servers_error (self, NULL);
+  rebuild_servers (self);
+  return TRUE;
+}
+
+/**
+ * burrow_preferences_window_add_server:
+ * @url: the address of a hub list (http:// or https://)
+ *
+ * Adds a hub list server after the others, as the Add List button does.
+ *
+ * Returns: whether it was stored; otherwise the window shows why not
+ */
+gboolean
+burrow_preferences_window_add_server (BurrowPreferencesWindow *self,
+                                      const char              *url)
+{
+  g_autofree char *text = NULL;
+  g_autoptr(GStrvBuilder) builder = NULL;
+  g_auto(GStrv) servers = NULL;
+  g_auto(GStrv) updated = NULL;
+
+  g_return_val_if_fail (BURROW_IS_PREFERENCES_WINDOW (self), FALSE);
+  g_return_val_if_fail (url != NULL, FALSE);
+
+  text = g_strstrip (g_strdup (url));
+  if (*text == '\0')
+    {
+      show_servers_error (self, _("Enter the address of a hub list, for example "
+                                  "https://hublist.example.org/hublist.xml.bz2"));
+      return FALSE;
+    }
+  servers = burrow_public_hubs_dup_servers (burrow_client_get_public_hubs (self->client));
+  if (g_strv_contains ((const char * const *) servers, text))
+    {
+      g_autofree char *message = g_strdup_printf (_("%s is in the list already"), text);
+
+      show_servers_error (self, message);
+      return FALSE;
+    }
+  builder = g_strv_builder_new ();
+  g_strv_builder_addv (builder, (const char **) servers);
+  g_strv_builder_add (builder, text);
+  updated = g_strv_builder_end (builder);
+  if (!store_servers (self, (const char * const *) updated))
+    return FALSE;
+  gtk_editable_set_text (GTK_EDITABLE (self->server_entry), "");
+  return TRUE;
+}
+
+/**
+ * burrow_preferences_window_remove_server:
+ * @url: a configured hub list server
+ *
+ * Returns: whether it was removed
+ */
+gboolean
+burrow_preferences_window_remove_server (BurrowPreferencesWindow *self,
+                                         const char              *url)
+{
+  g_autoptr(GStrvBuilder) builder = NULL;
+  g_auto(GStrv) servers = NULL;
+  g_auto(GStrv) updated = NULL;
+  gboolean found = FALSE;
+
+  g_return_val_if_fail (BURROW_IS_PREFERENCES_WINDOW (self), FALSE);
+  g_return_val_if_fail (url != NULL, FALSE);
+
+  servers = burrow_public_hubs_dup_servers (burrow_client_get_public_hubs (self->client));
+  builder = g_strv_builder_new ();
+  for (guint i = 0; servers[i] != NULL; i++)
+    {
+      if (g_str_equal (servers[i], url))
+        found = TRUE;
+      else
+        g_strv_builder_add (builder, servers[i]);
+    }
+  if (!found)
+    return FALSE;
+  updated = g_strv_builder_end (builder);
+  return store_servers (self, (const char * const *) updated);
+}
+
+/**
+ * burrow_preferences_window_reset_servers:
+ *
+ * Goes back to the default hub list servers.
+ */
+void
+burrow_preferences_window_reset_servers (BurrowPreferencesWindow *self)
+{
+  g_return_if_fail (BURROW_IS_PREFERENCES_WINDOW (self));
+
+  store_servers (self, NULL);
+}
+
+static void
+on_server_entry_activate_cb (BurrowPreferencesWindow *self,
+                             GtkEntry                *entry)
+{
+  burrow_preferences_window_add_server (self, gtk_editable_get_text (GTK_EDITABLE (entry)));
+}
+
+static void
+add_server_action (GtkWidget  *widget,
+                   const char *action_name,
+                   GVariant   *parameter)
+{
+  BurrowPreferencesWindow *self = BURROW_PREFERENCES_WINDOW (widget);
+
+  on_server_entry_activate_cb (self, self->server_entry);
+}
+
+static void
+reset_servers_action (GtkWidget  *widget,
+                      const char *action_name,
+                      GVariant   *parameter)
+{
+  burrow_preferences_window_reset_servers (BURROW_PREFERENCES_WINDOW (widget));
+}
+
+/* ---------------------------------------------------------------------------------------------- */
 /* Public API                                                                                     */
 /* ---------------------------------------------------------------------------------------------- */
 
@@ -612,6 +817,7 @@ burrow_preferences_window_new (BurrowApplication *app,
   g_signal_group_set_target (self->hasher_signals, burrow_share_get_hasher (share));
   rebuild_roots (self);
   update_share_progress (self);
+  rebuild_servers (self);
 
   return self;
 }
@@ -658,6 +864,49 @@ burrow_preferences_window_dup_roots_text (BurrowPreferencesWindow *self)
                               gtk_label_get_text (GTK_LABEL (gtk_widget_get_last_child (texts))));
     }
   return g_string_free (out, FALSE);
+}
+
+/**
+ * burrow_preferences_window_dup_servers_text:
+ *
+ * Returns: (transfer full): the hub list servers as listed, one a line, read back from the rows
+ */
+char *
+burrow_preferences_window_dup_servers_text (BurrowPreferencesWindow *self)
+{
+  GString *out;
+
+  g_return_val_if_fail (BURROW_IS_PREFERENCES_WINDOW (self), NULL);
+
+  out = g_string_new (NULL);
+  for (GtkWidget *row = gtk_widget_get_first_child (GTK_WIDGET (self->servers_list)); row != NULL;
+       row = gtk_widget_get_next_sibling (row))
+    {
+      GtkWidget *box;
+
+      if (!GTK_IS_LIST_BOX_ROW (row) ||
+          g_object_get_data (G_OBJECT (row), "burrow-server-url") == NULL)
+        continue;
+      box = gtk_list_box_row_get_child (GTK_LIST_BOX_ROW (row));
+      g_string_append_printf (out, "%s\n",
+                              gtk_label_get_text (GTK_LABEL (gtk_widget_get_first_child (box))));
+    }
+  return g_string_free (out, FALSE);
+}
+
+/**
+ * burrow_preferences_window_get_servers_error:
+ *
+ * Returns: (nullable): the problem shown with the hub list servers (an invalid address), if any
+ */
+const char *
+burrow_preferences_window_get_servers_error (BurrowPreferencesWindow *self)
+{
+  g_return_val_if_fail (BURROW_IS_PREFERENCES_WINDOW (self), NULL);
+
+  if (!gtk_widget_get_visible (GTK_WIDGET (self->servers_error_label)))
+    return NULL;
+  return gtk_label_get_text (self->servers_error_label);
 }
 
 /**
@@ -802,6 +1051,9 @@ burrow_preferences_window_class_init (BurrowPreferencesWindowClass *klass)
                                         notifications_switch);
   gtk_widget_class_bind_template_child (widget_class, BurrowPreferencesWindow, port_spin);
   gtk_widget_class_bind_template_child (widget_class, BurrowPreferencesWindow, roots_list);
+  gtk_widget_class_bind_template_child (widget_class, BurrowPreferencesWindow, server_entry);
+  gtk_widget_class_bind_template_child (widget_class, BurrowPreferencesWindow, servers_error_label);
+  gtk_widget_class_bind_template_child (widget_class, BurrowPreferencesWindow, servers_list);
   gtk_widget_class_bind_template_child (widget_class, BurrowPreferencesWindow, share_error_label);
   gtk_widget_class_bind_template_child (widget_class, BurrowPreferencesWindow, share_summary_label);
   gtk_widget_class_bind_template_child (widget_class, BurrowPreferencesWindow, slots_spin);
@@ -811,6 +1063,10 @@ burrow_preferences_window_class_init (BurrowPreferencesWindowClass *klass)
                                    choose_download_dir_action);
   gtk_widget_class_install_action (widget_class, "prefs.copy-keyprint", NULL,
                                    copy_keyprint_action);
+  gtk_widget_class_install_action (widget_class, "prefs.add-server", NULL, add_server_action);
+  gtk_widget_class_install_action (widget_class, "prefs.reset-servers", NULL,
+                                   reset_servers_action);
+  gtk_widget_class_bind_template_callback (widget_class, on_server_entry_activate_cb);
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "window.close", NULL);
 }

@@ -1,4 +1,5 @@
-/* burrow-preferences-window.h — nick, shared folders, downloads, connection, notifications
+/* burrow-preferences-window.h — nick, shared folders, downloads, connection, hub lists,
+ * notifications
  *
  * Copyright 2026 The Burrow authors
  *
@@ -34,6 +35,15 @@ const char              *burrow_preferences_window_get_connection_error
                                                                (BurrowPreferencesWindow *self);
 GtkEditable             *burrow_preferences_window_get_nick_entry (BurrowPreferencesWindow *self);
 GtkSpinButton           *burrow_preferences_window_get_slots_spin (BurrowPreferencesWindow *self);
+gboolean                 burrow_preferences_window_add_server  (BurrowPreferencesWindow *self,
+                                                                const char              *url);
+gboolean                 burrow_preferences_window_remove_server (BurrowPreferencesWindow *self,
+                                                                  const char            *url);
+void                     burrow_preferences_window_reset_servers (BurrowPreferencesWindow *self);
+char                    *burrow_preferences_window_dup_servers_text
+                                                               (BurrowPreferencesWindow *self);
+const char              *burrow_preferences_window_get_servers_error
+                                                               (BurrowPreferencesWindow *self);
 const char              *burrow_preferences_window_get_keyprint (BurrowPreferencesWindow *self);
 
 G_END_DECLS

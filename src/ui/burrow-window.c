@@ -13,6 +13,7 @@
 
 #include "burrow-application.h"
 #include "burrow-connectivity-page.h"
+#include "burrow-public-hubs-page.h"
 #include "burrow-hubs-page.h"
 #include "burrow-search-page.h"
 #include "burrow-transfers-page.h"
@@ -50,8 +51,8 @@ burrow_window_new (BurrowApplication *application)
  * burrow_window_get_page:
  * @self: a #BurrowWindow
  *
- * Returns: (nullable): the name of the visible page: "hubs", "search", "transfers" or
- *   "connectivity"
+ * Returns: (nullable): the name of the visible page: "hubs", "public-hubs", "search",
+ *   "transfers" or "connectivity"
  */
 const char *
 burrow_window_get_page (BurrowWindow *self)
@@ -349,6 +350,8 @@ on_application_notify_cb (BurrowWindow *self,
 
   client = burrow_application_get_client (BURROW_APPLICATION (app));
   burrow_hubs_page_set_client (self->hubs_page, client);
+  burrow_public_hubs_page_set_client (
+    BURROW_PUBLIC_HUBS_PAGE (gtk_stack_get_child_by_name (self->stack, "public-hubs")), client);
   burrow_connectivity_page_set_client (self->connectivity_page, client);
   burrow_search_page_set_client (self->search_page, client);
   burrow_transfers_page_set_client (self->transfers_page, client);
@@ -428,6 +431,7 @@ burrow_window_class_init (BurrowWindowClass *klass)
 
   g_type_ensure (BURROW_TYPE_CONNECTIVITY_PAGE);
   g_type_ensure (BURROW_TYPE_HUBS_PAGE);
+  g_type_ensure (BURROW_TYPE_PUBLIC_HUBS_PAGE);
   g_type_ensure (BURROW_TYPE_SEARCH_PAGE);
   g_type_ensure (BURROW_TYPE_TRANSFERS_PAGE);
 
