@@ -42,6 +42,7 @@ typedef struct
   guint64       failed_files;
   gchar        *last_progress;
   gboolean      interrupted;
+  gboolean      unmapping;   /* SIGINT/SIGTERM: deleting our port mappings before the exit */
   GPtrArray    *get_items;   /* get: the BurrowQueueItems we wait for */
   gchar        *out_dir;     /* get: download folder */
   BurrowHubSession *source_session; /* get: the hub of the user we browse */
@@ -1189,14 +1190,72 @@ on_hublist_refreshed (GObject      *source,
   quit (cli, EXIT_SUCCESS);
 }
 
+static void
+on_mappings_deleted (GObject      *source,
+                     GAsyncResult *result,
+                     gpointer      data)
+{
+  Cli *cli = data;
+
+  burrow_client_stop_port_mapping_finish (BURROW_CLIENT (source), result, NULL);
+  if (cli->unmapping)
+    {
+      cli->unmapping = FALSE;
+      quit (cli, EXIT_SUCCESS);
+    }
+}
+
+static gboolean
+on_unmap_deadline (gpointer data)
+{
+  Cli *cli = data;
+
+  if (cli->unmapping)
+    {
+      cli->unmapping = FALSE;
+      quit (cli, EXIT_SUCCESS);
+    }
+  return G_SOURCE_REMOVE;
+}
+
+/* The router's answers to our deletes may take a moment; an exit never waits more than this. */
+#define UNMAP_DEADLINE_S 4
+
 static gboolean
 on_signal (gpointer data)
 {
   Cli *cli = data;
 
   cli->interrupted = TRUE;
+  if (burrow_client_get_connectivity (cli->client) != NULL && !cli->unmapping)
+    {
+      /* a clean exit leaves no mapping on the router */
+      cli->unmapping = TRUE;
+      g_timeout_add_seconds (UNMAP_DEADLINE_S, on_unmap_deadline, cli);
+      burrow_client_stop_port_mapping_async (cli->client, NULL, on_mappings_deleted, cli);
+      return G_SOURCE_REMOVE;
+    }
   quit (cli, EXIT_SUCCESS);
   return G_SOURCE_REMOVE;
+}
+
+static void
+print_connectivity (BurrowConnectivity *connectivity,
+                    Cli                *cli)
+{
+  const BurrowConnectivityDecision *d = burrow_connectivity_get_decision (connectivity);
+  g_autofree gchar *json = NULL;
+
+  if (d == NULL)
+    return;
+  if (!cli->json)
+    {
+      g_print ("%s\n", d->sentence);
+      return;
+    }
+  json = burrow_connectivity_decision_to_json (d);
+  g_print ("%s\n", json);
+  fflush (stdout);
 }
 
 /* --- main ------------------------------------------------------------------------------- */
@@ -1281,6 +1340,7 @@ main (int   argc,
   gint wait_s = 5;
   gboolean json = FALSE;
   gboolean no_peer_tls = FALSE;
+  gboolean no_port_mapping = FALSE;
   guint n_args;
   gint command_index = -1;
   Cli cli = { 0, };
@@ -1289,7 +1349,8 @@ main (int   argc,
     { "nick", 0, 0, G_OPTION_ARG_STRING, &nick, N_("Nick to use on hubs"), N_("NICK") },
     { "password", 0, 0, G_OPTION_ARG_STRING, &password, N_("Password for registered nicks"), N_("PW") },
     { "share", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &shares, N_("Share a folder (repeatable)"), N_("DIR") },
-    { "mode", 0, 0, G_OPTION_ARG_STRING, &mode, N_("Connectivity: active or passive (default)"), N_("MODE") },
+    { "mode", 0, 0, G_OPTION_ARG_STRING, &mode, N_("Connectivity: auto (map a port on the router and find out), active or passive (default)"), N_("MODE") },
+    { "no-port-mapping", 0, 0, G_OPTION_ARG_NONE, &no_port_mapping, N_("Never ask the router for a port (no UPnP, NAT-PMP or PCP); kept in the data directory"), NULL },
     { "port", 0, 0, G_OPTION_ARG_INT, &port, N_("TCP/UDP port in active mode (0: random)"), N_("N") },
     { "encoding", 0, 0, G_OPTION_ARG_STRING, &encoding, N_("Character set of NMDC hubs (default CP1252)"), N_("NAME") },
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("One JSON event per line on stdout"), NULL },
@@ -1328,8 +1389,9 @@ main (int   argc,
                                                commands[command_index].usage);
       return usage_error (context, msg);
     }
-  if (mode != NULL && !g_str_equal (mode, "active") && !g_str_equal (mode, "passive"))
-    return usage_error (context, _("--mode must be active or passive"));
+  if (mode != NULL && !g_str_equal (mode, "active") && !g_str_equal (mode, "passive") &&
+      !g_str_equal (mode, "auto"))
+    return usage_error (context, _("--mode must be auto, active or passive"));
   if (port < 0 || port > 65535)
     return usage_error (context, _("--port must be between 0 and 65535"));
   if (nick != NULL && *nick == '\0')
@@ -1353,10 +1415,16 @@ main (int   argc,
       cli_clear (&cli);
       return EXIT_FAILURE;
     }
+  if (no_port_mapping)
+    for (BurrowMappingMethod m = BURROW_MAPPING_METHOD_PCP; m <= BURROW_MAPPING_METHOD_UPNP; m++)
+      burrow_client_set_port_mapping_enabled (cli.client, m, FALSE);
+  cli.json = json;
   if (mode != NULL)
     {
       burrow_client_set_mode (cli.client, g_str_equal (mode, "active") ? BURROW_CONNECTION_MODE_ACTIVE
+                                          : g_str_equal (mode, "auto") ? BURROW_CONNECTION_MODE_AUTO
                                                                        : BURROW_CONNECTION_MODE_PASSIVE);
+
       if (g_str_equal (mode, "active") &&
           burrow_client_get_mode (cli.client) != BURROW_CONNECTION_MODE_ACTIVE)
         {
@@ -1366,6 +1434,13 @@ main (int   argc,
         }
     }
 
+  /* automatic mode (asked for now, or kept from an earlier run): say what it decides */
+  if (burrow_client_get_connectivity (cli.client) != NULL)
+    {
+      g_signal_connect (burrow_client_get_connectivity (cli.client), "changed",
+                        G_CALLBACK (print_connectivity), &cli);
+      print_connectivity (burrow_client_get_connectivity (cli.client), &cli);
+    }
   if (no_peer_tls)
     burrow_nat_connector_set_tls (burrow_client_get_connector (cli.client), FALSE);
 

@@ -55,6 +55,8 @@ struct _BurrowClient
 
   BurrowConnectionMode  mode;
   guint16               port;          /* wanted port in active mode, 0 = any */
+  BurrowConnectivity   *connectivity;  /* automatic mode: decides active or passive */
+  gboolean              mapping_off[BURROW_MAPPING_METHOD_UPNP + 1]; /* port mapping settings */
 };
 
 enum {
@@ -75,11 +77,14 @@ static GParamSpec *properties[N_PROPS];
 
 G_DEFINE_FINAL_TYPE (BurrowClient, burrow_client, G_TYPE_OBJECT)
 
+static void stop_connectivity (BurrowClient *self);
+
 static void
 burrow_client_dispose (GObject *object)
 {
   BurrowClient *self = BURROW_CLIENT (object);
 
+  stop_connectivity (self);
   g_clear_object (&self->transfers);
   g_clear_object (&self->pool);
   g_clear_object (&self->download_queue);
@@ -424,9 +429,196 @@ burrow_client_get_connector (BurrowClient *self)
 static void
 connectivity_changed (BurrowClient *self)
 {
-  burrow_hub_list_set_port (self->hubs, burrow_nat_connector_get_port (self->connector));
+  burrow_hub_list_set_port (self->hubs, burrow_nat_connector_get_advertised_port (self->connector));
   burrow_search_router_set_udp_socket (self->search_router,
                                        burrow_nat_connector_get_udp_socket (self->connector));
+}
+
+/* --- automatic mode ---------------------------------------------------------------------- */
+
+static const gchar * const mapping_settings[] = {
+  [BURROW_MAPPING_METHOD_PCP] = "port-mapping-pcp-off",
+  [BURROW_MAPPING_METHOD_NAT_PMP] = "port-mapping-nat-pmp-off",
+  [BURROW_MAPPING_METHOD_UPNP] = "port-mapping-upnp-off",
+};
+
+/* The decision changed: act on it, announce it on every hub. */
+static void
+apply_decision (BurrowClient *self)
+{
+  const BurrowConnectivityDecision *d = burrow_connectivity_get_decision (self->connectivity);
+  gboolean active = d != NULL && d->mode == BURROW_CONNECTIVITY_ACTIVE;
+  BurrowPortMapper *mapper = burrow_connectivity_get_mapper (self->connectivity);
+
+  burrow_nat_connector_set_advertised (self->connector, active, active ? d->external_port : 0);
+  burrow_hub_list_set_mode (self->hubs, active ? BURROW_CONNECTION_MODE_ACTIVE
+                                               : BURROW_CONNECTION_MODE_PASSIVE);
+  connectivity_changed (self);
+  if (mapper != NULL && burrow_port_mapper_get_description_url (mapper) != NULL)
+    burrow_database_set_setting (self->database, "upnp-description-url",
+                                 burrow_port_mapper_get_description_url (mapper), NULL);
+}
+
+/* A finished attempt shows whether peers reach our port: one that connected to us after our
+ * own request confirms the mode; one that never came counts toward demotion. */
+static void
+on_attempt_finished (BurrowNatConnector *connector,
+                     BurrowPunchAttempt *attempt,
+                     BurrowClient       *self)
+{
+  BurrowPunchMethod method = burrow_punch_attempt_get_method (attempt);
+  gboolean sent_our_port = FALSE;
+
+  if (self->connectivity == NULL || !burrow_nat_connector_is_active (self->connector) ||
+      (method != BURROW_PUNCH_METHOD_DIRECT && method != BURROW_PUNCH_METHOD_INCOMING))
+    return;
+  for (guint i = 0; i < burrow_punch_attempt_get_n_steps (attempt); i++)
+    if (burrow_punch_attempt_get_step (attempt, i)->kind == BURROW_PUNCH_STEP_REQUEST_SENT)
+      sent_our_port = TRUE;
+  if (!sent_our_port)
+    return;
+  if (burrow_punch_attempt_get_result (attempt) == BURROW_PUNCH_RESULT_CONNECTED)
+    burrow_connectivity_note_reached (self->connectivity);
+  else if (burrow_punch_attempt_get_result (attempt) == BURROW_PUNCH_RESULT_FAILED &&
+           burrow_punch_attempt_get_error_code (attempt) == BURROW_NAT_ERROR_TIMED_OUT)
+    {
+      g_autofree gchar *peer = g_strdup_printf ("%s %s", burrow_punch_attempt_get_hub (attempt),
+                                                burrow_punch_attempt_get_peer_nick (attempt));
+
+      burrow_connectivity_note_unreached (self->connectivity, peer);
+    }
+}
+
+static void
+start_connectivity (BurrowClient *self)
+{
+  g_autoptr(BurrowPortMapper) mapper = NULL;
+  g_autofree gchar *url = burrow_database_dup_setting (self->database, "upnp-description-url");
+  guint16 port = burrow_nat_connector_get_port (self->connector);
+
+  if (self->connectivity != NULL || port == 0)
+    return;
+  mapper = burrow_port_mapper_new (port);
+  for (BurrowMappingMethod m = BURROW_MAPPING_METHOD_PCP; m <= BURROW_MAPPING_METHOD_UPNP; m++)
+    burrow_port_mapper_set_method_enabled (mapper, m, !self->mapping_off[m]);
+  burrow_port_mapper_set_description_url (mapper, url);
+  self->connectivity = burrow_connectivity_new (self->hubs, mapper);
+  g_signal_connect_object (self->connectivity, "changed", G_CALLBACK (apply_decision), self,
+                           G_CONNECT_SWAPPED);
+  burrow_connectivity_start (self->connectivity);
+  apply_decision (self);
+}
+
+static void
+stop_connectivity (BurrowClient *self)
+{
+  BurrowPortMapper *mapper;
+
+  if (self->connectivity == NULL)
+    return;
+  g_signal_handlers_disconnect_by_data (self->connectivity, self);
+  mapper = burrow_connectivity_get_mapper (self->connectivity);
+  /* the deletes go on by themselves (the mapper keeps itself alive until they are answered) */
+  if (mapper != NULL)
+    burrow_port_mapper_stop_async (mapper, NULL, NULL, NULL);
+  g_clear_object (&self->connectivity);
+  if (self->connector != NULL)
+    burrow_nat_connector_set_advertised (self->connector, TRUE, 0);
+}
+
+/**
+ * burrow_client_get_connectivity:
+ *
+ * Returns: (transfer none) (nullable): what decides the mode in automatic mode
+ */
+BurrowConnectivity *
+burrow_client_get_connectivity (BurrowClient *self)
+{
+  g_return_val_if_fail (BURROW_IS_CLIENT (self), NULL);
+
+  return self->connectivity;
+}
+
+/**
+ * burrow_client_set_port_mapping_enabled:
+ *
+ * Turns one port mapping protocol on or off (kept in the database); off means it sends no
+ * packet. Takes effect at the next mapping round (a restart of automatic mode).
+ */
+void
+burrow_client_set_port_mapping_enabled (BurrowClient        *self,
+                                        BurrowMappingMethod  method,
+                                        gboolean             enabled)
+{
+  g_return_if_fail (BURROW_IS_CLIENT (self));
+  g_return_if_fail (method > BURROW_MAPPING_METHOD_NONE && method <= BURROW_MAPPING_METHOD_UPNP);
+
+  self->mapping_off[method] = !enabled;
+  save_uint_setting (self, mapping_settings[method], !enabled);
+  if (self->connectivity != NULL)
+    burrow_port_mapper_set_method_enabled (burrow_connectivity_get_mapper (self->connectivity),
+                                           method, enabled);
+}
+
+gboolean
+burrow_client_get_port_mapping_enabled (BurrowClient        *self,
+                                        BurrowMappingMethod  method)
+{
+  g_return_val_if_fail (BURROW_IS_CLIENT (self), FALSE);
+  g_return_val_if_fail (method > BURROW_MAPPING_METHOD_NONE &&
+                        method <= BURROW_MAPPING_METHOD_UPNP, FALSE);
+
+  return !self->mapping_off[method];
+}
+
+static void
+on_mapper_stopped (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      data)
+{
+  GTask *task = data;
+
+  burrow_port_mapper_stop_finish (BURROW_PORT_MAPPER (source), result, NULL);
+  g_task_return_boolean (task, TRUE);
+  g_object_unref (task);
+}
+
+/**
+ * burrow_client_stop_port_mapping_async:
+ *
+ * Deletes our mappings on the router (clean exit) and completes when the router answered (or
+ * gave up). Automatic mode stays decided as it was until the client goes away.
+ */
+void
+burrow_client_stop_port_mapping_async (BurrowClient        *self,
+                                       GCancellable        *cancellable,
+                                       GAsyncReadyCallback  callback,
+                                       gpointer             user_data)
+{
+  GTask *task;
+
+  g_return_if_fail (BURROW_IS_CLIENT (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, burrow_client_stop_port_mapping_async);
+  if (self->connectivity == NULL || burrow_connectivity_get_mapper (self->connectivity) == NULL)
+    {
+      g_task_return_boolean (task, TRUE);
+      g_object_unref (task);
+      return;
+    }
+  burrow_port_mapper_stop_async (burrow_connectivity_get_mapper (self->connectivity), cancellable,
+                                 on_mapper_stopped, task);
+}
+
+gboolean
+burrow_client_stop_port_mapping_finish (BurrowClient  *self,
+                                        GAsyncResult  *result,
+                                        GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
 }
 
 /**
@@ -446,10 +638,16 @@ burrow_client_set_port (BurrowClient  *self,
       save_uint_setting (self, "port", port);
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PORT]);
     }
-  if (self->mode != BURROW_CONNECTION_MODE_ACTIVE)
+  if (self->mode == BURROW_CONNECTION_MODE_PASSIVE)
     return TRUE;
   if (!burrow_nat_connector_set_active (self->connector, TRUE, port, error))
     return FALSE;
+  if (self->mode == BURROW_CONNECTION_MODE_AUTO)
+    {
+      /* the mapping follows the new port */
+      stop_connectivity (self);
+      start_connectivity (self);
+    }
   connectivity_changed (self);
   return TRUE;
 }
@@ -507,6 +705,8 @@ burrow_client_new (const gchar  *data_dir,
   burrow_hub_list_set_description (self->hubs, self->description);
   self->search_router = burrow_search_router_new (self->hubs);
   self->connector = burrow_nat_connector_new (self->identity, self->hubs);
+  g_signal_connect_object (self->connector, "attempt-finished", G_CALLBACK (on_attempt_finished),
+                           self, 0);
   self->share = burrow_share_new (self->database, self->data_dir,
                                   burrow_identity_get_cid (self->identity), error);
   if (self->share == NULL)
@@ -538,7 +738,10 @@ burrow_client_new (const gchar  *data_dir,
       burrow_client_set_slots (self, value);
     if (load_uint_setting (self, "port", G_MAXUINT16, &value))
       self->port = (guint16) value;
-    if (load_uint_setting (self, "mode", BURROW_CONNECTION_MODE_ACTIVE, &value))
+    for (BurrowMappingMethod m = BURROW_MAPPING_METHOD_PCP; m <= BURROW_MAPPING_METHOD_UPNP; m++)
+      if (load_uint_setting (self, mapping_settings[m], 1, &value))
+        self->mapping_off[m] = value != 0;
+    if (load_uint_setting (self, "mode", BURROW_CONNECTION_MODE_AUTO, &value))
       burrow_client_set_mode (self, (BurrowConnectionMode) value);
   }
 
@@ -712,17 +915,33 @@ burrow_client_set_mode (BurrowClient         *self,
   save_uint_setting (self, "mode", mode);
   if (self->mode == mode)
     return;
-  if (!burrow_nat_connector_set_active (self->connector, mode == BURROW_CONNECTION_MODE_ACTIVE,
+  stop_connectivity (self);
+  if (!burrow_nat_connector_set_active (self->connector, mode != BURROW_CONNECTION_MODE_PASSIVE,
                                         self->port, &error))
     {
-      g_warning ("cannot switch to active mode: %s", error->message);
+      g_warning ("cannot listen on port %u: %s", self->port, error->message);
       mode = BURROW_CONNECTION_MODE_PASSIVE;
       if (self->mode == mode)
         return;
     }
   self->mode = mode;
-  connectivity_changed (self);
-  burrow_hub_list_set_mode (self->hubs, mode);
+  if (mode == BURROW_CONNECTION_MODE_AUTO)
+    {
+      /* one port for good: a mapping on the router stays valid across runs */
+      if (self->port == 0)
+        {
+          self->port = burrow_nat_connector_get_port (self->connector);
+          save_uint_setting (self, "port", self->port);
+          g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PORT]);
+        }
+      burrow_nat_connector_set_advertised (self->connector, FALSE, 0);
+      start_connectivity (self);
+    }
+  else
+    {
+      connectivity_changed (self);
+      burrow_hub_list_set_mode (self->hubs, mode);
+    }
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MODE]);
 }
 

@@ -16,6 +16,7 @@
 #include "burrow-favorite-hubs.h"
 #include "burrow-hub-list.h"
 #include "burrow-hub-session.h"
+#include "burrow-connectivity.h"
 #include "burrow-identity.h"
 #include "burrow-public-hubs.h"
 #include "burrow-search.h"
@@ -59,6 +60,19 @@ const gchar      *burrow_client_get_description (BurrowClient         *self);
 void              burrow_client_set_mode        (BurrowClient         *self,
                                                  BurrowConnectionMode  mode);
 BurrowConnectionMode burrow_client_get_mode     (BurrowClient         *self);
+BurrowConnectivity *burrow_client_get_connectivity (BurrowClient       *self);
+void              burrow_client_set_port_mapping_enabled (BurrowClient   *self,
+                                                 BurrowMappingMethod   method,
+                                                 gboolean              enabled);
+gboolean          burrow_client_get_port_mapping_enabled (BurrowClient   *self,
+                                                 BurrowMappingMethod   method);
+void              burrow_client_stop_port_mapping_async (BurrowClient    *self,
+                                                 GCancellable         *cancellable,
+                                                 GAsyncReadyCallback   callback,
+                                                 gpointer              user_data);
+gboolean          burrow_client_stop_port_mapping_finish (BurrowClient   *self,
+                                                 GAsyncResult         *result,
+                                                 GError              **error);
 
 gboolean          burrow_client_set_port        (BurrowClient         *self,
                                                  guint16               port,

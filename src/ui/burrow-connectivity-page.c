@@ -742,7 +742,8 @@ update_summary (BurrowConnectivityPage *self)
     return;
 
   connector = burrow_client_get_connector (self->client);
-  passive = burrow_client_get_mode (self->client) == BURROW_CONNECTION_MODE_PASSIVE;
+  /* automatic mode may have decided either way: what we act as is the connector's */
+  passive = !burrow_nat_connector_is_active (connector);
 
   /* How others reach us */
   if (passive)

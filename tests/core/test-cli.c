@@ -288,6 +288,73 @@ test_serve_until_signal (Fixture       *f,
   g_string_free (w.out, TRUE);
 }
 
+static gboolean
+output_has (gpointer data)
+{
+  gpointer *pair = data;
+  ServeWatch *w = pair[0];
+
+  return strstr (w->out->str, pair[1]) != NULL;
+}
+
+/* `--mode auto`: a `connectivity` event at once (passive until a hub tells our address), then,
+ * when the hub sees one of our own addresses, active and direct; bob sees alice announce TCP4.
+ * SIGTERM still exits 0 promptly. Port mapping off: no packet to a router. */
+static void
+test_serve_auto (Fixture       *f,
+                 gconstpointer  data)
+{
+  g_autoptr(BurrowTestHub) hub = NULL;
+  g_autoptr(BurrowTestAdcClient) bob = NULL;
+  g_autoptr(GSubprocess) proc = NULL;
+  g_autoptr(GError) error = NULL;
+  ServeWatch w = { g_string_new (NULL), FALSE, FALSE };
+  g_autofree gchar *line = NULL;
+  gpointer pending[2] = { &w, "\"why\":\"pending\"" };
+  gpointer direct[2] = { &w, "\"mode\":\"active\",\"method\":\"direct\"" };
+  gint64 signalled;
+
+  if (!have_cli () || (hub = start_hub ()) == NULL)
+    return;
+
+  {
+    const gchar * const args[] = { "--data-dir", f->dir, "--nick", "alice", "--json",
+                                   "--mode", "auto", "--no-port-mapping", "serve",
+                                   burrow_test_hub_get_uri (hub), NULL };
+    proc = burrow_test_spawn_cli (args);
+  }
+  read_next (g_subprocess_get_stdout_pipe (proc), &w);
+  g_assert_true (burrow_test_wait_until (output_has, pending, DEADLINE_MS));
+  g_assert_true (burrow_test_wait_until (output_has, direct, DEADLINE_MS));
+  g_assert_nonnull (strstr (w.out->str, "\"external_address\":\"127.0.0.1\""));
+  g_assert_nonnull (strstr (w.out->str, "\"family\":\"ipv4\""));
+  g_assert_nonnull (strstr (w.out->str, "\"confirmed\":false"));
+
+  bob = burrow_test_adc_client_connect (burrow_test_hub_get_port (hub), "bob", NULL, &error);
+  g_assert_no_error (error);
+  /* alice's INF, as the hub relays it, says she takes connections */
+  do
+    {
+      g_clear_pointer (&line, g_free);
+      g_assert_true (burrow_test_adc_client_wait_for (bob, "BINF", DEADLINE_MS, &line, &error));
+    }
+  while (strstr (line, "NIalice") == NULL && strstr (line, "TCP4") == NULL);
+  while (strstr (line, "TCP4") == NULL)
+    {
+      g_clear_pointer (&line, g_free);
+      g_assert_true (burrow_test_adc_client_wait_for (bob, "BINF", DEADLINE_MS, &line, &error));
+    }
+
+  signalled = g_get_monotonic_time ();
+  g_subprocess_send_signal (proc, SIGTERM);
+  g_assert_true (burrow_test_wait_for_flag (&w.eof, DEADLINE_MS));
+  g_assert_true (g_subprocess_wait (proc, NULL, &error));
+  g_assert_true (g_subprocess_get_if_exited (proc));
+  g_assert_cmpint (g_subprocess_get_exit_status (proc), ==, 0);
+  g_assert_cmpint (g_get_monotonic_time () - signalled, <, 5 * G_USEC_PER_SEC);
+  g_string_free (w.out, TRUE);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -298,6 +365,7 @@ main (int   argc,
   g_test_add ("/burrow/cli/commands/runtime-failure", Fixture, NULL, set_up, test_runtime_failure, tear_down);
   g_test_add ("/burrow/cli/commands/users-and-chat", Fixture, NULL, set_up, test_users_and_chat, tear_down);
   g_test_add ("/burrow/cli/commands/serve-until-signal", Fixture, NULL, set_up, test_serve_until_signal, tear_down);
+  g_test_add ("/burrow/cli/commands/serve-auto", Fixture, NULL, set_up, test_serve_auto, tear_down);
 
   return g_test_run ();
 }

@@ -192,6 +192,89 @@ test_no_mapper (Fixture       *f,
   g_assert_cmpuint (f->changes, ==, before);
 }
 
+static gboolean
+alice_confirmed (gpointer data)
+{
+  BurrowConnectivity *c = burrow_client_get_connectivity (data);
+  const BurrowConnectivityDecision *d = c ? burrow_connectivity_get_decision (c) : NULL;
+
+  return d != NULL && d->confirmed;
+}
+
+static gboolean
+alice_active_on_hub (gpointer data)
+{
+  BurrowUser *alice = burrow_hub_session_lookup_nick (data, "alice");
+
+  return alice != NULL && burrow_user_is_active (alice);
+}
+
+/* The client in automatic mode, end to end on loopback: the hub sees one of our addresses, so
+ * alice becomes active by herself and announces it; passive bob reaches her port after her
+ * $CTM-answer to his RCM, and that inbound connection confirms her mode. No packet goes to a
+ * router: port mapping is off. */
+static void
+test_client_auto (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_autofree gchar *bob_dir = NULL;
+  g_autoptr(BurrowClient) bob = NULL;
+  g_autoptr(GError) error = NULL;
+  g_auto(BurrowTestResult) r = BURROW_TEST_RESULT_INIT;
+  g_autoptr(BurrowPeerConnection) peer = NULL;
+  BurrowHubSession *bob_session;
+  const BurrowConnectivityDecision *d;
+
+  if (f->hub == NULL)
+    {
+      g_test_skip ("uhub is not installed");
+      return;
+    }
+  for (BurrowMappingMethod m = BURROW_MAPPING_METHOD_PCP; m <= BURROW_MAPPING_METHOD_UPNP; m++)
+    burrow_client_set_port_mapping_enabled (f->client, m, FALSE);
+  burrow_client_set_mode (f->client, BURROW_CONNECTION_MODE_AUTO);
+  g_assert_cmpint (burrow_client_get_mode (f->client), ==, BURROW_CONNECTION_MODE_AUTO);
+  g_assert_nonnull (burrow_client_get_connectivity (f->client));
+  /* one port for good */
+  {
+    guint port = 0;
+
+    g_object_get (f->client, "port", &port, NULL);
+    g_assert_cmpuint (port, !=, 0);
+  }
+  /* undecided: passive, though listening */
+  g_assert_false (burrow_nat_connector_is_active (burrow_client_get_connector (f->client)));
+
+  burrow_test_join_hub (f->client, burrow_test_hub_get_uri (f->hub));
+  bob_dir = g_build_filename (f->dir, "bob", NULL);
+  bob = burrow_client_new (bob_dir, &error);
+  g_assert_no_error (error);
+  burrow_client_set_nick (bob, "bob");
+  bob_session = burrow_test_join_hub (bob, burrow_test_hub_get_uri (f->hub));
+
+  /* decided active (direct); bob sees her as active through the hub */
+  g_assert_true (burrow_test_wait_until (alice_active_on_hub, bob_session, DEADLINE_MS));
+  d = burrow_connectivity_get_decision (burrow_client_get_connectivity (f->client));
+  g_assert_cmpint (d->mode, ==, BURROW_CONNECTIVITY_ACTIVE);
+  g_assert_cmpint (d->reason, ==, BURROW_CONNECTIVITY_REASON_DIRECT);
+  g_assert_false (d->confirmed);
+  g_assert_true (burrow_nat_connector_is_active (burrow_client_get_connector (f->client)));
+
+  /* bob (passive) connects: alice answers his RCM with her port, and he comes in */
+  burrow_nat_connector_connect_async (burrow_client_get_connector (bob), bob_session,
+                                      burrow_hub_session_lookup_nick (bob_session, "alice"), NULL,
+                                      burrow_test_result_cb, &r);
+  peer = burrow_nat_connector_connect_finish (burrow_client_get_connector (bob),
+                                              burrow_test_result_wait (&r, DEADLINE_MS), NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (burrow_test_wait_until (alice_confirmed, f->client, DEADLINE_MS));
+  burrow_peer_connection_close (peer);
+
+  /* back to manual: no engine left */
+  burrow_client_set_mode (f->client, BURROW_CONNECTION_MODE_PASSIVE);
+  g_assert_null (burrow_client_get_connectivity (f->client));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -202,6 +285,8 @@ main (int   argc,
               test_direct, fixture_tear_down);
   g_test_add ("/burrow/connectivity/engine/no-mapper", Fixture, "10.0.0.5", fixture_set_up,
               test_no_mapper, fixture_tear_down);
+  g_test_add ("/burrow/connectivity/engine/client-auto", Fixture, "127.0.0.1", fixture_set_up,
+              test_client_auto, fixture_tear_down);
 
   return g_test_run ();
 }

@@ -41,11 +41,14 @@ typedef enum
  * BurrowConnectionMode:
  * @BURROW_CONNECTION_MODE_PASSIVE: no listening port (announces NAT0)
  * @BURROW_CONNECTION_MODE_ACTIVE: accepts incoming connections (TCP4/UDP4)
+ * @BURROW_CONNECTION_MODE_AUTO: the engine decides active or passive by itself (maps a port on
+ *   the router, checks what the hubs see); sessions only ever get the decided mode
  */
 typedef enum
 {
   BURROW_CONNECTION_MODE_PASSIVE,
   BURROW_CONNECTION_MODE_ACTIVE,
+  BURROW_CONNECTION_MODE_AUTO,
 } BurrowConnectionMode;
 
 /**

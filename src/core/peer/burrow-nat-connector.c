@@ -129,6 +129,9 @@ struct _BurrowNatConnector
   BurrowListener       *listener;       /* active mode */
   BurrowInbound        *inbound;        /* connections to our port not yet identified */
   gboolean              plain_only;     /* ask for ADC/1.0 even when TLS is possible */
+  gboolean              listen_only;    /* automatic mode, undecided or passive: the listener
+                                         * takes connections, we still act as a passive user */
+  guint16               advertised_port; /* the router's external port of a mapping; 0: ours */
   BurrowPeerSourceFunc  source_func;
   BurrowPeerSlotFunc    slot_func;
   gpointer              source_data;
@@ -525,6 +528,20 @@ choose_protocol (BurrowNatConnector *self,
       (burrow_user_supports_tls (user) || burrow_user_get_keyprint (user) != NULL))
     return PROTO_TLS;
   return PROTO_PLAIN;
+}
+
+/* Whether we act as an active user: our port takes connections and we announce it. */
+static gboolean
+is_active (BurrowNatConnector *self)
+{
+  return self->listener != NULL && burrow_listener_is_running (self->listener) && !self->listen_only;
+}
+
+/* The port we tell peers to connect to: the router's external port when it maps ours. */
+static guint16
+port_to_announce (BurrowNatConnector *self)
+{
+  return self->advertised_port != 0 ? self->advertised_port : burrow_listener_get_port (self->listener);
 }
 
 /* @nmdc: whether the request came from an NMDC hub (NMDC, NMDCS), else ADC's */
@@ -1273,7 +1290,7 @@ on_nmdc_request (BurrowNatConnector         *self,
 {
   BurrowUser *user = request->user;
   const gchar *protocol = request->protocol;
-  gboolean active = self->listener != NULL && burrow_listener_is_running (self->listener);
+  gboolean active = is_active (self);
   const gchar *ip = burrow_user_get_ip4 (user);
   Expect *e;
 
@@ -1414,7 +1431,7 @@ on_nmdc_request (BurrowNatConnector         *self,
   e->state = EXPECT_INCOMING;
   expect_arm_timeout (e, BURROW_NAT_REQUEST_TIMEOUT_MS);
   {
-    guint16 our_port = burrow_listener_get_port (self->listener);
+    guint16 our_port = port_to_announce (self);
     g_autoptr(GError) error = NULL;
 
     if (send_request (e, BURROW_CONNECT_KIND_CONNECT, our_port, &error))
@@ -1432,7 +1449,7 @@ on_connect_request (BurrowHubList              *hubs,
 {
   BurrowUser *user = request->user;
   const gchar *protocol = request->protocol;
-  gboolean active = self->listener != NULL && burrow_listener_is_running (self->listener);
+  gboolean active = is_active (self);
   Expect *e;
 
   if (burrow_user_is_nmdc (user))
@@ -1480,7 +1497,7 @@ on_connect_request (BurrowHubList              *hubs,
   /* REVERSE (RCM) */
   if (active)
     {
-      guint16 our_port = burrow_listener_get_port (self->listener);
+      guint16 our_port = port_to_announce (self);
 
       e = expect_new (self, session, user, request->token, protocol, BURROW_PUNCH_ROLE_RESPONDER,
                       BURROW_PUNCH_METHOD_INCOMING);
@@ -1558,7 +1575,7 @@ burrow_nat_connector_connect_async (BurrowNatConnector  *self,
 {
   g_autoptr(GTask) task = NULL;
   g_autofree gchar *token = new_token ();
-  gboolean active = self->listener != NULL && burrow_listener_is_running (self->listener);
+  gboolean active = is_active (self);
   const gchar *protocol;
   g_autoptr(GError) error = NULL;
   BurrowConnectKind kind = BURROW_CONNECT_KIND_REVERSE;
@@ -1594,7 +1611,7 @@ burrow_nat_connector_connect_async (BurrowNatConnector  *self,
                       BURROW_PUNCH_METHOD_DIRECT);
       e->state = EXPECT_INCOMING;
       kind = BURROW_CONNECT_KIND_CONNECT;
-      port = burrow_listener_get_port (self->listener);
+      port = port_to_announce (self);
     }
   else if (burrow_user_is_active (user))
     {
@@ -1898,6 +1915,51 @@ burrow_nat_connector_set_active (BurrowNatConnector  *self,
       g_signal_connect (self->listener, "incoming", G_CALLBACK (on_listener_incoming), self);
     }
   return burrow_listener_start (self->listener, port, error);
+}
+
+/**
+ * burrow_nat_connector_set_advertised:
+ * @active: %FALSE: keep the listener but act as a passive user (automatic mode before it
+ *   decided, or when it decided passive)
+ * @port: the port to announce in our requests (a mapping's external port), 0 for ours
+ *
+ * Automatic connectivity listens from the start and decides later whether we are reachable.
+ */
+void
+burrow_nat_connector_set_advertised (BurrowNatConnector *self,
+                                     gboolean            active,
+                                     guint16             port)
+{
+  g_return_if_fail (BURROW_IS_NAT_CONNECTOR (self));
+
+  self->listen_only = !active;
+  self->advertised_port = port;
+}
+
+/**
+ * burrow_nat_connector_is_active:
+ *
+ * Returns: whether we act as an active user (listening, and announcing it)
+ */
+gboolean
+burrow_nat_connector_is_active (BurrowNatConnector *self)
+{
+  g_return_val_if_fail (BURROW_IS_NAT_CONNECTOR (self), FALSE);
+
+  return is_active (self);
+}
+
+/**
+ * burrow_nat_connector_get_advertised_port:
+ *
+ * Returns: the port peers are told to connect to (0 when passive)
+ */
+guint16
+burrow_nat_connector_get_advertised_port (BurrowNatConnector *self)
+{
+  g_return_val_if_fail (BURROW_IS_NAT_CONNECTOR (self), 0);
+
+  return is_active (self) ? port_to_announce (self) : 0;
 }
 
 guint16

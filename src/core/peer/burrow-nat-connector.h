@@ -42,6 +42,11 @@ gboolean              burrow_nat_connector_set_active     (BurrowNatConnector   
                                                            guint16                port,
                                                            GError               **error);
 guint16               burrow_nat_connector_get_port       (BurrowNatConnector    *self);
+void                  burrow_nat_connector_set_advertised (BurrowNatConnector    *self,
+                                                           gboolean               active,
+                                                           guint16                port);
+gboolean              burrow_nat_connector_is_active      (BurrowNatConnector    *self);
+guint16               burrow_nat_connector_get_advertised_port (BurrowNatConnector *self);
 GSocket              *burrow_nat_connector_get_udp_socket (BurrowNatConnector    *self);
 void                  burrow_nat_connector_set_tls         (BurrowNatConnector   *self,
                                                             gboolean              tls);
