@@ -143,17 +143,11 @@ wait_idle (Fixture *fixture,
   g_assert_true (burrow_test_wait_until (idle_reached, &wait, timeout_ms));
 }
 
-static gboolean
-never (gpointer user_data)
-{
-  return FALSE;
-}
-
 /* Runs the main context for @ms milliseconds. */
 static void
 iterate_for (guint ms)
 {
-  burrow_test_wait_until (never, NULL, ms);
+  burrow_test_iterate_for (ms);
 }
 
 static void
