@@ -230,22 +230,6 @@ class LoopNcdc (dcpeers.Ncdc):
   def _shell_command (self):
     return 'exec ncdc -c %s' % dcpeers.shlex.quote(self.dir)
 
-  def join_nmdc (self, url, min_users, timeout=30, with_share=True):
-    """/open an NMDC hub; waits until ncdc lists at least min_users (and, with_share, until its
-    start-up share refresh is over)."""
-    self.command('/open lab %s' % url)
-    joined = r'\[(active[^\]]*|passive)\] \[nmdc\].* (\d+) users'
-
-    def ready (s):
-      m = re.search(joined, s)
-      if m is None or int(m.group(2)) < min_users:
-        return False
-      return not with_share or 'File list incomplete' not in s
-    s = self.wait_screen(ready, timeout)
-    if s is None:
-      raise PeerError('ncdc did not join the NMDC hub:\n%s' % self.screen())
-    return s
-
   def pid (self):
     r = self.tmux('list-panes', '-t', self.session, '-F', '#{pane_pid}')
     try:
