@@ -494,7 +494,7 @@ def cell_ncdc_both (lab, hub, cli, cell, report):
 
 
 KINDS = {
-  'nmdc-eiskalt-natt': (cell_eiskalt_natt, 'eiskaltdcpp-daemon'),
+  'eiskalt-natt': (cell_eiskalt_natt, 'eiskaltdcpp-daemon'),
   'eiskalt-skips': (cell_eiskalt_skips, 'eiskaltdcpp-daemon'),
   'eiskalt-both': (cell_eiskalt_both, 'eiskaltdcpp-daemon'),
   'ncdc-both': (cell_ncdc_both, 'ncdc'),
