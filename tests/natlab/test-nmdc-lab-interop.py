@@ -19,7 +19,7 @@
 #                         asked to download Burrow's list (list.download). eiskalt 2.4.2 drops a
 #                         source whose tag says M:P and never sends $RevConnectToMe (NMDC.md §0
 #                         fact 3). Once its queue has not changed for SETTLE_QUIET s (at most
-#                         SETTLE_MAX): bob is no source of his list in eiskalt's queue; the hub log
+#                         SETTLE_MAX): bob's list is queued without bob as its source; the hub log
 #                         has no $RevConnectToMe/$ConnectToMe from eiskalt to Burrow and none from
 #                         Burrow at all (so no N/R port); Burrow printed no punch record and no
 #                         error; both are still logged in (hub `users`), serve still runs.
@@ -382,7 +382,9 @@ def cell_eiskalt_skips (lab, hub, cli, cell, report):
     lists = {k: v for k, v in (q if isinstance(q, dict) else {}).items()
              if os.path.basename(k).startswith('bob.')}
     entry = next(iter(lists.values()), {})
-    if 'bob' in str(entry.get('Users')):
+    if not lists:
+      problems.append('eiskalt did not queue bob\'s list at all: %s' % json.dumps(q)[:1500])
+    elif 'bob' in str(entry.get('Users')):
       problems.append('eiskalt still holds bob as a source of his list: %s' % json.dumps(entry))
     users = hub_users(hub)
     for nick in (eis.nick, 'bob'):
