@@ -452,7 +452,8 @@ class Ncdc:
   def set (self, key, value):
     """/set KEY VALUE, waiting for ncdc's echo of the new value."""
     self.command('/set %s %s' % (key, value), r'global\.%s = %s' % (re.escape(key),
-                                                                  re.escape(str(value))))
+                                                                  re.escape(str(value))),
+                 timeout=15)
 
   def configure (self, active, port=None, tls_force=False, download_dir=None):
     self.set('nick', self.nick)

@@ -1,6 +1,7 @@
 #!/usr/bin/python3
 # test-nmdc-lab-interop.py — Burrow with real NMDC clients in the NAT lab (NATLAB.md), on the NMDC
-# test hub (tests/nmdc/nmdc-hub.py, verlihub profile, preset tests) in the wan namespace (issue #15).
+# test hub (tests/nmdc/nmdc-hub.py, verlihub profile, preset tests) in the wan namespace
+# (issue #15).
 #
 # Copyright 2026 The Burrow authors
 #
@@ -37,7 +38,8 @@
 #                         transfers.log must hold the complete upload and download.
 #   nmdc-ncdc-*-force     the same with ncdc's tls_policy force, which makes ncdc refuse a plain
 #                         hub: the hub speaks nmdcs (dcpeers.start_nmdcs_hub).
-# eiskalt gets Burrow's file as in test-interop-files.py: magnet.add, list.download, queue.matchlists.
+# eiskalt gets Burrow's file as in test-interop-files.py: magnet.add, list.download,
+# queue.matchlists.
 # Exit 77 (skipped, with the reason) when not root, when namespaces / nftables are unusable or when
 # the peer program, tmux or rhash is not installed; 1 when a lab cannot be built as root.
 #
@@ -46,6 +48,7 @@
 
 import json
 import os
+import re
 import sys
 import time
 
@@ -305,6 +308,16 @@ def cell_eiskalt_natt (lab, hub, cli, cell, report):
   finally:
     eis.stop()
     report['peer_log'] = eis.proc.stdout_text()
+  # on the wire (NMDC.md §3.1): eiskalt's TLS NAT traversal port `NS` with its nick last, then
+  # Burrow's `RS`
+  sent = [(nick, line) for d, nick, line in hub_log(hub) if d == '<<'
+          and line.startswith('$ConnectToMe ')]
+  ns = [l for n, l in sent
+        if n == eis.nick and re.fullmatch(r'\$ConnectToMe alice \S+:\d+NS eisB', l)]
+  rs = [l for n, l in sent
+        if n == 'alice' and re.fullmatch(r'\$ConnectToMe eisB \S+:\d+RS( \S+)?', l)]
+  if not ns or not rs:
+    problems.append('the hub did not see eiskalt\'s NS and Burrow\'s RS line: %s' % sent)
   return problems
 
 
