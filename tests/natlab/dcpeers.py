@@ -552,11 +552,20 @@ class Ncdc:
   def browse_download (self, nick, path, timeout=60):
     """Downloads one file through ncdc's file list browser: /browse nick, switch to its tab,
     walk down the directories of path (Right enters the selected one, which must be the only
-    entry), and queue the file with 'd'. Each step waits for the screen to show its result."""
-    self.send('/browse %s' % nick)
+    entry), and queue the file with 'd'. Each step waits for the screen to show its result.
+    When ncdc answers that it knows no such user (the user's login is still on its way to it),
+    /browse is sent again."""
     tab = r'(\d+)[:!.]?/%s\b' % re.escape(nick)
-    s = self.wait_screen(lambda s: re.search(tab, s) is not None, timeout)
-    if s is None:
+    unknown = 'No user found with that name.'
+    deadline = time.monotonic() + timeout
+    while True:
+      before = self.screen().count(unknown)
+      self.send('/browse %s' % nick)
+      s = self.wait_screen(lambda s: re.search(tab, s) is not None or s.count(unknown) > before,
+                           max(0, deadline - time.monotonic()))
+      if s is None or re.search(tab, s) is not None or time.monotonic() > deadline:
+        break
+    if s is None or re.search(tab, s) is None:
       raise PeerError('ncdc opened no browse tab for %s:\n%s' % (nick, self.screen()))
     self.key('M-%s' % re.search(tab, s).group(1))
     parts = [p for p in path.split('/') if p]

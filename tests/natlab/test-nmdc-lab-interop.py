@@ -242,6 +242,17 @@ def hub_users (hub, timeout=15):
   raise CellFailure('the NMDC hub did not answer `users`')
 
 
+def wait_relayed (hub, to, nick, timeout=60):
+  """Waits (polling the hub log, 50 ms) until the hub has sent nick's $MyINFO to the user to."""
+  deadline = time.monotonic() + timeout
+  while time.monotonic() < deadline:
+    if any(d == '>>' and n == to and l.startswith('$MyINFO $ALL %s ' % nick)
+           for d, n, l in hub_log(hub)):
+      return
+    time.sleep(0.05)
+  raise CellFailure('the hub did not relay %s\'s $MyINFO to %s within %d s' % (nick, to, timeout))
+
+
 def hub_log (hub):
   """[(direction, nick, line)] of the hub's protocol log; << is what the hub received."""
   out = []
@@ -481,6 +492,7 @@ def cell_ncdc_both (lab, hub, cli, cell, report):
     words.append(burrow_gets(lab, hub, cli, cell, nc.nick, '/ncshare/' + NAME, data, tth, report,
                              problems))
     b = start_serve(lab, cli, hub, cell, bshare)
+    wait_relayed(hub, nc.nick, 'bob')
     t0 = time.monotonic()
     nc.browse_download('bob', '/Lab/' + NAME, timeout=TRANSFER_TIMEOUT)
     got = dcpeers.wait_file(os.path.join(dl, NAME), SIZE, TRANSFER_TIMEOUT)
