@@ -17,6 +17,8 @@
 # LoopNcdc: ncdc in a detached tmux session on its own tmux socket. Its NMDC hub encoding defaults
 #   to UTF-8 (set it per hub with /hset encoding); it needs ` Pk=` in the hub's $Lock.
 # Hub: nmdc-hub.py as a child process: READY line, control commands over stdin, log to a file.
+# The frame the loopback scripts share: require (skip, exit 77), check (one line per assertion),
+# run_json (one burrow-cli --json command) and scratch (a temporary directory).
 
 import contextlib
 import json
