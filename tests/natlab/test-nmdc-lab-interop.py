@@ -121,7 +121,7 @@ def missing_steps (rec, want):
 
 def check_punches (recs, method, who, problems):
   """Every connection Burrow made or took: connected, by method, over NMDCS, in the role and with
-  the steps of that method."""
+  the steps of that method, with both its addresses (the Connectivity page shows them)."""
   if not recs:
     problems.append('%s printed no punch record' % who)
   role = 'responder' if method == 'incoming' else 'initiator'
@@ -133,6 +133,9 @@ def check_punches (recs, method, who, problems):
     if (rec.get('method'), rec.get('protocol'), rec.get('role')) != (method, 'NMDCS', role):
       problems.append('%s: connection by %r over %r as %r, expected %s over NMDCS as %s' %
                       (who, rec.get('method'), rec.get('protocol'), rec.get('role'), method, role))
+    if not rec.get('local') or not rec.get('remote'):
+      problems.append('%s: the record lacks its addresses (local %r, remote %r)' %
+                      (who, rec.get('local'), rec.get('remote')))
     miss = missing_steps(rec, STEPS[method])
     if miss:
       problems.append('%s: the record lacks the steps %s (has %s)' %
