@@ -70,7 +70,7 @@ wait_until (WaitPredicate predicate,
   if (predicate (data))
     return TRUE;
 
-  timeout = g_timeout_source_new (timeout_ms);
+  timeout = g_timeout_source_new (burrow_test_deadline_ms (timeout_ms));
   g_source_set_callback (timeout, deadline_cb, &expired, NULL);
   g_source_attach (timeout, context);
   while (!predicate (data) && !expired)

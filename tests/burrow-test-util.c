@@ -23,6 +23,20 @@ on_deadline_cb (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+/* Sanitizer builds run several times slower: their test setup sets BURROW_TEST_DEADLINE_SCALE
+ * (tests/meson.build), and every deadline a test waits on grows by that factor. A wait still
+ * ends as soon as its event happens; only a missing event takes longer to fail. */
+guint
+burrow_test_deadline_ms (guint ms)
+{
+  const gchar *scale = g_getenv ("BURROW_TEST_DEADLINE_SCALE");
+  guint64 factor;
+
+  if (scale == NULL || !g_ascii_string_to_unsigned (scale, 10, 1, 10, &factor, NULL))
+    return ms;
+  return (guint) MIN ((guint64) ms * factor, G_MAXUINT);
+}
+
 gboolean
 burrow_test_wait_until (BurrowTestPredicate predicate,
                         gpointer            user_data,
@@ -31,7 +45,7 @@ burrow_test_wait_until (BurrowTestPredicate predicate,
   gboolean expired = FALSE;
   guint id;
 
-  id = g_timeout_add (timeout_ms, on_deadline_cb, &expired);
+  id = g_timeout_add (burrow_test_deadline_ms (timeout_ms), on_deadline_cb, &expired);
   while (!predicate (user_data) && !expired)
     g_main_context_iteration (NULL, TRUE);
   if (!expired)

@@ -22,6 +22,8 @@ gboolean  burrow_test_wait_for_flag  (const gboolean *flag,
  * each dispatched event, so its state must change in a main-context callback (or a source must
  * wake the context up). */
 typedef gboolean (*BurrowTestPredicate) (gpointer user_data);
+/* @ms, stretched in sanitizer builds (BURROW_TEST_DEADLINE_SCALE). */
+guint     burrow_test_deadline_ms    (guint               ms);
 gboolean  burrow_test_wait_until     (BurrowTestPredicate predicate,
                                       gpointer            user_data,
                                       guint               timeout_ms);

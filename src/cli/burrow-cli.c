@@ -1040,6 +1040,155 @@ on_connected_cb (GObject      *source,
   logged_in (cli, session);
 }
 
+/* --- hublist ---------------------------------------------------------------------------- */
+
+static gchar *
+format_age (gint64 seconds)
+{
+  if (seconds < 60)
+    return g_strdup (_("less than a minute"));
+  if (seconds < 3600)
+    return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u minute", "%u minutes", seconds / 60),
+                            (guint) (seconds / 60));
+  if (seconds < 2 * 86400)
+    return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u hour", "%u hours", seconds / 3600),
+                            (guint) (seconds / 3600));
+  return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u day", "%u days", seconds / 86400),
+                          (guint) (seconds / 86400));
+}
+
+/* How each list server fared: JSON events on stdout, or lines on stderr. */
+static void
+print_hublist_sources (Cli *cli)
+{
+  GPtrArray *sources = burrow_public_hubs_get_sources (burrow_client_get_public_hubs (cli->client));
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+
+  for (guint i = 0; i < sources->len; i++)
+    {
+      BurrowPublicHubSource *source = g_ptr_array_index (sources, i);
+      gint64 age = source->fetched > 0 ? MAX (now - source->fetched, 0) : 0;
+
+      if (cli->json)
+        {
+          g_autoptr(GString) out = g_string_new ("{\"event\":\"hublist-source\",");
+
+          burrow_json_append_member (out, "url", source->url);
+          g_string_append_printf (out, ",\"hubs\":%u,\"skipped\":%u,\"cached\":%s,"
+                                  "\"fetched\":%" G_GINT64_FORMAT ",\"age\":%" G_GINT64_FORMAT ",",
+                                  source->n_hubs, source->n_skipped,
+                                  source->from_cache ? "true" : "false", source->fetched, age);
+          burrow_json_append_member (out, "error", source->error ? source->error->message : NULL);
+          g_string_append (out, ",\"error-domain\":");
+          burrow_json_append_string (out, source->error ? g_quark_to_string (source->error->domain)
+                                                        : NULL);
+          g_string_append_printf (out, ",\"error-code\":%d}\n",
+                                  source->error ? source->error->code : 0);
+          fputs (out->str, stdout);
+        }
+      else if (source->fetched == 0)
+        g_printerr ("%s: %s\n", source->url, source->error ? source->error->message : "");
+      else if (source->from_cache)
+        {
+          g_autofree gchar *age_text = format_age (age);
+
+          g_printerr (g_dngettext (GETTEXT_PACKAGE,
+                                   "%s: %u hub from the cached copy, %s old (%s)\n",
+                                   "%s: %u hubs from the cached copy, %s old (%s)\n",
+                                   source->n_hubs),
+                      source->url, source->n_hubs, age_text,
+                      source->error ? source->error->message : "");
+        }
+      else
+        g_printerr (g_dngettext (GETTEXT_PACKAGE, "%s: %u hub\n", "%s: %u hubs\n", source->n_hubs),
+                    source->url, source->n_hubs);
+    }
+  fflush (stdout);
+}
+
+static void
+print_public_hub (Cli             *cli,
+                  BurrowPublicHub *hub)
+{
+  const gchar *protocol = burrow_public_hub_protocol_name (burrow_public_hub_get_protocol (hub));
+
+  if (cli->json)
+    {
+      g_autoptr(GString) out = g_string_new ("{\"event\":\"hub\",");
+      gchar reliability[G_ASCII_DTOSTR_BUF_SIZE];
+
+      burrow_json_append_member (out, "name", burrow_public_hub_get_name (hub));
+      g_string_append_c (out, ',');
+      burrow_json_append_member (out, "address", burrow_public_hub_get_address (hub));
+      g_string_append_c (out, ',');
+      burrow_json_append_member (out, "protocol", protocol);
+      g_string_append_printf (out, ",\"users\":%u,\"shared\":%" G_GUINT64_FORMAT ","
+                              "\"min-share\":%" G_GUINT64_FORMAT ",\"min-slots\":%u,"
+                              "\"max-hubs\":%u,\"max-users\":%u,\"reliability\":%s,",
+                              burrow_public_hub_get_users (hub), burrow_public_hub_get_shared (hub),
+                              burrow_public_hub_get_min_share (hub),
+                              burrow_public_hub_get_min_slots (hub),
+                              burrow_public_hub_get_max_hubs (hub),
+                              burrow_public_hub_get_max_users (hub),
+                              g_ascii_dtostr (reliability, sizeof reliability,
+                                              burrow_public_hub_get_reliability (hub)));
+      burrow_json_append_member (out, "description", burrow_public_hub_get_description (hub));
+      g_string_append_c (out, ',');
+      burrow_json_append_member (out, "country", burrow_public_hub_get_country (hub));
+      g_string_append_c (out, ',');
+      burrow_json_append_member (out, "encoding", burrow_public_hub_get_encoding (hub));
+      g_string_append_c (out, ',');
+      burrow_json_append_member (out, "software", burrow_public_hub_get_software (hub));
+      g_string_append_c (out, ',');
+      burrow_json_append_member (out, "rating", burrow_public_hub_get_rating (hub));
+      g_string_append_c (out, ',');
+      burrow_json_append_member (out, "source", burrow_public_hub_get_source (hub));
+      g_string_append_printf (out, ",\"fetched\":%" G_GINT64_FORMAT "}\n",
+                              burrow_public_hub_get_fetched (hub));
+      fputs (out->str, stdout);
+    }
+  else
+    {
+      g_autofree gchar *share = g_format_size (burrow_public_hub_get_shared (hub));
+
+      /* name, address, users, share, protocol: tab-separated (the parser keeps tabs out) */
+      printf ("%s\t%s\t%u\t%s\t%s\n", burrow_public_hub_get_name (hub),
+              burrow_public_hub_get_address (hub), burrow_public_hub_get_users (hub), share,
+              protocol);
+    }
+}
+
+static void
+on_hublist_refreshed (GObject      *source,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  BurrowPublicHubs *hubs = BURROW_PUBLIC_HUBS (source);
+  Cli *cli = user_data;
+  g_autoptr(GError) error = NULL;
+  guint n;
+
+  if (!burrow_public_hubs_refresh_finish (hubs, result, &error))
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return;
+      if (cli->json)
+        print_hublist_sources (cli);
+      fail (cli, error->message);
+      return;
+    }
+  print_hublist_sources (cli);
+  n = g_list_model_get_n_items (G_LIST_MODEL (hubs));
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(BurrowPublicHub) hub = g_list_model_get_item (G_LIST_MODEL (hubs), i);
+
+      print_public_hub (cli, hub);
+    }
+  fflush (stdout);
+  quit (cli, EXIT_SUCCESS);
+}
+
 static gboolean
 on_signal (gpointer data)
 {
@@ -1068,6 +1217,7 @@ static const struct
   { "hash", 0, 0, "hash --share DIR [--share DIR…]" },
   { "get", 3, 3, "get URL NICK PATH|MAGNET [--out DIR]" },
   { "queue", 0, 0, "queue" },
+  { "hublist", 0, G_MAXUINT, "hublist [URL...]" },
 };
 
 static gint
@@ -1155,7 +1305,7 @@ main (int   argc,
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
 
-  context = g_option_context_new (_("COMMAND ARGS — users URL | say URL TEXT | pm URL NICK TEXT | get-list URL NICK | get URL NICK PATH|MAGNET | queue | search URL QUERY | hash | serve URL..."));
+  context = g_option_context_new (_("COMMAND ARGS — users URL | say URL TEXT | pm URL NICK TEXT | get-list URL NICK | get URL NICK PATH|MAGNET | queue | search URL QUERY | hash | serve URL... | hublist [URL...]"));
   g_option_context_set_summary (context, _("Burrow's headless Direct Connect client."));
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
   if (!g_option_context_parse (context, &argc, &argv, &error))
@@ -1239,6 +1389,19 @@ main (int   argc,
       print_queue (&cli);
       cli_clear (&cli);
       return EXIT_SUCCESS;
+    }
+  if (g_str_equal (argv[1], "hublist"))
+    {
+      cli.json = json;
+      cli.exit_code = EXIT_SUCCESS;
+      g_unix_signal_add (SIGINT, on_signal, &cli);
+      g_unix_signal_add (SIGTERM, on_signal, &cli);
+      burrow_public_hubs_refresh_async (burrow_client_get_public_hubs (cli.client),
+                                        n_args > 0 ? (const gchar * const *) argv + 2 : NULL,
+                                        cli.cancellable, on_hublist_refreshed, &cli);
+      g_main_loop_run (cli.loop);
+      cli_clear (&cli);
+      return cli.exit_code;
     }
   g_signal_connect (burrow_client_get_connector (cli.client), "attempt-finished",
                     G_CALLBACK (on_attempt_finished), &cli);

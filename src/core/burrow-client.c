@@ -39,6 +39,7 @@ struct _BurrowClient
   BurrowDatabase       *database;
   BurrowIdentity       *identity;
   BurrowFavoriteHubs   *favorite_hubs;
+  BurrowPublicHubs     *public_hubs;
   BurrowHubList        *hubs;
   BurrowSearchRouter   *search_router;
   BurrowSearchResponder *responder;
@@ -92,6 +93,7 @@ burrow_client_dispose (GObject *object)
   /* after the connector: its connections close through the service's slot function */
   g_clear_object (&self->uploads);
   g_clear_object (&self->favorite_hubs);
+  g_clear_object (&self->public_hubs);
   g_clear_object (&self->identity);
   g_clear_object (&self->database);
 
@@ -493,6 +495,7 @@ burrow_client_new (const gchar  *data_dir,
   self->favorite_hubs = burrow_favorite_hubs_new (self->database, error);
   if (self->favorite_hubs == NULL)
     return NULL;
+  self->public_hubs = burrow_public_hubs_new (self->database);
 
   self->nick = burrow_database_dup_setting (self->database, "nick");
   if (self->nick == NULL)
@@ -583,6 +586,19 @@ burrow_client_get_favorite_hubs (BurrowClient *self)
 {
   g_return_val_if_fail (BURROW_IS_CLIENT (self), NULL);
   return self->favorite_hubs;
+}
+
+/**
+ * burrow_client_get_public_hubs:
+ *
+ * Returns: (transfer none): the public hub lists (a #GListModel of #BurrowPublicHub), empty
+ *   until refreshed
+ */
+BurrowPublicHubs *
+burrow_client_get_public_hubs (BurrowClient *self)
+{
+  g_return_val_if_fail (BURROW_IS_CLIENT (self), NULL);
+  return self->public_hubs;
 }
 
 /**
@@ -803,6 +819,42 @@ burrow_client_set_download_dir (BurrowClient *self,
   self->download_dir = g_strdup (dir);
   burrow_database_set_setting (self->database, "download-dir", dir ? dir : "", NULL);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DOWNLOAD_DIR]);
+}
+
+/**
+ * burrow_client_get_welcome_done:
+ *
+ * Returns: %TRUE once the user finished or skipped the welcome of the first start with this
+ *   data directory
+ */
+gboolean
+burrow_client_get_welcome_done (BurrowClient *self)
+{
+  g_autofree gchar *text = NULL;
+
+  g_return_val_if_fail (BURROW_IS_CLIENT (self), FALSE);
+
+  text = burrow_database_dup_setting (self->database, "welcome-done");
+  return g_strcmp0 (text, "1") == 0;
+}
+
+/**
+ * burrow_client_set_welcome_done:
+ * @done: whether the welcome was finished or skipped
+ *
+ * Remembers in the database whether the welcome is behind us, so that the next start with
+ * the same data directory does not show it again.
+ */
+void
+burrow_client_set_welcome_done (BurrowClient *self,
+                                gboolean      done)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_return_if_fail (BURROW_IS_CLIENT (self));
+
+  if (!burrow_database_set_setting (self->database, "welcome-done", done ? "1" : "0", &error))
+    g_warning ("cannot save the setting welcome-done: %s", error->message);
 }
 
 /* ---- browsing a peer's file list ------------------------------------------------------------ */

@@ -17,6 +17,7 @@
 #include "burrow-hub-list.h"
 #include "burrow-hub-session.h"
 #include "burrow-identity.h"
+#include "burrow-public-hubs.h"
 #include "burrow-search.h"
 #include "burrow-search-responder.h"
 #include "burrow-search-router.h"
@@ -40,6 +41,7 @@ const gchar      *burrow_client_get_data_dir    (BurrowClient         *self);
 BurrowIdentity   *burrow_client_get_identity    (BurrowClient         *self);
 BurrowDatabase   *burrow_client_get_database    (BurrowClient         *self);
 BurrowFavoriteHubs *burrow_client_get_favorite_hubs (BurrowClient       *self);
+BurrowPublicHubs *burrow_client_get_public_hubs (BurrowClient         *self);
 GListModel       *burrow_client_get_hubs        (BurrowClient         *self);
 BurrowHubSession *burrow_client_add_hub         (BurrowClient         *self,
                                                  const gchar          *uri,
@@ -82,6 +84,10 @@ GListModel       *burrow_client_get_transfers   (BurrowClient         *self);
 const gchar      *burrow_client_get_download_dir (BurrowClient        *self);
 void              burrow_client_set_download_dir (BurrowClient        *self,
                                                  const gchar          *dir);
+/* Whether the first-run welcome was completed or skipped (kept in the database). */
+gboolean          burrow_client_get_welcome_done (BurrowClient        *self);
+void              burrow_client_set_welcome_done (BurrowClient        *self,
+                                                 gboolean              done);
 
 /* A peer's full file list: connect (any path the connector knows), fetch files.xml.bz2, parse it
  * in worker threads with the default limits. */

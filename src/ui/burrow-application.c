@@ -18,6 +18,7 @@
 #include "burrow-notifier.h"
 #include "burrow-preferences-window.h"
 #include "burrow-search-page.h"
+#include "burrow-welcome-dialog.h"
 #include "burrow-window.h"
 
 #include "burrow-application.h"
@@ -35,6 +36,8 @@ struct _BurrowApplication
 
   /* TRUE when this instance called notify_init (), so shutdown undoes it */
   guint           owns_notify : 1;
+  /* TRUE once this run offered the first-run welcome (one offer per run) */
+  guint           welcome_offered : 1;
 };
 
 G_DEFINE_FINAL_TYPE (BurrowApplication, burrow_application, GTK_TYPE_APPLICATION)
@@ -580,6 +583,42 @@ burrow_application_preferences_action (GSimpleAction *action,
   gtk_window_present (GTK_WINDOW (burrow_preferences_window_new (self, GTK_WINDOW (window))));
 }
 
+/* The welcome: nick, shared folders, download folder, connection mode. One at a time. */
+static void
+burrow_application_show_welcome (BurrowApplication *self)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+  BurrowWindow *window;
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GtkWindow) toplevel = g_list_model_get_item (toplevels, i);
+
+      if (BURROW_IS_WELCOME_DIALOG (toplevel))
+        {
+          gtk_window_present (toplevel);
+          return;
+        }
+    }
+
+  window = burrow_application_ensure_window (self);
+  gtk_window_present (GTK_WINDOW (window));
+  gtk_window_present (GTK_WINDOW (burrow_welcome_dialog_new (self, GTK_WINDOW (window))));
+}
+
+static void
+burrow_application_welcome_action (GSimpleAction *action,
+                                   GVariant      *parameter,
+                                   gpointer       user_data)
+{
+  BurrowApplication *self = user_data;
+
+  g_assert (BURROW_IS_APPLICATION (self));
+
+  if (self->client != NULL)
+    burrow_application_show_welcome (self);
+}
+
 static GSettings *
 load_settings (void)
 {
@@ -646,6 +685,7 @@ static const GActionEntry app_entries[] = {
   { "download", burrow_application_download_action, "s", NULL, NULL, { 0 } },
   { "preferences", burrow_application_preferences_action, NULL, NULL, NULL, { 0 } },
   { "browse-my-files", burrow_application_browse_my_files_action, NULL, NULL, NULL, { 0 } },
+  { "welcome", burrow_application_welcome_action, NULL, NULL, NULL, { 0 } },
 };
 
 static const struct
@@ -737,6 +777,13 @@ burrow_application_activate (GApplication *application)
     }
 
   gtk_window_present (GTK_WINDOW (burrow_application_ensure_window (self)));
+
+  /* The first start with this data directory: until the welcome is done or skipped. */
+  if (!self->welcome_offered && !burrow_client_get_welcome_done (self->client))
+    {
+      self->welcome_offered = TRUE;
+      burrow_application_show_welcome (self);
+    }
 }
 
 static void

@@ -39,6 +39,7 @@ struct _BurrowConnectivityPage
   GtkLabel           *address_detail_label;
   GtkLabel           *address_label;
   GtkLabel           *cid_value_label;
+  GtkLabel           *keyprint_value_label;
   GtkColumnView      *column_view;
   GtkLabel           *copied_label;
   GtkLabel           *count_label;
@@ -608,12 +609,14 @@ update_details_fields (BurrowConnectivityPage *self)
   set_label_or_dash (self->remote_value_label, burrow_punch_attempt_get_remote (attempt));
   set_label_or_dash (self->token_value_label, burrow_punch_attempt_get_token (attempt));
   set_label_or_dash (self->cid_value_label, burrow_punch_attempt_get_peer_cid (attempt));
+  set_label_or_dash (self->keyprint_value_label, burrow_punch_attempt_get_peer_keyprint (attempt));
   {
     const char *protocol = burrow_punch_attempt_get_protocol (attempt);
     g_autofree char *text = NULL;
 
-    if (protocol != NULL && g_str_has_prefix (protocol, "ADCS"))
-      /* Translators: %s is a protocol name such as ADCS/0.10 */
+    /* ADCS/0.10 and NMDCS: TLS; ADC/1.0 and NMDC: plain */
+    if (protocol != NULL && (g_str_has_prefix (protocol, "ADCS") || g_str_equal (protocol, "NMDCS")))
+      /* Translators: %s is a protocol name such as ADCS/0.10 or NMDCS */
       text = g_strdup_printf (_("%s (encrypted with TLS)"), protocol);
     else if (protocol != NULL)
       /* Translators: %s is a protocol name such as ADC/1.0 */
@@ -1454,6 +1457,7 @@ burrow_connectivity_page_class_init (BurrowConnectivityPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, BurrowConnectivityPage, address_detail_label);
   gtk_widget_class_bind_template_child (widget_class, BurrowConnectivityPage, address_label);
   gtk_widget_class_bind_template_child (widget_class, BurrowConnectivityPage, cid_value_label);
+  gtk_widget_class_bind_template_child (widget_class, BurrowConnectivityPage, keyprint_value_label);
   gtk_widget_class_bind_template_child (widget_class, BurrowConnectivityPage, column_view);
   gtk_widget_class_bind_template_child (widget_class, BurrowConnectivityPage, copied_label);
   gtk_widget_class_bind_template_child (widget_class, BurrowConnectivityPage, count_label);

@@ -13,6 +13,7 @@
 
 #include "burrow-application.h"
 #include "burrow-file-chooser.h"
+#include "burrow-nick.h"
 
 #include "burrow-preferences-window.h"
 
@@ -378,8 +379,9 @@ string_to_text (GBinding     *binding,
   return TRUE;
 }
 
-/* The nick entry to the client: surrounding spaces are dropped, and an empty nick is not
- * applied (the client keeps the one it uses, which the entry shows as its placeholder). */
+/* The nick entry to the client: surrounding spaces are dropped, and an empty nick or one that
+ * ADC or NMDC hubs refuse (burrow_nick_validate ()) is not applied (the client keeps the one it
+ * uses, which the entry shows as its placeholder). */
 static gboolean
 text_to_nick (GBinding     *binding,
               const GValue *from_value,
@@ -391,7 +393,7 @@ text_to_nick (GBinding     *binding,
   if (nick == NULL)
     return FALSE;
   g_strstrip (nick);
-  if (*nick == '\0')
+  if (!burrow_nick_validate (nick, NULL))
     return FALSE;
   g_value_take_string (to_value, g_steal_pointer (&nick));
   return TRUE;

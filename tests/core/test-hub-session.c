@@ -211,6 +211,49 @@ test_two_users_chat (Fixture       *f,
 }
 
 static void
+count_signal (BurrowHubList *hubs,
+              guint         *count)
+{
+  g_auto(GStrv) seen = burrow_hub_list_dup_own_addresses (hubs, NULL);
+  g_autofree gchar *joined = g_strjoinv (",", seen);
+
+  g_test_message ("own addresses now: [%s]", joined);
+  (*count)++;
+}
+
+/* The hub list tells when the address hubs see for us changes: at login (uhub fills in our
+ * `I4 0.0.0.0`) and when the hub goes away. Automatic connectivity decides from it. */
+static void
+test_own_addresses (Fixture       *f,
+                    gconstpointer  data)
+{
+  g_autoptr(BurrowTestHub) hub = start_hub (NULL);
+  BurrowHubList *hubs;
+  BurrowHubSession *a;
+  g_auto(GStrv) seen = NULL;
+  g_auto(GStrv) seen_by = NULL;
+  guint changes = 0;
+
+  if (hub == NULL)
+    return;
+  hubs = BURROW_HUB_LIST (burrow_client_get_hubs (f->alice));
+  g_signal_connect (hubs, "own-addresses-changed", G_CALLBACK (count_signal), &changes);
+  a = join (f->alice, burrow_test_hub_get_uri (hub));
+  g_assert_cmpuint (changes, ==, 1);
+  seen = burrow_hub_list_dup_own_addresses (hubs, &seen_by);
+  g_assert_cmpuint (g_strv_length (seen), ==, 1);
+  g_assert_cmpstr (seen[0], ==, "127.0.0.1");
+  g_assert_cmpuint (g_strv_length (seen_by), ==, 1);
+
+  burrow_hub_list_remove (hubs, a);
+  g_assert_cmpuint (changes, ==, 2);
+  g_clear_pointer (&seen, g_strfreev);
+  seen = burrow_hub_list_dup_own_addresses (hubs, NULL);
+  g_assert_cmpuint (g_strv_length (seen), ==, 0);
+  g_signal_handlers_disconnect_by_data (hubs, &changes);
+}
+
+static void
 test_tls_keyprint (Fixture       *f,
                    gconstpointer  data)
 {
@@ -1172,6 +1215,7 @@ main (int   argc,
 
 #define ADD(path, fn) g_test_add (path, Fixture, NULL, fixture_set_up, fn, fixture_tear_down)
   ADD ("/burrow/hub/adc/two-users-chat", test_two_users_chat);
+  ADD ("/burrow/hub/adc/own-addresses", test_own_addresses);
   ADD ("/burrow/hub/adc/tls-keyprint", test_tls_keyprint);
   ADD ("/burrow/hub/adc/tls-tofu", test_tls_tofu);
   ADD ("/burrow/hub/adc/password", test_password);

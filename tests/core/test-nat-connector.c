@@ -311,10 +311,20 @@ test_direct_and_reverse (Fixture       *f,
   direct = reach_and_fetch_list (f, sa, bob, burrow_tls_is_available ());
   g_assert_cmpint (burrow_punch_attempt_get_method (direct), ==, BURROW_PUNCH_METHOD_DIRECT);
   g_assert_cmpint (burrow_punch_attempt_get_result (direct), ==, BURROW_PUNCH_RESULT_CONNECTED);
-  g_assert_true (has_step (direct, BURROW_PUNCH_STEP_ACCEPTED));
-  g_assert_true (has_step (direct, BURROW_PUNCH_STEP_TCP_ESTABLISHED));
   if (burrow_tls_is_available ())
     g_assert_true (has_step (direct, BURROW_PUNCH_STEP_TLS_DONE));
+  /* B's connection to our port: its steps on one timeline, and both ends of it */
+  {
+    static const BurrowPunchStepKind expected[] = {
+      BURROW_PUNCH_STEP_REQUEST_SENT, BURROW_PUNCH_STEP_TCP_ESTABLISHED, BURROW_PUNCH_STEP_ACCEPTED,
+      BURROW_PUNCH_STEP_PEER_INF,
+    };
+    g_autofree gchar *port = g_strdup_printf (":%u", burrow_nat_connector_get_port (burrow_client_get_connector (f->a)));
+
+    g_assert_true (steps_in_order (direct, expected, G_N_ELEMENTS (expected)));
+    g_assert_nonnull (burrow_punch_attempt_get_remote (direct));
+    g_assert_true (g_str_has_suffix (burrow_punch_attempt_get_local (direct), port));
+  }
 
   /* B active and A passive: RCM, B answers CTM, A connects */
   burrow_client_set_mode (f->a, BURROW_CONNECTION_MODE_PASSIVE);
@@ -367,6 +377,7 @@ test_passive_peer_without_nat0 (Fixture       *f,
   g_clear_error (&peer.error);
   attempt = g_list_model_get_item (burrow_nat_connector_get_attempts (burrow_client_get_connector (f->a)), 0);
   g_assert_cmpint (burrow_punch_attempt_get_result (attempt), ==, BURROW_PUNCH_RESULT_FAILED);
+  g_assert_cmpint (burrow_punch_attempt_get_error_code (attempt), ==, BURROW_NAT_ERROR_PEER_PASSIVE);
   g_assert_nonnull (strstr (burrow_punch_attempt_get_diagnosis (attempt), "NAT0"));
 }
 

@@ -276,6 +276,39 @@ test_address_unknown (void)
   side_clear (&pair[1]);
 }
 
+/* A failed attempt keeps its error code; the JSON record names it, a stable field beside the
+ * translated diagnosis; the first outcome stands. */
+static void
+test_attempt_error_code (void)
+{
+  g_autoptr(BurrowPunchAttempt) failed = burrow_punch_attempt_new (BURROW_PUNCH_METHOD_NAT_TRAVERSAL,
+                                                                   BURROW_PUNCH_ROLE_INITIATOR,
+                                                                   "dchub://hub", "bob", NULL, "bob",
+                                                                   "NMDC");
+  g_autoptr(BurrowPunchAttempt) connected = burrow_punch_attempt_new (BURROW_PUNCH_METHOD_DIRECT,
+                                                                      BURROW_PUNCH_ROLE_INITIATOR,
+                                                                      "adc://hub", "carol", NULL,
+                                                                      "token", "ADCS/0.10");
+  g_autofree gchar *failed_json = NULL;
+  g_autofree gchar *connected_json = NULL;
+
+  g_assert_cmpint (burrow_punch_attempt_get_error_code (failed), ==, -1);
+  burrow_punch_attempt_fail (failed, BURROW_NAT_ERROR_UNSUPPORTED, "the hub forbids it");
+  burrow_punch_attempt_fail (failed, BURROW_NAT_ERROR_TIMED_OUT, "later");
+  burrow_punch_attempt_finish (failed, BURROW_PUNCH_RESULT_CONNECTED, "later");
+  g_assert_cmpint (burrow_punch_attempt_get_result (failed), ==, BURROW_PUNCH_RESULT_FAILED);
+  g_assert_cmpint (burrow_punch_attempt_get_error_code (failed), ==, BURROW_NAT_ERROR_UNSUPPORTED);
+  failed_json = burrow_punch_attempt_to_json (failed);
+  g_assert_nonnull (strstr (failed_json, "\"error\":\"unsupported\""));
+
+  burrow_punch_attempt_finish (connected, BURROW_PUNCH_RESULT_CONNECTED, "Connected");
+  burrow_punch_attempt_fail (connected, BURROW_NAT_ERROR_FAILED, "later");
+  g_assert_cmpint (burrow_punch_attempt_get_result (connected), ==, BURROW_PUNCH_RESULT_CONNECTED);
+  g_assert_cmpint (burrow_punch_attempt_get_error_code (connected), ==, -1);
+  connected_json = burrow_punch_attempt_to_json (connected);
+  g_assert_nonnull (strstr (connected_json, "\"error\":null"));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -287,6 +320,7 @@ main (int   argc,
   g_test_add_func ("/burrow/peer/punch/no-peer", test_no_peer);
   g_test_add_func ("/burrow/peer/punch/port-taken", test_port_taken);
   g_test_add_func ("/burrow/peer/punch/address-unknown", test_address_unknown);
+  g_test_add_func ("/burrow/peer/punch/attempt-error-code", test_attempt_error_code);
 
   return g_test_run ();
 }

@@ -19,6 +19,7 @@
 
 #include "burrow-core.h"
 #include "burrow-test-hub.h"
+#include "burrow-test-nmdc-hub.h"
 #include "burrow-test-util.h"
 
 #define KiB 1024
@@ -254,8 +255,9 @@ fixture_set_up (Fixture       *f,
 }
 
 static Seeder *
-add_seeder (Fixture     *f,
-            const gchar *nick)
+add_seeder_on (Fixture     *f,
+               const gchar *nick,
+               const gchar *hub_uri)
 {
   Seeder *s = g_new0 (Seeder, 1);
 
@@ -265,9 +267,16 @@ add_seeder (Fixture     *f,
   s->uploads = g_ptr_array_new_with_free_func (g_object_unref);
   burrow_upload_service_set_source_func (burrow_client_get_upload_service (s->client),
                                          seeder_source, seeder_slot, s);
-  s->session = burrow_test_join_hub (s->client, burrow_test_hub_get_uri (f->hub));
+  s->session = burrow_test_join_hub (s->client, hub_uri);
   g_ptr_array_add (f->seeders, s);
   return s;
+}
+
+static Seeder *
+add_seeder (Fixture     *f,
+            const gchar *nick)
+{
+  return add_seeder_on (f, nick, burrow_test_hub_get_uri (f->hub));
 }
 
 static SeedFile *
@@ -796,6 +805,124 @@ test_segmented (Fixture       *f,
   g_assert_cmpuint (from1 + from2, ==, g_bytes_get_size (content));
 }
 
+/* An NMDC source and an ADC source of the same file at once: seeder "one" on uhub, seeder "two"
+ * on the NMDC test hub (Verlihub relays 0x10, so client TLS), the leech on both. */
+static void
+test_segmented_nmdc_adc (Fixture       *f,
+                         gconstpointer  data)
+{
+  BurrowTestNmdcHubOptions opts = { .profile = "verlihub" };
+  g_autoptr(BurrowTestNmdcHub) nmdc = NULL;
+  g_autoptr(GBytes) content = make_content (32 * MiB + 5, 47);
+  g_autoptr(BurrowQueueItem) item = NULL;
+  g_autoptr(GError) error = NULL;
+  BurrowHubSession *leech_nmdc;
+  BurrowUser *two_user;
+  g_autofree gchar *two_id = NULL;
+  Seeder *s1, *s2;
+  SeedFile *file;
+  guint64 from1 = 0, from2 = 0;
+  guint n_adc = 0, n_nmdc = 0;
+
+  if (f->hub == NULL)
+    {
+      g_test_skip ("uhub is not installed");
+      return;
+    }
+  nmdc = burrow_test_nmdc_hub_start (&opts, &error);
+  if (nmdc == NULL && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
+    {
+      g_test_skip (error->message);
+      return;
+    }
+  g_assert_no_error (error);
+
+  s1 = add_seeder (f, "one");
+  s2 = add_seeder_on (f, "two", burrow_test_nmdc_hub_get_uri (nmdc));
+  s1->balance_with = s2;
+  s2->balance_with = s1;
+  file = seeder_add (s1, content);
+  seeder_add (s2, content);
+
+  /* the sources as the leech knows them: a CID on ADC, nmdc:<host>:<port>/<nick> on NMDC */
+  g_assert_true (burrow_test_wait_nick_presence (f->leech_session, "one", TRUE, 30000));
+  g_assert_cmpstr (burrow_user_get_id (burrow_hub_session_lookup_nick (f->leech_session, "one")), ==,
+                   cid_of (s1->client));
+  leech_nmdc = burrow_test_join_hub (f->leech, burrow_test_nmdc_hub_get_uri (nmdc));
+  g_assert_true (burrow_test_wait_nick_presence (leech_nmdc, "two", TRUE, 30000));
+  two_user = burrow_hub_session_lookup_nick (leech_nmdc, "two");
+  g_assert_nonnull (two_user);
+  two_id = g_strdup (burrow_user_get_id (two_user));
+  g_assert_true (g_str_has_prefix (two_id, "nmdc:127.0.0.1:"));
+  g_assert_true (g_str_has_suffix (two_id, "/two"));
+
+  burrow_transfer_manager_set_running (burrow_client_get_transfer_manager (f->leech), FALSE);
+  item = enqueue (f, file, "mixed.iso", s1);
+  g_assert_true (burrow_download_queue_add_source (burrow_client_get_download_queue (f->leech),
+                                                   item, two_id,
+                                                   burrow_test_nmdc_hub_get_uri (nmdc), "two",
+                                                   &error));
+  g_assert_no_error (error);
+  burrow_transfer_manager_set_running (burrow_client_get_transfer_manager (f->leech), TRUE);
+  wait_done (item, 120000);
+  assert_file_equals (burrow_queue_item_get_final_path (item), content);
+
+  /* both served, each over its own hub's protocol */
+  g_assert_cmpuint (s1->n_file_gets, >, 0);
+  g_assert_cmpuint (s2->n_file_gets, >, 0);
+  g_assert_cmpuint (seeder_bytes_sent (s1), >, 0);
+  g_assert_cmpuint (seeder_bytes_sent (s2), >, 0);
+  for (guint i = 0; i < s1->uploads->len; i++)
+    g_assert_cmpint (burrow_peer_connection_get_protocol (g_ptr_array_index (s1->uploads, i)), ==,
+                     BURROW_PEER_PROTOCOL_ADC);
+  for (guint i = 0; i < s2->uploads->len; i++)
+    g_assert_cmpint (burrow_peer_connection_get_protocol (g_ptr_array_index (s2->uploads, i)), ==,
+                     BURROW_PEER_PROTOCOL_NMDC);
+
+  /* the leech's transfers: bytes from each source add up to the file */
+  for (guint i = 0; i < f->transfers->len; i++)
+    {
+      BurrowTransfer *t = g_ptr_array_index (f->transfers, i);
+
+      if (burrow_transfer_get_direction (t) != BURROW_TRANSFER_DIRECTION_DOWNLOAD)
+        continue;
+      g_test_message ("transfer from %s: %s, %" G_GUINT64_FORMAT " bytes, TLS %s%s%s",
+                      burrow_transfer_get_nick (t),
+                      burrow_transfer_state_to_string (burrow_transfer_get_state (t)),
+                      burrow_transfer_get_bytes (t), burrow_transfer_get_tls (t) ? "on" : "off",
+                      burrow_transfer_get_error (t) ? ", " : "",
+                      burrow_transfer_get_error (t) ? burrow_transfer_get_error (t) : "");
+      /* the seeders have certificates: every connection that moved data is TLS */
+      if (burrow_transfer_get_bytes (t) > 0)
+        g_assert_true (burrow_transfer_get_tls (t));
+      if (g_strcmp0 (burrow_transfer_get_cid (t), cid_of (s1->client)) == 0)
+        {
+          g_assert_cmpint (burrow_transfer_get_protocol (t), ==, BURROW_PEER_PROTOCOL_ADC);
+          from1 += burrow_transfer_get_bytes (t);
+          n_adc++;
+        }
+      else if (g_strcmp0 (burrow_transfer_get_cid (t), two_id) == 0)
+        {
+          g_assert_cmpint (burrow_transfer_get_protocol (t), ==, BURROW_PEER_PROTOCOL_NMDC);
+          from2 += burrow_transfer_get_bytes (t);
+          n_nmdc++;
+        }
+    }
+  g_test_message ("ADC: %u transfers, %" G_GUINT64_FORMAT " bytes; NMDC: %u transfers, %"
+                  G_GUINT64_FORMAT " bytes", n_adc, from1, n_nmdc, from2);
+  g_assert_cmpuint (n_adc, >, 0);
+  g_assert_cmpuint (n_nmdc, >, 0);
+  g_assert_cmpuint (from1, >, 0);
+  g_assert_cmpuint (from2, >, 0);
+  g_assert_cmpuint (from1 + from2, ==, g_bytes_get_size (content));
+
+  /* the seeders go before the NMDC hub does */
+  for (guint i = 0; i < f->seeders->len; i++)
+    seeder_free (g_ptr_array_index (f->seeders, i));
+  g_ptr_array_set_size (f->seeders, 0);
+  burrow_client_disconnect_all (f->leech);
+}
+
 /* ---- slots full ------------------------------------------------------------------------------ */
 
 static gboolean
@@ -1318,6 +1445,7 @@ child_finished_or_exited (gpointer data)
 static void
 child_start (Child       *c,
              Fixture     *f,
+             const gchar *hub_uri,
              const gchar *nick,
              const gchar *what)
 {
@@ -1328,7 +1456,7 @@ child_start (Child       *c,
   c->process = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error, cli, "--data-dir",
                                  data_dir,
                                  "--nick", "child", "--mode", "active", "--json", "get",
-                                 burrow_test_hub_get_uri (f->hub), nick, what, "--out", f->target, NULL);
+                                 hub_uri, nick, what, "--out", f->target, NULL);
   g_assert_no_error (error);
   c->out = g_subprocess_get_stdout_pipe (c->process);
   c->buf = g_string_new (NULL);
@@ -1359,6 +1487,10 @@ static void
 test_kill_resume (Fixture       *f,
                   gconstpointer  data)
 {
+  gboolean on_nmdc = GPOINTER_TO_INT (data);
+  BurrowTestNmdcHubOptions opts = { .profile = "verlihub" };
+  g_autoptr(BurrowTestNmdcHub) nmdc = NULL;
+  const gchar *uri;
   Seeder *s;
   g_autoptr(GBytes) content = make_content (64 * MiB + 1000, 71);
   g_autoptr(GError) error = NULL;
@@ -1379,14 +1511,31 @@ test_kill_resume (Fixture       *f,
       g_test_skip ("BURROW_CLI is not set");
       return;
     }
-  s = add_seeder (f, "slow");
+  /* on NMDC: the same through the NMDC test hub ($ConnectToMe, $ADCGET, NMDCS) */
+  if (on_nmdc)
+    {
+      nmdc = burrow_test_nmdc_hub_start (&opts, &error);
+      if (nmdc == NULL && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
+        {
+          g_test_skip (error->message);
+          return;
+        }
+      g_assert_no_error (error);
+      uri = burrow_test_nmdc_hub_get_uri (nmdc);
+      s = add_seeder_on (f, "slow", uri);
+    }
+  else
+    {
+      uri = burrow_test_hub_get_uri (f->hub);
+      s = add_seeder (f, "slow");
+    }
   file = seeder_add (s, content);
   magnet = burrow_magnet_build (file->tth, g_bytes_get_size (content), "resumed.bin");
 
   /* run 1: serve slowly (the test's main loop is the uploader's: iterate it sparingly). The sleep
    * is the upload's rate limit, not a wait for an event: the loop ends on the child's progress
    * line, or at the deadline. */
-  child_start (&c, f, "slow", magnet);
+  child_start (&c, f, uri, "slow", magnet);
   until = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
   while (c.verified <= 0 && !c.finished && g_get_monotonic_time () < until)
     {
@@ -1410,7 +1559,7 @@ test_kill_resume (Fixture       *f,
   g_assert_cmpuint (s->n_tthl_gets, ==, 1);
 
   /* run 2: full speed; the verified part is kept, the tree too */
-  child_start (&c, f, "slow", magnet);
+  child_start (&c, f, uri, "slow", magnet);
   burrow_test_wait_until (child_finished_or_exited, &c, 90000);
   burrow_test_wait_until (child_exited, &c, 30000);
   child_poll (&c);
@@ -1423,6 +1572,11 @@ test_kill_resume (Fixture       *f,
   second_run_bytes = seeder_bytes_sent (s) - first_run_bytes;
   g_test_message ("second run: %" G_GUINT64_FORMAT " bytes sent", second_run_bytes);
   g_assert_cmpuint (s->n_tthl_gets, ==, 1);                 /* leaves came from the database */
+  /* every upload connection was the protocol of the hub */
+  g_assert_cmpuint (s->uploads->len, >, 0);
+  for (guint i = 0; i < s->uploads->len; i++)
+    g_assert_cmpint (burrow_peer_connection_get_protocol (g_ptr_array_index (s->uploads, i)), ==,
+                     on_nmdc ? BURROW_PEER_PROTOCOL_NMDC : BURROW_PEER_PROTOCOL_ADC);
   g_assert_cmpuint (second_run_bytes, <=, g_bytes_get_size (content) - (guint64) verified_at_kill);
   g_assert_cmpuint (second_run_bytes, >, 0);
   {
@@ -1462,7 +1616,7 @@ test_cli_get_folder (Fixture       *f,
   tree_add (s, sub, "b.txt", c2);
   seeder_set_list (s);
 
-  child_start (&c, f, "lister", "/Pics/");
+  child_start (&c, f, burrow_test_hub_get_uri (f->hub), "lister", "/Pics/");
   g_assert_true (burrow_test_wait_until (child_exited, &c, 60000));
   child_poll (&c);
   g_assert_true (g_subprocess_get_if_exited (c.process));
@@ -1493,7 +1647,7 @@ test_cli_get_folder (Fixture       *f,
   g_assert_nonnull (strstr (queue_out, "\"state\":\"done\""));
 
   /* a path the user does not have: exit 1 */
-  child_start (&c, f, "lister", "/Nope/x.bin");
+  child_start (&c, f, burrow_test_hub_get_uri (f->hub), "lister", "/Nope/x.bin");
   g_assert_true (burrow_test_wait_until (child_exited, &c, 60000));
   g_assert_cmpint (g_subprocess_get_exit_status (c.process), ==, 1);
   child_clear (&c);
@@ -1517,6 +1671,8 @@ main (int   argc,
               test_alternate_source, fixture_tear_down);
   g_test_add ("/burrow/transfer/transfers/segmented", Fixture, NULL, fixture_set_up, test_segmented,
               fixture_tear_down);
+  g_test_add ("/burrow/transfer/transfers/segmented-nmdc-adc", Fixture, NULL, fixture_set_up,
+              test_segmented_nmdc_adc, fixture_tear_down);
   g_test_add ("/burrow/transfer/transfers/slots-full", Fixture, NULL, fixture_set_up, test_slots,
               fixture_tear_down);
   g_test_add ("/burrow/transfer/transfers/bad-peer/too-many-bytes", Fixture, GINT_TO_POINTER (0),
@@ -1532,8 +1688,10 @@ main (int   argc,
   g_test_add ("/burrow/transfer/transfers/cli-get-folder", Fixture, NULL, fixture_set_up,
               test_cli_get_folder,
               fixture_tear_down);
-  g_test_add ("/burrow/transfer/transfers/kill-resume", Fixture, NULL, fixture_set_up, test_kill_resume,
+  g_test_add ("/burrow/transfer/transfers/kill-resume", Fixture, GINT_TO_POINTER (FALSE), fixture_set_up, test_kill_resume,
               fixture_tear_down);
+  g_test_add ("/burrow/transfer/transfers/kill-resume-nmdc", Fixture, GINT_TO_POINTER (TRUE),
+              fixture_set_up, test_kill_resume, fixture_tear_down);
 
   return g_test_run ();
 }

@@ -15,6 +15,7 @@
 
 #include "burrow-core.h"
 #include "burrow-test-hub.h"
+#include "burrow-test-nmdc-hub.h"
 #include "burrow-test-util.h"
 
 #define DEADLINE_MS (60 * 1000)
@@ -28,6 +29,8 @@ typedef struct
   gchar                *dir;
   gchar                *shared;
   BurrowTestHub        *hub;
+  BurrowTestNmdcHub    *nmdc_hub;
+  const gchar          *uri;    /* the hub both are on (NULL: no hub program, skip) */
   BurrowClient         *a;   /* downloads */
   BurrowClient         *b;   /* shares */
   BurrowPeerConnection *peer;
@@ -45,6 +48,7 @@ typedef struct
 {
   gboolean huge;   /* also share huge.bin (HUGE_SIZE bytes, sparse) */
   gboolean active; /* both in active mode: any number of connections between them */
+  gboolean nmdc;   /* on the NMDC test hub (verlihub profile) instead of uhub */
 } Options;
 
 /* A new connection from @from (logged in with @session) to bob, for fetching. */
@@ -83,10 +87,24 @@ set_up (Fixture       *f,
   gchar *contents;
   gsize len;
 
-  f->hub = burrow_test_hub_start (NULL, &error);
-  if (f->hub == NULL && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
-    return;
-  g_assert_no_error (error);
+  if (options != NULL && options->nmdc)
+    {
+      BurrowTestNmdcHubOptions nmdc_opts = { .profile = "verlihub" };
+
+      f->nmdc_hub = burrow_test_nmdc_hub_start (&nmdc_opts, &error);
+      if (f->nmdc_hub == NULL && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
+        return;
+      g_assert_no_error (error);
+      f->uri = burrow_test_nmdc_hub_get_uri (f->nmdc_hub);
+    }
+  else
+    {
+      f->hub = burrow_test_hub_start (NULL, &error);
+      if (f->hub == NULL && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
+        return;
+      g_assert_no_error (error);
+      f->uri = burrow_test_hub_get_uri (f->hub);
+    }
 
   f->dir = g_dir_make_tmp ("burrow-up-XXXXXX", NULL);
   f->shared = g_build_filename (f->dir, "shared", NULL);
@@ -125,15 +143,19 @@ set_up (Fixture       *f,
   g_assert_no_error (error);
   g_assert_true (burrow_test_wait_share (burrow_client_get_share (f->b), n_files, DEADLINE_MS));
 
-  sa = burrow_test_join_hub (f->a, burrow_test_hub_get_uri (f->hub));
-  burrow_test_join_hub (f->b, burrow_test_hub_get_uri (f->hub));
+  sa = burrow_test_join_hub (f->a, f->uri);
+  burrow_test_join_hub (f->b, f->uri);
   g_assert_true (burrow_test_wait_nick (sa, "bob", DEADLINE_MS));
   /* bob's INF announces what he shares */
   g_assert_cmpuint (burrow_user_get_share_size (burrow_hub_session_lookup_nick (sa, "bob")), ==,
                     burrow_share_get_total_size (burrow_client_get_share (f->b)));
-  g_assert_cmpuint (burrow_user_get_shared_files (burrow_hub_session_lookup_nick (sa, "bob")), ==, n_files);
+  if (f->nmdc_hub == NULL) /* NMDC's $MyINFO has a share size, no file count */
+    g_assert_cmpuint (burrow_user_get_shared_files (burrow_hub_session_lookup_nick (sa, "bob")), ==,
+                      n_files);
   f->sa = sa;
   f->peer = connect_to_bob (f->a, sa);
+  g_assert_cmpint (burrow_peer_connection_get_protocol (f->peer), ==,
+                   f->nmdc_hub != NULL ? BURROW_PEER_PROTOCOL_NMDC : BURROW_PEER_PROTOCOL_ADC);
   f->more = g_ptr_array_new_with_free_func (g_object_unref);
 }
 
@@ -158,6 +180,7 @@ tear_down (Fixture       *f,
   while (g_main_context_iteration (NULL, FALSE))
     ;
   g_clear_pointer (&f->hub, burrow_test_hub_free);
+  g_clear_pointer (&f->nmdc_hub, burrow_test_nmdc_hub_free);
   g_clear_pointer (&f->big, g_bytes_unref);
   if (f->dir != NULL)
     burrow_test_remove_tree (f->dir);
@@ -241,9 +264,9 @@ test_files (Fixture       *f,
   g_autoptr(GError) error = NULL;
   guint8 root[24];
 
-  if (f->hub == NULL)
+  if (f->uri == NULL)
     {
-      g_test_skip ("uhub is not installed");
+      g_test_skip ("the hub program is not installed");
       return;
     }
 
@@ -301,9 +324,9 @@ test_lists (Fixture       *f,
   BurrowFileListLimits limits = burrow_file_list_limits_default ();
   g_autofree gchar *base = NULL;
 
-  if (f->hub == NULL)
+  if (f->uri == NULL)
     {
-      g_test_skip ("uhub is not installed");
+      g_test_skip ("the hub program is not installed");
       return;
     }
 
@@ -338,9 +361,9 @@ test_refusals (Fixture       *f,
   const gchar *forbidden[] = { "/Stuff/../../../../etc/passwd", "/etc/passwd", "/Stuff/nothere.bin",
                                "TTH/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", "TTH/not-base32" };
 
-  if (f->hub == NULL)
+  if (f->uri == NULL)
     {
-      g_test_skip ("uhub is not installed");
+      g_test_skip ("the hub program is not installed");
       return;
     }
 
@@ -379,9 +402,9 @@ test_slots (Fixture       *f,
   g_autoptr(GError) error = NULL;
   g_autoptr(GBytes) small = NULL;
 
-  if (f->hub == NULL)
+  if (f->uri == NULL)
     {
-      g_test_skip ("uhub is not installed");
+      g_test_skip ("the hub program is not installed");
       return;
     }
 
@@ -450,7 +473,7 @@ carol_connects (Fixture *f)
   BurrowHubSession *sc;
 
   f->c = burrow_test_new_client (f->dir, "carol", TRUE);
-  sc = burrow_test_join_hub (f->c, burrow_test_hub_get_uri (f->hub));
+  sc = burrow_test_join_hub (f->c, f->uri);
   g_assert_true (burrow_test_wait_nick (sc, "bob", DEADLINE_MS));
   return connect_to_bob (f->c, sc);
 }
@@ -463,9 +486,9 @@ test_idle_upload (Fixture       *f,
   g_autoptr(GBytes) got = NULL;
   g_autoptr(GError) error = NULL;
 
-  if (f->hub == NULL)
+  if (f->uri == NULL)
     {
-      g_test_skip ("uhub is not installed");
+      g_test_skip ("the hub program is not installed");
       return;
     }
 
@@ -495,9 +518,9 @@ test_slots_per_user (Fixture       *f,
   g_autoptr(GError) error = NULL;
   BurrowPeerConnection *second;
 
-  if (f->hub == NULL)
+  if (f->uri == NULL)
     {
-      g_test_skip ("uhub is not installed");
+      g_test_skip ("the hub program is not installed");
       return;
     }
 
@@ -552,9 +575,9 @@ test_connection_cap (Fixture       *f,
   g_autoptr(GError) error = NULL;
   BurrowPeerConnection *extra;
 
-  if (f->hub == NULL)
+  if (f->uri == NULL)
     {
-      g_test_skip ("uhub is not installed");
+      g_test_skip ("the hub program is not installed");
       return;
     }
 
@@ -613,9 +636,9 @@ test_idle_connection_kept (Fixture       *f,
   g_autoptr(GBytes) got = NULL;
   BurrowPeerConnection *peer;
 
-  if (f->hub == NULL)
+  if (f->uri == NULL)
     {
-      g_test_skip ("uhub is not installed");
+      g_test_skip ("the hub program is not installed");
       return;
     }
   peer = connect_to_bob (f->a, f->sa);
@@ -641,9 +664,9 @@ test_list_flood (Fixture       *f,
   g_autoptr(GBytes) first = NULL;
   g_autoptr(GError) error = NULL;
 
-  if (f->hub == NULL)
+  if (f->uri == NULL)
     {
-      g_test_skip ("uhub is not installed");
+      g_test_skip ("the hub program is not installed");
       return;
     }
 
@@ -678,9 +701,9 @@ test_list_cache_refresh (Fixture       *f,
   g_autofree gchar *added = NULL;
   g_autoptr(GError) error = NULL;
 
-  if (f->hub == NULL)
+  if (f->uri == NULL)
     {
-      g_test_skip ("uhub is not installed");
+      g_test_skip ("the hub program is not installed");
       return;
     }
   share = burrow_client_get_share (f->b);
@@ -711,9 +734,16 @@ main (int   argc,
 {
   static const Options huge = { .huge = TRUE, .active = TRUE };
   static const Options active = { .active = TRUE };
+  static const Options nmdc = { .nmdc = TRUE };
   g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
 
   g_test_add ("/burrow/transfer/uploads/files", Fixture, NULL, set_up, test_files, tear_down);
+  /* the same upload service behind NMDC's $ADCGET: files, lists, mini-slots */
+  g_test_add ("/burrow/transfer/uploads/nmdc/files", Fixture, &nmdc, set_up, test_files, tear_down);
+  g_test_add ("/burrow/transfer/uploads/nmdc/lists", Fixture, &nmdc, set_up, test_lists, tear_down);
+  g_test_add ("/burrow/transfer/uploads/nmdc/slots", Fixture, &nmdc, set_up, test_slots, tear_down);
+  g_test_add ("/burrow/transfer/uploads/nmdc/refusals", Fixture, &nmdc, set_up, test_refusals,
+              tear_down);
   g_test_add ("/burrow/transfer/uploads/lists", Fixture, NULL, set_up, test_lists, tear_down);
   g_test_add ("/burrow/transfer/uploads/refusals", Fixture, NULL, set_up, test_refusals, tear_down);
   g_test_add ("/burrow/transfer/uploads/slots", Fixture, NULL, set_up, test_slots, tear_down);

@@ -140,10 +140,11 @@ class Proc:
         self.closed = True
       self.cond.notify_all()
 
-  def wait_line (self, pred, timeout, stderr=False):
-    """Waits for an output line with pred(line) true; returns (time, line) or None on timeout/EOF."""
+  def wait_line (self, pred, timeout, stderr=False, start=0):
+    """Waits for an output line with pred(line) true, looking at lines from index start on;
+    returns (time, line) or None on timeout/EOF."""
     deadline = time.monotonic() + timeout
-    seen = 0
+    seen = start
     sink = self.err_lines if stderr else self.lines
     with self.cond:
       while True:

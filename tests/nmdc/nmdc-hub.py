@@ -32,7 +32,8 @@
 #
 # Control (stdin, one command a line; each answered by one `OK …`/`ERR …` line on stdout):
 #   say TEXT | pm NICK TEXT | kick NICK [REASON] | redirect NICK ADDRESS [MSG] | drop NICK |
-#   users | myinfo NICK | count CMD | quit.   End of stdin = quit.
+#   users | myinfo NICK | count CMD | refuse-passive on|off (verlihub: refuse every passive→passive
+#   $RevConnectToMe with its text, a hub whose policy forbids it) | quit.   End of stdin = quit.
 # Log (--log FILE or stderr): `<seconds> <<|>>|-- <who> <line>`, bytes < 0x20, >= 0x7f and `\`
 # written as \xNN.
 
@@ -279,6 +280,9 @@ class Hub:
     self.profile = args.profile
     self.px = args.profile == 'ptokax'
     self.vh = args.profile == 'verlihub'
+    # test control `refuse-passive on`: refuse every passive->passive $RevConnectToMe with
+    # Verlihub's text, whatever the status bytes (a hub whose policy forbids it)
+    self.refuse_passive = False
     self.lenient = args.profile == 'lenient'
     self.real = args.preset == 'real'
     self.cs = args.charset
@@ -1135,7 +1139,7 @@ class Hub:
       if self.flood(u, 'rcm', 300, 10):
         return
       if t is not None and not u.active and not t.active and \
-         not ((u.status() & 0x20) and (t.status() & 0x20)):
+         (self.refuse_passive or not ((u.status() & 0x20) and (t.status() & 0x20))):
         return u.send(self.bot_chat(b'You can\'t download from this user, because he is also in '
                                     b'passive mode: ' + t.nick))
     if t is None or t is u or t.is_fake:
@@ -1352,6 +1356,9 @@ class Hub:
       return 'OK ' + esc(self.relayed(t, False))
     if cmd == 'count':
       return 'OK %d' % self.counts.get(arg.encode('latin-1', errors='replace'), 0)
+    if cmd == 'refuse-passive':
+      self.refuse_passive = arg == 'on'
+      return 'OK'
     if cmd == 'quit':
       return 'OK'
     return 'ERR unknown command'

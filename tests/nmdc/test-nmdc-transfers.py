@@ -26,9 +26,12 @@
 #   test-nmdc-transfers.py --cli BUILD/src/cli/burrow-cli [--profile ptokax|verlihub]
 
 import argparse
+import base64
 import filecmp
+import hashlib
 import json
 import os
+import ssl
 import shutil
 import subprocess
 import sys
@@ -55,6 +58,13 @@ def run_json (cli, datadir, nick, args, extra=(), timeout=90):
     except ValueError:
       pass
   return r, events, time.monotonic() - started
+
+
+def keyprint_of (data_dir):
+  """SHA256/<base32> of the certificate in a burrow-cli data dir (what a peer sees)."""
+  with open(os.path.join(data_dir, 'certificate.pem')) as f:
+    der = ssl.PEM_cert_to_DER_cert(f.read())
+  return 'SHA256/' + base64.b32encode(hashlib.sha256(der).digest()).decode().rstrip('=')
 
 
 def punches (events):
@@ -159,9 +169,16 @@ def main ():
         with open(out, 'rb') as f:
           check(f.read(3) == b'BZh', '%s: the list is bzip2' % label)
         # a plain $ConnectToMe names no sender: anna learns the nick from bert's $MyNick
-        a.wait(lambda e: e.get('event') == 'punch' and e.get('result') == 'connected'
-               and e.get('protocol') == want and e.get('peer') == 'bert')
-        check(True, '%s: anna recorded the connection with bert over %s' % (label, want))
+        # NMDC has no keyprints: each side's record holds the certificate the other presented
+        check(conn[0].get('peer_keyprint') == (keyprint_of(os.path.join(work, 'anna%d' % n))
+                                              if tls else None),
+              '%s: bert\'s record has anna\'s certificate fingerprint (%s)'
+              % (label, conn[0].get('peer_keyprint')))
+        rec = a.wait(lambda e: e.get('event') == 'punch' and e.get('result') == 'connected'
+                     and e.get('protocol') == want and e.get('peer') == 'bert')
+        check(rec.get('peer_keyprint') == (keyprint_of(b_dir) if tls else None),
+              '%s: anna recorded the connection with bert over %s, with his certificate (%s)'
+              % (label, want, rec.get('peer_keyprint')))
 
         conn = get_and_check(n, label, b_args(b_mode, tls))
         check(conn and all(x.get('protocol') == want for x in conn),
@@ -202,10 +219,16 @@ def main ():
                                  else 'no TLS step', tls_steps))
           with open(out, 'rb') as f:
             check(f.read(3) == b'BZh', '%s: the list is bzip2' % label)
-          a.wait(lambda e: e.get('event') == 'punch' and e.get('result') == 'connected'
-                 and e.get('protocol') == want and e.get('peer') == 'bert'
-                 and e.get('method') == 'nat-traversal')
-          check(True, '%s: anna recorded the nat-traversal connection with bert' % label)
+          check(conn[0].get('peer_keyprint') == (keyprint_of(os.path.join(work, 'anna%d' % n))
+                                                if tls else None),
+                '%s: bert\'s record has anna\'s certificate fingerprint (%s)'
+                % (label, conn[0].get('peer_keyprint')))
+          rec = a.wait(lambda e: e.get('event') == 'punch' and e.get('result') == 'connected'
+                       and e.get('protocol') == want and e.get('peer') == 'bert'
+                       and e.get('method') == 'nat-traversal')
+          check(rec.get('peer_keyprint') == (keyprint_of(b_dir) if tls else None),
+                '%s: anna recorded the nat-traversal connection with bert, with his certificate (%s)'
+                % (label, rec.get('peer_keyprint')))
 
           conn = get_and_check(n, label, b_args('passive', tls))
           check(conn and all(x.get('protocol') == want and x.get('method') == 'nat-traversal'
@@ -214,6 +237,27 @@ def main ():
           check('anna' in users, '%s: anna is still on the hub (%s)' % (label, users))
         finally:
           stop_a(a)
+      # a hub whose policy forbids passive users connecting to each other, whatever their status:
+      # its refusal (Verlihub's words, in chat) ends the attempt at once with the hub's reason
+      check(hub.control('refuse-passive on').startswith('OK'), 'the hub now refuses passive->passive')
+      a = serve_a('passive', True, 'anna-refused')
+      try:
+        r, ev, took = run_json(args.cli, b_dir, 'bert',
+                               ['get-list', hub.uri, 'anna', '--out', os.path.join(work, 'refused.xml.bz2')],
+                               ['--mode', 'passive'])
+        failed = [x for x in punches(ev) if x.get('result') == 'failed']
+        check(r.returncode != 0 and took < 10, 'hub refuses passive->passive: get-list fails in %.1f s '
+              '(an unanswered request would wait 30 s)' % took)
+        check(failed and failed[-1].get('error') == 'unsupported',
+              'hub refuses passive->passive: the record has error "unsupported" (%s)'
+              % [(x.get('error'), x.get('diagnosis')) for x in failed])
+        check(failed and any('passive mode' in (st.get('detail') or '') for st in failed[-1].get('steps', [])),
+              'hub refuses passive->passive: the record keeps the hub\'s words as a step')
+        users = hub.control('users').split()[1:]
+        check('anna' in users, 'hub refuses passive->passive: anna is still on the hub (%s)' % users)
+      finally:
+        stop_a(a)
+        hub.control('refuse-passive off')
       # a passive peer without 0x20 (an older client): a plain diagnosis at once, nothing sent
       before = [int(hub.control('count ' + c).split()[1]) for c in ('$ConnectToMe', '$RevConnectToMe')]
       raw = Raw(int(hub.uri.rsplit(':', 1)[1])).login(b'olddc', mode=b'P', status=1)

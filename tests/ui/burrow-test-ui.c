@@ -220,6 +220,24 @@ burrow_test_ui_make_data_dir (const char *tmpl)
   return dir;
 }
 
+static gboolean first_run;
+
+void
+burrow_test_ui_set_first_run (gboolean value)
+{
+  first_run = value;
+}
+
+/* After the application's own startup, which opened the client. */
+static void
+on_app_startup_cb (GApplication *application)
+{
+  BurrowClient *client = burrow_application_get_client (BURROW_APPLICATION (application));
+
+  if (!first_run && client != NULL)
+    burrow_client_set_welcome_done (client, TRUE);
+}
+
 typedef struct
 {
   BurrowTestUiHook before;
@@ -267,6 +285,8 @@ burrow_test_ui_run_app (GApplication     *app,
    * activation. */
   g_application_set_flags (app, g_application_get_flags (app) | G_APPLICATION_NON_UNIQUE);
   g_signal_connect_after (app, "activate", G_CALLBACK (on_app_activate_cb), &run);
+  if (BURROW_IS_APPLICATION (app))
+    g_signal_connect (app, "startup", G_CALLBACK (on_app_startup_cb), NULL);
 
   app_status = g_application_run (app, 1, app_argv);
   g_assert_cmpint (app_status, ==, 0);

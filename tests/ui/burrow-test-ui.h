@@ -32,6 +32,11 @@ char          *burrow_test_ui_make_data_dir              (const char     *tmpl);
 
 typedef void (*BurrowTestUiHook) (GApplication *app);
 
+/* By default the apps that burrow_test_ui_run_app () starts count as set up (the welcome is
+ * done), so that the first-run welcome does not cover the window that the tests drive. TRUE
+ * leaves a fresh data directory's first start as a user sees it. */
+void           burrow_test_ui_set_first_run              (gboolean        first_run);
+
 /* Runs @app (made NON_UNIQUE, without the test's arguments) and, on its first activation after
  * its own handler: @before, g_test_run (), @after (either may be NULL), then destroys every
  * window. Asserts the exit status 0 and that @app is finalized; returns g_test_run ()'s result. */

@@ -212,6 +212,14 @@ test_nat_traversal (void)
   }
   g_assert_nonnull (strstr (burrow_connectivity_page_get_diagnosis_text (page), method_text));
 
+  /* The certificate bob presented is recorded and shown (NMDC peers have no published keyprint:
+   * this is how a user compares one). */
+  g_assert_true (burrow_tls_keyprint_equal (burrow_punch_attempt_get_peer_keyprint (attempt),
+                                            burrow_identity_get_keyprint (
+                                              burrow_client_get_identity (bob))));
+  g_assert_nonnull (burrow_test_ui_find_label (GTK_WIDGET (page),
+                                               burrow_punch_attempt_get_peer_keyprint (attempt)));
+
   /* The summary: the address the hub sees, and one connected attempt of one. */
   summary = burrow_connectivity_page_dup_summary_text (page);
   g_test_message ("%s", summary);

@@ -216,6 +216,11 @@ test_settings_reach_client (void)
   gtk_editable_set_text (nick_entry, "");
   g_assert_cmpstr (burrow_client_get_nick (client), ==, "spaced_nick");
   g_assert_cmpstr (gtk_entry_get_placeholder_text (GTK_ENTRY (nick_entry)), ==, "spaced_nick");
+  /* A nick that hubs refuse does not reach the engine either. */
+  gtk_editable_set_text (nick_entry, "two words");
+  g_assert_cmpstr (burrow_client_get_nick (client), ==, "spaced_nick");
+  gtk_editable_set_text (nick_entry, "pipe|nick");
+  g_assert_cmpstr (burrow_client_get_nick (client), ==, "spaced_nick");
   /* A nick set on the engine (burrow-cli would do it there) shows in the window. */
   burrow_client_set_nick (client, "engine_nick");
   g_assert_cmpstr (gtk_editable_get_text (nick_entry), ==, "engine_nick");

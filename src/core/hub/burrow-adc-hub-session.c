@@ -1098,7 +1098,7 @@ dispatch_relayed (BurrowAdcHubSession *self,
 
 static gboolean
 adc_send_connect_request (BurrowHubSession           *session,
-                          const BurrowConnectRequest *request,
+                          BurrowConnectRequest       *request,
                           GError                    **error)
 {
   BurrowAdcHubSession *self = BURROW_ADC_HUB_SESSION (session);

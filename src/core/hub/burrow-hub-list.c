@@ -37,12 +37,14 @@ struct _BurrowHubList
   guint64               shared_files;
   guint                 slots;
   guint                 free_slots;
+  gchar                *own_addresses; /* the last dup_own_addresses (), joined: for changes */
 };
 
 enum {
   SIGNAL_CONNECT_REQUEST,
   SIGNAL_SEARCH_REQUEST,
   SIGNAL_SEARCH_RESULT,
+  SIGNAL_OWN_ADDRESSES_CHANGED,
   N_SIGNALS
 };
 
@@ -110,6 +112,37 @@ on_search_result (BurrowHubSession        *session,
   g_signal_emit (self, signals[SIGNAL_SEARCH_RESULT], 0, session, from, reply);
 }
 
+/* A hub logged in or out, or told us our address anew: the set may have changed. */
+static void
+check_own_addresses (BurrowHubList *self)
+{
+  g_auto(GStrv) addresses = burrow_hub_list_dup_own_addresses (self, NULL);
+  g_autofree gchar *joined = g_strjoinv (" ", addresses);
+
+  if (g_strcmp0 (joined, self->own_addresses) == 0)
+    return;
+  g_free (self->own_addresses);
+  self->own_addresses = g_steal_pointer (&joined);
+  g_signal_emit (self, signals[SIGNAL_OWN_ADDRESSES_CHANGED], 0);
+}
+
+static void
+on_session_state (BurrowHubSession *session,
+                  GParamSpec       *pspec,
+                  BurrowHubList    *self)
+{
+  check_own_addresses (self);
+}
+
+static void
+on_user_updated (BurrowHubSession *session,
+                 BurrowUser       *user,
+                 BurrowHubList    *self)
+{
+  if (user == burrow_hub_session_get_me (session))
+    check_own_addresses (self);
+}
+
 static void
 detach (BurrowHubList    *self,
         BurrowHubSession *session)
@@ -138,6 +171,7 @@ burrow_hub_list_finalize (GObject *object)
 
   g_free (self->nick);
   g_free (self->description);
+  g_free (self->own_addresses);
   G_OBJECT_CLASS (burrow_hub_list_parent_class)->finalize (object);
 }
 
@@ -178,6 +212,15 @@ burrow_hub_list_class_init (BurrowHubListClass *klass)
     g_signal_new ("search-result", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
                   NULL, G_TYPE_NONE, 3, BURROW_TYPE_HUB_SESSION, BURROW_TYPE_USER,
                   BURROW_TYPE_SEARCH_REPLY | G_SIGNAL_TYPE_STATIC_SCOPE);
+  /**
+   * BurrowHubList::own-addresses-changed:
+   *
+   * What burrow_hub_list_dup_own_addresses() returns changed: a hub logged in or out, or
+   * reported another address for us. Automatic connectivity decides from it.
+   */
+  signals[SIGNAL_OWN_ADDRESSES_CHANGED] =
+    g_signal_new ("own-addresses-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
+                  NULL, NULL, G_TYPE_NONE, 0);
 }
 
 static void
@@ -185,6 +228,7 @@ burrow_hub_list_init (BurrowHubList *self)
 {
   self->sessions = g_ptr_array_new_with_free_func (g_object_unref);
   self->mode = BURROW_CONNECTION_MODE_PASSIVE;
+  self->own_addresses = g_strdup ("");
 }
 
 /**
@@ -232,6 +276,10 @@ burrow_hub_list_add_session (BurrowHubList    *self,
   g_signal_connect_object (session, "connect-request", G_CALLBACK (on_connect_request), self, 0);
   g_signal_connect_object (session, "search-request", G_CALLBACK (on_search_request), self, 0);
   g_signal_connect_object (session, "search-result", G_CALLBACK (on_search_result), self, 0);
+  /* not user-joined: a hub's joins come in batches of thousands, and ours is not among them
+   * once logged in (our own INF arrives before the state is normal) */
+  g_signal_connect_object (session, "notify::state", G_CALLBACK (on_session_state), self, 0);
+  g_signal_connect_object (session, "user-updated", G_CALLBACK (on_user_updated), self, 0);
   g_ptr_array_add (self->sessions, g_object_ref (session));
   g_list_model_items_changed (G_LIST_MODEL (self), self->sessions->len - 1, 0, 1);
 }
@@ -288,6 +336,7 @@ burrow_hub_list_remove (BurrowHubList    *self,
       g_ptr_array_remove_index (self->sessions, position);
       g_list_model_items_changed (G_LIST_MODEL (self), position, 1, 0);
     }
+  check_own_addresses (self);
 }
 
 void

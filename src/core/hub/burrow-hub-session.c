@@ -1438,6 +1438,7 @@ burrow_connect_request_copy (const BurrowConnectRequest *request)
   copy->tls = request->tls;
   copy->reason = g_strdup (request->reason);
   copy->host = g_strdup (request->host);
+  copy->line = g_strdup (request->line);
   return copy;
 }
 
@@ -1451,6 +1452,7 @@ burrow_connect_request_free (BurrowConnectRequest *request)
   g_free (request->token);
   g_free (request->reason);
   g_free (request->host);
+  g_free (request->line);
   g_free (request);
 }
 
@@ -1482,13 +1484,13 @@ service_ready (BurrowHubSession  *self,
  * @request: what to send; @request->user is the peer
  *
  * Sends a connection request (or its answer, or a refusal) to a user of
- * this hub, in the hub's protocol.
+ * this hub, in the hub's protocol. An NMDC session sets @request->line to the line it sent.
  *
  * Returns: whether it was queued
  */
 gboolean
 burrow_hub_session_send_connect_request (BurrowHubSession           *self,
-                                         const BurrowConnectRequest *request,
+                                         BurrowConnectRequest       *request,
                                          GError                    **error)
 {
   BurrowHubSessionClass *klass;

@@ -84,6 +84,8 @@ typedef enum
  * @reason: (nullable): why the peer refused (REFUSED only)
  * @host: (nullable): the address a received request names (NMDC `$ConnectToMe`, as the hub
  *   relayed it: hubs rewrite it to the sender's real address); %NULL otherwise
+ * @line: (nullable): the protocol line itself, for the punch record: as received (NMDC), or as
+ *   sent (set by burrow_hub_session_send_connect_request() on NMDC); %NULL otherwise
  *
  * A connection request, the same for ADC and NMDC. A session validates
  * what it receives before it emits #BurrowHubSession::connect-request: the
@@ -99,6 +101,7 @@ typedef struct
   gchar             *token;
   gchar             *reason;
   gchar             *host;
+  gchar             *line;
 } BurrowConnectRequest;
 
 #define BURROW_CONNECT_MAX_TOKEN 64
@@ -149,7 +152,7 @@ struct _BurrowHubSessionClass
 
   /* What the rest of the core needs from a hub, protocol-neutral. */
   gboolean (*send_connect_request) (BurrowHubSession           *self,
-                                    const BurrowConnectRequest *request,
+                                    BurrowConnectRequest       *request,
                                     GError                    **error);
   gboolean (*send_search)          (BurrowHubSession           *self,
                                     const BurrowSearchQuery    *query,
@@ -209,7 +212,7 @@ BurrowUser       *burrow_hub_session_lookup_user      (BurrowHubSession   *self,
 /* The typed hub services (see the class vfuncs). Each fails with
  * G_IO_ERROR_NOT_CONNECTED when the session is not logged in. */
 gboolean          burrow_hub_session_send_connect_request (BurrowHubSession           *self,
-                                                       const BurrowConnectRequest *request,
+                                                       BurrowConnectRequest       *request,
                                                        GError                    **error);
 gboolean          burrow_hub_session_send_search      (BurrowHubSession        *self,
                                                        const BurrowSearchQuery *query,

@@ -553,6 +553,31 @@ remember_hub_text (BurrowNmdcHubSession *self,
     }
 }
 
+/* The hub's refusal of our `$RevConnectToMe` to a passive user, in its own words (Verlihub: "You
+ * can't download from this user, because he is also in passive mode: NICK", NMDC.md §1): it
+ * becomes a REFUSED request from that user, so the attempt fails at once with the hub's reason
+ * instead of waiting for an answer that never comes. Only hub, bot and operator text counts. */
+#define PASSIVE_REFUSAL "also in passive mode"
+
+static void
+check_passive_refusal (BurrowNmdcHubSession *self,
+                       const gchar          *text)
+{
+  g_autoptr(BurrowConnectRequest) request = NULL;
+  g_autofree gchar *nick = NULL;
+  const gchar *colon;
+  BurrowUser *user;
+
+  if (strstr (text, PASSIVE_REFUSAL) == NULL || (colon = strrchr (text, ':')) == NULL)
+    return;
+  nick = g_strstrip (g_strdup (colon + 1));
+  if ((user = lookup_nick (self, nick)) == NULL || is_me (self, nick))
+    return;
+  request = burrow_connect_request_new (BURROW_CONNECT_KIND_REFUSED, user, "NMDC", 0, nick);
+  request->reason = g_strdup (text);
+  _burrow_hub_session_emit_connect_request (BURROW_HUB_SESSION (self), request);
+}
+
 static void
 handle_chat (BurrowNmdcHubSession *self,
              const gchar          *line)
@@ -572,6 +597,7 @@ handle_chat (BurrowNmdcHubSession *self,
       g_autofree gchar *plain = burrow_nmdc_unescape (line);
 
       remember_hub_text (self, plain);
+      check_passive_refusal (self, plain);
       message = burrow_chat_message_new (BURROW_CHAT_KIND_MAIN, now,
                                          burrow_hub_session_get_hub_name (session), NULL, plain,
                                          FALSE, FALSE);
@@ -580,7 +606,10 @@ handle_chat (BurrowNmdcHubSession *self,
     }
   from = lookup_nick (self, nick);
   if (from == NULL || burrow_user_is_operator (from) || burrow_user_is_bot (from))
-    remember_hub_text (self, text);   /* hub bots and ops say why they close or kick */
+    {
+      remember_hub_text (self, text);   /* hub bots and ops say why they close or kick */
+      check_passive_refusal (self, text);
+    }
   message = burrow_chat_message_new (BURROW_CHAT_KIND_MAIN, now, nick, NULL, text, third_person,
                                      is_me (self, nick));
   _burrow_hub_session_add_message (session, message);
@@ -956,6 +985,7 @@ handle_connect_to_me (BurrowNmdcHubSession *self,
                                         burrow_user_get_nick (user));
   request->tls = ctm.tls;
   request->host = g_strdup (ctm.host);
+  request->line = g_strconcat ("$ConnectToMe ", args, NULL);
   _burrow_hub_session_emit_connect_request (BURROW_HUB_SESSION (self), request);
 out:
   burrow_nmdc_connect_to_me_clear (&ctm);
@@ -979,12 +1009,13 @@ handle_rev_connect_to_me (BurrowNmdcHubSession *self,
   if (!is_me (self, target) || (user = lookup_nick (self, sender)) == NULL)
     return;
   request = burrow_connect_request_new (BURROW_CONNECT_KIND_REVERSE, user, "NMDC", 0, sender);
+  request->line = g_strconcat ("$RevConnectToMe ", args, NULL);
   _burrow_hub_session_emit_connect_request (BURROW_HUB_SESSION (self), request);
 }
 
 static gboolean
 burrow_nmdc_hub_session_send_connect_request (BurrowHubSession            *session,
-                                              const BurrowConnectRequest  *request,
+                                              BurrowConnectRequest        *request,
                                               GError                     **error)
 {
   BurrowNmdcHubSession *self = BURROW_NMDC_HUB_SESSION (session);
@@ -1004,7 +1035,7 @@ burrow_nmdc_hub_session_send_connect_request (BurrowHubSession            *sessi
     {
     case BURROW_CONNECT_KIND_REVERSE:
       line = g_strdup_printf ("$RevConnectToMe %s %s", burrow_hub_session_get_nick (session), nick);
-      return send_line (self, line, error);
+      break;
     case BURROW_CONNECT_KIND_NAT:
     case BURROW_CONNECT_KIND_NAT_REPLY:
       /* PtokaX closes anyone who sends N or R; others relay it only between 0x20 users
@@ -1032,13 +1063,18 @@ burrow_nmdc_hub_session_send_connect_request (BurrowHubSession            *sessi
       ctm.tls = request->tls;
       args = burrow_nmdc_format_connect_to_me (&ctm);
       line = g_strconcat ("$ConnectToMe ", args, NULL);
-      return send_line (self, line, error);
+      break;
     case BURROW_CONNECT_KIND_REFUSED:
     default:
       g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
                            _("NMDC has no way to refuse a connection request"));
       return FALSE;
     }
+  if (!send_line (self, line, error))
+    return FALSE;
+  g_free (request->line);
+  request->line = g_steal_pointer (&line);
+  return TRUE;
 }
 
 /* --- the login ---------------------------------------------------------------------------- */

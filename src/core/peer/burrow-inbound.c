@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <sys/socket.h>
 
+#include "burrow-peer-connection-private.h"
 #include "burrow-peer-handshake.h"
 #include "burrow-punch.h"
 
@@ -431,8 +432,8 @@ on_incoming_handshake (GObject      *source,
       return;
     }
   inbound_detach (in, FALSE);
-  self->done_func (peer, in->accepted_at, in->tls ? G_TLS_CONNECTION (in->tls) : NULL, in->tls_done_at,
-                   self->data);
+  self->done_func (peer, in->connection, in->accepted_at, in->tls ? G_TLS_CONNECTION (in->tls) : NULL,
+                   in->tls_done_at, self->data);
   inbound_unref_later (in);
 }
 
@@ -503,6 +504,8 @@ start_incoming (Inbound   *in,
                                                 charset, want_download);
   else
     in->peer = burrow_peer_connection_new (stream, BURROW_PEER_SIDE_ACCEPTING, self->identity, NULL);
+  if (peeked)
+    _burrow_peer_connection_set_tls (in->peer, G_TLS_CONNECTION (in->tls));
   burrow_peer_connection_set_token_func (in->peer, incoming_token_func, in);
   inbound_set_stage (in, INBOUND_ADC);
   burrow_peer_connection_handshake_async (in->peer, NULL, on_incoming_handshake, inbound_ref (in));

@@ -50,6 +50,7 @@ typedef gboolean (*BurrowInboundTokenFunc) (const gchar    *token,
 /**
  * BurrowInboundDoneFunc:
  * @peer: an identified connection whose handshake finished
+ * @connection: its TCP connection (for the addresses)
  * @accepted_at: when the TCP connection was accepted (monotonic)
  * @tls: (nullable): its TLS connection, %NULL on plain ADC
  * @tls_done_at: when the TLS handshake finished (monotonic), 0 without TLS
@@ -58,6 +59,7 @@ typedef gboolean (*BurrowInboundTokenFunc) (const gchar    *token,
  * The handler takes a reference to @peer if it keeps it.
  */
 typedef void (*BurrowInboundDoneFunc) (BurrowPeerConnection *peer,
+                                       GSocketConnection    *connection,
                                        gint64                accepted_at,
                                        GTlsConnection       *tls,
                                        gint64                tls_done_at,

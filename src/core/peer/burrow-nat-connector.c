@@ -92,6 +92,7 @@ typedef struct
   gchar                *token;       /* NMDC: the peer's nick */
   gboolean              nmdc;
   gboolean              accepted;    /* NMDC: the peer's connection to our port was matched */
+  gint64                identified_at; /* when that connection named us (monotonic) */
   gboolean              nick_unknown; /* NMDC: a plain $ConnectToMe does not name its sender */
   BurrowHubSession     *session;
   BurrowUser           *user;
@@ -99,6 +100,7 @@ typedef struct
   gchar                *peer_nick;
   gchar                *peer_ip;
   gchar                *peer_keyprint;
+  gchar                *sent_line;      /* NMDC: the last request line the hub got from us */
   gchar                *protocol;
   BurrowPunchRole       role;
   ExpectState           state;
@@ -196,6 +198,7 @@ expect_free (Expect *e)
   g_free (e->peer_nick);
   g_free (e->peer_ip);
   g_free (e->peer_keyprint);
+  g_free (e->sent_line);
   g_free (e->protocol);
   g_free (e);
   /* last: the callback may call back into the connector */
@@ -290,7 +293,7 @@ expect_fail (Expect      *e,
   g_autoptr(GTask) task = g_steal_pointer (&e->task);
 
   burrow_punch_attempt_add_step (e->attempt, BURROW_PUNCH_STEP_FAILED, "%s", diagnosis);
-  burrow_punch_attempt_finish (e->attempt, BURROW_PUNCH_RESULT_FAILED, diagnosis);
+  burrow_punch_attempt_fail (e->attempt, code, diagnosis);
   e->state = EXPECT_DONE;
   expect_drop (e);
   /* last: the callback may run now and remove the session, and with it any expect */
@@ -308,6 +311,7 @@ expect_deliver (Expect               *e,
   BurrowNatConnector *self = e->connector;
   g_autoptr(GTask) task = g_steal_pointer (&e->task);
   g_autofree gchar *nick = g_strdup (e->peer_nick);
+  g_autofree gchar *keyprint = NULL;
   gboolean serve;
 
   burrow_punch_attempt_add_step (e->attempt, BURROW_PUNCH_STEP_PEER_INF, "peer %s identified",
@@ -320,6 +324,8 @@ expect_deliver (Expect               *e,
       e->peer_nick = g_strdup (burrow_peer_connection_get_peer_nick (peer));
       burrow_punch_attempt_set_peer_nick (e->attempt, e->peer_nick);
     }
+  keyprint = burrow_peer_connection_dup_peer_keyprint (peer);
+  burrow_punch_attempt_set_peer_keyprint (e->attempt, keyprint);
   burrow_punch_attempt_finish (e->attempt, BURROW_PUNCH_RESULT_CONNECTED, _("Connected"));
   burrow_peer_connection_set_attempt (peer, e->attempt);
   e->state = EXPECT_DONE;
@@ -432,6 +438,18 @@ drop_expects (BurrowNatConnector *self,
 
 /* --- sending requests ----------------------------------------------------------------- */
 
+/* "ip:port" of an IP socket address, %NULL for anything else */
+static gchar *
+endpoint_text (GSocketAddress *address)
+{
+  g_autofree gchar *ip = NULL;
+
+  if (!G_IS_INET_SOCKET_ADDRESS (address))
+    return NULL;
+  ip = g_inet_address_to_string (g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (address)));
+  return g_strdup_printf ("%s:%u", ip, g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (address)));
+}
+
 static gboolean
 send_request (Expect             *e,
               BurrowConnectKind   kind,
@@ -442,7 +460,55 @@ send_request (Expect             *e,
                                                                         port, e->token);
 
   request->tls = protocol_is_tls (e->protocol);
-  return burrow_hub_session_send_connect_request (e->session, request, error);
+  if (!burrow_hub_session_send_connect_request (e->session, request, error))
+    return FALSE;
+  g_free (e->sent_line);
+  e->sent_line = g_steal_pointer (&request->line);
+  return TRUE;
+}
+
+/* A step for the request send_request() just sent: on NMDC the line itself, as the hub got it
+ * (the record shows the protocol's own words); else @format's text. */
+static void G_GNUC_PRINTF (3, 4)
+add_sent_step (Expect              *e,
+               BurrowPunchStepKind  kind,
+               const gchar         *format,
+               ...)
+{
+  g_autofree gchar *text = NULL;
+  va_list args;
+
+  if (e->nmdc && e->sent_line != NULL)
+    {
+      burrow_punch_attempt_add_step (e->attempt, kind, "%s", e->sent_line);
+      return;
+    }
+  va_start (args, format);
+  text = g_strdup_vprintf (format, args);
+  va_end (args);
+  burrow_punch_attempt_add_step (e->attempt, kind, "%s", text);
+}
+
+/* A step for a request we received: its line as the hub relayed it (NMDC), else @format's. */
+static void G_GNUC_PRINTF (4, 5)
+add_received_step (BurrowPunchAttempt         *attempt,
+                   BurrowPunchStepKind         kind,
+                   const BurrowConnectRequest *request,
+                   const gchar                *format,
+                   ...)
+{
+  g_autofree gchar *text = NULL;
+  va_list args;
+
+  if (request->line != NULL)
+    {
+      burrow_punch_attempt_add_step (attempt, kind, "%s", request->line);
+      return;
+    }
+  va_start (args, format);
+  text = g_strdup_vprintf (format, args);
+  va_end (args);
+  burrow_punch_attempt_add_step (attempt, kind, "%s", text);
 }
 
 static const gchar *
@@ -671,8 +737,8 @@ punch_start (Expect  *e,
       e = g_hash_table_lookup (self->expects, key);
       if (e != NULL && e->state == EXPECT_CONNECTING &&
           send_request (e, BURROW_CONNECT_KIND_NAT_REPLY, local_port, NULL))
-        burrow_punch_attempt_add_step (e->attempt, BURROW_PUNCH_STEP_RNT_SENT, "%s %s %u",
-                                       e->nmdc ? "$ConnectToMe …R" : "RNT", e->protocol, local_port);
+        add_sent_step (e, BURROW_PUNCH_STEP_RNT_SENT, "%s %s %u",
+                       e->nmdc ? "$ConnectToMe …R" : "RNT", e->protocol, local_port);
       return;
     }
   burrow_punch_start (e->punch, remote_port, ttl, BURROW_NAT_PUNCH_WINDOW_MS);
@@ -775,14 +841,10 @@ on_direct_connected (GObject      *source,
   burrow_punch_attempt_add_step (e->attempt, BURROW_PUNCH_STEP_TCP_ESTABLISHED, "connected");
   {
     g_autoptr(GSocketAddress) local = g_socket_connection_get_local_address (connection, NULL);
-    if (G_IS_INET_SOCKET_ADDRESS (local))
-      {
-        g_autofree gchar *ip = g_inet_address_to_string (
-          g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (local)));
-        g_autofree gchar *text = g_strdup_printf ("%s:%u", ip,
-          g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local)));
-        burrow_punch_attempt_set_local (e->attempt, text);
-      }
+    g_autofree gchar *text = endpoint_text (local);
+
+    if (text != NULL)
+      burrow_punch_attempt_set_local (e->attempt, text);
   }
   expect_connected (e, connection, BURROW_PEER_SIDE_CONNECTING, TRUE);
 }
@@ -894,16 +956,17 @@ inbound_token_func (const gchar    *token,
       return FALSE;
     }
 
-  /* identified: the expect's own timeout takes over */
+  /* identified: the expect's own timeout takes over; the step comes after the TCP and TLS
+   * steps inbound_done_func() records, which happened before */
   e->state = EXPECT_CONNECTING;
   e->accepted = TRUE;
-  burrow_punch_attempt_add_step (e->attempt, BURROW_PUNCH_STEP_ACCEPTED,
-                                 "the peer connected to our port with our token");
+  e->identified_at = g_get_monotonic_time ();
   return TRUE;
 }
 
 static void
 inbound_done_func (BurrowPeerConnection *peer,
+                   GSocketConnection    *connection,
                    gint64                accepted_at,
                    GTlsConnection       *tls,
                    gint64                tls_done_at,
@@ -922,7 +985,17 @@ inbound_done_func (BurrowPeerConnection *peer,
       burrow_peer_connection_close (peer); /* its expect ended meanwhile */
       return;
     }
-  /* the connection came to our port before we knew whose it was */
+  /* the connection came to our port before we knew whose it was: its steps, in the order
+   * they happened */
+  {
+    g_autoptr(GSocketAddress) local = g_socket_connection_get_local_address (connection, NULL);
+    g_autoptr(GSocketAddress) remote = g_socket_connection_get_remote_address (connection, NULL);
+    g_autofree gchar *local_text = endpoint_text (local);
+    g_autofree gchar *remote_text = endpoint_text (remote);
+
+    burrow_punch_attempt_set_local (e->attempt, local_text);
+    burrow_punch_attempt_set_remote (e->attempt, remote_text);
+  }
   burrow_punch_attempt_add_step_at (e->attempt, BURROW_PUNCH_STEP_TCP_ESTABLISHED, accepted_at,
                                     "the peer connected to our port %u",
                                     burrow_nat_connector_get_port (self));
@@ -932,6 +1005,8 @@ inbound_done_func (BurrowPeerConnection *peer,
       burrow_punch_attempt_add_step_at (e->attempt, BURROW_PUNCH_STEP_TLS_DONE, tls_done_at,
                                         "TLS as server, %s", cipher ? cipher : "?");
     }
+  burrow_punch_attempt_add_step_at (e->attempt, BURROW_PUNCH_STEP_ACCEPTED, e->identified_at,
+                                    "the peer connected to our port with our token");
   expect_deliver (e, peer);
 }
 
@@ -1075,27 +1150,33 @@ handle_answer (BurrowNatConnector         *self,
 static void
 attempt_fail_now (BurrowNatConnector *self,
                   BurrowPunchAttempt *attempt,
+                  gint                code,
                   const gchar        *why)
 {
   add_attempt (self, attempt);
   burrow_punch_attempt_add_step (attempt, BURROW_PUNCH_STEP_FAILED, "%s", why);
-  burrow_punch_attempt_finish (attempt, BURROW_PUNCH_RESULT_FAILED, why);
+  burrow_punch_attempt_fail (attempt, code, why);
   g_signal_emit (self, signals[SIGNAL_ATTEMPT_FINISHED], 0, attempt);
 }
 
 /* Why two passive NMDC users cannot connect on @session, or %NULL when NAT traversal can
  * (NMDC.md §3.4, §3.5): PtokaX disconnects whoever sends `N` or `R` and clears 0x20 in what it
- * relays, so a peer's status without 0x20 is either the hub's doing or its client's. */
+ * relays, so a peer's status without 0x20 is either the hub's doing or its client's. @code
+ * tells which: %BURROW_NAT_ERROR_UNSUPPORTED (the hub), %BURROW_NAT_ERROR_PEER_PASSIVE (the
+ * peer). */
 static gchar *
 nmdc_both_passive (BurrowHubSession *session,
-                   BurrowUser       *user)
+                   BurrowUser       *user,
+                   gint             *code)
 {
   const gchar *software = burrow_hub_session_get_hub_software (session);
 
+  *code = BURROW_NAT_ERROR_UNSUPPORTED;
   if (software != NULL && g_str_has_prefix (software, "PtokaX"))
     return g_strdup_printf (_("Both you and %s are passive, and this hub does not let passive users "
                               "connect to each other: one of you needs an open port"),
                             burrow_user_get_nick (user));
+  *code = BURROW_NAT_ERROR_PEER_PASSIVE;
   if (!burrow_user_supports_nat_traversal (user))
     return g_strdup_printf (_("Both you and %s are passive, and the other user cannot do NAT "
                               "traversal (no 0x20 in its status on this hub): one of you needs "
@@ -1142,10 +1223,10 @@ on_nmdc_nat (BurrowNatConnector         *self,
 
   if (e == NULL)
     return; /* not asked for: nothing is sent unasked */
-  burrow_punch_attempt_add_step (e->attempt,
-                                 nat ? BURROW_PUNCH_STEP_NAT_RECEIVED : BURROW_PUNCH_STEP_RNT_RECEIVED,
-                                 "$ConnectToMe %s:%u%s%s", ip ? ip : "?", request->port,
-                                 nat ? "N" : "R", request->tls ? "S" : "");
+  add_received_step (e->attempt,
+                     nat ? BURROW_PUNCH_STEP_NAT_RECEIVED : BURROW_PUNCH_STEP_RNT_RECEIVED, request,
+                     "$ConnectToMe %s:%u%s%s", ip ? ip : "?", request->port,
+                     nat ? "N" : "R", request->tls ? "S" : "");
   if (!protocol_supported_on (self, request->protocol, TRUE))
     {
       g_autofree gchar *why = g_strdup_printf (_("%s asked for TLS, but we have no "
@@ -1196,6 +1277,25 @@ on_nmdc_request (BurrowNatConnector         *self,
   const gchar *ip = burrow_user_get_ip4 (user);
   Expect *e;
 
+  if (request->kind == BURROW_CONNECT_KIND_REFUSED)
+    {
+      /* the hub refused our $RevConnectToMe to this user (the session read its text) */
+      e = find_nmdc_expect (self, session, request->token, EXPECT_CTM, FALSE);
+      if (e == NULL)
+        e = find_nmdc_expect (self, session, request->token, EXPECT_NAT, FALSE);
+      if (e != NULL)
+        {
+          g_autofree gchar *why = g_strdup_printf (_("This hub does not let passive users connect "
+                                                     "to each other (it said: “%s”)"),
+                                                   request->reason ? request->reason : "");
+
+          burrow_punch_attempt_add_step (e->attempt, BURROW_PUNCH_STEP_NOTE, "hub: %s",
+                                         request->reason ? request->reason : "");
+          expect_fail (e, BURROW_NAT_ERROR_UNSUPPORTED, why);
+        }
+      return;
+    }
+
   if (request->kind == BURROW_CONNECT_KIND_CONNECT)
     {
       /* the answer to our $RevConnectToMe: the nick the session found for the address, else the
@@ -1221,8 +1321,8 @@ on_nmdc_request (BurrowNatConnector         *self,
         e = find_nmdc_expect (self, session, NULL, EXPECT_CTM, FALSE);
       if (e != NULL)
         {
-          burrow_punch_attempt_add_step (e->attempt, BURROW_PUNCH_STEP_REQUEST_RECEIVED,
-                                         "$ConnectToMe %s %s:%u", protocol, ip ? ip : "?", request->port);
+          add_received_step (e->attempt, BURROW_PUNCH_STEP_REQUEST_RECEIVED, request,
+                             "$ConnectToMe %s %s:%u", protocol, ip ? ip : "?", request->port);
           if (!protocol_supported_on (self, protocol, TRUE))
             {
               g_autofree gchar *why = g_strdup_printf (_("%s asked for TLS, but we have no "
@@ -1256,8 +1356,8 @@ on_nmdc_request (BurrowNatConnector         *self,
       e = expect_new (self, session, user, request->token, protocol, BURROW_PUNCH_ROLE_RESPONDER,
                       BURROW_PUNCH_METHOD_INCOMING);
       e->nick_unknown = TRUE;
-      burrow_punch_attempt_add_step (e->attempt, BURROW_PUNCH_STEP_REQUEST_RECEIVED,
-                                     "$ConnectToMe %s %s:%u", protocol, ip, request->port);
+      add_received_step (e->attempt, BURROW_PUNCH_STEP_REQUEST_RECEIVED, request,
+                         "$ConnectToMe %s %s:%u", protocol, ip, request->port);
       connect_directly (e, request->port);
       return;
     }
@@ -1274,7 +1374,8 @@ on_nmdc_request (BurrowNatConnector         *self,
     return;
   if (!active)
     {
-      g_autofree gchar *why = nmdc_both_passive (session, user);
+      gint code;
+      g_autofree gchar *why = nmdc_both_passive (session, user, &code);
       guint16 our_port = burrow_hub_session_get_local_port (session);
       g_autoptr(GError) error = NULL;
 
@@ -1287,21 +1388,20 @@ on_nmdc_request (BurrowNatConnector         *self,
                                               BURROW_PUNCH_ROLE_RESPONDER,
                                               burrow_hub_session_get_uri (session),
                                               burrow_user_get_nick (user), NULL, request->token, protocol);
-          burrow_punch_attempt_add_step (attempt, BURROW_PUNCH_STEP_REQUEST_RECEIVED, "$RevConnectToMe");
-          attempt_fail_now (self, attempt, why);
+          add_received_step (attempt, BURROW_PUNCH_STEP_REQUEST_RECEIVED, request, "$RevConnectToMe");
+          attempt_fail_now (self, attempt, code, why);
           return;
         }
       /* NAT traversal: listen on our hub port first, then `N` (NMDC.md §5.2 item 8) */
       protocol = choose_protocol (self, user);
       e = expect_new (self, session, user, request->token, protocol, BURROW_PUNCH_ROLE_RESPONDER,
                       BURROW_PUNCH_METHOD_NAT_TRAVERSAL);
-      burrow_punch_attempt_add_step (e->attempt, BURROW_PUNCH_STEP_REQUEST_RECEIVED, "$RevConnectToMe");
+      add_received_step (e->attempt, BURROW_PUNCH_STEP_REQUEST_RECEIVED, request, "$RevConnectToMe");
       e->state = EXPECT_RNT;
       expect_arm_timeout (e, BURROW_NAT_REQUEST_TIMEOUT_MS);
       punch_prepare (e);
       if (send_request (e, BURROW_CONNECT_KIND_NAT, our_port, &error))
-        burrow_punch_attempt_add_step (e->attempt, BURROW_PUNCH_STEP_NAT_SENT, "$ConnectToMe …N %s %u",
-                                       protocol, our_port);
+        add_sent_step (e, BURROW_PUNCH_STEP_NAT_SENT, "$ConnectToMe …N %s %u", protocol, our_port);
       else
         expect_fail (e, BURROW_NAT_ERROR_UNSUPPORTED, error->message);
       return;
@@ -1310,7 +1410,7 @@ on_nmdc_request (BurrowNatConnector         *self,
   protocol = choose_protocol (self, user);
   e = expect_new (self, session, user, request->token, protocol, BURROW_PUNCH_ROLE_RESPONDER,
                   BURROW_PUNCH_METHOD_INCOMING);
-  burrow_punch_attempt_add_step (e->attempt, BURROW_PUNCH_STEP_REQUEST_RECEIVED, "$RevConnectToMe");
+  add_received_step (e->attempt, BURROW_PUNCH_STEP_REQUEST_RECEIVED, request, "$RevConnectToMe");
   e->state = EXPECT_INCOMING;
   expect_arm_timeout (e, BURROW_NAT_REQUEST_TIMEOUT_MS);
   {
@@ -1318,8 +1418,7 @@ on_nmdc_request (BurrowNatConnector         *self,
     g_autoptr(GError) error = NULL;
 
     if (send_request (e, BURROW_CONNECT_KIND_CONNECT, our_port, &error))
-      burrow_punch_attempt_add_step (e->attempt, BURROW_PUNCH_STEP_REQUEST_SENT, "$ConnectToMe %s %u",
-                                     protocol, our_port);
+      add_sent_step (e, BURROW_PUNCH_STEP_REQUEST_SENT, "$ConnectToMe %s %u", protocol, our_port);
     else
       expect_fail (e, BURROW_NAT_ERROR_FAILED, error->message);
   }
@@ -1505,7 +1604,8 @@ burrow_nat_connector_connect_async (BurrowNatConnector  *self,
     }
   else if (burrow_user_is_nmdc (user))
     {
-      g_autofree gchar *why = nmdc_both_passive (session, user);
+      gint code;
+      g_autofree gchar *why = nmdc_both_passive (session, user, &code);
 
       if (why != NULL)
         {
@@ -1517,9 +1617,9 @@ burrow_nat_connector_connect_async (BurrowNatConnector  *self,
                                               burrow_hub_session_get_uri (session),
                                               burrow_user_get_nick (user), NULL,
                                               burrow_user_get_nick (user), protocol);
-          attempt_fail_now (self, attempt, why);
+          attempt_fail_now (self, attempt, code, why);
           task_set_attempt (task, attempt);
-          g_task_return_new_error (task, BURROW_NAT_ERROR, BURROW_NAT_ERROR_PEER_PASSIVE, "%s", why);
+          g_task_return_new_error (task, BURROW_NAT_ERROR, code, "%s", why);
           return;
         }
       /* NAT traversal (NMDC.md §3.1): $RevConnectToMe, the peer answers `N`; we listen on our
@@ -1551,7 +1651,7 @@ burrow_nat_connector_connect_async (BurrowNatConnector  *self,
                                           burrow_user_get_cid (user), token, protocol);
       add_attempt (self, attempt);
       burrow_punch_attempt_add_step (attempt, BURROW_PUNCH_STEP_FAILED, "%s", why);
-      burrow_punch_attempt_finish (attempt, BURROW_PUNCH_RESULT_FAILED, why);
+      burrow_punch_attempt_fail (attempt, BURROW_NAT_ERROR_PEER_PASSIVE, why);
       g_signal_emit (self, signals[SIGNAL_ATTEMPT_FINISHED], 0, attempt);
       task_set_attempt (task, attempt);
       g_task_return_new_error (task, BURROW_NAT_ERROR, BURROW_NAT_ERROR_PEER_PASSIVE, "%s", why);
@@ -1566,11 +1666,11 @@ burrow_nat_connector_connect_async (BurrowNatConnector  *self,
       return;
     }
   if (kind == BURROW_CONNECT_KIND_CONNECT)
-    burrow_punch_attempt_add_step (e->attempt, BURROW_PUNCH_STEP_REQUEST_SENT, "%s %s %u",
-                                   e->nmdc ? "$ConnectToMe" : "CTM", protocol, port);
+    add_sent_step (e, BURROW_PUNCH_STEP_REQUEST_SENT, "%s %s %u",
+                   e->nmdc ? "$ConnectToMe" : "CTM", protocol, port);
   else
-    burrow_punch_attempt_add_step (e->attempt, BURROW_PUNCH_STEP_REQUEST_SENT, "%s %s",
-                                   e->nmdc ? "$RevConnectToMe" : "RCM", protocol);
+    add_sent_step (e, BURROW_PUNCH_STEP_REQUEST_SENT, "%s %s",
+                   e->nmdc ? "$RevConnectToMe" : "RCM", protocol);
 }
 
 /**

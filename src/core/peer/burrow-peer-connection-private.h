@@ -44,6 +44,7 @@ struct _BurrowPeerConnection
 
   /* owned */
   GIOStream           *stream;
+  GTlsConnection      *tls;          /* when @stream wraps the TLS layer (see _set_tls); else NULL */
   BurrowLineChannel   *channel;
   BurrowIdentity      *identity;     /* ADC only */
   BurrowPunchAttempt  *attempt;      /* how the connection came about, or NULL */
@@ -109,6 +110,10 @@ struct _BurrowPeerConnection
   gboolean             peer_zlig;
 };
 
+/* The TLS connection under a stream that wraps it (an inbound one whose first byte was read):
+ * TLS state and the peer's certificate come from it. */
+void     _burrow_peer_connection_set_tls            (BurrowPeerConnection *self,
+                                                     GTlsConnection       *tls);
 void     _burrow_peer_connection_fail               (BurrowPeerConnection *self,
                                                      GQuark                domain,
                                                      gint                  code,

@@ -42,6 +42,7 @@ burrow_peer_connection_dispose (GObject *object)
   burrow_peer_connection_close (self);
   g_clear_object (&self->channel);
   g_clear_object (&self->stream);
+  g_clear_object (&self->tls);
   g_clear_object (&self->identity);
   g_clear_object (&self->attempt);
 
@@ -1356,10 +1357,23 @@ const gchar *burrow_peer_connection_get_token (BurrowPeerConnection *self) { ret
 BurrowPeerSide burrow_peer_connection_get_side (BurrowPeerConnection *self) { return self->side; }
 gboolean burrow_peer_connection_is_closed (BurrowPeerConnection *self) { return self->state == STATE_CLOSED; }
 
+void
+_burrow_peer_connection_set_tls (BurrowPeerConnection *self,
+                                 GTlsConnection       *tls)
+{
+  g_set_object (&self->tls, tls);
+}
+
+static GTlsConnection *
+tls_layer (BurrowPeerConnection *self)
+{
+  return G_IS_TLS_CONNECTION (self->stream) ? G_TLS_CONNECTION (self->stream) : self->tls;
+}
+
 gboolean
 burrow_peer_connection_is_tls (BurrowPeerConnection *self)
 {
-  return G_IS_TLS_CONNECTION (self->stream);
+  return tls_layer (self) != NULL;
 }
 
 /**
@@ -1375,9 +1389,9 @@ burrow_peer_connection_dup_peer_keyprint (BurrowPeerConnection *self)
 
   g_return_val_if_fail (BURROW_IS_PEER_CONNECTION (self), NULL);
 
-  if (!G_IS_TLS_CONNECTION (self->stream))
+  if (tls_layer (self) == NULL)
     return NULL;
-  certificate = g_tls_connection_get_peer_certificate (G_TLS_CONNECTION (self->stream));
+  certificate = g_tls_connection_get_peer_certificate (tls_layer (self));
   return certificate != NULL ? burrow_tls_certificate_keyprint (certificate) : NULL;
 }
 

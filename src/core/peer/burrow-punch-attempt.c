@@ -10,6 +10,7 @@
 #include "config.h"
 
 #include "burrow-peer-enums.h"
+#include "burrow-error.h"
 #include "burrow-json.h"
 
 #include "burrow-punch-attempt.h"
@@ -29,9 +30,11 @@ struct _BurrowPunchAttempt
   gchar             *peer_cid;
   gchar             *token;
   gchar             *protocol;
+  gchar             *peer_keyprint; /* "SHA256/<base32>" of the peer's TLS certificate */
   gchar             *local;
   gchar             *remote;
   gchar             *diagnosis;
+  gint               error_code;   /* a BurrowNatError once failed with one, else -1 */
   gint64             started;      /* wall clock, µs */
   gint64             started_mono; /* monotonic, µs */
   gint64             duration_us;  /* set when finished */
@@ -49,9 +52,11 @@ enum {
   PROP_PEER_CID,
   PROP_TOKEN,
   PROP_PROTOCOL,
+  PROP_PEER_KEYPRINT,
   PROP_LOCAL,
   PROP_REMOTE,
   PROP_DIAGNOSIS,
+  PROP_ERROR_CODE,
   PROP_STARTED,
   PROP_DURATION,
   PROP_N_STEPS,
@@ -78,6 +83,7 @@ burrow_punch_attempt_finalize (GObject *object)
   g_free (self->peer_cid);
   g_free (self->token);
   g_free (self->protocol);
+  g_free (self->peer_keyprint);
   g_free (self->local);
   g_free (self->remote);
   g_free (self->diagnosis);
@@ -104,9 +110,11 @@ burrow_punch_attempt_get_property (GObject    *object,
     case PROP_PEER_CID: g_value_set_string (value, self->peer_cid); break;
     case PROP_TOKEN: g_value_set_string (value, self->token); break;
     case PROP_PROTOCOL: g_value_set_string (value, self->protocol); break;
+    case PROP_PEER_KEYPRINT: g_value_set_string (value, self->peer_keyprint); break;
     case PROP_LOCAL: g_value_set_string (value, self->local); break;
     case PROP_REMOTE: g_value_set_string (value, self->remote); break;
     case PROP_DIAGNOSIS: g_value_set_string (value, self->diagnosis); break;
+    case PROP_ERROR_CODE: g_value_set_int (value, self->error_code); break;
     case PROP_STARTED: g_value_set_int64 (value, self->started); break;
     case PROP_DURATION: g_value_set_int64 (value, burrow_punch_attempt_get_duration_us (self)); break;
     case PROP_N_STEPS: g_value_set_uint (value, self->steps->len); break;
@@ -136,9 +144,11 @@ burrow_punch_attempt_class_init (BurrowPunchAttemptClass *klass)
   properties[PROP_PEER_CID] = g_param_spec_string ("peer-cid", NULL, NULL, NULL, RO);
   properties[PROP_TOKEN] = g_param_spec_string ("token", NULL, NULL, NULL, RO);
   properties[PROP_PROTOCOL] = g_param_spec_string ("protocol", NULL, NULL, NULL, RO);
+  properties[PROP_PEER_KEYPRINT] = g_param_spec_string ("peer-keyprint", NULL, NULL, NULL, RO);
   properties[PROP_LOCAL] = g_param_spec_string ("local", NULL, NULL, NULL, RO);
   properties[PROP_REMOTE] = g_param_spec_string ("remote", NULL, NULL, NULL, RO);
   properties[PROP_DIAGNOSIS] = g_param_spec_string ("diagnosis", NULL, NULL, NULL, RO);
+  properties[PROP_ERROR_CODE] = g_param_spec_int ("error-code", NULL, NULL, -1, G_MAXINT, -1, RO);
   properties[PROP_STARTED] = g_param_spec_int64 ("started", NULL, NULL, 0, G_MAXINT64, 0, RO);
   properties[PROP_DURATION] = g_param_spec_int64 ("duration", NULL, NULL, 0, G_MAXINT64, 0, RO);
   properties[PROP_N_STEPS] = g_param_spec_uint ("n-steps", NULL, NULL, 0, G_MAXUINT, 0, RO);
@@ -153,6 +163,7 @@ burrow_punch_attempt_init (BurrowPunchAttempt *self)
   self->started = g_get_real_time ();
   self->started_mono = g_get_monotonic_time ();
   self->duration_us = -1;
+  self->error_code = -1;
 }
 
 /**
@@ -297,6 +308,19 @@ burrow_punch_attempt_set_protocol (BurrowPunchAttempt *self,
 }
 
 /**
+ * burrow_punch_attempt_set_peer_keyprint:
+ * @keyprint: (nullable): "SHA256/<base32>" of the certificate the peer presented. On ADC it was
+ *   checked against the keyprint the peer published; NMDC has none, so the record is the only
+ *   place a user can compare it.
+ */
+void
+burrow_punch_attempt_set_peer_keyprint (BurrowPunchAttempt *self,
+                                        const gchar        *keyprint)
+{
+  set_string (self, &self->peer_keyprint, keyprint, PROP_PEER_KEYPRINT);
+}
+
+/**
  * burrow_punch_attempt_set_peer_nick:
  * @peer_nick: who the peer turned out to be (NMDC: a plain `$ConnectToMe` names no sender; its
  *   `$MyNick` does)
@@ -334,6 +358,31 @@ burrow_punch_attempt_finish (BurrowPunchAttempt *self,
   g_object_thaw_notify (G_OBJECT (self));
 }
 
+/**
+ * burrow_punch_attempt_fail:
+ * @code: the #BurrowNatError the attempt failed with
+ * @diagnosis: what happened, in plain words
+ *
+ * Ends the attempt as failed, keeping @code: a stable name for the cause that
+ * burrow_punch_attempt_to_json() exports next to the (translated) diagnosis.
+ * Ignored when the attempt has already ended.
+ */
+void
+burrow_punch_attempt_fail (BurrowPunchAttempt *self,
+                           gint                code,
+                           const gchar        *diagnosis)
+{
+  g_return_if_fail (BURROW_IS_PUNCH_ATTEMPT (self));
+  g_return_if_fail (code >= 0);
+
+  if (self->result != BURROW_PUNCH_RESULT_PENDING)
+    return;
+
+  self->error_code = code;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ERROR_CODE]);
+  burrow_punch_attempt_finish (self, BURROW_PUNCH_RESULT_FAILED, diagnosis);
+}
+
 BurrowPunchMethod burrow_punch_attempt_get_method (BurrowPunchAttempt *self) { return self->method; }
 BurrowPunchRole burrow_punch_attempt_get_role (BurrowPunchAttempt *self) { return self->role; }
 BurrowPunchResult burrow_punch_attempt_get_result (BurrowPunchAttempt *self) { return self->result; }
@@ -342,9 +391,11 @@ const gchar *burrow_punch_attempt_get_peer_nick (BurrowPunchAttempt *self) { ret
 const gchar *burrow_punch_attempt_get_peer_cid (BurrowPunchAttempt *self) { return self->peer_cid; }
 const gchar *burrow_punch_attempt_get_token (BurrowPunchAttempt *self) { return self->token; }
 const gchar *burrow_punch_attempt_get_protocol (BurrowPunchAttempt *self) { return self->protocol; }
+const gchar *burrow_punch_attempt_get_peer_keyprint (BurrowPunchAttempt *self) { return self->peer_keyprint; }
 const gchar *burrow_punch_attempt_get_local (BurrowPunchAttempt *self) { return self->local; }
 const gchar *burrow_punch_attempt_get_remote (BurrowPunchAttempt *self) { return self->remote; }
 const gchar *burrow_punch_attempt_get_diagnosis (BurrowPunchAttempt *self) { return self->diagnosis; }
+gint burrow_punch_attempt_get_error_code (BurrowPunchAttempt *self) { return self->error_code; }
 gint64 burrow_punch_attempt_get_started (BurrowPunchAttempt *self) { return self->started; }
 guint burrow_punch_attempt_get_n_steps (BurrowPunchAttempt *self) { return self->steps->len; }
 
@@ -401,6 +452,24 @@ burrow_punch_step_kind_to_string (BurrowPunchStepKind kind)
   return enum_nick (BURROW_TYPE_PUNCH_STEP_KIND, kind);
 }
 
+/* Stable names of the BurrowNatError codes, for records read by programs. */
+static const gchar *const nat_error_names[] = {
+  [BURROW_NAT_ERROR_FAILED] = "failed",
+  [BURROW_NAT_ERROR_TIMED_OUT] = "timed-out",
+  [BURROW_NAT_ERROR_REFUSED] = "refused",
+  [BURROW_NAT_ERROR_UNREACHABLE] = "unreachable",
+  [BURROW_NAT_ERROR_PEER_PASSIVE] = "peer-passive",
+  [BURROW_NAT_ERROR_UNSUPPORTED] = "unsupported",
+  [BURROW_NAT_ERROR_SYMMETRIC] = "symmetric",
+  [BURROW_NAT_ERROR_BIND_FAILED] = "bind-failed",
+  [BURROW_NAT_ERROR_KEYPRINT_MISMATCH] = "keyprint-mismatch",
+  [BURROW_NAT_ERROR_TOO_MANY] = "too-many",
+  [BURROW_NAT_ERROR_PROTOCOL_MISMATCH] = "protocol-mismatch",
+  [BURROW_NAT_ERROR_BAD_ADDRESS] = "bad-address",
+  [BURROW_NAT_ERROR_OFFLINE] = "offline",
+};
+G_STATIC_ASSERT (G_N_ELEMENTS (nat_error_names) == BURROW_NAT_ERROR_OFFLINE + 1);
+
 /**
  * burrow_punch_attempt_to_json:
  *
@@ -435,6 +504,8 @@ burrow_punch_attempt_to_json (BurrowPunchAttempt *self)
   g_string_append_c (out, ',');
   burrow_json_append_member (out, "protocol", self->protocol);
   g_string_append_c (out, ',');
+  burrow_json_append_member (out, "peer_keyprint", self->peer_keyprint);
+  g_string_append_c (out, ',');
   burrow_json_append_member (out, "local", self->local);
   g_string_append_c (out, ',');
   burrow_json_append_member (out, "remote", self->remote);
@@ -442,6 +513,10 @@ burrow_punch_attempt_to_json (BurrowPunchAttempt *self)
   burrow_json_append_member (out, "result", burrow_punch_result_to_string (self->result));
   g_string_append_c (out, ',');
   burrow_json_append_member (out, "diagnosis", self->diagnosis);
+  g_string_append_c (out, ',');
+  burrow_json_append_member (out, "error",
+                             self->error_code >= 0 && self->error_code < (gint) G_N_ELEMENTS (nat_error_names)
+                               ? nat_error_names[self->error_code] : NULL);
   g_string_append_printf (out, ",\"duration_ms\":%.1f,\"steps\":[",
                           burrow_punch_attempt_get_duration_us (self) / 1000.0);
   for (guint i = 0; i < self->steps->len; i++)

@@ -112,8 +112,13 @@ void                burrow_punch_attempt_set_peer_nick  (BurrowPunchAttempt  *se
                                                          const gchar         *peer_nick);
 void                burrow_punch_attempt_set_protocol   (BurrowPunchAttempt  *self,
                                                          const gchar         *protocol);
+void                burrow_punch_attempt_set_peer_keyprint (BurrowPunchAttempt *self,
+                                                         const gchar         *keyprint);
 void                burrow_punch_attempt_finish         (BurrowPunchAttempt  *self,
                                                          BurrowPunchResult    result,
+                                                         const gchar         *diagnosis);
+void                burrow_punch_attempt_fail           (BurrowPunchAttempt  *self,
+                                                         gint                 code,
                                                          const gchar         *diagnosis);
 
 BurrowPunchMethod   burrow_punch_attempt_get_method     (BurrowPunchAttempt  *self);
@@ -124,9 +129,11 @@ const gchar        *burrow_punch_attempt_get_peer_nick  (BurrowPunchAttempt  *se
 const gchar        *burrow_punch_attempt_get_peer_cid   (BurrowPunchAttempt  *self);
 const gchar        *burrow_punch_attempt_get_token      (BurrowPunchAttempt  *self);
 const gchar        *burrow_punch_attempt_get_protocol   (BurrowPunchAttempt  *self);
+const gchar        *burrow_punch_attempt_get_peer_keyprint (BurrowPunchAttempt *self);
 const gchar        *burrow_punch_attempt_get_local      (BurrowPunchAttempt  *self);
 const gchar        *burrow_punch_attempt_get_remote     (BurrowPunchAttempt  *self);
 const gchar        *burrow_punch_attempt_get_diagnosis  (BurrowPunchAttempt  *self);
+gint                burrow_punch_attempt_get_error_code (BurrowPunchAttempt  *self);
 gint64              burrow_punch_attempt_get_started    (BurrowPunchAttempt  *self);
 gint64              burrow_punch_attempt_get_duration_us (BurrowPunchAttempt *self);
 guint               burrow_punch_attempt_get_n_steps    (BurrowPunchAttempt  *self);

@@ -914,7 +914,7 @@ worker_connected (Worker               *w,
   /* a connection from the pool (a browse's, or a previous file's) says how it was made */
   if (attempt == NULL)
     attempt = burrow_peer_connection_get_attempt (peer);
-  _burrow_transfer_set_method (w->transfer,
+  _burrow_transfer_set_method (w->transfer, burrow_peer_connection_get_protocol (peer),
                                attempt ? burrow_punch_attempt_get_method (attempt)
                                        : burrow_transfer_get_method (w->transfer),
                                burrow_peer_connection_is_tls (peer));

@@ -24,7 +24,9 @@ BurrowTransfer *_burrow_transfer_new          (BurrowTransferDirection direction
 void            _burrow_transfer_set_state    (BurrowTransfer         *self,
                                                BurrowTransferState     state,
                                                const gchar            *error);
+/* How its connection was made, and what runs on it. */
 void            _burrow_transfer_set_method   (BurrowTransfer         *self,
+                                               BurrowPeerProtocol      protocol,
                                                BurrowPunchMethod       method,
                                                gboolean                tls);
 void            _burrow_transfer_set_name     (BurrowTransfer         *self,

@@ -34,6 +34,7 @@ struct _BurrowTransfer
   gint64                   eta;
   gint64                   item_id;
   BurrowTransferState      state;
+  BurrowPeerProtocol       protocol;
   BurrowPunchMethod        method;
   gboolean                 tls;
 
@@ -56,6 +57,7 @@ enum {
   PROP_RATE,
   PROP_ETA,
   PROP_STATE,
+  PROP_PROTOCOL,
   PROP_METHOD,
   PROP_TLS,
   PROP_ERROR,
@@ -100,6 +102,7 @@ burrow_transfer_get_property (GObject    *object,
     case PROP_RATE: g_value_set_uint64 (value, self->rate); break;
     case PROP_ETA: g_value_set_int64 (value, self->eta); break;
     case PROP_STATE: g_value_set_enum (value, self->state); break;
+    case PROP_PROTOCOL: g_value_set_enum (value, self->protocol); break;
     case PROP_METHOD: g_value_set_enum (value, self->method); break;
     case PROP_TLS: g_value_set_boolean (value, self->tls); break;
     case PROP_ERROR: g_value_set_string (value, self->error); break;
@@ -132,6 +135,9 @@ burrow_transfer_class_init (BurrowTransferClass *klass)
   properties[PROP_STATE] =
     g_param_spec_enum ("state", NULL, NULL, BURROW_TYPE_TRANSFER_STATE,
                        BURROW_TRANSFER_STATE_CONNECTING, RO);
+  properties[PROP_PROTOCOL] =
+    g_param_spec_enum ("protocol", NULL, NULL, BURROW_TYPE_PEER_PROTOCOL, BURROW_PEER_PROTOCOL_ADC,
+                       RO);
   properties[PROP_METHOD] =
     g_param_spec_enum ("method", NULL, NULL, BURROW_TYPE_PUNCH_METHOD, BURROW_PUNCH_METHOD_DIRECT,
                        RO);
@@ -193,10 +199,16 @@ _burrow_transfer_set_state (BurrowTransfer      *self,
 }
 
 void
-_burrow_transfer_set_method (BurrowTransfer    *self,
-                             BurrowPunchMethod  method,
-                             gboolean           tls)
+_burrow_transfer_set_method (BurrowTransfer     *self,
+                             BurrowPeerProtocol  protocol,
+                             BurrowPunchMethod   method,
+                             gboolean            tls)
 {
+  if (self->protocol != protocol)
+    {
+      self->protocol = protocol;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PROTOCOL]);
+    }
   if (self->method != method)
     {
       self->method = method;
@@ -308,6 +320,7 @@ gint64 burrow_transfer_get_eta (BurrowTransfer *self) { return self->eta; }
 BurrowTransferState burrow_transfer_get_state (BurrowTransfer *self) { return self->state; }
 BurrowPunchMethod burrow_transfer_get_method (BurrowTransfer *self) { return self->method; }
 gboolean burrow_transfer_get_tls (BurrowTransfer *self) { return self->tls; }
+BurrowPeerProtocol burrow_transfer_get_protocol (BurrowTransfer *self) { return self->protocol; }
 const gchar *burrow_transfer_get_error (BurrowTransfer *self) { return self->error; }
 gint64 burrow_transfer_get_item_id (BurrowTransfer *self) { return self->item_id; }
 
@@ -347,6 +360,9 @@ burrow_transfer_to_json (BurrowTransfer *self)
   burrow_json_append_member (out, "name", self->name);
   g_string_append_c (out, ',');
   burrow_json_append_member (out, "state", burrow_transfer_state_to_string (self->state));
+  g_string_append_c (out, ',');
+  burrow_json_append_member (out, "protocol", self->protocol == BURROW_PEER_PROTOCOL_NMDC ? "nmdc"
+                                                                                      : "adc");
   g_string_append_c (out, ',');
   burrow_json_append_member (out, "method", burrow_punch_method_to_string (self->method));
   g_string_append_printf (out, ",\"tls\":%s,\"size\":%" G_GUINT64_FORMAT ",\"position\":%"

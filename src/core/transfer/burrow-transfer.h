@@ -9,6 +9,7 @@
 
 #include <glib-object.h>
 
+#include "burrow-peer-connection.h"
 #include "burrow-punch-attempt.h"
 
 G_BEGIN_DECLS
@@ -63,6 +64,8 @@ gint64               burrow_transfer_get_eta         (BurrowTransfer *self);
 BurrowTransferState  burrow_transfer_get_state       (BurrowTransfer *self);
 BurrowPunchMethod    burrow_transfer_get_method      (BurrowTransfer *self);
 gboolean             burrow_transfer_get_tls         (BurrowTransfer *self);
+/* ADC or NMDC: the client-client protocol of its connection (ADC until connected). */
+BurrowPeerProtocol   burrow_transfer_get_protocol    (BurrowTransfer *self);
 const gchar         *burrow_transfer_get_error       (BurrowTransfer *self);
 gint64               burrow_transfer_get_item_id     (BurrowTransfer *self);
 gchar               *burrow_transfer_to_json         (BurrowTransfer *self);

@@ -576,9 +576,10 @@ on_upload_started (BurrowPeerConnection  *peer,
                                       burrow_peer_connection_get_peer_cid (peer),
                                       u->attempt ? burrow_punch_attempt_get_hub (u->attempt) : NULL,
                                       name, length, -1);
-  if (u->attempt != NULL)
-    _burrow_transfer_set_method (u->transfer, burrow_punch_attempt_get_method (u->attempt),
-                                 burrow_peer_connection_is_tls (peer));
+  _burrow_transfer_set_method (u->transfer, burrow_peer_connection_get_protocol (peer),
+                               u->attempt ? burrow_punch_attempt_get_method (u->attempt)
+                                          : BURROW_PUNCH_METHOD_DIRECT,
+                               burrow_peer_connection_is_tls (peer));
   _burrow_transfer_set_state (u->transfer, BURROW_TRANSFER_STATE_RUNNING, NULL);
   u->sent_at_start = u->sent_seen = burrow_peer_connection_get_bytes_sent (peer);
   sampler_ensure (self);

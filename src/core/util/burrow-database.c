@@ -56,6 +56,9 @@ static const gchar * const migrations[] = {
   "ALTER TABLE download_queue ADD COLUMN error_code INTEGER NOT NULL DEFAULT 0;",
   /* BurrowFavoriteHubs: an NMDC hub's charset (NULL: the default). */
   "ALTER TABLE favorite_hubs ADD COLUMN encoding TEXT;",
+  /* BurrowPublicHubs: each public hub list as downloaded (raw bytes) and when (Unix time). */
+  "CREATE TABLE IF NOT EXISTS hub_list_cache (url TEXT PRIMARY KEY NOT NULL, fetched INTEGER NOT NULL,"
+  "                             data BLOB NOT NULL);",
 };
 
 static void

@@ -16,6 +16,7 @@ G_BEGIN_DECLS
 #define BURROW_NAT_ERROR      (burrow_nat_error_quark ())
 #define BURROW_SHARE_ERROR    (burrow_share_error_quark ())
 #define BURROW_TRANSFER_ERROR (burrow_transfer_error_quark ())
+#define BURROW_CONNECTIVITY_ERROR (burrow_connectivity_error_quark ())
 
 /**
  * BurrowProtocolError:
@@ -128,10 +129,25 @@ typedef enum
   BURROW_TRANSFER_ERROR_NO_SOURCE,     /* no source of the file is online (or usable) */
 } BurrowTransferError;
 
+/**
+ * BurrowConnectivityError:
+ *
+ * Why a port mapping (PCP, NAT-PMP, UPnP) or the mode decision failed.
+ */
+typedef enum
+{
+  BURROW_CONNECTIVITY_ERROR_FAILED,
+  BURROW_CONNECTIVITY_ERROR_NO_MAPPER,         /* nothing answered, or the port is closed (ICMP) */
+  BURROW_CONNECTIVITY_ERROR_NO_PUBLIC_ADDRESS, /* the router has none: carrier-grade NAT */
+  BURROW_CONNECTIVITY_ERROR_REFUSED,           /* the router refused this mapping (policy) */
+  BURROW_CONNECTIVITY_ERROR_BAD_ANSWER,        /* an answer that fits no request of ours */
+} BurrowConnectivityError;
+
 GQuark burrow_protocol_error_quark (void);
 GQuark burrow_hub_error_quark      (void);
 GQuark burrow_nat_error_quark      (void);
 GQuark burrow_share_error_quark    (void);
 GQuark burrow_transfer_error_quark (void);
+GQuark burrow_connectivity_error_quark (void);
 
 G_END_DECLS

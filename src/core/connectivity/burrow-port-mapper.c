@@ -1,0 +1,651 @@
+/* burrow-port-mapper.c
+ *
+ * Copyright 2026 The Burrow authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * A round maps TCP first: PCP (falling back to NAT-PMP) and UPnP are asked at once, the first
+ * success wins. The winner then maps UDP on the same external port. A loser that succeeds after
+ * all (UPnP cannot be interrupted in its thread) has its mapping deleted at once. Leases are
+ * renewed at half time by a new round that repeats the mapping (PCP: the same nonce), which also
+ * makes it again on a router that lost it (rebooted). A network change starts a new round.
+ */
+
+#define G_LOG_DOMAIN "burrow-port-mapper"
+
+#include "config.h"
+
+#include <glib/gi18n-lib.h>
+
+#include "burrow-error.h"
+#include "burrow-pcp-mapper.h"
+#include "burrow-upnp-mapper.h"
+
+#include "burrow-port-mapper.h"
+
+struct _BurrowPortMapper
+{
+  GObject                parent_instance;
+
+  guint16                port;
+  gboolean               enabled[BURROW_MAPPING_METHOD_UPNP + 1];
+  GInetSocketAddress    *gateway;         /* NULL: the default route's */
+  gchar                 *description_url; /* UPnP: the IGD to ask first */
+  guint                  deadline_ms;
+
+  BurrowPortMapperState  state;
+  BurrowPortMapping     *tcp;
+  BurrowPortMapping     *udp;
+  GError                *error;
+  GCancellable          *cancellable;     /* the current round's */
+  guint                  round;
+  guint                  pending;         /* TCP attempts of this round still running */
+  gint64                 started;
+  gint64                 decided_us;
+  guint                  renew_id;
+  gulong                 network_changed_id;
+};
+
+enum {
+  PROP_0,
+  PROP_STATE,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+G_DEFINE_FINAL_TYPE (BurrowPortMapper, burrow_port_mapper, G_TYPE_OBJECT)
+
+/* What an attempt needs to find its way back: the mapper (referenced) and its round. */
+typedef struct
+{
+  BurrowPortMapper       *self;
+  guint                   round;
+  BurrowPortmapTransport  transport;
+} Attempt;
+
+static Attempt *
+attempt_new (BurrowPortMapper       *self,
+             BurrowPortmapTransport  transport)
+{
+  Attempt *a = g_new0 (Attempt, 1);
+
+  a->self = g_object_ref (self);
+  a->round = self->round;
+  a->transport = transport;
+  return a;
+}
+
+static void
+attempt_free (Attempt *a)
+{
+  g_object_unref (a->self);
+  g_free (a);
+}
+
+static void
+burrow_port_mapper_dispose (GObject *object)
+{
+  BurrowPortMapper *self = BURROW_PORT_MAPPER (object);
+
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  g_clear_handle_id (&self->renew_id, g_source_remove);
+  if (self->network_changed_id != 0)
+    g_clear_signal_handler (&self->network_changed_id, g_network_monitor_get_default ());
+
+  G_OBJECT_CLASS (burrow_port_mapper_parent_class)->dispose (object);
+}
+
+static void
+burrow_port_mapper_finalize (GObject *object)
+{
+  BurrowPortMapper *self = BURROW_PORT_MAPPER (object);
+
+  g_clear_object (&self->gateway);
+  g_free (self->description_url);
+  g_clear_pointer (&self->tcp, burrow_port_mapping_free);
+  g_clear_pointer (&self->udp, burrow_port_mapping_free);
+  g_clear_error (&self->error);
+
+  G_OBJECT_CLASS (burrow_port_mapper_parent_class)->finalize (object);
+}
+
+static void
+burrow_port_mapper_get_property (GObject    *object,
+                                 guint       prop_id,
+                                 GValue     *value,
+                                 GParamSpec *pspec)
+{
+  BurrowPortMapper *self = BURROW_PORT_MAPPER (object);
+
+  switch (prop_id)
+    {
+    case PROP_STATE:
+      g_value_set_int (value, self->state);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+burrow_port_mapper_class_init (BurrowPortMapperClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = burrow_port_mapper_dispose;
+  object_class->finalize = burrow_port_mapper_finalize;
+  object_class->get_property = burrow_port_mapper_get_property;
+
+  /* a BurrowPortMapperState; notified on every change of the mappings or the error too */
+  properties[PROP_STATE] = g_param_spec_int ("state", NULL, NULL, BURROW_PORT_MAPPER_IDLE,
+                                             BURROW_PORT_MAPPER_FAILED, BURROW_PORT_MAPPER_IDLE,
+                                             G_PARAM_READABLE | G_PARAM_STATIC_STRINGS |
+                                             G_PARAM_EXPLICIT_NOTIFY);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+burrow_port_mapper_init (BurrowPortMapper *self)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (self->enabled); i++)
+    self->enabled[i] = TRUE;
+  self->deadline_ms = BURROW_PORT_MAPPER_DEADLINE_MS;
+}
+
+/**
+ * burrow_port_mapper_new:
+ * @port: our listening port: TCP (plain and TLS on one port) and UDP
+ */
+BurrowPortMapper *
+burrow_port_mapper_new (guint16 port)
+{
+  BurrowPortMapper *self;
+
+  g_return_val_if_fail (port != 0, NULL);
+
+  self = g_object_new (BURROW_TYPE_PORT_MAPPER, NULL);
+  self->port = port;
+  return self;
+}
+
+guint16
+burrow_port_mapper_get_port (BurrowPortMapper *self)
+{
+  g_return_val_if_fail (BURROW_IS_PORT_MAPPER (self), 0);
+
+  return self->port;
+}
+
+/**
+ * burrow_port_mapper_set_method_enabled:
+ *
+ * Turns one protocol off (or on again) for the next rounds. Off means that protocol sends no
+ * packets. PCP and NAT-PMP share a client: with PCP off, NAT-PMP is asked directly.
+ */
+void
+burrow_port_mapper_set_method_enabled (BurrowPortMapper    *self,
+                                       BurrowMappingMethod  method,
+                                       gboolean             enabled)
+{
+  g_return_if_fail (BURROW_IS_PORT_MAPPER (self));
+  g_return_if_fail (method > BURROW_MAPPING_METHOD_NONE && method <= BURROW_MAPPING_METHOD_UPNP);
+
+  self->enabled[method] = enabled;
+}
+
+gboolean
+burrow_port_mapper_get_method_enabled (BurrowPortMapper    *self,
+                                       BurrowMappingMethod  method)
+{
+  g_return_val_if_fail (BURROW_IS_PORT_MAPPER (self), FALSE);
+  g_return_val_if_fail (method > BURROW_MAPPING_METHOD_NONE &&
+                        method <= BURROW_MAPPING_METHOD_UPNP, FALSE);
+
+  return self->enabled[method];
+}
+
+/**
+ * burrow_port_mapper_set_gateway:
+ * @gateway: (nullable): where PCP / NAT-PMP go; %NULL: the IPv4 default gateway, port 5351
+ */
+void
+burrow_port_mapper_set_gateway (BurrowPortMapper   *self,
+                                GInetSocketAddress *gateway)
+{
+  g_return_if_fail (BURROW_IS_PORT_MAPPER (self));
+
+  g_set_object (&self->gateway, gateway);
+}
+
+/**
+ * burrow_port_mapper_set_description_url:
+ * @url: (nullable): a UPnP IGD description URL remembered from an earlier run
+ */
+void
+burrow_port_mapper_set_description_url (BurrowPortMapper *self,
+                                        const gchar      *url)
+{
+  g_return_if_fail (BURROW_IS_PORT_MAPPER (self));
+
+  g_free (self->description_url);
+  self->description_url = g_strdup (url);
+}
+
+/**
+ * burrow_port_mapper_get_description_url:
+ *
+ * Returns: (nullable): the UPnP IGD description URL to remember for the next run
+ */
+const gchar *
+burrow_port_mapper_get_description_url (BurrowPortMapper *self)
+{
+  g_return_val_if_fail (BURROW_IS_PORT_MAPPER (self), NULL);
+
+  return self->description_url;
+}
+
+void
+burrow_port_mapper_set_deadline (BurrowPortMapper *self,
+                                 guint             deadline_ms)
+{
+  g_return_if_fail (BURROW_IS_PORT_MAPPER (self));
+
+  self->deadline_ms = deadline_ms ? deadline_ms : BURROW_PORT_MAPPER_DEADLINE_MS;
+}
+
+static void
+set_state (BurrowPortMapper      *self,
+           BurrowPortMapperState  state)
+{
+  self->state = state;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
+}
+
+/* The most telling of two failures: what the router said beats silence. */
+static gint
+error_rank (const GError *error)
+{
+  if (error == NULL)
+    return -1;
+  if (error->domain != BURROW_CONNECTIVITY_ERROR)
+    return 0;
+  switch (error->code)
+    {
+    case BURROW_CONNECTIVITY_ERROR_NO_PUBLIC_ADDRESS: return 4;
+    case BURROW_CONNECTIVITY_ERROR_REFUSED: return 3;
+    case BURROW_CONNECTIVITY_ERROR_FAILED: return 2;
+    case BURROW_CONNECTIVITY_ERROR_NO_MAPPER:
+    default: return 1;
+    }
+}
+
+static void
+keep_error (BurrowPortMapper *self,
+            GError           *error)
+{
+  if (error_rank (error) > error_rank (self->error))
+    {
+      g_clear_error (&self->error);
+      self->error = error;
+    }
+  else
+    g_error_free (error);
+}
+
+static void
+on_unmapped (GObject      *source,
+             GAsyncResult *result,
+             gpointer      data)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (g_task_get_source_tag (G_TASK (result)) == burrow_upnp_mapper_unmap_async)
+    burrow_upnp_mapper_unmap_finish (result, &error);
+  else
+    burrow_pcp_mapper_unmap_finish (result, &error);
+  if (error != NULL)
+    g_debug ("deleting a mapping: %s", error->message);
+  if (data != NULL)
+    {
+      GTask *task = data;
+      guint *left = g_task_get_task_data (task);
+
+      if (--(*left) == 0)
+        g_task_return_boolean (task, TRUE);
+      g_object_unref (task);
+    }
+}
+
+static void
+unmap (const BurrowPortMapping *mapping,
+       GTask                   *task)
+{
+  if (mapping->method == BURROW_MAPPING_METHOD_UPNP)
+    burrow_upnp_mapper_unmap_async (mapping, NULL, on_unmapped, task ? g_object_ref (task) : NULL);
+  else
+    burrow_pcp_mapper_unmap_async (mapping, BURROW_PORT_MAPPER_DEADLINE_MS, NULL, on_unmapped,
+                                   task ? g_object_ref (task) : NULL);
+}
+
+static gboolean on_renew (gpointer data);
+static void start_round (BurrowPortMapper *self);
+
+static void
+decided (BurrowPortMapper      *self,
+         BurrowPortMapperState  state)
+{
+  self->decided_us = g_get_monotonic_time () - self->started;
+  g_clear_handle_id (&self->renew_id, g_source_remove);
+  if (state == BURROW_PORT_MAPPER_MAPPED)
+    self->renew_id = g_timeout_add_seconds (MAX (self->tcp->lifetime / 2, 30), on_renew, self);
+  set_state (self, state);
+}
+
+static void map_one (BurrowPortMapper       *self,
+                     BurrowMappingMethod     method,
+                     BurrowPortmapTransport  transport,
+                     guint16                 suggested,
+                     const BurrowPortMapping *renew);
+
+/* One attempt ended: @mapping (owned) or @error (owned). */
+static void
+attempt_done (Attempt           *a,
+              BurrowPortMapping *mapping,
+              GError            *error)
+{
+  BurrowPortMapper *self = a->self;
+
+  if (a->round != self->round || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      /* an old round's or a cancelled attempt that mapped after all: not ours to keep */
+      if (mapping != NULL)
+        unmap (mapping, NULL);
+      g_clear_pointer (&mapping, burrow_port_mapping_free);
+      g_clear_error (&error);
+      return;
+    }
+
+  if (a->transport == BURROW_PORTMAP_UDP)
+    {
+      /* TCP is what peers need; UDP (active search answers) is a bonus */
+      g_clear_pointer (&self->udp, burrow_port_mapping_free);
+      self->udp = mapping;
+      if (error != NULL)
+        g_debug ("UDP mapping: %s", error->message);
+      g_clear_error (&error);
+      decided (self, BURROW_PORT_MAPPER_MAPPED);
+      return;
+    }
+
+  self->pending--;
+  if (mapping != NULL && self->tcp == NULL)
+    {
+      if (mapping->method == BURROW_MAPPING_METHOD_UPNP && mapping->description_url != NULL)
+        burrow_port_mapper_set_description_url (self, mapping->description_url);
+      self->tcp = mapping;
+      g_clear_error (&self->error);
+      map_one (self, mapping->method, BURROW_PORTMAP_UDP, mapping->external_port, self->udp);
+      return;
+    }
+  if (mapping != NULL)
+    {
+      /* another protocol won first */
+      unmap (mapping, NULL);
+      burrow_port_mapping_free (mapping);
+      return;
+    }
+  keep_error (self, error);
+  if (self->pending == 0 && self->tcp == NULL)
+    decided (self, BURROW_PORT_MAPPER_FAILED);
+}
+
+static void
+on_pcp_mapped (GObject      *source,
+               GAsyncResult *result,
+               gpointer      data)
+{
+  Attempt *a = data;
+  GError *error = NULL;
+  BurrowPortMapping *mapping = burrow_pcp_mapper_map_finish (result, &error);
+
+  attempt_done (a, mapping, error);
+  attempt_free (a);
+}
+
+static void
+on_upnp_mapped (GObject      *source,
+                GAsyncResult *result,
+                gpointer      data)
+{
+  Attempt *a = data;
+  GError *error = NULL;
+  BurrowPortMapping *mapping = burrow_upnp_mapper_map_finish (result, &error);
+
+  attempt_done (a, mapping, error);
+  attempt_free (a);
+}
+
+static void
+map_one (BurrowPortMapper        *self,
+         BurrowMappingMethod      method,
+         BurrowPortmapTransport   transport,
+         guint16                  suggested,
+         const BurrowPortMapping *renew)
+{
+  if (method == BURROW_MAPPING_METHOD_UPNP)
+    {
+      burrow_upnp_mapper_map_async (self->description_url, transport, self->port, suggested,
+                                    BURROW_PORT_MAPPER_LIFETIME_S, MIN (self->deadline_ms, 1000),
+                                    self->cancellable, on_upnp_mapped,
+                                    attempt_new (self, transport));
+    }
+  else
+    {
+      g_autoptr(GInetSocketAddress) gateway = self->gateway ? g_object_ref (self->gateway)
+                                                            : burrow_default_gateway_ipv4 ();
+      BurrowPortMapping start = { 0, };
+
+      if (renew == NULL || renew->method != method)
+        {
+          /* a fresh mapping; NAT-PMP straight away when PCP is off */
+          start.method = self->enabled[BURROW_MAPPING_METHOD_PCP] ? BURROW_MAPPING_METHOD_NONE
+                                                                  : BURROW_MAPPING_METHOD_NAT_PMP;
+          for (guint i = 0; i < BURROW_PCP_NONCE_SIZE; i++)
+            start.nonce[i] = g_random_int_range (0, 256);
+          renew = &start;
+        }
+      if (gateway == NULL)
+        {
+          attempt_done (attempt_new (self, transport), NULL,
+                        g_error_new_literal (BURROW_CONNECTIVITY_ERROR,
+                                             BURROW_CONNECTIVITY_ERROR_NO_MAPPER,
+                                             _("No default gateway: no router to ask for a port")));
+          return;
+        }
+      burrow_pcp_mapper_map_async (gateway, transport, self->port, suggested,
+                                   BURROW_PORT_MAPPER_LIFETIME_S, renew, self->deadline_ms,
+                                   self->cancellable, on_pcp_mapped, attempt_new (self, transport));
+    }
+}
+
+static void
+start_round (BurrowPortMapper *self)
+{
+  g_autoptr(BurrowPortMapping) old_tcp = g_steal_pointer (&self->tcp);
+  gboolean pcp = self->enabled[BURROW_MAPPING_METHOD_PCP] ||
+                 self->enabled[BURROW_MAPPING_METHOD_NAT_PMP];
+  guint16 suggested = old_tcp ? old_tcp->external_port : self->port;
+
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  self->cancellable = g_cancellable_new ();
+  self->round++;
+  self->pending = 0;
+  self->started = g_get_monotonic_time ();
+  g_clear_error (&self->error);
+  g_clear_handle_id (&self->renew_id, g_source_remove);
+  set_state (self, BURROW_PORT_MAPPER_MAPPING);
+
+  if (pcp)
+    self->pending++;
+  if (self->enabled[BURROW_MAPPING_METHOD_UPNP])
+    self->pending++;
+  if (self->pending == 0)
+    {
+      self->error = g_error_new_literal (BURROW_CONNECTIVITY_ERROR,
+                                         BURROW_CONNECTIVITY_ERROR_NO_MAPPER,
+                                         _("Port mapping is turned off"));
+      decided (self, BURROW_PORT_MAPPER_FAILED);
+      return;
+    }
+  /* renewals go to the protocol that holds the mapping, with its nonce */
+  if (pcp)
+    map_one (self, old_tcp && old_tcp->method != BURROW_MAPPING_METHOD_UPNP
+                   ? old_tcp->method : BURROW_MAPPING_METHOD_PCP,
+             BURROW_PORTMAP_TCP, suggested, old_tcp);
+  if (self->enabled[BURROW_MAPPING_METHOD_UPNP])
+    map_one (self, BURROW_MAPPING_METHOD_UPNP, BURROW_PORTMAP_TCP, suggested, NULL);
+}
+
+static gboolean
+on_renew (gpointer data)
+{
+  BurrowPortMapper *self = data;
+
+  self->renew_id = 0;
+  start_round (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_network_changed (GNetworkMonitor  *monitor,
+                    gboolean          available,
+                    BurrowPortMapper *self)
+{
+  if (self->state != BURROW_PORT_MAPPER_IDLE)
+    start_round (self);
+}
+
+/**
+ * burrow_port_mapper_start:
+ *
+ * Starts mapping (again, when it ran before). The state goes to MAPPING, then to MAPPED with
+ * burrow_port_mapper_get_mapping() set, or FAILED with burrow_port_mapper_get_error() telling
+ * why, within the deadline. Renewals and network changes start new rounds by themselves.
+ */
+void
+burrow_port_mapper_start (BurrowPortMapper *self)
+{
+  g_return_if_fail (BURROW_IS_PORT_MAPPER (self));
+
+  if (self->network_changed_id == 0)
+    self->network_changed_id = g_signal_connect (g_network_monitor_get_default (), "network-changed",
+                                                 G_CALLBACK (on_network_changed), self);
+  start_round (self);
+}
+
+/**
+ * burrow_port_mapper_stop_async:
+ *
+ * Stops renewing and deletes the mappings on the router; completes when the router answered
+ * each delete (or gave up). Always succeeds.
+ */
+void
+burrow_port_mapper_stop_async (BurrowPortMapper    *self,
+                               GCancellable        *cancellable,
+                               GAsyncReadyCallback  callback,
+                               gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  guint *left = g_new0 (guint, 1);
+
+  g_return_if_fail (BURROW_IS_PORT_MAPPER (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, burrow_port_mapper_stop_async);
+  g_task_set_task_data (task, left, g_free);
+  g_cancellable_cancel (self->cancellable);
+  self->round++;
+  g_clear_handle_id (&self->renew_id, g_source_remove);
+  if (self->network_changed_id != 0)
+    g_clear_signal_handler (&self->network_changed_id, g_network_monitor_get_default ());
+
+  *left = 1; /* ours, dropped below */
+  if (self->tcp != NULL)
+    {
+      (*left)++;
+      unmap (self->tcp, task);
+    }
+  if (self->udp != NULL)
+    {
+      (*left)++;
+      unmap (self->udp, task);
+    }
+  g_clear_pointer (&self->tcp, burrow_port_mapping_free);
+  g_clear_pointer (&self->udp, burrow_port_mapping_free);
+  set_state (self, BURROW_PORT_MAPPER_IDLE);
+  if (--(*left) == 0)
+    g_task_return_boolean (task, TRUE);
+}
+
+gboolean
+burrow_port_mapper_stop_finish (BurrowPortMapper  *self,
+                                GAsyncResult      *result,
+                                GError           **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+BurrowPortMapperState
+burrow_port_mapper_get_state (BurrowPortMapper *self)
+{
+  g_return_val_if_fail (BURROW_IS_PORT_MAPPER (self), BURROW_PORT_MAPPER_IDLE);
+
+  return self->state;
+}
+
+/**
+ * burrow_port_mapper_get_mapping:
+ *
+ * Returns: (nullable): the current mapping for @transport
+ */
+const BurrowPortMapping *
+burrow_port_mapper_get_mapping (BurrowPortMapper       *self,
+                                BurrowPortmapTransport  transport)
+{
+  g_return_val_if_fail (BURROW_IS_PORT_MAPPER (self), NULL);
+
+  if (self->state != BURROW_PORT_MAPPER_MAPPED)
+    return NULL;
+  return transport == BURROW_PORTMAP_UDP ? self->udp : self->tcp;
+}
+
+/**
+ * burrow_port_mapper_get_error:
+ *
+ * Returns: (nullable): why the last round failed (the most telling of the protocols' answers)
+ */
+const GError *
+burrow_port_mapper_get_error (BurrowPortMapper *self)
+{
+  g_return_val_if_fail (BURROW_IS_PORT_MAPPER (self), NULL);
+
+  return self->state == BURROW_PORT_MAPPER_FAILED ? self->error : NULL;
+}
+
+/**
+ * burrow_port_mapper_get_decided_us:
+ *
+ * Returns: how long the last round took from its start to MAPPED or FAILED
+ */
+gint64
+burrow_port_mapper_get_decided_us (BurrowPortMapper *self)
+{
+  g_return_val_if_fail (BURROW_IS_PORT_MAPPER (self), 0);
+
+  return self->decided_us;
+}

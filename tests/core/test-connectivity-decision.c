@@ -1,0 +1,250 @@
+/* test-connectivity-decision.c — automatic mode: which inputs make us active, and why not
+ *
+ * Copyright 2026 The Burrow authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#define G_LOG_DOMAIN "test-connectivity-decision"
+
+#include "config.h"
+
+#include <string.h>
+
+#include "burrow-core.h"
+#include "burrow-test-util.h"
+
+static GInetAddress *
+addr (const gchar *text)
+{
+  GInetAddress *a = g_inet_address_new_from_string (text);
+
+  g_assert_nonnull (a);
+  return a;
+}
+
+static void
+test_scope (void)
+{
+  static const struct { const gchar *address; BurrowAddressScope scope; } cases[] = {
+    { "10.77.1.2", BURROW_ADDRESS_PRIVATE },
+    { "172.16.0.1", BURROW_ADDRESS_PRIVATE },
+    { "172.31.255.255", BURROW_ADDRESS_PRIVATE },
+    { "172.32.0.1", BURROW_ADDRESS_PUBLIC },
+    { "192.168.1.1", BURROW_ADDRESS_PRIVATE },
+    { "100.64.0.1", BURROW_ADDRESS_SHARED },
+    { "100.127.255.254", BURROW_ADDRESS_SHARED },
+    { "100.128.0.1", BURROW_ADDRESS_PUBLIC },
+    { "127.0.0.1", BURROW_ADDRESS_LOOPBACK },
+    { "169.254.3.4", BURROW_ADDRESS_LINK_LOCAL },
+    { "0.0.0.0", BURROW_ADDRESS_UNSPECIFIED },
+    /* the documentation ranges are the lab's internet: public */
+    { "203.0.113.7", BURROW_ADDRESS_PUBLIC },
+    { "198.51.100.2", BURROW_ADDRESS_PUBLIC },
+    { "192.0.2.1", BURROW_ADDRESS_PUBLIC },
+    { "8.8.8.8", BURROW_ADDRESS_PUBLIC },
+    { "::1", BURROW_ADDRESS_LOOPBACK },
+    { "fe80::1", BURROW_ADDRESS_LINK_LOCAL },
+    { "::", BURROW_ADDRESS_UNSPECIFIED },
+    { "2001:db8::1", BURROW_ADDRESS_PUBLIC },
+    { "::ffff:192.168.0.5", BURROW_ADDRESS_PRIVATE },
+    { "::ffff:203.0.113.9", BURROW_ADDRESS_PUBLIC },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(GInetAddress) a = addr (cases[i].address);
+
+      g_test_message ("%s", cases[i].address);
+      g_assert_cmpint (burrow_address_scope (a), ==, cases[i].scope);
+      g_assert_cmpint (burrow_address_is_private (a), ==, cases[i].scope != BURROW_ADDRESS_PUBLIC);
+    }
+}
+
+typedef struct
+{
+  GPtrArray               *locals;
+  BurrowConnectivityInputs in;
+  BurrowPortMapping        mapping;
+  BurrowConnectivityDecision d;
+} Fixture;
+
+static void
+fixture_set_up (Fixture       *f,
+                gconstpointer  data)
+{
+  memset (f, 0, sizeof *f);
+  f->locals = g_ptr_array_new_with_free_func (g_object_unref);
+  g_ptr_array_add (f->locals, addr ("10.77.1.2"));
+  f->in.local_addresses = f->locals;
+  f->mapping.method = BURROW_MAPPING_METHOD_UPNP;
+  f->mapping.external_port = 41234;
+}
+
+static void
+fixture_tear_down (Fixture       *f,
+                   gconstpointer  data)
+{
+  burrow_connectivity_decision_clear (&f->d);
+  g_clear_object (&f->in.hub_address);
+  g_clear_object (&f->mapping.external_address);
+  g_ptr_array_unref (f->locals);
+}
+
+static void
+decide (Fixture *f)
+{
+  burrow_connectivity_decision_clear (&f->d);
+  burrow_connectivity_decide (&f->in, &f->d);
+  g_test_message ("%s: %s", burrow_connectivity_reason_to_string (f->d.reason), f->d.sentence);
+  g_assert_nonnull (f->d.sentence);
+}
+
+static void
+test_pending (Fixture       *f,
+              gconstpointer  data)
+{
+  decide (f);
+  g_assert_cmpint (f->d.mode, ==, BURROW_CONNECTIVITY_PASSIVE);
+  g_assert_cmpint (f->d.reason, ==, BURROW_CONNECTIVITY_REASON_PENDING);
+
+  /* behind NAT, mappers still asking */
+  f->in.hub_address = addr ("203.0.113.7");
+  decide (f);
+  g_assert_cmpint (f->d.mode, ==, BURROW_CONNECTIVITY_PASSIVE);
+  g_assert_cmpint (f->d.reason, ==, BURROW_CONNECTIVITY_REASON_MAPPING);
+}
+
+static void
+test_direct (Fixture       *f,
+             gconstpointer  data)
+{
+  g_ptr_array_add (f->locals, addr ("203.0.113.50"));
+  f->in.hub_address = addr ("203.0.113.50");
+  decide (f);
+  g_assert_cmpint (f->d.mode, ==, BURROW_CONNECTIVITY_ACTIVE);
+  g_assert_cmpint (f->d.reason, ==, BURROW_CONNECTIVITY_REASON_DIRECT);
+  g_assert_false (f->d.confirmed);
+  g_assert_nonnull (strstr (f->d.sentence, "203.0.113.50"));
+
+  f->in.reached = 4;
+  decide (f);
+  g_assert_true (f->d.confirmed);
+  g_assert_nonnull (strstr (f->d.sentence, "4"));
+
+  /* a host firewall: three peers in a row never arrive, and none ever did */
+  f->in.reached = 0;
+  f->in.unreached = BURROW_CONNECTIVITY_DEMOTE_AFTER;
+  decide (f);
+  g_assert_cmpint (f->d.mode, ==, BURROW_CONNECTIVITY_PASSIVE);
+  g_assert_cmpint (f->d.reason, ==, BURROW_CONNECTIVITY_REASON_UNREACHED);
+}
+
+static void
+test_mapped (Fixture       *f,
+             gconstpointer  data)
+{
+  f->in.hub_address = addr ("203.0.113.7");
+  f->mapping.external_address = addr ("203.0.113.7");
+  f->in.mapping = &f->mapping;
+  decide (f);
+  g_assert_cmpint (f->d.mode, ==, BURROW_CONNECTIVITY_ACTIVE);
+  g_assert_cmpint (f->d.reason, ==, BURROW_CONNECTIVITY_REASON_MAPPED);
+  g_assert_cmpint (f->d.method, ==, BURROW_MAPPING_METHOD_UPNP);
+  /* the port the router granted is the one to announce */
+  g_assert_cmpuint (f->d.external_port, ==, 41234);
+  g_assert_true (g_inet_address_equal (f->d.external_address, f->in.hub_address));
+  g_assert_nonnull (strstr (f->d.sentence, "203.0.113.7:41234"));
+
+  /* two unanswered requests do not demote; the third does */
+  f->in.unreached = BURROW_CONNECTIVITY_DEMOTE_AFTER - 1;
+  decide (f);
+  g_assert_cmpint (f->d.mode, ==, BURROW_CONNECTIVITY_ACTIVE);
+  f->in.unreached = BURROW_CONNECTIVITY_DEMOTE_AFTER;
+  decide (f);
+  g_assert_cmpint (f->d.mode, ==, BURROW_CONNECTIVITY_PASSIVE);
+  g_assert_cmpint (f->d.reason, ==, BURROW_CONNECTIVITY_REASON_UNREACHED);
+  /* once a peer has reached us, the mapping is proven: it stays */
+  f->in.reached = 1;
+  decide (f);
+  g_assert_cmpint (f->d.mode, ==, BURROW_CONNECTIVITY_ACTIVE);
+  g_assert_true (f->d.confirmed);
+}
+
+static void
+test_double_nat (Fixture       *f,
+                 gconstpointer  data)
+{
+  f->in.hub_address = addr ("203.0.113.7");
+  f->in.mapping = &f->mapping;
+
+  /* the router's own WAN address is private */
+  f->mapping.external_address = addr ("192.168.100.2");
+  decide (f);
+  g_assert_cmpint (f->d.mode, ==, BURROW_CONNECTIVITY_PASSIVE);
+  g_assert_cmpint (f->d.reason, ==, BURROW_CONNECTIVITY_REASON_DOUBLE_NAT);
+  g_clear_object (&f->mapping.external_address);
+
+  /* CGNAT range */
+  f->mapping.external_address = addr ("100.64.3.4");
+  decide (f);
+  g_assert_cmpint (f->d.reason, ==, BURROW_CONNECTIVITY_REASON_DOUBLE_NAT);
+  g_clear_object (&f->mapping.external_address);
+
+  /* public, but not what the hub sees */
+  f->mapping.external_address = addr ("198.51.100.9");
+  decide (f);
+  g_assert_cmpint (f->d.reason, ==, BURROW_CONNECTIVITY_REASON_DOUBLE_NAT);
+  g_assert_nonnull (strstr (f->d.sentence, "198.51.100.9"));
+
+  /* no address reported at all */
+  g_clear_object (&f->mapping.external_address);
+  decide (f);
+  g_assert_cmpint (f->d.reason, ==, BURROW_CONNECTIVITY_REASON_DOUBLE_NAT);
+}
+
+static void
+test_mapper_errors (Fixture       *f,
+                    gconstpointer  data)
+{
+  static const struct { gint code; BurrowConnectivityReason reason; } cases[] = {
+    { BURROW_CONNECTIVITY_ERROR_NO_PUBLIC_ADDRESS, BURROW_CONNECTIVITY_REASON_CGNAT },
+    { BURROW_CONNECTIVITY_ERROR_NO_MAPPER, BURROW_CONNECTIVITY_REASON_NO_MAPPER },
+    { BURROW_CONNECTIVITY_ERROR_REFUSED, BURROW_CONNECTIVITY_REASON_REFUSED },
+    { BURROW_CONNECTIVITY_ERROR_FAILED, BURROW_CONNECTIVITY_REASON_FAILED },
+  };
+
+  f->in.hub_address = addr ("203.0.113.7");
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(GError) error = g_error_new_literal (BURROW_CONNECTIVITY_ERROR, cases[i].code, "x");
+
+      f->in.mapping_error = error;
+      decide (f);
+      g_assert_cmpint (f->d.mode, ==, BURROW_CONNECTIVITY_PASSIVE);
+      g_assert_cmpint (f->d.reason, ==, cases[i].reason);
+      g_assert_cmpint (f->d.method, ==, BURROW_MAPPING_METHOD_NONE);
+      g_assert_true (g_str_has_prefix (f->d.sentence, "Passive with NAT traversal: "));
+      f->in.mapping_error = NULL;
+    }
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
+
+  g_test_add_func ("/burrow/connectivity/decision/address-scope", test_scope);
+#define ADD(path, func) \
+  g_test_add ("/burrow/connectivity/decision/" path, Fixture, NULL, fixture_set_up, func, \
+              fixture_tear_down)
+  ADD ("pending", test_pending);
+  ADD ("direct", test_direct);
+  ADD ("mapped", test_mapped);
+  ADD ("double-nat", test_double_nat);
+  ADD ("mapper-errors", test_mapper_errors);
+#undef ADD
+
+  return g_test_run ();
+}

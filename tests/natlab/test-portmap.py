@@ -1,0 +1,820 @@
+#!/usr/bin/python3
+# test-portmap.py — Burrow's PCP / NAT-PMP client against a real router (miniupnpd) in namespaces
+#
+# Copyright 2026 The Burrow authors
+#
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+# (burrow-map-port --upnp also drives Burrow's UPnP mapper; those cells are named upnp-*.)
+#
+# Topology (namespaces pm<PID>-*, nothing in the root namespace):
+#
+#   wan   198.51.100.1/24, 2001:db8::1/64 (the "internet": STUN responder, inbound probes)
+#    |  up0 <-> wan0
+#   rtr   WAN wan0 198.51.100.2/24 2001:db8::2/64, LAN bridge br0 192.168.1.1/24 2001:db8:1::1/64;
+#         nftables: IPv4 masquerade, a firewall that drops inbound traffic (both families), and
+#         empty chains miniupnpd fills; miniupnpd serving PCP and NAT-PMP on br0
+#    |  br0: l1 <-> eth0 (lan), l2 <-> eth0 (lan2)
+#   lan   192.168.1.2 2001:db8:1::2   burrow-map-port, TCP and UDP listeners
+#   lan2  192.168.1.3 2001:db8:1::3   (other-port only) a second host that takes the port first
+#
+# 198.51.100.2 is a documentation address, which miniupnpd counts as reserved: it refuses to
+# forward until a STUN check calls its WAN address public. The wan namespace runs a STUN
+# responder for that; the `cgnat` cell leaves the check off, as for a router behind
+# carrier-grade NAT. miniupnpd runs as a daemon, without -d: its debug logging can stall it.
+#
+# Cells (--cell, see CELLS):
+#   pcp         TCP+UDP mapped by PCP (default gateway found from the route table); inbound from
+#               the wan arrives; after "unmap" it does not, and the router has no rule left
+#   pcp-ipv6    the same for an IPv6 pinhole (PCP to the router's IPv6 LAN address)
+#   nat-pmp     the same by NAT-PMP
+#   cgnat       forwarding disabled on the router: no-public-address in under 1 s
+#   none        no miniupnpd: no-mapper within 100 ms (ICMP port unreachable)
+#   drop        the router drops UDP 5351: no-mapper at the 2.5 s deadline (<= 2.6 s)
+#   other-port  a second host holds the port, or the router's rules forbid it (80): the router
+#               grants another, inbound on it works
+#   reboot      miniupnpd restarts and loses its rules: the renewal's epoch went backwards, the
+#               driver says so, the mapping works again; deleting a lost mapping succeeds
+#   upnp        TCP+UDP mapped by UPnP (libminiupnpc, SSDP); the renewal uses the cached
+#               description URL (< 1 s); inbound works until the unmap
+#   upnp-cgnat  forwarding disabled: no-public-address (UPnP 501 without an external address)
+#   upnp-other-port  the external port asked for is outside the router's rules: another one
+#               is granted (AddAnyPortMapping), inbound on it works
+# Exit 0 pass, 1 fail, 77 skip (not root, no network namespaces, no ip/nft/ss/miniupnpd). As
+# root, a lab that cannot be built fails.
+#
+# Helper modes (run inside a namespace by the test itself):
+#   test-portmap.py serve NAME PORT...   TCP and UDP listeners answering "NAME"
+#   test-portmap.py stun IP PORT         an RFC 5389 binding responder (XOR-MAPPED-ADDRESS)
+
+import json
+import os
+import shutil
+import signal
+import socket
+import struct
+import sys
+import tempfile
+import threading
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from natlab import LabError, Proc, run  # noqa: E402
+
+WAN_HOST = '198.51.100.1'
+ROUTER_WAN = '198.51.100.2'
+ROUTER_LAN = '192.168.1.1'
+LAN_HOST = '192.168.1.2'
+LAN2_HOST = '192.168.1.3'
+# IPv6: no NAT; the wan routes the LAN's prefix to the router, whose firewall drops inbound
+# traffic unless a PCP pinhole opens it
+WAN_HOST6 = '2001:db8::1'
+ROUTER_WAN6 = '2001:db8::2'
+ROUTER_LAN6 = '2001:db8:1::1'
+LAN_HOST6 = '2001:db8:1::2'
+LAN2_HOST6 = '2001:db8:1::3'
+STUN_PORT = 3478
+PCP_PORT = 5351
+SSDP_PORT = 1900
+PORT = 41234
+
+# Lab set-up can take long on a busy machine (TESTING.md); the timings asserted are the driver's.
+SETUP_TIMEOUT = 90
+# RFC 6887 retransmission and Burrow's deadline (BURROW_PCP_DEFAULT_DEADLINE_MS)
+DEADLINE_MS = 2500
+
+SELF = os.path.abspath(__file__)
+
+
+def log (msg):
+  sys.stderr.write('test-portmap: %s\n' % msg)
+  sys.stderr.flush()
+
+
+# ---------------------------------------------------------------------------------------------
+# Helpers that run inside namespaces
+
+def serve (name, ports):
+  """TCP and UDP listeners on each port; each answers with NAME (and the peer) and keeps going."""
+  def tcp_loop (s):
+    while True:
+      c, peer = s.accept()
+      try:
+        c.sendall(('%s %s %d\n' % (name, peer[0], peer[1])).encode())
+      finally:
+        c.close()
+
+  def udp_loop (s):
+    while True:
+      data, peer = s.recvfrom(2048)
+      s.sendto(('%s %s %d %s' % (name, peer[0], peer[1], data.decode(errors='replace'))).encode(),
+               peer)
+
+  threads = []
+  for port in ports:
+    # dual-stack: IPv4 (through the NAT) and IPv6 (through a pinhole)
+    t = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+    t.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+    t.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    t.bind(('::', port))
+    t.listen(16)
+    u = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+    u.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+    u.bind(('::', port))
+    threads += [threading.Thread(target=tcp_loop, args=(t,), daemon=True),
+                threading.Thread(target=udp_loop, args=(u,), daemon=True)]
+  for t in threads:
+    t.start()
+  print('listening %s' % ' '.join(str(p) for p in ports), flush=True)
+  threading.Event().wait()
+
+
+STUN_MAGIC = 0x2112A442
+
+
+def stun (ip, port):
+  """Answers every RFC 5389 binding request with the address it came from (XOR-MAPPED-ADDRESS)."""
+  s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+  s.bind((ip, port))
+  print('stun ready', flush=True)
+  while True:
+    data, peer = s.recvfrom(2048)
+    if len(data) < 20:
+      continue
+    kind, length, magic = struct.unpack('!HHI', data[:8])
+    if kind != 0x0001 or magic != STUN_MAGIC:
+      continue
+    transaction = data[8:20]
+    address = struct.unpack('!I', socket.inet_aton(peer[0]))[0]
+    value = struct.pack('!BBHI', 0, 0x01, peer[1] ^ (STUN_MAGIC >> 16), address ^ STUN_MAGIC)
+    attribute = struct.pack('!HH', 0x0020, len(value)) + value
+    s.sendto(struct.pack('!HHI', 0x0101, len(attribute), STUN_MAGIC) + transaction + attribute,
+             peer)
+    print('stun answered %s:%d' % peer, flush=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# The lab
+
+RULESET = '''
+table inet pmrtr {
+  chain forward {
+    type filter hook forward priority filter; policy drop;
+    ct state established,related accept
+    ct state invalid drop
+    meta l4proto ipv6-icmp accept
+    jump upnp_forward
+    iifname "br0" accept
+  }
+  chain upnp_forward {
+  }
+  chain prerouting {
+    type nat hook prerouting priority dstnat; policy accept;
+    jump upnp_prerouting
+  }
+  chain upnp_prerouting {
+  }
+  chain postrouting {
+    type nat hook postrouting priority srcnat; policy accept;
+    jump upnp_postrouting
+    oifname "wan0" masquerade
+  }
+  chain upnp_postrouting {
+  }
+  chain input {
+    type filter hook input priority filter; policy accept;
+%(input)s
+    iifname "wan0" ct state established,related accept
+    iifname "wan0" meta l4proto { icmp, ipv6-icmp } accept
+    iifname "wan0" drop
+  }
+}
+'''
+
+MINIUPNPD_CONF = '''
+ext_ifname=wan0
+listening_ip=br0
+http_port=0
+enable_upnp=yes
+enable_natpmp=yes
+secure_mode=yes
+system_uptime=no
+clean_ruleset_interval=600
+ext_perform_stun=%(stun)s
+ext_stun_host=%(stun_host)s
+ext_stun_port=%(stun_port)d
+upnp_table_name=pmrtr
+upnp_nat_table_name=pmrtr
+upnp_forward_chain=upnp_forward
+upnp_nat_chain=upnp_prerouting
+upnp_nat_postrouting_chain=upnp_postrouting
+uuid=6d1f3c2a-8b4e-4f0a-9c5d-%(uuid_tail)s
+allow 1024-65535 192.168.1.0/24 1024-65535
+deny 0-65535 0.0.0.0/0 0-65535
+'''
+
+
+class Lab:
+  def __init__ (self, second_host=False, drop_pcp=False):
+    self.prefix = 'pm%d-' % os.getpid()
+    self.second_host = second_host
+    self.drop_pcp = drop_pcp
+    self.namespaces = []
+    self.procs = []
+    self.dir = tempfile.mkdtemp(prefix='burrow-portmap-')
+    self.miniupnpd_pid = None
+    self.stun = None
+
+  def ns (self, name):
+    return self.prefix + name
+
+  def sh (self, ns, *argv, **kw):
+    return run(['ip', 'netns', 'exec', self.ns(ns)] + list(argv), **kw)
+
+  def build (self):
+    hosts = ['lan'] + (['lan2'] if self.second_host else [])
+    for name in ['wan', 'rtr'] + hosts:
+      run(['ip', 'netns', 'add', self.ns(name)])
+      self.namespaces.append(self.ns(name))
+      run(['ip', '-n', self.ns(name), 'link', 'set', 'lo', 'up'])
+
+    run(['ip', '-n', self.ns('rtr'), 'link', 'add', 'wan0', 'type', 'veth', 'peer', 'name', 'up0',
+         'netns', self.ns('wan')])
+    run(['ip', '-n', self.ns('rtr'), 'link', 'add', 'br0', 'type', 'bridge'])
+    run(['ip', '-n', self.ns('rtr'), 'addr', 'add', ROUTER_WAN + '/24', 'dev', 'wan0'])
+    run(['ip', '-n', self.ns('rtr'), 'addr', 'add', ROUTER_LAN + '/24', 'dev', 'br0'])
+    run(['ip', '-n', self.ns('wan'), 'addr', 'add', WAN_HOST + '/24', 'dev', 'up0'])
+    for address, dev, ns in ((ROUTER_WAN6, 'wan0', 'rtr'), (ROUTER_LAN6, 'br0', 'rtr'),
+                             (WAN_HOST6, 'up0', 'wan')):
+      run(['ip', '-n', self.ns(ns), 'addr', 'add', address + '/64', 'dev', dev, 'nodad'])
+    for dev, ns in (('wan0', 'rtr'), ('up0', 'wan'), ('br0', 'rtr')):
+      run(['ip', '-n', self.ns(ns), 'link', 'set', dev, 'up'])
+    run(['ip', '-n', self.ns('rtr'), 'route', 'add', 'default', 'via', WAN_HOST])
+    run(['ip', '-n', self.ns('rtr'), '-6', 'route', 'add', 'default', 'via', WAN_HOST6])
+    run(['ip', '-n', self.ns('wan'), '-6', 'route', 'add', '2001:db8:1::/64', 'via', ROUTER_WAN6])
+    for i, (host, address, address6) in enumerate(zip(hosts, (LAN_HOST, LAN2_HOST),
+                                                       (LAN_HOST6, LAN2_HOST6)), 1):
+      port = 'l%d' % i
+      run(['ip', '-n', self.ns('rtr'), 'link', 'add', port, 'type', 'veth', 'peer', 'name', 'eth0',
+           'netns', self.ns(host)])
+      run(['ip', '-n', self.ns('rtr'), 'link', 'set', port, 'master', 'br0', 'up'])
+      run(['ip', '-n', self.ns(host), 'addr', 'add', address + '/24', 'dev', 'eth0'])
+      run(['ip', '-n', self.ns(host), 'addr', 'add', address6 + '/64', 'dev', 'eth0', 'nodad'])
+      run(['ip', '-n', self.ns(host), 'link', 'set', 'eth0', 'up'])
+      run(['ip', '-n', self.ns(host), 'route', 'add', 'default', 'via', ROUTER_LAN])
+      run(['ip', '-n', self.ns(host), '-6', 'route', 'add', 'default', 'via', ROUTER_LAN6])
+    self.sh('rtr', 'sysctl', '-q', '-w', 'net.ipv4.ip_forward=1')
+    self.sh('rtr', 'sysctl', '-q', '-w', 'net.ipv6.conf.all.forwarding=1')
+
+    drop = '    iifname "br0" udp dport %d drop' % PCP_PORT if self.drop_pcp else ''
+    self.sh('rtr', 'nft', '-f', '-', input=RULESET % {'input': drop})
+
+  def popen (self, ns, argv, name, stdin=False):
+    p = Proc(['ip', 'netns', 'exec', self.ns(ns)] + argv, name, stdin=stdin)
+    self.procs.append(p)
+    return p
+
+  def start_stun (self):
+    self.stun = self.popen('wan', [sys.executable, SELF, 'stun', WAN_HOST, str(STUN_PORT)], 'stun')
+    if self.stun.wait_line(lambda l: l == 'stun ready', SETUP_TIMEOUT) is None:
+      raise LabError('the STUN responder did not start: %s' % self.stun.stderr_text())
+
+  def listening_udp (self, ns, port):
+    r = self.sh(ns, 'ss', '-Hlnu', 'sport = :%d' % port, check=False)
+    return r.returncode == 0 and r.stdout.strip() != ''
+
+  def start_miniupnpd (self, stun):
+    """Runs miniupnpd as a daemon (no -d: its debug logging once stalled it for 85 s) and waits
+    until it serves PCP; with STUN, until it has made its four checks as well."""
+    conf = os.path.join(self.dir, 'miniupnpd.conf')
+    pidfile = os.path.join(self.dir, 'miniupnpd.pid')
+    with open(conf, 'w') as f:
+      f.write(MINIUPNPD_CONF % {'stun': 'yes' if stun else 'no', 'stun_host': WAN_HOST,
+                                'stun_port': STUN_PORT, 'uuid_tail': '%012d' % os.getpid()})
+    if os.path.exists(pidfile):
+      os.unlink(pidfile)
+    answered_before = self.stun_answers()
+    self.sh('rtr', 'miniupnpd', '-f', conf, '-P', pidfile)
+    deadline = time.monotonic() + SETUP_TIMEOUT
+    while True:
+      pid = None
+      try:
+        with open(pidfile) as f:
+          pid = int(f.read().strip())
+      except (OSError, ValueError):
+        pass
+      ready = (pid is not None and self.listening_udp('rtr', PCP_PORT) and
+               self.listening_udp('rtr', SSDP_PORT))
+      if ready and stun:
+        ready = self.stun_answers() - answered_before >= 4
+      if ready:
+        self.miniupnpd_pid = pid
+        return
+      if time.monotonic() > deadline:
+        raise LabError('miniupnpd did not start serving PCP within %d s (pid %s, STUN answers %d)'
+                       % (SETUP_TIMEOUT, pid, self.stun_answers() - answered_before))
+      time.sleep(0.1)
+
+  def stun_answers (self):
+    if self.stun is None:
+      return 0
+    with self.stun.cond:
+      return sum(1 for _, l in self.stun.lines if l.startswith('stun answered'))
+
+  def stop_miniupnpd (self):
+    pid, self.miniupnpd_pid = self.miniupnpd_pid, None
+    if pid is None:
+      return
+    try:
+      os.kill(pid, signal.SIGTERM)
+    except ProcessLookupError:
+      return
+    deadline = time.monotonic() + 30
+    while os.path.exists('/proc/%d' % pid) and time.monotonic() < deadline:
+      time.sleep(0.05)
+    if os.path.exists('/proc/%d' % pid):
+      os.kill(pid, signal.SIGKILL)
+    # the port is free again once the process is gone
+    while self.listening_udp('rtr', PCP_PORT) and time.monotonic() < deadline:
+      time.sleep(0.05)
+
+  def serve (self, ns, name, ports):
+    p = self.popen(ns, [sys.executable, SELF, 'serve', name] + [str(x) for x in ports], name)
+    if p.wait_line(lambda l: l.startswith('listening'), SETUP_TIMEOUT) is None:
+      raise LabError('listener %s did not start: %s' % (name, p.stderr_text()))
+    return p
+
+  def upnp_rules (self):
+    """The rules miniupnpd put into the router's ruleset (filter and DNAT chains)."""
+    text = ''
+    for chain in ('upnp_forward', 'upnp_prerouting'):
+      text += self.sh('rtr', 'nft', 'list', 'chain', 'inet', 'pmrtr', chain).stdout
+    return text
+
+  def teardown (self):
+    self.stop_miniupnpd()
+    for p in self.procs:
+      p.stop()
+    for ns in reversed(self.namespaces):
+      r = run(['ip', 'netns', 'pids', ns], check=False)
+      for pid in r.stdout.split():
+        try:
+          os.kill(int(pid), signal.SIGKILL)
+        except (ProcessLookupError, ValueError):
+          pass
+      run(['ip', 'netns', 'del', ns], check=False)
+    self.namespaces = []
+    shutil.rmtree(self.dir, ignore_errors=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# Probes from the wan namespace
+
+PROBE = r'''
+import socket, sys, time
+ip, port, proto = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+start = time.monotonic()
+try:
+  if proto == 'tcp':
+    s = socket.create_connection((ip, port), timeout=3)
+    s.settimeout(3)
+    answer = s.recv(200).decode().strip()
+  else:
+    s = socket.socket(socket.AF_INET6 if ':' in ip else socket.AF_INET, socket.SOCK_DGRAM)
+    s.settimeout(1)
+    for attempt in range(3):
+      s.sendto(b'ping', (ip, port))
+      try:
+        answer = s.recv(200).decode().strip()
+        break
+      except socket.timeout:
+        continue
+    else:
+      raise TimeoutError('no UDP answer')
+  print('ok %s' % answer)
+except OSError as e:
+  print('fail %s' % type(e).__name__)
+'''
+
+
+def probe (lab, proto, port, address=ROUTER_WAN):
+  """Connects (TCP) or sends a datagram (UDP) from the wan namespace to ADDRESS (the router's
+  WAN address); returns the answering host's name, or None."""
+  r = lab.sh('wan', sys.executable, '-c', PROBE, address, str(port), proto)
+  out = r.stdout.strip()
+  log('inbound %s to [%s]:%d: %s' % (proto, address, port, out))
+  return out.split()[1] if out.startswith('ok ') else None
+
+
+# ---------------------------------------------------------------------------------------------
+# The driver
+
+class Driver:
+  def __init__ (self, lab, binary, ns, port, external_port=None, deadline=None,
+                gateway=ROUTER_LAN, nat_pmp=False, upnp=False):
+    argv = ([binary, '--port', str(port)] + (['--nat-pmp'] if nat_pmp else []) +
+            (['--upnp'] if upnp else []))
+    if gateway is not None:
+      argv += ['--gateway', gateway]
+    if external_port is not None:
+      argv += ['--external-port', str(external_port)]
+    if deadline is not None:
+      argv += ['--deadline', str(deadline)]
+    self.proc = lab.popen(ns, argv, 'driver-' + ns, stdin=True)
+    self.seen = 0
+
+  def results (self, action, timeout=30):
+    """The next two JSON lines (TCP and UDP) of ACTION, keyed by transport."""
+    got = {}
+    deadline = time.monotonic() + timeout
+    with self.proc.cond:
+      while len(got) < 2:
+        if self.seen < len(self.proc.lines):
+          line = self.proc.lines[self.seen][1]
+          self.seen += 1
+          log('driver: %s' % line)
+          obj = json.loads(line)
+          if obj.get('action') != action:
+            raise AssertionError('expected a %s answer, got %s' % (action, line))
+          got[obj['transport']] = obj
+          continue
+        left = deadline - time.monotonic()
+        if left <= 0 or self.proc.closed:
+          raise AssertionError('the driver gave no %s answer within %d s (stderr: %s)'
+                               % (action, timeout, '\n'.join(l for _, l in self.proc.err_lines)))
+        self.proc.cond.wait(min(left, 0.5))
+    return got
+
+  def command (self, text):
+    self.proc.p.stdin.write(text + '\n')
+    self.proc.p.stdin.flush()
+
+  def finish (self, expect_unmaps):
+    """Sends "unmap"; returns the unmap answers; the driver must exit 0."""
+    self.command('unmap')
+    answers = self.results('unmap') if expect_unmaps else {}
+    rc = self.proc.wait(30)
+    if rc != 0:
+      raise AssertionError('the driver exited with %s: %s' % (rc, self.proc.stderr_text()))
+    return answers
+
+
+def check (condition, what):
+  if not condition:
+    raise AssertionError(what)
+  log('ok: %s' % what)
+
+
+def decision_ms (results):
+  return max(r['ms'] for r in results.values())
+
+
+def check_mapped (results, port=None, method='pcp', external=ROUTER_WAN):
+  for t in ('tcp', 'udp'):
+    r = results[t]
+    check('error' not in r, '%s mapped (%s)' % (t, r.get('message', r.get('method'))))
+    check(r['method'] == method, '%s mapped by %s' % (t, method))
+    check(r['external_address'] == external,
+          '%s external address %s is %s' % (t, r['external_address'], external))
+    check(r['lifetime'] > 0, '%s lifetime %d > 0' % (t, r['lifetime']))
+    if port is not None:
+      check(r['external_port'] == port, '%s external port %d is the one asked for' %
+            (t, r['external_port']))
+
+
+# ---------------------------------------------------------------------------------------------
+# Cells
+
+def cell_pcp (lab, driver_bin):
+  lab.start_stun()
+  lab.start_miniupnpd(stun=True)
+  lab.serve('lan', 'lan', [PORT])
+  check(probe(lab, 'tcp', PORT) is None, 'no inbound TCP before the mapping')
+
+  # the gateway as Burrow finds it: the default route's
+  d = Driver(lab, driver_bin, 'lan', PORT, gateway=None)
+  got = d.results('map')
+  check_mapped(got, PORT)
+  ms = decision_ms(got)
+  log('MEASURED pcp decision: %.1f ms (TCP %.1f ms, UDP %.1f ms)' %
+      (ms, got['tcp']['ms'], got['udp']['ms']))
+  check(ms < DEADLINE_MS, 'PCP decided within the %d ms deadline (%.1f ms)' % (DEADLINE_MS, ms))
+
+  check(probe(lab, 'tcp', PORT) == 'lan', 'inbound TCP to the external port reaches the LAN host')
+  check(probe(lab, 'udp', PORT) == 'lan', 'an inbound UDP datagram reaches the LAN host')
+  check(' dport %d ' % PORT in lab.upnp_rules(), 'the router has rules for port %d' % PORT)
+
+  gone = d.finish(expect_unmaps=True)
+  for t in ('tcp', 'udp'):
+    check(gone[t].get('ok') is True, '%s mapping deleted (%s)' % (t, gone[t].get('message', 'ok')))
+  check(' dport %d ' % PORT not in lab.upnp_rules(),
+        'the router\'s ruleset has no rule for port %d any more' % PORT)
+  check(probe(lab, 'tcp', PORT) is None, 'inbound TCP fails after the unmap')
+
+
+def cell_pcp_ipv6 (lab, driver_bin):
+  lab.start_stun()
+  lab.start_miniupnpd(stun=True)
+  lab.serve('lan', 'lan', [PORT])
+  check(probe(lab, 'tcp', PORT, LAN_HOST6) is None, 'the router\'s firewall drops inbound IPv6')
+
+  d = Driver(lab, driver_bin, 'lan', PORT, gateway=ROUTER_LAN6)
+  got = d.results('map')
+  check_mapped(got, PORT, external=LAN_HOST6)
+  log('MEASURED pcp ipv6 decision: %.1f ms' % decision_ms(got))
+  check(probe(lab, 'tcp', PORT, LAN_HOST6) == 'lan', 'inbound IPv6 TCP through the pinhole')
+  check(probe(lab, 'udp', PORT, LAN_HOST6) == 'lan', 'an inbound IPv6 datagram through the pinhole')
+  gone = d.finish(expect_unmaps=True)
+  for t in ('tcp', 'udp'):
+    check(gone[t].get('ok') is True, '%s pinhole closed (%s)' % (t, gone[t].get('message', 'ok')))
+  check(probe(lab, 'tcp', PORT, LAN_HOST6) is None, 'inbound IPv6 TCP fails after the unmap')
+
+
+def cell_nat_pmp (lab, driver_bin):
+  lab.start_stun()
+  lab.start_miniupnpd(stun=True)
+  lab.serve('lan', 'lan', [PORT])
+  d = Driver(lab, driver_bin, 'lan', PORT, nat_pmp=True)
+  got = d.results('map')
+  check_mapped(got, PORT, method='nat-pmp')
+  log('MEASURED nat-pmp decision: %.1f ms' % decision_ms(got))
+  check(probe(lab, 'tcp', PORT) == 'lan', 'inbound TCP to the external port reaches the LAN host')
+  check(probe(lab, 'udp', PORT) == 'lan', 'an inbound UDP datagram reaches the LAN host')
+  gone = d.finish(expect_unmaps=True)
+  for t in ('tcp', 'udp'):
+    check(gone[t].get('ok') is True, '%s mapping deleted (%s)' % (t, gone[t].get('message', 'ok')))
+  check(' dport %d ' % PORT not in lab.upnp_rules(),
+        'the router\'s ruleset has no rule for port %d any more' % PORT)
+  check(probe(lab, 'tcp', PORT) is None, 'inbound TCP fails after the unmap')
+
+
+def cell_upnp (lab, driver_bin):
+  lab.start_stun()
+  lab.start_miniupnpd(stun=True)
+  lab.serve('lan', 'lan', [PORT])
+  d = Driver(lab, driver_bin, 'lan', PORT, upnp=True)
+  got = d.results('map')
+  check_mapped(got, PORT, method='upnp')
+  log('MEASURED upnp decision with SSDP discovery: %.1f ms' % decision_ms(got))
+  check(decision_ms(got) < 5000, 'UPnP decided within 5 s (%.1f ms)' % decision_ms(got))
+  check(probe(lab, 'tcp', PORT) == 'lan', 'inbound TCP to the external port reaches the LAN host')
+  check(probe(lab, 'udp', PORT) == 'lan', 'an inbound UDP datagram reaches the LAN host')
+
+  # the renewal goes straight to the cached description URL
+  d.command('renew')
+  again = d.results('renew')
+  check_mapped(again, PORT, method='upnp')
+  log('MEASURED upnp renewal with the cached description URL: %.1f ms' % decision_ms(again))
+  check(decision_ms(again) < 1000, 'the renewal skipped the SSDP wait (%.1f ms)'
+        % decision_ms(again))
+
+  gone = d.finish(expect_unmaps=True)
+  for t in ('tcp', 'udp'):
+    check(gone[t].get('ok') is True, '%s mapping deleted (%s)' % (t, gone[t].get('message', 'ok')))
+  check(' dport %d ' % PORT not in lab.upnp_rules(),
+        'the router\'s ruleset has no rule for port %d any more' % PORT)
+  check(probe(lab, 'tcp', PORT) is None, 'inbound TCP fails after the unmap')
+
+
+def cell_upnp_other_port (lab, driver_bin):
+  """The router's rules keep the external port asked for (80: only 1024-65535 are allowed):
+  AddPortMapping says 606, and the mapper asks the router to pick one (AddAnyPortMapping)."""
+  lab.start_stun()
+  lab.start_miniupnpd(stun=True)
+  lab.serve('lan', 'lan', [PORT])
+  d = Driver(lab, driver_bin, 'lan', PORT, external_port=80, upnp=True)
+  got = d.results('map')
+  check_mapped(got, method='upnp')
+  for t in ('tcp', 'udp'):
+    check(got[t]['external_port'] >= 1024, '%s: the router granted an allowed port (%d), not 80'
+          % (t, got[t]['external_port']))
+  check(probe(lab, 'tcp', got['tcp']['external_port']) == 'lan',
+        'inbound TCP on the reported port reaches this host')
+  check(probe(lab, 'udp', got['udp']['external_port']) == 'lan',
+        'inbound UDP on the reported port reaches this host')
+  gone = d.finish(expect_unmaps=True)
+  check(all(gone[t].get('ok') is True for t in gone), 'both mappings deleted')
+
+
+def cell_upnp_cgnat (lab, driver_bin):
+  lab.start_miniupnpd(stun=False)
+  d = Driver(lab, driver_bin, 'lan', PORT, upnp=True)
+  got = d.results('map')
+  for t in ('tcp', 'udp'):
+    check(got[t].get('error') == 'no-public-address',
+          '%s: no-public-address (got %s)' % (t, got[t].get('error', 'a mapping')))
+  log('MEASURED upnp cgnat decision: %.1f ms' % decision_ms(got))
+  check(' dport %d ' % PORT not in lab.upnp_rules(), 'the router made no rule')
+  d.finish(expect_unmaps=False)
+
+
+def cell_cgnat (lab, driver_bin):
+  lab.start_miniupnpd(stun=False)
+  d = Driver(lab, driver_bin, 'lan', PORT)
+  got = d.results('map')
+  for t in ('tcp', 'udp'):
+    check(got[t].get('error') == 'no-public-address',
+          '%s: no-public-address (got %s)' % (t, got[t].get('error', 'a mapping')))
+  ms = decision_ms(got)
+  log('MEASURED cgnat decision: %.1f ms' % ms)
+  check(ms < 1000, 'decided in under 1 s (%.1f ms)' % ms)
+  check(' dport %d ' % PORT not in lab.upnp_rules(), 'the router made no rule')
+  d.finish(expect_unmaps=False)
+
+
+def cell_none (lab, driver_bin):
+  d = Driver(lab, driver_bin, 'lan', PORT)
+  got = d.results('map')
+  for t in ('tcp', 'udp'):
+    check(got[t].get('error') == 'no-mapper',
+          '%s: no-mapper (got %s)' % (t, got[t].get('error', 'a mapping')))
+  ms = decision_ms(got)
+  log('MEASURED ICMP no-mapper decision: %.1f ms' % ms)
+  check(ms < 100, 'ICMP port unreachable ended the wait within 100 ms (%.1f ms)' % ms)
+  d.finish(expect_unmaps=False)
+
+
+def cell_drop (lab, driver_bin):
+  lab.start_stun()
+  lab.start_miniupnpd(stun=True)
+  d = Driver(lab, driver_bin, 'lan', PORT)
+  got = d.results('map')
+  for t in ('tcp', 'udp'):
+    check(got[t].get('error') == 'no-mapper',
+          '%s: no-mapper (got %s)' % (t, got[t].get('error', 'a mapping')))
+  ms = decision_ms(got)
+  log('MEASURED deadline no-mapper decision: %.1f ms' % ms)
+  check(DEADLINE_MS - 100 <= ms <= 2600,
+        'silence ended at the deadline, %d-2600 ms (%.1f ms)' % (DEADLINE_MS - 100, ms))
+  d.finish(expect_unmaps=False)
+
+
+def cell_other_port (lab, driver_bin):
+  lab.start_stun()
+  lab.start_miniupnpd(stun=True)
+  lab.serve('lan', 'lan', [PORT])
+  lab.serve('lan2', 'lan2', [PORT])
+
+  first = Driver(lab, driver_bin, 'lan2', PORT)
+  taken = first.results('map')
+  check_mapped(taken, PORT)
+
+  d = Driver(lab, driver_bin, 'lan', PORT)
+  got = d.results('map')
+  check_mapped(got)
+  for t in ('tcp', 'udp'):
+    check(got[t]['external_port'] != PORT,
+          '%s: the router granted another port (%d) than the taken %d' %
+          (t, got[t]['external_port'], PORT))
+    check(got[t]['internal_port'] == PORT, '%s: still to our port %d' % (t, PORT))
+  check(probe(lab, 'tcp', got['tcp']['external_port']) == 'lan',
+        'inbound TCP on the reported port reaches this host')
+  check(probe(lab, 'udp', got['udp']['external_port']) == 'lan',
+        'inbound UDP on the reported port reaches this host')
+  check(probe(lab, 'tcp', PORT) == 'lan2', 'the taken port still reaches the other host')
+
+  gone = d.finish(expect_unmaps=True)
+  check(all(gone[t].get('ok') is True for t in gone), 'both mappings deleted')
+  check(probe(lab, 'tcp', got['tcp']['external_port']) is None,
+        'inbound TCP on the reported port fails after the unmap')
+  first.finish(expect_unmaps=True)
+
+  # a port outside the router's rules (only 1024-65535 may be forwarded): another one
+  ruled = Driver(lab, driver_bin, 'lan', PORT, external_port=80)
+  got = ruled.results('map')
+  check_mapped(got)
+  for t in ('tcp', 'udp'):
+    check(got[t]['external_port'] >= 1024, '%s: the router granted an allowed port (%d), not 80'
+          % (t, got[t]['external_port']))
+  check(probe(lab, 'tcp', got['tcp']['external_port']) == 'lan',
+        'inbound TCP on the port granted instead of 80 reaches this host')
+  gone = ruled.finish(expect_unmaps=True)
+  check(all(gone[t].get('ok') is True for t in gone), 'both mappings deleted')
+
+
+def cell_reboot (lab, driver_bin):
+  lab.start_stun()
+  lab.start_miniupnpd(stun=True)
+  lab.serve('lan', 'lan', [PORT])
+
+  d = Driver(lab, driver_bin, 'lan', PORT)
+  got = d.results('map')
+  check_mapped(got, PORT)
+  # a second mapping that the reboot takes away and nobody renews
+  stale = Driver(lab, driver_bin, 'lan', PORT + 1)
+  check_mapped(stale.results('map'), PORT + 1)
+  # renew (twice a second) until the router has been up a few seconds, so that a restart
+  # visibly resets the epoch (the inbound probe after the restart takes 3 s of it)
+  deadline = time.monotonic() + 30
+  while min(got[t]['epoch'] for t in got) < 5:
+    if time.monotonic() > deadline:
+      raise AssertionError('the router\'s epoch stayed at %d for 30 s' % got['tcp']['epoch'])
+    time.sleep(0.5)
+    d.command('renew')
+    got = d.results('renew')
+    check_mapped(got, PORT)
+    for t in ('tcp', 'udp'):
+      check(got[t]['router_restarted'] is False, '%s: a plain renewal is no restart' % t)
+  before = got
+  t_before = time.monotonic()
+
+  # a rebooted router has lost its ruleset too (miniupnpd leaves its rules on SIGTERM)
+  lab.stop_miniupnpd()
+  for chain in ('upnp_forward', 'upnp_prerouting', 'upnp_postrouting'):
+    lab.sh('rtr', 'nft', 'flush', 'chain', 'inet', 'pmrtr', chain)
+  lab.start_miniupnpd(stun=True)
+  check(probe(lab, 'tcp', PORT) is None, 'the mapping is gone after the reboot')
+
+  d.command('renew')
+  after = d.results('renew')
+  elapsed = time.monotonic() - t_before
+  check_mapped(after, PORT)
+  for t in ('tcp', 'udp'):
+    e1, e2 = before[t]['epoch'], after[t]['epoch']
+    log('MEASURED %s epoch before %d, after the restart %d, %.1f s apart' % (t, e1, e2, elapsed))
+    check(e2 + 2 < e1 + elapsed, '%s: the epoch went backwards: %d is less than %d + %.1f s'
+          % (t, e2, e1, elapsed))
+    check(after[t]['router_restarted'] is True,
+          '%s: the driver reports the restart (RFC 6887 epoch check)' % t)
+  check(probe(lab, 'tcp', PORT) == 'lan', 'the re-made mapping forwards inbound TCP')
+  gone = d.finish(expect_unmaps=True)
+  check(all(gone[t].get('ok') is True for t in gone), 'both mappings deleted')
+  # deleting what the router no longer holds succeeds (miniupnpd answers PCP NO_RESOURCES)
+  gone = stale.finish(expect_unmaps=True)
+  for t in ('tcp', 'udp'):
+    check(gone[t].get('ok') is True, '%s: the lost mapping counts as deleted (%s)' %
+          (t, gone[t].get('error', 'ok')))
+
+
+CELLS = {
+  'pcp': (cell_pcp, {}),
+  'pcp-ipv6': (cell_pcp_ipv6, {}),
+  'nat-pmp': (cell_nat_pmp, {}),
+  'upnp': (cell_upnp, {}),
+  'upnp-cgnat': (cell_upnp_cgnat, {}),
+  'upnp-other-port': (cell_upnp_other_port, {}),
+  'cgnat': (cell_cgnat, {}),
+  'none': (cell_none, {}),
+  'drop': (cell_drop, {'drop_pcp': True}),
+  'other-port': (cell_other_port, {'second_host': True}),
+  'reboot': (cell_reboot, {}),
+}
+
+
+def usable ():
+  if os.geteuid() != 0:
+    return 'the port mapping lab needs root (network namespaces and nftables)'
+  if not os.path.exists('/proc/self/ns/net'):
+    return 'this kernel has no network namespaces'
+  for tool in ('ip', 'nft', 'ss', 'miniupnpd'):
+    if shutil.which(tool, path=os.environ.get('PATH', '') + ':/usr/sbin:/sbin') is None:
+      return '%s is not installed (miniupnpd: apt-get install miniupnpd-nftables)' % tool
+  return None
+
+
+def main (argv):
+  if len(argv) >= 2 and argv[1] == 'serve':
+    serve(argv[2], [int(p) for p in argv[3:]])
+    return 0
+  if len(argv) >= 2 and argv[1] == 'stun':
+    stun(argv[2], int(argv[3]))
+    return 0
+
+  import argparse
+  parser = argparse.ArgumentParser()
+  parser.add_argument('--cell', required=True, choices=sorted(CELLS))
+  parser.add_argument('--driver', required=True)
+  args = parser.parse_args(argv[1:])
+
+  reason = usable()
+  if reason is not None:
+    print('SKIP: %s' % reason)
+    return 77
+
+  func, lab_args = CELLS[args.cell]
+  lab = Lab(**lab_args)
+
+  def on_signal (signum, frame):
+    lab.teardown()
+    os._exit(128 + signum)
+
+  for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+    signal.signal(s, on_signal)
+  try:
+    try:
+      lab.build()
+    except LabError as e:
+      print('FAIL: the lab could not be built: %s' % e)
+      return 1
+    func(lab, args.driver)
+  except (AssertionError, LabError) as e:
+    print('FAIL (%s): %s' % (args.cell, e))
+    return 1
+  finally:
+    lab.teardown()
+  print('PASS: %s' % args.cell)
+  return 0
+
+
+if __name__ == '__main__':
+  sys.exit(main(sys.argv))
