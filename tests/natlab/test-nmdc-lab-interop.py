@@ -103,20 +103,24 @@ def payload (lab, dirname):
   return share, data, dcpeers.tth_of(src)
 
 
-# The steps a punch record must hold, in this order (others may come between), per method
+# The steps a punch record must hold, in this order (others may come between), per method,
 STEPS = {
   'nat-traversal': ['request-sent', 'nat-received', 'rnt-sent', 'tcp-established', 'tls-done',
                     'peer-inf'],
   'reverse': ['request-sent', 'request-received', 'connect-try', 'tcp-established', 'tls-done',
               'peer-inf'],
-  'direct': ['request-sent', 'accepted', 'tcp-established', 'tls-done', 'peer-inf'],
+  'direct': ['request-sent', 'tcp-established', 'tls-done', 'peer-inf'],
   'incoming': ['request-received', 'tcp-established', 'tls-done', 'peer-inf'],
 }
+# and these anywhere (a connection to our port is matched to its request once its $MyNick came)
+STEPS_ANYWHERE = {'direct': ['accepted']}
 
 
-def missing_steps (rec, want):
-  have = iter(s.get('step') for s in rec.get('steps', []))
-  return [w for w in want if w not in have]
+def missing_steps (rec, method):
+  steps = [s.get('step') for s in rec.get('steps', [])]
+  have = iter(steps)
+  return ([w for w in STEPS[method] if w not in have] +
+          [w for w in STEPS_ANYWHERE.get(method, []) if w not in steps])
 
 
 def check_punches (recs, method, who, problems):
@@ -136,7 +140,7 @@ def check_punches (recs, method, who, problems):
     if not rec.get('local') or not rec.get('remote'):
       problems.append('%s: the record lacks its addresses (local %r, remote %r)' %
                       (who, rec.get('local'), rec.get('remote')))
-    miss = missing_steps(rec, STEPS[method])
+    miss = missing_steps(rec, method)
     if miss:
       problems.append('%s: the record lacks the steps %s (has %s)' %
                       (who, miss, [s.get('step') for s in rec.get('steps', [])]))
