@@ -207,6 +207,19 @@ class Eiskalt:
         time.sleep(0.01)
     return self
 
+  def write_settings (self, ints, strings=None):
+    """Writes DCPlusPlus.xml before start(): settings that the daemon reads only at start-up (its
+    listening ports, active or passive) take effect from the first moment. Set by RPC, they would
+    apply only after a restart."""
+    os.makedirs(self.dir, exist_ok=True)
+    with open(os.path.join(self.dir, 'DCPlusPlus.xml'), 'w') as f:
+      f.write('<?xml version="1.0" encoding="utf-8" standalone="yes"?>\n<DCPlusPlus>\n<Settings>\n')
+      for key, value in ints.items():
+        f.write('<%s type="int">%d</%s>\n' % (key, value, key))
+      for key, value in (strings or {}).items():
+        f.write('<%s type="string">%s</%s>\n' % (key, value, key))
+      f.write('</Settings>\n</DCPlusPlus>\n')
+
   # Hooks that a variant outside the lab overrides (tests/nmdc/nmdcpeers.py runs on plain loopback)
 
   def _argv (self):
@@ -439,7 +452,8 @@ class Ncdc:
   def set (self, key, value):
     """/set KEY VALUE, waiting for ncdc's echo of the new value."""
     self.command('/set %s %s' % (key, value), r'global\.%s = %s' % (re.escape(key),
-                                                                  re.escape(str(value))))
+                                                                  re.escape(str(value))),
+                 timeout=15)
 
   def configure (self, active, port=None, tls_force=False, download_dir=None):
     self.set('nick', self.nick)
@@ -509,6 +523,22 @@ class Ncdc:
       raise PeerError('ncdc did not join the hub with its share:\n%s' % self.screen())
     return s
 
+  def join_nmdc (self, url, min_users, timeout=30, with_share=True):
+    """/open an NMDC hub; waits until ncdc lists at least min_users (and, with_share, until its
+    start-up share refresh is over)."""
+    self.command('/open lab %s' % url)
+    joined = r'\[(active[^\]]*|passive)\] \[nmdc\].* (\d+) users'
+
+    def ready (s):
+      m = re.search(joined, s)
+      if m is None or int(m.group(2)) < min_users:
+        return False
+      return not with_share or 'File list incomplete' not in s
+    s = self.wait_screen(ready, timeout)
+    if s is None:
+      raise PeerError('ncdc did not join the NMDC hub:\n%s' % self.screen())
+    return s
+
   def join_empty (self, url, min_users, timeout=30):
     """/open a hub with nothing shared; waits until at least min_users are listed."""
     self.command('/open lab %s' % url)
@@ -522,11 +552,20 @@ class Ncdc:
   def browse_download (self, nick, path, timeout=60):
     """Downloads one file through ncdc's file list browser: /browse nick, switch to its tab,
     walk down the directories of path (Right enters the selected one, which must be the only
-    entry), and queue the file with 'd'. Each step waits for the screen to show its result."""
-    self.send('/browse %s' % nick)
+    entry), and queue the file with 'd'. Each step waits for the screen to show its result.
+    When ncdc answers that it knows no such user (the user's login is still on its way to it),
+    /browse is sent again."""
     tab = r'(\d+)[:!.]?/%s\b' % re.escape(nick)
-    s = self.wait_screen(lambda s: re.search(tab, s) is not None, timeout)
-    if s is None:
+    unknown = 'No user found with that name.'
+    deadline = time.monotonic() + timeout
+    while True:
+      before = self.screen().count(unknown)
+      self.send('/browse %s' % nick)
+      s = self.wait_screen(lambda s: re.search(tab, s) is not None or s.count(unknown) > before,
+                           max(0, deadline - time.monotonic()))
+      if s is None or re.search(tab, s) is not None or time.monotonic() > deadline:
+        break
+    if s is None or re.search(tab, s) is None:
       raise PeerError('ncdc opened no browse tab for %s:\n%s' % (nick, self.screen()))
     self.key('M-%s' % re.search(tab, s).group(1))
     parts = [p for p in path.split('/') if p]
@@ -586,11 +625,45 @@ class CellFailure (Exception):
   """A cell's own check failed in a way that ends the cell at once."""
 
 
-def interop_main (cells, kinds, default_tls=False, extra_tools=()):
+def start_nmdcs_hub (lab, port=1511):
+  """The NMDC test hub (verlihub profile, preset tests) in the wan namespace speaking nmdcs (TLS
+  from the first byte, as Verlihub's TLS proxy) with a fresh self-signed certificate.
+  natlab.Lab.start_nmdc_hub starts only the plain one."""
+  import natlab
+  d = os.path.join(lab.workdir, 'nmdcs-hub-%d' % port)
+  os.makedirs(d, exist_ok=True)
+  cert, key = os.path.join(d, 'cert.pem'), os.path.join(d, 'key.pem')
+  natlab.run(['openssl', 'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key,
+              '-out', cert, '-days', '2', '-subj', '/CN=natlab-nmdc-hub'], timeout=60)
+  script = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'nmdc', 'nmdc-hub.py')
+  p = lab.popen('wan', ['/usr/bin/python3', script, '--host', natlab.HUB_IP, '--port', str(port),
+                        '--profile', 'verlihub', '--preset', 'tests', '--tls', cert, key,
+                        '--log', os.path.join(d, 'hub.log')],
+                name='nmdcs-hub', stdin=True, stderr_to_stdout=True)
+  if p.wait_line(lambda l: l.startswith('READY '), natlab.LAB_START_TIMEOUT) is None:
+    raise natlab.LabError('the NMDC test hub (nmdcs) did not start: %s' % p.stdout_text())
+  if not lab.tcp_ready('lanA', natlab.HUB_IP, port, natlab.LAB_START_TIMEOUT):
+    raise natlab.LabError('the NMDC test hub (nmdcs) does not accept connections from lanA: %s'
+                          % p.stdout_text())
+  return natlab.Hub(p, 'nmdcs://%s:%d' % (natlab.HUB_IP, port), port, True, d)
+
+
+def hub_log_tail (hub, chars):
+  """The end of the hub's output; for the NMDC test hub, of its protocol log (hub.log)."""
+  try:
+    with open(os.path.join(hub.dir, 'hub.log'), errors='replace') as f:
+      return f.read()[-chars:]
+  except FileNotFoundError:
+    return hub.proc.stdout_text()[-chars:]
+
+
+def interop_main (cells, kinds, default_tls=False, extra_tools=(), nmdc=False):
   """The command line of the interop scripts: runs one cell of @cells in a fresh lab.
 
   @kinds maps a cell's 'kind' to (function, peer program); the function gets
-  (lab, hub, cli, cell, report) and returns a list of problems. Exit 0 pass, 1 fail, 77 skip."""
+  (lab, hub, cli, cell, report) and returns a list of problems. With @nmdc the hub is the NMDC
+  test hub (verlihub profile; nmdcs for a TLS cell) instead of uhub. Exit 0 pass, 1 fail, 77
+  skip."""
   import argparse
   import natlab
   ap = argparse.ArgumentParser()
@@ -615,8 +688,8 @@ def interop_main (cells, kinds, default_tls=False, extra_tools=()):
   if missing:
     print('SKIP: %s is not installed' % missing)
     return 77
-  print('cell %s: A=%s B=%s%s' % (args.cell, cell['a'], cell['b'], ' (TLS hub)' if tls else ''),
-        flush=True)
+  print('cell %s: A=%s B=%s (%s%s hub)' % (args.cell, cell['a'], cell['b'], 'NMDC ' if nmdc else '',
+                                         'TLS' if tls else 'plain'), flush=True)
   report = {}
   t0 = time.monotonic()
   hub_log = ''
@@ -624,11 +697,14 @@ def interop_main (cells, kinds, default_tls=False, extra_tools=()):
     with natlab.Lab(cell['a'], cell['b'], prefix=lab_prefix()) as lab:
       if not args.no_self_check:
         lab.self_check()
-      hub = lab.start_hub(tls=tls)
+      if nmdc:
+        hub = start_nmdcs_hub(lab) if tls else lab.start_nmdc_hub()
+      else:
+        hub = lab.start_hub(tls=tls)
       try:
         problems = fn(lab, hub, args.cli, cell, report)
       finally:
-        hub_log = hub.proc.stdout_text()
+        hub_log = hub_log_tail(hub, 4000 if nmdc else 1500)
   except (natlab.LabError, PeerError, CellFailure) as e:
     problems = ['%s: %s' % (type(e).__name__, e)]
   verbose = os.environ.get('NATLAB_VERBOSE') == '1'
@@ -643,7 +719,7 @@ def interop_main (cells, kinds, default_tls=False, extra_tools=()):
         print('%s (tail): %s' % (k, report[k].strip()[-2500:]))
     if report.get('ncdc_screen'):
       print('ncdc screen:\n%s' % report['ncdc_screen'])
-    print('uhub log (tail):\n%s' % hub_log[-1500:])
+    print('%s log (tail):\n%s' % ('NMDC hub' if nmdc else 'uhub', hub_log))
     print('FAIL: %s' % report.get('summary', ''))
     for p in problems:
       print('  - %s' % p)

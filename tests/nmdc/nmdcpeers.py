@@ -17,13 +17,19 @@
 # LoopNcdc: ncdc in a detached tmux session on its own tmux socket. Its NMDC hub encoding defaults
 #   to UTF-8 (set it per hub with /hset encoding); it needs ` Pk=` in the hub's $Lock.
 # Hub: nmdc-hub.py as a child process: READY line, control commands over stdin, log to a file.
+# The frame the loopback scripts share: require (skip, exit 77), check (one line per assertion),
+# run_json (one burrow-cli --json command) and scratch (a temporary directory).
 
+import contextlib
+import json
 import os
 import re
 import selectors
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -65,6 +71,54 @@ def wait_for (pred, timeout, interval=0.05):
     if time.monotonic() > deadline:
       return None
     time.sleep(interval)
+
+
+# --- the test scripts' common frame --------------------------------------------------------------
+
+def require (cli, *tools):
+  """Exits 77 (skip) with the reason when one of tools or the CLI is missing."""
+  for tool in tools:
+    if shutil.which(tool) is None:
+      print('SKIP: %s is missing' % tool)
+      sys.exit(77)
+  if not os.path.exists(cli):
+    print('SKIP: no burrow-cli')
+    sys.exit(77)
+
+
+def check (cond, what):
+  """One TAP-like line per assertion; the first failing one ends the test."""
+  if not cond:
+    raise SystemExit('FAIL: ' + what)
+  print('ok - ' + what, flush=True)
+
+
+def run_json (cli, datadir, nick, args, extra=(), timeout=120):
+  """Runs one burrow-cli --json command to its end: (completed process, its JSON events,
+  seconds)."""
+  t0 = time.monotonic()
+  r = subprocess.run([cli, '--json', '--data-dir', datadir, '--nick', nick] + list(extra) + args,
+                     capture_output=True, text=True, timeout=timeout)
+  events = []
+  for line in r.stdout.splitlines():
+    try:
+      events.append(json.loads(line))
+    except ValueError:
+      pass
+  return r, events, time.monotonic() - t0
+
+
+@contextlib.contextmanager
+def scratch (prefix):
+  """A temporary directory, removed at the end unless BURROW_TEST_KEEP is set."""
+  tmp = tempfile.mkdtemp(prefix=prefix)
+  try:
+    yield tmp
+  finally:
+    if os.environ.get('BURROW_TEST_KEEP'):
+      print('# kept %s' % tmp)
+    else:
+      shutil.rmtree(tmp, ignore_errors=True)
 
 
 # --- the hub --------------------------------------------------------------------------------------
@@ -229,22 +283,6 @@ class LoopNcdc (dcpeers.Ncdc):
 
   def _shell_command (self):
     return 'exec ncdc -c %s' % dcpeers.shlex.quote(self.dir)
-
-  def join_nmdc (self, url, min_users, timeout=30, with_share=True):
-    """/open an NMDC hub; waits until ncdc lists at least min_users (and, with_share, until its
-    start-up share refresh is over)."""
-    self.command('/open lab %s' % url)
-    joined = r'\[(active[^\]]*|passive)\] \[nmdc\].* (\d+) users'
-
-    def ready (s):
-      m = re.search(joined, s)
-      if m is None or int(m.group(2)) < min_users:
-        return False
-      return not with_share or 'File list incomplete' not in s
-    s = self.wait_screen(ready, timeout)
-    if s is None:
-      raise PeerError('ncdc did not join the NMDC hub:\n%s' % self.screen())
-    return s
 
   def pid (self):
     r = self.tmux('list-panes', '-t', self.session, '-F', '#{pane_pid}')

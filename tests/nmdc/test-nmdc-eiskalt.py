@@ -25,39 +25,18 @@
 
 import argparse
 import filecmp
-import json
 import os
-import shutil
-import subprocess
 import sys
-import tempfile
-import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 cli_test = __import__('test-nmdc-cli')
+import nmdcpeers as P  # noqa: E402
 
 NAME = 'eiskalt shared file.bin'
 SIZE = 900 * 1024 + 7
-
-
-def run_json (cli, datadir, nick, args, extra=(), timeout=120):
-  t0 = time.monotonic()
-  r = subprocess.run([cli, '--json', '--data-dir', datadir, '--nick', nick] + list(extra) + args,
-                     capture_output=True, text=True, timeout=timeout)
-  events = []
-  for line in r.stdout.splitlines():
-    try:
-      events.append(json.loads(line))
-    except ValueError:
-      pass
-  return r, events, time.monotonic() - t0
-
-
-def check (cond, what):
-  if not cond:
-    raise SystemExit('FAIL: ' + what)
-  print('ok - ' + what, flush=True)
+check = P.check
+run_json = P.run_json
 
 
 def main ():
@@ -66,16 +45,12 @@ def main ():
   parser.add_argument('--eiskalt-passive', action='store_true')
   args = parser.parse_args()
   incoming = 3 if args.eiskalt_passive else 0   # eiskalt's IncomingConnections: 3 passive, 0 direct
-  for tool in ('eiskaltdcpp-daemon', 'rhash'):
-    if shutil.which(tool) is None:
-      print('SKIP: %s is missing' % tool)
-      sys.exit(77)
-  if not os.path.exists(args.cli):
-    print('SKIP: no burrow-cli')
-    sys.exit(77)
-  import nmdcpeers as P  # noqa: E402 (needs the lab helpers only once the tools are there)
+  P.require(args.cli, 'eiskaltdcpp-daemon', 'rhash')
+  with P.scratch('burrow-nmdc-eiskalt-') as tmp:
+    run(args, tmp, incoming)
 
-  tmp = tempfile.mkdtemp(prefix='burrow-nmdc-eiskalt-')
+
+def run (args, tmp, incoming):
   hub = P.Hub(os.path.join(tmp, 'hub'), 'verlihub')
   ek = P.LoopEiskalt(os.path.join(tmp, 'eiskalt'), 'ekuser')
   try:
@@ -86,21 +61,13 @@ def main ():
     url = hub.url()
     # ports of its own, in the settings file it reads at start: set by RPC, they would apply only
     # after a restart (it would listen on the defaults 3000/3001, maybe another test's)
-    ports = {key: P.free_port() for key in ('InPort', 'UDPPort', 'TLSPort')}
-    os.makedirs(ek.dir, exist_ok=True)
-    with open(os.path.join(ek.dir, 'DCPlusPlus.xml'), 'w') as f:
-      f.write('<?xml version="1.0" encoding="utf-8" standalone="yes"?>\n<DCPlusPlus>\n<Settings>\n')
-      for key, value in list(ports.items()) + [('IncomingConnections', incoming),
-                                               ('AutoDetectIncomingConnection', 0),
-                                               ('HashingStartDelay', 0)]:
-        f.write('<%s type="int">%d</%s>\n' % (key, value, key))
-      f.write('<Nick type="string">ekuser</Nick>\n</Settings>\n</DCPlusPlus>\n')
+    settings = {key: P.free_port() for key in ('InPort', 'UDPPort', 'TLSPort')}
+    settings.update(IncomingConnections=incoming,   # active, direct (or passive)
+                    AutoDetectIncomingConnection=0, HashingStartDelay=0)
+    ek.write_settings(settings, {'Nick': 'ekuser'})
     ek.start(timeout=30)
     ek.set('Nick', 'ekuser')
-    ek.set('IncomingConnections', incoming)   # active, direct (or passive)
-    ek.set('AutoDetectIncomingConnection', 0)
-    ek.set('HashingStartDelay', 0)
-    for key, value in ports.items():
+    for key, value in settings.items():
       ek.set(key, value)
     ek.configure_uploads()
     ek.share(share, 'ekshare', timeout=60)
@@ -175,10 +142,6 @@ def main ():
   finally:
     ek.stop()
     hub.stop()
-    if os.environ.get("BURROW_TEST_KEEP"):
-      print("# kept %s" % tmp)
-    else:
-      shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == '__main__':

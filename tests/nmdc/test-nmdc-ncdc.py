@@ -15,54 +15,29 @@
 
 import argparse
 import filecmp
-import json
 import os
-import shutil
-import subprocess
 import sys
-import tempfile
-import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
+import nmdcpeers as P  # noqa: E402
 
 NAME = 'ncdc shared file.bin'
 SIZE = 500 * 1024 + 11
-
-
-def run_json (cli, datadir, nick, args, extra=(), timeout=120):
-  t0 = time.monotonic()
-  r = subprocess.run([cli, '--json', '--data-dir', datadir, '--nick', nick] + list(extra) + args,
-                     capture_output=True, text=True, timeout=timeout)
-  events = []
-  for line in r.stdout.splitlines():
-    try:
-      events.append(json.loads(line))
-    except ValueError:
-      pass
-  return r, events, time.monotonic() - t0
-
-
-def check (cond, what):
-  if not cond:
-    raise SystemExit('FAIL: ' + what)
-  print('ok - ' + what, flush=True)
+check = P.check
+run_json = P.run_json
 
 
 def main ():
   parser = argparse.ArgumentParser()
   parser.add_argument('--cli', required=True)
   args = parser.parse_args()
-  for tool in ('ncdc', 'tmux', 'rhash'):
-    if shutil.which(tool) is None:
-      print('SKIP: %s is missing' % tool)
-      sys.exit(77)
-  if not os.path.exists(args.cli):
-    print('SKIP: no burrow-cli')
-    sys.exit(77)
-  import nmdcpeers as P  # noqa: E402
+  P.require(args.cli, 'ncdc', 'tmux', 'rhash')
+  with P.scratch('burrow-nmdc-ncdc-') as tmp:
+    run(args, tmp)
 
-  tmp = tempfile.mkdtemp(prefix='burrow-nmdc-ncdc-')
+
+def run (args, tmp):
   hub = P.Hub(os.path.join(tmp, 'hub'), 'verlihub')
   nc = P.LoopNcdc(os.path.join(tmp, 'ncdc'), 'ncuser')
   try:
@@ -109,10 +84,6 @@ def main ():
   finally:
     nc.stop()
     hub.stop()
-    if os.environ.get('BURROW_TEST_KEEP'):
-      print('# kept %s' % tmp)
-    else:
-      shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == '__main__':
