@@ -421,3 +421,37 @@ burrow_test_wait_message (BurrowHubSession *session,
     return NULL;
   return burrow_test_find_message (w.messages, kind, text);
 }
+
+static GSocket *
+bound_loopback_udp (void)
+{
+  g_autoptr(GSocket) socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM,
+                                            G_SOCKET_PROTOCOL_UDP, NULL);
+  g_autoptr(GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) any = g_inet_socket_address_new (lo, 0);
+
+  g_assert_nonnull (socket);
+  g_assert_true (g_socket_bind (socket, any, FALSE, NULL));
+  return g_steal_pointer (&socket);
+}
+
+GInetSocketAddress *
+burrow_test_closed_udp_port (void)
+{
+  g_autoptr(GSocket) probe = bound_loopback_udp ();
+  GSocketAddress *address = g_socket_get_local_address (probe, NULL);
+
+  /* the port was free a moment ago; now nobody listens on it */
+  g_socket_close (probe, NULL);
+  return G_INET_SOCKET_ADDRESS (address);
+}
+
+GInetSocketAddress *
+burrow_test_silent_udp_port (GSocket **sink)
+{
+  g_autoptr(GSocket) socket = bound_loopback_udp ();
+  GSocketAddress *address = g_socket_get_local_address (socket, NULL);
+
+  *sink = g_steal_pointer (&socket);
+  return G_INET_SOCKET_ADDRESS (address);
+}

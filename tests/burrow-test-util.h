@@ -22,6 +22,11 @@ gboolean  burrow_test_wait_for_flag  (const gboolean *flag,
  * each dispatched event, so its state must change in a main-context callback (or a source must
  * wake the context up). */
 typedef gboolean (*BurrowTestPredicate) (gpointer user_data);
+/* Loopback UDP stand-ins for a router's port 5351: a port nobody listens on (the kernel answers
+ * with ICMP port unreachable), and a bound socket that never answers (@sink, to read what came). */
+GInetSocketAddress *burrow_test_closed_udp_port (void);
+GInetSocketAddress *burrow_test_silent_udp_port (GSocket **sink);
+
 /* @ms, stretched in sanitizer builds (BURROW_TEST_DEADLINE_SCALE). */
 guint     burrow_test_deadline_ms    (guint               ms);
 gboolean  burrow_test_wait_until     (BurrowTestPredicate predicate,

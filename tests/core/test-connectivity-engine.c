@@ -38,22 +38,6 @@ on_changed (BurrowConnectivity *engine,
   f->changes++;
 }
 
-static GInetSocketAddress *
-closed_loopback_port (void)
-{
-  g_autoptr(GSocket) probe = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM,
-                                           G_SOCKET_PROTOCOL_UDP, NULL);
-  g_autoptr(GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  g_autoptr(GSocketAddress) any = g_inet_socket_address_new (lo, 0);
-  g_autoptr(GSocketAddress) bound = NULL;
-
-  g_assert_true (g_socket_bind (probe, any, FALSE, NULL));
-  bound = g_socket_get_local_address (probe, NULL);
-  g_socket_close (probe, NULL);
-  return G_INET_SOCKET_ADDRESS (g_inet_socket_address_new (
-    lo, g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound))));
-}
-
 static void
 fixture_set_up (Fixture       *f,
                 gconstpointer  data)
@@ -61,7 +45,7 @@ fixture_set_up (Fixture       *f,
   const gchar *local = data;
   g_autoptr(GError) error = NULL;
   g_autoptr(BurrowPortMapper) mapper = burrow_port_mapper_new (41234);
-  g_autoptr(GInetSocketAddress) gateway = closed_loopback_port ();
+  g_autoptr(GInetSocketAddress) gateway = burrow_test_closed_udp_port ();
   g_autoptr(GPtrArray) locals = g_ptr_array_new_with_free_func (g_object_unref);
 
   memset (f, 0, sizeof *f);

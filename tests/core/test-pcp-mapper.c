@@ -36,32 +36,14 @@ map_and_wait (GInetSocketAddress *gateway,
   return mapping;
 }
 
-static GInetSocketAddress *
-loopback (guint16 port)
-{
-  g_autoptr(GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-
-  return G_INET_SOCKET_ADDRESS (g_inet_socket_address_new (lo, port));
-}
-
 /* A port nobody listens on: the kernel answers our datagram with ICMP port unreachable. */
 static void
 test_closed_port (void)
 {
-  g_autoptr(GSocket) probe = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM,
-                                           G_SOCKET_PROTOCOL_UDP, NULL);
-  g_autoptr(GInetSocketAddress) any = loopback (0);
-  g_autoptr(GSocketAddress) bound = NULL;
-  g_autoptr(GInetSocketAddress) gateway = NULL;
+  g_autoptr(GInetSocketAddress) gateway = burrow_test_closed_udp_port ();
   g_autoptr(BurrowPortMapping) mapping = NULL;
   g_autoptr(GError) error = NULL;
   gint64 took;
-
-  /* find a free port, then free it */
-  g_assert_true (g_socket_bind (probe, G_SOCKET_ADDRESS (any), FALSE, NULL));
-  bound = g_socket_get_local_address (probe, NULL);
-  gateway = loopback (g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound)));
-  g_socket_close (probe, NULL);
 
   mapping = map_and_wait (gateway, 5000, NULL, &took, &error);
   g_assert_null (mapping);
@@ -75,20 +57,13 @@ test_closed_port (void)
 static void
 test_silence (void)
 {
-  g_autoptr(GSocket) sink = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM,
-                                          G_SOCKET_PROTOCOL_UDP, NULL);
-  g_autoptr(GInetSocketAddress) any = loopback (0);
-  g_autoptr(GSocketAddress) bound = NULL;
-  g_autoptr(GInetSocketAddress) gateway = NULL;
+  g_autoptr(GSocket) sink = NULL;
+  g_autoptr(GInetSocketAddress) gateway = burrow_test_silent_udp_port (&sink);
   g_autoptr(BurrowPortMapping) mapping = NULL;
   g_autoptr(GError) error = NULL;
   gchar buffer[128];
   guint received = 0;
   gint64 took;
-
-  g_assert_true (g_socket_bind (sink, G_SOCKET_ADDRESS (any), FALSE, NULL));
-  bound = g_socket_get_local_address (sink, NULL);
-  gateway = loopback (g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound)));
 
   mapping = map_and_wait (gateway, 1200, NULL, &took, &error);
   g_assert_null (mapping);
@@ -112,18 +87,11 @@ test_silence (void)
 static void
 test_cancel (void)
 {
-  g_autoptr(GSocket) sink = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM,
-                                          G_SOCKET_PROTOCOL_UDP, NULL);
-  g_autoptr(GInetSocketAddress) any = loopback (0);
-  g_autoptr(GSocketAddress) bound = NULL;
-  g_autoptr(GInetSocketAddress) gateway = NULL;
+  g_autoptr(GSocket) sink = NULL;
+  g_autoptr(GInetSocketAddress) gateway = burrow_test_silent_udp_port (&sink);
   g_autoptr(GCancellable) cancellable = g_cancellable_new ();
   g_auto(BurrowTestResult) r = BURROW_TEST_RESULT_INIT;
   g_autoptr(GError) error = NULL;
-
-  g_assert_true (g_socket_bind (sink, G_SOCKET_ADDRESS (any), FALSE, NULL));
-  bound = g_socket_get_local_address (sink, NULL);
-  gateway = loopback (g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound)));
 
   burrow_pcp_mapper_map_async (gateway, BURROW_PORTMAP_UDP, 41234, 0, 60, NULL, 10000,
                                cancellable, burrow_test_result_cb, &r);
@@ -199,13 +167,9 @@ static void
 fake_router_start (FakeRouter *router,
                    guint8      result)
 {
-  g_autoptr(GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  g_autoptr(GSocketAddress) any = g_inet_socket_address_new (lo, 0);
+  g_autoptr(GInetSocketAddress) address = burrow_test_silent_udp_port (&router->socket);
 
   router->result = result;
-  router->socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM,
-                                 G_SOCKET_PROTOCOL_UDP, NULL);
-  g_assert_true (g_socket_bind (router->socket, any, FALSE, NULL));
   g_socket_set_blocking (router->socket, FALSE);
   router->source = g_socket_create_source (router->socket, G_IO_IN, NULL);
   g_source_set_callback (router->source, G_SOURCE_FUNC (fake_router_answer), router, NULL);

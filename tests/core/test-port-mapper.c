@@ -23,22 +23,6 @@ decided (gpointer data)
   return state == BURROW_PORT_MAPPER_MAPPED || state == BURROW_PORT_MAPPER_FAILED;
 }
 
-static GInetSocketAddress *
-closed_loopback_port (void)
-{
-  g_autoptr(GSocket) probe = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM,
-                                           G_SOCKET_PROTOCOL_UDP, NULL);
-  g_autoptr(GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  g_autoptr(GSocketAddress) any = g_inet_socket_address_new (lo, 0);
-  g_autoptr(GSocketAddress) bound = NULL;
-
-  g_assert_true (g_socket_bind (probe, any, FALSE, NULL));
-  bound = g_socket_get_local_address (probe, NULL);
-  g_socket_close (probe, NULL);
-  return G_INET_SOCKET_ADDRESS (g_inet_socket_address_new (
-    lo, g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound))));
-}
-
 /* Every protocol off: no packet, and at once a reason. */
 static void
 test_all_off (void)
@@ -60,7 +44,7 @@ static void
 test_no_mapper (void)
 {
   g_autoptr(BurrowPortMapper) mapper = burrow_port_mapper_new (41234);
-  g_autoptr(GInetSocketAddress) gateway = closed_loopback_port ();
+  g_autoptr(GInetSocketAddress) gateway = burrow_test_closed_udp_port ();
   g_auto(BurrowTestResult) r = BURROW_TEST_RESULT_INIT;
   g_autoptr(GError) error = NULL;
 
@@ -87,16 +71,11 @@ static void
 test_deadline (void)
 {
   g_autoptr(BurrowPortMapper) mapper = burrow_port_mapper_new (41234);
-  g_autoptr(GSocket) sink = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM,
-                                          G_SOCKET_PROTOCOL_UDP, NULL);
-  g_autoptr(GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  g_autoptr(GSocketAddress) any = g_inet_socket_address_new (lo, 0);
-  g_autoptr(GSocketAddress) bound = NULL;
+  g_autoptr(GSocket) sink = NULL;
+  g_autoptr(GInetSocketAddress) gateway = burrow_test_silent_udp_port (&sink);
 
-  g_assert_true (g_socket_bind (sink, any, FALSE, NULL));
-  bound = g_socket_get_local_address (sink, NULL);
   burrow_port_mapper_set_method_enabled (mapper, BURROW_MAPPING_METHOD_UPNP, FALSE);
-  burrow_port_mapper_set_gateway (mapper, G_INET_SOCKET_ADDRESS (bound));
+  burrow_port_mapper_set_gateway (mapper, gateway);
   burrow_port_mapper_set_deadline (mapper, 600);
   burrow_port_mapper_start (mapper);
   g_assert_true (burrow_test_wait_until (decided, mapper, 10000));
