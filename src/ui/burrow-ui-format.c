@@ -229,3 +229,88 @@ burrow_ui_linkify (const char *text)
     }
   return g_string_free (out, FALSE);
 }
+
+static char *
+format_eta (gint64 seconds)
+{
+  if (seconds < 60)
+    /* Translators: time left, in seconds */
+    return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u second left", "%u seconds left",
+                                         (guint) seconds), (guint) seconds);
+  if (seconds < 3600)
+    return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u minute left", "%u minutes left",
+                                         (guint) (seconds / 60)), (guint) (seconds / 60));
+  return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u hour left", "%u hours left",
+                                       (guint) (seconds / 3600)), (guint) (seconds / 3600));
+}
+
+/**
+ * burrow_ui_show_share_progress:
+ *
+ * What the share holds ("1,204 files, 3.4 GB", and whether it is looking for changes) in
+ * @summary_label, and while the hasher works, how far it is (files, bytes, rate, time left) in
+ * @hash_label and @hash_progress, inside @hash_revealer, shown only then. The Preferences window
+ * and the welcome dialog show the same.
+ */
+void
+burrow_ui_show_share_progress (BurrowShare    *share,
+                               GtkLabel       *summary_label,
+                               GtkLabel       *hash_label,
+                               GtkProgressBar *hash_progress,
+                               GtkRevealer    *hash_revealer)
+{
+  BurrowHasher *hasher = burrow_share_get_hasher (share);
+  g_autofree char *size = g_format_size (burrow_share_get_total_size (share));
+  g_autofree char *summary = NULL;
+  guint n_files = burrow_share_get_n_files (share);
+  guint64 files_total = burrow_hasher_get_files_total (hasher);
+  guint64 files_done = burrow_hasher_get_files_done (hasher);
+  gboolean hashing = burrow_hasher_get_busy (hasher) && files_total > files_done;
+
+  /* Translators: the totals of the shared folders: "1,204 files, 3.4 GB" */
+  summary = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u file, %s", "%u files, %s", n_files),
+                             n_files, size);
+  if (burrow_share_get_scanning (share))
+    {
+      g_autofree char *scanning = g_strdup_printf (_("%s (looking for changes…)"), summary);
+
+      g_free (summary);
+      summary = g_steal_pointer (&scanning);
+    }
+  gtk_label_set_text (summary_label, summary);
+
+  if (hashing)
+    {
+      guint64 bytes_total = burrow_hasher_get_bytes_total (hasher);
+      guint64 bytes_done = burrow_hasher_get_bytes_done (hasher);
+      guint64 rate = burrow_hasher_get_rate (hasher);
+      gint64 eta = burrow_hasher_get_eta (hasher);
+      g_autofree char *text = NULL;
+      g_autofree char *done = g_format_size (bytes_done);
+      g_autofree char *total = g_format_size (bytes_total);
+
+      /* Translators: "Hashing 3 of 10 files (12.0 MB of 40.0 MB)" */
+      text = g_strdup_printf (_("Hashing %u of %u files (%s of %s)"),
+                              (guint) files_done, (guint) files_total, done, total);
+      if (rate > 0)
+        {
+          g_autofree char *rate_text = g_format_size (rate);
+          g_autofree char *more = g_strdup_printf (_("%s · %s/s"), text, rate_text);
+
+          g_free (text);
+          text = g_steal_pointer (&more);
+        }
+      if (eta >= 0)
+        {
+          g_autofree char *eta_text = format_eta (eta);
+          g_autofree char *more = g_strdup_printf ("%s · %s", text, eta_text);
+
+          g_free (text);
+          text = g_steal_pointer (&more);
+        }
+      gtk_label_set_text (hash_label, text);
+      gtk_progress_bar_set_fraction (hash_progress,
+                                     bytes_total > 0 ? (double) bytes_done / bytes_total : 0);
+    }
+  gtk_revealer_set_reveal_child (hash_revealer, hashing);
+}

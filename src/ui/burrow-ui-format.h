@@ -23,5 +23,10 @@ char       *burrow_ui_format_hub_title     (const char        *hub_name,
 char       *burrow_ui_format_n_users       (guint              n_users);
 guint       burrow_ui_nick_color           (const char        *nick);
 char       *burrow_ui_linkify              (const char        *text);
+void        burrow_ui_show_share_progress  (BurrowShare       *share,
+                                            GtkLabel          *summary_label,
+                                            GtkLabel          *hash_label,
+                                            GtkProgressBar    *hash_progress,
+                                            GtkRevealer       *hash_revealer);
 
 G_END_DECLS
