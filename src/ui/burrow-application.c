@@ -150,6 +150,76 @@ burrow_application_get_settings (BurrowApplication *self)
 }
 
 /**
+ * burrow_application_share_files:
+ * @files: (element-type GFile): files and folders, for example dropped on a window
+ * @first_name: (out) (optional): the name of the first folder shared, or %NULL
+ * @problems: (out) (optional): what could not be shared, one line each, or %NULL
+ *
+ * Shares each folder of @files; a file is not shared (Burrow shares folders), which is said.
+ *
+ * Returns: how many folders are now shared
+ */
+guint
+burrow_application_share_files (BurrowApplication  *self,
+                                GSList             *files,
+                                char              **first_name,
+                                char              **problems)
+{
+  g_autoptr(GString) text = g_string_new (NULL);
+  g_autofree char *first = NULL;
+  guint n_shared = 0;
+
+  g_return_val_if_fail (BURROW_IS_APPLICATION (self), 0);
+
+  for (GSList *l = files; l != NULL; l = l->next)
+    {
+      GFile *file = l->data;
+      g_autoptr(GError) error = NULL;
+
+      if (g_file_query_file_type (file, G_FILE_QUERY_INFO_NONE, NULL) != G_FILE_TYPE_DIRECTORY)
+        {
+          g_autofree char *name = g_file_get_parse_name (file);
+
+          /* Translators: %s is a file that was dropped on the window */
+          g_set_error (&error, G_IO_ERROR, G_IO_ERROR_NOT_DIRECTORY,
+                       _("%s is not a folder: drop folders to share them"), name);
+        }
+      else if (burrow_application_share_folder (self, file, &error))
+        {
+          if (first == NULL)
+            first = g_file_get_basename (file);
+          n_shared++;
+          continue;
+        }
+      if (text->len > 0)
+        g_string_append_c (text, '\n');
+      g_string_append (text, error->message);
+    }
+  if (first_name != NULL)
+    *first_name = g_steal_pointer (&first);
+  if (problems != NULL)
+    *problems = text->len > 0 ? g_strdup (text->str) : NULL;
+  return n_shared;
+}
+
+/**
+ * burrow_application_dropped_files:
+ * @value: what a #GtkDropTarget for files received
+ *
+ * Returns: (transfer container) (element-type GFile): the files (the list is the caller's, the
+ *   files are not)
+ */
+GSList *
+burrow_application_dropped_files (const GValue *value)
+{
+  if (G_VALUE_HOLDS (value, GDK_TYPE_FILE_LIST))
+    return gdk_file_list_get_files (g_value_get_boxed (value));
+  if (G_VALUE_HOLDS (value, G_TYPE_FILE))
+    return g_slist_prepend (NULL, g_value_get_object (value));
+  return NULL;
+}
+
+/**
  * burrow_application_share_folder:
  * @folder: a local folder
  *

@@ -26,6 +26,11 @@ GSettings         *burrow_application_get_settings (BurrowApplication  *self);
 gboolean           burrow_application_share_folder (BurrowApplication  *self,
                                                     GFile              *folder,
                                                     GError            **error);
+guint              burrow_application_share_files  (BurrowApplication  *self,
+                                                    GSList             *files,
+                                                    char              **first_name,
+                                                    char              **problems);
+GSList            *burrow_application_dropped_files (const GValue      *value);
 BurrowHubSession  *burrow_application_open_hub     (BurrowApplication  *self,
                                                     const char         *uri,
                                                     GError            **error);

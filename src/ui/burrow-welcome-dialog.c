@@ -182,35 +182,13 @@ guint
 burrow_welcome_dialog_share_files (BurrowWelcomeDialog *self,
                                    GSList              *files)
 {
-  g_autoptr(GString) problems = g_string_new (NULL);
-  guint n_shared = 0;
+  g_autofree char *problems = NULL;
+  guint n_shared;
 
   g_return_val_if_fail (BURROW_IS_WELCOME_DIALOG (self), 0);
 
-  for (GSList *l = files; l != NULL; l = l->next)
-    {
-      GFile *file = l->data;
-      g_autoptr(GError) error = NULL;
-
-      if (g_file_query_file_type (file, G_FILE_QUERY_INFO_NONE, NULL) != G_FILE_TYPE_DIRECTORY)
-        {
-          g_autofree char *name = g_file_get_parse_name (file);
-
-          /* Translators: %s is a file that was dropped on the window */
-          g_set_error (&error, G_IO_ERROR, G_IO_ERROR_NOT_DIRECTORY,
-                       _("%s is not a folder: drop folders to share them"), name);
-        }
-      else if (burrow_application_share_folder (self->app, file, &error))
-        {
-          n_shared++;
-          continue;
-        }
-      if (problems->len > 0)
-        g_string_append_c (problems, '\n');
-      g_string_append (problems, error->message);
-    }
-
-  show_label (self->share_error_label, problems->len > 0 ? problems->str : NULL);
+  n_shared = burrow_application_share_files (self->app, files, NULL, &problems);
+  show_label (self->share_error_label, problems);
   update_folders (self);
   update_share_progress (self);
   return n_shared;
@@ -223,14 +201,9 @@ on_drop_target_drop_cb (GtkDropTarget       *target,
                         double               y,
                         BurrowWelcomeDialog *self)
 {
-  GSList *files = NULL;
+  GSList *files = burrow_application_dropped_files (value);
   guint n;
 
-  /* Either way the list is ours, its files are not. */
-  if (G_VALUE_HOLDS (value, GDK_TYPE_FILE_LIST))
-    files = gdk_file_list_get_files (g_value_get_boxed (value));
-  else if (G_VALUE_HOLDS (value, G_TYPE_FILE))
-    files = g_slist_prepend (NULL, g_value_get_object (value));
   n = burrow_welcome_dialog_share_files (self, files);
   g_slist_free (files);
   return n > 0;

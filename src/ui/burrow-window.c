@@ -141,42 +141,18 @@ burrow_window_share_files (BurrowWindow *self,
                            GSList       *files)
 {
   GtkApplication *app = gtk_window_get_application (GTK_WINDOW (self));
-  g_autoptr(GString) problems = g_string_new (NULL);
+  g_autofree char *problems = NULL;
   g_autofree char *first_name = NULL;
-  guint n_shared = 0;
+  guint n_shared;
 
   g_return_val_if_fail (BURROW_IS_WINDOW (self), 0);
 
   if (!BURROW_IS_APPLICATION (app))
     return 0;
-
-  for (GSList *l = files; l != NULL; l = l->next)
-    {
-      GFile *file = l->data;
-      g_autoptr(GError) error = NULL;
-
-      if (g_file_query_file_type (file, G_FILE_QUERY_INFO_NONE, NULL) != G_FILE_TYPE_DIRECTORY)
-        {
-          g_autofree char *name = g_file_get_parse_name (file);
-
-          /* Translators: %s is a file that was dropped on the window */
-          g_set_error (&error, G_IO_ERROR, G_IO_ERROR_NOT_DIRECTORY,
-                       _("%s is not a folder: drop folders to share them"), name);
-        }
-      else if (burrow_application_share_folder (BURROW_APPLICATION (app), file, &error))
-        {
-          if (first_name == NULL)
-            first_name = g_file_get_basename (file);
-          n_shared++;
-          continue;
-        }
-      if (problems->len > 0)
-        g_string_append_c (problems, '\n');
-      g_string_append (problems, error->message);
-    }
-
-  if (problems->len > 0)
-    burrow_window_show_banner (self, problems->str);
+  n_shared = burrow_application_share_files (BURROW_APPLICATION (app), files, &first_name,
+                                             &problems);
+  if (problems != NULL)
+    burrow_window_show_banner (self, problems);
   else if (n_shared == 1)
     {
       g_autofree char *text = NULL;
@@ -207,14 +183,9 @@ on_drop_target_drop_cb (GtkDropTarget *target,
                         double         y,
                         BurrowWindow  *self)
 {
-  GSList *files = NULL;
+  GSList *files = burrow_application_dropped_files (value);
   guint n;
 
-  /* Either way the list is ours, its files are not. */
-  if (G_VALUE_HOLDS (value, GDK_TYPE_FILE_LIST))
-    files = gdk_file_list_get_files (g_value_get_boxed (value));
-  else if (G_VALUE_HOLDS (value, G_TYPE_FILE))
-    files = g_slist_prepend (NULL, g_value_get_object (value));
   n = burrow_window_share_files (self, files);
   g_slist_free (files);
   return n > 0;
