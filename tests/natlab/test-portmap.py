@@ -485,6 +485,17 @@ def check_mapped (results, port=None, method='pcp', external=ROUTER_WAN):
 # ---------------------------------------------------------------------------------------------
 # Cells
 
+def check_deleted (lab, d, port):
+  """The driver deletes both mappings: each delete answered, no rule left for port on the router,
+  and inbound TCP to it fails again."""
+  gone = d.finish(expect_unmaps=True)
+  for t in ('tcp', 'udp'):
+    check(gone[t].get('ok') is True, '%s mapping deleted (%s)' % (t, gone[t].get('message', 'ok')))
+  check(' dport %d ' % port not in lab.upnp_rules(),
+        'the router\'s ruleset has no rule for port %d any more' % port)
+  check(probe(lab, 'tcp', port) is None, 'inbound TCP fails after the unmap')
+
+
 def cell_pcp (lab, driver_bin):
   lab.start_stun()
   lab.start_miniupnpd(stun=True)
@@ -504,12 +515,7 @@ def cell_pcp (lab, driver_bin):
   check(probe(lab, 'udp', PORT) == 'lan', 'an inbound UDP datagram reaches the LAN host')
   check(' dport %d ' % PORT in lab.upnp_rules(), 'the router has rules for port %d' % PORT)
 
-  gone = d.finish(expect_unmaps=True)
-  for t in ('tcp', 'udp'):
-    check(gone[t].get('ok') is True, '%s mapping deleted (%s)' % (t, gone[t].get('message', 'ok')))
-  check(' dport %d ' % PORT not in lab.upnp_rules(),
-        'the router\'s ruleset has no rule for port %d any more' % PORT)
-  check(probe(lab, 'tcp', PORT) is None, 'inbound TCP fails after the unmap')
+  check_deleted(lab, d, PORT)
 
 
 def cell_pcp_ipv6 (lab, driver_bin):
@@ -540,12 +546,7 @@ def cell_nat_pmp (lab, driver_bin):
   log('MEASURED nat-pmp decision: %.1f ms' % decision_ms(got))
   check(probe(lab, 'tcp', PORT) == 'lan', 'inbound TCP to the external port reaches the LAN host')
   check(probe(lab, 'udp', PORT) == 'lan', 'an inbound UDP datagram reaches the LAN host')
-  gone = d.finish(expect_unmaps=True)
-  for t in ('tcp', 'udp'):
-    check(gone[t].get('ok') is True, '%s mapping deleted (%s)' % (t, gone[t].get('message', 'ok')))
-  check(' dport %d ' % PORT not in lab.upnp_rules(),
-        'the router\'s ruleset has no rule for port %d any more' % PORT)
-  check(probe(lab, 'tcp', PORT) is None, 'inbound TCP fails after the unmap')
+  check_deleted(lab, d, PORT)
 
 
 def cell_upnp (lab, driver_bin):
@@ -568,12 +569,7 @@ def cell_upnp (lab, driver_bin):
   check(decision_ms(again) < 1000, 'the renewal skipped the SSDP wait (%.1f ms)'
         % decision_ms(again))
 
-  gone = d.finish(expect_unmaps=True)
-  for t in ('tcp', 'udp'):
-    check(gone[t].get('ok') is True, '%s mapping deleted (%s)' % (t, gone[t].get('message', 'ok')))
-  check(' dport %d ' % PORT not in lab.upnp_rules(),
-        'the router\'s ruleset has no rule for port %d any more' % PORT)
-  check(probe(lab, 'tcp', PORT) is None, 'inbound TCP fails after the unmap')
+  check_deleted(lab, d, PORT)
 
 
 def cell_upnp_other_port (lab, driver_bin):

@@ -21,6 +21,7 @@
 # run_json (one burrow-cli --json command) and scratch (a temporary directory).
 
 import contextlib
+import filecmp
 import json
 import os
 import re
@@ -106,6 +107,36 @@ def run_json (cli, datadir, nick, args, extra=(), timeout=120):
     except ValueError:
       pass
   return r, events, time.monotonic() - t0
+
+
+def get_list_and_file (cli, bdir, url, nick, share_path, src, tth, label, extra, method,
+                       check_list=True):
+  """Burrow (data dir bdir) gets nick's file list and then share_path from it: both exit 0 over
+  one `method` connection on NMDCS; the file's bytes are src's and its TTH is tth (rhash)."""
+  tmp = os.path.dirname(bdir)
+  mode = os.path.basename(bdir)
+  out = os.path.join(tmp, 'list-%s.xml.bz2' % mode)
+  r, ev, secs = run_json(cli, bdir, 'burrow', ['get-list', url, nick, '--out', out], extra)
+  p = [e for e in ev if e.get('event') == 'punch']
+  check(r.returncode == 0 and os.path.exists(out),
+        '%s: get-list from %s exits 0 (%s; %s)' % (label, nick, r.stderr.strip()[-600:],
+                                                   [(x.get('result'), x.get('diagnosis')) for x in p]))
+  if check_list:
+    with open(out, 'rb') as f:
+      check(f.read(3) == b'BZh', '%s: the list is bzip2' % label)
+  conn = [x for x in p if x.get('result') == 'connected']
+  check(len(conn) == 1 and conn[0].get('method') == method and conn[0].get('protocol') == 'NMDCS',
+        '%s: one %s connection over NMDCS (%s)' % (label, method,
+                                                 [(x.get('method'), x.get('protocol')) for x in p]))
+  dest = os.path.join(tmp, 'down-' + mode)
+  os.makedirs(dest)
+  r, ev, secs = run_json(cli, bdir, 'burrow', ['get', url, nick, share_path, '--out', dest], extra)
+  got = os.path.join(dest, os.path.basename(share_path))
+  check(r.returncode == 0 and os.path.exists(got),
+        '%s: get from %s exits 0 in %.1f s (%s)' % (label, nick, secs, r.stderr.strip()[-600:]))
+  check(filecmp.cmp(got, src, shallow=False), '%s: the bytes are the source\'s' % label)
+  check(dcpeers.tth_of(got) == tth, '%s: the TTH matches (rhash)' % label)
+  return [x for x in ev if x.get('event') == 'punch' and x.get('result') == 'connected']
 
 
 @contextlib.contextmanager

@@ -24,7 +24,6 @@
 #   test-nmdc-eiskalt.py --cli BUILD/src/cli/burrow-cli [--eiskalt-passive]
 
 import argparse
-import filecmp
 import os
 import sys
 
@@ -84,29 +83,8 @@ def run (args, tmp, incoming):
       method = 'nat-traversal' if args.eiskalt_passive else 'reverse' if mode == 'passive' else 'direct'
       label = 'Burrow %s' % mode
       bdir = os.path.join(tmp, 'burrow-' + mode)
-      out = os.path.join(tmp, 'list-%s.xml.bz2' % mode)
-      r, ev, secs = run_json(args.cli, bdir, 'burrow', ['get-list', url, 'ekuser', '--out', out], extra)
-      p = [e for e in ev if e.get('event') == 'punch']
-      check(r.returncode == 0 and os.path.exists(out),
-            '%s: get-list from eiskalt exits 0 (%s; %s)' % (label, r.stderr.strip()[-600:],
-                                                           [(x.get('result'), x.get('diagnosis')) for x in p]))
-      with open(out, 'rb') as f:
-        check(f.read(3) == b'BZh', '%s: the list is bzip2' % label)
-      conn = [x for x in p if x.get('result') == 'connected']
-      check(len(conn) == 1 and conn[0].get('method') == method and conn[0].get('protocol') == 'NMDCS',
-            '%s: one %s connection over NMDCS (%s)' % (label, method,
-                                                     [(x.get('method'), x.get('protocol')) for x in p]))
-
-      dest = os.path.join(tmp, 'down-' + mode)
-      os.makedirs(dest)
-      r, ev, secs = run_json(args.cli, bdir, 'burrow', ['get', url, 'ekuser', '/ekshare/' + NAME,
-                                                        '--out', dest], extra)
-      got = os.path.join(dest, NAME)
-      check(r.returncode == 0 and os.path.exists(got),
-            '%s: get from eiskalt exits 0 in %.1f s (%s)' % (label, secs, r.stderr.strip()[-600:]))
-      check(filecmp.cmp(got, src, shallow=False), '%s: the bytes are the source\'s' % label)
-      check(P.dcpeers.tth_of(got) == tth, '%s: the TTH matches (rhash)' % label)
-      conn = [x for x in ev if x.get('event') == 'punch' and x.get('result') == 'connected']
+      conn = P.get_list_and_file(args.cli, bdir, url, 'ekuser', '/ekshare/' + NAME, src, tth, label,
+                                 extra, method)
       check(conn and all(x.get('protocol') == 'NMDCS' and x.get('method') == method for x in conn),
             '%s: the file came by %s over NMDCS' % (label, method))
 

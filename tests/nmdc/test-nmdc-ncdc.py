@@ -14,7 +14,6 @@
 #   test-nmdc-ncdc.py --cli BUILD/src/cli/burrow-cli
 
 import argparse
-import filecmp
 import os
 import sys
 
@@ -61,25 +60,8 @@ def run (args, tmp):
       method = 'reverse' if mode == 'passive' else 'direct'
       label = 'Burrow %s' % mode
       bdir = os.path.join(tmp, 'burrow-' + mode)
-      out = os.path.join(tmp, 'list-%s.xml.bz2' % mode)
-      r, ev, secs = run_json(args.cli, bdir, 'burrow', ['get-list', url, 'ncuser', '--out', out], extra)
-      p = [e for e in ev if e.get('event') == 'punch']
-      check(r.returncode == 0 and os.path.exists(out),
-            '%s: get-list from ncdc exits 0 (%s; %s)' % (label, r.stderr.strip()[-600:],
-                                                        [(x.get('result'), x.get('diagnosis')) for x in p]))
-      conn = [x for x in p if x.get('result') == 'connected']
-      check(len(conn) == 1 and conn[0].get('method') == method and conn[0].get('protocol') == 'NMDCS',
-            '%s: one %s connection over NMDCS (%s)' % (label, method,
-                                                     [(x.get('method'), x.get('protocol')) for x in p]))
-      dest = os.path.join(tmp, 'down-' + mode)
-      os.makedirs(dest)
-      r, ev, secs = run_json(args.cli, bdir, 'burrow', ['get', url, 'ncuser', '/ncshare/' + NAME,
-                                                        '--out', dest], extra)
-      got = os.path.join(dest, NAME)
-      check(r.returncode == 0 and os.path.exists(got),
-            '%s: get from ncdc exits 0 in %.1f s (%s)' % (label, secs, r.stderr.strip()[-600:]))
-      check(filecmp.cmp(got, src, shallow=False), '%s: the bytes are the source\'s' % label)
-      check(P.dcpeers.tth_of(got) == tth, '%s: the TTH matches (rhash)' % label)
+      P.get_list_and_file(args.cli, bdir, url, 'ncuser', '/ncshare/' + NAME, src, tth, label, extra,
+                          method, check_list=False)
     print('all passed')
   finally:
     nc.stop()
