@@ -1241,9 +1241,10 @@ on_signal (gpointer data)
 
 static void
 print_connectivity (BurrowConnectivity *connectivity,
+                    GSocketFamily       family,
                     Cli                *cli)
 {
-  const BurrowConnectivityDecision *d = burrow_connectivity_get_decision (connectivity);
+  const BurrowConnectivityDecision *d = burrow_connectivity_get_decision (connectivity, family);
   g_autofree gchar *json = NULL;
 
   if (d == NULL)
@@ -1439,7 +1440,8 @@ main (int   argc,
     {
       g_signal_connect (burrow_client_get_connectivity (cli.client), "changed",
                         G_CALLBACK (print_connectivity), &cli);
-      print_connectivity (burrow_client_get_connectivity (cli.client), &cli);
+      print_connectivity (burrow_client_get_connectivity (cli.client), G_SOCKET_FAMILY_IPV4, &cli);
+      print_connectivity (burrow_client_get_connectivity (cli.client), G_SOCKET_FAMILY_IPV6, &cli);
     }
   if (no_peer_tls)
     burrow_nat_connector_set_tls (burrow_client_get_connector (cli.client), FALSE);

@@ -446,7 +446,8 @@ static const gchar * const mapping_settings[] = {
 static void
 apply_decision (BurrowClient *self)
 {
-  const BurrowConnectivityDecision *d = burrow_connectivity_get_decision (self->connectivity);
+  const BurrowConnectivityDecision *d = burrow_connectivity_get_decision (self->connectivity,
+                                                                          G_SOCKET_FAMILY_IPV4);
   gboolean active = d != NULL && d->mode == BURROW_CONNECTIVITY_ACTIVE;
   BurrowPortMapper *mapper = burrow_connectivity_get_mapper (self->connectivity);
 
@@ -478,14 +479,14 @@ on_attempt_finished (BurrowNatConnector *connector,
   if (!sent_our_port)
     return;
   if (burrow_punch_attempt_get_result (attempt) == BURROW_PUNCH_RESULT_CONNECTED)
-    burrow_connectivity_note_reached (self->connectivity);
+    burrow_connectivity_note_reached (self->connectivity, G_SOCKET_FAMILY_IPV4);
   else if (burrow_punch_attempt_get_result (attempt) == BURROW_PUNCH_RESULT_FAILED &&
            burrow_punch_attempt_get_error_code (attempt) == BURROW_NAT_ERROR_TIMED_OUT)
     {
       g_autofree gchar *peer = g_strdup_printf ("%s %s", burrow_punch_attempt_get_hub (attempt),
                                                 burrow_punch_attempt_get_peer_nick (attempt));
 
-      burrow_connectivity_note_unreached (self->connectivity, peer);
+      burrow_connectivity_note_unreached (self->connectivity, G_SOCKET_FAMILY_IPV4, peer);
     }
 }
 
