@@ -475,6 +475,8 @@ pcp_router_answer (GSocket      *socket,
   router->requests++;
   router->last_lifetime = ((guint32) request[4] << 24) | (request[5] << 16) | (request[6] << 8) |
                           request[7];
+  if (router->silent)
+    return G_SOURCE_CONTINUE;
   memcpy (answer, request, sizeof answer);
   answer[1] = BURROW_PCP_OP_MAP | 0x80;
   answer[2] = 0;

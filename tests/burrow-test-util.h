@@ -37,6 +37,7 @@ typedef struct
   guint    requests;
   guint32  last_lifetime;
   guint32  epoch;          /* 100 from the start; a test sets it back to "restart" it */
+  gboolean silent;         /* counts requests, answers none */
 } BurrowTestPcpRouter;
 
 void      burrow_test_pcp_router_start    (BurrowTestPcpRouter *router,

@@ -172,6 +172,49 @@ test_router_restart (void)
   burrow_test_pcp_router_stop (&router);
 }
 
+/* A renewal round keeps the mapping it renews in force (the mode does not flap to passive for
+ * the moment the router takes to answer); a router that stops answering ends it at the
+ * deadline, with a reason. */
+static void
+test_renewal_holds (void)
+{
+  g_autoptr(BurrowPortMapper) mapper = burrow_port_mapper_new (41234);
+  g_autoptr(GSocketAddress) gateway = NULL;
+  BurrowTestPcpRouter router = { 0, };
+  const BurrowPortMapping *held;
+  guint before;
+
+  burrow_test_pcp_router_start (&router, BURROW_PCP_RESULT_SUCCESS);
+  gateway = g_socket_get_local_address (router.socket, NULL);
+  burrow_port_mapper_set_method_enabled (mapper, BURROW_MAPPING_METHOD_UPNP, FALSE);
+  burrow_port_mapper_set_gateway (mapper, G_INET_SOCKET_ADDRESS (gateway));
+  burrow_port_mapper_set_announce_port (mapper, 0);
+  burrow_port_mapper_set_deadline (mapper, 600);
+  burrow_port_mapper_start (mapper);
+  g_assert_true (burrow_test_wait_until (decided, mapper, 10000));
+  g_assert_cmpint (burrow_port_mapper_get_state (mapper), ==, BURROW_PORT_MAPPER_MAPPED);
+
+  router.silent = TRUE;
+  before = router.requests;
+  burrow_port_mapper_start (mapper); /* as a renewal or a network change does */
+  g_assert_cmpint (burrow_port_mapper_get_state (mapper), ==, BURROW_PORT_MAPPER_MAPPING);
+  held = burrow_port_mapper_get_mapping (mapper, BURROW_PORTMAP_TCP);
+  g_assert_nonnull (held);
+  g_assert_cmpuint (held->external_port, ==, 41234);
+  g_assert_null (burrow_port_mapper_get_error (mapper));
+
+  g_assert_true (burrow_test_wait_until (decided, mapper, 10000));
+  g_assert_cmpuint (router.requests, >, before);
+  g_assert_cmpint (burrow_port_mapper_get_state (mapper), ==, BURROW_PORT_MAPPER_FAILED);
+  g_assert_null (burrow_port_mapper_get_mapping (mapper, BURROW_PORTMAP_TCP));
+  g_assert_error ((GError *) burrow_port_mapper_get_error (mapper), BURROW_CONNECTIVITY_ERROR,
+                  BURROW_CONNECTIVITY_ERROR_NO_MAPPER);
+  g_assert_cmpint (burrow_port_mapper_get_decided_us (mapper), <, 3000 * 1000);
+
+  g_clear_object (&mapper);
+  burrow_test_pcp_router_stop (&router);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -182,6 +225,7 @@ main (int   argc,
   g_test_add_func ("/burrow/connectivity/port-mapper/no-mapper", test_no_mapper);
   g_test_add_func ("/burrow/connectivity/port-mapper/deadline", test_deadline);
   g_test_add_func ("/burrow/connectivity/port-mapper/router-restart", test_router_restart);
+  g_test_add_func ("/burrow/connectivity/port-mapper/renewal-holds", test_renewal_holds);
 
   return g_test_run ();
 }

@@ -36,6 +36,7 @@ struct _BurrowPortMapper
   BurrowPortMapperState  state;
   BurrowPortMapping     *tcp;
   BurrowPortMapping     *udp;
+  BurrowPortMapping     *held;            /* the TCP mapping a round in progress renews */
   GError                *error;
   GCancellable          *cancellable;     /* the current round's */
   guint                  round;
@@ -43,8 +44,10 @@ struct _BurrowPortMapper
   gint64                 started;
   gint64                 decided_us;
   guint                  renew_id;
+  guint                  deadline_id;     /* the round's: no protocol may keep us waiting */
   gulong                 network_changed_id;
 
+  GInetAddress          *router;          /* the default route's when this round started */
   guint16                announce_port;   /* 0: do not listen for router restarts */
   GSocket               *announcements;   /* the routers' unsolicited answers */
   GSource               *announce_source;
@@ -106,6 +109,7 @@ burrow_port_mapper_dispose (GObject *object)
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
   g_clear_handle_id (&self->renew_id, g_source_remove);
+  g_clear_handle_id (&self->deadline_id, g_source_remove);
   if (self->network_changed_id != 0)
     g_clear_signal_handler (&self->network_changed_id, g_network_monitor_get_default ());
   stop_listening (self);
@@ -119,9 +123,11 @@ burrow_port_mapper_finalize (GObject *object)
   BurrowPortMapper *self = BURROW_PORT_MAPPER (object);
 
   g_clear_object (&self->gateway);
+  g_clear_object (&self->router);
   g_free (self->description_url);
   g_clear_pointer (&self->tcp, burrow_port_mapping_free);
   g_clear_pointer (&self->udp, burrow_port_mapping_free);
+  g_clear_pointer (&self->held, burrow_port_mapping_free);
   g_clear_error (&self->error);
 
   G_OBJECT_CLASS (burrow_port_mapper_parent_class)->finalize (object);
@@ -371,6 +377,8 @@ decided (BurrowPortMapper      *self,
 {
   self->decided_us = g_get_monotonic_time () - self->started;
   g_clear_handle_id (&self->renew_id, g_source_remove);
+  g_clear_handle_id (&self->deadline_id, g_source_remove);
+  g_clear_pointer (&self->held, burrow_port_mapping_free);
   if (state == BURROW_PORT_MAPPER_MAPPED)
     self->renew_id = g_timeout_add_seconds (MAX (self->tcp->lifetime / 2, 30), on_renew, self);
   set_state (self, state);
@@ -503,13 +511,50 @@ map_one (BurrowPortMapper        *self,
     }
 }
 
+/* The router of the default route (or the one a test set): what a network change is judged by. */
+static GInetAddress *
+dup_router (BurrowPortMapper *self)
+{
+  g_autoptr(GInetSocketAddress) gateway = self->gateway ? g_object_ref (self->gateway)
+                                                        : burrow_default_gateway_ipv4 ();
+
+  return gateway ? g_object_ref (g_inet_socket_address_get_address (gateway)) : NULL;
+}
+
+/* A protocol that has not answered by the deadline (libminiupnpc's HTTP requests have no
+ * timeout of ours) does not hold the decision up: it may still win later. */
+static gboolean
+on_round_deadline (gpointer data)
+{
+  BurrowPortMapper *self = data;
+
+  self->deadline_id = 0;
+  if (self->state == BURROW_PORT_MAPPER_MAPPING && self->tcp == NULL)
+    {
+      keep_error (self, g_error_new_literal (BURROW_CONNECTIVITY_ERROR,
+                                             BURROW_CONNECTIVITY_ERROR_NO_MAPPER,
+                                             _("No router answered in time")));
+      decided (self, BURROW_PORT_MAPPER_FAILED);
+    }
+  return G_SOURCE_REMOVE;
+}
+
 static void
 start_round (BurrowPortMapper *self)
 {
-  g_autoptr(BurrowPortMapping) old_tcp = g_steal_pointer (&self->tcp);
   gboolean pcp = self->enabled[BURROW_MAPPING_METHOD_PCP] ||
                  self->enabled[BURROW_MAPPING_METHOD_NAT_PMP];
-  guint16 suggested = old_tcp ? old_tcp->external_port : self->port;
+  const BurrowPortMapping *old_tcp;
+  guint16 suggested;
+
+  /* the mapping being renewed stays ours (and the decision's) until the round ends */
+  if (self->tcp != NULL)
+    {
+      g_clear_pointer (&self->held, burrow_port_mapping_free);
+      self->held = g_steal_pointer (&self->tcp);
+    }
+  old_tcp = self->held;
+  suggested = old_tcp ? old_tcp->external_port : self->port;
 
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
@@ -517,8 +562,11 @@ start_round (BurrowPortMapper *self)
   self->round++;
   self->pending = 0;
   self->started = g_get_monotonic_time ();
+  g_clear_object (&self->router);
+  self->router = dup_router (self);
   g_clear_error (&self->error);
   g_clear_handle_id (&self->renew_id, g_source_remove);
+  g_clear_handle_id (&self->deadline_id, g_source_remove);
   set_state (self, BURROW_PORT_MAPPER_MAPPING);
 
   if (pcp)
@@ -533,6 +581,7 @@ start_round (BurrowPortMapper *self)
       decided (self, BURROW_PORT_MAPPER_FAILED);
       return;
     }
+  self->deadline_id = g_timeout_add (self->deadline_ms + 250, on_round_deadline, self);
   /* renewals go to the protocol that holds the mapping, with its nonce */
   if (pcp)
     map_one (self, old_tcp && old_tcp->method != BURROW_MAPPING_METHOD_UPNP
@@ -557,8 +606,19 @@ on_network_changed (GNetworkMonitor  *monitor,
                     gboolean          available,
                     BurrowPortMapper *self)
 {
-  if (self->state != BURROW_PORT_MAPPER_IDLE)
-    start_round (self);
+  g_autoptr(GInetAddress) router = dup_router (self);
+
+  if (self->state == BURROW_PORT_MAPPER_IDLE)
+    return;
+  /* netlink reports every route and address; a mapping on the same router still holds */
+  if (self->state == BURROW_PORT_MAPPER_MAPPED && router != NULL && self->router != NULL &&
+      g_inet_address_equal (router, self->router))
+    {
+      g_debug ("the network changed, the router did not: keeping the mapping");
+      return;
+    }
+  g_debug ("the network changed: mapping again");
+  start_round (self);
 }
 
 /* --- router restarts ---------------------------------------------------------------------
@@ -576,7 +636,7 @@ on_announcement (GSocket      *socket,
 {
   BurrowPortMapper *self = data;
   g_autoptr(GSocketAddress) from = NULL;
-  g_autoptr(GInetSocketAddress) gateway = NULL;
+  g_autoptr(GInetAddress) router = NULL;
   guint8 buffer[BURROW_PCP_MAP_REQUEST_SIZE];
   BurrowPortmapResponse response;
   BurrowPortMapping now = { 0, };
@@ -588,10 +648,10 @@ on_announcement (GSocket      *socket,
       response.opcode != 0 || response.result != 0)
     return G_SOURCE_CONTINUE;
   /* only our router's word counts */
-  gateway = self->gateway ? g_object_ref (self->gateway) : burrow_default_gateway_ipv4 ();
-  if (gateway == NULL ||
+  router = dup_router (self);
+  if (router == NULL ||
       !g_inet_address_equal (g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (from)),
-                             g_inet_socket_address_get_address (gateway)))
+                             router))
     return G_SOURCE_CONTINUE;
 
   now.epoch = response.epoch;
@@ -689,6 +749,9 @@ burrow_port_mapper_stop_async (BurrowPortMapper    *self,
   stop_listening (self);
 
   *left = 1; /* ours, dropped below */
+  g_clear_handle_id (&self->deadline_id, g_source_remove);
+  if (self->tcp == NULL && self->held != NULL)
+    self->tcp = g_steal_pointer (&self->held); /* stopped while renewing */
   if (self->tcp != NULL)
     {
       (*left)++;
@@ -735,6 +798,8 @@ burrow_port_mapper_get_mapping (BurrowPortMapper       *self,
 {
   g_return_val_if_fail (BURROW_IS_PORT_MAPPER (self), NULL);
 
+  if (self->state == BURROW_PORT_MAPPER_MAPPING && self->held != NULL)
+    return transport == BURROW_PORTMAP_UDP ? self->udp : self->held; /* being renewed */
   if (self->state != BURROW_PORT_MAPPER_MAPPED)
     return NULL;
   return transport == BURROW_PORTMAP_UDP ? self->udp : self->tcp;
