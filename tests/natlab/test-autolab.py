@@ -497,6 +497,8 @@ def cell_not_forwarding (lab, cli):
   ev = wait_active(a, 'upnp', lab, 'A')
   port = ev['external_port']
   check(' dport %d ' % port in lab.mapping_rules('A'), 'the router holds the mapping')
+  check(lab.probe('A', port) == 'connected', 'the mapping forwards an inbound probe to %s:%d'
+        % (lab.public_ip('A'), port))
   lab.drop_new_inbound('A', port)
   check(lab.probe('A', port) == 'timeout', 'the rule in front drops an inbound probe to %s:%d'
         % (lab.public_ip('A'), port))
@@ -519,8 +521,10 @@ def cell_not_forwarding (lab, cli):
   log('MEASURED A passive %.2f s after the three requests: %s' % (got[0] - t0, json.dumps(got[1])))
   check(got[1]['why'] == 'unreached', 'A says why: unreached (got %s)' % got[1]['why'])
   check(got[1]['method'] == 'none', 'passive A names no method (got %s)' % got[1]['method'])
-  # what A counted: its CTM to each of them (method incoming, our port sent) timed out
+  # what A counted: its CTM to each of them (method incoming, our port sent) timed out; the
+  # record of the third comes right after the event its end caused
   for nick in asks:
+    wait_event(a, 'punch', lambda j: j.get('peer') == nick, DECIDE_TIMEOUT, start=seen_lines)
     records = [j for w, j in json_events(a, 'punch') if j.get('peer') == nick and w >= t0]
     check(len(records) == 1 and records[0]['method'] == 'incoming' and
           records[0]['result'] == 'failed' and records[0]['error'] == 'timed-out' and
