@@ -33,15 +33,21 @@
 #       gets A's list by NAT traversal.
 #   auto-clean-exit-upnp / auto-clean-exit-pcp
 #       A (auto) is mapped, the port is open from the wan; SIGTERM: exit 0 within 5 s, the
-#       router's ruleset holds no rule for the port, and the wan probe fails. With PCP the delete
-#       is only accepted with the MAP's nonce, so a removed rule shows it was reused.
+#       router's ruleset holds no rule for the port, and the wan probe fails. With PCP the router
+#       accepts a delete only with the MAP's nonce: a delete with another nonce is refused first,
+#       so the rule that serve's delete removes shows it reused the nonce.
 # Exit 0 pass, 1 fail, 77 skip (not root, or ip/nft/ss/miniupnpd/uhub missing). As root, a lab
 # that cannot be built fails.
+#
+# Helper mode (run inside a LAN namespace by the test itself):
+#   test-autolab.py pcp-delete ROUTER CLIENT PORT   a PCP delete with a nonce of its own; prints
+#                                                    the router's result code
 
 import argparse
 import bz2
 import json
 import os
+import re
 import shutil
 import signal
 import sys
@@ -56,6 +62,7 @@ from natlab import HUB_IP, LabError  # noqa: E402
 PORTMAP = os.path.join(HERE, 'test-portmap.py')
 STUN_PORT = 3478
 PCP_PORT = 5351
+PCP_NOT_AUTHORIZED = 2
 SSDP_PORT = 1900
 
 # side → (router WAN address, its gateway on the wan, LAN subnet index)
@@ -572,6 +579,17 @@ def cell_clean_exit (lab, cli, method):
   check(lab.probe('A', port) == 'connected', 'an inbound probe to %s:%d connects' %
         (lab.public_ip('A'), port))
 
+  if method == 'pcp':
+    # the router deletes a PCP mapping only for the nonce that made it (miniupnpd answers
+    # NOT_AUTHORIZED otherwise): a rule that is gone after serve's delete proves it reused it
+    m = re.search(r'dnat ip to %s:(\d+)' % re.escape(lab.host_ip('A')), lab.mapping_rules('A'))
+    check(m is not None, 'the router forwards to A\'s listening port')
+    r = lab.exec('lanA', [sys.executable, os.path.abspath(__file__), 'pcp-delete',
+                          '192.168.1.1', lab.host_ip('A'), m.group(1)])
+    check(r.stdout.strip() == str(PCP_NOT_AUTHORIZED),
+          'a PCP delete with another nonce is refused (result %s)' % r.stdout.strip())
+    check(' dport %d ' % port in lab.mapping_rules('A'), 'and the mapping stays')
+
   t0 = time.monotonic()
   a.signal(signal.SIGTERM)
   rc = a.wait(30)
@@ -602,6 +620,28 @@ CELLS = {
 }
 
 
+def pcp_delete_with_new_nonce (router, client, port):
+  """Helper run in a LAN namespace: a PCP MAP delete (RFC 6887, lifetime 0) of our TCP mapping
+  for port, with a nonce of its own; prints the router's result code (or "timeout")."""
+  import socket
+  import struct
+
+  def mapped (ip):
+    return b'\0' * 10 + b'\xff\xff' + socket.inet_aton(ip)
+
+  request = (struct.pack('!BBHI', 2, 1, 0, 0) + mapped(client) + os.urandom(12) +
+             struct.pack('!B3xHH', socket.IPPROTO_TCP, port, 0) + mapped('0.0.0.0'))
+  s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+  s.settimeout(3)
+  s.sendto(request, (router, PCP_PORT))
+  try:
+    data = s.recv(1100)
+  except socket.timeout:
+    print('timeout')
+    return
+  print(data[3] if len(data) >= 24 and data[1] == 0x81 else 'bad-answer')
+
+
 def usable ():
   why = natlab.usable()
   if why:
@@ -613,6 +653,9 @@ def usable ():
 
 
 def main ():
+  if len(sys.argv) == 5 and sys.argv[1] == 'pcp-delete':
+    pcp_delete_with_new_nonce(sys.argv[2], sys.argv[3], int(sys.argv[4]))
+    return 0
   ap = argparse.ArgumentParser()
   ap.add_argument('--cell', required=True, choices=sorted(CELLS))
   ap.add_argument('--cli', required=True)
