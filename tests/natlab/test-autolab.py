@@ -50,6 +50,8 @@ import os
 import re
 import shutil
 import signal
+import socket
+import struct
 import sys
 import time
 import xml.etree.ElementTree as ET
@@ -623,9 +625,6 @@ CELLS = {
 def pcp_delete_with_new_nonce (router, client, port):
   """Helper run in a LAN namespace: a PCP MAP delete (RFC 6887, lifetime 0) of our TCP mapping
   for port, with a nonce of its own; prints the router's result code (or "timeout")."""
-  import socket
-  import struct
-
   def mapped (ip):
     return b'\0' * 10 + b'\xff\xff' + socket.inet_aton(ip)
 
