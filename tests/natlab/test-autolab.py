@@ -501,7 +501,7 @@ def cell_not_forwarding (lab, cli):
   lab.start_stun()
   lab.start_miniupnpd('A')
   hub = lab.start_hub()
-  share, data = make_share(lab)
+  share, _ = make_share(lab)
   a = start_serving(lab, cli, hub, 'A', 'alice', share=share)
   ev = wait_active(a, 'upnp', lab, 'A')
   port = ev['external_port']
