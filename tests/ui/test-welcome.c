@@ -525,6 +525,10 @@ test_done_automatic (void)
   if (second_start)
     return;
 
+  /* No packet to a router, whatever the environment says. */
+  for (BurrowMappingMethod m = BURROW_MAPPING_METHOD_PCP; m <= BURROW_MAPPING_METHOD_UPNP; m++)
+    burrow_client_set_port_mapping_enabled (client, m, FALSE);
+
   g_assert_cmpint (burrow_client_get_mode (client), ==, BURROW_CONNECTION_MODE_ACTIVE);
   g_action_group_activate_action (G_ACTION_GROUP (app), "welcome", NULL);
   dialog = wait_welcome ();
