@@ -550,6 +550,16 @@ choose_and_restart (const ConnectionChoice *choice)
   gtk_drop_down_set_selected (mode_dropdown, choice->row);
   burrow_test_ui_flush ();
   assert_connection_shown (prefs, choice);
+  if (choice->row == ROW_AUTOMATIC)
+    {
+      g_autofree char *screenshot = NULL;
+
+      screenshot = g_strdup_printf ("screenshot-preferences-automatic-%s.png",
+                                    burrow_test_ui_expect_german () ? "de" : "C");
+      /* The connection settings alone: the window scrolls. */
+      burrow_test_ui_screenshot (gtk_widget_get_ancestor (GTK_WIDGET (mode_dropdown),
+                                                          GTK_TYPE_LIST_BOX), screenshot);
+    }
 
   /* The next start listens on the port itself: this one lets go of it (through the connector,
    * so the stored choice stays). */
