@@ -733,7 +733,7 @@ update_live_timer (BurrowConnectivityPage *self)
 }
 
 /* ---------------------------------------------------------------------------------------------- */
-/* How others reach us: automatic mode's decisions, or the mode chosen in Preferences              */
+/* How others reach us: automatic mode's decisions, or the mode chosen in Preferences             */
 /* ---------------------------------------------------------------------------------------------- */
 
 static const char *
