@@ -856,7 +856,17 @@ update_reach (BurrowConnectivityPage *self)
   gint64 confirmed_at;
 
   track_connectivity (self);
-  if (self->connectivity == NULL)
+  if (self->connectivity != NULL)
+    {
+      v4 = burrow_connectivity_get_decision (self->connectivity, G_SOCKET_FAMILY_IPV4);
+      v6 = burrow_connectivity_get_decision (self->connectivity, G_SOCKET_FAMILY_IPV6);
+    }
+  else
+    {
+      v4 = v6 = NULL;
+    }
+  /* The engine decides once it is on a hub. */
+  if (v4 == NULL && v6 == NULL)
     {
       g_autofree char *text = NULL;
 
@@ -883,8 +893,6 @@ update_reach (BurrowConnectivityPage *self)
   gtk_widget_set_visible (GTK_WIDGET (self->reach_manual_label), FALSE);
   gtk_widget_set_visible (self->reach_auto_box, TRUE);
 
-  v4 = burrow_connectivity_get_decision (self->connectivity, G_SOCKET_FAMILY_IPV4);
-  v6 = burrow_connectivity_get_decision (self->connectivity, G_SOCKET_FAMILY_IPV6);
   show_decision (self->ipv4_mode_label, self->ipv4_sentence_label, v4);
   show_decision (self->ipv6_mode_label, self->ipv6_sentence_label, v6);
 

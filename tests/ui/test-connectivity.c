@@ -131,6 +131,13 @@ test_empty (void)
   g_autofree char *summary = NULL;
   g_autofree char *active_text = NULL;
 
+  /* A fresh profile is in automatic mode, which decides once it is on a hub. */
+  g_assert_cmpint (burrow_client_get_mode (my_client ()), ==, BURROW_CONNECTION_MODE_AUTO);
+  g_assert_cmpstr (page_text (page, "reach_manual_label"), ==,
+                   _("Automatic: Burrow decides once you are on a hub."));
+  g_assert_true (gtk_widget_get_mapped (page_child (page, "reach_manual_label")));
+  g_assert_false (gtk_widget_get_visible (page_child (page, "reach_auto_box")));
+
   /* alice chose Passive (in Preferences). */
   burrow_client_set_mode (my_client (), BURROW_CONNECTION_MODE_PASSIVE);
   burrow_test_ui_flush ();
