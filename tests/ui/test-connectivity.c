@@ -435,6 +435,102 @@ confirmation_not_never (gpointer data)
   return g_strcmp0 (page_text (data, "confirmation_label"), C_("confirmation", "never")) != 0;
 }
 
+/* A PCP router on loopback that grants every MAP request as asked (ports, lifetime), with the
+ * external address 203.0.113.7. */
+typedef struct
+{
+  GSocket *socket;
+  GSource *source;
+} FakeRouter;
+
+static gboolean
+fake_router_answer (GSocket      *socket,
+                    GIOCondition  condition,
+                    gpointer      data)
+{
+  static const guint8 external[16] = { [10] = 0xff, [11] = 0xff, 203, 0, 113, 7 };
+  g_autoptr(GSocketAddress) peer = NULL;
+  guint8 packet[BURROW_PCP_MAP_REQUEST_SIZE + 4];
+  gssize n = g_socket_receive_from (socket, &peer, (gchar *) packet, sizeof packet, NULL, NULL);
+
+  if (n != BURROW_PCP_MAP_REQUEST_SIZE || packet[0] != BURROW_PCP_VERSION ||
+      packet[1] != BURROW_PCP_OP_MAP)
+    return G_SOURCE_CONTINUE;
+  /* the answer: the request with the response bit, success, the lifetime asked for, epoch 100 s
+   * (then 12 reserved bytes), the nonce, protocol and ports echoed, and our external address */
+  packet[1] |= 0x80;
+  packet[2] = 0;
+  packet[3] = BURROW_PCP_RESULT_SUCCESS;
+  memset (packet + 8, 0, 16);
+  packet[11] = 100;
+  memcpy (packet + 44, external, sizeof external);
+  g_socket_send_to (socket, peer, (const gchar *) packet, BURROW_PCP_MAP_REQUEST_SIZE, NULL, NULL);
+  return G_SOURCE_CONTINUE;
+}
+
+static GInetSocketAddress *
+fake_router_start (FakeRouter *router)
+{
+  GInetSocketAddress *address = burrow_test_silent_udp_port (&router->socket);
+
+  g_socket_set_blocking (router->socket, FALSE);
+  router->source = g_socket_create_source (router->socket, G_IO_IN, NULL);
+  g_source_set_callback (router->source, G_SOURCE_FUNC (fake_router_answer), router, NULL);
+  g_source_attach (router->source, NULL);
+  return address;
+}
+
+static void
+fake_router_stop (FakeRouter *router)
+{
+  g_source_destroy (router->source);
+  g_clear_pointer (&router->source, g_source_unref);
+  g_socket_close (router->socket, NULL);
+  g_clear_object (&router->socket);
+}
+
+static gboolean
+mapping_shown (gpointer data)
+{
+  return g_strcmp0 (page_text (data, "mapping_method_label"), "PCP") == 0;
+}
+
+typedef struct
+{
+  BurrowConnectivityPage *page;
+  char                   *before;
+} LabelChange;
+
+static gboolean
+lease_label_changed (gpointer data)
+{
+  LabelChange *change = data;
+
+  return g_strcmp0 (page_text (change->page, "mapping_lease_label"), change->before) != 0;
+}
+
+/* The lease shown is the time @mapping has left (the page redraws it each second). */
+static void
+assert_lease_shown (BurrowConnectivityPage  *page,
+                    const BurrowPortMapping *mapping)
+{
+  gint64 left_s = (mapping->obtained + (gint64) mapping->lifetime * G_USEC_PER_SEC -
+                   g_get_monotonic_time ()) / G_USEC_PER_SEC;
+  const char *shown = page_text (page, "mapping_lease_label");
+  gboolean found = FALSE;
+
+  g_assert_cmpint (left_s, <, 3600);
+  for (gint64 s = left_s; s <= left_s + 2 && !found; s++)
+    {
+      g_autofree char *text = g_strdup_printf (_("%u min %02u s left"), (guint) (s / 60),
+                                               (guint) (s % 60));
+
+      found = g_str_equal (shown, text);
+    }
+  g_test_message ("lease: %s", shown);
+  g_assert_true (found);
+}
+
 /* Automatic mode on loopback (no port mapping packet leaves the machine): the hub sees one of
  * alice's own addresses, so over IPv4 she is active with no mapping; a passive peer that
  * comes in after her request confirms it. */
@@ -448,7 +544,12 @@ test_automatic (void)
   g_autoptr(GError) error = NULL;
   g_autofree char *endpoint = NULL;
   g_autofree char *screenshot = NULL;
+  g_autoptr(GInetSocketAddress) gateway = NULL;
+  FakeRouter router = { 0, };
+  LabelChange change = { 0, };
   BurrowConnectivity *connectivity;
+  BurrowPortMapper *mapper;
+  const BurrowPortMapping *mapping;
   const BurrowConnectivityDecision *v4;
   const BurrowConnectivityDecision *v6;
   guint16 port;
@@ -500,11 +601,6 @@ test_automatic (void)
   g_assert_nonnull (burrow_test_ui_find_label (GTK_WIDGET (page), _("How Others Reach You")));
   g_assert_nonnull (burrow_test_ui_find_label (GTK_WIDGET (page), _("Last Confirmation")));
 
-  burrow_test_ui_flush ();
-  screenshot = g_strdup_printf ("screenshot-connectivity-automatic-%s.png",
-                                burrow_test_ui_expect_german () ? "de" : "C");
-  burrow_test_ui_screenshot (GTK_WIDGET (get_window ()), screenshot);
-
   /* bob (passive) sees alice active, and comes in after her answer to his request. */
   bob_session = g_list_model_get_item (burrow_client_get_hubs (bob), 0);
   g_assert_true (burrow_test_wait_until (alice_active_on_hub, bob_session, WAIT_MS));
@@ -542,12 +638,49 @@ test_automatic (void)
   }
   burrow_peer_connection_close (peer);
 
-  /* Back to a manual choice: the page says so. */
+  /* A router that maps (PCP on a loopback port, the only mapping packets this test lets out):
+   * the protocol, and the lease counting down. The engine starts with the first hub, so the
+   * router is set before alice joins again. */
+  burrow_client_set_mode (my_client (), BURROW_CONNECTION_MODE_PASSIVE);
+  burrow_client_remove_hub (my_client (), session);
+  session = NULL;
+  burrow_client_set_mode (my_client (), BURROW_CONNECTION_MODE_AUTO);
+  burrow_test_ui_flush ();
+  g_assert_cmpstr (page_text (page, "reach_manual_label"), ==,
+                   _("Automatic: Burrow decides once you are on a hub."));
+  connectivity = burrow_client_get_connectivity (my_client ());
+  g_assert_nonnull (connectivity);
+  mapper = burrow_connectivity_get_mapper (connectivity);
+  gateway = fake_router_start (&router);
+  burrow_port_mapper_set_gateway (mapper, gateway);
+  burrow_port_mapper_set_method_enabled (mapper, BURROW_MAPPING_METHOD_PCP, TRUE);
+  g_action_group_activate_action (G_ACTION_GROUP (app), "connect",
+                                  g_variant_new_string (burrow_test_hub_get_uri (hub)));
+  /* (connecting shows the hub: back to this page, whose clock runs only while it is shown) */
+  g_assert_true (get_page () == page);
+  g_assert_true (burrow_test_wait_until (mapping_shown, page, WAIT_MS));
+  mapping = burrow_port_mapper_get_mapping (mapper, BURROW_PORTMAP_TCP);
+  g_assert_nonnull (mapping);
+  g_assert_cmpint (mapping->method, ==, BURROW_MAPPING_METHOD_PCP);
+  assert_lease_shown (page, mapping);
+  change.page = page;
+  change.before = g_strdup (page_text (page, "mapping_lease_label"));
+  g_assert_true (burrow_test_wait_until (lease_label_changed, &change, WAIT_MS));
+  assert_lease_shown (page, mapping);
+  g_free (change.before);
+  if (burrow_test_ui_expect_german ())
+    g_assert_false (g_str_has_suffix (page_text (page, "mapping_lease_label"), "left"));
+  screenshot = g_strdup_printf ("screenshot-connectivity-automatic-%s.png",
+                                burrow_test_ui_expect_german () ? "de" : "C");
+  burrow_test_ui_screenshot (GTK_WIDGET (get_window ()), screenshot);
+
+  /* Back to a manual choice: the page says so (and the mapping is deleted). */
   burrow_client_set_mode (my_client (), BURROW_CONNECTION_MODE_PASSIVE);
   burrow_test_ui_flush ();
   g_assert_cmpstr (page_text (page, "reach_manual_label"), ==,
                    _("Passive with NAT traversal (chosen in Preferences)"));
   g_assert_false (gtk_widget_get_visible (page_child (page, "reach_auto_box")));
+  fake_router_stop (&router);
 }
 
 /* ---------------------------------------------------------------------------------------------- */
