@@ -44,6 +44,10 @@ struct _BurrowPortMapper
   gint64                 decided_us;
   guint                  renew_id;
   gulong                 network_changed_id;
+
+  guint16                announce_port;   /* 0: do not listen for router restarts */
+  GSocket               *announcements;   /* the routers' unsolicited answers */
+  GSource               *announce_source;
 };
 
 enum {
@@ -84,6 +88,17 @@ attempt_free (Attempt *a)
 }
 
 static void
+stop_listening (BurrowPortMapper *self)
+{
+  if (self->announce_source != NULL)
+    g_source_destroy (self->announce_source);
+  g_clear_pointer (&self->announce_source, g_source_unref);
+  if (self->announcements != NULL)
+    g_socket_close (self->announcements, NULL);
+  g_clear_object (&self->announcements);
+}
+
+static void
 burrow_port_mapper_dispose (GObject *object)
 {
   BurrowPortMapper *self = BURROW_PORT_MAPPER (object);
@@ -93,6 +108,7 @@ burrow_port_mapper_dispose (GObject *object)
   g_clear_handle_id (&self->renew_id, g_source_remove);
   if (self->network_changed_id != 0)
     g_clear_signal_handler (&self->network_changed_id, g_network_monitor_get_default ());
+  stop_listening (self);
 
   G_OBJECT_CLASS (burrow_port_mapper_parent_class)->dispose (object);
 }
@@ -152,6 +168,7 @@ burrow_port_mapper_init (BurrowPortMapper *self)
   for (guint i = 0; i < G_N_ELEMENTS (self->enabled); i++)
     self->enabled[i] = TRUE;
   self->deadline_ms = BURROW_PORT_MAPPER_DEADLINE_MS;
+  self->announce_port = BURROW_PORT_MAPPER_ANNOUNCE_PORT;
 }
 
 /**
@@ -253,6 +270,22 @@ burrow_port_mapper_set_deadline (BurrowPortMapper *self,
   g_return_if_fail (BURROW_IS_PORT_MAPPER (self));
 
   self->deadline_ms = deadline_ms ? deadline_ms : BURROW_PORT_MAPPER_DEADLINE_MS;
+}
+
+/**
+ * burrow_port_mapper_set_announce_port:
+ * @port: where to listen for routers announcing a restart; 0: nowhere
+ *
+ * The default is %BURROW_PORT_MAPPER_ANNOUNCE_PORT; tests on loopback use another.
+ * Takes effect at the next burrow_port_mapper_start().
+ */
+void
+burrow_port_mapper_set_announce_port (BurrowPortMapper *self,
+                                      guint16           port)
+{
+  g_return_if_fail (BURROW_IS_PORT_MAPPER (self));
+
+  self->announce_port = port;
 }
 
 static void
@@ -528,6 +561,87 @@ on_network_changed (GNetworkMonitor  *monitor,
     start_round (self);
 }
 
+/* --- router restarts ---------------------------------------------------------------------
+ *
+ * A PCP router that restarts multicasts an unsolicited ANNOUNCE answer, a NAT-PMP one its
+ * public address answer, each with its new epoch. When the epoch shows it lost our mapping, we
+ * map again at once instead of at the next renewal (up to half an hour later). A router that
+ * appears after we gave up gets asked as well.
+ */
+
+static gboolean
+on_announcement (GSocket      *socket,
+                 GIOCondition  condition,
+                 gpointer      data)
+{
+  BurrowPortMapper *self = data;
+  g_autoptr(GSocketAddress) from = NULL;
+  g_autoptr(GInetSocketAddress) gateway = NULL;
+  guint8 buffer[BURROW_PCP_MAP_REQUEST_SIZE];
+  BurrowPortmapResponse response;
+  BurrowPortMapping now = { 0, };
+  gssize n;
+
+  n = g_socket_receive_from (socket, &from, (gchar *) buffer, sizeof buffer, NULL, NULL);
+  if (n <= 0 || !G_IS_INET_SOCKET_ADDRESS (from) ||
+      !burrow_portmap_parse_response (buffer, n, &response, NULL) ||
+      response.opcode != 0 || response.result != 0)
+    return G_SOURCE_CONTINUE;
+  /* only our router's word counts */
+  gateway = self->gateway ? g_object_ref (self->gateway) : burrow_default_gateway_ipv4 ();
+  if (gateway == NULL ||
+      !g_inet_address_equal (g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (from)),
+                             g_inet_socket_address_get_address (gateway)))
+    return G_SOURCE_CONTINUE;
+
+  now.epoch = response.epoch;
+  now.obtained = g_get_monotonic_time ();
+  if (self->state == BURROW_PORT_MAPPER_MAPPED && self->tcp != NULL &&
+      self->tcp->method != BURROW_MAPPING_METHOD_UPNP &&
+      burrow_port_mapping_router_lost_state (self->tcp, &now))
+    {
+      g_debug ("the router restarted (epoch %u, was %u): mapping again", now.epoch,
+               self->tcp->epoch);
+      start_round (self);
+    }
+  else if (self->state == BURROW_PORT_MAPPER_FAILED)
+    {
+      g_debug ("a router announced itself: asking it for a port");
+      start_round (self);
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+start_listening (BurrowPortMapper *self)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSocket) socket = NULL;
+  g_autoptr(GInetAddress) any = g_inet_address_new_any (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GInetAddress) all_hosts = g_inet_address_new_from_string ("224.0.0.1");
+  g_autoptr(GSocketAddress) address = NULL;
+
+  if (self->announcements != NULL || self->announce_port == 0 ||
+      (!self->enabled[BURROW_MAPPING_METHOD_PCP] && !self->enabled[BURROW_MAPPING_METHOD_NAT_PMP]))
+    return;
+  socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP,
+                         &error);
+  address = g_inet_socket_address_new (any, self->announce_port);
+  /* other programs on this machine may listen too */
+  if (socket == NULL || !g_socket_bind (socket, address, TRUE, &error))
+    {
+      g_debug ("not listening for router restarts: %s", error->message);
+      return;
+    }
+  if (!g_socket_join_multicast_group (socket, all_hosts, FALSE, NULL, &error))
+    g_debug ("joining 224.0.0.1: %s", error->message);
+  g_socket_set_blocking (socket, FALSE);
+  self->announce_source = g_socket_create_source (socket, G_IO_IN, NULL);
+  g_source_set_callback (self->announce_source, G_SOURCE_FUNC (on_announcement), self, NULL);
+  g_source_attach (self->announce_source, NULL);
+  self->announcements = g_steal_pointer (&socket);
+}
+
 /**
  * burrow_port_mapper_start:
  *
@@ -543,6 +657,7 @@ burrow_port_mapper_start (BurrowPortMapper *self)
   if (self->network_changed_id == 0)
     self->network_changed_id = g_signal_connect (g_network_monitor_get_default (), "network-changed",
                                                  G_CALLBACK (on_network_changed), self);
+  start_listening (self);
   start_round (self);
 }
 
@@ -571,6 +686,7 @@ burrow_port_mapper_stop_async (BurrowPortMapper    *self,
   g_clear_handle_id (&self->renew_id, g_source_remove);
   if (self->network_changed_id != 0)
     g_clear_signal_handler (&self->network_changed_id, g_network_monitor_get_default ());
+  stop_listening (self);
 
   *left = 1; /* ours, dropped below */
   if (self->tcp != NULL)
