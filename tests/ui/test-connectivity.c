@@ -435,60 +435,6 @@ confirmation_not_never (gpointer data)
   return g_strcmp0 (page_text (data, "confirmation_label"), C_("confirmation", "never")) != 0;
 }
 
-/* A PCP router on loopback that grants every MAP request as asked (ports, lifetime), with the
- * external address 203.0.113.7. */
-typedef struct
-{
-  GSocket *socket;
-  GSource *source;
-} FakeRouter;
-
-static gboolean
-fake_router_answer (GSocket      *socket,
-                    GIOCondition  condition,
-                    gpointer      data)
-{
-  static const guint8 external[16] = { [10] = 0xff, [11] = 0xff, 203, 0, 113, 7 };
-  g_autoptr(GSocketAddress) peer = NULL;
-  guint8 packet[BURROW_PCP_MAP_REQUEST_SIZE + 4];
-  gssize n = g_socket_receive_from (socket, &peer, (gchar *) packet, sizeof packet, NULL, NULL);
-
-  if (n != BURROW_PCP_MAP_REQUEST_SIZE || packet[0] != BURROW_PCP_VERSION ||
-      packet[1] != BURROW_PCP_OP_MAP)
-    return G_SOURCE_CONTINUE;
-  /* the answer: the request with the response bit, success, the lifetime asked for, epoch 100 s
-   * (then 12 reserved bytes), the nonce, protocol and ports echoed, and our external address */
-  packet[1] |= 0x80;
-  packet[2] = 0;
-  packet[3] = BURROW_PCP_RESULT_SUCCESS;
-  memset (packet + 8, 0, 16);
-  packet[11] = 100;
-  memcpy (packet + 44, external, sizeof external);
-  g_socket_send_to (socket, peer, (const gchar *) packet, BURROW_PCP_MAP_REQUEST_SIZE, NULL, NULL);
-  return G_SOURCE_CONTINUE;
-}
-
-static GInetSocketAddress *
-fake_router_start (FakeRouter *router)
-{
-  GInetSocketAddress *address = burrow_test_silent_udp_port (&router->socket);
-
-  g_socket_set_blocking (router->socket, FALSE);
-  router->source = g_socket_create_source (router->socket, G_IO_IN, NULL);
-  g_source_set_callback (router->source, G_SOURCE_FUNC (fake_router_answer), router, NULL);
-  g_source_attach (router->source, NULL);
-  return address;
-}
-
-static void
-fake_router_stop (FakeRouter *router)
-{
-  g_source_destroy (router->source);
-  g_clear_pointer (&router->source, g_source_unref);
-  g_socket_close (router->socket, NULL);
-  g_clear_object (&router->socket);
-}
-
 static gboolean
 mapping_shown (gpointer data)
 {
@@ -544,8 +490,8 @@ test_automatic (void)
   g_autoptr(GError) error = NULL;
   g_autofree char *endpoint = NULL;
   g_autofree char *screenshot = NULL;
-  g_autoptr(GInetSocketAddress) gateway = NULL;
-  FakeRouter router = { 0, };
+  g_autoptr(GSocketAddress) gateway = NULL;
+  BurrowTestPcpRouter router = { 0, };
   LabelChange change = { 0, };
   BurrowConnectivity *connectivity;
   BurrowPortMapper *mapper;
@@ -651,8 +597,9 @@ test_automatic (void)
   connectivity = burrow_client_get_connectivity (my_client ());
   g_assert_nonnull (connectivity);
   mapper = burrow_connectivity_get_mapper (connectivity);
-  gateway = fake_router_start (&router);
-  burrow_port_mapper_set_gateway (mapper, gateway);
+  burrow_test_pcp_router_start (&router, BURROW_PCP_RESULT_SUCCESS);
+  gateway = g_socket_get_local_address (router.socket, NULL);
+  burrow_port_mapper_set_gateway (mapper, G_INET_SOCKET_ADDRESS (gateway));
   burrow_port_mapper_set_method_enabled (mapper, BURROW_MAPPING_METHOD_PCP, TRUE);
   g_action_group_activate_action (G_ACTION_GROUP (app), "connect",
                                   g_variant_new_string (burrow_test_hub_get_uri (hub)));
@@ -680,7 +627,7 @@ test_automatic (void)
   g_assert_cmpstr (page_text (page, "reach_manual_label"), ==,
                    _("Passive with NAT traversal (chosen in Preferences)"));
   g_assert_false (gtk_widget_get_visible (page_child (page, "reach_auto_box")));
-  fake_router_stop (&router);
+  burrow_test_pcp_router_stop (&router);
 }
 
 /* ---------------------------------------------------------------------------------------------- */
