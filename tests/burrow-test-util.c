@@ -266,11 +266,11 @@ burrow_test_new_client (const gchar *parent_dir,
 
   g_assert_no_error (error);
   burrow_client_set_nick (client, nick);
-  if (active)
-    {
-      burrow_client_set_mode (client, BURROW_CONNECTION_MODE_ACTIVE);
-      g_assert_cmpint (burrow_client_get_mode (client), ==, BURROW_CONNECTION_MODE_ACTIVE);
-    }
+  /* a fixed mode: automatic (the default) would follow what the hub says */
+  burrow_client_set_mode (client, active ? BURROW_CONNECTION_MODE_ACTIVE
+                                         : BURROW_CONNECTION_MODE_PASSIVE);
+  g_assert_cmpint (burrow_client_get_mode (client), ==, active ? BURROW_CONNECTION_MODE_ACTIVE
+                                                               : BURROW_CONNECTION_MODE_PASSIVE);
   return client;
 }
 

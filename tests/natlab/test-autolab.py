@@ -121,6 +121,11 @@ def check (condition, what):
   log('ok: %s' % what)
 
 
+def is_event (obj, event):
+  """This event; for `connectivity`, the IPv4 one (the lab has no IPv6: that family says so)."""
+  return obj.get('event') == event and (event != 'connectivity' or obj.get('family') == 'ipv4')
+
+
 def json_events (proc, event):
   """(time, object) of every JSON line of proc with this event name."""
   out = []
@@ -134,7 +139,7 @@ def json_events (proc, event):
       obj = json.loads(line)
     except ValueError:
       continue
-    if obj.get('event') == event:
+    if is_event(obj, event):
       out.append((when, obj))
   return out
 
@@ -149,7 +154,7 @@ def wait_event (proc, event, pred, timeout, start=0):
       obj = json.loads(line)
     except ValueError:
       return False
-    return obj.get('event') == event and pred(obj)
+    return is_event(obj, event) and pred(obj)
   got = proc.wait_line(match, timeout, start=start)
   return (got[0], json.loads(got[1].strip())) if got else None
 
