@@ -478,6 +478,9 @@ pcp_router_answer (GSocket      *socket,
   if (router->silent)
     return G_SOURCE_CONTINUE;
   memcpy (answer, request, sizeof answer);
+  /* an IPv6 client gets a pinhole: its own address as the external one */
+  if (!burrow_portmap_address_is_ipv4 (request + 8))
+    memcpy (answer + 44, request + 8, BURROW_PORTMAP_ADDRESS_SIZE);
   answer[1] = BURROW_PCP_OP_MAP | 0x80;
   answer[2] = 0;
   answer[3] = router->result;
@@ -497,7 +500,18 @@ burrow_test_pcp_router_start (BurrowTestPcpRouter *router,
                               guint8               result)
 {
   /* the tests ask for the address later, from the socket */
-  g_object_unref (burrow_test_silent_udp_port (&router->socket));
+  if (router->ipv6)
+    {
+      g_autoptr(GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV6);
+      g_autoptr(GSocketAddress) any = g_inet_socket_address_new (lo, 0);
+
+      router->socket = g_socket_new (G_SOCKET_FAMILY_IPV6, G_SOCKET_TYPE_DATAGRAM,
+                                     G_SOCKET_PROTOCOL_UDP, NULL);
+      g_assert_nonnull (router->socket);
+      g_assert_true (g_socket_bind (router->socket, any, FALSE, NULL));
+    }
+  else
+    g_object_unref (burrow_test_silent_udp_port (&router->socket));
   router->result = result;
   router->epoch = 100;
   g_socket_set_blocking (router->socket, FALSE);

@@ -38,6 +38,7 @@ typedef struct
   guint32  last_lifetime;
   guint32  epoch;          /* 100 from the start; a test sets it back to "restart" it */
   gboolean silent;         /* counts requests, answers none */
+  gboolean ipv6;           /* on [::1], granting pinholes (set before the start) */
 } BurrowTestPcpRouter;
 
 void      burrow_test_pcp_router_start    (BurrowTestPcpRouter *router,

@@ -268,6 +268,18 @@ test_ipv6 (Fixture       *f,
   g_assert_cmpint (f->d.reason, ==, BURROW_CONNECTIVITY_REASON_UNREACHED);
   f->in.unreached = 0;
 
+  /* a PCP pinhole in the router's firewall for our own address */
+  f->mapping.method = BURROW_MAPPING_METHOD_PCP;
+  f->mapping.external_address = addr ("2001:db8:1::2");
+  f->in.mapping = &f->mapping;
+  decide (f);
+  g_assert_cmpint (f->d.mode, ==, BURROW_CONNECTIVITY_ACTIVE);
+  g_assert_cmpint (f->d.reason, ==, BURROW_CONNECTIVITY_REASON_MAPPED);
+  g_assert_cmpint (f->d.method, ==, BURROW_MAPPING_METHOD_PCP);
+  g_assert_cmpuint (f->d.external_port, ==, 41234);
+  g_clear_object (&f->mapping.external_address);
+  f->in.mapping = NULL;
+
   /* seen as someone else: a translator in between, and an IPv4 mapping does not help */
   g_clear_object (&f->in.hub_address);
   f->in.hub_address = addr ("2001:db8:99::7");

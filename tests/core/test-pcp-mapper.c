@@ -246,6 +246,38 @@ test_router_lost_state (void)
     }
 }
 
+/* The IPv6 default route as Linux lists it: the lowest metric through a gateway wins; "lo"'s
+ * unreachable default and routes without a gateway do not count. */
+static void
+test_default_gateway6 (void)
+{
+  static const gchar *table =
+    "fd000000000000000000000000000000 40 00000000000000000000000000000000 00 "
+    "00000000000000000000000000000000 00000100 00000001 00000000 00000001     eth0\n"
+    "00000000000000000000000000000000 00 00000000000000000000000000000000 00 "
+    "fe800000000000000000000000000001 00000400 00000003 00000000 00000003    wlan0\n"
+    "00000000000000000000000000000000 00 00000000000000000000000000000000 00 "
+    "fd000000000000000000000000000001 00000100 00000003 00000000 00000003     eth0\n"
+    "00000000000000000000000000000000 00 00000000000000000000000000000000 00 "
+    "00000000000000000000000000000000 ffffffff 00000001 00000000 00200200       lo\n";
+  guint8 gateway[16];
+  gchar interface[16];
+  g_autoptr(GInetAddress) address = NULL;
+  g_autofree gchar *text = NULL;
+
+  g_assert_true (burrow_default_gateway6_parse (table, gateway, interface));
+  address = g_inet_address_new_from_bytes (gateway, G_SOCKET_FAMILY_IPV6);
+  text = g_inet_address_to_string (address);
+  g_assert_cmpstr (text, ==, "fd00::1");
+  g_assert_cmpstr (interface, ==, "eth0");
+  /* only a route without a gateway, or junk */
+  g_assert_false (burrow_default_gateway6_parse (
+    "00000000000000000000000000000000 00 00000000000000000000000000000000 00 "
+    "00000000000000000000000000000000 00000400 00000003 00000000 00000001     eth0\n", gateway,
+    interface));
+  g_assert_false (burrow_default_gateway6_parse ("x y z\n\n", gateway, interface));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -255,6 +287,7 @@ main (int   argc,
   g_test_add_func ("/burrow/connectivity/pcp-mapper/closed-port", test_closed_port);
   g_test_add_func ("/burrow/connectivity/pcp-mapper/silence", test_silence);
   g_test_add_func ("/burrow/connectivity/pcp-mapper/cancel", test_cancel);
+  g_test_add_func ("/burrow/connectivity/pcp-mapper/default-gateway6", test_default_gateway6);
   g_test_add_func ("/burrow/connectivity/pcp-mapper/default-gateway", test_default_gateway);
   g_test_add_func ("/burrow/connectivity/pcp-mapper/router-lost-state", test_router_lost_state);
   g_test_add_func ("/burrow/connectivity/pcp-mapper/unmap-results", test_unmap_results);

@@ -215,6 +215,54 @@ test_renewal_holds (void)
   burrow_test_pcp_router_stop (&router);
 }
 
+static gboolean
+has_pinhole (gpointer data)
+{
+  return burrow_port_mapper_get_pinhole (data) != NULL;
+}
+
+/* IPv6: PCP opens a pinhole in the router's firewall for our port (its external address is our
+ * own), whatever the IPv4 round comes to; stopping closes it with the same nonce. */
+static void
+test_pinhole (void)
+{
+  g_autoptr(BurrowPortMapper) mapper = burrow_port_mapper_new (41234);
+  g_autoptr(GInetSocketAddress) closed = burrow_test_closed_udp_port ();
+  g_autoptr(GSocketAddress) gateway6 = NULL;
+  g_autoptr(GInetAddress) loopback6 = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV6);
+  BurrowTestPcpRouter router = { .ipv6 = TRUE };
+  g_auto(BurrowTestResult) r = BURROW_TEST_RESULT_INIT;
+  const BurrowPortMapping *pinhole;
+  guint before;
+
+  burrow_test_pcp_router_start (&router, BURROW_PCP_RESULT_SUCCESS);
+  gateway6 = g_socket_get_local_address (router.socket, NULL);
+  burrow_port_mapper_set_method_enabled (mapper, BURROW_MAPPING_METHOD_UPNP, FALSE);
+  burrow_port_mapper_set_gateway (mapper, closed);
+  burrow_port_mapper_set_gateway6 (mapper, G_INET_SOCKET_ADDRESS (gateway6));
+  burrow_port_mapper_set_announce_port (mapper, 0);
+  burrow_port_mapper_start (mapper);
+  g_assert_true (burrow_test_wait_until (has_pinhole, mapper, 10000));
+  g_assert_true (burrow_test_wait_until (decided, mapper, 10000));
+  /* no IPv4 router, an IPv6 pinhole all the same */
+  g_assert_cmpint (burrow_port_mapper_get_state (mapper), ==, BURROW_PORT_MAPPER_FAILED);
+  pinhole = burrow_port_mapper_get_pinhole (mapper);
+  g_assert_cmpint (pinhole->method, ==, BURROW_MAPPING_METHOD_PCP);
+  g_assert_cmpuint (pinhole->external_port, ==, 41234);
+  g_assert_true (g_inet_address_equal (pinhole->external_address, loopback6));
+  g_assert_cmpuint (router.last_lifetime, ==, BURROW_PORT_MAPPER_LIFETIME_S);
+
+  before = router.requests;
+  burrow_port_mapper_stop_async (mapper, NULL, burrow_test_result_cb, &r);
+  g_assert_true (burrow_port_mapper_stop_finish (mapper, burrow_test_result_wait (&r, 10000), NULL));
+  g_assert_cmpuint (router.requests, ==, before + 1);
+  g_assert_cmpuint (router.last_lifetime, ==, 0);
+  g_assert_null (burrow_port_mapper_get_pinhole (mapper));
+
+  g_clear_object (&mapper);
+  burrow_test_pcp_router_stop (&router);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -226,6 +274,7 @@ main (int   argc,
   g_test_add_func ("/burrow/connectivity/port-mapper/deadline", test_deadline);
   g_test_add_func ("/burrow/connectivity/port-mapper/router-restart", test_router_restart);
   g_test_add_func ("/burrow/connectivity/port-mapper/renewal-holds", test_renewal_holds);
+  g_test_add_func ("/burrow/connectivity/port-mapper/pinhole", test_pinhole);
 
   return g_test_run ();
 }

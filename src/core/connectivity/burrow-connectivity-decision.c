@@ -175,8 +175,21 @@ burrow_connectivity_decide (const BurrowConnectivityInputs *in,
           return;
         }
       d->mode = BURROW_CONNECTIVITY_ACTIVE;
-      d->reason = BURROW_CONNECTIVITY_REASON_DIRECT;
       suffix = reached_suffix (in);
+      if (d->family == G_SOCKET_FAMILY_IPV6 && in->mapping != NULL &&
+          in->mapping->external_address != NULL &&
+          g_inet_address_equal (in->mapping->external_address, in->hub_address))
+        {
+          /* no NAT, but the router's firewall holds a pinhole for us */
+          d->reason = BURROW_CONNECTIVITY_REASON_MAPPED;
+          d->method = in->mapping->method;
+          d->external_port = in->mapping->external_port;
+          /* Translators: "Active: PCP opened the router’s firewall for 2001:db8::2 port 41234; 4 users reached us." */
+          d->sentence = g_strdup_printf (_("Active: %s opened the router’s firewall for %s port %u; %s."),
+                                         method_name (d->method), hub, d->external_port, suffix);
+          return;
+        }
+      d->reason = BURROW_CONNECTIVITY_REASON_DIRECT;
       /* Translators: the first %s is an address, the second "4 users reached us" or "not confirmed yet" */
       d->sentence = g_strdup_printf (_("Active: hubs see our own address %s; %s."), hub, suffix);
       return;

@@ -7,7 +7,7 @@
  * Re-decides (burrow-connectivity-decision.c) whenever an input changes: the hubs report another
  * address for us, the port mapper finishes a round, or a connection attempt shows whether peers
  * reach us. Emits ::changed when a family's decision differs. IPv4 and IPv6 are decided apart:
- * the port mapper works for IPv4, IPv6 has no NAT to map.
+ * a port mapping counts for IPv4, a PCP pinhole in the router's firewall for IPv6.
  */
 
 #define G_LOG_DOMAIN "burrow-connectivity"
@@ -195,6 +195,8 @@ decide_family (BurrowConnectivity *self,
       in.mapping = burrow_port_mapper_get_mapping (self->mapper, BURROW_PORTMAP_TCP);
       in.mapping_error = burrow_port_mapper_get_error (self->mapper);
     }
+  else if (self->mapper != NULL)
+    in.mapping = burrow_port_mapper_get_pinhole (self->mapper);
   in.reached = f->reached;
   in.reached_at = f->reached_at;
   in.unreached = g_hash_table_size (f->streak);

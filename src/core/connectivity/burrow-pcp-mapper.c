@@ -15,6 +15,8 @@
 
 #include "config.h"
 
+#include <net/if.h>
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -656,4 +658,87 @@ burrow_default_gateway_ipv4 (void)
     return NULL;
   address = g_inet_address_new_from_bytes (gateway, G_SOCKET_FAMILY_IPV4);
   return G_INET_SOCKET_ADDRESS (g_inet_socket_address_new (address, BURROW_PORTMAP_SERVER_PORT));
+}
+
+/**
+ * burrow_default_gateway6_parse:
+ * @proc_net_ipv6_route: the text of Linux's /proc/net/ipv6_route
+ * @gateway: (out): the IPv6 default gateway (often link-local)
+ * @interface: (out): the interface the route leaves by (for a link-local gateway's scope)
+ *
+ * Returns: whether a default route through a gateway was found (the lowest metric wins)
+ */
+gboolean
+burrow_default_gateway6_parse (const gchar *proc_net_ipv6_route,
+                               guint8       gateway[16],
+                               gchar        interface[16])
+{
+  g_auto(GStrv) lines = NULL;
+  guint64 best = G_MAXUINT64;
+
+  g_return_val_if_fail (proc_net_ipv6_route != NULL, FALSE);
+
+  lines = g_strsplit (proc_net_ipv6_route, "\n", 1024);
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      g_auto(GStrv) f = g_strsplit_set (g_strstrip (lines[i]), " \t", -1);
+      g_autoptr(GPtrArray) fields = g_ptr_array_new ();
+      guint64 prefix, metric, flags;
+      guint8 via[16];
+      gboolean any = FALSE;
+
+      for (guint j = 0; f[j] != NULL; j++)
+        if (*f[j] != '\0')
+          g_ptr_array_add (fields, f[j]);
+      /* destination prefix-length source prefix-length next-hop metric refcnt use flags iface */
+      if (fields->len < 10 || strlen (fields->pdata[4]) != 32 || strlen (fields->pdata[9]) >= 16 ||
+          strspn (fields->pdata[0], "0") != 32 ||
+          !g_ascii_string_to_unsigned (fields->pdata[1], 16, 0, 128, &prefix, NULL) ||
+          !g_ascii_string_to_unsigned (fields->pdata[5], 16, 0, G_MAXUINT32, &metric, NULL) ||
+          !g_ascii_string_to_unsigned (fields->pdata[8], 16, 0, G_MAXUINT32, &flags, NULL))
+        continue;
+      for (guint b = 0; b < 16; b++)
+        {
+          const gchar *hex = (const gchar *) fields->pdata[4] + 2 * b;
+          gint hi = g_ascii_xdigit_value (hex[0]), lo = g_ascii_xdigit_value (hex[1]);
+
+          if (hi < 0 || lo < 0)
+            break;
+          via[b] = (guint8) (hi << 4 | lo);
+          any |= via[b] != 0;
+        }
+      /* RTF_UP 0x1, RTF_GATEWAY 0x2; "lo" carries the unreachable default */
+      if (prefix != 0 || (flags & 0x3) != 0x3 || !any || metric >= best ||
+          g_str_equal (fields->pdata[9], "lo"))
+        continue;
+      best = metric;
+      memcpy (gateway, via, 16);
+      g_strlcpy (interface, fields->pdata[9], 16);
+    }
+  return best != G_MAXUINT64;
+}
+
+/**
+ * burrow_default_gateway_ipv6:
+ *
+ * Returns: (transfer full) (nullable): the IPv6 default gateway's PCP address (port 5351, with
+ *   the interface as scope for a link-local one), or %NULL without an IPv6 default route
+ */
+GInetSocketAddress *
+burrow_default_gateway_ipv6 (void)
+{
+  g_autofree gchar *text = NULL;
+  g_autoptr(GInetAddress) address = NULL;
+  guint8 gateway[16];
+  gchar interface[16];
+
+  if (!g_file_get_contents ("/proc/net/ipv6_route", &text, NULL, NULL) ||
+      !burrow_default_gateway6_parse (text, gateway, interface))
+    return NULL;
+  address = g_inet_address_new_from_bytes (gateway, G_SOCKET_FAMILY_IPV6);
+  return g_object_new (G_TYPE_INET_SOCKET_ADDRESS, "address", address,
+                       "port", BURROW_PORTMAP_SERVER_PORT,
+                       "scope-id", g_inet_address_get_is_link_local (address)
+                                   ? if_nametoindex (interface) : 0,
+                       NULL);
 }

@@ -42,5 +42,9 @@ gboolean           burrow_pcp_mapper_unmap_finish (GAsyncResult            *resu
 gboolean           burrow_default_gateway_parse   (const gchar             *proc_net_route,
                                                    guint8                   gateway[4]);
 GInetSocketAddress *burrow_default_gateway_ipv4   (void);
+gboolean           burrow_default_gateway6_parse  (const gchar             *proc_net_ipv6_route,
+                                                   guint8                   gateway[16],
+                                                   gchar                    interface[16]);
+GInetSocketAddress *burrow_default_gateway_ipv6   (void);
 
 G_END_DECLS

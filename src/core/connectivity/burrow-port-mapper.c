@@ -30,6 +30,8 @@ struct _BurrowPortMapper
   guint16                port;
   gboolean               enabled[BURROW_MAPPING_METHOD_UPNP + 1];
   GInetSocketAddress    *gateway;         /* NULL: the default route's */
+  GInetSocketAddress    *gateway6;        /* the same for IPv6 (none when only gateway is set) */
+  gboolean               gateway_set;
   gchar                 *description_url; /* UPnP: the IGD to ask first */
   guint                  deadline_ms;
 
@@ -37,6 +39,7 @@ struct _BurrowPortMapper
   BurrowPortMapping     *tcp;
   BurrowPortMapping     *udp;
   BurrowPortMapping     *held;            /* the TCP mapping a round in progress renews */
+  BurrowPortMapping     *pinhole;         /* IPv6: PCP opened the router's firewall for us */
   GError                *error;
   GCancellable          *cancellable;     /* the current round's */
   guint                  round;
@@ -123,11 +126,13 @@ burrow_port_mapper_finalize (GObject *object)
   BurrowPortMapper *self = BURROW_PORT_MAPPER (object);
 
   g_clear_object (&self->gateway);
+  g_clear_object (&self->gateway6);
   g_clear_object (&self->router);
   g_free (self->description_url);
   g_clear_pointer (&self->tcp, burrow_port_mapping_free);
   g_clear_pointer (&self->udp, burrow_port_mapping_free);
   g_clear_pointer (&self->held, burrow_port_mapping_free);
+  g_clear_pointer (&self->pinhole, burrow_port_mapping_free);
   g_clear_error (&self->error);
 
   G_OBJECT_CLASS (burrow_port_mapper_parent_class)->finalize (object);
@@ -240,6 +245,22 @@ burrow_port_mapper_set_gateway (BurrowPortMapper   *self,
   g_return_if_fail (BURROW_IS_PORT_MAPPER (self));
 
   g_set_object (&self->gateway, gateway);
+  self->gateway_set = TRUE;
+}
+
+/**
+ * burrow_port_mapper_set_gateway6:
+ * @gateway: (nullable): the router to ask for an IPv6 pinhole by PCP, instead of the IPv6
+ *   default route's (tests); once burrow_port_mapper_set_gateway() was called, there is none
+ *   unless set here
+ */
+void
+burrow_port_mapper_set_gateway6 (BurrowPortMapper   *self,
+                                 GInetSocketAddress *gateway)
+{
+  g_return_if_fail (BURROW_IS_PORT_MAPPER (self));
+
+  g_set_object (&self->gateway6, gateway);
 }
 
 /**
@@ -521,6 +542,75 @@ dup_router (BurrowPortMapper *self)
   return gateway ? g_object_ref (g_inet_socket_address_get_address (gateway)) : NULL;
 }
 
+/* IPv6 has no NAT, but a home router's firewall drops what comes in unasked: PCP opens a
+ * pinhole for our port (RFC 6887 §11, a MAP whose external address is our own). It is asked
+ * beside the IPv4 round and decides nothing there. */
+typedef struct
+{
+  BurrowPortMapper *self;
+  guint             round;
+} PinholeAttempt;
+
+static void
+on_pinhole (GObject      *source,
+            GAsyncResult *result,
+            gpointer      data)
+{
+  PinholeAttempt *a = data;
+  BurrowPortMapper *self = a->self;
+  g_autoptr(GError) error = NULL;
+  BurrowPortMapping *mapping = burrow_pcp_mapper_map_finish (result, &error);
+
+  if (a->round != self->round)
+    {
+      if (mapping != NULL)
+        unmap (mapping, NULL);
+      g_clear_pointer (&mapping, burrow_port_mapping_free);
+    }
+  else if (mapping == NULL)
+    {
+      g_debug ("no IPv6 pinhole: %s", error->message);
+      if (self->pinhole != NULL)
+        {
+          g_clear_pointer (&self->pinhole, burrow_port_mapping_free);
+          g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
+        }
+    }
+  else
+    {
+      g_clear_pointer (&self->pinhole, burrow_port_mapping_free);
+      self->pinhole = mapping;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
+    }
+  g_object_unref (a->self);
+  g_free (a);
+}
+
+static void
+ask_pinhole (BurrowPortMapper *self)
+{
+  g_autoptr(GInetSocketAddress) gateway = NULL;
+  BurrowPortMapping start = { .method = BURROW_MAPPING_METHOD_PCP };
+  PinholeAttempt *a;
+
+  if (!self->enabled[BURROW_MAPPING_METHOD_PCP])
+    return;
+  gateway = self->gateway6 ? g_object_ref (self->gateway6)
+                           : self->gateway_set ? NULL : burrow_default_gateway_ipv6 ();
+  if (gateway == NULL)
+    return;
+  if (self->pinhole == NULL)
+    for (guint i = 0; i < BURROW_PCP_NONCE_SIZE; i++)
+      start.nonce[i] = g_random_int_range (0, 256);
+  a = g_new0 (PinholeAttempt, 1);
+  a->self = g_object_ref (self);
+  a->round = self->round;
+  burrow_pcp_mapper_map_async (gateway, BURROW_PORTMAP_TCP, self->port, self->port,
+                               BURROW_PORT_MAPPER_LIFETIME_S,
+                               self->pinhole ? self->pinhole : &start, self->deadline_ms,
+                               self->cancellable, on_pinhole, a);
+}
+
 /* A protocol that has not answered by the deadline (libminiupnpc's HTTP requests have no
  * timeout of ours) does not hold the decision up: it may still win later. */
 static gboolean
@@ -582,6 +672,7 @@ start_round (BurrowPortMapper *self)
       return;
     }
   self->deadline_id = g_timeout_add (self->deadline_ms + 250, on_round_deadline, self);
+  ask_pinhole (self);
   /* renewals go to the protocol that holds the mapping, with its nonce */
   if (pcp)
     map_one (self, old_tcp && old_tcp->method != BURROW_MAPPING_METHOD_UPNP
@@ -762,8 +853,14 @@ burrow_port_mapper_stop_async (BurrowPortMapper    *self,
       (*left)++;
       unmap (self->udp, task);
     }
+  if (self->pinhole != NULL)
+    {
+      (*left)++;
+      unmap (self->pinhole, task);
+    }
   g_clear_pointer (&self->tcp, burrow_port_mapping_free);
   g_clear_pointer (&self->udp, burrow_port_mapping_free);
+  g_clear_pointer (&self->pinhole, burrow_port_mapping_free);
   set_state (self, BURROW_PORT_MAPPER_IDLE);
   if (--(*left) == 0)
     g_task_return_boolean (task, TRUE);
@@ -829,4 +926,18 @@ burrow_port_mapper_get_decided_us (BurrowPortMapper *self)
   g_return_val_if_fail (BURROW_IS_PORT_MAPPER (self), 0);
 
   return self->decided_us;
+}
+
+/**
+ * burrow_port_mapper_get_pinhole:
+ *
+ * Returns: (nullable): the IPv6 pinhole PCP opened for our TCP port, whatever the IPv4 round
+ *   came to
+ */
+const BurrowPortMapping *
+burrow_port_mapper_get_pinhole (BurrowPortMapper *self)
+{
+  g_return_val_if_fail (BURROW_IS_PORT_MAPPER (self), NULL);
+
+  return self->pinhole;
 }

@@ -42,6 +42,8 @@ gboolean                 burrow_port_mapper_get_method_enabled (BurrowPortMapper
                                                                BurrowMappingMethod  method);
 void                     burrow_port_mapper_set_gateway       (BurrowPortMapper     *self,
                                                                GInetSocketAddress   *gateway);
+void                     burrow_port_mapper_set_gateway6      (BurrowPortMapper     *self,
+                                                               GInetSocketAddress   *gateway);
 void                     burrow_port_mapper_set_description_url (BurrowPortMapper   *self,
                                                                const gchar          *url);
 const gchar             *burrow_port_mapper_get_description_url (BurrowPortMapper   *self);
@@ -62,6 +64,7 @@ gboolean                 burrow_port_mapper_stop_finish       (BurrowPortMapper 
 BurrowPortMapperState    burrow_port_mapper_get_state         (BurrowPortMapper     *self);
 const BurrowPortMapping *burrow_port_mapper_get_mapping       (BurrowPortMapper     *self,
                                                                BurrowPortmapTransport transport);
+const BurrowPortMapping *burrow_port_mapper_get_pinhole       (BurrowPortMapper     *self);
 const GError            *burrow_port_mapper_get_error         (BurrowPortMapper     *self);
 gint64                   burrow_port_mapper_get_decided_us    (BurrowPortMapper     *self);
 
