@@ -63,6 +63,33 @@ class LabError (Exception):
   pass
 
 
+def run_cell (lab, cell, run):
+  """Builds LAB and calls run() in it; the lab is torn down whatever happens, a signal
+  included. Prints PASS or FAIL with the reason and returns the exit code: 1 when the lab cannot
+  be built (as root that is a failure, never a skip) or the cell fails. run() may return a text
+  for the PASS line."""
+  def on_signal (signum, frame):
+    lab.teardown()
+    os._exit(128 + signum)
+
+  for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+    signal.signal(s, on_signal)
+  try:
+    try:
+      lab.build()
+    except LabError as e:
+      print('FAIL: the lab could not be built: %s' % e)
+      return 1
+    note = run()
+  except (AssertionError, LabError) as e:
+    print('FAIL (%s): %s' % (cell, e))
+    return 1
+  finally:
+    lab.teardown()
+  print('PASS: %s%s' % (cell, ' (%s)' % note if note else ''))
+  return 0
+
+
 def log (msg):
   if os.environ.get('NATLAB_QUIET') != '1':
     sys.stderr.write('natlab: %s\n' % msg)

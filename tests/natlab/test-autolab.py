@@ -671,21 +671,12 @@ def main ():
   func, kinds = CELLS[args.cell]
   lab = AutoLab(kinds)
   started = time.monotonic()
-  try:
-    try:
-      lab.build()
-    except LabError as e:
-      print('FAIL: the lab could not be built: %s' % e)
-      return 1
-    func(lab, args.cli)
-  except (AssertionError, LabError) as e:
-    print('FAIL (%s): %s' % (args.cell, e))
-    return 1
-  finally:
-    lab.teardown()
-  print('PASS: %s in %.1f s' % (args.cell, time.monotonic() - started))
-  return 0
 
+  def cell ():
+    func(lab, args.cli)
+    return '%.1f s' % (time.monotonic() - started)
+
+  return natlab.run_cell(lab, args.cell, cell)
 
 if __name__ == '__main__':
   sys.exit(main())

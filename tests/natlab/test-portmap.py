@@ -61,6 +61,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import natlab  # noqa: E402
 from natlab import LabError, Proc, run  # noqa: E402
 
 WAN_HOST = '198.51.100.1'
@@ -858,27 +859,7 @@ def main (argv):
 
   func, lab_args = CELLS[args.cell]
   lab = Lab(**lab_args)
-
-  def on_signal (signum, frame):
-    lab.teardown()
-    os._exit(128 + signum)
-
-  for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-    signal.signal(s, on_signal)
-  try:
-    try:
-      lab.build()
-    except LabError as e:
-      print('FAIL: the lab could not be built: %s' % e)
-      return 1
-    func(lab, args.driver)
-  except (AssertionError, LabError) as e:
-    print('FAIL (%s): %s' % (args.cell, e))
-    return 1
-  finally:
-    lab.teardown()
-  print('PASS: %s' % args.cell)
-  return 0
+  return natlab.run_cell(lab, args.cell, lambda: func(lab, args.driver))
 
 
 if __name__ == '__main__':
