@@ -344,7 +344,18 @@ add_field (GPtrArray   *fields,
   g_ptr_array_add (fields, g_strdup (value ? value : ""));
 }
 
-/* Our INF as name/value pairs, in the order DC++ sends them. */
+/* The family of our connection to the hub: the hub publishes our address of that family only
+ * (I4 or I6), so our INF speaks of that family. */
+static gboolean
+hub_is_ipv6 (BurrowHubSession *session)
+{
+  const gchar *local = burrow_hub_session_get_local_address (session);
+
+  return local != NULL && strchr (local, ':') != NULL;
+}
+
+/* Our INF as name/value pairs, in the order DC++ sends them. The address is `0.0.0.0` or `::`:
+ * the hub fills in the one it sees. */
 static GPtrArray *
 build_inf_fields (BurrowAdcHubSession *self)
 {
@@ -353,6 +364,7 @@ build_inf_fields (BurrowAdcHubSession *self)
   GPtrArray *fields = g_ptr_array_new_with_free_func (g_free);
   gboolean active = burrow_hub_session_get_mode (session) == BURROW_CONNECTION_MODE_ACTIVE;
   gboolean tls = identity != NULL && burrow_identity_get_keyprint (identity) != NULL;
+  gboolean v6 = hub_is_ipv6 (session);
   g_autoptr(GString) su = g_string_new (NULL);
 
   add_field (fields, "ID", burrow_identity_get_cid (identity));
@@ -379,10 +391,13 @@ build_inf_fields (BurrowAdcHubSession *self)
   add_field (fields, "HO", "0");
   add_field (fields, "AP", "Burrow");
   add_field (fields, "VE", PACKAGE_VERSION);
-  add_field (fields, "I4", "0.0.0.0");
+  if (v6)
+    add_field (fields, "I6", "::");
+  else
+    add_field (fields, "I4", "0.0.0.0");
 
   if (active)
-    g_string_append (su, "TCP4,UDP4");
+    g_string_append (su, v6 ? "TCP6,UDP6" : "TCP4,UDP4");
   else
     g_string_append (su, "NAT0");
   if (tls)
@@ -391,7 +406,7 @@ build_inf_fields (BurrowAdcHubSession *self)
   if (active && burrow_hub_session_get_port (session) != 0)
     {
       g_autofree gchar *port = g_strdup_printf ("%u", burrow_hub_session_get_port (session));
-      add_field (fields, "U4", port);
+      add_field (fields, v6 ? "U6" : "U4", port);
     }
   if (tls)
     add_field (fields, "KP", burrow_identity_get_keyprint (identity));
@@ -417,7 +432,8 @@ send_inf (BurrowAdcHubSession *self)
       if (!login)
         {
           /* identity and address are fixed for the session */
-          if (g_str_equal (name, "ID") || g_str_equal (name, "PD") || g_str_equal (name, "I4"))
+          if (g_str_equal (name, "ID") || g_str_equal (name, "PD") || g_str_equal (name, "I4") ||
+              g_str_equal (name, "I6"))
             continue;
           if (g_strcmp0 (g_hash_table_lookup (self->sent_inf, name), value) == 0)
             continue;

@@ -417,7 +417,7 @@ burrow_hub_list_get_n_logged_in (BurrowHubList *self)
  * @seen_by: (out) (optional) (transfer full): the names of the logged-in hubs that report
  *   an address for us (the hub's name, or its address when it has none)
  *
- * The addresses the logged-in hubs see for us (our own INF's I4), each once.
+ * The addresses the logged-in hubs see for us (our own INF's I4 and I6), each once.
  *
  * Returns: (transfer full): the addresses, possibly none
  */
@@ -435,21 +435,25 @@ burrow_hub_list_dup_own_addresses (BurrowHubList *self,
     {
       BurrowHubSession *session = g_ptr_array_index (self->sessions, i);
       BurrowUser *me;
-      const gchar *ip;
+      const gchar *ips[2];
       const gchar *name;
 
       if (burrow_hub_session_get_state (session) != BURROW_HUB_STATE_NORMAL)
         continue;
       me = burrow_hub_session_get_me (session);
-      ip = me != NULL ? burrow_user_get_ip4 (me) : NULL;
-      if (ip == NULL || *ip == '\0')
+      if (me == NULL)
+        continue;
+      ips[0] = burrow_user_get_ip4 (me);
+      ips[1] = burrow_user_get_ip6 (me);
+      if ((ips[0] == NULL || *ips[0] == '\0') && (ips[1] == NULL || *ips[1] == '\0'))
         continue;
       name = burrow_hub_session_get_hub_name (session);
       if (name == NULL || *name == '\0')
         name = burrow_hub_session_get_uri (session);
       g_strv_builder_add (hubs, name);
-      if (g_hash_table_add (seen, (gpointer) ip))
-        g_strv_builder_add (addresses, ip);
+      for (guint f = 0; f < G_N_ELEMENTS (ips); f++)
+        if (ips[f] != NULL && *ips[f] != '\0' && g_hash_table_add (seen, (gpointer) ips[f]))
+          g_strv_builder_add (addresses, ips[f]);
     }
   if (seen_by != NULL)
     *seen_by = g_strv_builder_end (hubs);
