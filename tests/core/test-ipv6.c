@@ -246,6 +246,360 @@ test_hub_login (Fixture       *f,
   g_assert_cmpstr (own[0], ==, "::1");
 }
 
+/* --- peers over IPv6 --------------------------------------------------------------------- */
+
+typedef struct
+{
+  gboolean  done;
+  GObject  *object;
+  GError   *error;
+} Result;
+
+static void
+on_peer (GObject      *source,
+         GAsyncResult *result,
+         gpointer      data)
+{
+  Result *r = data;
+
+  r->object = G_OBJECT (burrow_nat_connector_connect_finish (BURROW_NAT_CONNECTOR (source), result,
+                                                             NULL, &r->error));
+  r->done = TRUE;
+}
+
+static void
+on_list (GObject      *source,
+         GAsyncResult *result,
+         gpointer      data)
+{
+  Result *r = data;
+  GBytes *bytes = burrow_peer_connection_get_file_list_finish (BURROW_PEER_CONNECTION (source),
+                                                               result, &r->error);
+
+  if (bytes != NULL)
+    {
+      r->object = g_object_new (G_TYPE_OBJECT, NULL);
+      g_object_set_data_full (r->object, "bytes", bytes, (GDestroyNotify) g_bytes_unref);
+    }
+  r->done = TRUE;
+}
+
+/* A reaches B and downloads its file list, which must parse and name B; returns A's record. */
+static BurrowPunchAttempt *
+reach_and_fetch_list (Fixture          *f,
+                      BurrowHubSession *a_session,
+                      BurrowUser       *b_user)
+{
+  BurrowNatConnector *connector = burrow_client_get_connector (f->a);
+  GListModel *attempts = burrow_nat_connector_get_attempts (connector);
+  guint before = g_list_model_get_n_items (attempts);
+  Result peer = { 0, };
+  Result list = { 0, };
+  g_autoptr(BurrowFileTree) tree = NULL;
+  g_autoptr(GError) error = NULL;
+  BurrowFileListLimits limits = burrow_file_list_limits_default ();
+  g_autofree gchar *cid = NULL;
+  GBytes *bytes;
+
+  burrow_nat_connector_connect_async (connector, a_session, b_user, NULL, on_peer, &peer);
+  g_assert_true (burrow_test_wait_for_flag (&peer.done, DEADLINE_MS));
+  g_assert_no_error (peer.error);
+  g_assert_true (BURROW_IS_PEER_CONNECTION (peer.object));
+
+  burrow_peer_connection_get_file_list_async (BURROW_PEER_CONNECTION (peer.object), NULL, on_list, &list);
+  g_assert_true (burrow_test_wait_for_flag (&list.done, DEADLINE_MS));
+  g_assert_no_error (list.error);
+  bytes = g_object_get_data (list.object, "bytes");
+  tree = burrow_file_list_parse (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes), TRUE, &limits,
+                                 &cid, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (cid, ==, burrow_identity_get_cid (burrow_client_get_identity (f->b)));
+
+  burrow_peer_connection_close (BURROW_PEER_CONNECTION (peer.object));
+  g_object_unref (peer.object);
+  g_object_unref (list.object);
+
+  g_assert_cmpuint (g_list_model_get_n_items (attempts), ==, before + 1);
+  return g_list_model_get_item (attempts, before);
+}
+
+static gboolean
+has_step_text (BurrowPunchAttempt  *attempt,
+               BurrowPunchStepKind  kind,
+               const gchar         *text)
+{
+  for (guint i = 0; i < burrow_punch_attempt_get_n_steps (attempt); i++)
+    {
+      const BurrowPunchStep *step = burrow_punch_attempt_get_step (attempt, i);
+
+      if (step->kind == kind && (text == NULL || strstr (step->detail, text) != NULL))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static gboolean
+user_active_on_ipv6 (gpointer data)
+{
+  return burrow_user_is_active_on (data, G_SOCKET_FAMILY_IPV6);
+}
+
+/* Active ↔ passive over [::1], both directions: CTM with our I6 (the peer connects to our
+ * listener over IPv6), then RCM → CTM (we connect to the peer's I6). */
+static void
+test_direct_and_reverse (Fixture       *f,
+                         gconstpointer  data)
+{
+  BurrowHubSession *sa, *sb;
+  g_autoptr(BurrowPunchAttempt) direct = NULL;
+  g_autoptr(BurrowPunchAttempt) reverse = NULL;
+  g_autofree gchar *b_port = NULL;
+  BurrowUser *bob;
+
+  if (skipped (f))
+    return;
+
+  burrow_client_set_mode (f->a, BURROW_CONNECTION_MODE_ACTIVE);
+  burrow_client_set_mode (f->b, BURROW_CONNECTION_MODE_PASSIVE);
+  sa = burrow_test_join_hub (f->a, burrow_test_hub_get_uri (f->hub));
+  sb = burrow_test_join_hub (f->b, burrow_test_hub_get_uri (f->hub));
+  g_assert_true (user_active_on_ipv6 (wait_user (sb, "alice")));
+
+  /* A active: B connects to A's listener over IPv6 */
+  direct = reach_and_fetch_list (f, sa, wait_user (sa, "bob"));
+  g_assert_cmpint (burrow_punch_attempt_get_method (direct), ==, BURROW_PUNCH_METHOD_DIRECT);
+  g_assert_cmpint (burrow_punch_attempt_get_result (direct), ==, BURROW_PUNCH_RESULT_CONNECTED);
+  g_assert_true (g_str_has_prefix (burrow_punch_attempt_get_remote (direct), "[::1]:"));
+  {
+    g_autofree gchar *local = g_strdup_printf ("[::1]:%u",
+                                               burrow_nat_connector_get_port (burrow_client_get_connector (f->a)));
+    g_assert_cmpstr (burrow_punch_attempt_get_local (direct), ==, local);
+  }
+
+  /* B active, A passive: RCM, B's CTM, A connects to B's I6 */
+  burrow_client_set_mode (f->a, BURROW_CONNECTION_MODE_PASSIVE);
+  burrow_client_set_mode (f->b, BURROW_CONNECTION_MODE_ACTIVE);
+  bob = wait_user (sa, "bob");
+  g_assert_true (burrow_test_wait_until (user_active_on_ipv6, bob, DEADLINE_MS));
+  reverse = reach_and_fetch_list (f, sa, bob);
+  g_assert_cmpint (burrow_punch_attempt_get_method (reverse), ==, BURROW_PUNCH_METHOD_REVERSE);
+  g_assert_cmpint (burrow_punch_attempt_get_result (reverse), ==, BURROW_PUNCH_RESULT_CONNECTED);
+  b_port = g_strdup_printf ("[::1]:%u", burrow_nat_connector_get_port (burrow_client_get_connector (f->b)));
+  g_assert_cmpstr (burrow_punch_attempt_get_remote (reverse), ==, b_port);
+  g_assert_true (has_step_text (reverse, BURROW_PUNCH_STEP_TCP_ESTABLISHED, b_port));
+}
+
+/* Passive ↔ passive over [::1]: RCM → NAT → RNT with the I6 addresses, the starting side's
+ * first SYN with hop limit 2, and "[addr]:port" in the record. */
+static void
+test_nat_traversal (Fixture       *f,
+                    gconstpointer  data)
+{
+  BurrowHubSession *sa, *sb;
+  g_autoptr(BurrowPunchAttempt) attempt = NULL;
+  g_autofree gchar *json = NULL;
+  g_autofree gchar *local = NULL;
+  g_autofree gchar *remote = NULL;
+
+  if (skipped (f))
+    return;
+
+  burrow_client_set_mode (f->a, BURROW_CONNECTION_MODE_PASSIVE);
+  burrow_client_set_mode (f->b, BURROW_CONNECTION_MODE_PASSIVE);
+  sa = burrow_test_join_hub (f->a, burrow_test_hub_get_uri (f->hub));
+  sb = burrow_test_join_hub (f->b, burrow_test_hub_get_uri (f->hub));
+  g_assert_true (burrow_user_supports_nat_traversal (wait_user (sa, "bob")));
+
+  attempt = reach_and_fetch_list (f, sa, wait_user (sa, "bob"));
+  g_assert_cmpint (burrow_punch_attempt_get_method (attempt), ==, BURROW_PUNCH_METHOD_NAT_TRAVERSAL);
+  g_assert_cmpint (burrow_punch_attempt_get_result (attempt), ==, BURROW_PUNCH_RESULT_CONNECTED);
+  g_assert_true (has_step_text (attempt, BURROW_PUNCH_STEP_NAT_RECEIVED, NULL));
+  g_assert_true (has_step_text (attempt, BURROW_PUNCH_STEP_RNT_SENT, NULL));
+  g_assert_true (has_step_text (attempt, BURROW_PUNCH_STEP_CONNECT_TRY, "hop limit 2"));
+  local = g_strdup_printf ("[::1]:%u", burrow_hub_session_get_local_port (sa));
+  remote = g_strdup_printf ("[::1]:%u", burrow_hub_session_get_local_port (sb));
+  g_assert_cmpstr (burrow_punch_attempt_get_local (attempt), ==, local);
+  g_assert_cmpstr (burrow_punch_attempt_get_remote (attempt), ==, remote);
+
+  json = burrow_punch_attempt_to_json (attempt);
+  g_assert_nonnull (strstr (json, "\"method\":\"nat-traversal\""));
+  g_assert_nonnull (strstr (json, "\"remote\":\"[::1]:"));
+}
+
+/* On a dual-stack hub without HBRI, a passive user on IPv6 and one on IPv4 have no family in
+ * common: the attempt fails at once with no-common-family, and nothing goes to the hub. */
+static void
+test_no_common_family (Fixture       *f,
+                       gconstpointer  data)
+{
+  BurrowHubSession *sa;
+  g_autofree gchar *v4_uri = NULL;
+  g_autoptr(BurrowPunchAttempt) attempt = NULL;
+  g_autoptr(BurrowPunchAttempt) theirs = NULL;
+  g_autofree gchar *json = NULL;
+  BurrowNatConnector *connector;
+  BurrowUser *bob;
+  Result r = { 0, };
+
+  if (skipped (f))
+    return;
+
+  burrow_client_set_mode (f->a, BURROW_CONNECTION_MODE_PASSIVE);
+  burrow_client_set_mode (f->b, BURROW_CONNECTION_MODE_PASSIVE);
+  v4_uri = g_strdup_printf ("adc://127.0.0.1:%u", burrow_test_hub_get_port (f->hub));
+  sa = burrow_test_join_hub (f->a, burrow_test_hub_get_uri (f->hub));
+  burrow_test_join_hub (f->b, v4_uri);
+  bob = wait_user (sa, "bob");
+  g_assert_nonnull (burrow_user_get_ip4 (bob));
+  g_assert_null (burrow_user_get_ip6 (bob));
+  g_assert_true (burrow_user_supports_nat_traversal (bob));
+
+  connector = burrow_client_get_connector (f->a);
+  burrow_nat_connector_connect_async (connector, sa, bob, NULL, on_peer, &r);
+  g_assert_true (burrow_test_wait_for_flag (&r.done, DEADLINE_MS));
+  g_assert_error (r.error, BURROW_NAT_ERROR, BURROW_NAT_ERROR_NO_COMMON_FAMILY);
+  g_assert_null (r.object);
+  g_clear_error (&r.error);
+
+  attempt = g_list_model_get_item (burrow_nat_connector_get_attempts (connector), 0);
+  g_assert_nonnull (attempt);
+  g_assert_cmpint (burrow_punch_attempt_get_result (attempt), ==, BURROW_PUNCH_RESULT_FAILED);
+  g_assert_cmpint (burrow_punch_attempt_get_error_code (attempt), ==, BURROW_NAT_ERROR_NO_COMMON_FAMILY);
+  g_assert_false (has_step_text (attempt, BURROW_PUNCH_STEP_REQUEST_SENT, NULL));
+  json = burrow_punch_attempt_to_json (attempt);
+  g_assert_nonnull (strstr (json, "\"error\":\"no-common-family\""));
+  /* the peer got nothing to record */
+  theirs = g_list_model_get_item (burrow_nat_connector_get_attempts (burrow_client_get_connector (f->b)), 0);
+  g_assert_null (theirs);
+}
+
+/* --- Happy Eyeballs ---------------------------------------------------------------------- */
+
+typedef struct
+{
+  GSocket        *socket;
+  GSocketAddress *address;
+} Listening;
+
+/* A listener on the loopback of @family; with @blackhole its accept queue is full, so the
+ * kernel drops further SYNs silently, as a firewall that drops would. */
+static void
+listening_init (Listening     *l,
+                GSocketFamily  family,
+                gboolean       blackhole,
+                GSocket      **filler)
+{
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (family);
+  g_autoptr(GSocketAddress) any_port = g_inet_socket_address_new (loopback, 0);
+  g_autoptr(GError) error = NULL;
+
+  l->socket = g_socket_new (family, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_socket_bind (l->socket, any_port, TRUE, &error));
+  g_socket_set_listen_backlog (l->socket, 0);
+  g_assert_true (g_socket_listen (l->socket, &error));
+  l->address = g_socket_get_local_address (l->socket, &error);
+  g_assert_no_error (error);
+  if (blackhole)
+    {
+      /* a backlog of 0 holds one connection: fill it */
+      *filler = g_socket_new (family, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, &error);
+      g_assert_no_error (error);
+      g_assert_true (g_socket_connect (*filler, l->address, NULL, &error));
+    }
+}
+
+static void
+listening_clear (Listening *l)
+{
+  g_socket_close (l->socket, NULL);
+  g_clear_object (&l->socket);
+  g_clear_object (&l->address);
+}
+
+static void
+on_raced (GObject      *source,
+          GAsyncResult *result,
+          gpointer      data)
+{
+  Result *r = data;
+
+  r->object = G_OBJECT (burrow_happy_eyeballs_connect_finish (result, &r->error));
+  r->done = TRUE;
+}
+
+static GSocketFamily
+remote_family (GObject *connection)
+{
+  g_autoptr(GSocketAddress) remote =
+    g_socket_connection_get_remote_address (G_SOCKET_CONNECTION (connection), NULL);
+
+  return g_socket_address_get_family (remote);
+}
+
+/* IPv6 first; when its SYNs vanish, IPv4 250 ms later wins and the IPv6 connect is
+ * cancelled; when IPv6 answers, IPv4 is never tried. */
+static void
+test_happy_eyeballs (void)
+{
+  Listening v6 = { 0, }, v4 = { 0, }, v6_open = { 0, };
+  g_autoptr(GSocket) filler = NULL;
+  g_autoptr(GPtrArray) addresses = g_ptr_array_new ();
+  g_autoptr(GError) error = NULL;
+  Result r = { 0, };
+  gint64 start, elapsed_ms;
+
+  if (!have_ipv6_loopback ())
+    {
+      g_test_skip ("this machine has no IPv6 loopback address (::1)");
+      return;
+    }
+
+  listening_init (&v6, G_SOCKET_FAMILY_IPV6, TRUE, &filler);
+  listening_init (&v4, G_SOCKET_FAMILY_IPV4, FALSE, NULL);
+  g_ptr_array_add (addresses, v6.address);
+  g_ptr_array_add (addresses, v4.address);
+
+  start = g_get_monotonic_time ();
+  burrow_happy_eyeballs_connect_async (addresses, 10, NULL, on_raced, &r);
+  g_assert_true (burrow_test_wait_for_flag (&r.done, DEADLINE_MS));
+  elapsed_ms = (g_get_monotonic_time () - start) / 1000;
+  g_assert_no_error (r.error);
+  g_assert_cmpint (remote_family (r.object), ==, G_SOCKET_FAMILY_IPV4);
+  /* IPv4 started only after the delay, and did not wait for IPv6's 1 s SYN retransmission */
+  g_assert_cmpint (elapsed_ms, >=, BURROW_HAPPY_EYEBALLS_DELAY_MS);
+  g_assert_cmpint (elapsed_ms, <, 1000);
+  g_clear_object (&r.object);
+  /* the IPv4 listener holds the winner; the IPv6 connect was cancelled: its queue still has
+   * only the filler, and no callback runs late */
+  burrow_test_iterate_for (100);
+  r.done = FALSE;
+
+  /* an IPv6 address that answers wins, and IPv4 is never tried */
+  listening_init (&v6_open, G_SOCKET_FAMILY_IPV6, FALSE, NULL);
+  g_ptr_array_index (addresses, 0) = v6_open.address;
+  burrow_happy_eyeballs_connect_async (addresses, 10, NULL, on_raced, &r);
+  g_assert_true (burrow_test_wait_for_flag (&r.done, DEADLINE_MS));
+  g_assert_no_error (r.error);
+  g_assert_cmpint (remote_family (r.object), ==, G_SOCKET_FAMILY_IPV6);
+  g_clear_object (&r.object);
+  {
+    g_autoptr(GSocket) first = g_socket_accept (v4.socket, NULL, &error);
+    g_autoptr(GSocket) second = NULL;
+
+    g_assert_no_error (error);     /* the winner of the first race */
+    g_socket_set_blocking (v4.socket, FALSE);
+    burrow_test_iterate_for (BURROW_HAPPY_EYEBALLS_DELAY_MS * 2);
+    second = g_socket_accept (v4.socket, NULL, &error);
+    g_assert_error (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK);
+    g_assert_null (second);
+  }
+
+  listening_clear (&v6);
+  listening_clear (&v4);
+  listening_clear (&v6_open);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -253,7 +607,13 @@ main (int   argc,
   g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
 
   g_test_add_func ("/burrow/ipv6/inf-fields", test_inf_fields);
+  g_test_add_func ("/burrow/ipv6/happy-eyeballs", test_happy_eyeballs);
   g_test_add ("/burrow/ipv6/hub-login", Fixture, "::1", set_up, test_hub_login, tear_down);
+  g_test_add ("/burrow/ipv6/direct-and-reverse", Fixture, "::1", set_up, test_direct_and_reverse,
+              tear_down);
+  g_test_add ("/burrow/ipv6/nat-traversal", Fixture, "::1", set_up, test_nat_traversal, tear_down);
+  g_test_add ("/burrow/ipv6/no-common-family", Fixture, "::", set_up, test_no_common_family,
+              tear_down);
 
   return g_test_run ();
 }
