@@ -225,6 +225,14 @@ test_client_auto (Fixture       *f,
       g_test_skip ("uhub is not installed");
       return;
     }
+  /* a fresh profile is in automatic mode, and asks nothing of the router before it goes online */
+  g_assert_cmpint (burrow_client_get_mode (f->client), ==, BURROW_CONNECTION_MODE_AUTO);
+  g_assert_nonnull (burrow_client_get_connectivity (f->client));
+  g_assert_null (burrow_connectivity_get_decision (burrow_client_get_connectivity (f->client),
+                                                   G_SOCKET_FAMILY_IPV4));
+  g_assert_cmpint (burrow_port_mapper_get_state (burrow_connectivity_get_mapper (
+                     burrow_client_get_connectivity (f->client))), ==, BURROW_PORT_MAPPER_IDLE);
+
   for (BurrowMappingMethod m = BURROW_MAPPING_METHOD_PCP; m <= BURROW_MAPPING_METHOD_UPNP; m++)
     burrow_client_set_port_mapping_enabled (f->client, m, FALSE);
   burrow_client_set_mode (f->client, BURROW_CONNECTION_MODE_AUTO);
@@ -245,6 +253,7 @@ test_client_auto (Fixture       *f,
   bob = burrow_client_new (bob_dir, &error);
   g_assert_no_error (error);
   burrow_client_set_nick (bob, "bob");
+  burrow_client_set_mode (bob, BURROW_CONNECTION_MODE_PASSIVE);
   bob_session = burrow_test_join_hub (bob, burrow_test_hub_get_uri (f->hub));
 
   /* decided active (direct); bob sees her as active through the hub */

@@ -35,7 +35,7 @@ test_all_off (void)
   burrow_port_mapper_start (mapper);
   g_assert_cmpint (burrow_port_mapper_get_state (mapper), ==, BURROW_PORT_MAPPER_FAILED);
   g_assert_error ((GError *) burrow_port_mapper_get_error (mapper), BURROW_CONNECTIVITY_ERROR,
-                  BURROW_CONNECTIVITY_ERROR_NO_MAPPER);
+                  BURROW_CONNECTIVITY_ERROR_TURNED_OFF);
   g_assert_null (burrow_port_mapper_get_mapping (mapper, BURROW_PORTMAP_TCP));
 }
 

@@ -142,8 +142,10 @@ test_nat_traversal (void)
       return;
     }
 
-  /* alice is the app's engine (passive: the default), bob a second engine (passive too). */
+  /* alice is the app's engine, bob a second engine, both passive (chosen: the default,
+   * automatic, finds loopback reachable). */
   burrow_client_set_nick (my_client (), MY_NICK);
+  burrow_client_set_mode (my_client (), BURROW_CONNECTION_MODE_PASSIVE);
   g_action_group_activate_action (G_ACTION_GROUP (app), "connect",
                                   g_variant_new_string (burrow_test_hub_get_uri (hub)));
   g_assert_cmpuint (g_list_model_get_n_items (burrow_client_get_hubs (my_client ())), ==, 1);
@@ -155,6 +157,7 @@ test_nat_traversal (void)
   bob = burrow_client_new (bob_dir, &error);
   g_assert_no_error (error);
   burrow_client_set_nick (bob, "bob");
+  burrow_client_set_mode (bob, BURROW_CONNECTION_MODE_PASSIVE);
   burrow_test_join_hub (bob, burrow_test_hub_get_uri (hub));
   g_assert_true (burrow_user_supports_nat_traversal (wait_user ("bob")));
 

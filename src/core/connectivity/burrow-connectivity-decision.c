@@ -251,6 +251,10 @@ burrow_connectivity_decide (const BurrowConnectivityInputs *in,
     passive (d, BURROW_CONNECTIVITY_REASON_NO_MAPPER,
              g_strdup (_("no UPnP, NAT-PMP or PCP on this network")));
   else if (g_error_matches (in->mapping_error, BURROW_CONNECTIVITY_ERROR,
+                            BURROW_CONNECTIVITY_ERROR_TURNED_OFF))
+    passive (d, BURROW_CONNECTIVITY_REASON_MAPPING_OFF,
+             g_strdup (_("port mapping is turned off")));
+  else if (g_error_matches (in->mapping_error, BURROW_CONNECTIVITY_ERROR,
                             BURROW_CONNECTIVITY_ERROR_REFUSED))
     passive (d, BURROW_CONNECTIVITY_REASON_REFUSED,
              g_strdup (_("the router refused to open a port")));
@@ -287,6 +291,7 @@ burrow_connectivity_reason_to_string (BurrowConnectivityReason reason)
     case BURROW_CONNECTIVITY_REASON_UNREACHED: return "unreached";
     case BURROW_CONNECTIVITY_REASON_NO_ADDRESS: return "no-address";
     case BURROW_CONNECTIVITY_REASON_TRANSLATED: return "translated";
+    case BURROW_CONNECTIVITY_REASON_MAPPING_OFF: return "mapping-off";
     case BURROW_CONNECTIVITY_REASON_FAILED:
     default: return "failed";
     }

@@ -48,6 +48,7 @@ typedef enum
   BURROW_CONNECTIVITY_REASON_UNREACHED,    /* active, but three peers in a row never reached us */
   BURROW_CONNECTIVITY_REASON_NO_ADDRESS,   /* no global address of this family on any interface */
   BURROW_CONNECTIVITY_REASON_TRANSLATED,   /* IPv6: hubs see an address that is not one of ours */
+  BURROW_CONNECTIVITY_REASON_MAPPING_OFF,  /* every mapping protocol is switched off */
 } BurrowConnectivityReason;
 
 /* After this many connection requests in a row, to as many different peers, with no inbound

@@ -495,7 +495,7 @@ start_round (BurrowPortMapper *self)
   if (self->pending == 0)
     {
       self->error = g_error_new_literal (BURROW_CONNECTIVITY_ERROR,
-                                         BURROW_CONNECTIVITY_ERROR_NO_MAPPER,
+                                         BURROW_CONNECTIVITY_ERROR_TURNED_OFF,
                                          _("Port mapping is turned off"));
       decided (self, BURROW_PORT_MAPPER_FAILED);
       return;
