@@ -600,6 +600,97 @@ test_happy_eyeballs (void)
   listening_clear (&v6_open);
 }
 
+/* --- automatic mode, per family ---------------------------------------------------------- */
+
+static gboolean
+user_is_active (gpointer data)
+{
+  return burrow_user_is_active (data);
+}
+
+typedef struct
+{
+  BurrowClient  *client;
+  GSocketFamily  family;
+} Confirmed;
+
+static gboolean
+family_confirmed (gpointer data)
+{
+  Confirmed *c = data;
+  BurrowConnectivity *engine = burrow_client_get_connectivity (c->client);
+  const BurrowConnectivityDecision *d = engine ? burrow_connectivity_get_decision (engine, c->family)
+                                               : NULL;
+
+  return d != NULL && d->confirmed;
+}
+
+/* Automatic mode with IPv6 decided active and IPv4 passive: the hub we reach over IPv6 hears
+ * TCP6, the one over IPv4 hears NAT0, and a peer that comes in over IPv6 confirms the IPv6
+ * decision only. No packet goes to a router (BURROW_PORT_MAPPING=off in the test setup). */
+static void
+test_auto_per_family (Fixture       *f,
+                      gconstpointer  data)
+{
+  g_autoptr(BurrowTestHub) hub4 = NULL;
+  g_autoptr(GPtrArray) locals = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BurrowPeerConnection) peer = NULL;
+  g_autoptr(BurrowPunchAttempt) attempt = NULL;
+  BurrowConnectivity *engine;
+  BurrowHubSession *b6, *b4;
+  BurrowUser *alice6, *alice4;
+  const BurrowConnectivityDecision *d4, *d6;
+  Confirmed confirmed6 = { f->a, G_SOCKET_FAMILY_IPV6 };
+  Result r = { 0, };
+
+  if (skipped (f))
+    return;
+  g_assert_cmpstr (g_getenv ("BURROW_PORT_MAPPING"), ==, "off");
+  hub4 = burrow_test_hub_start (NULL, &error);
+  g_assert_no_error (error);
+
+  /* alice has a public IPv6 address (documentation ranges count as public) and ::1, which the
+   * IPv6 hub sees (direct, active); the IPv4 hub sees 127.0.0.1, none of hers (passive) */
+  burrow_client_set_mode (f->a, BURROW_CONNECTION_MODE_AUTO);
+  engine = burrow_client_get_connectivity (f->a);
+  g_assert_nonnull (engine);
+  g_ptr_array_add (locals, g_inet_address_new_from_string ("2001:db8::5"));
+  g_ptr_array_add (locals, g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV6));
+  burrow_connectivity_set_local_addresses (engine, locals);
+  burrow_client_set_mode (f->b, BURROW_CONNECTION_MODE_PASSIVE);
+
+  burrow_test_join_hub (f->a, burrow_test_hub_get_uri (f->hub));
+  burrow_test_join_hub (f->a, burrow_test_hub_get_uri (hub4));
+  b6 = burrow_test_join_hub (f->b, burrow_test_hub_get_uri (f->hub));
+  b4 = burrow_test_join_hub (f->b, burrow_test_hub_get_uri (hub4));
+
+  alice6 = wait_user (b6, "alice");
+  g_assert_true (burrow_test_wait_until (user_is_active, alice6, DEADLINE_MS));
+  g_assert_true (burrow_user_is_active_on (alice6, G_SOCKET_FAMILY_IPV6));
+  d6 = burrow_connectivity_get_decision (engine, G_SOCKET_FAMILY_IPV6);
+  d4 = burrow_connectivity_get_decision (engine, G_SOCKET_FAMILY_IPV4);
+  g_assert_cmpint (d6->mode, ==, BURROW_CONNECTIVITY_ACTIVE);
+  g_assert_cmpint (d4->mode, ==, BURROW_CONNECTIVITY_PASSIVE);
+  alice4 = wait_user (b4, "alice");
+  g_assert_false (burrow_user_is_active (alice4));
+  g_assert_true (burrow_user_supports_nat_traversal (alice4));
+
+  /* bob comes in over IPv6 after alice's CTM: that confirms IPv6, not IPv4 */
+  burrow_nat_connector_connect_async (burrow_client_get_connector (f->b), b6, alice6, NULL, on_peer, &r);
+  g_assert_true (burrow_test_wait_for_flag (&r.done, DEADLINE_MS));
+  g_assert_no_error (r.error);
+  peer = BURROW_PEER_CONNECTION (r.object);
+  attempt = g_list_model_get_item (burrow_nat_connector_get_attempts (burrow_client_get_connector (f->b)), 0);
+  g_assert_cmpint (burrow_punch_attempt_get_method (attempt), ==, BURROW_PUNCH_METHOD_REVERSE);
+  g_assert_true (burrow_test_wait_until (family_confirmed, &confirmed6, DEADLINE_MS));
+  g_assert_false (burrow_connectivity_get_decision (engine, G_SOCKET_FAMILY_IPV4)->confirmed);
+  burrow_peer_connection_close (peer);
+
+  /* back to manual before hub4 goes */
+  burrow_client_set_mode (f->a, BURROW_CONNECTION_MODE_PASSIVE);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -612,6 +703,8 @@ main (int   argc,
   g_test_add ("/burrow/ipv6/direct-and-reverse", Fixture, "::1", set_up, test_direct_and_reverse,
               tear_down);
   g_test_add ("/burrow/ipv6/nat-traversal", Fixture, "::1", set_up, test_nat_traversal, tear_down);
+  g_test_add ("/burrow/ipv6/auto-per-family", Fixture, "::1", set_up, test_auto_per_family,
+              tear_down);
   g_test_add ("/burrow/ipv6/no-common-family", Fixture, "::", set_up, test_no_common_family,
               tear_down);
 

@@ -9,6 +9,8 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include "burrow-hub-session-private.h"
 
 #include "burrow-hub-list.h"
@@ -31,7 +33,8 @@ struct _BurrowHubList
 
   gchar                *nick;
   gchar                *description;
-  BurrowConnectionMode  mode;
+  BurrowConnectionMode  mode;          /* hubs we reach over IPv4 (and before we know) */
+  BurrowConnectionMode  mode6;         /* hubs we reach over IPv6 */
   guint16               port;
   guint64               share_size;
   guint64               shared_files;
@@ -228,6 +231,7 @@ burrow_hub_list_init (BurrowHubList *self)
 {
   self->sessions = g_ptr_array_new_with_free_func (g_object_unref);
   self->mode = BURROW_CONNECTION_MODE_PASSIVE;
+  self->mode6 = BURROW_CONNECTION_MODE_PASSIVE;
   self->own_addresses = g_strdup ("");
 }
 
@@ -247,6 +251,27 @@ burrow_hub_list_new (BurrowIdentity *identity,
   g_set_object (&self->identity, identity);
   g_set_object (&self->database, database);
   return self;
+}
+
+/* The mode of @session's address family: a hub publishes our address of the family we reach it
+ * over, so what it announces for us is that family's mode. */
+static void
+apply_mode (BurrowHubList    *self,
+            BurrowHubSession *session)
+{
+  const gchar *local = burrow_hub_session_get_local_address (session);
+  gboolean v6 = local != NULL && strchr (local, ':') != NULL;
+
+  burrow_hub_session_set_mode (session, v6 ? self->mode6 : self->mode);
+}
+
+/* The connection's local address is known (before the login INF goes out). */
+static void
+on_session_local_port (BurrowHubSession *session,
+                       GParamSpec       *pspec,
+                       BurrowHubList    *self)
+{
+  apply_mode (self, session);
 }
 
 /**
@@ -269,7 +294,7 @@ burrow_hub_list_add_session (BurrowHubList    *self,
   if (self->nick != NULL)
     burrow_hub_session_set_nick (session, self->nick);
   burrow_hub_session_set_description (session, self->description);
-  burrow_hub_session_set_mode (session, self->mode);
+  apply_mode (self, session);
   burrow_hub_session_set_port (session, self->port);
   burrow_hub_session_set_share_info (session, self->share_size, self->shared_files, self->slots,
                                      self->free_slots);
@@ -280,6 +305,7 @@ burrow_hub_list_add_session (BurrowHubList    *self,
    * once logged in (our own INF arrives before the state is normal) */
   g_signal_connect_object (session, "notify::state", G_CALLBACK (on_session_state), self, 0);
   g_signal_connect_object (session, "user-updated", G_CALLBACK (on_user_updated), self, 0);
+  g_signal_connect_object (session, "notify::local-port", G_CALLBACK (on_session_local_port), self, 0);
   g_ptr_array_add (self->sessions, g_object_ref (session));
   g_list_model_items_changed (G_LIST_MODEL (self), self->sessions->len - 1, 0, 1);
 }
@@ -488,15 +514,32 @@ burrow_hub_list_set_description (BurrowHubList *self,
     burrow_hub_session_set_description (session, description);
 }
 
+/* The same mode for hubs over either family (a manual mode). */
 void
 burrow_hub_list_set_mode (BurrowHubList        *self,
                           BurrowConnectionMode  mode)
 {
+  burrow_hub_list_set_modes (self, mode, mode);
+}
+
+/**
+ * burrow_hub_list_set_modes:
+ * @mode4: the mode for hubs we are connected to over IPv4, and those not connected yet
+ * @mode6: the mode for hubs we are connected to over IPv6
+ *
+ * Automatic mode decides each family apart: a hub hears the mode of the family it knows us by.
+ */
+void
+burrow_hub_list_set_modes (BurrowHubList        *self,
+                           BurrowConnectionMode  mode4,
+                           BurrowConnectionMode  mode6)
+{
   g_return_if_fail (BURROW_IS_HUB_LIST (self));
 
-  self->mode = mode;
+  self->mode = mode4;
+  self->mode6 = mode6;
   FOR_EACH_SESSION (self, session)
-    burrow_hub_session_set_mode (session, mode);
+    apply_mode (self, session);
 }
 
 BurrowConnectionMode

@@ -586,6 +586,27 @@ port_to_announce (BurrowNatConnector *self)
   return self->advertised_port != 0 ? self->advertised_port : burrow_listener_get_port (self->listener);
 }
 
+static GSocketFamily hub_family (BurrowHubSession *session);
+
+/* Whether we act as an active user towards the users of @session: automatic mode decides each
+ * address family apart, and the hub list gives each session its family's mode. */
+static gboolean
+is_active_on (BurrowNatConnector *self,
+              BurrowHubSession   *session)
+{
+  return is_active (self) && burrow_hub_session_get_mode (session) == BURROW_CONNECTION_MODE_ACTIVE;
+}
+
+/* The port for a request on @session: a mapping is IPv4's, an IPv6 peer reaches our own port. */
+static guint16
+port_to_announce_on (BurrowNatConnector *self,
+                     BurrowHubSession   *session)
+{
+  if (hub_family (session) == G_SOCKET_FAMILY_IPV6)
+    return burrow_listener_get_port (self->listener);
+  return port_to_announce (self);
+}
+
 /* @nmdc: whether the request came from an NMDC hub (NMDC, NMDCS), else ADC's */
 static gboolean
 protocol_supported_on (BurrowNatConnector *self,
@@ -1421,7 +1442,7 @@ on_nmdc_request (BurrowNatConnector         *self,
 {
   BurrowUser *user = request->user;
   const gchar *protocol = request->protocol;
-  gboolean active = is_active (self);
+  gboolean active = is_active_on (self, session);
   const gchar *ip = burrow_user_get_ip4 (user);
   Expect *e;
 
@@ -1562,7 +1583,7 @@ on_nmdc_request (BurrowNatConnector         *self,
   e->state = EXPECT_INCOMING;
   expect_arm_timeout (e, BURROW_NAT_REQUEST_TIMEOUT_MS);
   {
-    guint16 our_port = port_to_announce (self);
+    guint16 our_port = port_to_announce_on (self, session);
     g_autoptr(GError) error = NULL;
 
     if (send_request (e, BURROW_CONNECT_KIND_CONNECT, our_port, &error))
@@ -1580,7 +1601,7 @@ on_connect_request (BurrowHubList              *hubs,
 {
   BurrowUser *user = request->user;
   const gchar *protocol = request->protocol;
-  gboolean active = is_active (self);
+  gboolean active = is_active_on (self, session);
   Expect *e;
 
   if (burrow_user_is_nmdc (user))
@@ -1628,7 +1649,7 @@ on_connect_request (BurrowHubList              *hubs,
   /* REVERSE (RCM) */
   if (active)
     {
-      guint16 our_port = port_to_announce (self);
+      guint16 our_port = port_to_announce_on (self, session);
 
       e = expect_new (self, session, user, request->token, protocol, BURROW_PUNCH_ROLE_RESPONDER,
                       BURROW_PUNCH_METHOD_INCOMING);
@@ -1713,7 +1734,7 @@ burrow_nat_connector_connect_async (BurrowNatConnector  *self,
 {
   g_autoptr(GTask) task = NULL;
   g_autofree gchar *token = new_token ();
-  gboolean active = is_active (self);
+  gboolean active = is_active_on (self, session);
   const gchar *protocol;
   g_autoptr(GError) error = NULL;
   BurrowConnectKind kind = BURROW_CONNECT_KIND_REVERSE;
@@ -1749,7 +1770,7 @@ burrow_nat_connector_connect_async (BurrowNatConnector  *self,
                       BURROW_PUNCH_METHOD_DIRECT);
       e->state = EXPECT_INCOMING;
       kind = BURROW_CONNECT_KIND_CONNECT;
-      port = port_to_announce (self);
+      port = port_to_announce_on (self, session);
     }
   else if (burrow_user_is_nmdc (user) ? burrow_user_is_active (user)
                                         : burrow_user_is_active_on (user, G_SOCKET_FAMILY_IPV4) ||
