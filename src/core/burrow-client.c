@@ -436,6 +436,8 @@ connectivity_changed (BurrowClient *self)
   burrow_hub_list_set_port (self->hubs, burrow_nat_connector_get_advertised_port (self->connector));
   burrow_search_router_set_udp_socket (self->search_router,
                                        burrow_nat_connector_get_udp_socket (self->connector));
+  burrow_search_router_set_udp6_socket (self->search_router,
+                                        burrow_nat_connector_get_udp6_socket (self->connector));
 }
 
 /* --- automatic mode ---------------------------------------------------------------------- */

@@ -691,6 +691,85 @@ test_auto_per_family (Fixture       *f,
   burrow_client_set_mode (f->a, BURROW_CONNECTION_MODE_PASSIVE);
 }
 
+/* --- search results over UDP6 ------------------------------------------------------------ */
+
+typedef struct
+{
+  gchar   *udp_host;
+  guint16  udp_port;
+  gboolean seen;
+} SeenSearch;
+
+static void
+on_search_request (BurrowHubList           *hubs,
+                   BurrowHubSession        *session,
+                   BurrowUser              *user,
+                   const BurrowSearchQuery *query,
+                   SeenSearch              *seen)
+{
+  g_free (seen->udp_host);
+  seen->udp_host = g_strdup (query->udp_host);
+  seen->udp_port = query->udp_port;
+  seen->seen = TRUE;
+}
+
+static gboolean
+has_a_result (gpointer data)
+{
+  return g_list_model_get_n_items (burrow_search_get_results (data)) > 0;
+}
+
+/* An active searcher on an IPv6 hub (UDP6, I6, U6) gets the results by UDP over IPv6: the
+ * sharer reads the reply address from the hub's INF, and the result reaches the searcher's
+ * IPv6 UDP socket. */
+static void
+test_search_udp6 (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_autofree gchar *root = NULL;
+  g_autofree gchar *file = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BurrowSearch) search = NULL;
+  g_autoptr(BurrowSearchResult) result = NULL;
+  BurrowShare *share;
+  SeenSearch seen = { 0, };
+
+  if (skipped (f))
+    return;
+
+  root = g_build_filename (f->dir, "shared", NULL);
+  file = g_build_filename (root, "ipv6.testfile.bin", NULL);
+  g_assert_cmpint (g_mkdir_with_parents (root, 0700), ==, 0);
+  g_assert_true (g_file_set_contents (file, "over IPv6 by UDP", -1, &error));
+  share = burrow_client_get_share (f->a);
+  g_assert_true (burrow_share_add_root (share, root, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (burrow_test_wait_share (share, 1, DEADLINE_MS));
+
+  burrow_client_set_mode (f->a, BURROW_CONNECTION_MODE_PASSIVE);
+  burrow_client_set_mode (f->b, BURROW_CONNECTION_MODE_ACTIVE);
+  g_signal_connect (burrow_client_get_hubs (f->a), "search-request", G_CALLBACK (on_search_request),
+                    &seen);
+  burrow_test_join_hub (f->a, burrow_test_hub_get_uri (f->hub));
+  burrow_test_join_hub (f->b, burrow_test_hub_get_uri (f->hub));
+  g_assert_nonnull (burrow_nat_connector_get_udp6_socket (burrow_client_get_connector (f->b)));
+
+  search = burrow_client_new_search (f->b, "testfile", NULL);
+  g_assert_true (burrow_search_start (search, &error));
+  g_assert_no_error (error);
+  g_assert_true (burrow_test_wait_for_flag (&seen.seen, DEADLINE_MS));
+  /* the sharer answers by UDP to bob's I6 and U6 (the hub path would need no address) */
+  g_assert_cmpstr (seen.udp_host, ==, "::1");
+  g_assert_cmpuint (seen.udp_port, ==, burrow_nat_connector_get_port (burrow_client_get_connector (f->b)));
+  g_assert_true (burrow_test_wait_until (has_a_result, search, DEADLINE_MS));
+  result = g_list_model_get_item (burrow_search_get_results (search), 0);
+  g_assert_cmpstr (burrow_search_result_get_name (result), ==, "ipv6.testfile.bin");
+  g_assert_cmpstr (burrow_search_result_get_nick (result), ==, "alice");
+
+  g_signal_handlers_disconnect_by_data (burrow_client_get_hubs (f->a), &seen);
+  g_free (seen.udp_host);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -705,6 +784,7 @@ main (int   argc,
   g_test_add ("/burrow/ipv6/nat-traversal", Fixture, "::1", set_up, test_nat_traversal, tear_down);
   g_test_add ("/burrow/ipv6/auto-per-family", Fixture, "::1", set_up, test_auto_per_family,
               tear_down);
+  g_test_add ("/burrow/ipv6/search-udp6", Fixture, "::1", set_up, test_search_udp6, tear_down);
   g_test_add ("/burrow/ipv6/no-common-family", Fixture, "::", set_up, test_no_common_family,
               tear_down);
 

@@ -1027,23 +1027,35 @@ handle_connect_request (BurrowAdcHubSession *self,
   _burrow_hub_session_emit_connect_request (BURROW_HUB_SESSION (self), request);
 }
 
-/* Active searchers (UDP4 with a unicast I4 as the hub relays it) get results by UDP. */
+/* Active searchers (UDP4 with a unicast I4, or UDP6 with a unicast I6, as the hub relays them)
+ * get results by UDP; IPv4 first when both are there. */
 static void
 set_udp_reply_address (BurrowUser        *user,
                        BurrowSearchQuery *query)
 {
-  const gchar *ip4 = burrow_user_get_ip4 (user);
-  g_autoptr(GInetAddress) address = NULL;
+  static const struct { const gchar *feature; GSocketFamily family; } families[] = {
+    { "UDP4", G_SOCKET_FAMILY_IPV4 },
+    { "UDP6", G_SOCKET_FAMILY_IPV6 },
+  };
 
-  if (!burrow_user_has_feature (user, "UDP4") || ip4 == NULL || burrow_user_get_udp4_port (user) == 0)
-    return;
-  address = g_inet_address_new_from_string (ip4);
-  if (address == NULL || g_inet_address_get_family (address) != G_SOCKET_FAMILY_IPV4
-      || g_inet_address_get_is_any (address) || g_inet_address_get_is_multicast (address)
-      || g_str_equal (ip4, "255.255.255.255"))
-    return;
-  query->udp_host = g_strdup (ip4);
-  query->udp_port = (guint16) burrow_user_get_udp4_port (user);
+  for (guint i = 0; i < G_N_ELEMENTS (families); i++)
+    {
+      gboolean v6 = families[i].family == G_SOCKET_FAMILY_IPV6;
+      const gchar *ip = burrow_user_get_address (user, families[i].family);
+      guint port = v6 ? burrow_user_get_udp6_port (user) : burrow_user_get_udp4_port (user);
+      g_autoptr(GInetAddress) address = NULL;
+
+      if (!burrow_user_has_feature (user, families[i].feature) || ip == NULL || port == 0)
+        continue;
+      address = g_inet_address_new_from_string (ip);
+      if (address == NULL || g_inet_address_get_family (address) != families[i].family
+          || g_inet_address_get_is_any (address) || g_inet_address_get_is_multicast (address)
+          || g_str_equal (ip, "255.255.255.255"))
+        continue;
+      query->udp_host = g_strdup (ip);
+      query->udp_port = (guint16) port;
+      return;
+    }
 }
 
 static void

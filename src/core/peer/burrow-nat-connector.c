@@ -2159,6 +2159,22 @@ burrow_nat_connector_get_udp_socket (BurrowNatConnector *self)
 }
 
 /**
+ * burrow_nat_connector_get_udp6_socket:
+ *
+ * Returns: (transfer none) (nullable): the IPv6 UDP socket on our port in active mode, %NULL
+ *   when passive or without IPv6
+ */
+GSocket *
+burrow_nat_connector_get_udp6_socket (BurrowNatConnector *self)
+{
+  g_return_val_if_fail (BURROW_IS_NAT_CONNECTOR (self), NULL);
+
+  if (self->listener == NULL || !burrow_listener_is_running (self->listener))
+    return NULL;
+  return burrow_listener_get_udp6_socket (self->listener);
+}
+
+/**
  * burrow_nat_connector_set_source_func:
  *
  * What connections the peers asked for serve (uploads), and their slots.
