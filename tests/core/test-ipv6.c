@@ -770,6 +770,104 @@ test_search_udp6 (Fixture       *f,
   g_free (seen.udp_host);
 }
 
+/* --- a hub name with addresses of both families ------------------------------------------ */
+
+/* A resolver that knows one name, "dual.invalid", with ::1 listed before 127.0.0.1. */
+typedef GResolver DualResolver;
+typedef GResolverClass DualResolverClass;
+
+static GType dual_resolver_get_type (void);
+G_DEFINE_TYPE (DualResolver, dual_resolver, G_TYPE_RESOLVER)
+
+static GList *
+dual_addresses (const gchar  *hostname,
+                GError      **error)
+{
+  GList *list = NULL;
+
+  if (g_strcmp0 (hostname, "dual.invalid") != 0)
+    {
+      g_set_error (error, G_RESOLVER_ERROR, G_RESOLVER_ERROR_NOT_FOUND, "no such name: %s", hostname);
+      return NULL;
+    }
+  list = g_list_append (list, g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV6));
+  list = g_list_append (list, g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4));
+  return list;
+}
+
+static GList *
+dual_lookup_by_name (GResolver     *resolver,
+                     const gchar   *hostname,
+                     GCancellable  *cancellable,
+                     GError       **error)
+{
+  return dual_addresses (hostname, error);
+}
+
+static void
+dual_lookup_by_name_async (GResolver           *resolver,
+                           const gchar         *hostname,
+                           GCancellable        *cancellable,
+                           GAsyncReadyCallback  callback,
+                           gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (resolver, cancellable, callback, user_data);
+  GError *error = NULL;
+  GList *list = dual_addresses (hostname, &error);
+
+  if (list == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, list, (GDestroyNotify) g_resolver_free_addresses);
+}
+
+static GList *
+dual_lookup_by_name_finish (GResolver     *resolver,
+                            GAsyncResult  *result,
+                            GError       **error)
+{
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+static void
+dual_resolver_class_init (DualResolverClass *klass)
+{
+  klass->lookup_by_name = dual_lookup_by_name;
+  klass->lookup_by_name_async = dual_lookup_by_name_async;
+  klass->lookup_by_name_finish = dual_lookup_by_name_finish;
+}
+
+static void
+dual_resolver_init (DualResolver *self)
+{
+}
+
+/* A hub name with both families, on a hub without HBRI: we connect over IPv4 (the hub would
+ * publish only one family for us, and IPv4 is what most users and NAT traversal have). */
+static void
+test_hub_name_prefers_ipv4 (Fixture       *f,
+                            gconstpointer  data)
+{
+  g_autoptr(GResolver) saved = g_resolver_get_default ();
+  g_autoptr(GResolver) dual = g_object_new (dual_resolver_get_type (), NULL);
+  g_autofree gchar *uri = NULL;
+  BurrowHubSession *session;
+  BurrowUser *me;
+
+  if (skipped (f))
+    return;
+
+  g_resolver_set_default (dual);
+  uri = g_strdup_printf ("adc://dual.invalid:%u", burrow_test_hub_get_port (f->hub));
+  session = burrow_test_join_hub (f->a, uri);
+  g_resolver_set_default (saved);
+
+  g_assert_cmpstr (burrow_hub_session_get_local_address (session), ==, "127.0.0.1");
+  me = burrow_hub_session_get_me (session);
+  g_assert_cmpstr (burrow_user_get_ip4 (me), ==, "127.0.0.1");
+  g_assert_null (burrow_user_get_ip6 (me));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -785,6 +883,8 @@ main (int   argc,
   g_test_add ("/burrow/ipv6/auto-per-family", Fixture, "::1", set_up, test_auto_per_family,
               tear_down);
   g_test_add ("/burrow/ipv6/search-udp6", Fixture, "::1", set_up, test_search_udp6, tear_down);
+  g_test_add ("/burrow/ipv6/hub-name-prefers-ipv4", Fixture, "::", set_up, test_hub_name_prefers_ipv4,
+              tear_down);
   g_test_add ("/burrow/ipv6/no-common-family", Fixture, "::", set_up, test_no_common_family,
               tear_down);
 
