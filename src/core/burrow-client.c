@@ -433,7 +433,11 @@ burrow_client_get_connector (BurrowClient *self)
 static void
 connectivity_changed (BurrowClient *self)
 {
-  burrow_hub_list_set_port (self->hubs, burrow_nat_connector_get_advertised_port (self->connector));
+  guint16 port = burrow_nat_connector_get_advertised_port (self->connector);
+
+  /* a mapping's external port is IPv4's: over IPv6 peers reach our own */
+  burrow_hub_list_set_ports (self->hubs, port,
+                             port != 0 ? burrow_nat_connector_get_port (self->connector) : 0);
   burrow_search_router_set_udp_socket (self->search_router,
                                        burrow_nat_connector_get_udp_socket (self->connector));
   burrow_search_router_set_udp6_socket (self->search_router,

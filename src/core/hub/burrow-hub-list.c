@@ -35,7 +35,8 @@ struct _BurrowHubList
   gchar                *description;
   BurrowConnectionMode  mode;          /* hubs we reach over IPv4 (and before we know) */
   BurrowConnectionMode  mode6;         /* hubs we reach over IPv6 */
-  guint16               port;
+  guint16               port;          /* what we announce to hubs over IPv4 (a mapping's) */
+  guint16               port6;         /* … over IPv6 (our own: there is no NAT) */
   guint64               share_size;
   guint64               shared_files;
   guint                 slots;
@@ -253,8 +254,8 @@ burrow_hub_list_new (BurrowIdentity *identity,
   return self;
 }
 
-/* The mode of @session's address family: a hub publishes our address of the family we reach it
- * over, so what it announces for us is that family's mode. */
+/* The mode and port of @session's address family: a hub publishes our address of the family we
+ * reach it over, so what it announces for us is that family's. */
 static void
 apply_mode (BurrowHubList    *self,
             BurrowHubSession *session)
@@ -263,6 +264,7 @@ apply_mode (BurrowHubList    *self,
   gboolean v6 = local != NULL && strchr (local, ':') != NULL;
 
   burrow_hub_session_set_mode (session, v6 ? self->mode6 : self->mode);
+  burrow_hub_session_set_port (session, v6 ? self->port6 : self->port);
 }
 
 /* The connection's local address is known (before the login INF goes out). */
@@ -295,7 +297,6 @@ burrow_hub_list_add_session (BurrowHubList    *self,
     burrow_hub_session_set_nick (session, self->nick);
   burrow_hub_session_set_description (session, self->description);
   apply_mode (self, session);
-  burrow_hub_session_set_port (session, self->port);
   burrow_hub_session_set_share_info (session, self->share_size, self->shared_files, self->slots,
                                      self->free_slots);
   g_signal_connect_object (session, "connect-request", G_CALLBACK (on_connect_request), self, 0);
@@ -550,15 +551,22 @@ burrow_hub_list_get_mode (BurrowHubList *self)
   return self->mode;
 }
 
+/**
+ * burrow_hub_list_set_ports:
+ * @port4: the port to announce to hubs over IPv4 (a mapping's external port), 0 for none
+ * @port6: the port to announce to hubs over IPv6, 0 for none
+ */
 void
-burrow_hub_list_set_port (BurrowHubList *self,
-                          guint16        port)
+burrow_hub_list_set_ports (BurrowHubList *self,
+                           guint16        port4,
+                           guint16        port6)
 {
   g_return_if_fail (BURROW_IS_HUB_LIST (self));
 
-  self->port = port;
+  self->port = port4;
+  self->port6 = port6;
   FOR_EACH_SESSION (self, session)
-    burrow_hub_session_set_port (session, port);
+    apply_mode (self, session);
 }
 
 void

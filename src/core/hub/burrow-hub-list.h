@@ -48,8 +48,9 @@ void              burrow_hub_list_set_modes        (BurrowHubList        *self,
                                                     BurrowConnectionMode  mode4,
                                                     BurrowConnectionMode  mode6);
 BurrowConnectionMode burrow_hub_list_get_mode      (BurrowHubList        *self);
-void              burrow_hub_list_set_port         (BurrowHubList        *self,
-                                                    guint16               port);
+void              burrow_hub_list_set_ports        (BurrowHubList        *self,
+                                                    guint16               port4,
+                                                    guint16               port6);
 void              burrow_hub_list_set_share_info   (BurrowHubList        *self,
                                                     guint64               share_size,
                                                     guint64               shared_files,
