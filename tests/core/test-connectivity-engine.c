@@ -14,6 +14,7 @@
 
 #include "burrow-core.h"
 #include "burrow-test-hub.h"
+#include "burrow-test-nmdc-hub.h"
 #include "burrow-test-util.h"
 
 #define DEADLINE_MS 20000
@@ -279,6 +280,69 @@ test_client_auto (Fixture       *f,
   g_assert_null (burrow_client_get_connectivity (f->client));
 }
 
+static gboolean
+ipv4_decided (gpointer data)
+{
+  const BurrowConnectivityDecision *d =
+    burrow_connectivity_get_decision (burrow_client_get_connectivity (data), G_SOCKET_FAMILY_IPV4);
+
+  return d != NULL && d->reason != BURROW_CONNECTIVITY_REASON_PENDING;
+}
+
+/* On NMDC the hub-observed address is our own `$UserIP`, which PtokaX sends (to UserIP2
+ * clients) and Verlihub by default does not: automatic mode decides on the first, and waits,
+ * passive, on the second. */
+static void
+test_nmdc_user_ip (void)
+{
+  const gchar *profiles[] = { "ptokax", "verlihub" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (profiles); i++)
+    {
+      BurrowTestNmdcHubOptions opts = { .profile = profiles[i] };
+      g_autoptr(GError) error = NULL;
+      g_autofree gchar *dir = g_dir_make_tmp ("burrow-connectivity-XXXXXX", &error);
+      g_autoptr(BurrowClient) client = NULL;
+      BurrowTestNmdcHub *hub = burrow_test_nmdc_hub_start (&opts, &error);
+      const BurrowConnectivityDecision *d;
+
+      if (hub == NULL && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
+        {
+          g_test_skip (error->message);
+          burrow_test_remove_tree (dir);
+          return;
+        }
+      g_assert_no_error (error);
+      client = burrow_client_new (dir, &error);
+      g_assert_no_error (error);
+      burrow_client_set_nick (client, "alice");
+      g_assert_cmpint (burrow_client_get_mode (client), ==, BURROW_CONNECTION_MODE_AUTO);
+      burrow_test_join_hub (client, burrow_test_nmdc_hub_get_uri (hub));
+      g_test_message ("%s", profiles[i]);
+      if (g_str_equal (profiles[i], "ptokax"))
+        {
+          g_assert_true (burrow_test_wait_until (ipv4_decided, client, DEADLINE_MS));
+          d = burrow_connectivity_get_decision (burrow_client_get_connectivity (client),
+                                                G_SOCKET_FAMILY_IPV4);
+          g_assert_cmpint (d->mode, ==, BURROW_CONNECTIVITY_ACTIVE);
+          g_assert_cmpint (d->reason, ==, BURROW_CONNECTIVITY_REASON_DIRECT);
+          g_assert_true (burrow_nat_connector_is_active (burrow_client_get_connector (client)));
+        }
+      else
+        {
+          /* the login is over (we are on the hub) and no address came */
+          burrow_test_iterate_for (300);
+          d = burrow_connectivity_get_decision (burrow_client_get_connectivity (client),
+                                                G_SOCKET_FAMILY_IPV4);
+          g_assert_cmpint (d->mode, ==, BURROW_CONNECTIVITY_PASSIVE);
+          g_assert_cmpint (d->reason, ==, BURROW_CONNECTIVITY_REASON_PENDING);
+        }
+      g_clear_object (&client);
+      burrow_test_nmdc_hub_free (hub);
+      burrow_test_remove_tree (dir);
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -289,6 +353,7 @@ main (int   argc,
               test_direct, fixture_tear_down);
   g_test_add ("/burrow/connectivity/engine/no-mapper", Fixture, "10.0.0.5", fixture_set_up,
               test_no_mapper, fixture_tear_down);
+  g_test_add_func ("/burrow/connectivity/engine/nmdc-user-ip", test_nmdc_user_ip);
   g_test_add ("/burrow/connectivity/engine/client-auto", Fixture, "127.0.0.1", fixture_set_up,
               test_client_auto, fixture_tear_down);
 

@@ -45,6 +45,9 @@ fixture_set_up (Fixture       *f,
   g_assert_no_error (error);
   burrow_client_set_nick (f->alice, "alice");
   burrow_client_set_nick (f->bob, "bob");
+  /* passive unless a test says otherwise: automatic mode would turn active on $UserIP */
+  burrow_client_set_mode (f->alice, BURROW_CONNECTION_MODE_PASSIVE);
+  burrow_client_set_mode (f->bob, BURROW_CONNECTION_MODE_PASSIVE);
 }
 
 static void

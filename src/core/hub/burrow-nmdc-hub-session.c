@@ -522,8 +522,13 @@ handle_user_ip (BurrowNmdcHubSession *self,
           self->own_ip = g_strdup (ip);
         }
       user = lookup_nick (self, nick);
-      if (user != NULL && g_inet_address_get_family (address) == G_SOCKET_FAMILY_IPV4)
-        burrow_user_set_ip4 (user, ip);
+      if (user != NULL && g_inet_address_get_family (address) == G_SOCKET_FAMILY_IPV4 &&
+          g_strcmp0 (burrow_user_get_ip4 (user), ip) != 0)
+        {
+          burrow_user_set_ip4 (user, ip);
+          /* for our own: automatic mode learns what the hub sees */
+          _burrow_hub_session_user_updated (BURROW_HUB_SESSION (self), user);
+        }
     }
 }
 
