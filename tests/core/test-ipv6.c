@@ -868,6 +868,83 @@ test_hub_name_prefers_ipv4 (Fixture       *f,
   g_assert_null (burrow_user_get_ip6 (me));
 }
 
+/* --- the punch over IPv6 ----------------------------------------------------------------- */
+
+typedef struct
+{
+  gboolean  done;
+  GError   *error;
+  gint64    done_at;
+} PunchResult;
+
+static void
+on_punch_done (BurrowPunch  *punch,
+               GSocket      *socket,
+               const GError *error,
+               gpointer      data)
+{
+  PunchResult *r = data;
+
+  g_assert_null (socket);
+  r->error = g_error_copy (error);
+  r->done_at = g_get_monotonic_time ();
+  r->done = TRUE;
+}
+
+/* A peer whose firewall drops everything over IPv6: the first SYN goes out with hop limit 2,
+ * and when the window ends the diagnosis is a timeout, never a symmetric NAT (IPv6 has no NAT). */
+static void
+test_punch_dropped (void)
+{
+  g_autoptr(BurrowPunchListeners) listeners = burrow_punch_listeners_new ();
+  g_autoptr(BurrowPunchAttempt) attempt = NULL;
+  g_autoptr(GInetAddress) loopback = NULL;
+  g_autoptr(GSocket) filler = NULL;
+  g_autoptr(GSocket) probe = NULL;
+  g_autoptr(GSocketAddress) any_port = NULL;
+  g_autoptr(GSocketAddress) bound = NULL;
+  g_autoptr(GError) error = NULL;
+  Listening peer = { 0, };
+  PunchResult r = { 0, };
+  BurrowPunch *punch;
+  const guint window_ms = 1000;
+  gint64 started;
+  guint16 local_port;
+
+  if (!have_ipv6_loopback ())
+    {
+      g_test_skip ("this machine has no IPv6 loopback address (::1)");
+      return;
+    }
+  listening_init (&peer, G_SOCKET_FAMILY_IPV6, TRUE, &filler);
+
+  /* a free port on ::1 for our side */
+  loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV6);
+  any_port = g_inet_socket_address_new (loopback, 0);
+  probe = g_socket_new (G_SOCKET_FAMILY_IPV6, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_socket_bind (probe, any_port, FALSE, &error));
+  bound = g_socket_get_local_address (probe, &error);
+  g_assert_no_error (error);
+  local_port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+  g_socket_close (probe, NULL);
+
+  attempt = burrow_punch_attempt_new (BURROW_PUNCH_METHOD_NAT_TRAVERSAL, BURROW_PUNCH_ROLE_INITIATOR,
+                                      "adc://[::1]:1511", "bob", NULL, "token", "ADC/1.0");
+  punch = burrow_punch_new (listeners, loopback, local_port, loopback, "bob", attempt, on_punch_done, &r);
+  started = g_get_monotonic_time ();
+  burrow_punch_start (punch, g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (peer.address)),
+                      BURROW_PUNCH_IPV6_HOP_LIMIT, window_ms);
+  g_assert_true (burrow_test_wait_for_flag (&r.done, DEADLINE_MS));
+  g_assert_error (r.error, BURROW_NAT_ERROR, BURROW_NAT_ERROR_TIMED_OUT);
+  g_assert_cmpint (r.done_at - started, >=, (gint64) window_ms * G_TIME_SPAN_MILLISECOND);
+  g_assert_true (has_step_text (attempt, BURROW_PUNCH_STEP_CONNECT_TRY, "SYN sent with hop limit 2"));
+
+  burrow_punch_free (punch);
+  g_clear_error (&r.error);
+  listening_clear (&peer);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -876,6 +953,7 @@ main (int   argc,
 
   g_test_add_func ("/burrow/ipv6/inf-fields", test_inf_fields);
   g_test_add_func ("/burrow/ipv6/happy-eyeballs", test_happy_eyeballs);
+  g_test_add_func ("/burrow/ipv6/punch-dropped", test_punch_dropped);
   g_test_add ("/burrow/ipv6/hub-login", Fixture, "::1", set_up, test_hub_login, tear_down);
   g_test_add ("/burrow/ipv6/direct-and-reverse", Fixture, "::1", set_up, test_direct_and_reverse,
               tear_down);
