@@ -277,6 +277,17 @@ peer_address (BurrowHubSession *session,
   return ip != NULL ? ip : burrow_user_get_address (user, other_family (family));
 }
 
+/* Whether an active peer can be reached: NMDC by its mode; ADC on a family whose feature and
+ * address it has (TCP4 and I4, or TCP6 and I6). */
+static gboolean
+peer_takes_connections (BurrowUser *user)
+{
+  if (burrow_user_is_nmdc (user))
+    return burrow_user_is_active (user);
+  return burrow_user_is_active_on (user, G_SOCKET_FAMILY_IPV4) ||
+         burrow_user_is_active_on (user, G_SOCKET_FAMILY_IPV6);
+}
+
 /* "ip:port", "[ip]:port" for IPv6 */
 static gchar *
 endpoint_string (const gchar *ip,
@@ -585,8 +596,6 @@ port_to_announce (BurrowNatConnector *self)
 {
   return self->advertised_port != 0 ? self->advertised_port : burrow_listener_get_port (self->listener);
 }
-
-static GSocketFamily hub_family (BurrowHubSession *session);
 
 /* Whether we act as an active user towards the users of @session: automatic mode decides each
  * address family apart, and the hub list gives each session its family's mode. */
@@ -1664,8 +1673,8 @@ on_connect_request (BurrowHubList              *hubs,
            peer_address (session, user) != NULL)
     {
       /* recorded, never answered */
-      g_autoptr(BurrowPunchAttempt) attempt =
-        fail_no_common_family (self, session, user, request->token, protocol, BURROW_PUNCH_ROLE_RESPONDER);
+      g_object_unref (fail_no_common_family (self, session, user, request->token, protocol,
+                                             BURROW_PUNCH_ROLE_RESPONDER));
     }
   else if (burrow_user_supports_nat_traversal (user) && peer_address (session, user) != NULL)
     {
@@ -1734,7 +1743,7 @@ burrow_nat_connector_connect_async (BurrowNatConnector  *self,
 {
   g_autoptr(GTask) task = NULL;
   g_autofree gchar *token = new_token ();
-  gboolean active = is_active_on (self, session);
+  gboolean active;
   const gchar *protocol;
   g_autoptr(GError) error = NULL;
   BurrowConnectKind kind = BURROW_CONNECT_KIND_REVERSE;
@@ -1745,6 +1754,7 @@ burrow_nat_connector_connect_async (BurrowNatConnector  *self,
   g_return_if_fail (BURROW_IS_HUB_SESSION (session));
   g_return_if_fail (BURROW_IS_USER (user));
 
+  active = is_active_on (self, session);
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, burrow_nat_connector_connect_async);
   protocol = choose_protocol (self, user);
@@ -1772,9 +1782,7 @@ burrow_nat_connector_connect_async (BurrowNatConnector  *self,
       kind = BURROW_CONNECT_KIND_CONNECT;
       port = port_to_announce_on (self, session);
     }
-  else if (burrow_user_is_nmdc (user) ? burrow_user_is_active (user)
-                                        : burrow_user_is_active_on (user, G_SOCKET_FAMILY_IPV4) ||
-                                          burrow_user_is_active_on (user, G_SOCKET_FAMILY_IPV6))
+  else if (peer_takes_connections (user))
     {
       e = expect_new (self, session, user, token, protocol, BURROW_PUNCH_ROLE_INITIATOR,
                       BURROW_PUNCH_METHOD_REVERSE);
