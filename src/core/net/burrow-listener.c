@@ -276,11 +276,3 @@ burrow_listener_get_udp6_socket (BurrowListener *self)
   g_return_val_if_fail (BURROW_IS_LISTENER (self), NULL);
   return self->udp6;
 }
-
-/* Whether the listener takes IPv6 connections too. */
-gboolean
-burrow_listener_has_ipv6 (BurrowListener *self)
-{
-  g_return_val_if_fail (BURROW_IS_LISTENER (self), FALSE);
-  return self->udp6 != NULL;
-}

@@ -33,6 +33,5 @@ guint16         burrow_listener_get_port   (BurrowListener  *self);
 gboolean        burrow_listener_is_running (BurrowListener  *self);
 GSocket        *burrow_listener_get_udp_socket (BurrowListener *self);
 GSocket        *burrow_listener_get_udp6_socket (BurrowListener *self);
-gboolean        burrow_listener_has_ipv6   (BurrowListener  *self);
 
 G_END_DECLS
