@@ -945,6 +945,137 @@ test_punch_dropped (void)
   listening_clear (&peer);
 }
 
+/* --- HBRI -------------------------------------------------------------------------------- */
+
+typedef struct
+{
+  GSocket *listening;
+  GSocket *accepted;
+  GString *received;
+  gboolean closed;
+} Validator;
+
+/* accepts (non-blocking) and reads until a whole line is there */
+static gboolean
+validator_has_line (gpointer data)
+{
+  Validator *v = data;
+  gchar buf[512];
+  gssize n;
+
+  if (v->accepted == NULL)
+    {
+      v->accepted = g_socket_accept (v->listening, NULL, NULL);
+      if (v->accepted == NULL)
+        return FALSE;
+      g_socket_set_blocking (v->accepted, FALSE);
+    }
+  n = g_socket_receive (v->accepted, buf, sizeof buf, NULL, NULL);
+  if (n > 0)
+    g_string_append_len (v->received, buf, n);
+  return strchr (v->received->str, '\n') != NULL;
+}
+
+static gboolean
+validator_closed (gpointer data)
+{
+  Validator *v = data;
+  gchar buf[64];
+  g_autoptr(GError) error = NULL;
+  gssize n = g_socket_receive (v->accepted, buf, sizeof buf, NULL, &error);
+
+  return n == 0 || (n < 0 && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK));
+}
+
+static gboolean
+received_line_with (BurrowTestFakeHub *hub,
+                    const gchar       *prefix,
+                    const gchar       *part)
+{
+  GPtrArray *lines = burrow_test_fake_hub_get_received (hub);
+
+  for (guint i = 0; i < lines->len; i++)
+    if (g_str_has_prefix (g_ptr_array_index (lines, i), prefix) &&
+        strstr (g_ptr_array_index (lines, i), part) != NULL)
+      return TRUE;
+  return FALSE;
+}
+
+/* A hub with HBRI (AirDC++'s hybrid connectivity): we offer it in HSUP, our INF carries both
+ * families, and its ITCP sends us to its IPv6 address with a token; we connect there, send HTCP
+ * with the IPv6 fields and the token, read ISTA 000 and close. An ITCP for the family we are
+ * already connected by is ignored. */
+static void
+test_hbri (void)
+{
+  g_autoptr(BurrowTestFakeHub) hub = NULL;
+  g_autoptr(BurrowClient) client = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GInetAddress) loopback6 = NULL;
+  g_autoptr(GSocketAddress) any6 = NULL;
+  g_autoptr(GSocketAddress) bound = NULL;
+  g_autofree gchar *dir = NULL;
+  g_autofree gchar *uri = NULL;
+  g_autofree gchar *itcp = NULL;
+  Validator v = { 0, };
+
+  if (!have_ipv6_loopback ())
+    {
+      g_test_skip ("this machine has no IPv6 loopback address (::1)");
+      return;
+    }
+  loopback6 = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV6);
+  any6 = g_inet_socket_address_new (loopback6, 0);
+  v.listening = g_socket_new (G_SOCKET_FAMILY_IPV6, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_socket_bind (v.listening, any6, TRUE, &error));
+  g_assert_true (g_socket_listen (v.listening, &error));
+  g_socket_set_blocking (v.listening, FALSE);
+  bound = g_socket_get_local_address (v.listening, &error);
+  g_assert_no_error (error);
+  v.received = g_string_new (NULL);
+
+  hub = burrow_test_fake_hub_new (&error);
+  g_assert_no_error (error);
+  burrow_test_fake_hub_on_line (hub, "HSUP", "ISUP ADBASE ADTIGR ADHBRI\nISID AAAB\nIINF CT32 NIfake\n");
+  /* the same family first (ignored), then the other one */
+  itcp = g_strdup_printf ("ITCP I4127.0.0.1 P4%u TOsamefamily\nITCP I6::1 P6%u TOhbritoken\n",
+                          burrow_test_fake_hub_get_port (hub),
+                          g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound)));
+  burrow_test_fake_hub_on_line_echo (hub, "BINF", itcp);
+
+  dir = g_dir_make_tmp ("burrow-hbri-XXXXXX", NULL);
+  client = burrow_test_new_client (dir, "alice", FALSE);
+  uri = burrow_test_fake_hub_dup_uri (hub);
+  burrow_test_join_hub (client, uri);
+
+  g_assert_true (received_line_with (hub, "HSUP", "ADHBRI"));
+  g_assert_true (received_line_with (hub, "BINF", " I40.0.0.0"));
+  g_assert_true (received_line_with (hub, "BINF", " I6::"));
+  g_assert_true (received_line_with (hub, "BINF", " SUNAT0"));
+
+  g_assert_true (burrow_test_wait_until (validator_has_line, &v, DEADLINE_MS));
+  g_assert_true (g_str_has_prefix (v.received->str, "HTCP "));
+  g_assert_nonnull (strstr (v.received->str, " I6::"));
+  g_assert_nonnull (strstr (v.received->str, " SUNAT0"));
+  g_assert_nonnull (strstr (v.received->str, " TOhbritoken"));
+  g_assert_null (strstr (v.received->str, "samefamily"));
+  g_assert_cmpint (g_socket_send (v.accepted, "ISTA 000\n", 9, NULL, &error), ==, 9);
+  g_assert_no_error (error);
+  g_assert_true (burrow_test_wait_until (validator_closed, &v, DEADLINE_MS));
+  /* the hub connection counts one client only: the IPv4 ITCP did not connect to it again */
+  g_assert_cmpuint (burrow_test_fake_hub_get_n_connections (hub), ==, 1);
+
+  burrow_client_disconnect_all (client);
+  g_clear_object (&client);
+  g_socket_close (v.accepted, NULL);
+  g_clear_object (&v.accepted);
+  g_socket_close (v.listening, NULL);
+  g_clear_object (&v.listening);
+  g_string_free (v.received, TRUE);
+  burrow_test_remove_tree (dir);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -954,6 +1085,7 @@ main (int   argc,
   g_test_add_func ("/burrow/ipv6/inf-fields", test_inf_fields);
   g_test_add_func ("/burrow/ipv6/happy-eyeballs", test_happy_eyeballs);
   g_test_add_func ("/burrow/ipv6/punch-dropped", test_punch_dropped);
+  g_test_add_func ("/burrow/ipv6/hbri", test_hbri);
   g_test_add ("/burrow/ipv6/hub-login", Fixture, "::1", set_up, test_hub_login, tear_down);
   g_test_add ("/burrow/ipv6/direct-and-reverse", Fixture, "::1", set_up, test_direct_and_reverse,
               tear_down);
