@@ -304,6 +304,7 @@ struct _BurrowTestHub
   gboolean     tls_required;     /* plain clients are refused or redirected */
   guint16      port;
   gboolean     port_fixed;
+  gboolean     ipv6;             /* bound to an IPv6 address ("::1" or "::") */
   gchar       *uri;
   gchar       *keyprint;
   gchar       *op_password;
@@ -333,17 +334,18 @@ hub_exit_cb (GObject      *source,
 }
 
 static guint16
-pick_free_port (GError **error)
+pick_free_port (GSocketFamily   family,
+                GError        **error)
 {
   g_autoptr(GSocket) socket = NULL;
   g_autoptr(GInetAddress) loopback = NULL;
   g_autoptr(GSocketAddress) address = NULL;
   g_autoptr(GSocketAddress) bound = NULL;
 
-  socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, error);
+  socket = g_socket_new (family, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, error);
   if (socket == NULL)
     return 0;
-  loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  loopback = g_inet_address_new_loopback (family);
   address = g_inet_socket_address_new (loopback, 0);
   if (!g_socket_bind (socket, address, TRUE, error))
     return 0;
@@ -355,17 +357,18 @@ pick_free_port (GError **error)
 }
 
 static gboolean
-port_accepts (guint16 port)
+port_accepts (GSocketFamily family,
+              guint16       port)
 {
   g_autoptr(GSocket) socket = NULL;
   g_autoptr(GInetAddress) loopback = NULL;
   g_autoptr(GSocketAddress) address = NULL;
   gboolean ok;
 
-  socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL);
+  socket = g_socket_new (family, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL);
   if (socket == NULL)
     return FALSE;
-  loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  loopback = g_inet_address_new_loopback (family);
   address = g_inet_socket_address_new (loopback, port);
   /* A loopback connect is answered at once (accepted or refused). */
   ok = g_socket_connect (socket, address, NULL, NULL);
@@ -460,7 +463,8 @@ hub_spawn (BurrowTestHub *hub,
         break;
       log = read_log_from (hub, offset);
       /* uhub logs "listening on" only once it is bound (a bind failure never logs it). */
-      if (strstr (log, "listening on") != NULL && port_accepts (hub->port)
+      if (strstr (log, "listening on") != NULL
+          && port_accepts (hub->ipv6 ? G_SOCKET_FAMILY_IPV6 : G_SOCKET_FAMILY_IPV4, hub->port)
           && !hub->watch->exited)
         return TRUE;
       iterate_for (PROBE_INTERVAL_MS);
@@ -502,7 +506,8 @@ hub_launch (BurrowTestHub *hub,
 
       if (!hub->port_fixed || hub->port == 0)
         {
-          hub->port = pick_free_port (error);
+          hub->port = pick_free_port (hub->ipv6 ? G_SOCKET_FAMILY_IPV6 : G_SOCKET_FAMILY_IPV4,
+                                      error);
           if (hub->port == 0)
             return FALSE;
         }
@@ -517,7 +522,8 @@ hub_launch (BurrowTestHub *hub,
     }
 
   g_free (hub->uri);
-  hub->uri = g_strdup_printf ("%s://127.0.0.1:%u", hub->tls_uri ? "adcs" : "adc", hub->port);
+  hub->uri = g_strdup_printf ("%s://%s:%u", hub->tls_uri ? "adcs" : "adc",
+                              hub->ipv6 ? "[::1]" : "127.0.0.1", hub->port);
 
   return TRUE;
 }
@@ -623,7 +629,8 @@ hub_write_files (BurrowTestHub              *hub,
       || !g_file_set_contents (hub->plugins_path, plugins, -1, error))
     return FALSE;
 
-  g_string_append (conf, "server_bind_addr=127.0.0.1\n");
+  g_string_append_printf (conf, "server_bind_addr=%s\n",
+                          opts->bind_address != NULL ? opts->bind_address : "127.0.0.1");
   g_string_append_printf (conf, "hub_name=%s\n",
                           opts->hub_name != NULL ? opts->hub_name : "burrow-test-hub");
   g_string_append_printf (conf, "hub_description=%s\n",
@@ -691,6 +698,7 @@ burrow_test_hub_start (const BurrowTestHubOptions *opts,
   hub->port = opts->port;
   hub->port_fixed = opts->port != 0;
   hub->tls_uri = opts->tls;
+  hub->ipv6 = opts->bind_address != NULL && strchr (opts->bind_address, ':') != NULL;
   hub->tls_required = opts->tls_require || opts->redirect_to != NULL;
   hub->tls_enabled = opts->tls || hub->tls_required;
 

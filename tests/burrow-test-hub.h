@@ -88,6 +88,9 @@ typedef struct
   /* Additions to the lead's list: */
   const gchar * const *operators;             /* NULL-terminated "nick:password" (op) */
   const gchar * const *banned_nicks;          /* NULL-terminated nicks (ban_nick) */
+  /* server_bind_addr: NULL "127.0.0.1"; "::1" (URIs become adc://[::1]:PORT) or "::", which
+   * uhub 0.4.1 serves dual-stack on one socket (URIs name [::1]; 127.0.0.1 reaches it too). */
+  const gchar         *bind_address;
 } BurrowTestHubOptions;
 
 typedef struct _BurrowTestHub BurrowTestHub;

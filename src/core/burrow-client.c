@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <glib/gi18n-lib.h>
 #include <glib/gstdio.h>
+#include <string.h>
 #include <sys/stat.h>
 
 #include "burrow-util-enums.h"
@@ -432,9 +433,15 @@ burrow_client_get_connector (BurrowClient *self)
 static void
 connectivity_changed (BurrowClient *self)
 {
-  burrow_hub_list_set_port (self->hubs, burrow_nat_connector_get_advertised_port (self->connector));
+  guint16 port = burrow_nat_connector_get_advertised_port (self->connector);
+
+  /* a mapping's external port is IPv4's: over IPv6 peers reach our own */
+  burrow_hub_list_set_ports (self->hubs, port,
+                             port != 0 ? burrow_nat_connector_get_port (self->connector) : 0);
   burrow_search_router_set_udp_socket (self->search_router,
                                        burrow_nat_connector_get_udp_socket (self->connector));
+  burrow_search_router_set_udp6_socket (self->search_router,
+                                        burrow_nat_connector_get_udp6_socket (self->connector));
 }
 
 /* --- automatic mode ---------------------------------------------------------------------- */
@@ -445,26 +452,58 @@ static const gchar * const mapping_settings[] = {
   [BURROW_MAPPING_METHOD_UPNP] = "port-mapping-upnp-off",
 };
 
-/* The decision changed: act on it, announce it on every hub. */
+/* The decision changed: act on it, announce it on every hub. Each family is decided apart:
+ * hubs we reach over IPv6 follow the IPv6 decision, the others the IPv4 one. */
 static void
 apply_decision (BurrowClient *self)
 {
   const BurrowConnectivityDecision *d = burrow_connectivity_get_decision (self->connectivity,
                                                                           G_SOCKET_FAMILY_IPV4);
+  const BurrowConnectivityDecision *d6 = burrow_connectivity_get_decision (self->connectivity,
+                                                                           G_SOCKET_FAMILY_IPV6);
   gboolean active = d != NULL && d->mode == BURROW_CONNECTIVITY_ACTIVE;
+  gboolean active6 = d6 != NULL && d6->mode == BURROW_CONNECTIVITY_ACTIVE;
   BurrowPortMapper *mapper = burrow_connectivity_get_mapper (self->connectivity);
 
-  burrow_nat_connector_set_advertised (self->connector, active, active ? d->external_port : 0);
-  burrow_hub_list_set_mode (self->hubs, active ? BURROW_CONNECTION_MODE_ACTIVE
-                                               : BURROW_CONNECTION_MODE_PASSIVE);
+  /* the listener takes connections when either family is active; the port a mapping gives
+   * is IPv4's */
+  burrow_nat_connector_set_advertised (self->connector, active || active6,
+                                       active ? d->external_port : 0);
+  burrow_hub_list_set_modes (self->hubs,
+                             active ? BURROW_CONNECTION_MODE_ACTIVE : BURROW_CONNECTION_MODE_PASSIVE,
+                             active6 ? BURROW_CONNECTION_MODE_ACTIVE : BURROW_CONNECTION_MODE_PASSIVE);
   connectivity_changed (self);
   if (mapper != NULL && burrow_port_mapper_get_description_url (mapper) != NULL)
     burrow_database_set_setting (self->database, "upnp-description-url",
                                  burrow_port_mapper_get_description_url (mapper), NULL);
 }
 
+/* The family of an attempt's connection: its remote end ("[addr]:port" for IPv6), else that of
+ * our connection to its hub (the family the hub told the peer our address in). */
+static GSocketFamily
+attempt_family (BurrowClient       *self,
+                BurrowPunchAttempt *attempt)
+{
+  const gchar *remote = burrow_punch_attempt_get_remote (attempt);
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->hubs));
+
+  if (remote != NULL)
+    return remote[0] == '[' ? G_SOCKET_FAMILY_IPV6 : G_SOCKET_FAMILY_IPV4;
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(BurrowHubSession) session = g_list_model_get_item (G_LIST_MODEL (self->hubs), i);
+      const gchar *local = burrow_hub_session_get_local_address (session);
+
+      if (g_strcmp0 (burrow_hub_session_get_uri (session), burrow_punch_attempt_get_hub (attempt)) == 0)
+        return local != NULL && strchr (local, ':') != NULL ? G_SOCKET_FAMILY_IPV6
+                                                            : G_SOCKET_FAMILY_IPV4;
+    }
+  return G_SOCKET_FAMILY_IPV4;
+}
+
 /* A finished attempt shows whether peers reach our port: one that connected to us after our
- * own request confirms the mode; one that never came counts toward demotion. */
+ * own request confirms the mode; one that never came counts toward demotion. Either counts
+ * for the family of the connection. */
 static void
 on_attempt_finished (BurrowNatConnector *connector,
                      BurrowPunchAttempt *attempt,
@@ -482,14 +521,14 @@ on_attempt_finished (BurrowNatConnector *connector,
   if (!sent_our_port)
     return;
   if (burrow_punch_attempt_get_result (attempt) == BURROW_PUNCH_RESULT_CONNECTED)
-    burrow_connectivity_note_reached (self->connectivity, G_SOCKET_FAMILY_IPV4);
+    burrow_connectivity_note_reached (self->connectivity, attempt_family (self, attempt));
   else if (burrow_punch_attempt_get_result (attempt) == BURROW_PUNCH_RESULT_FAILED &&
            burrow_punch_attempt_get_error_code (attempt) == BURROW_NAT_ERROR_TIMED_OUT)
     {
       g_autofree gchar *peer = g_strdup_printf ("%s %s", burrow_punch_attempt_get_hub (attempt),
                                                 burrow_punch_attempt_get_peer_nick (attempt));
 
-      burrow_connectivity_note_unreached (self->connectivity, G_SOCKET_FAMILY_IPV4, peer);
+      burrow_connectivity_note_unreached (self->connectivity, attempt_family (self, attempt), peer);
     }
 }
 

@@ -75,6 +75,8 @@ struct _BurrowAdcHubSession
   guint              over_long_timer_id;  /* reports the rest of the count */
   guint              sup_lines;           /* ISUP lines before ISID */
   gboolean           too_many_users_reported;
+  gboolean           hbri_running;        /* a validation connection is open */
+  guint              hbri_count;          /* validations started on this connection */
 };
 
 G_DEFINE_FINAL_TYPE (BurrowAdcHubSession, burrow_adc_hub_session, BURROW_TYPE_HUB_SESSION)
@@ -146,6 +148,8 @@ stop_connection (BurrowAdcHubSession *self,
   self->sid = 0;
   self->sup_lines = 0;
   self->too_many_users_reported = FALSE;
+  self->hbri_running = FALSE;
+  self->hbri_count = 0;
 }
 
 static void
@@ -344,7 +348,21 @@ add_field (GPtrArray   *fields,
   g_ptr_array_add (fields, g_strdup (value ? value : ""));
 }
 
-/* Our INF as name/value pairs, in the order DC++ sends them. */
+static gboolean has_hub_feature (BurrowAdcHubSession *self,
+                                 const gchar         *feature);
+
+/* The family of our connection to the hub: the hub publishes our address of that family only
+ * (I4 or I6), so our INF speaks of that family. */
+static gboolean
+hub_is_ipv6 (BurrowHubSession *session)
+{
+  const gchar *local = burrow_hub_session_get_local_address (session);
+
+  return local != NULL && strchr (local, ':') != NULL;
+}
+
+/* Our INF as name/value pairs, in the order DC++ sends them. The address is `0.0.0.0` or `::`:
+ * the hub fills in the one it sees. */
 static GPtrArray *
 build_inf_fields (BurrowAdcHubSession *self)
 {
@@ -353,6 +371,9 @@ build_inf_fields (BurrowAdcHubSession *self)
   GPtrArray *fields = g_ptr_array_new_with_free_func (g_free);
   gboolean active = burrow_hub_session_get_mode (session) == BURROW_CONNECTION_MODE_ACTIVE;
   gboolean tls = identity != NULL && burrow_identity_get_keyprint (identity) != NULL;
+  gboolean v6 = hub_is_ipv6 (session);
+  /* a hub with HBRI validates the other family by a second connection, and publishes both */
+  gboolean both = has_hub_feature (self, "HBRI");
   g_autoptr(GString) su = g_string_new (NULL);
 
   add_field (fields, "ID", burrow_identity_get_cid (identity));
@@ -379,10 +400,15 @@ build_inf_fields (BurrowAdcHubSession *self)
   add_field (fields, "HO", "0");
   add_field (fields, "AP", "Burrow");
   add_field (fields, "VE", PACKAGE_VERSION);
-  add_field (fields, "I4", "0.0.0.0");
+  if (!v6 || both)
+    add_field (fields, "I4", "0.0.0.0");
+  if (v6 || both)
+    add_field (fields, "I6", "::");
 
-  if (active)
-    g_string_append (su, "TCP4,UDP4");
+  if (active && both)
+    g_string_append (su, "TCP4,UDP4,TCP6,UDP6");
+  else if (active)
+    g_string_append (su, v6 ? "TCP6,UDP6" : "TCP4,UDP4");
   else
     g_string_append (su, "NAT0");
   if (tls)
@@ -391,7 +417,11 @@ build_inf_fields (BurrowAdcHubSession *self)
   if (active && burrow_hub_session_get_port (session) != 0)
     {
       g_autofree gchar *port = g_strdup_printf ("%u", burrow_hub_session_get_port (session));
-      add_field (fields, "U4", port);
+
+      if (!v6 || both)
+        add_field (fields, "U4", port);
+      if (v6 || both)
+        add_field (fields, "U6", port);
     }
   if (tls)
     add_field (fields, "KP", burrow_identity_get_keyprint (identity));
@@ -417,7 +447,8 @@ send_inf (BurrowAdcHubSession *self)
       if (!login)
         {
           /* identity and address are fixed for the session */
-          if (g_str_equal (name, "ID") || g_str_equal (name, "PD") || g_str_equal (name, "I4"))
+          if (g_str_equal (name, "ID") || g_str_equal (name, "PD") || g_str_equal (name, "I4") ||
+              g_str_equal (name, "I6"))
             continue;
           if (g_strcmp0 (g_hash_table_lookup (self->sent_inf, name), value) == 0)
             continue;
@@ -821,6 +852,221 @@ apply_hub_sup (BurrowAdcHubSession *self,
   return TRUE;
 }
 
+/* --- HBRI: the other address family, validated by a second connection -------------------- */
+
+/* AirDC++'s hybrid connectivity (CONNECTIVITY.md §3.1): a hub with HBRI in its SUP answers our
+ * INF, which carries both families, with `ITCP I6<addr> P6<port> TO<token>` (or I4/P4): where
+ * it listens over the family we are not connected by. We connect there within
+ * BURROW_ADC_HBRI_TIMEOUT_MS (TLS on a TLS hub, with the same certificate), send `HTCP` with
+ * that family's fields and the token, and read the hub's answer, `ISTA 000` when it took the
+ * address; then the connection is closed. One validation at a time, a few per connection. */
+
+#define BURROW_ADC_CMD_TCP BURROW_ADC_CMD ('T', 'C', 'P')
+
+typedef struct
+{
+  BurrowAdcHubSession *session;    /* a reference */
+  GCancellable        *outer;       /* the hub connection's: its end ends the validation */
+  gulong               outer_id;
+  GCancellable        *cancellable; /* the validation's own (its timeout) */
+  gchar               *line;        /* HTCP, with its newline */
+  gchar               *keyprint;    /* the hub's, on a TLS hub */
+  GIOStream           *stream;
+  GDataInputStream    *in;
+  guint                timeout_id;
+} Hbri;
+
+static void
+hbri_end (Hbri        *h,
+          const gchar *outcome)
+{
+  g_debug ("HBRI validation: %s", outcome);
+  if (h->session->cancellable == h->outer)  /* still the connection it was made for */
+    h->session->hbri_running = FALSE;
+  g_cancellable_disconnect (h->outer, h->outer_id);
+  g_clear_object (&h->outer);
+  g_clear_handle_id (&h->timeout_id, g_source_remove);
+  if (h->stream != NULL)
+    g_io_stream_close_async (h->stream, G_PRIORITY_DEFAULT, NULL, NULL, NULL);
+  g_clear_object (&h->in);
+  g_clear_object (&h->stream);
+  g_clear_object (&h->cancellable);
+  g_clear_object (&h->session);
+  g_free (h->line);
+  g_free (h->keyprint);
+  g_free (h);
+}
+
+static void
+hbri_cancel (GCancellable *outer,
+             GCancellable *validation)
+{
+  g_cancellable_cancel (validation);
+}
+
+static gboolean
+hbri_timeout_cb (gpointer data)
+{
+  Hbri *h = data;
+
+  h->timeout_id = 0;
+  /* the pending operation ends with G_IO_ERROR_CANCELLED and frees @h */
+  g_cancellable_cancel (h->cancellable);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_hbri_answer (GObject      *source,
+                GAsyncResult *result,
+                gpointer      data)
+{
+  Hbri *h = data;
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *line = g_data_input_stream_read_line_finish_utf8 (G_DATA_INPUT_STREAM (source),
+                                                                       result, NULL, &error);
+
+  if (line == NULL)
+    hbri_end (h, error != NULL ? error->message : "the hub closed the connection");
+  else if (g_str_has_prefix (line, "ISTA 000"))
+    hbri_end (h, "the hub took our address");
+  else
+    hbri_end (h, "the hub refused it");
+}
+
+static void
+on_hbri_sent (GObject      *source,
+              GAsyncResult *result,
+              gpointer      data)
+{
+  Hbri *h = data;
+  g_autoptr(GError) error = NULL;
+
+  if (!g_output_stream_write_all_finish (G_OUTPUT_STREAM (source), result, NULL, &error))
+    {
+      hbri_end (h, error->message);
+      return;
+    }
+  h->in = g_data_input_stream_new (g_io_stream_get_input_stream (h->stream));
+  /* one answer line, bounded like a hub line */
+  g_buffered_input_stream_set_buffer_size (G_BUFFERED_INPUT_STREAM (h->in), 4096);
+  g_data_input_stream_set_newline_type (h->in, G_DATA_STREAM_NEWLINE_TYPE_LF);
+  g_data_input_stream_read_line_async (h->in, G_PRIORITY_DEFAULT, h->cancellable, on_hbri_answer, h);
+}
+
+static gboolean
+on_hbri_accept_certificate (GTlsConnection       *connection,
+                            GTlsCertificate      *certificate,
+                            GTlsCertificateFlags  errors,
+                            Hbri                 *h)
+{
+  g_autofree gchar *keyprint = burrow_tls_certificate_keyprint (certificate);
+
+  /* the hub's own certificate, the one its main connection showed */
+  return h->keyprint != NULL && burrow_tls_keyprint_equal (keyprint, h->keyprint);
+}
+
+static void
+on_hbri_event (GSocketClient      *client,
+               GSocketClientEvent  event,
+               GSocketConnectable *connectable,
+               GIOStream          *connection,
+               Hbri               *h)
+{
+  if (event == G_SOCKET_CLIENT_TLS_HANDSHAKING)
+    g_signal_connect (connection, "accept-certificate", G_CALLBACK (on_hbri_accept_certificate), h);
+}
+
+static void
+on_hbri_connected (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      data)
+{
+  Hbri *h = data;
+  g_autoptr(GError) error = NULL;
+  GSocketConnection *connection = g_socket_client_connect_finish (G_SOCKET_CLIENT (source), result,
+                                                                  &error);
+
+  if (connection == NULL)
+    {
+      hbri_end (h, error->message);
+      return;
+    }
+  h->stream = G_IO_STREAM (connection);
+  g_output_stream_write_all_async (g_io_stream_get_output_stream (h->stream), h->line, strlen (h->line),
+                                   G_PRIORITY_DEFAULT, h->cancellable, on_hbri_sent, h);
+}
+
+/* `ITCP`: where the hub listens over the other family, and the token to show there. */
+static void
+handle_itcp (BurrowAdcHubSession *self,
+             BurrowAdcMessage    *msg)
+{
+  BurrowHubSession *session = BURROW_HUB_SESSION (self);
+  gboolean v6 = !hub_is_ipv6 (session);  /* the family to validate: the other one */
+  const gchar *ip = burrow_adc_message_get_named (msg, v6 ? "I6" : "I4");
+  const gchar *token = burrow_adc_message_get_named (msg, "TO");
+  gboolean active = burrow_hub_session_get_mode (session) == BURROW_CONNECTION_MODE_ACTIVE;
+  g_autoptr(GSocketClient) client = NULL;
+  g_autoptr(GInetAddress) address = NULL;
+  g_autoptr(GSocketAddress) target = NULL;
+  g_autoptr(BurrowAdcMessage) htcp = NULL;
+  g_autofree gchar *text = NULL;
+  gint64 port = 0;
+  Hbri *h;
+
+  /* without a socket of our own (a test's stream) the family we are connected by is unknown */
+  if (burrow_adc_message_get_type_char (msg) != 'I' || !has_hub_feature (self, "HBRI") ||
+      burrow_hub_session_get_local_address (session) == NULL ||
+      self->hbri_running || self->hbri_count >= BURROW_ADC_MAX_HBRI_VALIDATIONS)
+    return;
+  /* a numeric address of the other family (never a name), a port, a token */
+  address = ip != NULL ? g_inet_address_new_from_string (ip) : NULL;
+  if (address == NULL ||
+      g_inet_address_get_family (address) != (v6 ? G_SOCKET_FAMILY_IPV6 : G_SOCKET_FAMILY_IPV4) ||
+      g_inet_address_get_is_any (address) || g_inet_address_get_is_multicast (address) ||
+      !burrow_adc_message_get_named_int (msg, v6 ? "P6" : "P4", &port) || port < 1 || port > 65535 ||
+      token == NULL || token[0] == '\0' || strlen (token) > BURROW_CONNECT_MAX_TOKEN)
+    {
+      g_debug ("ignoring an ITCP without a usable address, port or token");
+      return;
+    }
+
+  htcp = burrow_adc_message_new ('H', BURROW_ADC_CMD_TCP);
+  burrow_adc_message_add_named (htcp, v6 ? "I6" : "I4", v6 ? "::" : "0.0.0.0");
+  if (active && burrow_hub_session_get_port (session) != 0)
+    {
+      burrow_adc_message_add_named_int (htcp, v6 ? "U6" : "U4", burrow_hub_session_get_port (session));
+      burrow_adc_message_add_named (htcp, "SU", v6 ? "TCP6,UDP6" : "TCP4,UDP4");
+    }
+  else
+    burrow_adc_message_add_named (htcp, "SU", "NAT0");
+  burrow_adc_message_add_named (htcp, "TO", token);
+  text = burrow_adc_message_to_string (htcp);
+
+  self->hbri_running = TRUE;
+  self->hbri_count++;
+  h = g_new0 (Hbri, 1);
+  h->session = g_object_ref (self);
+  h->outer = g_object_ref (self->cancellable);
+  h->cancellable = g_cancellable_new ();
+  h->outer_id = g_cancellable_connect (h->outer, G_CALLBACK (hbri_cancel), g_object_ref (h->cancellable),
+                                       g_object_unref);
+  h->line = g_strconcat (text, "\n", NULL);
+  h->keyprint = g_strdup (burrow_hub_session_get_keyprint (session));
+  h->timeout_id = g_timeout_add (BURROW_ADC_HBRI_TIMEOUT_MS, hbri_timeout_cb, h);
+
+  client = g_socket_client_new ();
+  g_socket_client_set_enable_proxy (client, FALSE);
+  if (burrow_hub_uri_is_tls (burrow_hub_session_get_hub_uri (session)))
+    {
+      g_socket_client_set_tls (client, TRUE);
+      g_signal_connect (client, "event", G_CALLBACK (on_hbri_event), h);
+    }
+  target = g_inet_socket_address_new (address, (guint16) port);
+  g_socket_client_connect_async (client, G_SOCKET_CONNECTABLE (target), h->cancellable,
+                                 on_hbri_connected, h);
+}
+
 /* One dispatch function per state (DESIGN.md principle 4). */
 
 static void
@@ -893,6 +1139,9 @@ dispatch_identify (BurrowAdcHubSession *self,
       _burrow_hub_session_set_state (BURROW_HUB_SESSION (self), BURROW_HUB_STATE_VERIFY);
       send_password (self, msg);
       break;
+    case BURROW_ADC_CMD_TCP:
+      handle_itcp (self, msg);
+      break;
     case BURROW_ADC_CMD_STA:
       handle_sta (self, msg);
       break;
@@ -930,6 +1179,9 @@ dispatch_verify (BurrowAdcHubSession *self,
     case BURROW_ADC_CMD_GPA:
       fail_literal (self, BURROW_HUB_ERROR, BURROW_HUB_ERROR_BAD_PASSWORD,
                     _("The hub asked for the password again"));
+      break;
+    case BURROW_ADC_CMD_TCP:
+      handle_itcp (self, msg);
       break;
     case BURROW_ADC_CMD_MSG:
       if (burrow_adc_message_get_type_char (msg) == 'I')
@@ -1011,23 +1263,35 @@ handle_connect_request (BurrowAdcHubSession *self,
   _burrow_hub_session_emit_connect_request (BURROW_HUB_SESSION (self), request);
 }
 
-/* Active searchers (UDP4 with a unicast I4 as the hub relays it) get results by UDP. */
+/* Active searchers (UDP4 with a unicast I4, or UDP6 with a unicast I6, as the hub relays them)
+ * get results by UDP; IPv4 first when both are there. */
 static void
 set_udp_reply_address (BurrowUser        *user,
                        BurrowSearchQuery *query)
 {
-  const gchar *ip4 = burrow_user_get_ip4 (user);
-  g_autoptr(GInetAddress) address = NULL;
+  static const struct { const gchar *feature; GSocketFamily family; } families[] = {
+    { "UDP4", G_SOCKET_FAMILY_IPV4 },
+    { "UDP6", G_SOCKET_FAMILY_IPV6 },
+  };
 
-  if (!burrow_user_has_feature (user, "UDP4") || ip4 == NULL || burrow_user_get_udp4_port (user) == 0)
-    return;
-  address = g_inet_address_new_from_string (ip4);
-  if (address == NULL || g_inet_address_get_family (address) != G_SOCKET_FAMILY_IPV4
-      || g_inet_address_get_is_any (address) || g_inet_address_get_is_multicast (address)
-      || g_str_equal (ip4, "255.255.255.255"))
-    return;
-  query->udp_host = g_strdup (ip4);
-  query->udp_port = (guint16) burrow_user_get_udp4_port (user);
+  for (guint i = 0; i < G_N_ELEMENTS (families); i++)
+    {
+      gboolean v6 = families[i].family == G_SOCKET_FAMILY_IPV6;
+      const gchar *ip = burrow_user_get_address (user, families[i].family);
+      guint port = v6 ? burrow_user_get_udp6_port (user) : burrow_user_get_udp4_port (user);
+      g_autoptr(GInetAddress) address = NULL;
+
+      if (!burrow_user_has_feature (user, families[i].feature) || ip == NULL || port == 0)
+        continue;
+      address = g_inet_address_new_from_string (ip);
+      if (address == NULL || g_inet_address_get_family (address) != families[i].family
+          || g_inet_address_get_is_any (address) || g_inet_address_get_is_multicast (address)
+          || g_str_equal (ip, "255.255.255.255"))
+        continue;
+      query->udp_host = g_strdup (ip);
+      query->udp_port = (guint16) port;
+      return;
+    }
 }
 
 static void
@@ -1197,6 +1461,9 @@ dispatch_normal (BurrowAdcHubSession *self,
       break;
     case BURROW_ADC_CMD_SUP:
       break;
+    case BURROW_ADC_CMD_TCP:
+      handle_itcp (self, msg);
+      break;
     case BURROW_ADC_CMD_SID:
     case BURROW_ADC_CMD_GPA:
       report_unexpected (self, line);
@@ -1330,6 +1597,7 @@ start_protocol (BurrowAdcHubSession *self)
   sup = burrow_adc_message_new ('H', BURROW_ADC_CMD_SUP);
   burrow_adc_message_add_named (sup, "AD", "BASE");
   burrow_adc_message_add_named (sup, "AD", "TIGR");
+  burrow_adc_message_add_named (sup, "AD", "HBRI");
   if (!send_message (self, sup, FALSE, &error))
     {
       fail_with (self, error);

@@ -24,6 +24,10 @@ G_DECLARE_FINAL_TYPE (BurrowAdcHubSession, burrow_adc_hub_session, BURROW, ADC_H
  * Beyond either the login fails with BURROW_HUB_ERROR_PROTOCOL. */
 #define BURROW_ADC_MAX_HUB_FEATURES   64
 #define BURROW_ADC_MAX_SUP_LINES      16
+/* HBRI (AirDC++): validations of our other address family per hub connection (a hub asks
+ * once; a second covers a retry), and how long one may take (AirDC++ allows 10 s) */
+#define BURROW_ADC_MAX_HBRI_VALIDATIONS 2
+#define BURROW_ADC_HBRI_TIMEOUT_MS      10000
 /* Most messages of one flood class waiting to be paced out. */
 #define BURROW_ADC_MAX_PACED_MESSAGES 256
 

@@ -9,6 +9,8 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include "burrow-hub-session-private.h"
 
 #include "burrow-hub-list.h"
@@ -31,8 +33,10 @@ struct _BurrowHubList
 
   gchar                *nick;
   gchar                *description;
-  BurrowConnectionMode  mode;
-  guint16               port;
+  BurrowConnectionMode  mode;          /* hubs we reach over IPv4 (and before we know) */
+  BurrowConnectionMode  mode6;         /* hubs we reach over IPv6 */
+  guint16               port;          /* what we announce to hubs over IPv4 (a mapping's) */
+  guint16               port6;         /* … over IPv6 (our own: there is no NAT) */
   guint64               share_size;
   guint64               shared_files;
   guint                 slots;
@@ -228,6 +232,7 @@ burrow_hub_list_init (BurrowHubList *self)
 {
   self->sessions = g_ptr_array_new_with_free_func (g_object_unref);
   self->mode = BURROW_CONNECTION_MODE_PASSIVE;
+  self->mode6 = BURROW_CONNECTION_MODE_PASSIVE;
   self->own_addresses = g_strdup ("");
 }
 
@@ -247,6 +252,28 @@ burrow_hub_list_new (BurrowIdentity *identity,
   g_set_object (&self->identity, identity);
   g_set_object (&self->database, database);
   return self;
+}
+
+/* The mode and port of @session's address family: a hub publishes our address of the family we
+ * reach it over, so what it announces for us is that family's. */
+static void
+apply_mode (BurrowHubList    *self,
+            BurrowHubSession *session)
+{
+  const gchar *local = burrow_hub_session_get_local_address (session);
+  gboolean v6 = local != NULL && strchr (local, ':') != NULL;
+
+  burrow_hub_session_set_mode (session, v6 ? self->mode6 : self->mode);
+  burrow_hub_session_set_port (session, v6 ? self->port6 : self->port);
+}
+
+/* The connection's local address is known (before the login INF goes out). */
+static void
+on_session_local_port (BurrowHubSession *session,
+                       GParamSpec       *pspec,
+                       BurrowHubList    *self)
+{
+  apply_mode (self, session);
 }
 
 /**
@@ -269,8 +296,7 @@ burrow_hub_list_add_session (BurrowHubList    *self,
   if (self->nick != NULL)
     burrow_hub_session_set_nick (session, self->nick);
   burrow_hub_session_set_description (session, self->description);
-  burrow_hub_session_set_mode (session, self->mode);
-  burrow_hub_session_set_port (session, self->port);
+  apply_mode (self, session);
   burrow_hub_session_set_share_info (session, self->share_size, self->shared_files, self->slots,
                                      self->free_slots);
   g_signal_connect_object (session, "connect-request", G_CALLBACK (on_connect_request), self, 0);
@@ -280,6 +306,7 @@ burrow_hub_list_add_session (BurrowHubList    *self,
    * once logged in (our own INF arrives before the state is normal) */
   g_signal_connect_object (session, "notify::state", G_CALLBACK (on_session_state), self, 0);
   g_signal_connect_object (session, "user-updated", G_CALLBACK (on_user_updated), self, 0);
+  g_signal_connect_object (session, "notify::local-port", G_CALLBACK (on_session_local_port), self, 0);
   g_ptr_array_add (self->sessions, g_object_ref (session));
   g_list_model_items_changed (G_LIST_MODEL (self), self->sessions->len - 1, 0, 1);
 }
@@ -417,7 +444,7 @@ burrow_hub_list_get_n_logged_in (BurrowHubList *self)
  * @seen_by: (out) (optional) (transfer full): the names of the logged-in hubs that report
  *   an address for us (the hub's name, or its address when it has none)
  *
- * The addresses the logged-in hubs see for us (our own INF's I4), each once.
+ * The addresses the logged-in hubs see for us (our own INF's I4 and I6), each once.
  *
  * Returns: (transfer full): the addresses, possibly none
  */
@@ -435,21 +462,25 @@ burrow_hub_list_dup_own_addresses (BurrowHubList *self,
     {
       BurrowHubSession *session = g_ptr_array_index (self->sessions, i);
       BurrowUser *me;
-      const gchar *ip;
+      const gchar *ips[2];
       const gchar *name;
 
       if (burrow_hub_session_get_state (session) != BURROW_HUB_STATE_NORMAL)
         continue;
       me = burrow_hub_session_get_me (session);
-      ip = me != NULL ? burrow_user_get_ip4 (me) : NULL;
-      if (ip == NULL || *ip == '\0')
+      if (me == NULL)
+        continue;
+      ips[0] = burrow_user_get_ip4 (me);
+      ips[1] = burrow_user_get_ip6 (me);
+      if ((ips[0] == NULL || *ips[0] == '\0') && (ips[1] == NULL || *ips[1] == '\0'))
         continue;
       name = burrow_hub_session_get_hub_name (session);
       if (name == NULL || *name == '\0')
         name = burrow_hub_session_get_uri (session);
       g_strv_builder_add (hubs, name);
-      if (g_hash_table_add (seen, (gpointer) ip))
-        g_strv_builder_add (addresses, ip);
+      for (guint f = 0; f < G_N_ELEMENTS (ips); f++)
+        if (ips[f] != NULL && *ips[f] != '\0' && g_hash_table_add (seen, (gpointer) ips[f]))
+          g_strv_builder_add (addresses, ips[f]);
     }
   if (seen_by != NULL)
     *seen_by = g_strv_builder_end (hubs);
@@ -484,15 +515,32 @@ burrow_hub_list_set_description (BurrowHubList *self,
     burrow_hub_session_set_description (session, description);
 }
 
+/* The same mode for hubs over either family (a manual mode). */
 void
 burrow_hub_list_set_mode (BurrowHubList        *self,
                           BurrowConnectionMode  mode)
 {
+  burrow_hub_list_set_modes (self, mode, mode);
+}
+
+/**
+ * burrow_hub_list_set_modes:
+ * @mode4: the mode for hubs we are connected to over IPv4, and those not connected yet
+ * @mode6: the mode for hubs we are connected to over IPv6
+ *
+ * Automatic mode decides each family apart: a hub hears the mode of the family it knows us by.
+ */
+void
+burrow_hub_list_set_modes (BurrowHubList        *self,
+                           BurrowConnectionMode  mode4,
+                           BurrowConnectionMode  mode6)
+{
   g_return_if_fail (BURROW_IS_HUB_LIST (self));
 
-  self->mode = mode;
+  self->mode = mode4;
+  self->mode6 = mode6;
   FOR_EACH_SESSION (self, session)
-    burrow_hub_session_set_mode (session, mode);
+    apply_mode (self, session);
 }
 
 BurrowConnectionMode
@@ -503,15 +551,22 @@ burrow_hub_list_get_mode (BurrowHubList *self)
   return self->mode;
 }
 
+/**
+ * burrow_hub_list_set_ports:
+ * @port4: the port to announce to hubs over IPv4 (a mapping's external port), 0 for none
+ * @port6: the port to announce to hubs over IPv6, 0 for none
+ */
 void
-burrow_hub_list_set_port (BurrowHubList *self,
-                          guint16        port)
+burrow_hub_list_set_ports (BurrowHubList *self,
+                           guint16        port4,
+                           guint16        port6)
 {
   g_return_if_fail (BURROW_IS_HUB_LIST (self));
 
-  self->port = port;
+  self->port = port4;
+  self->port6 = port6;
   FOR_EACH_SESSION (self, session)
-    burrow_hub_session_set_port (session, port);
+    apply_mode (self, session);
 }
 
 void

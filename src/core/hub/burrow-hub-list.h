@@ -44,9 +44,13 @@ void              burrow_hub_list_set_description  (BurrowHubList        *self,
                                                     const gchar          *description);
 void              burrow_hub_list_set_mode         (BurrowHubList        *self,
                                                     BurrowConnectionMode  mode);
+void              burrow_hub_list_set_modes        (BurrowHubList        *self,
+                                                    BurrowConnectionMode  mode4,
+                                                    BurrowConnectionMode  mode6);
 BurrowConnectionMode burrow_hub_list_get_mode      (BurrowHubList        *self);
-void              burrow_hub_list_set_port         (BurrowHubList        *self,
-                                                    guint16               port);
+void              burrow_hub_list_set_ports        (BurrowHubList        *self,
+                                                    guint16               port4,
+                                                    guint16               port6);
 void              burrow_hub_list_set_share_info   (BurrowHubList        *self,
                                                     guint64               share_size,
                                                     guint64               shared_files,

@@ -68,6 +68,8 @@ hub_address (BurrowHubSession *session)
 {
   const BurrowHubUri *uri = burrow_hub_session_get_hub_uri (session);
 
+  if (strchr (uri->host, ':') != NULL)
+    return g_strdup_printf ("[%s]:%u", uri->host, uri->port);
   return g_strdup_printf ("%s:%u", uri->host, uri->port);
 }
 
@@ -431,7 +433,8 @@ on_resolved_cb (GObject      *source,
     }
 
   port = burrow_hub_session_get_hub_uri (data->session)->port;
-  /* IPv4 first: NAT traversal and most hubs are IPv4 */
+  /* IPv4 first: without HBRI a hub publishes one family per user, the one of its connection,
+   * and most users and NAT traversal are IPv4 (CONNECTIVITY.md §3.5) */
   for (GList *l = list; l != NULL; l = l->next)
     if (g_inet_address_get_family (l->data) == G_SOCKET_FAMILY_IPV4)
       data->addresses = g_list_append (data->addresses, g_inet_socket_address_new (l->data, port));

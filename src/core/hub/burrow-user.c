@@ -40,6 +40,7 @@ struct _BurrowUser
   guint64  share_size;
   guint64  shared_files;
   guint    udp4_port;
+  guint    udp6_port;
   guint    slots;
   guint    free_slots;
   guint    hubs_normal;
@@ -64,6 +65,7 @@ enum {
   PROP_IP4,
   PROP_IP6,
   PROP_UDP4_PORT,
+  PROP_UDP6_PORT,
   PROP_FEATURES,
   PROP_KEYPRINT,
   PROP_SHARE_SIZE,
@@ -124,6 +126,7 @@ burrow_user_get_property (GObject    *object,
     case PROP_IP4: g_value_set_string (value, self->ip4); break;
     case PROP_IP6: g_value_set_string (value, self->ip6); break;
     case PROP_UDP4_PORT: g_value_set_uint (value, self->udp4_port); break;
+    case PROP_UDP6_PORT: g_value_set_uint (value, self->udp6_port); break;
     case PROP_FEATURES: g_value_set_string (value, self->features); break;
     case PROP_KEYPRINT: g_value_set_string (value, self->keyprint); break;
     case PROP_SHARE_SIZE: g_value_set_uint64 (value, self->share_size); break;
@@ -161,6 +164,7 @@ burrow_user_class_init (BurrowUserClass *klass)
   properties[PROP_IP4] = g_param_spec_string ("ip4", NULL, NULL, NULL, RO);
   properties[PROP_IP6] = g_param_spec_string ("ip6", NULL, NULL, NULL, RO);
   properties[PROP_UDP4_PORT] = g_param_spec_uint ("udp4-port", NULL, NULL, 0, 65535, 0, RO);
+  properties[PROP_UDP6_PORT] = g_param_spec_uint ("udp6-port", NULL, NULL, 0, 65535, 0, RO);
   properties[PROP_FEATURES] = g_param_spec_string ("features", NULL, NULL, NULL, RO);
   properties[PROP_KEYPRINT] = g_param_spec_string ("keyprint", NULL, NULL, NULL, RO);
   properties[PROP_SHARE_SIZE] = g_param_spec_uint64 ("share-size", NULL, NULL, 0, G_MAXUINT64, 0, RO);
@@ -384,6 +388,7 @@ burrow_user_apply_inf_full (BurrowUser       *self,
           changed[PROP_IP6] |= set_bounded (&self->ip6, v, BURROW_USER_MAX_ADDRESS_BYTES, FALSE, &over);
           break;
         case NAME ('U', '4'): changed[PROP_UDP4_PORT] |= set_uint (&self->udp4_port, v, 65535); break;
+        case NAME ('U', '6'): changed[PROP_UDP6_PORT] |= set_uint (&self->udp6_port, v, 65535); break;
         case NAME ('S', 'U'):
           if (set_bounded (&self->features, v, BURROW_USER_MAX_FEATURES_BYTES, TRUE, &over))
             changed[PROP_FEATURES] = changed[PROP_MODE] = TRUE;
@@ -608,6 +613,7 @@ const gchar *burrow_user_get_client (BurrowUser *self) { return self->client; }
 const gchar *burrow_user_get_ip4 (BurrowUser *self) { return self->ip4; }
 const gchar *burrow_user_get_ip6 (BurrowUser *self) { return self->ip6; }
 guint burrow_user_get_udp4_port (BurrowUser *self) { return self->udp4_port; }
+guint burrow_user_get_udp6_port (BurrowUser *self) { return self->udp6_port; }
 const gchar *burrow_user_get_features (BurrowUser *self) { return self->features; }
 const gchar *burrow_user_get_keyprint (BurrowUser *self) { return self->keyprint; }
 guint64 burrow_user_get_share_size (BurrowUser *self) { return self->share_size; }
@@ -665,6 +671,43 @@ burrow_user_is_active (BurrowUser *self)
   if (self->nmdc)
     return self->nmdc_mode == 'A';
   return burrow_user_has_feature (self, "TCP4") || burrow_user_has_feature (self, "TCP6");
+}
+
+/**
+ * burrow_user_is_active_on:
+ * @family: %G_SOCKET_FAMILY_IPV4 or %G_SOCKET_FAMILY_IPV6
+ *
+ * Whether the user takes TCP connections on @family: `TCP4` and an `I4`, or `TCP6` and an `I6`.
+ * A feature alone is not enough: uhub 0.4.1 passes SU through unchanged and publishes only the
+ * address of the family the user's hub connection uses (CONNECTIVITY.md §3.2). NMDC users are
+ * IPv4 only.
+ */
+gboolean
+burrow_user_is_active_on (BurrowUser    *self,
+                          GSocketFamily  family)
+{
+  g_return_val_if_fail (BURROW_IS_USER (self), FALSE);
+
+  if (self->nmdc)
+    return family == G_SOCKET_FAMILY_IPV4 && burrow_user_is_active (self);
+  if (family == G_SOCKET_FAMILY_IPV6)
+    return self->ip6 != NULL && burrow_user_has_feature (self, "TCP6");
+  return self->ip4 != NULL && burrow_user_has_feature (self, "TCP4");
+}
+
+/**
+ * burrow_user_get_address:
+ * @family: %G_SOCKET_FAMILY_IPV4 or %G_SOCKET_FAMILY_IPV6
+ *
+ * Returns: (nullable): the user's I4 or I6 as the hub gave it (unchecked text)
+ */
+const gchar *
+burrow_user_get_address (BurrowUser    *self,
+                         GSocketFamily  family)
+{
+  g_return_val_if_fail (BURROW_IS_USER (self), NULL);
+
+  return family == G_SOCKET_FAMILY_IPV6 ? self->ip6 : self->ip4;
 }
 
 /* Every NATT implementation says NAT0; the spec says NATT. Accept both. NMDC: status byte 0x20,

@@ -92,6 +92,9 @@ const gchar    *burrow_user_get_client         (BurrowUser       *self);
 const gchar    *burrow_user_get_ip4            (BurrowUser       *self);
 const gchar    *burrow_user_get_ip6            (BurrowUser       *self);
 guint           burrow_user_get_udp4_port      (BurrowUser       *self);
+guint           burrow_user_get_udp6_port      (BurrowUser       *self);
+const gchar    *burrow_user_get_address        (BurrowUser       *self,
+                                                GSocketFamily     family);
 const gchar    *burrow_user_get_features       (BurrowUser       *self);
 const gchar    *burrow_user_get_keyprint       (BurrowUser       *self);
 guint64         burrow_user_get_share_size     (BurrowUser       *self);
@@ -109,6 +112,8 @@ gboolean        burrow_user_is_hub             (BurrowUser       *self);
 gboolean        burrow_user_has_feature        (BurrowUser       *self,
                                                 const gchar      *feature);
 gboolean        burrow_user_is_active          (BurrowUser       *self);
+gboolean        burrow_user_is_active_on       (BurrowUser       *self,
+                                                GSocketFamily     family);
 gboolean        burrow_user_supports_nat_traversal (BurrowUser   *self);
 gboolean        burrow_user_supports_tls       (BurrowUser       *self);
 BurrowUserMode  burrow_user_get_mode           (BurrowUser       *self);

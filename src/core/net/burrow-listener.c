@@ -10,18 +10,28 @@
 #include "config.h"
 
 #include <glib/gi18n-lib.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include "burrow-listener.h"
 
 /* One TCP port serves both plain ADC and ADCS: the accepting side peeks at
  * the first byte (0x16 starts a TLS handshake), as uhub does. The UDP socket
- * on the same port number receives search results (URES). */
+ * on the same port number receives search results (URES).
+ *
+ * Both families listen on the same port number, each on a socket of its own
+ * (IPV6_V6ONLY on the IPv6 ones): an IPv4 peer then appears with its IPv4
+ * address, never as ::ffff:a.b.c.d. A machine without IPv6 listens on IPv4
+ * alone. */
 struct _BurrowListener
 {
   GObject          parent_instance;
 
   GSocketService  *service;
+  GSocketService  *service6;   /* a service of its own: GLib 2.74's GSocketListener lost
+                                * connections in a burst when it watched two sockets */
   GSocket         *udp;
+  GSocket         *udp6;
   guint16          port;
 };
 
@@ -82,11 +92,78 @@ on_incoming (GSocketService    *service,
   return TRUE;
 }
 
+/* A socket of @family bound to any address and @port; IPv6 sockets take IPv6 only. */
+static GSocket *
+bound_socket (GSocketFamily    family,
+              GSocketType      type,
+              guint16          port,
+              GError         **error)
+{
+  g_autoptr(GInetAddress) any = g_inet_address_new_any (family);
+  g_autoptr(GSocketAddress) address = g_inet_socket_address_new (any, port);
+  g_autoptr(GSocket) socket = NULL;
+
+  socket = g_socket_new (family, type,
+                         type == G_SOCKET_TYPE_STREAM ? G_SOCKET_PROTOCOL_TCP : G_SOCKET_PROTOCOL_UDP,
+                         error);
+  if (socket == NULL)
+    return NULL;
+  if (family == G_SOCKET_FAMILY_IPV6 &&
+      !g_socket_set_option (socket, IPPROTO_IPV6, IPV6_V6ONLY, 1, error))
+    return NULL;
+  if (!g_socket_bind (socket, address, TRUE, error))
+    return NULL;
+  /* GSocketListener accepts on a blocking socket, as it makes them itself */
+  if (type == G_SOCKET_TYPE_DATAGRAM)
+    g_socket_set_blocking (socket, FALSE);
+  return g_steal_pointer (&socket);
+}
+
+static GSocket *
+listening_socket (GSocketFamily   family,
+                  guint16         port,
+                  GError        **error)
+{
+  g_autoptr(GSocket) socket = bound_socket (family, G_SOCKET_TYPE_STREAM, port, error);
+
+  if (socket == NULL)
+    return NULL;
+  g_socket_set_listen_backlog (socket, BURROW_LISTENER_BACKLOG);
+  if (!g_socket_listen (socket, error))
+    return NULL;
+  return g_steal_pointer (&socket);
+}
+
+/* The IPv6 half on @port (TCP and UDP), or %FALSE when IPv6 cannot be had here. */
+static gboolean
+add_ipv6 (BurrowListener *self,
+          guint16         port)
+{
+  g_autoptr(GSocketService) service = g_socket_service_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSocket) tcp = listening_socket (G_SOCKET_FAMILY_IPV6, port, &error);
+  g_autoptr(GSocket) udp = NULL;
+
+  if (tcp != NULL)
+    udp = bound_socket (G_SOCKET_FAMILY_IPV6, G_SOCKET_TYPE_DATAGRAM, port, &error);
+  if (udp == NULL || !g_socket_listener_add_socket (G_SOCKET_LISTENER (service), tcp, NULL, &error))
+    {
+      g_debug ("no IPv6 on port %u: %s", port, error->message);
+      return FALSE;
+    }
+  g_signal_connect (service, "incoming", G_CALLBACK (on_incoming), self);
+  g_socket_service_start (service);
+  self->service6 = g_steal_pointer (&service);
+  self->udp6 = g_steal_pointer (&udp);
+  return TRUE;
+}
+
 /**
  * burrow_listener_start:
  * @port: TCP and UDP port, or 0 for a free one
  *
- * Listens on all IPv4 addresses.
+ * Listens on all IPv4 addresses and, where the machine has IPv6, on all IPv6 addresses, with
+ * the same port number for both.
  */
 gboolean
 burrow_listener_start (BurrowListener  *self,
@@ -94,45 +171,52 @@ burrow_listener_start (BurrowListener  *self,
                        GError         **error)
 {
   g_autoptr(GSocketService) service = g_socket_service_new ();
-  g_autoptr(GInetAddress) any = g_inet_address_new_any (G_SOCKET_FAMILY_IPV4);
-  g_autoptr(GSocketAddress) address = NULL;
+  g_autoptr(GSocket) tcp = NULL;
   g_autoptr(GSocketAddress) effective = NULL;
   g_autoptr(GSocket) udp = NULL;
-  g_autoptr(GSocketAddress) udp_address = NULL;
 
   g_return_val_if_fail (BURROW_IS_LISTENER (self), FALSE);
 
   burrow_listener_stop (self);
 
-  g_socket_listener_set_backlog (G_SOCKET_LISTENER (service), BURROW_LISTENER_BACKLOG);
-  address = g_inet_socket_address_new (any, port);
-  if (!g_socket_listener_add_address (G_SOCKET_LISTENER (service), address, G_SOCKET_TYPE_STREAM,
-                                      G_SOCKET_PROTOCOL_TCP, NULL, &effective, error))
+  tcp = listening_socket (G_SOCKET_FAMILY_IPV4, port, error);
+  if (tcp == NULL || !g_socket_listener_add_socket (G_SOCKET_LISTENER (service), tcp, NULL, error))
     {
       g_prefix_error (error, _("Cannot listen on TCP port %u: "), port);
       return FALSE;
     }
+  effective = g_socket_get_local_address (tcp, error);
+  if (effective == NULL)
+    return FALSE;
   port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (effective));
 
-  udp = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP, error);
+  udp = bound_socket (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM, port, error);
   if (udp == NULL)
-    return FALSE;
-  udp_address = g_inet_socket_address_new (any, port);
-  if (!g_socket_bind (udp, udp_address, TRUE, error))
     {
       g_prefix_error (error, _("Cannot listen on UDP port %u: "), port);
       return FALSE;
     }
-  g_socket_set_blocking (udp, FALSE);
-
   g_signal_connect (service, "incoming", G_CALLBACK (on_incoming), self);
   g_socket_service_start (service);
-
   self->service = g_steal_pointer (&service);
+  add_ipv6 (self, port);
+
   self->udp = g_steal_pointer (&udp);
   self->port = port;
-  g_debug ("listening on port %u", port);
+  g_debug ("listening on port %u%s", port, self->udp6 != NULL ? " (IPv4 and IPv6)" : "");
   return TRUE;
+}
+
+static void
+stop_service (BurrowListener  *self,
+              GSocketService **service)
+{
+  if (*service == NULL)
+    return;
+  g_socket_service_stop (*service);
+  g_socket_listener_close (G_SOCKET_LISTENER (*service));
+  g_signal_handlers_disconnect_by_data (*service, self);
+  g_clear_object (service);
 }
 
 void
@@ -140,17 +224,17 @@ burrow_listener_stop (BurrowListener *self)
 {
   g_return_if_fail (BURROW_IS_LISTENER (self));
 
-  if (self->service != NULL)
-    {
-      g_socket_service_stop (self->service);
-      g_socket_listener_close (G_SOCKET_LISTENER (self->service));
-      g_signal_handlers_disconnect_by_data (self->service, self);
-      g_clear_object (&self->service);
-    }
+  stop_service (self, &self->service);
+  stop_service (self, &self->service6);
   if (self->udp != NULL)
     {
       g_socket_close (self->udp, NULL);
       g_clear_object (&self->udp);
+    }
+  if (self->udp6 != NULL)
+    {
+      g_socket_close (self->udp6, NULL);
+      g_clear_object (&self->udp6);
     }
   self->port = 0;
 }
@@ -172,11 +256,23 @@ burrow_listener_is_running (BurrowListener *self)
 /**
  * burrow_listener_get_udp_socket:
  *
- * Returns: (transfer none) (nullable): the UDP socket on our port
+ * Returns: (transfer none) (nullable): the IPv4 UDP socket on our port
  */
 GSocket *
 burrow_listener_get_udp_socket (BurrowListener *self)
 {
   g_return_val_if_fail (BURROW_IS_LISTENER (self), NULL);
   return self->udp;
+}
+
+/**
+ * burrow_listener_get_udp6_socket:
+ *
+ * Returns: (transfer none) (nullable): the IPv6 UDP socket on our port; %NULL without IPv6
+ */
+GSocket *
+burrow_listener_get_udp6_socket (BurrowListener *self)
+{
+  g_return_val_if_fail (BURROW_IS_LISTENER (self), NULL);
+  return self->udp6;
 }

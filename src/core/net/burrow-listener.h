@@ -32,5 +32,6 @@ void            burrow_listener_stop       (BurrowListener  *self);
 guint16         burrow_listener_get_port   (BurrowListener  *self);
 gboolean        burrow_listener_is_running (BurrowListener  *self);
 GSocket        *burrow_listener_get_udp_socket (BurrowListener *self);
+GSocket        *burrow_listener_get_udp6_socket (BurrowListener *self);
 
 G_END_DECLS

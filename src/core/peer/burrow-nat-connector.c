@@ -18,6 +18,7 @@
 #include "burrow-inbound.h"
 #include "burrow-listener.h"
 #include "burrow-path-probe.h"
+#include "burrow-peer-dialer.h"
 #include "burrow-peer-handshake.h"
 #include "burrow-punch.h"
 
@@ -245,6 +246,58 @@ expect_set_task (Expect  *e,
   e->task = g_steal_pointer (task);
 }
 
+/* The family of our connection to @session's hub. NAT traversal punches from its port, so it
+ * works only towards a peer address of this family. */
+static GSocketFamily
+hub_family (BurrowHubSession *session)
+{
+  const gchar *local = burrow_hub_session_get_local_address (session);
+
+  return local != NULL && strchr (local, ':') != NULL ? G_SOCKET_FAMILY_IPV6 : G_SOCKET_FAMILY_IPV4;
+}
+
+static GSocketFamily
+other_family (GSocketFamily family)
+{
+  return family == G_SOCKET_FAMILY_IPV6 ? G_SOCKET_FAMILY_IPV4 : G_SOCKET_FAMILY_IPV6;
+}
+
+/* The peer's address to use: the one of our hub connection's family when the hub published
+ * it, else the other one (uhub publishes one family per user). NMDC users have I4 only. */
+static const gchar *
+peer_address (BurrowHubSession *session,
+              BurrowUser       *user)
+{
+  GSocketFamily family = hub_family (session);
+  const gchar *ip;
+
+  if (burrow_user_is_nmdc (user))
+    return burrow_user_get_ip4 (user);
+  ip = burrow_user_get_address (user, family);
+  return ip != NULL ? ip : burrow_user_get_address (user, other_family (family));
+}
+
+/* Whether an active peer can be reached: NMDC by its mode; ADC on a family whose feature and
+ * address it has (TCP4 and I4, or TCP6 and I6). */
+static gboolean
+peer_takes_connections (BurrowUser *user)
+{
+  if (burrow_user_is_nmdc (user))
+    return burrow_user_is_active (user);
+  return burrow_user_is_active_on (user, G_SOCKET_FAMILY_IPV4) ||
+         burrow_user_is_active_on (user, G_SOCKET_FAMILY_IPV6);
+}
+
+/* "ip:port", "[ip]:port" for IPv6 */
+static gchar *
+endpoint_string (const gchar *ip,
+                 guint        port)
+{
+  if (ip != NULL && strchr (ip, ':') != NULL)
+    return g_strdup_printf ("[%s]:%u", ip, port);
+  return g_strdup_printf ("%s:%u", ip, port);
+}
+
 static Expect *
 expect_new (BurrowNatConnector *self,
             BurrowHubSession   *session,
@@ -266,7 +319,7 @@ expect_new (BurrowNatConnector *self,
   e->user = g_object_ref (user);
   e->peer_cid = g_strdup (burrow_user_get_cid (user));
   e->peer_nick = g_strdup (burrow_user_get_nick (user));
-  e->peer_ip = g_strdup (burrow_user_get_ip4 (user));
+  e->peer_ip = g_strdup (peer_address (session, user));
   e->peer_keyprint = g_strdup (burrow_user_get_keyprint (user));
   e->protocol = g_strdup (protocol);
   e->role = role;
@@ -450,7 +503,7 @@ endpoint_text (GSocketAddress *address)
   if (!G_IS_INET_SOCKET_ADDRESS (address))
     return NULL;
   ip = g_inet_address_to_string (g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (address)));
-  return g_strdup_printf ("%s:%u", ip, g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (address)));
+  return endpoint_string (ip, g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (address)));
 }
 
 static gboolean
@@ -544,6 +597,25 @@ port_to_announce (BurrowNatConnector *self)
   return self->advertised_port != 0 ? self->advertised_port : burrow_listener_get_port (self->listener);
 }
 
+/* Whether we act as an active user towards the users of @session: automatic mode decides each
+ * address family apart, and the hub list gives each session its family's mode. */
+static gboolean
+is_active_on (BurrowNatConnector *self,
+              BurrowHubSession   *session)
+{
+  return is_active (self) && burrow_hub_session_get_mode (session) == BURROW_CONNECTION_MODE_ACTIVE;
+}
+
+/* The port for a request on @session: a mapping is IPv4's, an IPv6 peer reaches our own port. */
+static guint16
+port_to_announce_on (BurrowNatConnector *self,
+                     BurrowHubSession   *session)
+{
+  if (hub_family (session) == G_SOCKET_FAMILY_IPV6)
+    return burrow_listener_get_port (self->listener);
+  return port_to_announce (self);
+}
+
 /* @nmdc: whether the request came from an NMDC hub (NMDC, NMDCS), else ADC's */
 static gboolean
 protocol_supported_on (BurrowNatConnector *self,
@@ -561,14 +633,15 @@ protocol_supported_on (BurrowNatConnector *self,
 
 #define protocol_supported(self, protocol) protocol_supported_on ((self), (protocol), FALSE)
 
-/* The peer's I4 as an address: only a numeric IPv4 address (never a name
- * for the resolver: a hub user chooses what its INF says). */
+/* The peer's I4 or I6 as an address: only a numeric address (never a name for the resolver: a
+ * hub user chooses what its INF says), and for NMDC, whose hubs speak of IPv4, only IPv4. */
 static GInetAddress *
-peer_ipv4 (const gchar *text)
+peer_inet (Expect      *e,
+           const gchar *text)
 {
   g_autoptr(GInetAddress) address = text ? g_inet_address_new_from_string (text) : NULL;
 
-  if (address == NULL || g_inet_address_get_family (address) != G_SOCKET_FAMILY_IPV4)
+  if (address == NULL || (e->nmdc && g_inet_address_get_family (address) != G_SOCKET_FAMILY_IPV4))
     return NULL;
   return g_steal_pointer (&address);
 }
@@ -576,7 +649,7 @@ peer_ipv4 (const gchar *text)
 static void
 expect_fail_bad_address (Expect *e)
 {
-  g_autofree gchar *why = g_strdup_printf (_("%s's address \"%s\" is not a numeric IPv4 address: "
+  g_autofree gchar *why = g_strdup_printf (_("%s's address \"%s\" is not a numeric IP address: "
                                              "not connecting"), e->peer_nick, e->peer_ip ? e->peer_ip : "");
   expect_fail (e, BURROW_NAT_ERROR_BAD_ADDRESS, why);
 }
@@ -647,8 +720,9 @@ probe_path (Expect *e)
       return;
     }
 
-  peer = peer_ipv4 (e->peer_ip);
-  if (peer == NULL)
+  peer = peer_inet (e, e->peer_ip);
+  /* IPv6 needs no measurement: no NAT, the first SYN goes out with hop limit 2 */
+  if (peer == NULL || g_inet_address_get_family (peer) != G_SOCKET_FAMILY_IPV4)
     return;
   local = hub_local_ip (e);
   e->probing = TRUE;
@@ -684,7 +758,7 @@ on_punch_done (BurrowPunch  *punch,
 static void
 punch_prepare (Expect *e)
 {
-  g_autoptr(GInetAddress) peer = peer_ipv4 (e->peer_ip);
+  g_autoptr(GInetAddress) peer = peer_inet (e, e->peer_ip);
   g_autoptr(GInetAddress) local = NULL;
 
   /* NMDC: the address may come only with the peer's `$ConnectToMe` (listen for anyone) */
@@ -700,7 +774,7 @@ static void
 punch_start (Expect  *e,
              guint16  remote_port)
 {
-  g_autoptr(GInetAddress) peer = peer_ipv4 (e->peer_ip);
+  g_autoptr(GInetAddress) peer = peer_inet (e, e->peer_ip);
   g_autofree gchar *local_text = NULL;
   g_autofree gchar *remote_text = NULL;
   guint16 local_port;
@@ -732,11 +806,13 @@ punch_start (Expect  *e,
    * opened the initiator's own mapping, so a normal SYN gets through at once;
    * a low one would only wait for its own retransmission (measured against
    * eiskaltdcpp: ~1 s instead of ~60 ms). */
-  if (e->probe != NULL && e->probe->ttl > 0 && e->role == BURROW_PUNCH_ROLE_INITIATOR)
+  if (e->role == BURROW_PUNCH_ROLE_INITIATOR && g_inet_address_get_family (peer) == G_SOCKET_FAMILY_IPV6)
+    ttl = BURROW_PUNCH_IPV6_HOP_LIMIT;
+  else if (e->probe != NULL && e->probe->ttl > 0 && e->role == BURROW_PUNCH_ROLE_INITIATOR)
     ttl = e->probe->ttl;
 
-  local_text = g_strdup_printf ("%s:%u", burrow_hub_session_get_local_address (e->session), local_port);
-  remote_text = g_strdup_printf ("%s:%u", e->peer_ip, remote_port);
+  local_text = endpoint_string (burrow_hub_session_get_local_address (e->session), local_port);
+  remote_text = endpoint_string (e->peer_ip, remote_port);
   burrow_punch_attempt_set_local (e->attempt, local_text);
   burrow_punch_attempt_set_remote (e->attempt, remote_text);
   e->state = EXPECT_CONNECTING;
@@ -836,7 +912,7 @@ on_direct_connected (GObject      *source,
   g_autoptr(GSocketConnection) connection = NULL;
   g_autofree gchar *why = NULL;
 
-  connection = g_socket_client_connect_finish (G_SOCKET_CLIENT (source), result, &error);
+  connection = burrow_happy_eyeballs_connect_finish (result, &error);
   if (connection == NULL)
     {
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
@@ -855,42 +931,81 @@ on_direct_connected (GObject      *source,
    * of a connection that idles that long (a pooled download connection, an upload between
    * requests) with G_IO_ERROR_TIMED_OUT */
   g_socket_set_timeout (g_socket_connection_get_socket (connection), 0);
-  burrow_punch_attempt_add_step (e->attempt, BURROW_PUNCH_STEP_TCP_ESTABLISHED, "connected");
   {
     g_autoptr(GSocketAddress) local = g_socket_connection_get_local_address (connection, NULL);
-    g_autofree gchar *text = endpoint_text (local);
+    g_autoptr(GSocketAddress) remote = g_socket_connection_get_remote_address (connection, NULL);
+    g_autofree gchar *local_text = endpoint_text (local);
+    g_autofree gchar *remote_text = endpoint_text (remote);
 
-    if (text != NULL)
-      burrow_punch_attempt_set_local (e->attempt, text);
+    burrow_punch_attempt_add_step (e->attempt, BURROW_PUNCH_STEP_TCP_ESTABLISHED, "connected to %s",
+                                   remote_text ? remote_text : "?");
+    if (local_text != NULL)
+      burrow_punch_attempt_set_local (e->attempt, local_text);
+    if (remote_text != NULL)
+      burrow_punch_attempt_set_remote (e->attempt, remote_text);
   }
   expect_connected (e, connection, BURROW_PEER_SIDE_CONNECTING, TRUE);
+}
+
+/* Where an active peer listens: its addresses of the families it takes connections on, IPv6
+ * first (Happy Eyeballs races them); else the one address the expect has. */
+static GPtrArray *
+direct_addresses (Expect  *e,
+                  guint16  port)
+{
+  static const GSocketFamily order[] = { G_SOCKET_FAMILY_IPV6, G_SOCKET_FAMILY_IPV4 };
+  GPtrArray *addresses = g_ptr_array_new_with_free_func (g_object_unref);
+
+  /* NMDC: the address comes with the request; ADC: from the peer's INF */
+  for (guint i = 0; !e->nmdc && i < G_N_ELEMENTS (order); i++)
+    {
+      g_autoptr(GInetAddress) ip = NULL;
+
+      if (!burrow_user_is_active_on (e->user, order[i]))
+        continue;
+      ip = peer_inet (e, burrow_user_get_address (e->user, order[i]));
+      if (ip != NULL)
+        g_ptr_array_add (addresses, g_inet_socket_address_new (ip, port));
+    }
+  if (addresses->len == 0)
+    {
+      g_autoptr(GInetAddress) ip = peer_inet (e, e->peer_ip);
+
+      if (ip != NULL)
+        g_ptr_array_add (addresses, g_inet_socket_address_new (ip, port));
+    }
+  return addresses;
 }
 
 static void
 connect_directly (Expect  *e,
                   guint16  port)
 {
-  g_autoptr(GSocketClient) client = NULL;
-  g_autoptr(GInetAddress) peer = peer_ipv4 (e->peer_ip);
-  g_autoptr(GSocketAddress) address = NULL;
+  g_autoptr(GPtrArray) addresses = direct_addresses (e, port);
   g_autofree gchar *remote = NULL;
 
-  if (peer == NULL)
+  if (addresses->len == 0)
     {
       expect_fail_bad_address (e);
       return;
     }
-  client = g_socket_client_new ();
-  address = g_inet_socket_address_new (peer, port);
-  remote = g_strdup_printf ("%s:%u", e->peer_ip, port);
+  remote = endpoint_text (g_ptr_array_index (addresses, 0));
   burrow_punch_attempt_set_remote (e->attempt, remote);
-  burrow_punch_attempt_add_step (e->attempt, BURROW_PUNCH_STEP_CONNECT_TRY, "connecting to %s", remote);
+  if (addresses->len > 1)
+    {
+      g_autofree gchar *second = endpoint_text (g_ptr_array_index (addresses, 1));
+
+      burrow_punch_attempt_add_step (e->attempt, BURROW_PUNCH_STEP_CONNECT_TRY,
+                                     "connecting to %s, and to %s %u ms later (Happy Eyeballs)",
+                                     remote, second, BURROW_HAPPY_EYEBALLS_DELAY_MS);
+    }
+  else
+    burrow_punch_attempt_add_step (e->attempt, BURROW_PUNCH_STEP_CONNECT_TRY, "connecting to %s",
+                                   remote);
   e->state = EXPECT_CONNECTING;
   expect_arm_timeout (e, BURROW_NAT_REQUEST_TIMEOUT_MS);
-  g_socket_client_set_timeout (client, BURROW_NAT_REQUEST_TIMEOUT_MS / 1000);
-  g_socket_client_set_enable_proxy (client, FALSE); /* a peer is reached directly */
-  g_socket_client_connect_async (client, G_SOCKET_CONNECTABLE (address), e->cancellable,
-                                 on_direct_connected, e);
+  burrow_happy_eyeballs_connect_async (addresses, BURROW_NAT_REQUEST_TIMEOUT_MS / 1000,
+                                       e->cancellable, on_direct_connected, e);
 }
 
 /* --- incoming connections on our listener (active mode; burrow-inbound.c) ---------------- */
@@ -1163,6 +1278,52 @@ handle_answer (BurrowNatConnector         *self,
     punch_start (e, request->port);
 }
 
+/* Whether NAT traversal with @user can work from our connection to @session's hub: the punch
+ * leaves from that connection's port, so the hub must know the peer by the same family. */
+static gboolean
+nat_family_shared (BurrowHubSession *session,
+                   BurrowUser       *user)
+{
+  if (burrow_user_is_nmdc (user))
+    return TRUE;
+  return burrow_user_get_address (user, hub_family (session)) != NULL;
+}
+
+static void attempt_fail_now (BurrowNatConnector *self,
+                              BurrowPunchAttempt *attempt,
+                              gint                code,
+                              const gchar        *why);
+
+/* Both passive, but the hub knows @user only by the other family than our connection to it
+ * (a hub without HBRI publishes one family per user): fails at once, nothing is sent. */
+static BurrowPunchAttempt *
+fail_no_common_family (BurrowNatConnector *self,
+                       BurrowHubSession   *session,
+                       BurrowUser         *user,
+                       const gchar        *token,
+                       const gchar        *protocol,
+                       BurrowPunchRole     role)
+{
+  gboolean we_v6 = hub_family (session) == G_SOCKET_FAMILY_IPV6;
+  BurrowPunchAttempt *attempt;
+  g_autofree gchar *why = NULL;
+
+  why = g_strdup_printf (we_v6 ? _("Both you and %s are passive, and this hub knows you by your "
+                                   "IPv6 address but %s only by an IPv4 address: NAT traversal "
+                                   "needs one address family for both of you; one of you needs "
+                                   "an open port")
+                               : _("Both you and %s are passive, and this hub knows you by your "
+                                   "IPv4 address but %s only by an IPv6 address: NAT traversal "
+                                   "needs one address family for both of you; one of you needs "
+                                   "an open port"),
+                         burrow_user_get_nick (user), burrow_user_get_nick (user));
+  attempt = burrow_punch_attempt_new (BURROW_PUNCH_METHOD_NAT_TRAVERSAL, role,
+                                      burrow_hub_session_get_uri (session), burrow_user_get_nick (user),
+                                      burrow_user_get_cid (user), token, protocol);
+  attempt_fail_now (self, attempt, BURROW_NAT_ERROR_NO_COMMON_FAMILY, why);
+  return attempt;
+}
+
 /* Fails @attempt at once with @why (nothing was sent) and records it. */
 static void
 attempt_fail_now (BurrowNatConnector *self,
@@ -1290,7 +1451,7 @@ on_nmdc_request (BurrowNatConnector         *self,
 {
   BurrowUser *user = request->user;
   const gchar *protocol = request->protocol;
-  gboolean active = is_active (self);
+  gboolean active = is_active_on (self, session);
   const gchar *ip = burrow_user_get_ip4 (user);
   Expect *e;
 
@@ -1431,7 +1592,7 @@ on_nmdc_request (BurrowNatConnector         *self,
   e->state = EXPECT_INCOMING;
   expect_arm_timeout (e, BURROW_NAT_REQUEST_TIMEOUT_MS);
   {
-    guint16 our_port = port_to_announce (self);
+    guint16 our_port = port_to_announce_on (self, session);
     g_autoptr(GError) error = NULL;
 
     if (send_request (e, BURROW_CONNECT_KIND_CONNECT, our_port, &error))
@@ -1449,7 +1610,7 @@ on_connect_request (BurrowHubList              *hubs,
 {
   BurrowUser *user = request->user;
   const gchar *protocol = request->protocol;
-  gboolean active = is_active (self);
+  gboolean active = is_active_on (self, session);
   Expect *e;
 
   if (burrow_user_is_nmdc (user))
@@ -1484,7 +1645,7 @@ on_connect_request (BurrowHubList              *hubs,
   if (request->kind == BURROW_CONNECT_KIND_CONNECT)
     {
       /* the peer is active: connect to it */
-      if (burrow_user_get_ip4 (user) == NULL)
+      if (peer_address (session, user) == NULL)
         return;
       e = expect_new (self, session, user, request->token, protocol, BURROW_PUNCH_ROLE_RESPONDER,
                       BURROW_PUNCH_METHOD_INCOMING);
@@ -1497,7 +1658,7 @@ on_connect_request (BurrowHubList              *hubs,
   /* REVERSE (RCM) */
   if (active)
     {
-      guint16 our_port = port_to_announce (self);
+      guint16 our_port = port_to_announce_on (self, session);
 
       e = expect_new (self, session, user, request->token, protocol, BURROW_PUNCH_ROLE_RESPONDER,
                       BURROW_PUNCH_METHOD_INCOMING);
@@ -1508,7 +1669,14 @@ on_connect_request (BurrowHubList              *hubs,
         burrow_punch_attempt_add_step (e->attempt, BURROW_PUNCH_STEP_REQUEST_SENT, "CTM %s %u",
                                        protocol, our_port);
     }
-  else if (burrow_user_supports_nat_traversal (user) && burrow_user_get_ip4 (user) != NULL)
+  else if (burrow_user_supports_nat_traversal (user) && !nat_family_shared (session, user) &&
+           peer_address (session, user) != NULL)
+    {
+      /* recorded, never answered */
+      g_object_unref (fail_no_common_family (self, session, user, request->token, protocol,
+                                             BURROW_PUNCH_ROLE_RESPONDER));
+    }
+  else if (burrow_user_supports_nat_traversal (user) && peer_address (session, user) != NULL)
     {
       guint16 our_port = burrow_hub_session_get_local_port (session);
 
@@ -1575,7 +1743,7 @@ burrow_nat_connector_connect_async (BurrowNatConnector  *self,
 {
   g_autoptr(GTask) task = NULL;
   g_autofree gchar *token = new_token ();
-  gboolean active = is_active (self);
+  gboolean active;
   const gchar *protocol;
   g_autoptr(GError) error = NULL;
   BurrowConnectKind kind = BURROW_CONNECT_KIND_REVERSE;
@@ -1586,6 +1754,7 @@ burrow_nat_connector_connect_async (BurrowNatConnector  *self,
   g_return_if_fail (BURROW_IS_HUB_SESSION (session));
   g_return_if_fail (BURROW_IS_USER (user));
 
+  active = is_active_on (self, session);
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, burrow_nat_connector_connect_async);
   protocol = choose_protocol (self, user);
@@ -1611,9 +1780,9 @@ burrow_nat_connector_connect_async (BurrowNatConnector  *self,
                       BURROW_PUNCH_METHOD_DIRECT);
       e->state = EXPECT_INCOMING;
       kind = BURROW_CONNECT_KIND_CONNECT;
-      port = port_to_announce (self);
+      port = port_to_announce_on (self, session);
     }
-  else if (burrow_user_is_active (user))
+  else if (peer_takes_connections (user))
     {
       e = expect_new (self, session, user, token, protocol, BURROW_PUNCH_ROLE_INITIATOR,
                       BURROW_PUNCH_METHOD_REVERSE);
@@ -1648,7 +1817,18 @@ burrow_nat_connector_connect_async (BurrowNatConnector  *self,
       if (e->peer_ip != NULL)
         probe_path (e);
     }
-  else if (burrow_user_supports_nat_traversal (user) && burrow_user_get_ip4 (user) != NULL)
+  else if (burrow_user_supports_nat_traversal (user) && !nat_family_shared (session, user) &&
+           peer_address (session, user) != NULL)
+    {
+      g_autoptr(BurrowPunchAttempt) attempt =
+        fail_no_common_family (self, session, user, token, protocol, BURROW_PUNCH_ROLE_INITIATOR);
+
+      task_set_attempt (task, attempt);
+      g_task_return_new_error (task, BURROW_NAT_ERROR, BURROW_NAT_ERROR_NO_COMMON_FAMILY, "%s",
+                               burrow_punch_attempt_get_diagnosis (attempt));
+      return;
+    }
+  else if (burrow_user_supports_nat_traversal (user) && peer_address (session, user) != NULL)
     {
       e = expect_new (self, session, user, token, protocol, BURROW_PUNCH_ROLE_INITIATOR,
                       BURROW_PUNCH_METHOD_NAT_TRAVERSAL);
@@ -1984,6 +2164,22 @@ burrow_nat_connector_get_udp_socket (BurrowNatConnector *self)
   if (self->listener == NULL || !burrow_listener_is_running (self->listener))
     return NULL;
   return burrow_listener_get_udp_socket (self->listener);
+}
+
+/**
+ * burrow_nat_connector_get_udp6_socket:
+ *
+ * Returns: (transfer none) (nullable): the IPv6 UDP socket on our port in active mode, %NULL
+ *   when passive or without IPv6
+ */
+GSocket *
+burrow_nat_connector_get_udp6_socket (BurrowNatConnector *self)
+{
+  g_return_val_if_fail (BURROW_IS_NAT_CONNECTOR (self), NULL);
+
+  if (self->listener == NULL || !burrow_listener_is_running (self->listener))
+    return NULL;
+  return burrow_listener_get_udp6_socket (self->listener);
 }
 
 /**

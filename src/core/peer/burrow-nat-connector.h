@@ -48,6 +48,7 @@ void                  burrow_nat_connector_set_advertised (BurrowNatConnector   
 gboolean              burrow_nat_connector_is_active      (BurrowNatConnector    *self);
 guint16               burrow_nat_connector_get_advertised_port (BurrowNatConnector *self);
 GSocket              *burrow_nat_connector_get_udp_socket (BurrowNatConnector    *self);
+GSocket              *burrow_nat_connector_get_udp6_socket (BurrowNatConnector   *self);
 void                  burrow_nat_connector_set_tls         (BurrowNatConnector   *self,
                                                             gboolean              tls);
 void                  burrow_nat_connector_set_source_func (BurrowNatConnector   *self,

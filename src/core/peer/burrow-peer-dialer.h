@@ -64,4 +64,15 @@ BurrowPeerConnection *burrow_peer_dialer_connect_finish (BurrowPeerDialer     *s
                                                          BurrowPunchAttempt  **attempt,
                                                          GError              **error);
 
+/* RFC 8305's recommended Connection Attempt Delay */
+#define BURROW_HAPPY_EYEBALLS_DELAY_MS 250
+
+void               burrow_happy_eyeballs_connect_async  (GPtrArray            *addresses,
+                                                         guint                 timeout_s,
+                                                         GCancellable         *cancellable,
+                                                         GAsyncReadyCallback   callback,
+                                                         gpointer              user_data);
+GSocketConnection *burrow_happy_eyeballs_connect_finish (GAsyncResult         *result,
+                                                         GError              **error);
+
 G_END_DECLS

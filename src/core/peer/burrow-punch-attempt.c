@@ -467,8 +467,9 @@ static const gchar *const nat_error_names[] = {
   [BURROW_NAT_ERROR_PROTOCOL_MISMATCH] = "protocol-mismatch",
   [BURROW_NAT_ERROR_BAD_ADDRESS] = "bad-address",
   [BURROW_NAT_ERROR_OFFLINE] = "offline",
+  [BURROW_NAT_ERROR_NO_COMMON_FAMILY] = "no-common-family",
 };
-G_STATIC_ASSERT (G_N_ELEMENTS (nat_error_names) == BURROW_NAT_ERROR_OFFLINE + 1);
+G_STATIC_ASSERT (G_N_ELEMENTS (nat_error_names) == BURROW_NAT_ERROR_NO_COMMON_FAMILY + 1);
 
 /**
  * burrow_punch_attempt_to_json:

@@ -22,6 +22,9 @@
 #ifndef IP_MINTTL
 #define IP_MINTTL 21
 #endif
+#ifndef IPV6_MINHOPCOUNT
+#define IPV6_MINHOPCOUNT 73
+#endif
 
 /*
  * A punch connects from our hub connection's ip:port to the peer's, again and
@@ -144,7 +147,8 @@ burrow_punch_bind_socket (GInetAddress  *local_ip,
   g_autoptr(GSocketAddress) local = NULL;
   struct sockaddr_storage native;
 
-  socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, error);
+  socket = g_socket_new (g_inet_address_get_family (local_ip), G_SOCKET_TYPE_STREAM,
+                         G_SOCKET_PROTOCOL_TCP, error);
   if (socket == NULL)
     return NULL;
   if (!g_socket_set_option (socket, SOL_SOCKET, SO_REUSEADDR, 1, error) ||
@@ -382,7 +386,7 @@ burrow_punch_new (BurrowPunchListeners *listeners,
     p->remote = g_inet_socket_address_new (remote_ip, 0);
   else
     {
-      g_autoptr(GInetAddress) any = g_inet_address_new_any (G_SOCKET_FAMILY_IPV4);
+      g_autoptr(GInetAddress) any = g_inet_address_new_any (g_inet_address_get_family (local_ip));
 
       p->remote = g_inet_socket_address_new (any, 0);
     }
@@ -464,11 +468,23 @@ on_punch_writable (GSocket      *socket,
   return G_SOURCE_REMOVE;
 }
 
+/* The TTL (IPv4) or hop limit (IPv6) of the packets @socket sends. */
+static void
+set_hops (BurrowPunch *p,
+          gint         hops)
+{
+  if (g_inet_address_get_family (p->local_ip) == G_SOCKET_FAMILY_IPV6)
+    g_socket_set_option (p->socket, IPPROTO_IPV6, IPV6_UNICAST_HOPS, hops, NULL);
+  else
+    g_socket_set_option (p->socket, IPPROTO_IP, IP_TTL, hops, NULL);
+}
+
 static void
 punch_try (BurrowPunch *p)
 {
   g_autoptr(GError) error = NULL;
   gboolean low = p->ttl > 0 && p->n_tries == 0;
+  gboolean v6 = g_inet_address_get_family (p->local_ip) == G_SOCKET_FAMILY_IPV6;
   gint normal_ttl = 64;
 
   p->n_tries++;
@@ -481,31 +497,41 @@ punch_try (BurrowPunch *p)
       return;
     }
 
-  if (low)
+  if (low && v6)
+    {
+      /* Linux keeps an IPv6 SYN_SENT socket on ICMPv6 time exceeded anyway; the minimum hop
+       * count protects against other stacks (CONNECTIVITY.md §3.4) */
+      g_socket_set_option (p->socket, IPPROTO_IPV6, IPV6_MINHOPCOUNT, 2, NULL);
+      g_socket_get_option (p->socket, IPPROTO_IPV6, IPV6_UNICAST_HOPS, &normal_ttl, NULL);
+      if (normal_ttl < 0)
+        normal_ttl = 64; /* -1: the route's default; set explicitly when restored */
+      set_hops (p, (gint) p->ttl);
+    }
+  else if (low)
     {
       /* keep the socket alive when the low-TTL SYN's ICMP time-exceeded
        * comes back (the kernel ignores errors quoting a TTL below 2) */
       g_socket_set_option (p->socket, IPPROTO_IP, IP_MINTTL, 2, NULL);
       g_socket_get_option (p->socket, IPPROTO_IP, IP_TTL, &normal_ttl, NULL);
-      g_socket_set_option (p->socket, IPPROTO_IP, IP_TTL, (gint) p->ttl, NULL);
+      set_hops (p, (gint) p->ttl);
     }
 
   if (g_socket_connect (p->socket, p->remote, NULL, &error))
     {
       if (low)
-        g_socket_set_option (p->socket, IPPROTO_IP, IP_TTL, normal_ttl, NULL);
+        set_hops (p, normal_ttl);
       step (p, BURROW_PUNCH_STEP_CONNECT_TRY, "try %u: connected at once", p->n_tries);
       punch_succeeded (p, p->socket);
       return;
     }
   if (low)
-    g_socket_set_option (p->socket, IPPROTO_IP, IP_TTL, normal_ttl, NULL);
+    set_hops (p, normal_ttl);
 
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_PENDING))
     {
       if (low)
-        step (p, BURROW_PUNCH_STEP_CONNECT_TRY, "try %u: SYN sent with TTL %u (then back to %d)",
-              p->n_tries, p->ttl, normal_ttl);
+        step (p, BURROW_PUNCH_STEP_CONNECT_TRY, "try %u: SYN sent with %s %u (then back to %d)",
+              p->n_tries, v6 ? "hop limit" : "TTL", p->ttl, normal_ttl);
       else
         step (p, BURROW_PUNCH_STEP_CONNECT_TRY, "try %u: SYN sent", p->n_tries);
       p->socket_source = g_socket_create_source (p->socket, G_IO_OUT, NULL);
@@ -535,7 +561,19 @@ punch_deadline_cb (gpointer data)
   gint code;
 
   p->deadline_id = 0;
-  if (p->n_wrong_port > 0)
+  if (g_inet_address_get_family (p->local_ip) == G_SOCKET_FAMILY_IPV6 &&
+      !(p->n_refused > 0 && p->n_refused >= p->n_tries - 1) &&
+      !(p->n_unreachable > 0 && p->n_unreachable >= p->n_tries - 1))
+    {
+      /* no NAT on IPv6, so no port that changes: a firewall dropped everything */
+      why = g_strdup_printf (_("No packet from %s reached us over IPv6 and ours were neither "
+                               "answered nor refused within %.1f s: a firewall on one side drops "
+                               "connections it did not see go out, and NAT traversal cannot "
+                               "connect you; one of you needs an open port (active mode)."),
+                             p->peer_name, p->window_ms / 1000.0);
+      code = BURROW_NAT_ERROR_TIMED_OUT;
+    }
+  else if (p->n_wrong_port > 0)
     {
       why = g_strdup_printf (_("%s's router changed the port: it announced %u but its packets came "
                                "from port %u. Its router gives every connection a new port "

@@ -84,7 +84,8 @@ struct _BurrowSearchResponder
 
   /* owned */
   BurrowSearchRouter *router;
-  GSocket      *udp;         /* for answering while passive */
+  GSocket      *udp;         /* for answering while passive (IPv4) */
+  GSocket      *udp6;        /* the same over IPv6 */
 
   guint         slots;
   guint64       n_searches;
@@ -98,27 +99,31 @@ struct _BurrowSearchResponder
 
 G_DEFINE_FINAL_TYPE (BurrowSearchResponder, burrow_search_responder, G_TYPE_OBJECT)
 
+/* The socket to send results from: our listening one of @family while active, else one of
+ * our own. */
 static GSocket *
-get_udp_socket (BurrowSearchResponder *self)
+get_udp_socket (BurrowSearchResponder *self,
+                GSocketFamily          family)
 {
   g_autoptr(GError) error = NULL;
-  GSocket *socket = NULL;
+  gboolean v6 = family == G_SOCKET_FAMILY_IPV6;
+  GSocket **own = v6 ? &self->udp6 : &self->udp;
+  GSocket *socket = v6 ? burrow_search_router_get_udp6_socket (self->router)
+                       : burrow_search_router_get_udp_socket (self->router);
 
-  socket = burrow_search_router_get_udp_socket (self->router);
   if (socket != NULL)
     return socket;
-  if (self->udp == NULL)
+  if (*own == NULL)
     {
-      self->udp = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM,
-                                G_SOCKET_PROTOCOL_UDP, &error);
-      if (self->udp == NULL)
+      *own = g_socket_new (family, G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP, &error);
+      if (*own == NULL)
         {
           g_debug ("cannot create a UDP socket: %s", error->message);
           return NULL;
         }
-      g_socket_set_blocking (self->udp, FALSE);
+      g_socket_set_blocking (*own, FALSE);
     }
-  return self->udp;
+  return *own;
 }
 
 static void
@@ -135,7 +140,7 @@ send_udp (BurrowSearchResponder *self,
 
   if (address == NULL)
     return;
-  socket = get_udp_socket (self);
+  socket = get_udp_socket (self, g_socket_address_get_family (address));
   if (socket == NULL)
     return;
   if (g_socket_send_to (socket, address, data, size, NULL, &error) < 0)
@@ -235,6 +240,7 @@ burrow_search_responder_dispose (GObject *object)
     g_signal_handlers_disconnect_by_data (burrow_search_router_get_hubs (self->router), self);
   g_clear_object (&self->router);
   g_clear_object (&self->udp);
+  g_clear_object (&self->udp6);
   g_clear_pointer (&self->user_buckets, g_hash_table_unref);
   g_clear_pointer (&self->udp_buckets, g_hash_table_unref);
   g_clear_weak_pointer (&self->share);

@@ -38,8 +38,10 @@ struct _BurrowSearchRouter
   GObject        parent_instance;
 
   BurrowHubList *hubs;
-  GSocket       *socket;          /* UDP, when active */
+  GSocket       *socket;          /* UDP over IPv4, when active */
   GSource       *source;
+  GSocket       *socket6;         /* UDP over IPv6, when active and the machine has IPv6 */
+  GSource       *source6;
   GHashTable    *registrations;   /* token → Registration */
   guint64        n_forged;
 };
@@ -186,7 +188,7 @@ on_udp_readable (GSocket      *socket,
   g_autoptr(BurrowSearchRouter) keep G_GNUC_UNUSED = g_object_ref (self);
 
   /* a bounded batch per wake-up; the rest waits for the next one */
-  for (guint i = 0; i < 256 && self->socket == socket; i++)
+  for (guint i = 0; i < 256 && (self->socket == socket || self->socket6 == socket); i++)
     {
       g_autoptr(GError) error = NULL;
       g_autoptr(GSocketAddress) sender = NULL;
@@ -203,8 +205,16 @@ on_udp_readable (GSocket      *socket,
           g_debug ("UDP socket: %s", error->message);
           if (g_socket_is_closed (socket))
             {
-              g_clear_pointer (&self->source, g_source_unref);
-              g_clear_object (&self->socket);
+              if (socket == self->socket6)
+                {
+                  g_clear_pointer (&self->source6, g_source_unref);
+                  g_clear_object (&self->socket6);
+                }
+              else
+                {
+                  g_clear_pointer (&self->source, g_source_unref);
+                  g_clear_object (&self->socket);
+                }
               return G_SOURCE_REMOVE;
             }
           return G_SOURCE_CONTINUE;
@@ -231,14 +241,34 @@ on_udp_readable (GSocket      *socket,
 }
 
 static void
-detach_socket (BurrowSearchRouter *self)
+detach_socket (GSocket **socket,
+               GSource **source)
 {
-  if (self->source != NULL)
+  if (*source != NULL)
     {
-      g_source_destroy (self->source);
-      g_clear_pointer (&self->source, g_source_unref);
+      g_source_destroy (*source);
+      g_clear_pointer (source, g_source_unref);
     }
-  g_clear_object (&self->socket);
+  g_clear_object (socket);
+}
+
+/* Reads results from @socket into the slot @slot/@slot_source (IPv4's or IPv6's). */
+static void
+attach_socket (BurrowSearchRouter  *self,
+               GSocket            **slot,
+               GSource            **slot_source,
+               GSocket             *socket)
+{
+  if (socket == *slot)
+    return;
+  detach_socket (slot, slot_source);
+  if (socket == NULL)
+    return;
+  *slot = g_object_ref (socket);
+  *slot_source = g_socket_create_source (socket, G_IO_IN, NULL);
+  g_source_set_static_name (*slot_source, "[burrow] search results (UDP)");
+  g_source_set_callback (*slot_source, (GSourceFunc) G_CALLBACK (on_udp_readable), self, NULL);
+  g_source_attach (*slot_source, NULL);
 }
 
 static void
@@ -246,7 +276,8 @@ burrow_search_router_dispose (GObject *object)
 {
   BurrowSearchRouter *self = BURROW_SEARCH_ROUTER (object);
 
-  detach_socket (self);
+  detach_socket (&self->socket, &self->source);
+  detach_socket (&self->socket6, &self->source6);
   if (self->hubs != NULL)
     g_signal_handlers_disconnect_by_data (self->hubs, self);
   g_clear_object (&self->hubs);
@@ -319,16 +350,35 @@ burrow_search_router_set_udp_socket (BurrowSearchRouter *self,
   g_return_if_fail (BURROW_IS_SEARCH_ROUTER (self));
   g_return_if_fail (socket == NULL || G_IS_SOCKET (socket));
 
-  if (socket == self->socket)
-    return;
-  detach_socket (self);
-  if (socket == NULL)
-    return;
-  self->socket = g_object_ref (socket);
-  self->source = g_socket_create_source (socket, G_IO_IN, NULL);
-  g_source_set_static_name (self->source, "[burrow] search results (UDP)");
-  g_source_set_callback (self->source, (GSourceFunc) G_CALLBACK (on_udp_readable), self, NULL);
-  g_source_attach (self->source, NULL);
+  attach_socket (self, &self->socket, &self->source, socket);
+}
+
+/**
+ * burrow_search_router_set_udp6_socket:
+ * @socket: (nullable): our IPv6 UDP socket while active, %NULL while passive or without IPv6
+ *
+ * As burrow_search_router_set_udp_socket(), for results sent to our I6 and U6.
+ */
+void
+burrow_search_router_set_udp6_socket (BurrowSearchRouter *self,
+                                      GSocket            *socket)
+{
+  g_return_if_fail (BURROW_IS_SEARCH_ROUTER (self));
+  g_return_if_fail (socket == NULL || G_IS_SOCKET (socket));
+
+  attach_socket (self, &self->socket6, &self->source6, socket);
+}
+
+/**
+ * burrow_search_router_get_udp6_socket:
+ *
+ * Returns: (transfer none) (nullable): the IPv6 UDP socket, while active
+ */
+GSocket *
+burrow_search_router_get_udp6_socket (BurrowSearchRouter *self)
+{
+  g_return_val_if_fail (BURROW_IS_SEARCH_ROUTER (self), NULL);
+  return self->socket6;
 }
 
 /**
@@ -347,7 +397,7 @@ gboolean
 burrow_search_router_get_active (BurrowSearchRouter *self)
 {
   g_return_val_if_fail (BURROW_IS_SEARCH_ROUTER (self), FALSE);
-  return self->socket != NULL;
+  return self->socket != NULL || self->socket6 != NULL;
 }
 
 /**

@@ -39,6 +39,9 @@ BurrowHubList      *burrow_search_router_get_hubs       (BurrowSearchRouter     
 void                burrow_search_router_set_udp_socket (BurrowSearchRouter     *self,
                                                          GSocket                *socket);
 GSocket            *burrow_search_router_get_udp_socket (BurrowSearchRouter     *self);
+void                burrow_search_router_set_udp6_socket (BurrowSearchRouter    *self,
+                                                         GSocket               *socket);
+GSocket            *burrow_search_router_get_udp6_socket (BurrowSearchRouter    *self);
 gboolean            burrow_search_router_get_active     (BurrowSearchRouter     *self);
 void                burrow_search_router_register       (BurrowSearchRouter     *self,
                                                          const gchar            *token,

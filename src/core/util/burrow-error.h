@@ -95,8 +95,10 @@ typedef enum
   BURROW_NAT_ERROR_TOO_MANY,
   BURROW_NAT_ERROR_PROTOCOL_MISMATCH,  /* the peer used another protocol than we asked for
                                         * (e.g. plain ADC where we asked for ADCS) */
-  BURROW_NAT_ERROR_BAD_ADDRESS,        /* the peer's I4 is not a numeric IPv4 address */
+  BURROW_NAT_ERROR_BAD_ADDRESS,        /* the peer's I4/I6 is not a numeric IP address */
   BURROW_NAT_ERROR_OFFLINE,            /* the user is on none of our hubs */
+  BURROW_NAT_ERROR_NO_COMMON_FAMILY,   /* both passive, and the hub knows the peer by another
+                                        * address family than our connection to it */
 } BurrowNatError;
 
 typedef enum
