@@ -73,6 +73,8 @@ REQUEST_STEPS = ('request-sent', 'request-received', 'nat-sent', 'nat-received',
                  'rnt-received', 'connect-try', 'tcp-established', 'accepted')
 
 ACTIVE_PORT = 4000
+# Linux retransmits an unanswered SYN after 1 s: a punch that needed it did not get through at once
+TCP_SETUP_LIMIT_MS = 900
 SHARED_NAME = 'natlab6-shared.txt'
 SHARED_DATA = b'A small file that A shares in the IPv6 cells of the NAT lab.\n' * 5
 
@@ -237,6 +239,16 @@ def check_connect (lab, cell, res, a_recs):
   miss = missing_in_order(steps_of(b_rec), want)
   if miss:
     problems.append('B steps lack %s (have %s)' % (miss, steps_of(b_rec)))
+  elif cell['method'] == 'nat-traversal':
+    # the first SYN must get through at once (hop limit 2 where a firewall rejects), not after
+    # the kernel's first SYN retransmission one second later
+    at = {}
+    for st in b_rec.get('steps', []):
+      at.setdefault(st.get('step'), st.get('ms', 0))
+    tcp_ms = at['tcp-established'] - at['connect-try']
+    if tcp_ms >= TCP_SETUP_LIMIT_MS:
+      problems.append('B took %.1f ms from connect-try to tcp-established, expected < %d '
+                      '(before the first SYN retransmission)' % (tcp_ms, TCP_SETUP_LIMIT_MS))
   # the connection's ends: no NAT anywhere, so each side sees the other's own address; in the
   # IPv6-only cells that is the IPv6 one
   problems += endpoint_problems('B', 'remote', b_rec.get('remote'), own_ips(lab, 'A'))
