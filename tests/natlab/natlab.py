@@ -883,10 +883,6 @@ table inet natlab6 {
 
   # --- self check -------------------------------------------------------------------------
 
-  def _helper6 (self, ns, *args, timeout=LAB_CMD_TIMEOUT):
-    return self.exec(ns, [sys.executable, os.path.abspath(__file__)] + list(args),
-                     timeout=timeout, check=False)
-
   def expected_inbound (self, side):
     """What an unsolicited connect from the wan to side's host must end in."""
     return {'fw-drop': 'timeout', 'fw-reject': 'refused', 'open': 'connected'}[self.fw_mode[side]]
@@ -906,11 +902,11 @@ table inet natlab6 {
                                ('v4', self.host_ip4(side), HUB_IP)):
         if own is None:
           # a host without this family must not reach the hub over it
-          r = self._helper6(self.host_ns(side), '_whoami6', hub, '7101')
+          r = self._helper(self.host_ns(side), '_whoami6', hub, '7101')
           if r.returncode == 0:
             problems.append('%s has no %s address but reached %s' % (side, family, hub))
           continue
-        r = self._helper6(self.host_ns(side), '_whoami6', hub, '7101')
+        r = self._helper(self.host_ns(side), '_whoami6', hub, '7101')
         seen = r.stdout.strip()
         if r.returncode != 0 or seen != own:
           problems.append('%s over %s: the hub sees %r, expected %s (no NAT) %s' %
@@ -920,7 +916,7 @@ table inet natlab6 {
                                               own, '7201'], name='host-echo6')
         if lst.wait_line(lambda l: l == 'ready', LAB_START_TIMEOUT) is None:
           raise LabError('listener on %s did not start: %s' % (side, lst.stderr_text()))
-        r = self._helper6('wan', '_syn6', own, '7201', '1.5')
+        r = self._helper('wan', '_syn6', own, '7201', '1.5')
         lst.stop()
         outcome, want = r.stdout.strip(), self.expected_inbound(side)
         log('%s %s: unsolicited inbound %s connect → %s' % (side, self.mode_name(side), family,
@@ -962,7 +958,6 @@ class SimOpen6:
   """The hop-limit probe: one helper in each host namespace, driven run by run."""
 
   def __init__ (self, lab, offset=0.05, deadline=3.0, first_port=41000):
-    self.lab = lab
     self.offset = offset
     self.deadline = deadline
     self.port = first_port
