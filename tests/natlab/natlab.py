@@ -681,10 +681,513 @@ def cleanup_stale ():
   return removed
 
 
+# ==============================================================================================
+# IPv6 (issue #16): two hosts behind stateful firewalls without NAT, a hub on IPv6 or both families
+# ==============================================================================================
+#
+#   hostA 2001:db8:a::2 192.0.2.2  -- fwA (wan0 2001:db8:1a::2 198.51.100.2)   --\
+#                                                                                  wan (router; hub
+#   hostB 2001:db8:b::2 192.0.2.66 -- fwB (wan0 2001:db8:1b::2 198.51.100.130) --/  2001:db8:ff::1
+#                                                                                   and 203.0.113.1
+#                                                                                   on lo)
+#
+# Every address is from a documentation range. A host's family says which of its addresses exist:
+# 'v6' (IPv6 only), 'v4' (IPv4 only) or 'dual'; the routers always route both. Host namespaces
+# resolve HUB6_NAME to both hub addresses (/etc/netns/NS/hosts, which `ip netns exec` mounts).
+# Firewall modes (nftables, one ruleset per fw router, no NAT):
+#   fw-drop    unsolicited inbound silently dropped
+#   fw-reject  unsolicited inbound TCP answered with a reset, anything else with ICMP
+#              administratively prohibited (OpenWrt's stock wan zone)
+#   open       inbound accepted (an active user)
+# All three accept established/related traffic, drop invalid, pass ICMP (RFC 4890) and let the
+# LAN out.
+#
+# The hop-limit probe (SimOpen6): a helper in each host namespace does one TCP simultaneous open
+# per run on a fresh port, A first and B 50 ms later (the DC++ timing), optionally with A's first
+# SYN sent at hop limit 2 (and IPV6_MINHOPCOUNT 2), restored right after connect(). It needs no
+# retries: a run either connects at once or its first attempt is refused or lost.
+
+FW6_MODES = ('fw-drop', 'fw-reject', 'open')
+FAMILIES6 = ('v6', 'v4', 'dual')
+HUB6_IP = '2001:db8:ff::1'
+HUB6_NAME = 'hub.example'
+IPV6_MINHOPCOUNT = 73   # <linux/in6.h>; Python's socket module does not name it
+
+SIDES6 = {
+  'A': {'wan_if': 'toA',
+        'link6': ('2001:db8:1a::1', '2001:db8:1a::2'),
+        'lan6': ('2001:db8:a::/64', '2001:db8:a::1', '2001:db8:a::2'),
+        'link4': ('198.51.100.1', '198.51.100.2'),
+        'lan4': ('192.0.2.0/26', '192.0.2.1', '192.0.2.2')},
+  'B': {'wan_if': 'toB',
+        'link6': ('2001:db8:1b::1', '2001:db8:1b::2'),
+        'lan6': ('2001:db8:b::/64', '2001:db8:b::1', '2001:db8:b::2'),
+        'link4': ('198.51.100.129', '198.51.100.130'),
+        'lan4': ('192.0.2.64/26', '192.0.2.65', '192.0.2.66')},
+}
+
+
+class Lab6 (Lab):
+  """The IPv6 firewall topology above, firewalls in mode_a / mode_b (FW6_MODES)."""
+
+  def __init__ (self, mode_a, mode_b, family_a='v6', family_b='v6', prefix=None, workdir=None):
+    for mode in (mode_a, mode_b):
+      if mode not in FW6_MODES:
+        raise LabError('unknown IPv6 firewall mode %r (one of %s)' % (mode, ', '.join(FW6_MODES)))
+    for family in (family_a, family_b):
+      if family not in FAMILIES6:
+        raise LabError('unknown host family %r (one of %s)' % (family, ', '.join(FAMILIES6)))
+    self.fw_mode = {'A': mode_a, 'B': mode_b}
+    self.family = {'A': family_a, 'B': family_b}
+    self.prefix = prefix or 'b6%d-' % (os.getpid() % 1000)
+    self.namespaces = []
+    self.procs = []
+    self.built = False
+    self.own_workdir = workdir is None
+    self.workdir = workdir or tempfile.mkdtemp(prefix='natlab6-')
+    self.etc_dirs = []
+
+  def mode_name (self, side):
+    return '%s/%s' % (self.fw_mode[side], self.family[side])
+
+  def has (self, side, family):
+    return self.family[side] in (family, 'dual')
+
+  def host_ip6 (self, side):
+    return SIDES6[side]['lan6'][2] if self.has(side, 'v6') else None
+
+  def host_ip4 (self, side):
+    return SIDES6[side]['lan4'][2] if self.has(side, 'v4') else None
+
+  def host_ns (self, side):
+    return 'host' + side
+
+  def hub_url (self, family, port, tls=False):
+    """The hub's URL as a user of family ('v6', 'v4' or 'name': HUB6_NAME, both families)."""
+    host = {'v6': '[%s]' % HUB6_IP, 'v4': HUB_IP, 'name': HUB6_NAME}[family]
+    return '%s://%s:%d' % ('adcs' if tls else 'adc', host, port)
+
+  def _build (self):
+    os.makedirs(STATE_DIR, exist_ok=True)
+    with open(os.path.join(STATE_DIR, self.prefix + 'owner'), 'w') as f:
+      f.write('%d\n' % os.getpid())
+    for short in ('wan', 'fwA', 'fwB', 'hostA', 'hostB'):
+      name = self.ns(short)
+      if os.path.exists('/run/netns/' + name):
+        self._del_ns(name)
+      run(['ip', 'netns', 'add', name])
+      self.namespaces.append(name)
+      self.ip(short, 'link', 'set', 'lo', 'up')
+      # no duplicate address detection on the links made below: while a link-local address is
+      # tentative, neighbour discovery fails and the first connects get EHOSTUNREACH
+      self.sysctl(short, 'net.ipv6.conf.default.accept_dad', 0)
+      self.sysctl(short, 'net.ipv6.conf.all.accept_dad', 0)
+    self.ip('wan', '-6', 'addr', 'add', HUB6_IP + '/128', 'dev', 'lo')
+    self.ip('wan', 'addr', 'add', HUB_IP + '/32', 'dev', 'lo')
+    self.sysctl('wan', 'net.ipv6.conf.all.forwarding', 1)
+    self.sysctl('wan', 'net.ipv4.ip_forward', 1)
+    for side in ('A', 'B'):
+      s = SIDES6[side]
+      fw, host = 'fw' + side, 'host' + side
+      self.ip(fw, 'link', 'add', 'wan0', 'type', 'veth', 'peer', 'name', s['wan_if'],
+              'netns', self.ns('wan'))
+      self.ip(fw, 'link', 'add', 'lan0', 'type', 'veth', 'peer', 'name', 'eth0',
+              'netns', self.ns(host))
+      self.ip('wan', '-6', 'addr', 'add', s['link6'][0] + '/64', 'dev', s['wan_if'], 'nodad')
+      self.ip('wan', 'addr', 'add', s['link4'][0] + '/25', 'dev', s['wan_if'])
+      self.ip('wan', 'link', 'set', s['wan_if'], 'up')
+      self.ip('wan', '-6', 'route', 'add', s['lan6'][0], 'via', s['link6'][1])
+      self.ip('wan', 'route', 'add', s['lan4'][0], 'via', s['link4'][1])
+      self.ip(fw, '-6', 'addr', 'add', s['link6'][1] + '/64', 'dev', 'wan0', 'nodad')
+      self.ip(fw, 'addr', 'add', s['link4'][1] + '/25', 'dev', 'wan0')
+      self.ip(fw, '-6', 'addr', 'add', s['lan6'][1] + '/64', 'dev', 'lan0', 'nodad')
+      self.ip(fw, 'addr', 'add', s['lan4'][1] + '/26', 'dev', 'lan0')
+      self.ip(fw, 'link', 'set', 'wan0', 'up')
+      self.ip(fw, 'link', 'set', 'lan0', 'up')
+      self.ip(fw, '-6', 'route', 'add', 'default', 'via', s['link6'][0])
+      self.ip(fw, 'route', 'add', 'default', 'via', s['link4'][0])
+      self.sysctl(fw, 'net.ipv6.conf.all.forwarding', 1)
+      self.sysctl(fw, 'net.ipv4.ip_forward', 1)
+      if self.has(side, 'v6'):
+        self.ip(host, '-6', 'addr', 'add', s['lan6'][2] + '/64', 'dev', 'eth0', 'nodad')
+      if self.has(side, 'v4'):
+        self.ip(host, 'addr', 'add', s['lan4'][2] + '/26', 'dev', 'eth0')
+      self.ip(host, 'link', 'set', 'eth0', 'up')
+      if self.has(side, 'v6'):
+        self.ip(host, '-6', 'route', 'add', 'default', 'via', s['lan6'][1])
+      if self.has(side, 'v4'):
+        self.ip(host, 'route', 'add', 'default', 'via', s['lan4'][1])
+      run(['ip', 'netns', 'exec', self.ns(fw), 'nft', '-f', '-'], input=self.ruleset(side))
+      etc = os.path.join('/etc/netns', self.ns(host))
+      os.makedirs(etc, exist_ok=True)
+      self.etc_dirs.append(etc)
+      with open(os.path.join(etc, 'hosts'), 'w') as f:
+        f.write('127.0.0.1 localhost\n::1 localhost\n%s %s\n%s %s\n' %
+                (HUB6_IP, HUB6_NAME, HUB_IP, HUB6_NAME))
+    self.built = True
+    log('IPv6 lab %s up: A=%s B=%s' % (self.prefix, self.mode_name('A'), self.mode_name('B')))
+
+  def ruleset (self, side):
+    mode = self.fw_mode[side]
+    if mode == 'open':
+      inbound, final = 'iifname "wan0" accept', 'drop'
+    elif mode == 'fw-reject':
+      inbound = ('iifname "wan0" meta l4proto tcp reject with tcp reset\n'
+                 '    iifname "wan0" reject with icmpx admin-prohibited')
+      final = 'meta l4proto tcp reject with tcp reset\n    iifname "wan0" drop'
+    else:
+      inbound, final = 'iifname "wan0" drop', 'drop'
+    return '''flush ruleset
+table inet natlab6 {
+  chain forward {
+    type filter hook forward priority filter; policy drop;
+    ct state established,related accept
+    ct state invalid drop
+    iifname "lan0" accept
+    meta l4proto { icmp, ipv6-icmp } accept
+    %(inbound)s
+  }
+  chain input {
+    type filter hook input priority filter; policy accept;
+    iifname "wan0" ct state established,related accept
+    iifname "wan0" meta l4proto { icmp, ipv6-icmp } accept
+    iifname "wan0" %(final)s
+  }
+}
+''' % {'inbound': inbound, 'final': final}
+
+  def teardown (self):
+    super().teardown()
+    for etc in self.etc_dirs:
+      subprocess.run(['rm', '-rf', etc])
+    self.etc_dirs = []
+
+  # --- uhub on IPv6 -----------------------------------------------------------------------
+
+  def start_hub6 (self, port=1511, families='v6', tls=False, name='natlab6'):
+    """uhub in wan, listening on HUB6_IP only (families 'v6') or on both families ('dual':
+    server_bind_addr=any, one socket with IPV6_V6ONLY off). Checks from the hosts that it really
+    accepts connections on each family it should."""
+    d = os.path.join(self.workdir, 'hub6-%d' % port)
+    os.makedirs(d, exist_ok=True)
+    acl, plugins = os.path.join(d, 'acl.conf'), os.path.join(d, 'plugins.conf')
+    for f in (acl, plugins):
+      open(f, 'w').close()
+    bind = {'v6': HUB6_IP, 'dual': 'any'}[families]
+    conf = ['server_port=%d' % port, 'server_bind_addr=%s' % bind, 'hub_name=%s' % name,
+            'max_users=100', 'registered_users_only=0', 'file_acl=%s' % acl,
+            'file_plugins=%s' % plugins, 'show_banner=0',
+            'limit_max_hubs_user=0', 'limit_max_hubs_reg=0', 'limit_max_hubs_op=0',
+            'limit_max_hubs=0']
+    if tls:
+      cert, key = os.path.join(d, 'cert.pem'), os.path.join(d, 'key.pem')
+      run(['openssl', 'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key,
+           '-out', cert, '-days', '2', '-subj', '/CN=natlab6-hub'], timeout=60)
+      conf += ['tls_enable=yes', 'tls_require=yes', 'tls_certificate=%s' % cert,
+               'tls_private_key=%s' % key]
+    path = os.path.join(d, 'uhub.conf')
+    with open(path, 'w') as f:
+      f.write('\n'.join(conf) + '\n')
+    check = run(['uhub', '-C', '-c', path], check=False)
+    if check.returncode != 0:
+      raise LabError('uhub rejects its configuration: %s' % (check.stdout + check.stderr))
+    p = self.popen('wan', ['uhub', '-c', path], name='uhub6', stderr_to_stdout=True)
+    if p.wait_line(lambda l: 'listening on' in l, LAB_START_TIMEOUT) is None:
+      raise LabError('uhub did not start: %s' % p.stdout_text())
+    # the kernel's view: a TCP listener on the IPv6 address (or the IPv6 wildcard)
+    want = {'v6': '[%s]:%d' % (HUB6_IP, port), 'dual': '[::]:%d' % port}[families]
+    ss = self.exec('wan', ['ss', '-Hltn']).stdout.split()
+    if want not in ss and not (families == 'dual' and '*:%d' % port in ss):
+      raise LabError('uhub does not listen on %s: ss shows %s' % (want, ' '.join(ss)))
+    for family in ('v6', 'v4') if families == 'dual' else ('v6',):
+      hosts = [s for s in ('A', 'B') if self.has(s, family)]
+      ns = self.host_ns(hosts[0]) if hosts else 'wan'
+      addr = HUB6_IP if family == 'v6' else HUB_IP
+      if not self.tcp_ready(ns, addr, port, LAB_START_TIMEOUT):
+        raise LabError('uhub does not accept %s connections from %s: %s' %
+                       (family, ns, p.stdout_text()))
+    if families == 'v6' and self.tcp_ready('wan', HUB_IP, port, 2):
+      raise LabError('uhub bound to %s also accepts IPv4 connections' % HUB6_IP)
+    url = self.hub_url('v6', port, tls)
+    log('uhub up at %s (%s)' % (url, families))
+    return Hub(p, url, port, tls, d)
+
+  # --- self check -------------------------------------------------------------------------
+
+  def expected_inbound (self, side):
+    """What an unsolicited connect from the wan to side's host must end in."""
+    return {'fw-drop': 'timeout', 'fw-reject': 'refused', 'open': 'connected'}[self.fw_mode[side]]
+
+  def self_check6 (self, runs=20):
+    """Verifies addressing, filtering and (when both hosts have IPv6) the hop-limit probe:
+    hop limit 2 connects in every run; a plain first attempt connects in every run unless B's
+    firewall rejects (then in none: A's SYN is answered with a reset, CONNECTIVITY.md §3.4).
+    Raises LabError on any deviation; returns the probe's results."""
+    problems = []
+    srv = self.popen('wan', [sys.executable, os.path.abspath(__file__), '_echo6', HUB6_IP,
+                             HUB_IP, '7101'], name='echo6')
+    if srv.wait_line(lambda l: l == 'ready', LAB_START_TIMEOUT) is None:
+      raise LabError('echo listener did not start: %s' % srv.stderr_text())
+    for side in ('A', 'B'):
+      for family, own, hub in (('v6', self.host_ip6(side), HUB6_IP),
+                               ('v4', self.host_ip4(side), HUB_IP)):
+        if own is None:
+          # a host without this family must not reach the hub over it
+          r = self._helper(self.host_ns(side), '_whoami6', hub, '7101')
+          if r.returncode == 0:
+            problems.append('%s has no %s address but reached %s' % (side, family, hub))
+          continue
+        r = self._helper(self.host_ns(side), '_whoami6', hub, '7101')
+        seen = r.stdout.strip()
+        if r.returncode != 0 or seen != own:
+          problems.append('%s over %s: the hub sees %r, expected %s (no NAT) %s' %
+                          (side, family, seen, own, r.stderr.strip()))
+        # an unsolicited connect from the internet
+        lst = self.popen(self.host_ns(side), [sys.executable, os.path.abspath(__file__), '_echo6',
+                                              own, '7201'], name='host-echo6')
+        if lst.wait_line(lambda l: l == 'ready', LAB_START_TIMEOUT) is None:
+          raise LabError('listener on %s did not start: %s' % (side, lst.stderr_text()))
+        r = self._helper('wan', '_syn6', own, '7201', '1.5')
+        lst.stop()
+        outcome, want = r.stdout.strip(), self.expected_inbound(side)
+        log('%s %s: unsolicited inbound %s connect → %s' % (side, self.mode_name(side), family,
+                                                              outcome))
+        if outcome != want:
+          problems.append('%s (%s): unsolicited connect to %s:7201 → %s, expected %s' %
+                          (side, self.fw_mode[side], own, outcome, want))
+    srv.stop()
+    if problems:
+      raise LabError('; '.join(problems))
+    if not (self.has('A', 'v6') and self.has('B', 'v6')):
+      return {}
+    results = {}
+    with SimOpen6(self) as probe:
+      for label, hl in (('hop-limit-2', 2), ('plain', 0)):
+        got = [probe.run(hl) for _ in range(runs)]
+        ok = [r for r in got if r['ok']]
+        want = runs if (hl or self.fw_mode['B'] != 'fw-reject') else 0
+        results[label] = got
+        log('probe %s: %d/%d first attempts connected%s' % (
+            label, len(ok), runs, ', median %.3f s' % median([r['s'] for r in ok]) if ok else ''))
+        if len(ok) != want:
+          problems.append('simultaneous open %s: %d/%d connected, expected %d/%d (e.g. A %s, B %s)' %
+                          (label, len(ok), runs, want, runs, got[0]['a'], got[0]['b']))
+    if problems:
+      raise LabError('; '.join(problems))
+    return results
+
+
+def median (values):
+  values = sorted(values)
+  n = len(values)
+  if n == 0:
+    return None
+  return values[n // 2] if n % 2 else (values[n // 2 - 1] + values[n // 2]) / 2
+
+
+class SimOpen6:
+  """The hop-limit probe: one helper in each host namespace, driven run by run."""
+
+  def __init__ (self, lab, offset=0.05, deadline=3.0, first_port=41000):
+    self.offset = offset
+    self.deadline = deadline
+    self.port = first_port
+    self.procs = {}
+    me = os.path.abspath(__file__)
+    for side, peer in (('A', 'B'), ('B', 'A')):
+      self.procs[side] = lab.popen(lab.host_ns(side),
+                                   [sys.executable, me, '_simopen6', lab.host_ip6(side),
+                                    lab.host_ip6(peer), side], name='simopen6-' + side, stdin=True)
+    for side, p in self.procs.items():
+      if p.wait_line(lambda l: l == 'ready', LAB_START_TIMEOUT) is None:
+        raise LabError('probe helper %s did not start: %s' % (side, p.stderr_text()))
+
+  def __enter__ (self):
+    return self
+
+  def __exit__ (self, *exc):
+    self.close()
+    return False
+
+  def close (self):
+    for p in self.procs.values():
+      p.stop()
+
+  def _send (self, side, line):
+    try:
+      self.procs[side].p.stdin.write(line + '\n')
+      self.procs[side].p.stdin.flush()
+    except OSError as e:
+      raise LabError('probe helper %s is gone: %s' % (side, e))
+
+  def _result (self, side, start):
+    got = self.procs[side].wait_line(lambda l: l.startswith(('ok', 'fail')),
+                                     self.deadline + LAB_START_TIMEOUT, start=start)
+    if got is None:
+      raise LabError('probe helper %s gave no result: %s' % (side, self.procs[side].stderr_text()))
+    return got
+
+  def run (self, hop_limit):
+    """One simultaneous open on a fresh port: A starts (its first SYN at hop_limit unless 0), B
+    starts self.offset s later with a normal SYN. Returns {'ok', 's' (A's start until both are
+    connected), 'a', 'b' (the helpers' result lines)}."""
+    self.port += 1
+    starts = {s: len(p.lines) for s, p in self.procs.items()}
+    t0 = time.monotonic()
+    self._send('A', 'go %d %d %.3f' % (self.port, hop_limit, self.deadline))
+    time.sleep(self.offset)  # the protocol's offset between the two starts, not a wait for an event
+    self._send('B', 'go %d 0 %.3f' % (self.port, self.deadline))
+    ta, la = self._result('A', starts['A'])
+    if not la.startswith('ok'):
+      self._send('B', 'abort')
+    tb, lb = self._result('B', starts['B'])
+    ok = la.startswith('ok') and lb.startswith('ok')
+    return {'ok': ok, 's': max(ta, tb) - t0 if ok else None, 'a': la, 'b': lb}
+
+
+# --- helpers run inside namespaces (python3 natlab.py _cmd …) ------------------------------
+
+def _family_of (host):
+  return socket.AF_INET6 if ':' in host else socket.AF_INET
+
+
+def _cmd_echo6 (*args):
+  """_echo6 HOST… PORT: listens on each HOST:PORT (either family); tells each client its address."""
+  import selectors
+  *hosts, port = args
+  sel = selectors.DefaultSelector()
+  for host in hosts:
+    s = socket.socket(_family_of(host))
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind((host, int(port)))
+    s.listen(16)
+    sel.register(s, selectors.EVENT_READ)
+  print('ready', flush=True)
+  while True:
+    for key, _ in sel.select():
+      c, addr = key.fileobj.accept()
+      try:
+        c.sendall(('%s\n' % addr[0]).encode())
+      except OSError:
+        pass
+      c.close()
+
+
+def _cmd_whoami6 (host, port):
+  """Prints the address an _echo6 listener at host:port sees for us; exit 1 when unreachable."""
+  try:
+    with socket.create_connection((host, int(port)), timeout=5) as s:
+      print(s.makefile().readline().strip())
+  except OSError as e:
+    print('unreachable: %s' % e, file=sys.stderr)
+    sys.exit(1)
+
+
+def _cmd_syn6 (host, port, timeout):
+  """One connect to host:port: prints connected, refused, timeout or error:ERRNO."""
+  s = socket.socket(_family_of(host))
+  s.settimeout(float(timeout))
+  try:
+    s.connect((host, int(port)))
+    print('connected')
+  except ConnectionRefusedError:
+    print('refused')
+  except socket.timeout:
+    print('timeout')
+  except OSError as e:
+    print('error:%s' % e.errno)
+
+
+def _simopen6_attempt (local_ip, peer_ip, side, port, hop_limit, deadline, pending, read_command):
+  """One non-blocking simultaneous-open attempt; the result line ('ok MS' / 'fail WHY MS')."""
+  import errno
+  import select
+  t0 = time.monotonic()
+
+  def result (what):
+    return '%s %.1f' % (what, (time.monotonic() - t0) * 1000)
+  s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+  try:
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind((local_ip, port))
+    if hop_limit:
+      s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_UNICAST_HOPS, hop_limit)
+      s.setsockopt(socket.IPPROTO_IPV6, IPV6_MINHOPCOUNT, hop_limit)
+    s.setblocking(False)
+    err = s.connect_ex((peer_ip, port))
+    if hop_limit:
+      # the retransmissions and the rest of the connection use the route's hop limit
+      s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_UNICAST_HOPS, -1)
+    if err not in (0, errno.EINPROGRESS):
+      return result('fail %s' % errno.errorcode.get(err, err))
+    poller = select.poll()
+    poller.register(s, select.POLLOUT)
+    poller.register(0, select.POLLIN)
+    while True:
+      left = deadline - (time.monotonic() - t0)
+      if left <= 0:
+        return result('fail timeout')
+      # the abort may have come in the same read as this run's 'go'
+      if 'abort' in pending:
+        pending.remove('abort')
+        return result('fail aborted')
+      ready = dict(poller.poll(left * 1000))
+      if 0 in ready:
+        read_command()
+        continue
+      if s.fileno() in ready:
+        err = s.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+        if err:
+          return result('fail %s' % errno.errorcode.get(err, err))
+        break
+    # prove that the two ends are connected to each other
+    s.setblocking(True)
+    s.settimeout(max(0.1, deadline - (time.monotonic() - t0)))
+    s.sendall(side.encode())
+    got = s.recv(1)
+    want = b'B' if side == 'A' else b'A'
+    if got != want:
+      return result('fail peer-sent-%r' % got)
+    return result('ok')
+  except OSError as e:
+    return result('fail %s' % (errno.errorcode.get(e.errno, e.errno) if e.errno else e))
+  finally:
+    s.close()
+
+
+def _cmd_simopen6 (local_ip, peer_ip, side):
+  """Reads 'go PORT HOP_LIMIT DEADLINE' lines (and 'abort' during a run) on stdin; prints one
+  result line per run."""
+  pending = []
+  buf = [b'']
+
+  def read_command ():
+    data = os.read(0, 4096)
+    if not data:
+      sys.exit(0)
+    buf[0] += data
+    *lines, buf[0] = buf[0].split(b'\n')
+    pending.extend(l.decode().strip() for l in lines)
+  print('ready', flush=True)
+  while True:
+    if not pending:
+      read_command()
+      continue
+    parts = pending.pop(0).split()
+    if len(parts) != 4 or parts[0] != 'go':
+      continue   # a late 'abort' for a run that already ended
+    print(_simopen6_attempt(local_ip, peer_ip, side, int(parts[1]), int(parts[2]),
+                            float(parts[3]), pending, read_command), flush=True)
+
+
+_V6_COMMANDS = {'_echo6': _cmd_echo6, '_whoami6': _cmd_whoami6, '_syn6': _cmd_syn6,
+                '_simopen6': _cmd_simopen6}
+
+
 def main (argv):
   import argparse
   if len(argv) > 1 and argv[1].startswith('_'):
-    fn = {'_echo': _cmd_echo, '_map': _cmd_map, '_syn': _cmd_syn}[argv[1]]
+    fn = {'_echo': _cmd_echo, '_map': _cmd_map, '_syn': _cmd_syn, **_V6_COMMANDS}[argv[1]]
     fn(*argv[2:])
     return 0
   ap = argparse.ArgumentParser(description='Burrow NAT lab (network namespaces + nftables)')
