@@ -719,6 +719,10 @@ class RouterMapper:
     if self.stun is not None:
       self.stun.stop()
       self.stun = None
+    self.flush_rules()
+
+  def flush_rules (self):
+    """Removes every mapping's rules from the router (miniupnpd reads its rules back from nft)."""
     if self.chains_added:
       self.lab.exec(self._ns(), ['nft', 'flush', 'chain', 'inet', 'natlab', 'upnp_forward'])
       for chain in ('upnp_prerouting', 'upnp_postrouting'):
