@@ -10,6 +10,8 @@
 #include <glib/gstdio.h>
 #include <string.h>
 
+#include "burrow-portmap.h"
+
 #include "burrow-test-util.h"
 
 #define HUB_DEADLINE_MS (30 * 1000)
@@ -454,4 +456,78 @@ burrow_test_silent_udp_port (GSocket **sink)
 
   *sink = g_steal_pointer (&socket);
   return G_INET_SOCKET_ADDRESS (address);
+}
+
+static gboolean
+pcp_router_answer (GSocket      *socket,
+                   GIOCondition  condition,
+                   gpointer      data)
+{
+  BurrowTestPcpRouter *router = data;
+  g_autoptr(GSocketAddress) peer = NULL;
+  guint8 request[BURROW_PCP_MAP_REQUEST_SIZE + 4];
+  guint8 answer[BURROW_PCP_MAP_REQUEST_SIZE];
+  gssize n = g_socket_receive_from (socket, &peer, (gchar *) request, sizeof request, NULL, NULL);
+
+  if (n != BURROW_PCP_MAP_REQUEST_SIZE || request[0] != BURROW_PCP_VERSION ||
+      request[1] != BURROW_PCP_OP_MAP)
+    return G_SOURCE_CONTINUE;
+  router->requests++;
+  router->last_lifetime = ((guint32) request[4] << 24) | (request[5] << 16) | (request[6] << 8) |
+                          request[7];
+  if (router->silent)
+    return G_SOURCE_CONTINUE;
+  memcpy (answer, request, sizeof answer);
+  answer[1] = BURROW_PCP_OP_MAP | 0x80;
+  answer[2] = 0;
+  answer[3] = router->result;
+  /* the epoch; then 12 reserved bytes where the request had the client address */
+  memset (answer + 8, 0, 16);
+  answer[8] = router->epoch >> 24;
+  answer[9] = router->epoch >> 16;
+  answer[10] = router->epoch >> 8;
+  answer[11] = router->epoch;
+  g_assert_cmpint (g_socket_send_to (socket, peer, (const gchar *) answer, sizeof answer, NULL,
+                                     NULL), ==, sizeof answer);
+  return G_SOURCE_CONTINUE;
+}
+
+void
+burrow_test_pcp_router_start (BurrowTestPcpRouter *router,
+                              guint8               result)
+{
+  /* the tests ask for the address later, from the socket */
+  g_object_unref (burrow_test_silent_udp_port (&router->socket));
+  router->result = result;
+  router->epoch = 100;
+  g_socket_set_blocking (router->socket, FALSE);
+  router->source = g_socket_create_source (router->socket, G_IO_IN, NULL);
+  g_source_set_callback (router->source, G_SOURCE_FUNC (pcp_router_answer), router, NULL);
+  g_source_attach (router->source, NULL);
+}
+
+void
+burrow_test_pcp_router_stop (BurrowTestPcpRouter *router)
+{
+  g_source_destroy (router->source);
+  g_clear_pointer (&router->source, g_source_unref);
+  g_socket_close (router->socket, NULL);
+  g_clear_object (&router->socket);
+}
+
+void
+burrow_test_pcp_router_announce (BurrowTestPcpRouter *router,
+                                 guint16              port)
+{
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) to = g_inet_socket_address_new (loopback, port);
+  guint8 answer[BURROW_PCP_ANNOUNCE_REQUEST_SIZE] = { BURROW_PCP_VERSION,
+                                                      BURROW_PCP_OP_ANNOUNCE | 0x80, 0, 0 };
+
+  answer[8] = router->epoch >> 24;
+  answer[9] = router->epoch >> 16;
+  answer[10] = router->epoch >> 8;
+  answer[11] = router->epoch;
+  g_assert_cmpint (g_socket_send_to (router->socket, to, (const gchar *) answer, sizeof answer,
+                                     NULL, NULL), ==, sizeof answer);
 }

@@ -27,6 +27,27 @@ typedef gboolean (*BurrowTestPredicate) (gpointer user_data);
 GInetSocketAddress *burrow_test_closed_udp_port (void);
 GInetSocketAddress *burrow_test_silent_udp_port (GSocket **sink);
 
+/* A PCP router on loopback that answers every MAP request with @result, echoing the request's
+ * nonce, protocol and ports (as miniupnpd does, also for errors), with its epoch. */
+typedef struct
+{
+  GSocket *socket;
+  GSource *source;
+  guint8   result;
+  guint    requests;
+  guint32  last_lifetime;
+  guint32  epoch;          /* 100 from the start; a test sets it back to "restart" it */
+  gboolean silent;         /* counts requests, answers none */
+} BurrowTestPcpRouter;
+
+void      burrow_test_pcp_router_start    (BurrowTestPcpRouter *router,
+                                           guint8               result);
+void      burrow_test_pcp_router_stop     (BurrowTestPcpRouter *router);
+/* Sends the unsolicited ANNOUNCE answer (RFC 6887 §14.1.3) with the router's epoch to
+ * 127.0.0.1:@port (in place of 224.0.0.1:5350). */
+void      burrow_test_pcp_router_announce (BurrowTestPcpRouter *router,
+                                           guint16              port);
+
 /* @ms, stretched in sanitizer builds (BURROW_TEST_DEADLINE_SCALE). */
 guint     burrow_test_deadline_ms    (guint               ms);
 gboolean  burrow_test_wait_until     (BurrowTestPredicate predicate,

@@ -42,7 +42,8 @@ typedef struct
   guint64       failed_files;
   gchar        *last_progress;
   gboolean      interrupted;
-  gboolean      unmapping;   /* SIGINT/SIGTERM: deleting our port mappings before the exit */
+  gboolean      unmapping;   /* on the way out: deleting our port mappings first */
+  guint         unmap_deadline_id;
   GPtrArray    *get_items;   /* get: the BurrowQueueItems we wait for */
   gchar        *out_dir;     /* get: download folder */
   BurrowHubSession *source_session; /* get: the hub of the user we browse */
@@ -196,11 +197,49 @@ on_attempt_finished (BurrowNatConnector *connector,
 /* --- session events --------------------------------------------------------------------- */
 
 static void
+on_mappings_deleted (GObject      *source,
+                     GAsyncResult *result,
+                     gpointer      data)
+{
+  Cli *cli = data;
+
+  burrow_client_stop_port_mapping_finish (BURROW_CLIENT (source), result, NULL);
+  if (cli->unmapping)
+    {
+      g_clear_handle_id (&cli->unmap_deadline_id, g_source_remove);
+      g_main_loop_quit (cli->loop);
+    }
+}
+
+static gboolean
+on_unmap_deadline (gpointer data)
+{
+  Cli *cli = data;
+
+  cli->unmap_deadline_id = 0;
+  g_main_loop_quit (cli->loop);
+  return G_SOURCE_REMOVE;
+}
+
+/* The router's answers to our deletes may take a moment; an exit never waits more than this. */
+#define UNMAP_DEADLINE_S 4
+
+static void
 quit (Cli  *cli,
       gint  code)
 {
+  if (cli->unmapping)
+    return; /* already on the way out */
   cli->exit_code = code;
   burrow_client_disconnect_all (cli->client);
+  if (burrow_client_get_connectivity (cli->client) != NULL)
+    {
+      /* a clean exit leaves no mapping on the router, one-shot commands included */
+      cli->unmapping = TRUE;
+      cli->unmap_deadline_id = g_timeout_add_seconds (UNMAP_DEADLINE_S, on_unmap_deadline, cli);
+      burrow_client_stop_port_mapping_async (cli->client, NULL, on_mappings_deleted, cli);
+      return;
+    }
   g_main_loop_quit (cli->loop);
 }
 
@@ -1190,60 +1229,22 @@ on_hublist_refreshed (GObject      *source,
   quit (cli, EXIT_SUCCESS);
 }
 
-static void
-on_mappings_deleted (GObject      *source,
-                     GAsyncResult *result,
-                     gpointer      data)
-{
-  Cli *cli = data;
-
-  burrow_client_stop_port_mapping_finish (BURROW_CLIENT (source), result, NULL);
-  if (cli->unmapping)
-    {
-      cli->unmapping = FALSE;
-      quit (cli, EXIT_SUCCESS);
-    }
-}
-
-static gboolean
-on_unmap_deadline (gpointer data)
-{
-  Cli *cli = data;
-
-  if (cli->unmapping)
-    {
-      cli->unmapping = FALSE;
-      quit (cli, EXIT_SUCCESS);
-    }
-  return G_SOURCE_REMOVE;
-}
-
-/* The router's answers to our deletes may take a moment; an exit never waits more than this. */
-#define UNMAP_DEADLINE_S 4
-
 static gboolean
 on_signal (gpointer data)
 {
   Cli *cli = data;
 
   cli->interrupted = TRUE;
-  if (burrow_client_get_connectivity (cli->client) != NULL && !cli->unmapping)
-    {
-      /* a clean exit leaves no mapping on the router */
-      cli->unmapping = TRUE;
-      g_timeout_add_seconds (UNMAP_DEADLINE_S, on_unmap_deadline, cli);
-      burrow_client_stop_port_mapping_async (cli->client, NULL, on_mappings_deleted, cli);
-      return G_SOURCE_REMOVE;
-    }
   quit (cli, EXIT_SUCCESS);
   return G_SOURCE_REMOVE;
 }
 
 static void
 print_connectivity (BurrowConnectivity *connectivity,
+                    GSocketFamily       family,
                     Cli                *cli)
 {
-  const BurrowConnectivityDecision *d = burrow_connectivity_get_decision (connectivity);
+  const BurrowConnectivityDecision *d = burrow_connectivity_get_decision (connectivity, family);
   g_autofree gchar *json = NULL;
 
   if (d == NULL)
@@ -1349,7 +1350,7 @@ main (int   argc,
     { "nick", 0, 0, G_OPTION_ARG_STRING, &nick, N_("Nick to use on hubs"), N_("NICK") },
     { "password", 0, 0, G_OPTION_ARG_STRING, &password, N_("Password for registered nicks"), N_("PW") },
     { "share", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &shares, N_("Share a folder (repeatable)"), N_("DIR") },
-    { "mode", 0, 0, G_OPTION_ARG_STRING, &mode, N_("Connectivity: auto (map a port on the router and find out), active or passive (default)"), N_("MODE") },
+    { "mode", 0, 0, G_OPTION_ARG_STRING, &mode, N_("Connectivity: auto (the default: map a port on the router and find out), active or passive; kept for the next run"), N_("MODE") },
     { "no-port-mapping", 0, 0, G_OPTION_ARG_NONE, &no_port_mapping, N_("Never ask the router for a port (no UPnP, NAT-PMP or PCP); kept in the data directory"), NULL },
     { "port", 0, 0, G_OPTION_ARG_INT, &port, N_("TCP/UDP port in active mode (0: random)"), N_("N") },
     { "encoding", 0, 0, G_OPTION_ARG_STRING, &encoding, N_("Character set of NMDC hubs (default CP1252)"), N_("NAME") },
@@ -1439,7 +1440,8 @@ main (int   argc,
     {
       g_signal_connect (burrow_client_get_connectivity (cli.client), "changed",
                         G_CALLBACK (print_connectivity), &cli);
-      print_connectivity (burrow_client_get_connectivity (cli.client), &cli);
+      print_connectivity (burrow_client_get_connectivity (cli.client), G_SOCKET_FAMILY_IPV4, &cli);
+      print_connectivity (burrow_client_get_connectivity (cli.client), G_SOCKET_FAMILY_IPV6, &cli);
     }
   if (no_peer_tls)
     burrow_nat_connector_set_tls (burrow_client_get_connector (cli.client), FALSE);

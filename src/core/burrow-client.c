@@ -57,6 +57,7 @@ struct _BurrowClient
   guint16               port;          /* wanted port in active mode, 0 = any */
   BurrowConnectivity   *connectivity;  /* automatic mode: decides active or passive */
   gboolean              mapping_off[BURROW_MAPPING_METHOD_UPNP + 1]; /* port mapping settings */
+  gboolean              mapping_forbidden; /* BURROW_PORT_MAPPING=off: no packet, whatever they say */
 };
 
 enum {
@@ -215,6 +216,8 @@ burrow_client_class_init (BurrowClientClass *klass)
 static void
 burrow_client_init (BurrowClient *self)
 {
+  /* for test suites and sandboxes that must not talk to a router */
+  self->mapping_forbidden = g_strcmp0 (g_getenv ("BURROW_PORT_MAPPING"), "off") == 0;
 }
 
 /**
@@ -446,7 +449,8 @@ static const gchar * const mapping_settings[] = {
 static void
 apply_decision (BurrowClient *self)
 {
-  const BurrowConnectivityDecision *d = burrow_connectivity_get_decision (self->connectivity);
+  const BurrowConnectivityDecision *d = burrow_connectivity_get_decision (self->connectivity,
+                                                                          G_SOCKET_FAMILY_IPV4);
   gboolean active = d != NULL && d->mode == BURROW_CONNECTIVITY_ACTIVE;
   BurrowPortMapper *mapper = burrow_connectivity_get_mapper (self->connectivity);
 
@@ -478,15 +482,32 @@ on_attempt_finished (BurrowNatConnector *connector,
   if (!sent_our_port)
     return;
   if (burrow_punch_attempt_get_result (attempt) == BURROW_PUNCH_RESULT_CONNECTED)
-    burrow_connectivity_note_reached (self->connectivity);
+    burrow_connectivity_note_reached (self->connectivity, G_SOCKET_FAMILY_IPV4);
   else if (burrow_punch_attempt_get_result (attempt) == BURROW_PUNCH_RESULT_FAILED &&
            burrow_punch_attempt_get_error_code (attempt) == BURROW_NAT_ERROR_TIMED_OUT)
     {
       g_autofree gchar *peer = g_strdup_printf ("%s %s", burrow_punch_attempt_get_hub (attempt),
                                                 burrow_punch_attempt_get_peer_nick (attempt));
 
-      burrow_connectivity_note_unreached (self->connectivity, peer);
+      burrow_connectivity_note_unreached (self->connectivity, G_SOCKET_FAMILY_IPV4, peer);
     }
+}
+
+/* Automatic mode asks the router only once we go online: a command that joins no hub sends
+ * nothing to it. */
+static void
+on_hubs_changed (GListModel   *hubs,
+                 guint         position,
+                 guint         removed,
+                 guint         added,
+                 BurrowClient *self)
+{
+  if (self->connectivity == NULL || added == 0 ||
+      burrow_connectivity_get_decision (self->connectivity, G_SOCKET_FAMILY_IPV4) != NULL)
+    return;
+  g_signal_handlers_disconnect_by_func (hubs, on_hubs_changed, self);
+  burrow_connectivity_start (self->connectivity);
+  apply_decision (self);
 }
 
 static void
@@ -500,13 +521,19 @@ start_connectivity (BurrowClient *self)
     return;
   mapper = burrow_port_mapper_new (port);
   for (BurrowMappingMethod m = BURROW_MAPPING_METHOD_PCP; m <= BURROW_MAPPING_METHOD_UPNP; m++)
-    burrow_port_mapper_set_method_enabled (mapper, m, !self->mapping_off[m]);
+    burrow_port_mapper_set_method_enabled (mapper, m, !self->mapping_off[m] &&
+                                                      !self->mapping_forbidden);
   burrow_port_mapper_set_description_url (mapper, url);
   self->connectivity = burrow_connectivity_new (self->hubs, mapper);
   g_signal_connect_object (self->connectivity, "changed", G_CALLBACK (apply_decision), self,
                            G_CONNECT_SWAPPED);
-  burrow_connectivity_start (self->connectivity);
-  apply_decision (self);
+  if (g_list_model_get_n_items (G_LIST_MODEL (self->hubs)) > 0)
+    {
+      burrow_connectivity_start (self->connectivity);
+      apply_decision (self);
+    }
+  else
+    g_signal_connect_object (self->hubs, "items-changed", G_CALLBACK (on_hubs_changed), self, 0);
 }
 
 static void
@@ -516,6 +543,7 @@ stop_connectivity (BurrowClient *self)
 
   if (self->connectivity == NULL)
     return;
+  g_signal_handlers_disconnect_by_func (self->hubs, on_hubs_changed, self);
   g_signal_handlers_disconnect_by_data (self->connectivity, self);
   mapper = burrow_connectivity_get_mapper (self->connectivity);
   /* the deletes go on by themselves (the mapper keeps itself alive until they are answered) */
@@ -557,7 +585,7 @@ burrow_client_set_port_mapping_enabled (BurrowClient        *self,
   save_uint_setting (self, mapping_settings[method], !enabled);
   if (self->connectivity != NULL)
     burrow_port_mapper_set_method_enabled (burrow_connectivity_get_mapper (self->connectivity),
-                                           method, enabled);
+                                           method, enabled && !self->mapping_forbidden);
 }
 
 gboolean
@@ -741,8 +769,9 @@ burrow_client_new (const gchar  *data_dir,
     for (BurrowMappingMethod m = BURROW_MAPPING_METHOD_PCP; m <= BURROW_MAPPING_METHOD_UPNP; m++)
       if (load_uint_setting (self, mapping_settings[m], 1, &value))
         self->mapping_off[m] = value != 0;
-    if (load_uint_setting (self, "mode", BURROW_CONNECTION_MODE_AUTO, &value))
-      burrow_client_set_mode (self, (BurrowConnectionMode) value);
+    /* automatic unless the user chose otherwise */
+    burrow_client_set_mode (self, load_uint_setting (self, "mode", BURROW_CONNECTION_MODE_AUTO, &value)
+                                  ? (BurrowConnectionMode) value : BURROW_CONNECTION_MODE_AUTO);
   }
 
   return g_steal_pointer (&self);
@@ -917,7 +946,16 @@ burrow_client_set_mode (BurrowClient         *self,
     return;
   stop_connectivity (self);
   if (!burrow_nat_connector_set_active (self->connector, mode != BURROW_CONNECTION_MODE_PASSIVE,
-                                        self->port, &error))
+                                        self->port, &error) &&
+      mode == BURROW_CONNECTION_MODE_AUTO && self->port != 0 &&
+      burrow_nat_connector_set_active (self->connector, TRUE, 0, NULL))
+    {
+      /* the port is nobody's choice in automatic mode: another one (kept from now on) will do */
+      g_debug ("port %u is taken (%s): automatic mode takes another", self->port, error->message);
+      g_clear_error (&error);
+      self->port = 0;
+    }
+  if (error != NULL)
     {
       g_warning ("cannot listen on port %u: %s", self->port, error->message);
       mode = BURROW_CONNECTION_MODE_PASSIVE;

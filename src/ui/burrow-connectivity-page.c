@@ -24,9 +24,13 @@
  * view. Cells bind to the attempt's properties, so a pending row updates itself when its
  * result changes; only the running duration needs a clock: the duration cells of pending
  * attempts are kept in a list and refreshed by one timer. The details pane follows the
- * selected attempt and appends a timeline row per new step instead of rebuilding. */
+ * selected attempt and appends a timeline row per new step instead of rebuilding. Above it all,
+ * how others reach us: in automatic mode the engine's decision per address family and the port
+ * mapping behind it (redrawn on its ::changed and by the summary's timer), else the mode chosen
+ * in Preferences. */
 
-/* How often running durations are redrawn, and the summary refreshed. */
+/* How often running durations are redrawn, and the summary refreshed (the lease counts down,
+ * the last confirmation ages): only while the page is mapped. */
 #define LIVE_INTERVAL_MS     100
 #define SUMMARY_INTERVAL_MS  1000
 #define COPIED_VISIBLE_MS    2000
@@ -41,6 +45,7 @@ struct _BurrowConnectivityPage
   GtkLabel           *cid_value_label;
   GtkLabel           *keyprint_value_label;
   GtkColumnView      *column_view;
+  GtkLabel           *confirmation_label;
   GtkLabel           *copied_label;
   GtkLabel           *count_label;
   GtkImage           *details_icon;
@@ -51,8 +56,15 @@ struct _BurrowConnectivityPage
   GtkColumnViewColumn *duration_column;
   GtkFilterListModel *filter_model;
   GtkLabel           *hub_value_label;
+  GtkLabel           *ipv4_mode_label;
+  GtkLabel           *ipv4_sentence_label;
+  GtkLabel           *ipv6_mode_label;
+  GtkLabel           *ipv6_sentence_label;
   GtkStack           *list_stack;
   GtkLabel           *local_value_label;
+  GtkLabel           *mapping_address_label;
+  GtkLabel           *mapping_lease_label;
+  GtkLabel           *mapping_method_label;
   GtkLabel           *mode_detail_label;
   GtkLabel           *mode_label;
   GtkLabel           *natt_label;
@@ -60,6 +72,8 @@ struct _BurrowConnectivityPage
   GtkLevelBar        *rate_bar;
   GtkLabel           *rate_detail_label;
   GtkLabel           *rate_label;
+  GtkWidget          *reach_auto_box;
+  GtkLabel           *reach_manual_label;
   GtkLabel           *remote_value_label;
   GtkCustomFilter    *result_filter;
   GtkSingleSelection *selection;
@@ -70,7 +84,10 @@ struct _BurrowConnectivityPage
   /* owned */
   BurrowClient       *client;
   GListModel         *attempts;         /* the connector's */
+  BurrowConnectivity *connectivity;     /* the client's while automatic mode runs */
   GSignalGroup       *client_signals;
+  GSignalGroup       *hubs_signals;
+  GSignalGroup       *connectivity_signals;
   GSignalGroup       *attempts_signals;
   BurrowPunchAttempt *shown;            /* the attempt in the details pane */
   gulong              shown_notify_id;
@@ -716,6 +733,204 @@ update_live_timer (BurrowConnectivityPage *self)
 }
 
 /* ---------------------------------------------------------------------------------------------- */
+/* How others reach us: automatic mode's decisions, or the mode chosen in Preferences             */
+/* ---------------------------------------------------------------------------------------------- */
+
+static const char *
+format_decision_mode (const BurrowConnectivityDecision *decision)
+{
+  if (decision == NULL)
+    return "—";
+  if (decision->mode == BURROW_CONNECTIVITY_ACTIVE)
+    return C_("mode", "Active");
+  return C_("mode", "Passive");
+}
+
+static const char *
+format_mapping_method (BurrowMappingMethod method)
+{
+  /* Protocol names, the same in every language. */
+  switch (method)
+    {
+    case BURROW_MAPPING_METHOD_PCP:
+      return "PCP";
+    case BURROW_MAPPING_METHOD_NAT_PMP:
+      return "NAT-PMP";
+    case BURROW_MAPPING_METHOD_UPNP:
+      return "UPnP";
+    case BURROW_MAPPING_METHOD_NONE:
+    default:
+      /* Translators: no port mapping on the router */
+      return C_("port mapping", "none");
+    }
+}
+
+static char *
+format_endpoint (GInetAddress *address,
+                 guint         port)
+{
+  g_autofree char *text = g_inet_address_to_string (address);
+
+  if (g_inet_address_get_family (address) == G_SOCKET_FAMILY_IPV6)
+    return g_strdup_printf ("[%s]:%u", text, port);
+  return g_strdup_printf ("%s:%u", text, port);
+}
+
+/* The time a lease has left, counting down each second. */
+static char *
+format_lease_left (gint64 left_us)
+{
+  gint64 left_s = MAX (left_us, 0) / G_USEC_PER_SEC;
+
+  if (left_s >= 3600)
+    /* Translators: the time a port mapping has left, e.g. "1 h 05 min left" */
+    return g_strdup_printf (_("%u h %02u min left"), (guint) (left_s / 3600),
+                            (guint) (left_s % 3600 / 60));
+  /* Translators: the time a port mapping has left, e.g. "52 min 07 s left" */
+  return g_strdup_printf (_("%u min %02u s left"), (guint) (left_s / 60), (guint) (left_s % 60));
+}
+
+/* How long ago @then_us (wall-clock µs) was, in words. */
+static char *
+format_time_ago (gint64 then_us,
+                 gint64 now_us)
+{
+  guint64 ago_s = now_us > then_us ? (guint64) (now_us - then_us) / G_USEC_PER_SEC : 0;
+  guint n;
+
+  if (ago_s < 60)
+    {
+      n = (guint) ago_s;
+      return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u second ago", "%u seconds ago", n),
+                              n);
+    }
+  if (ago_s < 3600)
+    {
+      n = (guint) (ago_s / 60);
+      return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u minute ago", "%u minutes ago", n),
+                              n);
+    }
+  if (ago_s < 86400)
+    {
+      n = (guint) (ago_s / 3600);
+      return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u hour ago", "%u hours ago", n), n);
+    }
+  n = (guint) MIN (ago_s / 86400, G_MAXUINT);
+  return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u day ago", "%u days ago", n), n);
+}
+
+static void
+show_decision (GtkLabel                         *mode_label,
+               GtkLabel                         *sentence_label,
+               const BurrowConnectivityDecision *decision)
+{
+  gtk_label_set_text (mode_label, format_decision_mode (decision));
+  gtk_label_set_text (sentence_label, decision != NULL && decision->sentence != NULL
+                                      ? decision->sentence : "");
+}
+
+/* The client starts automatic mode's engine when it needs it (and a new one when the port
+ * changes): follow whichever it has now. */
+static void
+track_connectivity (BurrowConnectivityPage *self)
+{
+  BurrowConnectivity *connectivity = NULL;
+
+  if (self->client != NULL && burrow_client_get_mode (self->client) == BURROW_CONNECTION_MODE_AUTO)
+    connectivity = burrow_client_get_connectivity (self->client);
+  if (g_set_object (&self->connectivity, connectivity))
+    g_signal_group_set_target (self->connectivity_signals, connectivity);
+}
+
+static void
+update_reach (BurrowConnectivityPage *self)
+{
+  const BurrowConnectivityDecision *v4;
+  const BurrowConnectivityDecision *v6;
+  const BurrowPortMapping *mapping = NULL;
+  BurrowPortMapper *mapper;
+  BurrowNatConnector *connector = burrow_client_get_connector (self->client);
+  g_autofree char *address = NULL;
+  g_autofree char *lease = NULL;
+  g_autofree char *confirmed = NULL;
+  gint64 confirmed_at;
+
+  track_connectivity (self);
+  if (self->connectivity != NULL)
+    {
+      v4 = burrow_connectivity_get_decision (self->connectivity, G_SOCKET_FAMILY_IPV4);
+      v6 = burrow_connectivity_get_decision (self->connectivity, G_SOCKET_FAMILY_IPV6);
+    }
+  else
+    {
+      v4 = v6 = NULL;
+    }
+  /* The engine decides once it is on a hub. */
+  if (v4 == NULL && v6 == NULL)
+    {
+      g_autofree char *text = NULL;
+
+      switch (burrow_client_get_mode (self->client))
+        {
+        case BURROW_CONNECTION_MODE_ACTIVE:
+          /* Translators: %u is a TCP port number */
+          text = g_strdup_printf (_("Active on port %u (chosen in Preferences)"),
+                                  burrow_nat_connector_get_port (connector));
+          break;
+        case BURROW_CONNECTION_MODE_AUTO:
+          text = g_strdup (_("Automatic: Burrow decides once you are on a hub."));
+          break;
+        case BURROW_CONNECTION_MODE_PASSIVE:
+        default:
+          text = g_strdup (_("Passive with NAT traversal (chosen in Preferences)"));
+          break;
+        }
+      gtk_label_set_text (self->reach_manual_label, text);
+      gtk_widget_set_visible (GTK_WIDGET (self->reach_manual_label), TRUE);
+      gtk_widget_set_visible (self->reach_auto_box, FALSE);
+      return;
+    }
+  gtk_widget_set_visible (GTK_WIDGET (self->reach_manual_label), FALSE);
+  gtk_widget_set_visible (self->reach_auto_box, TRUE);
+
+  show_decision (self->ipv4_mode_label, self->ipv4_sentence_label, v4);
+  show_decision (self->ipv6_mode_label, self->ipv6_sentence_label, v6);
+
+  mapper = burrow_connectivity_get_mapper (self->connectivity);
+  if (mapper != NULL)
+    mapping = burrow_port_mapper_get_mapping (mapper, BURROW_PORTMAP_TCP);
+  gtk_label_set_text (self->mapping_method_label,
+                      format_mapping_method (mapping != NULL ? mapping->method
+                                                             : BURROW_MAPPING_METHOD_NONE));
+
+  /* What we announce (an external port of 0 is our own listening port); else what the
+   * router says, though the decision did not take it (double NAT). */
+  if (v4 != NULL && v4->external_address != NULL)
+    address = format_endpoint (v4->external_address, v4->external_port != 0
+                                                     ? v4->external_port
+                                                     : burrow_nat_connector_get_port (connector));
+  else if (v6 != NULL && v6->external_address != NULL)
+    address = format_endpoint (v6->external_address, v6->external_port != 0
+                                                     ? v6->external_port
+                                                     : burrow_nat_connector_get_port (connector));
+  else if (mapping != NULL && mapping->external_address != NULL)
+    address = format_endpoint (mapping->external_address, mapping->external_port);
+  gtk_label_set_text (self->mapping_address_label, address != NULL ? address : "—");
+
+  if (mapping != NULL)
+    lease = format_lease_left (mapping->obtained + (gint64) mapping->lifetime * G_USEC_PER_SEC -
+                               g_get_monotonic_time ());
+  gtk_label_set_text (self->mapping_lease_label, lease != NULL ? lease : "—");
+
+  confirmed_at = MAX (v4 != NULL ? v4->confirmed_at : 0, v6 != NULL ? v6->confirmed_at : 0);
+  if (confirmed_at > 0)
+    confirmed = format_time_ago (confirmed_at, g_get_real_time ());
+  /* Translators: no other user has reached us yet */
+  gtk_label_set_text (self->confirmation_label,
+                      confirmed != NULL ? confirmed : C_("confirmation", "never"));
+}
+
+/* ---------------------------------------------------------------------------------------------- */
 /* Summary                                                                                        */
 /* ---------------------------------------------------------------------------------------------- */
 
@@ -740,6 +955,8 @@ update_summary (BurrowConnectivityPage *self)
 
   if (self->client == NULL)
     return;
+
+  update_reach (self);
 
   connector = burrow_client_get_connector (self->client);
   /* automatic mode may have decided either way: what we act as is the connector's */
@@ -931,6 +1148,25 @@ on_client_mode_notify_cb (BurrowConnectivityPage *self,
   queue_summary (self);
 }
 
+static void
+on_hubs_items_changed_cb (BurrowConnectivityPage *self,
+                          guint                   position,
+                          guint                   removed,
+                          guint                   added,
+                          GListModel             *hubs)
+{
+  /* Automatic mode's engine may start with the first hub. */
+  queue_summary (self);
+}
+
+static void
+on_connectivity_changed_cb (BurrowConnectivityPage *self,
+                            GSocketFamily           family,
+                            BurrowConnectivity     *connectivity)
+{
+  queue_summary (self);
+}
+
 /* ---------------------------------------------------------------------------------------------- */
 /* Actions                                                                                        */
 /* ---------------------------------------------------------------------------------------------- */
@@ -1090,6 +1326,8 @@ burrow_connectivity_page_set_client (BurrowConnectivityPage *self,
   g_set_object (&self->attempts, attempts);
 
   g_signal_group_set_target (self->client_signals, client);
+  g_signal_group_set_target (self->hubs_signals,
+                             client != NULL ? burrow_client_get_hubs (client) : NULL);
   g_signal_group_set_target (self->attempts_signals, attempts);
   if (attempts != NULL)
     on_attempts_items_changed_cb (self, 0, 0, g_list_model_get_n_items (attempts), attempts);
@@ -1351,9 +1589,15 @@ burrow_connectivity_page_dispose (GObject *object)
 
   if (self->client_signals != NULL)
     g_signal_group_set_target (self->client_signals, NULL);
+  if (self->hubs_signals != NULL)
+    g_signal_group_set_target (self->hubs_signals, NULL);
+  if (self->connectivity_signals != NULL)
+    g_signal_group_set_target (self->connectivity_signals, NULL);
   if (self->attempts_signals != NULL)
     g_signal_group_set_target (self->attempts_signals, NULL);
   g_clear_object (&self->client_signals);
+  g_clear_object (&self->hubs_signals);
+  g_clear_object (&self->connectivity_signals);
   g_clear_object (&self->attempts_signals);
 
   gtk_widget_dispose_template (GTK_WIDGET (self), BURROW_TYPE_CONNECTIVITY_PAGE);
@@ -1364,6 +1608,7 @@ burrow_connectivity_page_dispose (GObject *object)
   if (self->live_items != NULL)
     g_ptr_array_set_size (self->live_items, 0);
   g_clear_object (&self->attempts);
+  g_clear_object (&self->connectivity);
   g_clear_object (&self->client);
   g_clear_object (&self->cancellable);
 
@@ -1460,6 +1705,7 @@ burrow_connectivity_page_class_init (BurrowConnectivityPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, BurrowConnectivityPage, cid_value_label);
   gtk_widget_class_bind_template_child (widget_class, BurrowConnectivityPage, keyprint_value_label);
   gtk_widget_class_bind_template_child (widget_class, BurrowConnectivityPage, column_view);
+  gtk_widget_class_bind_template_child (widget_class, BurrowConnectivityPage, confirmation_label);
   gtk_widget_class_bind_template_child (widget_class, BurrowConnectivityPage, copied_label);
   gtk_widget_class_bind_template_child (widget_class, BurrowConnectivityPage, count_label);
   gtk_widget_class_bind_template_child (widget_class, BurrowConnectivityPage, details_icon);
@@ -1471,8 +1717,16 @@ burrow_connectivity_page_class_init (BurrowConnectivityPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, BurrowConnectivityPage, duration_column);
   gtk_widget_class_bind_template_child (widget_class, BurrowConnectivityPage, filter_model);
   gtk_widget_class_bind_template_child (widget_class, BurrowConnectivityPage, hub_value_label);
+  gtk_widget_class_bind_template_child (widget_class, BurrowConnectivityPage, ipv4_mode_label);
+  gtk_widget_class_bind_template_child (widget_class, BurrowConnectivityPage, ipv4_sentence_label);
+  gtk_widget_class_bind_template_child (widget_class, BurrowConnectivityPage, ipv6_mode_label);
+  gtk_widget_class_bind_template_child (widget_class, BurrowConnectivityPage, ipv6_sentence_label);
   gtk_widget_class_bind_template_child (widget_class, BurrowConnectivityPage, list_stack);
   gtk_widget_class_bind_template_child (widget_class, BurrowConnectivityPage, local_value_label);
+  gtk_widget_class_bind_template_child (widget_class, BurrowConnectivityPage,
+                                        mapping_address_label);
+  gtk_widget_class_bind_template_child (widget_class, BurrowConnectivityPage, mapping_lease_label);
+  gtk_widget_class_bind_template_child (widget_class, BurrowConnectivityPage, mapping_method_label);
   gtk_widget_class_bind_template_child (widget_class, BurrowConnectivityPage, mode_detail_label);
   gtk_widget_class_bind_template_child (widget_class, BurrowConnectivityPage, mode_label);
   gtk_widget_class_bind_template_child (widget_class, BurrowConnectivityPage, natt_label);
@@ -1480,6 +1734,8 @@ burrow_connectivity_page_class_init (BurrowConnectivityPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, BurrowConnectivityPage, rate_bar);
   gtk_widget_class_bind_template_child (widget_class, BurrowConnectivityPage, rate_detail_label);
   gtk_widget_class_bind_template_child (widget_class, BurrowConnectivityPage, rate_label);
+  gtk_widget_class_bind_template_child (widget_class, BurrowConnectivityPage, reach_auto_box);
+  gtk_widget_class_bind_template_child (widget_class, BurrowConnectivityPage, reach_manual_label);
   gtk_widget_class_bind_template_child (widget_class, BurrowConnectivityPage, remote_value_label);
   gtk_widget_class_bind_template_child (widget_class, BurrowConnectivityPage, result_filter);
   gtk_widget_class_bind_template_child (widget_class, BurrowConnectivityPage, selection);
@@ -1531,6 +1787,15 @@ burrow_connectivity_page_init (BurrowConnectivityPage *self)
   self->client_signals = g_signal_group_new (BURROW_TYPE_CLIENT);
   g_signal_group_connect_object (self->client_signals, "notify::mode",
                                  G_CALLBACK (on_client_mode_notify_cb), self, G_CONNECT_SWAPPED);
+  /* a new port restarts automatic mode's engine */
+  g_signal_group_connect_object (self->client_signals, "notify::port",
+                                 G_CALLBACK (on_client_mode_notify_cb), self, G_CONNECT_SWAPPED);
+  self->hubs_signals = g_signal_group_new (G_TYPE_LIST_MODEL);
+  g_signal_group_connect_object (self->hubs_signals, "items-changed",
+                                 G_CALLBACK (on_hubs_items_changed_cb), self, G_CONNECT_SWAPPED);
+  self->connectivity_signals = g_signal_group_new (BURROW_TYPE_CONNECTIVITY);
+  g_signal_group_connect_object (self->connectivity_signals, "changed",
+                                 G_CALLBACK (on_connectivity_changed_cb), self, G_CONNECT_SWAPPED);
   self->attempts_signals = g_signal_group_new (G_TYPE_LIST_MODEL);
   g_signal_group_connect_object (self->attempts_signals, "items-changed",
                                  G_CALLBACK (on_attempts_items_changed_cb), self,

@@ -21,9 +21,11 @@
 /* One setting, one home (DESIGN.md principle 8). The engine's settings (nick, description,
  * connection mode, port, upload slots, download folder) are properties of the client, which
  * keeps them in its database: the widgets are bound to those properties, so a change made
- * here reaches the engine at once, and a change made to the engine shows here. Shared
- * folders are the share's roots, also in the database; this window calls the share directly.
- * Only the notifications switch is a GSettings key (a UI-only preference). */
+ * here reaches the engine at once, and a change made to the engine shows here. The port
+ * mapping protocols are not properties: their switches call the client, which keeps them in
+ * its database too. Shared folders are the share's roots, also in the database; this window
+ * calls the share directly. Only the notifications switch is a GSettings key (a UI-only
+ * preference). */
 
 struct _BurrowPreferencesWindow
 {
@@ -39,8 +41,12 @@ struct _BurrowPreferencesWindow
   GtkRevealer       *hash_revealer;
   GtkLabel          *keyprint_label;
   GtkDropDown       *mode_dropdown;
+  GtkWidget         *natpmp_row;
+  GtkSwitch         *natpmp_switch;
   GtkEntry          *nick_entry;
   GtkSwitch         *notifications_switch;
+  GtkWidget         *pcp_row;
+  GtkSwitch         *pcp_switch;
   GtkSpinButton     *port_spin;
   GtkListBox        *roots_list;
   GtkEntry          *server_entry;
@@ -49,6 +55,8 @@ struct _BurrowPreferencesWindow
   GtkLabel          *share_error_label;
   GtkLabel          *share_summary_label;
   GtkSpinButton     *slots_spin;
+  GtkWidget         *upnp_row;
+  GtkSwitch         *upnp_switch;
 
   /* owned */
   BurrowApplication *app;
@@ -361,14 +369,33 @@ double_to_uint (GBinding     *binding,
   return TRUE;
 }
 
-/* The mode dropdown lists Passive, then Active (burrow-preferences-window.ui). */
+/* The mode dropdown lists Automatic, Active, then Passive (burrow-preferences-window.ui). */
+static const BurrowConnectionMode dropdown_modes[] = {
+  BURROW_CONNECTION_MODE_AUTO,
+  BURROW_CONNECTION_MODE_ACTIVE,
+  BURROW_CONNECTION_MODE_PASSIVE,
+};
+
+static guint
+mode_position (BurrowConnectionMode mode)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (dropdown_modes); i++)
+    if (dropdown_modes[i] == mode)
+      return i;
+  return GTK_INVALID_LIST_POSITION;
+}
+
 static gboolean
 mode_to_selected (GBinding     *binding,
                   const GValue *from_value,
                   GValue       *to_value,
                   gpointer      user_data)
 {
-  g_value_set_uint (to_value, g_value_get_enum (from_value) == BURROW_CONNECTION_MODE_ACTIVE);
+  guint position = mode_position (g_value_get_enum (from_value));
+
+  if (position == GTK_INVALID_LIST_POSITION)
+    return FALSE;
+  g_value_set_uint (to_value, position);
   return TRUE;
 }
 
@@ -378,17 +405,22 @@ selected_to_mode (GBinding     *binding,
                   GValue       *to_value,
                   gpointer      user_data)
 {
-  switch (g_value_get_uint (from_value))
-    {
-    case 0:
-      g_value_set_enum (to_value, BURROW_CONNECTION_MODE_PASSIVE);
-      return TRUE;
-    case 1:
-      g_value_set_enum (to_value, BURROW_CONNECTION_MODE_ACTIVE);
-      return TRUE;
-    default:
-      return FALSE;   /* nothing selected */
-    }
+  guint position = g_value_get_uint (from_value);
+
+  if (position >= G_N_ELEMENTS (dropdown_modes))
+    return FALSE;   /* nothing selected */
+  g_value_set_enum (to_value, dropdown_modes[position]);
+  return TRUE;
+}
+
+static BurrowConnectionMode
+selected_mode (BurrowPreferencesWindow *self)
+{
+  guint position = gtk_drop_down_get_selected (self->mode_dropdown);
+
+  if (position >= G_N_ELEMENTS (dropdown_modes))
+    return BURROW_CONNECTION_MODE_PASSIVE;
+  return dropdown_modes[position];
 }
 
 /* The download folder as shown: its display name. */
@@ -437,11 +469,18 @@ on_port_value_changed_cb (BurrowPreferencesWindow *self)
   show_connection_error (self, NULL);
 }
 
+/* The port is listened on in automatic and active mode; the port mapping protocols matter in
+ * automatic mode only. */
 static void
 on_mode_selected_notify_cb (BurrowPreferencesWindow *self)
 {
-  gtk_widget_set_sensitive (GTK_WIDGET (self->port_spin),
-                            gtk_drop_down_get_selected (self->mode_dropdown) == 1);
+  BurrowConnectionMode mode = selected_mode (self);
+  gboolean automatic = mode == BURROW_CONNECTION_MODE_AUTO;
+
+  gtk_widget_set_sensitive (GTK_WIDGET (self->port_spin), mode != BURROW_CONNECTION_MODE_PASSIVE);
+  gtk_widget_set_visible (self->upnp_row, automatic);
+  gtk_widget_set_visible (self->natpmp_row, automatic);
+  gtk_widget_set_visible (self->pcp_row, automatic);
 }
 
 /* Runs after the binding handed the choice to the client. The engine falls back to passive
@@ -450,18 +489,50 @@ static void
 on_mode_chosen_cb (BurrowPreferencesWindow *self)
 {
   g_autofree char *text = NULL;
+  BurrowConnectionMode mode = selected_mode (self);
   guint port = 0;
 
-  if (self->client == NULL ||
-      gtk_drop_down_get_selected (self->mode_dropdown) != 1 ||
-      burrow_client_get_mode (self->client) == BURROW_CONNECTION_MODE_ACTIVE)
+  if (self->client == NULL || mode == BURROW_CONNECTION_MODE_PASSIVE ||
+      burrow_client_get_mode (self->client) == mode)
     return;
 
   g_object_get (self->client, "port", &port, NULL);
   /* Translators: %u is a TCP port number */
   text = g_strdup_printf (_("Cannot listen on port %u: Burrow stays passive"), port);
   show_connection_error (self, text);
-  gtk_drop_down_set_selected (self->mode_dropdown, 0);
+  gtk_drop_down_set_selected (self->mode_dropdown,
+                              mode_position (BURROW_CONNECTION_MODE_PASSIVE));
+}
+
+/* The port mapping switches and the protocol each stands for. */
+static GtkSwitch *
+mapping_switch (BurrowPreferencesWindow *self,
+                BurrowMappingMethod      method)
+{
+  switch (method)
+    {
+    case BURROW_MAPPING_METHOD_PCP:
+      return self->pcp_switch;
+    case BURROW_MAPPING_METHOD_NAT_PMP:
+      return self->natpmp_switch;
+    case BURROW_MAPPING_METHOD_UPNP:
+      return self->upnp_switch;
+    case BURROW_MAPPING_METHOD_NONE:
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+static void
+on_mapping_switch_active_notify_cb (GtkSwitch               *toggle,
+                                    GParamSpec              *pspec,
+                                    BurrowPreferencesWindow *self)
+{
+  BurrowMappingMethod method = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (toggle),
+                                                                    "burrow-mapping-method"));
+
+  if (self->client != NULL)
+    burrow_client_set_port_mapping_enabled (self->client, method, gtk_switch_get_active (toggle));
 }
 
 static void
@@ -492,6 +563,16 @@ bind_client (BurrowPreferencesWindow *self)
   g_binding_group_bind_full (self->client_bindings, "download-dir", self->download_dir_label,
                              "label", G_BINDING_SYNC_CREATE, dir_to_label, NULL, NULL, NULL);
   g_binding_group_set_source (self->client_bindings, self->client);
+
+  for (BurrowMappingMethod m = BURROW_MAPPING_METHOD_PCP; m <= BURROW_MAPPING_METHOD_UPNP; m++)
+    {
+      GtkSwitch *toggle = mapping_switch (self, m);
+
+      gtk_switch_set_active (toggle, burrow_client_get_port_mapping_enabled (self->client, m));
+      g_object_set_data (G_OBJECT (toggle), "burrow-mapping-method", GUINT_TO_POINTER (m));
+      g_signal_connect (toggle, "notify::active",
+                        G_CALLBACK (on_mapping_switch_active_notify_cb), self);
+    }
 
   g_signal_connect_object (self->client, "notify::mode", G_CALLBACK (on_client_mode_notify_cb),
                            self, G_CONNECT_SWAPPED);
@@ -980,9 +1061,13 @@ burrow_preferences_window_class_init (BurrowPreferencesWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, BurrowPreferencesWindow, hash_revealer);
   gtk_widget_class_bind_template_child (widget_class, BurrowPreferencesWindow, keyprint_label);
   gtk_widget_class_bind_template_child (widget_class, BurrowPreferencesWindow, mode_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, BurrowPreferencesWindow, natpmp_row);
+  gtk_widget_class_bind_template_child (widget_class, BurrowPreferencesWindow, natpmp_switch);
   gtk_widget_class_bind_template_child (widget_class, BurrowPreferencesWindow, nick_entry);
   gtk_widget_class_bind_template_child (widget_class, BurrowPreferencesWindow,
                                         notifications_switch);
+  gtk_widget_class_bind_template_child (widget_class, BurrowPreferencesWindow, pcp_row);
+  gtk_widget_class_bind_template_child (widget_class, BurrowPreferencesWindow, pcp_switch);
   gtk_widget_class_bind_template_child (widget_class, BurrowPreferencesWindow, port_spin);
   gtk_widget_class_bind_template_child (widget_class, BurrowPreferencesWindow, roots_list);
   gtk_widget_class_bind_template_child (widget_class, BurrowPreferencesWindow, server_entry);
@@ -991,6 +1076,8 @@ burrow_preferences_window_class_init (BurrowPreferencesWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, BurrowPreferencesWindow, share_error_label);
   gtk_widget_class_bind_template_child (widget_class, BurrowPreferencesWindow, share_summary_label);
   gtk_widget_class_bind_template_child (widget_class, BurrowPreferencesWindow, slots_spin);
+  gtk_widget_class_bind_template_child (widget_class, BurrowPreferencesWindow, upnp_row);
+  gtk_widget_class_bind_template_child (widget_class, BurrowPreferencesWindow, upnp_switch);
 
   gtk_widget_class_install_action (widget_class, "prefs.add-folder", NULL, add_folder_action);
   gtk_widget_class_install_action (widget_class, "prefs.choose-download-dir", NULL,

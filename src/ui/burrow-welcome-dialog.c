@@ -30,6 +30,7 @@ struct _BurrowWelcomeDialog
 
   /* template widgets */
   GtkCheckButton    *active_check;
+  GtkCheckButton    *automatic_check;
   GtkEntry          *description_entry;
   GtkButton         *done_button;
   GtkLabel          *download_dir_label;
@@ -282,24 +283,35 @@ on_mode_toggled_cb (BurrowWelcomeDialog *self)
   show_label (self->mode_error_label, NULL);
 }
 
-/* Active mode needs its port: when it cannot be listened on, the client falls back to passive
- * and the dialog stays open to say so. */
+/* Active and automatic mode need a port (automatic mode keeps the one the client has): when it
+ * cannot be listened on, the client falls back to passive and the dialog stays open to say so. */
 static gboolean
 apply_connection (BurrowWelcomeDialog *self)
 {
   g_autoptr(GError) error = NULL;
+  BurrowConnectionMode mode;
   guint port;
 
-  if (!gtk_check_button_get_active (self->active_check))
+  if (gtk_check_button_get_active (self->passive_check))
     {
       burrow_client_set_mode (self->client, BURROW_CONNECTION_MODE_PASSIVE);
       return TRUE;
     }
 
-  port = (guint) gtk_spin_button_get_value_as_int (self->port_spin);
-  if (burrow_client_set_port (self->client, (guint16) port, &error))
-    burrow_client_set_mode (self->client, BURROW_CONNECTION_MODE_ACTIVE);
-  if (error != NULL || burrow_client_get_mode (self->client) != BURROW_CONNECTION_MODE_ACTIVE)
+  if (gtk_check_button_get_active (self->active_check))
+    {
+      mode = BURROW_CONNECTION_MODE_ACTIVE;
+      port = (guint) gtk_spin_button_get_value_as_int (self->port_spin);
+      if (burrow_client_set_port (self->client, (guint16) port, &error))
+        burrow_client_set_mode (self->client, mode);
+    }
+  else
+    {
+      mode = BURROW_CONNECTION_MODE_AUTO;
+      burrow_client_set_mode (self->client, mode);
+      g_object_get (self->client, "port", &port, NULL);
+    }
+  if (error != NULL || burrow_client_get_mode (self->client) != mode)
     {
       g_autofree char *text = NULL;
 
@@ -394,8 +406,22 @@ burrow_welcome_dialog_new (BurrowApplication *app,
   g_object_get (self->client, "port", &port, NULL);
   if (port != 0)
     gtk_spin_button_set_value (self->port_spin, port);
-  if (burrow_client_get_mode (self->client) == BURROW_CONNECTION_MODE_ACTIVE)
-    gtk_check_button_set_active (self->active_check, TRUE);
+  /* Automatic is proposed first; opened again later, the dialog shows the mode in use. */
+  if (burrow_client_get_welcome_done (self->client))
+    {
+      switch (burrow_client_get_mode (self->client))
+        {
+        case BURROW_CONNECTION_MODE_ACTIVE:
+          gtk_check_button_set_active (self->active_check, TRUE);
+          break;
+        case BURROW_CONNECTION_MODE_PASSIVE:
+          gtk_check_button_set_active (self->passive_check, TRUE);
+          break;
+        case BURROW_CONNECTION_MODE_AUTO:
+        default:
+          break;
+        }
+    }
 
   share = burrow_client_get_share (self->client);
   g_signal_connect_object (share, "notify", G_CALLBACK (on_share_notify_cb), self,
@@ -458,6 +484,7 @@ burrow_welcome_dialog_class_init (BurrowWelcomeDialogClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class,
                                                BURROW_RESOURCE_PATH "/ui/burrow-welcome-dialog.ui");
   gtk_widget_class_bind_template_child (widget_class, BurrowWelcomeDialog, active_check);
+  gtk_widget_class_bind_template_child (widget_class, BurrowWelcomeDialog, automatic_check);
   gtk_widget_class_bind_template_child (widget_class, BurrowWelcomeDialog, description_entry);
   gtk_widget_class_bind_template_child (widget_class, BurrowWelcomeDialog, done_button);
   gtk_widget_class_bind_template_child (widget_class, BurrowWelcomeDialog, download_dir_label);

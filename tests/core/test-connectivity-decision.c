@@ -49,6 +49,9 @@ test_scope (void)
     { "2001:db8::1", BURROW_ADDRESS_PUBLIC },
     { "::ffff:192.168.0.5", BURROW_ADDRESS_PRIVATE },
     { "::ffff:203.0.113.9", BURROW_ADDRESS_PUBLIC },
+    { "fd12:3456::1", BURROW_ADDRESS_PRIVATE },
+    { "fc00::1", BURROW_ADDRESS_PRIVATE },
+    { "fe00::1", BURROW_ADDRESS_PUBLIC },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
@@ -212,6 +215,7 @@ test_mapper_errors (Fixture       *f,
     { BURROW_CONNECTIVITY_ERROR_NO_MAPPER, BURROW_CONNECTIVITY_REASON_NO_MAPPER },
     { BURROW_CONNECTIVITY_ERROR_REFUSED, BURROW_CONNECTIVITY_REASON_REFUSED },
     { BURROW_CONNECTIVITY_ERROR_FAILED, BURROW_CONNECTIVITY_REASON_FAILED },
+    { BURROW_CONNECTIVITY_ERROR_TURNED_OFF, BURROW_CONNECTIVITY_REASON_MAPPING_OFF },
   };
 
   f->in.hub_address = addr ("203.0.113.7");
@@ -229,6 +233,70 @@ test_mapper_errors (Fixture       *f,
     }
 }
 
+/* IPv6 is decided apart and has no NAT: without a public address of our own there is no IPv6
+ * to speak of; a hub that sees one of ours makes us active; anything else stays passive, and
+ * no IPv4 mapping ever counts for it. */
+static void
+test_ipv6 (Fixture       *f,
+           gconstpointer  data)
+{
+  g_autoptr(GInetAddress) external = addr ("203.0.113.7");
+
+  f->in.family = G_SOCKET_FAMILY_IPV6;
+  g_ptr_array_set_size (f->locals, 0);
+  g_ptr_array_add (f->locals, addr ("fe80::1"));
+  g_ptr_array_add (f->locals, addr ("fd00::2"));
+  decide (f);
+  g_assert_cmpint (f->d.family, ==, G_SOCKET_FAMILY_IPV6);
+  g_assert_cmpint (f->d.mode, ==, BURROW_CONNECTIVITY_PASSIVE);
+  g_assert_cmpint (f->d.reason, ==, BURROW_CONNECTIVITY_REASON_NO_ADDRESS);
+
+  g_ptr_array_add (f->locals, addr ("2001:db8:1::2"));
+  decide (f);
+  g_assert_cmpint (f->d.reason, ==, BURROW_CONNECTIVITY_REASON_PENDING);
+
+  f->in.hub_address = addr ("2001:db8:1::2");
+  decide (f);
+  g_assert_cmpint (f->d.mode, ==, BURROW_CONNECTIVITY_ACTIVE);
+  g_assert_cmpint (f->d.reason, ==, BURROW_CONNECTIVITY_REASON_DIRECT);
+  g_assert_nonnull (strstr (f->d.sentence, "2001:db8:1::2"));
+
+  /* three peers in a row never came (a firewall): passive with hole punching */
+  f->in.unreached = BURROW_CONNECTIVITY_DEMOTE_AFTER;
+  decide (f);
+  g_assert_cmpint (f->d.mode, ==, BURROW_CONNECTIVITY_PASSIVE);
+  g_assert_cmpint (f->d.reason, ==, BURROW_CONNECTIVITY_REASON_UNREACHED);
+  f->in.unreached = 0;
+
+  /* seen as someone else: a translator in between, and an IPv4 mapping does not help */
+  g_clear_object (&f->in.hub_address);
+  f->in.hub_address = addr ("2001:db8:99::7");
+  f->mapping.external_address = g_object_ref (external);
+  f->in.mapping = &f->mapping;
+  decide (f);
+  g_assert_cmpint (f->d.mode, ==, BURROW_CONNECTIVITY_PASSIVE);
+  g_assert_cmpint (f->d.reason, ==, BURROW_CONNECTIVITY_REASON_TRANSLATED);
+  g_assert_cmpint (f->d.method, ==, BURROW_MAPPING_METHOD_NONE);
+}
+
+/* When the last peer reached us is part of the decision (the Connectivity page shows it). */
+static void
+test_confirmed_at (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_ptr_array_add (f->locals, addr ("203.0.113.50"));
+  f->in.hub_address = addr ("203.0.113.50");
+  f->in.reached_at = G_GINT64_CONSTANT (1765000000) * G_USEC_PER_SEC;
+  decide (f);
+  g_assert_cmpint (f->d.family, ==, G_SOCKET_FAMILY_IPV4);
+  g_assert_false (f->d.confirmed);
+  g_assert_cmpint (f->d.confirmed_at, ==, 0);
+  f->in.reached = 1;
+  decide (f);
+  g_assert_true (f->d.confirmed);
+  g_assert_cmpint (f->d.confirmed_at, ==, G_GINT64_CONSTANT (1765000000) * G_USEC_PER_SEC);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -244,6 +312,8 @@ main (int   argc,
   ADD ("mapped", test_mapped);
   ADD ("double-nat", test_double_nat);
   ADD ("mapper-errors", test_mapper_errors);
+  ADD ("ipv6", test_ipv6);
+  ADD ("confirmed-at", test_confirmed_at);
 #undef ADD
 
   return g_test_run ();

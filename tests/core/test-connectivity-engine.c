@@ -29,10 +29,11 @@ typedef struct
 
 static void
 on_changed (BurrowConnectivity *engine,
+            GSocketFamily       family,
             Fixture            *f)
 {
   g_autofree gchar *json = burrow_connectivity_decision_to_json (
-    burrow_connectivity_get_decision (engine));
+    burrow_connectivity_get_decision (engine, family));
 
   g_test_message ("%s", json);
   f->changes++;
@@ -88,7 +89,7 @@ static gboolean
 mode_is (gpointer data)
 {
   Fixture *f = data;
-  const BurrowConnectivityDecision *d = burrow_connectivity_get_decision (f->engine);
+  const BurrowConnectivityDecision *d = burrow_connectivity_get_decision (f->engine, G_SOCKET_FAMILY_IPV4);
 
   return d != NULL && d->reason != BURROW_CONNECTIVITY_REASON_PENDING &&
          d->reason != BURROW_CONNECTIVITY_REASON_MAPPING;
@@ -108,33 +109,43 @@ test_direct (Fixture       *f,
       return;
     }
   burrow_connectivity_start (f->engine);
-  d = burrow_connectivity_get_decision (f->engine);
+  d = burrow_connectivity_get_decision (f->engine, G_SOCKET_FAMILY_IPV4);
   g_assert_cmpint (d->mode, ==, BURROW_CONNECTIVITY_PASSIVE);
   g_assert_cmpint (d->reason, ==, BURROW_CONNECTIVITY_REASON_PENDING);
 
   burrow_test_join_hub (f->client, burrow_test_hub_get_uri (f->hub));
   g_assert_true (burrow_test_wait_until (mode_is, f, DEADLINE_MS));
-  d = burrow_connectivity_get_decision (f->engine);
+  d = burrow_connectivity_get_decision (f->engine, G_SOCKET_FAMILY_IPV4);
   g_assert_cmpint (d->mode, ==, BURROW_CONNECTIVITY_ACTIVE);
   g_assert_cmpint (d->reason, ==, BURROW_CONNECTIVITY_REASON_DIRECT);
   g_assert_false (d->confirmed);
 
-  burrow_connectivity_note_unreached (f->engine, "peer-1");
-  burrow_connectivity_note_unreached (f->engine, "peer-1");
-  burrow_connectivity_note_unreached (f->engine, "peer-1");
-  g_assert_cmpint (burrow_connectivity_get_decision (f->engine)->mode, ==,
+  burrow_connectivity_note_unreached (f->engine, G_SOCKET_FAMILY_IPV4, "peer-1");
+  burrow_connectivity_note_unreached (f->engine, G_SOCKET_FAMILY_IPV4, "peer-1");
+  burrow_connectivity_note_unreached (f->engine, G_SOCKET_FAMILY_IPV4, "peer-1");
+  g_assert_cmpint (burrow_connectivity_get_decision (f->engine, G_SOCKET_FAMILY_IPV4)->mode, ==,
                    BURROW_CONNECTIVITY_ACTIVE);
-  burrow_connectivity_note_unreached (f->engine, "peer-2");
-  burrow_connectivity_note_unreached (f->engine, "peer-3");
-  d = burrow_connectivity_get_decision (f->engine);
+  burrow_connectivity_note_unreached (f->engine, G_SOCKET_FAMILY_IPV4, "peer-2");
+  burrow_connectivity_note_unreached (f->engine, G_SOCKET_FAMILY_IPV4, "peer-3");
+  d = burrow_connectivity_get_decision (f->engine, G_SOCKET_FAMILY_IPV4);
   g_assert_cmpint (d->mode, ==, BURROW_CONNECTIVITY_PASSIVE);
   g_assert_cmpint (d->reason, ==, BURROW_CONNECTIVITY_REASON_UNREACHED);
 
   /* a peer that reaches us after all: active again, and confirmed */
-  burrow_connectivity_note_reached (f->engine);
-  d = burrow_connectivity_get_decision (f->engine);
+  burrow_connectivity_note_reached (f->engine, G_SOCKET_FAMILY_IPV4);
+  d = burrow_connectivity_get_decision (f->engine, G_SOCKET_FAMILY_IPV4);
   g_assert_cmpint (d->mode, ==, BURROW_CONNECTIVITY_ACTIVE);
   g_assert_true (d->confirmed);
+  g_assert_cmpint (d->confirmed_at, >, 0);
+
+  /* IPv6 is decided apart: this machine's test addresses have no public IPv6 one, and
+   * nothing on IPv4 changed it */
+  d = burrow_connectivity_get_decision (f->engine, G_SOCKET_FAMILY_IPV6);
+  g_assert_nonnull (d);
+  g_assert_cmpint (d->family, ==, G_SOCKET_FAMILY_IPV6);
+  g_assert_cmpint (d->mode, ==, BURROW_CONNECTIVITY_PASSIVE);
+  g_assert_cmpint (d->reason, ==, BURROW_CONNECTIVITY_REASON_NO_ADDRESS);
+  g_assert_false (d->confirmed);
 }
 
 /* Behind a NAT (the hub sees another address than ours) with no mapper on the router: passive
@@ -156,7 +167,7 @@ test_no_mapper (Fixture       *f,
   burrow_connectivity_start (f->engine);
   burrow_test_join_hub (f->client, burrow_test_hub_get_uri (f->hub));
   g_assert_true (burrow_test_wait_until (mode_is, f, DEADLINE_MS));
-  d = burrow_connectivity_get_decision (f->engine);
+  d = burrow_connectivity_get_decision (f->engine, G_SOCKET_FAMILY_IPV4);
   g_assert_cmpint (d->mode, ==, BURROW_CONNECTIVITY_PASSIVE);
   g_assert_cmpint (d->reason, ==, BURROW_CONNECTIVITY_REASON_NO_MAPPER);
   g_assert_cmpint (burrow_port_mapper_get_decided_us (burrow_connectivity_get_mapper (f->engine)),
@@ -172,7 +183,7 @@ test_no_mapper (Fixture       *f,
 
   /* nothing new: no event */
   before = f->changes;
-  burrow_connectivity_note_unreached (f->engine, "peer-1");
+  burrow_connectivity_note_unreached (f->engine, G_SOCKET_FAMILY_IPV4, "peer-1");
   g_assert_cmpuint (f->changes, ==, before);
 }
 
@@ -180,7 +191,7 @@ static gboolean
 alice_confirmed (gpointer data)
 {
   BurrowConnectivity *c = burrow_client_get_connectivity (data);
-  const BurrowConnectivityDecision *d = c ? burrow_connectivity_get_decision (c) : NULL;
+  const BurrowConnectivityDecision *d = c ? burrow_connectivity_get_decision (c, G_SOCKET_FAMILY_IPV4) : NULL;
 
   return d != NULL && d->confirmed;
 }
@@ -214,6 +225,14 @@ test_client_auto (Fixture       *f,
       g_test_skip ("uhub is not installed");
       return;
     }
+  /* a fresh profile is in automatic mode, and asks nothing of the router before it goes online */
+  g_assert_cmpint (burrow_client_get_mode (f->client), ==, BURROW_CONNECTION_MODE_AUTO);
+  g_assert_nonnull (burrow_client_get_connectivity (f->client));
+  g_assert_null (burrow_connectivity_get_decision (burrow_client_get_connectivity (f->client),
+                                                   G_SOCKET_FAMILY_IPV4));
+  g_assert_cmpint (burrow_port_mapper_get_state (burrow_connectivity_get_mapper (
+                     burrow_client_get_connectivity (f->client))), ==, BURROW_PORT_MAPPER_IDLE);
+
   for (BurrowMappingMethod m = BURROW_MAPPING_METHOD_PCP; m <= BURROW_MAPPING_METHOD_UPNP; m++)
     burrow_client_set_port_mapping_enabled (f->client, m, FALSE);
   burrow_client_set_mode (f->client, BURROW_CONNECTION_MODE_AUTO);
@@ -234,11 +253,12 @@ test_client_auto (Fixture       *f,
   bob = burrow_client_new (bob_dir, &error);
   g_assert_no_error (error);
   burrow_client_set_nick (bob, "bob");
+  burrow_client_set_mode (bob, BURROW_CONNECTION_MODE_PASSIVE);
   bob_session = burrow_test_join_hub (bob, burrow_test_hub_get_uri (f->hub));
 
   /* decided active (direct); bob sees her as active through the hub */
   g_assert_true (burrow_test_wait_until (alice_active_on_hub, bob_session, DEADLINE_MS));
-  d = burrow_connectivity_get_decision (burrow_client_get_connectivity (f->client));
+  d = burrow_connectivity_get_decision (burrow_client_get_connectivity (f->client), G_SOCKET_FAMILY_IPV4);
   g_assert_cmpint (d->mode, ==, BURROW_CONNECTIVITY_ACTIVE);
   g_assert_cmpint (d->reason, ==, BURROW_CONNECTIVITY_REASON_DIRECT);
   g_assert_false (d->confirmed);

@@ -40,6 +40,8 @@ new_client (Fixture     *f,
 
   g_assert_no_error (error);
   burrow_client_set_nick (client, nick);
+  /* passive unless a test says otherwise (automatic mode would find loopback reachable) */
+  burrow_client_set_mode (client, BURROW_CONNECTION_MODE_PASSIVE);
   return client;
 }
 

@@ -123,71 +123,9 @@ test_default_gateway (void)
   g_assert_false (burrow_default_gateway_parse ("Iface\nwlan0 zz yy\n", gw));
 }
 
-/* A PCP router on loopback that answers every MAP request with @result, echoing the request's
- * nonce, protocol and ports (as miniupnpd does, also for errors). */
-typedef struct
-{
-  GSocket *socket;
-  GSource *source;
-  guint8   result;
-  guint    requests;
-  guint32  last_lifetime;
-} FakeRouter;
-
-static gboolean
-fake_router_answer (GSocket      *socket,
-                    GIOCondition  condition,
-                    gpointer      data)
-{
-  FakeRouter *router = data;
-  g_autoptr(GSocketAddress) peer = NULL;
-  guint8 request[BURROW_PCP_MAP_REQUEST_SIZE + 4];
-  guint8 answer[BURROW_PCP_MAP_REQUEST_SIZE];
-  gssize n = g_socket_receive_from (socket, &peer, (gchar *) request, sizeof request, NULL, NULL);
-
-  if (n != BURROW_PCP_MAP_REQUEST_SIZE || request[0] != BURROW_PCP_VERSION ||
-      request[1] != BURROW_PCP_OP_MAP)
-    return G_SOURCE_CONTINUE;
-  router->requests++;
-  router->last_lifetime = ((guint32) request[4] << 24) | (request[5] << 16) | (request[6] << 8) |
-                          request[7];
-  memcpy (answer, request, sizeof answer);
-  answer[1] = BURROW_PCP_OP_MAP | 0x80;
-  answer[2] = 0;
-  answer[3] = router->result;
-  /* epoch 100 s; then 12 reserved bytes where the request had the client address */
-  memset (answer + 8, 0, 16);
-  answer[11] = 100;
-  g_assert_cmpint (g_socket_send_to (socket, peer, (const gchar *) answer, sizeof answer, NULL,
-                                     NULL), ==, sizeof answer);
-  return G_SOURCE_CONTINUE;
-}
-
-static void
-fake_router_start (FakeRouter *router,
-                   guint8      result)
-{
-  /* the tests ask for the address later, from the socket */
-  g_object_unref (burrow_test_silent_udp_port (&router->socket));
-  router->result = result;
-  g_socket_set_blocking (router->socket, FALSE);
-  router->source = g_socket_create_source (router->socket, G_IO_IN, NULL);
-  g_source_set_callback (router->source, G_SOURCE_FUNC (fake_router_answer), router, NULL);
-  g_source_attach (router->source, NULL);
-}
-
-static void
-fake_router_stop (FakeRouter *router)
-{
-  g_source_destroy (router->source);
-  g_clear_pointer (&router->source, g_source_unref);
-  g_socket_close (router->socket, NULL);
-  g_clear_object (&router->socket);
-}
-
 /* A PCP mapping of ours on @router, as map_finish would have returned it. */
 static BurrowPortMapping *
-mapping_on (FakeRouter *router)
+mapping_on (BurrowTestPcpRouter *router)
 {
   g_autoptr(GSocketAddress) local = g_socket_get_local_address (router->socket, NULL);
   BurrowPortMapping *mapping = g_new0 (BurrowPortMapping, 1);
@@ -223,13 +161,13 @@ test_unmap_results (void)
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
-      FakeRouter router = { 0, };
+      BurrowTestPcpRouter router = { 0, };
       g_autoptr(BurrowPortMapping) mapping = NULL;
       g_auto(BurrowTestResult) r = BURROW_TEST_RESULT_INIT;
       g_autoptr(GError) error = NULL;
       gboolean ok;
 
-      fake_router_start (&router, cases[i].result);
+      burrow_test_pcp_router_start (&router, cases[i].result);
       mapping = mapping_on (&router);
       burrow_pcp_mapper_unmap_async (mapping, 5000, NULL, burrow_test_result_cb, &r);
       ok = burrow_pcp_mapper_unmap_finish (burrow_test_result_wait (&r, 10000), &error);
@@ -246,7 +184,7 @@ test_unmap_results (void)
           g_assert_false (ok);
           g_assert_error (error, BURROW_CONNECTIVITY_ERROR, cases[i].code);
         }
-      fake_router_stop (&router);
+      burrow_test_pcp_router_stop (&router);
     }
 }
 
@@ -255,19 +193,19 @@ test_unmap_results (void)
 static void
 test_map_no_resources (void)
 {
-  FakeRouter router = { 0, };
+  BurrowTestPcpRouter router = { 0, };
   g_autoptr(BurrowPortMapping) template = NULL;
   g_autoptr(BurrowPortMapping) mapping = NULL;
   g_autoptr(GError) error = NULL;
   gint64 took;
 
-  fake_router_start (&router, BURROW_PCP_RESULT_NO_RESOURCES);
+  burrow_test_pcp_router_start (&router, BURROW_PCP_RESULT_NO_RESOURCES);
   template = mapping_on (&router);
   mapping = map_and_wait (template->gateway, 5000, NULL, &took, &error);
   g_assert_null (mapping);
   g_assert_error (error, BURROW_CONNECTIVITY_ERROR, BURROW_CONNECTIVITY_ERROR_NO_PUBLIC_ADDRESS);
   g_assert_cmpuint (router.last_lifetime, ==, 3600);
-  fake_router_stop (&router);
+  burrow_test_pcp_router_stop (&router);
 }
 
 /* RFC 6887 §8.5: the epoch tells when the router lost its mappings (rebooted) */

@@ -35,7 +35,7 @@ test_all_off (void)
   burrow_port_mapper_start (mapper);
   g_assert_cmpint (burrow_port_mapper_get_state (mapper), ==, BURROW_PORT_MAPPER_FAILED);
   g_assert_error ((GError *) burrow_port_mapper_get_error (mapper), BURROW_CONNECTIVITY_ERROR,
-                  BURROW_CONNECTIVITY_ERROR_NO_MAPPER);
+                  BURROW_CONNECTIVITY_ERROR_TURNED_OFF);
   g_assert_null (burrow_port_mapper_get_mapping (mapper, BURROW_PORTMAP_TCP));
 }
 
@@ -91,6 +91,130 @@ test_deadline (void)
   burrow_test_iterate_for (800);
 }
 
+typedef struct
+{
+  BurrowPortMapper    *mapper;
+  BurrowTestPcpRouter *router;
+  guint                requests_before;
+} Remap;
+
+static gboolean
+mapped_again (gpointer data)
+{
+  Remap *r = data;
+
+  return r->router->requests > r->requests_before &&
+         burrow_port_mapper_get_state (r->mapper) == BURROW_PORT_MAPPER_MAPPED;
+}
+
+/* An ANNOUNCE answer with @epoch, as a router at @from would multicast it after a restart. */
+static void
+announce_from (const gchar *from,
+               guint32      epoch,
+               guint16      port)
+{
+  g_autoptr(GSocket) socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM,
+                                            G_SOCKET_PROTOCOL_UDP, NULL);
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GInetAddress) source = g_inet_address_new_from_string (from);
+  g_autoptr(GSocketAddress) bind_to = g_inet_socket_address_new (source, 0);
+  g_autoptr(GSocketAddress) to = g_inet_socket_address_new (loopback, port);
+  guint8 answer[BURROW_PCP_ANNOUNCE_REQUEST_SIZE] = { BURROW_PCP_VERSION,
+                                                      BURROW_PCP_OP_ANNOUNCE | 0x80, 0, 0,
+                                                      0, 0, 0, 0,
+                                                      epoch >> 24, epoch >> 16, epoch >> 8, epoch };
+
+  g_assert_true (g_socket_bind (socket, bind_to, FALSE, NULL));
+  g_assert_cmpint (g_socket_send_to (socket, to, (const gchar *) answer, sizeof answer, NULL, NULL),
+                   ==, sizeof answer);
+}
+
+/* A PCP router that restarts says so with its new epoch (an unsolicited ANNOUNCE): our mapping is
+ * made again at once, not at the next renewal half an hour later. An epoch that shows no restart
+ * changes nothing, nor does a restart announced by another host than our router. */
+static void
+test_router_restart (void)
+{
+  g_autoptr(BurrowPortMapper) mapper = burrow_port_mapper_new (41234);
+  g_autoptr(GInetSocketAddress) free_port = burrow_test_closed_udp_port ();
+  guint16 announce_port = g_inet_socket_address_get_port (free_port);
+  g_autoptr(GSocketAddress) gateway = NULL;
+  BurrowTestPcpRouter router = { 0, };
+  Remap remap = { mapper, &router, 0 };
+
+  burrow_test_pcp_router_start (&router, BURROW_PCP_RESULT_SUCCESS);
+  gateway = g_socket_get_local_address (router.socket, NULL);
+  burrow_port_mapper_set_method_enabled (mapper, BURROW_MAPPING_METHOD_UPNP, FALSE);
+  burrow_port_mapper_set_gateway (mapper, G_INET_SOCKET_ADDRESS (gateway));
+  burrow_port_mapper_set_announce_port (mapper, announce_port);
+  burrow_port_mapper_start (mapper);
+  g_assert_true (burrow_test_wait_until (decided, mapper, 10000));
+  g_assert_cmpint (burrow_port_mapper_get_state (mapper), ==, BURROW_PORT_MAPPER_MAPPED);
+  g_assert_cmpuint (burrow_port_mapper_get_mapping (mapper, BURROW_PORTMAP_TCP)->epoch, ==, 100);
+  remap.requests_before = router.requests;
+
+  /* the same state, a moment later */
+  router.epoch = 101;
+  burrow_test_pcp_router_announce (&router, announce_port);
+  /* another host claims a restart */
+  announce_from ("127.0.0.2", 0, announce_port);
+  burrow_test_iterate_for (300);
+  g_assert_cmpuint (router.requests, ==, remap.requests_before);
+  g_assert_cmpint (burrow_port_mapper_get_state (mapper), ==, BURROW_PORT_MAPPER_MAPPED);
+
+  /* our router restarted: asked again at once, and its new epoch kept */
+  router.epoch = 0;
+  burrow_test_pcp_router_announce (&router, announce_port);
+  g_assert_true (burrow_test_wait_until (mapped_again, &remap, 10000));
+  g_assert_cmpuint (burrow_port_mapper_get_mapping (mapper, BURROW_PORTMAP_TCP)->epoch, ==, 0);
+
+  g_clear_object (&mapper);
+  burrow_test_pcp_router_stop (&router);
+}
+
+/* A renewal round keeps the mapping it renews in force (the mode does not flap to passive for
+ * the moment the router takes to answer); a router that stops answering ends it at the
+ * deadline, with a reason. */
+static void
+test_renewal_holds (void)
+{
+  g_autoptr(BurrowPortMapper) mapper = burrow_port_mapper_new (41234);
+  g_autoptr(GSocketAddress) gateway = NULL;
+  BurrowTestPcpRouter router = { 0, };
+  const BurrowPortMapping *held;
+  guint before;
+
+  burrow_test_pcp_router_start (&router, BURROW_PCP_RESULT_SUCCESS);
+  gateway = g_socket_get_local_address (router.socket, NULL);
+  burrow_port_mapper_set_method_enabled (mapper, BURROW_MAPPING_METHOD_UPNP, FALSE);
+  burrow_port_mapper_set_gateway (mapper, G_INET_SOCKET_ADDRESS (gateway));
+  burrow_port_mapper_set_announce_port (mapper, 0);
+  burrow_port_mapper_set_deadline (mapper, 600);
+  burrow_port_mapper_start (mapper);
+  g_assert_true (burrow_test_wait_until (decided, mapper, 10000));
+  g_assert_cmpint (burrow_port_mapper_get_state (mapper), ==, BURROW_PORT_MAPPER_MAPPED);
+
+  router.silent = TRUE;
+  before = router.requests;
+  burrow_port_mapper_start (mapper); /* as a renewal or a network change does */
+  g_assert_cmpint (burrow_port_mapper_get_state (mapper), ==, BURROW_PORT_MAPPER_MAPPING);
+  held = burrow_port_mapper_get_mapping (mapper, BURROW_PORTMAP_TCP);
+  g_assert_nonnull (held);
+  g_assert_cmpuint (held->external_port, ==, 41234);
+  g_assert_null (burrow_port_mapper_get_error (mapper));
+
+  g_assert_true (burrow_test_wait_until (decided, mapper, 10000));
+  g_assert_cmpuint (router.requests, >, before);
+  g_assert_cmpint (burrow_port_mapper_get_state (mapper), ==, BURROW_PORT_MAPPER_FAILED);
+  g_assert_null (burrow_port_mapper_get_mapping (mapper, BURROW_PORTMAP_TCP));
+  g_assert_error ((GError *) burrow_port_mapper_get_error (mapper), BURROW_CONNECTIVITY_ERROR,
+                  BURROW_CONNECTIVITY_ERROR_NO_MAPPER);
+  g_assert_cmpint (burrow_port_mapper_get_decided_us (mapper), <, 3000 * 1000);
+
+  g_clear_object (&mapper);
+  burrow_test_pcp_router_stop (&router);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -100,6 +224,8 @@ main (int   argc,
   g_test_add_func ("/burrow/connectivity/port-mapper/all-off", test_all_off);
   g_test_add_func ("/burrow/connectivity/port-mapper/no-mapper", test_no_mapper);
   g_test_add_func ("/burrow/connectivity/port-mapper/deadline", test_deadline);
+  g_test_add_func ("/burrow/connectivity/port-mapper/router-restart", test_router_restart);
+  g_test_add_func ("/burrow/connectivity/port-mapper/renewal-holds", test_renewal_holds);
 
   return g_test_run ();
 }

@@ -19,6 +19,11 @@
  *           and "router_restarted": whether the epoch says the router lost its mappings since)
  *   unmap   deletes both mappings ("action":"unmap", "ok":true or "error"), then exits 0
  * End of input counts as "unmap".
+ *
+ * --keep hands the port to the engine's BurrowPortMapper instead (PCP/NAT-PMP, or UPnP with
+ * --upnp), which renews by itself and maps again when the router announces a restart; each
+ * TCP mapping it holds is printed once ("action":"kept", with "epoch"), a failure as an error.
+ * "unmap" (or the end of input) stops it: it deletes the mappings ("action":"unmap", "ok":true).
  */
 
 #include "config.h"
@@ -54,6 +59,8 @@ struct _Driver
   Slot                slots[2];
   guint               pending;
   gboolean            unmapping;
+  BurrowPortMapper   *mapper;   /* --keep */
+  gint64              kept_obtained;
 };
 
 static const gchar *
@@ -117,6 +124,70 @@ print_error (Slot         *slot,
 }
 
 static void read_command (Driver *driver);
+
+/* --- --keep: the engine's port mapper ---------------------------------------------------- */
+
+static void
+on_mapper_state (BurrowPortMapper *mapper,
+                 GParamSpec       *pspec,
+                 Driver           *driver)
+{
+  const BurrowPortMapping *mapping = burrow_port_mapper_get_mapping (mapper, BURROW_PORTMAP_TCP);
+  Slot *slot = &driver->slots[0];
+  GString *line;
+
+  slot->action = "kept";
+  if (burrow_port_mapper_get_state (mapper) == BURROW_PORT_MAPPER_FAILED)
+    {
+      print_error (slot, burrow_port_mapper_get_error (mapper));
+      return;
+    }
+  if (burrow_port_mapper_get_state (mapper) != BURROW_PORT_MAPPER_MAPPED || mapping == NULL ||
+      mapping->obtained == driver->kept_obtained)
+    return;
+  driver->kept_obtained = mapping->obtained;
+  line = line_start (slot);
+  g_string_append_c (line, ',');
+  burrow_json_append_member (line, "method", burrow_mapping_method_to_string (mapping->method));
+  g_string_append_printf (line, ",\"external_port\":%u,\"epoch\":%" G_GUINT32_FORMAT,
+                          mapping->external_port, mapping->epoch);
+  line_finish (slot, line);
+}
+
+static void
+on_mapper_stopped (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      data)
+{
+  Driver *driver = data;
+  Slot *slot = &driver->slots[0];
+  GString *line;
+
+  burrow_port_mapper_stop_finish (driver->mapper, result, NULL);
+  slot->action = "unmap";
+  line = line_start (slot);
+  g_string_append (line, ",\"ok\":true");
+  line_finish (slot, line);
+  g_main_loop_quit (driver->loop);
+}
+
+static void
+keep (Driver *driver)
+{
+  driver->mapper = burrow_port_mapper_new (driver->port);
+  burrow_port_mapper_set_gateway (driver->mapper, driver->gateway);
+  if (driver->deadline_ms > 0)
+    burrow_port_mapper_set_deadline (driver->mapper, driver->deadline_ms);
+  burrow_port_mapper_set_method_enabled (driver->mapper, BURROW_MAPPING_METHOD_PCP,
+                                         !driver->upnp && !driver->nat_pmp);
+  burrow_port_mapper_set_method_enabled (driver->mapper, BURROW_MAPPING_METHOD_NAT_PMP,
+                                         !driver->upnp);
+  burrow_port_mapper_set_method_enabled (driver->mapper, BURROW_MAPPING_METHOD_UPNP, driver->upnp);
+  g_signal_connect (driver->mapper, "notify::state", G_CALLBACK (on_mapper_state), driver);
+  driver->slots[0].started = g_get_monotonic_time ();
+  burrow_port_mapper_start (driver->mapper);
+  read_command (driver);
+}
 
 static void
 request_done (Driver *driver)
@@ -277,14 +348,22 @@ on_command (GObject      *source,
   g_autofree gchar *command = g_data_input_stream_read_line_finish (driver->input, result, NULL,
                                                                     &error);
 
-  if (command == NULL)
+  if (command == NULL || (driver->mapper != NULL && g_str_equal (g_strstrip (command), "unmap")))
     {
       if (error != NULL)
         g_printerr ("burrow-map-port: stdin: %s\n", error->message);
-      unmap_all (driver);
+      if (driver->mapper != NULL)
+        burrow_port_mapper_stop_async (driver->mapper, NULL, on_mapper_stopped, driver);
+      else
+        unmap_all (driver);
       return;
     }
   g_strstrip (command);
+  if (driver->mapper != NULL)
+    {
+      read_command (driver);
+      return;
+    }
   if (g_str_equal (command, "unmap"))
     unmap_all (driver);
   else if (g_str_equal (command, "renew"))
@@ -309,7 +388,7 @@ main (int   argc,
       char *argv[])
 {
   gint port = 0, suggested_port = -1, lifetime = 3600, deadline_ms = 0;
-  gboolean nat_pmp = FALSE, upnp = FALSE;
+  gboolean nat_pmp = FALSE, upnp = FALSE, keep_mapped = FALSE;
   g_autofree gchar *gateway = NULL;
   GOptionEntry entries[] = {
     { "port", 0, 0, G_OPTION_ARG_INT, &port, "Internal port to map (TCP and UDP)", "PORT" },
@@ -320,6 +399,8 @@ main (int   argc,
     { "lifetime", 0, 0, G_OPTION_ARG_INT, &lifetime, "Seconds to ask for (default 3600)", "S" },
     { "nat-pmp", 0, 0, G_OPTION_ARG_NONE, &nat_pmp, "Ask by NAT-PMP instead of PCP", NULL },
     { "upnp", 0, 0, G_OPTION_ARG_NONE, &upnp, "Ask by UPnP (libminiupnpc) instead of PCP", NULL },
+    { "keep", 0, 0, G_OPTION_ARG_NONE, &keep_mapped,
+      "Let the engine's port mapper keep the mapping (renewals, router restarts)", NULL },
     { "deadline", 0, 0, G_OPTION_ARG_INT, &deadline_ms,
       "Give up on a request after this many ms (default: the mapper's own)", "MS" },
     { NULL }
@@ -373,9 +454,13 @@ main (int   argc,
   driver.slots[0] = (Slot) { .driver = &driver, .transport = BURROW_PORTMAP_TCP };
   driver.slots[1] = (Slot) { .driver = &driver, .transport = BURROW_PORTMAP_UDP };
 
-  map_all (&driver, "map");
+  if (keep_mapped)
+    keep (&driver);
+  else
+    map_all (&driver, "map");
   g_main_loop_run (driver.loop);
 
+  g_clear_object (&driver.mapper);
   for (guint i = 0; i < G_N_ELEMENTS (driver.slots); i++)
     g_clear_pointer (&driver.slots[i].mapping, burrow_port_mapping_free);
   g_clear_object (&driver.input);

@@ -35,6 +35,8 @@
 #               grants another, inbound on it works
 #   reboot      miniupnpd restarts and loses its rules: the renewal's epoch went backwards, the
 #               driver says so, the mapping works again; deleting a lost mapping succeeds
+#   reboot-announce  the engine's port mapper (driver --keep) hears the restarted router's PCP
+#               ANNOUNCE and maps again at once, without a renewal
 #   upnp        TCP+UDP mapped by UPnP (libminiupnpc, SSDP); the renewal uses the cached
 #               description URL (< 1 s); inbound works until the unmap
 #   upnp-cgnat  forwarding disabled: no-public-address (UPnP 501 without an external address)
@@ -411,9 +413,9 @@ def probe (lab, proto, port, address=ROUTER_WAN):
 
 class Driver:
   def __init__ (self, lab, binary, ns, port, external_port=None, deadline=None,
-                gateway=ROUTER_LAN, nat_pmp=False, upnp=False):
+                gateway=ROUTER_LAN, nat_pmp=False, upnp=False, keep=False):
     argv = ([binary, '--port', str(port)] + (['--nat-pmp'] if nat_pmp else []) +
-            (['--upnp'] if upnp else []))
+            (['--upnp'] if upnp else []) + (['--keep'] if keep else []))
     if gateway is not None:
       argv += ['--gateway', gateway]
     if external_port is not None:
@@ -444,6 +446,26 @@ class Driver:
                                % (action, timeout, '\n'.join(l for _, l in self.proc.err_lines)))
         self.proc.cond.wait(min(left, 0.5))
     return got
+
+  def next_line (self, action, timeout=30):
+    """The next JSON line, which must be an ACTION one (--keep prints one per mapping)."""
+    deadline = time.monotonic() + timeout
+    with self.proc.cond:
+      while self.seen >= len(self.proc.lines):
+        left = deadline - time.monotonic()
+        if left <= 0 or self.proc.closed:
+          raise AssertionError('the driver printed nothing within %d s (stderr: %s)'
+                               % (timeout, self.proc.stderr_text()))
+        self.proc.cond.wait(min(left, 0.5))
+      line = self.proc.lines[self.seen][1]
+      self.seen += 1
+    log('driver: %s' % line)
+    if not line.startswith('{'):
+      return self.next_line(action, max(1, deadline - time.monotonic()))  # G_MESSAGES_DEBUG
+    obj = json.loads(line)
+    if obj.get('action') != action:
+      raise AssertionError('expected a %s line, got %s' % (action, line))
+    return obj
 
   def command (self, text):
     self.proc.p.stdin.write(text + '\n')
@@ -742,6 +764,52 @@ def cell_reboot (lab, driver_bin):
           (t, gone[t].get('error', 'ok')))
 
 
+def cell_reboot_announce (lab, driver_bin):
+  """The engine's port mapper hears a restarted router's ANNOUNCE (224.0.0.1:5350) and maps
+  again at once, long before its renewal (half the hour-long lease)."""
+  lab.start_stun()
+  lab.start_miniupnpd(stun=True)
+  lab.serve('lan', 'lan', [PORT])
+
+  d = Driver(lab, driver_bin, 'lan', PORT, gateway=None, keep=True)
+  first = d.next_line('kept')
+  check(first['method'] == 'pcp' and first['external_port'] == PORT, 'mapped by PCP')
+  check(probe(lab, 'tcp', PORT) == 'lan', 'inbound TCP reaches the LAN host')
+  # let the router run a few seconds (a second driver renews to read its epoch), so that its
+  # restart visibly resets the epoch
+  clock = Driver(lab, driver_bin, 'lan', PORT + 1)
+  got = clock.results('map')
+  deadline = time.monotonic() + 30
+  while got['tcp']['epoch'] < 5:
+    if time.monotonic() > deadline:
+      raise AssertionError('the router\'s epoch stayed at %d for 30 s' % got['tcp']['epoch'])
+    time.sleep(0.5)
+    clock.command('renew')
+    got = clock.results('renew')
+  clock.finish(expect_unmaps=True)
+
+  with d.proc.cond:
+    extra = [l for _, l in d.proc.lines[d.seen:] if l.startswith('{')]
+  check(not extra, 'the mapping stayed as it was while the router ran (no new round: %s)' % extra)
+
+  lab.stop_miniupnpd()
+  for chain in ('upnp_forward', 'upnp_prerouting', 'upnp_postrouting'):
+    lab.sh('rtr', 'nft', 'flush', 'chain', 'inet', 'pmrtr', chain)
+  t_restart = time.monotonic()
+  lab.start_miniupnpd(stun=True)
+  again = d.next_line('kept', timeout=15)
+  elapsed = time.monotonic() - t_restart
+  log('MEASURED mapped again %.2f s after the restart began (epoch %d, was %d)'
+      % (elapsed, again['epoch'], first['epoch']))
+  check(again['epoch'] < got['tcp']['epoch'], 'the new mapping carries the restarted epoch')
+  check(elapsed < 15, 'mapped again without waiting for the renewal')
+  check(probe(lab, 'tcp', PORT) == 'lan', 'the re-made mapping forwards inbound TCP')
+  d.command('unmap')
+  check(d.next_line('unmap').get('ok') is True, 'deleted on stop')
+  check(d.proc.wait(30) == 0, 'the driver exited 0')
+  check(probe(lab, 'tcp', PORT) is None, 'no inbound TCP after the delete')
+
+
 CELLS = {
   'pcp': (cell_pcp, {}),
   'pcp-ipv6': (cell_pcp_ipv6, {}),
@@ -754,6 +822,7 @@ CELLS = {
   'drop': (cell_drop, {'drop_pcp': True}),
   'other-port': (cell_other_port, {'second_host': True}),
   'reboot': (cell_reboot, {}),
+  'reboot-announce': (cell_reboot_announce, {}),
 }
 
 

@@ -23,6 +23,15 @@
 #include "burrow-window.h"
 
 #define WAIT_MS (30 * 1000)
+#define SUBPROCESS_US (120 * G_USEC_PER_SEC)
+
+/* The mode dropdown's rows. */
+enum
+{
+  ROW_AUTOMATIC,
+  ROW_ACTIVE,
+  ROW_PASSIVE,
+};
 
 /* What the engine's database holds from an earlier run, written before the app starts. */
 #define SEEDED_NICK        "seeded_nick"
@@ -34,6 +43,7 @@ static char *data_dir;
 static char *music_dir;
 static char *seeded_download_dir;
 static guint16 seeded_port;
+static gboolean second_start;   /* this process is a later start on the same data directory */
 
 static BurrowWindow *
 get_window (void)
@@ -156,9 +166,19 @@ test_restored (void)
   g_assert_cmpint (gtk_spin_button_get_value_as_int (prefs_child (prefs, "port_spin")), ==,
                    seeded_port);
   g_assert_true (gtk_widget_get_sensitive (prefs_child (prefs, "port_spin")));
-  g_assert_cmpuint (gtk_drop_down_get_selected (prefs_child (prefs, "mode_dropdown")), ==, 1);
+  g_assert_cmpuint (gtk_drop_down_get_selected (prefs_child (prefs, "mode_dropdown")), ==,
+                    ROW_ACTIVE);
   g_assert_cmpstr (gtk_label_get_text (prefs_child (prefs, "download_dir_label")), ==, shown_dir);
   g_assert_null (burrow_preferences_window_get_connection_error (prefs));
+
+  /* Every port mapping protocol is on unless turned off; their switches show in automatic mode
+   * only. */
+  for (BurrowMappingMethod m = BURROW_MAPPING_METHOD_PCP; m <= BURROW_MAPPING_METHOD_UPNP; m++)
+    g_assert_true (burrow_client_get_port_mapping_enabled (client, m));
+  g_assert_true (gtk_switch_get_active (prefs_child (prefs, "upnp_switch")));
+  g_assert_true (gtk_switch_get_active (prefs_child (prefs, "natpmp_switch")));
+  g_assert_true (gtk_switch_get_active (prefs_child (prefs, "pcp_switch")));
+  g_assert_false (gtk_widget_get_visible (prefs_child (prefs, "upnp_row")));
 }
 
 static void
@@ -276,16 +296,16 @@ test_settings_reach_client (void)
   g_assert_null (burrow_preferences_window_get_connection_error (prefs));
 
   /* The mode, both ways. Passive stops listening, and the port is not editable then. */
-  gtk_drop_down_set_selected (mode_dropdown, 0);
+  gtk_drop_down_set_selected (mode_dropdown, ROW_PASSIVE);
   g_assert_cmpint (burrow_client_get_mode (client), ==, BURROW_CONNECTION_MODE_PASSIVE);
   g_assert_false (gtk_widget_get_sensitive (GTK_WIDGET (port_spin)));
   g_assert_cmpuint (burrow_nat_connector_get_port (burrow_client_get_connector (client)), ==, 0);
   burrow_client_set_mode (client, BURROW_CONNECTION_MODE_ACTIVE);
-  g_assert_cmpuint (gtk_drop_down_get_selected (mode_dropdown), ==, 1);
+  g_assert_cmpuint (gtk_drop_down_get_selected (mode_dropdown), ==, ROW_ACTIVE);
   g_assert_true (gtk_widget_get_sensitive (GTK_WIDGET (port_spin)));
   g_assert_cmpuint (burrow_nat_connector_get_port (burrow_client_get_connector (client)), ==,
                     new_port);
-  gtk_drop_down_set_selected (mode_dropdown, 0);
+  gtk_drop_down_set_selected (mode_dropdown, ROW_PASSIVE);
   g_assert_cmpint (burrow_client_get_mode (client), ==, BURROW_CONNECTION_MODE_PASSIVE);
 
   /* Active on a port that something else holds: the engine stays passive, and the window
@@ -314,10 +334,10 @@ test_settings_reach_client (void)
     /* The engine logs a warning here, structured, which g_test_expect_message () does not
      * see on GLib 2.74: let warnings through for this one call. */
     fatal_mask = g_log_set_always_fatal (G_LOG_FATAL_MASK);
-    gtk_drop_down_set_selected (mode_dropdown, 1);
+    gtk_drop_down_set_selected (mode_dropdown, ROW_ACTIVE);
     g_log_set_always_fatal (fatal_mask);
     g_assert_cmpint (burrow_client_get_mode (client), ==, BURROW_CONNECTION_MODE_PASSIVE);
-    g_assert_cmpuint (gtk_drop_down_get_selected (mode_dropdown), ==, 0);
+    g_assert_cmpuint (gtk_drop_down_get_selected (mode_dropdown), ==, ROW_PASSIVE);
     g_assert_false (gtk_widget_get_sensitive (GTK_WIDGET (port_spin)));
     shown = burrow_preferences_window_get_connection_error (prefs);
     g_assert_nonnull (shown);
@@ -327,12 +347,12 @@ test_settings_reach_client (void)
     g_socket_listener_close (holder);
   }
   /* Once the port is free, Active works and the problem is gone. */
-  gtk_drop_down_set_selected (mode_dropdown, 1);
+  gtk_drop_down_set_selected (mode_dropdown, ROW_ACTIVE);
   g_assert_cmpint (burrow_client_get_mode (client), ==, BURROW_CONNECTION_MODE_ACTIVE);
   g_assert_cmpuint (burrow_nat_connector_get_port (burrow_client_get_connector (client)), ==,
                     busy_port);
   g_assert_null (burrow_preferences_window_get_connection_error (prefs));
-  gtk_drop_down_set_selected (mode_dropdown, 0);
+  gtk_drop_down_set_selected (mode_dropdown, ROW_PASSIVE);
   g_assert_cmpint (burrow_client_get_mode (client), ==, BURROW_CONNECTION_MODE_PASSIVE);
 
   /* The download folder: a change to the engine's property shows in the window. */
@@ -447,24 +467,179 @@ test_drop_folder (void)
 }
 
 /* ---------------------------------------------------------------------------------------------- */
+/* The connection mode and the port mapping protocols, kept across a restart                      */
+/* ---------------------------------------------------------------------------------------------- */
+
+typedef struct
+{
+  guint    row;      /* in the mode dropdown */
+  gboolean upnp;     /* the port mapping switches */
+  gboolean natpmp;
+  gboolean pcp;
+} ConnectionChoice;
+
+static const BurrowConnectionMode row_modes[] = {
+  [ROW_AUTOMATIC] = BURROW_CONNECTION_MODE_AUTO,
+  [ROW_ACTIVE] = BURROW_CONNECTION_MODE_ACTIVE,
+  [ROW_PASSIVE] = BURROW_CONNECTION_MODE_PASSIVE,
+};
+
+/* Runs this test again in a new process: a second start of Burrow on the same data directory
+ * (BURROW_DATA_DIR is inherited). */
+static void
+assert_second_start_passes (void)
+{
+  g_test_trap_subprocess (NULL, SUBPROCESS_US, G_TEST_SUBPROCESS_INHERIT_STDERR);
+  g_test_trap_assert_passed ();
+}
+
+/* What the window shows is @choice, and the engine uses it. */
+static void
+assert_connection_shown (BurrowPreferencesWindow *prefs,
+                         const ConnectionChoice  *choice)
+{
+  BurrowClient *client = burrow_application_get_client (app);
+  gboolean automatic = choice->row == ROW_AUTOMATIC;
+
+  g_assert_cmpuint (gtk_drop_down_get_selected (prefs_child (prefs, "mode_dropdown")), ==,
+                    choice->row);
+  g_assert_cmpint (burrow_client_get_mode (client), ==, row_modes[choice->row]);
+  g_assert_null (burrow_preferences_window_get_connection_error (prefs));
+  /* The port is used in automatic and active mode, the protocols in automatic mode only. */
+  g_assert_cmpint (gtk_widget_get_sensitive (prefs_child (prefs, "port_spin")), ==,
+                   choice->row != ROW_PASSIVE);
+  g_assert_cmpint (gtk_widget_get_visible (prefs_child (prefs, "upnp_row")), ==, automatic);
+  g_assert_cmpint (gtk_widget_get_visible (prefs_child (prefs, "natpmp_row")), ==, automatic);
+  g_assert_cmpint (gtk_widget_get_visible (prefs_child (prefs, "pcp_row")), ==, automatic);
+
+  g_assert_cmpint (gtk_switch_get_active (prefs_child (prefs, "upnp_switch")), ==, choice->upnp);
+  g_assert_cmpint (gtk_switch_get_active (prefs_child (prefs, "natpmp_switch")), ==,
+                   choice->natpmp);
+  g_assert_cmpint (gtk_switch_get_active (prefs_child (prefs, "pcp_switch")), ==, choice->pcp);
+  g_assert_cmpint (burrow_client_get_port_mapping_enabled (client, BURROW_MAPPING_METHOD_UPNP), ==,
+                   choice->upnp);
+  g_assert_cmpint (burrow_client_get_port_mapping_enabled (client, BURROW_MAPPING_METHOD_NAT_PMP),
+                   ==, choice->natpmp);
+  g_assert_cmpint (burrow_client_get_port_mapping_enabled (client, BURROW_MAPPING_METHOD_PCP), ==,
+                   choice->pcp);
+}
+
+/* Chooses @choice as a user does: the switches show under Automatic, so there first, then the
+ * mode. Then restarts Burrow, which must show it again. */
+static void
+choose_and_restart (const ConnectionChoice *choice)
+{
+  BurrowPreferencesWindow *prefs = open_preferences ();
+  BurrowClient *client = burrow_application_get_client (app);
+  GtkDropDown *mode_dropdown = prefs_child (prefs, "mode_dropdown");
+
+  if (second_start)
+    {
+      assert_connection_shown (prefs, choice);
+      return;
+    }
+
+  gtk_drop_down_set_selected (mode_dropdown, ROW_AUTOMATIC);
+  g_assert_cmpint (burrow_client_get_mode (client), ==, BURROW_CONNECTION_MODE_AUTO);
+  g_assert_true (gtk_widget_get_mapped (prefs_child (prefs, "upnp_switch")));
+  g_assert_true (gtk_widget_get_mapped (prefs_child (prefs, "natpmp_switch")));
+  g_assert_true (gtk_widget_get_mapped (prefs_child (prefs, "pcp_switch")));
+  gtk_switch_set_active (prefs_child (prefs, "upnp_switch"), choice->upnp);
+  gtk_switch_set_active (prefs_child (prefs, "natpmp_switch"), choice->natpmp);
+  gtk_switch_set_active (prefs_child (prefs, "pcp_switch"), choice->pcp);
+  gtk_drop_down_set_selected (mode_dropdown, choice->row);
+  burrow_test_ui_flush ();
+  assert_connection_shown (prefs, choice);
+  if (choice->row == ROW_AUTOMATIC)
+    {
+      g_autofree char *screenshot = NULL;
+
+      screenshot = g_strdup_printf ("screenshot-preferences-automatic-%s.png",
+                                    burrow_test_ui_expect_german () ? "de" : "C");
+      /* The connection settings alone: the window scrolls. */
+      burrow_test_ui_screenshot (gtk_widget_get_ancestor (GTK_WIDGET (mode_dropdown),
+                                                          GTK_TYPE_LIST_BOX), screenshot);
+    }
+
+  /* The next start listens on the port itself: this one lets go of it (through the connector,
+   * so the stored choice stays). */
+  g_assert_true (burrow_nat_connector_set_active (burrow_client_get_connector (client), FALSE, 0,
+                                                  NULL));
+  assert_second_start_passes ();
+  gtk_window_close (GTK_WINDOW (prefs));
+}
+
+static void
+test_mode_automatic (void)
+{
+  /* Every protocol switched off. */
+  static const ConnectionChoice choice = { ROW_AUTOMATIC, FALSE, FALSE, FALSE };
+
+  if (!second_start)
+    {
+      BurrowPreferencesWindow *prefs = open_preferences ();
+      GListModel *modes = gtk_drop_down_get_model (prefs_child (prefs, "mode_dropdown"));
+
+      /* Automatic comes first, recommended; Passive says that it still connects to passive
+       * users. */
+      g_assert_cmpuint (g_list_model_get_n_items (modes), ==, 3);
+      g_assert_cmpstr (gtk_string_list_get_string (GTK_STRING_LIST (modes), ROW_AUTOMATIC), ==,
+                       C_("mode", "Automatic (recommended)"));
+      g_assert_cmpstr (gtk_string_list_get_string (GTK_STRING_LIST (modes), ROW_ACTIVE), ==,
+                       C_("mode", "Active"));
+      g_assert_cmpstr (gtk_string_list_get_string (GTK_STRING_LIST (modes), ROW_PASSIVE), ==,
+                       C_("mode", "Passive with NAT traversal"));
+      if (burrow_test_ui_expect_german ())
+        g_assert_cmpstr (gtk_string_list_get_string (GTK_STRING_LIST (modes), ROW_AUTOMATIC), !=,
+                         "Automatic (recommended)");
+    }
+  choose_and_restart (&choice);
+}
+
+static void
+test_mode_active (void)
+{
+  /* UPnP and PCP on again. */
+  static const ConnectionChoice choice = { ROW_ACTIVE, TRUE, FALSE, TRUE };
+
+  choose_and_restart (&choice);
+}
+
+static void
+test_mode_passive (void)
+{
+  /* NAT-PMP on again, UPnP off again. */
+  static const ConnectionChoice choice = { ROW_PASSIVE, FALSE, TRUE, TRUE };
+
+  choose_and_restart (&choice);
+}
+
+/* ---------------------------------------------------------------------------------------------- */
 
 static gboolean
 add_cases (void)
 {
-  music_dir = g_build_filename (data_dir, "Music", NULL);
-  g_assert_cmpint (g_mkdir_with_parents (music_dir, 0755), ==, 0);
-  g_free (burrow_test_write_file (music_dir, "a.flac", 30000, 1));
-  g_free (burrow_test_write_file (music_dir, "b.flac", 20000, 2));
-  g_free (burrow_test_write_file (music_dir, "notes.txt", 500, 3));
-  seeded_download_dir = g_build_filename (data_dir, "Downloads from before", NULL);
-  seeded_port = free_port ();
-  seed_engine ();
+  /* A later start (g_test_trap_subprocess ()) uses the data directory of the first one. */
+  if (!second_start)
+    {
+      music_dir = g_build_filename (data_dir, "Music", NULL);
+      g_assert_cmpint (g_mkdir_with_parents (music_dir, 0755), ==, 0);
+      g_free (burrow_test_write_file (music_dir, "a.flac", 30000, 1));
+      g_free (burrow_test_write_file (music_dir, "b.flac", 20000, 2));
+      g_free (burrow_test_write_file (music_dir, "notes.txt", 500, 3));
+      seeded_download_dir = g_build_filename (data_dir, "Downloads from before", NULL);
+      seeded_port = free_port ();
+      seed_engine ();
+    }
 
   g_test_add_func ("/burrow/ui/preferences/restored", test_restored);
   g_test_add_func ("/burrow/ui/preferences/open", test_open);
   g_test_add_func ("/burrow/ui/preferences/settings-reach-client", test_settings_reach_client);
   g_test_add_func ("/burrow/ui/preferences/share-folder", test_share_folder);
   g_test_add_func ("/burrow/ui/preferences/drop-folder", test_drop_folder);
+  g_test_add_func ("/burrow/ui/preferences/mode-automatic", test_mode_automatic);
+  g_test_add_func ("/burrow/ui/preferences/mode-active", test_mode_active);
+  g_test_add_func ("/burrow/ui/preferences/mode-passive", test_mode_passive);
   return TRUE;
 }
 
@@ -479,13 +654,21 @@ int
 main (int   argc,
       char *argv[])
 {
-  const BurrowTestUiProgram program = {
+  BurrowTestUiProgram program = {
     .name = "preferences",
     .app = &app,
     .data_dir = &data_dir,
     .add_cases = add_cases,
     .cleanup = cleanup,
   };
+
+  /* Automatic mode here must send no port mapping packet off the machine. */
+  g_setenv ("BURROW_PORT_MAPPING", "off", TRUE);
+  for (int i = 1; i < argc; i++)
+    if (g_strcmp0 (argv[i], "--GTestSubprocess") == 0)
+      second_start = TRUE;
+  if (second_start)
+    program.data_dir = NULL;
 
   return burrow_test_ui_main (argc, argv, &program);
 }

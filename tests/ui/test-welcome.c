@@ -244,10 +244,15 @@ test_first_run (void)
   /* An untouched entry is no mistake yet. */
   g_assert_false (gtk_widget_get_visible (child (dialog, "nick_error_label")));
 
-  /* Passive with NAT traversal by default; the port only matters for Active. */
-  g_assert_true (gtk_check_button_get_active (child (dialog, "passive_check")));
+  /* Automatic first and chosen; the port field only matters for Active. */
+  g_assert_true (gtk_check_button_get_active (child (dialog, "automatic_check")));
+  g_assert_false (gtk_check_button_get_active (child (dialog, "passive_check")));
   g_assert_false (gtk_check_button_get_active (child (dialog, "active_check")));
   g_assert_false (gtk_widget_get_sensitive (child (dialog, "port_spin")));
+  /* listed first, under the section's heading */
+  g_assert_true (GTK_IS_LABEL (gtk_widget_get_prev_sibling (child (dialog, "automatic_check"))));
+  g_assert_true (gtk_widget_get_next_sibling (child (dialog, "automatic_check")) ==
+                 child (dialog, "passive_check"));
 
   /* The download folder in use is shown. */
   {
@@ -509,6 +514,38 @@ test_done (void)
   assert_second_start_passes ();
 }
 
+/* From the menu after Done: the dialog shows the mode in use (Active), and Automatic chosen
+ * there reaches the engine. */
+static void
+test_done_automatic (void)
+{
+  BurrowClient *client = get_client ();
+  BurrowWelcomeDialog *dialog;
+
+  if (second_start)
+    return;
+
+  /* No packet to a router, whatever the environment says. */
+  for (BurrowMappingMethod m = BURROW_MAPPING_METHOD_PCP; m <= BURROW_MAPPING_METHOD_UPNP; m++)
+    burrow_client_set_port_mapping_enabled (client, m, FALSE);
+
+  g_assert_cmpint (burrow_client_get_mode (client), ==, BURROW_CONNECTION_MODE_ACTIVE);
+  g_action_group_activate_action (G_ACTION_GROUP (app), "welcome", NULL);
+  dialog = wait_welcome ();
+  g_assert_true (gtk_check_button_get_active (child (dialog, "active_check")));
+  g_assert_false (gtk_check_button_get_active (child (dialog, "automatic_check")));
+  g_assert_true (gtk_widget_get_sensitive (child (dialog, "port_spin")));
+
+  gtk_check_button_set_active (child (dialog, "automatic_check"), TRUE);
+  g_assert_true (gtk_check_button_get_active (child (dialog, "automatic_check")));
+  g_assert_false (gtk_check_button_get_active (child (dialog, "active_check")));
+  g_assert_false (gtk_widget_get_sensitive (child (dialog, "port_spin")));
+
+  gtk_widget_activate (child (dialog, "done_button"));
+  g_assert_true (burrow_test_wait_until (welcome_gone, NULL, WAIT_MS));
+  g_assert_cmpint (burrow_client_get_mode (client), ==, BURROW_CONNECTION_MODE_AUTO);
+}
+
 /* ---------------------------------------------------------------------------------------------- */
 
 static gboolean
@@ -518,6 +555,7 @@ add_cases (void)
   g_test_add_func ("/burrow/ui/welcome/invalid-nick", test_invalid_nick);
   g_test_add_func ("/burrow/ui/welcome/skip", test_skip);
   g_test_add_func ("/burrow/ui/welcome/done", test_done);
+  g_test_add_func ("/burrow/ui/welcome/done-automatic", test_done_automatic);
   return TRUE;
 }
 
@@ -532,6 +570,8 @@ main (int   argc,
     .add_cases = add_cases,
   };
 
+  /* Automatic mode here must send no port mapping packet off the machine. */
+  g_setenv ("BURROW_PORT_MAPPING", "off", TRUE);
   /* A later start (g_test_trap_subprocess ()) uses the data directory of the first one. */
   for (int i = 1; i < argc; i++)
     if (g_strcmp0 (argv[i], "--GTestSubprocess") == 0)

@@ -21,7 +21,7 @@
  * burrow_address_scope:
  *
  * Only RFC 1918, 100.64.0.0/10, loopback and link-local addresses (and their IPv4-mapped forms)
- * count as not public. The documentation ranges count as public on purpose: the NAT lab uses
+ * and IPv6 unique local addresses count as not public. The documentation ranges count as public on purpose: the NAT lab uses
  * them as the internet, and a user's router never hands them out.
  */
 BurrowAddressScope
@@ -44,7 +44,8 @@ burrow_address_scope (GInetAddress *address)
       static const guint8 mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
 
       if (memcmp (b, mapped, sizeof mapped) != 0)
-        return BURROW_ADDRESS_PUBLIC;
+        /* unique local addresses (fc00::/7) route no further than a site, like RFC 1918 */
+        return (b[0] & 0xfe) == 0xfc ? BURROW_ADDRESS_PRIVATE : BURROW_ADDRESS_PUBLIC;
       b += sizeof mapped;
       if (b[0] == 127)
         return BURROW_ADDRESS_LOOPBACK;
@@ -72,6 +73,15 @@ is_local (const BurrowConnectivityInputs *in,
 {
   for (guint i = 0; in->local_addresses != NULL && i < in->local_addresses->len; i++)
     if (g_inet_address_equal (g_ptr_array_index (in->local_addresses, i), address))
+      return TRUE;
+  return FALSE;
+}
+
+static gboolean
+has_public (const BurrowConnectivityInputs *in)
+{
+  for (guint i = 0; in->local_addresses != NULL && i < in->local_addresses->len; i++)
+    if (burrow_address_scope (g_ptr_array_index (in->local_addresses, i)) == BURROW_ADDRESS_PUBLIC)
       return TRUE;
   return FALSE;
 }
@@ -115,8 +125,9 @@ passive (BurrowConnectivityDecision *d,
  * burrow_connectivity_decide:
  * @decision: (out caller-allocates): cleared with burrow_connectivity_decision_clear()
  *
- * Decides one address family's mode from @inputs (CONNECTIVITY.md §4.2): the hub sees one of
- * our own addresses → active, direct; otherwise a mapping counts only when its external address
+ * Decides one address family's mode from @inputs (CONNECTIVITY.md §4.2): over IPv6, no public
+ * address of our own → passive; the hub sees one of our own addresses → active, direct (over
+ * IPv6, anything else is passive: there is no NAT to map); otherwise a mapping counts only when its external address
  * is public and equals what the hub sees (a private one is double NAT); no mapping → passive
  * with the mapper's reason. An active mode that three peers in a row could not reach is
  * demoted. Passive always means passive with NAT traversal.
@@ -131,7 +142,17 @@ burrow_connectivity_decide (const BurrowConnectivityInputs *in,
   g_return_if_fail (in != NULL && d != NULL);
 
   memset (d, 0, sizeof *d);
+  d->family = in->family == G_SOCKET_FAMILY_IPV6 ? G_SOCKET_FAMILY_IPV6 : G_SOCKET_FAMILY_IPV4;
   d->confirmed = in->reached > 0;
+  d->confirmed_at = in->reached > 0 ? in->reached_at : 0;
+  if (d->family == G_SOCKET_FAMILY_IPV6 && !has_public (in))
+    {
+      /* behind IPv4 NAT, a public address is normal; over IPv6 without one there is nothing to do */
+      d->mode = BURROW_CONNECTIVITY_PASSIVE;
+      d->reason = BURROW_CONNECTIVITY_REASON_NO_ADDRESS;
+      d->sentence = g_strdup (_("No IPv6: this computer has no public IPv6 address."));
+      return;
+    }
   if (in->hub_address == NULL)
     {
       d->mode = BURROW_CONNECTIVITY_PASSIVE;
@@ -158,6 +179,16 @@ burrow_connectivity_decide (const BurrowConnectivityInputs *in,
       suffix = reached_suffix (in);
       /* Translators: the first %s is an address, the second "4 users reached us" or "not confirmed yet" */
       d->sentence = g_strdup_printf (_("Active: hubs see our own address %s; %s."), hub, suffix);
+      return;
+    }
+
+  if (d->family == G_SOCKET_FAMILY_IPV6)
+    {
+      /* no NAT66 mapping: an address that is not ours means a translator we cannot open */
+      passive (d, BURROW_CONNECTIVITY_REASON_TRANSLATED,
+               /* Translators: %s is an IPv6 address */
+               g_strdup_printf (_("hubs see us as %s, which is none of our addresses (a translator "
+                                  "is in between)"), hub));
       return;
     }
 
@@ -220,6 +251,10 @@ burrow_connectivity_decide (const BurrowConnectivityInputs *in,
     passive (d, BURROW_CONNECTIVITY_REASON_NO_MAPPER,
              g_strdup (_("no UPnP, NAT-PMP or PCP on this network")));
   else if (g_error_matches (in->mapping_error, BURROW_CONNECTIVITY_ERROR,
+                            BURROW_CONNECTIVITY_ERROR_TURNED_OFF))
+    passive (d, BURROW_CONNECTIVITY_REASON_MAPPING_OFF,
+             g_strdup (_("port mapping is turned off")));
+  else if (g_error_matches (in->mapping_error, BURROW_CONNECTIVITY_ERROR,
                             BURROW_CONNECTIVITY_ERROR_REFUSED))
     passive (d, BURROW_CONNECTIVITY_REASON_REFUSED,
              g_strdup (_("the router refused to open a port")));
@@ -254,6 +289,9 @@ burrow_connectivity_reason_to_string (BurrowConnectivityReason reason)
     case BURROW_CONNECTIVITY_REASON_NO_MAPPER: return "no-mapper";
     case BURROW_CONNECTIVITY_REASON_REFUSED: return "refused";
     case BURROW_CONNECTIVITY_REASON_UNREACHED: return "unreached";
+    case BURROW_CONNECTIVITY_REASON_NO_ADDRESS: return "no-address";
+    case BURROW_CONNECTIVITY_REASON_TRANSLATED: return "translated";
+    case BURROW_CONNECTIVITY_REASON_MAPPING_OFF: return "mapping-off";
     case BURROW_CONNECTIVITY_REASON_FAILED:
     default: return "failed";
     }

@@ -46,6 +46,9 @@ typedef enum
   BURROW_CONNECTIVITY_REASON_REFUSED,      /* the router refused to map */
   BURROW_CONNECTIVITY_REASON_FAILED,       /* mapping failed otherwise */
   BURROW_CONNECTIVITY_REASON_UNREACHED,    /* active, but three peers in a row never reached us */
+  BURROW_CONNECTIVITY_REASON_NO_ADDRESS,   /* no global address of this family on any interface */
+  BURROW_CONNECTIVITY_REASON_TRANSLATED,   /* IPv6: hubs see an address that is not one of ours */
+  BURROW_CONNECTIVITY_REASON_MAPPING_OFF,  /* every mapping protocol is switched off */
 } BurrowConnectivityReason;
 
 /* After this many connection requests in a row, to as many different peers, with no inbound
@@ -54,22 +57,26 @@ typedef enum
 
 typedef struct
 {
+  GSocketFamily            family;           /* IPV4 or IPV6 */
   GPtrArray               *local_addresses;  /* GInetAddress of this family on our interfaces */
   GInetAddress            *hub_address;      /* what a hub sees, or NULL */
   const BurrowPortMapping *mapping;          /* the mapping that won, or NULL */
   const GError            *mapping_error;    /* why none, or NULL while mapping goes on */
   guint                    unreached;        /* requests in a row, to different peers, unanswered */
   guint                    reached;          /* inbound connections that confirmed the mode */
+  gint64                   reached_at;       /* wall-clock µs of the last one, 0: never */
 } BurrowConnectivityInputs;
 
 typedef struct
 {
+  GSocketFamily             family;          /* IPV4 or IPV6 */
   BurrowConnectivityMode    mode;
   BurrowConnectivityReason  reason;
   BurrowMappingMethod       method;          /* NONE for direct and passive */
   GInetAddress             *external_address; /* owned; NULL when unknown */
   guint16                   external_port;   /* 0: our own listening port */
   gboolean                  confirmed;       /* an inbound connection presented our token */
+  gint64                    confirmed_at;    /* wall-clock µs of the last such connection, 0: never */
   gchar                    *sentence;        /* the Connectivity page's one sentence */
 } BurrowConnectivityDecision;
 

@@ -6,7 +6,8 @@
  *
  * Re-decides (burrow-connectivity-decision.c) whenever an input changes: the hubs report another
  * address for us, the port mapper finishes a round, or a connection attempt shows whether peers
- * reach us. Emits ::changed when the decision differs. IPv4 for now.
+ * reach us. Emits ::changed when a family's decision differs. IPv4 and IPv6 are decided apart:
+ * the port mapper works for IPv4, IPv6 has no NAT to map.
  */
 
 #define G_LOG_DOMAIN "burrow-connectivity"
@@ -21,6 +22,15 @@
 
 #include "burrow-connectivity.h"
 
+typedef struct
+{
+  BurrowConnectivityDecision  decision;
+  gboolean                    decided;
+  guint                       reached;
+  gint64                      reached_at;
+  GHashTable                 *streak;   /* peer ids of the unanswered requests in a row */
+} FamilyState;
+
 struct _BurrowConnectivity
 {
   GObject                     parent_instance;
@@ -28,11 +38,10 @@ struct _BurrowConnectivity
   BurrowHubList              *hubs;
   BurrowPortMapper           *mapper;     /* NULL: no port mapping (manual port forwarding) */
   GPtrArray                  *locals;     /* GInetAddress; NULL: read the interfaces */
-  BurrowConnectivityDecision  decision;
-  gboolean                    decided;
-  guint                       reached;
-  GHashTable                 *streak;     /* peer ids of the unanswered requests in a row */
+  FamilyState                 families[2]; /* [0] IPv4, [1] IPv6 */
 };
+
+#define FAMILY(self, family) (&(self)->families[(family) == G_SOCKET_FAMILY_IPV6 ? 1 : 0])
 
 enum {
   SIGNAL_CHANGED,
@@ -64,8 +73,11 @@ burrow_connectivity_finalize (GObject *object)
   BurrowConnectivity *self = BURROW_CONNECTIVITY (object);
 
   g_clear_pointer (&self->locals, g_ptr_array_unref);
-  burrow_connectivity_decision_clear (&self->decision);
-  g_hash_table_unref (self->streak);
+  for (guint i = 0; i < G_N_ELEMENTS (self->families); i++)
+    {
+      burrow_connectivity_decision_clear (&self->families[i].decision);
+      g_hash_table_unref (self->families[i].streak);
+    }
 
   G_OBJECT_CLASS (burrow_connectivity_parent_class)->finalize (object);
 }
@@ -80,27 +92,31 @@ burrow_connectivity_class_init (BurrowConnectivityClass *klass)
 
   /**
    * BurrowConnectivity::changed:
+   * @family: the #GSocketFamily whose decision changed
    *
-   * The decision (mode, method, external address or port, confirmation, reason) changed.
+   * A family's decision (mode, method, external address or port, confirmation, reason) changed.
    */
   signals[SIGNAL_CHANGED] =
     g_signal_new ("changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
-                  G_TYPE_NONE, 0);
+                  G_TYPE_NONE, 1, G_TYPE_SOCKET_FAMILY);
 }
 
 static void
 burrow_connectivity_init (BurrowConnectivity *self)
 {
-  self->streak = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  for (guint i = 0; i < G_N_ELEMENTS (self->families); i++)
+    self->families[i].streak = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 }
 
 /**
- * burrow_local_addresses_ipv4:
+ * burrow_local_addresses:
+ * @family: %G_SOCKET_FAMILY_IPV4 or %G_SOCKET_FAMILY_IPV6
  *
- * Returns: (transfer full) (element-type GInetAddress): the IPv4 addresses of our interfaces
+ * Returns: (transfer full) (element-type GInetAddress): the addresses of @family on our
+ *   interfaces
  */
 GPtrArray *
-burrow_local_addresses_ipv4 (void)
+burrow_local_addresses (GSocketFamily family)
 {
   GPtrArray *out = g_ptr_array_new_with_free_func (g_object_unref);
   struct ifaddrs *list = NULL;
@@ -108,13 +124,18 @@ burrow_local_addresses_ipv4 (void)
   if (getifaddrs (&list) != 0)
     return out;
   for (struct ifaddrs *i = list; i != NULL; i = i->ifa_next)
-    if (i->ifa_addr != NULL && i->ifa_addr->sa_family == AF_INET)
-      {
-        const struct sockaddr_in *sin = (const struct sockaddr_in *) i->ifa_addr;
-
-        g_ptr_array_add (out, g_inet_address_new_from_bytes ((const guint8 *) &sin->sin_addr,
-                                                             G_SOCKET_FAMILY_IPV4));
-      }
+    {
+      if (i->ifa_addr == NULL)
+        continue;
+      if (i->ifa_addr->sa_family == AF_INET && family == G_SOCKET_FAMILY_IPV4)
+        g_ptr_array_add (out, g_inet_address_new_from_bytes (
+                                (const guint8 *) &((const struct sockaddr_in *) i->ifa_addr)->sin_addr,
+                                G_SOCKET_FAMILY_IPV4));
+      else if (i->ifa_addr->sa_family == AF_INET6 && family == G_SOCKET_FAMILY_IPV6)
+        g_ptr_array_add (out, g_inet_address_new_from_bytes (
+                                (const guint8 *) &((const struct sockaddr_in6 *) i->ifa_addr)->sin6_addr,
+                                G_SOCKET_FAMILY_IPV6));
+    }
   freeifaddrs (list);
   return out;
 }
@@ -124,7 +145,8 @@ same_decision (const BurrowConnectivityDecision *a,
                const BurrowConnectivityDecision *b)
 {
   if (a->mode != b->mode || a->reason != b->reason || a->method != b->method ||
-      a->external_port != b->external_port || a->confirmed != b->confirmed)
+      a->external_port != b->external_port || a->confirmed != b->confirmed ||
+      a->confirmed_at != b->confirmed_at)
     return FALSE;
   if ((a->external_address == NULL) != (b->external_address == NULL))
     return FALSE;
@@ -132,50 +154,72 @@ same_decision (const BurrowConnectivityDecision *a,
          g_inet_address_equal (a->external_address, b->external_address);
 }
 
-static void
-decide (BurrowConnectivity *self)
+static GPtrArray *
+locals_of (BurrowConnectivity *self,
+           GSocketFamily       family)
 {
-  g_autoptr(GPtrArray) locals = self->locals ? g_ptr_array_ref (self->locals)
-                                             : burrow_local_addresses_ipv4 ();
+  GPtrArray *out;
+
+  if (self->locals == NULL)
+    return burrow_local_addresses (family);
+  out = g_ptr_array_new_with_free_func (g_object_unref);
+  for (guint i = 0; i < self->locals->len; i++)
+    if (g_inet_address_get_family (g_ptr_array_index (self->locals, i)) == family)
+      g_ptr_array_add (out, g_object_ref (g_ptr_array_index (self->locals, i)));
+  return out;
+}
+
+static void
+decide_family (BurrowConnectivity *self,
+               GSocketFamily       family)
+{
+  g_autoptr(GPtrArray) locals = locals_of (self, family);
   g_auto(GStrv) seen = burrow_hub_list_dup_own_addresses (self->hubs, NULL);
   g_autoptr(GInetAddress) hub_address = NULL;
   BurrowConnectivityInputs in = { 0, };
   BurrowConnectivityDecision d;
+  FamilyState *f = FAMILY (self, family);
 
   for (guint i = 0; seen[i] != NULL && hub_address == NULL; i++)
     {
       g_autoptr(GInetAddress) a = g_inet_address_new_from_string (seen[i]);
 
-      if (a != NULL && g_inet_address_get_family (a) == G_SOCKET_FAMILY_IPV4 &&
-          !g_inet_address_get_is_any (a))
+      if (a != NULL && g_inet_address_get_family (a) == family && !g_inet_address_get_is_any (a))
         hub_address = g_steal_pointer (&a);
     }
+  in.family = family;
   in.local_addresses = locals;
   in.hub_address = hub_address;
-  if (self->mapper != NULL)
+  if (self->mapper != NULL && family == G_SOCKET_FAMILY_IPV4)
     {
       in.mapping = burrow_port_mapper_get_mapping (self->mapper, BURROW_PORTMAP_TCP);
       in.mapping_error = burrow_port_mapper_get_error (self->mapper);
     }
-  else
-    in.mapping_error = NULL;
-  in.reached = self->reached;
-  in.unreached = g_hash_table_size (self->streak);
+  in.reached = f->reached;
+  in.reached_at = f->reached_at;
+  in.unreached = g_hash_table_size (f->streak);
 
   burrow_connectivity_decide (&in, &d);
-  if (self->decided && same_decision (&d, &self->decision))
+  if (f->decided && same_decision (&d, &f->decision))
     {
       /* the sentence may still say more (the count of users who reached us) */
-      g_free (self->decision.sentence);
-      self->decision.sentence = g_steal_pointer (&d.sentence);
+      g_free (f->decision.sentence);
+      f->decision.sentence = g_steal_pointer (&d.sentence);
       burrow_connectivity_decision_clear (&d);
       return;
     }
-  burrow_connectivity_decision_clear (&self->decision);
-  self->decision = d;
-  self->decided = TRUE;
-  g_debug ("%s", self->decision.sentence);
-  g_signal_emit (self, signals[SIGNAL_CHANGED], 0);
+  burrow_connectivity_decision_clear (&f->decision);
+  f->decision = d;
+  f->decided = TRUE;
+  g_debug ("%s", f->decision.sentence);
+  g_signal_emit (self, signals[SIGNAL_CHANGED], 0, family);
+}
+
+static void
+decide (BurrowConnectivity *self)
+{
+  decide_family (self, G_SOCKET_FAMILY_IPV4);
+  decide_family (self, G_SOCKET_FAMILY_IPV6);
 }
 
 static void
@@ -258,45 +302,57 @@ burrow_connectivity_start (BurrowConnectivity *self)
   decide (self);
 }
 
+/**
+ * burrow_connectivity_get_decision:
+ * @family: %G_SOCKET_FAMILY_IPV4 or %G_SOCKET_FAMILY_IPV6
+ *
+ * Returns: (nullable): the decision for @family, %NULL before burrow_connectivity_start()
+ */
 const BurrowConnectivityDecision *
-burrow_connectivity_get_decision (BurrowConnectivity *self)
+burrow_connectivity_get_decision (BurrowConnectivity *self,
+                                  GSocketFamily       family)
 {
   g_return_val_if_fail (BURROW_IS_CONNECTIVITY (self), NULL);
 
-  return self->decided ? &self->decision : NULL;
+  return FAMILY (self, family)->decided ? &FAMILY (self, family)->decision : NULL;
 }
 
 /**
  * burrow_connectivity_note_reached:
+ * @family: the family of the connection
  *
  * A peer connected to our port with the token of a request we sent: the mode is confirmed,
  * and the streak of unanswered requests ends.
  */
 void
-burrow_connectivity_note_reached (BurrowConnectivity *self)
+burrow_connectivity_note_reached (BurrowConnectivity *self,
+                                  GSocketFamily       family)
 {
   g_return_if_fail (BURROW_IS_CONNECTIVITY (self));
 
-  self->reached++;
-  g_hash_table_remove_all (self->streak);
-  decide (self);
+  FAMILY (self, family)->reached++;
+  FAMILY (self, family)->reached_at = g_get_real_time ();
+  g_hash_table_remove_all (FAMILY (self, family)->streak);
+  decide_family (self, family);
 }
 
 /**
  * burrow_connectivity_note_unreached:
+ * @family: the family of the address we asked the peer to connect to
  * @peer_id: who never connected after our request
  *
  * Counts toward demotion only once per peer: one broken peer cannot make us passive.
  */
 void
 burrow_connectivity_note_unreached (BurrowConnectivity *self,
+                                    GSocketFamily       family,
                                     const gchar        *peer_id)
 {
   g_return_if_fail (BURROW_IS_CONNECTIVITY (self));
   g_return_if_fail (peer_id != NULL);
 
-  if (g_hash_table_add (self->streak, g_strdup (peer_id)))
-    decide (self);
+  if (g_hash_table_add (FAMILY (self, family)->streak, g_strdup (peer_id)))
+    decide_family (self, family);
 }
 
 /**
@@ -307,12 +363,14 @@ burrow_connectivity_note_unreached (BurrowConnectivity *self,
 gchar *
 burrow_connectivity_decision_to_json (const BurrowConnectivityDecision *d)
 {
-  GString *out = g_string_new ("{\"event\":\"connectivity\",\"family\":\"ipv4\",");
+  GString *out = g_string_new ("{\"event\":\"connectivity\",");
   g_autofree gchar *address = d->external_address ? g_inet_address_to_string (d->external_address)
                                                   : NULL;
   const gchar *method = d->reason == BURROW_CONNECTIVITY_REASON_DIRECT
                         ? "direct" : burrow_mapping_method_to_string (d->method);
 
+  burrow_json_append_member (out, "family", d->family == G_SOCKET_FAMILY_IPV6 ? "ipv6" : "ipv4");
+  g_string_append_c (out, ',');
   burrow_json_append_member (out, "mode", d->mode == BURROW_CONNECTIVITY_ACTIVE ? "active"
                                                                                 : "passive");
   g_string_append_c (out, ',');
@@ -324,6 +382,8 @@ burrow_connectivity_decision_to_json (const BurrowConnectivityDecision *d)
   burrow_json_append_member (out, "reason", d->sentence);
   g_string_append_c (out, ',');
   burrow_json_append_member (out, "why", burrow_connectivity_reason_to_string (d->reason));
+  if (d->confirmed_at != 0)
+    g_string_append_printf (out, ",\"confirmed_at\":%" G_GINT64_FORMAT, d->confirmed_at / G_USEC_PER_SEC);
   g_string_append_c (out, '}');
   return g_string_free (out, FALSE);
 }

@@ -23,15 +23,18 @@ BurrowConnectivity               *burrow_connectivity_new           (BurrowHubLi
                                                                      BurrowPortMapper   *mapper);
 BurrowPortMapper                 *burrow_connectivity_get_mapper    (BurrowConnectivity *self);
 void                              burrow_connectivity_start         (BurrowConnectivity *self);
-const BurrowConnectivityDecision *burrow_connectivity_get_decision  (BurrowConnectivity *self);
+const BurrowConnectivityDecision *burrow_connectivity_get_decision  (BurrowConnectivity *self,
+                                                                     GSocketFamily       family);
 void                              burrow_connectivity_set_local_addresses (BurrowConnectivity *self,
                                                                      GPtrArray          *addresses);
 
-void                              burrow_connectivity_note_reached  (BurrowConnectivity *self);
+void                              burrow_connectivity_note_reached  (BurrowConnectivity *self,
+                                                                     GSocketFamily       family);
 void                              burrow_connectivity_note_unreached (BurrowConnectivity *self,
+                                                                     GSocketFamily       family,
                                                                      const gchar        *peer_id);
 
-GPtrArray                        *burrow_local_addresses_ipv4       (void);
+GPtrArray                        *burrow_local_addresses            (GSocketFamily       family);
 gchar                            *burrow_connectivity_decision_to_json (const BurrowConnectivityDecision *decision);
 
 G_END_DECLS

@@ -36,6 +36,7 @@ struct _BurrowPortMapper
   BurrowPortMapperState  state;
   BurrowPortMapping     *tcp;
   BurrowPortMapping     *udp;
+  BurrowPortMapping     *held;            /* the TCP mapping a round in progress renews */
   GError                *error;
   GCancellable          *cancellable;     /* the current round's */
   guint                  round;
@@ -43,7 +44,13 @@ struct _BurrowPortMapper
   gint64                 started;
   gint64                 decided_us;
   guint                  renew_id;
+  guint                  deadline_id;     /* the round's: no protocol may keep us waiting */
   gulong                 network_changed_id;
+
+  GInetAddress          *router;          /* the default route's when this round started */
+  guint16                announce_port;   /* 0: do not listen for router restarts */
+  GSocket               *announcements;   /* the routers' unsolicited answers */
+  GSource               *announce_source;
 };
 
 enum {
@@ -84,6 +91,17 @@ attempt_free (Attempt *a)
 }
 
 static void
+stop_listening (BurrowPortMapper *self)
+{
+  if (self->announce_source != NULL)
+    g_source_destroy (self->announce_source);
+  g_clear_pointer (&self->announce_source, g_source_unref);
+  if (self->announcements != NULL)
+    g_socket_close (self->announcements, NULL);
+  g_clear_object (&self->announcements);
+}
+
+static void
 burrow_port_mapper_dispose (GObject *object)
 {
   BurrowPortMapper *self = BURROW_PORT_MAPPER (object);
@@ -91,8 +109,10 @@ burrow_port_mapper_dispose (GObject *object)
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
   g_clear_handle_id (&self->renew_id, g_source_remove);
+  g_clear_handle_id (&self->deadline_id, g_source_remove);
   if (self->network_changed_id != 0)
     g_clear_signal_handler (&self->network_changed_id, g_network_monitor_get_default ());
+  stop_listening (self);
 
   G_OBJECT_CLASS (burrow_port_mapper_parent_class)->dispose (object);
 }
@@ -103,9 +123,11 @@ burrow_port_mapper_finalize (GObject *object)
   BurrowPortMapper *self = BURROW_PORT_MAPPER (object);
 
   g_clear_object (&self->gateway);
+  g_clear_object (&self->router);
   g_free (self->description_url);
   g_clear_pointer (&self->tcp, burrow_port_mapping_free);
   g_clear_pointer (&self->udp, burrow_port_mapping_free);
+  g_clear_pointer (&self->held, burrow_port_mapping_free);
   g_clear_error (&self->error);
 
   G_OBJECT_CLASS (burrow_port_mapper_parent_class)->finalize (object);
@@ -152,6 +174,7 @@ burrow_port_mapper_init (BurrowPortMapper *self)
   for (guint i = 0; i < G_N_ELEMENTS (self->enabled); i++)
     self->enabled[i] = TRUE;
   self->deadline_ms = BURROW_PORT_MAPPER_DEADLINE_MS;
+  self->announce_port = BURROW_PORT_MAPPER_ANNOUNCE_PORT;
 }
 
 /**
@@ -255,6 +278,22 @@ burrow_port_mapper_set_deadline (BurrowPortMapper *self,
   self->deadline_ms = deadline_ms ? deadline_ms : BURROW_PORT_MAPPER_DEADLINE_MS;
 }
 
+/**
+ * burrow_port_mapper_set_announce_port:
+ * @port: where to listen for routers announcing a restart; 0: nowhere
+ *
+ * The default is %BURROW_PORT_MAPPER_ANNOUNCE_PORT; tests on loopback use another.
+ * Takes effect at the next burrow_port_mapper_start().
+ */
+void
+burrow_port_mapper_set_announce_port (BurrowPortMapper *self,
+                                      guint16           port)
+{
+  g_return_if_fail (BURROW_IS_PORT_MAPPER (self));
+
+  self->announce_port = port;
+}
+
 static void
 set_state (BurrowPortMapper      *self,
            BurrowPortMapperState  state)
@@ -338,6 +377,8 @@ decided (BurrowPortMapper      *self,
 {
   self->decided_us = g_get_monotonic_time () - self->started;
   g_clear_handle_id (&self->renew_id, g_source_remove);
+  g_clear_handle_id (&self->deadline_id, g_source_remove);
+  g_clear_pointer (&self->held, burrow_port_mapping_free);
   if (state == BURROW_PORT_MAPPER_MAPPED)
     self->renew_id = g_timeout_add_seconds (MAX (self->tcp->lifetime / 2, 30), on_renew, self);
   set_state (self, state);
@@ -470,13 +511,50 @@ map_one (BurrowPortMapper        *self,
     }
 }
 
+/* The router of the default route (or the one a test set): what a network change is judged by. */
+static GInetAddress *
+dup_router (BurrowPortMapper *self)
+{
+  g_autoptr(GInetSocketAddress) gateway = self->gateway ? g_object_ref (self->gateway)
+                                                        : burrow_default_gateway_ipv4 ();
+
+  return gateway ? g_object_ref (g_inet_socket_address_get_address (gateway)) : NULL;
+}
+
+/* A protocol that has not answered by the deadline (libminiupnpc's HTTP requests have no
+ * timeout of ours) does not hold the decision up: it may still win later. */
+static gboolean
+on_round_deadline (gpointer data)
+{
+  BurrowPortMapper *self = data;
+
+  self->deadline_id = 0;
+  if (self->state == BURROW_PORT_MAPPER_MAPPING && self->tcp == NULL)
+    {
+      keep_error (self, g_error_new_literal (BURROW_CONNECTIVITY_ERROR,
+                                             BURROW_CONNECTIVITY_ERROR_NO_MAPPER,
+                                             _("No router answered in time")));
+      decided (self, BURROW_PORT_MAPPER_FAILED);
+    }
+  return G_SOURCE_REMOVE;
+}
+
 static void
 start_round (BurrowPortMapper *self)
 {
-  g_autoptr(BurrowPortMapping) old_tcp = g_steal_pointer (&self->tcp);
   gboolean pcp = self->enabled[BURROW_MAPPING_METHOD_PCP] ||
                  self->enabled[BURROW_MAPPING_METHOD_NAT_PMP];
-  guint16 suggested = old_tcp ? old_tcp->external_port : self->port;
+  const BurrowPortMapping *old_tcp;
+  guint16 suggested;
+
+  /* the mapping being renewed stays ours (and the decision's) until the round ends */
+  if (self->tcp != NULL)
+    {
+      g_clear_pointer (&self->held, burrow_port_mapping_free);
+      self->held = g_steal_pointer (&self->tcp);
+    }
+  old_tcp = self->held;
+  suggested = old_tcp ? old_tcp->external_port : self->port;
 
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
@@ -484,8 +562,11 @@ start_round (BurrowPortMapper *self)
   self->round++;
   self->pending = 0;
   self->started = g_get_monotonic_time ();
+  g_clear_object (&self->router);
+  self->router = dup_router (self);
   g_clear_error (&self->error);
   g_clear_handle_id (&self->renew_id, g_source_remove);
+  g_clear_handle_id (&self->deadline_id, g_source_remove);
   set_state (self, BURROW_PORT_MAPPER_MAPPING);
 
   if (pcp)
@@ -495,11 +576,12 @@ start_round (BurrowPortMapper *self)
   if (self->pending == 0)
     {
       self->error = g_error_new_literal (BURROW_CONNECTIVITY_ERROR,
-                                         BURROW_CONNECTIVITY_ERROR_NO_MAPPER,
+                                         BURROW_CONNECTIVITY_ERROR_TURNED_OFF,
                                          _("Port mapping is turned off"));
       decided (self, BURROW_PORT_MAPPER_FAILED);
       return;
     }
+  self->deadline_id = g_timeout_add (self->deadline_ms + 250, on_round_deadline, self);
   /* renewals go to the protocol that holds the mapping, with its nonce */
   if (pcp)
     map_one (self, old_tcp && old_tcp->method != BURROW_MAPPING_METHOD_UPNP
@@ -524,8 +606,100 @@ on_network_changed (GNetworkMonitor  *monitor,
                     gboolean          available,
                     BurrowPortMapper *self)
 {
-  if (self->state != BURROW_PORT_MAPPER_IDLE)
-    start_round (self);
+  g_autoptr(GInetAddress) router = dup_router (self);
+
+  if (self->state == BURROW_PORT_MAPPER_IDLE)
+    return;
+  /* netlink reports every route and address; a mapping on the same router still holds */
+  if (self->state == BURROW_PORT_MAPPER_MAPPED && router != NULL && self->router != NULL &&
+      g_inet_address_equal (router, self->router))
+    {
+      g_debug ("the network changed, the router did not: keeping the mapping");
+      return;
+    }
+  g_debug ("the network changed: mapping again");
+  start_round (self);
+}
+
+/* --- router restarts ---------------------------------------------------------------------
+ *
+ * A PCP router that restarts multicasts an unsolicited ANNOUNCE answer, a NAT-PMP one its
+ * public address answer, each with its new epoch. When the epoch shows it lost our mapping, we
+ * map again at once instead of at the next renewal (up to half an hour later). A router that
+ * appears after we gave up gets asked as well.
+ */
+
+static gboolean
+on_announcement (GSocket      *socket,
+                 GIOCondition  condition,
+                 gpointer      data)
+{
+  BurrowPortMapper *self = data;
+  g_autoptr(GSocketAddress) from = NULL;
+  g_autoptr(GInetAddress) router = NULL;
+  guint8 buffer[BURROW_PCP_MAP_REQUEST_SIZE];
+  BurrowPortmapResponse response;
+  BurrowPortMapping now = { 0, };
+  gssize n;
+
+  n = g_socket_receive_from (socket, &from, (gchar *) buffer, sizeof buffer, NULL, NULL);
+  if (n <= 0 || !G_IS_INET_SOCKET_ADDRESS (from) ||
+      !burrow_portmap_parse_response (buffer, n, &response, NULL) ||
+      response.opcode != 0 || response.result != 0)
+    return G_SOURCE_CONTINUE;
+  /* only our router's word counts */
+  router = dup_router (self);
+  if (router == NULL ||
+      !g_inet_address_equal (g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (from)),
+                             router))
+    return G_SOURCE_CONTINUE;
+
+  now.epoch = response.epoch;
+  now.obtained = g_get_monotonic_time ();
+  if (self->state == BURROW_PORT_MAPPER_MAPPED && self->tcp != NULL &&
+      self->tcp->method != BURROW_MAPPING_METHOD_UPNP &&
+      burrow_port_mapping_router_lost_state (self->tcp, &now))
+    {
+      g_debug ("the router restarted (epoch %u, was %u): mapping again", now.epoch,
+               self->tcp->epoch);
+      start_round (self);
+    }
+  else if (self->state == BURROW_PORT_MAPPER_FAILED)
+    {
+      g_debug ("a router announced itself: asking it for a port");
+      start_round (self);
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+start_listening (BurrowPortMapper *self)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSocket) socket = NULL;
+  g_autoptr(GInetAddress) any = g_inet_address_new_any (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GInetAddress) all_hosts = g_inet_address_new_from_string ("224.0.0.1");
+  g_autoptr(GSocketAddress) address = NULL;
+
+  if (self->announcements != NULL || self->announce_port == 0 ||
+      (!self->enabled[BURROW_MAPPING_METHOD_PCP] && !self->enabled[BURROW_MAPPING_METHOD_NAT_PMP]))
+    return;
+  socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP,
+                         &error);
+  address = g_inet_socket_address_new (any, self->announce_port);
+  /* other programs on this machine may listen too */
+  if (socket == NULL || !g_socket_bind (socket, address, TRUE, &error))
+    {
+      g_debug ("not listening for router restarts: %s", error->message);
+      return;
+    }
+  if (!g_socket_join_multicast_group (socket, all_hosts, FALSE, NULL, &error))
+    g_debug ("joining 224.0.0.1: %s", error->message);
+  g_socket_set_blocking (socket, FALSE);
+  self->announce_source = g_socket_create_source (socket, G_IO_IN, NULL);
+  g_source_set_callback (self->announce_source, G_SOURCE_FUNC (on_announcement), self, NULL);
+  g_source_attach (self->announce_source, NULL);
+  self->announcements = g_steal_pointer (&socket);
 }
 
 /**
@@ -543,6 +717,7 @@ burrow_port_mapper_start (BurrowPortMapper *self)
   if (self->network_changed_id == 0)
     self->network_changed_id = g_signal_connect (g_network_monitor_get_default (), "network-changed",
                                                  G_CALLBACK (on_network_changed), self);
+  start_listening (self);
   start_round (self);
 }
 
@@ -571,8 +746,12 @@ burrow_port_mapper_stop_async (BurrowPortMapper    *self,
   g_clear_handle_id (&self->renew_id, g_source_remove);
   if (self->network_changed_id != 0)
     g_clear_signal_handler (&self->network_changed_id, g_network_monitor_get_default ());
+  stop_listening (self);
 
   *left = 1; /* ours, dropped below */
+  g_clear_handle_id (&self->deadline_id, g_source_remove);
+  if (self->tcp == NULL && self->held != NULL)
+    self->tcp = g_steal_pointer (&self->held); /* stopped while renewing */
   if (self->tcp != NULL)
     {
       (*left)++;
@@ -619,6 +798,8 @@ burrow_port_mapper_get_mapping (BurrowPortMapper       *self,
 {
   g_return_val_if_fail (BURROW_IS_PORT_MAPPER (self), NULL);
 
+  if (self->state == BURROW_PORT_MAPPER_MAPPING && self->held != NULL)
+    return transport == BURROW_PORTMAP_UDP ? self->udp : self->held; /* being renewed */
   if (self->state != BURROW_PORT_MAPPER_MAPPED)
     return NULL;
   return transport == BURROW_PORTMAP_UDP ? self->udp : self->tcp;

@@ -17,6 +17,9 @@ G_BEGIN_DECLS
 #define BURROW_PORT_MAPPER_LIFETIME_S 3600
 /* PCP / NAT-PMP and UPnP run at once; the first success wins, all give up by then. */
 #define BURROW_PORT_MAPPER_DEADLINE_MS 2500
+/* Where a PCP or NAT-PMP router announces a restart (RFC 6887 §14.1.3, RFC 6886 §3.2.1):
+ * 224.0.0.1, this port. */
+#define BURROW_PORT_MAPPER_ANNOUNCE_PORT 5350
 
 typedef enum
 {
@@ -44,6 +47,8 @@ void                     burrow_port_mapper_set_description_url (BurrowPortMappe
 const gchar             *burrow_port_mapper_get_description_url (BurrowPortMapper   *self);
 void                     burrow_port_mapper_set_deadline      (BurrowPortMapper     *self,
                                                                guint                 deadline_ms);
+void                     burrow_port_mapper_set_announce_port (BurrowPortMapper     *self,
+                                                               guint16               port);
 
 void                     burrow_port_mapper_start             (BurrowPortMapper     *self);
 void                     burrow_port_mapper_stop_async        (BurrowPortMapper     *self,

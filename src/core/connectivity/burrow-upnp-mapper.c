@@ -97,7 +97,9 @@ igd_find (Igd          *igd,
     FreeUPNPUrls (&igd->urls); /* a stale URL (the router moved its HTTP port): discover */
   memset (igd, 0, sizeof *igd);
 
-  devices = upnpDiscover ((int) discover_ms, NULL, NULL, UPNP_LOCAL_PORT_ANY, 0, 2, &ssdp_error);
+  /* one ssdp:all search: upnpDiscover () asks for four device types in turn, each waiting
+   * discover_ms, so a network without UPnP took four times as long to rule out */
+  devices = upnpDiscoverAll ((int) discover_ms, NULL, NULL, UPNP_LOCAL_PORT_ANY, 0, 2, &ssdp_error);
   if (devices == NULL)
     {
       g_set_error_literal (error, BURROW_CONNECTIVITY_ERROR, BURROW_CONNECTIVITY_ERROR_NO_MAPPER,

@@ -141,6 +141,7 @@ typedef enum
   BURROW_CONNECTIVITY_ERROR_NO_PUBLIC_ADDRESS, /* the router has none: carrier-grade NAT */
   BURROW_CONNECTIVITY_ERROR_REFUSED,           /* the router refused this mapping (policy) */
   BURROW_CONNECTIVITY_ERROR_BAD_ANSWER,        /* an answer that fits no request of ours */
+  BURROW_CONNECTIVITY_ERROR_TURNED_OFF,        /* every mapping protocol is switched off */
 } BurrowConnectivityError;
 
 GQuark burrow_protocol_error_quark (void);
