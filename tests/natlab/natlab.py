@@ -599,6 +599,180 @@ table inet natlab {
     return True
 
 
+# === Port mapping on a lab router (connectivity-bench, natlab-bench's mapper cells) ============
+#
+# A real miniupnpd on one side's router (issue #16; CONNECTIVITY.md §1): PCP and NAT-PMP on UDP
+# 5351 and/or UPnP IGD (SSDP on 1900 and a random HTTP port) on lan0, writing its rules into
+# chains this section adds beside the router's own. miniupnpd refuses to forward while its WAN
+# address is reserved (every lab address is); a STUN responder in wan (test-portmap.py's helper)
+# lets its STUN check call the address public. The router's own packets (those STUN checks) are
+# source-NATed to themselves first, so that a sym router's fully-random masquerade cannot make
+# miniupnpd think it sits behind another NAT. Nothing here changes what the Lab does without it.
+
+MAPPER_STUN_PORT = 3478
+MAPPER_PCP_PORT = 5351
+MAPPER_SSDP_PORT = 1900
+
+MAPPER_RULESET = '''
+add chain inet natlab upnp_forward
+insert rule inet natlab forward jump upnp_forward
+table inet natlabupnp {
+  chain prerouting {
+    type nat hook prerouting priority dstnat - 10; policy accept;
+    jump upnp_prerouting
+  }
+  chain upnp_prerouting {
+  }
+  chain postrouting {
+    type nat hook postrouting priority srcnat - 10; policy accept;
+    oifname "wan0" ip saddr %(router_wan)s snat ip to %(router_wan)s
+    jump upnp_postrouting
+  }
+  chain upnp_postrouting {
+  }
+}
+'''
+
+MAPPER_CONF = '''ext_ifname=wan0
+listening_ip=lan0
+http_port=0
+enable_upnp=%(upnp)s
+enable_natpmp=%(pcp)s
+secure_mode=yes
+system_uptime=no
+clean_ruleset_interval=600
+ext_perform_stun=yes
+ext_stun_host=%(stun_host)s
+ext_stun_port=%(stun_port)d
+upnp_table_name=natlab
+upnp_nat_table_name=natlabupnp
+upnp_forward_chain=upnp_forward
+upnp_nat_chain=upnp_prerouting
+upnp_nat_postrouting_chain=upnp_postrouting
+uuid=0b5e7f3a-6c21-4d8e-a4b7-%(uuid_tail)s
+friendly_name=natlab router %(side)s
+allow 1024-65535 %(lan)s 1024-65535
+deny 0-65535 0.0.0.0/0 0-65535
+'''
+
+
+class RouterMapper:
+  """miniupnpd on side's router: upnp (UPnP IGD) and pcp (PCP and NAT-PMP) say what it serves.
+
+  start() returns once it answers on every port it serves and has made its four STUN checks;
+  stop() ends it. The lab's teardown removes it in any case (it lives in the router's namespace).
+  """
+
+  def __init__ (self, lab, side, upnp=True, pcp=True):
+    if not lab.is_nat(side):
+      raise LabError('a port mapper needs a NAT router (side %s is %s)' %
+                     (side, lab.mode_name(side)))
+    self.lab = lab
+    self.side = side
+    self.upnp = upnp
+    self.pcp = pcp
+    self.dir = os.path.join(lab.workdir, 'miniupnpd-' + side)
+    self.pid = None
+    self.stun = None
+    self.chains_added = False
+
+  def _ns (self):
+    return 'nat' + self.side
+
+  def _udp_listening (self, port):
+    r = self.lab.exec(self._ns(), ['ss', '-Hlnu', 'sport = :%d' % port], check=False)
+    return r.returncode == 0 and r.stdout.strip() != ''
+
+  def _stun_answers (self):
+    with self.stun.cond:
+      return sum(1 for _, l in self.stun.lines if l.startswith('stun answered'))
+
+  def start (self, timeout=LAB_START_TIMEOUT):
+    s = SIDES[self.side]
+    os.makedirs(self.dir, exist_ok=True)
+    if not self.chains_added:
+      self.lab.exec(self._ns(), ['nft', '-f', '-'],
+                    input=MAPPER_RULESET % {'router_wan': s['router_wan']})
+      self.chains_added = True
+    if self.stun is None:
+      helper = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'test-portmap.py')
+      self.stun = self.lab.popen('wan', [sys.executable, helper, 'stun', s['wan_gw'],
+                                         str(MAPPER_STUN_PORT)], name='stun-' + self.side)
+      if self.stun.wait_line(lambda l: l == 'stun ready', timeout) is None:
+        raise LabError('the STUN responder did not start: %s' % self.stun.stderr_text())
+    conf = os.path.join(self.dir, 'miniupnpd.conf')
+    pidfile = os.path.join(self.dir, 'miniupnpd.pid')
+    with open(conf, 'w') as f:
+      f.write(MAPPER_CONF % {'upnp': 'yes' if self.upnp else 'no',
+                             'pcp': 'yes' if self.pcp else 'no', 'stun_host': s['wan_gw'],
+                             'stun_port': MAPPER_STUN_PORT, 'side': self.side,
+                             'uuid_tail': '%012d' % (os.getpid() * 2 + (self.side == 'B')),
+                             'lan': self.lab.lan(self.side)[0]})
+    if os.path.exists(pidfile):
+      os.unlink(pidfile)
+    answered = self._stun_answers()
+    # a daemon without -d: its debug logging once stalled it for 85 s (CONNECTIVITY.md §1.7)
+    self.lab.exec(self._ns(), ['miniupnpd', '-f', conf, '-P', pidfile])
+    ports = ([MAPPER_PCP_PORT] if self.pcp else []) + ([MAPPER_SSDP_PORT] if self.upnp else [])
+    deadline = time.monotonic() + timeout
+    while True:
+      try:
+        with open(pidfile) as f:
+          self.pid = int(f.read().strip())
+      except (OSError, ValueError):
+        self.pid = None
+      if (self.pid is not None and all(self._udp_listening(p) for p in ports) and
+          self._stun_answers() - answered >= 4):
+        log('miniupnpd on nat%s (pid %d): %s' %
+            (self.side, self.pid, ', '.join(n for n, on in (('UPnP', self.upnp),
+                                                             ('PCP/NAT-PMP', self.pcp)) if on)))
+        return self
+      if time.monotonic() > deadline:
+        raise LabError('miniupnpd on nat%s did not start serving within %d s (pid %s, %d STUN '
+                       'answers)' % (self.side, timeout, self.pid,
+                                     self._stun_answers() - answered))
+      time.sleep(0.05)
+
+  def stop (self, timeout=30):
+    """Ends miniupnpd and its STUN responder and empties its chains (miniupnpd leaves its
+    rules behind on SIGTERM)."""
+    pid, self.pid = self.pid, None
+    if pid is not None:
+      try:
+        os.kill(pid, signal.SIGTERM)
+      except ProcessLookupError:
+        pass
+      deadline = time.monotonic() + timeout
+      while os.path.exists('/proc/%d' % pid) and time.monotonic() < deadline:
+        time.sleep(0.02)
+      if os.path.exists('/proc/%d' % pid):
+        os.kill(pid, signal.SIGKILL)
+    if self.stun is not None:
+      self.stun.stop()
+      self.stun = None
+    self.flush_rules()
+
+  def flush_rules (self):
+    """Removes every mapping's rules from the router (miniupnpd reads its rules back from nft)."""
+    if self.chains_added:
+      self.lab.exec(self._ns(), ['nft', 'flush', 'chain', 'inet', 'natlab', 'upnp_forward'])
+      for chain in ('upnp_prerouting', 'upnp_postrouting'):
+        self.lab.exec(self._ns(), ['nft', 'flush', 'chain', 'inet', 'natlabupnp', chain])
+
+  def rules (self):
+    """The forwarding rules miniupnpd has made (text of its filter and DNAT chains)."""
+    text = self.lab.exec(self._ns(), ['nft', 'list', 'chain', 'inet', 'natlab',
+                                      'upnp_forward']).stdout
+    return text + self.lab.exec(self._ns(), ['nft', 'list', 'chain', 'inet', 'natlabupnp',
+                                             'upnp_prerouting']).stdout
+
+
+def drop_port_mapping_requests (lab, side):
+  """side's router silently drops PCP / NAT-PMP requests from its LAN (no ICMP answer)."""
+  lab.exec('nat' + side, ['nft', 'insert', 'rule', 'inet', 'natlab', 'input', 'iifname', 'lan0',
+                          'udp', 'dport', str(MAPPER_PCP_PORT), 'drop'])
+
+
 # --- helpers run inside namespaces (python3 natlab.py _cmd …) ------------------------------
 
 def _cmd_echo (host, *ports):
