@@ -42,6 +42,8 @@ import time
 import urllib.parse
 import xml.etree.ElementTree as ET
 
+import natlab
+
 CLONE_NEWNET = 0x40000000
 RPC_PORT = 3121
 RPC_PATH = '/eiskaltdcpp'
@@ -621,15 +623,13 @@ class Ncdc:
     self.started = False
 
 
-class CellFailure (Exception):
-  """A cell's own check failed in a way that ends the cell at once."""
+CellFailure = natlab.CellFailure
 
 
 def start_nmdcs_hub (lab, port=1511):
   """The NMDC test hub (verlihub profile, preset tests) in the wan namespace speaking nmdcs (TLS
   from the first byte, as Verlihub's TLS proxy) with a fresh self-signed certificate.
   natlab.Lab.start_nmdc_hub starts only the plain one."""
-  import natlab
   d = os.path.join(lab.workdir, 'nmdcs-hub-%d' % port)
   os.makedirs(d, exist_ok=True)
   cert, key = os.path.join(d, 'cert.pem'), os.path.join(d, 'key.pem')
@@ -665,7 +665,6 @@ def interop_main (cells, kinds, default_tls=False, extra_tools=(), nmdc=False):
   test hub (verlihub profile; nmdcs for a TLS cell) instead of uhub. Exit 0 pass, 1 fail, 77
   skip."""
   import argparse
-  import natlab
   ap = argparse.ArgumentParser()
   ap.add_argument('--cell', choices=sorted(cells))
   ap.add_argument('--cli', default=os.environ.get('BURROW_CLI'))

@@ -63,6 +63,54 @@ class LabError (Exception):
   pass
 
 
+class CellFailure (Exception):
+  """A cell's own check failed in a way that ends the cell at once."""
+
+
+def steps_of (record):
+  """The step names of a punch record, in order."""
+  return [s.get('step') for s in record.get('steps', [])]
+
+
+def cell_main (cells, describe, run, summarize):
+  """The main of a matrix script: --cell NAME --cli PATH [--list] [--no-self-check]. Skips (77)
+  where the lab cannot run. run(name, cli, self_check) returns (problems, result);
+  describe(name) says what the cell does, summarize(result) what happened, one line each."""
+  import argparse
+  ap = argparse.ArgumentParser()
+  ap.add_argument('--cell', choices=sorted(cells))
+  ap.add_argument('--cli', default=os.environ.get('BURROW_CLI'))
+  ap.add_argument('--list', action='store_true')
+  ap.add_argument('--no-self-check', action='store_true')
+  args = ap.parse_args()
+  if args.list:
+    print('\n'.join(cells))
+    return 0
+  if not args.cell or not args.cli:
+    ap.error('--cell and --cli are required')
+  why = usable()
+  if why:
+    print('SKIP: %s' % why)
+    return 77
+  print('cell %s: %s' % (args.cell, describe(args.cell)), flush=True)
+  try:
+    problems, res = run(args.cell, args.cli, not args.no_self_check)
+  except LabError as e:
+    print('FAIL (lab): %s' % e)
+    return 1
+  except CellFailure as e:
+    print('FAIL: %s' % e)
+    return 1
+  summary = summarize(res)
+  if problems:
+    print('FAIL: %s' % summary)
+    for p in problems:
+      print('  - %s' % p)
+    return 1
+  print('PASS: %s' % summary)
+  return 0
+
+
 def run_cell (lab, cell, run):
   """Builds LAB and calls run() in it; the lab is torn down whatever happens, a signal
   included. Prints PASS or FAIL with the reason and returns the exit code: 1 when the lab cannot
@@ -487,24 +535,24 @@ table inet natlab {
 
   # --- uhub -------------------------------------------------------------------------------
 
-  def start_hub (self, port=1511, tls=False, flood=False, name='natlab'):
-    d = os.path.join(self.workdir, 'hub-%d' % port)
+  def launch_uhub (self, port, bind, name, tls=False, extra=(), proc_name='uhub'):
+    """Writes a uhub configuration (bound to @bind, @extra lines added; TLS required with a
+    fresh self-signed certificate when @tls), has uhub check it and starts it in wan; returns
+    its Proc, once it says it listens, and its directory."""
+    d = os.path.join(self.workdir, '%s-%d' % (proc_name, port))
     os.makedirs(d, exist_ok=True)
     acl, plugins = os.path.join(d, 'acl.conf'), os.path.join(d, 'plugins.conf')
     for f in (acl, plugins):
       open(f, 'w').close()
-    conf = ['server_port=%d' % port, 'server_bind_addr=%s' % HUB_IP, 'hub_name=%s' % name,
+    conf = ['server_port=%d' % port, 'server_bind_addr=%s' % bind, 'hub_name=%s' % name,
             'max_users=100', 'registered_users_only=0', 'file_acl=%s' % acl,
             'file_plugins=%s' % plugins, 'show_banner=0',
             'limit_max_hubs_user=0', 'limit_max_hubs_reg=0', 'limit_max_hubs_op=0',
-            'limit_max_hubs=0']
-    if flood:
-      conf += ['flood_ctl_interval=5', 'flood_ctl_chat=3', 'flood_ctl_connect=20',
-               'flood_ctl_search=1', 'flood_ctl_update=2', 'flood_ctl_extras=5']
+            'limit_max_hubs=0'] + list(extra)
     if tls:
       cert, key = os.path.join(d, 'cert.pem'), os.path.join(d, 'key.pem')
       run(['openssl', 'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key,
-           '-out', cert, '-days', '2', '-subj', '/CN=natlab-hub'], timeout=60)
+           '-out', cert, '-days', '2', '-subj', '/CN=%s-hub' % name], timeout=60)
       conf += ['tls_enable=yes', 'tls_require=yes', 'tls_certificate=%s' % cert,
                'tls_private_key=%s' % key]
     path = os.path.join(d, 'uhub.conf')
@@ -513,9 +561,15 @@ table inet natlab {
     check = run(['uhub', '-C', '-c', path], check=False)
     if check.returncode != 0:
       raise LabError('uhub rejects its configuration: %s' % (check.stdout + check.stderr))
-    p = self.popen('wan', ['uhub', '-c', path], name='uhub', stderr_to_stdout=True)
+    p = self.popen('wan', ['uhub', '-c', path], name=proc_name, stderr_to_stdout=True)
     if p.wait_line(lambda l: 'listening on' in l, LAB_START_TIMEOUT) is None:
       raise LabError('uhub did not start: %s' % p.stdout_text())
+    return p, d
+
+  def start_hub (self, port=1511, tls=False, flood=False, name='natlab'):
+    flood_conf = ['flood_ctl_interval=5', 'flood_ctl_chat=3', 'flood_ctl_connect=20',
+                  'flood_ctl_search=1', 'flood_ctl_update=2', 'flood_ctl_extras=5']
+    p, d = self.launch_uhub(port, HUB_IP, name, tls, flood_conf if flood else ())
     if not self.tcp_ready('lanA', HUB_IP, port, LAB_START_TIMEOUT):
       raise LabError('uhub does not accept connections from lanA: %s' % p.stdout_text())
     url = '%s://%s:%d' % ('adcs' if tls else 'adc', HUB_IP, port)
@@ -1042,32 +1096,8 @@ table inet natlab6 {
     """uhub in wan, listening on HUB6_IP only (families 'v6') or on both families ('dual':
     server_bind_addr=any, one socket with IPV6_V6ONLY off). Checks from the hosts that it really
     accepts connections on each family it should."""
-    d = os.path.join(self.workdir, 'hub6-%d' % port)
-    os.makedirs(d, exist_ok=True)
-    acl, plugins = os.path.join(d, 'acl.conf'), os.path.join(d, 'plugins.conf')
-    for f in (acl, plugins):
-      open(f, 'w').close()
     bind = {'v6': HUB6_IP, 'dual': 'any'}[families]
-    conf = ['server_port=%d' % port, 'server_bind_addr=%s' % bind, 'hub_name=%s' % name,
-            'max_users=100', 'registered_users_only=0', 'file_acl=%s' % acl,
-            'file_plugins=%s' % plugins, 'show_banner=0',
-            'limit_max_hubs_user=0', 'limit_max_hubs_reg=0', 'limit_max_hubs_op=0',
-            'limit_max_hubs=0']
-    if tls:
-      cert, key = os.path.join(d, 'cert.pem'), os.path.join(d, 'key.pem')
-      run(['openssl', 'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key,
-           '-out', cert, '-days', '2', '-subj', '/CN=natlab6-hub'], timeout=60)
-      conf += ['tls_enable=yes', 'tls_require=yes', 'tls_certificate=%s' % cert,
-               'tls_private_key=%s' % key]
-    path = os.path.join(d, 'uhub.conf')
-    with open(path, 'w') as f:
-      f.write('\n'.join(conf) + '\n')
-    check = run(['uhub', '-C', '-c', path], check=False)
-    if check.returncode != 0:
-      raise LabError('uhub rejects its configuration: %s' % (check.stdout + check.stderr))
-    p = self.popen('wan', ['uhub', '-c', path], name='uhub6', stderr_to_stdout=True)
-    if p.wait_line(lambda l: 'listening on' in l, LAB_START_TIMEOUT) is None:
-      raise LabError('uhub did not start: %s' % p.stdout_text())
+    p, d = self.launch_uhub(port, bind, name, tls, proc_name='uhub6')
     # the kernel's view: a TCP listener on the IPv6 address (or the IPv6 wildcard)
     want = {'v6': '[%s]:%d' % (HUB6_IP, port), 'dual': '[::]:%d' % port}[families]
     ss = self.exec('wan', ['ss', '-Hltn']).stdout.split()

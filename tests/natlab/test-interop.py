@@ -30,6 +30,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import dcpeers  # noqa: E402
+import natlab  # noqa: E402
 
 NATT_A_STEPS = ['request-sent', 'nat-received', 'rnt-sent', 'connect-try', 'tcp-established',
                 'tls-done', 'peer-inf']
@@ -56,8 +57,7 @@ SHARED_NAME = 'interop-probe.txt'
 CellFailure = dcpeers.CellFailure
 
 
-def steps_of (record):
-  return [s.get('step') for s in record.get('steps', [])]
+steps_of = natlab.steps_of
 
 
 def missing_in_order (have, want):

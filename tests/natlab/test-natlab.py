@@ -16,7 +16,6 @@
 #   test-natlab.py --cell masq+masq --cli /path/to/burrow-cli
 #   test-natlab.py --list
 
-import argparse
 import bz2
 import json
 import os
@@ -81,12 +80,8 @@ NMDC_LINE_STEPS = ('request-sent', 'request-received', 'nat-sent', 'nat-received
 REQUEST_STEPS = NMDC_LINE_STEPS + ('connect-try', 'tcp-established', 'accepted')
 
 
-class CellFailure (Exception):
-  pass
-
-
-def steps_of (record):
-  return [s.get('step') for s in record.get('steps', [])]
+CellFailure = natlab.CellFailure
+steps_of = natlab.steps_of
 
 
 # steps whose order is causal (connect-try and rnt-sent may come in either order: DC++ too starts
@@ -476,45 +471,20 @@ def run_cell (name, cli, self_check=True):
     return problems, res
 
 
-def main ():
-  ap = argparse.ArgumentParser()
-  ap.add_argument('--cell', choices=sorted(CELLS))
-  ap.add_argument('--cli', default=os.environ.get('BURROW_CLI'))
-  ap.add_argument('--list', action='store_true')
-  ap.add_argument('--no-self-check', action='store_true')
-  args = ap.parse_args()
-  if args.list:
-    print('\n'.join(CELLS))
-    return 0
-  if not args.cell or not args.cli:
-    ap.error('--cell and --cli are required')
-  why = natlab.usable()
-  if why:
-    print('SKIP: %s' % why)
-    return 77
-  print('cell %s: A=%s B=%s%s, expect %s via %s' %
-        (args.cell, CELLS[args.cell]['a'], CELLS[args.cell]['b'],
-         ' (TLS hub)' if CELLS[args.cell].get('tls') else '', CELLS[args.cell]['expect'],
-         CELLS[args.cell]['method']), flush=True)
-  try:
-    problems, res = run_cell(args.cell, args.cli, not args.no_self_check)
-  except natlab.LabError as e:
-    print('FAIL (lab): %s' % e)
-    return 1
-  except CellFailure as e:
-    print('FAIL: %s' % e)
-    return 1
+def describe (name):
+  cell = CELLS[name]
+  return 'A=%s B=%s%s, expect %s via %s' % (cell['a'], cell['b'],
+                                            ' (TLS hub)' if cell.get('tls') else '',
+                                            cell['expect'], cell['method'])
+
+def summarize (res):
   a_rec = res['a'][-1] if res['a'] else {}
-  summary = 'A %s via %s in %s ms (%s)%s' % (
+  return 'A %s via %s in %s ms (%s)%s' % (
     a_rec.get('result'), a_rec.get('method'), a_rec.get('duration_ms'), a_rec.get('diagnosis'),
     ', list after %.2f s' % res['list_s'] if res['list_s'] is not None else '')
-  if problems:
-    print('FAIL: %s' % summary)
-    for p in problems:
-      print('  - %s' % p)
-    return 1
-  print('PASS: %s' % summary)
-  return 0
+
+def main ():
+  return natlab.cell_main(CELLS, describe, run_cell, summarize)
 
 
 if __name__ == '__main__':

@@ -20,7 +20,6 @@
 #   test-natlab6.py --cell v6-fw-reject+fw-reject --cli /path/to/burrow-cli
 #   test-natlab6.py --list
 
-import argparse
 import bz2
 import ipaddress
 import json
@@ -79,12 +78,8 @@ SHARED_NAME = 'natlab6-shared.txt'
 SHARED_DATA = b'A small file that A shares in the IPv6 cells of the NAT lab.\n' * 5
 
 
-class CellFailure (Exception):
-  pass
-
-
-def steps_of (record):
-  return [s.get('step') for s in record.get('steps', [])]
+CellFailure = natlab.CellFailure
+steps_of = natlab.steps_of
 
 
 def missing_in_order (have, want):
@@ -363,46 +358,21 @@ def run_cell (name, cli, self_check=True):
     return problems, res
 
 
-def main ():
-  ap = argparse.ArgumentParser()
-  ap.add_argument('--cell', choices=sorted(CELLS))
-  ap.add_argument('--cli', default=os.environ.get('BURROW_CLI'))
-  ap.add_argument('--list', action='store_true')
-  ap.add_argument('--no-self-check', action='store_true')
-  args = ap.parse_args()
-  if args.list:
-    print('\n'.join(CELLS))
-    return 0
-  if not args.cell or not args.cli:
-    ap.error('--cell and --cli are required')
-  why = natlab.usable()
-  if why:
-    print('SKIP: %s' % why)
-    return 77
-  cell = CELLS[args.cell]
-  print('cell %s: A=%s/%s serves, B=%s/%s downloads, hub on %s, expect %s via %s' %
-        (args.cell, cell['a'], cell.get('family_a', 'v6'), cell['b'], cell.get('family_b', 'v6'),
-         cell.get('hub', 'v6'), cell['expect'], cell['method']), flush=True)
-  try:
-    problems, res = run_cell(args.cell, args.cli, not args.no_self_check)
-  except natlab.LabError as e:
-    print('FAIL (lab): %s' % e)
-    return 1
-  except CellFailure as e:
-    print('FAIL: %s' % e)
-    return 1
+def describe (name):
+  cell = CELLS[name]
+  return 'A=%s/%s serves, B=%s/%s downloads, hub on %s, expect %s via %s' % (
+    cell['a'], cell.get('family_a', 'v6'), cell['b'], cell.get('family_b', 'v6'),
+    cell.get('hub', 'v6'), cell['expect'], cell['method'])
+
+def summarize (res):
   b_rec = res['b'][-1] if res['b'] else {}
-  summary = 'B %s via %s to %s in %s ms (%s)%s' % (
+  return 'B %s via %s to %s in %s ms (%s)%s' % (
     b_rec.get('result'), b_rec.get('method'), b_rec.get('remote'), b_rec.get('duration_ms'),
     b_rec.get('error') or b_rec.get('diagnosis'),
     ', list after %.2f s' % res['list_s'] if res['list_s'] is not None else '')
-  if problems:
-    print('FAIL: %s' % summary)
-    for p in problems:
-      print('  - %s' % p)
-    return 1
-  print('PASS: %s' % summary)
-  return 0
+
+def main ():
+  return natlab.cell_main(CELLS, describe, run_cell, summarize)
 
 
 if __name__ == '__main__':
