@@ -263,6 +263,48 @@ test_pinhole (void)
   burrow_test_pcp_router_stop (&router);
 }
 
+/* A network change re-maps only when the way to the router changed: netlink reports every
+ * address and route (an IPv6 link-local address appearing), and a round for each made the mode
+ * flap. Another router: mapped there at once. */
+static void
+test_network_change (void)
+{
+  g_autoptr(BurrowPortMapper) mapper = burrow_port_mapper_new (41234);
+  g_autoptr(GSocketAddress) first = NULL;
+  g_autoptr(GSocketAddress) second = NULL;
+  BurrowTestPcpRouter router = { 0, };
+  BurrowTestPcpRouter other = { 0, };
+  Remap remap = { mapper, &other, 0 };
+  guint before;
+
+  burrow_test_pcp_router_start (&router, BURROW_PCP_RESULT_SUCCESS);
+  burrow_test_pcp_router_start (&other, BURROW_PCP_RESULT_SUCCESS);
+  first = g_socket_get_local_address (router.socket, NULL);
+  second = g_socket_get_local_address (other.socket, NULL);
+  burrow_port_mapper_set_method_enabled (mapper, BURROW_MAPPING_METHOD_UPNP, FALSE);
+  burrow_port_mapper_set_gateway (mapper, G_INET_SOCKET_ADDRESS (first));
+  burrow_port_mapper_set_announce_port (mapper, 0);
+  burrow_port_mapper_start (mapper);
+  g_assert_true (burrow_test_wait_until (decided, mapper, 10000));
+  g_assert_cmpint (burrow_port_mapper_get_state (mapper), ==, BURROW_PORT_MAPPER_MAPPED);
+
+  before = router.requests;
+  g_signal_emit_by_name (g_network_monitor_get_default (), "network-changed", TRUE);
+  burrow_test_iterate_for (200);
+  g_assert_cmpuint (router.requests, ==, before);
+  g_assert_cmpint (burrow_port_mapper_get_state (mapper), ==, BURROW_PORT_MAPPER_MAPPED);
+
+  /* the default route now leads to another router (on another port here) */
+  burrow_port_mapper_set_gateway (mapper, G_INET_SOCKET_ADDRESS (second));
+  g_signal_emit_by_name (g_network_monitor_get_default (), "network-changed", TRUE);
+  g_assert_true (burrow_test_wait_until (mapped_again, &remap, 10000));
+  g_assert_cmpuint (router.requests, ==, before);
+
+  g_clear_object (&mapper);
+  burrow_test_pcp_router_stop (&router);
+  burrow_test_pcp_router_stop (&other);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -275,6 +317,7 @@ main (int   argc,
   g_test_add_func ("/burrow/connectivity/port-mapper/router-restart", test_router_restart);
   g_test_add_func ("/burrow/connectivity/port-mapper/renewal-holds", test_renewal_holds);
   g_test_add_func ("/burrow/connectivity/port-mapper/pinhole", test_pinhole);
+  g_test_add_func ("/burrow/connectivity/port-mapper/network-change", test_network_change);
 
   return g_test_run ();
 }

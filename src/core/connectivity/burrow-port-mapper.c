@@ -50,7 +50,7 @@ struct _BurrowPortMapper
   guint                  deadline_id;     /* the round's: no protocol may keep us waiting */
   gulong                 network_changed_id;
 
-  GInetAddress          *router;          /* the default route's when this round started */
+  gchar                 *route;           /* our address and the router's when the round began */
   guint16                announce_port;   /* 0: do not listen for router restarts */
   GSocket               *announcements;   /* the routers' unsolicited answers */
   GSource               *announce_source;
@@ -127,7 +127,7 @@ burrow_port_mapper_finalize (GObject *object)
 
   g_clear_object (&self->gateway);
   g_clear_object (&self->gateway6);
-  g_clear_object (&self->router);
+  g_free (self->route);
   g_free (self->description_url);
   g_clear_pointer (&self->tcp, burrow_port_mapping_free);
   g_clear_pointer (&self->udp, burrow_port_mapping_free);
@@ -532,7 +532,31 @@ map_one (BurrowPortMapper        *self,
     }
 }
 
-/* The router of the default route (or the one a test set): what a network change is judged by. */
+/* The router of the default route (or the one a test set), and our address towards it: what a
+ * network change is judged by. */
+static gchar *
+dup_route (BurrowPortMapper *self)
+{
+  g_autoptr(GInetSocketAddress) gateway = self->gateway ? g_object_ref (self->gateway)
+                                                        : burrow_default_gateway_ipv4 ();
+  g_autoptr(GSocket) socket = NULL;
+  g_autoptr(GSocketAddress) local = NULL;
+  g_autofree gchar *router = NULL;
+  g_autofree gchar *ours = NULL;
+
+  if (gateway == NULL)
+    return NULL;
+  router = g_inet_address_to_string (g_inet_socket_address_get_address (gateway));
+  /* connecting a UDP socket sends nothing: the kernel only picks the source address */
+  socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP, NULL);
+  if (socket != NULL && g_socket_connect (socket, G_SOCKET_ADDRESS (gateway), NULL, NULL) &&
+      (local = g_socket_get_local_address (socket, NULL)) != NULL)
+    ours = g_inet_address_to_string (g_inet_socket_address_get_address (
+                                       G_INET_SOCKET_ADDRESS (local)));
+  return g_strdup_printf ("%s via %s port %u", ours ? ours : "?", router,
+                          g_inet_socket_address_get_port (gateway));
+}
+
 static GInetAddress *
 dup_router (BurrowPortMapper *self)
 {
@@ -652,8 +676,8 @@ start_round (BurrowPortMapper *self)
   self->round++;
   self->pending = 0;
   self->started = g_get_monotonic_time ();
-  g_clear_object (&self->router);
-  self->router = dup_router (self);
+  g_free (self->route);
+  self->route = dup_route (self);
   g_clear_error (&self->error);
   g_clear_handle_id (&self->renew_id, g_source_remove);
   g_clear_handle_id (&self->deadline_id, g_source_remove);
@@ -697,18 +721,20 @@ on_network_changed (GNetworkMonitor  *monitor,
                     gboolean          available,
                     BurrowPortMapper *self)
 {
-  g_autoptr(GInetAddress) router = dup_router (self);
+  g_autofree gchar *route = dup_route (self);
 
   if (self->state == BURROW_PORT_MAPPER_IDLE)
     return;
-  /* netlink reports every route and address; a mapping on the same router still holds */
-  if (self->state == BURROW_PORT_MAPPER_MAPPED && router != NULL && self->router != NULL &&
-      g_inet_address_equal (router, self->router))
+  /* netlink reports every route and address; while we reach the same router from the same
+   * address, the mapping holds (a renewal would only repeat it) */
+  if (self->state == BURROW_PORT_MAPPER_MAPPED && route != NULL &&
+      g_strcmp0 (route, self->route) == 0)
     {
-      g_debug ("the network changed, the router did not: keeping the mapping");
+      g_debug ("the network changed, not the way to the router (%s): keeping the mapping", route);
       return;
     }
-  g_debug ("the network changed: mapping again");
+  g_debug ("the network changed (%s, was %s): mapping again", route ? route : "no router",
+           self->route ? self->route : "none");
   start_round (self);
 }
 
