@@ -653,15 +653,17 @@ table inet natlab {
     return True
 
 
-# === Port mapping on a lab router (connectivity-bench, natlab-bench's mapper cells) ============
+# === Port mapping on a lab router (connectivity-bench, natlab-bench --mapper, test-autolab.py,
+# test-portmap.py) ================================================================================
 #
 # A real miniupnpd on one side's router (issue #16; CONNECTIVITY.md §1): PCP and NAT-PMP on UDP
 # 5351 and/or UPnP IGD (SSDP on 1900 and a random HTTP port) on lan0, writing its rules into
-# chains this section adds beside the router's own. miniupnpd refuses to forward while its WAN
-# address is reserved (every lab address is); a STUN responder in wan (test-portmap.py's helper)
-# lets its STUN check call the address public. The router's own packets (those STUN checks) are
-# source-NATed to themselves first, so that a sym router's fully-random masquerade cannot make
-# miniupnpd think it sits behind another NAT. Nothing here changes what the Lab does without it.
+# chains this section adds beside the router's own (or into those of a router ruleset that has
+# them). miniupnpd refuses to forward while its WAN address is reserved (every lab address is); a
+# STUN responder in wan (test-portmap.py's helper) lets its STUN check call the address public.
+# The router's own packets (those STUN checks) are source-NATed to themselves first, so that a
+# sym router's fully-random masquerade cannot make miniupnpd think it sits behind another NAT.
+# Nothing here changes what the Lab does without it.
 
 MAPPER_STUN_PORT = 3478
 MAPPER_PCP_PORT = 5351
@@ -688,18 +690,18 @@ table inet natlabupnp {
 '''
 
 MAPPER_CONF = '''ext_ifname=wan0
-listening_ip=lan0
+listening_ip=%(lan_if)s
 http_port=0
 enable_upnp=%(upnp)s
 enable_natpmp=%(pcp)s
 secure_mode=yes
 system_uptime=no
 clean_ruleset_interval=600
-ext_perform_stun=yes
+ext_perform_stun=%(stun)s
 ext_stun_host=%(stun_host)s
 ext_stun_port=%(stun_port)d
-upnp_table_name=natlab
-upnp_nat_table_name=natlabupnp
+upnp_table_name=%(filter_table)s
+upnp_nat_table_name=%(nat_table)s
 upnp_forward_chain=upnp_forward
 upnp_nat_chain=upnp_prerouting
 upnp_nat_postrouting_chain=upnp_postrouting
@@ -713,61 +715,85 @@ deny 0-65535 0.0.0.0/0 0-65535
 class RouterMapper:
   """miniupnpd on side's router: upnp (UPnP IGD) and pcp (PCP and NAT-PMP) say what it serves.
 
-  start() returns once it answers on every port it serves and has made its four STUN checks;
-  stop() ends it. The lab's teardown removes it in any case (it lives in the router's namespace).
+  On a Lab's NAT router it adds its chains beside the router's own (MAPPER_RULESET). A lab of
+  another shape names the router's namespace (ns), its LAN interface (lan_if) and subnet (lan),
+  the address of the wan's STUN responder (stun_host), and tables: (filter table, nat table)
+  whose chains upnp_forward, upnp_prerouting and upnp_postrouting its own ruleset already has.
+  lab needs exec (ns, argv, check=, input=), popen (ns, argv, name=) and workdir.
+
+  start() returns once it answers on every port it serves and, with stun, has made its four STUN
+  checks; without stun it makes none and so thinks it sits behind another NAT (it maps nothing).
+  stop() ends miniupnpd and its STUN responder and empties its chains; stop(keep_stun=True) and
+  start() again are a reboot of the router. The lab's teardown removes both in any case (they
+  live in the lab's namespaces).
   """
 
-  def __init__ (self, lab, side, upnp=True, pcp=True):
-    if not lab.is_nat(side):
+  def __init__ (self, lab, side, upnp=True, pcp=True, ns=None, lan_if='lan0', lan=None,
+                stun_host=None, tables=None):
+    if tables is None and not lab.is_nat(side):
       raise LabError('a port mapper needs a NAT router (side %s is %s)' %
                      (side, lab.mode_name(side)))
     self.lab = lab
     self.side = side
     self.upnp = upnp
     self.pcp = pcp
+    self.ns = ns or 'nat' + side
+    self.lan_if = lan_if
+    self.lan = lan or lab.lan(side)[0]
+    self.stun_host = stun_host or SIDES[side]['wan_gw']
+    self.own_chains = tables is None
+    self.filter_table, self.nat_table = tables or ('natlab', 'natlabupnp')
     self.dir = os.path.join(lab.workdir, 'miniupnpd-' + side)
     self.pid = None
     self.stun = None
+    self.started = False
     self.chains_added = False
-
-  def _ns (self):
-    return 'nat' + self.side
+    self.ports = (([MAPPER_PCP_PORT] if pcp else []) + ([MAPPER_SSDP_PORT] if upnp else []))
 
   def _udp_listening (self, port):
-    r = self.lab.exec(self._ns(), ['ss', '-Hlnu', 'sport = :%d' % port], check=False)
+    r = self.lab.exec(self.ns, ['ss', '-Hlnu', 'sport = :%d' % port], check=False)
     return r.returncode == 0 and r.stdout.strip() != ''
 
   def _stun_answers (self):
+    if self.stun is None:
+      return 0
     with self.stun.cond:
       return sum(1 for _, l in self.stun.lines if l.startswith('stun answered'))
 
-  def start (self, timeout=LAB_START_TIMEOUT):
-    s = SIDES[self.side]
+  def start_stun (self, timeout=LAB_START_TIMEOUT):
+    """The STUN responder in wan that miniupnpd's check asks (started once)."""
+    if self.stun is not None:
+      return
+    helper = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'test-portmap.py')
+    self.stun = self.lab.popen('wan', [sys.executable, helper, 'stun', self.stun_host,
+                                       str(MAPPER_STUN_PORT)], name='stun-' + self.side)
+    if self.stun.wait_line(lambda l: l == 'stun ready', timeout) is None:
+      raise LabError('the STUN responder did not start: %s' % self.stun.stderr_text())
+
+  def start (self, timeout=LAB_START_TIMEOUT, stun=True):
     os.makedirs(self.dir, exist_ok=True)
-    if not self.chains_added:
-      self.lab.exec(self._ns(), ['nft', '-f', '-'],
-                    input=MAPPER_RULESET % {'router_wan': s['router_wan']})
+    if self.own_chains and not self.chains_added:
+      self.lab.exec(self.ns, ['nft', '-f', '-'],
+                    input=MAPPER_RULESET % {'router_wan': SIDES[self.side]['router_wan']})
       self.chains_added = True
-    if self.stun is None:
-      helper = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'test-portmap.py')
-      self.stun = self.lab.popen('wan', [sys.executable, helper, 'stun', s['wan_gw'],
-                                         str(MAPPER_STUN_PORT)], name='stun-' + self.side)
-      if self.stun.wait_line(lambda l: l == 'stun ready', timeout) is None:
-        raise LabError('the STUN responder did not start: %s' % self.stun.stderr_text())
+    if stun:
+      self.start_stun(timeout)
     conf = os.path.join(self.dir, 'miniupnpd.conf')
     pidfile = os.path.join(self.dir, 'miniupnpd.pid')
     with open(conf, 'w') as f:
       f.write(MAPPER_CONF % {'upnp': 'yes' if self.upnp else 'no',
-                             'pcp': 'yes' if self.pcp else 'no', 'stun_host': s['wan_gw'],
+                             'pcp': 'yes' if self.pcp else 'no', 'lan_if': self.lan_if,
+                             'stun': 'yes' if stun else 'no', 'stun_host': self.stun_host,
                              'stun_port': MAPPER_STUN_PORT, 'side': self.side,
+                             'filter_table': self.filter_table, 'nat_table': self.nat_table,
                              'uuid_tail': '%012d' % (os.getpid() * 2 + (self.side == 'B')),
-                             'lan': self.lab.lan(self.side)[0]})
+                             'lan': self.lan})
     if os.path.exists(pidfile):
       os.unlink(pidfile)
     answered = self._stun_answers()
+    self.started = True
     # a daemon without -d: its debug logging once stalled it for 85 s (CONNECTIVITY.md §1.7)
-    self.lab.exec(self._ns(), ['miniupnpd', '-f', conf, '-P', pidfile])
-    ports = ([MAPPER_PCP_PORT] if self.pcp else []) + ([MAPPER_SSDP_PORT] if self.upnp else [])
+    self.lab.exec(self.ns, ['miniupnpd', '-f', conf, '-P', pidfile])
     deadline = time.monotonic() + timeout
     while True:
       try:
@@ -775,21 +801,23 @@ class RouterMapper:
           self.pid = int(f.read().strip())
       except (OSError, ValueError):
         self.pid = None
-      if (self.pid is not None and all(self._udp_listening(p) for p in ports) and
-          self._stun_answers() - answered >= 4):
-        log('miniupnpd on nat%s (pid %d): %s' %
-            (self.side, self.pid, ', '.join(n for n, on in (('UPnP', self.upnp),
-                                                             ('PCP/NAT-PMP', self.pcp)) if on)))
+      if (self.pid is not None and all(self._udp_listening(p) for p in self.ports) and
+          (not stun or self._stun_answers() - answered >= 4)):
+        log('miniupnpd on %s (pid %d): %s%s' %
+            (self.ns, self.pid, ', '.join(n for n, on in (('UPnP', self.upnp),
+                                                          ('PCP/NAT-PMP', self.pcp)) if on),
+             '' if stun else ', no STUN check'))
         return self
       if time.monotonic() > deadline:
-        raise LabError('miniupnpd on nat%s did not start serving within %d s (pid %s, %d STUN '
-                       'answers)' % (self.side, timeout, self.pid,
+        raise LabError('miniupnpd on %s did not start serving within %d s (pid %s, %d STUN '
+                       'answers)' % (self.ns, timeout, self.pid,
                                      self._stun_answers() - answered))
       time.sleep(0.05)
 
-  def stop (self, timeout=30):
-    """Ends miniupnpd and its STUN responder and empties its chains (miniupnpd leaves its
-    rules behind on SIGTERM)."""
+  def stop (self, timeout=30, keep_stun=False):
+    """Ends miniupnpd (SIGTERM, SIGKILL after timeout) and, unless keep_stun, its STUN responder;
+    returns once its ports are free and its chains empty (miniupnpd leaves its rules behind on
+    SIGTERM)."""
     pid, self.pid = self.pid, None
     if pid is not None:
       try:
@@ -801,24 +829,27 @@ class RouterMapper:
         time.sleep(0.02)
       if os.path.exists('/proc/%d' % pid):
         os.kill(pid, signal.SIGKILL)
-    if self.stun is not None:
+      while any(self._udp_listening(p) for p in self.ports) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    if self.stun is not None and not keep_stun:
       self.stun.stop()
       self.stun = None
     self.flush_rules()
 
   def flush_rules (self):
     """Removes every mapping's rules from the router (miniupnpd reads its rules back from nft)."""
-    if self.chains_added:
-      self.lab.exec(self._ns(), ['nft', 'flush', 'chain', 'inet', 'natlab', 'upnp_forward'])
+    if self.started:
+      self.lab.exec(self.ns, ['nft', 'flush', 'chain', 'inet', self.filter_table,
+                              'upnp_forward'])
       for chain in ('upnp_prerouting', 'upnp_postrouting'):
-        self.lab.exec(self._ns(), ['nft', 'flush', 'chain', 'inet', 'natlabupnp', chain])
+        self.lab.exec(self.ns, ['nft', 'flush', 'chain', 'inet', self.nat_table, chain])
 
   def rules (self):
     """The forwarding rules miniupnpd has made (text of its filter and DNAT chains)."""
-    text = self.lab.exec(self._ns(), ['nft', 'list', 'chain', 'inet', 'natlab',
-                                      'upnp_forward']).stdout
-    return text + self.lab.exec(self._ns(), ['nft', 'list', 'chain', 'inet', 'natlabupnp',
-                                             'upnp_prerouting']).stdout
+    text = self.lab.exec(self.ns, ['nft', 'list', 'chain', 'inet', self.filter_table,
+                                   'upnp_forward']).stdout
+    return text + self.lab.exec(self.ns, ['nft', 'list', 'chain', 'inet', self.nat_table,
+                                          'upnp_prerouting']).stdout
 
 
 def drop_port_mapping_requests (lab, side):

@@ -59,13 +59,10 @@ import xml.etree.ElementTree as ET
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import natlab  # noqa: E402
-from natlab import HUB_IP, LabError  # noqa: E402
+from natlab import HUB_IP  # noqa: E402
 
-PORTMAP = os.path.join(HERE, 'test-portmap.py')
-STUN_PORT = 3478
-PCP_PORT = 5351
+PCP_PORT = natlab.MAPPER_PCP_PORT
 PCP_NOT_AUTHORIZED = 2
-SSDP_PORT = 1900
 
 # side → (router WAN address, its gateway on the wan, LAN subnet index)
 SIDES = {
@@ -87,28 +84,6 @@ EXIT_S = 5
 
 SHARED_NAME = 'autolab.bin'
 SHARED_SIZE = 200 * 1024 + 3
-
-MINIUPNPD_CONF = '''ext_ifname=wan0
-listening_ip=lan0
-http_port=0
-enable_upnp=%(upnp)s
-enable_natpmp=%(natpmp)s
-secure_mode=yes
-system_uptime=no
-clean_ruleset_interval=600
-ext_perform_stun=yes
-ext_stun_host=%(stun_host)s
-ext_stun_port=%(stun_port)d
-upnp_table_name=autortr
-upnp_nat_table_name=autortr
-upnp_forward_chain=upnp_forward
-upnp_nat_chain=upnp_prerouting
-upnp_nat_postrouting_chain=upnp_postrouting
-uuid=3c0a7e91-5d2b-4e6f-8a1c-%(uuid_tail)s
-allow 1024-65535 %(lan)s 1024-65535
-deny 0-65535 0.0.0.0/0 0-65535
-'''
-
 
 def log (msg):
   sys.stderr.write('test-autolab: %s\n' % msg)
@@ -165,8 +140,7 @@ class AutoLab (natlab.Lab):
   def __init__ (self, kinds):
     super().__init__('masq', 'masq', prefix='al%d-' % os.getpid())
     self.kinds = kinds
-    self.miniupnpd_pid = {}
-    self.stun = None
+    self.mappers = {}
 
   def host_ip (self, side):
     return '192.168.%d.2' % SIDES[side][2]
@@ -253,60 +227,17 @@ table inet autortr {
 
   # --- the router's port mapper ---------------------------------------------------------
 
-  def start_stun (self):
-    self.stun = self.popen('wan', [sys.executable, PORTMAP, 'stun', HUB_IP, str(STUN_PORT)],
-                           name='stun')
-    if self.stun.wait_line(lambda l: l == 'stun ready', natlab.LAB_START_TIMEOUT) is None:
-      raise LabError('the STUN responder did not start: %s' % self.stun.stderr_text())
-
-  def stun_answers (self):
-    with self.stun.cond:
-      return sum(1 for _, l in self.stun.lines if l.startswith('stun answered'))
-
-  def listening_udp (self, ns, port):
-    r = self.exec(ns, ['ss', '-Hlnu', 'sport = :%d' % port], check=False)
-    return r.returncode == 0 and r.stdout.strip() != ''
-
-  def start_miniupnpd (self, side):
-    """miniupnpd as a daemon on side's router; returns once it serves and its STUN check said
-    the WAN address is public (four answers)."""
+  def start_mapper (self, side):
+    """miniupnpd on side's router, serving what its kind says, with the wan's STUN responder on
+    the hub's address; returns once it serves and its STUN check called the WAN address public."""
     kind = self.kinds[side]
-    conf = os.path.join(self.workdir, 'miniupnpd-%s.conf' % side)
-    pidfile = os.path.join(self.workdir, 'miniupnpd-%s.pid' % side)
-    with open(conf, 'w') as f:
-      f.write(MINIUPNPD_CONF % {'upnp': 'yes' if kind == 'upnp' else 'no',
-                                'natpmp': 'yes' if kind == 'pcp' else 'no', 'stun_host': HUB_IP,
-                                'stun_port': STUN_PORT, 'uuid_tail': '%012d' % os.getpid(),
-                                'lan': '192.168.%d.0/24' % SIDES[side][2]})
-    before = self.stun_answers()
-    self.exec('nat' + side, ['miniupnpd', '-f', conf, '-P', pidfile])
-    deadline = time.monotonic() + natlab.LAB_START_TIMEOUT
-    while True:
-      pid = None
-      try:
-        with open(pidfile) as f:
-          pid = int(f.read().strip())
-      except (OSError, ValueError):
-        pass
-      ready = (pid is not None and
-               self.listening_udp('nat' + side, SSDP_PORT if kind == 'upnp' else PCP_PORT) and
-               self.stun_answers() - before >= 4)
-      if ready:
-        self.miniupnpd_pid[side] = pid
-        log('miniupnpd (%s) up on router %s, pid %d' % (kind, side, pid))
-        return
-      if time.monotonic() > deadline:
-        raise LabError('miniupnpd on router %s did not come up within %d s (pid %s, %d STUN '
-                       'answers)' % (side, natlab.LAB_START_TIMEOUT, pid,
-                                     self.stun_answers() - before))
-      time.sleep(0.1)
+    self.mappers[side] = natlab.RouterMapper(
+      self, side, upnp=kind == 'upnp', pcp=kind == 'pcp', lan='192.168.%d.0/24' % SIDES[side][2],
+      stun_host=HUB_IP, tables=('autortr', 'autortr')).start()
 
   def mapping_rules (self, side):
     """The rules miniupnpd put into side's router (filter and DNAT chains)."""
-    text = ''
-    for chain in ('upnp_forward', 'upnp_prerouting'):
-      text += self.exec('nat' + side, ['nft', 'list', 'chain', 'inet', 'autortr', chain]).stdout
-    return text
+    return self.mappers[side].rules()
 
   def drop_new_inbound (self, side, port):
     """A rule in front of the router's DNAT: new inbound TCP connections to port are dropped."""
@@ -317,16 +248,6 @@ table inet autortr {
   }
 }
 ''' % port)
-
-  def teardown (self):
-    # miniupnpd is a daemon in its router's namespace: stop it by its pid first
-    for side, pid in list(self.miniupnpd_pid.items()):
-      try:
-        os.kill(pid, signal.SIGKILL)
-      except ProcessLookupError:
-        pass
-    self.miniupnpd_pid = {}
-    super().teardown()
 
   # --- probes and peers -----------------------------------------------------------------
 
@@ -421,8 +342,7 @@ def ctm_port_in (record, step):
 # Cells
 
 def cell_mapped_sym (lab, cli, method):
-  lab.start_stun()
-  lab.start_miniupnpd('A')
+  lab.start_mapper('A')
   hub = lab.start_hub()
   share, data = make_share(lab)
   a = start_serving(lab, cli, hub, 'A', 'alice', share=share)
@@ -503,8 +423,7 @@ def cell_auto_pcp_sym (lab, cli):
 
 
 def cell_not_forwarding (lab, cli):
-  lab.start_stun()
-  lab.start_miniupnpd('A')
+  lab.start_mapper('A')
   hub = lab.start_hub()
   share, _ = make_share(lab)
   a = start_serving(lab, cli, hub, 'A', 'alice', share=share)
@@ -576,8 +495,7 @@ def cell_not_forwarding (lab, cli):
 
 
 def cell_clean_exit (lab, cli, method):
-  lab.start_stun()
-  lab.start_miniupnpd('A')
+  lab.start_mapper('A')
   hub = lab.start_hub()
   a = start_serving(lab, cli, hub, 'A', 'alice')
   ev = wait_active(a, method, lab, 'A')

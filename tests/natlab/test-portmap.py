@@ -76,9 +76,7 @@ ROUTER_WAN6 = '2001:db8::2'
 ROUTER_LAN6 = '2001:db8:1::1'
 LAN_HOST6 = '2001:db8:1::2'
 LAN2_HOST6 = '2001:db8:1::3'
-STUN_PORT = 3478
-PCP_PORT = 5351
-SSDP_PORT = 1900
+PCP_PORT = natlab.MAPPER_PCP_PORT
 PORT = 41234
 
 # Lab set-up can take long on a busy machine (TESTING.md); the timings asserted are the driver's.
@@ -194,29 +192,6 @@ table inet pmrtr {
 }
 '''
 
-MINIUPNPD_CONF = '''
-ext_ifname=wan0
-listening_ip=br0
-http_port=0
-enable_upnp=yes
-enable_natpmp=yes
-secure_mode=yes
-system_uptime=no
-clean_ruleset_interval=600
-ext_perform_stun=%(stun)s
-ext_stun_host=%(stun_host)s
-ext_stun_port=%(stun_port)d
-upnp_table_name=pmrtr
-upnp_nat_table_name=pmrtr
-upnp_forward_chain=upnp_forward
-upnp_nat_chain=upnp_prerouting
-upnp_nat_postrouting_chain=upnp_postrouting
-uuid=6d1f3c2a-8b4e-4f0a-9c5d-%(uuid_tail)s
-allow 1024-65535 192.168.1.0/24 1024-65535
-deny 0-65535 0.0.0.0/0 0-65535
-'''
-
-
 class Lab:
   def __init__ (self, second_host=False, drop_pcp=False):
     self.prefix = 'pm%d-' % os.getpid()
@@ -224,15 +199,19 @@ class Lab:
     self.drop_pcp = drop_pcp
     self.namespaces = []
     self.procs = []
-    self.dir = tempfile.mkdtemp(prefix='burrow-portmap-')
-    self.miniupnpd_pid = None
-    self.stun = None
+    self.workdir = tempfile.mkdtemp(prefix='burrow-portmap-')
+    # miniupnpd serving PCP, NAT-PMP and UPnP on br0, with the chains of the router's ruleset
+    self.mapper = natlab.RouterMapper(self, 'rtr', ns='rtr', lan_if='br0', lan='192.168.1.0/24',
+                                      stun_host=WAN_HOST, tables=('pmrtr', 'pmrtr'))
 
   def ns (self, name):
     return self.prefix + name
 
   def sh (self, ns, *argv, **kw):
     return run(['ip', 'netns', 'exec', self.ns(ns)] + list(argv), **kw)
+
+  def exec (self, ns, argv, check=True, input=None):
+    return self.sh(ns, *argv, check=check, input=input)
 
   def build (self):
     hosts = ['lan'] + (['lan2'] if self.second_host else [])
@@ -278,68 +257,16 @@ class Lab:
     return p
 
   def start_stun (self):
-    self.stun = self.popen('wan', [sys.executable, SELF, 'stun', WAN_HOST, str(STUN_PORT)], 'stun')
-    if self.stun.wait_line(lambda l: l == 'stun ready', SETUP_TIMEOUT) is None:
-      raise LabError('the STUN responder did not start: %s' % self.stun.stderr_text())
-
-  def listening_udp (self, ns, port):
-    r = self.sh(ns, 'ss', '-Hlnu', 'sport = :%d' % port, check=False)
-    return r.returncode == 0 and r.stdout.strip() != ''
+    self.mapper.start_stun(SETUP_TIMEOUT)
 
   def start_miniupnpd (self, stun):
-    """Runs miniupnpd as a daemon (no -d: its debug logging once stalled it for 85 s) and waits
-    until it serves PCP; with STUN, until it has made its four checks as well."""
-    conf = os.path.join(self.dir, 'miniupnpd.conf')
-    pidfile = os.path.join(self.dir, 'miniupnpd.pid')
-    with open(conf, 'w') as f:
-      f.write(MINIUPNPD_CONF % {'stun': 'yes' if stun else 'no', 'stun_host': WAN_HOST,
-                                'stun_port': STUN_PORT, 'uuid_tail': '%012d' % os.getpid()})
-    if os.path.exists(pidfile):
-      os.unlink(pidfile)
-    answered_before = self.stun_answers()
-    self.sh('rtr', 'miniupnpd', '-f', conf, '-P', pidfile)
-    deadline = time.monotonic() + SETUP_TIMEOUT
-    while True:
-      pid = None
-      try:
-        with open(pidfile) as f:
-          pid = int(f.read().strip())
-      except (OSError, ValueError):
-        pass
-      ready = (pid is not None and self.listening_udp('rtr', PCP_PORT) and
-               self.listening_udp('rtr', SSDP_PORT))
-      if ready and stun:
-        ready = self.stun_answers() - answered_before >= 4
-      if ready:
-        self.miniupnpd_pid = pid
-        return
-      if time.monotonic() > deadline:
-        raise LabError('miniupnpd did not start serving PCP within %d s (pid %s, STUN answers %d)'
-                       % (SETUP_TIMEOUT, pid, self.stun_answers() - answered_before))
-      time.sleep(0.1)
-
-  def stun_answers (self):
-    if self.stun is None:
-      return 0
-    with self.stun.cond:
-      return sum(1 for _, l in self.stun.lines if l.startswith('stun answered'))
+    """miniupnpd as a daemon; with STUN, it has made its four checks when this returns."""
+    self.mapper.start(SETUP_TIMEOUT, stun=stun)
 
   def stop_miniupnpd (self):
-    pid, self.miniupnpd_pid = self.miniupnpd_pid, None
-    if pid is None:
-      return
-    try:
-      os.kill(pid, signal.SIGTERM)
-    except ProcessLookupError:
-      return
-    deadline = time.monotonic() + 30
-    while os.path.exists('/proc/%d' % pid) and time.monotonic() < deadline:
-      time.sleep(0.05)
-    if os.path.exists('/proc/%d' % pid):
-      os.kill(pid, signal.SIGKILL)
-    # the port is free again once the process is gone
-    while self.listening_udp('rtr', PCP_PORT) and time.monotonic() < deadline:
-      time.sleep(0.05)
+    """Ends miniupnpd and empties its chains, as a reboot of the router would (the STUN
+    responder stays)."""
+    self.mapper.stop(keep_stun=True)
 
   def serve (self, ns, name, ports):
     p = self.popen(ns, [sys.executable, SELF, 'serve', name] + [str(x) for x in ports], name)
@@ -349,13 +276,10 @@ class Lab:
 
   def upnp_rules (self):
     """The rules miniupnpd put into the router's ruleset (filter and DNAT chains)."""
-    text = ''
-    for chain in ('upnp_forward', 'upnp_prerouting'):
-      text += self.sh('rtr', 'nft', 'list', 'chain', 'inet', 'pmrtr', chain).stdout
-    return text
+    return self.mapper.rules()
 
   def teardown (self):
-    self.stop_miniupnpd()
+    # miniupnpd goes with the other processes in the namespaces (its rules with the router)
     for p in self.procs:
       p.stop()
     for ns in reversed(self.namespaces):
@@ -367,7 +291,7 @@ class Lab:
           pass
       run(['ip', 'netns', 'del', ns], check=False)
     self.namespaces = []
-    shutil.rmtree(self.dir, ignore_errors=True)
+    shutil.rmtree(self.workdir, ignore_errors=True)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -737,10 +661,8 @@ def cell_reboot (lab, driver_bin):
   before = got
   t_before = time.monotonic()
 
-  # a rebooted router has lost its ruleset too (miniupnpd leaves its rules on SIGTERM)
+  # a rebooted router has lost its ruleset too (stop_miniupnpd empties miniupnpd's chains)
   lab.stop_miniupnpd()
-  for chain in ('upnp_forward', 'upnp_prerouting', 'upnp_postrouting'):
-    lab.sh('rtr', 'nft', 'flush', 'chain', 'inet', 'pmrtr', chain)
   lab.start_miniupnpd(stun=True)
   check(probe(lab, 'tcp', PORT) is None, 'the mapping is gone after the reboot')
 
@@ -794,8 +716,6 @@ def cell_reboot_announce (lab, driver_bin):
   check(not extra, 'the mapping stayed as it was while the router ran (no new round: %s)' % extra)
 
   lab.stop_miniupnpd()
-  for chain in ('upnp_forward', 'upnp_prerouting', 'upnp_postrouting'):
-    lab.sh('rtr', 'nft', 'flush', 'chain', 'inet', 'pmrtr', chain)
   t_restart = time.monotonic()
   lab.start_miniupnpd(stun=True)
   again = d.next_line('kept', timeout=15)
