@@ -23,6 +23,7 @@
  * --keep hands the port to the engine's BurrowPortMapper instead (PCP/NAT-PMP, or UPnP with
  * --upnp), which renews by itself and maps again when the router announces a restart; each
  * TCP mapping it holds is printed once ("action":"kept", with "epoch"), a failure as an error.
+ * With --gateway6 it also asks that router for an IPv6 pinhole, printed as "action":"pinhole".
  * "unmap" (or the end of input) stops it: it deletes the mappings ("action":"unmap", "ok":true).
  */
 
@@ -60,7 +61,9 @@ struct _Driver
   guint               pending;
   gboolean            unmapping;
   BurrowPortMapper   *mapper;   /* --keep */
+  GInetSocketAddress *gateway6; /* --keep --gateway6: the router asked for an IPv6 pinhole */
   gint64              kept_obtained;
+  gint64              pinhole_obtained;
 };
 
 static const gchar *
@@ -133,6 +136,7 @@ on_mapper_state (BurrowPortMapper *mapper,
                  Driver           *driver)
 {
   const BurrowPortMapping *mapping = burrow_port_mapper_get_mapping (mapper, BURROW_PORTMAP_TCP);
+  const BurrowPortMapping *pinhole = burrow_port_mapper_get_pinhole (mapper);
   Slot *slot = &driver->slots[0];
   GString *line;
 
@@ -141,6 +145,20 @@ on_mapper_state (BurrowPortMapper *mapper,
     {
       print_error (slot, burrow_port_mapper_get_error (mapper));
       return;
+    }
+  if (pinhole != NULL && pinhole->obtained != driver->pinhole_obtained)
+    {
+      g_autofree gchar *address = pinhole->external_address
+                                  ? g_inet_address_to_string (pinhole->external_address) : NULL;
+
+      driver->pinhole_obtained = pinhole->obtained;
+      slot->action = "pinhole";
+      line = line_start (slot);
+      g_string_append_c (line, ',');
+      burrow_json_append_member (line, "external_address", address);
+      g_string_append_printf (line, ",\"external_port\":%u", pinhole->external_port);
+      line_finish (slot, line);
+      slot->action = "kept";
     }
   if (burrow_port_mapper_get_state (mapper) != BURROW_PORT_MAPPER_MAPPED || mapping == NULL ||
       mapping->obtained == driver->kept_obtained)
@@ -176,6 +194,8 @@ keep (Driver *driver)
 {
   driver->mapper = burrow_port_mapper_new (driver->port);
   burrow_port_mapper_set_gateway (driver->mapper, driver->gateway);
+  if (driver->gateway6 != NULL)
+    burrow_port_mapper_set_gateway6 (driver->mapper, driver->gateway6);
   if (driver->deadline_ms > 0)
     burrow_port_mapper_set_deadline (driver->mapper, driver->deadline_ms);
   burrow_port_mapper_set_method_enabled (driver->mapper, BURROW_MAPPING_METHOD_PCP,
@@ -390,12 +410,15 @@ main (int   argc,
   gint port = 0, suggested_port = -1, lifetime = 3600, deadline_ms = 0;
   gboolean nat_pmp = FALSE, upnp = FALSE, keep_mapped = FALSE;
   g_autofree gchar *gateway = NULL;
+  g_autofree gchar *gateway6 = NULL;
   GOptionEntry entries[] = {
     { "port", 0, 0, G_OPTION_ARG_INT, &port, "Internal port to map (TCP and UDP)", "PORT" },
     { "external-port", 0, 0, G_OPTION_ARG_INT, &suggested_port,
       "External port to ask for (default: PORT; 0: any)", "PORT" },
     { "gateway", 0, 0, G_OPTION_ARG_STRING, &gateway,
       "The router's address (default: the IPv4 default gateway)", "IP" },
+    { "gateway6", 0, 0, G_OPTION_ARG_STRING, &gateway6,
+      "With --keep: the router to ask for an IPv6 pinhole by PCP", "IP" },
     { "lifetime", 0, 0, G_OPTION_ARG_INT, &lifetime, "Seconds to ask for (default 3600)", "S" },
     { "nat-pmp", 0, 0, G_OPTION_ARG_NONE, &nat_pmp, "Ask by NAT-PMP instead of PCP", NULL },
     { "upnp", 0, 0, G_OPTION_ARG_NONE, &upnp, "Ask by UPnP (libminiupnpc) instead of PCP", NULL },
@@ -442,6 +465,19 @@ main (int   argc,
       return 2;
     }
 
+  if (gateway6 != NULL)
+    {
+      g_autoptr(GInetAddress) address = g_inet_address_new_from_string (gateway6);
+
+      if (address == NULL || g_inet_address_get_family (address) != G_SOCKET_FAMILY_IPV6)
+        {
+          g_printerr ("burrow-map-port: “%s” is no IPv6 address\n", gateway6);
+          return 2;
+        }
+      driver.gateway6 = G_INET_SOCKET_ADDRESS (g_inet_socket_address_new (address,
+                                                                          BURROW_PORTMAP_SERVER_PORT));
+    }
+
   driver.loop = g_main_loop_new (NULL, FALSE);
   stdin_stream = g_unix_input_stream_new (0, FALSE);
   driver.input = g_data_input_stream_new (stdin_stream);
@@ -461,6 +497,7 @@ main (int   argc,
   g_main_loop_run (driver.loop);
 
   g_clear_object (&driver.mapper);
+  g_clear_object (&driver.gateway6);
   for (guint i = 0; i < G_N_ELEMENTS (driver.slots); i++)
     g_clear_pointer (&driver.slots[i].mapping, burrow_port_mapping_free);
   g_clear_object (&driver.input);

@@ -338,9 +338,10 @@ def probe (lab, proto, port, address=ROUTER_WAN):
 
 class Driver:
   def __init__ (self, lab, binary, ns, port, external_port=None, deadline=None,
-                gateway=ROUTER_LAN, nat_pmp=False, upnp=False, keep=False):
+                gateway=ROUTER_LAN, nat_pmp=False, upnp=False, keep=False, gateway6=None):
     argv = ([binary, '--port', str(port)] + (['--nat-pmp'] if nat_pmp else []) +
-            (['--upnp'] if upnp else []) + (['--keep'] if keep else []))
+            (['--upnp'] if upnp else []) + (['--keep'] if keep else []) +
+            (['--gateway6', gateway6] if gateway6 else []))
     if gateway is not None:
       argv += ['--gateway', gateway]
     if external_port is not None:
@@ -388,7 +389,7 @@ class Driver:
     if not line.startswith('{'):
       return self.next_line(action, max(1, deadline - time.monotonic()))  # G_MESSAGES_DEBUG
     obj = json.loads(line)
-    if obj.get('action') != action:
+    if obj.get('action') not in ((action,) if isinstance(action, str) else action):
       raise AssertionError('expected a %s line, got %s' % (action, line))
     return obj
 
@@ -481,6 +482,20 @@ def cell_pcp_ipv6 (lab, driver_bin):
   for t in ('tcp', 'udp'):
     check(gone[t].get('ok') is True, '%s pinhole closed (%s)' % (t, gone[t].get('message', 'ok')))
   check(probe(lab, 'tcp', PORT, LAN_HOST6) is None, 'inbound IPv6 TCP fails after the unmap')
+
+  # the engine's port mapper opens the pinhole beside the IPv4 mapping, and closes it on stop
+  d = Driver(lab, driver_bin, 'lan', PORT, keep=True, gateway6=ROUTER_LAN6)
+  got = {}
+  for _ in range(2):
+    line = d.next_line(('kept', 'pinhole'))
+    got[line['action']] = line
+  check(got['pinhole']['external_address'] == LAN_HOST6 and got['pinhole']['external_port'] == PORT,
+        'the engine\'s pinhole is for our own address and port (%s)' % got['pinhole'])
+  check(probe(lab, 'tcp', PORT, LAN_HOST6) == 'lan', 'inbound IPv6 TCP through the engine\'s pinhole')
+  d.command('unmap')
+  check(d.next_line('unmap').get('ok') is True, 'deleted on stop')
+  check(d.proc.wait(30) == 0, 'the driver exited 0')
+  check(probe(lab, 'tcp', PORT, LAN_HOST6) is None, 'the engine\'s pinhole is closed after the stop')
 
 
 def cell_nat_pmp (lab, driver_bin):
