@@ -40,19 +40,6 @@ have_ipv6_loopback (void)
   return socket != NULL && g_socket_bind (socket, address, FALSE, NULL);
 }
 
-static BurrowClient *
-new_client (Fixture     *f,
-            const gchar *nick)
-{
-  g_autofree gchar *path = g_build_filename (f->dir, nick, NULL);
-  g_autoptr(GError) error = NULL;
-  BurrowClient *client = burrow_client_new (path, &error);
-
-  g_assert_no_error (error);
-  burrow_client_set_nick (client, nick);
-  return client;
-}
-
 /* @data: the hub's bind address ("::1", or "::" for a dual-stack hub) */
 static void
 set_up (Fixture       *f,
@@ -68,8 +55,8 @@ set_up (Fixture       *f,
   if (f->hub == NULL && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
     return;
   g_assert_no_error (error);
-  f->a = new_client (f, "alice");
-  f->b = new_client (f, "bob");
+  f->a = burrow_test_new_client (f->dir, "alice", FALSE);
+  f->b = burrow_test_new_client (f->dir, "bob", FALSE);
 }
 
 static void
@@ -101,27 +88,11 @@ skipped (Fixture *f)
   return FALSE;
 }
 
-typedef struct
-{
-  BurrowHubSession *session;
-  const gchar      *nick;
-} Seen;
-
-static gboolean
-sees (gpointer data)
-{
-  Seen *s = data;
-
-  return burrow_hub_session_lookup_nick (s->session, s->nick) != NULL;
-}
-
 static BurrowUser *
 wait_user (BurrowHubSession *session,
            const gchar      *nick)
 {
-  Seen s = { session, nick };
-
-  g_assert_true (burrow_test_wait_until (sees, &s, DEADLINE_MS));
+  g_assert_true (burrow_test_wait_nick (session, nick, DEADLINE_MS));
   return burrow_hub_session_lookup_nick (session, nick);
 }
 
@@ -248,42 +219,6 @@ test_hub_login (Fixture       *f,
 
 /* --- peers over IPv6 --------------------------------------------------------------------- */
 
-typedef struct
-{
-  gboolean  done;
-  GObject  *object;
-  GError   *error;
-} Result;
-
-static void
-on_peer (GObject      *source,
-         GAsyncResult *result,
-         gpointer      data)
-{
-  Result *r = data;
-
-  r->object = G_OBJECT (burrow_nat_connector_connect_finish (BURROW_NAT_CONNECTOR (source), result,
-                                                             NULL, &r->error));
-  r->done = TRUE;
-}
-
-static void
-on_list (GObject      *source,
-         GAsyncResult *result,
-         gpointer      data)
-{
-  Result *r = data;
-  GBytes *bytes = burrow_peer_connection_get_file_list_finish (BURROW_PEER_CONNECTION (source),
-                                                               result, &r->error);
-
-  if (bytes != NULL)
-    {
-      r->object = g_object_new (G_TYPE_OBJECT, NULL);
-      g_object_set_data_full (r->object, "bytes", bytes, (GDestroyNotify) g_bytes_unref);
-    }
-  r->done = TRUE;
-}
-
 /* A reaches B and downloads its file list, which must parse and name B; returns A's record. */
 static BurrowPunchAttempt *
 reach_and_fetch_list (Fixture          *f,
@@ -293,31 +228,32 @@ reach_and_fetch_list (Fixture          *f,
   BurrowNatConnector *connector = burrow_client_get_connector (f->a);
   GListModel *attempts = burrow_nat_connector_get_attempts (connector);
   guint before = g_list_model_get_n_items (attempts);
-  Result peer = { 0, };
-  Result list = { 0, };
+  g_auto(BurrowTestResult) r_peer = BURROW_TEST_RESULT_INIT;
+  g_auto(BurrowTestResult) r_list = BURROW_TEST_RESULT_INIT;
+  g_autoptr(BurrowPeerConnection) peer = NULL;
+  g_autoptr(GBytes) bytes = NULL;
   g_autoptr(BurrowFileTree) tree = NULL;
   g_autoptr(GError) error = NULL;
   BurrowFileListLimits limits = burrow_file_list_limits_default ();
   g_autofree gchar *cid = NULL;
-  GBytes *bytes;
 
-  burrow_nat_connector_connect_async (connector, a_session, b_user, NULL, on_peer, &peer);
-  g_assert_true (burrow_test_wait_for_flag (&peer.done, DEADLINE_MS));
-  g_assert_no_error (peer.error);
-  g_assert_true (BURROW_IS_PEER_CONNECTION (peer.object));
+  burrow_nat_connector_connect_async (connector, a_session, b_user, NULL, burrow_test_result_cb,
+                                      &r_peer);
+  peer = burrow_nat_connector_connect_finish (connector, burrow_test_result_wait (&r_peer, DEADLINE_MS),
+                                              NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (BURROW_IS_PEER_CONNECTION (peer));
 
-  burrow_peer_connection_get_file_list_async (BURROW_PEER_CONNECTION (peer.object), NULL, on_list, &list);
-  g_assert_true (burrow_test_wait_for_flag (&list.done, DEADLINE_MS));
-  g_assert_no_error (list.error);
-  bytes = g_object_get_data (list.object, "bytes");
+  burrow_peer_connection_get_file_list_async (peer, NULL, burrow_test_result_cb, &r_list);
+  bytes = burrow_peer_connection_get_file_list_finish (peer, burrow_test_result_wait (&r_list, DEADLINE_MS),
+                                                       &error);
+  g_assert_no_error (error);
   tree = burrow_file_list_parse (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes), TRUE, &limits,
                                  &cid, NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpstr (cid, ==, burrow_identity_get_cid (burrow_client_get_identity (f->b)));
 
-  burrow_peer_connection_close (BURROW_PEER_CONNECTION (peer.object));
-  g_object_unref (peer.object);
-  g_object_unref (list.object);
+  burrow_peer_connection_close (peer);
 
   g_assert_cmpuint (g_list_model_get_n_items (attempts), ==, before + 1);
   return g_list_model_get_item (attempts, before);
@@ -439,7 +375,9 @@ test_no_common_family (Fixture       *f,
   g_autofree gchar *json = NULL;
   BurrowNatConnector *connector;
   BurrowUser *bob;
-  Result r = { 0, };
+  g_auto(BurrowTestResult) r = BURROW_TEST_RESULT_INIT;
+  g_autoptr(BurrowPeerConnection) peer = NULL;
+  g_autoptr(GError) error = NULL;
 
   if (skipped (f))
     return;
@@ -455,11 +393,11 @@ test_no_common_family (Fixture       *f,
   g_assert_true (burrow_user_supports_nat_traversal (bob));
 
   connector = burrow_client_get_connector (f->a);
-  burrow_nat_connector_connect_async (connector, sa, bob, NULL, on_peer, &r);
-  g_assert_true (burrow_test_wait_for_flag (&r.done, DEADLINE_MS));
-  g_assert_error (r.error, BURROW_NAT_ERROR, BURROW_NAT_ERROR_NO_COMMON_FAMILY);
-  g_assert_null (r.object);
-  g_clear_error (&r.error);
+  burrow_nat_connector_connect_async (connector, sa, bob, NULL, burrow_test_result_cb, &r);
+  peer = burrow_nat_connector_connect_finish (connector, burrow_test_result_wait (&r, DEADLINE_MS),
+                                              NULL, &error);
+  g_assert_error (error, BURROW_NAT_ERROR, BURROW_NAT_ERROR_NO_COMMON_FAMILY);
+  g_assert_null (peer);
 
   attempt = g_list_model_get_item (burrow_nat_connector_get_attempts (connector), 0);
   g_assert_nonnull (attempt);
@@ -517,17 +455,6 @@ listening_clear (Listening *l)
   g_clear_object (&l->address);
 }
 
-static void
-on_raced (GObject      *source,
-          GAsyncResult *result,
-          gpointer      data)
-{
-  Result *r = data;
-
-  r->object = G_OBJECT (burrow_happy_eyeballs_connect_finish (result, &r->error));
-  r->done = TRUE;
-}
-
 static GSocketFamily
 remote_family (GObject *connection)
 {
@@ -546,7 +473,8 @@ test_happy_eyeballs (void)
   g_autoptr(GSocket) filler = NULL;
   g_autoptr(GPtrArray) addresses = g_ptr_array_new ();
   g_autoptr(GError) error = NULL;
-  Result r = { 0, };
+  g_auto(BurrowTestResult) r = BURROW_TEST_RESULT_INIT;
+  g_autoptr(GObject) winner = NULL;
   gint64 start, elapsed_ms;
 
   if (!have_ipv6_loopback ())
@@ -561,28 +489,30 @@ test_happy_eyeballs (void)
   g_ptr_array_add (addresses, v4.address);
 
   start = g_get_monotonic_time ();
-  burrow_happy_eyeballs_connect_async (addresses, 10, NULL, on_raced, &r);
-  g_assert_true (burrow_test_wait_for_flag (&r.done, DEADLINE_MS));
+  burrow_happy_eyeballs_connect_async (addresses, 10, NULL, burrow_test_result_cb, &r);
+  winner = G_OBJECT (burrow_happy_eyeballs_connect_finish (burrow_test_result_wait (&r, DEADLINE_MS),
+                                                           &error));
   elapsed_ms = (g_get_monotonic_time () - start) / 1000;
-  g_assert_no_error (r.error);
-  g_assert_cmpint (remote_family (r.object), ==, G_SOCKET_FAMILY_IPV4);
+  g_assert_no_error (error);
+  g_assert_cmpint (remote_family (winner), ==, G_SOCKET_FAMILY_IPV4);
   /* IPv4 started only after the delay, and did not wait for IPv6's 1 s SYN retransmission */
   g_assert_cmpint (elapsed_ms, >=, BURROW_HAPPY_EYEBALLS_DELAY_MS);
   g_assert_cmpint (elapsed_ms, <, 1000);
-  g_clear_object (&r.object);
+  g_clear_object (&winner);
   /* the IPv4 listener holds the winner; the IPv6 connect was cancelled: its queue still has
    * only the filler, and no callback runs late */
   burrow_test_iterate_for (100);
-  r.done = FALSE;
+  burrow_test_result_clear (&r);
 
   /* an IPv6 address that answers wins, and IPv4 is never tried */
   listening_init (&v6_open, G_SOCKET_FAMILY_IPV6, FALSE, NULL);
   g_ptr_array_index (addresses, 0) = v6_open.address;
-  burrow_happy_eyeballs_connect_async (addresses, 10, NULL, on_raced, &r);
-  g_assert_true (burrow_test_wait_for_flag (&r.done, DEADLINE_MS));
-  g_assert_no_error (r.error);
-  g_assert_cmpint (remote_family (r.object), ==, G_SOCKET_FAMILY_IPV6);
-  g_clear_object (&r.object);
+  burrow_happy_eyeballs_connect_async (addresses, 10, NULL, burrow_test_result_cb, &r);
+  winner = G_OBJECT (burrow_happy_eyeballs_connect_finish (burrow_test_result_wait (&r, DEADLINE_MS),
+                                                           &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (remote_family (winner), ==, G_SOCKET_FAMILY_IPV6);
+  g_clear_object (&winner);
   {
     g_autoptr(GSocket) first = g_socket_accept (v4.socket, NULL, &error);
     g_autoptr(GSocket) second = NULL;
@@ -642,7 +572,7 @@ test_auto_per_family (Fixture       *f,
   BurrowUser *alice6, *alice4;
   const BurrowConnectivityDecision *d4, *d6;
   Confirmed confirmed6 = { f->a, G_SOCKET_FAMILY_IPV6 };
-  Result r = { 0, };
+  g_auto(BurrowTestResult) r = BURROW_TEST_RESULT_INIT;
 
   if (skipped (f))
     return;
@@ -677,10 +607,11 @@ test_auto_per_family (Fixture       *f,
   g_assert_true (burrow_user_supports_nat_traversal (alice4));
 
   /* bob comes in over IPv6 after alice's CTM: that confirms IPv6, not IPv4 */
-  burrow_nat_connector_connect_async (burrow_client_get_connector (f->b), b6, alice6, NULL, on_peer, &r);
-  g_assert_true (burrow_test_wait_for_flag (&r.done, DEADLINE_MS));
-  g_assert_no_error (r.error);
-  peer = BURROW_PEER_CONNECTION (r.object);
+  burrow_nat_connector_connect_async (burrow_client_get_connector (f->b), b6, alice6, NULL,
+                                      burrow_test_result_cb, &r);
+  peer = burrow_nat_connector_connect_finish (burrow_client_get_connector (f->b),
+                                              burrow_test_result_wait (&r, DEADLINE_MS), NULL, &error);
+  g_assert_no_error (error);
   attempt = g_list_model_get_item (burrow_nat_connector_get_attempts (burrow_client_get_connector (f->b)), 0);
   g_assert_cmpint (burrow_punch_attempt_get_method (attempt), ==, BURROW_PUNCH_METHOD_REVERSE);
   g_assert_true (burrow_test_wait_until (family_confirmed, &confirmed6, DEADLINE_MS));

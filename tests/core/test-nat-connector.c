@@ -30,21 +30,6 @@ typedef struct
   BurrowClient  *b;
 } Fixture;
 
-static BurrowClient *
-new_client (Fixture     *f,
-            const gchar *nick)
-{
-  g_autofree gchar *path = g_build_filename (f->dir, nick, NULL);
-  g_autoptr(GError) error = NULL;
-  BurrowClient *client = burrow_client_new (path, &error);
-
-  g_assert_no_error (error);
-  burrow_client_set_nick (client, nick);
-  /* passive unless a test says otherwise (automatic mode would find loopback reachable) */
-  burrow_client_set_mode (client, BURROW_CONNECTION_MODE_PASSIVE);
-  return client;
-}
-
 static void
 set_up (Fixture       *f,
         gconstpointer  data)
@@ -56,8 +41,8 @@ set_up (Fixture       *f,
   if (f->hub == NULL && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
     return;
   g_assert_no_error (error);
-  f->a = new_client (f, "alice");
-  f->b = new_client (f, "bob");
+  f->a = burrow_test_new_client (f->dir, "alice", FALSE);
+  f->b = burrow_test_new_client (f->dir, "bob", FALSE);
 }
 
 static void
@@ -458,8 +443,8 @@ set_up_fake (Fixture       *f,
   f->fake = burrow_test_fake_hub_new (&error);
   g_assert_no_error (error);
   burrow_test_fake_hub_script_login (f->fake, 0);
-  f->a = new_client (f, "alice");
-  f->b = new_client (f, "bob");
+  f->a = burrow_test_new_client (f->dir, "alice", FALSE);
+  f->b = burrow_test_new_client (f->dir, "bob", FALSE);
 }
 
 /* Alice (active or not) on the fake hub, and mallory (SID AAAC) with @features, @ip4 and @kp. */
