@@ -216,13 +216,14 @@ test_renewal_holds (void)
 }
 
 static gboolean
-has_pinhole (gpointer data)
+has_pinholes (gpointer data)
 {
-  return burrow_port_mapper_get_pinhole (data) != NULL;
+  return burrow_port_mapper_get_pinhole (data, BURROW_PORTMAP_TCP) != NULL &&
+         burrow_port_mapper_get_pinhole (data, BURROW_PORTMAP_UDP) != NULL;
 }
 
-/* IPv6: PCP opens a pinhole in the router's firewall for our port (its external address is our
- * own), whatever the IPv4 round comes to; stopping closes it with the same nonce. */
+/* IPv6: PCP opens pinholes in the router's firewall for our TCP and UDP port (their external
+ * address is our own), whatever the IPv4 round comes to; stopping closes both. */
 static void
 test_pinhole (void)
 {
@@ -242,22 +243,29 @@ test_pinhole (void)
   burrow_port_mapper_set_gateway6 (mapper, G_INET_SOCKET_ADDRESS (gateway6));
   burrow_port_mapper_set_announce_port (mapper, 0);
   burrow_port_mapper_start (mapper);
-  g_assert_true (burrow_test_wait_until (has_pinhole, mapper, 10000));
+  g_assert_true (burrow_test_wait_until (has_pinholes, mapper, 10000));
   g_assert_true (burrow_test_wait_until (decided, mapper, 10000));
-  /* no IPv4 router, an IPv6 pinhole all the same */
+  /* no IPv4 router, IPv6 pinholes all the same */
   g_assert_cmpint (burrow_port_mapper_get_state (mapper), ==, BURROW_PORT_MAPPER_FAILED);
-  pinhole = burrow_port_mapper_get_pinhole (mapper);
-  g_assert_cmpint (pinhole->method, ==, BURROW_MAPPING_METHOD_PCP);
-  g_assert_cmpuint (pinhole->external_port, ==, 41234);
-  g_assert_true (g_inet_address_equal (pinhole->external_address, loopback6));
+  for (guint i = 0; i < 2; i++)
+    {
+      BurrowPortmapTransport t = i ? BURROW_PORTMAP_UDP : BURROW_PORTMAP_TCP;
+
+      pinhole = burrow_port_mapper_get_pinhole (mapper, t);
+      g_assert_cmpint (pinhole->method, ==, BURROW_MAPPING_METHOD_PCP);
+      g_assert_cmpint (pinhole->transport, ==, t);
+      g_assert_cmpuint (pinhole->external_port, ==, 41234);
+      g_assert_true (g_inet_address_equal (pinhole->external_address, loopback6));
+    }
   g_assert_cmpuint (router.last_lifetime, ==, BURROW_PORT_MAPPER_LIFETIME_S);
 
   before = router.requests;
   burrow_port_mapper_stop_async (mapper, NULL, burrow_test_result_cb, &r);
   g_assert_true (burrow_port_mapper_stop_finish (mapper, burrow_test_result_wait (&r, 10000), NULL));
-  g_assert_cmpuint (router.requests, ==, before + 1);
+  g_assert_cmpuint (router.requests, ==, before + 2);
   g_assert_cmpuint (router.last_lifetime, ==, 0);
-  g_assert_null (burrow_port_mapper_get_pinhole (mapper));
+  g_assert_null (burrow_port_mapper_get_pinhole (mapper, BURROW_PORTMAP_TCP));
+  g_assert_null (burrow_port_mapper_get_pinhole (mapper, BURROW_PORTMAP_UDP));
 
   g_clear_object (&mapper);
   burrow_test_pcp_router_stop (&router);

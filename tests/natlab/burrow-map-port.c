@@ -23,7 +23,8 @@
  * --keep hands the port to the engine's BurrowPortMapper instead (PCP/NAT-PMP, or UPnP with
  * --upnp), which renews by itself and maps again when the router announces a restart; each
  * TCP mapping it holds is printed once ("action":"kept", with "epoch"), a failure as an error.
- * With --gateway6 it also asks that router for an IPv6 pinhole, printed as "action":"pinhole".
+ * With --gateway6 it also opens IPv6 pinholes, by PCP from that router or (--upnp) by UPnP IGD:2
+ * AddPinhole, each printed once per transport as "action":"pinhole" with its "method".
  * "unmap" (or the end of input) stops it: it deletes the mappings ("action":"unmap", "ok":true).
  */
 
@@ -63,7 +64,8 @@ struct _Driver
   BurrowPortMapper   *mapper;   /* --keep */
   GInetSocketAddress *gateway6; /* --keep --gateway6: the router asked for an IPv6 pinhole */
   gint64              kept_obtained;
-  gint64              pinhole_obtained;
+  gint64              pinhole_obtained[2];
+  gboolean            all;      /* --keep --all: every protocol at once, as the app asks */
 };
 
 static const gchar *
@@ -136,29 +138,34 @@ on_mapper_state (BurrowPortMapper *mapper,
                  Driver           *driver)
 {
   const BurrowPortMapping *mapping = burrow_port_mapper_get_mapping (mapper, BURROW_PORTMAP_TCP);
-  const BurrowPortMapping *pinhole = burrow_port_mapper_get_pinhole (mapper);
   Slot *slot = &driver->slots[0];
   GString *line;
 
+  for (guint i = 0; i < G_N_ELEMENTS (driver->slots); i++)
+    {
+      const BurrowPortMapping *pinhole = burrow_port_mapper_get_pinhole (mapper,
+                                                                         driver->slots[i].transport);
+      g_autofree gchar *address = NULL;
+
+      if (pinhole == NULL || pinhole->obtained == driver->pinhole_obtained[i])
+        continue;
+      address = pinhole->external_address ? g_inet_address_to_string (pinhole->external_address)
+                                          : NULL;
+      driver->pinhole_obtained[i] = pinhole->obtained;
+      driver->slots[i].action = "pinhole";
+      line = line_start (&driver->slots[i]);
+      g_string_append_c (line, ',');
+      burrow_json_append_member (line, "method", burrow_mapping_method_to_string (pinhole->method));
+      g_string_append_c (line, ',');
+      burrow_json_append_member (line, "external_address", address);
+      g_string_append_printf (line, ",\"external_port\":%u", pinhole->external_port);
+      line_finish (&driver->slots[i], line);
+    }
   slot->action = "kept";
   if (burrow_port_mapper_get_state (mapper) == BURROW_PORT_MAPPER_FAILED)
     {
       print_error (slot, burrow_port_mapper_get_error (mapper));
       return;
-    }
-  if (pinhole != NULL && pinhole->obtained != driver->pinhole_obtained)
-    {
-      g_autofree gchar *address = pinhole->external_address
-                                  ? g_inet_address_to_string (pinhole->external_address) : NULL;
-
-      driver->pinhole_obtained = pinhole->obtained;
-      slot->action = "pinhole";
-      line = line_start (slot);
-      g_string_append_c (line, ',');
-      burrow_json_append_member (line, "external_address", address);
-      g_string_append_printf (line, ",\"external_port\":%u", pinhole->external_port);
-      line_finish (slot, line);
-      slot->action = "kept";
     }
   if (burrow_port_mapper_get_state (mapper) != BURROW_PORT_MAPPER_MAPPED || mapping == NULL ||
       mapping->obtained == driver->kept_obtained)
@@ -199,12 +206,13 @@ keep (Driver *driver)
   if (driver->deadline_ms > 0)
     burrow_port_mapper_set_deadline (driver->mapper, driver->deadline_ms);
   burrow_port_mapper_set_method_enabled (driver->mapper, BURROW_MAPPING_METHOD_PCP,
-                                         !driver->upnp && !driver->nat_pmp);
+                                         driver->all || (!driver->upnp && !driver->nat_pmp));
   burrow_port_mapper_set_method_enabled (driver->mapper, BURROW_MAPPING_METHOD_NAT_PMP,
-                                         !driver->upnp);
-  burrow_port_mapper_set_method_enabled (driver->mapper, BURROW_MAPPING_METHOD_UPNP, driver->upnp);
+                                         driver->all || !driver->upnp);
+  burrow_port_mapper_set_method_enabled (driver->mapper, BURROW_MAPPING_METHOD_UPNP,
+                                         driver->all || driver->upnp);
   g_signal_connect (driver->mapper, "notify::state", G_CALLBACK (on_mapper_state), driver);
-  driver->slots[0].started = g_get_monotonic_time ();
+  driver->slots[0].started = driver->slots[1].started = g_get_monotonic_time ();
   burrow_port_mapper_start (driver->mapper);
   read_command (driver);
 }
@@ -408,7 +416,7 @@ main (int   argc,
       char *argv[])
 {
   gint port = 0, suggested_port = -1, lifetime = 3600, deadline_ms = 0;
-  gboolean nat_pmp = FALSE, upnp = FALSE, keep_mapped = FALSE;
+  gboolean nat_pmp = FALSE, upnp = FALSE, keep_mapped = FALSE, all = FALSE;
   g_autofree gchar *gateway = NULL;
   g_autofree gchar *gateway6 = NULL;
   GOptionEntry entries[] = {
@@ -418,12 +426,14 @@ main (int   argc,
     { "gateway", 0, 0, G_OPTION_ARG_STRING, &gateway,
       "The router's address (default: the IPv4 default gateway)", "IP" },
     { "gateway6", 0, 0, G_OPTION_ARG_STRING, &gateway6,
-      "With --keep: the router to ask for an IPv6 pinhole by PCP", "IP" },
+      "With --keep: the IPv6 router (PCP), or only allow IPv6 (--upnp): open a pinhole", "IP" },
     { "lifetime", 0, 0, G_OPTION_ARG_INT, &lifetime, "Seconds to ask for (default 3600)", "S" },
     { "nat-pmp", 0, 0, G_OPTION_ARG_NONE, &nat_pmp, "Ask by NAT-PMP instead of PCP", NULL },
     { "upnp", 0, 0, G_OPTION_ARG_NONE, &upnp, "Ask by UPnP (libminiupnpc) instead of PCP", NULL },
     { "keep", 0, 0, G_OPTION_ARG_NONE, &keep_mapped,
       "Let the engine's port mapper keep the mapping (renewals, router restarts)", NULL },
+    { "all", 0, 0, G_OPTION_ARG_NONE, &all,
+      "With --keep: PCP, NAT-PMP and UPnP at once, as the app asks", NULL },
     { "deadline", 0, 0, G_OPTION_ARG_INT, &deadline_ms,
       "Give up on a request after this many ms (default: the mapper's own)", "MS" },
     { NULL }
@@ -487,6 +497,7 @@ main (int   argc,
   driver.deadline_ms = deadline_ms;
   driver.nat_pmp = nat_pmp;
   driver.upnp = upnp;
+  driver.all = all;
   driver.slots[0] = (Slot) { .driver = &driver, .transport = BURROW_PORTMAP_TCP };
   driver.slots[1] = (Slot) { .driver = &driver, .transport = BURROW_PORTMAP_UDP };
 

@@ -748,7 +748,11 @@ class RouterMapper:
     self.stun = None
     self.started = False
     self.chains_added = False
-    self.ports = (([MAPPER_PCP_PORT] if pcp else []) + ([MAPPER_SSDP_PORT] if upnp else []))
+
+  @property
+  def ports (self):
+    """The UDP ports it serves (pcp and upnp may change between a stop and a start)."""
+    return ([MAPPER_PCP_PORT] if self.pcp else []) + ([MAPPER_SSDP_PORT] if self.upnp else [])
 
   def _udp_listening (self, port):
     r = self.lab.exec(self.ns, ['ss', '-Hlnu', 'sport = :%d' % port], check=False)

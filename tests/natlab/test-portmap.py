@@ -26,7 +26,10 @@
 # Cells (--cell, see CELLS):
 #   pcp         TCP+UDP mapped by PCP (default gateway found from the route table); inbound from
 #               the wan arrives; after "unmap" it does not, and the router has no rule left
-#   pcp-ipv6    the same for an IPv6 pinhole (PCP to the router's IPv6 LAN address)
+#   pcp-ipv6    the same for an IPv6 pinhole (PCP to the router's IPv6 LAN address); then the
+#               engine's mapper (driver --keep) opens TCP and UDP pinholes and closes them
+#   upnp-ipv6   a UPnP-only router: the engine's mapper opens them by UPnP IGD:2 AddPinhole
+#               (SSDP over IPv6); with PCP served too, PCP opens them and UPnP is not asked
 #   nat-pmp     the same by NAT-PMP
 #   cgnat       forwarding disabled on the router: no-public-address in under 1 s
 #   none        no miniupnpd: no-mapper within 100 ms (ICMP port unreachable)
@@ -49,7 +52,9 @@
 #   test-portmap.py serve NAME PORT...   TCP and UDP listeners answering "NAME"
 #   test-portmap.py stun IP PORT         an RFC 5389 binding responder (XOR-MAPPED-ADDRESS)
 
+import ipaddress
 import json
+import re
 import os
 import shutil
 import signal
@@ -338,8 +343,9 @@ def probe (lab, proto, port, address=ROUTER_WAN):
 
 class Driver:
   def __init__ (self, lab, binary, ns, port, external_port=None, deadline=None,
-                gateway=ROUTER_LAN, nat_pmp=False, upnp=False, keep=False, gateway6=None):
+                gateway=ROUTER_LAN, nat_pmp=False, upnp=False, keep=False, gateway6=None, all=False):
     argv = ([binary, '--port', str(port)] + (['--nat-pmp'] if nat_pmp else []) +
+            (['--all'] if all else []) +
             (['--upnp'] if upnp else []) + (['--keep'] if keep else []) +
             (['--gateway6', gateway6] if gateway6 else []))
     if gateway is not None:
@@ -483,19 +489,86 @@ def cell_pcp_ipv6 (lab, driver_bin):
     check(gone[t].get('ok') is True, '%s pinhole closed (%s)' % (t, gone[t].get('message', 'ok')))
   check(probe(lab, 'tcp', PORT, LAN_HOST6) is None, 'inbound IPv6 TCP fails after the unmap')
 
-  # the engine's port mapper opens the pinhole beside the IPv4 mapping, and closes it on stop
+  # the engine's port mapper opens the pinholes beside the IPv4 mapping, and closes them on stop
   d = Driver(lab, driver_bin, 'lan', PORT, keep=True, gateway6=ROUTER_LAN6)
+  check_engine_pinholes(lab, d, 'pcp')
+
+
+def keep_lines (d, count):
+  """The driver's next COUNT --keep lines, keyed by "kept" or "pinhole-<transport>"."""
   got = {}
-  for _ in range(2):
+  for _ in range(count):
     line = d.next_line(('kept', 'pinhole'))
-    got[line['action']] = line
-  check(got['pinhole']['external_address'] == LAN_HOST6 and got['pinhole']['external_port'] == PORT,
-        'the engine\'s pinhole is for our own address and port (%s)' % got['pinhole'])
+    got[line['action'] + ('-' + line['transport'] if line['action'] == 'pinhole' else '')] = line
+  return got
+
+
+def check_engine_pinholes (lab, d, method, lines=None):
+  """The engine's mapper (driver --keep --gateway6) holds TCP and UDP pinholes by METHOD for
+  our own address and port, inbound IPv6 reaches us through them, and the stop closes them."""
+  got = lines or keep_lines(d, 3)
+  for t in ('tcp', 'udp'):
+    p = got.get('pinhole-' + t)
+    check(p is not None and p['method'] == method and p['external_address'] == LAN_HOST6 and
+          p['external_port'] == PORT, 'the engine\'s %s pinhole: %s, our address and port (%s)'
+          % (t, method, p))
   check(probe(lab, 'tcp', PORT, LAN_HOST6) == 'lan', 'inbound IPv6 TCP through the engine\'s pinhole')
+  check(probe(lab, 'udp', PORT, LAN_HOST6) == 'lan', 'inbound IPv6 UDP through the engine\'s pinhole')
   d.command('unmap')
   check(d.next_line('unmap').get('ok') is True, 'deleted on stop')
   check(d.proc.wait(30) == 0, 'the driver exited 0')
-  check(probe(lab, 'tcp', PORT, LAN_HOST6) is None, 'the engine\'s pinhole is closed after the stop')
+  check(probe(lab, 'tcp', PORT, LAN_HOST6) is None, 'the engine\'s pinholes are closed after the stop')
+  check(probe(lab, 'udp', PORT, LAN_HOST6) is None, 'no IPv6 datagram gets in after the stop')
+  check('%d' % PORT not in lab.upnp_rules(), 'no rule for port %d is left on the router' % PORT)
+
+
+def pinhole_rules (lab):
+  """miniupnpd's forwarding rules for our IPv6 address and port (it writes the address as a raw
+  match on the IPv6 header: @nh,192,128 0x2001...)."""
+  raw = '0x' + ipaddress.IPv6Address(LAN_HOST6).packed.hex()
+  return [l.strip() for l in lab.upnp_rules().splitlines()
+          if raw in l and 'dport %d ' % PORT in l]
+
+
+def cell_upnp_ipv6 (lab, driver_bin):
+  """A router serving UPnP only (no PCP): the engine's mapper, asking every protocol as the app
+  does, is refused by PCP (ICMP port unreachable) and opens its pinholes by UPnP IGD:2 over
+  IPv6 (SSDP to ff02::c, AddPinhole from our own address: miniupnpd opens pinholes only for
+  the address that asks). Then the router serves PCP too: PCP opens them, UPnP is not asked
+  (a router that speaks both keeps one rule per address and port: miniupnpd answers
+  AddPinhole with the pinhole PCP opened)."""
+  lab.mapper.pcp = False
+  lab.start_stun()
+  lab.start_miniupnpd(stun=True)
+  # miniupnpd 2.3.1 answers PCP over IPv6 whatever enable_natpmp says: the router's ruleset
+  # closes the port, as a router without PCP would (ICMPv6 port unreachable)
+  lab.sh('rtr', 'nft', 'insert', 'rule', 'inet', 'pmrtr', 'input', 'iifname', 'br0', 'udp',
+         'dport', str(PCP_PORT), 'reject', 'comment', 'no-pcp')
+  lab.serve('lan', 'lan', [PORT])
+  check(probe(lab, 'tcp', PORT, LAN_HOST6) is None, 'the router\'s firewall drops inbound IPv6')
+
+  d = Driver(lab, driver_bin, 'lan', PORT, keep=True, all=True, gateway6=ROUTER_LAN6)
+  got = keep_lines(d, 3)
+  log('MEASURED upnp ipv6 pinholes: tcp %.1f ms, udp %.1f ms after start'
+      % (got['pinhole-tcp']['ms'], got['pinhole-udp']['ms']))
+  check(got['kept']['method'] == 'upnp', 'the IPv4 mapping is UPnP\'s too (%s)' % got['kept'])
+  check(len(pinhole_rules(lab)) == 2, 'the router holds two pinhole rules (TCP, UDP): %s'
+        % pinhole_rules(lab))
+  check_engine_pinholes(lab, d, 'upnp', got)
+
+  lab.stop_miniupnpd()
+  lab.mapper.pcp = True
+  rules = lab.sh('rtr', 'nft', '-a', 'list', 'chain', 'inet', 'pmrtr', 'input').stdout
+  handle = re.search(r'comment "no-pcp" # handle (\d+)', rules).group(1)
+  lab.sh('rtr', 'nft', 'delete', 'rule', 'inet', 'pmrtr', 'input', 'handle', handle)
+  lab.start_miniupnpd(stun=True)
+  d = Driver(lab, driver_bin, 'lan', PORT, keep=True, all=True, gateway6=ROUTER_LAN6)
+  got = keep_lines(d, 3)
+  log('MEASURED pcp ipv6 pinholes with every protocol asked: tcp %.1f ms, udp %.1f ms'
+      % (got['pinhole-tcp']['ms'], got['pinhole-udp']['ms']))
+  check(len(pinhole_rules(lab)) == 2, 'the router holds two pinhole rules (TCP, UDP): %s'
+        % pinhole_rules(lab))
+  check_engine_pinholes(lab, d, 'pcp', got)
 
 
 def cell_nat_pmp (lab, driver_bin):
@@ -749,6 +822,7 @@ def cell_reboot_announce (lab, driver_bin):
 CELLS = {
   'pcp': (cell_pcp, {}),
   'pcp-ipv6': (cell_pcp_ipv6, {}),
+  'upnp-ipv6': (cell_upnp_ipv6, {}),
   'nat-pmp': (cell_nat_pmp, {}),
   'upnp': (cell_upnp, {}),
   'upnp-cgnat': (cell_upnp_cgnat, {}),

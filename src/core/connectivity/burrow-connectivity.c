@@ -7,7 +7,7 @@
  * Re-decides (burrow-connectivity-decision.c) whenever an input changes: the hubs report another
  * address for us, the port mapper finishes a round, or a connection attempt shows whether peers
  * reach us. Emits ::changed when a family's decision differs. IPv4 and IPv6 are decided apart:
- * a port mapping counts for IPv4, a PCP pinhole in the router's firewall for IPv6.
+ * a port mapping counts for IPv4, a pinhole in the router's firewall (PCP or UPnP) for IPv6.
  */
 
 #define G_LOG_DOMAIN "burrow-connectivity"
@@ -196,7 +196,7 @@ decide_family (BurrowConnectivity *self,
       in.mapping_error = burrow_port_mapper_get_error (self->mapper);
     }
   else if (self->mapper != NULL)
-    in.mapping = burrow_port_mapper_get_pinhole (self->mapper);
+    in.mapping = burrow_port_mapper_get_pinhole (self->mapper, BURROW_PORTMAP_TCP);
   in.reached = f->reached;
   in.reached_at = f->reached_at;
   in.unreached = g_hash_table_size (f->streak);

@@ -15,6 +15,8 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include <glib/gi18n-lib.h>
 
 #include "burrow-error.h"
@@ -39,7 +41,11 @@ struct _BurrowPortMapper
   BurrowPortMapping     *tcp;
   BurrowPortMapping     *udp;
   BurrowPortMapping     *held;            /* the TCP mapping a round in progress renews */
-  BurrowPortMapping     *pinhole;         /* IPv6: PCP opened the router's firewall for us */
+  BurrowPortMapping     *pinhole[2];      /* IPv6: the router's firewall opened for TCP, UDP */
+  gchar                 *description_url6; /* UPnP: the IGD reached over IPv6 */
+  guint                  pinhole_ask;     /* the ask in progress (older answers are stale) */
+  gboolean               pinhole_renewing;
+  guint                  pinhole_renew_id;
   GError                *error;
   GCancellable          *cancellable;     /* the current round's */
   guint                  round;
@@ -113,6 +119,7 @@ burrow_port_mapper_dispose (GObject *object)
   g_clear_object (&self->cancellable);
   g_clear_handle_id (&self->renew_id, g_source_remove);
   g_clear_handle_id (&self->deadline_id, g_source_remove);
+  g_clear_handle_id (&self->pinhole_renew_id, g_source_remove);
   if (self->network_changed_id != 0)
     g_clear_signal_handler (&self->network_changed_id, g_network_monitor_get_default ());
   stop_listening (self);
@@ -132,7 +139,9 @@ burrow_port_mapper_finalize (GObject *object)
   g_clear_pointer (&self->tcp, burrow_port_mapping_free);
   g_clear_pointer (&self->udp, burrow_port_mapping_free);
   g_clear_pointer (&self->held, burrow_port_mapping_free);
-  g_clear_pointer (&self->pinhole, burrow_port_mapping_free);
+  g_clear_pointer (&self->pinhole[0], burrow_port_mapping_free);
+  g_clear_pointer (&self->pinhole[1], burrow_port_mapping_free);
+  g_free (self->description_url6);
   g_clear_error (&self->error);
 
   G_OBJECT_CLASS (burrow_port_mapper_parent_class)->finalize (object);
@@ -566,73 +575,245 @@ dup_router (BurrowPortMapper *self)
   return gateway ? g_object_ref (g_inet_socket_address_get_address (gateway)) : NULL;
 }
 
-/* IPv6 has no NAT, but a home router's firewall drops what comes in unasked: PCP opens a
- * pinhole for our port (RFC 6887 §11, a MAP whose external address is our own). It is asked
- * beside the IPv4 round and decides nothing there. */
+/* --- IPv6 pinholes ------------------------------------------------------------------------
+ *
+ * IPv6 has no NAT, but a home router's firewall drops what comes in unasked. PCP (a MAP whose
+ * external address is our own, RFC 6887 §11) or UPnP IGD:2 (WANIPv6FirewallControl
+ * AddPinhole) opens it for our port, TCP first, then UDP by the same protocol. Unlike the IPv4
+ * mapping they are asked one after the other, PCP first: a router that speaks both keeps one
+ * rule per address and port (miniupnpd answers AddPinhole with the pinhole PCP opened), so
+ * deleting the slower protocol's pinhole would close the winner's. Pinholes live beside the
+ * IPv4 round and decide nothing there: they have their own renewal (half the lease), which
+ * repeats the holder's (PCP: its nonce; UPnP: its UniqueID) and asks afresh when the router
+ * forgot it.
+ */
+
 typedef struct
 {
-  BurrowPortMapper *self;
-  guint             round;
+  BurrowPortMapper       *self;
+  guint                   ask;
+  BurrowMappingMethod     method;
+  BurrowPortmapTransport  transport;
 } PinholeAttempt;
 
-static void
-on_pinhole (GObject      *source,
-            GAsyncResult *result,
-            gpointer      data)
-{
-  PinholeAttempt *a = data;
-  BurrowPortMapper *self = a->self;
-  g_autoptr(GError) error = NULL;
-  BurrowPortMapping *mapping = burrow_pcp_mapper_map_finish (result, &error);
+static gboolean ask_pinhole_after (BurrowPortMapper    *self,
+                                   BurrowMappingMethod  tried);
 
-  if (a->round != self->round)
+static void ask_pinhole (BurrowPortMapper *self);
+
+static gboolean
+same_pinhole (const BurrowPortMapping *a,
+              const BurrowPortMapping *b)
+{
+  if (a == NULL || b == NULL || a->method != b->method || a->transport != b->transport)
+    return FALSE;
+  if (a->method == BURROW_MAPPING_METHOD_UPNP)
+    return a->pinhole_id == b->pinhole_id;
+  return memcmp (a->nonce, b->nonce, sizeof a->nonce) == 0;
+}
+
+/* Takes @mapping (nullable) as our pinhole for its transport; one of another method or
+ * nonce that it replaces is deleted on the router. */
+static void
+set_pinhole (BurrowPortMapper       *self,
+             BurrowPortmapTransport  transport,
+             BurrowPortMapping      *mapping)
+{
+  BurrowPortMapping **slot = &self->pinhole[transport == BURROW_PORTMAP_UDP];
+
+  if (*slot != NULL && mapping != NULL && !same_pinhole (*slot, mapping))
+    unmap (*slot, NULL);
+  g_clear_pointer (slot, burrow_port_mapping_free);
+  *slot = mapping;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
+}
+
+static gboolean
+on_pinhole_renew (gpointer data)
+{
+  BurrowPortMapper *self = data;
+
+  self->pinhole_renew_id = 0;
+  ask_pinhole (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void ask_pinhole_one (BurrowPortMapper        *self,
+                             BurrowMappingMethod      method,
+                             BurrowPortmapTransport   transport,
+                             const BurrowPortMapping *renew);
+
+static void
+pinhole_done (PinholeAttempt    *a,
+              BurrowPortMapping *mapping,
+              GError            *error)
+{
+  BurrowPortMapper *self = a->self;
+  g_autoptr(GError) owned_error = error;
+
+  if (a->ask != self->pinhole_ask)
     {
-      if (mapping != NULL)
+      /* an earlier ask's answer: a renewal of what we hold is ours already, anything else
+       * is deleted */
+      if (mapping != NULL && !same_pinhole (mapping, self->pinhole[0]) &&
+          !same_pinhole (mapping, self->pinhole[1]))
         unmap (mapping, NULL);
       g_clear_pointer (&mapping, burrow_port_mapping_free);
+      return;
     }
-  else if (mapping == NULL)
+
+  if (a->transport == BURROW_PORTMAP_UDP)
     {
-      g_debug ("no IPv6 pinhole: %s", error->message);
-      if (self->pinhole != NULL)
+      /* TCP is what peers need; UDP (active search answers) is a bonus */
+      if (mapping == NULL)
+        g_debug ("no IPv6 UDP pinhole: %s", error->message);
+      else
+        set_pinhole (self, BURROW_PORTMAP_UDP, mapping);
+      return;
+    }
+
+  if (mapping != NULL)
+    {
+      const BurrowPortMapping *udp = self->pinhole[1];
+
+      if (mapping->method == BURROW_MAPPING_METHOD_UPNP && mapping->description_url != NULL)
         {
-          g_clear_pointer (&self->pinhole, burrow_port_mapping_free);
-          g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
+          g_free (self->description_url6);
+          self->description_url6 = g_strdup (mapping->description_url);
         }
+      self->pinhole_renew_id = g_timeout_add_seconds (MAX (mapping->lifetime / 2, 30),
+                                                      on_pinhole_renew, self);
+      set_pinhole (self, BURROW_PORTMAP_TCP, mapping);
+      ask_pinhole_one (self, mapping->method, BURROW_PORTMAP_UDP,
+                       udp != NULL && udp->method == mapping->method ? udp : NULL);
+      return;
     }
-  else
+  g_debug ("no IPv6 pinhole by %s: %s", burrow_mapping_method_to_string (a->method),
+           error->message);
+  if (!self->pinhole_renewing && ask_pinhole_after (self, a->method))
+    return;
+  if (self->pinhole[0] != NULL || self->pinhole[1] != NULL)
     {
-      g_clear_pointer (&self->pinhole, burrow_port_mapping_free);
-      self->pinhole = mapping;
-      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
+      g_clear_pointer (&self->pinhole[1], burrow_port_mapping_free);
+      set_pinhole (self, BURROW_PORTMAP_TCP, NULL);
     }
+  /* the router no longer knows the pinhole we renewed: ask every protocol afresh */
+  if (self->pinhole_renewing)
+    ask_pinhole (self);
+}
+
+static void
+on_pinhole_pcp (GObject      *source,
+                GAsyncResult *result,
+                gpointer      data)
+{
+  PinholeAttempt *a = data;
+  GError *error = NULL;
+  BurrowPortMapping *mapping = burrow_pcp_mapper_map_finish (result, &error);
+
+  pinhole_done (a, mapping, error);
   g_object_unref (a->self);
   g_free (a);
 }
 
 static void
+on_pinhole_upnp (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      data)
+{
+  PinholeAttempt *a = data;
+  GError *error = NULL;
+  BurrowPortMapping *mapping = burrow_upnp_mapper_pinhole_finish (result, &error);
+
+  pinhole_done (a, mapping, error);
+  g_object_unref (a->self);
+  g_free (a);
+}
+
+static GInetSocketAddress *
+dup_gateway6 (BurrowPortMapper *self)
+{
+  if (self->gateway6 != NULL)
+    return g_object_ref (self->gateway6);
+  return self->gateway_set ? NULL : burrow_default_gateway_ipv6 ();
+}
+
+static void
+ask_pinhole_one (BurrowPortMapper        *self,
+                 BurrowMappingMethod      method,
+                 BurrowPortmapTransport   transport,
+                 const BurrowPortMapping *renew)
+{
+  PinholeAttempt *a = g_new0 (PinholeAttempt, 1);
+
+  a->self = g_object_ref (self);
+  a->ask = self->pinhole_ask;
+  a->method = method;
+  a->transport = transport;
+  if (method == BURROW_MAPPING_METHOD_UPNP)
+    {
+      burrow_upnp_mapper_pinhole_async (self->description_url6, transport, self->port,
+                                        BURROW_PORT_MAPPER_LIFETIME_S,
+                                        MIN (self->deadline_ms, 1000), renew, self->cancellable,
+                                        on_pinhole_upnp, a);
+    }
+  else
+    {
+      g_autoptr(GInetSocketAddress) gateway = dup_gateway6 (self);
+      BurrowPortMapping start = { .method = BURROW_MAPPING_METHOD_PCP };
+
+      if (renew == NULL)
+        for (guint i = 0; i < BURROW_PCP_NONCE_SIZE; i++)
+          start.nonce[i] = g_random_int_range (0, 256);
+      burrow_pcp_mapper_map_async (gateway, transport, self->port, self->port,
+                                   BURROW_PORT_MAPPER_LIFETIME_S, renew ? renew : &start,
+                                   self->deadline_ms, self->cancellable, on_pinhole_pcp, a);
+    }
+}
+
+static void
 ask_pinhole (BurrowPortMapper *self)
 {
-  g_autoptr(GInetSocketAddress) gateway = NULL;
-  BurrowPortMapping start = { .method = BURROW_MAPPING_METHOD_PCP };
-  PinholeAttempt *a;
+  g_autoptr(GInetSocketAddress) gateway = dup_gateway6 (self);
+  const BurrowPortMapping *held = self->pinhole[0];
 
-  if (!self->enabled[BURROW_MAPPING_METHOD_PCP])
-    return;
-  gateway = self->gateway6 ? g_object_ref (self->gateway6)
-                           : self->gateway_set ? NULL : burrow_default_gateway_ipv6 ();
+  self->pinhole_ask++;
+  self->pinhole_renewing = held != NULL;
+  g_clear_handle_id (&self->pinhole_renew_id, g_source_remove);
+  /* no IPv6 default route: no router to ask (the pinholes, if any, went with the route) */
   if (gateway == NULL)
-    return;
-  if (self->pinhole == NULL)
-    for (guint i = 0; i < BURROW_PCP_NONCE_SIZE; i++)
-      start.nonce[i] = g_random_int_range (0, 256);
-  a = g_new0 (PinholeAttempt, 1);
-  a->self = g_object_ref (self);
-  a->round = self->round;
-  burrow_pcp_mapper_map_async (gateway, BURROW_PORTMAP_TCP, self->port, self->port,
-                               BURROW_PORT_MAPPER_LIFETIME_S,
-                               self->pinhole ? self->pinhole : &start, self->deadline_ms,
-                               self->cancellable, on_pinhole, a);
+    {
+      if (held != NULL || self->pinhole[1] != NULL)
+        {
+          g_clear_pointer (&self->pinhole[1], burrow_port_mapping_free);
+          set_pinhole (self, BURROW_PORTMAP_TCP, NULL);
+        }
+      return;
+    }
+  if (held != NULL && self->enabled[held->method])
+    {
+      ask_pinhole_one (self, held->method, BURROW_PORTMAP_TCP, held);
+      return;
+    }
+  self->pinhole_renewing = FALSE;
+  ask_pinhole_after (self, BURROW_MAPPING_METHOD_NONE);
+}
+
+/* Asks the next protocol after @tried (PCP, then UPnP; NAT-PMP knows no IPv6). */
+static gboolean
+ask_pinhole_after (BurrowPortMapper    *self,
+                   BurrowMappingMethod  tried)
+{
+  static const BurrowMappingMethod order[] = { BURROW_MAPPING_METHOD_PCP,
+                                               BURROW_MAPPING_METHOD_UPNP };
+
+  for (guint i = 0; i < G_N_ELEMENTS (order); i++)
+    if (order[i] > tried && self->enabled[order[i]])
+      {
+        ask_pinhole_one (self, order[i], BURROW_PORTMAP_TCP, NULL);
+        return TRUE;
+      }
+  return FALSE;
 }
 
 /* A protocol that has not answered by the deadline (libminiupnpc's HTTP requests have no
@@ -879,14 +1060,17 @@ burrow_port_mapper_stop_async (BurrowPortMapper    *self,
       (*left)++;
       unmap (self->udp, task);
     }
-  if (self->pinhole != NULL)
-    {
-      (*left)++;
-      unmap (self->pinhole, task);
-    }
+  self->pinhole_ask++;
+  g_clear_handle_id (&self->pinhole_renew_id, g_source_remove);
+  for (guint i = 0; i < G_N_ELEMENTS (self->pinhole); i++)
+    if (self->pinhole[i] != NULL)
+      {
+        (*left)++;
+        unmap (self->pinhole[i], task);
+        g_clear_pointer (&self->pinhole[i], burrow_port_mapping_free);
+      }
   g_clear_pointer (&self->tcp, burrow_port_mapping_free);
   g_clear_pointer (&self->udp, burrow_port_mapping_free);
-  g_clear_pointer (&self->pinhole, burrow_port_mapping_free);
   set_state (self, BURROW_PORT_MAPPER_IDLE);
   if (--(*left) == 0)
     g_task_return_boolean (task, TRUE);
@@ -957,13 +1141,14 @@ burrow_port_mapper_get_decided_us (BurrowPortMapper *self)
 /**
  * burrow_port_mapper_get_pinhole:
  *
- * Returns: (nullable): the IPv6 pinhole PCP opened for our TCP port, whatever the IPv4 round
- *   came to
+ * Returns: (nullable): the IPv6 pinhole PCP or UPnP opened for our port and @transport,
+ *   whatever the IPv4 round came to
  */
 const BurrowPortMapping *
-burrow_port_mapper_get_pinhole (BurrowPortMapper *self)
+burrow_port_mapper_get_pinhole (BurrowPortMapper       *self,
+                                BurrowPortmapTransport  transport)
 {
   g_return_val_if_fail (BURROW_IS_PORT_MAPPER (self), NULL);
 
-  return self->pinhole;
+  return self->pinhole[transport == BURROW_PORTMAP_UDP];
 }

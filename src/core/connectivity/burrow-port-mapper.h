@@ -64,7 +64,8 @@ gboolean                 burrow_port_mapper_stop_finish       (BurrowPortMapper 
 BurrowPortMapperState    burrow_port_mapper_get_state         (BurrowPortMapper     *self);
 const BurrowPortMapping *burrow_port_mapper_get_mapping       (BurrowPortMapper     *self,
                                                                BurrowPortmapTransport transport);
-const BurrowPortMapping *burrow_port_mapper_get_pinhole       (BurrowPortMapper     *self);
+const BurrowPortMapping *burrow_port_mapper_get_pinhole       (BurrowPortMapper     *self,
+                                                               BurrowPortmapTransport transport);
 const GError            *burrow_port_mapper_get_error         (BurrowPortMapper     *self);
 gint64                   burrow_port_mapper_get_decided_us    (BurrowPortMapper     *self);
 

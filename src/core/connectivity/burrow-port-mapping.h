@@ -38,6 +38,7 @@ struct _BurrowPortMapping
   gint64                  obtained;         /* monotonic µs of the answer */
   guint8                  nonce[BURROW_PCP_NONCE_SIZE]; /* PCP: renew and delete repeat it */
   gchar                  *description_url;  /* UPnP: the IGD's root description (cached) */
+  guint16                 pinhole_id;       /* UPnP IPv6 pinhole: its UniqueID (renew, delete) */
 };
 
 GType               burrow_port_mapping_get_type   (void) G_GNUC_CONST;

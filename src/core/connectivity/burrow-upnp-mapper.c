@@ -47,6 +47,7 @@ typedef struct
   guint16                 suggested_port;
   guint32                 lifetime;
   guint                   discover_ms;
+  BurrowPortMapping      *renew;   /* a pinhole: the one to renew */
   BurrowPortMapping      *unmap;   /* set for a delete */
 } Request;
 
@@ -54,6 +55,7 @@ static void
 request_free (Request *r)
 {
   g_free (r->description_url);
+  g_clear_pointer (&r->renew, burrow_port_mapping_free);
   g_clear_pointer (&r->unmap, burrow_port_mapping_free);
   g_free (r);
 }
@@ -78,6 +80,7 @@ igd_clear (Igd *igd)
 static gboolean
 igd_find (Igd          *igd,
           const gchar  *description_url,
+          gboolean      ipv6,
           guint         discover_ms,
           GError      **error)
 {
@@ -98,8 +101,11 @@ igd_find (Igd          *igd,
   memset (igd, 0, sizeof *igd);
 
   /* one ssdp:all search: upnpDiscover () asks for four device types in turn, each waiting
-   * discover_ms, so a network without UPnP took four times as long to rule out */
-  devices = upnpDiscoverAll ((int) discover_ms, NULL, NULL, UPNP_LOCAL_PORT_ANY, 0, 2, &ssdp_error);
+   * discover_ms, so a network without UPnP took four times as long to rule out. Over IPv6 the
+   * search goes to ff02::c, and the router answers with a description URL on its IPv6 address:
+   * what asks for a pinhole must come from the address the pinhole is for. */
+  devices = upnpDiscoverAll ((int) discover_ms, NULL, NULL, UPNP_LOCAL_PORT_ANY, ipv6 ? 1 : 0, 2,
+                             &ssdp_error);
   if (devices == NULL)
     {
       g_set_error_literal (error, BURROW_CONNECTIVITY_ERROR, BURROW_CONNECTIVITY_ERROR_NO_MAPPER,
@@ -169,7 +175,7 @@ map_in_thread (GTask        *task,
   int code;
   guint16 granted;
 
-  if (!igd_find (&igd, r->description_url, r->discover_ms, &error))
+  if (!igd_find (&igd, r->description_url, FALSE, r->discover_ms, &error))
     {
       g_task_return_error (task, g_steal_pointer (&error));
       return;
@@ -277,6 +283,175 @@ burrow_upnp_mapper_map_finish (GAsyncResult  *result,
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
+/* WANIPv6FirewallControl error codes (IGD:2) */
+#define UPNP_PINHOLE_SPACE_EXHAUSTED  701
+#define UPNP_FIREWALL_DISABLED        702
+#define UPNP_INBOUND_NOT_ALLOWED      703
+#define UPNP_NO_SUCH_ENTRY            704
+
+static GError *
+pinhole_error (int code)
+{
+  if (code == UPNP_NOT_AUTHORIZED || code == UPNP_PINHOLE_SPACE_EXHAUSTED ||
+      code == UPNP_INBOUND_NOT_ALLOWED || code == UPNP_FIREWALL_DISABLED)
+    return g_error_new (BURROW_CONNECTIVITY_ERROR, BURROW_CONNECTIVITY_ERROR_REFUSED,
+                        _("The router refused to open its IPv6 firewall (UPnP error %d: %s)"),
+                        code, strupnperror (code) ? strupnperror (code) : "?");
+  return g_error_new (BURROW_CONNECTIVITY_ERROR, BURROW_CONNECTIVITY_ERROR_FAILED,
+                      _("The UPnP IPv6 pinhole failed (error %d: %s)"), code,
+                      strupnperror (code) ? strupnperror (code) : "?");
+}
+
+/* The address the pinhole is for: the one we reached the router from (the router only opens
+ * its firewall for the address that asks), when it is a global one. */
+static GInetAddress *
+pinhole_address (const gchar *lan_address)
+{
+  g_autoptr(GInetAddress) address = g_inet_address_new_from_string (lan_address);
+
+  if (address == NULL || g_inet_address_get_family (address) != G_SOCKET_FAMILY_IPV6 ||
+      g_inet_address_get_is_link_local (address) || g_inet_address_get_is_loopback (address) ||
+      g_inet_address_get_is_any (address))
+    return NULL;
+  return g_steal_pointer (&address);
+}
+
+static void
+pinhole_in_thread (GTask        *task,
+                   gpointer      source,
+                   gpointer      data,
+                   GCancellable *cancellable)
+{
+  Request *r = data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BurrowPortMapping) mapping = g_new0 (BurrowPortMapping, 1);
+  g_autoptr(GInetAddress) ours = NULL;
+  char port[8], lease[16], id[8] = "";
+  const char *proto = r->transport == BURROW_PORTMAP_UDP ? "17" : "6"; /* IANA numbers */
+  int enabled = 0, allowed = 0;
+  int code = UPNPCOMMAND_UNKNOWN_ERROR;
+  Igd igd;
+
+  if (!igd_find (&igd, r->description_url, TRUE, r->discover_ms, &error))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  if (igd.urls.controlURL_6FC == NULL || igd.urls.controlURL_6FC[0] == '\0' ||
+      igd.data.IPv6FC.servicetype[0] == '\0')
+    {
+      igd_clear (&igd);
+      g_task_return_new_error (task, BURROW_CONNECTIVITY_ERROR, BURROW_CONNECTIVITY_ERROR_NO_MAPPER,
+                               _("The UPnP router has no IPv6 firewall control"));
+      return;
+    }
+  if ((ours = pinhole_address (igd.lan_address)) == NULL)
+    {
+      igd_clear (&igd);
+      g_task_return_new_error (task, BURROW_CONNECTIVITY_ERROR, BURROW_CONNECTIVITY_ERROR_FAILED,
+                               _("No global IPv6 address towards the UPnP router"));
+      return;
+    }
+  /* a firewall that is off needs no pinhole; one that allows none cannot give us one */
+  if (UPNP_GetFirewallStatus (igd.urls.controlURL_6FC, igd.data.IPv6FC.servicetype, &enabled,
+                              &allowed) == UPNPCOMMAND_SUCCESS && enabled && !allowed)
+    {
+      igd_clear (&igd);
+      g_task_return_error (task, pinhole_error (UPNP_INBOUND_NOT_ALLOWED));
+      return;
+    }
+
+  g_snprintf (port, sizeof port, "%u", r->internal_port);
+  g_snprintf (lease, sizeof lease, "%u", r->lifetime);
+  /* a renewal keeps the UniqueID; one the router forgot (it restarted) is opened again */
+  if (r->renew != NULL && r->renew->pinhole_id != 0)
+    {
+      g_snprintf (id, sizeof id, "%u", r->renew->pinhole_id);
+      code = UPNP_UpdatePinhole (igd.urls.controlURL_6FC, igd.data.IPv6FC.servicetype, id, lease);
+    }
+  if (code != UPNPCOMMAND_SUCCESS)
+    {
+      /* any remote host and port ("" and 0), to our address and port */
+      id[0] = '\0';
+      code = UPNP_AddPinhole (igd.urls.controlURL_6FC, igd.data.IPv6FC.servicetype, "", "0",
+                              igd.lan_address, port, proto, lease, id);
+    }
+  if (code != UPNPCOMMAND_SUCCESS || g_ascii_strtoull (id, NULL, 10) == 0 ||
+      g_ascii_strtoull (id, NULL, 10) > G_MAXUINT16)
+    {
+      g_task_return_error (task, pinhole_error (code));
+      igd_clear (&igd);
+      return;
+    }
+
+  mapping->method = BURROW_MAPPING_METHOD_UPNP;
+  mapping->transport = r->transport;
+  mapping->internal_port = r->internal_port;
+  mapping->external_port = r->internal_port; /* no NAT: the port is ours */
+  mapping->lifetime = r->lifetime;
+  mapping->external_address = g_steal_pointer (&ours);
+  mapping->pinhole_id = (guint16) g_ascii_strtoull (id, NULL, 10);
+  mapping->description_url = g_strdup (igd.urls.rootdescURL);
+  mapping->obtained = g_get_monotonic_time ();
+  igd_clear (&igd);
+  g_task_return_pointer (task, g_steal_pointer (&mapping), (GDestroyNotify) burrow_port_mapping_free);
+}
+
+/**
+ * burrow_upnp_mapper_pinhole_async:
+ * @description_url: (nullable): the IPv6 IGD's root description URL from an earlier pinhole
+ * @renew: (nullable): a pinhole from an earlier call, renewed by its UniqueID
+ * @lifetime: lease seconds (never 0)
+ *
+ * Asks a UPnP IGD:2 over IPv6 (WANIPv6FirewallControl `AddPinhole`) to let inbound @transport
+ * traffic from anywhere reach @port on the address we reach it from. Completes with a mapping:
+ * method UPnP, our own IPv6 address as the external address, @port as the external port, the
+ * pinhole's UniqueID. Errors are %BURROW_CONNECTIVITY_ERROR. Delete it with
+ * burrow_upnp_mapper_unmap_async(). Cancelling does not stop the call.
+ */
+void
+burrow_upnp_mapper_pinhole_async (const gchar             *description_url,
+                                  BurrowPortmapTransport   transport,
+                                  guint16                  port,
+                                  guint32                  lifetime,
+                                  guint                    discover_ms,
+                                  const BurrowPortMapping *renew,
+                                  GCancellable            *cancellable,
+                                  GAsyncReadyCallback      callback,
+                                  gpointer                 user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  Request *r;
+
+  g_return_if_fail (transport == BURROW_PORTMAP_TCP || transport == BURROW_PORTMAP_UDP);
+  g_return_if_fail (port != 0);
+  g_return_if_fail (lifetime > 0);
+
+  r = g_new0 (Request, 1);
+  r->description_url = g_strdup (renew && renew->description_url ? renew->description_url
+                                                                 : description_url);
+  r->transport = transport;
+  r->internal_port = port;
+  r->lifetime = lifetime;
+  r->discover_ms = discover_ms ? discover_ms : BURROW_UPNP_DISCOVER_MS;
+  r->renew = renew ? burrow_port_mapping_copy (renew) : NULL;
+
+  task = g_task_new (NULL, cancellable, callback, user_data);
+  g_task_set_source_tag (task, burrow_upnp_mapper_pinhole_async);
+  g_task_set_task_data (task, r, (GDestroyNotify) request_free);
+  g_task_set_check_cancellable (task, FALSE);
+  g_task_run_in_thread (task, pinhole_in_thread);
+}
+
+BurrowPortMapping *
+burrow_upnp_mapper_pinhole_finish (GAsyncResult  *result,
+                                   GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
 static void
 unmap_in_thread (GTask        *task,
                  gpointer      source,
@@ -289,9 +464,23 @@ unmap_in_thread (GTask        *task,
   Igd igd;
   int code;
 
-  if (!igd_find (&igd, r->unmap->description_url, BURROW_UPNP_DISCOVER_MS, &error))
+  if (!igd_find (&igd, r->unmap->description_url, r->unmap->pinhole_id != 0,
+                 BURROW_UPNP_DISCOVER_MS, &error))
     {
       g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  if (r->unmap->pinhole_id != 0)
+    {
+      char id[8];
+
+      g_snprintf (id, sizeof id, "%u", r->unmap->pinhole_id);
+      code = UPNP_DeletePinhole (igd.urls.controlURL_6FC, igd.data.IPv6FC.servicetype, id);
+      igd_clear (&igd);
+      if (code != UPNPCOMMAND_SUCCESS)
+        g_task_return_error (task, pinhole_error (code));
+      else
+        g_task_return_boolean (task, TRUE);
       return;
     }
   g_snprintf (external_port, sizeof external_port, "%u", r->unmap->external_port);
@@ -308,7 +497,7 @@ unmap_in_thread (GTask        *task,
  * burrow_upnp_mapper_unmap_async:
  * @mapping: a mapping made by burrow_upnp_mapper_map_async()
  *
- * Deletes the mapping on the router.
+ * Deletes the mapping on the router, or the pinhole (burrow_upnp_mapper_pinhole_async()).
  */
 void
 burrow_upnp_mapper_unmap_async (const BurrowPortMapping *mapping,

@@ -29,6 +29,18 @@ void               burrow_upnp_mapper_map_async    (const gchar             *des
 BurrowPortMapping *burrow_upnp_mapper_map_finish   (GAsyncResult            *result,
                                                     GError                 **error);
 
+void               burrow_upnp_mapper_pinhole_async (const gchar             *description_url,
+                                                     BurrowPortmapTransport   transport,
+                                                     guint16                  port,
+                                                     guint32                  lifetime,
+                                                     guint                    discover_ms,
+                                                     const BurrowPortMapping *renew,
+                                                     GCancellable            *cancellable,
+                                                     GAsyncReadyCallback      callback,
+                                                     gpointer                 user_data);
+BurrowPortMapping *burrow_upnp_mapper_pinhole_finish (GAsyncResult           *result,
+                                                     GError                 **error);
+
 void               burrow_upnp_mapper_unmap_async  (const BurrowPortMapping *mapping,
                                                     GCancellable            *cancellable,
                                                     GAsyncReadyCallback      callback,
