@@ -469,6 +469,10 @@ apply_decision (BurrowClient *self)
    * is IPv4's */
   burrow_nat_connector_set_advertised (self->connector, active || active6,
                                        active ? d->external_port : 0);
+  burrow_nat_connector_set_deciding (self->connector, G_SOCKET_FAMILY_IPV4,
+                                     d != NULL && d->reason == BURROW_CONNECTIVITY_REASON_MAPPING);
+  burrow_nat_connector_set_deciding (self->connector, G_SOCKET_FAMILY_IPV6,
+                                     d6 != NULL && d6->reason == BURROW_CONNECTIVITY_REASON_MAPPING);
   burrow_hub_list_set_modes (self->hubs,
                              active ? BURROW_CONNECTION_MODE_ACTIVE : BURROW_CONNECTION_MODE_PASSIVE,
                              active6 ? BURROW_CONNECTION_MODE_ACTIVE : BURROW_CONNECTION_MODE_PASSIVE);
@@ -590,7 +594,11 @@ stop_connectivity (BurrowClient *self)
     burrow_port_mapper_stop_async (mapper, NULL, NULL, NULL);
   g_clear_object (&self->connectivity);
   if (self->connector != NULL)
-    burrow_nat_connector_set_advertised (self->connector, TRUE, 0);
+    {
+      burrow_nat_connector_set_advertised (self->connector, TRUE, 0);
+      burrow_nat_connector_set_deciding (self->connector, G_SOCKET_FAMILY_IPV4, FALSE);
+      burrow_nat_connector_set_deciding (self->connector, G_SOCKET_FAMILY_IPV6, FALSE);
+    }
 }
 
 /**
