@@ -72,6 +72,7 @@ enum {
   PROP_PORT,
   PROP_SLOTS,
   PROP_DOWNLOAD_DIR,
+  PROP_CONNECTIVITY,
   N_PROPS
 };
 
@@ -139,6 +140,7 @@ burrow_client_get_property (GObject    *object,
     case PROP_PORT: g_value_set_uint (value, self->port); break;
     case PROP_SLOTS: g_value_set_uint (value, burrow_client_get_slots (self)); break;
     case PROP_DOWNLOAD_DIR: g_value_set_string (value, burrow_client_get_download_dir (self)); break;
+    case PROP_CONNECTIVITY: g_value_set_object (value, self->connectivity); break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -211,6 +213,14 @@ burrow_client_class_init (BurrowClientClass *klass)
    * Where downloads go (an absolute path). Kept in the engine's database.
    */
   properties[PROP_DOWNLOAD_DIR] = g_param_spec_string ("download-dir", NULL, NULL, NULL, RW);
+  /**
+   * BurrowClient:connectivity:
+   *
+   * Automatic mode's engine (burrow_client_get_connectivity()): a new one comes with automatic
+   * mode and with a new port, none in the manual modes.
+   */
+  properties[PROP_CONNECTIVITY] = g_param_spec_object ("connectivity", NULL, NULL,
+                                                       BURROW_TYPE_CONNECTIVITY, RO);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
@@ -570,6 +580,7 @@ start_connectivity (BurrowClient *self)
   self->connectivity = burrow_connectivity_new (self->hubs, mapper);
   g_signal_connect_object (self->connectivity, "changed", G_CALLBACK (apply_decision), self,
                            G_CONNECT_SWAPPED);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CONNECTIVITY]);
   if (g_list_model_get_n_items (G_LIST_MODEL (self->hubs)) > 0)
     {
       burrow_connectivity_start (self->connectivity);
@@ -593,6 +604,7 @@ stop_connectivity (BurrowClient *self)
   if (mapper != NULL)
     burrow_port_mapper_stop_async (mapper, NULL, NULL, NULL);
   g_clear_object (&self->connectivity);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CONNECTIVITY]);
   if (self->connector != NULL)
     {
       burrow_nat_connector_set_advertised (self->connector, TRUE, 0);

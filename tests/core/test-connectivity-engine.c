@@ -205,6 +205,12 @@ alice_active_on_hub (gpointer data)
   return alice != NULL && burrow_user_is_active (alice);
 }
 
+static void
+count_notify (guint *count)
+{
+  (*count)++;
+}
+
 /* The client in automatic mode, end to end on loopback: the hub sees one of our addresses, so
  * alice becomes active by herself and announces it; passive bob reaches her port after her
  * $CTM-answer to his RCM, and that inbound connection confirms her mode. No packet goes to a
@@ -275,9 +281,24 @@ test_client_auto (Fixture       *f,
   g_assert_true (burrow_test_wait_until (alice_confirmed, f->client, DEADLINE_MS));
   burrow_peer_connection_close (peer);
 
-  /* back to manual: no engine left */
-  burrow_client_set_mode (f->client, BURROW_CONNECTION_MODE_PASSIVE);
-  g_assert_null (burrow_client_get_connectivity (f->client));
+  /* back to manual: no engine left, and the UI hears of it */
+  {
+    guint notified = 0;
+    g_autoptr(BurrowConnectivity) engine = NULL;
+
+    g_signal_connect_swapped (f->client, "notify::connectivity", G_CALLBACK (count_notify),
+                              &notified);
+    burrow_client_set_mode (f->client, BURROW_CONNECTION_MODE_PASSIVE);
+    g_assert_null (burrow_client_get_connectivity (f->client));
+    g_assert_cmpuint (notified, ==, 1);
+    g_object_get (f->client, "connectivity", &engine, NULL);
+    g_assert_null (engine);
+    burrow_client_set_mode (f->client, BURROW_CONNECTION_MODE_AUTO);
+    g_assert_cmpuint (notified, ==, 2);
+    g_object_get (f->client, "connectivity", &engine, NULL);
+    g_assert_true (engine == burrow_client_get_connectivity (f->client) && engine != NULL);
+    g_signal_handlers_disconnect_by_data (f->client, &notified);
+  }
 }
 
 /* A request made while automatic mode is still asking the router waits for the answer, and
