@@ -458,6 +458,35 @@ burrow_test_silent_udp_port (GSocket **sink)
   return G_INET_SOCKET_ADDRESS (address);
 }
 
+typedef struct
+{
+  GSocket        *socket;
+  GSocketAddress *to;
+  guint8          answer[BURROW_PCP_MAP_REQUEST_SIZE];
+} DelayedAnswer;
+
+static void
+delayed_answer_free (gpointer data)
+{
+  DelayedAnswer *later = data;
+
+  g_object_unref (later->socket);
+  g_object_unref (later->to);
+  g_free (later);
+}
+
+static gboolean
+send_later (gpointer data)
+{
+  DelayedAnswer *later = data;
+
+  /* the router may have stopped meanwhile */
+  if (!g_socket_is_closed (later->socket))
+    g_socket_send_to (later->socket, later->to, (const gchar *) later->answer,
+                      sizeof later->answer, NULL, NULL);
+  return G_SOURCE_REMOVE;
+}
+
 static gboolean
 pcp_router_answer (GSocket      *socket,
                    GIOCondition  condition,
@@ -490,6 +519,25 @@ pcp_router_answer (GSocket      *socket,
   answer[9] = router->epoch >> 16;
   answer[10] = router->epoch >> 8;
   answer[11] = router->epoch;
+  if (router->external != NULL)
+    {
+      g_autoptr(GInetAddress) external = g_inet_address_new_from_string (router->external);
+
+      g_assert_true (external != NULL &&
+                     g_inet_address_get_family (external) == G_SOCKET_FAMILY_IPV4);
+      burrow_portmap_address_from_ipv4 (answer + 44, g_inet_address_to_bytes (external));
+    }
+  if (router->delay_ms > 0)
+    {
+      DelayedAnswer *later = g_new0 (DelayedAnswer, 1);
+
+      later->socket = g_object_ref (socket);
+      later->to = g_steal_pointer (&peer);
+      memcpy (later->answer, answer, sizeof answer);
+      g_timeout_add_full (G_PRIORITY_DEFAULT, router->delay_ms, send_later, later,
+                          delayed_answer_free);
+      return G_SOURCE_CONTINUE;
+    }
   g_assert_cmpint (g_socket_send_to (socket, peer, (const gchar *) answer, sizeof answer, NULL,
                                      NULL), ==, sizeof answer);
   return G_SOURCE_CONTINUE;

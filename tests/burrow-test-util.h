@@ -39,6 +39,8 @@ typedef struct
   guint32  epoch;          /* 100 from the start; a test sets it back to "restart" it */
   gboolean silent;         /* counts requests, answers none */
   gboolean ipv6;           /* on [::1], granting pinholes (set before the start) */
+  const gchar *external;   /* an IPv4 external address to grant (default: the one asked for) */
+  guint    delay_ms;       /* answers this much later */
 } BurrowTestPcpRouter;
 
 void      burrow_test_pcp_router_start    (BurrowTestPcpRouter *router,

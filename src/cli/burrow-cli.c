@@ -136,6 +136,7 @@ emit_user (Cli              *cli,
                  "#slots", (gint64) burrow_user_get_slots (user),
                  "mode", mode_name (user),
                  "ip4", burrow_user_get_ip4 (user),
+                 "ip6", burrow_user_get_ip6 (user),
                  "?tls", burrow_user_supports_tls (user),
                  "?op", burrow_user_is_operator (user),
                  NULL);

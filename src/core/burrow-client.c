@@ -72,6 +72,7 @@ enum {
   PROP_PORT,
   PROP_SLOTS,
   PROP_DOWNLOAD_DIR,
+  PROP_CONNECTIVITY,
   N_PROPS
 };
 
@@ -139,6 +140,7 @@ burrow_client_get_property (GObject    *object,
     case PROP_PORT: g_value_set_uint (value, self->port); break;
     case PROP_SLOTS: g_value_set_uint (value, burrow_client_get_slots (self)); break;
     case PROP_DOWNLOAD_DIR: g_value_set_string (value, burrow_client_get_download_dir (self)); break;
+    case PROP_CONNECTIVITY: g_value_set_object (value, self->connectivity); break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -211,6 +213,14 @@ burrow_client_class_init (BurrowClientClass *klass)
    * Where downloads go (an absolute path). Kept in the engine's database.
    */
   properties[PROP_DOWNLOAD_DIR] = g_param_spec_string ("download-dir", NULL, NULL, NULL, RW);
+  /**
+   * BurrowClient:connectivity:
+   *
+   * Automatic mode's engine (burrow_client_get_connectivity()): a new one comes with automatic
+   * mode and with a new port, none in the manual modes.
+   */
+  properties[PROP_CONNECTIVITY] = g_param_spec_object ("connectivity", NULL, NULL,
+                                                       BURROW_TYPE_CONNECTIVITY, RO);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
@@ -469,6 +479,10 @@ apply_decision (BurrowClient *self)
    * is IPv4's */
   burrow_nat_connector_set_advertised (self->connector, active || active6,
                                        active ? d->external_port : 0);
+  burrow_nat_connector_set_deciding (self->connector, G_SOCKET_FAMILY_IPV4,
+                                     d != NULL && d->reason == BURROW_CONNECTIVITY_REASON_MAPPING);
+  burrow_nat_connector_set_deciding (self->connector, G_SOCKET_FAMILY_IPV6,
+                                     d6 != NULL && d6->reason == BURROW_CONNECTIVITY_REASON_MAPPING);
   burrow_hub_list_set_modes (self->hubs,
                              active ? BURROW_CONNECTION_MODE_ACTIVE : BURROW_CONNECTION_MODE_PASSIVE,
                              active6 ? BURROW_CONNECTION_MODE_ACTIVE : BURROW_CONNECTION_MODE_PASSIVE);
@@ -566,6 +580,7 @@ start_connectivity (BurrowClient *self)
   self->connectivity = burrow_connectivity_new (self->hubs, mapper);
   g_signal_connect_object (self->connectivity, "changed", G_CALLBACK (apply_decision), self,
                            G_CONNECT_SWAPPED);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CONNECTIVITY]);
   if (g_list_model_get_n_items (G_LIST_MODEL (self->hubs)) > 0)
     {
       burrow_connectivity_start (self->connectivity);
@@ -589,8 +604,13 @@ stop_connectivity (BurrowClient *self)
   if (mapper != NULL)
     burrow_port_mapper_stop_async (mapper, NULL, NULL, NULL);
   g_clear_object (&self->connectivity);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CONNECTIVITY]);
   if (self->connector != NULL)
-    burrow_nat_connector_set_advertised (self->connector, TRUE, 0);
+    {
+      burrow_nat_connector_set_advertised (self->connector, TRUE, 0);
+      burrow_nat_connector_set_deciding (self->connector, G_SOCKET_FAMILY_IPV4, FALSE);
+      burrow_nat_connector_set_deciding (self->connector, G_SOCKET_FAMILY_IPV6, FALSE);
+    }
 }
 
 /**

@@ -1787,8 +1787,8 @@ burrow_connectivity_page_init (BurrowConnectivityPage *self)
   self->client_signals = g_signal_group_new (BURROW_TYPE_CLIENT);
   g_signal_group_connect_object (self->client_signals, "notify::mode",
                                  G_CALLBACK (on_client_mode_notify_cb), self, G_CONNECT_SWAPPED);
-  /* a new port restarts automatic mode's engine */
-  g_signal_group_connect_object (self->client_signals, "notify::port",
+  /* automatic mode's engine comes and goes (a new one with a new port) */
+  g_signal_group_connect_object (self->client_signals, "notify::connectivity",
                                  G_CALLBACK (on_client_mode_notify_cb), self, G_CONNECT_SWAPPED);
   self->hubs_signals = g_signal_group_new (G_TYPE_LIST_MODEL);
   g_signal_group_connect_object (self->hubs_signals, "items-changed",

@@ -61,6 +61,59 @@ start_hub (void)
   return hub;
 }
 
+/* --json user events name both addresses: on a hub reached over IPv6 the hub fills in bob's
+ * `I6 ::`, and his user-join says "ip6":"::1" (and no IPv4 address). */
+static void
+test_users_ipv6 (Fixture       *f,
+                 gconstpointer  data)
+{
+  BurrowTestHubOptions opts = { .bind_address = "::1" };
+  g_autoptr(BurrowTestHub) hub = NULL;
+  g_autoptr(BurrowClient) bob = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GInetAddress) v6 = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV6);
+  g_autoptr(GSocket) probe = g_socket_new (G_SOCKET_FAMILY_IPV6, G_SOCKET_TYPE_STREAM,
+                                           G_SOCKET_PROTOCOL_TCP, NULL);
+  g_autoptr(GSocketAddress) any = g_inet_socket_address_new (v6, 0);
+
+  if (!have_cli ())
+    return;
+  if (probe == NULL || !g_socket_bind (probe, any, FALSE, NULL))
+    {
+      g_test_skip ("no IPv6 loopback here");
+      return;
+    }
+  hub = burrow_test_hub_start (&opts, &error);
+  if (hub == NULL && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
+    {
+      g_test_skip ("uhub is not installed");
+      return;
+    }
+  g_assert_no_error (error);
+  bob = burrow_test_new_client (f->dir, "bob", FALSE);
+  burrow_test_join_hub (bob, burrow_test_hub_get_uri (hub));
+
+  {
+    const gchar * const args[] = { "--data-dir", f->dir, "--nick", "alice", "--json", "users",
+                                   burrow_test_hub_get_uri (hub), NULL };
+    g_autoptr(BurrowTestCliRun) r = burrow_test_run_cli (args, DEADLINE_MS);
+    g_auto(GStrv) lines = NULL;
+    guint seen = 0;
+
+    g_assert_cmpint (r->status, ==, 0);
+    lines = g_strsplit (r->out, "\n", -1);
+    for (guint i = 0; lines[i] != NULL; i++)
+      if (g_str_has_prefix (lines[i], "{\"event\":\"user-join\"") &&
+          strstr (lines[i], "\"nick\":\"bob\"") != NULL)
+        {
+          g_assert_nonnull (strstr (lines[i], "\"ip6\":\"::1\""));
+          g_assert_nonnull (strstr (lines[i], "\"ip4\":null"));
+          seen++;
+        }
+    g_assert_cmpuint (seen, ==, 1);
+  }
+}
+
 static guint
 count_lines (const gchar *text)
 {
@@ -364,6 +417,7 @@ main (int   argc,
   g_test_add ("/burrow/cli/commands/usage-errors", Fixture, NULL, set_up, test_usage_errors, tear_down);
   g_test_add ("/burrow/cli/commands/runtime-failure", Fixture, NULL, set_up, test_runtime_failure, tear_down);
   g_test_add ("/burrow/cli/commands/users-and-chat", Fixture, NULL, set_up, test_users_and_chat, tear_down);
+  g_test_add ("/burrow/cli/commands/users-ipv6", Fixture, NULL, set_up, test_users_ipv6, tear_down);
   g_test_add ("/burrow/cli/commands/serve-until-signal", Fixture, NULL, set_up, test_serve_until_signal, tear_down);
   g_test_add ("/burrow/cli/commands/serve-auto", Fixture, NULL, set_up, test_serve_auto, tear_down);
 

@@ -205,6 +205,12 @@ alice_active_on_hub (gpointer data)
   return alice != NULL && burrow_user_is_active (alice);
 }
 
+static void
+count_notify (guint *count)
+{
+  (*count)++;
+}
+
 /* The client in automatic mode, end to end on loopback: the hub sees one of our addresses, so
  * alice becomes active by herself and announces it; passive bob reaches her port after her
  * $CTM-answer to his RCM, and that inbound connection confirms her mode. No packet goes to a
@@ -275,9 +281,156 @@ test_client_auto (Fixture       *f,
   g_assert_true (burrow_test_wait_until (alice_confirmed, f->client, DEADLINE_MS));
   burrow_peer_connection_close (peer);
 
-  /* back to manual: no engine left */
-  burrow_client_set_mode (f->client, BURROW_CONNECTION_MODE_PASSIVE);
-  g_assert_null (burrow_client_get_connectivity (f->client));
+  /* back to manual: no engine left, and the UI hears of it */
+  {
+    guint notified = 0;
+    g_autoptr(BurrowConnectivity) engine = NULL;
+
+    g_signal_connect_swapped (f->client, "notify::connectivity", G_CALLBACK (count_notify),
+                              &notified);
+    burrow_client_set_mode (f->client, BURROW_CONNECTION_MODE_PASSIVE);
+    g_assert_null (burrow_client_get_connectivity (f->client));
+    g_assert_cmpuint (notified, ==, 1);
+    g_object_get (f->client, "connectivity", &engine, NULL);
+    g_assert_null (engine);
+    burrow_client_set_mode (f->client, BURROW_CONNECTION_MODE_AUTO);
+    g_assert_cmpuint (notified, ==, 2);
+    g_object_get (f->client, "connectivity", &engine, NULL);
+    g_assert_true (engine == burrow_client_get_connectivity (f->client) && engine != NULL);
+    g_signal_handlers_disconnect_by_data (f->client, &notified);
+  }
+}
+
+/* A request made while automatic mode is still asking the router waits for the answer, and
+ * goes out as soon as the mode is decided: here the router (on loopback, answering after a
+ * second) maps at 127.0.0.1, which is not a public address (double NAT), so we stay passive and
+ * the pair punches. In the NAT lab a real mapping makes the request a CTM that a peer behind a
+ * symmetric NAT can answer (natlab-bench --mapper, the *-upnp+sym cells). */
+typedef struct
+{
+  BurrowConnectivity *engine;
+  gint                reason_when_sent;  /* -1: nothing sent yet */
+} FirstAttempt;
+
+static void
+on_attempts_changed (GListModel   *attempts,
+                     guint         position,
+                     guint         removed,
+                     guint         added,
+                     FirstAttempt *first)
+{
+  if (added > 0 && first->reason_when_sent < 0)
+    first->reason_when_sent =
+      burrow_connectivity_get_decision (first->engine, G_SOCKET_FAMILY_IPV4)->reason;
+}
+
+static void
+test_request_waits (void)
+{
+  g_autofree gchar *dir = NULL;
+  g_autoptr(BurrowTestHub) hub = NULL;
+  g_autoptr(BurrowClient) alice = NULL;
+  g_autoptr(BurrowClient) bob = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSocketAddress) gateway = NULL;
+  g_autoptr(GPtrArray) locals = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(BurrowPeerConnection) peer = NULL;
+  g_autoptr(BurrowPunchAttempt) attempt = NULL;
+  g_auto(BurrowTestResult) r = BURROW_TEST_RESULT_INIT;
+  BurrowTestPcpRouter router = { .external = "127.0.0.1", .delay_ms = 1000 };
+  BurrowConnectivity *engine;
+  BurrowPortMapper *mapper;
+  BurrowHubSession *session;
+  BurrowNatConnector *connector;
+  const BurrowConnectivityDecision *d;
+  FirstAttempt first = { NULL, -1 };
+
+  hub = burrow_test_hub_start (NULL, &error);
+  if (hub == NULL && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
+    {
+      g_test_skip ("uhub is not installed");
+      return;
+    }
+  g_assert_no_error (error);
+  dir = g_dir_make_tmp ("burrow-connectivity-XXXXXX", &error);
+  g_assert_no_error (error);
+  burrow_test_pcp_router_start (&router, BURROW_PCP_RESULT_SUCCESS);
+  gateway = g_socket_get_local_address (router.socket, NULL);
+
+  bob = burrow_test_new_client (dir, "bob", FALSE);
+  burrow_test_join_hub (bob, burrow_test_hub_get_uri (hub));
+
+  alice = burrow_test_new_client (dir, "alice", FALSE);
+  burrow_client_set_mode (alice, BURROW_CONNECTION_MODE_AUTO);
+  engine = burrow_client_get_connectivity (alice);
+  /* behind NAT: the address the hub sees is none of ours */
+  g_ptr_array_add (locals, g_inet_address_new_from_string ("10.0.0.5"));
+  burrow_connectivity_set_local_addresses (engine, locals);
+  /* PCP only, to the loopback router (the test environment forbids the real one) */
+  mapper = burrow_connectivity_get_mapper (engine);
+  burrow_port_mapper_set_gateway (mapper, G_INET_SOCKET_ADDRESS (gateway));
+  burrow_port_mapper_set_announce_port (mapper, 0);
+  burrow_port_mapper_set_method_enabled (mapper, BURROW_MAPPING_METHOD_PCP, TRUE);
+  burrow_port_mapper_set_method_enabled (mapper, BURROW_MAPPING_METHOD_NAT_PMP, FALSE);
+  burrow_port_mapper_set_method_enabled (mapper, BURROW_MAPPING_METHOD_UPNP, FALSE);
+
+  connector = burrow_client_get_connector (alice);
+  first.engine = engine;
+  g_signal_connect (burrow_nat_connector_get_attempts (connector), "items-changed",
+                    G_CALLBACK (on_attempts_changed), &first);
+  session = burrow_test_join_hub (alice, burrow_test_hub_get_uri (hub));
+  g_assert_true (burrow_test_wait_nick (session, "bob", DEADLINE_MS));
+  d = burrow_connectivity_get_decision (engine, G_SOCKET_FAMILY_IPV4);
+  g_assert_nonnull (d);
+  g_assert_cmpint (d->reason, ==, BURROW_CONNECTIVITY_REASON_MAPPING);
+
+  burrow_nat_connector_connect_async (connector, session,
+                                      burrow_hub_session_lookup_nick (session, "bob"), NULL,
+                                      burrow_test_result_cb, &r);
+  /* nothing sent yet */
+  g_assert_cmpuint (g_list_model_get_n_items (burrow_nat_connector_get_attempts (connector)), ==, 0);
+  peer = burrow_nat_connector_connect_finish (connector, burrow_test_result_wait (&r, DEADLINE_MS),
+                                              &attempt, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (peer);
+  /* sent only once decided (the router answered), then the pair punched */
+  g_assert_cmpint (first.reason_when_sent, ==, BURROW_CONNECTIVITY_REASON_DOUBLE_NAT);
+  g_assert_cmpint (burrow_punch_attempt_get_method (attempt), ==, BURROW_PUNCH_METHOD_NAT_TRAVERSAL);
+  d = burrow_connectivity_get_decision (engine, G_SOCKET_FAMILY_IPV4);
+  g_assert_cmpint (d->mode, ==, BURROW_CONNECTIVITY_PASSIVE);
+  g_assert_cmpint (d->reason, ==, BURROW_CONNECTIVITY_REASON_DOUBLE_NAT);
+  g_assert_cmpuint (router.requests, >, 0);
+  g_signal_handlers_disconnect_by_data (burrow_nat_connector_get_attempts (connector), &first);
+  burrow_peer_connection_close (peer);
+
+  /* a request that is cancelled while it waits ends at once */
+  burrow_client_set_mode (alice, BURROW_CONNECTION_MODE_PASSIVE);
+  burrow_nat_connector_set_deciding (connector, G_SOCKET_FAMILY_IPV4, TRUE);
+  {
+    g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+    g_auto(BurrowTestResult) r2 = BURROW_TEST_RESULT_INIT;
+    g_autoptr(GError) cancelled = NULL;
+    guint before = g_list_model_get_n_items (burrow_nat_connector_get_attempts (connector));
+
+    burrow_nat_connector_connect_async (connector, session,
+                                        burrow_hub_session_lookup_nick (session, "bob"),
+                                        cancellable, burrow_test_result_cb, &r2);
+    burrow_test_iterate_for (100);
+    g_assert_false (burrow_test_result_done (&r2));
+    g_assert_cmpuint (g_list_model_get_n_items (burrow_nat_connector_get_attempts (connector)),
+                      ==, before);
+    g_cancellable_cancel (cancellable);
+    g_assert_null (burrow_nat_connector_connect_finish (connector,
+                                                        burrow_test_result_wait (&r2, 1000),
+                                                        NULL, &cancelled));
+    g_assert_error (cancelled, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+    burrow_nat_connector_set_deciding (connector, G_SOCKET_FAMILY_IPV4, FALSE);
+  }
+
+  g_clear_object (&alice);
+  g_clear_object (&bob);
+  burrow_test_pcp_router_stop (&router);
+  burrow_test_remove_tree (dir);
 }
 
 static gboolean
@@ -354,6 +507,7 @@ main (int   argc,
   g_test_add ("/burrow/connectivity/engine/no-mapper", Fixture, "10.0.0.5", fixture_set_up,
               test_no_mapper, fixture_tear_down);
   g_test_add_func ("/burrow/connectivity/engine/nmdc-user-ip", test_nmdc_user_ip);
+  g_test_add_func ("/burrow/connectivity/engine/request-waits", test_request_waits);
   g_test_add ("/burrow/connectivity/engine/client-auto", Fixture, "127.0.0.1", fixture_set_up,
               test_client_auto, fixture_tear_down);
 

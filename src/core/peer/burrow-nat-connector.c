@@ -133,6 +133,8 @@ struct _BurrowNatConnector
   gboolean              listen_only;    /* automatic mode, undecided or passive: the listener
                                          * takes connections, we still act as a passive user */
   guint16               advertised_port; /* the router's external port of a mapping; 0: ours */
+  gboolean              deciding[2];    /* automatic mode still asking the router (IPv4, IPv6) */
+  GPtrArray            *waiting;        /* Waiting: requests held until it has decided */
   BurrowPeerSourceFunc  source_func;
   BurrowPeerSlotFunc    slot_func;
   gpointer              source_data;
@@ -1723,6 +1725,136 @@ on_hubs_changed (GListModel         *hubs,
 
 /* --- our requests ----------------------------------------------------------------------- */
 
+/* A request to a passive peer while automatic mode is still asking the router waits for the
+ * answer (at most BURROW_NAT_DECIDING_WAIT_MS): a mapping makes us active, and a peer that no
+ * hole punching reaches (behind a symmetric NAT) can then connect to us. */
+typedef struct
+{
+  BurrowNatConnector  *self;
+  BurrowHubSession    *session;
+  BurrowUser          *user;
+  GCancellable        *cancellable;
+  GAsyncReadyCallback  callback;
+  gpointer             user_data;
+  guint                timeout_id;
+  guint                idle_id;
+  gulong               cancelled_id;
+} Waiting;
+
+static void connect_start (BurrowNatConnector  *self,
+                           BurrowHubSession    *session,
+                           BurrowUser          *user,
+                           GCancellable        *cancellable,
+                           GAsyncReadyCallback  callback,
+                           gpointer             user_data);
+
+static void
+waiting_free (Waiting *w)
+{
+  g_clear_handle_id (&w->timeout_id, g_source_remove);
+  if (w->cancelled_id != 0)
+    g_cancellable_disconnect (w->cancellable, w->cancelled_id);
+  g_clear_handle_id (&w->idle_id, g_source_remove);
+  g_clear_object (&w->cancellable);
+  g_object_unref (w->session);
+  g_object_unref (w->user);
+  g_object_unref (w->self);
+  g_free (w);
+}
+
+/* Sends the request now, whatever the decision came to (it stays within the limit). */
+static void
+waiting_go (Waiting *w)
+{
+  BurrowNatConnector *self = g_object_ref (w->self);
+
+  if (g_ptr_array_remove (self->waiting, w))
+    {
+      g_clear_handle_id (&w->timeout_id, g_source_remove);
+      if (w->cancellable != NULL && g_cancellable_is_cancelled (w->cancellable))
+        g_task_report_new_error (self, w->callback, w->user_data,
+                                 burrow_nat_connector_connect_async, G_IO_ERROR,
+                                 G_IO_ERROR_CANCELLED, "%s", _("The request was cancelled"));
+      else
+        connect_start (self, w->session, w->user, w->cancellable, w->callback, w->user_data);
+      waiting_free (w);
+    }
+  g_object_unref (self);
+}
+
+static gboolean
+on_waiting_timeout (gpointer data)
+{
+  Waiting *w = data;
+
+  w->timeout_id = 0;
+  waiting_go (w);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+waiting_go_idle (gpointer data)
+{
+  Waiting *w = data;
+
+  w->idle_id = 0;
+  waiting_go (w);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_waiting_cancelled (GCancellable *cancellable,
+                      Waiting      *w)
+{
+  /* maybe from inside g_cancellable_cancel (): the request fails from the main loop */
+  if (w->idle_id == 0)
+    w->idle_id = g_idle_add (waiting_go_idle, w);
+}
+
+static gboolean
+must_wait (BurrowNatConnector *self,
+           BurrowHubSession   *session,
+           BurrowUser         *user)
+{
+  return self->deciding[hub_family (session) == G_SOCKET_FAMILY_IPV6] &&
+         !is_active_on (self, session) && !peer_takes_connections (user) &&
+         self->waiting->len < BURROW_NAT_MAX_WAITING &&
+         burrow_hub_session_get_state (session) == BURROW_HUB_STATE_NORMAL;
+}
+
+/**
+ * burrow_nat_connector_set_deciding:
+ * @family: the family of hub connections it concerns
+ * @deciding: whether automatic mode is still asking the router for a mapping
+ *
+ * While it is, requests to passive peers on hubs of @family wait (at most
+ * %BURROW_NAT_DECIDING_WAIT_MS) for the decision instead of going to NAT traversal at once.
+ */
+void
+burrow_nat_connector_set_deciding (BurrowNatConnector *self,
+                                   GSocketFamily       family,
+                                   gboolean            deciding)
+{
+  g_autoptr(GPtrArray) go = NULL;
+  guint i = family == G_SOCKET_FAMILY_IPV6;
+
+  g_return_if_fail (BURROW_IS_NAT_CONNECTOR (self));
+
+  self->deciding[i] = deciding;
+  if (deciding || self->waiting->len == 0)
+    return;
+  go = g_ptr_array_new ();
+  for (guint k = 0; k < self->waiting->len; k++)
+    {
+      Waiting *w = g_ptr_array_index (self->waiting, k);
+
+      if ((hub_family (w->session) == G_SOCKET_FAMILY_IPV6) == i)
+        g_ptr_array_add (go, w);
+    }
+  for (guint k = 0; k < go->len; k++)
+    waiting_go (g_ptr_array_index (go, k));
+}
+
 /**
  * burrow_nat_connector_connect_async:
  * @session: the hub both of us are on
@@ -1731,7 +1863,8 @@ on_hubs_changed (GListModel         *hubs,
  * Reaches @user by whatever path our and its connectivity allow, and
  * completes with an identified #BurrowPeerConnection (or a #BurrowNatError
  * whose message is the diagnosis). The attempt appears in
- * burrow_nat_connector_get_attempts() at once.
+ * burrow_nat_connector_get_attempts() at once, or, while automatic mode is
+ * deciding (burrow_nat_connector_set_deciding()), once it has.
  */
 void
 burrow_nat_connector_connect_async (BurrowNatConnector  *self,
@@ -1741,6 +1874,41 @@ burrow_nat_connector_connect_async (BurrowNatConnector  *self,
                                     GAsyncReadyCallback  callback,
                                     gpointer             user_data)
 {
+  Waiting *w;
+
+  g_return_if_fail (BURROW_IS_NAT_CONNECTOR (self));
+  g_return_if_fail (BURROW_IS_HUB_SESSION (session));
+  g_return_if_fail (BURROW_IS_USER (user));
+
+  if (!must_wait (self, session, user) ||
+      (cancellable != NULL && g_cancellable_is_cancelled (cancellable)))
+    {
+      connect_start (self, session, user, cancellable, callback, user_data);
+      return;
+    }
+  w = g_new0 (Waiting, 1);
+  w->self = g_object_ref (self);
+  w->session = g_object_ref (session);
+  w->user = g_object_ref (user);
+  w->cancellable = cancellable ? g_object_ref (cancellable) : NULL;
+  w->callback = callback;
+  w->user_data = user_data;
+  g_ptr_array_add (self->waiting, w);
+  g_debug ("%s: waiting for automatic mode to decide before asking", burrow_user_get_nick (user));
+  w->timeout_id = g_timeout_add (BURROW_NAT_DECIDING_WAIT_MS, on_waiting_timeout, w);
+  if (cancellable != NULL)
+    w->cancelled_id = g_cancellable_connect (cancellable, G_CALLBACK (on_waiting_cancelled), w,
+                                             NULL);
+}
+
+static void
+connect_start (BurrowNatConnector  *self,
+               BurrowHubSession    *session,
+               BurrowUser          *user,
+               GCancellable        *cancellable,
+               GAsyncReadyCallback  callback,
+               gpointer             user_data)
+{
   g_autoptr(GTask) task = NULL;
   g_autofree gchar *token = new_token ();
   gboolean active;
@@ -1749,10 +1917,6 @@ burrow_nat_connector_connect_async (BurrowNatConnector  *self,
   BurrowConnectKind kind = BURROW_CONNECT_KIND_REVERSE;
   guint16 port = 0;
   Expect *e;
-
-  g_return_if_fail (BURROW_IS_NAT_CONNECTOR (self));
-  g_return_if_fail (BURROW_IS_HUB_SESSION (session));
-  g_return_if_fail (BURROW_IS_USER (user));
 
   active = is_active_on (self, session);
   task = g_task_new (self, cancellable, callback, user_data);
@@ -1953,6 +2117,15 @@ burrow_nat_connector_dispose (GObject *object)
   if (self->hubs != NULL)
     g_signal_handlers_disconnect_by_data (self->hubs, self);
   drop_expects (self, NULL);
+  while (self->waiting != NULL && self->waiting->len > 0)
+    {
+      Waiting *w = g_ptr_array_steal_index (self->waiting, 0);
+
+      g_task_report_new_error (self, w->callback, w->user_data, burrow_nat_connector_connect_async,
+                               BURROW_NAT_ERROR, BURROW_NAT_ERROR_FAILED, _("Burrow is closing"));
+      waiting_free (w);
+    }
+  g_clear_pointer (&self->waiting, g_ptr_array_unref);
   g_clear_pointer (&self->inbound, burrow_inbound_free);
   g_clear_pointer (&self->expects, g_hash_table_unref);
   g_clear_pointer (&self->punch_listeners, burrow_punch_listeners_free);
@@ -2027,6 +2200,7 @@ burrow_nat_connector_init (BurrowNatConnector *self)
   self->punch_listeners = burrow_punch_listeners_new ();
   self->ttl_cache = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->uploads = g_ptr_array_new_with_free_func (g_object_unref);
+  self->waiting = g_ptr_array_new ();
 }
 
 /**

@@ -30,6 +30,10 @@ G_BEGIN_DECLS
 #define BURROW_NAT_MAX_INCOMING_PER_PEER 4
 /* Attempts kept for the punch panel. */
 #define BURROW_NAT_MAX_ATTEMPTS         500
+/* How long a request to a passive peer waits while automatic mode asks the router (it decides
+ * within 2.75 s, mapping or not), and how many such requests may wait. */
+#define BURROW_NAT_DECIDING_WAIT_MS     3000
+#define BURROW_NAT_MAX_WAITING          64
 
 #define BURROW_TYPE_NAT_CONNECTOR (burrow_nat_connector_get_type ())
 
@@ -45,6 +49,9 @@ guint16               burrow_nat_connector_get_port       (BurrowNatConnector   
 void                  burrow_nat_connector_set_advertised (BurrowNatConnector    *self,
                                                            gboolean               active,
                                                            guint16                port);
+void                  burrow_nat_connector_set_deciding   (BurrowNatConnector    *self,
+                                                           GSocketFamily          family,
+                                                           gboolean               deciding);
 gboolean              burrow_nat_connector_is_active      (BurrowNatConnector    *self);
 guint16               burrow_nat_connector_get_advertised_port (BurrowNatConnector *self);
 GSocket              *burrow_nat_connector_get_udp_socket (BurrowNatConnector    *self);
