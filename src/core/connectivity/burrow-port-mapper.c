@@ -703,28 +703,18 @@ pinhole_done (PinholeAttempt    *a,
 }
 
 static void
-on_pinhole_pcp (GObject      *source,
-                GAsyncResult *result,
-                gpointer      data)
+on_pinhole (GObject      *source,
+            GAsyncResult *result,
+            gpointer      data)
 {
   PinholeAttempt *a = data;
   GError *error = NULL;
-  BurrowPortMapping *mapping = burrow_pcp_mapper_map_finish (result, &error);
+  BurrowPortMapping *mapping;
 
-  pinhole_done (a, mapping, error);
-  g_object_unref (a->self);
-  g_free (a);
-}
-
-static void
-on_pinhole_upnp (GObject      *source,
-                 GAsyncResult *result,
-                 gpointer      data)
-{
-  PinholeAttempt *a = data;
-  GError *error = NULL;
-  BurrowPortMapping *mapping = burrow_upnp_mapper_pinhole_finish (result, &error);
-
+  if (g_task_get_source_tag (G_TASK (result)) == burrow_upnp_mapper_pinhole_async)
+    mapping = burrow_upnp_mapper_pinhole_finish (result, &error);
+  else
+    mapping = burrow_pcp_mapper_map_finish (result, &error);
   pinhole_done (a, mapping, error);
   g_object_unref (a->self);
   g_free (a);
@@ -755,7 +745,7 @@ ask_pinhole_one (BurrowPortMapper        *self,
       burrow_upnp_mapper_pinhole_async (self->description_url6, transport, self->port,
                                         BURROW_PORT_MAPPER_LIFETIME_S,
                                         MIN (self->deadline_ms, 1000), renew, self->cancellable,
-                                        on_pinhole_upnp, a);
+                                        on_pinhole, a);
     }
   else
     {
@@ -767,7 +757,7 @@ ask_pinhole_one (BurrowPortMapper        *self,
           start.nonce[i] = g_random_int_range (0, 256);
       burrow_pcp_mapper_map_async (gateway, transport, self->port, self->port,
                                    BURROW_PORT_MAPPER_LIFETIME_S, renew ? renew : &start,
-                                   self->deadline_ms, self->cancellable, on_pinhole_pcp, a);
+                                   self->deadline_ms, self->cancellable, on_pinhole, a);
     }
 }
 
