@@ -1066,6 +1066,36 @@ burrow_port_mapper_stop_async (BurrowPortMapper    *self,
     g_task_return_boolean (task, TRUE);
 }
 
+/**
+ * burrow_port_mapper_release:
+ * @why: what to report as the error (say, %BURROW_CONNECTIVITY_ERROR_DOUBLE_NAT)
+ *
+ * Deletes the IPv4 mappings on the router and gives up on them: the state becomes FAILED
+ * with @why, nothing is renewed. A network change that leads to another router, or a router
+ * that announces a restart, starts a new round. The IPv6 pinholes stay.
+ */
+void
+burrow_port_mapper_release (BurrowPortMapper *self,
+                            const GError     *why)
+{
+  g_return_if_fail (BURROW_IS_PORT_MAPPER (self));
+  g_return_if_fail (why != NULL);
+
+  g_cancellable_cancel (self->cancellable);
+  self->round++;
+  if (self->tcp == NULL && self->held != NULL)
+    self->tcp = g_steal_pointer (&self->held);
+  if (self->tcp != NULL)
+    unmap (self->tcp, NULL);
+  if (self->udp != NULL)
+    unmap (self->udp, NULL);
+  g_clear_pointer (&self->tcp, burrow_port_mapping_free);
+  g_clear_pointer (&self->udp, burrow_port_mapping_free);
+  g_clear_error (&self->error);
+  self->error = g_error_copy (why);
+  decided (self, BURROW_PORT_MAPPER_FAILED);
+}
+
 gboolean
 burrow_port_mapper_stop_finish (BurrowPortMapper  *self,
                                 GAsyncResult      *result,
