@@ -897,11 +897,13 @@ on_network_changed (GNetworkMonitor  *monitor,
   if (self->state == BURROW_PORT_MAPPER_IDLE)
     return;
   /* netlink reports every route and address; while we reach the same router from the same
-   * address, the mapping holds (a renewal would only repeat it) */
-  if (self->state == BURROW_PORT_MAPPER_MAPPED && route != NULL &&
-      g_strcmp0 (route, self->route) == 0)
+   * address, the mapping holds (a renewal would only repeat it), and so does a failure (asking
+   * again would only get the same answer; a router that starts later announces itself) */
+  if ((self->state == BURROW_PORT_MAPPER_MAPPED || self->state == BURROW_PORT_MAPPER_FAILED) &&
+      route != NULL && g_strcmp0 (route, self->route) == 0)
     {
-      g_debug ("the network changed, not the way to the router (%s): keeping the mapping", route);
+      g_debug ("the network changed, not the way to the router (%s): keeping what we have",
+               route);
       return;
     }
   g_debug ("the network changed (%s, was %s): mapping again", route ? route : "no router",
