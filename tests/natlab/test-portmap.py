@@ -24,8 +24,9 @@
 # carrier-grade NAT. miniupnpd runs as a daemon, without -d: its debug logging can stall it.
 #
 # Cells (--cell, see CELLS):
-#   pcp         TCP+UDP mapped by PCP (default gateway found from the route table); inbound from
-#               the wan arrives; after "unmap" it does not, and the router has no rule left
+#   pcp         a router without UPnP: TCP+UDP mapped by PCP (default gateway found from the
+#               route table); inbound from the wan arrives; after "unmap" it does not, and the
+#               router has no rule left; the engine's mapper, asking every protocol, maps by PCP
 #   pcp-ipv6    the same for an IPv6 pinhole (PCP to the router's IPv6 LAN address); then the
 #               engine's mapper (driver --keep) opens TCP and UDP pinholes and closes them
 #   double-nat  the router's WAN is private, behind the carrier's NAT (uhub beyond it); its STUN
@@ -506,6 +507,8 @@ def check_deleted (lab, d, port):
 
 
 def cell_pcp (lab, driver_bin):
+  """A router serving PCP and NAT-PMP only (no UPnP)."""
+  lab.mapper.upnp = False
   lab.start_stun()
   lab.start_miniupnpd(stun=True)
   lab.serve('lan', 'lan', [PORT])
@@ -525,6 +528,18 @@ def cell_pcp (lab, driver_bin):
   check(' dport %d ' % PORT in lab.upnp_rules(), 'the router has rules for port %d' % PORT)
 
   check_deleted(lab, d, PORT)
+
+  # the engine's mapper asks every protocol, as the app does: PCP maps, UPnP finds nothing
+  d = Driver(lab, driver_bin, 'lan', PORT, keep=True, all=True)
+  kept = d.next_line('kept')
+  check(kept['method'] == 'pcp' and kept['external_port'] == PORT,
+        'the engine mapped by PCP on a router without UPnP (%s)' % kept)
+  check(kept['ms'] < 100, 'within 100 ms of its start (%.1f ms)' % kept['ms'])
+  check(probe(lab, 'tcp', PORT) == 'lan', 'inbound TCP through the engine\'s mapping')
+  d.command('unmap')
+  check(d.next_line('unmap').get('ok') is True, 'deleted on stop')
+  check(d.proc.wait(30) == 0, 'the driver exited 0')
+  check(' dport %d ' % PORT not in lab.upnp_rules(), 'no rule is left for port %d' % PORT)
 
 
 def cell_pcp_ipv6 (lab, driver_bin):
