@@ -205,6 +205,65 @@ alice_active_on_hub (gpointer data)
   return alice != NULL && burrow_user_is_active (alice);
 }
 
+/* A router behind another NAT maps at its own, private, address (miniupnpd does so when its
+ * STUN check passes inside the carrier's network): double NAT. The mapping is deleted on the
+ * router, and the decision keeps saying why. */
+static gboolean
+router_saw_four (gpointer data)
+{
+  return ((BurrowTestPcpRouter *) data)->requests >= 4;
+}
+
+static gboolean
+mapper_failed (gpointer data)
+{
+  return burrow_port_mapper_get_state (data) == BURROW_PORT_MAPPER_FAILED;
+}
+
+static void
+test_double_nat (Fixture       *f,
+                 gconstpointer  data)
+{
+  BurrowTestPcpRouter router = { .external = "10.0.0.9" };
+  g_autoptr(GSocketAddress) gateway = NULL;
+  BurrowPortMapper *mapper;
+  const BurrowConnectivityDecision *d;
+
+  if (f->hub == NULL)
+    {
+      g_test_skip ("uhub is not installed");
+      return;
+    }
+  burrow_test_pcp_router_start (&router, BURROW_PCP_RESULT_SUCCESS);
+  gateway = g_socket_get_local_address (router.socket, NULL);
+  mapper = burrow_connectivity_get_mapper (f->engine);
+  burrow_port_mapper_set_gateway (mapper, G_INET_SOCKET_ADDRESS (gateway));
+  burrow_port_mapper_set_announce_port (mapper, 0);
+  burrow_client_set_mode (f->client, BURROW_CONNECTION_MODE_PASSIVE);
+  burrow_connectivity_start (f->engine);
+  burrow_test_join_hub (f->client, burrow_test_hub_get_uri (f->hub));
+
+  g_assert_true (burrow_test_wait_until (mode_is, f, DEADLINE_MS));
+  g_assert_true (burrow_test_wait_until (mapper_failed, mapper, DEADLINE_MS));
+  d = burrow_connectivity_get_decision (f->engine, G_SOCKET_FAMILY_IPV4);
+  g_assert_cmpint (d->mode, ==, BURROW_CONNECTIVITY_PASSIVE);
+  g_assert_cmpint (d->reason, ==, BURROW_CONNECTIVITY_REASON_DOUBLE_NAT);
+  g_assert_nonnull (strstr (d->sentence, "10.0.0.9"));
+  g_assert_null (burrow_port_mapper_get_mapping (mapper, BURROW_PORTMAP_TCP));
+  g_assert_error ((GError *) burrow_port_mapper_get_error (mapper), BURROW_CONNECTIVITY_ERROR,
+                  BURROW_CONNECTIVITY_ERROR_DOUBLE_NAT);
+  /* TCP and UDP mapped (2), then both deleted (2, lifetime 0) */
+  g_assert_true (burrow_test_wait_until (router_saw_four, &router, DEADLINE_MS));
+  g_assert_cmpuint (router.last_lifetime, ==, 0);
+  /* nothing is renewed behind our back, and the decision stays */
+  burrow_test_iterate_for (300);
+  g_assert_cmpuint (router.requests, ==, 4);
+  d = burrow_connectivity_get_decision (f->engine, G_SOCKET_FAMILY_IPV4);
+  g_assert_cmpint (d->reason, ==, BURROW_CONNECTIVITY_REASON_DOUBLE_NAT);
+
+  burrow_test_pcp_router_stop (&router);
+}
+
 static void
 count_notify (guint *count)
 {
@@ -508,6 +567,8 @@ main (int   argc,
               test_no_mapper, fixture_tear_down);
   g_test_add_func ("/burrow/connectivity/engine/nmdc-user-ip", test_nmdc_user_ip);
   g_test_add_func ("/burrow/connectivity/engine/request-waits", test_request_waits);
+  g_test_add ("/burrow/connectivity/engine/double-nat", Fixture, "10.0.0.5", fixture_set_up,
+              test_double_nat, fixture_tear_down);
   g_test_add ("/burrow/connectivity/engine/client-auto", Fixture, "127.0.0.1", fixture_set_up,
               test_client_auto, fixture_tear_down);
 

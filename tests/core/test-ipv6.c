@@ -411,6 +411,102 @@ test_no_common_family (Fixture       *f,
   g_assert_null (theirs);
 }
 
+/* A raw ADC client's next line starting with @prefix and holding @needle, while the main loop
+ * runs (the Burrow clients in this process answer meanwhile). */
+static gchar *
+raw_wait_for (BurrowTestAdcClient *raw,
+              const gchar         *prefix,
+              const gchar         *needle)
+{
+  gint64 deadline = g_get_monotonic_time () + burrow_test_deadline_ms (DEADLINE_MS) * G_TIME_SPAN_MILLISECOND;
+
+  while (g_get_monotonic_time () < deadline)
+    {
+      g_autoptr(GError) error = NULL;
+      gchar *line = burrow_test_adc_client_read_line (raw, 0, &error);
+
+      if (line == NULL)
+        {
+          g_assert_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT);
+          burrow_test_iterate_for (10);
+          continue;
+        }
+      if (g_str_has_prefix (line, prefix) && (needle == NULL || strstr (line, needle) != NULL))
+        return line;
+      g_free (line);
+    }
+  return NULL;
+}
+
+/* The other side of no-common-family: a passive IPv4 peer that is not Burrow asks alice (known
+ * to the hub by IPv6 only) for NAT traversal; alice records the failure and answers at once
+ * with STA 142 (direct connection failed) and the request's token, instead of letting the peer
+ * wait out its request. A Burrow that gets such an answer fails its attempt with "refused". */
+static void
+test_no_common_family_answer (Fixture       *f,
+                              gconstpointer  data)
+{
+  g_autoptr(BurrowTestAdcClient) raw = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *v4_uri = NULL;
+  g_autofree gchar *inf = NULL;
+  g_autofree gchar *rcm = NULL;
+  g_autofree gchar *sta = NULL;
+  g_autofree gchar *expected = NULL;
+  g_autofree gchar *alice_sid = NULL;
+  g_autoptr(BurrowPunchAttempt) attempt = NULL;
+  g_autoptr(BurrowPeerConnection) peer = NULL;
+  g_auto(BurrowTestResult) r = BURROW_TEST_RESULT_INIT;
+  g_auto(GStrv) words = NULL;
+  BurrowHubSession *sb;
+  BurrowNatConnector *connector;
+
+  if (skipped (f))
+    return;
+
+  burrow_client_set_mode (f->a, BURROW_CONNECTION_MODE_PASSIVE);
+  burrow_client_set_mode (f->b, BURROW_CONNECTION_MODE_PASSIVE);
+  burrow_test_join_hub (f->a, burrow_test_hub_get_uri (f->hub));        /* [::1] */
+  raw = burrow_test_adc_client_connect (burrow_test_hub_get_port (f->hub), "carol", NULL, &error);
+  g_assert_no_error (error);                                            /* 127.0.0.1, NAT0 */
+  inf = raw_wait_for (raw, "BINF ", "NIalice");
+  g_assert_nonnull (inf);
+  alice_sid = g_strndup (inf + 5, 4);
+
+  rcm = g_strdup_printf ("DRCM %s %s ADC/1.0 tok142", burrow_test_adc_client_get_sid (raw), alice_sid);
+  g_assert_true (burrow_test_adc_client_send_line (raw, rcm, NULL));
+  sta = raw_wait_for (raw, "DSTA ", "TOtok142");
+  g_assert_nonnull (sta);
+  expected = g_strdup_printf ("DSTA %s %s 142 ", alice_sid, burrow_test_adc_client_get_sid (raw));
+  g_assert_true (g_str_has_prefix (sta, expected));
+  g_assert_nonnull (strstr (sta, " PRADC/1.0"));
+  attempt = g_list_model_get_item (burrow_nat_connector_get_attempts (burrow_client_get_connector (f->a)), 0);
+  g_assert_nonnull (attempt);
+  g_assert_cmpint (burrow_punch_attempt_get_error_code (attempt), ==, BURROW_NAT_ERROR_NO_COMMON_FAMILY);
+  g_clear_object (&attempt);
+
+  /* bob (IPv4) asks carol; she answers 142 as alice did: refused, long before the 15 s */
+  v4_uri = g_strdup_printf ("adc://127.0.0.1:%u", burrow_test_hub_get_port (f->hub));
+  sb = burrow_test_join_hub (f->b, v4_uri);
+  connector = burrow_client_get_connector (f->b);
+  burrow_nat_connector_connect_async (connector, sb, wait_user (sb, "carol"), NULL,
+                                      burrow_test_result_cb, &r);
+  g_clear_pointer (&rcm, g_free);
+  rcm = raw_wait_for (raw, "DRCM ", NULL);
+  g_assert_nonnull (rcm);
+  words = g_strsplit (rcm, " ", -1);
+  g_assert_cmpuint (g_strv_length (words), ==, 5);
+  g_clear_pointer (&sta, g_free);
+  sta = g_strdup_printf ("DSTA %s %s 142 No\\scommon\\sfamily TO%s PR%s", words[2], words[1],
+                         words[4], words[3]);
+  g_assert_true (burrow_test_adc_client_send_line (raw, sta, NULL));
+  peer = burrow_nat_connector_connect_finish (connector,
+                                              burrow_test_result_wait (&r, BURROW_NAT_REQUEST_TIMEOUT_MS / 2),
+                                              NULL, &error);
+  g_assert_null (peer);
+  g_assert_error (error, BURROW_NAT_ERROR, BURROW_NAT_ERROR_REFUSED);
+}
+
 /* --- Happy Eyeballs ---------------------------------------------------------------------- */
 
 typedef struct
@@ -1026,6 +1122,8 @@ main (int   argc,
   g_test_add ("/burrow/ipv6/search-udp6", Fixture, "::1", set_up, test_search_udp6, tear_down);
   g_test_add ("/burrow/ipv6/hub-name-prefers-ipv4", Fixture, "::", set_up, test_hub_name_prefers_ipv4,
               tear_down);
+  g_test_add ("/burrow/ipv6/no-common-family-answer", Fixture, "::", set_up,
+              test_no_common_family_answer, tear_down);
   g_test_add ("/burrow/ipv6/no-common-family", Fixture, "::", set_up, test_no_common_family,
               tear_down);
 

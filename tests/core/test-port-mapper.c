@@ -313,6 +313,38 @@ test_network_change (void)
   burrow_test_pcp_router_stop (&other);
 }
 
+/* A failure holds as well while the way to the router stays: asking again would get the same
+ * answer (and a double-NAT mapping the engine deleted would be made again at every netlink
+ * event). */
+static void
+test_network_change_failed (void)
+{
+  g_autoptr(BurrowPortMapper) mapper = burrow_port_mapper_new (41234);
+  g_autoptr(GSocketAddress) gateway = NULL;
+  BurrowTestPcpRouter router = { 0, };
+  guint before;
+
+  burrow_test_pcp_router_start (&router, BURROW_PCP_RESULT_NOT_AUTHORIZED);
+  gateway = g_socket_get_local_address (router.socket, NULL);
+  burrow_port_mapper_set_method_enabled (mapper, BURROW_MAPPING_METHOD_UPNP, FALSE);
+  burrow_port_mapper_set_gateway (mapper, G_INET_SOCKET_ADDRESS (gateway));
+  burrow_port_mapper_set_announce_port (mapper, 0);
+  burrow_port_mapper_start (mapper);
+  g_assert_true (burrow_test_wait_until (decided, mapper, 10000));
+  g_assert_cmpint (burrow_port_mapper_get_state (mapper), ==, BURROW_PORT_MAPPER_FAILED);
+  g_assert_error ((GError *) burrow_port_mapper_get_error (mapper), BURROW_CONNECTIVITY_ERROR,
+                  BURROW_CONNECTIVITY_ERROR_REFUSED);
+
+  before = router.requests;
+  g_signal_emit_by_name (g_network_monitor_get_default (), "network-changed", TRUE);
+  burrow_test_iterate_for (200);
+  g_assert_cmpuint (router.requests, ==, before);
+  g_assert_cmpint (burrow_port_mapper_get_state (mapper), ==, BURROW_PORT_MAPPER_FAILED);
+
+  g_clear_object (&mapper);
+  burrow_test_pcp_router_stop (&router);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -326,6 +358,8 @@ main (int   argc,
   g_test_add_func ("/burrow/connectivity/port-mapper/renewal-holds", test_renewal_holds);
   g_test_add_func ("/burrow/connectivity/port-mapper/pinhole", test_pinhole);
   g_test_add_func ("/burrow/connectivity/port-mapper/network-change", test_network_change);
+  g_test_add_func ("/burrow/connectivity/port-mapper/network-change-failed",
+                   test_network_change_failed);
 
   return g_test_run ();
 }

@@ -24,10 +24,15 @@
 # carrier-grade NAT. miniupnpd runs as a daemon, without -d: its debug logging can stall it.
 #
 # Cells (--cell, see CELLS):
-#   pcp         TCP+UDP mapped by PCP (default gateway found from the route table); inbound from
-#               the wan arrives; after "unmap" it does not, and the router has no rule left
+#   pcp         a router without UPnP: TCP+UDP mapped by PCP (default gateway found from the
+#               route table); inbound from the wan arrives; after "unmap" it does not, and the
+#               router has no rule left; the engine's mapper, asking every protocol, maps by PCP
 #   pcp-ipv6    the same for an IPv6 pinhole (PCP to the router's IPv6 LAN address); then the
 #               engine's mapper (driver --keep) opens TCP and UDP pinholes and closes them
+#   double-nat  the router's WAN is private, behind the carrier's NAT (uhub beyond it); its STUN
+#               check passes inside the carrier's network, so miniupnpd maps at 10.0.0.2: the
+#               mapper reports that address; `burrow-cli serve --mode auto` says double NAT
+#               (passive), and the mapping is deleted on the router and not renewed
 #   upnp-ipv6   a UPnP-only router: the engine's mapper opens them by UPnP IGD:2 AddPinhole
 #               (SSDP over IPv6); with PCP served too, PCP opens them and UPnP is not asked
 #   nat-pmp     the same by NAT-PMP
@@ -81,6 +86,12 @@ ROUTER_WAN6 = '2001:db8::2'
 ROUTER_LAN6 = '2001:db8:1::1'
 LAN_HOST6 = '2001:db8:1::2'
 LAN2_HOST6 = '2001:db8:1::3'
+# the double-nat cell: wan is the carrier's network, whose NAT leads to inet (the internet)
+CGN_INSIDE = '10.0.0.1'
+CGN_ROUTER_WAN = '10.0.0.2'
+CGN_OUTSIDE = '203.0.113.1'
+INET_HUB = '203.0.113.2'
+HUB_PORT = 1511
 PCP_PORT = natlab.MAPPER_PCP_PORT
 PORT = 41234
 
@@ -198,16 +209,20 @@ table inet pmrtr {
 '''
 
 class Lab:
-  def __init__ (self, second_host=False, drop_pcp=False):
+  def __init__ (self, second_host=False, drop_pcp=False, cgn=False):
     self.prefix = 'pm%d-' % os.getpid()
     self.second_host = second_host
     self.drop_pcp = drop_pcp
+    # cgn: the router's WAN is private (10.0.0.2) in the carrier's network (wan, 10.0.0.1),
+    # whose NAT leads to inet; its STUN responder sits inside, so miniupnpd's check passes
+    self.cgn = cgn
+    self.wan_host, self.router_wan = (CGN_INSIDE, CGN_ROUTER_WAN) if cgn else (WAN_HOST, ROUTER_WAN)
     self.namespaces = []
     self.procs = []
     self.workdir = tempfile.mkdtemp(prefix='burrow-portmap-')
     # miniupnpd serving PCP, NAT-PMP and UPnP on br0, with the chains of the router's ruleset
     self.mapper = natlab.RouterMapper(self, 'rtr', ns='rtr', lan_if='br0', lan='192.168.1.0/24',
-                                      stun_host=WAN_HOST, tables=('pmrtr', 'pmrtr'))
+                                      stun_host=self.wan_host, tables=('pmrtr', 'pmrtr'))
 
   def ns (self, name):
     return self.prefix + name
@@ -228,15 +243,15 @@ class Lab:
     run(['ip', '-n', self.ns('rtr'), 'link', 'add', 'wan0', 'type', 'veth', 'peer', 'name', 'up0',
          'netns', self.ns('wan')])
     run(['ip', '-n', self.ns('rtr'), 'link', 'add', 'br0', 'type', 'bridge'])
-    run(['ip', '-n', self.ns('rtr'), 'addr', 'add', ROUTER_WAN + '/24', 'dev', 'wan0'])
+    run(['ip', '-n', self.ns('rtr'), 'addr', 'add', self.router_wan + '/24', 'dev', 'wan0'])
     run(['ip', '-n', self.ns('rtr'), 'addr', 'add', ROUTER_LAN + '/24', 'dev', 'br0'])
-    run(['ip', '-n', self.ns('wan'), 'addr', 'add', WAN_HOST + '/24', 'dev', 'up0'])
+    run(['ip', '-n', self.ns('wan'), 'addr', 'add', self.wan_host + '/24', 'dev', 'up0'])
     for address, dev, ns in ((ROUTER_WAN6, 'wan0', 'rtr'), (ROUTER_LAN6, 'br0', 'rtr'),
                              (WAN_HOST6, 'up0', 'wan')):
       run(['ip', '-n', self.ns(ns), 'addr', 'add', address + '/64', 'dev', dev, 'nodad'])
     for dev, ns in (('wan0', 'rtr'), ('up0', 'wan'), ('br0', 'rtr')):
       run(['ip', '-n', self.ns(ns), 'link', 'set', dev, 'up'])
-    run(['ip', '-n', self.ns('rtr'), 'route', 'add', 'default', 'via', WAN_HOST])
+    run(['ip', '-n', self.ns('rtr'), 'route', 'add', 'default', 'via', self.wan_host])
     run(['ip', '-n', self.ns('rtr'), '-6', 'route', 'add', 'default', 'via', WAN_HOST6])
     run(['ip', '-n', self.ns('wan'), '-6', 'route', 'add', '2001:db8:1::/64', 'via', ROUTER_WAN6])
     for i, (host, address, address6) in enumerate(zip(hosts, (LAN_HOST, LAN2_HOST),
@@ -255,6 +270,47 @@ class Lab:
 
     drop = '    iifname "br0" udp dport %d drop' % PCP_PORT if self.drop_pcp else ''
     self.sh('rtr', 'nft', '-f', '-', input=RULESET % {'input': drop})
+    if self.cgn:
+      self.build_cgn()
+
+  def build_cgn (self):
+    """inet behind the carrier's NAT: wan masquerades what leaves for inet (the hub's)."""
+    run(['ip', 'netns', 'add', self.ns('inet')])
+    self.namespaces.append(self.ns('inet'))
+    run(['ip', '-n', self.ns('inet'), 'link', 'set', 'lo', 'up'])
+    run(['ip', '-n', self.ns('wan'), 'link', 'add', 'out0', 'type', 'veth', 'peer', 'name', 'eth0',
+         'netns', self.ns('inet')])
+    run(['ip', '-n', self.ns('wan'), 'addr', 'add', CGN_OUTSIDE + '/24', 'dev', 'out0'])
+    run(['ip', '-n', self.ns('inet'), 'addr', 'add', INET_HUB + '/24', 'dev', 'eth0'])
+    run(['ip', '-n', self.ns('wan'), 'link', 'set', 'out0', 'up'])
+    run(['ip', '-n', self.ns('inet'), 'link', 'set', 'eth0', 'up'])
+    self.sh('wan', 'sysctl', '-q', '-w', 'net.ipv4.ip_forward=1')
+    self.sh('wan', 'nft', '-f', '-', input='''
+table ip cgn {
+  chain postrouting {
+    type nat hook postrouting priority srcnat; policy accept;
+    oifname "out0" masquerade
+  }
+}
+''')
+
+  def start_uhub (self):
+    """uhub in inet, beyond the carrier's NAT; returns its URL once lan reaches it."""
+    conf = os.path.join(self.workdir, 'uhub.conf')
+    for name in ('acl.conf', 'plugins.conf'):
+      open(os.path.join(self.workdir, name), 'w').close()
+    with open(conf, 'w') as f:
+      f.write('\n'.join(['server_port=%d' % HUB_PORT, 'server_bind_addr=%s' % INET_HUB,
+                         'hub_name=portmap', 'max_users=10', 'registered_users_only=0',
+                         'file_acl=%s' % os.path.join(self.workdir, 'acl.conf'),
+                         'file_plugins=%s' % os.path.join(self.workdir, 'plugins.conf'),
+                         'show_banner=0']) + '\n')
+    p = natlab.Proc(['ip', 'netns', 'exec', self.ns('inet'), 'uhub', '-c', conf], 'uhub',
+                    stderr_to_stdout=True)
+    self.procs.append(p)
+    if p.wait_line(lambda l: 'listening on' in l, SETUP_TIMEOUT) is None:
+      raise LabError('uhub did not start: %s' % p.stdout_text())
+    return 'adc://%s:%d' % (INET_HUB, HUB_PORT)
 
   def popen (self, ns, argv, name, stdin=False):
     p = Proc(['ip', 'netns', 'exec', self.ns(ns)] + argv, name, stdin=stdin)
@@ -451,6 +507,8 @@ def check_deleted (lab, d, port):
 
 
 def cell_pcp (lab, driver_bin):
+  """A router serving PCP and NAT-PMP only (no UPnP)."""
+  lab.mapper.upnp = False
   lab.start_stun()
   lab.start_miniupnpd(stun=True)
   lab.serve('lan', 'lan', [PORT])
@@ -470,6 +528,18 @@ def cell_pcp (lab, driver_bin):
   check(' dport %d ' % PORT in lab.upnp_rules(), 'the router has rules for port %d' % PORT)
 
   check_deleted(lab, d, PORT)
+
+  # the engine's mapper asks every protocol, as the app does: PCP maps, UPnP finds nothing
+  d = Driver(lab, driver_bin, 'lan', PORT, keep=True, all=True)
+  kept = d.next_line('kept')
+  check(kept['method'] == 'pcp' and kept['external_port'] == PORT,
+        'the engine mapped by PCP on a router without UPnP (%s)' % kept)
+  check(kept['ms'] < 100, 'within 100 ms of its start (%.1f ms)' % kept['ms'])
+  check(probe(lab, 'tcp', PORT) == 'lan', 'inbound TCP through the engine\'s mapping')
+  d.command('unmap')
+  check(d.next_line('unmap').get('ok') is True, 'deleted on stop')
+  check(d.proc.wait(30) == 0, 'the driver exited 0')
+  check(' dport %d ' % PORT not in lab.upnp_rules(), 'no rule is left for port %d' % PORT)
 
 
 def cell_pcp_ipv6 (lab, driver_bin):
@@ -569,6 +639,59 @@ def cell_upnp_ipv6 (lab, driver_bin):
   check(len(pinhole_rules(lab)) == 2, 'the router holds two pinhole rules (TCP, UDP): %s'
         % pinhole_rules(lab))
   check_engine_pinholes(lab, d, 'pcp', got)
+
+
+def connectivity_event (p, pred, timeout, start=0):
+  """The first `connectivity` event for IPv4 that burrow-cli printed (from its line start on)
+  with pred(event) true."""
+  def match (line):
+    try:
+      obj = json.loads(line)
+    except ValueError:
+      return False
+    return (obj.get('event') == 'connectivity' and obj.get('family') == 'ipv4' and pred(obj))
+  got = p.wait_line(lambda l: l.startswith('{') and match(l), timeout, start=start)
+  return (got[0], json.loads(got[1])) if got else None
+
+
+def cell_double_nat (lab, driver_bin, cli):
+  """A router behind the carrier's NAT whose mapper maps at its own private address (miniupnpd
+  does once its STUN check passes inside the carrier's network, as routers without that check
+  always do): Burrow in automatic mode says double NAT, stays passive, and deletes the
+  mapping."""
+  lab.start_stun()
+  lab.start_miniupnpd(stun=True)
+  # the mapper really maps at its private address (the engine's view below needs that)
+  d = Driver(lab, driver_bin, 'lan', PORT)
+  check_mapped(d.results('map'), PORT, external=CGN_ROUTER_WAN)
+  check_deleted(lab, d, PORT)
+
+  url = lab.start_uhub()
+  started = time.monotonic()
+  serve = lab.popen('lan', [cli, '--data-dir', os.path.join(lab.workdir, 'alice'), '--nick', 'alice',
+                            '--json', '--mode', 'auto', 'serve', url], 'burrow-alice')
+  got = connectivity_event(serve, lambda j: j.get('why') not in ('pending', 'mapping'), 30)
+  check(got is not None, 'automatic mode decided (stderr: %s)' % serve.stderr_text()[-2000:])
+  when, ev = got
+  log('MEASURED double-nat decision %.2f s after start: %s' % (when - serve.started, json.dumps(ev)))
+  check(ev['mode'] == 'passive' and ev['why'] == 'double-nat',
+        'passive for double NAT (got %s/%s)' % (ev['mode'], ev['why']))
+  check(CGN_ROUTER_WAN in ev['reason'], 'the reason names the router\'s private address: %s'
+        % ev['reason'])
+  # the mapping is gone from the router (deleted once the decision was made)
+  with serve.cond:
+    seen = len(serve.lines)
+  deadline = time.monotonic() + 10
+  while 'dnat' in lab.upnp_rules() and time.monotonic() < deadline:
+    time.sleep(0.1)
+  check('dnat' not in lab.upnp_rules(), 'the router holds no mapping: %s' % lab.upnp_rules())
+  # and it stays so: no renewal, no other decision
+  later = connectivity_event(serve, lambda j: j.get('why') != 'double-nat', 3, start=seen)
+  check(later is None, 'the decision stays double NAT (got %s)' % (later and later[1]))
+  check('dnat' not in lab.upnp_rules(), 'still no mapping on the router')
+  serve.signal(signal.SIGTERM)
+  check(serve.wait(10) == 0, 'serve exited 0 on SIGTERM')
+  log('double-nat cell took %.1f s' % (time.monotonic() - started))
 
 
 def cell_nat_pmp (lab, driver_bin):
@@ -823,6 +946,7 @@ CELLS = {
   'pcp': (cell_pcp, {}),
   'pcp-ipv6': (cell_pcp_ipv6, {}),
   'upnp-ipv6': (cell_upnp_ipv6, {}),
+  'double-nat': (cell_double_nat, {'cgn': True}),
   'nat-pmp': (cell_nat_pmp, {}),
   'upnp': (cell_upnp, {}),
   'upnp-cgnat': (cell_upnp_cgnat, {}),
@@ -859,6 +983,7 @@ def main (argv):
   parser = argparse.ArgumentParser()
   parser.add_argument('--cell', required=True, choices=sorted(CELLS))
   parser.add_argument('--driver', required=True)
+  parser.add_argument('--cli', help='burrow-cli (cells that run the engine: double-nat)')
   args = parser.parse_args(argv[1:])
 
   reason = usable()
@@ -868,6 +993,8 @@ def main (argv):
 
   func, lab_args = CELLS[args.cell]
   lab = Lab(**lab_args)
+  if func is cell_double_nat:
+    return natlab.run_cell(lab, args.cell, lambda: func(lab, args.driver, args.cli))
   return natlab.run_cell(lab, args.cell, lambda: func(lab, args.driver))
 
 

@@ -264,6 +264,14 @@ burrow_connectivity_decide (const BurrowConnectivityInputs *in,
     passive (d, BURROW_CONNECTIVITY_REASON_NO_MAPPER,
              g_strdup (_("no UPnP, NAT-PMP or PCP on this network")));
   else if (g_error_matches (in->mapping_error, BURROW_CONNECTIVITY_ERROR,
+                            BURROW_CONNECTIVITY_ERROR_DOUBLE_NAT))
+    {
+      /* the engine deleted the mapping; its error holds the sentence it decided then */
+      d->mode = BURROW_CONNECTIVITY_PASSIVE;
+      d->reason = BURROW_CONNECTIVITY_REASON_DOUBLE_NAT;
+      d->sentence = g_strdup (in->mapping_error->message);
+    }
+  else if (g_error_matches (in->mapping_error, BURROW_CONNECTIVITY_ERROR,
                             BURROW_CONNECTIVITY_ERROR_TURNED_OFF))
     passive (d, BURROW_CONNECTIVITY_REASON_MAPPING_OFF,
              g_strdup (_("port mapping is turned off")));

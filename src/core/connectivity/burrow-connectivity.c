@@ -18,6 +18,7 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include "burrow-error.h"
 #include "burrow-json.h"
 
 #include "burrow-connectivity.h"
@@ -179,6 +180,7 @@ decide_family (BurrowConnectivity *self,
   BurrowConnectivityInputs in = { 0, };
   BurrowConnectivityDecision d;
   FamilyState *f = FAMILY (self, family);
+  const BurrowPortMapping *mapping;
 
   for (guint i = 0; seen[i] != NULL && hub_address == NULL; i++)
     {
@@ -215,6 +217,21 @@ decide_family (BurrowConnectivity *self,
   f->decided = TRUE;
   g_debug ("%s", f->decision.sentence);
   g_signal_emit (self, signals[SIGNAL_CHANGED], 0, family);
+
+  /* a mapping to a private address is no use to anyone (double NAT): delete it, and keep
+   * saying why (the mapper reports it as its error, which decides the same) */
+  if (family == G_SOCKET_FAMILY_IPV4 && self->mapper != NULL &&
+      f->decision.reason == BURROW_CONNECTIVITY_REASON_DOUBLE_NAT &&
+      (mapping = burrow_port_mapper_get_mapping (self->mapper, BURROW_PORTMAP_TCP)) != NULL &&
+      (mapping->external_address == NULL ||
+       burrow_address_is_private (mapping->external_address)))
+    {
+      g_autoptr(GError) why = g_error_new_literal (BURROW_CONNECTIVITY_ERROR,
+                                                   BURROW_CONNECTIVITY_ERROR_DOUBLE_NAT,
+                                                   f->decision.sentence);
+
+      burrow_port_mapper_release (self->mapper, why);
+    }
 }
 
 static void

@@ -703,28 +703,18 @@ pinhole_done (PinholeAttempt    *a,
 }
 
 static void
-on_pinhole_pcp (GObject      *source,
-                GAsyncResult *result,
-                gpointer      data)
+on_pinhole (GObject      *source,
+            GAsyncResult *result,
+            gpointer      data)
 {
   PinholeAttempt *a = data;
   GError *error = NULL;
-  BurrowPortMapping *mapping = burrow_pcp_mapper_map_finish (result, &error);
+  BurrowPortMapping *mapping;
 
-  pinhole_done (a, mapping, error);
-  g_object_unref (a->self);
-  g_free (a);
-}
-
-static void
-on_pinhole_upnp (GObject      *source,
-                 GAsyncResult *result,
-                 gpointer      data)
-{
-  PinholeAttempt *a = data;
-  GError *error = NULL;
-  BurrowPortMapping *mapping = burrow_upnp_mapper_pinhole_finish (result, &error);
-
+  if (g_task_get_source_tag (G_TASK (result)) == burrow_upnp_mapper_pinhole_async)
+    mapping = burrow_upnp_mapper_pinhole_finish (result, &error);
+  else
+    mapping = burrow_pcp_mapper_map_finish (result, &error);
   pinhole_done (a, mapping, error);
   g_object_unref (a->self);
   g_free (a);
@@ -755,7 +745,7 @@ ask_pinhole_one (BurrowPortMapper        *self,
       burrow_upnp_mapper_pinhole_async (self->description_url6, transport, self->port,
                                         BURROW_PORT_MAPPER_LIFETIME_S,
                                         MIN (self->deadline_ms, 1000), renew, self->cancellable,
-                                        on_pinhole_upnp, a);
+                                        on_pinhole, a);
     }
   else
     {
@@ -767,7 +757,7 @@ ask_pinhole_one (BurrowPortMapper        *self,
           start.nonce[i] = g_random_int_range (0, 256);
       burrow_pcp_mapper_map_async (gateway, transport, self->port, self->port,
                                    BURROW_PORT_MAPPER_LIFETIME_S, renew ? renew : &start,
-                                   self->deadline_ms, self->cancellable, on_pinhole_pcp, a);
+                                   self->deadline_ms, self->cancellable, on_pinhole, a);
     }
 }
 
@@ -907,11 +897,13 @@ on_network_changed (GNetworkMonitor  *monitor,
   if (self->state == BURROW_PORT_MAPPER_IDLE)
     return;
   /* netlink reports every route and address; while we reach the same router from the same
-   * address, the mapping holds (a renewal would only repeat it) */
-  if (self->state == BURROW_PORT_MAPPER_MAPPED && route != NULL &&
-      g_strcmp0 (route, self->route) == 0)
+   * address, the mapping holds (a renewal would only repeat it), and so does a failure (asking
+   * again would only get the same answer; a router that starts later announces itself) */
+  if ((self->state == BURROW_PORT_MAPPER_MAPPED || self->state == BURROW_PORT_MAPPER_FAILED) &&
+      route != NULL && g_strcmp0 (route, self->route) == 0)
     {
-      g_debug ("the network changed, not the way to the router (%s): keeping the mapping", route);
+      g_debug ("the network changed, not the way to the router (%s): keeping what we have",
+               route);
       return;
     }
   g_debug ("the network changed (%s, was %s): mapping again", route ? route : "no router",
@@ -1074,6 +1066,36 @@ burrow_port_mapper_stop_async (BurrowPortMapper    *self,
   set_state (self, BURROW_PORT_MAPPER_IDLE);
   if (--(*left) == 0)
     g_task_return_boolean (task, TRUE);
+}
+
+/**
+ * burrow_port_mapper_release:
+ * @why: what to report as the error (say, %BURROW_CONNECTIVITY_ERROR_DOUBLE_NAT)
+ *
+ * Deletes the IPv4 mappings on the router and gives up on them: the state becomes FAILED
+ * with @why, nothing is renewed. A network change that leads to another router, or a router
+ * that announces a restart, starts a new round. The IPv6 pinholes stay.
+ */
+void
+burrow_port_mapper_release (BurrowPortMapper *self,
+                            const GError     *why)
+{
+  g_return_if_fail (BURROW_IS_PORT_MAPPER (self));
+  g_return_if_fail (why != NULL);
+
+  g_cancellable_cancel (self->cancellable);
+  self->round++;
+  if (self->tcp == NULL && self->held != NULL)
+    self->tcp = g_steal_pointer (&self->held);
+  if (self->tcp != NULL)
+    unmap (self->tcp, NULL);
+  if (self->udp != NULL)
+    unmap (self->udp, NULL);
+  g_clear_pointer (&self->tcp, burrow_port_mapping_free);
+  g_clear_pointer (&self->udp, burrow_port_mapping_free);
+  g_clear_error (&self->error);
+  self->error = g_error_copy (why);
+  decided (self, BURROW_PORT_MAPPER_FAILED);
 }
 
 gboolean

@@ -57,6 +57,8 @@ void                     burrow_port_mapper_stop_async        (BurrowPortMapper 
                                                                GCancellable         *cancellable,
                                                                GAsyncReadyCallback   callback,
                                                                gpointer              user_data);
+void                     burrow_port_mapper_release           (BurrowPortMapper     *self,
+                                                               const GError         *why);
 gboolean                 burrow_port_mapper_stop_finish       (BurrowPortMapper     *self,
                                                                GAsyncResult         *result,
                                                                GError              **error);

@@ -159,6 +159,49 @@ mapping_error (int          code,
                       strupnperror (code) ? strupnperror (code) : "?");
 }
 
+/* Completes @task with what @igd granted (taking @external_address), and clears @igd. */
+static void
+return_mapping (GTask        *task,
+                Igd          *igd,
+                guint16       external_port,
+                GInetAddress *external_address,
+                guint16       pinhole_id)
+{
+  Request *r = g_task_get_task_data (task);
+  BurrowPortMapping *mapping = g_new0 (BurrowPortMapping, 1);
+
+  mapping->method = BURROW_MAPPING_METHOD_UPNP;
+  mapping->transport = r->transport;
+  mapping->internal_port = r->internal_port;
+  mapping->external_port = external_port;
+  mapping->lifetime = r->lifetime;
+  mapping->external_address = external_address;
+  mapping->pinhole_id = pinhole_id;
+  mapping->description_url = g_strdup (igd->urls.rootdescURL);
+  mapping->obtained = g_get_monotonic_time ();
+  igd_clear (igd);
+  g_task_return_pointer (task, mapping, (GDestroyNotify) burrow_port_mapping_free);
+}
+
+/* Runs @func in a worker thread for @r (taken). libminiupnpc cannot be interrupted: a cancelled
+ * call still completes with what it made, so that the caller can delete it instead of leaving
+ * it on the router. */
+static void
+run_request (Request             *r,
+             gpointer             source_tag,
+             GTaskThreadFunc      func,
+             GCancellable        *cancellable,
+             GAsyncReadyCallback  callback,
+             gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (NULL, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, source_tag);
+  g_task_set_task_data (task, r, (GDestroyNotify) request_free);
+  g_task_set_check_cancellable (task, FALSE);
+  g_task_run_in_thread (task, func);
+}
+
 static void
 map_in_thread (GTask        *task,
                gpointer      source,
@@ -167,7 +210,6 @@ map_in_thread (GTask        *task,
 {
   Request *r = data;
   g_autoptr(GError) error = NULL;
-  g_autoptr(BurrowPortMapping) mapping = g_new0 (BurrowPortMapping, 1);
   Igd igd;
   char external_ip[40] = "";
   char internal_port[8], external_port[8], lease[16];
@@ -214,16 +256,8 @@ map_in_thread (GTask        *task,
       return;
     }
 
-  mapping->method = BURROW_MAPPING_METHOD_UPNP;
-  mapping->transport = r->transport;
-  mapping->internal_port = r->internal_port;
-  mapping->external_port = granted;
-  mapping->lifetime = r->lifetime;
-  mapping->external_address = external_ip[0] ? g_inet_address_new_from_string (external_ip) : NULL;
-  mapping->description_url = g_strdup (igd.urls.rootdescURL);
-  mapping->obtained = g_get_monotonic_time ();
-  igd_clear (&igd);
-  g_task_return_pointer (task, g_steal_pointer (&mapping), (GDestroyNotify) burrow_port_mapping_free);
+  return_mapping (task, &igd, granted,
+                  external_ip[0] ? g_inet_address_new_from_string (external_ip) : NULL, 0);
 }
 
 /**
@@ -250,7 +284,6 @@ burrow_upnp_mapper_map_async (const gchar            *description_url,
                               GAsyncReadyCallback     callback,
                               gpointer                user_data)
 {
-  g_autoptr(GTask) task = NULL;
   Request *r;
 
   g_return_if_fail (transport == BURROW_PORTMAP_TCP || transport == BURROW_PORTMAP_UDP);
@@ -264,14 +297,7 @@ burrow_upnp_mapper_map_async (const gchar            *description_url,
   r->suggested_port = suggested_external_port;
   r->lifetime = lifetime;
   r->discover_ms = discover_ms ? discover_ms : BURROW_UPNP_DISCOVER_MS;
-
-  task = g_task_new (NULL, cancellable, callback, user_data);
-  g_task_set_source_tag (task, burrow_upnp_mapper_map_async);
-  g_task_set_task_data (task, r, (GDestroyNotify) request_free);
-  /* libminiupnpc cannot be interrupted: a cancelled call still completes with the mapping it
-   * made, so that the caller can delete it instead of leaving it on the router */
-  g_task_set_check_cancellable (task, FALSE);
-  g_task_run_in_thread (task, map_in_thread);
+  run_request (r, burrow_upnp_mapper_map_async, map_in_thread, cancellable, callback, user_data);
 }
 
 BurrowPortMapping *
@@ -324,7 +350,6 @@ pinhole_in_thread (GTask        *task,
 {
   Request *r = data;
   g_autoptr(GError) error = NULL;
-  g_autoptr(BurrowPortMapping) mapping = g_new0 (BurrowPortMapping, 1);
   g_autoptr(GInetAddress) ours = NULL;
   char port[8], lease[16], id[8] = "";
   const char *proto = r->transport == BURROW_PORTMAP_UDP ? "17" : "6"; /* IANA numbers */
@@ -384,17 +409,9 @@ pinhole_in_thread (GTask        *task,
       return;
     }
 
-  mapping->method = BURROW_MAPPING_METHOD_UPNP;
-  mapping->transport = r->transport;
-  mapping->internal_port = r->internal_port;
-  mapping->external_port = r->internal_port; /* no NAT: the port is ours */
-  mapping->lifetime = r->lifetime;
-  mapping->external_address = g_steal_pointer (&ours);
-  mapping->pinhole_id = (guint16) g_ascii_strtoull (id, NULL, 10);
-  mapping->description_url = g_strdup (igd.urls.rootdescURL);
-  mapping->obtained = g_get_monotonic_time ();
-  igd_clear (&igd);
-  g_task_return_pointer (task, g_steal_pointer (&mapping), (GDestroyNotify) burrow_port_mapping_free);
+  /* no NAT: the port is ours */
+  return_mapping (task, &igd, r->internal_port, g_steal_pointer (&ours),
+                  (guint16) g_ascii_strtoull (id, NULL, 10));
 }
 
 /**
@@ -420,7 +437,6 @@ burrow_upnp_mapper_pinhole_async (const gchar             *description_url,
                                   GAsyncReadyCallback      callback,
                                   gpointer                 user_data)
 {
-  g_autoptr(GTask) task = NULL;
   Request *r;
 
   g_return_if_fail (transport == BURROW_PORTMAP_TCP || transport == BURROW_PORTMAP_UDP);
@@ -435,12 +451,8 @@ burrow_upnp_mapper_pinhole_async (const gchar             *description_url,
   r->lifetime = lifetime;
   r->discover_ms = discover_ms ? discover_ms : BURROW_UPNP_DISCOVER_MS;
   r->renew = renew ? burrow_port_mapping_copy (renew) : NULL;
-
-  task = g_task_new (NULL, cancellable, callback, user_data);
-  g_task_set_source_tag (task, burrow_upnp_mapper_pinhole_async);
-  g_task_set_task_data (task, r, (GDestroyNotify) request_free);
-  g_task_set_check_cancellable (task, FALSE);
-  g_task_run_in_thread (task, pinhole_in_thread);
+  run_request (r, burrow_upnp_mapper_pinhole_async, pinhole_in_thread, cancellable, callback,
+               user_data);
 }
 
 BurrowPortMapping *

@@ -1259,7 +1259,16 @@ handle_connect_request (BurrowAdcHubSession *self,
   request = burrow_connect_request_new (kind, user, protocol, (guint16) port, token);
   request->tls = protocol != NULL && g_str_has_prefix (protocol, "ADCS/");
   if (kind == BURROW_CONNECT_KIND_REFUSED)
-    request->reason = g_strdup (burrow_adc_message_get_param (msg, 1));
+    {
+      const gchar *code = burrow_adc_message_get_param (msg, 0);
+      guint64 status = 0;
+
+      /* "xyy": severity x, code yy */
+      if (code != NULL && strlen (code) == 3 &&
+          g_ascii_string_to_unsigned (code, 10, 0, 299, &status, NULL))
+        request->status = status % 100;
+      request->reason = g_strdup (burrow_adc_message_get_param (msg, 1));
+    }
   _burrow_hub_session_emit_connect_request (BURROW_HUB_SESSION (self), request);
 }
 
@@ -1371,9 +1380,13 @@ adc_send_connect_request (BurrowHubSession           *session,
 
   if (request->kind == BURROW_CONNECT_KIND_REFUSED)
     {
-      /* 141: protocol unknown; ADC's answer to a request we cannot take */
+      gchar code[4];
+
+      /* recoverable (1), 41 protocol unsupported or 42 direct connection failed: ADC's answers
+       * to a request we cannot take */
+      g_snprintf (code, sizeof code, "1%02u", request->status != 0 ? request->status % 100 : 41);
       msg = burrow_adc_message_new_direct ('D', BURROW_ADC_CMD_STA, self->sid, to);
-      burrow_adc_message_add_param (msg, "141");
+      burrow_adc_message_add_param (msg, code);
       burrow_adc_message_add_param (msg, request->reason != NULL ? request->reason : "Protocol unknown");
       if (request->protocol != NULL)
         burrow_adc_message_add_named (msg, "PR", request->protocol);

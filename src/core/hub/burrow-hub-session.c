@@ -1437,6 +1437,7 @@ burrow_connect_request_copy (const BurrowConnectRequest *request)
                                      request->port, request->token);
   copy->tls = request->tls;
   copy->reason = g_strdup (request->reason);
+  copy->status = request->status;
   copy->host = g_strdup (request->host);
   copy->line = g_strdup (request->line);
   return copy;

@@ -85,6 +85,8 @@ typedef enum
  * @token: the token both sides use to match the connection (at most
  *   %BURROW_CONNECT_MAX_TOKEN bytes in a received request)
  * @reason: (nullable): why the peer refused (REFUSED only)
+ * @status: REFUSED on ADC: the STA code without its severity digit (41: protocol unsupported,
+ *   the default when 0; 42: direct connection failed)
  * @host: (nullable): the address a received request names (NMDC `$ConnectToMe`, as the hub
  *   relayed it: hubs rewrite it to the sender's real address); %NULL otherwise
  * @line: (nullable): the protocol line itself, for the punch record: as received (NMDC), or as
@@ -103,11 +105,16 @@ typedef struct
   guint16            port;
   gchar             *token;
   gchar             *reason;
+  guint              status;
   gchar             *host;
   gchar             *line;
 } BurrowConnectRequest;
 
 #define BURROW_CONNECT_MAX_TOKEN 64
+
+/* BurrowConnectRequest.status of a refusal (ADC STA codes) */
+#define BURROW_CONNECT_STATUS_PROTOCOL_UNSUPPORTED 41
+#define BURROW_CONNECT_STATUS_DIRECT_FAILED        42
 
 #define BURROW_TYPE_CONNECT_REQUEST (burrow_connect_request_get_type ())
 GType                 burrow_connect_request_get_type (void) G_GNUC_CONST;

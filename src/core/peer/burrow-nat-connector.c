@@ -1251,7 +1251,11 @@ handle_answer (BurrowNatConnector         *self,
         {
           g_autofree gchar *why = g_strdup_printf (_("%s refused the connection: %s"), e->peer_nick,
                                                    request->reason ? request->reason : "");
-          expect_fail (e, BURROW_NAT_ERROR_UNSUPPORTED, why);
+
+          /* STA 141: our protocol; 142: the peer cannot make the connection (say, no address
+           * family in common) */
+          expect_fail (e, request->status == BURROW_CONNECT_STATUS_DIRECT_FAILED
+                          ? BURROW_NAT_ERROR_REFUSED : BURROW_NAT_ERROR_UNSUPPORTED, why);
         }
       return;
     }
@@ -1636,6 +1640,7 @@ on_connect_request (BurrowHubList              *hubs,
       g_autoptr(BurrowConnectRequest) refusal =
         burrow_connect_request_new (BURROW_CONNECT_KIND_REFUSED, user, protocol, 0, request->token);
 
+      refusal->status = BURROW_CONNECT_STATUS_PROTOCOL_UNSUPPORTED;
       refusal->reason = g_strdup ("Protocol unknown");
       burrow_hub_session_send_connect_request (session, refusal, NULL);
       return;
@@ -1674,9 +1679,17 @@ on_connect_request (BurrowHubList              *hubs,
   else if (burrow_user_supports_nat_traversal (user) && !nat_family_shared (session, user) &&
            peer_address (session, user) != NULL)
     {
-      /* recorded, never answered */
+      g_autoptr(BurrowConnectRequest) refusal =
+        burrow_connect_request_new (BURROW_CONNECT_KIND_REFUSED, user, protocol, 0, request->token);
+
+      /* recorded, and the peer told at once (STA 142) instead of waiting out its request; the
+       * reason goes over the wire, untranslated */
       g_object_unref (fail_no_common_family (self, session, user, request->token, protocol,
                                              BURROW_PUNCH_ROLE_RESPONDER));
+      refusal->status = BURROW_CONNECT_STATUS_DIRECT_FAILED;
+      refusal->reason = g_strdup ("NAT traversal impossible: the hub knows us by another IP "
+                                  "version (IPv4/IPv6) than you");
+      burrow_hub_session_send_connect_request (session, refusal, NULL);
     }
   else if (burrow_user_supports_nat_traversal (user) && peer_address (session, user) != NULL)
     {

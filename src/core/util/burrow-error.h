@@ -144,6 +144,8 @@ typedef enum
   BURROW_CONNECTIVITY_ERROR_REFUSED,           /* the router refused this mapping (policy) */
   BURROW_CONNECTIVITY_ERROR_BAD_ANSWER,        /* an answer that fits no request of ours */
   BURROW_CONNECTIVITY_ERROR_TURNED_OFF,        /* every mapping protocol is switched off */
+  BURROW_CONNECTIVITY_ERROR_DOUBLE_NAT,        /* the mapping's external address is private:
+                                                * another NAT stands in front (it was deleted) */
 } BurrowConnectivityError;
 
 GQuark burrow_protocol_error_quark (void);
