@@ -16,7 +16,8 @@
 # for A, and the cell checks the outcome, the list's content and both punch records: method,
 # result, the steps, and that the addresses in them are the hosts' own (IPv6 in the v6 cells).
 # The auto cells (issue #16) run A as `serve --mode auto` behind a router whose firewall has the
-# chains of a port mapper; in the pinhole cells a real miniupnpd runs there (PCP). A must find
+# chains of a port mapper; in the pinhole cells a real miniupnpd runs there (PCP, or UPnP IGD:2
+# only). A must find
 # the router by its IPv6 default route, turn active by the PCP pinhole for its own address, and
 # B (passive) gets A's list through it: B's RCM, A's CTM, B connects. A's event is then confirmed
 # (within 5 s of B's connection) and SIGTERM closes the pinhole. The control runs the same pair
@@ -74,6 +75,9 @@ CELLS = {
   'v6-auto-pinhole+fw-reject': dict(a='fw-drop', b='fw-reject', auto='pcp', expect='connect',
                                     method='reverse'),
   'v6-auto-pinhole-reject+fw-drop': dict(a='fw-reject', b='fw-drop', auto='pcp',
+                                         expect='connect', method='reverse'),
+  # a router that opens pinholes by UPnP IGD:2 only (AddPinhole; no PCP)
+  'v6-auto-upnp-pinhole+fw-reject': dict(a='fw-drop', b='fw-reject', auto='upnp',
                                          expect='connect', method='reverse'),
   # the control: the same pair and rulesets, miniupnpd not running: no pinhole, and B gets the
   # list by NAT traversal
@@ -424,9 +428,9 @@ def inbound_probe (lab, address, port):
 
 def auto_a_problems (lab, cell, server):
   """A (serve --mode auto) has decided IPv6 as the cell says. Returns (problems, A's port,
-  the deciding event's time after A's start)."""
+  the deciding event, its time after A's start)."""
   own = lab.host_ip6('A')
-  if cell['auto'] == 'pcp':
+  if cell['auto'] != 'none':
     got = wait_ipv6_event(server.proc, lambda j: j.get('mode') == 'active' and
                           j.get('why') == 'mapped', DECIDE_TIMEOUT)
   else:
@@ -438,13 +442,13 @@ def auto_a_problems (lab, cell, server):
     print('A ipv6 +%.2f s: %s' % (when - server.proc.started, json.dumps(j)))
   if got is None:
     raise CellFailure('A printed no%s ipv6 connectivity event within %d s: %s' %
-                      (' active, mapped' if cell['auto'] == 'pcp' else '', DECIDE_TIMEOUT,
+                      (' active, mapped' if cell['auto'] != 'none' else '', DECIDE_TIMEOUT,
                        [j for _, j in ipv6_events(server.proc)]))
   when, ev = got
   problems = []
-  if cell['auto'] == 'pcp':
-    if ev.get('method') != 'pcp':
-      problems.append('A active by %r, expected pcp' % ev.get('method'))
+  if cell['auto'] != 'none':
+    if ev.get('method') != cell['auto']:
+      problems.append('A active by %r, expected %s' % (ev.get('method'), cell['auto']))
     if ev.get('external_address') != own:
       problems.append('A\'s pinhole is for %r, expected its own address %s' %
                       (ev.get('external_address'), own))
@@ -458,7 +462,7 @@ def auto_a_problems (lab, cell, server):
   port = ev.get('external_port') or listening_port(lab, 'A')
   if not isinstance(port, int) or not 0 < port < 65536:
     raise CellFailure('A\'s ipv6 event has no port: %s' % ev)
-  return problems, port, when - server.proc.started
+  return problems, port, ev, when - server.proc.started
 
 
 def run_auto_cell (name, cli, self_check=True):
@@ -466,15 +470,20 @@ def run_auto_cell (name, cli, self_check=True):
   with make_lab(cell) as lab:
     if self_check:
       lab.self_check6()
-    if cell['auto'] == 'pcp':
-      lab.start_mapper('A')
+    if cell['auto'] != 'none':
+      lab.start_mapper('A', upnp=cell['auto'] == 'upnp', pcp=cell['auto'] == 'pcp')
+    if cell['auto'] == 'upnp':
+      # miniupnpd 2.3.1 answers PCP over IPv6 whatever enable_natpmp says: the router closes
+      # the port, as one without PCP would (ICMPv6 port unreachable)
+      lab.exec('fwA', ['nft', 'insert', 'rule', 'inet', 'natlab6', 'input', 'iifname', 'lan0',
+                       'udp', 'dport', str(natlab.MAPPER_PCP_PORT), 'reject'])
     hub = lab.start_hub6()
     server = Server(lab, cli, cell, hub)
     own = lab.host_ip6('A')
-    problems, port, active_s = auto_a_problems(lab, cell, server)
-    rules = lab.pinhole_rules('A', own, port) if cell['auto'] == 'pcp' else []
+    problems, port, ev, active_s = auto_a_problems(lab, cell, server)
+    rules = lab.pinhole_rules('A', own, port) if cell['auto'] != 'none' else []
     probe = inbound_probe(lab, own, port)
-    if cell['auto'] == 'pcp':
+    if cell['auto'] != 'none':
       # the IPv6 header's next-header field is 6 (TCP)
       if not any('@nh,48,8 0x6 ' in r for r in rules):
         problems.append('the router holds no TCP pinhole for [%s]:%d: %s' %
@@ -500,7 +509,7 @@ def run_auto_cell (name, cli, self_check=True):
 
     res['a_active_s'] = active_s
     res['confirm_s'] = None
-    if cell['auto'] == 'pcp':
+    if cell['auto'] != 'none':
       before = [j for w, j in ipv6_events(server.proc) if j.get('confirmed') and
                 w < res['started']]
       if before:
@@ -519,9 +528,9 @@ def run_auto_cell (name, cli, self_check=True):
           problems.append('A confirmed %.2f s after B\'s connection, expected <= %d s' %
                           (res['confirm_s'], CONFIRM_S))
         if (got[1].get('mode'), got[1].get('method'), got[1].get('external_port')) != \
-           ('active', 'pcp', port):
-          problems.append('the confirmed event is not active by pcp on port %d: %s' %
-                          (port, got[1]))
+           ('active', cell['auto'], port):
+          problems.append('the confirmed event is not active by %s on port %d: %s' %
+                          (cell['auto'], port, got[1]))
 
     t0 = time.monotonic()
     server.proc.signal()
@@ -531,7 +540,7 @@ def run_auto_cell (name, cli, self_check=True):
       problems.append('A exited %s on SIGTERM, expected 0' % rc)
     elif res['exit_s'] > EXIT_S:
       problems.append('A exited %.2f s after SIGTERM, expected <= %d s' % (res['exit_s'], EXIT_S))
-    if cell['auto'] == 'pcp':
+    if cell['auto'] != 'none':
       left = lab.pinhole_rules('A', own, port)
       if left:
         problems.append('the router still holds pinhole rules for [%s]:%d after A\'s exit: %s' %
@@ -540,9 +549,9 @@ def run_auto_cell (name, cli, self_check=True):
       if probe == 'connected':
         problems.append('an inbound probe to [%s]:%d connected after A\'s exit' % (own, port))
 
-    print('MEASURED %s: A active (ipv6 %s) %.2f s after its start, B\'s list after %s s, '
+    print('MEASURED %s: A decided IPv6 (%s by %s) %.2f s after its start, B\'s list after %s s, '
           'confirmation %s s after B\'s connection, exit %.2f s after SIGTERM' %
-          (name, cell['auto'], active_s,
+          (name, ev['mode'], ev['method'], active_s,
            '%.2f' % res['list_s'] if res['list_s'] is not None else '-',
            '%.2f' % res['confirm_s'] if res['confirm_s'] is not None else '-', res['exit_s']))
     if problems or os.environ.get('NATLAB_VERBOSE') == '1':
@@ -589,6 +598,7 @@ def describe (name):
   return 'A=%s/%s serves%s, B=%s/%s downloads, hub on %s, expect %s via %s' % (
     cell['a'], cell.get('family_a', 'v6'),
     {'pcp': ' in auto mode, its router runs miniupnpd (PCP)',
+     'upnp': ' in auto mode, its router runs miniupnpd (UPnP IGD:2 only)',
      'none': ' in auto mode, no port mapper running'}.get(cell.get('auto'), ''),
     cell['b'], cell.get('family_b', 'v6'), cell.get('hub', 'v6'), cell['expect'], cell['method'])
 
@@ -604,7 +614,7 @@ def main ():
   ap = argparse.ArgumentParser(add_help=False)
   ap.add_argument('--cell')
   cell = CELLS.get(ap.parse_known_args()[0].cell, {})
-  if (cell.get('auto') == 'pcp' and natlab.usable() is None and
+  if (cell.get('auto') in ('pcp', 'upnp') and natlab.usable() is None and
       shutil.which('miniupnpd', path=os.environ.get('PATH', '') + ':/usr/sbin:/sbin') is None):
     print('SKIP: miniupnpd is not installed (apt-get install miniupnpd-nftables)')
     return 77
