@@ -17,9 +17,8 @@
 # result, the steps, and that the addresses in them are the hosts' own (IPv6 in the v6 cells).
 # The auto cells (issue #16) run A as `serve --mode auto` behind a router whose firewall has the
 # chains of a port mapper; in the pinhole cells a real miniupnpd runs there (PCP, or UPnP IGD:2
-# only). A must find
-# the router by its IPv6 default route, turn active by the PCP pinhole for its own address, and
-# B (passive) gets A's list through it: B's RCM, A's CTM, B connects. A's event is then confirmed
+# only). A must find the router by its IPv6 default route, turn active by the pinhole for its own
+# address, and B (passive) gets A's list through it: B's RCM, A's CTM, B connects. A's event is then confirmed
 # (within 5 s of B's connection) and SIGTERM closes the pinhole. The control runs the same pair
 # without miniupnpd: A stays passive over IPv6 and B gets the list by NAT traversal.
 # Exit 77 (meson: skipped) when not root or without ip / nft (or, for a pinhole cell, miniupnpd).
