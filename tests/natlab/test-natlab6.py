@@ -18,9 +18,9 @@
 # The auto cells (issue #16) run A as `serve --mode auto` behind a router whose firewall has the
 # chains of a port mapper; in the pinhole cells a real miniupnpd runs there (PCP, or UPnP IGD:2
 # only). A must find the router by its IPv6 default route, turn active by the pinhole for its own
-# address, and B (passive) gets A's list through it: B's RCM, A's CTM, B connects. A's event is then confirmed
-# (within 5 s of B's connection) and SIGTERM closes the pinhole. The control runs the same pair
-# without miniupnpd: A stays passive over IPv6 and B gets the list by NAT traversal.
+# address, and B (passive) gets A's list through it: B's RCM, A's CTM, B connects. A's event is
+# then confirmed (within 5 s of B's connection) and SIGTERM closes the pinhole. The control runs
+# the same pair without miniupnpd: A stays passive over IPv6 and B gets the list by NAT traversal.
 # Exit 77 (meson: skipped) when not root or without ip / nft (or, for a pinhole cell, miniupnpd).
 #
 #   test-natlab6.py --cell v6-fw-reject+fw-reject --cli /path/to/burrow-cli
@@ -378,11 +378,11 @@ CONFIRM_S = 5
 EXIT_S = 5
 
 
-def ipv6_events (proc, start=0):
-  """(time, object) of proc's `connectivity` events for family ipv6, from line start on."""
+def ipv6_events (proc):
+  """(time, object) of proc's `connectivity` events for family ipv6."""
   out = []
   with proc.cond:
-    lines = proc.lines[start:]
+    lines = list(proc.lines)
   for when, line in lines:
     line = line.strip()
     if not line.startswith('{'):
@@ -433,8 +433,8 @@ def auto_a_problems (lab, cell, server):
     got = wait_ipv6_event(server.proc, lambda j: j.get('mode') == 'active' and
                           j.get('why') == 'mapped', DECIDE_TIMEOUT)
   else:
-    # the router does not answer PCP (ICMP port unreachable): whatever A says while it asks,
-    # its decision after that
+    # nothing on the router answers PCP or UPnP: A's decision once the hub told it its address
+    # and it no longer says it is asking the router
     got = wait_ipv6_event(server.proc, lambda j: j.get('why') not in ('pending', 'mapping'),
                           DECIDE_TIMEOUT)
   for when, j in ipv6_events(server.proc):
