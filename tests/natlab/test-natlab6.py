@@ -445,6 +445,10 @@ def auto_a_problems (lab, cell, server):
                        [j for _, j in ipv6_events(server.proc)]))
   when, ev = got
   problems = []
+  # never active over IPv6 before the pinhole was there (the router's firewall drops inbound)
+  early = [j for w, j in ipv6_events(server.proc) if w < when and j.get('mode') == 'active']
+  if early:
+    problems.append('A said IPv6 active before its pinhole: %s' % early)
   if cell['auto'] != 'none':
     if ev.get('method') != cell['auto']:
       problems.append('A active by %r, expected %s' % (ev.get('method'), cell['auto']))
