@@ -738,6 +738,68 @@ test_auto_per_family (Fixture       *f,
   burrow_test_pcp_router_stop (&router6);
 }
 
+/* A request made while the router is asked for a pinhole waits for the answer, and goes out in
+ * the mode the answer gives: the pinhole (a PCP router on [::1] answering after a second) makes
+ * alice active over IPv6, so her request to passive bob is a CTM he answers by connecting to
+ * her ("direct"), not NAT traversal. */
+static void
+test_request_waits_pinhole (Fixture       *f,
+                            gconstpointer  data)
+{
+  g_autoptr(GPtrArray) locals = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BurrowPeerConnection) peer = NULL;
+  g_autoptr(BurrowPunchAttempt) attempt = NULL;
+  g_autoptr(GSocketAddress) gateway6 = NULL;
+  g_autoptr(GInetSocketAddress) closed = NULL;
+  g_auto(BurrowTestResult) r = BURROW_TEST_RESULT_INIT;
+  BurrowTestPcpRouter router6 = { .ipv6 = TRUE, .delay_ms = 1000 };
+  BurrowConnectivity *engine;
+  BurrowPortMapper *mapper;
+  BurrowNatConnector *connector;
+  BurrowHubSession *sa;
+  const BurrowConnectivityDecision *d6;
+
+  if (skipped (f))
+    return;
+  burrow_client_set_mode (f->a, BURROW_CONNECTION_MODE_AUTO);
+  engine = burrow_client_get_connectivity (f->a);
+  g_ptr_array_add (locals, g_inet_address_new_from_string ("2001:db8::5"));
+  g_ptr_array_add (locals, g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV6));
+  burrow_connectivity_set_local_addresses (engine, locals);
+  burrow_test_pcp_router_start (&router6, BURROW_PCP_RESULT_SUCCESS);
+  gateway6 = g_socket_get_local_address (router6.socket, NULL);
+  closed = burrow_test_closed_udp_port ();
+  mapper = burrow_connectivity_get_mapper (engine);
+  burrow_port_mapper_set_gateway (mapper, closed);
+  burrow_port_mapper_set_gateway6 (mapper, G_INET_SOCKET_ADDRESS (gateway6));
+  burrow_port_mapper_set_announce_port (mapper, 0);
+  burrow_port_mapper_set_method_enabled (mapper, BURROW_MAPPING_METHOD_PCP, TRUE);
+  burrow_client_set_mode (f->b, BURROW_CONNECTION_MODE_PASSIVE);
+
+  burrow_test_join_hub (f->b, burrow_test_hub_get_uri (f->hub));
+  sa = burrow_test_join_hub (f->a, burrow_test_hub_get_uri (f->hub));
+  wait_user (sa, "bob");
+  d6 = burrow_connectivity_get_decision (engine, G_SOCKET_FAMILY_IPV6);
+  g_assert_cmpint (d6->reason, ==, BURROW_CONNECTIVITY_REASON_MAPPING);
+
+  connector = burrow_client_get_connector (f->a);
+  burrow_nat_connector_connect_async (connector, sa, wait_user (sa, "bob"), NULL,
+                                      burrow_test_result_cb, &r);
+  g_assert_cmpuint (g_list_model_get_n_items (burrow_nat_connector_get_attempts (connector)), ==, 0);
+  peer = burrow_nat_connector_connect_finish (connector, burrow_test_result_wait (&r, DEADLINE_MS),
+                                              &attempt, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (burrow_punch_attempt_get_method (attempt), ==, BURROW_PUNCH_METHOD_DIRECT);
+  d6 = burrow_connectivity_get_decision (engine, G_SOCKET_FAMILY_IPV6);
+  g_assert_cmpint (d6->mode, ==, BURROW_CONNECTIVITY_ACTIVE);
+  g_assert_cmpint (d6->reason, ==, BURROW_CONNECTIVITY_REASON_MAPPED);
+  burrow_peer_connection_close (peer);
+
+  burrow_client_set_mode (f->a, BURROW_CONNECTION_MODE_PASSIVE);
+  burrow_test_pcp_router_stop (&router6);
+}
+
 /* --- search results over UDP6 ------------------------------------------------------------ */
 
 typedef struct
@@ -1280,6 +1342,8 @@ main (int   argc,
   g_test_add ("/burrow/ipv6/direct-and-reverse", Fixture, "::1", set_up, test_direct_and_reverse,
               tear_down);
   g_test_add ("/burrow/ipv6/nat-traversal", Fixture, "::1", set_up, test_nat_traversal, tear_down);
+  g_test_add ("/burrow/ipv6/request-waits-pinhole", Fixture, "::1", set_up,
+              test_request_waits_pinhole, tear_down);
   g_test_add ("/burrow/ipv6/auto-per-family", Fixture, "::1", set_up, test_auto_per_family,
               tear_down);
   g_test_add ("/burrow/ipv6/search-udp6", Fixture, "::1", set_up, test_search_udp6, tear_down);
