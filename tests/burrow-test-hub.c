@@ -1843,6 +1843,12 @@ burrow_test_fake_hub_new_tls (GError **error)
   return hub;
 }
 
+GTlsCertificate *
+burrow_test_fake_hub_get_certificate (BurrowTestFakeHub *hub)
+{
+  return hub->certificate;
+}
+
 guint16
 burrow_test_fake_hub_get_port (BurrowTestFakeHub *hub)
 {

@@ -203,6 +203,8 @@ BurrowTestFakeHub *burrow_test_fake_hub_new             (GError **error);
 guint16            burrow_test_fake_hub_get_port        (BurrowTestFakeHub *hub);
 /* The same over TLS (adcs://), with a certificate of its own (self-signed, like a hub's). */
 BurrowTestFakeHub *burrow_test_fake_hub_new_tls         (GError **error);
+/* The TLS hub's certificate (NULL for a plain hub). */
+GTlsCertificate   *burrow_test_fake_hub_get_certificate (BurrowTestFakeHub *hub);
 /* "adc://127.0.0.1:PORT" ("adcs://…" for a TLS hub) */
 gchar             *burrow_test_fake_hub_dup_uri         (BurrowTestFakeHub *hub);
 /* When the client sends a line starting with @prefix, send @reply (raw bytes, as given; may hold

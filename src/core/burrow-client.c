@@ -479,13 +479,14 @@ apply_decision (BurrowClient *self)
    * is IPv4's */
   burrow_nat_connector_set_advertised (self->connector, active || active6,
                                        active ? d->external_port : 0);
+  burrow_hub_list_set_modes (self->hubs,
+                             active ? BURROW_CONNECTION_MODE_ACTIVE : BURROW_CONNECTION_MODE_PASSIVE,
+                             active6 ? BURROW_CONNECTION_MODE_ACTIVE : BURROW_CONNECTION_MODE_PASSIVE);
+  /* last: requests that waited for the decision go out now, in the mode just set */
   burrow_nat_connector_set_deciding (self->connector, G_SOCKET_FAMILY_IPV4,
                                      d != NULL && d->reason == BURROW_CONNECTIVITY_REASON_MAPPING);
   burrow_nat_connector_set_deciding (self->connector, G_SOCKET_FAMILY_IPV6,
                                      d6 != NULL && d6->reason == BURROW_CONNECTIVITY_REASON_MAPPING);
-  burrow_hub_list_set_modes (self->hubs,
-                             active ? BURROW_CONNECTION_MODE_ACTIVE : BURROW_CONNECTION_MODE_PASSIVE,
-                             active6 ? BURROW_CONNECTION_MODE_ACTIVE : BURROW_CONNECTION_MODE_PASSIVE);
   connectivity_changed (self);
   if (mapper != NULL && burrow_port_mapper_get_description_url (mapper) != NULL)
     burrow_database_set_setting (self->database, "upnp-description-url",

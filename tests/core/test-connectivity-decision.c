@@ -234,13 +234,20 @@ test_mapper_errors (Fixture       *f,
 }
 
 /* IPv6 is decided apart and has no NAT: without a public address of our own there is no IPv6
- * to speak of; a hub that sees one of ours makes us active; anything else stays passive, and
- * no IPv4 mapping ever counts for it. */
+ * to speak of; a hub that sees one of ours makes us active only through a pinhole in the
+ * router's firewall (passive while it is asked for, and when none is had); anything else stays
+ * passive, and no IPv4 mapping ever counts for it. */
 static void
 test_ipv6 (Fixture       *f,
            gconstpointer  data)
 {
   g_autoptr(GInetAddress) external = addr ("203.0.113.7");
+  g_autoptr(GError) no_mapper = g_error_new_literal (BURROW_CONNECTIVITY_ERROR,
+                                                     BURROW_CONNECTIVITY_ERROR_NO_MAPPER, "none");
+  g_autoptr(GError) refused = g_error_new_literal (BURROW_CONNECTIVITY_ERROR,
+                                                   BURROW_CONNECTIVITY_ERROR_REFUSED, "no");
+  g_autoptr(GError) off = g_error_new_literal (BURROW_CONNECTIVITY_ERROR,
+                                               BURROW_CONNECTIVITY_ERROR_TURNED_OFF, "off");
 
   f->in.family = G_SOCKET_FAMILY_IPV6;
   g_ptr_array_set_size (f->locals, 0);
@@ -255,18 +262,25 @@ test_ipv6 (Fixture       *f,
   decide (f);
   g_assert_cmpint (f->d.reason, ==, BURROW_CONNECTIVITY_REASON_PENDING);
 
+  /* our own address, the pinhole still asked for: passive for now */
   f->in.hub_address = addr ("2001:db8:1::2");
   decide (f);
-  g_assert_cmpint (f->d.mode, ==, BURROW_CONNECTIVITY_ACTIVE);
-  g_assert_cmpint (f->d.reason, ==, BURROW_CONNECTIVITY_REASON_DIRECT);
-  g_assert_nonnull (strstr (f->d.sentence, "2001:db8:1::2"));
+  g_assert_cmpint (f->d.mode, ==, BURROW_CONNECTIVITY_PASSIVE);
+  g_assert_cmpint (f->d.reason, ==, BURROW_CONNECTIVITY_REASON_MAPPING);
 
-  /* three peers in a row never came (a firewall): passive with hole punching */
-  f->in.unreached = BURROW_CONNECTIVITY_DEMOTE_AFTER;
+  /* no router opens its firewall: passive with hole punching, saying why */
+  f->in.mapping_error = no_mapper;
   decide (f);
   g_assert_cmpint (f->d.mode, ==, BURROW_CONNECTIVITY_PASSIVE);
-  g_assert_cmpint (f->d.reason, ==, BURROW_CONNECTIVITY_REASON_UNREACHED);
-  f->in.unreached = 0;
+  g_assert_cmpint (f->d.reason, ==, BURROW_CONNECTIVITY_REASON_NO_MAPPER);
+  g_assert_true (g_str_has_prefix (f->d.sentence, "Passive with NAT traversal: "));
+  f->in.mapping_error = refused;
+  decide (f);
+  g_assert_cmpint (f->d.reason, ==, BURROW_CONNECTIVITY_REASON_REFUSED);
+  f->in.mapping_error = off;
+  decide (f);
+  g_assert_cmpint (f->d.reason, ==, BURROW_CONNECTIVITY_REASON_MAPPING_OFF);
+  f->in.mapping_error = NULL;
 
   /* a PCP pinhole in the router's firewall for our own address */
   f->mapping.method = BURROW_MAPPING_METHOD_PCP;
@@ -277,6 +291,14 @@ test_ipv6 (Fixture       *f,
   g_assert_cmpint (f->d.reason, ==, BURROW_CONNECTIVITY_REASON_MAPPED);
   g_assert_cmpint (f->d.method, ==, BURROW_MAPPING_METHOD_PCP);
   g_assert_cmpuint (f->d.external_port, ==, 41234);
+  g_assert_nonnull (strstr (f->d.sentence, "2001:db8:1::2"));
+
+  /* three peers in a row never came through it: passive with hole punching */
+  f->in.unreached = BURROW_CONNECTIVITY_DEMOTE_AFTER;
+  decide (f);
+  g_assert_cmpint (f->d.mode, ==, BURROW_CONNECTIVITY_PASSIVE);
+  g_assert_cmpint (f->d.reason, ==, BURROW_CONNECTIVITY_REASON_UNREACHED);
+  f->in.unreached = 0;
   g_clear_object (&f->mapping.external_address);
   f->in.mapping = NULL;
 

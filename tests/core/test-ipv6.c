@@ -13,6 +13,8 @@
 
 #include <string.h>
 
+#include <glib/gstdio.h>
+
 #include "burrow-adc-hub-session.h"
 #include "burrow-core.h"
 #include "burrow-test-hub.h"
@@ -651,9 +653,10 @@ family_confirmed (gpointer data)
   return d != NULL && d->confirmed;
 }
 
-/* Automatic mode with IPv6 decided active and IPv4 passive: the hub we reach over IPv6 hears
- * TCP6, the one over IPv4 hears NAT0, and a peer that comes in over IPv6 confirms the IPv6
- * decision only. No packet goes to a router (BURROW_PORT_MAPPING=off in the test setup). */
+/* Automatic mode with IPv6 decided active (a pinhole) and IPv4 passive: the hub we reach over
+ * IPv6 hears TCP6, the one over IPv4 hears NAT0, and a peer that comes in over IPv6 confirms
+ * the IPv6 decision only. No packet goes to a real router (BURROW_PORT_MAPPING=off in the test
+ * setup; the pinhole comes from a PCP router on [::1]). */
 static void
 test_auto_per_family (Fixture       *f,
                       gconstpointer  data)
@@ -669,6 +672,10 @@ test_auto_per_family (Fixture       *f,
   const BurrowConnectivityDecision *d4, *d6;
   Confirmed confirmed6 = { f->a, G_SOCKET_FAMILY_IPV6 };
   g_auto(BurrowTestResult) r = BURROW_TEST_RESULT_INIT;
+  BurrowTestPcpRouter router6 = { .ipv6 = TRUE };
+  g_autoptr(GSocketAddress) gateway6 = NULL;
+  g_autoptr(GInetSocketAddress) closed = NULL;
+  BurrowPortMapper *mapper;
 
   if (skipped (f))
     return;
@@ -684,6 +691,16 @@ test_auto_per_family (Fixture       *f,
   g_ptr_array_add (locals, g_inet_address_new_from_string ("2001:db8::5"));
   g_ptr_array_add (locals, g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV6));
   burrow_connectivity_set_local_addresses (engine, locals);
+  /* IPv6 is active only through a pinhole: a PCP router on [::1] opens one (the client itself
+   * may ask no router in tests; its mapper is told where this one is, IPv4 goes nowhere) */
+  burrow_test_pcp_router_start (&router6, BURROW_PCP_RESULT_SUCCESS);
+  gateway6 = g_socket_get_local_address (router6.socket, NULL);
+  closed = burrow_test_closed_udp_port ();
+  mapper = burrow_connectivity_get_mapper (engine);
+  burrow_port_mapper_set_gateway (mapper, closed);
+  burrow_port_mapper_set_gateway6 (mapper, G_INET_SOCKET_ADDRESS (gateway6));
+  burrow_port_mapper_set_announce_port (mapper, 0);
+  burrow_port_mapper_set_method_enabled (mapper, BURROW_MAPPING_METHOD_PCP, TRUE);
   burrow_client_set_mode (f->b, BURROW_CONNECTION_MODE_PASSIVE);
 
   burrow_test_join_hub (f->a, burrow_test_hub_get_uri (f->hub));
@@ -697,6 +714,8 @@ test_auto_per_family (Fixture       *f,
   d6 = burrow_connectivity_get_decision (engine, G_SOCKET_FAMILY_IPV6);
   d4 = burrow_connectivity_get_decision (engine, G_SOCKET_FAMILY_IPV4);
   g_assert_cmpint (d6->mode, ==, BURROW_CONNECTIVITY_ACTIVE);
+  g_assert_cmpint (d6->reason, ==, BURROW_CONNECTIVITY_REASON_MAPPED);
+  g_assert_cmpint (d6->method, ==, BURROW_MAPPING_METHOD_PCP);
   g_assert_cmpint (d4->mode, ==, BURROW_CONNECTIVITY_PASSIVE);
   alice4 = wait_user (b4, "alice");
   g_assert_false (burrow_user_is_active (alice4));
@@ -716,6 +735,69 @@ test_auto_per_family (Fixture       *f,
 
   /* back to manual before hub4 goes */
   burrow_client_set_mode (f->a, BURROW_CONNECTION_MODE_PASSIVE);
+  burrow_test_pcp_router_stop (&router6);
+}
+
+/* A request made while the router is asked for a pinhole waits for the answer, and goes out in
+ * the mode the answer gives: the pinhole (a PCP router on [::1] answering after a second) makes
+ * alice active over IPv6, so her request to passive bob is a CTM he answers by connecting to
+ * her ("direct"), not NAT traversal. */
+static void
+test_request_waits_pinhole (Fixture       *f,
+                            gconstpointer  data)
+{
+  g_autoptr(GPtrArray) locals = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BurrowPeerConnection) peer = NULL;
+  g_autoptr(BurrowPunchAttempt) attempt = NULL;
+  g_autoptr(GSocketAddress) gateway6 = NULL;
+  g_autoptr(GInetSocketAddress) closed = NULL;
+  g_auto(BurrowTestResult) r = BURROW_TEST_RESULT_INIT;
+  BurrowTestPcpRouter router6 = { .ipv6 = TRUE, .delay_ms = 1000 };
+  BurrowConnectivity *engine;
+  BurrowPortMapper *mapper;
+  BurrowNatConnector *connector;
+  BurrowHubSession *sa;
+  const BurrowConnectivityDecision *d6;
+
+  if (skipped (f))
+    return;
+  burrow_client_set_mode (f->a, BURROW_CONNECTION_MODE_AUTO);
+  engine = burrow_client_get_connectivity (f->a);
+  g_ptr_array_add (locals, g_inet_address_new_from_string ("2001:db8::5"));
+  g_ptr_array_add (locals, g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV6));
+  burrow_connectivity_set_local_addresses (engine, locals);
+  burrow_test_pcp_router_start (&router6, BURROW_PCP_RESULT_SUCCESS);
+  gateway6 = g_socket_get_local_address (router6.socket, NULL);
+  closed = burrow_test_closed_udp_port ();
+  mapper = burrow_connectivity_get_mapper (engine);
+  burrow_port_mapper_set_gateway (mapper, closed);
+  burrow_port_mapper_set_gateway6 (mapper, G_INET_SOCKET_ADDRESS (gateway6));
+  burrow_port_mapper_set_announce_port (mapper, 0);
+  burrow_port_mapper_set_method_enabled (mapper, BURROW_MAPPING_METHOD_PCP, TRUE);
+  burrow_client_set_mode (f->b, BURROW_CONNECTION_MODE_PASSIVE);
+
+  burrow_test_join_hub (f->b, burrow_test_hub_get_uri (f->hub));
+  sa = burrow_test_join_hub (f->a, burrow_test_hub_get_uri (f->hub));
+  wait_user (sa, "bob");
+  d6 = burrow_connectivity_get_decision (engine, G_SOCKET_FAMILY_IPV6);
+  g_assert_cmpint (d6->reason, ==, BURROW_CONNECTIVITY_REASON_MAPPING);
+
+  connector = burrow_client_get_connector (f->a);
+  burrow_nat_connector_connect_async (connector, sa, wait_user (sa, "bob"), NULL,
+                                      burrow_test_result_cb, &r);
+  g_assert_cmpuint (g_list_model_get_n_items (burrow_nat_connector_get_attempts (connector)), ==, 0);
+  peer = burrow_nat_connector_connect_finish (connector, burrow_test_result_wait (&r, DEADLINE_MS),
+                                              &attempt, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (burrow_punch_attempt_get_method (attempt), ==, BURROW_PUNCH_METHOD_DIRECT);
+  d6 = burrow_connectivity_get_decision (engine, G_SOCKET_FAMILY_IPV6);
+  g_assert_cmpint (d6->mode, ==, BURROW_CONNECTIVITY_ACTIVE);
+  g_assert_cmpint (d6->reason, ==, BURROW_CONNECTIVITY_REASON_MAPPED);
+  burrow_peer_connection_close (peer);
+
+  burrow_client_set_mode (f->a, BURROW_CONNECTION_MODE_PASSIVE);
+  burrow_test_pcp_router_stop (&router6);
 }
 
 /* --- search results over UDP6 ------------------------------------------------------------ */
@@ -1103,6 +1185,148 @@ test_hbri (void)
   burrow_test_remove_tree (dir);
 }
 
+/* The validation connection of a TLS hub is TLS too, and must show the hub's own certificate:
+ * a thread plays the hub's IPv6 side with the hub's certificate (HTCP arrives, ISTA 000 ends
+ * it), then with another one (the handshake is refused, no HTCP is sent: the address is not
+ * given to a stranger). */
+typedef struct
+{
+  GSocket         *listening;
+  GTlsCertificate *certificate;
+  gchar           *line;        /* what came after the handshake, NULL: nothing */
+  gboolean         handshaken;
+  gint             finished;    /* atomic: the thread is done */
+} TlsValidator;
+
+static void tls_validate (TlsValidator *v);
+
+/* Every wait has the sockets' 20 s timeout: the thread ends whatever the client does. */
+static gpointer
+tls_validator_thread (gpointer data)
+{
+  TlsValidator *v = data;
+
+  tls_validate (v);
+  g_atomic_int_set (&v->finished, 1);
+  return NULL;
+}
+
+static void
+tls_validate (TlsValidator *v)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSocket) accepted = g_socket_accept (v->listening, NULL, NULL);
+  g_autoptr(GSocketConnection) connection = NULL;
+  g_autoptr(GIOStream) tls = NULL;
+  g_autoptr(GDataInputStream) in = NULL;
+  GOutputStream *out;
+
+  if (accepted == NULL)
+    return;
+  g_socket_set_timeout (accepted, 20);
+  connection = g_socket_connection_factory_create_connection (accepted);
+  tls = g_tls_server_connection_new (G_IO_STREAM (connection), v->certificate, &error);
+  if (tls == NULL || !g_tls_connection_handshake (G_TLS_CONNECTION (tls), NULL, &error))
+    {
+      g_test_message ("validator: %s", error->message);
+      return;
+    }
+  v->handshaken = TRUE;
+  in = g_data_input_stream_new (g_io_stream_get_input_stream (tls));
+  v->line = g_data_input_stream_read_line (in, NULL, NULL, NULL);
+  if (v->line != NULL)
+    {
+      out = g_io_stream_get_output_stream (tls);
+      g_output_stream_write_all (out, "ISTA 000\n", 9, NULL, NULL, NULL);
+      /* until the client closes */
+      g_free (g_data_input_stream_read_line (in, NULL, NULL, NULL));
+    }
+  g_io_stream_close (tls, NULL, NULL);
+}
+
+static void
+run_hbri_tls (gboolean same_certificate)
+{
+  g_autoptr(BurrowTestFakeHub) hub = NULL;
+  g_autoptr(BurrowClient) client = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GInetAddress) loopback6 = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV6);
+  g_autoptr(GSocketAddress) any6 = g_inet_socket_address_new (loopback6, 0);
+  g_autoptr(GSocketAddress) bound = NULL;
+  g_autoptr(GTlsCertificate) stranger = NULL;
+  g_autofree gchar *dir = g_dir_make_tmp ("burrow-hbri-XXXXXX", NULL);
+  g_autofree gchar *uri = NULL;
+  g_autofree gchar *itcp = NULL;
+  g_autofree gchar *other_dir = NULL;
+  TlsValidator v = { 0, };
+  GThread *thread;
+
+  v.listening = g_socket_new (G_SOCKET_FAMILY_IPV6, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP,
+                              &error);
+  g_assert_no_error (error);
+  g_assert_true (g_socket_bind (v.listening, any6, TRUE, &error));
+  g_assert_true (g_socket_listen (v.listening, &error));
+  g_socket_set_timeout (v.listening, 20);
+  bound = g_socket_get_local_address (v.listening, &error);
+  g_assert_no_error (error);
+
+  hub = burrow_test_fake_hub_new_tls (&error);
+  g_assert_no_error (error);
+  if (same_certificate)
+    v.certificate = burrow_test_fake_hub_get_certificate (hub);
+  else
+    {
+      other_dir = g_build_filename (dir, "stranger", NULL);
+      g_assert_cmpint (g_mkdir (other_dir, 0700), ==, 0);
+      stranger = burrow_tls_load_or_create (other_dir, &error);
+      g_assert_no_error (error);
+      v.certificate = stranger;
+    }
+  thread = g_thread_new ("hbri-validator", tls_validator_thread, &v);
+
+  burrow_test_fake_hub_on_line (hub, "HSUP", "ISUP ADBASE ADTIGR ADHBRI\nISID AAAB\nIINF CT32 NIfake\n");
+  itcp = g_strdup_printf ("ITCP I6::1 P6%u TOhbritoken\n",
+                          g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound)));
+  burrow_test_fake_hub_on_line_echo (hub, "BINF", itcp);
+  client = burrow_test_new_client (dir, "alice", FALSE);
+  uri = burrow_test_fake_hub_dup_uri (hub);
+  g_assert_true (g_str_has_prefix (uri, "adcs://"));
+  burrow_test_join_hub (client, uri);
+
+  /* the thread ends when the validation connection does */
+  while (!g_atomic_int_get (&v.finished))
+    burrow_test_iterate_for (20);
+  g_thread_join (thread);
+  if (same_certificate)
+    {
+      g_assert_true (v.handshaken);
+      g_assert_nonnull (v.line);
+      g_assert_true (g_str_has_prefix (v.line, "HTCP "));
+      g_assert_nonnull (strstr (v.line, " TOhbritoken"));
+    }
+  else
+    g_assert_null (v.line);  /* the client refused the certificate in the handshake */
+
+  burrow_client_disconnect_all (client);
+  g_clear_object (&client);
+  g_free (v.line);
+  g_socket_close (v.listening, NULL);
+  g_clear_object (&v.listening);
+  burrow_test_remove_tree (dir);
+}
+
+static void
+test_hbri_tls (void)
+{
+  if (!have_ipv6_loopback ())
+    {
+      g_test_skip ("this machine has no IPv6 loopback address (::1)");
+      return;
+    }
+  run_hbri_tls (TRUE);
+  run_hbri_tls (FALSE);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1113,10 +1337,13 @@ main (int   argc,
   g_test_add_func ("/burrow/ipv6/happy-eyeballs", test_happy_eyeballs);
   g_test_add_func ("/burrow/ipv6/punch-dropped", test_punch_dropped);
   g_test_add_func ("/burrow/ipv6/hbri", test_hbri);
+  g_test_add_func ("/burrow/ipv6/hbri-tls", test_hbri_tls);
   g_test_add ("/burrow/ipv6/hub-login", Fixture, "::1", set_up, test_hub_login, tear_down);
   g_test_add ("/burrow/ipv6/direct-and-reverse", Fixture, "::1", set_up, test_direct_and_reverse,
               tear_down);
   g_test_add ("/burrow/ipv6/nat-traversal", Fixture, "::1", set_up, test_nat_traversal, tear_down);
+  g_test_add ("/burrow/ipv6/request-waits-pinhole", Fixture, "::1", set_up,
+              test_request_waits_pinhole, tear_down);
   g_test_add ("/burrow/ipv6/auto-per-family", Fixture, "::1", set_up, test_auto_per_family,
               tear_down);
   g_test_add ("/burrow/ipv6/search-udp6", Fixture, "::1", set_up, test_search_udp6, tear_down);

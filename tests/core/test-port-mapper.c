@@ -315,7 +315,7 @@ test_network_change (void)
 
 /* A failure holds as well while the way to the router stays: asking again would get the same
  * answer (and a double-NAT mapping the engine deleted would be made again at every netlink
- * event). */
+ * event). Silence (no mapper) is asked about again, but not within a minute. */
 static void
 test_network_change_failed (void)
 {
@@ -340,9 +340,22 @@ test_network_change_failed (void)
   burrow_test_iterate_for (200);
   g_assert_cmpuint (router.requests, ==, before);
   g_assert_cmpint (burrow_port_mapper_get_state (mapper), ==, BURROW_PORT_MAPPER_FAILED);
-
   g_clear_object (&mapper);
   burrow_test_pcp_router_stop (&router);
+
+  /* silence: a closed port (ICMP unreachable) on the same route, just asked */
+  mapper = burrow_port_mapper_new (41234);
+  g_clear_object (&gateway);
+  gateway = G_SOCKET_ADDRESS (burrow_test_closed_udp_port ());
+  burrow_port_mapper_set_method_enabled (mapper, BURROW_MAPPING_METHOD_UPNP, FALSE);
+  burrow_port_mapper_set_gateway (mapper, G_INET_SOCKET_ADDRESS (gateway));
+  burrow_port_mapper_set_announce_port (mapper, 0);
+  burrow_port_mapper_start (mapper);
+  g_assert_true (burrow_test_wait_until (decided, mapper, 10000));
+  g_assert_error ((GError *) burrow_port_mapper_get_error (mapper), BURROW_CONNECTIVITY_ERROR,
+                  BURROW_CONNECTIVITY_ERROR_NO_MAPPER);
+  g_signal_emit_by_name (g_network_monitor_get_default (), "network-changed", TRUE);
+  g_assert_cmpint (burrow_port_mapper_get_state (mapper), ==, BURROW_PORT_MAPPER_FAILED);
 }
 
 int

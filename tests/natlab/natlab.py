@@ -27,6 +27,7 @@
 # in wan; lab.self_check() verifies the NAT behaviours.
 
 import atexit
+import ipaddress
 import os
 import re
 import signal
@@ -990,10 +991,31 @@ SIDES6 = {
 }
 
 
+# The chains miniupnpd fills (RouterMapper with tables=('natlab6', 'natlab6')): pinholes in
+# upnp_forward, which the forward chain jumps to before the firewall's drop or reject; the NAT
+# chains stay empty (no NAT here), miniupnpd only needs them to exist.
+MAPPER6_CHAINS = '''  chain upnp_forward {
+  }
+  chain prerouting {
+    type nat hook prerouting priority dstnat; policy accept;
+    jump upnp_prerouting
+  }
+  chain upnp_prerouting {
+  }
+  chain postrouting {
+    type nat hook postrouting priority srcnat; policy accept;
+    jump upnp_postrouting
+  }
+  chain upnp_postrouting {
+  }
+'''
+
+
 class Lab6 (Lab):
   """The IPv6 firewall topology above, firewalls in mode_a / mode_b (FW6_MODES)."""
 
-  def __init__ (self, mode_a, mode_b, family_a='v6', family_b='v6', prefix=None, workdir=None):
+  def __init__ (self, mode_a, mode_b, family_a='v6', family_b='v6', prefix=None, workdir=None,
+                mapper_sides=()):
     for mode in (mode_a, mode_b):
       if mode not in FW6_MODES:
         raise LabError('unknown IPv6 firewall mode %r (one of %s)' % (mode, ', '.join(FW6_MODES)))
@@ -1002,6 +1024,9 @@ class Lab6 (Lab):
         raise LabError('unknown host family %r (one of %s)' % (family, ', '.join(FAMILIES6)))
     self.fw_mode = {'A': mode_a, 'B': mode_b}
     self.family = {'A': family_a, 'B': family_b}
+    # routers whose ruleset has the chains a port mapper (start_mapper) writes its pinholes to
+    self.mapper_sides = tuple(mapper_sides)
+    self.mappers = {}
     self.prefix = prefix or 'b6%d-' % (os.getpid() % 1000)
     self.namespaces = []
     self.procs = []
@@ -1100,6 +1125,7 @@ class Lab6 (Lab):
       final = 'meta l4proto tcp reject with tcp reset\n    iifname "wan0" drop'
     else:
       inbound, final = 'iifname "wan0" drop', 'drop'
+    mapper = side in self.mapper_sides
     return '''flush ruleset
 table inet natlab6 {
   chain forward {
@@ -1108,7 +1134,7 @@ table inet natlab6 {
     ct state invalid drop
     iifname "lan0" accept
     meta l4proto { icmp, ipv6-icmp } accept
-    %(inbound)s
+    %(jump)s%(inbound)s
   }
   chain input {
     type filter hook input priority filter; policy accept;
@@ -1116,8 +1142,32 @@ table inet natlab6 {
     iifname "wan0" meta l4proto { icmp, ipv6-icmp } accept
     iifname "wan0" %(final)s
   }
-}
-''' % {'inbound': inbound, 'final': final}
+%(mapper_chains)s}
+''' % {'inbound': inbound, 'final': final,
+       'jump': 'jump upnp_forward\n    ' if mapper else '',
+       'mapper_chains': MAPPER6_CHAINS if mapper else ''}
+
+  # --- a port mapper on a firewall router -------------------------------------------------
+
+  def start_mapper (self, side, upnp=False, pcp=True):
+    """miniupnpd on side's firewall router (built with side in mapper_sides): PCP (and
+    NAT-PMP) and/or UPnP IGD on lan0, its pinholes in the ruleset's upnp_forward chain, in front
+    of the firewall's own drop or reject. Its STUN check asks a responder on HUB_IP: the
+    router's IPv4 WAN address is its own (no NAT), so miniupnpd calls it public and forwards.
+    miniupnpd 2.3.1 answers PCP over IPv6 whatever pcp says."""
+    if side not in self.mapper_sides:
+      raise LabError('router %s was built without the port mapper\'s chains' % side)
+    self.mappers[side] = RouterMapper(self, side, upnp=upnp, pcp=pcp, ns='fw' + side,
+                                      lan_if='lan0', lan=SIDES6[side]['lan4'][0],
+                                      stun_host=HUB_IP, tables=('natlab6', 'natlab6')).start()
+    return self.mappers[side]
+
+  def pinhole_rules (self, side, address, port):
+    """The lines of the rules miniupnpd holds on side's router for address and port (it writes
+    the IPv6 destination as a raw match on the header: @nh,192,128 0x2001...)."""
+    raw = '0x' + ipaddress.IPv6Address(address).packed.hex()
+    return [l.strip() for l in self.mappers[side].rules().splitlines()
+            if raw in l and 'dport %d ' % port in l]
 
   def teardown (self):
     super().teardown()

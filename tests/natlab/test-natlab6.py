@@ -15,7 +15,13 @@
 # Then A runs `burrow-cli --json serve` with one shared file, B runs `burrow-cli --json get-list`
 # for A, and the cell checks the outcome, the list's content and both punch records: method,
 # result, the steps, and that the addresses in them are the hosts' own (IPv6 in the v6 cells).
-# Exit 77 (meson: skipped) when not root or without ip / nft.
+# The auto cells (issue #16) run A as `serve --mode auto` behind a router whose firewall has the
+# chains of a port mapper; in the pinhole cells a real miniupnpd runs there (PCP, or UPnP IGD:2
+# only). A must find the router by its IPv6 default route, turn active by the pinhole for its own
+# address, and B (passive) gets A's list through it: B's RCM, A's CTM, B connects. A's event is
+# then confirmed (within 5 s of B's connection) and SIGTERM closes the pinhole. The control runs
+# the same pair without miniupnpd: A stays passive over IPv6 and B gets the list by NAT traversal.
+# Exit 77 (meson: skipped) when not root or without ip / nft (or, for a pinhole cell, miniupnpd).
 #
 #   test-natlab6.py --cell v6-fw-reject+fw-reject --cli /path/to/burrow-cli
 #   test-natlab6.py --list
@@ -24,6 +30,7 @@ import bz2
 import ipaddress
 import json
 import os
+import shutil
 import sys
 import time
 import xml.etree.ElementTree as ET
@@ -59,6 +66,22 @@ CELLS = {
   'v6-dual+dual-dualhub':   dict(a='fw-reject', b='fw-reject', family_a='dual', family_b='dual',
                                  hub='dual', url='name', expect='connect',
                                  method='nat-traversal'),
+  # automatic mode with a pinhole (issue #16): A runs `serve --mode auto` behind a firewall
+  # whose router also runs miniupnpd; A asks its IPv6 default gateway for a PCP pinhole and
+  # turns active by it; B (passive) gets A's list through the pinhole: B's RCM, A's CTM, B
+  # connects to A. Only the pinhole makes that possible: A's firewall drops (or rejects) B's
+  # connect otherwise.
+  'v6-auto-pinhole+fw-reject': dict(a='fw-drop', b='fw-reject', auto='pcp', expect='connect',
+                                    method='reverse'),
+  'v6-auto-pinhole-reject+fw-drop': dict(a='fw-reject', b='fw-drop', auto='pcp',
+                                         expect='connect', method='reverse'),
+  # a router that opens pinholes by UPnP IGD:2 only (AddPinhole; no PCP)
+  'v6-auto-upnp-pinhole+fw-reject': dict(a='fw-drop', b='fw-reject', auto='upnp',
+                                         expect='connect', method='reverse'),
+  # the control: the same pair and rulesets, miniupnpd not running: no pinhole, and B gets the
+  # list by NAT traversal
+  'v6-auto-no-pinhole+fw-reject': dict(a='fw-drop', b='fw-reject', auto='none', expect='connect',
+                                       method='nat-traversal'),
 }
 
 NATT_INITIATOR_STEPS = ['request-sent', 'nat-received', 'rnt-sent', 'connect-try',
@@ -138,15 +161,25 @@ def list_problems (path):
   return []
 
 
-def cli_argv (cli, datadir, nick, active):
-  argv = [cli, '--data-dir', datadir, '--nick', nick, '--json']
-  if active:
-    return argv + ['--mode', 'active', '--port', str(ACTIVE_PORT)]
-  return argv + ['--mode', 'passive']
+def mode_of (cell, side):
+  """side's --mode: A is automatic in the auto cells, the cell's active side is active."""
+  if side == 'A' and 'auto' in cell:
+    return 'auto'
+  return 'active' if cell.get('active') == side else 'passive'
+
+
+def cli_argv (cli, datadir, nick, mode):
+  argv = [cli, '--data-dir', datadir, '--nick', nick, '--json', '--mode', mode]
+  if mode == 'active':
+    return argv + ['--port', str(ACTIVE_PORT)]
+  return argv
 
 
 def make_lab (cell):
-  return natlab.Lab6(cell['a'], cell['b'], cell.get('family_a', 'v6'), cell.get('family_b', 'v6'))
+  # an auto cell's A router has the port mapper's chains whether miniupnpd runs or not: the
+  # control differs from the pinhole cell by the running mapper only
+  return natlab.Lab6(cell['a'], cell['b'], cell.get('family_a', 'v6'), cell.get('family_b', 'v6'),
+                     mapper_sides=('A',) if 'auto' in cell else ())
 
 
 def hub_url_for (lab, cell, side, hub):
@@ -171,7 +204,7 @@ class Server:
       f.write(SHARED_DATA)
     self.nick = nick
     self.proc = lab.popen('hostA', cli_argv(cli, os.path.join(d, 'A'), nick,
-                                             cell.get('active') == 'A') +
+                                             mode_of(cell, 'A')) +
                           ['--share', share, 'serve', hub_url_for(lab, cell, 'A', hub)],
                           name='burrow-A')
     if self.proc.wait_line(lambda l: '"hub-state"' in l and '"normal"' in l, 90) is None:
@@ -192,7 +225,7 @@ def get_list (lab, cli, cell, hub, server, run_id, nick='bob', timeout=60):
   out = os.path.join(d, 'list-%s.xml.bz2' % run_id)
   t0 = time.monotonic()
   b = lab.popen('hostB', cli_argv(cli, os.path.join(d, 'B-%s' % run_id), nick,
-                                  cell.get('active') == 'B') +
+                                  mode_of(cell, 'B')) +
                 ['get-list', hub_url_for(lab, cell, 'B', hub), server.nick, '--out', out],
                 name='burrow-B')
   rc = b.wait(timeout)
@@ -208,6 +241,8 @@ def get_list (lab, cli, cell, hub, server, run_id, nick='bob', timeout=60):
     'file_list': [j for j in events if j.get('event') == 'file-list'],
     'list_s': (got[0] - t0) if got else None,
     'punch_s': (punch[0] - t0) if punch else None,
+    'punch_at': punch[0] if punch else None,
+    'started': t0,
   }
 
 
@@ -333,8 +368,211 @@ def check_cell (lab, cell, res, a_recs):
   return problems
 
 
+# --- automatic mode (the auto cells) -------------------------------------------------------
+
+# deadlines for events (generous: the machine is shared); the asserted timings are separate
+DECIDE_TIMEOUT = 30
+# issue #16: a confirmation is announced within 5 s of the inbound connection; serve exits within
+# 5 s of SIGTERM
+CONFIRM_S = 5
+EXIT_S = 5
+
+
+def ipv6_events (proc):
+  """(time, object) of proc's `connectivity` events for family ipv6."""
+  out = []
+  with proc.cond:
+    lines = list(proc.lines)
+  for when, line in lines:
+    line = line.strip()
+    if not line.startswith('{'):
+      continue
+    try:
+      obj = json.loads(line)
+    except ValueError:
+      continue
+    if obj.get('event') == 'connectivity' and obj.get('family') == 'ipv6':
+      out.append((when, obj))
+  return out
+
+
+def wait_ipv6_event (proc, pred, timeout):
+  """The first ipv6 `connectivity` event of proc with pred true: (time, object) or None."""
+  def match (line):
+    line = line.strip()
+    if not line.startswith('{'):
+      return False
+    try:
+      obj = json.loads(line)
+    except ValueError:
+      return False
+    return obj.get('event') == 'connectivity' and obj.get('family') == 'ipv6' and pred(obj)
+  got = proc.wait_line(match, timeout)
+  return (got[0], json.loads(got[1].strip())) if got else None
+
+
+def listening_port (lab, side):
+  """The TCP port burrow-cli listens on in side's host (None when it listens on none)."""
+  out = lab.exec(lab.host_ns(side), ['ss', '-Hltnp']).stdout
+  for line in out.splitlines():
+    if 'burrow-cli' in line:
+      return int(line.split()[3].rpartition(':')[2])
+  return None
+
+
+def inbound_probe (lab, address, port):
+  """A TCP connect from the wan to [address]:port: connected, refused or timeout."""
+  return lab._helper('wan', '_syn6', address, str(port), '3').stdout.strip()
+
+
+def auto_a_problems (lab, cell, server):
+  """A (serve --mode auto) has decided IPv6 as the cell says. Returns (problems, A's port,
+  the deciding event, its time after A's start)."""
+  own = lab.host_ip6('A')
+  if cell['auto'] != 'none':
+    got = wait_ipv6_event(server.proc, lambda j: j.get('mode') == 'active' and
+                          j.get('why') == 'mapped', DECIDE_TIMEOUT)
+  else:
+    # nothing on the router answers PCP or UPnP: A's decision once the hub told it its address
+    # and it no longer says it is asking the router
+    got = wait_ipv6_event(server.proc, lambda j: j.get('why') not in ('pending', 'mapping'),
+                          DECIDE_TIMEOUT)
+  for when, j in ipv6_events(server.proc):
+    print('A ipv6 +%.2f s: %s' % (when - server.proc.started, json.dumps(j)))
+  if got is None:
+    raise CellFailure('A printed no%s ipv6 connectivity event within %d s: %s' %
+                      (' active, mapped' if cell['auto'] != 'none' else '', DECIDE_TIMEOUT,
+                       [j for _, j in ipv6_events(server.proc)]))
+  when, ev = got
+  problems = []
+  # never active over IPv6 before the pinhole was there (the router's firewall drops inbound)
+  early = [j for w, j in ipv6_events(server.proc) if w < when and j.get('mode') == 'active']
+  if early:
+    problems.append('A said IPv6 active before its pinhole: %s' % early)
+  if cell['auto'] != 'none':
+    if ev.get('method') != cell['auto']:
+      problems.append('A active by %r, expected %s' % (ev.get('method'), cell['auto']))
+    if ev.get('external_address') != own:
+      problems.append('A\'s pinhole is for %r, expected its own address %s' %
+                      (ev.get('external_address'), own))
+    if ev.get('confirmed') is not False:
+      problems.append('A confirmed before any peer connected: %s' % ev)
+  elif ev.get('mode') != 'passive':
+    # CONNECTIVITY.md §3.5 item 4: active over IPv6 needs an inbound hole; when neither PCP nor
+    # UPnP opens one, A stays passive with NAT traversal (its firewall drops what comes in)
+    problems.append('without a pinhole A decided IPv6 %s/%s (%s), expected passive' %
+                    (ev.get('mode'), ev.get('why'), ev.get('reason')))
+  port = ev.get('external_port') or listening_port(lab, 'A')
+  if not isinstance(port, int) or not 0 < port < 65536:
+    raise CellFailure('A\'s ipv6 event has no port: %s' % ev)
+  return problems, port, ev, when - server.proc.started
+
+
+def run_auto_cell (name, cli, self_check=True):
+  cell = CELLS[name]
+  with make_lab(cell) as lab:
+    if self_check:
+      lab.self_check6()
+    if cell['auto'] != 'none':
+      lab.start_mapper('A', upnp=cell['auto'] == 'upnp', pcp=cell['auto'] == 'pcp')
+    if cell['auto'] == 'upnp':
+      # miniupnpd 2.3.1 answers PCP over IPv6 whatever enable_natpmp says: the router closes
+      # the port, as one without PCP would (ICMPv6 port unreachable)
+      lab.exec('fwA', ['nft', 'insert', 'rule', 'inet', 'natlab6', 'input', 'iifname', 'lan0',
+                       'udp', 'dport', str(natlab.MAPPER_PCP_PORT), 'reject'])
+    hub = lab.start_hub6()
+    server = Server(lab, cli, cell, hub)
+    own = lab.host_ip6('A')
+    problems, port, ev, active_s = auto_a_problems(lab, cell, server)
+    rules = lab.pinhole_rules('A', own, port) if cell['auto'] != 'none' else []
+    probe = inbound_probe(lab, own, port)
+    if cell['auto'] != 'none':
+      # the IPv6 header's next-header field is 6 (TCP)
+      if not any('@nh,48,8 0x6 ' in r for r in rules):
+        problems.append('the router holds no TCP pinhole for [%s]:%d: %s' %
+                        (own, port, lab.mappers['A'].rules()))
+      if probe != 'connected':
+        problems.append('an inbound probe from the wan to [%s]:%d: %s, expected connected' %
+                        (own, port, probe))
+    elif probe == 'connected':
+      problems.append('without a pinhole, an inbound probe to [%s]:%d connected' % (own, port))
+
+    res = get_list(lab, cli, cell, hub, server, '1')
+    token = res['b'][-1].get('token') if res['b'] else None
+    # A prints its record when its side of the connection ends
+    server.proc.wait_line(lambda l: '"event":"punch"' in l and token is not None and
+                          token in l, 30)
+    a_recs = server.punch_records()
+    problems += check_cell(lab, cell, res, a_recs)
+    b_rec = res['b'][-1] if res['b'] else {}
+    if cell['method'] == 'reverse' and b_rec.get('result') == 'connected':
+      if b_rec.get('remote') != '[%s]:%d' % (own, port):
+        problems.append('B connected to %r, not through the pinhole [%s]:%d' %
+                        (b_rec.get('remote'), own, port))
+
+    res['a_active_s'] = active_s
+    res['confirm_s'] = None
+    if cell['auto'] != 'none':
+      before = [j for w, j in ipv6_events(server.proc) if j.get('confirmed') and
+                w < res['started']]
+      if before:
+        problems.append('A was confirmed before B came: %s' % before)
+      got = wait_ipv6_event(server.proc, lambda j: j.get('confirmed') is True, CONFIRM_S + 10)
+      if got is None:
+        problems.append('A\'s ipv6 event never said confirmed=true')
+      elif res['punch_at'] is not None:
+        # B prints its record when the attempt ends (duration_ms after it started): B's TCP
+        # connection came that long before the line, less the connection's own offset
+        at = {st.get('step'): st.get('ms', 0) for st in b_rec.get('steps', [])}
+        connected_at = res['punch_at'] - (b_rec.get('duration_ms', 0) -
+                                          at.get('tcp-established', 0)) / 1000
+        res['confirm_s'] = got[0] - connected_at
+        if res['confirm_s'] > CONFIRM_S:
+          problems.append('A confirmed %.2f s after B\'s connection, expected <= %d s' %
+                          (res['confirm_s'], CONFIRM_S))
+        if (got[1].get('mode'), got[1].get('method'), got[1].get('external_port')) != \
+           ('active', cell['auto'], port):
+          problems.append('the confirmed event is not active by %s on port %d: %s' %
+                          (cell['auto'], port, got[1]))
+
+    t0 = time.monotonic()
+    server.proc.signal()
+    rc = server.proc.wait(30)
+    res['exit_s'] = time.monotonic() - t0
+    if rc != 0:
+      problems.append('A exited %s on SIGTERM, expected 0' % rc)
+    elif res['exit_s'] > EXIT_S:
+      problems.append('A exited %.2f s after SIGTERM, expected <= %d s' % (res['exit_s'], EXIT_S))
+    if cell['auto'] != 'none':
+      left = lab.pinhole_rules('A', own, port)
+      if left:
+        problems.append('the router still holds pinhole rules for [%s]:%d after A\'s exit: %s' %
+                        (own, port, left))
+      probe = inbound_probe(lab, own, port)
+      if probe == 'connected':
+        problems.append('an inbound probe to [%s]:%d connected after A\'s exit' % (own, port))
+
+    print('MEASURED %s: A decided IPv6 (%s by %s) %.2f s after its start, B\'s list after %s s, '
+          'confirmation %s s after B\'s connection, exit %.2f s after SIGTERM' %
+          (name, ev['mode'], ev['method'], active_s,
+           '%.2f' % res['list_s'] if res['list_s'] is not None else '-',
+           '%.2f' % res['confirm_s'] if res['confirm_s'] is not None else '-', res['exit_s']))
+    if problems or os.environ.get('NATLAB_VERBOSE') == '1':
+      for rec in res['b']:
+        print('B punch: %s' % json.dumps(rec))
+      for rec in a_recs:
+        print('A punch: %s' % json.dumps(rec))
+      print('router rules: %s' % rules)
+    if problems:
+      print('B stderr: %s' % res['b_stderr'].strip()[-2000:])
+      print('A stderr (tail): %s' % server.proc.stderr_text().strip()[-2000:])
+    return problems, res
+
+
 def run_cell (name, cli, self_check=True):
   cell = CELLS[name]
+  if 'auto' in cell:
+    return run_auto_cell(name, cli, self_check)
   with make_lab(cell) as lab:
     if self_check:
       lab.self_check6()
@@ -360,9 +598,12 @@ def run_cell (name, cli, self_check=True):
 
 def describe (name):
   cell = CELLS[name]
-  return 'A=%s/%s serves, B=%s/%s downloads, hub on %s, expect %s via %s' % (
-    cell['a'], cell.get('family_a', 'v6'), cell['b'], cell.get('family_b', 'v6'),
-    cell.get('hub', 'v6'), cell['expect'], cell['method'])
+  return 'A=%s/%s serves%s, B=%s/%s downloads, hub on %s, expect %s via %s' % (
+    cell['a'], cell.get('family_a', 'v6'),
+    {'pcp': ' in auto mode, its router runs miniupnpd (PCP)',
+     'upnp': ' in auto mode, its router runs miniupnpd (UPnP IGD:2 only)',
+     'none': ' in auto mode, no port mapper running'}.get(cell.get('auto'), ''),
+    cell['b'], cell.get('family_b', 'v6'), cell.get('hub', 'v6'), cell['expect'], cell['method'])
 
 def summarize (res):
   b_rec = res['b'][-1] if res['b'] else {}
@@ -372,6 +613,14 @@ def summarize (res):
     ', list after %.2f s' % res['list_s'] if res['list_s'] is not None else '')
 
 def main ():
+  import argparse
+  ap = argparse.ArgumentParser(add_help=False)
+  ap.add_argument('--cell')
+  cell = CELLS.get(ap.parse_known_args()[0].cell, {})
+  if (cell.get('auto') in ('pcp', 'upnp') and natlab.usable() is None and
+      shutil.which('miniupnpd', path=os.environ.get('PATH', '') + ':/usr/sbin:/sbin') is None):
+    print('SKIP: miniupnpd is not installed (apt-get install miniupnpd-nftables)')
+    return 77
   return natlab.cell_main(CELLS, describe, run_cell, summarize)
 
 

@@ -121,15 +121,45 @@ passive (BurrowConnectivityDecision *d,
   g_free (why);
 }
 
+/* IPv6 with our own address and no pinhole: passive, while the routers are asked and after. */
+static void
+no_pinhole (BurrowConnectivityDecision     *d,
+            const BurrowConnectivityInputs *in)
+{
+  const GError *error = in->mapping_error;
+
+  if (error == NULL)
+    {
+      d->reason = BURROW_CONNECTIVITY_REASON_MAPPING;
+      d->sentence = g_strdup (_("Passive with NAT traversal for now: asking the router to open "
+                                "its firewall."));
+    }
+  else if (g_error_matches (error, BURROW_CONNECTIVITY_ERROR, BURROW_CONNECTIVITY_ERROR_TURNED_OFF))
+    passive (d, BURROW_CONNECTIVITY_REASON_MAPPING_OFF, g_strdup (_("port mapping is turned off")));
+  else if (g_error_matches (error, BURROW_CONNECTIVITY_ERROR, BURROW_CONNECTIVITY_ERROR_NO_MAPPER))
+    passive (d, BURROW_CONNECTIVITY_REASON_NO_MAPPER,
+             g_strdup (_("no router opens its IPv6 firewall for us (no PCP or UPnP IGD:2 on "
+                         "this network)")));
+  else if (g_error_matches (error, BURROW_CONNECTIVITY_ERROR, BURROW_CONNECTIVITY_ERROR_REFUSED))
+    passive (d, BURROW_CONNECTIVITY_REASON_REFUSED,
+             g_strdup (_("the router refused to open its IPv6 firewall")));
+  else
+    /* Translators: %s is an error message */
+    passive (d, BURROW_CONNECTIVITY_REASON_FAILED,
+             g_strdup_printf (_("opening the router’s IPv6 firewall failed: %s"), error->message));
+}
+
 /**
  * burrow_connectivity_decide:
  * @decision: (out caller-allocates): cleared with burrow_connectivity_decision_clear()
  *
- * Decides one address family's mode from @inputs (CONNECTIVITY.md §4.2): over IPv6, no public
- * address of our own → passive; the hub sees one of our own addresses → active, direct (over
- * IPv6, anything else is passive: there is no NAT to map); otherwise a mapping counts only when its external address
- * is public and equals what the hub sees (a private one is double NAT); no mapping → passive
- * with the mapper's reason. An active mode that three peers in a row could not reach is
+ * Decides one address family's mode from @inputs (CONNECTIVITY.md §4.2, §3.5): over IPv6, no
+ * public address of our own → passive; the hub sees one of our own addresses → over IPv4
+ * active, direct; over IPv6 active only through a pinhole in the router's firewall (PCP or
+ * UPnP), passive while it is asked for and when none is had (IPv6 has no NAT to map: an
+ * address that is not ours is passive too); otherwise a mapping counts only when its external
+ * address is public and equals what the hub sees (a private one is double NAT); no mapping →
+ * passive with the mapper's reason. An active mode that three peers in a row could not reach is
  * demoted. Passive always means passive with NAT traversal.
  */
 void
@@ -187,6 +217,15 @@ burrow_connectivity_decide (const BurrowConnectivityInputs *in,
           /* Translators: "Active: PCP opened the router’s firewall for 2001:db8::2 port 41234; 4 users reached us." */
           d->sentence = g_strdup_printf (_("Active: %s opened the router’s firewall for %s port %u; %s."),
                                          method_name (d->method), hub, d->external_port, suffix);
+          return;
+        }
+      if (d->family == G_SOCKET_FAMILY_IPV6)
+        {
+          /* our own address, but a home router's firewall drops what comes in unasked: active
+           * only through a pinhole (CONNECTIVITY.md §3.5); passive IPv6 punches through */
+          d->mode = BURROW_CONNECTIVITY_PASSIVE;
+          g_clear_object (&d->external_address);
+          no_pinhole (d, in);
           return;
         }
       d->reason = BURROW_CONNECTIVITY_REASON_DIRECT;

@@ -198,7 +198,10 @@ decide_family (BurrowConnectivity *self,
       in.mapping_error = burrow_port_mapper_get_error (self->mapper);
     }
   else if (self->mapper != NULL)
-    in.mapping = burrow_port_mapper_get_pinhole (self->mapper, BURROW_PORTMAP_TCP);
+    {
+      in.mapping = burrow_port_mapper_get_pinhole (self->mapper, BURROW_PORTMAP_TCP);
+      in.mapping_error = burrow_port_mapper_get_pinhole_error (self->mapper);
+    }
   in.reached = f->reached;
   in.reached_at = f->reached_at;
   in.unreached = g_hash_table_size (f->streak);

@@ -45,6 +45,8 @@ struct _BurrowPortMapper
   gchar                 *description_url6; /* UPnP: the IGD reached over IPv6 */
   guint                  pinhole_ask;     /* the ask in progress (older answers are stale) */
   gboolean               pinhole_renewing;
+  BurrowPortMapperState  pinhole_state;   /* MAPPING while asking, FAILED with pinhole_error */
+  GError                *pinhole_error;
   guint                  pinhole_renew_id;
   GError                *error;
   GCancellable          *cancellable;     /* the current round's */
@@ -71,6 +73,9 @@ enum {
 static GParamSpec *properties[N_PROPS];
 
 G_DEFINE_FINAL_TYPE (BurrowPortMapper, burrow_port_mapper, G_TYPE_OBJECT)
+
+/* A network change asks a silent network again after this long at the earliest. */
+#define BURROW_PORT_MAPPER_RETRY_SILENCE_S 60
 
 /* What an attempt needs to find its way back: the mapper (referenced) and its round. */
 typedef struct
@@ -142,6 +147,7 @@ burrow_port_mapper_finalize (GObject *object)
   g_clear_pointer (&self->pinhole[0], burrow_port_mapping_free);
   g_clear_pointer (&self->pinhole[1], burrow_port_mapping_free);
   g_free (self->description_url6);
+  g_clear_error (&self->pinhole_error);
   g_clear_error (&self->error);
 
   G_OBJECT_CLASS (burrow_port_mapper_parent_class)->finalize (object);
@@ -625,6 +631,24 @@ set_pinhole (BurrowPortMapper       *self,
     unmap (*slot, NULL);
   g_clear_pointer (slot, burrow_port_mapping_free);
   *slot = mapping;
+  if (transport == BURROW_PORTMAP_TCP && mapping != NULL)
+    {
+      self->pinhole_state = BURROW_PORT_MAPPER_MAPPED;
+      g_clear_error (&self->pinhole_error);
+    }
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
+}
+
+/* No pinhole to be had: @error (owned) says why. */
+static void
+pinhole_failed (BurrowPortMapper *self,
+                GError           *error)
+{
+  g_clear_pointer (&self->pinhole[1], burrow_port_mapping_free);
+  g_clear_pointer (&self->pinhole[0], burrow_port_mapping_free);
+  g_clear_error (&self->pinhole_error);
+  self->pinhole_error = error;
+  self->pinhole_state = BURROW_PORT_MAPPER_FAILED;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
 }
 
@@ -692,14 +716,15 @@ pinhole_done (PinholeAttempt    *a,
            error->message);
   if (!self->pinhole_renewing && ask_pinhole_after (self, a->method))
     return;
-  if (self->pinhole[0] != NULL || self->pinhole[1] != NULL)
-    {
-      g_clear_pointer (&self->pinhole[1], burrow_port_mapping_free);
-      set_pinhole (self, BURROW_PORTMAP_TCP, NULL);
-    }
   /* the router no longer knows the pinhole we renewed: ask every protocol afresh */
   if (self->pinhole_renewing)
-    ask_pinhole (self);
+    {
+      g_clear_pointer (&self->pinhole[1], burrow_port_mapping_free);
+      g_clear_pointer (&self->pinhole[0], burrow_port_mapping_free);
+      ask_pinhole (self);
+      return;
+    }
+  pinhole_failed (self, g_steal_pointer (&owned_error));
 }
 
 static void
@@ -773,11 +798,9 @@ ask_pinhole (BurrowPortMapper *self)
   /* no IPv6 default route: no router to ask (the pinholes, if any, went with the route) */
   if (gateway == NULL)
     {
-      if (held != NULL || self->pinhole[1] != NULL)
-        {
-          g_clear_pointer (&self->pinhole[1], burrow_port_mapping_free);
-          set_pinhole (self, BURROW_PORTMAP_TCP, NULL);
-        }
+      pinhole_failed (self, g_error_new_literal (BURROW_CONNECTIVITY_ERROR,
+                                                 BURROW_CONNECTIVITY_ERROR_NO_MAPPER,
+                                                 _("No IPv6 default route: no router to ask")));
       return;
     }
   if (held != NULL && self->enabled[held->method])
@@ -786,7 +809,16 @@ ask_pinhole (BurrowPortMapper *self)
       return;
     }
   self->pinhole_renewing = FALSE;
-  ask_pinhole_after (self, BURROW_MAPPING_METHOD_NONE);
+  if (self->pinhole_state != BURROW_PORT_MAPPER_MAPPING)
+    {
+      self->pinhole_state = BURROW_PORT_MAPPER_MAPPING;
+      g_clear_error (&self->pinhole_error);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
+    }
+  if (!ask_pinhole_after (self, BURROW_MAPPING_METHOD_NONE))
+    pinhole_failed (self, g_error_new_literal (BURROW_CONNECTIVITY_ERROR,
+                                               BURROW_CONNECTIVITY_ERROR_TURNED_OFF,
+                                               _("Port mapping is turned off")));
 }
 
 /* Asks the next protocol after @tried (PCP, then UPnP; NAT-PMP knows no IPv6). */
@@ -858,6 +890,7 @@ start_round (BurrowPortMapper *self)
     self->pending++;
   if (self->enabled[BURROW_MAPPING_METHOD_UPNP])
     self->pending++;
+  ask_pinhole (self);
   if (self->pending == 0)
     {
       self->error = g_error_new_literal (BURROW_CONNECTIVITY_ERROR,
@@ -867,7 +900,6 @@ start_round (BurrowPortMapper *self)
       return;
     }
   self->deadline_id = g_timeout_add (self->deadline_ms + 250, on_round_deadline, self);
-  ask_pinhole (self);
   /* renewals go to the protocol that holds the mapping, with its nonce */
   if (pcp)
     map_one (self, old_tcp && old_tcp->method != BURROW_MAPPING_METHOD_UPNP
@@ -897,10 +929,15 @@ on_network_changed (GNetworkMonitor  *monitor,
   if (self->state == BURROW_PORT_MAPPER_IDLE)
     return;
   /* netlink reports every route and address; while we reach the same router from the same
-   * address, the mapping holds (a renewal would only repeat it), and so does a failure (asking
-   * again would only get the same answer; a router that starts later announces itself) */
-  if ((self->state == BURROW_PORT_MAPPER_MAPPED || self->state == BURROW_PORT_MAPPER_FAILED) &&
-      route != NULL && g_strcmp0 (route, self->route) == 0)
+   * address, the mapping holds (a renewal would only repeat it), and so does a failure: the
+   * router's answer would be the same. Only silence is asked about again, at most once a
+   * minute (a router that starts later: PCP and NAT-PMP ones also announce themselves). */
+  if (route != NULL && g_strcmp0 (route, self->route) == 0 &&
+      (self->state == BURROW_PORT_MAPPER_MAPPED ||
+       (self->state == BURROW_PORT_MAPPER_FAILED &&
+        (!g_error_matches (self->error, BURROW_CONNECTIVITY_ERROR,
+                           BURROW_CONNECTIVITY_ERROR_NO_MAPPER) ||
+         g_get_monotonic_time () - self->started < BURROW_PORT_MAPPER_RETRY_SILENCE_S * G_USEC_PER_SEC))))
     {
       g_debug ("the network changed, not the way to the router (%s): keeping what we have",
                route);
@@ -1053,6 +1090,8 @@ burrow_port_mapper_stop_async (BurrowPortMapper    *self,
       unmap (self->udp, task);
     }
   self->pinhole_ask++;
+  self->pinhole_state = BURROW_PORT_MAPPER_IDLE;
+  g_clear_error (&self->pinhole_error);
   g_clear_handle_id (&self->pinhole_renew_id, g_source_remove);
   for (guint i = 0; i < G_N_ELEMENTS (self->pinhole); i++)
     if (self->pinhole[i] != NULL)
@@ -1173,4 +1212,31 @@ burrow_port_mapper_get_pinhole (BurrowPortMapper       *self,
   g_return_val_if_fail (BURROW_IS_PORT_MAPPER (self), NULL);
 
   return self->pinhole[transport == BURROW_PORTMAP_UDP];
+}
+
+/**
+ * burrow_port_mapper_get_pinhole_state:
+ *
+ * Returns: where the IPv6 pinholes stand: MAPPING while the routers are asked, MAPPED with a
+ *   TCP pinhole (kept while it is renewed), FAILED (see burrow_port_mapper_get_pinhole_error())
+ */
+BurrowPortMapperState
+burrow_port_mapper_get_pinhole_state (BurrowPortMapper *self)
+{
+  g_return_val_if_fail (BURROW_IS_PORT_MAPPER (self), BURROW_PORT_MAPPER_IDLE);
+
+  return self->pinhole_state;
+}
+
+/**
+ * burrow_port_mapper_get_pinhole_error:
+ *
+ * Returns: (nullable): why no router opened its IPv6 firewall for us
+ */
+const GError *
+burrow_port_mapper_get_pinhole_error (BurrowPortMapper *self)
+{
+  g_return_val_if_fail (BURROW_IS_PORT_MAPPER (self), NULL);
+
+  return self->pinhole_state == BURROW_PORT_MAPPER_FAILED ? self->pinhole_error : NULL;
 }

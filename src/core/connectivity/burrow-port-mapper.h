@@ -68,6 +68,8 @@ const BurrowPortMapping *burrow_port_mapper_get_mapping       (BurrowPortMapper 
                                                                BurrowPortmapTransport transport);
 const BurrowPortMapping *burrow_port_mapper_get_pinhole       (BurrowPortMapper     *self,
                                                                BurrowPortmapTransport transport);
+BurrowPortMapperState    burrow_port_mapper_get_pinhole_state (BurrowPortMapper     *self);
+const GError            *burrow_port_mapper_get_pinhole_error (BurrowPortMapper     *self);
 const GError            *burrow_port_mapper_get_error         (BurrowPortMapper     *self);
 gint64                   burrow_port_mapper_get_decided_us    (BurrowPortMapper     *self);
 
