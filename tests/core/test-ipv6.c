@@ -653,6 +653,25 @@ family_confirmed (gpointer data)
   return d != NULL && d->confirmed;
 }
 
+/* IPv6 is active only through a pinhole: @router (a PCP router on [::1], started here) opens
+ * one for @engine's mapper. The client itself may ask no router in tests: its mapper is told
+ * where this one is, and IPv4 requests go to a closed port. */
+static void
+use_pinhole_router (BurrowConnectivity  *engine,
+                    BurrowTestPcpRouter *router)
+{
+  BurrowPortMapper *mapper = burrow_connectivity_get_mapper (engine);
+  g_autoptr(GSocketAddress) gateway6 = NULL;
+  g_autoptr(GInetSocketAddress) closed = burrow_test_closed_udp_port ();
+
+  burrow_test_pcp_router_start (router, BURROW_PCP_RESULT_SUCCESS);
+  gateway6 = g_socket_get_local_address (router->socket, NULL);
+  burrow_port_mapper_set_gateway (mapper, closed);
+  burrow_port_mapper_set_gateway6 (mapper, G_INET_SOCKET_ADDRESS (gateway6));
+  burrow_port_mapper_set_announce_port (mapper, 0);
+  burrow_port_mapper_set_method_enabled (mapper, BURROW_MAPPING_METHOD_PCP, TRUE);
+}
+
 /* Automatic mode with IPv6 decided active (a pinhole) and IPv4 passive: the hub we reach over
  * IPv6 hears TCP6, the one over IPv4 hears NAT0, and a peer that comes in over IPv6 confirms
  * the IPv6 decision only. No packet goes to a real router (BURROW_PORT_MAPPING=off in the test
@@ -673,9 +692,6 @@ test_auto_per_family (Fixture       *f,
   Confirmed confirmed6 = { f->a, G_SOCKET_FAMILY_IPV6 };
   g_auto(BurrowTestResult) r = BURROW_TEST_RESULT_INIT;
   BurrowTestPcpRouter router6 = { .ipv6 = TRUE };
-  g_autoptr(GSocketAddress) gateway6 = NULL;
-  g_autoptr(GInetSocketAddress) closed = NULL;
-  BurrowPortMapper *mapper;
 
   if (skipped (f))
     return;
@@ -691,16 +707,7 @@ test_auto_per_family (Fixture       *f,
   g_ptr_array_add (locals, g_inet_address_new_from_string ("2001:db8::5"));
   g_ptr_array_add (locals, g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV6));
   burrow_connectivity_set_local_addresses (engine, locals);
-  /* IPv6 is active only through a pinhole: a PCP router on [::1] opens one (the client itself
-   * may ask no router in tests; its mapper is told where this one is, IPv4 goes nowhere) */
-  burrow_test_pcp_router_start (&router6, BURROW_PCP_RESULT_SUCCESS);
-  gateway6 = g_socket_get_local_address (router6.socket, NULL);
-  closed = burrow_test_closed_udp_port ();
-  mapper = burrow_connectivity_get_mapper (engine);
-  burrow_port_mapper_set_gateway (mapper, closed);
-  burrow_port_mapper_set_gateway6 (mapper, G_INET_SOCKET_ADDRESS (gateway6));
-  burrow_port_mapper_set_announce_port (mapper, 0);
-  burrow_port_mapper_set_method_enabled (mapper, BURROW_MAPPING_METHOD_PCP, TRUE);
+  use_pinhole_router (engine, &router6);
   burrow_client_set_mode (f->b, BURROW_CONNECTION_MODE_PASSIVE);
 
   burrow_test_join_hub (f->a, burrow_test_hub_get_uri (f->hub));
@@ -750,12 +757,9 @@ test_request_waits_pinhole (Fixture       *f,
   g_autoptr(GError) error = NULL;
   g_autoptr(BurrowPeerConnection) peer = NULL;
   g_autoptr(BurrowPunchAttempt) attempt = NULL;
-  g_autoptr(GSocketAddress) gateway6 = NULL;
-  g_autoptr(GInetSocketAddress) closed = NULL;
   g_auto(BurrowTestResult) r = BURROW_TEST_RESULT_INIT;
   BurrowTestPcpRouter router6 = { .ipv6 = TRUE, .delay_ms = 1000 };
   BurrowConnectivity *engine;
-  BurrowPortMapper *mapper;
   BurrowNatConnector *connector;
   BurrowHubSession *sa;
   const BurrowConnectivityDecision *d6;
@@ -767,14 +771,7 @@ test_request_waits_pinhole (Fixture       *f,
   g_ptr_array_add (locals, g_inet_address_new_from_string ("2001:db8::5"));
   g_ptr_array_add (locals, g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV6));
   burrow_connectivity_set_local_addresses (engine, locals);
-  burrow_test_pcp_router_start (&router6, BURROW_PCP_RESULT_SUCCESS);
-  gateway6 = g_socket_get_local_address (router6.socket, NULL);
-  closed = burrow_test_closed_udp_port ();
-  mapper = burrow_connectivity_get_mapper (engine);
-  burrow_port_mapper_set_gateway (mapper, closed);
-  burrow_port_mapper_set_gateway6 (mapper, G_INET_SOCKET_ADDRESS (gateway6));
-  burrow_port_mapper_set_announce_port (mapper, 0);
-  burrow_port_mapper_set_method_enabled (mapper, BURROW_MAPPING_METHOD_PCP, TRUE);
+  use_pinhole_router (engine, &router6);
   burrow_client_set_mode (f->b, BURROW_CONNECTION_MODE_PASSIVE);
 
   burrow_test_join_hub (f->b, burrow_test_hub_get_uri (f->hub));

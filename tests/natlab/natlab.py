@@ -28,6 +28,7 @@
 
 import atexit
 import ipaddress
+import json
 import os
 import re
 import signal
@@ -110,6 +111,37 @@ def cell_main (cells, describe, run, summarize):
     return 1
   print('PASS: %s' % summary)
   return 0
+
+
+def _json_object (line):
+  line = line.strip()
+  if not line.startswith('{'):
+    return None
+  try:
+    return json.loads(line)
+  except ValueError:
+    return None
+
+
+def json_events (proc, pred):
+  """(time, object) of every JSON line a Proc printed with pred(object) true."""
+  with proc.cond:
+    lines = list(proc.lines)
+  return [(when, obj) for when, obj in ((w, _json_object(l)) for w, l in lines)
+          if obj is not None and pred(obj)]
+
+
+def wait_json (proc, pred, timeout, start=0):
+  """Waits for a JSON line of a Proc (its line start on) with pred(object) true; returns
+  (time, object) or None."""
+  got = proc.wait_line(lambda l: (lambda obj: obj is not None and pred(obj))(_json_object(l)),
+                       timeout, start=start)
+  return (got[0], _json_object(got[1])) if got else None
+
+
+def connectivity_of (family):
+  """A predicate: a burrow-cli `connectivity` event for family ('ipv4' or 'ipv6')."""
+  return lambda obj: obj.get('event') == 'connectivity' and obj.get('family') == family
 
 
 def run_cell (lab, cell, run):

@@ -103,35 +103,12 @@ def is_event (obj, event):
 
 def json_events (proc, event):
   """(time, object) of every JSON line of proc with this event name."""
-  out = []
-  with proc.cond:
-    lines = list(proc.lines)
-  for when, line in lines:
-    line = line.strip()
-    if not line.startswith('{'):
-      continue
-    try:
-      obj = json.loads(line)
-    except ValueError:
-      continue
-    if is_event(obj, event):
-      out.append((when, obj))
-  return out
+  return natlab.json_events(proc, lambda obj: is_event(obj, event))
 
 
 def wait_event (proc, event, pred, timeout, start=0):
   """Waits for a JSON event of proc matching pred; returns (time, object) or None."""
-  def match (line):
-    line = line.strip()
-    if not line.startswith('{'):
-      return False
-    try:
-      obj = json.loads(line)
-    except ValueError:
-      return False
-    return is_event(obj, event) and pred(obj)
-  got = proc.wait_line(match, timeout, start=start)
-  return (got[0], json.loads(got[1].strip())) if got else None
+  return natlab.wait_json(proc, lambda obj: is_event(obj, event) and pred(obj), timeout, start)
 
 
 class AutoLab (natlab.Lab):

@@ -380,35 +380,13 @@ EXIT_S = 5
 
 def ipv6_events (proc):
   """(time, object) of proc's `connectivity` events for family ipv6."""
-  out = []
-  with proc.cond:
-    lines = list(proc.lines)
-  for when, line in lines:
-    line = line.strip()
-    if not line.startswith('{'):
-      continue
-    try:
-      obj = json.loads(line)
-    except ValueError:
-      continue
-    if obj.get('event') == 'connectivity' and obj.get('family') == 'ipv6':
-      out.append((when, obj))
-  return out
+  return natlab.json_events(proc, natlab.connectivity_of('ipv6'))
 
 
 def wait_ipv6_event (proc, pred, timeout):
   """The first ipv6 `connectivity` event of proc with pred true: (time, object) or None."""
-  def match (line):
-    line = line.strip()
-    if not line.startswith('{'):
-      return False
-    try:
-      obj = json.loads(line)
-    except ValueError:
-      return False
-    return obj.get('event') == 'connectivity' and obj.get('family') == 'ipv6' and pred(obj)
-  got = proc.wait_line(match, timeout)
-  return (got[0], json.loads(got[1].strip())) if got else None
+  is_v6 = natlab.connectivity_of('ipv6')
+  return natlab.wait_json(proc, lambda obj: is_v6(obj) and pred(obj), timeout)
 
 
 def listening_port (lab, side):

@@ -644,14 +644,8 @@ def cell_upnp_ipv6 (lab, driver_bin):
 def connectivity_event (p, pred, timeout, start=0):
   """The first `connectivity` event for IPv4 that burrow-cli printed (from its line start on)
   with pred(event) true."""
-  def match (line):
-    try:
-      obj = json.loads(line)
-    except ValueError:
-      return False
-    return (obj.get('event') == 'connectivity' and obj.get('family') == 'ipv4' and pred(obj))
-  got = p.wait_line(lambda l: l.startswith('{') and match(l), timeout, start=start)
-  return (got[0], json.loads(got[1])) if got else None
+  is_v4 = natlab.connectivity_of('ipv4')
+  return natlab.wait_json(p, lambda obj: is_v4(obj) and pred(obj), timeout, start)
 
 
 def cell_double_nat (lab, driver_bin, cli):
