@@ -315,7 +315,8 @@ test_network_change (void)
 
 /* A failure holds as well while the way to the router stays: asking again would get the same
  * answer (and a double-NAT mapping the engine deleted would be made again at every netlink
- * event). Silence (no mapper) is asked about again, but not within a minute. */
+ * event); a round in progress goes on. Silence (no mapper) is asked about again, but not within
+ * a minute. */
 static void
 test_network_change_failed (void)
 {
@@ -342,6 +343,27 @@ test_network_change_failed (void)
   g_assert_cmpint (burrow_port_mapper_get_state (mapper), ==, BURROW_PORT_MAPPER_FAILED);
   g_clear_object (&mapper);
   burrow_test_pcp_router_stop (&router);
+
+  /* a round in progress goes on: a router that answers late still maps at its first request */
+  {
+    BurrowTestPcpRouter slow = { .delay_ms = 100 };  /* within the first retry (250 ms) */
+
+    mapper = burrow_port_mapper_new (41234);
+    burrow_test_pcp_router_start (&slow, BURROW_PCP_RESULT_SUCCESS);
+    g_clear_object (&gateway);
+    gateway = g_socket_get_local_address (slow.socket, NULL);
+    burrow_port_mapper_set_method_enabled (mapper, BURROW_MAPPING_METHOD_UPNP, FALSE);
+    burrow_port_mapper_set_gateway (mapper, G_INET_SOCKET_ADDRESS (gateway));
+    burrow_port_mapper_set_announce_port (mapper, 0);
+    burrow_port_mapper_start (mapper);
+    g_signal_emit_by_name (g_network_monitor_get_default (), "network-changed", TRUE);
+    g_assert_true (burrow_test_wait_until (decided, mapper, 10000));
+    g_assert_cmpint (burrow_port_mapper_get_state (mapper), ==, BURROW_PORT_MAPPER_MAPPED);
+    /* one TCP request, one UDP: the round was not started again */
+    g_assert_cmpuint (slow.requests, ==, 2);
+    g_clear_object (&mapper);
+    burrow_test_pcp_router_stop (&slow);
+  }
 
   /* silence: a closed port (ICMP unreachable) on the same route, just asked */
   mapper = burrow_port_mapper_new (41234);

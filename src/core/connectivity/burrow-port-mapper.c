@@ -929,18 +929,18 @@ on_network_changed (GNetworkMonitor  *monitor,
   if (self->state == BURROW_PORT_MAPPER_IDLE)
     return;
   /* netlink reports every route and address; while we reach the same router from the same
-   * address, the mapping holds (a renewal would only repeat it), and so does a failure: the
-   * router's answer would be the same. Only silence is asked about again, at most once a
-   * minute (a router that starts later: PCP and NAT-PMP ones also announce themselves). */
+   * address, a round in progress goes on, the mapping holds (a renewal would only repeat it),
+   * and so does a failure: the router's answer would be the same. Only silence is asked about
+   * again, at most once a minute (a router that starts later: PCP and NAT-PMP ones also
+   * announce themselves). */
   if (route != NULL && g_strcmp0 (route, self->route) == 0 &&
-      (self->state == BURROW_PORT_MAPPER_MAPPED ||
+      (self->state == BURROW_PORT_MAPPER_MAPPED || self->state == BURROW_PORT_MAPPER_MAPPING ||
        (self->state == BURROW_PORT_MAPPER_FAILED &&
         (!g_error_matches (self->error, BURROW_CONNECTIVITY_ERROR,
                            BURROW_CONNECTIVITY_ERROR_NO_MAPPER) ||
          g_get_monotonic_time () - self->started < BURROW_PORT_MAPPER_RETRY_SILENCE_S * G_USEC_PER_SEC))))
     {
-      g_debug ("the network changed, not the way to the router (%s): keeping what we have",
-               route);
+      g_debug ("the network changed, not the way to the router (%s): going on", route);
       return;
     }
   g_debug ("the network changed (%s, was %s): mapping again", route ? route : "no router",
